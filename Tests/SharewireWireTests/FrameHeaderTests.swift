@@ -1,0 +1,9 @@
+import Testing
+@testable import SharewireWire
+
+@Suite struct FrameHeaderTests {
+    @Test func connectionLevelTypes() {
+        #expect(FrameType.hello.isConnectionLevel)
+        #expect(!FrameType.request.isConnectionLevel)
+    }
+}
