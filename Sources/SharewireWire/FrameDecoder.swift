@@ -102,18 +102,27 @@ public struct FrameDecoder: Sendable {
                 throw .frameTooLarge(type, length: length, limit: maxFrameSize)
             }
             buffer.moveReaderIndex(forwardBy: FrameHeader.size)
+            commit(header)
             state = .skipping(remaining: length)
             return .oversized(header)
         }
         guard buffer.readableBytes - FrameHeader.size >= Int(length) else { return nil }
         buffer.moveReaderIndex(forwardBy: FrameHeader.size)
         let payload = buffer.readSlice(length: Int(length))!
+        commit(header)
         return .frame(Frame(header: header, payload: payload))
     }
 
-    /// Header-only checks; on success the decoder's stream bookkeeping is
-    /// updated, because the header alone commits the stream id.
-    private mutating func validate(_ header: FrameHeader) throws(FrameDecodingError) {
+    /// Header-only checks, run as soon as the header has arrived so nothing
+    /// of a bad frame is buffered.
+    ///
+    /// Non-mutating: while the payload is incomplete, `decodeFrame` returns
+    /// nil without consuming the header and validates it again when more
+    /// bytes arrive, so each run must see the same state. (Updating the state
+    /// here made a HELLO or REQUEST split across reads fail as a duplicate
+    /// HELLO or a reused stream id.) `commit` applies the effects once the
+    /// frame is consumed.
+    private func validate(_ header: FrameHeader) throws(FrameDecodingError) {
         let type = header.type
         if state == .awaitingHello {
             guard type == .hello else { throw .helloExpected(got: type) }
@@ -128,8 +137,6 @@ public struct FrameDecoder: Sendable {
             throw .streamIDMustBeNonZero(type)
         }
         switch type {
-        case .hello:
-            state = .ready
         case .ping, .pong:
             guard header.length == 8 else { throw .invalidPayloadLength(type, length: header.length) }
         case .cancel:
@@ -141,9 +148,19 @@ public struct FrameDecoder: Sendable {
             guard header.streamID > lastRequestStreamID else {
                 throw .streamIDNotIncreasing(streamID: header.streamID, last: lastRequestStreamID)
             }
-            lastRequestStreamID = header.streamID
-        case .goAway, .message, .response:
+        case .hello, .goAway, .message, .response:
             break
+        }
+    }
+
+    /// Applies what a validated header commits, once its frame is consumed
+    /// (or, if oversized, its header is): HELLO has been seen, and a REQUEST's
+    /// stream id is used even when its payload is skipped.
+    private mutating func commit(_ header: FrameHeader) {
+        switch header.type {
+        case .hello: state = .ready
+        case .request: lastRequestStreamID = header.streamID
+        case .message, .response, .cancel, .ping, .pong, .goAway: break
         }
     }
 }
