@@ -1,0 +1,159 @@
+import CProtobufC
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Scratch memory for building protobuf-c structs while encoding.
+///
+/// Every `char *`, `ProtobufCBinaryData` and nested struct of the C message
+/// being encoded points into the arena, which exists only inside
+/// `CEncodingArena.with(capacityHint:_:)`. One bump allocation per encode
+/// (on the stack when small) instead of one heap allocation per field.
+///
+/// If the hint was too small the arena spills into heap chunks, so the hint
+/// affects speed only, never correctness.
+struct CEncodingArena: ~Copyable {
+    private var cursor: UnsafeMutableRawPointer
+    private var end: UnsafeMutableRawPointer
+    /// Heap chunks allocated after the initial buffer ran out.
+    private var spilled: [UnsafeMutableRawPointer] = []
+
+    /// The first string field whose value contained NUL (and was therefore
+    /// truncated by protobuf-c), as `parent.field` or `field`.
+    private(set) var firstNULField: String?
+    /// Field name of the repeated message field being encoded, for
+    /// `firstNULField` paths. Set by `repeated(_:field:)`.
+    private var parentField: StaticString?
+
+    /// Largest initial buffer taken from `withUnsafeTemporaryAllocation`;
+    /// bigger messages spill to the heap instead of using thread stack.
+    static let maxInitialCapacity = 8 * 1024
+
+    private init(_ buffer: UnsafeMutableRawBufferPointer) {
+        cursor = buffer.baseAddress!
+        end = buffer.baseAddress! + buffer.count
+    }
+
+    deinit {
+        for chunk in spilled { chunk.deallocate() }
+    }
+
+    /// Runs `body` with an arena of about `capacityHint` bytes.
+    static func with<R>(capacityHint: Int, _ body: (inout CEncodingArena) -> R) -> R {
+        let capacity = min(max(capacityHint, 64), maxInitialCapacity)
+        return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 16) { buffer in
+            var arena = CEncodingArena(buffer)
+            return body(&arena)
+        }
+    }
+
+    // MARK: Raw allocation
+
+    mutating func allocateBytes(_ count: Int, alignment: Int) -> UnsafeMutableRawPointer {
+        let aligned = cursor.alignedUp(toMultipleOf: alignment)
+        if count <= end - aligned {
+            cursor = aligned + count
+            return aligned
+        }
+        let chunkSize = max(count + alignment, 4096)
+        let chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
+        spilled.append(chunk)
+        let start = chunk.alignedUp(toMultipleOf: alignment)
+        cursor = start + count
+        end = chunk + chunkSize
+        return start
+    }
+
+    mutating func allocate<T>(_ type: T.Type, count: Int) -> UnsafeMutablePointer<T> {
+        allocateBytes(MemoryLayout<T>.stride * count, alignment: MemoryLayout<T>.alignment)
+            .bindMemory(to: T.self, capacity: count)
+    }
+
+    // MARK: Sizing hints
+
+    /// Arena bytes a string takes (UTF-8 plus the terminating NUL).
+    static func hint(_ string: String) -> Int { string.utf8.count + 1 }
+
+    /// Arena bytes `count` values of `T` take, alignment included.
+    static func hint<T>(_ type: T.Type, count: Int) -> Int {
+        MemoryLayout<T>.stride * count + MemoryLayout<T>.alignment
+    }
+
+    // MARK: Fields
+
+    /// Copies `string` into the arena as a NUL-terminated C string.
+    ///
+    /// A NUL inside `string` cannot be represented: protobuf-c would encode
+    /// only the part before it. The first such field is remembered in
+    /// `firstNULField` (used by `validate()` and a debug assertion).
+    mutating func cString(_ string: String, field: StaticString) -> UnsafeMutablePointer<CChar> {
+        let count = string.utf8.count
+        let raw = allocateBytes(count + 1, alignment: 1)
+        let copied: Void? = string.utf8.withContiguousStorageIfAvailable { utf8 in
+            if let base = utf8.baseAddress { raw.copyMemory(from: base, byteCount: count) }
+        }
+        if copied == nil {
+            var index = 0
+            for byte in string.utf8 {
+                raw.storeBytes(of: byte, toByteOffset: index, as: UInt8.self)
+                index += 1
+            }
+        }
+        raw.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
+        if count > 0, memchr(raw, 0, count) != nil, firstNULField == nil {
+            firstNULField = parentField.map { "\($0).\(field)" } ?? "\(field)"
+        }
+        return raw.bindMemory(to: CChar.self, capacity: count + 1)
+    }
+
+    /// Copies `bytes` into the arena.
+    mutating func binaryData(_ bytes: [UInt8]) -> ProtobufCBinaryData {
+        guard !bytes.isEmpty else { return ProtobufCBinaryData(len: 0, data: nil) }
+        let data = allocate(UInt8.self, count: bytes.count)
+        bytes.withUnsafeBufferPointer { source in
+            data.update(from: source.baseAddress!, count: source.count)
+        }
+        return ProtobufCBinaryData(len: bytes.count, data: data)
+    }
+
+    /// Allocates a C message struct in the arena and initialises it with the
+    /// descriptor's `message_init` (what the `*__INIT` macro would do).
+    mutating func message<M: CBridgedMessage>(_ type: M.Type) -> UnsafeMutablePointer<M.CMessage> {
+        let descriptor = M.cDescriptor.pointer
+        let raw = allocateBytes(descriptor.pointee.sizeof_message, alignment: MemoryLayout<M.CMessage>.alignment)
+        descriptor.pointee.message_init(raw.assumingMemoryBound(to: ProtobufCMessage.self))
+        return raw.bindMemory(to: M.CMessage.self, capacity: 1)
+    }
+
+    /// Builds a repeated message field: an array of C structs plus the array
+    /// of pointers to them that protobuf-c expects (`n_x`, `x`).
+    mutating func repeated<M: CBridgedMessage>(
+        _ elements: [M], field: StaticString
+    ) -> (count: Int, pointers: UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?>?) {
+        guard !elements.isEmpty else { return (0, nil) }
+        let pointers = allocate(UnsafeMutablePointer<M.CMessage>?.self, count: elements.count)
+        let savedParent = parentField
+        parentField = field
+        defer { parentField = savedParent }
+        for (index, element) in elements.enumerated() {
+            let c = message(M.self)
+            element.fill(c, arena: &self)
+            (pointers + index).initialize(to: c)
+        }
+        return (elements.count, pointers)
+    }
+
+    /// Arena bytes `repeated(_:field:)` takes for `elements`.
+    static func hint<M: CBridgedMessage>(repeated elements: [M]) -> Int {
+        guard !elements.isEmpty else { return 0 }
+        var total = hint(UnsafeMutableRawPointer?.self, count: elements.count)
+        let size = M.cDescriptor.pointer.pointee.sizeof_message + 8
+        for element in elements { total += size + element.cArenaHint }
+        return total
+    }
+}
