@@ -11,9 +11,16 @@ let package = Package(
     products: [
         .library(name: "SharewireWire", targets: ["SharewireWire"]),
         .library(name: "SharewireMessages", targets: ["SharewireMessages"]),
+        .library(name: "SharewireRPC", targets: ["SharewireRPC"]),
+        .executable(name: "sharewired", targets: ["sharewired"]),
+        .executable(name: "sharewire-bench", targets: ["sharewire-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
     ],
     targets: [
         // Frames: header, types, encoder and decoder state machines. Pure.
@@ -22,9 +29,54 @@ let package = Package(
             dependencies: [.product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swift6
         ),
+        // NIO transport: connections, calls, deadlines, keepalive, drain, limits.
+        .target(
+            name: "SharewireRPC",
+            dependencies: [
+                "SharewireWire",
+                "SharewireMessages",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swift6
+        ),
+        .executableTarget(
+            name: "sharewired",
+            dependencies: [
+                "SharewireRPC",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swift6
+        ),
+        .executableTarget(
+            name: "sharewire-bench",
+            dependencies: [
+                "SharewireRPC",
+                "SharewireMessages",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Histogram", package: "hdrhistogram-swift"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "SharewireRPCTests",
+            dependencies: [
+                "SharewireRPC", "SharewireMessages", "SharewireWire",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swift6
+        ),
         .testTarget(
             name: "SharewireWireTests",
-            dependencies: ["SharewireWire"],
+            dependencies: ["SharewireWire", .product(name: "NIOCore", package: "swift-nio")],
             swiftSettings: swift6
         ),
 

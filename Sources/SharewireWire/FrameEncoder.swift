@@ -33,6 +33,19 @@ extension ByteBuffer {
         setInteger(UInt32(truncatingIfNeeded: length), at: mark.headerIndex)
     }
 
+    /// Removes the unfinished frame started at `mark`, e.g. when its message
+    /// turned out to exceed the peer's limit.
+    @inlinable
+    public mutating func abandonFrame(_ mark: FrameMark) {
+        moveWriterIndex(to: mark.headerIndex)
+    }
+
+    /// Bytes written into the frame started at `mark` so far, excluding its header.
+    @inlinable
+    public func payloadLength(since mark: FrameMark) -> Int {
+        writerIndex - mark.headerIndex - FrameHeader.size
+    }
+
     /// Starts the `u32 head_len` prefix of a REQUEST or RESPONSE payload.
     @inlinable
     public mutating func beginHead() -> HeadMark {

@@ -1,0 +1,20 @@
+/// Names one RPC method: its full path and optional numeric fast-path id.
+public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
+    /// Unary: one request, one response. Server streaming: one request, a
+    /// stream of responses ending with a status.
+    public enum Kind: Sendable, Hashable { case unary, serverStreaming }
+
+    /// e.g. `/sharewire.v1.Diagnostics/Echo`.
+    public let path: String
+    /// The `MethodId` enum value from the proto, or 0 when it has none.
+    public let id: UInt32
+    public let kind: Kind
+
+    public init(path: String, id: UInt32 = 0, kind: Kind = .unary) {
+        self.path = path
+        self.id = id
+        self.kind = kind
+    }
+
+    public var description: String { path }
+}

@@ -1,0 +1,104 @@
+import Logging
+import NIOCore
+import NIOPosix
+import ServiceLifecycle
+import Synchronization
+
+/// A Sharewire RPC server: binds a TCP listener and serves the methods of an
+/// `RPCRouter` on every accepted connection.
+///
+/// As a swift-service-lifecycle `Service`, `run()` serves until graceful
+/// shutdown is requested (SIGTERM/SIGINT through `ServiceGroup`), then drains:
+/// new calls get UNAVAILABLE, running calls finish, and whatever is left
+/// after `drainGracePeriod` is closed.
+public final class RPCServer: Service, Sendable {
+    public let configuration: ServerConfiguration
+    private let router: RPCRouter
+    private let group: any EventLoopGroup
+    private let logger: Logger
+    private let shared = ServerSharedState()
+    private let listener = Mutex<(any Channel)?>(nil)
+
+    public init(configuration: ServerConfiguration, router: RPCRouter,
+                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+                logger: Logger = Logger(label: "sharewire.rpc.server")) {
+        self.configuration = configuration
+        self.router = router
+        self.group = group
+        self.logger = logger
+    }
+
+    /// Binds the listener; returns the bound address (useful with port 0).
+    @discardableResult
+    public func start() async throws -> SocketAddress {
+        if let channel = listener.withLock({ $0 }) { return channel.localAddress! }
+        let config = configuration, router = self.router, shared = self.shared, logger = self.logger
+        let channel = try await ServerBootstrap(group: group)
+            .serverChannelOption(.backlog, value: 256)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            .childChannelOption(.writeBufferWaterMark,
+                                value: .init(low: config.writeBufferLowWatermark, high: config.writeBufferHighWatermark))
+            .childChannelOption(.maxMessagesPerRead, value: 16)
+            .childChannelInitializer { channel in
+                let accepted = shared.add(channel, limit: config.maxConnections)
+                if accepted {
+                    channel.closeFuture.whenComplete { _ in shared.remove(channel) }
+                }
+                return channel.eventLoop.makeCompletedFuture {
+                    try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(
+                        router: router, config: config, shared: shared, logger: logger,
+                        acceptedWithinLimit: accepted))
+                }
+            }
+            .bind(host: config.host, port: config.port)
+            .get()
+        listener.withLock { $0 = channel }
+        logger.info("listening", metadata: ["address": "\(channel.localAddress!)",
+                                            "methods": "\(router.methods.count)"])
+        return channel.localAddress!
+    }
+
+    /// The bound address, once started.
+    public var localAddress: SocketAddress? { listener.withLock { $0?.localAddress } }
+
+    /// Connections open right now.
+    public var connectionCount: Int { shared.connectionCount }
+
+    /// Serves until graceful shutdown, then drains. Starts the listener if
+    /// `start()` was not called.
+    public func run() async throws {
+        try await start()
+        try? await gracefulShutdown()
+        await drain()
+    }
+
+    /// Stops accepting, drains every connection, and returns once all are
+    /// closed or the grace period has passed (then closing the rest).
+    public func drain() async {
+        guard let channel = listener.withLock({ $0 }) else { return }
+        logger.info("draining", metadata: ["connections": "\(shared.connectionCount)", "calls": "\(shared.callCount)"])
+        try? await channel.close()
+        shared.drainAll()
+        let grace = configuration.drainGracePeriod
+        let shared = self.shared
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                await shared.waitUntilAllClosed()
+                return true
+            }
+            group.addTask {
+                try? await Task.sleep(for: .nanoseconds(grace.nanoseconds))
+                return false
+            }
+            if await group.next() == false {
+                self.logger.warning("drain grace period over; closing remaining connections",
+                                    metadata: ["connections": "\(shared.connectionCount)"])
+                shared.closeAll()
+                await shared.waitUntilAllClosed()
+            }
+            group.cancelAll()
+        }
+        logger.info("drained")
+    }
+}

@@ -1,0 +1,28 @@
+import NIOCore
+
+/// One running call on a server connection. Event-loop confined.
+struct ServerCall {
+    let method: MethodDescriptor
+    /// Nil only while `Task.immediate` is still running the call's first part.
+    var task: Task<Void, Never>?
+    var deadlineTimer: Scheduled<Void>?
+    /// The final RESPONSE was written (or the client cancelled, so none is
+    /// owed); later results are dropped.
+    var finished = false
+
+    init(method: MethodDescriptor) {
+        self.method = method
+    }
+}
+
+/// The server side of a two-phase graceful drain (docs/PROTOCOL.md §12).
+enum DrainState: Equatable {
+    case serving
+    /// First GOAWAY (last id 2^31-1) and a PING are out; new calls are still
+    /// accepted, because they may have crossed the GOAWAY on the wire.
+    case announced(pingOpaque: UInt64, since: NIODeadline)
+    /// Second GOAWAY sent: calls above `lastStreamID` are refused.
+    case draining(lastStreamID: UInt32)
+    /// GOAWAY for an error or idle close was sent; the channel is closing.
+    case closing
+}

@@ -1,0 +1,48 @@
+import NIOCore
+
+/// Everything a server enforces. Every limit has a default and is
+/// documented in docs/PROTOCOL.md §10.
+public struct ServerConfiguration: Sendable {
+    /// Address to bind. Loopback by default: exposing the server is a choice.
+    public var host: String = "127.0.0.1"
+    /// 0 picks a free port (useful in tests).
+    public var port: Int = 7070
+    /// Reported in HELLO.
+    public var agent: String = "sharewired/0.1.0"
+
+    /// Largest frame payload accepted; larger REQUESTs get RESOURCE_EXHAUSTED
+    /// without being buffered.
+    public var maxFrameSize: UInt32 = ProtocolDefaults.maxFrameSize
+    /// Largest request message accepted.
+    public var maxMessageSize: UInt32 = ProtocolDefaults.maxMessageSize
+    /// Calls running at once on one connection.
+    public var maxConcurrentCallsPerConnection: Int = Int(ProtocolDefaults.maxConcurrentCalls)
+    /// Calls running at once across the server.
+    public var maxConcurrentCalls: Int = 16_384
+    /// Open connections; one more gets GOAWAY (RESOURCE_EXHAUSTED).
+    public var maxConnections: Int = 1024
+    /// Upper bound applied to any client deadline; 0 means none.
+    public var maxCallDuration: TimeAmount = .minutes(10)
+
+    /// Server PINGs a connection that has been silent this long.
+    public var keepaliveInterval: TimeAmount = .seconds(60)
+    /// ...and closes it if no PONG follows within this.
+    public var keepaliveTimeout: TimeAmount = .seconds(20)
+    /// Client PINGs closer together than this are strikes.
+    public var minPingInterval: TimeAmount = .seconds(10)
+    /// Strikes tolerated before GOAWAY.
+    public var maxPingStrikes: Int = 2
+    /// A connection with no calls for this long is closed with GOAWAY.
+    public var idleTimeout: TimeAmount = .minutes(5)
+    /// How often each connection checks keepalive, idle and drain timers.
+    public var housekeepingInterval: TimeAmount = .seconds(1)
+
+    /// Hard limit on a graceful drain; remaining calls are then cancelled.
+    public var drainGracePeriod: TimeAmount = .seconds(30)
+    /// Pending outbound bytes above which a connection stops reading
+    /// requests until its peer catches up.
+    public var writeBufferHighWatermark: Int = 1024 * 1024
+    public var writeBufferLowWatermark: Int = 256 * 1024
+
+    public init() {}
+}

@@ -1,0 +1,531 @@
+import Logging
+import NIOCore
+import SharewireMessages
+import SharewireWire
+
+/// The whole server side of one connection: decoding, call dispatch,
+/// deadlines, cancel, keepalive, drain and limits.
+///
+/// Frames never pass through an actor. Each call runs as a task that prefers
+/// this connection's event loop, started with `Task.immediate`, so a handler
+/// that does not suspend is answered within the same `channelRead`.
+final class ServerConnectionHandler: ChannelDuplexHandler {
+    typealias InboundIn = ByteBuffer
+    typealias OutboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
+
+    private let router: RPCRouter
+    private let config: ServerConfiguration
+    private let shared: ServerSharedState
+    private var logger: Logger
+    private let acceptedWithinLimit: Bool
+
+    private var context: ChannelHandlerContext?
+    private var taskExecutor: EventLoopTaskExecutor?
+    private var decoder: FrameDecoder
+    private var cumulation = ByteBuffer()
+    private var outbox = FrameOutbox()
+    private var peerLimits = PeerLimits()
+    private var calls: [UInt32: ServerCall] = [:]
+    private var drain = DrainState.serving
+    private var policer: PingPolicer
+    private var housekeeping: RepeatedTask?
+    private var lastReadAt = NIODeadline.now()
+    private var lastCallEndedAt = NIODeadline.now()
+    private var keepalivePingSentAt: NIODeadline?
+    private var nextPingOpaque: UInt64 = 1
+    private var readHeld = false
+    private var writabilityPromise: EventLoopPromise<Void>?
+    private var peer = "unknown"
+
+    init(router: RPCRouter, config: ServerConfiguration, shared: ServerSharedState, logger: Logger,
+         acceptedWithinLimit: Bool) {
+        self.router = router
+        self.config = config
+        self.shared = shared
+        self.logger = logger
+        self.acceptedWithinLimit = acceptedWithinLimit
+        self.decoder = FrameDecoder(role: .server, maxFrameSize: config.maxFrameSize)
+        self.policer = PingPolicer(minInterval: config.minPingInterval, maxStrikes: config.maxPingStrikes)
+    }
+
+    // MARK: Lifecycle
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        self.taskExecutor = EventLoopTaskExecutor(eventLoop: context.eventLoop)
+        if let address = context.channel.remoteAddress { peer = "\(address)" }
+        logger[metadataKey: "peer"] = "\(peer)"
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        housekeeping = context.eventLoop.scheduleRepeatedTask(
+            initialDelay: config.housekeepingInterval, delay: config.housekeepingInterval
+        ) { _ in bound.value.runHousekeeping() }
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        housekeeping?.cancel()
+        housekeeping = nil
+        // The peer is gone: nothing more can be written, so stop the work.
+        for (_, call) in calls {
+            call.deadlineTimer?.cancel()
+            call.task?.cancel()
+        }
+        writabilityPromise?.succeed(())
+        writabilityPromise = nil
+        logger.debug("connection closed", metadata: ["calls-in-flight": "\(calls.count)"])
+        context.fireChannelInactive()
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        self.context = nil
+    }
+
+    // MARK: Reading
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let bytes = unwrapInboundIn(data)
+        lastReadAt = .now()
+        if cumulation.readableBytes == 0 {
+            cumulation = bytes
+        } else {
+            var bytes = bytes
+            cumulation.writeBuffer(&bytes)
+        }
+        outbox.inReadLoop = true
+        while drain != .closing {
+            let event: FrameEvent?
+            do {
+                event = try decoder.next(from: &cumulation)
+            } catch .badMagic {
+                // Not a Sharewire client: answer nothing (docs/PROTOCOL.md §1).
+                drain = .closing
+                context.close(promise: nil)
+                break
+            } catch .unsupportedVersion(let major, let minor) {
+                write { Preface.current.write(to: &$0) }
+                goAwayAndClose(code: .unimplemented, reason: "unsupported protocol version \(major).\(minor); this server speaks 1.x")
+                break
+            } catch {
+                protocolViolation(error.description)
+                break
+            }
+            guard let event else { break }
+            handle(event)
+        }
+        if cumulation.readableBytes == 0 {
+            cumulation = ByteBuffer()
+        } else if cumulation.readerIndex > 64 * 1024 {
+            cumulation.discardReadBytes()
+        }
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        outbox.inReadLoop = false
+        flush()
+        context.fireChannelReadComplete()
+    }
+
+    func read(context: ChannelHandlerContext) {
+        // Backpressure: while our peer is not reading responses, do not read
+        // more requests from it.
+        if context.channel.isWritable {
+            context.read()
+        } else {
+            readHeld = true
+        }
+    }
+
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        if context.channel.isWritable {
+            writabilityPromise?.succeed(())
+            writabilityPromise = nil
+            if readHeld {
+                readHeld = false
+                context.read()
+            }
+        }
+        context.fireChannelWritabilityChanged()
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ServerDrainEvent {
+            beginDrain()
+        } else {
+            context.fireUserInboundEventTriggered(event)
+        }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        logger.debug("connection error", metadata: ["error": "\(error)"])
+        context.close(promise: nil)
+    }
+
+    private func handle(_ event: FrameEvent) {
+        switch event {
+        case .preface:
+            sendPrefaceAndHello()
+        case let .frame(frame):
+            switch frame.type {
+            case .hello: receiveHello(frame.payload)
+            case .request: startCall(frame)
+            case .cancel: cancelCall(streamID: frame.streamID)
+            case .ping: receivePing(frame.payload)
+            case .pong: receivePong(frame.payload)
+            case .goAway: receiveGoAway(frame.payload)
+            case .message, .response: break  // rejected by the decoder for this role
+            }
+        case let .oversized(header):
+            if header.type == .request {
+                respond(streamID: header.streamID, RPCError(
+                    .resourceExhausted,
+                    "request frame of \(header.length) bytes exceeds the limit of \(config.maxFrameSize)",
+                    details: [StatusDetail(reason: "FRAME_TOO_LARGE", subject: "\(header.length)",
+                                           metadata: [MetadataEntry(key: "limit", value: "\(config.maxFrameSize)")])]))
+            }
+        }
+    }
+
+    // MARK: Handshake and connection frames
+
+    private func sendPrefaceAndHello() {
+        let hello = Hello(
+            agent: config.agent,
+            maxFrameSize: config.maxFrameSize,
+            maxMessageSize: config.maxMessageSize,
+            maxConcurrentCalls: UInt32(clamping: config.maxConcurrentCallsPerConnection),
+            keepaliveIntervalMs: UInt32(clamping: config.keepaliveInterval.nanoseconds / 1_000_000),
+            minPingIntervalMs: UInt32(clamping: config.minPingInterval.nanoseconds / 1_000_000),
+            idleTimeoutMs: UInt32(clamping: config.idleTimeout.nanoseconds / 1_000_000)
+        )
+        write { buffer in
+            Preface.current.write(to: &buffer)
+            let frame = buffer.beginFrame(.hello, streamID: 0)
+            hello.serialize(into: &buffer)
+            buffer.endFrame(frame)
+        }
+        if !acceptedWithinLimit {
+            goAwayAndClose(code: .resourceExhausted, reason: "connection limit of \(config.maxConnections) reached")
+        }
+    }
+
+    private func receiveHello(_ payload: ByteBuffer) {
+        do {
+            peerLimits = PeerLimits(try Hello(buffer: payload))
+        } catch {
+            protocolViolation("malformed HELLO: \(error)")
+        }
+    }
+
+    private func receivePing(_ payload: ByteBuffer) {
+        switch policer.pingReceived(at: .now()) {
+        case .allow, .strike:
+            let opaque = payload.getInteger(at: payload.readerIndex, as: UInt64.self) ?? 0
+            write { $0.writePing(.pong, opaque: opaque) }
+        case .abusive:
+            logger.notice("closing connection: too many pings")
+            goAwayAndClose(code: .resourceExhausted, reason: "too_many_pings")
+        }
+    }
+
+    private func receivePong(_ payload: ByteBuffer) {
+        let opaque = payload.getInteger(at: payload.readerIndex, as: UInt64.self) ?? 0
+        keepalivePingSentAt = nil
+        if case let .announced(marker, _) = drain, marker == opaque {
+            sendFinalGoAway()
+        }
+    }
+
+    private func receiveGoAway(_ payload: ByteBuffer) {
+        // The client will start no more calls; finish the ones running.
+        let reason = (try? GoAway(buffer: payload))?.reason ?? ""
+        logger.debug("client sent GOAWAY", metadata: ["reason": "\(reason)"])
+        if case .serving = drain { drain = .draining(lastStreamID: decoder.lastRequestStreamID) }
+        closeIfDrained()
+    }
+
+    // MARK: Calls
+
+    private func startCall(_ frame: Frame) {
+        let streamID = frame.streamID
+        if case let .draining(last) = drain, streamID > last {
+            return respond(streamID: streamID, RPCError(.unavailable, "server is draining; call not processed",
+                                                       notProcessed: true))
+        }
+        guard calls.count < config.maxConcurrentCallsPerConnection else {
+            return respond(streamID: streamID, RPCError(
+                .resourceExhausted,
+                "too many concurrent calls on this connection (limit \(config.maxConcurrentCallsPerConnection))",
+                details: [StatusDetail(reason: "CONNECTION_CALL_LIMIT",
+                                       metadata: [MetadataEntry(key: "limit", value: "\(config.maxConcurrentCallsPerConnection)")])]))
+        }
+        let payload: HeadedPayload
+        do {
+            payload = try HeadedPayload(splitting: frame.payload)
+        } catch {
+            return protocolViolation("REQUEST on stream \(streamID): \(error)")
+        }
+        let head: RequestHead
+        do {
+            head = try RequestHead(buffer: payload.head)
+        } catch {
+            return respond(streamID: streamID, RPCError(.internal, "malformed request head: \(error)"))
+        }
+        guard let handler = router.handler(id: head.methodID, path: head.method) else {
+            let name = head.methodID != 0 ? "method id \(head.methodID)" : head.method
+            return respond(streamID: streamID, RPCError(
+                .unimplemented, "unknown method \(name)",
+                details: [StatusDetail(reason: "UNKNOWN_METHOD", subject: name)]))
+        }
+        guard payload.message.readableBytes <= config.maxMessageSize else {
+            return respond(streamID: streamID, RPCError(
+                .resourceExhausted,
+                "request message of \(payload.message.readableBytes) bytes exceeds the limit of \(config.maxMessageSize)",
+                details: [StatusDetail(reason: "MESSAGE_TOO_LARGE", subject: "\(payload.message.readableBytes)",
+                                       metadata: [MetadataEntry(key: "limit", value: "\(config.maxMessageSize)")])]))
+        }
+        let body: CallBody
+        do {
+            body = try handler.prepare(payload.message)
+        } catch {
+            return respond(streamID: streamID, RPCError(.invalidArgument, "malformed request message: \(error)"))
+        }
+        guard shared.acquireCall(limit: config.maxConcurrentCalls) else {
+            return respond(streamID: streamID, RPCError(
+                .resourceExhausted, "server is at its limit of \(config.maxConcurrentCalls) concurrent calls",
+                details: [StatusDetail(reason: "SERVER_CALL_LIMIT")]))
+        }
+        run(handler.descriptor, body: body, head: head, streamID: streamID)
+    }
+
+    private func run(_ method: MethodDescriptor, body: @escaping CallBody, head: RequestHead, streamID: UInt32) {
+        guard let context, let taskExecutor else { return }
+        let eventLoop = context.eventLoop
+        var timeout = head.timeoutMicros > 0 ? TimeAmount.microseconds(Int64(clamping: head.timeoutMicros)) : nil
+        if config.maxCallDuration > .zero { timeout = min(timeout ?? config.maxCallDuration, config.maxCallDuration) }
+        let deadline = timeout.map { NIODeadline.now() + $0 }
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        var call = ServerCall(method: method)
+        if let deadline {
+            call.deadlineTimer = eventLoop.scheduleTask(deadline: deadline) { bound.value.deadlineExpired(streamID: streamID) }
+        }
+        calls[streamID] = call
+        let callContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
+                                        streamID: streamID, peer: peer)
+        let sink = ServerStreamSink(streamID: streamID, handler: bound)
+        // Runs synchronously up to the first suspension; resumes on this loop.
+        let task = Task.immediate(executorPreference: taskExecutor) {
+            let result: Result<(any ProtoMessage)?, any Error>
+            do {
+                result = .success(try await body(callContext, sink))
+            } catch {
+                result = .failure(error)
+            }
+            if eventLoop.inEventLoop {
+                bound.value.callFinished(streamID: streamID, result)
+            } else {
+                eventLoop.execute { bound.value.callFinished(streamID: streamID, result) }
+            }
+        }
+        if calls[streamID] != nil { calls[streamID]!.task = task }
+    }
+
+    func callFinished(streamID: UInt32, _ result: Result<(any ProtoMessage)?, any Error>) {
+        guard let call = calls.removeValue(forKey: streamID) else { return }
+        shared.releaseCall()
+        call.deadlineTimer?.cancel()
+        lastCallEndedAt = .now()
+        if !call.finished {
+            switch result {
+            case let .success(message):
+                respondOK(streamID: streamID, message: message)
+            case let .failure(error as RPCError):
+                respond(streamID: streamID, error)
+            case .failure(is CancellationError):
+                respond(streamID: streamID, RPCError(.cancelled, "handler was cancelled"))
+            case let .failure(error):
+                logger.error("handler failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
+                respond(streamID: streamID, RPCError(.unknown, "handler failed"))
+            }
+        }
+        closeIfDrained()
+    }
+
+    func deadlineExpired(streamID: UInt32) {
+        guard var call = calls[streamID], !call.finished else { return }
+        call.finished = true
+        call.task?.cancel()
+        calls[streamID] = call
+        respond(streamID: streamID, RPCError(.deadlineExceeded, "deadline exceeded on the server"))
+    }
+
+    private func cancelCall(streamID: UInt32) {
+        guard var call = calls[streamID] else { return }
+        // No RESPONSE is owed after CANCEL; the slot stays taken until the
+        // handler's task actually ends.
+        call.finished = true
+        call.deadlineTimer?.cancel()
+        call.task?.cancel()
+        calls[streamID] = call
+    }
+
+    /// Writes one MESSAGE frame of a server stream; returns a future to wait
+    /// on when the write buffer is above its high watermark.
+    func sendStreamMessage(streamID: UInt32, _ message: any ProtoMessage) throws -> EventLoopFuture<Void>? {
+        guard let context, let call = calls[streamID], !call.finished else {
+            throw RPCError(.cancelled, "call is no longer active")
+        }
+        var tooLarge = false
+        write { buffer in
+            let frame = buffer.beginFrame(.message, streamID: streamID)
+            let size = message.serialize(into: &buffer)
+            if size > peerLimits.maxMessageSize {
+                buffer.abandonFrame(frame)
+                tooLarge = true
+            } else {
+                buffer.endFrame(frame)
+            }
+        }
+        if tooLarge {
+            throw RPCError(.resourceExhausted, "stream message exceeds the client's limit of \(peerLimits.maxMessageSize) bytes")
+        }
+        policer.responseSent()
+        guard !context.channel.isWritable else { return nil }
+        if writabilityPromise == nil { writabilityPromise = context.eventLoop.makePromise() }
+        return writabilityPromise!.futureResult
+    }
+
+    // MARK: Writing responses
+
+    private func respondOK(streamID: UInt32, message: (any ProtoMessage)?) {
+        var tooLarge = 0
+        write { buffer in
+            let frame = buffer.beginFrame(.response, streamID: streamID)
+            // An OK head with no metadata encodes to zero bytes.
+            buffer.writeInteger(UInt32(0))
+            let size = message?.serialize(into: &buffer) ?? 0
+            if size > peerLimits.maxMessageSize {
+                buffer.abandonFrame(frame)
+                tooLarge = size
+            } else {
+                buffer.endFrame(frame)
+            }
+        }
+        if tooLarge > 0 {
+            respond(streamID: streamID, RPCError(
+                .resourceExhausted, "response of \(tooLarge) bytes exceeds the client's limit of \(peerLimits.maxMessageSize)"))
+            return
+        }
+        policer.responseSent()
+    }
+
+    private func respond(streamID: UInt32, _ error: RPCError) {
+        let head = ResponseHead(code: error.code.rawValue, message: error.message, details: error.details)
+        write { buffer in
+            let frame = buffer.beginFrame(.response, streamID: streamID)
+            let mark = buffer.beginHead()
+            head.serialize(into: &buffer)
+            buffer.endHead(mark)
+            buffer.endFrame(frame)
+        }
+        policer.responseSent()
+    }
+
+    private func write(_ body: (inout ByteBuffer) -> Void) {
+        guard let context else { return }
+        outbox.append(allocator: context.channel.allocator, body)
+        if outbox.needsFlushTask() {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute { bound.value.flush() }
+        }
+    }
+
+    private func flush() {
+        guard let context, let batch = outbox.take() else { return }
+        context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
+    }
+
+    // MARK: Drain, close, housekeeping
+
+    private func beginDrain() {
+        guard case .serving = drain, let context else { return }
+        let opaque = nextPingOpaque | (1 << 63)
+        nextPingOpaque += 1
+        drain = .announced(pingOpaque: opaque, since: .now())
+        write { buffer in
+            writeGoAway(&buffer, lastStreamID: FrameHeader.maxStreamID, code: .ok, reason: "server shutting down")
+            buffer.writePing(.ping, opaque: opaque)
+        }
+        if !outbox.inReadLoop { flush() }
+        _ = context
+    }
+
+    private func sendFinalGoAway() {
+        let last = decoder.lastRequestStreamID
+        drain = .draining(lastStreamID: last)
+        write { writeGoAway(&$0, lastStreamID: last, code: .ok, reason: "server shutting down") }
+        closeIfDrained()
+    }
+
+    private func closeIfDrained() {
+        guard case .draining = drain, calls.isEmpty, let context else { return }
+        drain = .closing
+        flush()
+        context.close(promise: nil)
+    }
+
+    private func protocolViolation(_ reason: String) {
+        logger.notice("protocol violation", metadata: ["reason": "\(reason)"])
+        goAwayAndClose(code: .internal, reason: reason)
+    }
+
+    private func goAwayAndClose(code: StatusCode, reason: String) {
+        guard drain != .closing, let context else { return }
+        drain = .closing
+        let last = decoder.lastRequestStreamID
+        write { writeGoAway(&$0, lastStreamID: last, code: code, reason: reason) }
+        if let batch = outbox.take() {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(batch)).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+
+    private func writeGoAway(_ buffer: inout ByteBuffer, lastStreamID: UInt32, code: StatusCode, reason: String) {
+        let frame = buffer.beginFrame(.goAway, streamID: 0)
+        GoAway(lastStreamID: lastStreamID, code: code.rawValue, reason: reason).serialize(into: &buffer)
+        buffer.endFrame(frame)
+    }
+
+    private func runHousekeeping() {
+        let now = NIODeadline.now()
+        switch drain {
+        case .closing:
+            return
+        case let .announced(_, since) where now - since >= config.housekeepingInterval:
+            // The client did not answer the drain PING in time; go to phase 2.
+            sendFinalGoAway()
+        default:
+            break
+        }
+        if calls.isEmpty, now - lastCallEndedAt >= config.idleTimeout, now - lastReadAt >= config.idleTimeout {
+            logger.debug("closing idle connection")
+            return goAwayAndClose(code: .ok, reason: "idle timeout")
+        }
+        if let sent = keepalivePingSentAt {
+            if now - sent >= config.keepaliveTimeout {
+                logger.info("closing connection: keepalive timeout")
+                drain = .closing
+                context?.close(promise: nil)
+            }
+        } else if now - lastReadAt >= config.keepaliveInterval {
+            keepalivePingSentAt = now
+            let opaque = nextPingOpaque
+            nextPingOpaque += 1
+            write { $0.writePing(.ping, opaque: opaque) }
+        }
+    }
+}
+
+/// Fired into every connection's pipeline to start a graceful drain.
+struct ServerDrainEvent: Sendable {}

@@ -1,0 +1,54 @@
+import SharewireMessages
+
+/// `sharewire.v1.Diagnostics`: echo calls that measure protocol overhead and
+/// let tests exercise deadlines, cancel, drain and error statuses.
+public struct DiagnosticsService: Sendable {
+    public static let echo = MethodDescriptor(path: "/sharewire.v1.Diagnostics/Echo", id: MethodID.diagnosticsEcho.rawValue)
+    public static let echoStream = MethodDescriptor(path: "/sharewire.v1.Diagnostics/EchoStream",
+                                                    id: MethodID.diagnosticsEchoStream.rawValue, kind: .serverStreaming)
+
+    /// Longest `delay_ms`/`interval_ms` honoured, so a client cannot park a
+    /// handler for ever.
+    public var maxDelayMs: UInt32 = 60_000
+    /// Most responses one EchoStream call may ask for.
+    public var maxStreamCount: UInt32 = 100_000
+
+    public init() {}
+
+    /// Registers Echo and EchoStream.
+    public func register(in router: inout RPCRouter) {
+        let limits = self
+        router.unary(Self.echo) { (request: EchoRequest, _) -> EchoResponse in
+            try limits.validate(request)
+            if request.delayMs > 0 { try await Task.sleep(for: .milliseconds(request.delayMs)) }
+            if request.failCode != 0 {
+                throw RPCError(StatusCode(wireValue: request.failCode), request.failMessage)
+            }
+            return EchoResponse(payload: request.payload)
+        }
+        router.serverStreaming(Self.echoStream) { (request: EchoRequest, writer: ServerStreamWriter<EchoResponse>, _) in
+            try limits.validate(request)
+            if request.delayMs > 0 { try await Task.sleep(for: .milliseconds(request.delayMs)) }
+            for sequence in 0..<request.count {
+                if sequence > 0, request.intervalMs > 0 { try await Task.sleep(for: .milliseconds(request.intervalMs)) }
+                try await writer.send(EchoResponse(payload: request.payload, sequence: sequence))
+            }
+            if request.failCode != 0 {
+                throw RPCError(StatusCode(wireValue: request.failCode), request.failMessage)
+            }
+        }
+    }
+
+    private func validate(_ request: EchoRequest) throws(RPCError) {
+        if request.delayMs > maxDelayMs || request.intervalMs > maxDelayMs {
+            throw RPCError(.invalidArgument, "delay_ms and interval_ms must be at most \(maxDelayMs)",
+                           details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: "delay_ms",
+                                                  metadata: [MetadataEntry(key: "limit", value: "\(maxDelayMs)")])])
+        }
+        if request.count > maxStreamCount {
+            throw RPCError(.invalidArgument, "count must be at most \(maxStreamCount)",
+                           details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: "count",
+                                                  metadata: [MetadataEntry(key: "limit", value: "\(maxStreamCount)")])])
+        }
+    }
+}

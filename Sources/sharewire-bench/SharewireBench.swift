@@ -1,0 +1,123 @@
+import ArgumentParser
+import Foundation
+import NIOPosix
+
+/// `sharewire-bench`: unary Echo throughput and latency over loopback, with
+/// the server's CPU cost per call.
+@main
+struct SharewireBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sharewire-bench",
+        abstract: "Benchmark Sharewire unary echo calls over loopback.",
+        discussion: """
+        Starts `sharewired` as a child process on a free loopback port, then
+        runs a closed-loop echo load for every (connections, concurrency) cell
+        and prints calls/s, latency percentiles, and CPU microseconds per call
+        for the server (from /proc/<pid>/stat) and for this load generator
+        (from getrusage). Build with -c release for meaningful figures.
+
+        Example:
+          swift build -c release
+          .build/release/sharewire-bench --duration 5 --json bench.json
+        """
+    )
+
+    @Option(help: "Path to the sharewired binary (default: next to this one).")
+    var server: String?
+
+    @Option(help: "Event-loop threads for the server.")
+    var serverThreads = 1
+
+    @Option(help: "Event-loop threads for the load generator.")
+    var clientThreads = 1
+
+    @Option(parsing: .upToNextOption, help: "Concurrency levels (calls in flight).")
+    var concurrency: [Int] = [1, 16, 64, 256]
+
+    @Option(parsing: .upToNextOption, help: "Connection counts.")
+    var connections: [Int] = [1, 4]
+
+    @Option(help: "Measured seconds per cell.")
+    var duration: Double = 3
+
+    @Option(help: "Warm-up seconds per cell, excluded from the results.")
+    var warmup: Double = 1
+
+    @Option(help: "Echo payload size in bytes.")
+    var payloadSize = 16
+
+    @Option(help: "Also write the results as JSON to this path.")
+    var json: String?
+
+    func validate() throws {
+        guard duration > 0, duration <= 600, warmup >= 0, warmup <= 60 else {
+            throw ValidationError("--duration must be in (0, 600] and --warmup in [0, 60]")
+        }
+        guard concurrency.allSatisfy({ (1...10_000).contains($0) }), connections.allSatisfy({ (1...64).contains($0) }) else {
+            throw ValidationError("concurrency must be 1...10000 and connections 1...64")
+        }
+        guard (0...(1 << 20)).contains(payloadSize) else { throw ValidationError("--payload-size must be 0...1048576") }
+    }
+
+    func run() async throws {
+        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            .appendingPathComponent("sharewired").path
+        guard FileManager.default.isExecutableFile(atPath: binary) else {
+            throw BenchError("sharewired not found at \(binary); build it or pass --server")
+        }
+        let serverProcess = try ServerProcess(binary: binary, threads: serverThreads, extraArguments: [])
+        defer { serverProcess.stop() }
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
+
+        print("sharewire-bench: server pid \(serverProcess.pid) port \(serverProcess.port), "
+              + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
+              + "\(warmup)s warm-up + \(duration)s per cell")
+        var results: [CellResult] = []
+        print(BenchTable.header)
+        for conns in connections {
+            for conc in concurrency {
+                let load = EchoLoad(port: serverProcess.port, concurrency: conc, connections: conns,
+                                    payloadSize: payloadSize, warmup: .milliseconds(Int64(warmup * 1000)),
+                                    duration: .milliseconds(Int64(duration * 1000)), group: group,
+                                    serverPID: serverProcess.pid)
+                let result = try await load.run()
+                results.append(result)
+                print(BenchTable.row(result))
+            }
+        }
+        try await group.shutdownGracefully()
+        if let json {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(BenchReport(date: ISO8601DateFormatter().string(from: Date()),
+                                           serverThreads: serverThreads, clientThreads: clientThreads,
+                                           payloadSize: payloadSize, cells: results))
+                .write(to: URL(fileURLWithPath: json))
+            print("wrote \(json)")
+        }
+    }
+}
+
+struct BenchReport: Codable {
+    var version = 1
+    var date: String
+    var serverThreads: Int
+    var clientThreads: Int
+    var payloadSize: Int
+    var cells: [CellResult]
+}
+
+/// Markdown table output.
+enum BenchTable {
+    static let header = """
+    | conns | conc | calls/s | p50 µs | p99 µs | p99.9 µs | server CPU µs/call | client CPU µs/call | errors |
+    |---:|---:|---:|---:|---:|---:|---:|---:|---:|
+    """
+
+    static func row(_ r: CellResult) -> String {
+        func f(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
+        let server = r.serverCPUMicrosPerCall.map { f($0, 2) } ?? "n/a"
+        return "| \(r.connections) | \(r.concurrency) | \(f(r.callsPerSecond, 0)) | \(f(r.p50Micros)) | \(f(r.p99Micros)) "
+            + "| \(f(r.p999Micros)) | \(server) | \(f(r.clientCPUMicrosPerCall, 2)) | \(r.errors) |"
+    }
+}

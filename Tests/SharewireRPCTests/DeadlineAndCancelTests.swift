@@ -1,0 +1,64 @@
+import NIOCore
+import SharewireMessages
+import SharewireRPC
+import SharewireWire
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct DeadlineAndCancelTests {
+    @Test func deadlineExpiresOnClientAndInHandler() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await client.unary(TestMethods.block, EchoRequest(payload: Array("deadline".utf8)),
+                                       timeout: .milliseconds(100), responseType: EchoResponse.self)
+        }
+        let elapsed = clock.now - start
+        #expect(error?.code == .deadlineExceeded)
+        #expect(elapsed >= .milliseconds(100))
+        #expect(elapsed < .seconds(5))
+        // The server enforces the same deadline: the handler is cancelled.
+        #expect(await server.probe.waitFor("cancelled:deadline"))
+        client.close()
+        await server.stop()
+    }
+
+    @Test func serverEnforcesDeadlineSentOnTheWire() async throws {
+        let server = try await TestServer.start()
+        // A raw client that never cancels: only the server's timer can end it.
+        try await RawConnection.with(port: server.port) { raw in
+            try await raw.send(RawConnection.handshakeBytes())
+            try await raw.send(RawConnection.requestBytes(streamID: 1, method: TestMethods.block.path,
+                                                          message: EchoRequest(payload: Array("wire".utf8)),
+                                                          timeoutMicros: 50_000))
+            let event = try await raw.read { $0.response(for: 1) != nil }
+            let frame = try #require(event?.response(for: 1))
+            let head = try ResponseHead(buffer: HeadedPayload(splitting: frame.payload).head)
+            #expect(head.code == StatusCode.deadlineExceeded.rawValue)
+        }
+        #expect(await server.probe.waitFor("cancelled:wire"))
+        await server.stop()
+    }
+
+    @Test func cancellingTheTaskCancelsTheHandler() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let call = Task {
+            try await client.unary(TestMethods.block, EchoRequest(payload: Array("cancel".utf8)),
+                                   responseType: EchoResponse.self)
+        }
+        #expect(await server.probe.waitFor("started:cancel"))
+        call.cancel()
+        let result = await call.result
+        #expect(throws: RPCError.self) { try result.get() }
+        if case let .failure(error as RPCError) = result { #expect(error.code == .cancelled) }
+        #expect(await server.probe.waitFor("cancelled:cancel"))
+        // The connection keeps working after a cancel.
+        let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [9]), responseType: EchoResponse.self)
+        #expect(reply.payload == [9])
+        client.close()
+        await server.stop()
+    }
+}

@@ -1,0 +1,103 @@
+import NIOCore
+import NIOPosix
+import SharewireMessages
+import SharewireWire
+
+/// A bare TCP connection for sending hand-made bytes and reading the
+/// server's answer back through an independent frame decoder.
+struct RawConnection {
+    private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
+    private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    private var decoder = FrameDecoder(role: .client, maxFrameSize: 64 * 1024 * 1024)
+    private var buffered = ByteBuffer()
+    /// Every event read so far.
+    private(set) var events: [FrameEvent] = []
+    private(set) var closed = false
+
+    /// Connects, runs `body`, then closes.
+    static func with<T>(port: Int, _ body: (inout RawConnection) async throws -> T) async throws -> T {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture {
+                    try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            var connection = RawConnection(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            return try await body(&connection)
+        }
+    }
+
+    private init(inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+                 outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.inbound = inbound
+        self.outbound = outbound
+    }
+
+    func send(_ bytes: ByteBuffer) async throws {
+        try await outbound.write(bytes)
+    }
+
+    /// Reads until an event matches `predicate` (returning it) or the server
+    /// closes (returning nil). Tests bound this with a time limit.
+    mutating func read(until predicate: (FrameEvent) -> Bool) async throws -> FrameEvent? {
+        while true {
+            while let event = try decoder.next(from: &buffered) {
+                events.append(event)
+                if predicate(event) { return event }
+            }
+            guard var chunk = try await inbound.next() else {
+                closed = true
+                return nil
+            }
+            buffered.writeBuffer(&chunk)
+        }
+    }
+
+    /// Reads until the server closes the connection; returns its GOAWAY, if any.
+    mutating func readUntilClosed() async throws -> GoAway? {
+        var goAway: GoAway?
+        while let event = try await read(until: { _ in true }) {
+            if case let .frame(frame) = event, frame.type == .goAway { goAway = try GoAway(buffer: frame.payload) }
+        }
+        return goAway
+    }
+
+    // MARK: Byte builders
+
+    /// The client preface and a default HELLO.
+    static func handshakeBytes() -> ByteBuffer {
+        var buffer = ByteBuffer()
+        Preface.current.write(to: &buffer)
+        let frame = buffer.beginFrame(.hello, streamID: 0)
+        Hello(agent: "raw-test").serialize(into: &buffer)
+        buffer.endFrame(frame)
+        return buffer
+    }
+
+    /// A REQUEST frame for `method` carrying `message`.
+    static func requestBytes(streamID: UInt32, method: String, message: some ProtoMessage,
+                             timeoutMicros: UInt64 = 0) -> ByteBuffer {
+        var buffer = ByteBuffer()
+        let frame = buffer.beginFrame(.request, streamID: streamID)
+        let head = buffer.beginHead()
+        RequestHead(method: method, timeoutMicros: timeoutMicros).serialize(into: &buffer)
+        buffer.endHead(head)
+        message.serialize(into: &buffer)
+        buffer.endFrame(frame)
+        return buffer
+    }
+}
+
+extension FrameEvent {
+    /// The RESPONSE frame for `streamID`, if this is one.
+    func response(for streamID: UInt32) -> Frame? {
+        if case let .frame(frame) = self, frame.type == .response, frame.streamID == streamID { return frame }
+        return nil
+    }
+
+    var isGoAway: Bool {
+        if case let .frame(frame) = self { return frame.type == .goAway }
+        return false
+    }
+}

@@ -1,0 +1,82 @@
+import Logging
+import NIOCore
+import NIOPosix
+import SharewireMessages
+import SharewireRPC
+import Synchronization
+
+/// Records what handlers observed, so tests can assert server-side effects.
+final class HandlerProbe: Sendable {
+    private let events = Mutex<[String]>([])
+
+    func record(_ event: String) { events.withLock { $0.append(event) } }
+    var all: [String] { events.withLock { $0 } }
+
+    /// Waits (bounded) until `event` has been recorded.
+    func waitFor(_ event: String, timeout: Duration = .seconds(5)) async -> Bool {
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        while clock.now < end {
+            if all.contains(event) { return true }
+            try? await Task.sleep(for: .milliseconds(5))
+        }
+        return false
+    }
+}
+
+/// Test-only methods registered beside Health and Diagnostics.
+enum TestMethods {
+    /// Blocks until cancelled; records "started:<tag>" and "cancelled:<tag>".
+    static let block = MethodDescriptor(path: "/sharewire.test.Test/Block")
+}
+
+/// An RPCServer on a free loopback port with the built-in services and the
+/// test methods.
+struct TestServer {
+    let server: RPCServer
+    let port: Int
+    let probe: HandlerProbe
+    let runTask: Task<Void, any Error>
+
+    static func start(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
+        var config = ServerConfiguration()
+        config.port = 0
+        config.housekeepingInterval = .milliseconds(50)
+        configure(&config)
+        let probe = HandlerProbe()
+        var router = RPCRouter()
+        DiagnosticsService().register(in: &router)
+        router.unary(TestMethods.block) { (request: EchoRequest, _) -> EchoResponse in
+            let tag = String(decoding: request.payload, as: UTF8.self)
+            probe.record("started:\(tag)")
+            do {
+                try await Task.sleep(for: .seconds(30))
+            } catch {
+                probe.record("cancelled:\(tag)")
+                throw error
+            }
+            return EchoResponse()
+        }
+        var logger = Logger(label: "test.server")
+        logger.logLevel = .critical
+        let server = RPCServer(configuration: config, router: router, logger: logger)
+        let address = try await server.start()
+        let runTask = Task { try await server.run() }
+        return TestServer(server: server, port: address.port!, probe: probe, runTask: runTask)
+    }
+
+    func client(connections: Int = 1, configure: (inout ClientConfiguration) -> Void = { _ in }) -> RPCClient {
+        var config = ClientConfiguration(host: "127.0.0.1", port: port)
+        config.connections = connections
+        config.defaultTimeout = .seconds(10)
+        configure(&config)
+        var logger = Logger(label: "test.client")
+        logger.logLevel = .critical
+        return RPCClient(configuration: config, logger: logger)
+    }
+
+    func stop() async {
+        await server.drain()
+        runTask.cancel()
+    }
+}
