@@ -26,9 +26,12 @@ struct CEncodingArena: ~Copyable {
     /// The first string field whose value contained NUL (and was therefore
     /// truncated by protobuf-c), as `parent.field` or `field`.
     private(set) var firstNULField: String?
-    /// Field name of the repeated message field being encoded, for
-    /// `firstNULField` paths. Set by `repeated(_:field:)`.
-    private var parentField: StaticString?
+    /// Names of the repeated message fields being encoded (outermost
+    /// first), for `firstNULField` paths. Kept inline, not in an Array, so
+    /// encoding allocates nothing; paths deeper than four levels keep only
+    /// the outer four names.
+    private var parents: (StaticString, StaticString, StaticString, StaticString) = ("", "", "", "")
+    private var depth = 0
 
     /// Largest initial buffer taken from `withUnsafeTemporaryAllocation`;
     /// bigger messages spill to the heap instead of using thread stack.
@@ -106,9 +109,14 @@ struct CEncodingArena: ~Copyable {
         }
         raw.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
         if count > 0, memchr(raw, 0, count) != nil, firstNULField == nil {
-            firstNULField = parentField.map { "\($0).\(field)" } ?? "\(field)"
+            firstNULField = nulPath(field)
         }
         return raw.bindMemory(to: CChar.self, capacity: count + 1)
+    }
+
+    private func nulPath(_ field: StaticString) -> String {
+        let names = [parents.0, parents.1, parents.2, parents.3].prefix(depth).map(\.description)
+        return (names + [field.description]).joined(separator: ".")
     }
 
     /// Copies `bytes` into the arena.
@@ -137,9 +145,15 @@ struct CEncodingArena: ~Copyable {
     ) -> (count: Int, pointers: UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?>?) {
         guard !elements.isEmpty else { return (0, nil) }
         let pointers = allocate(UnsafeMutablePointer<M.CMessage>?.self, count: elements.count)
-        let savedParent = parentField
-        parentField = field
-        defer { parentField = savedParent }
+        switch depth {
+        case 0: parents.0 = field
+        case 1: parents.1 = field
+        case 2: parents.2 = field
+        case 3: parents.3 = field
+        default: break
+        }
+        depth += 1
+        defer { depth -= 1 }
         for (index, element) in elements.enumerated() {
             let c = message(M.self)
             element.fill(c, arena: &self)
