@@ -57,6 +57,7 @@ let package = Package(
                 "SharewireMessages",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            resources: [.copy("Golden")],
             swiftSettings: swift6
         ),
     ]
