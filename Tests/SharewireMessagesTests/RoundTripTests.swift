@@ -87,6 +87,18 @@ import SharewireMessages
         #expect(try roundTrip(request) == request)
     }
 
+    /// Empty entries are 2 bytes on the wire but a whole C struct each when
+    /// unpacked, so decoding outgrows the small unpack buffer and spills.
+    @Test func smallInputThatUnpacksLarge() throws {
+        for count in [1, 10, 30, 100, 500] {
+            let head = RequestHead(metadata: Array(repeating: MetadataEntry(), count: count))
+            #expect(head.serializedBytes().count == 2 * count)
+            #expect(try roundTrip(head) == head)
+            let response = ResponseHead(details: Array(repeating: StatusDetail(metadata: [MetadataEntry()]), count: count))
+            #expect(try roundTrip(response) == response)
+        }
+    }
+
     @Test func deepAndWideDetails() throws {
         let details = (0..<200).map { index in
             StatusDetail(reason: "R\(index)", subject: "s", field: "f",
