@@ -75,7 +75,7 @@ enum CUnpackArena {
                         guard let pointer else { return }
                         let state = data!.assumingMemoryBound(to: State.self)
                         if pointer >= state.pointee.start && pointer < state.pointee.end { return }
-                        Glibc.free(pointer)
+                        free(pointer)
                     },
                     allocator_data: UnsafeMutableRawPointer(state))
                 let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
