@@ -109,6 +109,7 @@ let package = Package(
                 "SharewireMessages",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
+            resources: [.copy("Golden")],
             swiftSettings: swift6
         ),
     ]

@@ -34,6 +34,9 @@ protocol CBridgedMessage: ProtoMessage {
 }
 
 extension CBridgedMessage {
+    /// Arena bytes of the top-level C struct itself (not in `cArenaHint`).
+    static var cArenaTopLevelHint: Int { cDescriptor.pointer.pointee.sizeof_message + 16 }
+
     func withCMessage<R>(arena: inout CEncodingArena, _ body: (UnsafePointer<CMessage>) -> R) -> R {
         let c = arena.message(Self.self)
         fill(c, arena: &arena)
@@ -73,7 +76,7 @@ extension CBridgedMessage {
     /// which protobuf-c cannot encode (it would truncate the string there).
     /// Strings obtained by decoding never contain NUL.
     public func validate() throws(ProtoDecodingError) {
-        let nulField = CEncodingArena.with(capacityHint: cArenaHint) { arena in
+        let nulField = CEncodingArena.with(capacityHint: Self.cArenaTopLevelHint + cArenaHint, checkingNUL: true) { arena in
             withCMessage(arena: &arena) { _ in () }
             return arena.firstNULField
         }
@@ -92,7 +95,7 @@ enum CMessageCodec {
         _ message: M,
         _ sink: (_ size: Int, _ pack: (UnsafeMutablePointer<UInt8>) -> Int) -> R
     ) -> R {
-        CEncodingArena.with(capacityHint: message.cArenaHint) { arena in
+        CEncodingArena.with(capacityHint: M.cArenaTopLevelHint + message.cArenaHint) { arena in
             let result = message.withCMessage(arena: &arena) { c in
                 let base = UnsafeRawPointer(c).assumingMemoryBound(to: ProtobufCMessage.self)
                 let size = protobuf_c_message_get_packed_size(base)
@@ -106,21 +109,24 @@ enum CMessageCodec {
         }
     }
 
-    /// Unpacks with protobuf-c, checks what protobuf-c does not (NUL in
-    /// strings; UTF-8 is checked while copying), copies into Swift values and
-    /// frees the C message.
+    /// Unpacks with protobuf-c (into a `CUnpackArena`), checks what
+    /// protobuf-c does not (NUL in strings; UTF-8 is checked while copying),
+    /// copies into Swift values and frees the C message.
+    @inline(__always)
     static func decode<M: CBridgedMessage>(
         _ type: M.Type, from bytes: UnsafeRawBufferPointer
     ) throws(ProtoDecodingError) -> M {
         let descriptor = M.cDescriptor.pointer
-        let data = bytes.baseAddress?.assumingMemoryBound(to: UInt8.self)
-        guard let unpacked = protobuf_c_message_unpack(descriptor, nil, bytes.count, data) else {
-            throw .malformed(message: M.cDescriptor.fullName)
+        let result = CUnpackArena.withUnpacked(bytes, descriptor: descriptor) {
+            unpacked -> Result<M, ProtoDecodingError> in
+            guard let unpacked else { return .failure(.malformed(message: "")) }
+            return Result { () throws(ProtoDecodingError) in
+                try EmbeddedNULScan.check(bytes, descriptor: descriptor)
+                return try M(c: UnsafeRawPointer(unpacked).assumingMemoryBound(to: M.CMessage.self))
+            }
         }
-        defer { protobuf_c_message_free_unpacked(unpacked, nil) }
         do {
-            try EmbeddedNULScan.check(bytes, descriptor: descriptor)
-            return try M(c: UnsafeRawPointer(unpacked).assumingMemoryBound(to: M.CMessage.self))
+            return try result.get()
         } catch {
             throw error.inMessage(M.cDescriptor.fullName)
         }

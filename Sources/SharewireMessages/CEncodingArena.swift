@@ -20,34 +20,58 @@ import Darwin
 struct CEncodingArena: ~Copyable {
     private var cursor: UnsafeMutableRawPointer
     private var end: UnsafeMutableRawPointer
-    /// Heap chunks allocated after the initial buffer ran out.
-    private var spilled: [UnsafeMutableRawPointer] = []
+    /// Heap chunks allocated after the initial buffer ran out, as a list
+    /// linked through each chunk's first word (no Array to allocate).
+    private var spilled: UnsafeMutableRawPointer?
 
+    /// Whether `cString` looks for NUL (a `memchr` per string). On for
+    /// `validate()` and in debug builds, where encoding asserts; off for
+    /// release encodes, where nothing would read the result.
+    private let checksNUL: Bool
     /// The first string field whose value contained NUL (and was therefore
     /// truncated by protobuf-c), as `parent.field` or `field`.
     private(set) var firstNULField: String?
-    /// Field name of the repeated message field being encoded, for
-    /// `firstNULField` paths. Set by `repeated(_:field:)`.
-    private var parentField: StaticString?
+    /// Names of the repeated message fields being encoded (outermost
+    /// first), for `firstNULField` paths. Kept inline, not in an Array, so
+    /// encoding allocates nothing; paths deeper than four levels keep only
+    /// the outer four names.
+    private var parents: (StaticString, StaticString, StaticString, StaticString) = ("", "", "", "")
+    private var depth = 0
 
-    /// Largest initial buffer taken from `withUnsafeTemporaryAllocation`;
-    /// bigger messages spill to the heap instead of using thread stack.
-    static let maxInitialCapacity = 8 * 1024
+    /// Largest initial buffer taken from `withUnsafeTemporaryAllocation`.
+    /// Up to 1 KiB it is stack memory without a probe of the thread's stack
+    /// bounds; bigger messages spill into heap chunks.
+    static let maxInitialCapacity = 1024
 
-    private init(_ buffer: UnsafeMutableRawBufferPointer) {
+    private init(_ buffer: UnsafeMutableRawBufferPointer, checksNUL: Bool) {
         cursor = buffer.baseAddress!
         end = buffer.baseAddress! + buffer.count
+        self.checksNUL = checksNUL
+    }
+
+    /// True in builds where `assert` is active (constant-folded away otherwise).
+    static var assertionsEnabled: Bool {
+        var enabled = false
+        assert({ enabled = true; return true }())
+        return enabled
     }
 
     deinit {
-        for chunk in spilled { chunk.deallocate() }
+        var chunk = spilled
+        while let current = chunk {
+            chunk = current.load(as: UnsafeMutableRawPointer?.self)
+            current.deallocate()
+        }
     }
 
     /// Runs `body` with an arena of about `capacityHint` bytes.
-    static func with<R>(capacityHint: Int, _ body: (inout CEncodingArena) -> R) -> R {
-        let capacity = min(max(capacityHint, 64), maxInitialCapacity)
+    /// `checkingNUL` defaults to on exactly when assertions are.
+    static func with<R>(
+        capacityHint: Int, checkingNUL: Bool = assertionsEnabled, _ body: (inout CEncodingArena) -> R
+    ) -> R {
+        let capacity = min(max(capacityHint, 256), maxInitialCapacity)
         return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 16) { buffer in
-            var arena = CEncodingArena(buffer)
+            var arena = CEncodingArena(buffer, checksNUL: checkingNUL)
             return body(&arena)
         }
     }
@@ -60,10 +84,12 @@ struct CEncodingArena: ~Copyable {
             cursor = aligned + count
             return aligned
         }
-        let chunkSize = max(count + alignment, 4096)
+        let header = MemoryLayout<UnsafeMutableRawPointer?>.stride
+        let chunkSize = max(header + count + alignment, 4096)
         let chunk = UnsafeMutableRawPointer.allocate(byteCount: chunkSize, alignment: 16)
-        spilled.append(chunk)
-        let start = chunk.alignedUp(toMultipleOf: alignment)
+        chunk.storeBytes(of: spilled, as: UnsafeMutableRawPointer?.self)
+        spilled = chunk
+        let start = (chunk + header).alignedUp(toMultipleOf: alignment)
         cursor = start + count
         end = chunk + chunkSize
         return start
@@ -90,7 +116,8 @@ struct CEncodingArena: ~Copyable {
     ///
     /// A NUL inside `string` cannot be represented: protobuf-c would encode
     /// only the part before it. The first such field is remembered in
-    /// `firstNULField` (used by `validate()` and a debug assertion).
+    /// `firstNULField` when `checksNUL` (used by `validate()` and a debug
+    /// assertion).
     mutating func cString(_ string: String, field: StaticString) -> UnsafeMutablePointer<CChar> {
         let count = string.utf8.count
         let raw = allocateBytes(count + 1, alignment: 1)
@@ -105,10 +132,15 @@ struct CEncodingArena: ~Copyable {
             }
         }
         raw.storeBytes(of: 0, toByteOffset: count, as: UInt8.self)
-        if count > 0, memchr(raw, 0, count) != nil, firstNULField == nil {
-            firstNULField = parentField.map { "\($0).\(field)" } ?? "\(field)"
+        if checksNUL, count > 0, firstNULField == nil, memchr(raw, 0, count) != nil {
+            firstNULField = nulPath(field)
         }
         return raw.bindMemory(to: CChar.self, capacity: count + 1)
+    }
+
+    private func nulPath(_ field: StaticString) -> String {
+        let names = [parents.0, parents.1, parents.2, parents.3].prefix(depth).map(\.description)
+        return (names + [field.description]).joined(separator: ".")
     }
 
     /// Copies `bytes` into the arena.
@@ -137,9 +169,15 @@ struct CEncodingArena: ~Copyable {
     ) -> (count: Int, pointers: UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?>?) {
         guard !elements.isEmpty else { return (0, nil) }
         let pointers = allocate(UnsafeMutablePointer<M.CMessage>?.self, count: elements.count)
-        let savedParent = parentField
-        parentField = field
-        defer { parentField = savedParent }
+        switch depth {
+        case 0: parents.0 = field
+        case 1: parents.1 = field
+        case 2: parents.2 = field
+        case 3: parents.3 = field
+        default: break
+        }
+        depth += 1
+        defer { depth -= 1 }
         for (index, element) in elements.enumerated() {
             let c = message(M.self)
             element.fill(c, arena: &self)

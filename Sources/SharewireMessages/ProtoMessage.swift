@@ -16,6 +16,15 @@ public protocol ProtoMessage: Sendable, Equatable {
     /// debug builds assert. Callers sending text they did not decode
     /// themselves can check with the message's `validate()` first.
     @discardableResult func serialize(into buffer: inout ByteBuffer) -> Int
+    /// The message's wire encoding as a fresh array. (A requirement so that
+    /// generated messages can pack straight into the array; the default goes
+    /// through a `ByteBuffer`.)
+    func serializedBytes() -> [UInt8]
+    /// Throws `.embeddedNUL` if a string field contains a NUL character,
+    /// which protobuf-c cannot encode (it would truncate the string there).
+    /// Strings obtained by decoding never contain NUL, so only text from
+    /// elsewhere needs checking.
+    func validate() throws(ProtoDecodingError)
 }
 
 extension ProtoMessage {

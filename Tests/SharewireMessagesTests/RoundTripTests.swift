@@ -1,22 +1,5 @@
-import NIOCore
 import Testing
 import SharewireMessages
-
-/// Encodes `message` both ways (ByteBuffer and array) and decodes it back.
-func roundTrip<M: ProtoMessage>(_ message: M, sourceLocation: SourceLocation = #_sourceLocation) throws -> M {
-    var buffer = ByteBuffer()
-    buffer.writeString("prefix") // serialize must append, not overwrite
-    let written = message.serialize(into: &buffer)
-    #expect(buffer.readableBytes == 6 + written, sourceLocation: sourceLocation)
-    buffer.moveReaderIndex(forwardBy: 6)
-    let bytes = message.serializedBytes()
-    #expect(Array(buffer.readableBytesView) == bytes, sourceLocation: sourceLocation)
-    let fromBuffer = try M(buffer: buffer)
-    #expect(buffer.readableBytes == written, "init(buffer:) must not move readerIndex", sourceLocation: sourceLocation)
-    let fromBytes = try M(bytes: bytes)
-    #expect(fromBuffer == fromBytes, sourceLocation: sourceLocation)
-    return fromBytes
-}
 
 @Suite struct RoundTripTests {
     @Test func hello() throws {
@@ -68,5 +51,96 @@ func roundTrip<M: ProtoMessage>(_ message: M, sourceLocation: SourceLocation = #
         let large = EchoResponse(payload: (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }, sequence: 42)
         #expect(try roundTrip(large) == large)
         #expect(try roundTrip(EchoResponse()) == EchoResponse())
+    }
+}
+
+@Suite struct MoreRoundTripTests {
+    @Test func health() throws {
+        for status in HealthCheckResponse.ServingStatus.allCases {
+            #expect(try roundTrip(HealthCheckResponse(status: status)) == HealthCheckResponse(status: status))
+        }
+        #expect(HealthCheckResponse().serializedBytes().isEmpty) // UNKNOWN is the proto3 default
+        let request = HealthCheckRequest(service: "sharewire.v1.Diagnostics")
+        #expect(try roundTrip(request) == request)
+        #expect(try roundTrip(HealthCheckRequest()) == HealthCheckRequest())
+    }
+
+    @Test func unicodeStrings() throws {
+        let texts = [
+            "日本語のテキスト", "ｶﾀｶﾅ", "𠮷野家", "emoji 👨‍👩‍👧‍👦 🇯🇵", "e\u{301}", "\u{FEFF}bom", "\u{10FFFF}",
+            String(repeating: "長い文字列", count: 10_000),
+        ]
+        for text in texts {
+            let head = ResponseHead(code: 3, message: text, details: [StatusDetail(reason: text, subject: text, field: text)],
+                                    metadata: [MetadataEntry(key: text, value: text)])
+            #expect(try roundTrip(head) == head)
+            #expect(try roundTrip(GoAway(reason: text)).reason == text)
+            #expect(try roundTrip(Hello(agent: text)).agent == text)
+        }
+    }
+
+    @Test func largeMessages() throws {
+        let big = String(repeating: "x", count: 3 << 20)
+        let head = RequestHead(method: big, metadata: [MetadataEntry(key: big, value: big)])
+        #expect(try roundTrip(head) == head)
+        let request = EchoRequest(payload: [UInt8](repeating: 0xAB, count: 4 << 20), failMessage: "m")
+        #expect(try roundTrip(request) == request)
+    }
+
+    /// Empty entries are 2 bytes on the wire but a whole C struct each when
+    /// unpacked, so decoding outgrows the small unpack buffer and spills.
+    @Test func smallInputThatUnpacksLarge() throws {
+        for count in [1, 10, 30, 100, 500] {
+            let head = RequestHead(metadata: Array(repeating: MetadataEntry(), count: count))
+            #expect(head.serializedBytes().count == 2 * count)
+            #expect(try roundTrip(head) == head)
+            let response = ResponseHead(details: Array(repeating: StatusDetail(metadata: [MetadataEntry()]), count: count))
+            #expect(try roundTrip(response) == response)
+        }
+    }
+
+    @Test func deepAndWideDetails() throws {
+        let details = (0..<200).map { index in
+            StatusDetail(reason: "R\(index)", subject: "s", field: "f",
+                         metadata: (0..<20).map { MetadataEntry(key: "k\($0)", value: "値\(index)-\($0)") })
+        }
+        let head = ResponseHead(code: 8, message: "too many", details: details)
+        #expect(try roundTrip(head) == head)
+    }
+
+    @Test func validateAcceptsOrdinaryStrings() throws {
+        try RequestHead(method: "/a/b", metadata: [MetadataEntry(key: "k", value: "日本")]).validate()
+        try ResponseHead(message: "", details: [StatusDetail(reason: "R")]).validate()
+        try EchoRequest(payload: [0, 0, 0], failMessage: "ok").validate()
+    }
+
+    @Test func validateFindsNUL() {
+        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.RequestHead", field: "method")) {
+            try RequestHead(method: "a\u{0}b").validate()
+        }
+        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.RequestHead", field: "metadata.value")) {
+            try RequestHead(metadata: [MetadataEntry(key: "k", value: "ok"), MetadataEntry(key: "k", value: "\u{0}")]).validate()
+        }
+        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ResponseHead", field: "details.metadata.key")) {
+            try ResponseHead(details: [StatusDetail(metadata: [MetadataEntry(key: "k\u{0}")])]).validate()
+        }
+        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.EchoRequest", field: "fail_message")) {
+            try EchoRequest(failMessage: "\u{0}").validate()
+        }
+    }
+
+    #if DEBUG
+    /// Debug builds assert instead of silently truncating at the NUL.
+    @Test func serializingNULAssertsInDebug() async {
+        await #expect(processExitsWith: .failure) {
+            _ = RequestHead(method: "a\u{0}b").serializedBytes()
+        }
+    }
+    #endif
+
+    @Test func methodIDPaths() {
+        #expect(MethodID(rawValue: 10)?.path == "/sharewire.v1.Diagnostics/Echo")
+        #expect(MethodID(rawValue: 0) == nil)
+        #expect(Set(MethodID.allCases.map(\.path)).count == MethodID.allCases.count)
     }
 }
