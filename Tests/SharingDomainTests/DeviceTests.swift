@@ -37,6 +37,21 @@ import Testing
         expectFailure(.invalidArgument, field: "name") { () throws(SharingError) in
             try w.run(.registerDevice(name: "bad\u{0}name", services: []), as: a)
         }
+        expectFailure(.invalidArgument, field: "services.protocol") { () throws(SharingError) in
+            try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: "")]), as: a)
+        }
+        expectFailure(.invalidArgument, field: "services.name") { () throws(SharingError) in
+            try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "", port: 1, protocol: "tcp")]), as: a)
+        }
+    }
+
+    @Test func protocolLengthAtMaxAndMaxPlusOne() throws {
+        var w = World()
+        let a = w.account("a@example.com")
+        try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 32))]), as: a)
+        expectFailure(.stringTooLong, field: "services.protocol") { () throws(SharingError) in
+            try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 33))]), as: a)
+        }
     }
 
     @Test func nameLengthAtMaxAndMaxPlusOne() throws {

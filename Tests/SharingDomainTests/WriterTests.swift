@@ -218,3 +218,41 @@ import Testing
         #expect(holder.revision == 5)
     }
 }
+
+@Suite struct ConcurrentReadTests {
+    /// Checks run on snapshots from many tasks while the writer grants and
+    /// revokes: every answer matches the revision it was read at, and a check
+    /// made with "at least the revoke's revision" never lets the user in.
+    @Test func checksDuringWritesAndNewEnemy() async throws {
+        let p = InMemoryPersistence()
+        let w = try await SharingWriter.open(persistence: p)
+        let (aRes, _) = try await w.createAccount(email: "a@example.com", language: .en)
+        let (bRes, _) = try await w.createAccount(email: "b@example.com", language: .en)
+        guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome else { return }
+        _ = try await w.submit(.createContact(email: "b@example.com", fields: ContactFields()), actor: a.id)
+        let reg = try await w.submit(.registerDevice(name: "pi", services: [ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]), actor: a.id)
+        guard case let .device(d) = reg.outcome else { return }
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    for _ in 0..<2_000 {
+                        let snap = w.snapshots.latest()
+                        let allowed = snap.state.check(user: b.id, device: d.id, port: 22)
+                        let shared = snap.state.shareCount == 1
+                        #expect(allowed == shared)
+                        await Task.yield()
+                    }
+                }
+            }
+            group.addTask {
+                for _ in 0..<50 {
+                    _ = try await w.submit(.share(devices: [d.id], emails: ["b@example.com"], access: .all(), notify: false), actor: a.id)
+                    let revoke = try await w.submit(.removeShares(devices: [d.id], emails: ["b@example.com"], notify: false), actor: a.id)
+                    let snap = try await w.snapshots.snapshot(atLeast: revoke.revision, timeout: .seconds(5))
+                    #expect(!snap.state.check(user: b.id, device: d.id, port: 22))
+                }
+            }
+            try await group.waitForAll()
+        }
+    }
+}

@@ -158,7 +158,7 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             #expect(share.devices == devices && share.users == [a.id, b.id] && share.detail.contains("mode=ALL"))
 
             let forB = try await store.events(EventQuery(caller: b.id, filter: EventFilter(), cursor: nil, pageSize: 0, limits: limits))
-            #expect(forB.map(\.kind) == [.accountCreated, .contactCreated, .shareCreated, .shareLeft])
+            #expect(forB.map(\.kind) == [.accountCreated, .shareCreated, .shareLeft])  // a's address book stays private
             let stranger = try await store.events(EventQuery(caller: x.id, filter: EventFilter(), cursor: nil, pageSize: 0, limits: limits))
             #expect(stranger.map(\.kind) == [.accountCreated])
 
@@ -167,7 +167,7 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             let byKind = try await store.events(EventQuery(caller: a.id, filter: EventFilter(kind: .deviceRegistered), cursor: nil, pageSize: 0, limits: limits))
             #expect(byKind.count == 3)
             let withB = try await store.events(EventQuery(caller: a.id, filter: EventFilter(user: b.id), cursor: nil, pageSize: 0, limits: limits))
-            #expect(withB.map(\.kind) == [.contactCreated, .shareCreated, .shareLeft])
+            #expect(withB.map(\.kind) == [.shareCreated, .shareLeft])
 
             // Pagination: pages of 2 over 7 events.
             var cursor: String? = nil

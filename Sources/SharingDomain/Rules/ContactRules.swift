@@ -19,7 +19,9 @@ extension ApplyContext {
                               createdAt: at, updatedAt: at)
         apply(fields, to: &contact)
         put(contact)
-        record(.contactCreated, users: state.accountByEmail[email].map { [$0] } ?? [], detail: "contact=\(id)")
+        // Contact events involve only the owner: an address book is private, so
+        // the person added must not see it in their own event feed.
+        record(.contactCreated, detail: "contact=\(id)")
         return finish(.contact(contact))
     }
 
@@ -29,7 +31,7 @@ extension ApplyContext {
         apply(fields, to: &contact)
         contact.updatedAt = at
         put(contact)
-        record(.contactUpdated, users: state.accountByEmail[contact.email].map { [$0] } ?? [], detail: "contact=\(contact.id)")
+        record(.contactUpdated, detail: "contact=\(contact.id)")
         return finish(.contact(contact))
     }
 
@@ -54,8 +56,7 @@ extension ApplyContext {
         }
         state.removeContact(contact)
         changes.mutations.append(.deleteContact(contact.id))
-        record(.contactDeleted, users: state.accountByEmail[contact.email].map { [$0] } ?? [],
-               detail: "contact=\(contact.id) revoked=\(revoked.count)")
+        record(.contactDeleted, detail: "contact=\(contact.id) revoked=\(revoked.count)")
         return finish(.count(created: 0, updated: 0, removed: revoked.count))
     }
 

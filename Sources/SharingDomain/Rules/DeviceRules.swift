@@ -83,6 +83,10 @@ extension ApplyContext {
         if spec.port == 0 {
             throw SharingError(.invalidPort, subject: "0", field: "services.port", message: "port must be 1...65535")
         }
+        if spec.protocol.isEmpty || spec.protocol.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
+            throw SharingError(.invalidArgument, subject: nil, field: "services.protocol",
+                               message: "protocol must be a non-empty word without spaces or control characters")
+        }
         if spec.protocol.utf8.count > limits.maxProtocolLength {
             throw SharingError(.stringTooLong, subject: String(spec.protocol.prefix(32)), field: "services.protocol",
                                message: "protocol is longer than \(limits.maxProtocolLength) bytes")
