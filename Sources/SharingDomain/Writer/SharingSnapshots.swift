@@ -11,6 +11,27 @@ public final class SharingSnapshots: Sendable {
         public let state: SharingState
         public var revision: UInt64 { state.revision }
         init(_ state: SharingState) { self.state = state }
+
+        // Forwarders for the hot path: calling through `snapshot.state.check`
+        // from another module copies the whole state value (a retain per map);
+        // these borrow it in place.
+
+        /// ``SharingState/check(user:device:port:)`` on this snapshot.
+        @inlinable
+        public func check(user: AccountID, device: DeviceID, port: UInt16) -> Bool {
+            state.check(user: user, device: device, port: port)
+        }
+
+        /// ``SharingState/checkScripting(user:device:)`` on this snapshot.
+        @inlinable
+        public func checkScripting(user: AccountID, device: DeviceID) -> Bool {
+            state.checkScripting(user: user, device: device)
+        }
+
+        /// ``SharingState/checkBatch(_:)`` on this snapshot.
+        public func checkBatch(_ requests: [CheckRequest]) throws(SharingError) -> [Bool] {
+            try state.checkBatch(requests)
+        }
     }
 
     private struct Waiter {
