@@ -256,3 +256,20 @@ import Testing
         }
     }
 }
+
+@Suite struct WriterShutdownTests {
+    @Test func waitUntilIdleReturnsAfterEverySubmittedWriteIsDone() async throws {
+        let p = InMemoryPersistence()
+        await p.setDelay(.milliseconds(10))
+        let w = try await SharingWriter.open(persistence: p)
+        await w.waitUntilIdle()  // nothing pending: returns at once
+        let tasks = (0..<20).map { i in
+            Task { try? await w.createAccount(email: "u\(i)@example.com", language: .en) }
+        }
+        while await p.batches.isEmpty && w.snapshots.revision == 0 { await Task.yield(); try await Task.sleep(for: .milliseconds(1)) }
+        await w.waitUntilIdle()
+        for t in tasks { _ = await t.value }
+        #expect(w.snapshots.revision == 20)
+        #expect(await p.batches.reduce(0) { $0 + $1.changes.events.count } == 20)
+    }
+}

@@ -238,3 +238,53 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
         #expect(throws: (any Error).self) { _ = try SharingStore(directory: "/proc/sharewire-cannot-create") }
     }
 }
+
+@Suite struct StoreLoadTests {
+    /// Many concurrent writers on real SQLite: batches form, every acknowledged
+    /// write is on disk after reopening, and a 10,000-pair bulk share commits
+    /// in one transaction.
+    @Test func groupCommitOnSQLiteAndLargeBulkShare() async throws {
+        try await withDataDir { dir in
+            var store = try SharingStore(directory: dir)
+            let writer = try await SharingWriter.open(persistence: store)
+            let (aRes, _) = try await writer.createAccount(email: "owner@example.com", language: .en)
+            guard case let .account(a) = aRes.outcome else { return }
+            // 100 people, created concurrently.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for i in 0..<100 {
+                    group.addTask {
+                        _ = try await writer.createAccount(email: "p\(i)@example.com", language: i % 2 == 0 ? .en : .ja)
+                        _ = try await writer.submit(.createContact(email: "p\(i)@example.com", fields: ContactFields()), actor: a.id)
+                    }
+                }
+                try await group.waitForAll()
+            }
+            let devices = try await withThrowingTaskGroup(of: DeviceID.self) { group in
+                for i in 0..<100 {
+                    group.addTask {
+                        let r = try await writer.submit(.registerDevice(name: "d\(i)", services: [ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]), actor: a.id)
+                        guard case let .device(d) = r.outcome else { throw SharingError(.invalidArgument, message: "no device") }
+                        return d.id
+                    }
+                }
+                var ids: [DeviceID] = []
+                for try await id in group { ids.append(id) }
+                return ids
+            }
+            #expect(await writer.batchesCommitted < 301)  // 1 + 200 + 100 writes; concurrency must have batched some
+            let bulk = try await writer.submit(.share(devices: devices, emails: (0..<100).map { "p\($0)@example.com" },
+                                                      access: .all(), notify: true), actor: a.id)
+            #expect(bulk.outcome == .count(created: 10_000, updated: 0, removed: 0))
+            try store.close()
+
+            store = try SharingStore(directory: dir)
+            let s = try await store.loadState(limits: Limits())
+            #expect(s.revision == bulk.revision)
+            #expect(s.accountCount == 101 && s.contactCount == 100 && s.deviceCount == 100 && s.shareCount == 10_000)
+            let outbox = try await store.notifications(after: 0, limit: 1_000)
+            #expect(outbox.count == 100)
+            #expect(Set(outbox.map(\.language)) == [.en, .ja])
+            try store.close()
+        }
+    }
+}

@@ -22,6 +22,7 @@ public actor SharingWriter {
     private var committed: SharingState
     private var pending: [Pending] = []
     private var draining = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     /// Commits made (for tests and metrics).
     public private(set) var batchesCommitted = 0
 
@@ -77,6 +78,16 @@ public actor SharingWriter {
             await commit(batch)
         }
         draining = false
+        let waiters = idleWaiters
+        idleWaiters = []
+        for w in waiters { w.resume() }
+    }
+
+    /// Returns once every write submitted so far has been committed or failed:
+    /// for a graceful shutdown, stop accepting calls, then await this.
+    public func waitUntilIdle() async {
+        guard draining || !pending.isEmpty else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
     }
 
     private func commit(_ batch: [Pending]) async {
