@@ -12,6 +12,8 @@ let package = Package(
         .library(name: "SharewireWire", targets: ["SharewireWire"]),
         .library(name: "SharewireMessages", targets: ["SharewireMessages"]),
         .library(name: "SharewireRPC", targets: ["SharewireRPC"]),
+        .library(name: "SharingDomain", targets: ["SharingDomain"]),
+        .library(name: "SharingStore", targets: ["SharingStore"]),
         .executable(name: "sharewired", targets: ["sharewired"]),
         .executable(name: "sharewire-bench", targets: ["sharewire-bench"]),
     ],
@@ -21,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.0"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Frames: header, types, encoder and decoder state machines. Pure.
@@ -110,6 +114,29 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             resources: [.copy("Golden")],
+            swiftSettings: swift6
+        ),
+        // The model and rules as pure functions, plus the writer actor and snapshots.
+        // Deliberately free of NIO, GRDB and C: see docs/DOMAIN.md.
+        .target(
+            name: "SharingDomain",
+            dependencies: [.product(name: "HashTreeCollections", package: "swift-collections")],
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "SharingDomainTests",
+            dependencies: ["SharingDomain"],
+            swiftSettings: swift6
+        ),
+        // Persistence: embedded SQLite through GRDB (WAL, synchronous=FULL).
+        .target(
+            name: "SharingStore",
+            dependencies: ["SharingDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "SharingStoreTests",
+            dependencies: ["SharingStore", "SharingDomain"],
             swiftSettings: swift6
         ),
     ]

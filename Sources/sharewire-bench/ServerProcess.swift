@@ -17,21 +17,18 @@ final class ServerProcess {
         process.standardOutput = stdout
         try process.run()
         self.process = process
-        let handle = stdout.fileHandleForReading
-        var collected = ""
-        let deadline = Date().addingTimeInterval(20)
-        while Date() < deadline {
+        // Read the port from the child's first lines; a semaphore bounds the wait.
+        let found = PortLine()
+        stdout.fileHandleForReading.readabilityHandler = { handle in
             let data = handle.availableData
-            if data.isEmpty { break }
-            collected += String(decoding: data, as: UTF8.self)
-            if let line = collected.split(separator: "\n").first(where: { $0.contains("listening on") }),
-               let portText = line.split(separator: ":").last, let port = Int(portText.trimmingCharacters(in: .whitespaces)) {
-                self.port = port
-                return
-            }
+            if data.isEmpty { handle.readabilityHandler = nil }
+            found.append(String(decoding: data, as: UTF8.self))
         }
-        process.terminate()
-        throw BenchError("sharewired did not report its port; output: \(collected)")
+        guard found.ready.wait(timeout: .now() + 20) == .success, let port = found.port else {
+            process.terminate()
+            throw BenchError("sharewired did not report its port within 20 s; output: \(found.text)")
+        }
+        self.port = port
     }
 
     /// SIGTERM, then wait for exit (bounded).
@@ -47,4 +44,29 @@ final class ServerProcess {
 struct BenchError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
+}
+
+/// Collects the child's stdout until the "listening on" line shows the port.
+private final class PortLine: @unchecked Sendable {
+    // @unchecked: `lock` guards every mutable field.
+    private let lock = NSLock()
+    private var buffer = ""
+    private var found: Int?
+    let ready = DispatchSemaphore(value: 0)
+
+    var port: Int? { lock.withLock { found } }
+    var text: String { lock.withLock { buffer } }
+
+    func append(_ chunk: String) {
+        lock.withLock {
+            guard found == nil else { return }
+            buffer += chunk
+            if let line = buffer.split(separator: "\n").first(where: { $0.contains("listening on") }),
+               let portText = line.split(separator: ":").last,
+               let port = Int(portText.trimmingCharacters(in: .whitespaces)) {
+                found = port
+                ready.signal()
+            }
+        }
+    }
 }

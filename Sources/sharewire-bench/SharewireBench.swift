@@ -69,11 +69,11 @@ struct SharewireBench: AsyncParsableCommand {
         defer { serverProcess.stop() }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
 
-        print("sharewire-bench: server pid \(serverProcess.pid) port \(serverProcess.port), "
+        emit("sharewire-bench: server pid \(serverProcess.pid) port \(serverProcess.port), "
               + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
               + "\(warmup)s warm-up + \(duration)s per cell")
         var results: [CellResult] = []
-        print(BenchTable.header)
+        emit(BenchTable.header)
         for conns in connections {
             for conc in concurrency {
                 let load = EchoLoad(port: serverProcess.port, concurrency: conc, connections: conns,
@@ -82,7 +82,7 @@ struct SharewireBench: AsyncParsableCommand {
                                     serverPID: serverProcess.pid)
                 let result = try await load.run()
                 results.append(result)
-                print(BenchTable.row(result))
+                emit(BenchTable.row(result))
             }
         }
         try await group.shutdownGracefully()
@@ -93,7 +93,7 @@ struct SharewireBench: AsyncParsableCommand {
                                            serverThreads: serverThreads, clientThreads: clientThreads,
                                            payloadSize: payloadSize, cells: results))
                 .write(to: URL(fileURLWithPath: json))
-            print("wrote \(json)")
+            emit("wrote \(json)")
         }
     }
 }
@@ -120,4 +120,11 @@ enum BenchTable {
         return "| \(r.connections) | \(r.concurrency) | \(f(r.callsPerSecond, 0)) | \(f(r.p50Micros)) | \(f(r.p99Micros)) "
             + "| \(f(r.p999Micros)) | \(server) | \(f(r.clientCPUMicrosPerCall, 2)) | \(r.errors) |"
     }
+}
+
+/// Prints a line and flushes, so rows appear as each cell finishes even
+/// when stdout is a pipe.
+func emit(_ line: String) {
+    print(line)
+    fflush(nil)
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -93,7 +94,9 @@ struct Sharewired: AsyncParsableCommand {
         config.minPingInterval = .seconds(Int64(minPingIntervalSeconds))
         config.drainGracePeriod = .seconds(Int64(drainGraceSeconds))
 
+        let health = HealthService()
         var router = RPCRouter()
+        health.register(in: &router)
         DiagnosticsService().register(in: &router)
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
@@ -101,6 +104,7 @@ struct Sharewired: AsyncParsableCommand {
         let address = try await server.start()
         // Scripts and tests read this line to find a port chosen with --port 0.
         print("sharewired listening on \(address)")
+        fflush(nil)  // stdout is block-buffered when piped; the line must go out now
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -109,7 +113,7 @@ struct Sharewired: AsyncParsableCommand {
         try await withGracefulShutdownHandler {
             try await serviceGroup.run()
         } onGracefulShutdown: {
-            logger.info("shutdown requested")
+            health.markAllNotServing()
         }
         try await group.shutdownGracefully()
     }

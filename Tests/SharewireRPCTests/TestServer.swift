@@ -45,6 +45,7 @@ struct TestServer {
         configure(&config)
         let probe = HandlerProbe()
         var router = RPCRouter()
+        HealthService().register(in: &router)
         DiagnosticsService().register(in: &router)
         router.unary(TestMethods.block) { (request: EchoRequest, _) -> EchoResponse in
             let tag = String(decoding: request.payload, as: UTF8.self)

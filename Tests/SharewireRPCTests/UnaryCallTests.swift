@@ -81,4 +81,18 @@ struct UnaryCallTests {
         client.close()
         await server.stop()
     }
+
+    @Test func healthCheck() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let status = try await client.unary(HealthService.check, HealthCheckRequest(), responseType: HealthCheckResponse.self)
+        #expect(status.status == .serving)
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await client.unary(HealthService.check, HealthCheckRequest(service: "nope"),
+                                       responseType: HealthCheckResponse.self)
+        }
+        #expect(error?.code == .notFound)
+        client.close()
+        await server.stop()
+    }
 }

@@ -1,0 +1,69 @@
+import SharewireMessages
+import Synchronization
+
+/// `sharewire.v1.Health`, after grpc.health.v1: per-service serving status,
+/// with Watch streaming every change.
+public final class HealthService: Sendable {
+    public static let check = MethodDescriptor(path: "/sharewire.v1.Health/Check", id: MethodID.healthCheck.rawValue)
+    public static let watch = MethodDescriptor(path: "/sharewire.v1.Health/Watch", id: MethodID.healthWatch.rawValue,
+                                               kind: .serverStreaming)
+
+    public typealias Status = HealthCheckResponse.ServingStatus
+
+    private struct State {
+        var statuses: [String: Status] = ["": .serving]
+        var watchers: [Int: (service: String, continuation: AsyncStream<Status>.Continuation)] = [:]
+        var nextWatcher = 0
+    }
+
+    private let state = Mutex(State())
+
+    public init() {}
+
+    /// Sets the status of `service` ("" is the whole server) and tells watchers.
+    public func setStatus(_ status: Status, for service: String = "") {
+        let watchers = state.withLock { state in
+            state.statuses[service] = status
+            return state.watchers.values.filter { $0.service == service }.map(\.continuation)
+        }
+        for watcher in watchers { watcher.yield(status) }
+    }
+
+    /// Marks every known service NOT_SERVING, as a drain begins.
+    public func markAllNotServing() {
+        let services = state.withLock { Array($0.statuses.keys) }
+        for service in services { setStatus(.notServing, for: service) }
+    }
+
+    public func status(for service: String) -> Status? {
+        state.withLock { $0.statuses[service] }
+    }
+
+    /// Registers Check and Watch.
+    public func register(in router: inout RPCRouter) {
+        router.unary(Self.check) { [self] (request: HealthCheckRequest, _) -> HealthCheckResponse in
+            guard let status = status(for: request.service) else {
+                throw RPCError(.notFound, "unknown service \(request.service)",
+                               details: [StatusDetail(reason: "UNKNOWN_SERVICE", subject: request.service)])
+            }
+            return HealthCheckResponse(status: status)
+        }
+        router.serverStreaming(Self.watch) { [self] (request: HealthCheckRequest, writer: ServerStreamWriter<HealthCheckResponse>, _) in
+            let (updates, continuation) = AsyncStream.makeStream(of: Status.self, bufferingPolicy: .bufferingNewest(1))
+            let id = state.withLock { state in
+                defer { state.nextWatcher += 1 }
+                state.watchers[state.nextWatcher] = (request.service, continuation)
+                continuation.yield(state.statuses[request.service] ?? .serviceUnknown)
+                return state.nextWatcher
+            }
+            defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
+            try await withTaskCancellationHandler {
+                for await status in updates {
+                    try await writer.send(HealthCheckResponse(status: status))
+                }
+            } onCancel: {
+                continuation.finish()
+            }
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/// One row-level change for storage to persist.
+public enum Mutation: Hashable, Sendable {
+    /// Insert or replace an account row.
+    case putAccount(Account)
+    /// Insert or replace a contact row.
+    case putContact(Contact)
+    case deleteContact(ContactID)
+    /// Insert or replace a device row (its services are separate mutations).
+    case putDevice(Device)
+    /// Insert or replace one service of a device.
+    case putService(DeviceID, Service)
+    case deleteService(ServiceID)
+    /// Insert or replace a share and its set of services.
+    case putShare(Share)
+    case deleteShare(ShareKey)
+}
+
+/// What one applied write changes: rows, audit events and outbox entries.
+public struct Changes: Hashable, Sendable {
+    public var mutations: [Mutation] = []
+    public var events: [Event] = []
+    public var notifications: [OutboxNotification] = []
+    public init() {}
+
+    /// Appends another write's changes (the writer merges a batch this way).
+    public mutating func append(_ other: Changes) {
+        mutations += other.mutations
+        events += other.events
+        notifications += other.notifications
+    }
+
+    public var isEmpty: Bool { mutations.isEmpty && events.isEmpty && notifications.isEmpty }
+}
+
+/// Everything one group commit writes, in one transaction.
+public struct CommitBatch: Hashable, Sendable {
+    /// The revision after the batch; stored with it.
+    public var revision: UInt64
+    /// The id counters after the batch; stored with it so ids are never reused.
+    public var counters: IDCounters
+    public var changes: Changes
+    public init(revision: UInt64, counters: IDCounters, changes: Changes) {
+        self.revision = revision
+        self.counters = counters
+        self.changes = changes
+    }
+}

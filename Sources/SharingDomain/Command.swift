@@ -1,0 +1,91 @@
+/// Optional contact fields. `nil` leaves a field as it is on update; an empty
+/// string clears it.
+public struct ContactFields: Hashable, Sendable {
+    public var firstName: String?
+    public var lastName: String?
+    public var company: String?
+    public var language: Language?
+    public init(firstName: String? = nil, lastName: String? = nil, company: String? = nil, language: Language? = nil) {
+        self.firstName = firstName
+        self.lastName = lastName
+        self.company = company
+        self.language = language
+    }
+}
+
+/// Every write the sharing service accepts.
+///
+/// Emails arrive as the caller typed them; the rules normalize and validate
+/// them so each error can name the field. Ids arrive parsed (see
+/// ``SharingID/parse(_:field:)``).
+public enum SharingCommand: Hashable, Sendable {
+    /// Creates an account. The caller generates the key (``APIKey/generate()``)
+    /// and passes only its hash; it needs no actor.
+    case createAccount(email: String, language: Language, apiKeyHash: APIKeyHash)
+
+    case createContact(email: String, fields: ContactFields)
+    case updateContact(email: String, fields: ContactFields)
+    /// Deletes a contact and revokes every share the actor gave that person (docs/DOMAIN.md).
+    case deleteContact(email: String)
+    /// Queues an invite to a contact that has no account yet.
+    case inviteContact(email: String)
+
+    case registerDevice(name: String, services: [ServiceSpec])
+    case renameDevice(DeviceID, name: String)
+    case addService(DeviceID, ServiceSpec)
+    /// Removes a service; `PORTS` shares naming it lose it.
+    case removeService(DeviceID, ServiceID)
+
+    /// Shares every device with every email, all with the same access. All-or-nothing.
+    /// Re-sharing to someone who already has access replaces their access.
+    case share(devices: [DeviceID], emails: [String], access: ShareAccess, notify: Bool)
+    /// Replaces one person's access to one device.
+    case updateShare(device: DeviceID, email: String, access: ShareAccess, notify: Bool)
+    /// Removes the shares of every (device, email) pair that has one. All-or-nothing.
+    case removeShares(devices: [DeviceID], emails: [String], notify: Bool)
+    /// The actor, a recipient, gives up its access to these devices.
+    case leave(devices: [DeviceID])
+    /// Gives the devices to another account; every share on them is removed.
+    case transfer(devices: [DeviceID], toEmail: String)
+}
+
+/// What a successful write returns besides its revision.
+public enum WriteOutcome: Hashable, Sendable {
+    case account(Account)
+    case contact(Contact)
+    case device(Device)
+    case service(DeviceID, Service)
+    /// Shares created, updated or removed by a bulk write, or devices moved by a transfer.
+    case count(created: Int, updated: Int, removed: Int)
+    case none
+}
+
+/// The result of one acknowledged write.
+public struct WriteResult: Hashable, Sendable {
+    /// The revision that includes this write. A read asking for "at least this"
+    /// sees it.
+    public let revision: UInt64
+    public let outcome: WriteOutcome
+    public init(revision: UInt64, outcome: WriteOutcome) {
+        self.revision = revision
+        self.outcome = outcome
+    }
+}
+
+/// A write applied to a state: the next state, what to persist, and the outcome.
+public struct Applied: Sendable {
+    public let state: SharingState
+    public let changes: Changes
+    public let outcome: WriteOutcome
+}
+
+extension SharingID {
+    /// Parses an external id or throws `INVALID_ID` naming `field`.
+    public static func parse(_ text: some StringProtocol, field: String) throws(SharingError) -> Self {
+        guard let id = Self(external: text) else {
+            throw SharingError(.invalidID, subject: String(text.prefix(Limits.maxIDLength)), field: field,
+                               message: "not a valid \(Self.prefix)… id")
+        }
+        return id
+    }
+}

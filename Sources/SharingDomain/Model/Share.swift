@@ -1,0 +1,52 @@
+import HashTreeCollections
+
+/// What a share grants.
+public enum ShareMode: String, Sendable, Hashable, CaseIterable {
+    /// Legacy whole-device access: every service, including ones added later.
+    case all = "ALL"
+    /// Only the chosen services (possibly none, for scripting-only access).
+    case ports = "PORTS"
+}
+
+/// The access of one share: mode, chosen services and scripting.
+public struct ShareAccess: Hashable, Sendable {
+    public var mode: ShareMode
+    /// The chosen services; always empty for ``ShareMode/all``.
+    public var services: Set<ServiceID>
+    public var scripting: Bool
+
+    /// Whole-device access.
+    public static func all(scripting: Bool = false) -> ShareAccess {
+        ShareAccess(mode: .all, services: [], scripting: scripting)
+    }
+
+    /// Access to the given services only.
+    public static func ports(_ services: Set<ServiceID>, scripting: Bool = false) -> ShareAccess {
+        ShareAccess(mode: .ports, services: services, scripting: scripting)
+    }
+
+    public init(mode: ShareMode, services: Set<ServiceID>, scripting: Bool) {
+        self.mode = mode
+        self.services = mode == .all ? [] : services
+        self.scripting = scripting
+    }
+}
+
+/// One device shared with one account.
+public struct Share: Hashable, Sendable {
+    public let device: DeviceID
+    public let user: AccountID
+    public var access: ShareAccess
+    public var createdAt: Timestamp
+    public var updatedAt: Timestamp
+
+    public var key: ShareKey { ShareKey(device: device, user: user) }
+
+    public init(device: DeviceID, user: AccountID, access: ShareAccess, createdAt: Timestamp, updatedAt: Timestamp) {
+        self.device = device
+        self.user = user
+        self.access = access
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
+    }
+}

@@ -1,0 +1,104 @@
+/// The working area of one write: a private copy of the state, and the
+/// changes, events and notifications accumulated so far.
+///
+/// Rules validate first and mutate after, but even a late throw is safe: the
+/// copy is dropped and the caller's state is untouched (all-or-nothing).
+struct ApplyContext {
+    var state: SharingState
+    var changes = Changes()
+    let actor: AccountID
+    let at: Timestamp
+    /// The revision this write will have.
+    let revision: UInt64
+
+    init(state: SharingState, actor: AccountID, at: Timestamp) {
+        self.state = state
+        self.actor = actor
+        self.at = at
+        self.revision = state.revision + 1
+    }
+
+    var limits: Limits { state.limits }
+
+    /// The actor's account; an unknown actor is not authenticated.
+    func actorAccount() throws(SharingError) -> Account {
+        guard let a = state.accounts[actor] else {
+            throw SharingError(.unauthenticated, subject: actor.external, field: "actor", message: "unknown account")
+        }
+        return a
+    }
+
+    /// A device the actor owns. A recipient gets `NOT_DEVICE_OWNER`; anyone
+    /// else `DEVICE_NOT_FOUND`, so strangers cannot probe which ids exist.
+    func ownedDevice(_ id: DeviceID, field: String = "deviceIds") throws(SharingError) -> Device {
+        guard let d = state.devices[id] else { throw .deviceNotFound(id, field: field) }
+        if d.owner == actor { return d }
+        if state.shares[ShareKey(device: id, user: actor)] != nil { throw .notOwner(id, field: field) }
+        throw .deviceNotFound(id, field: field)
+    }
+
+    mutating func nextID<ID: SharingID>(_ path: WritableKeyPath<IDCounters, UInt64>, _: ID.Type) -> ID {
+        state.counters[keyPath: path] += 1
+        return ID(raw: state.counters[keyPath: path])
+    }
+
+    mutating func record(_ kind: EventKind, devices: [DeviceID] = [], users: [AccountID] = [], detail: String = "") {
+        var involved = [actor]
+        for u in users where u != actor && !involved.contains(u) { involved.append(u) }
+        let id: EventID = nextID(\.event, EventID.self)
+        changes.events.append(Event(id: id, revision: revision, at: at, actor: actor, kind: kind,
+                                    devices: devices, users: involved, detail: detail))
+    }
+
+    mutating func notify(_ template: NotificationTemplate, to email: Email, account: AccountID?,
+                         language: Language, data: NotificationData) {
+        let rendered = NotificationTemplates.render(template, language: language, data: data)
+        state.counters.notification += 1
+        changes.notifications.append(OutboxNotification(
+            sequence: state.counters.notification, revision: revision, createdAt: at, recipientEmail: email,
+            recipient: account, language: language, template: template,
+            subject: rendered.subject, body: rendered.body))
+    }
+
+    /// Notifies an account in its own language.
+    mutating func notify(_ template: NotificationTemplate, account: AccountID, data: NotificationData) {
+        guard let a = state.accounts[account] else { return }
+        notify(template, to: a.email, account: a.id, language: a.language, data: data)
+    }
+
+    mutating func finish(_ outcome: WriteOutcome) -> Applied {
+        state.revision = revision
+        return Applied(state: state, changes: changes, outcome: outcome)
+    }
+
+    // MARK: - Mutations that keep state and changes in step
+
+    mutating func put(_ share: Share) {
+        state.putShare(share)
+        changes.mutations.append(.putShare(share))
+    }
+
+    mutating func delete(_ key: ShareKey) {
+        state.removeShare(key)
+        changes.mutations.append(.deleteShare(key))
+    }
+
+    mutating func put(_ device: Device) {
+        state.putDevice(device)
+        changes.mutations.append(.putDevice(device))
+    }
+
+    mutating func put(_ contact: Contact) {
+        state.putContact(contact)
+        changes.mutations.append(.putContact(contact))
+    }
+}
+
+/// Orders-preserving de-duplication.
+func uniqued<T: Hashable>(_ items: [T]) -> [T] {
+    var seen = Set<T>()
+    var out: [T] = []
+    out.reserveCapacity(items.count)
+    for i in items where seen.insert(i).inserted { out.append(i) }
+    return out
+}

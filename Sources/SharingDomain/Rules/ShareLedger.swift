@@ -1,0 +1,216 @@
+/// The sharing rules: share, update, remove, leave.
+///
+/// Each validates the whole request before touching anything, so a rejected
+/// bulk call leaves no trace, and names the first offending id or email.
+extension ApplyContext {
+    mutating func share(devices rawDevices: [DeviceID], emails rawEmails: [String], access: ShareAccess,
+                        notify: Bool) throws(SharingError) -> Applied {
+        let me = try actorAccount()
+        let deviceIDs = uniqued(rawDevices)
+        let emails = try parseEmails(rawEmails)
+        try checkSelection(devices: deviceIDs.count, emails: emails.count)
+        try validate(access)
+        let devices = try ownedDevices(deviceIDs)
+        for d in devices { try checkServices(access, on: d) }
+        var users: [AccountID] = []
+        for email in emails {
+            if email == me.email {
+                throw SharingError(.shareToSelf, subject: email.value, field: "emails", message: "you cannot share with yourself")
+            }
+            guard state.contactsByOwner[actor]?[email] != nil else {
+                throw SharingError(.contactNotFound, subject: email.value, field: "emails",
+                                   message: "add this person as a contact first")
+            }
+            guard let user = state.accountByEmail[email] else {
+                throw SharingError(.contactHasNoAccount, subject: email.value, field: "emails",
+                                   message: "this contact has no account yet; invite them first")
+            }
+            users.append(user)
+        }
+
+        // Valid: apply every pair.
+        var created: [AccountID: [DeviceID]] = [:]
+        var updated: [AccountID: [DeviceID]] = [:]
+        var createdCount = 0, updatedCount = 0
+        for d in devices {
+            for user in users {
+                let key = ShareKey(device: d.id, user: user)
+                if var existing = state.shares[key] {
+                    guard existing.access != access else { continue }  // nothing to change
+                    existing.access = access
+                    existing.updatedAt = at
+                    put(existing)
+                    updated[user, default: []].append(d.id)
+                    updatedCount += 1
+                } else {
+                    put(Share(device: d.id, user: user, access: access, createdAt: at, updatedAt: at))
+                    created[user, default: []].append(d.id)
+                    createdCount += 1
+                }
+            }
+        }
+        let detail = describe(access)
+        if createdCount > 0 {
+            record(.shareCreated, devices: devicesIn(created), users: users.filter { created[$0] != nil }, detail: detail)
+        }
+        if updatedCount > 0 {
+            record(.shareUpdated, devices: devicesIn(updated), users: users.filter { updated[$0] != nil }, detail: detail)
+        }
+        if notify {
+            for user in users {
+                if let ds = created[user] {
+                    self.notify(.shared, account: user,
+                                data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
+                }
+                if let ds = updated[user] {
+                    self.notify(.shareUpdated, account: user,
+                                data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
+                }
+            }
+        }
+        return finish(.count(created: createdCount, updated: updatedCount, removed: 0))
+    }
+
+    mutating func updateShare(device id: DeviceID, email text: String, access: ShareAccess,
+                              notify: Bool) throws(SharingError) -> Applied {
+        let me = try actorAccount()
+        let device = try ownedDevice(id, field: "deviceId")
+        let email = try Email(text)
+        try validate(access)
+        try checkServices(access, on: device)
+        guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)] else {
+            throw SharingError(.shareNotFound, subject: email.value, field: "email",
+                               message: "the device is not shared with this person")
+        }
+        guard share.access != access else { return finish(.count(created: 0, updated: 0, removed: 0)) }
+        share.access = access
+        share.updatedAt = at
+        put(share)
+        record(.shareUpdated, devices: [id], users: [user], detail: describe(access))
+        if notify {
+            self.notify(.shareUpdated, account: user,
+                        data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: access))
+        }
+        return finish(.count(created: 0, updated: 1, removed: 0))
+    }
+
+    /// Pairs without a share, and emails without an account, are no-ops: removing
+    /// is idempotent. Devices must all be the actor's.
+    mutating func removeShares(devices rawDevices: [DeviceID], emails rawEmails: [String],
+                               notify: Bool) throws(SharingError) -> Applied {
+        let me = try actorAccount()
+        let deviceIDs = uniqued(rawDevices)
+        let emails = try parseEmails(rawEmails)
+        try checkSelection(devices: deviceIDs.count, emails: emails.count)
+        let devices = try ownedDevices(deviceIDs)
+        let users = emails.compactMap { state.accountByEmail[$0] }
+        var removed: [AccountID: [DeviceID]] = [:]
+        var count = 0
+        for d in devices {
+            for user in users where state.shares[ShareKey(device: d.id, user: user)] != nil {
+                delete(ShareKey(device: d.id, user: user))
+                removed[user, default: []].append(d.id)
+                count += 1
+            }
+        }
+        if count > 0 {
+            record(.shareRemoved, devices: devicesIn(removed), users: users.filter { removed[$0] != nil })
+            if notify {
+                for user in users {
+                    guard let ds = removed[user] else { continue }
+                    self.notify(.shareRemoved, account: user, data: NotificationData(actorEmail: me.email, deviceNames: names(ds)))
+                }
+            }
+        }
+        return finish(.count(created: 0, updated: 0, removed: count))
+    }
+
+    /// A recipient removes itself. Every device must be shared with the actor;
+    /// each owner is told.
+    mutating func leave(devices rawDevices: [DeviceID]) throws(SharingError) -> Applied {
+        let me = try actorAccount()
+        let ids = uniqued(rawDevices)
+        if ids.isEmpty {
+            throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given")
+        }
+        if ids.count > limits.maxDevicesPerCall {
+            throw SharingError(.limitExceeded, subject: String(ids.count), field: "deviceIds",
+                               message: "at most \(limits.maxDevicesPerCall) devices per call")
+        }
+        var byOwner: [AccountID: [DeviceID]] = [:]
+        var owners: [AccountID] = []
+        for id in ids {
+            guard state.shares[ShareKey(device: id, user: actor)] != nil, let d = state.devices[id] else {
+                throw SharingError(.shareNotFound, subject: id.external, field: "deviceIds",
+                                   message: "this device is not shared with you")
+            }
+            if byOwner[d.owner] == nil { owners.append(d.owner) }
+            byOwner[d.owner, default: []].append(id)
+        }
+        for id in ids { delete(ShareKey(device: id, user: actor)) }
+        record(.shareLeft, devices: ids, users: owners)
+        for owner in owners {
+            notify(.left, account: owner, data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner]!)))
+        }
+        return finish(.count(created: 0, updated: 0, removed: ids.count))
+    }
+
+    // MARK: helpers
+
+    func parseEmails(_ raw: [String]) throws(SharingError) -> [Email] {
+        var out: [Email] = []
+        out.reserveCapacity(raw.count)
+        for text in raw { out.append(try Email(text, field: "emails")) }
+        return uniqued(out)
+    }
+
+    func checkSelection(devices: Int, emails: Int) throws(SharingError) {
+        if devices == 0 { throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given") }
+        if emails == 0 { throw SharingError(.emptySelection, field: "emails", message: "no emails given") }
+        let (pairs, overflow) = devices.multipliedReportingOverflow(by: emails)
+        if overflow || pairs > limits.maxPairsPerBulk {
+            throw SharingError(.limitExceeded, subject: overflow ? "overflow" : String(pairs), field: "pairs",
+                               message: "devices × emails is above the maximum of \(limits.maxPairsPerBulk)")
+        }
+    }
+
+    func validate(_ access: ShareAccess) throws(SharingError) {
+        guard access.mode == .ports else { return }
+        if access.services.count > limits.maxPortsPerShare {
+            throw SharingError(.limitExceeded, subject: String(access.services.count), field: "serviceIds",
+                               message: "at most \(limits.maxPortsPerShare) services per share")
+        }
+        if access.services.isEmpty && !access.scripting {
+            throw SharingError(.emptyAccess, field: "serviceIds",
+                               message: "PORTS with no services grants nothing unless scripting is allowed")
+        }
+    }
+
+    func checkServices(_ access: ShareAccess, on device: Device) throws(SharingError) {
+        guard access.mode == .ports else { return }
+        for sid in access.services.sorted() where !device.hasService(sid) {
+            throw SharingError(.serviceNotOnDevice, subject: sid.external, field: "serviceIds",
+                               message: "service is not on device \(device.id)")
+        }
+    }
+
+    func ownedDevices(_ ids: [DeviceID]) throws(SharingError) -> [Device] {
+        var out: [Device] = []
+        out.reserveCapacity(ids.count)
+        for id in ids { out.append(try ownedDevice(id)) }
+        return out
+    }
+
+    func devicesIn(_ m: [AccountID: [DeviceID]]) -> [DeviceID] {
+        var all = Set<DeviceID>()
+        for ds in m.values { all.formUnion(ds) }
+        return all.sorted()
+    }
+
+    func describe(_ access: ShareAccess) -> String {
+        var s = "mode=\(access.mode.rawValue)"
+        if access.mode == .ports { s += " services=" + access.services.sorted().map(\.external).joined(separator: ",") }
+        s += " scripting=\(access.scripting)"
+        return s
+    }
+}

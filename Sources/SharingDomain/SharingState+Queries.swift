@@ -1,0 +1,142 @@
+import HashTreeCollections
+
+/// A device as its caller sees it.
+public struct DeviceView: Hashable, Sendable {
+    /// How the caller relates to the device.
+    public enum Role: Hashable, Sendable {
+        /// The caller owns it; `shareCount` people have access.
+        case owner(shareCount: Int)
+        /// It was shared with the caller by `sharedBy`, with this access.
+        case recipient(sharedBy: Email, access: ShareAccess)
+    }
+    public let device: Device
+    public let role: Role
+}
+
+/// One share of a device, as its owner sees it.
+public struct ShareView: Hashable, Sendable {
+    public let share: Share
+    public let email: Email
+}
+
+/// An account as another account may see it: id and email only.
+public struct AccountSummary: Hashable, Sendable {
+    public let id: AccountID
+    public let email: Email
+}
+
+/// The reads. Each takes the authenticated caller and shows only what that
+/// caller may see (object-level authorization): another account's contact,
+/// device or share answers "not found", never its contents.
+extension SharingState {
+    /// The caller's own account.
+    public func whoami(_ caller: AccountID) throws(SharingError) -> Account {
+        guard let a = accounts[caller] else {
+            throw SharingError(.unauthenticated, subject: caller.external, field: "actor", message: "unknown account")
+        }
+        return a
+    }
+
+    /// The account an API key belongs to, or `nil`.
+    ///
+    /// The trie lookup is keyed by the SHA-256 of the key, so its timing says
+    /// nothing usable about the key; the final comparison is constant-time anyway.
+    public func authenticate(apiKey: some StringProtocol) -> AccountID? {
+        guard APIKey.isWellFormed(apiKey) else { return nil }
+        let hash = APIKey.hash(apiKey)
+        guard let id = accountByKeyHash[hash], let a = accounts[id], a.apiKeyHash.constantTimeEquals(hash) else {
+            return nil
+        }
+        return id
+    }
+
+    /// The account with this email, if any (for services acting for a user).
+    public func account(email: Email) -> AccountID? { accountByEmail[email] }
+
+    /// The caller's contacts, in creation order.
+    public func listContacts(_ caller: AccountID, cursor: String?, pageSize: Int) throws(SharingError) -> Page<ContactView> {
+        _ = try whoami(caller)
+        let size = try limits.pageSize(pageSize)
+        let after = try PageCursor.decode(cursor)
+        let ids = contactsByOwner[caller]?.values ?? TreeDictionary<Email, ContactID>().values
+        let (page, next) = PageCursor.page(ids, after: after, size: size)
+        return Page(items: page.compactMap { id in contacts[id].map(view) }, nextCursor: next)
+    }
+
+    /// One of the caller's contacts.
+    public func contact(_ caller: AccountID, email text: String) throws(SharingError) -> ContactView {
+        let email = try Email(text)
+        guard let id = contactsByOwner[caller]?[email], let c = contacts[id] else {
+            throw SharingError(.contactNotFound, subject: email.value, field: "email", message: "no such contact")
+        }
+        return view(c)
+    }
+
+    private func view(_ c: Contact) -> ContactView {
+        ContactView(contact: c, hasAccount: accountByEmail[c.email] != nil)
+    }
+
+    /// One device the caller owns or received; otherwise `DEVICE_NOT_FOUND`.
+    public func device(_ caller: AccountID, _ id: DeviceID) throws(SharingError) -> DeviceView {
+        guard let v = deviceView(caller, id) else { throw .deviceNotFound(id, field: "deviceId") }
+        return v
+    }
+
+    /// The caller's devices and the devices shared with it, in id order.
+    public func listDevices(_ caller: AccountID, cursor: String?, pageSize: Int) throws(SharingError) -> Page<DeviceView> {
+        _ = try whoami(caller)
+        let size = try limits.pageSize(pageSize)
+        let after = try PageCursor.decode(cursor)
+        let owned = devicesByOwner[caller] ?? []
+        let received = sharesByUser[caller] ?? []
+        let (page, next) = PageCursor.page(owned.union(received), after: after, size: size)
+        return Page(items: page.compactMap { deviceView(caller, $0) }, nextCursor: next)
+    }
+
+    private func deviceView(_ caller: AccountID, _ id: DeviceID) -> DeviceView? {
+        guard let d = devices[id] else { return nil }
+        if d.owner == caller { return DeviceView(device: d, role: .owner(shareCount: sharesByDevice[id]?.count ?? 0)) }
+        guard let share = shares[ShareKey(device: id, user: caller)], let owner = accounts[d.owner] else { return nil }
+        return DeviceView(device: d, role: .recipient(sharedBy: owner.email, access: share.access))
+    }
+
+    /// The shares of a device the caller owns, in user id order.
+    public func listShares(_ caller: AccountID, device id: DeviceID, cursor: String?,
+                           pageSize: Int) throws(SharingError) -> Page<ShareView> {
+        _ = try ownedDevice(caller, id, field: "deviceId")
+        let size = try limits.pageSize(pageSize)
+        let after = try PageCursor.decode(cursor)
+        let (page, next) = PageCursor.page(sharesByDevice[id] ?? [], after: after, size: size)
+        let items = page.compactMap { user -> ShareView? in
+            guard let s = shares[ShareKey(device: id, user: user)], let a = accounts[user] else { return nil }
+            return ShareView(share: s, email: a.email)
+        }
+        return Page(items: items, nextCursor: next)
+    }
+
+    /// The people shared on *every* one of the caller's `devices`: what a bulk
+    /// stop-sharing may offer. Sorted by email.
+    public func commonSharees(_ caller: AccountID, devices ids: [DeviceID]) throws(SharingError) -> [AccountSummary] {
+        let unique = uniqued(ids)
+        if unique.isEmpty { throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given") }
+        if unique.count > limits.maxDevicesPerCall {
+            throw SharingError(.limitExceeded, subject: String(unique.count), field: "deviceIds",
+                               message: "at most \(limits.maxDevicesPerCall) devices per call")
+        }
+        for id in unique { _ = try ownedDevice(caller, id) }
+        var common = sharesByDevice[unique[0]] ?? []
+        for id in unique.dropFirst() {
+            common = common.intersection(sharesByDevice[id] ?? [])
+            if common.isEmpty { break }
+        }
+        return common.compactMap { u in accounts[u].map { AccountSummary(id: u, email: $0.email) } }
+            .sorted { $0.email < $1.email }
+    }
+
+    private func ownedDevice(_ caller: AccountID, _ id: DeviceID, field: String = "deviceIds") throws(SharingError) -> Device {
+        guard let d = devices[id] else { throw .deviceNotFound(id, field: field) }
+        if d.owner == caller { return d }
+        if shares[ShareKey(device: id, user: caller)] != nil { throw .notOwner(id, field: field) }
+        throw .deviceNotFound(id, field: field)
+    }
+}

@@ -1,0 +1,121 @@
+import HashTreeCollections
+
+/// An immutable snapshot of everything the rules need, with its indexes.
+///
+/// Every map is a `TreeDictionary` (a persistent hash trie): a write copies
+/// only the path it changes, so the writer derives the next snapshot from the
+/// last in O(changes) and readers keep using the old one untouched.
+/// Events and notifications are not held here: they only grow, so they live
+/// in storage and are read from there (see ``SharingEventLog``).
+public struct SharingState: Sendable {
+    /// The revision of the last write applied. Each successful write adds one.
+    public internal(set) var revision: UInt64 = 0
+    /// Where the next ids come from.
+    public internal(set) var counters = IDCounters()
+    /// The limits the rules enforce.
+    public let limits: Limits
+
+    var accounts: TreeDictionary<AccountID, Account> = [:]
+    var accountByEmail: TreeDictionary<Email, AccountID> = [:]
+    var accountByKeyHash: TreeDictionary<APIKeyHash, AccountID> = [:]
+    var contacts: TreeDictionary<ContactID, Contact> = [:]
+    /// owner → (email → contact): the per-owner uniqueness index.
+    var contactsByOwner: TreeDictionary<AccountID, TreeDictionary<Email, ContactID>> = [:]
+    @usableFromInline var devices: TreeDictionary<DeviceID, Device> = [:]
+    var devicesByOwner: TreeDictionary<AccountID, TreeSet<DeviceID>> = [:]
+    /// The check index: (device, user) → share.
+    @usableFromInline var shares: TreeDictionary<ShareKey, Share> = [:]
+    var sharesByDevice: TreeDictionary<DeviceID, TreeSet<AccountID>> = [:]
+    var sharesByUser: TreeDictionary<AccountID, TreeSet<DeviceID>> = [:]
+
+    /// An empty state.
+    public init(limits: Limits = Limits()) { self.limits = limits }
+
+    /// Rebuilds a state and its indexes from stored rows (start-up).
+    ///
+    /// - Throws: `INVALID_ARGUMENT` when the rows are inconsistent (a share of
+    ///   an unknown device, say): better to refuse to start than to serve wrong answers.
+    public static func restore(limits: Limits = Limits(), revision: UInt64, counters: IDCounters,
+                               accounts: [Account], contacts: [Contact], devices: [Device],
+                               shares: [Share]) throws(SharingError) -> SharingState {
+        var s = SharingState(limits: limits)
+        s.revision = revision
+        s.counters = counters
+        for a in accounts { s.putAccount(a) }
+        for c in contacts {
+            guard s.accounts[c.owner] != nil else { throw corrupt("contact \(c.id) of unknown owner \(c.owner)") }
+            s.putContact(c)
+        }
+        for d in devices {
+            guard s.accounts[d.owner] != nil else { throw corrupt("device \(d.id) of unknown owner \(d.owner)") }
+            s.putDevice(d)
+        }
+        for sh in shares {
+            guard let d = s.devices[sh.device], s.accounts[sh.user] != nil else {
+                throw corrupt("share \(sh.device)/\(sh.user) of unknown device or user")
+            }
+            for svc in sh.access.services where !d.hasService(svc) {
+                throw corrupt("share \(sh.device)/\(sh.user) names \(svc), not on the device")
+            }
+            s.putShare(sh)
+        }
+        return s
+    }
+
+    private static func corrupt(_ message: String) -> SharingError {
+        SharingError(.invalidArgument, field: "storage", message: "inconsistent stored state: \(message)")
+    }
+
+    // MARK: - Counts (for tests and metrics)
+
+    public var accountCount: Int { accounts.count }
+    public var contactCount: Int { contacts.count }
+    public var deviceCount: Int { devices.count }
+    public var shareCount: Int { shares.count }
+
+    // MARK: - Index maintenance. Every mutation of a map goes through these.
+
+    mutating func putAccount(_ a: Account) {
+        if let old = accounts[a.id] {
+            accountByEmail[old.email] = nil
+            accountByKeyHash[old.apiKeyHash] = nil
+        }
+        accounts[a.id] = a
+        accountByEmail[a.email] = a.id
+        accountByKeyHash[a.apiKeyHash] = a.id
+    }
+
+    mutating func putContact(_ c: Contact) {
+        contacts[c.id] = c
+        contactsByOwner[c.owner, default: [:]][c.email] = c.id
+    }
+
+    mutating func removeContact(_ c: Contact) {
+        contacts[c.id] = nil
+        contactsByOwner[c.owner]?[c.email] = nil
+        if contactsByOwner[c.owner]?.isEmpty == true { contactsByOwner[c.owner] = nil }
+    }
+
+    mutating func putDevice(_ d: Device) {
+        if let old = devices[d.id], old.owner != d.owner {
+            devicesByOwner[old.owner]?.remove(d.id)
+            if devicesByOwner[old.owner]?.isEmpty == true { devicesByOwner[old.owner] = nil }
+        }
+        devices[d.id] = d
+        devicesByOwner[d.owner, default: []].insert(d.id)
+    }
+
+    mutating func putShare(_ sh: Share) {
+        shares[sh.key] = sh
+        sharesByDevice[sh.device, default: []].insert(sh.user)
+        sharesByUser[sh.user, default: []].insert(sh.device)
+    }
+
+    mutating func removeShare(_ key: ShareKey) {
+        shares[key] = nil
+        sharesByDevice[key.device]?.remove(key.user)
+        if sharesByDevice[key.device]?.isEmpty == true { sharesByDevice[key.device] = nil }
+        sharesByUser[key.user]?.remove(key.device)
+        if sharesByUser[key.user]?.isEmpty == true { sharesByUser[key.user] = nil }
+    }
+}

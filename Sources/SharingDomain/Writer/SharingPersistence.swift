@@ -1,0 +1,52 @@
+/// Where the writer makes its batches durable. Implemented by SharingStore.
+public protocol SharingPersistence: Sendable {
+    /// Reads the whole committed state (start-up, and after a failed commit).
+    func loadState(limits: Limits) async throws -> SharingState
+
+    /// Writes every change of `batch`, its revision and counters in ONE
+    /// transaction, and returns only once it is durable. On a throw nothing of
+    /// the batch may be visible.
+    func commit(_ batch: CommitBatch) async throws
+}
+
+/// A validated event listing: only events that concern `caller`.
+public struct EventQuery: Hashable, Sendable {
+    public let caller: AccountID
+    public let filter: EventFilter
+    /// Events with a larger id than this, in id order.
+    public let afterID: UInt64?
+    public let pageSize: Int
+
+    /// Validates page size and cursor against `limits`.
+    public init(caller: AccountID, filter: EventFilter, cursor: String?, pageSize: Int,
+                limits: Limits) throws(SharingError) {
+        self.caller = caller
+        self.filter = filter
+        self.afterID = try PageCursor.decode(cursor)
+        self.pageSize = try limits.pageSize(pageSize)
+    }
+
+    /// The page for `events` fetched with one row more than `pageSize`.
+    public func page(_ fetched: [Event]) -> Page<Event> {
+        guard fetched.count > pageSize else { return Page(items: fetched, nextCursor: nil) }
+        let items = Array(fetched.prefix(pageSize))
+        return Page(items: items, nextCursor: PageCursor.encode(items[items.count - 1].id.raw))
+    }
+}
+
+/// Reads of what only grows and so is kept in storage, not in the snapshot.
+public protocol SharingEventLog: Sendable {
+    /// At most `query.pageSize + 1` events matching the query, in id order
+    /// (the extra one tells there is a next page; see ``EventQuery/page(_:)``).
+    func events(_ query: EventQuery) async throws -> [Event]
+
+    /// Outbox entries with a sequence above `sequence`, in order.
+    func notifications(after sequence: UInt64, limit: Int) async throws -> [OutboxNotification]
+
+    /// Records that a consumer has handled every notification through `sequence`.
+    /// The cursor never moves back.
+    func acknowledgeNotifications(through sequence: UInt64) async throws
+
+    /// The acknowledged cursor: a resuming consumer starts after it.
+    func acknowledgedNotificationSequence() async throws -> UInt64
+}

@@ -1,0 +1,138 @@
+/// The single writer: every write passes through here.
+///
+/// A write is validated and applied to the in-memory state, then the batch of
+/// writes that arrived meanwhile is committed through ``SharingPersistence`` in
+/// one transaction (group commit), then the new snapshot is published, and only
+/// then are the callers resumed. So an acknowledged write is durable, and a read
+/// made after the acknowledgement sees it.
+///
+/// Within a batch each write sees the state including the earlier writes of the
+/// batch; a write that fails validation changes nothing and does not affect the
+/// others. If the commit fails, every write of the batch fails with
+/// `STORAGE_UNAVAILABLE` and the state goes back to what storage holds.
+public actor SharingWriter {
+    /// The published snapshots; read them without awaiting the writer.
+    public nonisolated let snapshots: SharingSnapshots
+    private let persistence: any SharingPersistence
+    private let clock: @Sendable () -> Timestamp
+    /// Most writes in one transaction; bounds the latency a batch adds.
+    public nonisolated let maxBatch: Int
+
+    /// The last committed state: the base of the next batch.
+    private var committed: SharingState
+    private var pending: [Pending] = []
+    private var draining = false
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// Commits made (for tests and metrics).
+    public private(set) var batchesCommitted = 0
+
+    private struct Pending {
+        let command: SharingCommand
+        let actor: AccountID?
+        let continuation: CheckedContinuation<Result<WriteResult, SharingError>, Never>
+    }
+
+    /// A writer over an already loaded state.
+    public init(state: SharingState, persistence: any SharingPersistence, maxBatch: Int = 512,
+                clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) {
+        precondition(maxBatch > 0)
+        self.committed = state
+        self.snapshots = SharingSnapshots(state)
+        self.persistence = persistence
+        self.maxBatch = maxBatch
+        self.clock = clock
+    }
+
+    /// Loads the committed state from `persistence` and starts a writer on it.
+    public static func open(persistence: any SharingPersistence, limits: Limits = Limits(), maxBatch: Int = 512,
+                            clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) async throws -> SharingWriter {
+        let state = try await persistence.loadState(limits: limits)
+        return SharingWriter(state: state, persistence: persistence, maxBatch: maxBatch, clock: clock)
+    }
+
+    /// Submits a write and returns once it is durable (or has failed).
+    public func submit(_ command: SharingCommand, actor: AccountID?) async throws(SharingError) -> WriteResult {
+        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<WriteResult, SharingError>, Never>) in
+            pending.append(Pending(command: command, actor: actor, continuation: c))
+            if !draining {
+                draining = true
+                Task { await self.drain() }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Creates an account with a fresh API key. The key is returned here once
+    /// and never stored.
+    public func createAccount(email: String, language: Language) async throws(SharingError) -> (WriteResult, apiKey: String) {
+        let key = APIKey.generate()
+        let result = try await submit(.createAccount(email: email, language: language, apiKeyHash: APIKey.hash(key)), actor: nil)
+        return (result, key)
+    }
+
+    private func drain() async {
+        while !pending.isEmpty {
+            let take = min(pending.count, maxBatch)
+            let batch = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            await commit(batch)
+        }
+        draining = false
+        let waiters = idleWaiters
+        idleWaiters = []
+        for w in waiters { w.resume() }
+    }
+
+    /// Returns once every write submitted so far has been committed or failed:
+    /// for a graceful shutdown, stop accepting calls, then await this.
+    public func waitUntilIdle() async {
+        guard draining || !pending.isEmpty else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        var working = committed
+        var changes = Changes()
+        var results: [Result<WriteResult, SharingError>] = []
+        results.reserveCapacity(batch.count)
+        for p in batch {
+            do {
+                let applied = try working.apply(p.command, actor: p.actor, at: clock())
+                working = applied.state
+                changes.append(applied.changes)
+                results.append(.success(WriteResult(revision: applied.state.revision, outcome: applied.outcome)))
+            } catch {
+                results.append(.failure(error))
+            }
+        }
+        if working.revision != committed.revision {
+            do {
+                // The actor is free while this awaits: new writes queue up for the next batch.
+                try await persistence.commit(CommitBatch(revision: working.revision, counters: working.counters,
+                                                         changes: changes))
+                committed = working
+                batchesCommitted += 1
+                snapshots.publish(working)
+            } catch {
+                let failure = SharingError(.storageUnavailable, message: "commit failed: \(error)")
+                results = results.map { r in r.flatMap { _ in .failure(failure) } }
+                await rollBack()
+            }
+        }
+        for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
+    }
+
+    /// After a failed commit the in-memory state is dropped. Storage is the
+    /// truth: reload it if possible (a commit that failed late might still have
+    /// landed); otherwise keep the last committed state, which storage held.
+    private func rollBack() async {
+        if let stored = try? await persistence.loadState(limits: committed.limits),
+           stored.revision >= committed.revision {
+            committed = stored
+            snapshots.publish(stored)
+        }
+    }
+
+    /// The revision of the last committed batch.
+    public var committedRevision: UInt64 { committed.revision }
+}

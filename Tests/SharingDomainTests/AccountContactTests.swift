@@ -1,0 +1,163 @@
+import Testing
+@testable import SharingDomain
+
+@Suite struct AccountTests {
+    @Test func createAndWhoami() throws {
+        var w = World()
+        let id = w.account("Alice@Example.com", .ja)
+        let me = try w.state.whoami(id)
+        #expect(me.email.value == "alice@example.com")
+        #expect(me.language == .ja)
+        #expect(w.state.revision == 1)
+        #expect(w.lastChanges.events.map(\.kind) == [.accountCreated])
+    }
+
+    @Test func emailIsUniqueCaseInsensitively() {
+        var w = World()
+        _ = w.account("a@example.com")
+        expectFailure(.accountExists, subject: "a@example.com", field: "email") { () throws(SharingError) in
+            try w.run(.createAccount(email: " A@EXAMPLE.com", language: .en, apiKeyHash: APIKey.hash(APIKey.generate())), as: nil)
+        }
+    }
+
+    @Test func unknownActorIsUnauthenticated() {
+        var w = World()
+        expectFailure(.unauthenticated) { () throws(SharingError) in
+            try w.run(.registerDevice(name: "x", services: []), as: AccountID(raw: 99))
+        }
+        expectFailure(.unauthenticated) { () throws(SharingError) in
+            try w.run(.registerDevice(name: "x", services: []), as: nil)
+        }
+        expectFailure(.unauthenticated) { () throws(SharingError) in _ = try w.state.whoami(AccountID(raw: 5)) }
+    }
+}
+
+@Suite struct ContactTests {
+    @Test func createWithOptionalFieldsAndList() throws {
+        var w = World()
+        let a = w.account("a@example.com")
+        try w.run(.createContact(email: "Bob@Example.com",
+                                 fields: ContactFields(firstName: "Bob", lastName: "B", company: "Acme", language: .ja)), as: a)
+        _ = w.account("bob@example.com")
+        w.contact(a, "carol@example.com")
+        let page = try w.state.listContacts(a, cursor: nil, pageSize: 0)
+        #expect(page.items.map(\.contact.email.value) == ["bob@example.com", "carol@example.com"])
+        #expect(page.items.map(\.hasAccount) == [true, false])
+        #expect(page.items[0].contact.firstName == "Bob")
+        #expect(page.items[0].contact.company == "Acme")
+        #expect(page.items[0].contact.language == .ja)
+        #expect(page.items[1].contact.language == .en)
+        #expect(page.nextCursor == nil)
+    }
+
+    @Test func errors() {
+        var w = World()
+        let a = w.account("a@example.com")
+        w.contact(a, "b@example.com")
+        expectFailure(.contactExists, subject: "b@example.com") { () throws(SharingError) in
+            try w.run(.createContact(email: "B@example.com", fields: ContactFields()), as: a)
+        }
+        expectFailure(.contactIsSelf, subject: "a@example.com") { () throws(SharingError) in
+            try w.run(.createContact(email: "a@example.com", fields: ContactFields()), as: a)
+        }
+        expectFailure(.invalidEmail, field: "email") { () throws(SharingError) in
+            try w.run(.createContact(email: "nope", fields: ContactFields()), as: a)
+        }
+        expectFailure(.contactNotFound, subject: "zed@example.com") { () throws(SharingError) in
+            try w.run(.updateContact(email: "zed@example.com", fields: ContactFields(firstName: "Z")), as: a)
+        }
+        expectFailure(.contactNotFound) { () throws(SharingError) in try w.run(.deleteContact(email: "zed@example.com"), as: a) }
+    }
+
+    @Test func nameLengthAtMaxAndMaxPlusOne() throws {
+        var w = World()
+        let a = w.account("a@example.com")
+        try w.run(.createContact(email: "b@example.com", fields: ContactFields(firstName: String(repeating: "x", count: 128))), as: a)
+        expectFailure(.stringTooLong, field: "lastName") { () throws(SharingError) in
+            try w.run(.createContact(email: "c@example.com", fields: ContactFields(lastName: String(repeating: "x", count: 129))), as: a)
+        }
+        // Multi-byte: 42 × 3-byte "あ" = 126 bytes ok; 43 = 129 bytes too long.
+        try w.run(.updateContact(email: "b@example.com", fields: ContactFields(company: String(repeating: "あ", count: 42))), as: a)
+        expectFailure(.stringTooLong, field: "company") { () throws(SharingError) in
+            try w.run(.updateContact(email: "b@example.com", fields: ContactFields(company: String(repeating: "あ", count: 43))), as: a)
+        }
+    }
+
+    @Test func updateChangesOnlyGivenFieldsAndEmptyClears() throws {
+        var w = World()
+        let a = w.account("a@example.com")
+        try w.run(.createContact(email: "b@example.com", fields: ContactFields(firstName: "B", company: "Acme")), as: a)
+        try w.run(.updateContact(email: "b@example.com", fields: ContactFields(lastName: "Bee", company: "")), as: a)
+        let c = try w.state.contact(a, email: "b@example.com").contact
+        #expect(c.firstName == "B" && c.lastName == "Bee" && c.company == nil)
+        #expect(w.lastChanges.events.map(\.kind) == [.contactUpdated])
+    }
+
+    @Test func contactsPerAccountLimitAtMaxAndMaxPlusOne() throws {
+        var limits = Limits()
+        limits.maxContactsPerAccount = 3
+        var w = World(limits: limits)
+        let a = w.account("a@example.com")
+        for i in 0..<3 { w.contact(a, "c\(i)@example.com") }
+        expectFailure(.limitExceeded, field: "contacts") { () throws(SharingError) in
+            try w.run(.createContact(email: "c3@example.com", fields: ContactFields()), as: a)
+        }
+    }
+
+    @Test func paginationWithCursorsAtPageSizeLimit() throws {
+        var w = World()
+        let a = w.account("a@example.com")
+        for i in 0..<501 { w.contact(a, "c\(i)@example.com") }
+        let first = try w.state.listContacts(a, cursor: nil, pageSize: 500)
+        #expect(first.items.count == 500)
+        let second = try w.state.listContacts(a, cursor: first.nextCursor, pageSize: 500)
+        #expect(second.items.map(\.contact.email.value) == ["c500@example.com"])
+        #expect(second.nextCursor == nil)
+        expectFailure(.limitExceeded, field: "pageSize") { () throws(SharingError) in
+            _ = try w.state.listContacts(a, cursor: nil, pageSize: 501)
+        }
+    }
+
+    @Test func inviteQueuesNotificationInContactLanguage() throws {
+        var w = World()
+        let a = w.account("a@example.com")
+        w.contact(a, "new@example.com", language: .ja)
+        let applied = try w.run(.inviteContact(email: "new@example.com"), as: a)
+        let n = try #require(applied.changes.notifications.first)
+        #expect(n.template == .invite && n.language == .ja && n.recipient == nil)
+        #expect(n.recipientEmail.value == "new@example.com")
+        #expect(n.subject.contains("招待"))
+        #expect(applied.changes.events.map(\.kind) == [.contactInvited])
+        #expect(try w.state.contact(a, email: "new@example.com").contact.invitedAt != nil)
+    }
+
+    @Test func inviteRefusedWhenContactHasAccount() {
+        var w = World()
+        let a = w.account("a@example.com")
+        _ = w.account("b@example.com")
+        w.contact(a, "b@example.com")
+        expectFailure(.contactHasAccount, subject: "b@example.com") { () throws(SharingError) in
+            try w.run(.inviteContact(email: "b@example.com"), as: a)
+        }
+    }
+
+    @Test func deletingAContactRevokesTheSharesGivenToThatPerson() throws {
+        var w = World()
+        let a = w.account("a@example.com")
+        let c = w.account("c@example.com")
+        let b = w.people(a, 1)[0]
+        w.contact(c, b.email)
+        let mine = w.device(a)
+        let theirs = w.device(c)
+        try w.run(.share(devices: [mine.id], emails: [b.email], access: .all(), notify: false), as: a)
+        try w.run(.share(devices: [theirs.id], emails: [b.email], access: .all(), notify: false), as: c)
+        let applied = try w.run(.deleteContact(email: b.email), as: a)
+        #expect(applied.outcome == .count(created: 0, updated: 0, removed: 1))
+        #expect(!w.state.check(user: b.id, device: mine.id, port: 22))
+        // Another owner's share to the same person is untouched.
+        #expect(w.state.check(user: b.id, device: theirs.id, port: 22))
+        #expect(applied.changes.events.map(\.kind) == [.shareRemoved, .contactDeleted])
+        #expect(applied.changes.notifications.map(\.template) == [.shareRemoved])
+        expectFailure(.contactNotFound) { () throws(SharingError) in _ = try w.state.contact(a, email: b.email) }
+    }
+}
