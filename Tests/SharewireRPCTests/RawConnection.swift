@@ -54,6 +54,14 @@ struct RawConnection {
         }
     }
 
+    /// Reads undecoded bytes until the server closes the connection.
+    mutating func readAllBytes() async throws -> ByteBuffer {
+        var all = ByteBuffer()
+        while var chunk = try await inbound.next() { all.writeBuffer(&chunk) }
+        closed = true
+        return all
+    }
+
     /// Reads until the server closes the connection; returns its GOAWAY, if any.
     mutating func readUntilClosed() async throws -> GoAway? {
         var goAway: GoAway?

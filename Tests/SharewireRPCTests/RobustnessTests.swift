@@ -157,3 +157,69 @@ struct RobustnessTests {
         await server.stop()
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct HandshakeAndLifetimeTests {
+    @Test func silentPeerIsClosedAfterHandshakeTimeout() async throws {
+        let server = try await TestServer.start { $0.handshakeTimeout = .milliseconds(200) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        try await RawConnection.with(port: server.port) { raw in
+            _ = try await raw.readUntilClosed()
+            #expect(raw.events.isEmpty)
+        }
+        #expect(clock.now - start < .seconds(5))
+        await server.stop()
+    }
+
+    @Test func unsupportedMajorVersionGetsPrefaceAndGoAway() async throws {
+        let server = try await TestServer.start()
+        try await RawConnection.with(port: server.port) { raw in
+            var bytes = ByteBuffer()
+            Preface(major: 2, minor: 0).write(to: &bytes)
+            try await raw.send(bytes)
+            // GOAWAY takes HELLO's place here, so parse the bytes by hand.
+            var answer = try await raw.readAllBytes()
+            let preface = answer.readBytes(length: 8)
+            #expect(preface == [0x53, 0x48, 0x57, 0x52, 0x0D, 0x0A, 1, 0])
+            let header = answer.readMultipleIntegers(as: (UInt32, UInt8, UInt8, UInt32).self)
+            #expect(header?.1 == FrameType.goAway.rawValue)
+            #expect(header?.2 == 0)
+            #expect(header?.3 == 0)
+            let payload = answer.readSlice(length: Int(header?.0 ?? 0))
+            let goAway = try GoAway(buffer: try #require(payload))
+            #expect(goAway.code == StatusCode.unimplemented.rawValue)
+            #expect(goAway.reason.contains("unsupported protocol version 2.0"))
+            #expect(answer.readableBytes == 0)
+        }
+        await server.stop()
+    }
+
+    @Test func keepalivePongsDoNotKeepAnIdleConnectionOpen() async throws {
+        let server = try await TestServer.start {
+            $0.idleTimeout = .milliseconds(400)
+            $0.keepaliveInterval = .milliseconds(100)
+        }
+        // The client answers the server's PINGs, but makes no calls.
+        let client = server.client { $0.keepaliveInterval = nil }
+        try await client.connect()
+        #expect(server.server.connectionCount == 1)
+        try await Task.sleep(for: .milliseconds(900))
+        #expect(server.server.connectionCount == 0)
+        client.close()
+        await server.stop()
+    }
+
+    @Test func unavailableIsReservedForUnprocessedCalls() async throws {
+        let server = try await TestServer.start()
+        let client = server.client()
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await client.unary(DiagnosticsService.echo, EchoRequest(failCode: StatusCode.unavailable.rawValue),
+                                       responseType: EchoResponse.self)
+        }
+        #expect(error?.code == .invalidArgument)
+        #expect(error?.details.first?.reason == "RESERVED_STATUS")
+        client.close()
+        await server.stop()
+    }
+}

@@ -21,7 +21,8 @@ public struct ServerConfiguration: Sendable {
     public var maxConcurrentCalls: Int = 16_384
     /// Open connections; one more gets GOAWAY (RESOURCE_EXHAUSTED).
     public var maxConnections: Int = 1024
-    /// Upper bound applied to any client deadline; 0 means none.
+    /// Upper bound on a unary call, with or without a client deadline; 0
+    /// means none. Server-streaming calls are bounded only by their deadline.
     public var maxCallDuration: TimeAmount = .minutes(10)
 
     /// Server PINGs a connection that has been silent this long.
@@ -34,6 +35,8 @@ public struct ServerConfiguration: Sendable {
     public var maxPingStrikes: Int = 2
     /// A connection with no calls for this long is closed with GOAWAY.
     public var idleTimeout: TimeAmount = .minutes(5)
+    /// A connection must complete preface and HELLO within this.
+    public var handshakeTimeout: TimeAmount = .seconds(10)
     /// How often each connection checks keepalive, idle and drain timers.
     public var housekeepingInterval: TimeAmount = .seconds(1)
 

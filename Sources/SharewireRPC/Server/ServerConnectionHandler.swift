@@ -31,6 +31,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private var policer: PingPolicer
     private var housekeeping: RepeatedTask?
     private var lastReadAt = NIODeadline.now()
+    private let connectedAt = NIODeadline.now()
+    /// The client's HELLO arrived.
+    private var handshaken = false
     private var lastCallEndedAt = NIODeadline.now()
     private var keepalivePingSentAt: NIODeadline?
     private var nextPingOpaque: UInt64 = 1
@@ -72,6 +75,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         }
         writabilityPromise?.succeed(())
         writabilityPromise = nil
+        do {
+            try decoder.finish(leftover: cumulation)
+        } catch {
+            logger.debug("peer closed mid-frame", metadata: ["error": "\(error)"])
+        }
         logger.debug("connection closed", metadata: ["calls-in-flight": "\(calls.count)"])
         context.fireChannelInactive()
     }
@@ -211,6 +219,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private func receiveHello(_ payload: ByteBuffer) {
         do {
             peerLimits = PeerLimits(try Hello(buffer: payload))
+            handshaken = true
         } catch {
             protocolViolation("malformed HELLO: \(error)")
         }
@@ -247,6 +256,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
 
     private func startCall(_ frame: Frame) {
         let streamID = frame.streamID
+        let payload: HeadedPayload
+        do {
+            payload = try HeadedPayload(splitting: frame.payload)
+        } catch {
+            return protocolViolation("REQUEST on stream \(streamID): \(error)")
+        }
         if case let .draining(last) = drain, streamID > last {
             return respond(streamID: streamID, RPCError(.unavailable, "server is draining; call not processed",
                                                        notProcessed: true))
@@ -257,12 +272,6 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
                 "too many concurrent calls on this connection (limit \(config.maxConcurrentCallsPerConnection))",
                 details: [StatusDetail(reason: "CONNECTION_CALL_LIMIT",
                                        metadata: [MetadataEntry(key: "limit", value: "\(config.maxConcurrentCallsPerConnection)")])]))
-        }
-        let payload: HeadedPayload
-        do {
-            payload = try HeadedPayload(splitting: frame.payload)
-        } catch {
-            return protocolViolation("REQUEST on stream \(streamID): \(error)")
         }
         let head: RequestHead
         do {
@@ -301,7 +310,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         guard let context, let taskExecutor else { return }
         let eventLoop = context.eventLoop
         var timeout = head.timeoutMicros > 0 ? TimeAmount.microseconds(Int64(clamping: head.timeoutMicros)) : nil
-        if config.maxCallDuration > .zero { timeout = min(timeout ?? config.maxCallDuration, config.maxCallDuration) }
+        // Unary calls are bounded even without a deadline; streams (feeds,
+        // watches) may legitimately run until cancelled or drained.
+        if method.kind == .unary, config.maxCallDuration > .zero {
+            timeout = min(timeout ?? config.maxCallDuration, config.maxCallDuration)
+        }
         let deadline = timeout.map { NIODeadline.now() + $0 }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         var call = ServerCall(method: method)
@@ -378,7 +391,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         write { buffer in
             let frame = buffer.beginFrame(.message, streamID: streamID)
             let size = message.serialize(into: &buffer)
-            if size > peerLimits.maxMessageSize {
+            if size > peerLimits.maxMessageSize || buffer.payloadLength(since: frame) > peerLimits.maxFrameSize {
                 buffer.abandonFrame(frame)
                 tooLarge = true
             } else {
@@ -403,7 +416,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             // An OK head with no metadata encodes to zero bytes.
             buffer.writeInteger(UInt32(0))
             let size = message?.serialize(into: &buffer) ?? 0
-            if size > peerLimits.maxMessageSize {
+            if size > peerLimits.maxMessageSize || buffer.payloadLength(since: frame) > peerLimits.maxFrameSize {
                 buffer.abandonFrame(frame)
                 tooLarge = size
             } else {
@@ -508,7 +521,18 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         default:
             break
         }
-        if calls.isEmpty, now - lastCallEndedAt >= config.idleTimeout, now - lastReadAt >= config.idleTimeout {
+        guard handshaken else {
+            // A peer that never completes the handshake holds no slot for long.
+            if now - connectedAt >= config.handshakeTimeout {
+                logger.debug("closing connection: no handshake")
+                drain = .closing
+                context?.close(promise: nil)
+            }
+            return
+        }
+        // Idleness counts calls only: keepalive PONGs must not keep an
+        // unused connection open.
+        if calls.isEmpty, now - lastCallEndedAt >= config.idleTimeout {
             logger.debug("closing idle connection")
             return goAwayAndClose(code: .ok, reason: "idle timeout")
         }

@@ -40,10 +40,16 @@ public struct DiagnosticsService: Sendable {
     }
 
     private func validate(_ request: EchoRequest) throws(RPCError) {
-        if request.delayMs > maxDelayMs || request.intervalMs > maxDelayMs {
-            throw RPCError(.invalidArgument, "delay_ms and interval_ms must be at most \(maxDelayMs)",
-                           details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: "delay_ms",
+        for (field, value) in [("delay_ms", request.delayMs), ("interval_ms", request.intervalMs)] where value > maxDelayMs {
+            throw RPCError(.invalidArgument, "\(field) must be at most \(maxDelayMs)",
+                           details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: field,
                                                   metadata: [MetadataEntry(key: "limit", value: "\(maxDelayMs)")])])
+        }
+        // A server's UNAVAILABLE promises "not processed"; an echo that ran
+        // must not claim it.
+        if request.failCode == StatusCode.unavailable.rawValue {
+            throw RPCError(.invalidArgument, "fail_code 14 (UNAVAILABLE) is reserved for calls the server did not process",
+                           details: [StatusDetail(reason: "RESERVED_STATUS", field: "fail_code")])
         }
         if request.count > maxStreamCount {
             throw RPCError(.invalidArgument, "count must be at most \(maxStreamCount)",
