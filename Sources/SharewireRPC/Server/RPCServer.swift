@@ -17,7 +17,14 @@ public final class RPCServer: Service, Sendable {
     private let group: any EventLoopGroup
     private let logger: Logger
     private let shared = ServerSharedState()
-    private let listener = Mutex<(any Channel)?>(nil)
+    private enum ListenerState {
+        case idle
+        case listening(any Channel, SocketAddress)
+        /// Drained; a server is not restarted.
+        case stopped
+    }
+
+    private let listener = Mutex(ListenerState.idle)
 
     public init(configuration: ServerConfiguration, router: RPCRouter,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -31,7 +38,11 @@ public final class RPCServer: Service, Sendable {
     /// Binds the listener; returns the bound address (useful with port 0).
     @discardableResult
     public func start() async throws -> SocketAddress {
-        if let channel = listener.withLock({ $0 }) { return channel.localAddress! }
+        switch listener.withLock({ $0 }) {
+        case let .listening(_, address): return address
+        case .stopped: throw RPCError(.unavailable, "server was drained", notProcessed: true)
+        case .idle: break
+        }
         let config = configuration, router = self.router, shared = self.shared, logger = self.logger
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -53,14 +64,31 @@ public final class RPCServer: Service, Sendable {
             }
             .bind(host: config.host, port: config.port)
             .get()
-        listener.withLock { $0 = channel }
-        logger.info("listening", metadata: ["address": "\(channel.localAddress!)",
-                                            "methods": "\(router.methods.count)"])
-        return channel.localAddress!
+        guard let address = channel.localAddress else {
+            try? await channel.close()
+            throw RPCError(.internal, "listener has no local address")
+        }
+        let raced = listener.withLock { state -> Bool in
+            guard case .idle = state else { return true }
+            state = .listening(channel, address)
+            return false
+        }
+        if raced {
+            // Another start() or a drain() won; keep theirs.
+            try? await channel.close()
+            return try await start()
+        }
+        logger.info("listening", metadata: ["address": "\(address)", "methods": "\(router.methods.count)"])
+        return address
     }
 
     /// The bound address, once started.
-    public var localAddress: SocketAddress? { listener.withLock { $0?.localAddress } }
+    public var localAddress: SocketAddress? {
+        listener.withLock { state in
+            if case let .listening(_, address) = state { return address }
+            return nil
+        }
+    }
 
     /// Connections open right now.
     public var connectionCount: Int { shared.connectionCount }
@@ -68,7 +96,11 @@ public final class RPCServer: Service, Sendable {
     /// Serves until graceful shutdown, then drains. Starts the listener if
     /// `start()` was not called.
     public func run() async throws {
-        try await start()
+        do {
+            try await start()
+        } catch let error as RPCError where error.code == .unavailable {
+            return  // already drained
+        }
         try? await gracefulShutdown()
         await drain()
     }
@@ -76,7 +108,11 @@ public final class RPCServer: Service, Sendable {
     /// Stops accepting, drains every connection, and returns once all are
     /// closed or the grace period has passed (then closing the rest).
     public func drain() async {
-        guard let channel = listener.withLock({ $0 }) else { return }
+        let previous = listener.withLock { state -> ListenerState in
+            defer { state = .stopped }
+            return state
+        }
+        guard case let .listening(channel, _) = previous else { return }
         logger.info("draining", metadata: ["connections": "\(shared.connectionCount)", "calls": "\(shared.callCount)"])
         try? await channel.close()
         shared.drainAll()
