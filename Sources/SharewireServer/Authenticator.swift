@@ -22,13 +22,20 @@ public struct Authenticator: Sendable {
         self.serviceKey = serviceKey
     }
 
-    /// The account a call acts for.
+    /// Who is calling: an account (directly or through the service key's
+    /// act-as), or the service key itself when it names no account.
+    public enum Principal: Sendable, Hashable {
+        case account(Caller)
+        /// The service key without `x-sharewire-act-as`.
+        case service
+    }
+
+    /// Who is calling. Most methods need an account: use ``caller(_:in:)``.
     ///
     /// - Throws: `UNAUTHENTICATED` for missing, malformed or unknown
     ///   credentials or an unknown act-as account; `PERMISSION_DENIED` when an
-    ///   account key tries to act as someone; `INVALID_ARGUMENT` when a service
-    ///   key names no account.
-    public func caller(_ metadata: Metadata, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Caller {
+    ///   account key tries to act as someone.
+    public func principal(_ metadata: Metadata, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Principal {
         let key = try Self.bearerKey(metadata)
         let actAs = metadata[Self.actAsKey]
         if APIKey.isWellFormed(key), let account = snapshot.authenticate(apiKey: key) {
@@ -36,16 +43,27 @@ public struct Authenticator: Sendable {
                 throw AuthError.permissionDenied("only the service key may act for another account",
                                                  reason: "SERVICE_KEY_REQUIRED", field: Self.actAsKey)
             }
-            return Caller(account: account, credential: .accountKey)
+            return .account(Caller(account: account, credential: .accountKey))
         }
         guard let serviceKey, serviceKey.matches(key) else {
             throw AuthError.unauthenticated("unknown API key", cause: "unknown_key")
         }
-        guard let actAs, !actAs.isEmpty else {
+        guard let actAs, !actAs.isEmpty else { return .service }
+        return .account(Caller(account: try Self.resolve(actAs: actAs, in: snapshot.state), credential: .serviceKey))
+    }
+
+    /// The account a call acts for.
+    ///
+    /// - Throws: as ``principal(_:in:)``, and `INVALID_ARGUMENT`
+    ///   (`ACT_AS_REQUIRED`) when a service key names no account.
+    public func caller(_ metadata: Metadata, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Caller {
+        switch try principal(metadata, in: snapshot) {
+        case let .account(caller):
+            return caller
+        case .service:
             throw RPCError(.invalidArgument, "a service key must name the account it acts for in \(Self.actAsKey)",
                            details: [StatusDetail(reason: "ACT_AS_REQUIRED", field: Self.actAsKey)])
         }
-        return Caller(account: try Self.resolve(actAs: actAs, in: snapshot.state), credential: .serviceKey)
     }
 
     /// Requires the service key itself (account creation, the notification outbox).

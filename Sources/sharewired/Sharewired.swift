@@ -83,8 +83,9 @@ struct Sharewired: AsyncParsableCommand {
         DiagnosticsService().register(in: &router)
         var servicesConfig = SharingServicesConfiguration()
         servicesConfig.maxRevisionWait = .milliseconds(storage.maxRevisionWaitMs)
-        SharingServices(backend: backend, serviceKey: serviceKey, configuration: servicesConfig,
-                        logger: Logger(label: "sharewire.services")).register(in: &router)
+        let services = SharingServices(backend: backend, serviceKey: serviceKey, configuration: servicesConfig,
+                                       logger: Logger(label: "sharewire.services"))
+        services.register(in: &router)
 
         var config = server.configuration
         if registry != nil { config.observer = RPCMetrics(methods: router.methods) }
@@ -113,6 +114,7 @@ struct Sharewired: AsyncParsableCommand {
                 try await serviceGroup.run()
             } onGracefulShutdown: {
                 health.markAllNotServing()
+                services.beginShutdown()  // watch streams end instead of holding the drain open
             }
         } catch {
             logger.error("server stopped with an error", metadata: ["error": "\(error)"])
