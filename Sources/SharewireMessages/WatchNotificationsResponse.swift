@@ -5,10 +5,10 @@ import CSharewireProto
 /// One MESSAGE frame of the stream: a batch of consecutive notifications.
 public struct WatchNotificationsResponse: ProtoMessage, Hashable {
     /// In sequence order; at least one.
-    public var notifications: [Notification]
+    public var notifications: [NotificationEntry]
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(notifications: [Notification] = []) {
+    public init(notifications: [NotificationEntry] = []) {
         self.notifications = notifications
     }
 }
@@ -25,6 +25,6 @@ extension WatchNotificationsResponse: CBridgedMessage {
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
-            notifications: try CDecoding.repeated(c.pointee.n_notifications, c.pointee.notifications, of: Notification.self, field: "notifications"))
+            notifications: try CDecoding.repeated(c.pointee.n_notifications, c.pointee.notifications, of: NotificationEntry.self, field: "notifications"))
     }
 }

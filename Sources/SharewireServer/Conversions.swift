@@ -219,7 +219,7 @@ extension NotificationKind {
     }
 }
 
-extension Notification {
+extension NotificationEntry {
     init(_ n: OutboxNotification) {
         self.init(sequence: n.sequence, revision: n.revision, createdAtMs: n.createdAt.millisecondsSinceEpoch,
                   recipientEmail: n.recipientEmail.value, recipientID: n.recipient?.external ?? "",

@@ -39,7 +39,7 @@ public enum NotificationService {
                     try await env.log.notifications(after: cursor, limit: batchSize)
                 }
                 if let last = batch.last {
-                    try await writer.send(WatchNotificationsResponse(notifications: batch.map(Notification.init)))
+                    try await writer.send(WatchNotificationsResponse(notifications: batch.map(NotificationEntry.init)))
                     cursor = last.sequence
                 }
                 if batch.count < batchSize {

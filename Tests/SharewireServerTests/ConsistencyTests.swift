@@ -72,11 +72,11 @@ struct ConsistencyTests {
 /// The outbox: watch, ack, resume; delivery at least once.
 @Suite(.timeLimit(.minutes(2)))
 struct NotificationOutboxTests {
-    func watch(_ h: Harness, after: UInt64 = 0, count: Int) async throws -> [SharewireMessages.Notification] {
+    func watch(_ h: Harness, after: UInt64 = 0, count: Int) async throws -> [NotificationEntry] {
         let stream: ServerStream<WatchNotificationsResponse> = try await h.client.serverStream(
             NotificationService.watchNotifications, WatchNotificationsRequest(afterSequence: after),
             metadata: Harness.service(), timeout: .seconds(30))
-        var all: [SharewireMessages.Notification] = []
+        var all: [NotificationEntry] = []
         for try await message in stream {
             #expect(!message.notifications.isEmpty)
             all += message.notifications

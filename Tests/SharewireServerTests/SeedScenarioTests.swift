@@ -198,12 +198,12 @@ struct SeedScenarioTests {
     }
 
     /// Streams the outbox with the service key until `done` holds (bounded).
-    func collectNotifications(_ h: Harness, until done: ([SharewireMessages.Notification]) -> Bool)
-        async throws -> [SharewireMessages.Notification] {
+    func collectNotifications(_ h: Harness, until done: ([NotificationEntry]) -> Bool)
+        async throws -> [NotificationEntry] {
         let stream: ServerStream<WatchNotificationsResponse> = try await h.client.serverStream(
             NotificationService.watchNotifications, WatchNotificationsRequest(), metadata: Harness.service(),
             timeout: .seconds(30))
-        var all: [SharewireMessages.Notification] = []
+        var all: [NotificationEntry] = []
         for try await message in stream {
             all += message.notifications
             if done(all) { break }

@@ -142,49 +142,49 @@ void   sharewire__v1__list_events_response__free_unpacked
   assert(message->base.descriptor == &sharewire__v1__list_events_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-void   sharewire__v1__notification__init
-                     (Sharewire__V1__Notification         *message)
+void   sharewire__v1__notification_entry__init
+                     (Sharewire__V1__NotificationEntry         *message)
 {
-  static const Sharewire__V1__Notification init_value = SHAREWIRE__V1__NOTIFICATION__INIT;
+  static const Sharewire__V1__NotificationEntry init_value = SHAREWIRE__V1__NOTIFICATION_ENTRY__INIT;
   *message = init_value;
 }
-size_t sharewire__v1__notification__get_packed_size
-                     (const Sharewire__V1__Notification *message)
+size_t sharewire__v1__notification_entry__get_packed_size
+                     (const Sharewire__V1__NotificationEntry *message)
 {
-  assert(message->base.descriptor == &sharewire__v1__notification__descriptor);
+  assert(message->base.descriptor == &sharewire__v1__notification_entry__descriptor);
   return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
 }
-size_t sharewire__v1__notification__pack
-                     (const Sharewire__V1__Notification *message,
+size_t sharewire__v1__notification_entry__pack
+                     (const Sharewire__V1__NotificationEntry *message,
                       uint8_t       *out)
 {
-  assert(message->base.descriptor == &sharewire__v1__notification__descriptor);
+  assert(message->base.descriptor == &sharewire__v1__notification_entry__descriptor);
   return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
 }
-size_t sharewire__v1__notification__pack_to_buffer
-                     (const Sharewire__V1__Notification *message,
+size_t sharewire__v1__notification_entry__pack_to_buffer
+                     (const Sharewire__V1__NotificationEntry *message,
                       ProtobufCBuffer *buffer)
 {
-  assert(message->base.descriptor == &sharewire__v1__notification__descriptor);
+  assert(message->base.descriptor == &sharewire__v1__notification_entry__descriptor);
   return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
 }
-Sharewire__V1__Notification *
-       sharewire__v1__notification__unpack
+Sharewire__V1__NotificationEntry *
+       sharewire__v1__notification_entry__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data)
 {
-  return (Sharewire__V1__Notification *)
-     protobuf_c_message_unpack (&sharewire__v1__notification__descriptor,
+  return (Sharewire__V1__NotificationEntry *)
+     protobuf_c_message_unpack (&sharewire__v1__notification_entry__descriptor,
                                 allocator, len, data);
 }
-void   sharewire__v1__notification__free_unpacked
-                     (Sharewire__V1__Notification *message,
+void   sharewire__v1__notification_entry__free_unpacked
+                     (Sharewire__V1__NotificationEntry *message,
                       ProtobufCAllocator *allocator)
 {
   if(!message)
     return;
-  assert(message->base.descriptor == &sharewire__v1__notification__descriptor);
+  assert(message->base.descriptor == &sharewire__v1__notification_entry__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
 void   sharewire__v1__watch_notifications_request__init
@@ -689,7 +689,7 @@ const ProtobufCMessageDescriptor sharewire__v1__list_events_response__descriptor
   (ProtobufCMessageInit) sharewire__v1__list_events_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descriptors[9] =
+static const ProtobufCFieldDescriptor sharewire__v1__notification_entry__field_descriptors[9] =
 {
   {
     "sequence",
@@ -697,7 +697,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, sequence),
+    offsetof(Sharewire__V1__NotificationEntry, sequence),
     NULL,
     NULL,
     0,             /* flags */
@@ -709,7 +709,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_UINT64,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, revision),
+    offsetof(Sharewire__V1__NotificationEntry, revision),
     NULL,
     NULL,
     0,             /* flags */
@@ -721,7 +721,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_INT64,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, created_at_ms),
+    offsetof(Sharewire__V1__NotificationEntry, created_at_ms),
     NULL,
     NULL,
     0,             /* flags */
@@ -733,7 +733,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, recipient_email),
+    offsetof(Sharewire__V1__NotificationEntry, recipient_email),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -745,7 +745,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, recipient_id),
+    offsetof(Sharewire__V1__NotificationEntry, recipient_id),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -757,7 +757,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_ENUM,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, language),
+    offsetof(Sharewire__V1__NotificationEntry, language),
     &sharewire__v1__language_code__descriptor,
     NULL,
     0,             /* flags */
@@ -769,7 +769,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_ENUM,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, template_),
+    offsetof(Sharewire__V1__NotificationEntry, template_),
     &sharewire__v1__notification_kind__descriptor,
     NULL,
     0,             /* flags */
@@ -781,7 +781,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, subject),
+    offsetof(Sharewire__V1__NotificationEntry, subject),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
@@ -793,14 +793,14 @@ static const ProtobufCFieldDescriptor sharewire__v1__notification__field_descrip
     PROTOBUF_C_LABEL_NONE,
     PROTOBUF_C_TYPE_STRING,
     0,   /* quantifier_offset */
-    offsetof(Sharewire__V1__Notification, body),
+    offsetof(Sharewire__V1__NotificationEntry, body),
     NULL,
     &protobuf_c_empty_string,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
 };
-static const unsigned sharewire__v1__notification__field_indices_by_name[] = {
+static const unsigned sharewire__v1__notification_entry__field_indices_by_name[] = {
   8,   /* field[8] = body */
   2,   /* field[2] = created_at_ms */
   5,   /* field[5] = language */
@@ -811,24 +811,24 @@ static const unsigned sharewire__v1__notification__field_indices_by_name[] = {
   7,   /* field[7] = subject */
   6,   /* field[6] = template */
 };
-static const ProtobufCIntRange sharewire__v1__notification__number_ranges[1 + 1] =
+static const ProtobufCIntRange sharewire__v1__notification_entry__number_ranges[1 + 1] =
 {
   { 1, 0 },
   { 0, 9 }
 };
-const ProtobufCMessageDescriptor sharewire__v1__notification__descriptor =
+const ProtobufCMessageDescriptor sharewire__v1__notification_entry__descriptor =
 {
   PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
-  "sharewire.v1.Notification",
-  "Notification",
-  "Sharewire__V1__Notification",
+  "sharewire.v1.NotificationEntry",
+  "NotificationEntry",
+  "Sharewire__V1__NotificationEntry",
   "sharewire.v1",
-  sizeof(Sharewire__V1__Notification),
+  sizeof(Sharewire__V1__NotificationEntry),
   9,
-  sharewire__v1__notification__field_descriptors,
-  sharewire__v1__notification__field_indices_by_name,
-  1,  sharewire__v1__notification__number_ranges,
-  (ProtobufCMessageInit) sharewire__v1__notification__init,
+  sharewire__v1__notification_entry__field_descriptors,
+  sharewire__v1__notification_entry__field_indices_by_name,
+  1,  sharewire__v1__notification_entry__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__notification_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
 static const ProtobufCFieldDescriptor sharewire__v1__watch_notifications_request__field_descriptors[2] =
@@ -891,7 +891,7 @@ static const ProtobufCFieldDescriptor sharewire__v1__watch_notifications_respons
     PROTOBUF_C_TYPE_MESSAGE,
     offsetof(Sharewire__V1__WatchNotificationsResponse, n_notifications),
     offsetof(Sharewire__V1__WatchNotificationsResponse, notifications),
-    &sharewire__v1__notification__descriptor,
+    &sharewire__v1__notification_entry__descriptor,
     NULL,
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */

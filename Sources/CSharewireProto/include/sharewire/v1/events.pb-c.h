@@ -19,7 +19,7 @@ PROTOBUF_C__BEGIN_DECLS
 typedef struct Sharewire__V1__AuditEvent Sharewire__V1__AuditEvent;
 typedef struct Sharewire__V1__ListEventsRequest Sharewire__V1__ListEventsRequest;
 typedef struct Sharewire__V1__ListEventsResponse Sharewire__V1__ListEventsResponse;
-typedef struct Sharewire__V1__Notification Sharewire__V1__Notification;
+typedef struct Sharewire__V1__NotificationEntry Sharewire__V1__NotificationEntry;
 typedef struct Sharewire__V1__WatchNotificationsRequest Sharewire__V1__WatchNotificationsRequest;
 typedef struct Sharewire__V1__WatchNotificationsResponse Sharewire__V1__WatchNotificationsResponse;
 typedef struct Sharewire__V1__AckNotificationsRequest Sharewire__V1__AckNotificationsRequest;
@@ -180,10 +180,10 @@ struct  Sharewire__V1__ListEventsResponse
 
 
 /*
- * An outbox entry, rendered in the recipient's language when the change
- * causing it was written (in the same transaction).
+ * A notification: an outbox entry, rendered in the recipient's language
+ * when the change causing it was written, in the same transaction.
  */
-struct  Sharewire__V1__Notification
+struct  Sharewire__V1__NotificationEntry
 {
   ProtobufCMessage base;
   /*
@@ -223,8 +223,8 @@ struct  Sharewire__V1__Notification
    */
   char *body;
 };
-#define SHAREWIRE__V1__NOTIFICATION__INIT \
- { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__notification__descriptor) \
+#define SHAREWIRE__V1__NOTIFICATION_ENTRY__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__notification_entry__descriptor) \
     , 0, 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SHAREWIRE__V1__LANGUAGE_CODE__LANGUAGE_CODE_UNSPECIFIED, SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_UNSPECIFIED, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string }
 
 
@@ -260,7 +260,7 @@ struct  Sharewire__V1__WatchNotificationsResponse
    * In sequence order; at least one.
    */
   size_t n_notifications;
-  Sharewire__V1__Notification **notifications;
+  Sharewire__V1__NotificationEntry **notifications;
 };
 #define SHAREWIRE__V1__WATCH_NOTIFICATIONS_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__watch_notifications_response__descriptor) \
@@ -354,24 +354,24 @@ Sharewire__V1__ListEventsResponse *
 void   sharewire__v1__list_events_response__free_unpacked
                      (Sharewire__V1__ListEventsResponse *message,
                       ProtobufCAllocator *allocator);
-/* Sharewire__V1__Notification methods */
-void   sharewire__v1__notification__init
-                     (Sharewire__V1__Notification         *message);
-size_t sharewire__v1__notification__get_packed_size
-                     (const Sharewire__V1__Notification   *message);
-size_t sharewire__v1__notification__pack
-                     (const Sharewire__V1__Notification   *message,
+/* Sharewire__V1__NotificationEntry methods */
+void   sharewire__v1__notification_entry__init
+                     (Sharewire__V1__NotificationEntry         *message);
+size_t sharewire__v1__notification_entry__get_packed_size
+                     (const Sharewire__V1__NotificationEntry   *message);
+size_t sharewire__v1__notification_entry__pack
+                     (const Sharewire__V1__NotificationEntry   *message,
                       uint8_t             *out);
-size_t sharewire__v1__notification__pack_to_buffer
-                     (const Sharewire__V1__Notification   *message,
+size_t sharewire__v1__notification_entry__pack_to_buffer
+                     (const Sharewire__V1__NotificationEntry   *message,
                       ProtobufCBuffer     *buffer);
-Sharewire__V1__Notification *
-       sharewire__v1__notification__unpack
+Sharewire__V1__NotificationEntry *
+       sharewire__v1__notification_entry__unpack
                      (ProtobufCAllocator  *allocator,
                       size_t               len,
                       const uint8_t       *data);
-void   sharewire__v1__notification__free_unpacked
-                     (Sharewire__V1__Notification *message,
+void   sharewire__v1__notification_entry__free_unpacked
+                     (Sharewire__V1__NotificationEntry *message,
                       ProtobufCAllocator *allocator);
 /* Sharewire__V1__WatchNotificationsRequest methods */
 void   sharewire__v1__watch_notifications_request__init
@@ -460,8 +460,8 @@ typedef void (*Sharewire__V1__ListEventsRequest_Closure)
 typedef void (*Sharewire__V1__ListEventsResponse_Closure)
                  (const Sharewire__V1__ListEventsResponse *message,
                   void *closure_data);
-typedef void (*Sharewire__V1__Notification_Closure)
-                 (const Sharewire__V1__Notification *message,
+typedef void (*Sharewire__V1__NotificationEntry_Closure)
+                 (const Sharewire__V1__NotificationEntry *message,
                   void *closure_data);
 typedef void (*Sharewire__V1__WatchNotificationsRequest_Closure)
                  (const Sharewire__V1__WatchNotificationsRequest *message,
@@ -486,7 +486,7 @@ extern const ProtobufCEnumDescriptor    sharewire__v1__notification_kind__descri
 extern const ProtobufCMessageDescriptor sharewire__v1__audit_event__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__list_events_request__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__list_events_response__descriptor;
-extern const ProtobufCMessageDescriptor sharewire__v1__notification__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__notification_entry__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__watch_notifications_request__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__watch_notifications_response__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__ack_notifications_request__descriptor;

@@ -1,8 +1,10 @@
 import CSharewireProto
 
-/// An outbox entry, rendered in the recipient's language when the change
-/// causing it was written (in the same transaction) (`sharewire.v1.Notification`).
-public struct Notification: ProtoMessage, Hashable {
+/// A notification: an outbox entry, rendered in the recipient's language
+/// when the change causing it was written, in the same transaction
+/// (`sharewire.v1.NotificationEntry`; not named `Notification`, which
+/// would clash with Foundation's).
+public struct NotificationEntry: ProtoMessage, Hashable {
     /// Increases strictly with every notification queued; the resume cursor.
     public var sequence: UInt64
     /// The revision of the write that queued it.
@@ -46,9 +48,9 @@ public struct Notification: ProtoMessage, Hashable {
     }
 }
 
-extension Notification: CBridgedMessage {
-    typealias CMessage = Sharewire__V1__Notification
-    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__notification__init)
+extension NotificationEntry: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__NotificationEntry
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__notification_entry__init)
 
     var cArenaHint: Int {
         CEncodingArena.hint(recipientEmail)
