@@ -23,7 +23,10 @@ public enum CheckService {
 
     static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
         router.unary(check) { (request: CheckPortRequest, context) -> CheckPortResponse in
-            let snapshot = try await snapshot(request.minRevision, env, context)
+            // The common case has the revision already: no await at all.
+            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
+                try await env.reads.wait(for: request.minRevision, context: context)
+            }
             let principal = try env.auth.principal(context.metadata, in: snapshot)
             let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
             let port = try env.domain { () throws(SharingError) in try Parse.port(request.port, field: "port") }
@@ -32,7 +35,10 @@ public enum CheckService {
         }
 
         router.unary(checkScripting) { (request: CheckScriptingRequest, context) -> CheckScriptingResponse in
-            let snapshot = try await snapshot(request.minRevision, env, context)
+            // The common case has the revision already: no await at all.
+            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
+                try await env.reads.wait(for: request.minRevision, context: context)
+            }
             let principal = try env.auth.principal(context.metadata, in: snapshot)
             let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
             return CheckScriptingResponse(allowed: snapshot.checkScripting(user: user, device: device),
@@ -46,7 +52,10 @@ public enum CheckService {
                     .limitExceeded, subject: String(request.checks.count), field: "checks",
                     message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
             }
-            let snapshot = try await snapshot(request.minRevision, env, context)
+            // The common case has the revision already: no await at all.
+            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
+                try await env.reads.wait(for: request.minRevision, context: context)
+            }
             let principal = try env.auth.principal(context.metadata, in: snapshot)
             var questions: [CheckRequest] = []
             questions.reserveCapacity(request.checks.count)
@@ -60,15 +69,6 @@ public enum CheckService {
             let answers = try env.domain { () throws(SharingError) in try snapshot.checkBatch(questions) }
             return CheckBatchResponse(allowed: answers, revision: snapshot.revision)
         }
-    }
-
-    /// The latest snapshot when it already has `minRevision` (no suspension),
-    /// else the first one that does.
-    @inline(__always)
-    private static func snapshot(_ minRevision: UInt64, _ env: ServiceEnvironment,
-                                 _ context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot {
-        if let ready = env.reads.ready(minRevision) { return ready }
-        return try await env.reads.wait(for: minRevision, context: context)
     }
 
     /// The (user, device) a check asks about, if the principal may ask it.
