@@ -31,16 +31,6 @@ public struct ErrorMapper: Sendable {
                         notProcessed: error.reason == .storageUnavailable)
     }
 
-    /// Runs `body`, mapping a thrown `SharingError`; other errors pass through.
-    @inlinable
-    public func mapping<T>(_ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let error as SharingError {
-            throw status(for: error)
-        }
-    }
-
     /// The configured limit a `LIMIT_EXCEEDED` or length error refers to.
     func limit(for error: SharingError) -> Int? {
         switch error.reason {

@@ -44,7 +44,6 @@ public final class RPCMetrics: ServerObserver {
 
     /// Read-only after init, so lookups take no lock.
     private let methods: [String: PerMethod]
-    private let unknownMethod = PerMethod(path: "other")
     private let refused = Mutex<[Counter?]>(Array(repeating: nil, count: StatusCode.allCases.count))
     private let connections = Meter(label: RPCMetrics.connectionsLabel)
 
@@ -56,7 +55,8 @@ public final class RPCMetrics: ServerObserver {
     }
 
     public func callFinished(method: MethodDescriptor, code: StatusCode, duration: Duration) {
-        let metrics = methods[method.path] ?? unknownMethod
+        // Every routed method is in the table; nothing else reaches a handler.
+        guard let metrics = methods[method.path] else { return }
         metrics.counter(code).increment()
         let (seconds, attoseconds) = duration.components
         metrics.duration.recordNanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
