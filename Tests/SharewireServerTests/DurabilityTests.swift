@@ -179,12 +179,23 @@ struct DurabilityTests {
         let dir = try TempDirectory("sharewired-metrics")
         defer { dir.remove() }
         let server = try await ServerProcess(
-            arguments: ["--data-dir", dir.file("data"), "--metrics-port", "0", "--log-format", "json"],
+            arguments: ["--data-dir", dir.file("data"), "--metrics-port", "0", "--log-format", "json",
+                        "--max-page-size", "5", "--default-page-size", "5"],
             environment: ["SHAREWIRE_SERVICE_KEY": Self.secret], logTo: dir.file("run.log"))
         let c = client(port: server.port)
         let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
-        _ = try await c.unary(AccountService.createAccount, CreateAccountRequest(email: "m@example.com"), metadata: service)
-            as CreateAccountResponse
+        let account: CreateAccountResponse = try await c.unary(
+            AccountService.createAccount, CreateAccountRequest(email: "m@example.com"), metadata: service)
+        // The limit flags reach the domain and come back in the status detail.
+        do {
+            _ = try await c.unary(ContactService.list, ListContactsRequest(pageSize: 6),
+                                  metadata: [MetadataEntry(key: "authorization", value: "Bearer \(account.apiKey)")])
+                as ListContactsResponse
+            Issue.record("page size 6 passed --max-page-size 5")
+        } catch {
+            #expect(error.code == .resourceExhausted)
+            #expect(error.details.first?.metadata.first == MetadataEntry(key: "limit", value: "5"))
+        }
         let metrics = try await Self.httpGet(port: try #require(server.metricsPort), path: "/metrics")
         #expect(metrics.contains("sharewire_commit_batch_writes_count 1"))
         #expect(metrics.contains("sharewire_commit_duration_seconds_count 1"))
@@ -195,6 +206,20 @@ struct DurabilityTests {
         #expect(!lines.isEmpty)
         for line in lines {
             #expect(line.hasPrefix("{\"ts\":\"") && line.hasSuffix("}") && line.contains("\"level\":"), "\(line)")
+        }
+    }
+
+    @Test func aBadServiceKeyFileStopsStartup() async throws {
+        let dir = try TempDirectory("sharewired-badkey")
+        defer { dir.remove() }
+        try "short\n".write(toFile: dir.file("key"), atomically: true, encoding: .utf8)
+        do {
+            let server = try await ServerProcess(arguments: ["--data-dir", dir.file("data"), "--service-key-file", dir.file("key")],
+                                                 logTo: dir.file("run.log"))
+            _ = try? await server.stop(signal: SIGKILL)
+            Issue.record("sharewired started with a 5-byte service key")
+        } catch let error as ServerProcess.ProcessError {
+            #expect(error.description.contains("at least 32"), "\(error)")
         }
     }
 

@@ -71,7 +71,8 @@ final class ServerProcess: Sendable {
         guard let port else {
             if process.isRunning { process.terminate() }
             let log = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
-            throw ProcessError(description: "sharewired did not start; stderr:\n\(log)")
+            let printed = lines.withLock { $0 }
+            throw ProcessError(description: "sharewired did not start; stdout:\n\(printed)\nstderr:\n\(log)")
         }
         self.port = port
         self.metricsPort = metricsPort
