@@ -97,6 +97,7 @@ let package = Package(
             dependencies: [
                 "SharewireRPC",
                 "SharewireMessages",
+                "SharewireServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOPosix", package: "swift-nio"),
