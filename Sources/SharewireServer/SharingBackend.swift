@@ -32,8 +32,14 @@ public final class SharingBackend: Sendable {
         let store = try SharingStore(directory: directory)
         let bell = CommitBell()
         let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
-        let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch)
-        return SharingBackend(store: store, writer: writer, bell: bell)
+        do {
+            let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch)
+            return SharingBackend(store: store, writer: writer, bell: bell)
+        } catch {
+            // Inconsistent or unreadable rows: refuse to serve, but release the file.
+            try? store.close()
+            throw error
+        }
     }
 
     /// Waits until every submitted write has committed or failed, then closes

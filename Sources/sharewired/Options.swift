@@ -87,6 +87,14 @@ struct StorageOptions: ParsableArguments {
 
     @Option(help: "Most writes committed in one SQLite transaction (group commit).")
     var maxWriteBatch = 512
+
+    func validate() throws {
+        guard (0...600_000).contains(maxRevisionWaitMs) else {
+            throw ValidationError("--max-revision-wait-ms must be 0...600000")
+        }
+        guard (1...100_000).contains(maxWriteBatch) else { throw ValidationError("--max-write-batch must be 1...100000") }
+        guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
+    }
 }
 
 /// The domain's `Limits` (docs/DOMAIN.md §3), one flag each.

@@ -43,6 +43,7 @@ struct Sharewired: AsyncParsableCommand {
 
     func validate() throws {
         try server.validate()
+        try storage.validate()
         try limits.validate()
         try observability.validate()
     }
@@ -91,17 +92,17 @@ struct Sharewired: AsyncParsableCommand {
         if registry != nil { config.observer = RPCMetrics(methods: router.methods) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: server.threads)
+        // The metrics listener first: if its port is taken, fail before serving calls.
+        var metrics: (channel: any Channel, address: SocketAddress)?
+        if let registry, let port = observability.metricsPort {
+            metrics = try await MetricsEndpoint.start(host: observability.metricsHost, port: port, registry: registry,
+                                                      group: group)
+        }
         let rpcServer = RPCServer(configuration: config, router: router, group: group, logger: logger)
         let address = try await rpcServer.start()
-        // Scripts and tests read this line to find a port chosen with --port 0.
+        // Scripts and tests read these lines to find ports chosen with 0.
         print("sharewired listening on \(address)")
-        var metricsChannel: (any Channel)?
-        if let registry, let port = observability.metricsPort {
-            let (channel, metricsAddress) = try await MetricsEndpoint.start(
-                host: observability.metricsHost, port: port, registry: registry, group: group)
-            metricsChannel = channel
-            print("sharewired metrics on \(metricsAddress)")
-        }
+        if let metrics { print("sharewired metrics on \(metrics.address)") }
         fflush(nil)  // stdout is block-buffered when piped; the lines must go out now
 
         let serviceGroup = ServiceGroup(
@@ -122,7 +123,7 @@ struct Sharewired: AsyncParsableCommand {
         // Calls are drained; now let every submitted write commit, then close.
         logger.info("waiting for pending writes")
         try await backend.shutdown()
-        try? await metricsChannel?.close()
+        try? await metrics?.channel.close()
         try await group.shutdownGracefully()
         logger.info("stopped", metadata: ["revision": "\(backend.snapshots.revision)"])
     }
