@@ -41,7 +41,29 @@ public enum APIKey {
     /// Whether `key` has the shape of a key (prefix, length, hex).
     public static func isWellFormed(_ key: some StringProtocol) -> Bool {
         guard key.utf8.count == length, key.hasPrefix(prefix) else { return false }
-        return Hex.decode(key.dropFirst(prefix.count)) != nil
+        // Checked in place: this runs on every authenticated call, and decoding
+        // would allocate.
+        return key.utf8.withContiguousStorageIfAvailable { hexDigits($0.dropFirst(prefix.utf8.count)) }
+            ?? hexDigits(Array(key.utf8).dropFirst(prefix.utf8.count))
+    }
+
+    private static func hexDigits(_ bytes: Slice<UnsafeBufferPointer<UInt8>>) -> Bool {
+        bytes.allSatisfy(isHexDigit)
+    }
+
+    private static func hexDigits(_ bytes: ArraySlice<UInt8>) -> Bool {
+        bytes.allSatisfy(isHexDigit)
+    }
+
+    @inline(__always)
+    private static func isHexDigit(_ byte: UInt8) -> Bool {
+        switch byte {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "a")...UInt8(ascii: "f"),
+             UInt8(ascii: "A")...UInt8(ascii: "F"):
+            return true
+        default:
+            return false
+        }
     }
 
     /// The SHA-256 of the key's UTF-8 bytes.
