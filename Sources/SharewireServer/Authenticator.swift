@@ -17,9 +17,13 @@ public struct Authenticator: Sendable {
 
     /// The configured service key, if any.
     public let serviceKey: ServiceKey?
+    private let cache: AuthCache
 
-    public init(serviceKey: ServiceKey?) {
+    /// - Parameter cacheCapacity: how many recently authenticated API keys to
+    ///   remember (see ``AuthCache``); 0 hashes every key on every call.
+    public init(serviceKey: ServiceKey?, cacheCapacity: Int = 0) {
         self.serviceKey = serviceKey
+        self.cache = AuthCache(capacity: cacheCapacity)
     }
 
     /// Who is calling: an account (directly or through the service key's
@@ -39,7 +43,7 @@ public struct Authenticator: Sendable {
         let key = try Self.bearerKey(metadata)
         let actAs = metadata[Self.actAsKey]
         // `authenticate` checks the key's shape itself (nil when it is not `sw_…`).
-        if let account = snapshot.authenticate(apiKey: key) {
+        if let account = cache.authenticate(key, in: snapshot) {
             guard actAs == nil else {
                 throw AuthError.permissionDenied("only the service key may act for another account",
                                                  reason: "SERVICE_KEY_REQUIRED", field: Self.actAsKey)

@@ -13,6 +13,9 @@ public struct SharingServicesConfiguration: Sendable {
     /// looking at the store anyway (a safety net; the bell normally wakes it).
     /// Default 5 s.
     public var notificationPollInterval: Duration = .seconds(5)
+    /// How many recently authenticated API keys to remember, so a repeat caller
+    /// is not hashed again (``AuthCache``); 0 disables it. Default 4096.
+    public var authCacheCapacity = 4096
 
     public init() {}
 }
@@ -99,7 +102,7 @@ public struct SharingServices: Sendable {
         let errors = ErrorMapper(limits: limits)
         environment = ServiceEnvironment(
             writer: backend.writer, snapshots: backend.snapshots, log: backend.store, bell: backend.bell,
-            auth: Authenticator(serviceKey: serviceKey), errors: errors,
+            auth: Authenticator(serviceKey: serviceKey, cacheCapacity: configuration.authCacheCapacity), errors: errors,
             reads: ReadConsistency(snapshots: backend.snapshots, maxWait: configuration.maxRevisionWait, errors: errors),
             configuration: configuration, logger: logger)
     }

@@ -88,12 +88,16 @@ struct StorageOptions: ParsableArguments {
     @Option(help: "Most writes committed in one SQLite transaction (group commit).")
     var maxWriteBatch = 512
 
+    @Option(help: "Recently authenticated API keys remembered in memory so they are not hashed on every call; 0 disables.")
+    var authCacheSize = 4096
+
     func validate() throws {
         guard (0...600_000).contains(maxRevisionWaitMs) else {
             throw ValidationError("--max-revision-wait-ms must be 0...600000")
         }
         guard (1...100_000).contains(maxWriteBatch) else { throw ValidationError("--max-write-batch must be 1...100000") }
         guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
+        guard (0...1 << 20).contains(authCacheSize) else { throw ValidationError("--auth-cache-size must be 0...1048576") }
     }
 }
 

@@ -84,6 +84,7 @@ struct Sharewired: AsyncParsableCommand {
         DiagnosticsService().register(in: &router)
         var servicesConfig = SharingServicesConfiguration()
         servicesConfig.maxRevisionWait = .milliseconds(storage.maxRevisionWaitMs)
+        servicesConfig.authCacheCapacity = storage.authCacheSize
         let services = SharingServices(backend: backend, serviceKey: serviceKey, configuration: servicesConfig,
                                        logger: Logger(label: "sharewire.services"))
         services.register(in: &router)

@@ -49,6 +49,31 @@ struct AuthenticatorTests {
         try await backend.shutdown()
     }
 
+    @Test func cachedKeysStayCorrectAcrossEvictionAndSnapshots() async throws {
+        let (backend, dir, alice, bob) = try await Self.backendWithAccounts()
+        defer { dir.remove() }
+        let snapshot = backend.snapshots.latest()
+        for capacity in [1, 2, 4096] {
+            let auth = Authenticator(serviceKey: nil, cacheCapacity: capacity)
+            for _ in 0..<3 {
+                #expect(try auth.caller(Self.bearer(alice.1), in: snapshot).account == alice.0)
+                #expect(try auth.caller(Self.bearer(bob.1), in: snapshot).account == bob.0)
+            }
+            // A key differing in one digit from a cached one is not a hit.
+            let wrong = String(alice.1.dropLast()) + (alice.1.hasSuffix("0") ? "1" : "0")
+            expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+                _ = try auth.caller(Self.bearer(wrong), in: snapshot)
+            }
+            // A cached key is checked against the snapshot it is used with: in
+            // one without the account it no longer authenticates.
+            let empty = SharingSnapshots(SharingState()).latest()
+            expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+                _ = try auth.caller(Self.bearer(alice.1), in: empty)
+            }
+        }
+        try await backend.shutdown()
+    }
+
     @Test func missingMalformedAndUnknownCredentialsAreUnauthenticated() async throws {
         let (backend, dir, alice, _) = try await Self.backendWithAccounts()
         defer { dir.remove() }

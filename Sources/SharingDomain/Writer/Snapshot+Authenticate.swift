@@ -5,3 +5,10 @@ extension SharingSnapshots.Snapshot {
         state.authenticate(apiKey: apiKey)
     }
 }
+
+extension SharingSnapshots.Snapshot {
+    /// The account with this id, if it exists in this snapshot (no state copy).
+    public func account(_ id: AccountID) -> Account? {
+        try? state.whoami(id)
+    }
+}

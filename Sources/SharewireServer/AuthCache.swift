@@ -1,0 +1,67 @@
+import SharingDomain
+import Synchronization
+
+/// Remembers which account recently presented API keys belong to, so the
+/// hot path does not hash every key again (SHA-256 was about half of an
+/// authenticated Check's CPU; docs/SERVER.md §9).
+///
+/// A fixed-size, direct-mapped table: the slot is the key's hash under the
+/// process's random seed, so its size and memory are bounded whatever
+/// callers send, and only keys that authenticated are ever stored. A hit is
+/// accepted only if the cached key equals the presented one (compared in
+/// constant time) and the snapshot still has that account with the same key
+/// digest, so a rotated or removed key stops working at once.
+///
+/// Trade-off: up to `capacity` plaintext keys live in memory (they pass
+/// through every request anyway). Capacity 0 disables the cache.
+final class AuthCache: Sendable {
+    private struct Entry {
+        let key: [UInt8]
+        let account: AccountID
+        let digest: APIKeyHash
+    }
+
+    private let slots: Mutex<[Entry?]>
+    private let mask: Int
+
+    /// - Parameter capacity: rounded up to a power of two; 0 disables caching.
+    init(capacity: Int) {
+        var size = 0
+        if capacity > 0 {
+            size = 1
+            while size < capacity { size <<= 1 }
+        }
+        slots = Mutex(Array(repeating: nil, count: size))
+        mask = size - 1
+    }
+
+    var isEnabled: Bool { mask >= 0 }
+
+    /// The account `key` authenticates in `snapshot`, or `nil` (unknown key).
+    func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> AccountID? {
+        guard isEnabled else { return snapshot.authenticate(apiKey: key) }
+        let slot = key.hashValue & mask
+        let cached = slots.withLock { $0[slot] }
+        if let cached, Self.equal(cached.key, key), let account = snapshot.account(cached.account),
+           account.apiKeyHash.constantTimeEquals(cached.digest) {
+            return cached.account
+        }
+        guard let id = snapshot.authenticate(apiKey: key), let account = snapshot.account(id) else { return nil }
+        let entry = Entry(key: Array(key.utf8), account: id, digest: account.apiKeyHash)
+        slots.withLock { $0[slot] = entry }
+        return id
+    }
+
+    /// Constant time in the bytes compared (length is not secret: keys have one).
+    private static func equal(_ stored: [UInt8], _ presented: Substring) -> Bool {
+        let bytes = presented.utf8
+        guard stored.count == bytes.count else { return false }
+        var diff: UInt8 = 0
+        var i = 0
+        for byte in bytes {
+            diff |= stored[i] ^ byte
+            i += 1
+        }
+        return diff == 0
+    }
+}
