@@ -51,6 +51,9 @@ struct SharewireBench: AsyncParsableCommand {
     @Option(help: "Method to load: echo (Diagnostics/Echo) or check (CheckService/Check with an account key).")
     var method: BenchMethod = .echo
 
+    @Flag(help: "Run the server with its Prometheus metrics on (to measure their cost).")
+    var metrics = false
+
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
 
@@ -74,7 +77,7 @@ struct SharewireBench: AsyncParsableCommand {
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("sharewire-bench-\(UUID().uuidString)").path
         defer { try? FileManager.default.removeItem(atPath: dataDir) }
         let serviceKey = "bench-" + UUID().uuidString + UUID().uuidString
-        let serverProcess = try ServerProcess(binary: binary, threads: serverThreads, extraArguments: ["--data-dir", dataDir],
+        let serverProcess = try ServerProcess(binary: binary, threads: serverThreads, extraArguments: ["--data-dir", dataDir] + (metrics ? ["--metrics-port", "0"] : []),
                                               environment: ["SHAREWIRE_SERVICE_KEY": serviceKey])
         defer { serverProcess.stop() }
         let call: @Sendable (RPCClient) async throws -> Void
@@ -87,7 +90,7 @@ struct SharewireBench: AsyncParsableCommand {
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
 
-        emit("sharewire-bench: \(method.rawValue), server pid \(serverProcess.pid) port \(serverProcess.port), "
+        emit("sharewire-bench: \(method.rawValue)\(metrics ? " (metrics on)" : ""), server pid \(serverProcess.pid) port \(serverProcess.port), "
               + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
               + "\(warmup)s warm-up + \(duration)s per cell")
         var results: [CellResult] = []
