@@ -9,7 +9,7 @@ import SharewireWire
 /// Frames never pass through an actor. Each call runs as a task that prefers
 /// this connection's event loop, started with `Task.immediate`, so a handler
 /// that does not suspend is answered within the same `channelRead`.
-final class ServerConnectionHandler: ChannelDuplexHandler {
+final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -20,11 +20,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private var logger: Logger
     private let acceptedWithinLimit: Bool
 
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var taskExecutor: EventLoopTaskExecutor?
-    private var decoder: FrameDecoder
-    private var cumulation = ByteBuffer()
-    private var outbox = FrameOutbox()
+    private var reader: FrameReader
+    var outbox = FrameOutbox()
     private var peerLimits = PeerLimits()
     private var calls: [UInt32: ServerCall] = [:]
     private var drain = DrainState.serving
@@ -48,7 +47,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         self.shared = shared
         self.logger = logger
         self.acceptedWithinLimit = acceptedWithinLimit
-        self.decoder = FrameDecoder(role: .server, maxFrameSize: config.maxFrameSize)
+        self.reader = FrameReader(decoder: FrameDecoder(role: .server, maxFrameSize: config.maxFrameSize))
         self.policer = PingPolicer(minInterval: config.minPingInterval, maxStrikes: config.maxPingStrikes)
     }
 
@@ -76,7 +75,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         writabilityPromise?.succeed(())
         writabilityPromise = nil
         do {
-            try decoder.finish(leftover: cumulation)
+            try reader.finish()
         } catch {
             logger.debug("peer closed mid-frame", metadata: ["error": "\(error)"])
         }
@@ -93,17 +92,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         lastReadAt = .now()
-        if cumulation.readableBytes == 0 {
-            cumulation = bytes
-        } else {
-            var bytes = bytes
-            cumulation.writeBuffer(&bytes)
-        }
+        reader.append(bytes)
         outbox.inReadLoop = true
         while drain != .closing {
             let event: FrameEvent?
             do {
-                event = try decoder.next(from: &cumulation)
+                event = try reader.next()
             } catch .badMagic {
                 // Not a Sharewire client: answer nothing (docs/PROTOCOL.md §1).
                 drain = .closing
@@ -120,11 +114,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             guard let event else { break }
             handle(event)
         }
-        if cumulation.readableBytes == 0 {
-            cumulation = ByteBuffer()
-        } else if cumulation.readerIndex > 64 * 1024 {
-            cumulation.discardReadBytes()
-        }
+        reader.compact()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -248,7 +238,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         // The client will start no more calls; finish the ones running.
         let reason = (try? GoAway(buffer: payload))?.reason ?? ""
         logger.debug("client sent GOAWAY", metadata: ["reason": "\(reason)"])
-        if case .serving = drain { drain = .draining(lastStreamID: decoder.lastRequestStreamID) }
+        if case .serving = drain { drain = .draining(lastStreamID: reader.decoder.lastRequestStreamID) }
         closeIfDrained()
     }
 
@@ -443,20 +433,6 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         policer.responseSent()
     }
 
-    private func write(_ body: (inout ByteBuffer) -> Void) {
-        guard let context else { return }
-        outbox.append(allocator: context.channel.allocator, body)
-        if outbox.needsFlushTask() {
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.execute { bound.value.flush() }
-        }
-    }
-
-    private func flush() {
-        guard let context, let batch = outbox.take() else { return }
-        context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
-    }
-
     // MARK: Drain, close, housekeeping
 
     private func beginDrain() {
@@ -473,7 +449,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     private func sendFinalGoAway() {
-        let last = decoder.lastRequestStreamID
+        let last = reader.decoder.lastRequestStreamID
         drain = .draining(lastStreamID: last)
         write { writeGoAway(&$0, lastStreamID: last, code: .ok, reason: "server shutting down") }
         closeIfDrained()
@@ -492,16 +468,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     private func goAwayAndClose(code: StatusCode, reason: String) {
-        guard drain != .closing, let context else { return }
+        guard drain != .closing, context != nil else { return }
         drain = .closing
-        let last = decoder.lastRequestStreamID
+        let last = reader.decoder.lastRequestStreamID
         write { writeGoAway(&$0, lastStreamID: last, code: code, reason: reason) }
-        if let batch = outbox.take() {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(batch)).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.close(promise: nil)
-        }
+        flushAndClose()
     }
 
     private func writeGoAway(_ buffer: inout ByteBuffer, lastStreamID: UInt32, code: StatusCode, reason: String) {
