@@ -385,20 +385,26 @@ class RawConn:
         deadline = time.monotonic() + (self.timeout if timeout is None else timeout)
         data = bytes(self.buf)
         self.buf.clear()
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return data, "timeout"
-            self.sock.settimeout(remaining)
+        try:
+            while True:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return data, "timeout"
+                self.sock.settimeout(remaining)
+                try:
+                    chunk = self.sock.recv(1 << 20)
+                except socket.timeout:
+                    return data, "timeout"
+                except (ConnectionResetError, BrokenPipeError):
+                    return data, "reset"
+                if not chunk:
+                    return data, "eof"
+                data += chunk
+        finally:
             try:
-                chunk = self.sock.recv(1 << 20)
-            except socket.timeout:
-                return data, "timeout"
-            except (ConnectionResetError, BrokenPipeError):
-                return data, "reset"
-            if not chunk:
-                return data, "eof"
-            data += chunk
+                self.sock.settimeout(self.timeout)
+            except OSError:
+                pass
 
     def read_nothing_for(self, seconds):
         """True if nothing arrived and the connection stayed open for `seconds`."""
