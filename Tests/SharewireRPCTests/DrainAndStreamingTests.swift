@@ -132,7 +132,12 @@ struct ReconnectTests {
 @Suite(.timeLimit(.minutes(1)))
 struct TwoPhaseGoAwayTests {
     @Test func drainSendsTwoGoAwaysAndRefusesLaterStreams() async throws {
-        let server = try await TestServer.start { $0.drainGracePeriod = .seconds(10) }
+        // Phase 2 must be triggered by our PONG, not by the timer that
+        // covers an unresponsive client, so that timer is set long.
+        let server = try await TestServer.start {
+            $0.drainGracePeriod = .seconds(10)
+            $0.housekeepingInterval = .seconds(5)
+        }
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
             bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: DiagnosticsService.echo.path,
