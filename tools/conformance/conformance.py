@@ -687,23 +687,70 @@ def t_unknown(s):
 
 @check("health_check")
 def t_health(s):
-    """Section 17.3: ids 1/2 are assigned; the reference server answers UNIMPLEMENTED."""
+    """Section 17.3 / health.proto: Check and Watch either work (a HealthCheckResponse
+    with a defined status) or, for a server without Health, UNIMPLEMENTED/UNKNOWN_METHOD."""
     c = s.conn()
     try:
-        results = [("method id 1", c.unary(None, encode("HealthCheckRequest", service=""), method_id=1)),
-                   (HEALTH_CHECK, c.unary(HEALTH_CHECK, encode("HealthCheckRequest", service="sharewire.v1.Diagnostics")))]
-        for subject, r in results:
+        for subject, r in (("method id 1", c.unary(None, encode("HealthCheckRequest"), method_id=1)),
+                           (HEALTH_CHECK, c.unary(HEALTH_CHECK, b""))):
             if r.ok:
-                expect(not s.is_reference(), "the spec says sharewired answers Health/Check with UNIMPLEMENTED, got OK")
                 st = decode("HealthCheckResponse", r.body)["status"]
                 expect(st in sw.HEALTH_STATUS_NAMES, "unknown serving status %d" % st)
             else:
                 expect_status(r, sw.UNIMPLEMENTED, "unknown method " + subject)
                 expect_detail(r, "UNKNOWN_METHOD", subject=subject)
-        r = c.stream(None, b"", method_id=2).wait()
-        if not r.ok:
-            expect_status(r, sw.UNIMPLEMENTED, "unknown method method id 2")
-            expect_detail(r, "UNKNOWN_METHOD", subject="method id 2")
+        for subject, call in (("method id 2", c.stream(None, b"", method_id=2)),
+                              (HEALTH_WATCH, c.stream(HEALTH_WATCH, b""))):
+            ev = call.next_event(3)
+            if ev[0] == "message":
+                st = decode("HealthCheckResponse", ev[1])["status"]
+                expect(st in sw.HEALTH_STATUS_NAMES, "Watch: unknown serving status %d" % st)
+                call.cancel()
+            else:
+                expect_status(ev[1], sw.UNIMPLEMENTED, "unknown method " + subject)
+                expect_detail(ev[1], "UNKNOWN_METHOD", subject=subject)
+        s.echo_ok(c)
+    finally:
+        c.close()
+
+
+@check("health_check_named_service")
+def t_health_named(s):
+    """17.3 names `sharewire.v1.Diagnostics` as an example service; the answer must be a
+    HealthCheckResponse status, or an error whose reason is listed in 9.2."""
+    c = s.conn()
+    try:
+        r = c.unary(HEALTH_CHECK, encode("HealthCheckRequest", service="sharewire.v1.Diagnostics"))
+        if r.code == sw.UNIMPLEMENTED:
+            return
+        if r.ok:
+            st = decode("HealthCheckResponse", r.body)["status"]
+            expect(st in sw.HEALTH_STATUS_NAMES, "unknown serving status %d" % st)
+            return
+        documented = {"FRAME_TOO_LARGE", "MESSAGE_TOO_LARGE", "CONNECTION_CALL_LIMIT", "SERVER_CALL_LIMIT",
+                      "UNKNOWN_METHOD", "LIMIT_EXCEEDED"}
+        raise CheckFailed("Check(sharewire.v1.Diagnostics) -> %s %r with reasons %s, none of which the spec "
+                          "documents (9.2 lists the reasons of the v1 services)" % (
+                              status_name(r.code), r.message, [d["reason"] for d in r.details]))
+    finally:
+        c.close()
+
+
+@check("health_reference_server_unimplemented")
+def t_health_ref(s):
+    """17.1 / 17.3: 'the reference server does not serve Health yet and answers UNIMPLEMENTED'."""
+    if not s.is_reference():
+        raise Skip("not the reference server")
+    c = s.conn()
+    try:
+        got = []
+        for mid in (1, 2):
+            r = c.start_call(None, b"", method_id=mid).next_event(3)
+            if r[0] == "message":
+                got.append("method id %d answered with MESSAGE %r" % (mid, decode("HealthCheckResponse", r[1])))
+            elif r[1].code != sw.UNIMPLEMENTED:
+                got.append("method id %d answered %r" % (mid, r[1]))
+        expect(not got, "sharewired serves Health, the spec says UNIMPLEMENTED: " + "; ".join(got))
     finally:
         c.close()
 
@@ -863,6 +910,36 @@ def t_call_limit(s):
         bad = [(cl.stream_id, cl.wait(6)) for cl in calls[:-1]]
         bad = [(sid, r) for sid, r in bad if not r.ok]
         expect(not bad, "%d of the first %d calls failed, e.g. %r" % (len(bad), lim, bad[:2]))
+    finally:
+        c.close()
+
+
+@check("refusal_order_section_6_4")
+def t_refusal_order(s):
+    fmax, mmax, _ = s.server_settings()
+    c = s.conn()
+    try:
+        # step 2 before step 5: an oversized frame with an impossible head_len is refused, not a violation
+        n = fmax + 1
+        r = c.start_call(None, raw_payload=b"\xff\xff\xff\xff" + b"\0" * (n - 4), check_limits=False).wait(10)
+        expect_status(r, sw.RESOURCE_EXHAUSTED)
+        expect_detail(r, "FRAME_TOO_LARGE", subject=str(n))
+        big = b"\xff" * (mmax + 1)   # too large and not decodable
+        # step 6 before 7: malformed head
+        head = b"\x0a\x02\xff\xfe"
+        r = c.start_call(None, raw_payload=struct.pack(">I", len(head)) + head + big, check_limits=False).wait(10)
+        expect_status(r, sw.INTERNAL, message_prefix="malformed request head: ")
+        # step 7 before 8: unknown method with an oversized message
+        r = c.start_call("/x.Y/Z", big, check_limits=False).wait(10)
+        expect_status(r, sw.UNIMPLEMENTED, "unknown method /x.Y/Z")
+        # step 8 before 9: oversized and undecodable message
+        r = c.start_call(None, big, method_id=10, check_limits=False).wait(10)
+        expect_status(r, sw.RESOURCE_EXHAUSTED)
+        expect_detail(r, "MESSAGE_TOO_LARGE", subject=str(mmax + 1))
+        # step 9 before the service's own validation
+        r = c.start_call(None, b"\x10\xff\xff\xff\x7f\x0a\x05a", method_id=10).wait()
+        expect_status(r, sw.INVALID_ARGUMENT, message_prefix="malformed request message: ")
+        s.echo_ok(c)
     finally:
         c.close()
 
@@ -1093,6 +1170,43 @@ violation("hello_too_large", lambda s: sw.PREFACE + sw.HEADER.pack(s.server_sett
           handshake=False)
 violation("malformed_hello", sw.PREFACE + encode_frame(HELLO, 0, b"\x0a\x02\xff\xfe"), "malformed HELLO: ",
           handshake=False, prefix=True)
+
+
+def _refuse(sid):
+    def prep(s, rc):
+        rc.send(encode_frame(REQUEST, sid, request_payload({"method": "/no.Such/Method"})))
+        f = read_frame_skipping(rc, (PING, PONG))
+        expect(f[0] == RESPONSE and f[2] == sid, "setup refusal failed: %s" % fmt_frames([f]))
+    return prep
+
+
+violation("decreasing_after_refused_id", _echo_on(7), "stream id 7 not greater than last stream id 9 (reused or decreasing)",
+          last=9, prep=_refuse(9))
+violation("malformed_hello_nul_in_agent", sw.PREFACE + encode_frame(HELLO, 0, b"\x0a\x03a\x00b"), "malformed HELLO: ",
+          handshake=False, prefix=True)
+# check order of section 13 ("for a frame, the first applicable one is reported")
+violation("order_unknown_type_before_not_hello", sw.PREFACE + encode_frame(9, 3), "unknown frame type 0x9",
+          handshake=False)
+violation("order_not_hello_before_stream_rules", sw.PREFACE + encode_frame(PING, 3, bytes(7)),
+          "expected HELLO as first frame, got ping", handshake=False)
+violation("order_hello_twice_before_stream_rule", encode_frame(HELLO, 1, b""), "HELLO sent twice")
+violation("order_direction_before_stream_0", encode_frame(MESSAGE, 0, b""), "frame type message not allowed in this direction")
+violation("order_reserved_bit_before_stream_0_rule", encode_frame(PING, 0x80000000, bytes(8)),
+          "stream id 2147483648 has the reserved top bit set")
+violation("order_stream_before_length", encode_frame(PING, 1, bytes(7)), "ping frame must use stream 0, got 1")
+violation("order_length_before_never_opened", encode_frame(CANCEL, 9, b"\0\0"), "invalid payload length 2 for cancel frame")
+
+
+@check("violation_unknown_type_detected_at_byte_4")
+def t_type_byte4(s):
+    """Section 2: an unknown type byte is rejected as soon as offset 4 has arrived."""
+    rc = s.raw()
+    try:
+        rc.handshake()
+        rc.send(b"\0\0\0\0\x09")   # half a header
+        s.expect_goaway_then_close(rc, 13, 0, "unknown frame type 0x9", timeout=2)
+    finally:
+        rc.close()
 
 
 # ===========================================================================
