@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 
+sys.dont_write_bytecode = True   # leave no __pycache__ behind
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import sharewire_client as sw  # noqa: E402
 from sharewire_client import (  # noqa: E402
@@ -635,6 +636,20 @@ def t_fail_code(s):
         c.close()
 
 
+@check("echo_fail_code_14_refused")
+def t_fail14(s):
+    """9.1: 'Diagnostics Echo refuses fail_code 14 with INVALID_ARGUMENT' (the
+    normative UNAVAILABLE rule). 17.2 still says fail_code can produce UNAVAILABLE."""
+    c = s.conn()
+    try:
+        for mid in (10, 11):
+            r = c.start_call(None, echo_req(fail_code=14, fail_message="x"), method_id=mid).wait()
+            expect(r.code == sw.INVALID_ARGUMENT and not r.local,
+                   "method id %d, fail_code 14: expected INVALID_ARGUMENT (9.1), got %r" % (mid, r))
+    finally:
+        c.close()
+
+
 @check("echo_argument_limits")
 def t_limits(s):
     c = s.conn()
@@ -891,6 +906,28 @@ def t_client_limit(s):
         r = c.stream(ECHO_STREAM, echo_req(b"a" * 2000, count=2), method_id=11).wait()
         expect_status(r, sw.RESOURCE_EXHAUSTED, "stream message exceeds the client's limit of 1024 bytes")
         expect_eq(r.messages, [], "MESSAGEs larger than the client's limit")
+        s.echo_ok(c)
+    finally:
+        c.close()
+
+
+@check("response_larger_than_client_frame_size")
+def t_client_frame_limit(s):
+    """4.2: the server uses the client's max_frame_size as a ceiling for the MESSAGE and
+    RESPONSE frames it sends; a response exceeding it is replaced by RESOURCE_EXHAUSTED.
+    (10's table row still says the reference server does not check it.)"""
+    c = s.conn(hello={"max_frame_size": 512})
+    try:
+        r = c.unary(ECHO, echo_req(b"a" * 400), method_id=10)
+        expect_status(r, 0)
+        r = c.unary(ECHO, echo_req(b"a" * 1000), method_id=10)   # RESPONSE frame would be 1007 bytes
+        expect(not r.local, "server sent a RESPONSE frame larger than the client's max_frame_size 512 "
+                            "(the client discarded it)")
+        expect_status(r, sw.RESOURCE_EXHAUSTED)
+        r = c.stream(ECHO_STREAM, echo_req(b"a" * 1000, count=2), method_id=11).wait()
+        expect(not r.local, "server sent a MESSAGE frame larger than the client's max_frame_size 512")
+        expect_status(r, sw.RESOURCE_EXHAUSTED)
+        expect_eq(r.messages, [], "MESSAGEs")
         s.echo_ok(c)
     finally:
         c.close()
@@ -1261,6 +1298,52 @@ def t_major(s):
         raise CheckFailed("library connected with major version 2")
     except sw.HandshakeRejected as e:
         expect_eq((e.goaway["code"], e.goaway["last_stream_id"]), (12, 0), "library HandshakeRejected GOAWAY")
+
+
+@check("handshake_timeout")
+def t_handshake_timeout(s):
+    """10 / 11.2: a connection without a complete client preface and HELLO within the
+    handshake timeout (10 s) is closed without a GOAWAY (or any frame)."""
+    out = {}
+
+    def probe(name, data):
+        rc = s.raw()
+        try:
+            t0 = time.monotonic()
+            rc.send(data)
+            got, how = rc.read_until_closed(14)
+            out[name] = (got, how, time.monotonic() - t0)
+        except Exception as e:  # noqa: BLE001
+            out[name] = (b"", "error %s" % e, 0)
+        finally:
+            rc.close()
+
+    ts = [threading.Thread(target=probe, args=a, daemon=True)
+          for a in (("silent", b""), ("partial preface", b"SHW"), ("preface, no HELLO", sw.PREFACE))]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(16)
+    problems = []
+    for name, (got, how, dt) in sorted(out.items()):
+        if how == "timeout":
+            problems.append("%s: still open after %.0fs" % (name, dt))
+            continue
+        if how not in ("eof", "reset"):
+            problems.append("%s: %s" % (name, how))
+            continue
+        if not 9.0 <= dt <= 12.5:
+            problems.append("%s: closed after %.1fs" % (name, dt))
+        expected = b""
+        if name == "preface, no HELLO":   # the server's preface + HELLO were already due (1.2)
+            expected = got[:8] + got[8:10 + 8 + HEADER_LEN(got[8:])]
+        if got != expected:
+            problems.append("%s: unexpected bytes %s" % (name, got[len(expected):][:40].hex(" ")))
+    expect(not problems, "; ".join(problems))
+
+
+def HEADER_LEN(data):
+    return sw.HEADER.unpack(data[:10])[0] if len(data) >= 10 else 0
 
 
 # ===========================================================================

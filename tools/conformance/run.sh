@@ -57,6 +57,6 @@ if [ -z "$port" ]; then
 fi
 
 echo "run.sh: sharewired (pid $pid) listening on 127.0.0.1:$port"
-python3 "$here/conformance.py" --host 127.0.0.1 --port "$port" "$@"
+PYTHONDONTWRITEBYTECODE=1 python3 "$here/conformance.py" --host 127.0.0.1 --port "$port" "$@"
 status=$?
 exit "$status"

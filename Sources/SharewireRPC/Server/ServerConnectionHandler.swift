@@ -377,21 +377,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         guard let context, let call = calls[streamID], !call.finished else {
             throw RPCError(.cancelled, "call is no longer active")
         }
-        var tooLarge = false
-        write { buffer in
-            let frame = buffer.beginFrame(.message, streamID: streamID)
-            let size = message.serialize(into: &buffer)
-            if size > peerLimits.maxMessageSize || buffer.payloadLength(since: frame) > peerLimits.maxFrameSize {
-                buffer.abandonFrame(frame)
-                tooLarge = true
-            } else {
-                buffer.endFrame(frame)
-            }
-        }
-        if tooLarge {
-            throw RPCError(.resourceExhausted, "stream message exceeds the client's limit of \(peerLimits.maxMessageSize) bytes")
-        }
-        policer.responseSent()
+        if let violation = appendMessageFrame(.message, streamID: streamID, message) { throw violation }
         guard !context.channel.isWritable else { return nil }
         if writabilityPromise == nil { writabilityPromise = context.eventLoop.makePromise() }
         return writabilityPromise!.futureResult
@@ -400,25 +386,39 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     // MARK: Writing responses
 
     private func respondOK(streamID: UInt32, message: (any ProtoMessage)?) {
-        var tooLarge = 0
+        if let violation = appendMessageFrame(.response, streamID: streamID, message) {
+            respond(streamID: streamID, violation)
+        }
+    }
+
+    /// Appends a MESSAGE frame, or an OK RESPONSE frame (whose empty head
+    /// encodes to zero bytes), carrying `message`. If it would break a limit
+    /// the client announced, the frame is removed and the error to send
+    /// instead is returned.
+    private func appendMessageFrame(_ type: FrameType, streamID: UInt32, _ message: (any ProtoMessage)?) -> RPCError? {
+        var violation: RPCError?
         write { buffer in
-            let frame = buffer.beginFrame(.response, streamID: streamID)
-            // An OK head with no metadata encodes to zero bytes.
-            buffer.writeInteger(UInt32(0))
+            let frame = buffer.beginFrame(type, streamID: streamID)
+            if type == .response { buffer.writeInteger(UInt32(0)) }
             let size = message?.serialize(into: &buffer) ?? 0
-            if size > peerLimits.maxMessageSize || buffer.payloadLength(since: frame) > peerLimits.maxFrameSize {
-                buffer.abandonFrame(frame)
-                tooLarge = size
-            } else {
-                buffer.endFrame(frame)
+            let frameSize = buffer.payloadLength(since: frame)
+            if size > peerLimits.maxMessageSize {
+                violation = responseTooLarge("message of \(size) bytes exceeds the client's max_message_size of \(peerLimits.maxMessageSize)",
+                                             limit: peerLimits.maxMessageSize)
+            } else if frameSize > peerLimits.maxFrameSize {
+                violation = responseTooLarge("frame of \(frameSize) bytes exceeds the client's max_frame_size of \(peerLimits.maxFrameSize)",
+                                             limit: peerLimits.maxFrameSize)
             }
+            if violation == nil { buffer.endFrame(frame) } else { buffer.abandonFrame(frame) }
         }
-        if tooLarge > 0 {
-            respond(streamID: streamID, RPCError(
-                .resourceExhausted, "response of \(tooLarge) bytes exceeds the client's limit of \(peerLimits.maxMessageSize)"))
-            return
-        }
-        policer.responseSent()
+        if violation == nil { policer.responseSent() }
+        return violation
+    }
+
+    private func responseTooLarge(_ what: String, limit: UInt32) -> RPCError {
+        RPCError(.resourceExhausted, "response \(what)",
+                 details: [StatusDetail(reason: "RESPONSE_TOO_LARGE",
+                                        metadata: [MetadataEntry(key: "limit", value: "\(limit)")])])
     }
 
     private func respond(streamID: UInt32, _ error: RPCError) {
