@@ -1,4 +1,5 @@
 import CProtobufC
+import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
 import NIOCore
 
 /// A Swift message type bridged to the protobuf-c struct generated for it.

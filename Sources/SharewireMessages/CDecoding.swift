@@ -1,4 +1,5 @@
 import CProtobufC
+import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
 
 /// Copying protobuf-c field values into Swift values while decoding.
 ///
@@ -45,5 +46,44 @@ enum CDecoding {
             }
         }
         return result
+    }
+
+    /// Copies a singular message field; `nil` when it is absent.
+    static func message<M: CBridgedMessage>(
+        _ pointer: UnsafeMutablePointer<M.CMessage>?, of type: M.Type, field: StaticString
+    ) throws(ProtoDecodingError) -> M? {
+        guard let pointer else { return nil }
+        do {
+            return try M(c: pointer)
+        } catch {
+            throw error.nested(in: field.description)
+        }
+    }
+
+    /// Copies a repeated string field (`n_x`, `x`), validating UTF-8.
+    static func strings(
+        _ count: Int,
+        _ pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?,
+        field: StaticString
+    ) throws(ProtoDecodingError) -> [String] {
+        guard count > 0, let pointers else { return [] }
+        var result: [String] = []
+        result.reserveCapacity(count)
+        for index in 0..<count {
+            result.append(try string(pointers[index], field: field))
+        }
+        return result
+    }
+
+    /// Copies a repeated integer field (`n_x`, `x`).
+    static func scalars<T: FixedWidthInteger>(_ count: Int, _ pointer: UnsafeMutablePointer<T>?) -> [T] {
+        guard count > 0, let pointer else { return [] }
+        return Array(UnsafeBufferPointer(start: pointer, count: count))
+    }
+
+    /// Copies a repeated `bool` field (`n_x`, `x`).
+    static func booleans(_ count: Int, _ pointer: UnsafeMutablePointer<protobuf_c_boolean>?) -> [Bool] {
+        guard count > 0, let pointer else { return [] }
+        return UnsafeBufferPointer(start: pointer, count: count).map { $0 != 0 }
     }
 }

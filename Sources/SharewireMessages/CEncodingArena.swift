@@ -1,4 +1,5 @@
 import CProtobufC
+import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
 
 #if canImport(Glibc)
 import Glibc
@@ -31,8 +32,8 @@ struct CEncodingArena: ~Copyable {
     /// The first string field whose value contained NUL (and was therefore
     /// truncated by protobuf-c), as `parent.field` or `field`.
     private(set) var firstNULField: String?
-    /// Names of the repeated message fields being encoded (outermost
-    /// first), for `firstNULField` paths. Kept inline, not in an Array, so
+    /// Names of the message fields (repeated or singular) being encoded
+    /// (outermost first), for `firstNULField` paths. Kept inline, not in an Array, so
     /// encoding allocates nothing; paths deeper than four levels keep only
     /// the outer four names.
     private var parents: (StaticString, StaticString, StaticString, StaticString) = ("", "", "", "")
@@ -169,14 +170,7 @@ struct CEncodingArena: ~Copyable {
     ) -> (count: Int, pointers: UnsafeMutablePointer<UnsafeMutablePointer<M.CMessage>?>?) {
         guard !elements.isEmpty else { return (0, nil) }
         let pointers = allocate(UnsafeMutablePointer<M.CMessage>?.self, count: elements.count)
-        switch depth {
-        case 0: parents.0 = field
-        case 1: parents.1 = field
-        case 2: parents.2 = field
-        case 3: parents.3 = field
-        default: break
-        }
-        depth += 1
+        enterParent(field)
         defer { depth -= 1 }
         for (index, element) in elements.enumerated() {
             let c = message(M.self)
@@ -193,5 +187,87 @@ struct CEncodingArena: ~Copyable {
         let size = M.cDescriptor.pointer.pointee.sizeof_message + 8
         for element in elements { total += size + element.cArenaHint }
         return total
+    }
+
+    /// Builds a singular message field: a C struct in the arena, filled
+    /// from `message`. Always present on the wire (as an empty message when
+    /// `message` has only default values).
+    mutating func nested<M: CBridgedMessage>(_ message: M, field: StaticString) -> UnsafeMutablePointer<M.CMessage> {
+        let c = self.message(M.self)
+        enterParent(field)
+        defer { depth -= 1 }
+        message.fill(c, arena: &self)
+        return c
+    }
+
+    /// Arena bytes `nested(_:field:)` takes for `message`.
+    static func hint<M: CBridgedMessage>(message: M) -> Int {
+        M.cDescriptor.pointer.pointee.sizeof_message + 8 + message.cArenaHint
+    }
+
+    /// Builds a repeated string field: the C strings plus the array of
+    /// pointers to them that protobuf-c expects (`n_x`, `x`).
+    mutating func cStrings(
+        _ strings: [String], field: StaticString
+    ) -> (count: Int, pointers: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) {
+        guard !strings.isEmpty else { return (0, nil) }
+        let pointers = allocate(UnsafeMutablePointer<CChar>?.self, count: strings.count)
+        for (index, string) in strings.enumerated() {
+            (pointers + index).initialize(to: cString(string, field: field))
+        }
+        return (strings.count, pointers)
+    }
+
+    /// Arena bytes `cStrings(_:field:)` takes for `strings`.
+    static func hint(strings: [String]) -> Int {
+        guard !strings.isEmpty else { return 0 }
+        var total = hint(UnsafeMutableRawPointer?.self, count: strings.count)
+        for string in strings { total += hint(string) }
+        return total
+    }
+
+    /// Copies a repeated integer field (`uint32`, `uint64`, `int64`, ...)
+    /// into the arena (`n_x`, `x`).
+    mutating func scalars<T: FixedWidthInteger>(_ values: [T]) -> (count: Int, pointer: UnsafeMutablePointer<T>?) {
+        guard !values.isEmpty else { return (0, nil) }
+        let pointer = allocate(T.self, count: values.count)
+        values.withUnsafeBufferPointer { source in
+            pointer.initialize(from: source.baseAddress!, count: source.count)
+        }
+        return (values.count, pointer)
+    }
+
+    /// Arena bytes `scalars(_:)` takes for `values`.
+    static func hint<T: FixedWidthInteger>(scalars values: [T]) -> Int {
+        values.isEmpty ? 0 : hint(T.self, count: values.count)
+    }
+
+    /// Copies a repeated `bool` field into the arena as `protobuf_c_boolean`s
+    /// (`n_x`, `x`).
+    mutating func booleans(_ values: [Bool]) -> (count: Int, pointer: UnsafeMutablePointer<protobuf_c_boolean>?) {
+        guard !values.isEmpty else { return (0, nil) }
+        let pointer = allocate(protobuf_c_boolean.self, count: values.count)
+        for (index, value) in values.enumerated() {
+            (pointer + index).initialize(to: value ? 1 : 0)
+        }
+        return (values.count, pointer)
+    }
+
+    /// Arena bytes `booleans(_:)` takes for `values`.
+    static func hint(booleans values: [Bool]) -> Int {
+        values.isEmpty ? 0 : hint(protobuf_c_boolean.self, count: values.count)
+    }
+
+    /// Records `field` as the parent of the fields filled next, for
+    /// `firstNULField` paths. The caller decrements `depth` when done.
+    private mutating func enterParent(_ field: StaticString) {
+        switch depth {
+        case 0: parents.0 = field
+        case 1: parents.1 = field
+        case 2: parents.2 = field
+        case 3: parents.3 = field
+        default: break
+        }
+        depth += 1
     }
 }

@@ -3,8 +3,9 @@
 /// protobuf-c stores an enum field as the C enum type (imported as a struct
 /// with an unsigned `rawValue`) and does not check the value on unpack:
 /// proto3 enums are open, so any int32 may arrive. Each message decides per
-/// field whether an unknown value is an error (`strict`) or maps to a
-/// fallback case (`lenient`).
+/// field whether an unknown value is an error (`strict`), maps to a
+/// fallback case (`lenient`) or is kept as `unrecognized` (`open`, for
+/// `ProtoEnum`s).
 enum CEnum {
     /// The raw value to store in a protobuf-c enum field.
     @inline(__always)
@@ -30,5 +31,11 @@ enum CEnum {
         _ raw: Raw, default fallback: E
     ) -> E where E.RawValue == Int32 {
         E(rawValue: Int32(truncatingIfNeeded: raw)) ?? fallback
+    }
+
+    /// Decodes an open enum field: unknown values become `.unrecognized`.
+    @inline(__always)
+    static func open<E: ProtoEnum, Raw: FixedWidthInteger>(_ raw: Raw, as type: E.Type = E.self) -> E {
+        E(rawValue: Int32(truncatingIfNeeded: raw))
     }
 }

@@ -1,4 +1,5 @@
 import CProtobufC
+import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
 
 /// The address of a generated protobuf-c message descriptor.
 ///

@@ -36,6 +36,8 @@ import SharewireMessages
         "ResponseHead.ok", "StatusDetail.full", "MetadataEntry.full", "GoAway.drain", "EchoRequest.full",
         "EchoResponse.full", "HealthCheckRequest.full", "HealthCheckResponse.serving",
         "HealthCheckResponse.service_unknown",
+        "ShareRequest.ports_3x2", "CheckBatchRequest.mixed", "CheckBatchResponse.packed",
+        "ListDevicesResponse.owned_and_shared", "UpdateContactRequest.clear_first_name",
     ]
 
     @Test func everyVectorIsCovered() throws {
@@ -110,5 +112,29 @@ import SharewireMessages
         try Self.check("HealthCheckRequest.full", HealthCheckRequest(service: "sharewire.v1.Diagnostics"))
         try Self.check("HealthCheckResponse.serving", HealthCheckResponse(status: .serving))
         try Self.check("HealthCheckResponse.service_unknown", HealthCheckResponse(status: .serviceUnknown))
+    }
+
+    // Sharing service (values in SharingSamples).
+
+    @Test func shareRequest() throws {
+        try Self.check("ShareRequest.ports_3x2", SharingSamples.share3x2)
+        let request = try ShareRequest(bytes: Self.load("ShareRequest.ports_3x2"))
+        #expect(request.deviceIDs.count * request.emails.count == 6)
+        #expect(request.access.mode == .ports)
+    }
+
+    @Test func checkBatch() throws {
+        try Self.check("CheckBatchRequest.mixed", SharingSamples.checkBatch)
+        try Self.check("CheckBatchResponse.packed", SharingSamples.checkBatchResponse)
+        let request = try CheckBatchRequest(bytes: Self.load("CheckBatchRequest.mixed"))
+        #expect(request.checks.map(\.port) == [22, 8443, nil, 0])
+    }
+
+    @Test func listDevicesResponse() throws {
+        try Self.check("ListDevicesResponse.owned_and_shared", SharingSamples.listDevicesResponse)
+    }
+
+    @Test func updateContactRequest() throws {
+        try Self.check("UpdateContactRequest.clear_first_name", SharingSamples.updateContactClearing)
     }
 }

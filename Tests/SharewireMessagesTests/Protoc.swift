@@ -8,7 +8,12 @@ enum Repository {
         .deletingLastPathComponent() // Tests
         .deletingLastPathComponent()
     static let protoRoot = root.appendingPathComponent("proto")
-    static let protoFiles = ["sharewire/v1/diagnostics.proto", "sharewire/v1/health.proto", "sharewire/v1/rpc.proto"]
+    /// Every schema file, relative to `protoRoot` (as tools/generate-protos.sh finds them).
+    static let protoFiles: [String] = {
+        let directory = protoRoot.appendingPathComponent("sharewire/v1")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".proto") }.sorted().map { "sharewire/v1/\($0)" }
+    }()
 }
 
 /// Runs the reference implementation, `protoc` (C++ protobuf), as a

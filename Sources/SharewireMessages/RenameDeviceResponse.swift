@@ -1,0 +1,33 @@
+import CSharewireProto
+
+/// Response of `DeviceService/Rename` (`sharewire.v1.RenameDeviceResponse`).
+public struct RenameDeviceResponse: ProtoMessage, Hashable {
+    /// The device after the rename.
+    public var device: DeviceInfo
+    /// The revision that includes this write; pass it as `minRevision` to read it.
+    public var revision: UInt64
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(device: DeviceInfo = DeviceInfo(), revision: UInt64 = 0) {
+        self.device = device
+        self.revision = revision
+    }
+}
+
+extension RenameDeviceResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__RenameDeviceResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__rename_device_response__init)
+
+    var cArenaHint: Int { CEncodingArena.hint(message: device) }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.device = arena.nested(device, field: "device")
+        c.pointee.revision = revision
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            device: try CDecoding.message(c.pointee.device, of: DeviceInfo.self, field: "device") ?? DeviceInfo(),
+            revision: c.pointee.revision)
+    }
+}

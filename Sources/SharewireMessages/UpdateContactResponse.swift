@@ -1,0 +1,33 @@
+import CSharewireProto
+
+/// Response of `ContactService/Update` (`sharewire.v1.UpdateContactResponse`).
+public struct UpdateContactResponse: ProtoMessage, Hashable {
+    /// The contact after the update.
+    public var contact: ContactInfo
+    /// The revision that includes this write; pass it as `minRevision` to read it.
+    public var revision: UInt64
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(contact: ContactInfo = ContactInfo(), revision: UInt64 = 0) {
+        self.contact = contact
+        self.revision = revision
+    }
+}
+
+extension UpdateContactResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__UpdateContactResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__update_contact_response__init)
+
+    var cArenaHint: Int { CEncodingArena.hint(message: contact) }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.contact = arena.nested(contact, field: "contact")
+        c.pointee.revision = revision
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            contact: try CDecoding.message(c.pointee.contact, of: ContactInfo.self, field: "contact") ?? ContactInfo(),
+            revision: c.pointee.revision)
+    }
+}
