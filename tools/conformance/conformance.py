@@ -638,14 +638,15 @@ def t_fail_code(s):
 
 @check("echo_fail_code_14_refused")
 def t_fail14(s):
-    """9.1: 'Diagnostics Echo refuses fail_code 14 with INVALID_ARGUMENT' (the
-    normative UNAVAILABLE rule). 17.2 still says fail_code can produce UNAVAILABLE."""
+    """9.1 / 17.2: Diagnostics Echo refuses fail_code 14 with INVALID_ARGUMENT,
+    reason RESERVED_STATUS (the normative UNAVAILABLE rule)."""
     c = s.conn()
     try:
         for mid in (10, 11):
             r = c.start_call(None, echo_req(fail_code=14, fail_message="x"), method_id=mid).wait()
             expect(r.code == sw.INVALID_ARGUMENT and not r.local,
                    "method id %d, fail_code 14: expected INVALID_ARGUMENT (9.1), got %r" % (mid, r))
+            expect_detail(r, "RESERVED_STATUS", field="fail_code")
     finally:
         c.close()
 
@@ -654,12 +655,12 @@ def t_fail14(s):
 def t_limits(s):
     c = s.conn()
     try:
-        msg = "delay_ms and interval_ms must be at most 60000"
-        for kw in ({"delay_ms": 60001}, {"interval_ms": 60001}, {"delay_ms": 60001, "count": 100001}):
+        for kw, field in (({"delay_ms": 60001}, "delay_ms"), ({"interval_ms": 60001}, "interval_ms"),
+                          ({"delay_ms": 60001, "count": 100001}, "delay_ms")):
             for mid in (10, 11):
                 r = c.start_call(None, echo_req(**kw), method_id=mid).wait()
-                expect_status(r, sw.INVALID_ARGUMENT, msg)
-                expect_detail(r, "LIMIT_EXCEEDED", field="delay_ms", metadata=[("limit", "60000")])
+                expect_status(r, sw.INVALID_ARGUMENT, "%s must be at most 60000" % field)
+                expect_detail(r, "LIMIT_EXCEEDED", field=field, metadata=[("limit", "60000")])
                 expect_eq(r.messages, [], "messages")
         for mid in (10, 11):
             r = c.start_call(None, echo_req(count=100001), method_id=mid).wait()
@@ -702,70 +703,38 @@ def t_unknown(s):
 
 @check("health_check")
 def t_health(s):
-    """Section 17.3 / health.proto: Check and Watch either work (a HealthCheckResponse
-    with a defined status) or, for a server without Health, UNIMPLEMENTED/UNKNOWN_METHOD."""
+    """17.3: Check("") answers SERVING; Watch("") sends the current status at once."""
     c = s.conn()
     try:
-        for subject, r in (("method id 1", c.unary(None, encode("HealthCheckRequest"), method_id=1)),
-                           (HEALTH_CHECK, c.unary(HEALTH_CHECK, b""))):
-            if r.ok:
-                st = decode("HealthCheckResponse", r.body)["status"]
-                expect(st in sw.HEALTH_STATUS_NAMES, "unknown serving status %d" % st)
-            else:
-                expect_status(r, sw.UNIMPLEMENTED, "unknown method " + subject)
-                expect_detail(r, "UNKNOWN_METHOD", subject=subject)
-        for subject, call in (("method id 2", c.stream(None, b"", method_id=2)),
-                              (HEALTH_WATCH, c.stream(HEALTH_WATCH, b""))):
+        for r in (c.unary(None, encode("HealthCheckRequest"), method_id=1), c.unary(HEALTH_CHECK, b"")):
+            expect_status(r, 0)
+            expect_eq(decode("HealthCheckResponse", r.body)["status"], 1, "Check('') status (SERVING)")
+        for call in (c.stream(None, b"", method_id=2), c.stream(HEALTH_WATCH, b"")):
             ev = call.next_event(3)
-            if ev[0] == "message":
-                st = decode("HealthCheckResponse", ev[1])["status"]
-                expect(st in sw.HEALTH_STATUS_NAMES, "Watch: unknown serving status %d" % st)
-                call.cancel()
-            else:
-                expect_status(ev[1], sw.UNIMPLEMENTED, "unknown method " + subject)
-                expect_detail(ev[1], "UNKNOWN_METHOD", subject=subject)
+            expect(ev[0] == "message", "Watch('') did not send the current status first: %r" % (ev,))
+            expect_eq(decode("HealthCheckResponse", ev[1])["status"], 1, "Watch('') first status (SERVING)")
+            call.cancel()
         s.echo_ok(c)
     finally:
         c.close()
 
 
-@check("health_check_named_service")
-def t_health_named(s):
-    """17.3 names `sharewire.v1.Diagnostics` as an example service; the answer must be a
-    HealthCheckResponse status, or an error whose reason is listed in 9.2."""
+@check("health_unknown_service")
+def t_health_unknown(s):
+    """17.3 / 9.2: Check(unknown) -> NOT_FOUND, reason UNKNOWN_SERVICE, subject = the name;
+    Watch(unknown) sends SERVICE_UNKNOWN first."""
     c = s.conn()
     try:
-        r = c.unary(HEALTH_CHECK, encode("HealthCheckRequest", service="sharewire.v1.Diagnostics"))
-        if r.code == sw.UNIMPLEMENTED:
-            return
-        if r.ok:
-            st = decode("HealthCheckResponse", r.body)["status"]
-            expect(st in sw.HEALTH_STATUS_NAMES, "unknown serving status %d" % st)
-            return
-        documented = {"FRAME_TOO_LARGE", "MESSAGE_TOO_LARGE", "CONNECTION_CALL_LIMIT", "SERVER_CALL_LIMIT",
-                      "UNKNOWN_METHOD", "LIMIT_EXCEEDED"}
-        raise CheckFailed("Check(sharewire.v1.Diagnostics) -> %s %r with reasons %s, none of which the spec "
-                          "documents (9.2 lists the reasons of the v1 services)" % (
-                              status_name(r.code), r.message, [d["reason"] for d in r.details]))
-    finally:
-        c.close()
-
-
-@check("health_reference_server_unimplemented")
-def t_health_ref(s):
-    """17.1 / 17.3: 'the reference server does not serve Health yet and answers UNIMPLEMENTED'."""
-    if not s.is_reference():
-        raise Skip("not the reference server")
-    c = s.conn()
-    try:
-        got = []
-        for mid in (1, 2):
-            r = c.start_call(None, b"", method_id=mid).next_event(3)
-            if r[0] == "message":
-                got.append("method id %d answered with MESSAGE %r" % (mid, decode("HealthCheckResponse", r[1])))
-            elif r[1].code != sw.UNIMPLEMENTED:
-                got.append("method id %d answered %r" % (mid, r[1]))
-        expect(not got, "sharewired serves Health, the spec says UNIMPLEMENTED: " + "; ".join(got))
+        name = "sharewire.v1.NoSuchService"
+        r = c.unary(HEALTH_CHECK, encode("HealthCheckRequest", service=name))
+        expect_status(r, sw.NOT_FOUND)
+        expect_detail(r, "UNKNOWN_SERVICE", subject=name)
+        call = c.stream(HEALTH_WATCH, encode("HealthCheckRequest", service=name))
+        ev = call.next_event(3)
+        expect(ev[0] == "message", "Watch(unknown) did not send a status: %r" % (ev,))
+        expect_eq(decode("HealthCheckResponse", ev[1])["status"], 3, "Watch(unknown) status (SERVICE_UNKNOWN)")
+        call.cancel()
+        s.echo_ok(c)
     finally:
         c.close()
 
@@ -902,9 +871,12 @@ def t_client_limit(s):
         expect_status(r, 0)
         expect_eq(len(r.body), 1024, "response size")
         r = c.unary(ECHO, echo_req(b"a" * 2000), method_id=10)   # EchoResponse of 2003 bytes
-        expect_status(r, sw.RESOURCE_EXHAUSTED, "response of 2003 bytes exceeds the client's limit of 1024", no_details=True)
+        expect_status(r, sw.RESOURCE_EXHAUSTED,
+                      "response message of 2003 bytes exceeds the client's max_message_size of 1024")
+        expect_detail(r, "RESPONSE_TOO_LARGE", metadata=[("limit", "1024")])
         r = c.stream(ECHO_STREAM, echo_req(b"a" * 2000, count=2), method_id=11).wait()
-        expect_status(r, sw.RESOURCE_EXHAUSTED, "stream message exceeds the client's limit of 1024 bytes")
+        expect_status(r, sw.RESOURCE_EXHAUSTED,
+                      "response message of 2003 bytes exceeds the client's max_message_size of 1024")
         expect_eq(r.messages, [], "MESSAGEs larger than the client's limit")
         s.echo_ok(c)
     finally:
@@ -915,7 +887,7 @@ def t_client_limit(s):
 def t_client_frame_limit(s):
     """4.2: the server uses the client's max_frame_size as a ceiling for the MESSAGE and
     RESPONSE frames it sends; a response exceeding it is replaced by RESOURCE_EXHAUSTED.
-    (10's table row still says the reference server does not check it.)"""
+    """
     c = s.conn(hello={"max_frame_size": 512})
     try:
         r = c.unary(ECHO, echo_req(b"a" * 400), method_id=10)
@@ -924,6 +896,7 @@ def t_client_frame_limit(s):
         expect(not r.local, "server sent a RESPONSE frame larger than the client's max_frame_size 512 "
                             "(the client discarded it)")
         expect_status(r, sw.RESOURCE_EXHAUSTED)
+        expect_detail(r, "RESPONSE_TOO_LARGE", metadata=[("limit", "512")])
         r = c.stream(ECHO_STREAM, echo_req(b"a" * 1000, count=2), method_id=11).wait()
         expect(not r.local, "server sent a MESSAGE frame larger than the client's max_frame_size 512")
         expect_status(r, sw.RESOURCE_EXHAUSTED)

@@ -16,7 +16,9 @@ if [ ! -x "$bin" ]; then
 fi
 
 log="$(mktemp -t sharewired-conformance.XXXXXX)"
-"$bin" --host 127.0.0.1 --port 0 --log-level warning >"$log" 2>&1 &
+# SHAREWIRED_ARGS: extra server flags (e.g. a temporary --data-dir).
+# shellcheck disable=SC2086
+"$bin" --host 127.0.0.1 --port 0 --log-level warning ${SHAREWIRED_ARGS:-} >"$log" 2>&1 &
 pid=$!
 
 stop_server() {
