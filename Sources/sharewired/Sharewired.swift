@@ -114,6 +114,7 @@ struct Sharewired: AsyncParsableCommand {
             try await serviceGroup.run()
         } onGracefulShutdown: {
             health.markAllNotServing()
+            health.finishWatches()
         }
         try await group.shutdownGracefully()
     }

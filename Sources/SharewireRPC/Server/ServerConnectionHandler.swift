@@ -33,6 +33,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     private let connectedAt = NIODeadline.now()
     /// The client's HELLO arrived.
     private var handshaken = false
+    /// Our preface and HELLO went out (after the client's preface).
+    private var prefaceSent = false
     private var lastCallEndedAt = NIODeadline.now()
     private var keepalivePingSentAt: NIODeadline?
     private var nextPingOpaque: UInt64 = 1
@@ -186,6 +188,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     // MARK: Handshake and connection frames
 
     private func sendPrefaceAndHello() {
+        prefaceSent = true
         let hello = Hello(
             agent: config.agent,
             maxFrameSize: config.maxFrameSize,
@@ -437,6 +440,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
 
     private func beginDrain() {
         guard case .serving = drain, let context else { return }
+        guard prefaceSent else {
+            // No preface yet, so no GOAWAY can be framed: nothing runs here.
+            drain = .closing
+            context.close(promise: nil)
+            return
+        }
         let opaque = nextPingOpaque | (1 << 63)
         nextPingOpaque += 1
         drain = .announced(pingOpaque: opaque, since: .now())
