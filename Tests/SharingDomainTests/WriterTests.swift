@@ -185,13 +185,10 @@ import Testing
 
     @Test func unreachedRevisionTimesOut() async throws {
         let holder = SharingSnapshots(SharingState())
-        let clock = ContinuousClock()
-        let start = clock.now
         await #expect(throws: SharingError(.revisionNotReached, subject: "7", field: "atLeastRevision",
                                            message: "revision not reached within 0.05 seconds")) {
             _ = try await holder.snapshot(atLeast: 7, timeout: .milliseconds(50))
         }
-        #expect(clock.now - start < .seconds(2))
         #expect(holder.waitingReaders == 0)
     }
 
