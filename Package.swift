@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SharewireRPC", targets: ["SharewireRPC"]),
         .library(name: "SharingDomain", targets: ["SharingDomain"]),
         .library(name: "SharingStore", targets: ["SharingStore"]),
+        .library(name: "SharewireServer", targets: ["SharewireServer"]),
         .executable(name: "sharewired", targets: ["sharewired"]),
         .executable(name: "sharewire-bench", targets: ["sharewire-bench"]),
     ],
@@ -25,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift.git", from: "0.2.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
     ],
     targets: [
         // Frames: header, types, encoder and decoder state machines. Pure.
@@ -46,12 +49,44 @@ let package = Package(
             ],
             swiftSettings: swift6
         ),
+        // The sharing services wired to the domain: authentication, error
+        // mapping, one file per service. See docs/SERVER.md.
+        .target(
+            name: "SharewireServer",
+            dependencies: [
+                "SharewireRPC",
+                "SharewireMessages",
+                "SharingDomain",
+                "SharingStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "SharewireServerTests",
+            dependencies: [
+                "SharewireServer", "SharewireRPC", "SharewireMessages", "SharingDomain", "SharingStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swift6
+        ),
         .executableTarget(
             name: "sharewired",
             dependencies: [
                 "SharewireRPC",
+                "SharewireServer",
+                "SharingDomain",
+                "SharingStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -62,6 +97,7 @@ let package = Package(
             dependencies: [
                 "SharewireRPC",
                 "SharewireMessages",
+                "SharewireServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
                 .product(name: "NIOPosix", package: "swift-nio"),

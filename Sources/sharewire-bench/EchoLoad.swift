@@ -20,13 +20,14 @@ struct CellResult: Codable {
     var clientCPUMicrosPerCall: Double
 }
 
-/// Closed-loop unary Echo load: `concurrency` tasks, each sending its next
-/// call as soon as the previous one is answered.
+/// Closed-loop unary load: `concurrency` tasks, each sending its next call
+/// as soon as the previous one is answered.
 struct EchoLoad {
     let port: Int
     let concurrency: Int
     let connections: Int
-    let payloadSize: Int
+    /// One call of the measured method.
+    let call: @Sendable (RPCClient) async throws -> Void
     let warmup: Duration
     let duration: Duration
     let group: MultiThreadedEventLoopGroup
@@ -41,7 +42,6 @@ struct EchoLoad {
         try await client.connect()
         defer { client.close() }
 
-        let request = EchoRequest(payload: Array(repeating: 0x5A, count: payloadSize))
         let executors = group.makeIterator().map { EventLoopTaskExecutor(eventLoop: $0) }
         let clock = ContinuousClock()
         let start = clock.now
@@ -65,7 +65,7 @@ struct EchoLoad {
                         let sent = clock.now
                         if sent >= end { break }
                         do {
-                            _ = try await client.unary(DiagnosticsService.echo, request, responseType: EchoResponse.self)
+                            try await call(client)
                             let done = clock.now
                             if sent >= measureFrom, done <= end {
                                 result.histogram.record(UInt64((done - sent).nanosecondsClamped))

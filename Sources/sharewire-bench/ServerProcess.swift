@@ -8,11 +8,12 @@ final class ServerProcess {
 
     /// Starts `binary` on a free loopback port and waits for its
     /// "listening on" line.
-    init(binary: String, threads: Int, extraArguments: [String]) throws {
+    init(binary: String, threads: Int, extraArguments: [String], environment: [String: String] = [:]) throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
         process.arguments = ["--host", "127.0.0.1", "--port", "0", "--threads", "\(threads)",
                              "--log-level", "warning"] + extraArguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         let stdout = Pipe()
         process.standardOutput = stdout
         try process.run()

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import NIOPosix
+import SharewireMessages
+import SharewireRPC
 
 /// `sharewire-bench`: unary Echo throughput and latency over loopback, with
 /// the server's CPU cost per call.
@@ -8,7 +10,7 @@ import NIOPosix
 struct SharewireBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sharewire-bench",
-        abstract: "Benchmark Sharewire unary echo calls over loopback.",
+        abstract: "Benchmark Sharewire unary calls (Echo or Check) over loopback.",
         discussion: """
         Starts `sharewired` as a child process on a free loopback port, then
         runs a closed-loop echo load for every (connections, concurrency) cell
@@ -46,6 +48,9 @@ struct SharewireBench: AsyncParsableCommand {
     @Option(help: "Echo payload size in bytes.")
     var payloadSize = 16
 
+    @Option(help: "Method to load: echo (Diagnostics/Echo) or check (CheckService/Check with an account key).")
+    var method: BenchMethod = .echo
+
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
 
@@ -65,11 +70,24 @@ struct SharewireBench: AsyncParsableCommand {
         guard FileManager.default.isExecutableFile(atPath: binary) else {
             throw BenchError("sharewired not found at \(binary); build it or pass --server")
         }
-        let serverProcess = try ServerProcess(binary: binary, threads: serverThreads, extraArguments: [])
+        // A fresh data directory per run: the server persists what the check setup writes.
+        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("sharewire-bench-\(UUID().uuidString)").path
+        defer { try? FileManager.default.removeItem(atPath: dataDir) }
+        let serviceKey = "bench-" + UUID().uuidString + UUID().uuidString
+        let serverProcess = try ServerProcess(binary: binary, threads: serverThreads, extraArguments: ["--data-dir", dataDir],
+                                              environment: ["SHAREWIRE_SERVICE_KEY": serviceKey])
         defer { serverProcess.stop() }
+        let call: @Sendable (RPCClient) async throws -> Void
+        switch method {
+        case .echo:
+            let request = EchoRequest(payload: Array(repeating: 0x5A, count: payloadSize))
+            call = { client in _ = try await client.unary(DiagnosticsService.echo, request, responseType: EchoResponse.self) }
+        case .check:
+            call = try await CheckSetup.prepare(port: serverProcess.port, serviceKey: serviceKey)
+        }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
 
-        emit("sharewire-bench: server pid \(serverProcess.pid) port \(serverProcess.port), "
+        emit("sharewire-bench: \(method.rawValue), server pid \(serverProcess.pid) port \(serverProcess.port), "
               + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
               + "\(warmup)s warm-up + \(duration)s per cell")
         var results: [CellResult] = []
@@ -77,7 +95,7 @@ struct SharewireBench: AsyncParsableCommand {
         for conns in connections {
             for conc in concurrency {
                 let load = EchoLoad(port: serverProcess.port, concurrency: conc, connections: conns,
-                                    payloadSize: payloadSize, warmup: .milliseconds(Int64(warmup * 1000)),
+                                    call: call, warmup: .milliseconds(Int64(warmup * 1000)),
                                     duration: .milliseconds(Int64(duration * 1000)), group: group,
                                     serverPID: serverProcess.pid)
                 let result = try await load.run()
@@ -89,7 +107,7 @@ struct SharewireBench: AsyncParsableCommand {
         if let json {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(BenchReport(date: ISO8601DateFormatter().string(from: Date()),
+            try encoder.encode(BenchReport(date: ISO8601DateFormatter().string(from: Date()), method: method.rawValue,
                                            serverThreads: serverThreads, clientThreads: clientThreads,
                                            payloadSize: payloadSize, cells: results))
                 .write(to: URL(fileURLWithPath: json))
@@ -101,6 +119,7 @@ struct SharewireBench: AsyncParsableCommand {
 struct BenchReport: Codable {
     var version = 1
     var date: String
+    var method: String
     var serverThreads: Int
     var clientThreads: Int
     var payloadSize: Int
@@ -128,3 +147,5 @@ func emit(_ line: String) {
     print(line)
     fflush(nil)
 }
+
+extension BenchMethod: ExpressibleByArgument {}

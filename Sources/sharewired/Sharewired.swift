@@ -1,10 +1,14 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
 import NIOCore
 import NIOPosix
+import Prometheus
 import ServiceLifecycle
 import SharewireRPC
+import SharewireServer
+import SharingDomain
 
 /// `sharewired`: the Sharewire server.
 @main
@@ -13,110 +17,116 @@ struct Sharewired: AsyncParsableCommand {
         commandName: "sharewired",
         abstract: "Serve the Sharewire RPC protocol over TCP.",
         discussion: """
-        Listens on loopback by default; pass --host 0.0.0.0 to expose it.
+        Keeps its state in SQLite under --data-dir (created if missing) and
+        reloads all of it on start. Listens on loopback by default; pass
+        --host 0.0.0.0 to expose it.
+
+        The service key (account creation, acting for an account, the
+        notification outbox) comes from --service-key-file or the environment
+        variable SHAREWIRE_SERVICE_KEY; there is no default. Without one the
+        server runs, but refuses account creation.
+
         SIGTERM or SIGINT starts a graceful drain: running calls finish, new
-        calls get UNAVAILABLE, and after --drain-grace-seconds the rest close.
+        calls get UNAVAILABLE, and after --drain-grace-seconds the rest close;
+        then every submitted write commits before the database closes.
 
         Example:
-          sharewired --port 7070 --log-level info
+          SHAREWIRE_SERVICE_KEY=$(head -c 32 /dev/urandom | xxd -p -c 64) \\
+            sharewired --data-dir /var/lib/sharewire --metrics-port 9464
         """
     )
 
-    @Option(help: "Address to listen on.")
-    var host = "127.0.0.1"
-
-    @Option(help: "TCP port to listen on (0 picks a free one).")
-    var port = 7070
-
-    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: Logger.Level = .info
-
-    @Option(help: "Event-loop threads (default: one per core).")
-    var threads = System.coreCount
-
-    @Option(help: "Largest request message in bytes.")
-    var maxMessageSize = Int(ProtocolDefaults.maxMessageSize)
-
-    @Option(help: "Concurrent calls per connection.")
-    var maxConcurrentCallsPerConnection = Int(ProtocolDefaults.maxConcurrentCalls)
-
-    @Option(help: "Concurrent calls across the server.")
-    var maxConcurrentCalls = 16_384
-
-    @Option(help: "Open connections.")
-    var maxConnections = 1024
-
-    @Option(help: "Seconds without calls before a connection is closed.")
-    var idleTimeoutSeconds = 300
-
-    @Option(help: "Seconds of silence before the server PINGs a connection.")
-    var keepaliveSeconds = 60
-
-    @Option(help: "Minimum seconds between client PINGs before they count as strikes.")
-    var minPingIntervalSeconds = 10
-
-    @Option(help: "Hard limit on a graceful drain, in seconds.")
-    var drainGraceSeconds = 30
+    @OptionGroup(title: "Server") var server: ServerOptions
+    @OptionGroup(title: "Storage and authentication") var storage: StorageOptions
+    @OptionGroup(title: "Domain limits") var limits: LimitOptions
+    @OptionGroup(title: "Observability") var observability: ObservabilityOptions
 
     func validate() throws {
-        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
-        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
-        guard maxMessageSize >= 1024, maxMessageSize <= 64 * 1024 * 1024 else {
-            throw ValidationError("--max-message-size must be 1 KiB...64 MiB")
-        }
-        for (name, value) in [("--max-concurrent-calls-per-connection", maxConcurrentCallsPerConnection),
-                              ("--max-concurrent-calls", maxConcurrentCalls), ("--max-connections", maxConnections),
-                              ("--idle-timeout-seconds", idleTimeoutSeconds), ("--keepalive-seconds", keepaliveSeconds),
-                              ("--drain-grace-seconds", drainGraceSeconds)] where value < 1 {
-            throw ValidationError("\(name) must be at least 1")
-        }
+        try server.validate()
+        try storage.validate()
+        try limits.validate()
+        try observability.validate()
     }
 
     func run() async throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        observability.bootstrapLogging()
         let logger = Logger(label: "sharewired")
 
-        var config = ServerConfiguration()
-        config.host = host
-        config.port = port
-        config.maxMessageSize = UInt32(maxMessageSize)
-        config.maxFrameSize = UInt32(maxMessageSize) + 64 * 1024
-        config.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection
-        config.maxConcurrentCalls = maxConcurrentCalls
-        config.maxConnections = maxConnections
-        config.idleTimeout = .seconds(Int64(idleTimeoutSeconds))
-        config.keepaliveInterval = .seconds(Int64(keepaliveSeconds))
-        config.minPingInterval = .seconds(Int64(minPingIntervalSeconds))
-        config.drainGracePeriod = .seconds(Int64(drainGraceSeconds))
+        let serviceKey: ServiceKey?
+        do {
+            let loaded = try ServiceKey.load(file: storage.serviceKeyFile, environment: ProcessInfo.processInfo.environment)
+            serviceKey = loaded?.0
+            if let source = loaded?.1 {
+                logger.info("service key loaded", metadata: ["source": "\(source)"])
+            } else {
+                logger.warning("no service key configured: account creation and the notification outbox are disabled",
+                               metadata: ["hint": "set \(ServiceKey.environmentVariable) or --service-key-file"])
+            }
+        } catch {
+            throw ValidationError("service key: \(error)")
+        }
+
+        let registry = observability.metricsPort.map { _ in PrometheusCollectorRegistry() }
+        if let registry { MetricsSystem.bootstrap(ObservabilityOptions.metricsFactory(registry: registry)) }
+
+        let backend = try await SharingBackend.open(directory: storage.dataDir, limits: limits.domainLimits,
+                                                    metrics: registry == nil ? nil : CommitMetrics(),
+                                                    maxBatch: storage.maxWriteBatch)
+        let state = backend.snapshots.latest().state
+        logger.info("state loaded", metadata: [
+            "data-dir": "\(storage.dataDir)", "revision": "\(state.revision)", "accounts": "\(state.accountCount)",
+            "devices": "\(state.deviceCount)", "shares": "\(state.shareCount)",
+        ])
 
         let health = HealthService()
         var router = RPCRouter()
         health.register(in: &router)
         DiagnosticsService().register(in: &router)
+        var servicesConfig = SharingServicesConfiguration()
+        servicesConfig.maxRevisionWait = .milliseconds(storage.maxRevisionWaitMs)
+        let services = SharingServices(backend: backend, serviceKey: serviceKey, configuration: servicesConfig,
+                                       logger: Logger(label: "sharewire.services"))
+        services.register(in: &router)
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
-        let server = RPCServer(configuration: config, router: router, group: group, logger: logger)
-        let address = try await server.start()
-        // Scripts and tests read this line to find a port chosen with --port 0.
+        var config = server.configuration
+        if registry != nil { config.observer = RPCMetrics(methods: router.methods) }
+
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: server.threads)
+        // The metrics listener first: if its port is taken, fail before serving calls.
+        var metrics: (channel: any Channel, address: SocketAddress)?
+        if let registry, let port = observability.metricsPort {
+            metrics = try await MetricsEndpoint.start(host: observability.metricsHost, port: port, registry: registry,
+                                                      group: group)
+        }
+        let rpcServer = RPCServer(configuration: config, router: router, group: group, logger: logger)
+        let address = try await rpcServer.start()
+        // Scripts and tests read these lines to find ports chosen with 0.
         print("sharewired listening on \(address)")
-        fflush(nil)  // stdout is block-buffered when piped; the line must go out now
+        if let metrics { print("sharewired metrics on \(metrics.address)") }
+        fflush(nil)  // stdout is block-buffered when piped; the lines must go out now
+
         let serviceGroup = ServiceGroup(
             configuration: .init(
-                services: [.init(service: server, successTerminationBehavior: .gracefullyShutdownGroup)],
+                services: [.init(service: rpcServer, successTerminationBehavior: .gracefullyShutdownGroup)],
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
-        try await withGracefulShutdownHandler {
-            try await serviceGroup.run()
-        } onGracefulShutdown: {
-            health.markAllNotServing()
-            health.finishWatches()
+        do {
+            try await withGracefulShutdownHandler {
+                try await serviceGroup.run()
+            } onGracefulShutdown: {
+                health.markAllNotServing()
+                health.finishWatches()
+                services.beginShutdown()  // watch streams end instead of holding the drain open
+            }
+        } catch {
+            logger.error("server stopped with an error", metadata: ["error": "\(error)"])
         }
+        // Calls are drained; now let every submitted write commit, then close.
+        logger.info("waiting for pending writes")
+        try await backend.shutdown()
+        try? await metrics?.channel.close()
         try await group.shutdownGracefully()
+        logger.info("stopped", metadata: ["revision": "\(backend.snapshots.revision)"])
     }
 }
 

@@ -11,21 +11,32 @@ struct DrainAndStreamingTests {
         let client = server.client()
         try await client.connect()
         let inFlight = Task {
-            try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [8], delayMs: 500),
+            try await client.unary(TestMethods.slowEcho, EchoRequest(payload: Array("inflight".utf8), delayMs: 500),
                                    responseType: EchoResponse.self)
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // Drain only once the call is running on the server.
+        #expect(await server.probe.waitFor("started:inflight"))
         let drain = Task { await server.server.drain() }
-        try await Task.sleep(for: .milliseconds(200))
-        // The old connection was told to go away and the listener is closed:
-        // a new call cannot be processed and says so.
-        let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+        // The old connection is told to go away and the listener closes: soon
+        // a new call cannot be processed and says so. Calls that cross the
+        // first GOAWAY are still served (phase 1), so poll (bounded) instead of
+        // guessing how long the two phases take on a loaded machine.
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(10)
+        var error: RPCError?
+        while error == nil, clock.now < end {
+            do {
+                _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+            } catch let refused {
+                error = refused
+                break
+            }
+            try await Task.sleep(for: .milliseconds(20))
         }
         #expect(error?.code == .unavailable)
         #expect(error?.notProcessed == true)
         let reply = try await inFlight.value
-        #expect(reply.payload == [8])
+        #expect(reply.payload == Array("inflight".utf8))
         await drain.value
         #expect(server.server.connectionCount == 0)
         client.close()
@@ -140,8 +151,10 @@ struct TwoPhaseGoAwayTests {
         }
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
+            // Call 1 outlives the whole exchange, so the connection stays open
+            // until stream 5 has been refused even on a slow machine.
             bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: DiagnosticsService.echo.path,
-                                                                  message: EchoRequest(payload: [1], delayMs: 300)))
+                                                                  message: EchoRequest(payload: [1], delayMs: 2000)))
             try await raw.send(bytes)
             _ = try await raw.read { if case .frame(let f) = $0 { return f.type == .hello }; return false }
             let drain = Task { await server.server.drain() }

@@ -54,7 +54,11 @@ public final class RPCServer: Service, Sendable {
             .childChannelInitializer { channel in
                 let accepted = shared.add(channel, limit: config.maxConnections)
                 if accepted {
-                    channel.closeFuture.whenComplete { _ in shared.remove(channel) }
+                    config.observer?.connectionOpened()
+                    channel.closeFuture.whenComplete { _ in
+                        shared.remove(channel)
+                        config.observer?.connectionClosed()
+                    }
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(

@@ -9,9 +9,14 @@ struct ServerCall {
     /// The final RESPONSE was written (or the client cancelled, so none is
     /// owed); later results are dropped.
     var finished = false
+    /// When the call was dispatched; only taken when an observer is configured.
+    let startedAt: NIODeadline?
+    /// The status that ended the call early (deadline, CANCEL), for the observer.
+    var endedEarlyWith: StatusCode?
 
-    init(method: MethodDescriptor) {
+    init(method: MethodDescriptor, startedAt: NIODeadline?) {
         self.method = method
+        self.startedAt = startedAt
     }
 }
 

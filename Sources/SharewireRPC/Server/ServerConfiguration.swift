@@ -47,5 +47,9 @@ public struct ServerConfiguration: Sendable {
     public var writeBufferHighWatermark: Int = 1024 * 1024
     public var writeBufferLowWatermark: Int = 256 * 1024
 
+    /// Told about every call and connection (metrics). `nil`: nothing is
+    /// measured and the call path takes no timestamps.
+    public var observer: (any ServerObserver)?
+
     public init() {}
 }

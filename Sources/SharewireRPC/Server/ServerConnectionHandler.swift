@@ -176,7 +176,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
             }
         case let .oversized(header):
             if header.type == .request {
-                respond(streamID: header.streamID, RPCError(
+                refuse(streamID: header.streamID, RPCError(
                     .resourceExhausted,
                     "request frame of \(header.length) bytes exceeds the limit of \(config.maxFrameSize)",
                     details: [StatusDetail(reason: "FRAME_TOO_LARGE", subject: "\(header.length)",
@@ -256,11 +256,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
             return protocolViolation("REQUEST on stream \(streamID): \(error)")
         }
         if case let .draining(last) = drain, streamID > last {
-            return respond(streamID: streamID, RPCError(.unavailable, "server is draining; call not processed",
+            return refuse(streamID: streamID, RPCError(.unavailable, "server is draining; call not processed",
                                                        notProcessed: true))
         }
         guard calls.count < config.maxConcurrentCallsPerConnection else {
-            return respond(streamID: streamID, RPCError(
+            return refuse(streamID: streamID, RPCError(
                 .resourceExhausted,
                 "too many concurrent calls on this connection (limit \(config.maxConcurrentCallsPerConnection))",
                 details: [StatusDetail(reason: "CONNECTION_CALL_LIMIT",
@@ -270,16 +270,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         do {
             head = try RequestHead(buffer: payload.head)
         } catch {
-            return respond(streamID: streamID, RPCError(.internal, "malformed request head: \(error)"))
+            return refuse(streamID: streamID, RPCError(.internal, "malformed request head: \(error)"))
         }
         guard let handler = router.handler(id: head.methodID, path: head.method) else {
             let name = head.methodID != 0 ? "method id \(head.methodID)" : head.method
-            return respond(streamID: streamID, RPCError(
+            return refuse(streamID: streamID, RPCError(
                 .unimplemented, "unknown method \(name)",
                 details: [StatusDetail(reason: "UNKNOWN_METHOD", subject: name)]))
         }
         guard payload.message.readableBytes <= config.maxMessageSize else {
-            return respond(streamID: streamID, RPCError(
+            return refuse(streamID: streamID, RPCError(
                 .resourceExhausted,
                 "request message of \(payload.message.readableBytes) bytes exceeds the limit of \(config.maxMessageSize)",
                 details: [StatusDetail(reason: "MESSAGE_TOO_LARGE", subject: "\(payload.message.readableBytes)",
@@ -289,10 +289,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         do {
             body = try handler.prepare(payload.message)
         } catch {
-            return respond(streamID: streamID, RPCError(.invalidArgument, "malformed request message: \(error)"))
+            return refuse(streamID: streamID, RPCError(.invalidArgument, "malformed request message: \(error)"))
         }
         guard shared.acquireCall(limit: config.maxConcurrentCalls) else {
-            return respond(streamID: streamID, RPCError(
+            return refuse(streamID: streamID, RPCError(
                 .resourceExhausted, "server is at its limit of \(config.maxConcurrentCalls) concurrent calls",
                 details: [StatusDetail(reason: "SERVER_CALL_LIMIT")]))
         }
@@ -310,7 +310,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         }
         let deadline = timeout.map { NIODeadline.now() + $0 }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        var call = ServerCall(method: method)
+        var call = ServerCall(method: method, startedAt: config.observer == nil ? nil : .now())
         if let deadline {
             call.deadlineTimer = eventLoop.scheduleTask(deadline: deadline) { bound.value.deadlineExpired(streamID: streamID) }
         }
@@ -340,18 +340,26 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         shared.releaseCall()
         call.deadlineTimer?.cancel()
         lastCallEndedAt = .now()
+        var code = call.endedEarlyWith ?? .ok
         if !call.finished {
             switch result {
             case let .success(message):
-                respondOK(streamID: streamID, message: message)
+                code = respondOK(streamID: streamID, message: message)
             case let .failure(error as RPCError):
+                code = error.code
                 respond(streamID: streamID, error)
             case .failure(is CancellationError):
+                code = .cancelled
                 respond(streamID: streamID, RPCError(.cancelled, "handler was cancelled"))
             case let .failure(error):
                 logger.error("handler failed", metadata: ["method": "\(call.method)", "error": "\(error)"])
+                code = .unknown
                 respond(streamID: streamID, RPCError(.unknown, "handler failed"))
             }
+        }
+        if let observer = config.observer, let startedAt = call.startedAt {
+            let elapsed = NIODeadline.now() - startedAt
+            observer.callFinished(method: call.method, code: code, duration: .nanoseconds(elapsed.nanoseconds))
         }
         closeIfDrained()
     }
@@ -359,6 +367,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     func deadlineExpired(streamID: UInt32) {
         guard var call = calls[streamID], !call.finished else { return }
         call.finished = true
+        call.endedEarlyWith = .deadlineExceeded
         call.task?.cancel()
         calls[streamID] = call
         respond(streamID: streamID, RPCError(.deadlineExceeded, "deadline exceeded on the server"))
@@ -368,6 +377,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         guard var call = calls[streamID] else { return }
         // No RESPONSE is owed after CANCEL; the slot stays taken until the
         // handler's task actually ends.
+        if !call.finished { call.endedEarlyWith = .cancelled }
         call.finished = true
         call.deadlineTimer?.cancel()
         call.task?.cancel()
@@ -388,10 +398,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
 
     // MARK: Writing responses
 
-    private func respondOK(streamID: UInt32, message: (any ProtoMessage)?) {
+    /// Writes an OK RESPONSE; returns the status actually sent (the response
+    /// may be too large for the client).
+    @discardableResult
+    private func respondOK(streamID: UInt32, message: (any ProtoMessage)?) -> StatusCode {
         if let violation = appendMessageFrame(.response, streamID: streamID, message) {
             respond(streamID: streamID, violation)
+            return violation.code
         }
+        return .ok
     }
 
     /// Appends a MESSAGE frame, or an OK RESPONSE frame (whose empty head
@@ -422,6 +437,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         RPCError(.resourceExhausted, "response \(what)",
                  details: [StatusDetail(reason: "RESPONSE_TOO_LARGE",
                                         metadata: [MetadataEntry(key: "limit", value: "\(limit)")])])
+    }
+
+    /// Answers a REQUEST that no handler will run, and tells the observer.
+    private func refuse(streamID: UInt32, _ error: RPCError) {
+        config.observer?.callRefused(code: error.code)
+        respond(streamID: streamID, error)
     }
 
     private func respond(streamID: UInt32, _ error: RPCError) {

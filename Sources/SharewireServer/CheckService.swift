@@ -1,0 +1,101 @@
+import SharewireMessages
+import SharewireRPC
+import SharingDomain
+
+/// `sharewire.v1.CheckService`: the hot read path.
+///
+/// A handler that finds `min_revision` already reached never suspends: it
+/// authenticates against the latest snapshot, parses the ids without
+/// allocating, asks the snapshot (two trie lookups on integer keys) and
+/// answers, all within the connection's read.
+///
+/// Who may ask what (object-level authorization):
+/// - the service key without act-as: any user's access (a connection broker);
+/// - an account (own key, or the service key acting for it): its own access
+///   (`user_id` empty or its own id), or anyone's access to a device it owns.
+///   Anything else is `PERMISSION_DENIED` (`CHECK_NOT_ALLOWED`) whether or
+///   not the device exists, so the answer reveals nothing about other
+///   accounts' devices.
+public enum CheckService {
+    public static let check = MethodDescriptor(.checkCheck)
+    public static let checkScripting = MethodDescriptor(.checkCheckScripting)
+    public static let checkBatch = MethodDescriptor(.checkCheckBatch)
+
+    static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
+        router.unary(check) { (request: CheckPortRequest, context) -> CheckPortResponse in
+            // The common case has the revision already: no await at all.
+            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
+                try await env.reads.wait(for: request.minRevision, context: context)
+            }
+            let principal = try env.auth.principal(context.metadata, in: snapshot)
+            let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
+            let port = try env.domain { () throws(SharingError) in try Parse.port(request.port, field: "port") }
+            return CheckPortResponse(allowed: snapshot.check(user: user, device: device, port: port),
+                                     revision: snapshot.revision)
+        }
+
+        router.unary(checkScripting) { (request: CheckScriptingRequest, context) -> CheckScriptingResponse in
+            // The common case has the revision already: no await at all.
+            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
+                try await env.reads.wait(for: request.minRevision, context: context)
+            }
+            let principal = try env.auth.principal(context.metadata, in: snapshot)
+            let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
+            return CheckScriptingResponse(allowed: snapshot.checkScripting(user: user, device: device),
+                                          revision: snapshot.revision)
+        }
+
+        router.unary(checkBatch) { (request: CheckBatchRequest, context) -> CheckBatchResponse in
+            // Refuse an oversized batch before parsing any of it.
+            if request.checks.count > env.limits.maxChecksPerBatch {
+                throw env.errors.status(for: SharingError(
+                    .limitExceeded, subject: String(request.checks.count), field: "checks",
+                    message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
+            }
+            // The common case has the revision already: no await at all.
+            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
+                try await env.reads.wait(for: request.minRevision, context: context)
+            }
+            let principal = try env.auth.principal(context.metadata, in: snapshot)
+            var questions: [CheckRequest] = []
+            questions.reserveCapacity(request.checks.count)
+            for item in request.checks {
+                let (user, device) = try subject(item.userID, item.deviceID, principal, snapshot, env, field: "checks.")
+                let port = try item.port.map { p throws(RPCError) in
+                    try env.domain { () throws(SharingError) in try Parse.port(p, field: "checks.port") }
+                }
+                questions.append(CheckRequest(user: user, device: device, port: port))
+            }
+            let answers = try env.domain { () throws(SharingError) in try snapshot.checkBatch(questions) }
+            return CheckBatchResponse(allowed: answers, revision: snapshot.revision)
+        }
+    }
+
+    /// The (user, device) a check asks about, if the principal may ask it.
+    /// Parsing an id walks its bytes and allocates nothing.
+    private static func subject(_ userText: String, _ deviceText: String, _ principal: Authenticator.Principal,
+                                _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment,
+                                field prefix: StaticString) throws(RPCError) -> (AccountID, DeviceID) {
+        guard let device = DeviceID(external: deviceText) else {
+            throw env.errors.status(for: SharingError(.invalidID, subject: String(deviceText.prefix(Limits.maxIDLength)),
+                                                      field: "\(prefix)deviceId", message: "not a valid dev_… id"))
+        }
+        let user: AccountID
+        if userText.isEmpty, case let .account(caller) = principal {
+            user = caller.account
+        } else if let parsed = AccountID(external: userText) {
+            user = parsed
+        } else {
+            throw env.errors.status(for: SharingError(.invalidID, subject: String(userText.prefix(Limits.maxIDLength)),
+                                                      field: "\(prefix)userId", message: "not a valid acc_… id"))
+        }
+        guard case let .account(caller) = principal, caller.account != user else { return (user, device) }
+        // Asking about someone else: only the device's owner may.
+        if let view = try? snapshot.state.device(caller.account, device), case .owner = view.role {
+            return (user, device)
+        }
+        throw RPCError(.permissionDenied, "an account may check only its own access, or access to devices it owns",
+                       details: [StatusDetail(reason: "CHECK_NOT_ALLOWED", subject: device.external,
+                                              field: "\(prefix)user_id")])
+    }
+}

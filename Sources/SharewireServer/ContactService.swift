@@ -1,0 +1,80 @@
+import SharewireMessages
+import SharewireRPC
+import SharingDomain
+
+/// `sharewire.v1.ContactService`: the caller's private address book.
+///
+/// Every method works on the caller's own contacts only: contacts are keyed
+/// by (owner, email) in the domain, so another account's contact is simply
+/// not found.
+public enum ContactService {
+    public static let create = MethodDescriptor(.contactCreate)
+    public static let update = MethodDescriptor(.contactUpdate)
+    public static let delete = MethodDescriptor(.contactDelete)
+    public static let list = MethodDescriptor(.contactList)
+    public static let invite = MethodDescriptor(.contactInvite)
+
+    static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
+        router.unary(create) { (request: CreateContactRequest, context) -> CreateContactResponse in
+            let caller = try env.caller(context)
+            let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
+            // On create an empty string means "not given".
+            let fields = ContactFields(firstName: request.firstName.isEmpty ? nil : request.firstName,
+                                       lastName: request.lastName.isEmpty ? nil : request.lastName,
+                                       company: request.company.isEmpty ? nil : request.company,
+                                       language: language)
+            let result = try await env.write(.createContact(email: request.email, fields: fields), as: caller)
+            return CreateContactResponse(contact: try info(result, env), revision: result.revision)
+        }
+
+        router.unary(update) { (request: UpdateContactRequest, context) -> UpdateContactResponse in
+            let caller = try env.caller(context)
+            let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
+            let fields = ContactFields(firstName: request.firstName, lastName: request.lastName,
+                                       company: request.company, language: language)
+            let result = try await env.write(.updateContact(email: request.email, fields: fields), as: caller)
+            return UpdateContactResponse(contact: try info(result, env), revision: result.revision)
+        }
+
+        router.unary(delete) { (request: DeleteContactRequest, context) -> DeleteContactResponse in
+            let caller = try env.caller(context)
+            let result = try await env.write(.deleteContact(email: request.email), as: caller)
+            return DeleteContactResponse(revision: result.revision, sharesRemoved: UInt32(clamping: result.outcome.removed))
+        }
+
+        router.unary(list) { (request: ListContactsRequest, context) -> ListContactsResponse in
+            let caller = try env.caller(context)
+            let snapshot = try await env.read(atLeast: request.minRevision, context)
+            let page = try env.domain { () throws(SharingError) in
+                try snapshot.state.listContacts(caller.account, cursor: Parse.pageToken(request.pageToken),
+                                                pageSize: Parse.pageSize(request.pageSize))
+            }
+            return ListContactsResponse(contacts: page.items.map(ContactInfo.init), nextPageToken: page.nextCursor ?? "",
+                                        revision: snapshot.revision)
+        }
+
+        router.unary(invite) { (request: InviteContactRequest, context) -> InviteContactResponse in
+            let caller = try env.caller(context)
+            let result = try await env.write(.inviteContact(email: request.email), as: caller)
+            return InviteContactResponse(contact: try info(result, env), revision: result.revision)
+        }
+    }
+
+    /// The written contact, with `hasAccount` from the latest snapshot (which
+    /// includes the write).
+    private static func info(_ result: WriteResult, _ env: ServiceEnvironment) throws(RPCError) -> ContactInfo {
+        guard case let .contact(contact) = result.outcome else {
+            throw RPCError(.internal, "contact write returned no contact")
+        }
+        let hasAccount = env.snapshots.latest().state.account(email: contact.email) != nil
+        return ContactInfo(contact, hasAccount: hasAccount)
+    }
+}
+
+extension WriteOutcome {
+    /// Shares removed (or devices moved), for the outcomes that count them.
+    var removed: Int {
+        if case let .count(_, _, removed) = self { return removed }
+        return 0
+    }
+}

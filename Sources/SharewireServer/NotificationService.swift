@@ -1,0 +1,86 @@
+import Synchronization
+import SharewireMessages
+import SharewireRPC
+import SharingDomain
+
+/// `sharewire.v1.NotificationService`: the outbox, for the notification
+/// sender (service key only).
+///
+/// WatchNotifications streams every stored notification after
+/// `max(after_sequence, acknowledged cursor)`, then follows new ones: after
+/// each commit that queued notifications the writer's ``CommitBell`` wakes
+/// the stream, which reads the new rows from the store. AckNotifications
+/// moves the stored cursor forward. A sender that crashes before acking sees
+/// the same notifications again: delivery is at least once.
+public enum NotificationService {
+    public static let watchNotifications = MethodDescriptor(.notificationWatchNotifications)
+    public static let ackNotifications = MethodDescriptor(.notificationAckNotifications)
+
+    static let action = "the notification outbox"
+
+    static func register(_ env: ServiceEnvironment, stopping: ShutdownSignal, in router: inout RPCRouter) {
+        router.serverStreaming(watchNotifications) {
+            (request: WatchNotificationsRequest, writer: ServerStreamWriter<WatchNotificationsResponse>, context) in
+            try env.requireServiceKey(context, action: action)
+            if request.minRevision > 0 { _ = try await env.read(atLeast: request.minRevision, context) }
+            let acknowledged = try await env.storage("reading the outbox cursor") {
+                try await env.log.acknowledgedNotificationSequence()
+            }
+            var cursor = max(request.afterSequence, acknowledged)
+            let batchSize = max(1, env.configuration.notificationBatchSize)
+            // Ends by CANCEL, deadline or connection loss (the task is then
+            // cancelled) or when the server shuts down (the stream ends OK;
+            // the sender calls again with its last sequence).
+            while !Task.isCancelled, !stopping.isStopping {
+                // Read the generation before the store: a commit in between
+                // bumps it, so the wait below returns at once.
+                let seen = env.bell.generation
+                let batch = try await env.storage("reading the outbox") {
+                    try await env.log.notifications(after: cursor, limit: batchSize)
+                }
+                if let last = batch.last {
+                    try await writer.send(WatchNotificationsResponse(notifications: batch.map(NotificationEntry.init)))
+                    cursor = last.sequence
+                }
+                if batch.count < batchSize {
+                    await env.bell.wait(past: seen, timeout: env.configuration.notificationPollInterval)
+                }
+            }
+        }
+
+        router.unary(ackNotifications) { (request: AckNotificationsRequest, context) -> AckNotificationsResponse in
+            try env.requireServiceKey(context, action: action)
+            let through = request.throughSequence
+            if through > 0 {
+                // Acking past the newest notification would skip ones not yet
+                // written: refuse it.
+                let existing = try await env.storage("reading the outbox") {
+                    try await env.log.notifications(after: through - 1, limit: 1)
+                }
+                guard !existing.isEmpty else {
+                    throw RPCError(.outOfRange, "no notification with sequence \(through) exists yet",
+                                   details: [StatusDetail(reason: "SEQUENCE_NOT_REACHED", subject: String(through),
+                                                          field: "through_sequence")])
+                }
+                do {
+                    try await env.log.acknowledgeNotifications(through: through)
+                } catch {
+                    env.logger.error("acknowledging notifications failed", metadata: ["error": "\(error)"])
+                    throw RPCError(.internal, "acknowledging failed in storage; the cursor may not have moved")
+                }
+            }
+            let cursor = try await env.storage("reading the outbox cursor") {
+                try await env.log.acknowledgedNotificationSequence()
+            }
+            return AckNotificationsResponse(acknowledgedSequence: cursor)
+        }
+    }
+}
+
+/// Set once the server begins to shut down; long-lived streams end then
+/// instead of holding the drain open until its grace period.
+final class ShutdownSignal: Sendable {
+    private let flag = Atomic<Bool>(false)
+    var isStopping: Bool { flag.load(ordering: .acquiring) }
+    func stop() { flag.store(true, ordering: .releasing) }
+}

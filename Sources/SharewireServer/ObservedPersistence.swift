@@ -1,0 +1,54 @@
+import SharingDomain
+import Synchronization
+
+/// Wraps the store the writer commits to, to learn about each commit without
+/// touching the writer: it records batch metrics and rings the
+/// ``CommitBell`` when a batch queued notifications (after the transaction
+/// is durable, so a woken reader finds the rows).
+public final class ObservedPersistence: SharingPersistence {
+    private let base: any SharingPersistence
+    private let bell: CommitBell
+    private let metrics: CommitMetrics?
+    /// The revision of the last successful commit or load: a batch's number of
+    /// writes is its revision minus this, since each write adds one.
+    private let lastRevision = Mutex<UInt64>(0)
+
+    public init(_ base: any SharingPersistence, bell: CommitBell, metrics: CommitMetrics?) {
+        self.base = base
+        self.bell = bell
+        self.metrics = metrics
+    }
+
+    public func loadState(limits: Limits) async throws -> SharingState {
+        let state = try await base.loadState(limits: limits)
+        lastRevision.withLock { $0 = state.revision }
+        metrics?.revision.record(Int64(clamping: state.revision))
+        return state
+    }
+
+    public func commit(_ batch: CommitBatch) async throws {
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            try await base.commit(batch)
+        } catch {
+            metrics?.failures.increment()
+            throw error
+        }
+        let elapsed = clock.now - start
+        let writes = lastRevision.withLock { last -> UInt64 in
+            defer { last = batch.revision }
+            return batch.revision &- last
+        }
+        if let metrics {
+            metrics.batchWrites.record(Int64(clamping: writes))
+            let (seconds, attoseconds) = elapsed.components
+            metrics.duration.recordNanoseconds(seconds &* 1_000_000_000 &+ attoseconds / 1_000_000_000)
+            metrics.revision.record(Int64(clamping: batch.revision))
+            if !batch.changes.notifications.isEmpty {
+                metrics.notifications.increment(by: batch.changes.notifications.count)
+            }
+        }
+        if !batch.changes.notifications.isEmpty { bell.ring() }
+    }
+}

@@ -1,0 +1,51 @@
+import SharingDomain
+import SharingStore
+
+/// The storage side of a server: the SQLite store in a data directory, the
+/// single writer over it, and the bell its commits ring.
+///
+/// Opening reloads the whole committed state from the store. Shut down in
+/// this order: stop serving calls, then ``shutdown()`` (waits for every
+/// submitted write to commit or fail, then closes the database).
+public final class SharingBackend: Sendable {
+    public let store: SharingStore
+    public let writer: SharingWriter
+    public let bell: CommitBell
+
+    /// The published snapshots (read without awaiting the writer).
+    public var snapshots: SharingSnapshots { writer.snapshots }
+
+    private init(store: SharingStore, writer: SharingWriter, bell: CommitBell) {
+        self.store = store
+        self.writer = writer
+        self.bell = bell
+    }
+
+    /// Opens (creating if needed) the store in `directory` and loads it.
+    ///
+    /// - Parameters:
+    ///   - limits: the limits the rules enforce from now on (they are not stored).
+    ///   - metrics: commit metrics, or `nil` for none.
+    ///   - maxBatch: most writes per group commit.
+    public static func open(directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
+                            maxBatch: Int = 512) async throws -> SharingBackend {
+        let store = try SharingStore(directory: directory)
+        let bell = CommitBell()
+        let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
+        do {
+            let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch)
+            return SharingBackend(store: store, writer: writer, bell: bell)
+        } catch {
+            // Inconsistent or unreadable rows: refuse to serve, but release the file.
+            try? store.close()
+            throw error
+        }
+    }
+
+    /// Waits until every submitted write has committed or failed, then closes
+    /// the database. Call after the RPC server has drained.
+    public func shutdown() async throws {
+        await writer.waitUntilIdle()
+        try store.close()
+    }
+}

@@ -1,0 +1,124 @@
+import Logging
+import SharewireRPC
+import SharingDomain
+
+/// Tunables of the sharing services (the domain's limits live in the state).
+public struct SharingServicesConfiguration: Sendable {
+    /// Longest a read with `min_revision` waits for it, even when the call's
+    /// deadline is later. Default 10 s.
+    public var maxRevisionWait: Duration = .seconds(10)
+    /// Most notifications in one WatchNotifications message. Default 100.
+    public var notificationBatchSize = 100
+    /// How long a WatchNotifications stream waits for the commit bell before
+    /// looking at the store anyway (a safety net; the bell normally wakes it).
+    /// Default 5 s.
+    public var notificationPollInterval: Duration = .seconds(5)
+
+    public init() {}
+}
+
+/// What every service implementation shares: the writer and snapshots, the
+/// event log, authentication, error mapping and read consistency.
+struct ServiceEnvironment: Sendable {
+    let writer: SharingWriter
+    let snapshots: SharingSnapshots
+    let log: any SharingEventLog
+    let bell: CommitBell
+    let auth: Authenticator
+    let errors: ErrorMapper
+    let reads: ReadConsistency
+    let configuration: SharingServicesConfiguration
+    let logger: Logger
+
+    var limits: Limits { errors.limits }
+
+    /// The account the call acts for, authenticated against the latest snapshot.
+    func caller(_ context: ServerContext) throws(RPCError) -> Caller {
+        try auth.caller(context.metadata, in: snapshots.latest())
+    }
+
+    /// Requires the service key itself.
+    func requireServiceKey(_ context: ServerContext, action: String) throws(RPCError) {
+        try auth.requireServiceKey(context.metadata, in: snapshots.latest(), action: action)
+    }
+
+    /// Submits a write and waits until it is durable.
+    func write(_ command: SharingCommand, as caller: Caller?) async throws(RPCError) -> WriteResult {
+        do {
+            return try await writer.submit(command, actor: caller?.account)
+        } catch {
+            if error.reason == .storageUnavailable {
+                logger.error("write failed in storage", metadata: ["error": "\(error)"])
+            }
+            throw errors.status(for: error)
+        }
+    }
+
+    /// A snapshot including `minRevision` (0: the latest).
+    func read(atLeast minRevision: UInt64, _ context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot {
+        try await reads.snapshot(atLeast: minRevision, context: context)
+    }
+
+    /// Runs domain code, mapping its error to a status.
+    func domain<T>(_ body: () throws(SharingError) -> T) throws(RPCError) -> T {
+        do {
+            return try body()
+        } catch {
+            throw errors.status(for: error)
+        }
+    }
+
+    /// Reads from the event log or outbox. Such a read changes nothing, so a
+    /// storage failure is UNAVAILABLE (safe to retry).
+    func storage<T>(_ what: String, _ body: () async throws -> T) async throws(RPCError) -> T {
+        do {
+            return try await body()
+        } catch let error as SharingError {
+            throw errors.status(for: error)
+        } catch {
+            logger.error("storage read failed", metadata: ["what": "\(what)", "error": "\(error)"])
+            throw RPCError(.unavailable, "\(what) failed in storage; retry", notProcessed: true)
+        }
+    }
+}
+
+/// Every sharing service (accounts, contacts, devices, sharing, check, events,
+/// notifications), ready to register into an `RPCRouter`.
+public struct SharingServices: Sendable {
+    let environment: ServiceEnvironment
+    private let stopping = ShutdownSignal()
+
+    /// - Parameters:
+    ///   - backend: the store and writer the services read and write.
+    ///   - serviceKey: the service key, or `nil` (account creation and the
+    ///     notification outbox are then refused).
+    public init(backend: SharingBackend, serviceKey: ServiceKey?,
+                configuration: SharingServicesConfiguration = SharingServicesConfiguration(),
+                logger: Logger = Logger(label: "sharewire.services")) {
+        let limits = backend.snapshots.latest().state.limits
+        let errors = ErrorMapper(limits: limits)
+        environment = ServiceEnvironment(
+            writer: backend.writer, snapshots: backend.snapshots, log: backend.store, bell: backend.bell,
+            auth: Authenticator(serviceKey: serviceKey), errors: errors,
+            reads: ReadConsistency(snapshots: backend.snapshots, maxWait: configuration.maxRevisionWait, errors: errors),
+            configuration: configuration, logger: logger)
+    }
+
+    /// Registers every method of every sharing service.
+    public func register(in router: inout RPCRouter) {
+        AccountService.register(environment, in: &router)
+        ContactService.register(environment, in: &router)
+        DeviceService.register(environment, in: &router)
+        SharingService.register(environment, in: &router)
+        CheckService.register(environment, in: &router)
+        EventService.register(environment, in: &router)
+        NotificationService.register(environment, stopping: stopping, in: &router)
+    }
+
+    /// Ends the long-lived streams (WatchNotifications) so a graceful drain
+    /// need not wait for its grace period. Call when shutdown begins.
+    public func beginShutdown() {
+        stopping.stop()
+        environment.bell.ring()
+    }
+}

@@ -1,0 +1,216 @@
+import ArgumentParser
+import Logging
+import NIOCore
+import SharewireServer
+import Prometheus
+import SharewireRPC
+import SharingDomain
+
+/// Transport flags: address, threads and the protocol limits of docs/PROTOCOL.md §10.
+struct ServerOptions: ParsableArguments {
+    @Option(help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "TCP port to listen on (0 picks a free one).")
+    var port = 7070
+
+    @Option(help: "Event-loop threads (default: one per core).")
+    var threads = System.coreCount
+
+    @Option(help: "Largest request message in bytes.")
+    var maxMessageSize = Int(ProtocolDefaults.maxMessageSize)
+
+    @Option(help: "Concurrent calls per connection.")
+    var maxConcurrentCallsPerConnection = Int(ProtocolDefaults.maxConcurrentCalls)
+
+    @Option(help: "Concurrent calls across the server.")
+    var maxConcurrentCalls = 16_384
+
+    @Option(help: "Open connections.")
+    var maxConnections = 1024
+
+    @Option(help: "Seconds without calls before a connection is closed.")
+    var idleTimeoutSeconds = 300
+
+    @Option(help: "Seconds of silence before the server PINGs a connection.")
+    var keepaliveSeconds = 60
+
+    @Option(help: "Minimum seconds between client PINGs before they count as strikes.")
+    var minPingIntervalSeconds = 10
+
+    @Option(help: "Hard limit on a graceful drain, in seconds.")
+    var drainGraceSeconds = 30
+
+    func validate() throws {
+        guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
+        guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
+        guard maxMessageSize >= 1024, maxMessageSize <= 64 * 1024 * 1024 else {
+            throw ValidationError("--max-message-size must be 1 KiB...64 MiB")
+        }
+        for (name, value) in [("--max-concurrent-calls-per-connection", maxConcurrentCallsPerConnection),
+                              ("--max-concurrent-calls", maxConcurrentCalls), ("--max-connections", maxConnections),
+                              ("--idle-timeout-seconds", idleTimeoutSeconds), ("--keepalive-seconds", keepaliveSeconds),
+                              ("--drain-grace-seconds", drainGraceSeconds)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+    }
+
+    var configuration: ServerConfiguration {
+        var config = ServerConfiguration()
+        config.host = host
+        config.port = port
+        config.maxMessageSize = UInt32(maxMessageSize)
+        config.maxFrameSize = UInt32(maxMessageSize) + 64 * 1024
+        config.maxConcurrentCallsPerConnection = maxConcurrentCallsPerConnection
+        config.maxConcurrentCalls = maxConcurrentCalls
+        config.maxConnections = maxConnections
+        config.idleTimeout = .seconds(Int64(idleTimeoutSeconds))
+        config.keepaliveInterval = .seconds(Int64(keepaliveSeconds))
+        config.minPingInterval = .seconds(Int64(minPingIntervalSeconds))
+        config.drainGracePeriod = .seconds(Int64(drainGraceSeconds))
+        return config
+    }
+}
+
+/// Where state lives and who may create accounts.
+struct StorageOptions: ParsableArguments {
+    @Option(help: "Directory of the SQLite database; created if missing. The whole state is reloaded from it on start.")
+    var dataDir = "./sharewire-data"
+
+    @Option(help: ArgumentHelp(
+        "File holding the service key (at least 32 bytes; surrounding whitespace is trimmed).",
+        discussion: "Takes precedence over the SHAREWIRE_SERVICE_KEY environment variable."))
+    var serviceKeyFile: String?
+
+    @Option(help: "Longest a read with min_revision waits for that revision, in milliseconds (the call's deadline may cut it shorter).")
+    var maxRevisionWaitMs = 10_000
+
+    @Option(help: "Most writes committed in one SQLite transaction (group commit).")
+    var maxWriteBatch = 512
+
+    func validate() throws {
+        guard (0...600_000).contains(maxRevisionWaitMs) else {
+            throw ValidationError("--max-revision-wait-ms must be 0...600000")
+        }
+        guard (1...100_000).contains(maxWriteBatch) else { throw ValidationError("--max-write-batch must be 1...100000") }
+        guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
+    }
+}
+
+/// The domain's `Limits` (docs/DOMAIN.md §3), one flag each.
+struct LimitOptions: ParsableArguments {
+    private static let defaults = Limits()
+
+    @Option(help: "Most devices x emails pairs in one Share or RemoveShares call.")
+    var maxPairsPerBulk = defaults.maxPairsPerBulk
+    @Option(help: "Most services in one PORTS share.")
+    var maxPortsPerShare = defaults.maxPortsPerShare
+    @Option(help: "Most services on one device.")
+    var maxServicesPerDevice = defaults.maxServicesPerDevice
+    @Option(help: "Longest device, service, first/last name and company, in UTF-8 bytes.")
+    var maxNameLength = defaults.maxNameLength
+    @Option(help: "Longest service protocol, in UTF-8 bytes.")
+    var maxProtocolLength = defaults.maxProtocolLength
+    @Option(help: "Largest page a list returns.")
+    var maxPageSize = defaults.maxPageSize
+    @Option(help: "Page size when a request gives 0.")
+    var defaultPageSize = defaults.defaultPageSize
+    @Option(help: "Most checks in one CheckBatch.")
+    var maxChecksPerBatch = defaults.maxChecksPerBatch
+    @Option(help: "Most devices in one CommonSharees, Leave or Transfer.")
+    var maxDevicesPerCall = defaults.maxDevicesPerCall
+    @Option(help: "Most contacts one account may have.")
+    var maxContactsPerAccount = defaults.maxContactsPerAccount
+    @Option(help: "Most devices one account may own.")
+    var maxDevicesPerAccount = defaults.maxDevicesPerAccount
+
+    func validate() throws {
+        for (name, value) in [("--max-pairs-per-bulk", maxPairsPerBulk), ("--max-ports-per-share", maxPortsPerShare),
+                              ("--max-services-per-device", maxServicesPerDevice), ("--max-name-length", maxNameLength),
+                              ("--max-protocol-length", maxProtocolLength), ("--max-page-size", maxPageSize),
+                              ("--default-page-size", defaultPageSize), ("--max-checks-per-batch", maxChecksPerBatch),
+                              ("--max-devices-per-call", maxDevicesPerCall),
+                              ("--max-contacts-per-account", maxContactsPerAccount),
+                              ("--max-devices-per-account", maxDevicesPerAccount)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+        guard defaultPageSize <= maxPageSize else {
+            throw ValidationError("--default-page-size must not exceed --max-page-size")
+        }
+    }
+
+    var domainLimits: Limits {
+        var l = Limits()
+        l.maxPairsPerBulk = maxPairsPerBulk
+        l.maxPortsPerShare = maxPortsPerShare
+        l.maxServicesPerDevice = maxServicesPerDevice
+        l.maxNameLength = maxNameLength
+        l.maxProtocolLength = maxProtocolLength
+        l.maxPageSize = maxPageSize
+        l.defaultPageSize = defaultPageSize
+        l.maxChecksPerBatch = maxChecksPerBatch
+        l.maxDevicesPerCall = maxDevicesPerCall
+        l.maxContactsPerAccount = maxContactsPerAccount
+        l.maxDevicesPerAccount = maxDevicesPerAccount
+        return l
+    }
+}
+
+/// Logs and metrics.
+struct ObservabilityOptions: ParsableArguments {
+    enum LogFormat: String, ExpressibleByArgument, CaseIterable {
+        case text, json
+    }
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: Logger.Level = .info
+
+    @Option(help: "Log lines as text (key=value metadata) or one JSON object per line.")
+    var logFormat: LogFormat = .text
+
+    @Option(help: "Serve Prometheus metrics (GET /metrics) on this port; off unless given; 0 picks a free port.")
+    var metricsPort: Int?
+
+    @Option(help: "Address of the metrics endpoint. It has no authentication: keep it on loopback or a private network.")
+    var metricsHost = "127.0.0.1"
+
+    func validate() throws {
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be 0...65535")
+        }
+    }
+
+    func bootstrapLogging() {
+        let level = logLevel
+        let format = logFormat
+        LoggingSystem.bootstrap { label in
+            switch format {
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = level
+                return handler
+            case .json:
+                var handler = JSONLogHandler(label: label)
+                handler.logLevel = level
+                return handler
+            }
+        }
+    }
+
+    /// Prometheus with buckets that fit this server: calls take microseconds,
+    /// batches hold 1–512 writes.
+    static func metricsFactory(registry: PrometheusCollectorRegistry) -> PrometheusMetricsFactory {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        let latency: [Duration] = [
+            .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500), .milliseconds(1),
+            .microseconds(2500), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
+            .milliseconds(100), .milliseconds(250), .seconds(1), .seconds(5),
+        ]
+        factory.durationHistogramBuckets = [
+            RPCMetrics.durationLabel: latency,
+            CommitMetrics.durationLabel: latency,
+        ]
+        factory.valueHistogramBuckets = [CommitMetrics.batchWritesLabel: [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]]
+        return factory
+    }
+}

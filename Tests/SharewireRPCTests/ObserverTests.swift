@@ -1,0 +1,52 @@
+import SharewireMessages
+import SharewireRPC
+import Synchronization
+import Testing
+
+/// Records what the server reports to its observer.
+final class RecordingObserver: ServerObserver {
+    struct Finished: Equatable { let path: String; let code: StatusCode }
+    private let state = Mutex<(finished: [Finished], refused: [StatusCode], opened: Int, closed: Int)>(([], [], 0, 0))
+
+    func callFinished(method: MethodDescriptor, code: StatusCode, duration: Duration) {
+        precondition(duration >= .zero)
+        state.withLock { $0.finished.append(Finished(path: method.path, code: code)) }
+    }
+    func callRefused(code: StatusCode) { state.withLock { $0.refused.append(code) } }
+    func connectionOpened() { state.withLock { $0.opened += 1 } }
+    func connectionClosed() { state.withLock { $0.closed += 1 } }
+
+    var finished: [Finished] { state.withLock { $0.finished } }
+    var refused: [StatusCode] { state.withLock { $0.refused } }
+    var connections: (opened: Int, closed: Int) { state.withLock { ($0.opened, $0.closed) } }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct ObserverTests {
+    @Test func observerSeesEveryCallItsStatusAndConnections() async throws {
+        let observer = RecordingObserver()
+        let server = try await TestServer.start { $0.observer = observer }
+        let client = server.client()
+        _ = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [1]), responseType: EchoResponse.self)
+        _ = try? await client.unary(DiagnosticsService.echo, EchoRequest(failCode: StatusCode.notFound.rawValue),
+                                    responseType: EchoResponse.self)
+        _ = try? await client.unary(MethodDescriptor(path: "/sharewire.v1.Nope/Missing"), EchoRequest(),
+                                    responseType: EchoResponse.self)
+        _ = try? await client.unary(DiagnosticsService.echo, EchoRequest(delayMs: 5_000), timeout: .milliseconds(50),
+                                    responseType: EchoResponse.self)
+        // The server reports a call once its handler has stopped; wait (bounded) for all four.
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(10)
+        while observer.finished.count < 3, clock.now < end { try await Task.sleep(for: .milliseconds(5)) }
+        let echo = DiagnosticsService.echo.path
+        #expect(Array(observer.finished.prefix(2)) == [.init(path: echo, code: .ok), .init(path: echo, code: .notFound)])
+        // The timed-out call ends as DEADLINE_EXCEEDED (server deadline) or CANCELLED (client CANCEL first).
+        #expect([StatusCode.deadlineExceeded, .cancelled].contains(observer.finished.last?.code))
+        #expect(observer.refused == [.unimplemented])
+        #expect(observer.connections.opened == 1)
+        client.close()
+        await server.stop()
+        while observer.connections.closed < 1, clock.now < end { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(observer.connections.closed == 1)
+    }
+}

@@ -1,0 +1,155 @@
+import Foundation
+import SharewireMessages
+import SharewireRPC
+import SharewireServer
+import SharingDomain
+import Testing
+
+@Suite(.timeLimit(.minutes(1)))
+struct AuthenticatorTests {
+    static let serviceSecret = "test-service-key-0123456789abcdef-0123456789"
+
+    /// A backend with two accounts; returns their keys.
+    static func backendWithAccounts() async throws -> (SharingBackend, TempDirectory, alice: (AccountID, String), bob: (AccountID, String)) {
+        let dir = try TempDirectory()
+        let backend = try await SharingBackend.open(directory: dir.path)
+        let (a, aliceKey) = try await backend.writer.createAccount(email: "alice@example.com", language: .en)
+        let (b, bobKey) = try await backend.writer.createAccount(email: "bob@example.com", language: .ja)
+        guard case let .account(alice) = a.outcome, case let .account(bob) = b.outcome else {
+            Issue.record("unexpected outcomes")
+            throw CancellationError()
+        }
+        return (backend, dir, (alice.id, aliceKey), (bob.id, bobKey))
+    }
+
+    static func bearer(_ key: String, actAs: String? = nil) -> Metadata {
+        var metadata = [MetadataEntry(key: "authorization", value: "Bearer \(key)")]
+        if let actAs { metadata.append(MetadataEntry(key: Authenticator.actAsKey, value: actAs)) }
+        return metadata
+    }
+
+    func expectError(_ code: StatusCode, reason: String, _ body: () throws(RPCError) -> Void,
+                     sourceLocation: SourceLocation = #_sourceLocation) {
+        do {
+            try body()
+            Issue.record("expected \(code)", sourceLocation: sourceLocation)
+        } catch {
+            #expect(error.code == code, sourceLocation: sourceLocation)
+            #expect(error.details.first?.reason == reason, sourceLocation: sourceLocation)
+        }
+    }
+
+    @Test func accountKeysIdentifyTheirAccount() async throws {
+        let (backend, dir, alice, bob) = try await Self.backendWithAccounts()
+        defer { dir.remove() }
+        let auth = Authenticator(serviceKey: try ServiceKey(secret: Self.serviceSecret))
+        let snapshot = backend.snapshots.latest()
+        #expect(try auth.caller(Self.bearer(alice.1), in: snapshot) == Caller(account: alice.0, credential: .accountKey))
+        #expect(try auth.caller(Self.bearer(bob.1), in: snapshot) == Caller(account: bob.0, credential: .accountKey))
+        try await backend.shutdown()
+    }
+
+    @Test func missingMalformedAndUnknownCredentialsAreUnauthenticated() async throws {
+        let (backend, dir, alice, _) = try await Self.backendWithAccounts()
+        defer { dir.remove() }
+        let auth = Authenticator(serviceKey: try ServiceKey(secret: Self.serviceSecret))
+        let snapshot = backend.snapshots.latest()
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in _ = try auth.caller([], in: snapshot) }
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            _ = try auth.caller([MetadataEntry(key: "authorization", value: "Basic \(alice.1)")], in: snapshot)
+        }
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            _ = try auth.caller([MetadataEntry(key: "authorization", value: "Bearer ")], in: snapshot)
+        }
+        // Right shape, wrong key: flip the last hex digit.
+        let wrong = String(alice.1.dropLast()) + (alice.1.hasSuffix("0") ? "1" : "0")
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            _ = try auth.caller(Self.bearer(wrong), in: snapshot)
+        }
+        // The header key is exact (lower case on the wire).
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            _ = try auth.caller([MetadataEntry(key: "Authorization", value: "Bearer \(alice.1)")], in: snapshot)
+        }
+        try await backend.shutdown()
+    }
+
+    @Test func serviceKeyActsForAnAccountByIdOrEmail() async throws {
+        let (backend, dir, alice, bob) = try await Self.backendWithAccounts()
+        defer { dir.remove() }
+        let auth = Authenticator(serviceKey: try ServiceKey(secret: Self.serviceSecret))
+        let snapshot = backend.snapshots.latest()
+        #expect(try auth.caller(Self.bearer(Self.serviceSecret, actAs: alice.0.external), in: snapshot)
+            == Caller(account: alice.0, credential: .serviceKey))
+        #expect(try auth.caller(Self.bearer(Self.serviceSecret, actAs: " BOB@Example.com "), in: snapshot)
+            == Caller(account: bob.0, credential: .serviceKey))
+        expectError(.invalidArgument, reason: "ACT_AS_REQUIRED") { () throws(RPCError) in
+            _ = try auth.caller(Self.bearer(Self.serviceSecret), in: snapshot)
+        }
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            _ = try auth.caller(Self.bearer(Self.serviceSecret, actAs: "acc_999"), in: snapshot)
+        }
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            _ = try auth.caller(Self.bearer(Self.serviceSecret, actAs: "nobody@example.com"), in: snapshot)
+        }
+        // An account key may not act for anyone, not even to name another account.
+        expectError(.permissionDenied, reason: "SERVICE_KEY_REQUIRED") { () throws(RPCError) in
+            _ = try auth.caller(Self.bearer(alice.1, actAs: bob.0.external), in: snapshot)
+        }
+        // Without a configured service key, the secret is just an unknown key.
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            _ = try Authenticator(serviceKey: nil).caller(Self.bearer(Self.serviceSecret, actAs: alice.0.external), in: snapshot)
+        }
+        try await backend.shutdown()
+    }
+
+    @Test func serviceKeyOnlyActions() async throws {
+        let (backend, dir, alice, _) = try await Self.backendWithAccounts()
+        defer { dir.remove() }
+        let auth = Authenticator(serviceKey: try ServiceKey(secret: Self.serviceSecret))
+        let snapshot = backend.snapshots.latest()
+        try auth.requireServiceKey(Self.bearer(Self.serviceSecret), in: snapshot, action: "account creation")
+        expectError(.permissionDenied, reason: "SERVICE_KEY_REQUIRED") { () throws(RPCError) in
+            try auth.requireServiceKey(Self.bearer(alice.1), in: snapshot, action: "account creation")
+        }
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            try auth.requireServiceKey(Self.bearer("not-the-key"), in: snapshot, action: "account creation")
+        }
+        expectError(.failedPrecondition, reason: "SERVICE_KEY_NOT_CONFIGURED") { () throws(RPCError) in
+            try Authenticator(serviceKey: nil).requireServiceKey(Self.bearer(Self.serviceSecret), in: snapshot,
+                                                                 action: "account creation")
+        }
+        try await backend.shutdown()
+    }
+}
+
+@Suite struct ServiceKeyTests {
+    @Test func shortOrSpacedKeysAreRefused() {
+        #expect(throws: ServiceKey.InvalidKey.self) { try ServiceKey(secret: "short") }
+        #expect(throws: ServiceKey.InvalidKey.self) { try ServiceKey(secret: String(repeating: "a", count: 20) + " " + String(repeating: "b", count: 20)) }
+        #expect(throws: ServiceKey.InvalidKey.self) { try ServiceKey(secret: String(repeating: "k", count: 2000)) }
+    }
+
+    @Test func matchesOnlyItself() throws {
+        let key = try ServiceKey(secret: "  \(AuthenticatorTests.serviceSecret)\n")
+        #expect(key.matches(AuthenticatorTests.serviceSecret))
+        #expect(!key.matches(AuthenticatorTests.serviceSecret + "x"))
+        #expect(!key.matches(""))
+    }
+
+    @Test func fileBeatsEnvironmentAndNothingMeansNil() throws {
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let path = dir.file("service.key")
+        try (AuthenticatorTests.serviceSecret + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+        let env = [ServiceKey.environmentVariable: "env-key-env-key-env-key-env-key-env-key"]
+        let fromFile = try #require(try ServiceKey.load(file: path, environment: env))
+        #expect(fromFile.1 == .file(path))
+        #expect(fromFile.0.matches(AuthenticatorTests.serviceSecret))
+        let fromEnv = try #require(try ServiceKey.load(file: nil, environment: env))
+        #expect(fromEnv.1 == .environment)
+        #expect(fromEnv.0.matches("env-key-env-key-env-key-env-key-env-key"))
+        #expect(try ServiceKey.load(file: nil, environment: [:]) == nil)
+        #expect(try ServiceKey.load(file: nil, environment: [ServiceKey.environmentVariable: "  "]) == nil)
+        #expect(throws: ServiceKey.InvalidKey.self) { try ServiceKey.load(file: dir.file("missing"), environment: env) }
+    }
+}

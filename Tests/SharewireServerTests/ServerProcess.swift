@@ -1,0 +1,104 @@
+import Foundation
+import Synchronization
+
+/// A real `sharewired` child process, for tests that must kill it.
+///
+/// The binary is `$SHAREWIRED_BIN` if set, else `sharewired` next to the test
+/// bundle (the build directory `swift build --build-tests` fills), else
+/// `.build/debug/sharewired` under the package root.
+final class ServerProcess: Sendable {
+    let process: Process
+    let port: Int
+    let metricsPort: Int?
+    let stderrPath: String
+
+    static func binary() throws -> String {
+        var candidates: [String] = []
+        if let explicit = ProcessInfo.processInfo.environment["SHAREWIRED_BIN"] { candidates.append(explicit) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {  // the .xctest bundle may be a directory (macOS) or a file (Linux)
+            candidates.append(dir.appendingPathComponent("sharewired").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/sharewired").path)
+        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
+        throw ProcessError(description: "sharewired binary not found (build it, or set SHAREWIRED_BIN); looked at \(candidates)")
+    }
+
+    struct ProcessError: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// Starts `sharewired --port 0` and waits (bounded) for its listening line.
+    init(arguments: [String], environment: [String: String] = [:], logTo stderrPath: String,
+         timeout: Duration = .seconds(60)) async throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = ["--port", "0", "--log-level", "info"] + arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SHAREWIRE_SERVICE_KEY")
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        let out = Pipe()
+        process.standardOutput = out
+        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        let lines = Mutex("")
+        out.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            if !data.isEmpty { lines.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+        }
+        try process.run()
+        self.process = process
+        self.stderrPath = stderrPath
+
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        var port: Int?
+        var metricsPort: Int?
+        let wantsMetrics = arguments.contains("--metrics-port")
+        while clock.now < end {
+            let text = lines.withLock { $0 }
+            port = Self.port(after: "sharewired listening on ", in: text)
+            metricsPort = Self.port(after: "sharewired metrics on ", in: text)
+            if port != nil, !wantsMetrics || metricsPort != nil { break }
+            if !process.isRunning { break }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        out.fileHandleForReading.readabilityHandler = nil
+        guard let port else {
+            if process.isRunning { process.terminate() }
+            let log = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
+            let printed = lines.withLock { $0 }
+            throw ProcessError(description: "sharewired did not start; stdout:\n\(printed)\nstderr:\n\(log)")
+        }
+        self.port = port
+        self.metricsPort = metricsPort
+    }
+
+    /// The port at the end of the line starting with `prefix` (`…:PORT`).
+    private static func port(after prefix: String, in text: String) -> Int? {
+        for line in text.split(separator: "\n") where line.hasPrefix(prefix) {
+            if let colon = line.lastIndex(of: ":") { return Int(line[line.index(after: colon)...]) }
+        }
+        return nil
+    }
+
+    /// Sends `signal` and waits (bounded) for the process to exit; returns its status.
+    @discardableResult
+    func stop(signal: Int32, timeout: Duration = .seconds(60)) async throws -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        while process.isRunning, clock.now < end { try await Task.sleep(for: .milliseconds(10)) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            throw ProcessError(description: "sharewired did not exit after signal \(signal)")
+        }
+        return process.terminationStatus
+    }
+
+    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+}
