@@ -116,6 +116,7 @@ struct Sharewired: AsyncParsableCommand {
                 try await serviceGroup.run()
             } onGracefulShutdown: {
                 health.markAllNotServing()
+                health.finishWatches()
                 services.beginShutdown()  // watch streams end instead of holding the drain open
             }
         } catch {

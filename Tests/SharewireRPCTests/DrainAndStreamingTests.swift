@@ -1,6 +1,7 @@
 import NIOCore
 import SharewireMessages
 import SharewireRPC
+import SharewireWire
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -10,10 +11,11 @@ struct DrainAndStreamingTests {
         let client = server.client()
         try await client.connect()
         let inFlight = Task {
-            try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [8], delayMs: 500),
+            try await client.unary(TestMethods.slowEcho, EchoRequest(payload: Array("inflight".utf8), delayMs: 500),
                                    responseType: EchoResponse.self)
         }
-        try await Task.sleep(for: .milliseconds(100))
+        // Drain only once the call is running on the server.
+        #expect(await server.probe.waitFor("started:inflight"))
         let drain = Task { await server.server.drain() }
         // The old connection is told to go away and the listener closes: soon
         // a new call cannot be processed and says so. Calls that cross the
@@ -34,7 +36,7 @@ struct DrainAndStreamingTests {
         #expect(error?.code == .unavailable)
         #expect(error?.notProcessed == true)
         let reply = try await inFlight.value
-        #expect(reply.payload == [8])
+        #expect(reply.payload == Array("inflight".utf8))
         await drain.value
         #expect(server.server.connectionCount == 0)
         client.close()
@@ -107,5 +109,88 @@ struct DrainAndStreamingTests {
         #expect(reply.payload == [6])
         client.close()
         await server.stop()
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct ReconnectTests {
+    @Test func clientBacksOffWhileServerIsDownAndReconnectsWhenItReturns() async throws {
+        let first = try await TestServer.start()
+        let port = first.port
+        let client = first.client { $0.backoff.initial = .milliseconds(50); $0.backoff.maximum = .milliseconds(200) }
+        _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+        await first.stop()
+
+        // Nothing listens: calls fail fast, marked safe to retry.
+        let error = await #expect(throws: RPCError.self) {
+            _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+        }
+        #expect(error?.code == .unavailable)
+        #expect(error?.notProcessed == true)
+
+        let second = try await TestServer.start { $0.port = port }
+        var reply: EchoResponse?
+        for _ in 0..<100 where reply == nil {
+            reply = try? await client.unary(DiagnosticsService.echo, EchoRequest(payload: [7]), responseType: EchoResponse.self)
+            if reply == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        #expect(reply?.payload == [7])
+        client.close()
+        await second.stop()
+    }
+}
+
+@Suite(.timeLimit(.minutes(1)))
+struct TwoPhaseGoAwayTests {
+    @Test func drainSendsTwoGoAwaysAndRefusesLaterStreams() async throws {
+        // Phase 2 must be triggered by our PONG, not by the timer that
+        // covers an unresponsive client, so that timer is set long.
+        let server = try await TestServer.start {
+            $0.drainGracePeriod = .seconds(10)
+            $0.housekeepingInterval = .seconds(5)
+        }
+        try await RawConnection.with(port: server.port) { raw in
+            var bytes = RawConnection.handshakeBytes()
+            // Call 1 outlives the whole exchange, so the connection stays open
+            // until stream 5 has been refused even on a slow machine.
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: DiagnosticsService.echo.path,
+                                                                  message: EchoRequest(payload: [1], delayMs: 2000)))
+            try await raw.send(bytes)
+            _ = try await raw.read { if case .frame(let f) = $0 { return f.type == .hello }; return false }
+            let drain = Task { await server.server.drain() }
+
+            // Phase 1: GOAWAY with the maximum id, then a PING to time the round trip.
+            let first = try #require(try await raw.read { $0.isGoAway })
+            guard case let .frame(firstFrame) = first else { return }
+            #expect(try GoAway(buffer: firstFrame.payload).lastStreamID == 0x7FFF_FFFF)
+            let ping = try #require(try await raw.read { if case .frame(let f) = $0 { return f.type == .ping }; return false })
+            guard case let .frame(pingFrame) = ping else { return }
+            // A call sent before the client saw phase 2 is still accepted.
+            var more = ByteBuffer()
+            more.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: DiagnosticsService.echo.path,
+                                                                 message: EchoRequest(payload: [3])))
+            more.writePing(.pong, opaque: pingFrame.payload.getInteger(at: pingFrame.payload.readerIndex, as: UInt64.self)!)
+            try await raw.send(more)
+
+            // Phase 2: GOAWAY naming the last stream the server took.
+            let second = try #require(try await raw.read { $0.isGoAway })
+            guard case let .frame(secondFrame) = second else { return }
+            #expect(try GoAway(buffer: secondFrame.payload).lastStreamID == 3)
+            var late = ByteBuffer()
+            late.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: DiagnosticsService.echo.path,
+                                                                 message: EchoRequest(payload: [5])))
+            try await raw.send(late)
+            let refused = try #require(try await raw.read { $0.response(for: 5) != nil }?.response(for: 5))
+            let head = try ResponseHead(buffer: HeadedPayload(splitting: refused.payload).head)
+            #expect(head.code == StatusCode.unavailable.rawValue)
+
+            // Both accepted calls finish with OK before the server closes.
+            _ = try await raw.readUntilClosed()
+            for stream in [UInt32(1), 3] {
+                let response = try #require(raw.events.lazy.compactMap { $0.response(for: stream) }.first)
+                #expect(try HeadedPayload(splitting: response.payload).head.readableBytes == 0)
+            }
+            await drain.value
+        }
     }
 }

@@ -1,4 +1,7 @@
 import NIOCore
+#if canImport(Glibc)
+import Glibc
+#endif
 import NIOPosix
 import SharewireMessages
 import SharewireWire
@@ -46,7 +49,14 @@ struct RawConnection {
                 events.append(event)
                 if predicate(event) { return event }
             }
-            guard var chunk = try await inbound.next() else {
+            let next: ByteBuffer?
+            do {
+                next = try await inbound.next()
+            } catch let error as IOError where error.errnoCode == ECONNRESET {
+                // A server closing with our bytes unread resets; that is a close too.
+                next = nil
+            }
+            guard var chunk = next else {
                 closed = true
                 return nil
             }

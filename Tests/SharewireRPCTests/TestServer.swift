@@ -28,6 +28,8 @@ final class HandlerProbe: Sendable {
 enum TestMethods {
     /// Blocks until cancelled; records "started:<tag>" and "cancelled:<tag>".
     static let block = MethodDescriptor(path: "/sharewire.test.Test/Block")
+    /// Records "started:<tag>", sleeps `delay_ms`, then echoes.
+    static let slowEcho = MethodDescriptor(path: "/sharewire.test.Test/SlowEcho")
 }
 
 /// An RPCServer on a free loopback port with the built-in services and the
@@ -57,6 +59,11 @@ struct TestServer {
                 throw error
             }
             return EchoResponse()
+        }
+        router.unary(TestMethods.slowEcho) { (request: EchoRequest, _) -> EchoResponse in
+            probe.record("started:\(String(decoding: request.payload, as: UTF8.self))")
+            try await Task.sleep(for: .milliseconds(request.delayMs))
+            return EchoResponse(payload: request.payload)
         }
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical

@@ -185,15 +185,10 @@ import Testing
 
     @Test func unreachedRevisionTimesOut() async throws {
         let holder = SharingSnapshots(SharingState())
-        let clock = ContinuousClock()
-        let start = clock.now
         await #expect(throws: SharingError(.revisionNotReached, subject: "7", field: "atLeastRevision",
                                            message: "revision not reached within 0.05 seconds")) {
             _ = try await holder.snapshot(atLeast: 7, timeout: .milliseconds(50))
         }
-        // Generous: under a parallel `swift test` on 2 cores the 50 ms timer can
-        // fire seconds late (seen: 5.8 s). This only guards against a hang.
-        #expect(clock.now - start < .seconds(30))
         #expect(holder.waitingReaders == 0)
     }
 

@@ -39,6 +39,9 @@ final class ClientConnection: Sendable {
                     let connection = ClientConnection(channel: channel,
                                                       handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     connectionBox.withLock { $0 = connection }
+                    // connection → handler → callback → box → connection is a
+                    // cycle; the box lets go once the channel is closed.
+                    channel.closeFuture.whenComplete { _ in connectionBox.withLock { $0 = nil } }
                     handshake.futureResult.map { connection }.cascade(to: ready)
                     promiseBox.withLock { $0 = ready }
                 }

@@ -26,7 +26,7 @@ struct CallStart: Sendable {
 
 /// The client side of one connection: handshake, stream ids, matching
 /// answers to calls, deadlines, cancel, keepalive and GOAWAY.
-final class ClientConnectionHandler: ChannelDuplexHandler {
+final class ClientConnectionHandler: ChannelDuplexHandler, FrameWriting {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -45,11 +45,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     /// Tells the pool this connection takes no new calls.
     private let onUnusable: @Sendable () -> Void
 
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private(set) var state = State.handshaking
-    private var decoder: FrameDecoder
-    private var cumulation = ByteBuffer()
-    private var outbox = FrameOutbox()
+    private var reader: FrameReader
+    var outbox = FrameOutbox()
     private var peerLimits = PeerLimits()
     private var calls: [UInt32: PendingCall] = [:]
     private var nextStreamID: UInt32 = 1
@@ -63,7 +62,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
         self.logger = logger
         self.handshake = handshake
         self.onUnusable = onUnusable
-        self.decoder = FrameDecoder(role: .client, maxFrameSize: config.maxMessageSize + 64 * 1024)
+        self.reader = FrameReader(decoder: FrameDecoder(role: .client, maxFrameSize: config.maxMessageSize + 64 * 1024))
     }
 
     // MARK: Lifecycle
@@ -120,17 +119,12 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         lastReadAt = .now()
-        if cumulation.readableBytes == 0 {
-            cumulation = bytes
-        } else {
-            var bytes = bytes
-            cumulation.writeBuffer(&bytes)
-        }
+        reader.append(bytes)
         outbox.inReadLoop = true
         while state != .closed {
             let event: FrameEvent?
             do {
-                event = try decoder.next(from: &cumulation)
+                event = try reader.next()
             } catch {
                 protocolViolation(error.description)
                 break
@@ -138,11 +132,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             guard let event else { break }
             handle(event)
         }
-        if cumulation.readableBytes == 0 {
-            cumulation = ByteBuffer()
-        } else if cumulation.readerIndex > 64 * 1024 {
-            cumulation.discardReadBytes()
-        }
+        reader.compact()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -172,7 +162,7 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
             if header.type == .message { write { $0.writeCancel(streamID: header.streamID) } }
             finish(streamID: header.streamID, .failure(RPCError(
                 .resourceExhausted,
-                "response frame of \(header.length) bytes exceeds this client's limit of \(decoder.maxFrameSize)")))
+                "response frame of \(header.length) bytes exceeds this client's limit of \(reader.decoder.maxFrameSize)")))
         }
     }
 
@@ -334,38 +324,18 @@ final class ClientConnectionHandler: ChannelDuplexHandler {
 
     private func protocolViolation(_ reason: String) {
         logger.warning("protocol violation by server", metadata: ["reason": "\(reason)"])
-        guard let context, state != .closed else { return }
+        guard context != nil, state != .closed else { return }
         write { buffer in
             let frame = buffer.beginFrame(.goAway, streamID: 0)
             GoAway(lastStreamID: 0, code: StatusCode.internal.rawValue, reason: reason).serialize(into: &buffer)
             buffer.endFrame(frame)
         }
-        let batch = outbox.take()
         state = .closed
         onUnusable()
-        if let batch {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(batch)).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.close(promise: nil)
-        }
+        flushAndClose()
     }
 
     // MARK: Writing and keepalive
-
-    private func write(_ body: (inout ByteBuffer) -> Void) {
-        guard let context else { return }
-        outbox.append(allocator: context.channel.allocator, body)
-        if outbox.needsFlushTask() {
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.execute { bound.value.flush() }
-        }
-    }
-
-    private func flush() {
-        guard let context, let batch = outbox.take() else { return }
-        context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
-    }
 
     private func startKeepalive() {
         guard let interval = config.keepaliveInterval, let context else { return }

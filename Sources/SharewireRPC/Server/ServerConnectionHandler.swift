@@ -9,7 +9,7 @@ import SharewireWire
 /// Frames never pass through an actor. Each call runs as a task that prefers
 /// this connection's event loop, started with `Task.immediate`, so a handler
 /// that does not suspend is answered within the same `channelRead`.
-final class ServerConnectionHandler: ChannelDuplexHandler {
+final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
     typealias OutboundOut = ByteBuffer
@@ -20,11 +20,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private var logger: Logger
     private let acceptedWithinLimit: Bool
 
-    private var context: ChannelHandlerContext?
+    private(set) var context: ChannelHandlerContext?
     private var taskExecutor: EventLoopTaskExecutor?
-    private var decoder: FrameDecoder
-    private var cumulation = ByteBuffer()
-    private var outbox = FrameOutbox()
+    private var reader: FrameReader
+    var outbox = FrameOutbox()
     private var peerLimits = PeerLimits()
     private var calls: [UInt32: ServerCall] = [:]
     private var drain = DrainState.serving
@@ -34,6 +33,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     private let connectedAt = NIODeadline.now()
     /// The client's HELLO arrived.
     private var handshaken = false
+    /// Our preface and HELLO went out (after the client's preface).
+    private var prefaceSent = false
     private var lastCallEndedAt = NIODeadline.now()
     private var keepalivePingSentAt: NIODeadline?
     private var nextPingOpaque: UInt64 = 1
@@ -48,7 +49,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         self.shared = shared
         self.logger = logger
         self.acceptedWithinLimit = acceptedWithinLimit
-        self.decoder = FrameDecoder(role: .server, maxFrameSize: config.maxFrameSize)
+        self.reader = FrameReader(decoder: FrameDecoder(role: .server, maxFrameSize: config.maxFrameSize))
         self.policer = PingPolicer(minInterval: config.minPingInterval, maxStrikes: config.maxPingStrikes)
     }
 
@@ -76,7 +77,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         writabilityPromise?.succeed(())
         writabilityPromise = nil
         do {
-            try decoder.finish(leftover: cumulation)
+            try reader.finish()
         } catch {
             logger.debug("peer closed mid-frame", metadata: ["error": "\(error)"])
         }
@@ -93,17 +94,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
         lastReadAt = .now()
-        if cumulation.readableBytes == 0 {
-            cumulation = bytes
-        } else {
-            var bytes = bytes
-            cumulation.writeBuffer(&bytes)
-        }
+        reader.append(bytes)
         outbox.inReadLoop = true
         while drain != .closing {
             let event: FrameEvent?
             do {
-                event = try decoder.next(from: &cumulation)
+                event = try reader.next()
             } catch .badMagic {
                 // Not a Sharewire client: answer nothing (docs/PROTOCOL.md §1).
                 drain = .closing
@@ -120,11 +116,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
             guard let event else { break }
             handle(event)
         }
-        if cumulation.readableBytes == 0 {
-            cumulation = ByteBuffer()
-        } else if cumulation.readerIndex > 64 * 1024 {
-            cumulation.discardReadBytes()
-        }
+        reader.compact()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -196,6 +188,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     // MARK: Handshake and connection frames
 
     private func sendPrefaceAndHello() {
+        prefaceSent = true
         let hello = Hello(
             agent: config.agent,
             maxFrameSize: config.maxFrameSize,
@@ -248,7 +241,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         // The client will start no more calls; finish the ones running.
         let reason = (try? GoAway(buffer: payload))?.reason ?? ""
         logger.debug("client sent GOAWAY", metadata: ["reason": "\(reason)"])
-        if case .serving = drain { drain = .draining(lastStreamID: decoder.lastRequestStreamID) }
+        if case .serving = drain { drain = .draining(lastStreamID: reader.decoder.lastRequestStreamID) }
         closeIfDrained()
     }
 
@@ -397,21 +390,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         guard let context, let call = calls[streamID], !call.finished else {
             throw RPCError(.cancelled, "call is no longer active")
         }
-        var tooLarge = false
-        write { buffer in
-            let frame = buffer.beginFrame(.message, streamID: streamID)
-            let size = message.serialize(into: &buffer)
-            if size > peerLimits.maxMessageSize || buffer.payloadLength(since: frame) > peerLimits.maxFrameSize {
-                buffer.abandonFrame(frame)
-                tooLarge = true
-            } else {
-                buffer.endFrame(frame)
-            }
-        }
-        if tooLarge {
-            throw RPCError(.resourceExhausted, "stream message exceeds the client's limit of \(peerLimits.maxMessageSize) bytes")
-        }
-        policer.responseSent()
+        if let violation = appendMessageFrame(.message, streamID: streamID, message) { throw violation }
         guard !context.channel.isWritable else { return nil }
         if writabilityPromise == nil { writabilityPromise = context.eventLoop.makePromise() }
         return writabilityPromise!.futureResult
@@ -423,26 +402,41 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     /// may be too large for the client).
     @discardableResult
     private func respondOK(streamID: UInt32, message: (any ProtoMessage)?) -> StatusCode {
-        var tooLarge = 0
-        write { buffer in
-            let frame = buffer.beginFrame(.response, streamID: streamID)
-            // An OK head with no metadata encodes to zero bytes.
-            buffer.writeInteger(UInt32(0))
-            let size = message?.serialize(into: &buffer) ?? 0
-            if size > peerLimits.maxMessageSize || buffer.payloadLength(since: frame) > peerLimits.maxFrameSize {
-                buffer.abandonFrame(frame)
-                tooLarge = size
-            } else {
-                buffer.endFrame(frame)
-            }
+        if let violation = appendMessageFrame(.response, streamID: streamID, message) {
+            respond(streamID: streamID, violation)
+            return violation.code
         }
-        if tooLarge > 0 {
-            respond(streamID: streamID, RPCError(
-                .resourceExhausted, "response of \(tooLarge) bytes exceeds the client's limit of \(peerLimits.maxMessageSize)"))
-            return .resourceExhausted
-        }
-        policer.responseSent()
         return .ok
+    }
+
+    /// Appends a MESSAGE frame, or an OK RESPONSE frame (whose empty head
+    /// encodes to zero bytes), carrying `message`. If it would break a limit
+    /// the client announced, the frame is removed and the error to send
+    /// instead is returned.
+    private func appendMessageFrame(_ type: FrameType, streamID: UInt32, _ message: (any ProtoMessage)?) -> RPCError? {
+        var violation: RPCError?
+        write { buffer in
+            let frame = buffer.beginFrame(type, streamID: streamID)
+            if type == .response { buffer.writeInteger(UInt32(0)) }
+            let size = message?.serialize(into: &buffer) ?? 0
+            let frameSize = buffer.payloadLength(since: frame)
+            if size > peerLimits.maxMessageSize {
+                violation = responseTooLarge("message of \(size) bytes exceeds the client's max_message_size of \(peerLimits.maxMessageSize)",
+                                             limit: peerLimits.maxMessageSize)
+            } else if frameSize > peerLimits.maxFrameSize {
+                violation = responseTooLarge("frame of \(frameSize) bytes exceeds the client's max_frame_size of \(peerLimits.maxFrameSize)",
+                                             limit: peerLimits.maxFrameSize)
+            }
+            if violation == nil { buffer.endFrame(frame) } else { buffer.abandonFrame(frame) }
+        }
+        if violation == nil { policer.responseSent() }
+        return violation
+    }
+
+    private func responseTooLarge(_ what: String, limit: UInt32) -> RPCError {
+        RPCError(.resourceExhausted, "response \(what)",
+                 details: [StatusDetail(reason: "RESPONSE_TOO_LARGE",
+                                        metadata: [MetadataEntry(key: "limit", value: "\(limit)")])])
     }
 
     /// Answers a REQUEST that no handler will run, and tells the observer.
@@ -463,24 +457,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
         policer.responseSent()
     }
 
-    private func write(_ body: (inout ByteBuffer) -> Void) {
-        guard let context else { return }
-        outbox.append(allocator: context.channel.allocator, body)
-        if outbox.needsFlushTask() {
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            context.eventLoop.execute { bound.value.flush() }
-        }
-    }
-
-    private func flush() {
-        guard let context, let batch = outbox.take() else { return }
-        context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
-    }
-
     // MARK: Drain, close, housekeeping
 
     private func beginDrain() {
         guard case .serving = drain, let context else { return }
+        guard prefaceSent else {
+            // No preface yet, so no GOAWAY can be framed: nothing runs here.
+            drain = .closing
+            context.close(promise: nil)
+            return
+        }
         let opaque = nextPingOpaque | (1 << 63)
         nextPingOpaque += 1
         drain = .announced(pingOpaque: opaque, since: .now())
@@ -493,7 +479,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     private func sendFinalGoAway() {
-        let last = decoder.lastRequestStreamID
+        let last = reader.decoder.lastRequestStreamID
         drain = .draining(lastStreamID: last)
         write { writeGoAway(&$0, lastStreamID: last, code: .ok, reason: "server shutting down") }
         closeIfDrained()
@@ -512,16 +498,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler {
     }
 
     private func goAwayAndClose(code: StatusCode, reason: String) {
-        guard drain != .closing, let context else { return }
+        guard drain != .closing, context != nil else { return }
         drain = .closing
-        let last = decoder.lastRequestStreamID
+        let last = reader.decoder.lastRequestStreamID
         write { writeGoAway(&$0, lastStreamID: last, code: code, reason: reason) }
-        if let batch = outbox.take() {
-            let channel = context.channel
-            context.writeAndFlush(wrapOutboundOut(batch)).whenComplete { _ in channel.close(promise: nil) }
-        } else {
-            context.close(promise: nil)
-        }
+        flushAndClose()
     }
 
     private func writeGoAway(_ buffer: inout ByteBuffer, lastStreamID: UInt32, code: StatusCode, reason: String) {

@@ -35,6 +35,16 @@ public final class HealthService: Sendable {
         for service in services { setStatus(.notServing, for: service) }
     }
 
+    /// Ends every Watch stream (with OK), so a draining server is not held
+    /// open by watchers until its grace period runs out.
+    public func finishWatches() {
+        let watchers = state.withLock { state in
+            defer { state.watchers.removeAll() }
+            return state.watchers.values.map(\.continuation)
+        }
+        for watcher in watchers { watcher.finish() }
+    }
+
     public func status(for service: String) -> Status? {
         state.withLock { $0.statuses[service] }
     }

@@ -32,8 +32,8 @@ struct  Sharewire__V1__EchoRequest
    */
   ProtobufCBinaryData payload;
   /*
-   * Server waits this long before answering (bounded by the server's
-   * --max-echo-delay); lets clients exercise deadlines, cancel and drain.
+   * Server waits this long before answering (at most 60000); lets clients
+   * exercise deadlines, cancel and drain.
    */
   uint32_t delay_ms;
   /*
@@ -46,6 +46,8 @@ struct  Sharewire__V1__EchoRequest
   uint32_t interval_ms;
   /*
    * If non-zero, the server answers with this gRPC status code instead of OK.
+   * 14 (UNAVAILABLE) is refused with INVALID_ARGUMENT: a server sends
+   * UNAVAILABLE only for calls it did not process.
    */
   uint32_t fail_code;
   /*

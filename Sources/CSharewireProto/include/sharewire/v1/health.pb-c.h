@@ -35,7 +35,8 @@ struct  Sharewire__V1__HealthCheckRequest
 {
   ProtobufCMessage base;
   /*
-   * Service name, e.g. "sharewire.v1.Diagnostics"; empty for the whole server.
+   * Service name; empty for the whole server (the only name sharewired
+   * registers today; others answer NOT_FOUND / UNKNOWN_SERVICE).
    */
   char *service;
 };

@@ -163,7 +163,8 @@ typedef enum _Sharewire__V1__MethodId {
 /*
  * Settings a peer announces in its HELLO frame (frame type 0x01, stream 0).
  * Every limit is a ceiling the *sender* enforces on what it receives.
- * A value of 0 means "use the protocol default" (see docs/PROTOCOL.md §4).
+ * For the size and count fields, 0 means "use the protocol default"; for the
+ * time fields, 0 means "not announced" (docs/PROTOCOL.md §4).
  */
 struct  Sharewire__V1__Hello
 {
@@ -186,13 +187,14 @@ struct  Sharewire__V1__Hello
    */
   uint32_t max_concurrent_calls;
   /*
-   * Server: the interval at which it sends keepalive PINGs on an idle
-   * connection. Client: the interval at which it intends to PING.
+   * Server: it PINGs a connection from which nothing was read for this long,
+   * whether or not calls are running. Client: how often it intends to PING.
    */
   uint32_t keepalive_interval_ms;
   /*
-   * Server: PINGs arriving closer together than this, while no call is
-   * active, count as strikes (see keepalive policing).
+   * Server: a PING arriving sooner than this after the previous PING is a
+   * strike; a RESPONSE or MESSAGE from the server resets the strikes; the
+   * third strike gets GOAWAY too_many_pings (docs/PROTOCOL.md §11.3).
    */
   uint32_t min_ping_interval_ms;
   /*
@@ -236,7 +238,8 @@ struct  Sharewire__V1__RequestHead
   uint32_t method_id;
   /*
    * Relative deadline in microseconds, counted from when the server reads
-   * the frame. 0 means no deadline.
+   * the frame. 0 means no deadline (the server still bounds unary calls by
+   * its maximum call duration, docs/PROTOCOL.md §7.1).
    */
   uint64_t timeout_us;
   size_t n_metadata;
@@ -313,8 +316,9 @@ struct  Sharewire__V1__GoAway
   uint32_t last_stream_id;
   /*
    * gRPC status code describing why: 0 for a graceful drain or idle close,
-   * 13 (INTERNAL) for a protocol violation, 8 (RESOURCE_EXHAUSTED) for
-   * keepalive abuse.
+   * 8 (RESOURCE_EXHAUSTED) for ping abuse or the connection limit,
+   * 12 (UNIMPLEMENTED) for an unsupported protocol version,
+   * 13 (INTERNAL) for a protocol violation.
    */
   uint32_t code;
   char *reason;

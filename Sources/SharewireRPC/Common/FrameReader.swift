@@ -1,0 +1,78 @@
+import NIOCore
+import SharewireWire
+
+/// Accumulates inbound bytes and decodes frames from them.
+///
+/// Frames are slices of the accumulated buffer, so nothing is copied; a read
+/// that arrives while no partial frame is pending becomes the buffer as is.
+struct FrameReader {
+    var decoder: FrameDecoder
+    private var buffer = ByteBuffer()
+
+    init(decoder: FrameDecoder) {
+        self.decoder = decoder
+    }
+
+    mutating func append(_ bytes: ByteBuffer) {
+        if buffer.readableBytes == 0 {
+            buffer = bytes
+        } else {
+            var bytes = bytes
+            buffer.writeBuffer(&bytes)
+        }
+    }
+
+    /// The next event, or nil when more bytes are needed.
+    mutating func next() throws(FrameDecodingError) -> FrameEvent? {
+        try decoder.next(from: &buffer)
+    }
+
+    /// Drops consumed bytes once a read has been processed.
+    mutating func compact() {
+        if buffer.readableBytes == 0 {
+            buffer = ByteBuffer()
+        } else if buffer.readerIndex > 64 * 1024 {
+            buffer.discardReadBytes()
+        }
+    }
+
+    /// At end of input: throws if the peer stopped inside a frame.
+    func finish() throws(FrameDecodingError) {
+        try decoder.finish(leftover: buffer)
+    }
+}
+
+/// A connection handler that batches its outbound frames in a `FrameOutbox`.
+protocol FrameWriting: AnyObject, ChannelOutboundHandler, SendableMetatype where OutboundOut == ByteBuffer {
+    var outbox: FrameOutbox { get set }
+    var context: ChannelHandlerContext? { get }
+}
+
+extension FrameWriting {
+    /// Appends frames; they go out at the end of this event-loop tick.
+    func write(_ body: (inout ByteBuffer) -> Void) {
+        guard let context else { return }
+        outbox.append(allocator: context.channel.allocator, body)
+        if outbox.needsFlushTask() {
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            context.eventLoop.execute { bound.value.flush() }
+        }
+    }
+
+    /// Writes the pending batch with one `writeAndFlush`.
+    func flush() {
+        guard let context, let batch = outbox.take() else { return }
+        context.writeAndFlush(wrapOutboundOut(batch), promise: nil)
+    }
+
+    /// Writes the pending batch, then closes the channel.
+    func flushAndClose() {
+        guard let context else { return }
+        if let batch = outbox.take() {
+            let channel = context.channel
+            context.writeAndFlush(wrapOutboundOut(batch)).whenComplete { _ in channel.close(promise: nil) }
+        } else {
+            context.close(promise: nil)
+        }
+    }
+}
