@@ -40,6 +40,7 @@ struct DrainAndStreamingTests {
         await drain.value
         #expect(server.server.connectionCount == 0)
         client.close()
+        await server.stop()  // ends the run task, which still waits for a shutdown signal
     }
 
     @Test func drainGraceTimeoutClosesStragglers() async throws {
@@ -57,6 +58,7 @@ struct DrainAndStreamingTests {
         await #expect(throws: RPCError.self) { _ = try await stuck.value }
         #expect(await server.probe.waitFor("cancelled:stuck"))
         client.close()
+        await server.stop()
     }
 
     @Test func serverStreamDeliversAllMessagesInOrder() async throws {
@@ -192,5 +194,6 @@ struct TwoPhaseGoAwayTests {
             }
             await drain.value
         }
+        await server.stop()
     }
 }
