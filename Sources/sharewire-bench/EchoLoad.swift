@@ -27,7 +27,7 @@ struct EchoLoad {
     let concurrency: Int
     let connections: Int
     /// One call of the measured method.
-    let call: @Sendable (RPCClient) async throws -> Void
+    let call: BenchCall
     let warmup: Duration
     let duration: Duration
     let group: MultiThreadedEventLoopGroup
@@ -65,7 +65,7 @@ struct EchoLoad {
                         let sent = clock.now
                         if sent >= end { break }
                         do {
-                            try await call(client)
+                            try await call(client, worker)
                             let done = clock.now
                             if sent >= measureFrom, done <= end {
                                 result.histogram.record(UInt64((done - sent).nanosecondsClamped))

@@ -10,7 +10,7 @@ import SharewireRPC
 struct SharewireBench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sharewire-bench",
-        abstract: "Benchmark Sharewire unary calls (Echo or Check) over loopback.",
+        abstract: "Benchmark Sharewire unary calls (Echo, Check, Share, bulk Share) over loopback.",
         discussion: """
         Starts `sharewired` as a child process on a free loopback port, then
         runs a closed-loop echo load for every (connections, concurrency) cell
@@ -48,8 +48,18 @@ struct SharewireBench: AsyncParsableCommand {
     @Option(help: "Echo payload size in bytes.")
     var payloadSize = 16
 
-    @Option(help: "Method to load: echo (Diagnostics/Echo) or check (CheckService/Check with an account key).")
+    @Option(help: """
+        Method to load: echo (Diagnostics/Echo), check (CheckService/Check with an account key), \
+        share (durable 1 device x 1 contact PORTS share per call) or bulk-share (devices x contacts \
+        ALL + scripting share, then RemoveShares of the same pairs, alternating).
+        """)
     var method: BenchMethod = .echo
+
+    @Option(help: "share/bulk-share: devices the owner registers (default 64 for share, 100 for bulk-share).")
+    var devices: Int?
+
+    @Option(help: "share: recipient contacts (default 64, at least the highest concurrency); bulk-share: contacts per call (default 10).")
+    var contacts: Int?
 
     @Flag(help: "Run the server with its Prometheus metrics on (to measure their cost).")
     var metrics = false
@@ -65,6 +75,9 @@ struct SharewireBench: AsyncParsableCommand {
             throw ValidationError("concurrency must be 1...10000 and connections 1...64")
         }
         guard (0...(1 << 20)).contains(payloadSize) else { throw ValidationError("--payload-size must be 0...1048576") }
+        guard (devices ?? 1) >= 1, (contacts ?? 1) >= 1, (devices ?? 1) * (contacts ?? 1) <= 10_000 else {
+            throw ValidationError("--devices and --contacts must be at least 1, with devices x contacts at most 10000")
+        }
     }
 
     func run() async throws {
@@ -80,19 +93,33 @@ struct SharewireBench: AsyncParsableCommand {
         let serverProcess = try ServerProcess(binary: binary, threads: serverThreads, extraArguments: ["--data-dir", dataDir] + (metrics ? ["--metrics-port", "0"] : []),
                                               environment: ["SHAREWIRE_SERVICE_KEY": serviceKey])
         defer { serverProcess.stop() }
-        let call: @Sendable (RPCClient) async throws -> Void
+        let call: BenchCall
+        let maxConcurrency = concurrency.max() ?? 1
+        var seeded = ""
         switch method {
         case .echo:
             let request = EchoRequest(payload: Array(repeating: 0x5A, count: payloadSize))
-            call = { client in _ = try await client.unary(DiagnosticsService.echo, request, responseType: EchoResponse.self) }
+            call = { client, _ in _ = try await client.unary(DiagnosticsService.echo, request, responseType: EchoResponse.self) }
         case .check:
             call = try await CheckSetup.prepare(port: serverProcess.port, serviceKey: serviceKey)
+        case .share:
+            // One contact per worker, so concurrent writes never race on a pair.
+            let (d, c) = (devices ?? 64, max(contacts ?? 64, maxConcurrency))
+            call = try await ShareSetup.prepare(port: serverProcess.port, serviceKey: serviceKey,
+                                                devices: d, contacts: c, workers: maxConcurrency)
+            seeded = ", \(d) devices x \(c) contacts, 1x1 PORTS share per call"
+        case .bulkShare:
+            // One group of contacts per worker, so a share and a remove never race on a pair.
+            let (d, c) = (devices ?? 100, contacts ?? 10)
+            call = try await BulkShareSetup.prepare(port: serverProcess.port, serviceKey: serviceKey,
+                                                    devices: d, contacts: c, sets: maxConcurrency)
+            seeded = ", \(d)x\(c) ALL+scripting share / remove per call, \(maxConcurrency) contact groups"
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
 
         emit("sharewire-bench: \(method.rawValue)\(metrics ? " (metrics on)" : ""), server pid \(serverProcess.pid) port \(serverProcess.port), "
               + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
-              + "\(warmup)s warm-up + \(duration)s per cell")
+              + "\(warmup)s warm-up + \(duration)s per cell\(seeded)")
         var results: [CellResult] = []
         emit(BenchTable.header)
         for conns in connections {
