@@ -18,6 +18,12 @@ struct CellResult: Codable {
     var maxMicros: Double
     var serverCPUMicrosPerCall: Double?
     var clientCPUMicrosPerCall: Double
+    /// Group commits per second in the measured window (with --metrics).
+    var commitsPerSecond: Double?
+    /// Mean writes per group commit (with --metrics).
+    var writesPerCommit: Double?
+    /// Mean SQLite transaction time in milliseconds (with --metrics).
+    var commitMillis: Double?
 }
 
 /// Closed-loop unary load: `concurrency` tasks, each sending its next call
@@ -32,6 +38,8 @@ struct EchoLoad {
     let duration: Duration
     let group: MultiThreadedEventLoopGroup
     let serverPID: Int32?
+    /// The server's metrics port, to read its group-commit counters.
+    var metricsPort: Int? = nil
 
     func run() async throws -> CellResult {
         var config = ClientConfiguration(host: "127.0.0.1", port: port)
@@ -51,9 +59,11 @@ struct EchoLoad {
         // CPU counters are sampled when the measured window opens and closes.
         let sampler = Task {
             try? await Task.sleep(until: measureFrom, clock: clock)
-            let before = (server: serverPID.flatMap(ProcessCPU.microseconds(pid:)), client: ProcessCPU.selfMicroseconds())
+            let before = (server: serverPID.flatMap(ProcessCPU.microseconds(pid:)), client: ProcessCPU.selfMicroseconds(),
+                          commits: metricsPort.flatMap(CommitCounters.scrape(port:)))
             try? await Task.sleep(until: end, clock: clock)
-            let after = (server: serverPID.flatMap(ProcessCPU.microseconds(pid:)), client: ProcessCPU.selfMicroseconds())
+            let after = (server: serverPID.flatMap(ProcessCPU.microseconds(pid:)), client: ProcessCPU.selfMicroseconds(),
+                         commits: metricsPort.flatMap(CommitCounters.scrape(port:)))
             return (before, after)
         }
 
@@ -87,6 +97,10 @@ struct EchoLoad {
         let (before, after) = await sampler.value
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         let calls = merged.histogram.totalCount
+        let commits = before.commits.flatMap { b in after.commits.map {
+            CommitCounters(commits: $0.commits - b.commits, writes: $0.writes - b.writes,
+                           commitSeconds: $0.commitSeconds - b.commitSeconds)
+        } }
         let perCall = { (a: Double?, b: Double?) -> Double? in
             guard let a, let b, calls > 0 else { return nil }
             return (b - a) / Double(calls)
@@ -99,7 +113,10 @@ struct EchoLoad {
             p999Micros: Double(merged.histogram.valueAtPercentile(99.9)) / 1000,
             maxMicros: Double(merged.histogram.max) / 1000,
             serverCPUMicrosPerCall: perCall(before.server, after.server),
-            clientCPUMicrosPerCall: perCall(before.client, after.client) ?? 0)
+            clientCPUMicrosPerCall: perCall(before.client, after.client) ?? 0,
+            commitsPerSecond: commits.map { $0.commits / seconds },
+            writesPerCommit: commits.flatMap { $0.commits > 0 ? $0.writes / $0.commits : nil },
+            commitMillis: commits.flatMap { $0.commits > 0 ? $0.commitSeconds / $0.commits * 1000 : nil })
     }
 }
 

@@ -30,7 +30,13 @@ final class ServerProcess {
             throw BenchError("sharewired did not report its port within 20 s; output: \(found.text)")
         }
         self.port = port
+        self.output = found
     }
+
+    private let output: PortLine
+
+    /// The metrics listener's port, if the server printed one.
+    var metricsPort: Int? { output.metricsPort }
 
     /// SIGTERM, then wait for exit (bounded).
     func stop() {
@@ -57,11 +63,20 @@ private final class PortLine: @unchecked Sendable {
 
     var port: Int? { lock.withLock { found } }
     var text: String { lock.withLock { buffer } }
+    /// From the "metrics on <address>" line, which follows the listening line.
+    var metricsPort: Int? {
+        lock.withLock {
+            buffer.split(separator: "\n").first(where: { $0.contains("metrics on") })
+                .flatMap { $0.split(separator: ":").last }
+                .flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        }
+    }
 
     func append(_ chunk: String) {
         lock.withLock {
+            // Keep the first lines only (bounded); the port lines come first.
+            if buffer.utf8.count < 65_536 { buffer += chunk }
             guard found == nil else { return }
-            buffer += chunk
             if let line = buffer.split(separator: "\n").first(where: { $0.contains("listening on") }),
                let portText = line.split(separator: ":").last,
                let port = Int(portText.trimmingCharacters(in: .whitespaces)) {

@@ -61,7 +61,7 @@ struct SharewireBench: AsyncParsableCommand {
     @Option(help: "share: recipient contacts (default 64, at least the highest concurrency); bulk-share: contacts per call (default 10).")
     var contacts: Int?
 
-    @Flag(help: "Run the server with its Prometheus metrics on (to measure their cost).")
+    @Flag(help: "Run the server with its Prometheus metrics on (to measure their cost); also reports its group commits per cell.")
     var metrics = false
 
     @Option(help: "Also write the results as JSON to this path.")
@@ -121,17 +121,24 @@ struct SharewireBench: AsyncParsableCommand {
               + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
               + "\(warmup)s warm-up + \(duration)s per cell\(seeded)")
         var results: [CellResult] = []
+        var commitLines: [String] = []
         emit(BenchTable.header)
         for conns in connections {
             for conc in concurrency {
                 let load = EchoLoad(port: serverProcess.port, concurrency: conc, connections: conns,
                                     call: call, warmup: .milliseconds(Int64(warmup * 1000)),
                                     duration: .milliseconds(Int64(duration * 1000)), group: group,
-                                    serverPID: serverProcess.pid)
+                                    serverPID: serverProcess.pid, metricsPort: serverProcess.metricsPort)
                 let result = try await load.run()
                 results.append(result)
                 emit(BenchTable.row(result))
+                if let line = BenchTable.commits(result) { commitLines.append(line) }
             }
+        }
+        if !commitLines.isEmpty {
+            emit("")
+            emit(BenchTable.commitHeader)
+            commitLines.forEach(emit)
         }
         try await group.shutdownGracefully()
         if let json {
@@ -168,6 +175,18 @@ enum BenchTable {
         let server = r.serverCPUMicrosPerCall.map { f($0, 2) } ?? "n/a"
         return "| \(r.connections) | \(r.concurrency) | \(f(r.callsPerSecond, 0)) | \(f(r.p50Micros)) | \(f(r.p99Micros)) "
             + "| \(f(r.p999Micros)) | \(server) | \(f(r.clientCPUMicrosPerCall, 2)) | \(r.errors) |"
+    }
+
+    /// Group commits (from the server's metrics, so only with --metrics).
+    static let commitHeader = """
+    | conns | conc | commits/s | writes/commit | ms/commit (SQLite transaction) |
+    |---:|---:|---:|---:|---:|
+    """
+
+    static func commits(_ r: CellResult) -> String? {
+        guard let perSecond = r.commitsPerSecond, let writes = r.writesPerCommit else { return nil }
+        func f(_ v: Double, _ digits: Int = 1) -> String { String(format: "%.\(digits)f", v) }
+        return "| \(r.connections) | \(r.concurrency) | \(f(perSecond, 0)) | \(f(writes, 2)) | \(r.commitMillis.map { f($0, 3) } ?? "n/a") |"
     }
 }
 
