@@ -84,11 +84,11 @@ struct RawConnection {
     // MARK: Byte builders
 
     /// The client preface and a default HELLO.
-    static func handshakeBytes() -> ByteBuffer {
+    static func handshakeBytes(maxFrameSize: UInt32 = 0) -> ByteBuffer {
         var buffer = ByteBuffer()
         Preface.current.write(to: &buffer)
         let frame = buffer.beginFrame(.hello, streamID: 0)
-        Hello(agent: "raw-test").serialize(into: &buffer)
+        Hello(agent: "raw-test", maxFrameSize: maxFrameSize).serialize(into: &buffer)
         buffer.endFrame(frame)
         return buffer
     }

@@ -247,3 +247,32 @@ struct HandshakeAndLifetimeTests {
         await server.stop()
     }
 }
+
+@Suite(.timeLimit(.minutes(1)))
+struct ClientFrameLimitTests {
+    @Test func errorHeadTooLargeForTheClientIsShortenedNotDropped() async throws {
+        let server = try await TestServer.start()
+        try await RawConnection.with(port: server.port) { raw in
+            var bytes = RawConnection.handshakeBytes(maxFrameSize: 256)
+            let longMessage = String(repeating: "x", count: 1000)
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(
+                streamID: 1, method: DiagnosticsService.echo.path,
+                message: EchoRequest(failCode: StatusCode.aborted.rawValue, failMessage: longMessage)))
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(
+                streamID: 3, method: DiagnosticsService.echo.path,
+                message: EchoRequest(failCode: StatusCode.aborted.rawValue, failMessage: "short")))
+            try await raw.send(bytes)
+            let long = try #require(try await raw.read { $0.response(for: 1) != nil }?.response(for: 1))
+            #expect(long.payload.readableBytes <= 256)
+            let longHead = try ResponseHead(buffer: HeadedPayload(splitting: long.payload).head)
+            #expect(longHead.code == StatusCode.aborted.rawValue)
+            #expect(longHead.message.hasPrefix("status of "))
+            #expect(longHead.message.hasSuffix("exceeds the client's max_frame_size of 256"))
+            let short = try #require(try await raw.read { $0.response(for: 3) != nil }?.response(for: 3))
+            let shortHead = try ResponseHead(buffer: HeadedPayload(splitting: short.payload).head)
+            #expect(shortHead.code == StatusCode.aborted.rawValue)
+            #expect(shortHead.message == "short")
+        }
+        await server.stop()
+    }
+}

@@ -445,14 +445,31 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         respond(streamID: streamID, error)
     }
 
+    /// Writes an error RESPONSE. A head too large for the client's
+    /// `max_frame_size` (a handler's long message or many details) is sent
+    /// again with a short explanation, and as a last resort with the code
+    /// alone, so the client always learns how its call ended.
     private func respond(streamID: UInt32, _ error: RPCError) {
-        let head = ResponseHead(code: error.code.rawValue, message: error.message, details: error.details)
-        write { buffer in
-            let frame = buffer.beginFrame(.response, streamID: streamID)
-            let mark = buffer.beginHead()
-            head.serialize(into: &buffer)
-            buffer.endHead(mark)
-            buffer.endFrame(frame)
+        var head = ResponseHead(code: error.code.rawValue, message: error.message, details: error.details)
+        for attempt in 0..<3 {
+            var oversize = 0
+            write { buffer in
+                let frame = buffer.beginFrame(.response, streamID: streamID)
+                let mark = buffer.beginHead()
+                head.serialize(into: &buffer)
+                buffer.endHead(mark)
+                let length = buffer.payloadLength(since: frame)
+                if attempt < 2, length > peerLimits.maxFrameSize {
+                    buffer.abandonFrame(frame)
+                    oversize = length
+                } else {
+                    buffer.endFrame(frame)
+                }
+            }
+            guard oversize > 0 else { break }
+            head = attempt == 0
+                ? ResponseHead(code: head.code, message: "status of \(oversize) bytes dropped: exceeds the client's max_frame_size of \(peerLimits.maxFrameSize)")
+                : ResponseHead(code: head.code)
         }
         policer.responseSent()
     }
