@@ -6,13 +6,16 @@ import Synchronization
 /// The binary is `$SHAREWIRED_BIN` if set, else `sharewired` next to the test
 /// bundle (the build directory `swift build --build-tests` fills), else
 /// `.build/debug/sharewired` under the package root.
-final class ServerProcess: Sendable {
-    let process: Process
-    let port: Int
-    let metricsPort: Int?
-    let stderrPath: String
+public final class ServerProcess: Sendable {
+    public let process: Process
+    public let port: Int
+    public let metricsPort: Int?
+    public let stderrPath: String
 
-    static func binary() throws -> String {
+    /// The process id, to signal it.
+    public var pid: Int32 { process.processIdentifier }
+
+    public static func binary() throws -> String {
         var candidates: [String] = []
         if let explicit = ProcessInfo.processInfo.environment["SHAREWIRED_BIN"] { candidates.append(explicit) }
         var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
@@ -27,12 +30,12 @@ final class ServerProcess: Sendable {
         throw ProcessError(description: "sharewired binary not found (build it, or set SHAREWIRED_BIN); looked at \(candidates)")
     }
 
-    struct ProcessError: Error, CustomStringConvertible {
-        let description: String
+    public struct ProcessError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Starts `sharewired --port 0` and waits (bounded) for its listening line.
-    init(arguments: [String], environment: [String: String] = [:], logTo stderrPath: String,
+    public init(arguments: [String], environment: [String: String] = [:], logTo stderrPath: String,
          timeout: Duration = .seconds(60)) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary())
@@ -88,7 +91,7 @@ final class ServerProcess: Sendable {
 
     /// Sends `signal` and waits (bounded) for the process to exit; returns its status.
     @discardableResult
-    func stop(signal: Int32, timeout: Duration = .seconds(60)) async throws -> Int32 {
+    public func stop(signal: Int32, timeout: Duration = .seconds(60)) async throws -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
         let clock = ContinuousClock()
         let end = clock.now + timeout
@@ -100,5 +103,5 @@ final class ServerProcess: Sendable {
         return process.terminationStatus
     }
 
-    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 }
