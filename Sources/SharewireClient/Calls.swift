@@ -139,7 +139,7 @@ extension SharewireClient {
                  rng: inout SystemRandomNumberGenerator) async throws(SharewireError) {
         guard policy.isRetryable(error, idempotent: idempotent) else { throw error }
         let budgetAllows = retryBudget?.recordFailure() ?? true
-        guard attempt < policy.maxAttempts, budgetAllows, !Task.isCancelled else { throw error }
+        guard attempt < policy.maxAttempts, budgetAllows, !Task.isCancelled, !transports.isClosed else { throw error }
         let delay = policy.backoff(beforeRetry: attempt, using: &rng)
         if let deadline, clock.now + delay >= deadline { throw error }
         do {

@@ -108,7 +108,7 @@ public final class SharewireClient: Sendable {
     /// afterwards fail with UNAVAILABLE. Clients made by ``acting(as:)``
     /// share the connections and are closed too.
     public func close() {
-        for transport in transports.clients { transport.close() }
+        transports.close()
     }
 
     static func metadata(for credentials: Credentials) -> Metadata {
@@ -129,6 +129,15 @@ public final class SharewireClient: Sendable {
 final class Transports: Sendable {
     let clients: [RPCClient]
     private let next = Atomic<Int>(0)
+    private let closed = Atomic<Bool>(false)
+
+    /// True after ``close()``: nothing is retried any more.
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
+
+    func close() {
+        closed.store(true, ordering: .releasing)
+        for client in clients { client.close() }
+    }
 
     init(_ configuration: SharewireClient.Configuration) {
         let endpoints = configuration.endpoints.isEmpty ? [Endpoint.localDefault] : configuration.endpoints

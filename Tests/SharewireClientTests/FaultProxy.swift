@@ -14,11 +14,14 @@ import Synchronization
 ///   the REQUEST, as a draining server does (the call was not processed);
 /// - ``Fault/dropResponse``: forward the REQUEST, wait for the server's
 ///   RESPONSE (so the call *was* processed), drop it and close the client's
-///   connection: the client cannot know whether the call took effect.
+///   connection: the client cannot know whether the call took effect;
+/// - ``Fault/breakAfterFirstMessage``: forward the REQUEST and the first
+///   MESSAGE of its stream, then close the client's connection.
 final class FaultProxy: Sendable {
     enum Fault: Sendable, Hashable {
         case refuse
         case dropResponse
+        case breakAfterFirstMessage
     }
 
     private struct State {
@@ -114,6 +117,8 @@ private final class ClientSide: ChannelInboundHandler {
     var upstream: (any Channel)?
     /// Streams whose RESPONSE must be dropped (then the connection closed).
     var dropping: Set<UInt32> = []
+    /// Streams whose first MESSAGE is the last frame forwarded.
+    var breaking: Set<UInt32> = []
 
     init(proxy: FaultProxy) {
         self.proxy = proxy
@@ -158,6 +163,9 @@ private final class ClientSide: ChannelInboundHandler {
                 context.writeAndFlush(wrapOutboundOut(Self.unavailableResponse(stream: stream)), promise: nil)
             case .dropResponse:
                 dropping.insert(stream)
+                upstream?.write(unit, promise: nil)
+            case .breakAfterFirstMessage:
+                breaking.insert(stream)
                 upstream?.write(unit, promise: nil)
             case nil:
                 upstream?.write(unit, promise: nil)
@@ -215,6 +223,13 @@ private final class ServerSide: ChannelInboundHandler {
                 return
             }
             client.write(unit, promise: nil)
+            if isFrame, frameType(unit) == FrameType.message.rawValue,
+               let stream = streamID(unit), owner.value.breaking.contains(stream) {
+                client.flush()
+                client.close(promise: nil)
+                context.close(promise: nil)
+                return
+            }
         }
         client.flush()
     }

@@ -97,6 +97,36 @@ struct NotificationsTests {
         }
     }
 
+    @Test("a stream whose connection breaks resumes after the last delivered notification")
+    func resumesAfterBrokenConnection() async throws {
+        try await LiveServer.with { server in
+            let proxy = try await FaultProxy.start(upstreamPort: server.process.port)
+            let admin = server.serviceClient(endpoint: Endpoint(host: "127.0.0.1", port: proxy.port)) {
+                $0.retry = RetryPolicy(maxAttempts: 4, initialBackoff: .milliseconds(5))
+            }
+            defer { admin.close() }
+            let owner = admin.acting(as: try await admin.createAccount(email: "alice@example.com").account.id)
+            for index in 0..<3 {
+                _ = try await owner.createContact(email: "friend\(index)@example.com")
+                _ = try await owner.inviteContact(email: "friend\(index)@example.com")
+            }
+            proxy.inject(.breakAfterFirstMessage, into: .notificationWatchNotifications)
+            var sequences: [UInt64] = []
+            for try await notification in admin.watchNotifications(options: .timeout(.seconds(20))) {
+                sequences.append(notification.sequence)
+                if sequences.count == 3 {
+                    // Written while the stream is down or reconnecting.
+                    _ = try await owner.createContact(email: "late@example.com")
+                    _ = try await owner.inviteContact(email: "late@example.com")
+                }
+                if sequences.count == 4 { break }
+            }
+            #expect(sequences == sequences.sorted() && Set(sequences).count == 4)
+            #expect(proxy.requests(.notificationWatchNotifications) == 2)
+            await proxy.close()
+        }
+    }
+
     @Test("an account key may not watch the outbox")
     func watchNeedsServiceKey() async throws {
         try await LiveServer.with { server in
