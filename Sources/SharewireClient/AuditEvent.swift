@@ -38,19 +38,33 @@ public struct AuditEvent: Sendable, Hashable, Codable, Identifiable, CustomStrin
 
     /// What an audit event records, spelled as the server's logs do.
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        /// An account was created.
         case accountCreated = "account.created"
+        /// A contact was added.
         case contactCreated = "contact.created"
+        /// A contact was changed.
         case contactUpdated = "contact.updated"
+        /// A contact was deleted (and the shares given to that person revoked).
         case contactDeleted = "contact.deleted"
+        /// A contact was invited.
         case contactInvited = "contact.invited"
+        /// A device was registered.
         case deviceRegistered = "device.registered"
+        /// A device was renamed.
         case deviceRenamed = "device.renamed"
+        /// A service was added to a device.
         case serviceAdded = "service.added"
+        /// A service was removed from a device.
         case serviceRemoved = "service.removed"
+        /// Devices were shared with people who had no access.
         case shareCreated = "share.created"
+        /// People's access was replaced.
         case shareUpdated = "share.updated"
+        /// Shares were removed.
         case shareRemoved = "share.removed"
+        /// A recipient gave up its access.
         case shareLeft = "share.left"
+        /// Devices were given to another account.
         case deviceTransferred = "device.transferred"
         /// A kind this client version does not know.
         case unknown = "unknown"

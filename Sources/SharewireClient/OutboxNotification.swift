@@ -46,12 +46,17 @@ public struct OutboxNotification: Sendable, Hashable, Codable, CustomStringConve
     public enum Kind: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
         /// An owner invited a contact without an account.
         case invite
+        /// Devices were shared with the recipient.
         case shareCreated = "share.created"
+        /// The recipient's access changed.
         case shareUpdated = "share.updated"
+        /// The recipient's access was removed.
         case shareRemoved = "share.removed"
         /// A recipient left (sent to the owner).
         case shareLeft = "share.left"
+        /// The recipient gave devices away.
         case transferSent = "transfer.sent"
+        /// The recipient received devices.
         case transferReceived = "transfer.received"
         /// A kind this client version does not know.
         case unknown

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 internal import SharewireMessages
 internal import SharewireRPC
 
@@ -60,22 +65,39 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
 
     /// gRPC's 17 status codes, spelled as on the wire (`NOT_FOUND`).
     public enum Code: String, Sendable, Hashable, Codable, CaseIterable, CustomStringConvertible {
+        /// 0: success (never thrown).
         case ok = "OK"
+        /// 1: the call was cancelled, usually by the caller.
         case cancelled = "CANCELLED"
+        /// 2: the outcome is unknown.
         case unknown = "UNKNOWN"
+        /// 3: the request is invalid whatever the state.
         case invalidArgument = "INVALID_ARGUMENT"
+        /// 4: the deadline passed; the call may or may not have taken effect.
         case deadlineExceeded = "DEADLINE_EXCEEDED"
+        /// 5: a named object does not exist or is not visible to the caller.
         case notFound = "NOT_FOUND"
+        /// 6: the object to create exists.
         case alreadyExists = "ALREADY_EXISTS"
+        /// 7: authenticated but not allowed.
         case permissionDenied = "PERMISSION_DENIED"
+        /// 8: a limit was hit or the server is overloaded.
         case resourceExhausted = "RESOURCE_EXHAUSTED"
+        /// 9: the state does not allow it (e.g. invite the contact first).
         case failedPrecondition = "FAILED_PRECONDITION"
+        /// 10: conflicted with a concurrent call.
         case aborted = "ABORTED"
+        /// 11: past a valid range.
         case outOfRange = "OUT_OF_RANGE"
+        /// 12: the server does not support the method.
         case unimplemented = "UNIMPLEMENTED"
+        /// 13: a broken invariant.
         case `internal` = "INTERNAL"
+        /// 14: not reached or not processed; see ``SharewireError/notProcessed``.
         case unavailable = "UNAVAILABLE"
+        /// 15: unrecoverable data loss.
         case dataLoss = "DATA_LOSS"
+        /// 16: missing or invalid credentials.
         case unauthenticated = "UNAUTHENTICATED"
 
         /// The code's number on the wire, 0–16.
@@ -271,4 +293,9 @@ extension SharewireError.Detail {
                   subject: detail.subject.isEmpty ? nil : detail.subject,
                   field: detail.field.isEmpty ? nil : detail.field, metadata: metadata)
     }
+}
+
+extension SharewireError: LocalizedError {
+    /// The same text as ``description``, so `localizedDescription` reads well too.
+    public var errorDescription: String? { description }
 }

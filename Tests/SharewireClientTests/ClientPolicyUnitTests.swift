@@ -173,6 +173,7 @@ struct ClientPolicyUnitTests {
         let error = SharewireError(code: .failedPrecondition, message: "invite them first", detail: email, attempts: 2)
         #expect(error.description
             == "FAILED_PRECONDITION: invite them first [CONTACT_HAS_NO_ACCOUNT bob@example.com field=emails] (after 2 attempts)")
+        #expect(error.localizedDescription == error.description)
     }
 
     @Test("access and roles encode to readable JSON and back")
