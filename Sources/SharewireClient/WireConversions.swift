@@ -134,25 +134,10 @@ extension AuditEvent.Kind {
         }
     }
 
-    /// `.unspecified` (any) for `.unknown`.
+    /// The wire kind, found through ``init(_:)`` so the mapping is written
+    /// once; `.unspecified` (any) for `.unknown`. Not on a hot path.
     var wire: AuditEventKind {
-        switch self {
-        case .accountCreated: .accountCreated
-        case .contactCreated: .contactCreated
-        case .contactUpdated: .contactUpdated
-        case .contactDeleted: .contactDeleted
-        case .contactInvited: .contactInvited
-        case .deviceRegistered: .deviceRegistered
-        case .deviceRenamed: .deviceRenamed
-        case .serviceAdded: .serviceAdded
-        case .serviceRemoved: .serviceRemoved
-        case .shareCreated: .shareCreated
-        case .shareUpdated: .shareUpdated
-        case .shareRemoved: .shareRemoved
-        case .shareLeft: .shareLeft
-        case .deviceTransferred: .deviceTransferred
-        case .unknown: .unspecified
-        }
+        AuditEventKind.allCases.first { $0 != .unspecified && Self($0) == self } ?? .unspecified
     }
 }
 

@@ -16,15 +16,35 @@ struct RetrySafetyTests {
         return server.serviceClient(endpoint: endpoint, configure: configure)
     }
 
-    @Test("a write whose response was lost is never sent twice")
-    func unknownOutcomeWriteIsNotRetried() async throws {
+    /// A server, a proxy in front of it, a direct service-key client, and
+    /// the account alice with a client that goes through the proxy.
+    struct Setup {
+        let server: LiveServer
+        let proxy: FaultProxy
+        let admin: SharewireClient
+        let alice: CreatedAccount
+        let client: SharewireClient
+    }
+
+    func withAliceBehindProxy(_ body: (Setup) async throws -> Void) async throws {
         try await LiveServer.with { server in
             let proxy = try await FaultProxy.start(upstreamPort: server.process.port)
             let admin = server.serviceClient()
-            defer { admin.close() }
             let alice = try await admin.createAccount(email: "alice@example.com")
             let client = client(server, through: proxy, key: alice.apiKey)
-            defer { client.close() }
+            defer {
+                admin.close()
+                client.close()
+            }
+            try await body(Setup(server: server, proxy: proxy, admin: admin, alice: alice, client: client))
+            await proxy.close()
+        }
+    }
+
+    @Test("a write whose response was lost is never sent twice")
+    func unknownOutcomeWriteIsNotRetried() async throws {
+        try await withAliceBehindProxy { setup in
+            let (proxy, admin, alice, client) = (setup.proxy, setup.admin, setup.alice, setup.client)
             _ = try await client.whoami()  // connected
 
             proxy.inject(.dropResponse, into: .deviceRegister)
@@ -51,19 +71,13 @@ struct RetrySafetyTests {
             #expect(proxy.requests(.sharingShare) == 1)
             let events = try await admin.acting(as: bob.account.id).events(EventFilter(kind: .shareCreated)).collect()
             #expect(events.count == 1)
-            await proxy.close()
         }
     }
 
     @Test("a read whose response was lost is retried and succeeds")
     func idempotentReadIsRetried() async throws {
-        try await LiveServer.with { server in
-            let proxy = try await FaultProxy.start(upstreamPort: server.process.port)
-            let admin = server.serviceClient()
-            defer { admin.close() }
-            let alice = try await admin.createAccount(email: "alice@example.com")
-            let client = client(server, through: proxy, key: alice.apiKey)
-            defer { client.close() }
+        try await withAliceBehindProxy { setup in
+            let (proxy, client) = (setup.proxy, setup.client)
             _ = try await client.registerDevice(name: "pi")
 
             proxy.inject(.dropResponse, into: .deviceList)
@@ -74,19 +88,13 @@ struct RetrySafetyTests {
             proxy.inject(.dropResponse, into: .checkCheck, times: 2)
             #expect(try await client.check(device: page.items[0].id, port: 22) == false)
             #expect(proxy.requests(.checkCheck) == 3)
-            await proxy.close()
         }
     }
 
     @Test("a write the server refused (not processed) is retried and applied once")
     func notProcessedWriteIsRetried() async throws {
-        try await LiveServer.with { server in
-            let proxy = try await FaultProxy.start(upstreamPort: server.process.port)
-            let admin = server.serviceClient()
-            defer { admin.close() }
-            let alice = try await admin.createAccount(email: "alice@example.com")
-            let client = client(server, through: proxy, key: alice.apiKey)
-            defer { client.close() }
+        try await withAliceBehindProxy { setup in
+            let (proxy, admin, alice, client) = (setup.proxy, setup.admin, setup.alice, setup.client)
 
             proxy.inject(.refuse, into: .deviceRegister, times: 2)
             let device = try await client.registerDevice(name: "pi")
@@ -106,7 +114,6 @@ struct RetrySafetyTests {
             }
             #expect(proxy.requests(.deviceRename) == 3)
             #expect(try await client.device(device.id).name == "pi")
-            await proxy.close()
         }
     }
 
