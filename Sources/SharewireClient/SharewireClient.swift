@@ -28,7 +28,8 @@ import Synchronization
 ///   bounds a call including all its retries.
 ///
 /// A client is `Sendable`: share one per process (it multiplexes calls over
-/// its connections). Call ``close()`` when done.
+/// its connections). Call ``close()`` when done; connections are also closed
+/// once the client and every client derived from it are released.
 public final class SharewireClient: Sendable {
     /// The configuration it was made with (credentials as given to ``acting(as:)``).
     public let configuration: Configuration
@@ -137,6 +138,12 @@ final class Transports: Sendable {
     func close() {
         closed.store(true, ordering: .releasing)
         for client in clients { client.close() }
+    }
+
+    /// The last client using these connections is gone (every call and
+    /// stream holds its client): close them rather than leak them.
+    deinit {
+        if !isClosed { close() }
     }
 
     init(_ configuration: SharewireClient.Configuration) {
