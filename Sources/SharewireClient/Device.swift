@@ -51,6 +51,18 @@ public struct Device: Sendable, Hashable, Codable, Identifiable, CustomStringCon
         return false
     }
 
+    /// How many people it is shared with, when the caller owns it.
+    public var shareCount: Int? {
+        if case let .owned(count) = role { return count }
+        return nil
+    }
+
+    /// The owner's email, when it was shared with the caller.
+    public var sharedBy: String? {
+        if case let .shared(by, _, _) = role { return by }
+        return nil
+    }
+
     /// The service listening on `port`, if any.
     public func service(onPort port: UInt16) -> Service? { services.first { $0.port == port } }
 

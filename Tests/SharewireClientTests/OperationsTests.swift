@@ -72,6 +72,8 @@ struct OperationsTests {
 
             let bobsView = try await bobClient.device(pi.id)
             #expect(bobsView.role == .shared(by: "alice@example.com", access: .services([ssh.id]), scripting: true))
+            #expect(bobsView.sharedBy == "alice@example.com" && bobsView.shareCount == nil)
+            #expect(try await aliceClient.device(pi.id).shareCount == 1)
             let shares = try await aliceClient.shares(of: pi.id).collect()
             #expect(shares.map(\.email) == ["bob@example.com"])
             #expect(shares.first?.access == .services([ssh.id]))
