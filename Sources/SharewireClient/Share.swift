@@ -6,53 +6,76 @@ import Foundation
 
 /// What a share lets its recipient reach (scripting is granted separately).
 ///
-/// - ``all``: every service of the device, including services added later.
-/// - ``services(_:)``: only these service ids (`svc_N`). An empty list with
-///   scripting gives scripts-only access.
+/// ```swift
+/// .all                        // every service, including services added later
+/// .ports([22, 80])            // the services listening on these ports, on each device
+/// .services(["svc_1"])        // these services, by id
+/// .scriptsOnly                // no service: with scripting: true, scripts only
+/// ```
 ///
-/// Encodes as `{"mode":"all"}` or `{"mode":"services","serviceIds":["svc_1"]}`.
-public enum ShareAccess: Sendable, Hashable, Codable, CustomStringConvertible {
-    /// Every service of the device, now and later (legacy "whole device").
-    case all
-    /// Only these services, by id.
-    case services([String])
+/// In a request, each port resolves on each device of the call to the
+/// services listening on it, so one bulk share can grant port 22 on many
+/// devices (a device without a service on that port fails the call with
+/// `SERVICE_NOT_ON_DEVICE`). The grant is stored as those services: a service
+/// added later on the same port is not included. In a response a port
+/// grant has both: the granted ``serviceIDs`` and their ``ports``.
+///
+/// Encodes as `{"mode":"ports","ports":[22],"serviceIds":["svc_1"]}`.
+public struct ShareAccess: Sendable, Hashable, Codable, CustomStringConvertible {
+    /// Everything, or a chosen set.
+    public enum Mode: String, Sendable, Hashable, Codable, CustomStringConvertible {
+        /// Every service of the device, now and later (legacy "whole device").
+        case all
+        /// Only the chosen services (by id and/or port).
+        case ports
+
+        /// `all` or `ports`.
+        public var description: String { rawValue }
+    }
+
+    /// All or a chosen set.
+    public var mode: Mode
+    /// The chosen services, by id (`svc_N`); empty for ``Mode/all``.
+    public var serviceIDs: [String]
+    /// The chosen ports; empty for ``Mode/all``.
+    public var ports: [UInt16]
+
+    /// An access value; prefer ``all``, ``ports(_:)``, ``services(_:)``.
+    public init(mode: Mode, serviceIDs: [String] = [], ports: [UInt16] = []) {
+        self.mode = mode
+        self.serviceIDs = serviceIDs
+        self.ports = ports
+    }
+
+    /// Every service of the device, including services added later.
+    public static let all = ShareAccess(mode: .all)
+
+    /// The services listening on these ports, resolved on each device.
+    public static func ports(_ ports: [UInt16]) -> ShareAccess { ShareAccess(mode: .ports, ports: ports) }
+
+    /// These services, by id (ids are global, so in practice one device).
+    public static func services(_ ids: [String]) -> ShareAccess { ShareAccess(mode: .ports, serviceIDs: ids) }
 
     /// No service: with `scripting: true`, scripts only.
-    public static let scriptsOnly = ShareAccess.services([])
+    public static let scriptsOnly = ShareAccess(mode: .ports)
 
-    /// `all` or `services svc_1, svc_2`.
+    /// True for ``all``.
+    public var isAll: Bool { mode == .all }
+
+    /// `all`, `ports 22, 80 (svc_1, svc_2)`, `services svc_1` or `no services`.
     public var description: String {
-        switch self {
-        case .all: "all"
-        case let .services(ids): ids.isEmpty ? "no services" : "services " + ids.joined(separator: ", ")
+        switch (mode, ports.isEmpty, serviceIDs.isEmpty) {
+        case (.all, _, _): return "all"
+        case (.ports, true, true): return "no services"
+        case (.ports, true, false): return "services " + serviceIDs.joined(separator: ", ")
+        case (.ports, false, true): return "ports " + ports.map(String.init).joined(separator: ", ")
+        case (.ports, false, false):
+            return "ports " + ports.map(String.init).joined(separator: ", ") + " ("
+                + serviceIDs.joined(separator: ", ") + ")"
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case mode, serviceIds }
-
-    /// Decodes `{"mode": …}`.
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        switch try container.decode(String.self, forKey: .mode) {
-        case "all": self = .all
-        case "services": self = .services(try container.decodeIfPresent([String].self, forKey: .serviceIds) ?? [])
-        case let other:
-            throw DecodingError.dataCorruptedError(forKey: .mode, in: container,
-                                                   debugDescription: "unknown access mode \(other)")
-        }
-    }
-
-    /// Encodes `{"mode": …}`.
-    public func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: CodingKeys.self)
-        switch self {
-        case .all:
-            try container.encode("all", forKey: .mode)
-        case let .services(ids):
-            try container.encode("services", forKey: .mode)
-            try container.encode(ids, forKey: .serviceIds)
-        }
-    }
+    private enum CodingKeys: String, CodingKey { case mode, serviceIDs = "serviceIds", ports }
 }
 
 /// One share of a device, as its owner sees it.

@@ -66,17 +66,14 @@ extension NewService {
 extension ShareAccess {
     /// The access and scripting of a wire `Access`.
     static func from(_ access: Access) -> (ShareAccess, scripting: Bool) {
-        switch access.mode {
-        case .all: (.all, access.scripting)
-        default: (.services(access.serviceIDs), access.scripting)
-        }
+        let mode: Mode = access.mode == .all ? .all : .ports
+        return (ShareAccess(mode: mode, serviceIDs: access.serviceIDs, ports: access.ports.map { UInt16(clamping: $0) }),
+                access.scripting)
     }
 
     func wire(scripting: Bool) -> Access {
-        switch self {
-        case .all: Access(mode: .all, scripting: scripting)
-        case let .services(ids): Access(mode: .ports, serviceIDs: ids, scripting: scripting)
-        }
+        Access(mode: mode == .all ? .all : .ports, serviceIDs: serviceIDs, scripting: scripting,
+               ports: ports.map(UInt32.init))
     }
 }
 

@@ -5,7 +5,8 @@ import SharewireClient
 ///
 /// 1. creates an owner and three recipients (accounts), acting as the owner
 ///    registers three devices and adds the recipients as contacts;
-/// 2. **bulk share**: every device with every recipient in one all-or-nothing call;
+/// 2. **bulk share**: port 22 of every device with every recipient, plus
+///    scripting, in one all-or-nothing call;
 /// 3. **service-to-service Check**: as a connection broker (service key, no
 ///    act-as) asks whether a recipient may reach port 22, in one call and in a batch;
 /// 4. revokes one recipient and checks again: read-your-writes makes the
@@ -53,8 +54,9 @@ struct Example {
         for recipient in recipients { _ = try await ownerClient.createContact(email: recipient.email) }
 
         // Bulk share: 3 devices x 3 people, one durable all-or-nothing write.
+        // Port 22 resolves on each device to the service listening on it.
         let shared = try await ownerClient.share(devices: devices.map(\.id), with: recipients.map(\.email),
-                                                 access: .all, scripting: true)
+                                                 access: .ports([22]), scripting: true)
         print("bulk share: \(shared)")
 
         // Service-to-service Check, as the broker (service key without act-as).
@@ -62,7 +64,7 @@ struct Example {
         let allowed = try await broker.check(user: first.id, device: device.id, port: 22)
         print("check \(first.id) → \(device.id):22 = \(allowed)")
         let queries = recipients.map { CheckQuery.port(22, user: $0.id, device: device.id) }
-            + [CheckQuery.port(8080, user: first.id, device: device.id), .scripting(user: first.id, device: device.id)]
+            + [CheckQuery.port(80, user: first.id, device: device.id), .scripting(user: first.id, device: device.id)]
         let answers = try await broker.checkBatch(queries)
         for (query, answer) in zip(queries, answers) { print("  \(query) = \(answer)") }
 

@@ -180,16 +180,20 @@ struct ClientPolicyUnitTests {
     func json() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        #expect(String(decoding: try encoder.encode(ShareAccess.all), as: UTF8.self) == #"{"mode":"all"}"#)
-        #expect(String(decoding: try encoder.encode(ShareAccess.services(["svc_1"])), as: UTF8.self)
-            == #"{"mode":"services","serviceIds":["svc_1"]}"#)
+        #expect(String(decoding: try encoder.encode(ShareAccess.all), as: UTF8.self)
+            == #"{"mode":"all","ports":[],"serviceIds":[]}"#)
+        #expect(String(decoding: try encoder.encode(ShareAccess.ports([22, 80])), as: UTF8.self)
+            == #"{"mode":"ports","ports":[22,80],"serviceIds":[]}"#)
+        #expect("\(ShareAccess.ports([22, 80]))" == "ports 22, 80")
+        #expect("\(ShareAccess.services(["svc_1"]))" == "services svc_1")
+        #expect("\(ShareAccess.scriptsOnly)" == "no services")
         let role = Device.Role.shared(by: "alice@example.com", access: .services(["svc_2"]), scripting: true)
         let back = try JSONDecoder().decode(Device.Role.self, from: try encoder.encode(role))
         #expect(back == role)
         #expect(String(decoding: try encoder.encode(Revision(7)), as: UTF8.self) == "7")
         #expect("\(Revision(7))" == "r7")
         #expect(throws: DecodingError.self) {
-            try JSONDecoder().decode(ShareAccess.self, from: Data(#"{"mode":"some"}"#.utf8))
+            try JSONDecoder().decode(ShareAccess.self, from: Data(#"{"mode":"some","ports":[],"serviceIds":[]}"#.utf8))
         }
     }
 }

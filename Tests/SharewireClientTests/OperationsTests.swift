@@ -71,12 +71,16 @@ struct OperationsTests {
             ]) == [true, false, true, false])
 
             let bobsView = try await bobClient.device(pi.id)
-            #expect(bobsView.role == .shared(by: "alice@example.com", access: .services([ssh.id]), scripting: true))
+            // A grant by service id reads back with the ports of the granted services.
+            #expect(bobsView.role == .shared(by: "alice@example.com",
+                                             access: ShareAccess(mode: .ports, serviceIDs: [ssh.id], ports: [22]),
+                                             scripting: true))
             #expect(bobsView.sharedBy == "alice@example.com" && bobsView.shareCount == nil)
             #expect(try await aliceClient.device(pi.id).shareCount == 1)
             let shares = try await aliceClient.shares(of: pi.id).collect()
             #expect(shares.map(\.email) == ["bob@example.com"])
-            #expect(shares.first?.access == .services([ssh.id]))
+            #expect(shares.first?.access.serviceIDs == [ssh.id])
+            #expect(shares.first?.access.ports == [22])
 
             let bulk = try await aliceClient.share(devices: [pi.id, nas.id], with: ["bob@example.com"], access: .all)
             #expect(bulk.created == 1 && bulk.updated == 1)
@@ -111,6 +115,48 @@ struct OperationsTests {
             let deleted = try await aliceClient.deleteContact(email: "bob@example.com")
             #expect(deleted.sharesRemoved == 1)
             #expect(try await aliceClient.contacts().collect().map(\.email) == ["carol@example.com"])
+        }
+    }
+
+    @Test("a bulk share by port number grants that port on every device")
+    func bulkShareByPort() async throws {
+        try await LiveServer.with { server in
+            let (_, alice) = try await server.account("alice@example.com")
+            let (bob, _) = try await server.account("bob@example.com")
+            let (carol, _) = try await server.account("carol@example.com")
+            defer { alice.close() }
+            for email in [bob.email, carol.email] { _ = try await alice.createContact(email: email) }
+            var devices: [Device] = []
+            for name in ["pi", "nas", "router"] {
+                devices.append(try await alice.registerDevice(name: name, services: [
+                    NewService(name: "ssh", port: 22, protocol: "ssh"), NewService(name: "web", port: 80, protocol: "http"),
+                ]))
+            }
+            let shared = try await alice.share(devices: devices.map(\.id), with: [bob.email, carol.email],
+                                               access: .ports([22]))
+            #expect(shared.created == 6)
+            let checks = devices.flatMap { device in
+                [bob, carol].flatMap { user in
+                    [CheckQuery.port(22, user: user.id, device: device.id), .port(80, user: user.id, device: device.id)]
+                }
+            }
+            #expect(try await alice.checkBatch(checks) == Array(repeating: [true, false], count: 6).flatMap { $0 })
+            let share = try #require(try await alice.listShares(device: devices[1].id).items.first)
+            #expect(share.access.mode == .ports && share.access.ports == [22])
+            #expect(share.access.serviceIDs == [devices[1].service(onPort: 22)!.id])
+            #expect(share.access.description == "ports 22 (\(share.access.serviceIDs[0]))")
+
+            // A port that some device does not serve fails the whole call, naming it.
+            let lonely = try await alice.registerDevice(name: "lonely", services: [NewService(name: "ssh", port: 22)])
+            do throws(SharewireError) {
+                try await alice.share(devices: [devices[0].id, lonely.id], with: [bob.email], access: .ports([80]))
+                Issue.record("expected SERVICE_NOT_ON_DEVICE")
+            } catch {
+                #expect(error.reason == .serviceNotOnDevice)
+                #expect(error.detail?.field == "access.ports")
+                #expect(error.detail?.subject == "80")
+            }
+            #expect(try await !alice.check(user: bob.id, device: devices[0].id, port: 80))
         }
     }
 
