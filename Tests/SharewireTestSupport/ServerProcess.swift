@@ -46,7 +46,7 @@ public final class ServerProcess: Sendable {
         process.environment = env
         let out = Pipe()
         process.standardOutput = out
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         let lines = Mutex("")
         out.fileHandleForReading.readabilityHandler = { handle in
