@@ -178,7 +178,7 @@ let package = Package(
             dependencies: ["SharingStore", "SharingDomain"],
             swiftSettings: swift6
         ),
-    
+
         // The typed client: plain Swift value types over SharewireRPC, retries,
         // read-your-writes. See docs/CLIENT.md.
         .target(

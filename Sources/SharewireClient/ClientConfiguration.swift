@@ -106,7 +106,7 @@ extension SharewireClient {
     /// and its defaults for deadlines, retries, consistency and connections.
     public struct Configuration: Sendable {
         /// The servers to call. Calls start round-robin over them and a retry
-        /// moves to the next one. At least one.
+        /// moves to the next one. Empty means ``Endpoint/localDefault``.
         public var endpoints: [Endpoint]
         /// Sent with every call.
         public var credentials: Credentials
