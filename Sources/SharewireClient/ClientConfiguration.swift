@@ -143,6 +143,48 @@ extension SharewireClient {
             self.endpoints = endpoints
             self.credentials = credentials
         }
+
+        /// The environment variables ``init(environment:)`` reads.
+        public enum EnvironmentKey {
+            /// `host:port`, or several separated by commas. Default `127.0.0.1:7070`.
+            public static let address = "SHAREWIRE_ADDRESS"
+            /// An account's API key (`sw_…`); wins over the service key.
+            public static let apiKey = "SHAREWIRE_API_KEY"
+            /// The operator's service key.
+            public static let serviceKey = "SHAREWIRE_SERVICE_KEY"
+            /// With the service key: the account (`acc_N` or email) to act for.
+            public static let actAs = "SHAREWIRE_ACT_AS"
+        }
+
+        /// A configuration from environment variables (``EnvironmentKey``):
+        /// the endpoints from `SHAREWIRE_ADDRESS`, and `SHAREWIRE_API_KEY`, or
+        /// `SHAREWIRE_SERVICE_KEY` with an optional `SHAREWIRE_ACT_AS`; no key
+        /// gives ``Credentials/none``.
+        ///
+        /// ```swift
+        /// let client = SharewireClient(configuration: try .init(environment: ProcessInfo.processInfo.environment))
+        /// ```
+        /// - Throws: INVALID_ARGUMENT naming the variable when an address is not `host:port`.
+        public init(environment: [String: String]) throws(SharewireError) {
+            var endpoints: [Endpoint] = []
+            for address in (environment[EnvironmentKey.address] ?? "").split(separator: ",") {
+                let text = String(address.filter { !$0.isWhitespace })
+                guard let endpoint = Endpoint(text) else {
+                    throw SharewireError.local(.invalidArgument, "\(EnvironmentKey.address): not host:port: \(text)",
+                                               reason: .invalidArgument, field: EnvironmentKey.address, subject: text)
+                }
+                endpoints.append(endpoint)
+            }
+            let nonEmpty = { (key: String) in environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+            let credentials: Credentials = if let key = nonEmpty(EnvironmentKey.apiKey) {
+                .apiKey(key)
+            } else if let key = nonEmpty(EnvironmentKey.serviceKey) {
+                .serviceKey(key, actingAs: nonEmpty(EnvironmentKey.actAs))
+            } else {
+                .none
+            }
+            self.init(endpoints: endpoints.isEmpty ? [.localDefault] : endpoints, credentials: credentials)
+        }
     }
 
     /// Client keepalive (docs/PROTOCOL.md §11).

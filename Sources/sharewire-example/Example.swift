@@ -27,12 +27,11 @@ struct Example {
     }
 
     static func run(options: Options) async throws {
-        var configuration = SharewireClient.Configuration(endpoint: options.endpoint,
-                                                          credentials: .serviceKey(options.serviceKey))
+        var configuration = options.configuration
         configuration.defaultTimeout = .seconds(5)
         let broker = SharewireClient(configuration: configuration)
         defer { broker.close() }
-        print("server \(options.endpoint): \(try await broker.health())")
+        print("server \(configuration.endpoints[0]): \(try await broker.health())")
 
         // Unique emails, so the example can run again on the same data.
         let run = String(UInt64(Date().timeIntervalSince1970 * 1000), radix: 36)
@@ -88,29 +87,29 @@ struct ExampleError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Command-line options, with the environment as fallback.
+/// Command-line options over the environment (`SHAREWIRE_ADDRESS`, `SHAREWIRE_SERVICE_KEY`).
 struct Options {
-    var endpoint: Endpoint
-    var serviceKey: String
+    var configuration: SharewireClient.Configuration
 
     static func parse(_ arguments: ArraySlice<String>) throws -> Options {
-        let environment = ProcessInfo.processInfo.environment
-        var address = environment["SHAREWIRE_ADDRESS"] ?? Endpoint.localDefault.description
-        var key = environment["SHAREWIRE_SERVICE_KEY"]
+        var environment = ProcessInfo.processInfo.environment
+        environment.removeValue(forKey: SharewireClient.Configuration.EnvironmentKey.apiKey)
         var rest = arguments[...]
         while let flag = rest.popFirst() {
             guard let value = rest.popFirst() else { throw ExampleError("\(flag) needs a value") }
             switch flag {
-            case "--address": address = value
+            case "--address":
+                environment[SharewireClient.Configuration.EnvironmentKey.address] = value
             case "--service-key-file":
-                key = try String(contentsOfFile: value, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+                environment[SharewireClient.Configuration.EnvironmentKey.serviceKey] =
+                    try String(contentsOfFile: value, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
             default: throw ExampleError("unknown option \(flag); use --address host:port, --service-key-file path")
             }
         }
-        guard let endpoint = Endpoint(address) else { throw ExampleError("not host:port: \(address)") }
-        guard let key, !key.isEmpty else {
-            throw ExampleError("no service key: pass --service-key-file or set SHAREWIRE_SERVICE_KEY")
+        let configuration = try SharewireClient.Configuration(environment: environment)
+        guard case .serviceKey(_, actingAs: nil) = configuration.credentials else {
+            throw ExampleError("no service key: pass --service-key-file or set SHAREWIRE_SERVICE_KEY (and no SHAREWIRE_ACT_AS)")
         }
-        return Options(endpoint: endpoint, serviceKey: key)
+        return Options(configuration: configuration)
     }
 }

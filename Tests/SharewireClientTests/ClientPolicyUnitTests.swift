@@ -161,6 +161,23 @@ struct ClientPolicyUnitTests {
         #expect(Endpoint(":7070") == nil)
     }
 
+    @Test("configuration from the environment")
+    func environment() throws {
+        typealias Key = SharewireClient.Configuration.EnvironmentKey
+        let none = try SharewireClient.Configuration(environment: [:])
+        #expect(none.endpoints == [.localDefault] && none.credentials == .none)
+        let service = try SharewireClient.Configuration(environment: [
+            Key.address: "10.0.0.1:7070, 10.0.0.2:7071", Key.serviceKey: "secret", Key.actAs: "bob@example.com",
+        ])
+        #expect(service.endpoints == [Endpoint(host: "10.0.0.1", port: 7070), Endpoint(host: "10.0.0.2", port: 7071)])
+        #expect(service.credentials == .serviceKey("secret", actingAs: "bob@example.com"))
+        let account = try SharewireClient.Configuration(environment: [Key.apiKey: "sw_1", Key.serviceKey: "secret"])
+        #expect(account.credentials == .apiKey("sw_1"))
+        #expect(throws: SharewireError.self) {
+            try SharewireClient.Configuration(environment: [Key.address: "nowhere"])
+        }
+    }
+
     @Test("error details name the offending id or email")
     func errorDetails() {
         let email = SharewireError.Detail(reason: .contactHasNoAccount, subject: "bob@example.com", field: "emails")
