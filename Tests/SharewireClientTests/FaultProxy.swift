@@ -16,12 +16,15 @@ import Synchronization
 ///   RESPONSE (so the call *was* processed), drop it and close the client's
 ///   connection: the client cannot know whether the call took effect;
 /// - ``Fault/breakAfterFirstMessage``: forward the REQUEST and the first
-///   MESSAGE of its stream, then close the client's connection.
+///   MESSAGE of its stream, then close the client's connection;
+/// - ``Fault/swallowResponse``: forward the REQUEST, drop its RESPONSE and keep
+///   the connection: the call hangs until its deadline.
 final class FaultProxy: Sendable {
     enum Fault: Sendable, Hashable {
         case refuse
         case dropResponse
         case breakAfterFirstMessage
+        case swallowResponse
     }
 
     private struct State {
@@ -119,6 +122,8 @@ private final class ClientSide: ChannelInboundHandler {
     var dropping: Set<UInt32> = []
     /// Streams whose first MESSAGE is the last frame forwarded.
     var breaking: Set<UInt32> = []
+    /// Streams whose RESPONSE is dropped silently.
+    var swallowing: Set<UInt32> = []
 
     init(proxy: FaultProxy) {
         self.proxy = proxy
@@ -166,6 +171,9 @@ private final class ClientSide: ChannelInboundHandler {
                 upstream?.write(unit, promise: nil)
             case .breakAfterFirstMessage:
                 breaking.insert(stream)
+                upstream?.write(unit, promise: nil)
+            case .swallowResponse:
+                swallowing.insert(stream)
                 upstream?.write(unit, promise: nil)
             case nil:
                 upstream?.write(unit, promise: nil)
@@ -221,6 +229,10 @@ private final class ServerSide: ChannelInboundHandler {
                 client.close(promise: nil)
                 context.close(promise: nil)
                 return
+            }
+            if isFrame, frameType(unit) == FrameType.response.rawValue,
+               let stream = streamID(unit), owner.value.swallowing.contains(stream) {
+                continue
             }
             client.write(unit, promise: nil)
             if isFrame, frameType(unit) == FrameType.message.rawValue,

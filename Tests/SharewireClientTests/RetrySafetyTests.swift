@@ -74,6 +74,29 @@ struct RetrySafetyTests {
         }
     }
 
+    @Test("a call that ran into its deadline is not retried, write or read")
+    func deadlineIsNotRetried() async throws {
+        try await withAliceBehindProxy { setup in
+            let (proxy, admin, alice, client) = (setup.proxy, setup.admin, setup.alice, setup.client)
+            proxy.inject(.swallowResponse, into: .deviceRegister)
+            do throws(SharewireError) {
+                _ = try await client.registerDevice(name: "pi", options: .timeout(.milliseconds(300)))
+                Issue.record("expected DEADLINE_EXCEEDED")
+            } catch {
+                #expect(error.code == .deadlineExceeded && error.attempts == 1)
+            }
+            #expect(proxy.requests(.deviceRegister) == 1)
+            let devices = try await admin.acting(as: alice.account.id).devices().collect()
+            #expect(devices.count == 1)  // applied once, not twice
+
+            proxy.inject(.swallowResponse, into: .deviceList)
+            await #expect(throws: SharewireError.self) {
+                _ = try await client.listDevices(options: .timeout(.milliseconds(300)))
+            }
+            #expect(proxy.requests(.deviceList) == 1)
+        }
+    }
+
     @Test("a read whose response was lost is retried and succeeds")
     func idempotentReadIsRetried() async throws {
         try await withAliceBehindProxy { setup in
