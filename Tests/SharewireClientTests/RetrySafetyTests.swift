@@ -166,10 +166,10 @@ struct RetrySafetyTests {
     @Test("an endpoint that refuses connections is skipped: the call moves to the next")
     func failoverToNextEndpoint() async throws {
         try await LiveServer.with { server in
-            // A port nobody listens on: bind a proxy, note its port, close it.
-            let dead = try await FaultProxy.start(upstreamPort: server.process.port)
+            // A port that refuses connections and that no parallel test can take.
+            let dead = try ClosedPort()
+            defer { dead.release() }
             let deadPort = dead.port
-            await dead.close()
             var configuration = SharewireClient.Configuration(
                 endpoints: [Endpoint(host: "127.0.0.1", port: deadPort), server.endpoint],
                 credentials: .serviceKey(LiveServer.serviceKey))
@@ -195,6 +195,10 @@ struct RetrySafetyTests {
                 try await client.connect()
                 // The first server drains away; every later call lands on the second.
                 try await first.process.stop(signal: SIGTERM)
+                // Hold its port so that no server of a parallel test answers there
+                // (best effort: nil if someone took it in between).
+                let held = try? ClosedPort(port: first.process.port)
+                defer { held?.release() }
                 for index in 0..<4 {
                     _ = try await client.createAccount(email: "user\(index)@example.com")
                 }
@@ -207,4 +211,37 @@ struct RetrySafetyTests {
             }
         }
     }
+}
+
+/// A loopback TCP port bound but not listening: connecting to it is refused,
+/// and while it is held no other test can listen on it.
+struct ClosedPort {
+    let fd: Int32
+    let port: Int
+
+    /// Holds `port` (0: any free port).
+    init(port: Int = 0) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw POSIXError(.EMFILE) }
+        var reuse: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &reuse, socklen_t(MemoryLayout<Int32>.size))
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = UInt16(port).bigEndian
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafeMutablePointer(to: &address) { pointer in
+            pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { raw in
+                bind(fd, raw, length) == 0 && getsockname(fd, raw, &length) == 0
+            }
+        }
+        guard bound else {
+            close(fd)
+            throw POSIXError(.EADDRINUSE)
+        }
+        self.fd = fd
+        self.port = Int(UInt16(bigEndian: address.sin_port))
+    }
+
+    func release() { close(fd) }
 }
