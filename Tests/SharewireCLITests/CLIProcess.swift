@@ -1,0 +1,146 @@
+import Foundation
+import SharewireTestSupport
+
+/// Runs the built `sharewire` binary: found next to the test bundle (the
+/// build directory `swift build --build-tests` fills), or `$SHAREWIRE_CLI_BIN`.
+struct CLI {
+    /// The outcome of one run.
+    struct Result: CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
+
+        /// The trimmed stdout.
+        var out: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+        /// Stack traces, crash reports and Swift runtime errors never appear.
+        var hasNoCrashOutput: Bool {
+            let text = stdout + stderr
+            return !["Fatal error", "Stack dump", "stack trace", "Backtrace", "Crash", "SIGSEGV", "SIGILL",
+                     "Thread 0", "#0 "].contains { text.contains($0) }
+        }
+
+        /// The stdout parsed as JSON.
+        func json() throws -> Any {
+            try JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed])
+        }
+    }
+
+    static func binary() throws -> String {
+        var candidates: [String] = []
+        if let explicit = ProcessInfo.processInfo.environment["SHAREWIRE_CLI_BIN"] { candidates.append(explicit) }
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for _ in 0..<4 {
+            candidates.append(dir.appendingPathComponent("sharewire").path)
+            dir = dir.deletingLastPathComponent()
+        }
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        candidates.append(root.appendingPathComponent(".build/debug/sharewire").path)
+        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
+        throw CLIFailure( "sharewire binary not found (swift build); looked at \(candidates)")
+    }
+
+    /// The environment every run starts from: a PATH and a HOME of its own
+    /// (so no real config file is read), and no SHAREWIRE_* variable of the
+    /// test runner's.
+    var environment: [String: String]
+    let dir: TempDirectory
+
+    init(address: String? = nil) throws {
+        dir = try TempDirectory("sharewire-cli-test")
+        try FileManager.default.createDirectory(atPath: dir.file("home"), withIntermediateDirectories: true)
+        environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                       "HOME": dir.file("home"), "LANG": "C.UTF-8"]
+        if let address { environment["SHAREWIRE_ADDRESS"] = address }
+    }
+
+    /// Runs `sharewire arguments…` with the base environment plus `env`,
+    /// and waits (at most `timeout`) for it to exit.
+    func run(_ arguments: [String], env: [String: String] = [:],
+             timeout: Duration = .seconds(60)) async throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = arguments
+        process.environment = environment.merging(env) { _, new in new }
+        let id = UUID().uuidString
+        let outPath = dir.file("out-\(id)"), errPath = dir.file("err-\(id)")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer {
+            try? out.close()
+            try? err.close()
+        }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let clock = ContinuousClock()
+        let end = clock.now + timeout
+        while process.isRunning, clock.now < end { try await Task.sleep(for: .milliseconds(5)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw CLIFailure( "sharewire \(arguments) did not exit within \(timeout)")
+        }
+        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+        try? FileManager.default.removeItem(atPath: outPath)
+        try? FileManager.default.removeItem(atPath: errPath)
+        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+    }
+
+    /// Splits a command line on spaces (no quoting needed in these tests).
+    func run(_ line: String, env: [String: String] = [:]) async throws -> Result {
+        try await run(line.split(separator: " ").map(String.init), env: env)
+    }
+}
+
+/// A `sharewired` child process with a service key over a temp data dir.
+struct CLIServer {
+    static let serviceKey = "cli-tests-service-key-5b8d2f7e1c9a4036b2e4"
+    let dir: TempDirectory
+    let process: ServerProcess
+
+    var address: String { "127.0.0.1:\(process.port)" }
+
+    static func start() async throws -> CLIServer {
+        let dir = try TempDirectory("sharewire-cli-server")
+        do {
+            let process = try await ServerProcess(
+                arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "5"],
+                environment: ["SHAREWIRE_SERVICE_KEY": serviceKey], logTo: dir.file("sharewired.log"))
+            return CLIServer(dir: dir, process: process)
+        } catch {
+            dir.remove()
+            throw error
+        }
+    }
+
+    /// Runs `body` against a fresh server, then stops it and removes its data.
+    static func with<T>(_ body: (CLIServer) async throws -> T) async throws -> T {
+        let server = try await start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    func stop() async {
+        _ = try? await process.stop(signal: SIGTERM, timeout: .seconds(20))
+        dir.remove()
+    }
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
