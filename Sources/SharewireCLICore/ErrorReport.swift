@@ -74,7 +74,7 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
     static func hint(for error: SharewireError, endpoint: String?) -> String? {
         switch error.reason {
         case .contactHasNoAccount?:
-            return "they need an account first; invite them: sharewire contacts invite \(error.detail?.email ?? "EMAIL")"
+            return "invite them: sharewire contacts invite \(error.detail?.email ?? "EMAIL")"
         case .contactNotFound?:
             return "add them first: sharewire contacts add \(error.detail?.email ?? "EMAIL")"
         case .serviceNotOnDevice?:

@@ -238,7 +238,7 @@ struct ExitCodeTests {
         #expect(report.exitCode == 8)
         #expect(report.humanText() == """
             error: contact has no account (CONTACT_HAS_NO_ACCOUNT, carol@example.com, field emails)
-            hint: they need an account first; invite them: sharewire contacts invite carol@example.com
+            hint: invite them: sharewire contacts invite carol@example.com
 
             """)
         #expect(report.jsonText().contains("\"subject\":\"carol@example.com\""))
