@@ -51,6 +51,8 @@ struct ErrorExitTests {
             try await expectFailure(["devices", "add", "pi", "--service", "ssh"], env: dora, status: 2,
                                     mentions: ["not a service: 'ssh'"])
             try await expectFailure(["check", "me", "pi"], env: dora, status: 2, mentions: ["PORT"])
+            try await expectFailure(["check", "dora@example.com", "dev_1", "22"], env: service, status: 2,
+                                    mentions: ["account id", "admin accounts show dora@example.com"])
             try await expectFailure(["frobnicate"], env: dora, status: 2, mentions: ["frobnicate"])
             try await expectFailure(["contacts", "list", "--bogus"], env: dora, status: 2, mentions: ["--bogus"])
 
