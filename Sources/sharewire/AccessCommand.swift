@@ -16,8 +16,8 @@ struct AccessCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List the shares of a device you own.",
             discussion: example("sharewire access list pi"))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "A device you own (id or name).") var device: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -38,11 +38,11 @@ struct AccessCommand: AsyncParsableCommand {
                 \(example("sharewire access edit pi bob@example.com --ports 22,80 --scripting",
                           "sharewire access edit pi bob@example.com --scripting     # scripts only"))
                 """)
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "A device you own (id or name).") var device: String
         @Argument(help: "The person's email.") var email: String
         @OptionGroup var access: AccessOptions
         @Flag(help: "Do not notify them.") var noNotify = false
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in

@@ -31,10 +31,10 @@ struct AdminCommand: AsyncParsableCommand {
                 \(example("sharewire admin accounts create alice@example.com",
                           "ALICE_KEY=$(sharewire admin accounts create alice@example.com --key-only)"))
                 """)
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The account's email.") var email: String
         @Option(help: "Language of its notifications: en or ja.") var language: Language = .en
         @Flag(help: "Print only the API key.") var keyOnly = false
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.service) { client, output in
@@ -54,8 +54,8 @@ struct AdminCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Show an account, by id or email.",
             discussion: example("sharewire admin accounts show bob@example.com"))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "acc_N or email.") var account: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.service) { client, output in

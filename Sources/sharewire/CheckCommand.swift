@@ -15,11 +15,11 @@ struct CheckCommand: AsyncParsableCommand {
             \(example("sharewire check me pi 22 && ssh pi.example.com",
                       "sharewire check bob@example.com pi --scripting"))
             """)
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
     @Argument(help: "me, an account id or an email.") var user: String
     @Argument(help: "The device (id or name).") var device: String
     @Argument(help: "The port.") var port: UInt16?
     @Flag(help: "Ask about running scripts instead of a port.") var scripting = false
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     struct Answer: Encodable {
         var allowed: Bool

@@ -22,12 +22,12 @@ struct ContactsCommand: AsyncParsableCommand {
                 \(example("sharewire contacts add bob@example.com --first-name Bob --last-name Smith --company Acme",
                           "sharewire contacts add carol@example.jp --language ja"))
                 """)
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The contact's email.") var email: String
         @Option(help: "First name.") var firstName: String?
         @Option(help: "Last name.") var lastName: String?
         @Option(help: "Company.") var company: String?
         @Option(help: "Language of their invite: en or ja.") var language: Language = .en
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -61,12 +61,12 @@ struct ContactsCommand: AsyncParsableCommand {
 
                 \(example("sharewire contacts edit bob@example.com --company \"Acme Ltd\" --language ja"))
                 """)
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The contact's email.") var email: String
         @Option(help: "First name.") var firstName: String?
         @Option(help: "Last name.") var lastName: String?
         @Option(help: "Company.") var company: String?
         @Option(help: "Language of their invite: en or ja.") var language: Language?
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func validate() throws {
             if firstName == nil, lastName == nil, company == nil, language == nil {
@@ -92,8 +92,8 @@ struct ContactsCommand: AsyncParsableCommand {
 
                 \(example("sharewire contacts rm bob@example.com"))
                 """)
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The contact's email.") var email: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -113,8 +113,8 @@ struct ContactsCommand: AsyncParsableCommand {
 
                 \(example("sharewire contacts invite carol@example.jp"))
                 """)
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The contact's email.") var email: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in

@@ -22,13 +22,13 @@ struct DevicesCommand: AsyncParsableCommand {
             commandName: "add", abstract: "Register a device you own, with its services.",
             discussion: example("sharewire devices add pi --service ssh:22 --service web:80/http",
                                 "DEVICE=$(sharewire devices add nas --service ssh:22 --quiet)"))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The device's name.") var name: String
         @Option(name: .customLong("service"),
                 help: ArgumentHelp("A service, NAME:PORT or NAME:PORT/PROTOCOL (protocol tcp by default); repeat for more.",
                                    valueName: "name:port[/protocol]"))
         var services: [String] = []
         @Flag(name: [.short, .long], help: "Print only the new device's id.") var quiet = false
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -67,8 +67,8 @@ struct DevicesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Show a device, its services and, if you own it, who it is shared with.",
             discussion: example("sharewire devices show pi", "sharewire devices show dev_1 --json"))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The device (id or name).") var device: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         struct Shown: Encodable {
             var device: Device
@@ -89,9 +89,9 @@ struct DevicesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rename", abstract: "Rename a device you own.",
             discussion: example("sharewire devices rename pi garage-pi"))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The device (id or name).") var device: String
         @Argument(help: "Its new name.") var name: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in

@@ -15,13 +15,13 @@ struct EventsCommand: AsyncParsableCommand {
             \(example("sharewire events --device pi --kind share.created",
                       "sharewire events --since 2026-01-01T00:00:00Z --limit 20 --json"))
             """)
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
     @Option(help: "Only events about this device (id or name).") var device: String?
     @Option(help: "Only events that also concern this account (acc_N).") var user: String?
     @Option(help: "Only this kind.") var kind: AuditEvent.Kind?
     @Option(help: ArgumentHelp("Only events at or after this time (ISO 8601).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Only events before this time (ISO 8601).", valueName: "time")) var until: String?
     @Option(help: "At most this many events.") var limit: Int = 1000
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     func validate() throws {
         if limit < 1 { throw ValidationError("--limit must be at least 1") }

@@ -28,11 +28,11 @@ struct NotificationsCommand: AsyncParsableCommand {
                 \(example("sharewire notifications watch --limit 1 --timeout 10",
                           "sharewire notifications watch --from 41 --ack --json"))
                 """)
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Option(help: "Start after this sequence (default: after the acknowledged cursor).") var from: UInt64 = 0
         @Option(help: "Stop after this many notifications.") var limit: Int?
         @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var timeout: String?
         @Flag(help: "Acknowledge each notification once printed.") var ack = false
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func validate() throws {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -73,8 +73,8 @@ struct NotificationsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "ack", abstract: "Acknowledge every notification through a sequence number.",
             discussion: example("sharewire notifications ack 42"))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
         @Argument(help: "The last sequence handled.") var sequence: UInt64
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         struct Acked: Encodable { var acknowledgedSequence: UInt64 }
 

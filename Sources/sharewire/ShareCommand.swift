@@ -42,12 +42,12 @@ struct ShareCommand: AsyncParsableCommand {
             \(example("sharewire share pi nas --with bob@example.com carol@example.com --ports 22 --scripting",
                       "sharewire share dev_1 --with bob@example.com --all"))
             """)
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
     @Argument(help: "Devices you own (ids or names).") var devices: [String]
     @Option(name: .customLong("with"), parsing: .upToNextOption, help: ArgumentHelp("Contact emails to share with.", valueName: "email"))
     var emails: [String] = []
     @OptionGroup var access: AccessOptions
     @Flag(help: "Do not notify the recipients.") var noNotify = false
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     func validate() throws {
         if emails.isEmpty { throw ValidationError("say who to share with: --with EMAIL…") }
@@ -75,11 +75,11 @@ struct UnshareCommand: AsyncParsableCommand {
 
             \(example("sharewire unshare pi nas --from bob@example.com"))
             """)
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
     @Argument(help: "Devices you own (ids or names).") var devices: [String]
     @Option(name: .customLong("from"), parsing: .upToNextOption, help: ArgumentHelp("Emails to stop sharing with.", valueName: "email"))
     var emails: [String] = []
     @Flag(help: "Do not notify them.") var noNotify = false
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     func validate() throws {
         if emails.isEmpty { throw ValidationError("say who to stop sharing with: --from EMAIL…") }
@@ -103,8 +103,8 @@ struct CommonShareesCommand: AsyncParsableCommand {
 
             \(example("sharewire common-sharees pi nas"))
             """)
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
     @Argument(help: "Devices you own (ids or names).") var devices: [String]
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in
@@ -124,8 +124,8 @@ struct LeaveCommand: AsyncParsableCommand {
 
             \(example("sharewire leave pi"))
             """)
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
     @Argument(help: "Devices shared with you (ids or names).") var devices: [String]
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in
@@ -145,9 +145,9 @@ struct TransferCommand: AsyncParsableCommand {
 
             \(example("sharewire transfer pi --to bob@example.com"))
             """)
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
     @Argument(help: "Devices you own (ids or names).") var devices: [String]
     @Option(name: .customLong("to"), help: ArgumentHelp("The new owner's account email.", valueName: "email")) var email: String
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in

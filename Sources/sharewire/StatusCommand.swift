@@ -28,8 +28,8 @@ struct StatusCommand: AsyncParsableCommand {
 
             \(example("sharewire status", "sharewire status --wait 10"))
             """)
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
     @Option(help: ArgumentHelp("Keep asking for up to this many seconds.", valueName: "seconds")) var wait: String?
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
     struct Status: Encodable {
         var address: String
