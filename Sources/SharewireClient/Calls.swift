@@ -110,18 +110,22 @@ extension SharewireClient {
         var attempt = 0
         while true {  // bounded: at most policy.maxAttempts rounds
             attempt += 1
-            var remaining: Duration?
-            if let deadline {
-                remaining = deadline - clock.now
-                if remaining! <= .zero {
-                    throw SharewireError(code: .deadlineExceeded, message: "deadline exceeded before attempt \(attempt)",
-                                         attempts: attempt - 1)
-                }
-            }
+            let transport = transports.transport(start: start, attempt: attempt)
             let failure: SharewireError
-            do {
-                let response: Response = try await transports.transport(start: start, attempt: attempt)
-                    .unary(method.descriptor, request, metadata: metadata, timeout: remaining)
+            do throws(RPCError) {
+                var remaining: Duration?
+                if let deadline {
+                    // Connect first (bounded by connectTimeout), so the time
+                    // it takes comes out of this call's deadline.
+                    _ = try await transport.eventLoopForNextCall()
+                    remaining = deadline - clock.now
+                    if remaining! <= .zero {
+                        throw RPCError(.deadlineExceeded, "deadline exceeded before the call was sent",
+                                       notProcessed: true)
+                    }
+                }
+                let response: Response = try await transport.unary(method.descriptor, request, metadata: metadata,
+                                                                   timeout: remaining)
                 retryBudget?.recordSuccess()
                 return response
             } catch {
