@@ -89,6 +89,16 @@ struct ErrorExitTests {
             try await expectFailure(["whoami"], env: [:], status: 12, mentions: ["config.toml:1: unknown key 'adress'"])
             try FileManager.default.removeItem(atPath: configDir + "/config.toml")
 
+            // The service key acting for an account; a bad SHAREWIRE_TIMEOUT is a config error.
+            result = try await cli.run(["whoami", "--act-as", "dora@example.com", "--json"], env: service)
+            #expect((try result.json() as? [String: Any])?["email"] as? String == "dora@example.com", "\(result)")
+            try await expectFailure(["whoami"], env: dora.merging(["SHAREWIRE_TIMEOUT": "soon"]) { $1 }, status: 12,
+                                    mentions: ["timeout must be seconds", "SHAREWIRE_TIMEOUT"])
+            result = try await cli.run(["config", "show", "--json"], env: dora)
+            let settings = try #require(try result.json() as? [[String: Any]], "\(result)")
+            #expect(settings.first { $0["name"] as? String == "api_key" }?["value"] as? String
+                == String(key.prefix(6)) + "…")
+
             // Status waits for a running server.
             result = try await cli.run(["status", "--wait", "5"], env: [:])
             #expect(result.status == 0 && result.stdout.contains("SERVING"), "\(result)")
