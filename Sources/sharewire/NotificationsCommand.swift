@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import SharewireCLICore
 import SharewireClient
 
@@ -21,7 +22,7 @@ struct NotificationsCommand: AsyncParsableCommand {
             commandName: "watch", abstract: "Print notifications as they are queued, until Ctrl-C, --limit or --timeout.",
             discussion: """
                 Starts after the acknowledged cursor (or after --from), prints what is stored, then waits for \
-                new ones. --json prints one JSON object per line. --timeout ends watching normally (exit 0); \
+                new ones. --json prints one JSON object per line. Ctrl-C stops it (exit 130). --timeout ends watching normally (exit 0); \
                 with --limit, ending before that many arrived exits 11. With --ack, each printed notification \
                 is acknowledged, so the next watch starts after it.
 
@@ -32,6 +33,9 @@ struct NotificationsCommand: AsyncParsableCommand {
         @Option(help: "Stop after this many notifications.") var limit: Int?
         @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var timeout: String?
         @Flag(help: "Acknowledge each notification once printed.") var ack = false
+
+        /// The exit status after Ctrl-C: 128 + SIGINT.
+        static let interrupted: Int32 = 130
         @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
         func validate() throws {
@@ -43,7 +47,20 @@ struct NotificationsCommand: AsyncParsableCommand {
             }
         }
 
+        /// Ctrl-C (SIGINT) cancels the watch: the server gets a CANCEL, and
+        /// the process exits 130 (as a shell reports an interrupt) after what
+        /// was printed, without an error message.
         func run() async throws {
+            let watching = Task { try await watch() }
+            signal(SIGINT, SIG_IGN)
+            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            interrupt.setEventHandler { watching.cancel() }
+            interrupt.resume()
+            defer { interrupt.cancel() }
+            try await watching.value
+        }
+
+        private func watch() async throws {
             try await connection.run(.service) { client, output in
                 let duration = try timeout.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--timeout") }
                 var options = CallOptions.default
@@ -56,12 +73,15 @@ struct NotificationsCommand: AsyncParsableCommand {
                         count += 1
                         if let limit, count >= limit { return }
                     }
+                } catch let error as SharewireError where Task.isCancelled && error.code == .cancelled {
+                    throw ExitCode(Self.interrupted)
                 } catch let error as SharewireError where error.code == .deadlineExceeded && duration != nil {
                     if let limit, count < limit {
                         throw CLIError(.timeout, "only \(count) of \(limit) notifications arrived within \(timeout!) s")
                     }
                     return
                 }
+                if Task.isCancelled { throw ExitCode(Self.interrupted) }
                 if let limit, count < limit {
                     throw CLIError(.unavailable, "the server ended the stream after \(count) of \(limit) notifications")
                 }

@@ -57,10 +57,35 @@ struct CLI {
         if let address { environment["SHAREWIRE_ADDRESS"] = address }
     }
 
-    /// Runs `sharewire arguments…` with the base environment plus `env`,
-    /// and waits (at most `timeout`) for it to exit.
-    func run(_ arguments: [String], env: [String: String] = [:],
-             timeout: Duration = .seconds(60)) async throws -> Result {
+    /// A started `sharewire` whose stdout and stderr go to files.
+    struct Launched {
+        let process: Process
+        let outPath: String
+        let errPath: String
+        let handles: [FileHandle]
+
+        var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+        var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+
+        /// Waits (bounded) for the process to exit, SIGKILLs it past `end`; returns what it printed.
+        func finish(by end: ContinuousClock.Instant, what: String) async throws -> Result {
+            defer {
+                for handle in handles { try? handle.close() }
+                try? FileManager.default.removeItem(atPath: outPath)
+                try? FileManager.default.removeItem(atPath: errPath)
+            }
+            while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                throw CLIFailure("sharewire \(process.arguments ?? []) \(what)")
+            }
+            return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        }
+    }
+
+    /// Starts `sharewire arguments…` with the base environment plus `env`.
+    func launch(_ arguments: [String], env: [String: String]) throws -> Launched {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = arguments
@@ -71,27 +96,31 @@ struct CLI {
         _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? out.close()
-            try? err.close()
-        }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice
         try process.run()
-        let clock = ContinuousClock()
-        let end = clock.now + timeout
-        while process.isRunning, clock.now < end { try await Task.sleep(for: .milliseconds(5)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw CLIFailure( "sharewire \(arguments) did not exit within \(timeout)")
+        return Launched(process: process, outPath: outPath, errPath: errPath, handles: [out, err])
+    }
+
+    /// Runs `sharewire arguments…` with the base environment plus `env`,
+    /// and waits (at most `timeout`) for it to exit.
+    func run(_ arguments: [String], env: [String: String] = [:],
+             timeout: Duration = .seconds(60)) async throws -> Result {
+        try await launch(arguments, env: env).finish(by: .now + timeout, what: "did not exit within \(timeout)")
+    }
+
+    /// Starts `sharewire arguments…`, waits (bounded) until its stdout
+    /// contains `marker`, sends SIGINT (Ctrl-C), and waits for it to exit.
+    func interrupt(_ arguments: [String], env: [String: String] = [:], after marker: String,
+                   timeout: Duration = .seconds(30)) async throws -> Result {
+        let launched = try launch(arguments, env: env)
+        let end = ContinuousClock.now + timeout
+        while launched.process.isRunning, !launched.stdout.contains(marker), ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(10))
         }
-        let stdout = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
-        let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
-        try? FileManager.default.removeItem(atPath: outPath)
-        try? FileManager.default.removeItem(atPath: errPath)
-        return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        if launched.process.isRunning { kill(launched.process.processIdentifier, SIGINT) }
+        return try await launched.finish(by: end, what: "did not exit after SIGINT")
     }
 
     /// Splits a command line on spaces (no quoting needed in these tests).

@@ -151,6 +151,13 @@ struct ScenarioTests {
             #expect(result.status == 11, "\(result)")
             result = try await cli.run(["notifications", "watch", "--from", "1000", "--timeout", "0.5"], env: service)
             #expect(result.status == 0 && result.stdout.isEmpty, "\(result)")
+            // Ctrl-C: what was printed stays, exit 130, no error message.
+            result = try await cli.interrupt(["notifications", "watch"], env: service, after: "#2 ")
+            #expect(result.status == 130 && result.stdout.hasPrefix("#2 ") && result.stderr.isEmpty, "\(result)")
+            result = try await cli.run("notifications ack 2", env: service)
+            #expect(result.status == 0 && result.out == "acknowledged through #2", "\(result)")
+            result = try await cli.run(["notifications", "watch", "--limit", "1", "--timeout", "20"], env: service)
+            #expect(result.status == 0 && result.stdout.hasPrefix("#3 share.updated"), "\(result)")
         }
     }
 
