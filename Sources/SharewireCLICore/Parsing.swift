@@ -104,6 +104,24 @@ public enum ArgumentSyntax {
         references.contains { !isID($0, kind: "dev") }
     }
 
+    /// The services of `device` a `devices services rm` argument names: a
+    /// service id (`svc_3`) or a port number (every service on it).
+    /// - Throws: `.notFound` when nothing matches, `.usage` for neither an id nor a port.
+    public static func services(matching reference: String, on device: Device) throws(CLIError) -> [String] {
+        if isID(reference, kind: "svc") {
+            guard device.services.contains(where: { $0.id == reference }) else {
+                throw CLIError(.notFound, "\(device.id) has no service \(reference)")
+            }
+            return [reference]
+        }
+        guard let port = UInt16(reference), port >= 1 else {
+            throw CLIError(.usage, "not a service id or port: '\(reference)'", hint: "e.g. svc_3 or 5900")
+        }
+        let ids = device.services.filter { $0.port == port }.map(\.id)
+        guard !ids.isEmpty else { throw CLIError(.notFound, "\(device.id) has no service on port \(port)") }
+        return ids
+    }
+
     /// The user argument of `check`: `me` (or `-`) for the caller, an account id,
     /// or an email.
     public enum UserReference: Sendable, Hashable {

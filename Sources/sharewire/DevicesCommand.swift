@@ -12,9 +12,10 @@ struct DevicesCommand: AsyncParsableCommand {
             has that name.
 
             \(example("sharewire devices add pi --service ssh:22 --service web:80/http",
-                      "sharewire devices list"))
+                      "sharewire devices list",
+                      "sharewire devices services add pi vnc:5900"))
             """,
-        subcommands: [Add.self, List.self, Show.self, Rename.self]
+        subcommands: [Add.self, List.self, Show.self, Rename.self, Services.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -98,6 +99,64 @@ struct DevicesCommand: AsyncParsableCommand {
                 let id = try await resolveDevices([device], client: client)[0]
                 let renamed = try await client.renameDevice(id, to: name)
                 output.emit(renamed) { Render.devices([renamed]) }
+            }
+        }
+    }
+
+    struct Services: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "services", abstract: "Add or remove services of a device you own.",
+            discussion: """
+                Removing a service also removes it from every port share naming it; whole-device (--all) \
+                shares reach a new service at once, port shares do not.
+
+                \(example("sharewire devices services add pi vnc:5900", "sharewire devices services rm pi 5900"))
+                """,
+            subcommands: [AddService.self, RemoveService.self]
+        )
+    }
+
+    struct AddService: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Add a service to a device you own.",
+            discussion: example("sharewire devices services add pi vnc:5900", "sharewire devices services add pi web:80/http"))
+        @Argument(help: "A device you own (id or name).") var device: String
+        @Argument(help: ArgumentHelp("The service, NAME:PORT or NAME:PORT/PROTOCOL.", valueName: "name:port[/protocol]"))
+        var service: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let id = try await resolveDevices([device], client: client)[0]
+                let added = try await client.addService(try ArgumentSyntax.service(service), to: id)
+                output.emit(added) { "added \(added.name):\(added.port)/\(added.protocol) (\(added.id)) to \(id)\n" }
+            }
+        }
+    }
+
+    struct RemoveService: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm", abstract: "Remove a service (by id, or every service on a port) from a device you own.",
+            discussion: example("sharewire devices services rm pi svc_3", "sharewire devices services rm pi 5900"))
+        @Argument(help: "A device you own (id or name).") var device: String
+        @Argument(help: ArgumentHelp("A service id, or a port number.", valueName: "service|port")) var service: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        struct Removed: Encodable {
+            var removed: [String]
+            var revision: Revision
+        }
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let id = try await resolveDevices([device], client: client)[0]
+                let found = try await client.device(id)
+                let serviceIDs = try ArgumentSyntax.services(matching: service, on: found)
+                var revision = Revision.zero
+                for serviceID in serviceIDs { revision = try await client.removeService(serviceID, from: id) }
+                output.emit(Removed(removed: serviceIDs, revision: revision)) {
+                    "removed \(serviceIDs.joined(separator: ", ")) from \(id) at \(revision)\n"
+                }
             }
         }
     }

@@ -201,6 +201,26 @@ struct ArgumentSyntaxTests {
         }
     }
 
+    @Test func servicesByIdOrPort() throws {
+        let now = Date(timeIntervalSince1970: 0)
+        let device = Device(id: "dev_1", name: "pi", services: [
+            Service(id: "svc_1", name: "ssh", port: 22, protocol: "tcp"),
+            Service(id: "svc_2", name: "web", port: 80, protocol: "http"),
+            Service(id: "svc_3", name: "alt", port: 80, protocol: "tcp"),
+        ], createdAt: now, updatedAt: now, role: .owned(shareCount: 0))
+        #expect(try ArgumentSyntax.services(matching: "svc_2", on: device) == ["svc_2"])
+        #expect(try ArgumentSyntax.services(matching: "80", on: device) == ["svc_2", "svc_3"])
+        #expect { try ArgumentSyntax.services(matching: "svc_9", on: device) } throws: {
+            ($0 as? CLIError)?.exitCode == .notFound
+        }
+        #expect { try ArgumentSyntax.services(matching: "443", on: device) } throws: {
+            ($0 as? CLIError)?.exitCode == .notFound
+        }
+        #expect { try ArgumentSyntax.services(matching: "ssh", on: device) } throws: {
+            ($0 as? CLIError)?.exitCode == .usage
+        }
+    }
+
     @Test func users() throws {
         #expect(try ArgumentSyntax.user("me") == .me)
         #expect(try ArgumentSyntax.user("acc_12") == .id("acc_12"))

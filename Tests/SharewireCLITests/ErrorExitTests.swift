@@ -118,7 +118,8 @@ struct ErrorExitTests {
         defer { cli.dir.remove() }
         let commands = [
             "", "contacts", "contacts add", "contacts list", "contacts edit", "contacts rm", "contacts invite",
-            "devices", "devices add", "devices list", "devices show", "devices rename", "share", "unshare",
+            "devices", "devices add", "devices list", "devices show", "devices rename", "devices services",
+            "devices services add", "devices services rm", "share", "unshare",
             "access", "access list", "access edit", "common-sharees", "leave", "transfer", "check", "events",
             "notifications", "notifications watch", "notifications ack", "admin", "admin accounts",
             "admin accounts create", "admin accounts show", "whoami", "status", "config", "config show",

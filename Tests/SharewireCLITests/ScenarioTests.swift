@@ -48,6 +48,12 @@ struct ScenarioTests {
             let nas = try await cli.run("devices add nas --service ssh:22 --quiet", env: alice).out
             #expect(pi.hasPrefix("dev_") && nas.hasPrefix("dev_") && pi != nas, "\(pi) \(nas)")
 
+            // Services: add one, remove it by port.
+            result = try await cli.run("devices services add nas vnc:5900", env: alice)
+            #expect(result.status == 0 && result.stdout.contains("added vnc:5900/tcp"), "\(result)")
+            result = try await cli.run("devices services rm nas 5900 --json", env: alice)
+            #expect(((try result.json() as? [String: Any])?["removed"] as? [String])?.count == 1, "\(result)")
+
             // Bulk share by port 22 with scripting, by device names.
             result = try await cli.run("share pi nas --with bob@example.com --ports 22 --scripting", env: alice)
             #expect(result.status == 0 && result.stdout.contains("2 created"), "\(result)")
@@ -118,7 +124,7 @@ struct ScenarioTests {
 
             // Events: the audit trail of all that.
             result = try await cli.run("events", env: alice)
-            for kind in ["contact.invited", "share.created", "share.updated", "share.removed", "device.transferred"] {
+            for kind in ["contact.invited", "service.added", "service.removed", "share.created", "share.updated", "share.removed", "device.transferred"] {
                 #expect(result.stdout.contains(kind), "\(kind): \(result)")
             }
             result = try await cli.run("events --kind share.left --json", env: alice)
