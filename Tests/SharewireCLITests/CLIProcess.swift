@@ -29,18 +29,7 @@ struct CLI {
     }
 
     static func binary() throws -> String {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["SHAREWIRE_CLI_BIN"] { candidates.append(explicit) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {
-            candidates.append(dir.appendingPathComponent("sharewire").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/sharewire").path)
-        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw CLIFailure( "sharewire binary not found (swift build); looked at \(candidates)")
+        try builtBinary(named: "sharewire", environmentVariable: "SHAREWIRE_CLI_BIN")
     }
 
     /// The environment every run starts from: a PATH and a HOME of its own
