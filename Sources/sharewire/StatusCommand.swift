@@ -122,9 +122,17 @@ struct ConfigCommand: AsyncParsableCommand {
             discussion: example("mkdir -p \"$(dirname \"$(sharewire config path)\")\""))
         @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
 
+        struct Location: Encodable {
+            var path: String?
+            var exists: Bool
+        }
+
         func run() async throws {
             let location = ConfigLocation.resolve(flag: connection.config, environment: ProcessInfo.processInfo.environment)
-            print(location?.path ?? "(no home directory)")
+            let exists = location.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
+            Output(json: connection.json).emit(Location(path: location?.path, exists: exists)) {
+                (location?.path ?? "(no home directory)") + "\n"
+            }
         }
     }
 }
