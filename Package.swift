@@ -19,6 +19,7 @@ let package = Package(
         .executable(name: "sharewire-bench", targets: ["sharewire-bench"]),
         .library(name: "SharewireClient", targets: ["SharewireClient"]),
         .executable(name: "sharewire-example", targets: ["sharewire-example"]),
+        .executable(name: "sharewire", targets: ["sharewire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -190,6 +191,27 @@ let package = Package(
         .executableTarget(
             name: "sharewire-example",
             dependencies: ["SharewireClient"],
+            swiftSettings: swift6
+        ),
+        // The `sharewire` CLI: thin commands over SharewireClient (docs/CLI.md).
+        .executableTarget(
+            name: "sharewire",
+            dependencies: [
+                "SharewireClient", "SharewireCLICore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swift6
+        ),
+        // The CLI's pure logic: config file, settings precedence, tables,
+        // argument parsing, exit codes. Unit-tested without a server.
+        .target(
+            name: "SharewireCLICore",
+            dependencies: ["SharewireClient"],
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "SharewireCLITests",
+            dependencies: ["SharewireCLICore", "SharewireClient", "SharewireTestSupport"],
             swiftSettings: swift6
         ),
         // Test helpers shared by test targets: a real sharewired child process, temp dirs.

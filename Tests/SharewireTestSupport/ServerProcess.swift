@@ -16,18 +16,7 @@ public final class ServerProcess: Sendable {
     public var pid: Int32 { process.processIdentifier }
 
     public static func binary() throws -> String {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["SHAREWIRED_BIN"] { candidates.append(explicit) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {  // the .xctest bundle may be a directory (macOS) or a file (Linux)
-            candidates.append(dir.appendingPathComponent("sharewired").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/sharewired").path)
-        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw ProcessError(description: "sharewired binary not found (build it, or set SHAREWIRED_BIN); looked at \(candidates)")
+        try builtBinary(named: "sharewired", environmentVariable: "SHAREWIRED_BIN")
     }
 
     public struct ProcessError: Error, CustomStringConvertible {
