@@ -8,9 +8,7 @@ import Testing
 struct ExampleTests {
     @Test("service-to-service check and bulk share run end to end")
     func runsAgainstSharewired() async throws {
-        let binary = URL(fileURLWithPath: try ServerProcess.binary()).deletingLastPathComponent()
-            .appendingPathComponent("sharewire-example").path
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the package first: \(binary)")
+        let binary = try builtBinary(named: "sharewire-example", environmentVariable: "SHAREWIRE_EXAMPLE_BIN")
         try await LiveServer.with { server in
             let process = Process()
             process.executableURL = URL(fileURLWithPath: binary)
