@@ -6,15 +6,16 @@ public struct Access: ProtoMessage, Hashable {
     public var mode: AccessMode
     /// PORTS only: the service ids ("svc_N") granted; must be empty for ALL.
     /// Every id must be a service of every device of the call
-    /// (SERVICE_NOT_ON_DEVICE). Duplicates count once. Service ids and ports
+    /// (SERVICE_NOT_ON_DEVICE, field "access.service_ids"). Duplicates count once. Service ids and ports
     /// together name at most 64 entries (server default). PORTS naming
     /// nothing is valid only with scripting; otherwise EMPTY_ACCESS.
     public var serviceIDs: [String]
     /// Whether the recipient may run scripts on the device.
     public var scripting: Bool
     /// PORTS only: port numbers 1–65535, resolved on each device of a request
-    /// to that device's services on the port. In responses, the ports of the
-    /// granted services, sorted and unique.
+    /// to that device's services on the port (SERVICE_NOT_ON_DEVICE, field
+    /// "access.ports", when one device lacks it). In responses, the ports of
+    /// the granted services, sorted and unique.
     public var ports: [UInt32]
 
     /// Creates a message; every field defaults to its proto3 default.

@@ -230,7 +230,11 @@ struct HandshakeAndLifetimeTests {
         let client = server.client { $0.keepaliveInterval = nil }
         try await client.connect()
         #expect(server.server.connectionCount == 1)
-        try await Task.sleep(for: .milliseconds(900))
+        // Bounded wait, not a fixed sleep: the close may run late on a loaded
+        // machine, but if PONGs counted as activity it would never come.
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(10)
+        while server.server.connectionCount > 0, clock.now < end { try await Task.sleep(for: .milliseconds(20)) }
         #expect(server.server.connectionCount == 0)
         client.close()
         await server.stop()

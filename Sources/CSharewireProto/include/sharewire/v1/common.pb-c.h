@@ -66,7 +66,7 @@ struct  Sharewire__V1__Access
   /*
    * PORTS only: the service ids ("svc_N") granted; must be empty for ALL.
    * Every id must be a service of every device of the call
-   * (SERVICE_NOT_ON_DEVICE, field "serviceIds"). Duplicates count once.
+   * (SERVICE_NOT_ON_DEVICE, field "access.service_ids"). Duplicates count once.
    * service_ids and ports together name at most 64 entries (server
    * default; LIMIT_EXCEEDED). PORTS naming nothing is valid only with
    * scripting (scripts-only access); otherwise EMPTY_ACCESS.
@@ -83,7 +83,7 @@ struct  Sharewire__V1__Access
    * call separately, to every service of that device listening on it, so
    * one bulk share can grant "port 22" on many devices. A port with no
    * service on some device of the call fails the whole call with
-   * SERVICE_NOT_ON_DEVICE (field "ports", subject the port number). The
+   * SERVICE_NOT_ON_DEVICE (field "access.ports", subject the port number). The
    * grant is stored as the resolved services: a service added later on
    * the same port is not included. In responses the server fills it with
    * the ports of the granted services, sorted and without duplicates.
