@@ -37,11 +37,12 @@ while let flag = arguments.popFirst() {
 enum FileHandleOut {
     static func line(_ s: String) {
         print(s)
-        fflush(stdout)
+        fflush(nil)
     }
 
     static func error(_ s: String) {
-        fputs(s + "\n", stderr)
+        var text = s + "\n"
+        text.withUTF8 { _ = write(2, $0.baseAddress, $0.count) }
     }
 }
 
