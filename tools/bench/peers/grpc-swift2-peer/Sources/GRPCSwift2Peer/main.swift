@@ -48,8 +48,13 @@ enum FileHandleOut {
 
 let seeded = try CheckSeed.make()
 let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
+// grpc-swift-nio-transport leaves SETTINGS_MAX_CONCURRENT_STREAMS to NIOHTTP2's
+// default of 100; h2load then stalls at 256 streams on one connection. Allow
+// what the benchmark sends (as grpc-swift's own docs show, 256) and more.
+var config = HTTP2ServerTransport.Posix.Config.defaults
+config.http2.maxConcurrentStreams = 1024
 let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: port),
-                                           transportSecurity: .plaintext, eventLoopGroup: group)
+                                           transportSecurity: .plaintext, config: config, eventLoopGroup: group)
 let service = PeerService(checker: PeerCheck(snapshots: seeded.snapshots, cache: AuthCache(capacity: authCacheSize)))
 let server = GRPCServer(transport: transport, services: [service])
 
