@@ -53,15 +53,22 @@ final class AuthCache: Sendable {
     }
 
     /// Constant time in the bytes compared (length is not secret: keys have one).
+    /// Compares over the string's contiguous UTF-8 storage when it has one
+    /// (native strings always do): walking `Substring.UTF8View` index by index
+    /// cost about 2.5% of an authenticated Check's server CPU.
     private static func equal(_ stored: [UInt8], _ presented: Substring) -> Bool {
-        let bytes = presented.utf8
-        guard stored.count == bytes.count else { return false }
-        var diff: UInt8 = 0
-        var i = 0
-        for byte in bytes {
-            diff |= stored[i] ^ byte
-            i += 1
+        if let result = presented.utf8.withContiguousStorageIfAvailable({ equal(stored, $0) }) {
+            return result
         }
-        return diff == 0
+        return Array(presented.utf8).withUnsafeBufferPointer { equal(stored, $0) }
+    }
+
+    private static func equal(_ stored: [UInt8], _ presented: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard stored.count == presented.count else { return false }
+        return stored.withUnsafeBufferPointer { s in
+            var diff: UInt8 = 0
+            for i in 0..<s.count { diff |= s[i] ^ presented[i] }
+            return diff == 0
+        }
     }
 }

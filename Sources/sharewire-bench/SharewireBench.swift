@@ -27,6 +27,16 @@ struct SharewireBench: AsyncParsableCommand {
     @Option(help: "Path to the sharewired binary (default: next to this one).")
     var server: String?
 
+    @Option(help: """
+        Load a server that is already running on 127.0.0.1:<port> instead of starting one (the caller \
+        starts and stops it, e.g. pinned with taskset). check/share/bulk-share seed it with the service \
+        key in SHAREWIRE_SERVICE_KEY.
+        """)
+    var targetPort: Int?
+
+    @Option(help: "With --target-port: the server's PID, whose CPU time is read from /proc/<pid>/stat.")
+    var serverPid: Int32?
+
     @Option(help: "Event-loop threads for the server.")
     var serverThreads = 1
 
@@ -74,6 +84,9 @@ struct SharewireBench: AsyncParsableCommand {
         guard concurrency.allSatisfy({ (1...10_000).contains($0) }), connections.allSatisfy({ (1...64).contains($0) }) else {
             throw ValidationError("concurrency must be 1...10000 and connections 1...64")
         }
+        guard targetPort.map({ (1...65535).contains($0) }) ?? true else { throw ValidationError("--target-port must be 1...65535") }
+        guard serverPid == nil || targetPort != nil else { throw ValidationError("--server-pid needs --target-port") }
+        guard targetPort == nil || !metrics else { throw ValidationError("--metrics needs a server started by the benchmark") }
         guard (0...(1 << 20)).contains(payloadSize) else { throw ValidationError("--payload-size must be 0...1048576") }
         guard (devices ?? 1) >= 1, (contacts ?? 1) >= 1, (devices ?? 1) * (contacts ?? 1) <= 10_000 else {
             throw ValidationError("--devices and --contacts must be at least 1, with devices x contacts at most 10000")
@@ -81,18 +94,34 @@ struct SharewireBench: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            .appendingPathComponent("sharewired").path
-        guard FileManager.default.isExecutableFile(atPath: binary) else {
-            throw BenchError("sharewired not found at \(binary); build it or pass --server")
-        }
+        let target: (port: Int, pid: Int32?, metricsPort: Int?)
+        let serviceKey: String
+        var serverProcess: ServerProcess?
         // A fresh data directory per run: the server persists what the check setup writes.
         let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("sharewire-bench-\(UUID().uuidString)").path
-        defer { try? FileManager.default.removeItem(atPath: dataDir) }
-        let serviceKey = "bench-" + UUID().uuidString + UUID().uuidString
-        let serverProcess = try ServerProcess(binary: binary, threads: serverThreads, extraArguments: ["--data-dir", dataDir] + (metrics ? ["--metrics-port", "0"] : []),
-                                              environment: ["SHAREWIRE_SERVICE_KEY": serviceKey])
-        defer { serverProcess.stop() }
+        defer {
+            serverProcess?.stop()
+            try? FileManager.default.removeItem(atPath: dataDir)
+        }
+        if let targetPort {
+            serviceKey = ProcessInfo.processInfo.environment["SHAREWIRE_SERVICE_KEY"] ?? ""
+            if method != .echo, serviceKey.isEmpty {
+                throw BenchError("--method \(method.rawValue) with --target-port needs the server's service key in SHAREWIRE_SERVICE_KEY")
+            }
+            target = (targetPort, serverPid, nil)
+        } else {
+            let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+                .appendingPathComponent("sharewired").path
+            guard FileManager.default.isExecutableFile(atPath: binary) else {
+                throw BenchError("sharewired not found at \(binary); build it or pass --server")
+            }
+            serviceKey = "bench-" + UUID().uuidString + UUID().uuidString
+            let started = try ServerProcess(binary: binary, threads: serverThreads,
+                                            extraArguments: ["--data-dir", dataDir] + (metrics ? ["--metrics-port", "0"] : []),
+                                            environment: ["SHAREWIRE_SERVICE_KEY": serviceKey])
+            serverProcess = started
+            target = (started.port, started.pid, started.metricsPort)
+        }
         let call: BenchCall
         let maxConcurrency = concurrency.max() ?? 1
         var seeded = ""
@@ -101,23 +130,23 @@ struct SharewireBench: AsyncParsableCommand {
             let request = EchoRequest(payload: Array(repeating: 0x5A, count: payloadSize))
             call = { client, _ in _ = try await client.unary(DiagnosticsService.echo, request, responseType: EchoResponse.self) }
         case .check:
-            call = try await CheckSetup.prepare(port: serverProcess.port, serviceKey: serviceKey)
+            call = try await CheckSetup.prepare(port: target.port, serviceKey: serviceKey)
         case .share:
             // One contact per worker, so concurrent writes never race on a pair.
             let (d, c) = (devices ?? 64, max(contacts ?? 64, maxConcurrency))
-            call = try await ShareSetup.prepare(port: serverProcess.port, serviceKey: serviceKey,
+            call = try await ShareSetup.prepare(port: target.port, serviceKey: serviceKey,
                                                 devices: d, contacts: c, workers: maxConcurrency)
             seeded = ", \(d) devices x \(c) contacts, 1x1 PORTS share per call"
         case .bulkShare:
             // One group of contacts per worker, so a share and a remove never race on a pair.
             let (d, c) = (devices ?? 100, contacts ?? 10)
-            call = try await BulkShareSetup.prepare(port: serverProcess.port, serviceKey: serviceKey,
+            call = try await BulkShareSetup.prepare(port: target.port, serviceKey: serviceKey,
                                                     devices: d, contacts: c, sets: maxConcurrency)
             seeded = ", \(d)x\(c) ALL+scripting share / remove per call, \(maxConcurrency) contact groups"
         }
         let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
 
-        emit("sharewire-bench: \(method.rawValue)\(metrics ? " (metrics on)" : ""), server pid \(serverProcess.pid) port \(serverProcess.port), "
+        emit("sharewire-bench: \(method.rawValue)\(metrics ? " (metrics on)" : ""), server pid \(target.pid.map(String.init) ?? "unknown") port \(target.port), "
               + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
               + "\(warmup)s warm-up + \(duration)s per cell\(seeded)")
         var results: [CellResult] = []
@@ -125,10 +154,10 @@ struct SharewireBench: AsyncParsableCommand {
         emit(BenchTable.header)
         for conns in connections {
             for conc in concurrency {
-                let load = EchoLoad(port: serverProcess.port, concurrency: conc, connections: conns,
+                let load = EchoLoad(port: target.port, concurrency: conc, connections: conns,
                                     call: call, warmup: .milliseconds(Int64(warmup * 1000)),
                                     duration: .milliseconds(Int64(duration * 1000)), group: group,
-                                    serverPID: serverProcess.pid, metricsPort: serverProcess.metricsPort)
+                                    serverPID: target.pid, metricsPort: target.metricsPort)
                 let result = try await load.run()
                 results.append(result)
                 emit(BenchTable.row(result))

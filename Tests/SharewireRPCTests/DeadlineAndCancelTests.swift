@@ -42,6 +42,25 @@ struct DeadlineAndCancelTests {
         await server.stop()
     }
 
+    /// The deadline timer is armed only once the handler first suspends (a
+    /// handler that never suspends needs none); a deadline that passed while
+    /// the handler ran synchronously still ends the call.
+    @Test func deadlinePassedBeforeTheHandlerSuspendsStillEndsTheCall() async throws {
+        let server = try await TestServer.start()
+        try await RawConnection.with(port: server.port) { raw in
+            try await raw.send(RawConnection.handshakeBytes())
+            try await raw.send(RawConnection.requestBytes(streamID: 1, method: TestMethods.spinThenBlock.path,
+                                                          message: EchoRequest(payload: Array("spin".utf8), delayMs: 80),
+                                                          timeoutMicros: 20_000))
+            let event = try await raw.read { $0.response(for: 1) != nil }
+            let frame = try #require(event?.response(for: 1))
+            let head = try ResponseHead(buffer: HeadedPayload(splitting: frame.payload).head)
+            #expect(head.code == StatusCode.deadlineExceeded.rawValue)
+        }
+        #expect(await server.probe.waitFor("cancelled:spin"))
+        await server.stop()
+    }
+
     @Test func cancellingTheTaskCancelsTheHandler() async throws {
         let server = try await TestServer.start()
         let client = server.client()

@@ -30,6 +30,9 @@ enum TestMethods {
     static let block = MethodDescriptor(path: "/sharewire.test.Test/Block")
     /// Records "started:<tag>", sleeps `delay_ms`, then echoes.
     static let slowEcho = MethodDescriptor(path: "/sharewire.test.Test/SlowEcho")
+    /// Spins `delay_ms` without suspending (blocking its event loop), then
+    /// blocks like `block` until cancelled.
+    static let spinThenBlock = MethodDescriptor(path: "/sharewire.test.Test/SpinThenBlock")
 }
 
 /// An RPCServer on a free loopback port with the built-in services and the
@@ -49,7 +52,8 @@ struct TestServer {
         var router = RPCRouter()
         HealthService().register(in: &router)
         DiagnosticsService().register(in: &router)
-        router.unary(TestMethods.block) { (request: EchoRequest, _) -> EchoResponse in
+        /// Records "started:<tag>", then sleeps until cancelled and records "cancelled:<tag>".
+        @Sendable func blockUntilCancelled(_ request: EchoRequest) async throws -> EchoResponse {
             let tag = String(decoding: request.payload, as: UTF8.self)
             probe.record("started:\(tag)")
             do {
@@ -59,6 +63,15 @@ struct TestServer {
                 throw error
             }
             return EchoResponse()
+        }
+        router.unary(TestMethods.block) { (request: EchoRequest, _) -> EchoResponse in
+            try await blockUntilCancelled(request)
+        }
+        router.unary(TestMethods.spinThenBlock) { (request: EchoRequest, _) -> EchoResponse in
+            let clock = ContinuousClock()
+            let until = clock.now + .milliseconds(request.delayMs)
+            while clock.now < until {}
+            return try await blockUntilCancelled(request)
         }
         router.unary(TestMethods.slowEcho) { (request: EchoRequest, _) -> EchoResponse in
             probe.record("started:\(String(decoding: request.payload, as: UTF8.self))")

@@ -310,11 +310,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         }
         let deadline = timeout.map { NIODeadline.now() + $0 }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        var call = ServerCall(method: method, startedAt: config.observer == nil ? nil : .now())
-        if let deadline {
-            call.deadlineTimer = eventLoop.scheduleTask(deadline: deadline) { bound.value.deadlineExpired(streamID: streamID) }
-        }
-        calls[streamID] = call
+        calls[streamID] = ServerCall(method: method, startedAt: config.observer == nil ? nil : .now())
         let callContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
                                         streamID: streamID, peer: peer)
         let sink = ServerStreamSink(streamID: streamID, handler: bound)
@@ -332,7 +328,19 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
                 eventLoop.execute { bound.value.callFinished(streamID: streamID, result) }
             }
         }
-        if calls[streamID] != nil { calls[streamID]!.task = task }
+        // A handler that did not suspend (Echo, Check) has already answered:
+        // its call is gone, and no timer was ever needed, since nothing else
+        // runs on this loop while it does. Only a call still running gets its
+        // deadline timer (with the deadline taken before it started, so a
+        // passed one fires on the next tick). This saves a promise, a
+        // scheduled task and its O(n) cancel per synchronous call.
+        guard calls[streamID] != nil else { return }
+        calls[streamID]!.task = task
+        if let deadline {
+            calls[streamID]!.deadlineTimer = eventLoop.scheduleTask(deadline: deadline) {
+                bound.value.deadlineExpired(streamID: streamID)
+            }
+        }
     }
 
     func callFinished(streamID: UInt32, _ result: Result<(any ProtoMessage)?, any Error>) {

@@ -1,0 +1,1 @@
+../../../../../../Sources/SharewireServer/AuthCache.swift
