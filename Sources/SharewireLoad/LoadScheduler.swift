@@ -74,12 +74,14 @@ public struct LoadScheduler: Sendable {
     /// The next send due at `now` with `inFlight` calls outstanding, or nil.
     /// Call repeatedly until nil; each returned send must be sent.
     public mutating func nextSend(now: Int64, inFlight: Int) -> Send? {
-        guard !stopped, !limitReached, now < endNanos else { return nil }
+        guard !stopped, !limitReached else { return nil }
         switch mode {
         case .closed:
-            guard inFlight < maxInFlight else { return nil }
+            guard now < endNanos, inFlight < maxInFlight else { return nil }
             return issue(intended: now, held: false)
         case var .open(schedule):
+            // Every scheduled send is intended before endNanos; one due at the
+            // end still goes out (its latency counts from its intended time).
             guard let due = upcoming, due <= now else { return nil }
             guard inFlight < maxInFlight else {
                 upcomingHeld = true

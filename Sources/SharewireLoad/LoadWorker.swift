@@ -78,6 +78,13 @@ public final class LoadWorker {
 
     /// Sends everything that is due, then arms the timer for the next send.
     private func pump() {
+        sendDue()
+        armTimer()
+        finishIfDone()
+    }
+
+    /// Sends everything the scheduler says is due now.
+    private func sendDue() {
         if pumping {
             pumpAgain = true  // a completion ran inside a start: loop instead of recursing
             return
@@ -103,8 +110,6 @@ public final class LoadWorker {
                 if t < pausedUntil { break }
             }
         } while pumpAgain
-        armTimer()
-        finishIfDone()
     }
 
     private func complete(_ operation: OperationKind, intended: Int64, sent: Int64, measured: Bool, outcome: CallOutcome) {
@@ -166,6 +171,7 @@ public final class LoadWorker {
     public func stop() {
         eventLoop.preconditionInEventLoop()
         guard !stopped else { return }
+        sendDue()  // what is due and allowed by the cap goes out; the rest is missed
         stopped = true
         recorder.missedSends += scheduler.stop(now: elapsed)
         timer?.cancel()
