@@ -91,6 +91,14 @@ struct SVGChart {
     let width = 1000.0, height = 320.0
     let left = 80.0, right = 130.0, top = 36.0, bottom = 44.0
 
+    /// 1, 2 or 5 times a power of ten, at least `raw`.
+    static func niceStep(_ raw: Double) -> Double {
+        guard raw > 0, raw.isFinite else { return 1 }
+        let power = pow(10, floor(log10(raw)))
+        for factor in [1.0, 2, 5, 10] where factor * power >= raw { return factor * power }
+        return 10 * power
+    }
+
     func svg() -> String {
         let all = series.flatMap(\.points).filter { $0.1.isFinite && $0.0.isFinite }
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" viewBox=\"0 0 \(Int(width)) \(Int(height))\">"
@@ -102,7 +110,7 @@ struct SVGChart {
         let rawMax = Swift.max(all.map(\.1).max()!, 1e-9)
         let (yLow, yHigh): (Double, Double) = logY
             ? (pow(10, floor(log10(positive.min() ?? 1))), pow(10, ceil(log10(Swift.max(rawMax, (positive.min() ?? 1) * 10)))))
-            : (0, rawMax * 1.1)
+            : (0, SVGChart.niceStep(rawMax * 1.05 / 5) * 5)
         let plotW = width - left - right, plotH = height - top - bottom
         func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
         func py(_ y: Double) -> Double {
@@ -125,9 +133,9 @@ struct SVGChart {
             out += "<line x1=\"\(left)\" x2=\"\(left + plotW)\" y1=\"\(py(t))\" y2=\"\(py(t))\" stroke=\"#e9ecef\"/>"
             out += "<text x=\"\(left - 6)\" y=\"\(py(t) + 4)\" font-size=\"11\" text-anchor=\"end\">\(HTMLReport.escape(yFormat(t)))</text>"
         }
-        let ticks = xTicks ?? (0...5).map { i -> (Double, String) in
-            let x = xMin + (xMax - xMin) * Double(i) / 5
-            return (x, String(format: "%.0f", x))
+        let xStep = SVGChart.niceStep((xMax - xMin) / 6)
+        let ticks = xTicks ?? stride(from: xMin, through: xMax, by: xStep).map { x -> (Double, String) in
+            (x, xStep >= 1 ? String(format: "%.0f", x) : String(format: "%.1f", x))
         }
         for (x, label) in ticks {
             out += "<line x1=\"\(px(x))\" x2=\"\(px(x))\" y1=\"\(top)\" y2=\"\(top + plotH)\" stroke=\"#e9ecef\"/>"

@@ -200,9 +200,10 @@ public struct LoadRun: Sendable {
         var warnings: [String] = []
         let saturated = utilization > 0.9 || (config.model == .open && merged.schedulerLag.totalCount > 0 && lagP99 > 1_000)
         if saturated {
-            warnings.append("the load generator is saturated (CPU \(Int(utilization * 100))% of \(config.threads) thread(s), "
-                            + "scheduler lag p99 \(DurationText.format(seconds: lagP99 / 1e6))): figures reflect the tool, "
-                            + "not only the server; add --threads or lower the rate")
+            warnings.append("the load generator could not keep to its schedule (its CPU \(Int(utilization * 100))% of "
+                            + "\(config.threads) thread(s), scheduler lag p99 \(DurationText.format(seconds: lagP99 / 1e6))): "
+                            + "the tool or the machine is saturated, so the figures reflect the generator, not only the server; "
+                            + "add --threads, lower the rate, or free the machine")
         }
         if merged.missedSends > 0 {
             warnings.append("\(merged.missedSends) sends were due but never went out (in-flight cap \(config.effectiveMaxInFlight) reached): the server did not keep up with the rate")

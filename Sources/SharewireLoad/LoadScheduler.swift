@@ -26,7 +26,9 @@ public struct LoadScheduler: Sendable {
         public var heldByCap: Bool
     }
 
-    private var mode: Mode
+    /// The open-loop schedule; nil in closed loop. (Kept out of the `Mode`
+    /// enum so taking the next time mutates it in place, without a copy.)
+    private var schedule: ArrivalSchedule?
     public let maxInFlight: Int
     /// Sends whose intended time is at or after this count against `requestLimit`.
     public let measureFrom: Int64
@@ -44,14 +46,13 @@ public struct LoadScheduler: Sendable {
 
     /// A scheduler for one worker.
     public init(mode: Mode, maxInFlight: Int, measureFrom: Int64, endNanos: Int64, requestLimit: UInt64?) {
-        self.mode = mode
         self.maxInFlight = max(1, maxInFlight)
         self.measureFrom = measureFrom
         self.endNanos = endNanos
         self.requestLimit = requestLimit
-        if case var .open(schedule) = mode {
-            upcoming = schedule.next().map(Self.nanos)
-            self.mode = .open(schedule)
+        if case let .open(schedule) = mode {
+            self.schedule = schedule
+            upcoming = self.schedule!.next().map(Self.nanos)
         }
     }
 
@@ -65,34 +66,28 @@ public struct LoadScheduler: Sendable {
     /// True once no further send will ever be due.
     public var isExhausted: Bool {
         if stopped || limitReached { return true }
-        switch mode {
-        case .open: return upcoming == nil
-        case .closed: return false
-        }
+        return schedule != nil && upcoming == nil
     }
 
     /// The next send due at `now` with `inFlight` calls outstanding, or nil.
     /// Call repeatedly until nil; each returned send must be sent.
     public mutating func nextSend(now: Int64, inFlight: Int) -> Send? {
         guard !stopped, !limitReached else { return nil }
-        switch mode {
-        case .closed:
+        guard schedule != nil else {
             guard now < endNanos, inFlight < maxInFlight else { return nil }
             return issue(intended: now, held: false)
-        case var .open(schedule):
-            // Every scheduled send is intended before endNanos; one due at the
-            // end still goes out (its latency counts from its intended time).
-            guard let due = upcoming, due <= now else { return nil }
-            guard inFlight < maxInFlight else {
-                upcomingHeld = true
-                return nil
-            }
-            let held = upcomingHeld
-            upcoming = schedule.next().map(Self.nanos)
-            upcomingHeld = false
-            mode = .open(schedule)
-            return issue(intended: due, held: held)
         }
+        // Every scheduled send is intended before endNanos; one due at the
+        // end still goes out (its latency counts from its intended time).
+        guard let due = upcoming, due <= now else { return nil }
+        guard inFlight < maxInFlight else {
+            upcomingHeld = true
+            return nil
+        }
+        let held = upcomingHeld
+        upcoming = schedule!.next().map(Self.nanos)
+        upcomingHeld = false
+        return issue(intended: due, held: held)
     }
 
     private mutating func issue(intended: Int64, held: Bool) -> Send {
@@ -106,7 +101,7 @@ public struct LoadScheduler: Sendable {
     /// When the next send is intended (open loop), for the wake-up timer;
     /// nil when there is none or in closed loop (sends follow completions).
     public var nextIntended: Int64? {
-        guard !stopped, !limitReached, case .open = mode else { return nil }
+        guard !stopped, !limitReached, schedule != nil else { return nil }
         return upcoming
     }
 
@@ -114,7 +109,7 @@ public struct LoadScheduler: Sendable {
     /// intended before `now` (and before the end) but never went out: the backlog.
     public mutating func stop(now: Int64) -> UInt64 {
         defer { stopped = true }
-        guard !stopped, case var .open(schedule) = mode else { return 0 }
+        guard !stopped, schedule != nil else { return 0 }
         var missed: UInt64 = 0
         let horizon = min(now, endNanos)
         // Bounded: the schedule ends at endNanos, and the request limit bounds it too.
@@ -123,9 +118,8 @@ public struct LoadScheduler: Sendable {
                 missed += 1
                 measuredIssued += 1
             }
-            upcoming = schedule.next().map(Self.nanos)
+            upcoming = schedule!.next().map(Self.nanos)
         }
-        mode = .open(schedule)
         return missed
     }
 }

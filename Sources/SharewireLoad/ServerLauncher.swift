@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A `sharewired` child process on a free loopback port, with a fresh data
 /// directory and a random service key, for `--spawn-server` and the tests.
@@ -9,6 +8,7 @@ public final class ServerLauncher: Sendable {
     public let serviceKey: String
     public let dataDirectory: String
     private let process: Process
+    private let outputPath: String
     public var pid: Int32 { process.processIdentifier }
 
     /// The `sharewired` next to `executable` (the tool's own binary, or a test bundle), if any.
@@ -35,30 +35,27 @@ public final class ServerLauncher: Sendable {
         var environment = ProcessInfo.processInfo.environment
         environment["SHAREWIRE_SERVICE_KEY"] = serviceKey
         process.environment = environment
-        let out = Pipe()
-        process.standardOutput = out
-        let text = Mutex("")
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if data.isEmpty { handle.readabilityHandler = nil; return }
-            text.withLock { if $0.utf8.count < 65_536 { $0 += String(decoding: data, as: UTF8.self) } }
-        }
+        // Its stdout goes to a file that is polled: no pipe to fill up, no dispatch source to outlive it.
+        outputPath = dataDirectory + ".stdout"
+        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         try process.run()
         self.process = process
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var found: Int?
+        var printed = ""
         while found == nil, clock.now < deadline, process.isRunning {
-            found = text.withLock { printed in
-                printed.split(separator: "\n").first { $0.hasPrefix("sharewired listening on ") }
-                    .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
-            }
+            printed = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            found = printed.split(separator: "\n").first { $0.hasPrefix("sharewired listening on ") }
+                .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
             if found == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
         guard let found else {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             try? FileManager.default.removeItem(atPath: dataDirectory)
-            throw LoadError("sharewired did not report its port; output: \(text.withLock { $0 })")
+            try? FileManager.default.removeItem(atPath: outputPath)
+            throw LoadError("sharewired did not report its port; output: \(printed)")
         }
         port = found
     }
@@ -72,5 +69,6 @@ public final class ServerLauncher: Sendable {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         try? FileManager.default.removeItem(atPath: dataDirectory)
+        try? FileManager.default.removeItem(atPath: outputPath)
     }
 }
