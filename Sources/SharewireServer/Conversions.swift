@@ -50,17 +50,22 @@ enum Parse {
         ServiceSpec(name: s.name, port: try port(s.port, field: "\(field).port"), protocol: s.protocol)
     }
 
-    /// A share's access. `ALL` must list no services; `UNSPECIFIED` is invalid.
-    static func access(_ a: Access) throws(SharingError) -> ShareAccess {
+    /// A share's access. `ALL` must list no services or ports; `UNSPECIFIED` is invalid.
+    static func access(_ a: Access) throws(SharingError) -> AccessRequest {
         switch a.mode {
         case .all:
             guard a.serviceIDs.isEmpty else {
                 throw SharingError(.invalidArgument, field: "serviceIds", message: "service_ids must be empty for ALL")
             }
+            guard a.ports.isEmpty else {
+                throw SharingError(.invalidArgument, field: "ports", message: "ports must be empty for ALL")
+            }
             return .all(scripting: a.scripting)
         case .ports:
             let ids: [ServiceID] = try ids(a.serviceIDs, field: "serviceIds")
-            return .ports(Set(ids), scripting: a.scripting)
+            var ports = Set<UInt16>()
+            for p in a.ports { ports.insert(try port(p, field: "ports")) }
+            return .portNumbers(ports, services: Set(ids), scripting: a.scripting)
         case .unspecified, .unrecognized:
             throw SharingError(.invalidArgument, subject: String(a.mode.rawValue), field: "access.mode",
                                message: "access.mode must be ALL or PORTS")
@@ -135,10 +140,15 @@ extension ServiceInfo {
 }
 
 extension Access {
-    init(_ a: ShareAccess) {
+    /// A stored grant on `device`, with the ports of its services filled in.
+    init(_ a: ShareAccess, on device: Device?) {
+        var ports = Set<UInt32>()
+        if a.mode == .ports, let device {
+            for s in device.services where a.services.contains(s.id) { ports.insert(UInt32(s.port)) }
+        }
         // Sorted so equal access always encodes the same.
         self.init(mode: a.mode == .all ? .all : .ports, serviceIDs: a.services.sorted().map(\.external),
-                  scripting: a.scripting)
+                  scripting: a.scripting, ports: ports.sorted())
     }
 }
 
@@ -149,7 +159,7 @@ extension DeviceInfo {
         case let .owner(shareCount):
             wireRole = .owned(OwnedDevice(shareCount: UInt32(clamping: shareCount)))
         case let .recipient(sharedBy, access):
-            wireRole = .shared(SharedDevice(sharedBy: sharedBy.value, access: Access(access)))
+            wireRole = .shared(SharedDevice(sharedBy: sharedBy.value, access: Access(access, on: d)))
         }
         self.init(id: d.id.external, name: d.name, services: d.services.map(ServiceInfo.init),
                   createdAtMs: d.createdAt.millisecondsSinceEpoch, updatedAtMs: d.updatedAt.millisecondsSinceEpoch,
@@ -162,10 +172,10 @@ extension DeviceInfo {
 }
 
 extension ShareInfo {
-    init(_ view: ShareView) {
+    init(_ view: ShareView, on device: Device?) {
         let s = view.share
         self.init(deviceID: s.device.external, userID: s.user.external, email: view.email.value,
-                  access: Access(s.access), createdAtMs: s.createdAt.millisecondsSinceEpoch,
+                  access: Access(s.access, on: device), createdAtMs: s.createdAt.millisecondsSinceEpoch,
                   updatedAtMs: s.updatedAt.millisecondsSinceEpoch)
     }
 }

@@ -37,7 +37,7 @@ public struct ErrorMapper: Sendable {
         case .limitExceeded:
             switch error.field {
             case "pairs": return limits.maxPairsPerBulk
-            case "serviceIds": return limits.maxPortsPerShare
+            case "serviceIds", "ports": return limits.maxPortsPerShare
             case "services": return limits.maxServicesPerDevice
             case "pageSize": return limits.maxPageSize
             case "checks": return limits.maxChecksPerBatch
@@ -60,6 +60,7 @@ public struct ErrorMapper: Sendable {
         "cursor": "page_token",
         "atLeastRevision": "min_revision",
         "serviceIds": "access.service_ids",
+        "ports": "access.ports",
     ]
 
     /// The .proto spelling of a domain field name: `deviceIds` → `device_ids`,

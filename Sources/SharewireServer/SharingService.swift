@@ -22,7 +22,7 @@ public enum SharingService {
     static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
         router.unary(share) { (request: ShareRequest, context) -> ShareResponse in
             let caller = try env.caller(context)
-            let (devices, access) = try env.domain { () throws(SharingError) -> ([DeviceID], ShareAccess) in
+            let (devices, access) = try env.domain { () throws(SharingError) -> ([DeviceID], AccessRequest) in
                 (try Parse.ids(request.deviceIDs, field: "deviceIds"), try Parse.access(request.access))
             }
             let result = try await env.write(.share(devices: devices, emails: request.emails, access: access,
@@ -36,7 +36,7 @@ public enum SharingService {
 
         router.unary(updateShare) { (request: UpdateShareRequest, context) -> UpdateShareResponse in
             let caller = try env.caller(context)
-            let (device, access) = try env.domain { () throws(SharingError) -> (DeviceID, ShareAccess) in
+            let (device, access) = try env.domain { () throws(SharingError) -> (DeviceID, AccessRequest) in
                 (try Parse.id(request.deviceID, field: "deviceId"), try Parse.access(request.access))
             }
             let result = try await env.write(.updateShare(device: device, email: request.email, access: access,
@@ -85,7 +85,9 @@ public enum SharingService {
                 try snapshot.state.listShares(caller.account, device: device, cursor: Parse.pageToken(request.pageToken),
                                               pageSize: Parse.pageSize(request.pageSize))
             }
-            return ListDeviceSharesResponse(shares: page.items.map(ShareInfo.init), nextPageToken: page.nextCursor ?? "",
+            let owned = try? snapshot.state.device(caller.account, device).device
+            return ListDeviceSharesResponse(shares: page.items.map { ShareInfo($0, on: owned) },
+                                            nextPageToken: page.nextCursor ?? "",
                                             revision: snapshot.revision)
         }
 

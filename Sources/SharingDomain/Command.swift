@@ -37,10 +37,11 @@ public enum SharingCommand: Hashable, Sendable {
     case removeService(DeviceID, ServiceID)
 
     /// Shares every device with every email, all with the same access. All-or-nothing.
-    /// Re-sharing to someone who already has access replaces their access.
-    case share(devices: [DeviceID], emails: [String], access: ShareAccess, notify: Bool)
+    /// Re-sharing to someone who already has access replaces their access. Port
+    /// numbers in `access` resolve per device (``AccessRequest``).
+    case share(devices: [DeviceID], emails: [String], access: AccessRequest, notify: Bool)
     /// Replaces one person's access to one device.
-    case updateShare(device: DeviceID, email: String, access: ShareAccess, notify: Bool)
+    case updateShare(device: DeviceID, email: String, access: AccessRequest, notify: Bool)
     /// Removes the shares of every (device, email) pair that has one. All-or-nothing.
     case removeShares(devices: [DeviceID], emails: [String], notify: Bool)
     /// The actor, a recipient, gives up its access to these devices.

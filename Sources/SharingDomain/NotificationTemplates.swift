@@ -5,8 +5,10 @@ public struct NotificationData: Hashable, Sendable {
     /// The other party where there is one (the recipient of a transfer).
     public var otherEmail: Email?
     public var deviceNames: [String]
-    public var access: ShareAccess?
-    public init(actorEmail: Email, otherEmail: Email? = nil, deviceNames: [String] = [], access: ShareAccess? = nil) {
+    /// The access as the sharer asked for it (port numbers unresolved, so one
+    /// text fits every device of a bulk share).
+    public var access: AccessRequest?
+    public init(actorEmail: Email, otherEmail: Email? = nil, deviceNames: [String] = [], access: AccessRequest? = nil) {
         self.actorEmail = actorEmail
         self.otherEmail = otherEmail
         self.deviceNames = deviceNames
@@ -87,14 +89,24 @@ public enum NotificationTemplates {
         }
     }
 
-    static func accessText(_ access: ShareAccess?, _ language: Language) -> String {
+    static func accessText(_ access: AccessRequest?, _ language: Language) -> String {
         guard let access else { return language == .en ? "unchanged" : "変更なし" }
         var text: String
+        let ports = access.ports.sorted().map(String.init).joined(separator: ", ")
+        let n = access.services.count
         switch (access.mode, language) {
         case (.all, .en): text = "all services"
         case (.all, .ja): text = "すべてのサービス"
-        case (.ports, .en): text = access.services.isEmpty ? "no services" : "\(access.services.count) selected service(s)"
-        case (.ports, .ja): text = access.services.isEmpty ? "サービスなし" : "選択したサービス（\(access.services.count)件）"
+        case (.ports, .en):
+            var parts: [String] = []
+            if !ports.isEmpty { parts.append(access.ports.count == 1 ? "port \(ports)" : "ports \(ports)") }
+            if n > 0 { parts.append("\(n) selected service(s)") }
+            text = parts.isEmpty ? "no services" : parts.joined(separator: " and ")
+        case (.ports, .ja):
+            var parts: [String] = []
+            if !ports.isEmpty { parts.append("ポート \(ports)") }
+            if n > 0 { parts.append("選択したサービス（\(n)件）") }
+            text = parts.isEmpty ? "サービスなし" : parts.joined(separator: "、")
         }
         if access.scripting { text += language == .en ? ", scripting allowed" : "、スクリプト実行可" }
         return text

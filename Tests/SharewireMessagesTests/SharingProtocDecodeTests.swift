@@ -65,6 +65,16 @@ extension TextMessage {
         }
     }
 
+    /// Every value of a repeated unsigned integer field.
+    func uint32s(_ name: String) throws -> [UInt32] {
+        try fields.filter { $0.name == name }.map {
+            guard case .scalar(let token) = $0.value, let value = UInt32(token) else {
+                throw TestFailure("field \(name) is not an unsigned integer")
+            }
+            return value
+        }
+    }
+
     func bool(_ name: String) throws -> Bool {
         guard let token = try enumToken(name) else { return false }
         guard let value = Bool(token) else { throw TestFailure("field \(name): bad bool \(token)") }
@@ -88,9 +98,10 @@ extension TextMessage {
 
 extension Access {
     init(text: TextMessage) throws {
-        try text.expectOnly(["mode", "service_ids", "scripting"])
+        try text.expectOnly(["mode", "service_ids", "scripting", "ports"])
         self.init(mode: try text.protoEnum("mode", "AccessMode", in: "common.proto"),
-                  serviceIDs: try text.strings("service_ids"), scripting: try text.bool("scripting"))
+                  serviceIDs: try text.strings("service_ids"), scripting: try text.bool("scripting"),
+                  ports: try text.uint32s("ports"))
     }
 }
 

@@ -9,7 +9,7 @@ enum SharingSamples {
 
     // MARK: Shared pieces
 
-    static let portsAccess = Access(mode: .ports, serviceIDs: ["svc_7", "svc_8"], scripting: true)
+    static let portsAccess = Access(mode: .ports, serviceIDs: ["svc_7", "svc_8"], scripting: true, ports: [22, 80, 65535])
     static let scriptsOnly = Access(mode: .ports, serviceIDs: [], scripting: true)
     static let allAccess = Access(mode: .all)
 

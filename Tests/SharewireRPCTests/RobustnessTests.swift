@@ -166,15 +166,17 @@ struct RobustnessTests {
         #expect(server.server.connectionCount == 0)
         // The client may not have processed the close yet and send on the old
         // connection: that call is refused as not processed, which a client may
-        // always retry (docs/PROTOCOL.md §9.3).
-        for attempt in 1...2 {
+        // always retry (docs/PROTOCOL.md §9.3). On a loaded machine a fresh
+        // connection can itself sit idle for 200 ms before its first call, so
+        // allow a few refusals; anything else, or five in a row, fails.
+        for attempt in 1...5 {
             do {
                 let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [5]),
                                                    responseType: EchoResponse.self)
                 #expect(reply.payload == [5])
                 break
             } catch {
-                guard error.notProcessed, attempt < 2 else { throw error }
+                guard error.notProcessed, attempt < 5 else { throw error }
             }
         }
         client.close()

@@ -41,7 +41,6 @@ struct SeedScenarioTests {
                                     NewService(name: "smb", port: 445, protocol: "tcp")]), as: owner)
         let piID = pi.device.id, nasID = nas.device.id
         let piSSH = pi.device.services[0].id, piWeb = pi.device.services[1].id, piTLS = pi.device.services[2].id
-        let nasSMB = nas.device.services[1].id
 
         // (3) Sharing to a contact without an account is refused and writes nothing.
         let before = h.revision
@@ -60,21 +59,31 @@ struct SeedScenarioTests {
             #expect(shares.shares.isEmpty)
         }
 
-        // (3) Bulk share both devices, PORTS + scripting (scripts only: service ids are per device) ...
+        // (3) Bulk share both devices, PORTS + scripting, by port number: port 22
+        // resolves to each device's own ssh service. A port one device lacks
+        // fails the whole call and names the port.
+        let missing = await h.failure(SharingService.share, ShareRequest(
+            deviceIDs: [piID, nasID], emails: ["friend@example.com"],
+            access: Access(mode: .ports, scripting: true, ports: [22, 443])), metadata: owner.metadata,
+            responseType: ShareResponse.self)
+        #expect(missing?.reason == "SERVICE_NOT_ON_DEVICE")
+        #expect(missing?.details.first?.field == "access.ports")
+        #expect(missing?.details.first?.subject == "443")
+        #expect(h.revision == before)
         let bulk: ShareResponse = try await h.call(SharingService.share, ShareRequest(
-            deviceIDs: [piID, nasID], emails: ["friend@example.com"], access: Access(mode: .ports, scripting: true),
-            notify: true), as: owner)
+            deviceIDs: [piID, nasID], emails: ["friend@example.com"],
+            access: Access(mode: .ports, scripting: true, ports: [22]), notify: true), as: owner)
         #expect(bulk.created == 2)
         #expect(bulk.revision == before + 1)
-        // ... then choose ports per device.
-        let piPorts: ShareResponse = try await h.call(SharingService.share, ShareRequest(
-            deviceIDs: [piID], emails: ["friend@example.com"],
-            access: Access(mode: .ports, serviceIDs: [piSSH, piWeb], scripting: true)), as: owner)
-        #expect(piPorts.updated == 1)
-        let nasPorts: ShareResponse = try await h.call(SharingService.share, ShareRequest(
-            deviceIDs: [nasID], emails: ["friend@example.com"],
-            access: Access(mode: .ports, serviceIDs: [nasSMB], scripting: true)), as: owner)
-        #expect(nasPorts.updated == 1)
+        // ... then widen the pi to ssh and web, by id and by port together.
+        let piPorts: UpdateShareResponse = try await h.call(SharingService.updateShare, UpdateShareRequest(
+            deviceID: piID, email: "friend@example.com",
+            access: Access(mode: .ports, serviceIDs: [piWeb], scripting: true, ports: [22])), as: owner)
+        #expect(piPorts.updated)
+        let piShares: ListDeviceSharesResponse = try await h.call(
+            SharingService.listDeviceShares, ListDeviceSharesRequest(deviceID: piID), as: owner)
+        #expect(piShares.shares.map(\.access) == [
+            Access(mode: .ports, serviceIDs: [piSSH, piWeb], scripting: true, ports: [22, 80])])
 
         // (4) The recipient sees who shared, passes Check only on the shared ports ...
         let seen: ListDevicesResponse = try await h.call(DeviceService.list, ListDevicesRequest(), as: friend)
@@ -98,8 +107,8 @@ struct SeedScenarioTests {
         #expect(try await check(piID, 80))
         #expect(try await !check(piID, 443))
         #expect(try await !check(piID, 9999))
-        #expect(try await check(nasID, 445))
-        #expect(try await !check(nasID, 22))
+        #expect(try await check(nasID, 22))
+        #expect(try await !check(nasID, 445))
         let scripting: CheckScriptingResponse = try await h.call(
             CheckService.checkScripting, CheckScriptingRequest(deviceID: piID), as: friend)
         #expect(scripting.allowed)
@@ -137,7 +146,7 @@ struct SeedScenarioTests {
         #expect(!noScripts.allowed)
         let batch: CheckBatchResponse = try await h.call(CheckService.checkBatch, CheckBatchRequest(checks: [
             CheckItem(userID: friend.id, deviceID: piID, port: 443), CheckItem(userID: friend.id, deviceID: piID, port: 22),
-            CheckItem(userID: friend.id, deviceID: nasID), CheckItem(deviceID: nasID, port: 445),
+            CheckItem(userID: friend.id, deviceID: nasID), CheckItem(deviceID: nasID, port: 22),
         ], minRevision: edit.revision), as: friend)
         #expect(batch.allowed == [true, false, true, true])
 

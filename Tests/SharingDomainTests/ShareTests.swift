@@ -21,7 +21,7 @@ import Testing
     @Test func bulkShareGivesEveryPairTheSameAccessAndNotifies() throws {
         var s = Setup()
         let c = s.w.people(s.a, 1, prefix: "c")[0]
-        let access = ShareAccess.all(scripting: true)
+        let access = AccessRequest.all(scripting: true)
         let applied = try s.w.run(.share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: access, notify: true), as: s.a)
         #expect(applied.outcome == .count(created: 4, updated: 0, removed: 0))
         for d in [s.d1, s.d2] {
@@ -51,7 +51,7 @@ import Testing
         var s = Setup()
         let stranger = s.w.account("x@example.com")
         let foreign = s.w.device(stranger, "foreign")
-        func share(_ devices: [DeviceID], _ emails: [String], _ access: ShareAccess = .all()) -> SharingCommand {
+        func share(_ devices: [DeviceID], _ emails: [String], _ access: AccessRequest = .all()) -> SharingCommand {
             .share(devices: devices, emails: emails, access: access, notify: true)
         }
         let w = s.w

@@ -3,7 +3,7 @@
 /// Each validates the whole request before touching anything, so a rejected
 /// bulk call leaves no trace, and names the first offending id or email.
 extension ApplyContext {
-    mutating func share(devices rawDevices: [DeviceID], emails rawEmails: [String], access: ShareAccess,
+    mutating func share(devices rawDevices: [DeviceID], emails rawEmails: [String], access: AccessRequest,
                         notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let deviceIDs = uniqued(rawDevices)
@@ -11,7 +11,10 @@ extension ApplyContext {
         try checkSelection(devices: deviceIDs.count, emails: emails.count)
         try validate(access)
         let devices = try ownedDevices(deviceIDs)
-        for d in devices { try checkServices(access, on: d) }
+        // Port numbers resolve per device, so each device may get its own service set.
+        var granted: [ShareAccess] = []
+        granted.reserveCapacity(devices.count)
+        for d in devices { granted.append(try access.resolved(on: d)) }
         var users: [AccountID] = []
         for email in emails {
             if email == me.email {
@@ -32,18 +35,18 @@ extension ApplyContext {
         var created: [AccountID: [DeviceID]] = [:]
         var updated: [AccountID: [DeviceID]] = [:]
         var createdCount = 0, updatedCount = 0
-        for d in devices {
+        for (d, deviceAccess) in zip(devices, granted) {
             for user in users {
                 let key = ShareKey(device: d.id, user: user)
                 if var existing = state.shares[key] {
-                    guard existing.access != access else { continue }  // nothing to change
-                    existing.access = access
+                    guard existing.access != deviceAccess else { continue }  // nothing to change
+                    existing.access = deviceAccess
                     existing.updatedAt = at
                     put(existing)
                     updated[user, default: []].append(d.id)
                     updatedCount += 1
                 } else {
-                    put(Share(device: d.id, user: user, access: access, createdAt: at, updatedAt: at))
+                    put(Share(device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at))
                     created[user, default: []].append(d.id)
                     createdCount += 1
                 }
@@ -71,13 +74,13 @@ extension ApplyContext {
         return finish(.count(created: createdCount, updated: updatedCount, removed: 0))
     }
 
-    mutating func updateShare(device id: DeviceID, email text: String, access: ShareAccess,
+    mutating func updateShare(device id: DeviceID, email text: String, access request: AccessRequest,
                               notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let device = try ownedDevice(id, field: "deviceId")
         let email = try Email(text)
-        try validate(access)
-        try checkServices(access, on: device)
+        try validate(request)
+        let access = try request.resolved(on: device)
         guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)] else {
             throw SharingError(.shareNotFound, subject: email.value, field: "email",
                                message: "the device is not shared with this person")
@@ -86,10 +89,10 @@ extension ApplyContext {
         share.access = access
         share.updatedAt = at
         put(share)
-        record(.shareUpdated, devices: [id], users: [user], detail: describe(access))
+        record(.shareUpdated, devices: [id], users: [user], detail: describe(request))
         if notify {
             self.notify(.shareUpdated, account: user,
-                        data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: access))
+                        data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
         }
         return finish(.count(created: 0, updated: 1, removed: 0))
     }
@@ -174,23 +177,16 @@ extension ApplyContext {
         }
     }
 
-    func validate(_ access: ShareAccess) throws(SharingError) {
+    func validate(_ access: AccessRequest) throws(SharingError) {
         guard access.mode == .ports else { return }
-        if access.services.count > limits.maxPortsPerShare {
-            throw SharingError(.limitExceeded, subject: String(access.services.count), field: "serviceIds",
-                               message: "at most \(limits.maxPortsPerShare) services per share")
+        if access.entryCount > limits.maxPortsPerShare {
+            throw SharingError(.limitExceeded, subject: String(access.entryCount),
+                               field: access.ports.isEmpty ? "serviceIds" : "ports",
+                               message: "at most \(limits.maxPortsPerShare) services and ports per share")
         }
-        if access.services.isEmpty && !access.scripting {
+        if access.entryCount == 0 && !access.scripting {
             throw SharingError(.emptyAccess, field: "serviceIds",
-                               message: "PORTS with no services grants nothing unless scripting is allowed")
-        }
-    }
-
-    func checkServices(_ access: ShareAccess, on device: Device) throws(SharingError) {
-        guard access.mode == .ports else { return }
-        for sid in access.services.sorted() where !device.hasService(sid) {
-            throw SharingError(.serviceNotOnDevice, subject: sid.external, field: "serviceIds",
-                               message: "service is not on device \(device.id)")
+                               message: "PORTS with no services or ports grants nothing unless scripting is allowed")
         }
     }
 
@@ -207,9 +203,12 @@ extension ApplyContext {
         return all.sorted()
     }
 
-    func describe(_ access: ShareAccess) -> String {
+    func describe(_ access: AccessRequest) -> String {
         var s = "mode=\(access.mode.rawValue)"
-        if access.mode == .ports { s += " services=" + access.services.sorted().map(\.external).joined(separator: ",") }
+        if access.mode == .ports {
+            s += " services=" + access.services.sorted().map(\.external).joined(separator: ",")
+            if !access.ports.isEmpty { s += " ports=" + access.ports.sorted().map(String.init).joined(separator: ",") }
+        }
         s += " scripting=\(access.scripting)"
         return s
     }

@@ -52,7 +52,7 @@ void   sharewire__v1__access__free_unpacked
   assert(message->base.descriptor == &sharewire__v1__access__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sharewire__v1__access__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sharewire__v1__access__field_descriptors[4] =
 {
   {
     "mode",
@@ -90,16 +90,29 @@ static const ProtobufCFieldDescriptor sharewire__v1__access__field_descriptors[3
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "ports",
+    4,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_UINT32,
+    offsetof(Sharewire__V1__Access, n_ports),
+    offsetof(Sharewire__V1__Access, ports),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_PACKED,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__access__field_indices_by_name[] = {
   0,   /* field[0] = mode */
+  3,   /* field[3] = ports */
   2,   /* field[2] = scripting */
   1,   /* field[1] = service_ids */
 };
 static const ProtobufCIntRange sharewire__v1__access__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__access__descriptor =
 {
@@ -109,7 +122,7 @@ const ProtobufCMessageDescriptor sharewire__v1__access__descriptor =
   "Sharewire__V1__Access",
   "sharewire.v1",
   sizeof(Sharewire__V1__Access),
-  3,
+  4,
   sharewire__v1__access__field_descriptors,
   sharewire__v1__access__field_indices_by_name,
   1,  sharewire__v1__access__number_ranges,

@@ -45,7 +45,7 @@ typedef enum _Sharewire__V1__AccessMode {
    */
   SHAREWIRE__V1__ACCESS_MODE__ACCESS_MODE_ALL = 1,
   /*
-   * Only the services listed in Access.service_ids.
+   * Only the services listed in Access.service_ids and Access.ports.
    */
   SHAREWIRE__V1__ACCESS_MODE__ACCESS_MODE_PORTS = 2
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__ACCESS_MODE)
@@ -64,11 +64,12 @@ struct  Sharewire__V1__Access
    */
   Sharewire__V1__AccessMode mode;
   /*
-   * PORTS only: the service ids ("svc_N") granted, at most 64 (server
-   * default); must be empty for ALL. Every id must be a service of every
-   * device of the call (SERVICE_NOT_ON_DEVICE). Duplicates count once.
-   * PORTS with no services is valid only with scripting (scripts-only
-   * access); otherwise EMPTY_ACCESS.
+   * PORTS only: the service ids ("svc_N") granted; must be empty for ALL.
+   * Every id must be a service of every device of the call
+   * (SERVICE_NOT_ON_DEVICE, field "serviceIds"). Duplicates count once.
+   * service_ids and ports together name at most 64 entries (server
+   * default; LIMIT_EXCEEDED). PORTS naming nothing is valid only with
+   * scripting (scripts-only access); otherwise EMPTY_ACCESS.
    */
   size_t n_service_ids;
   char **service_ids;
@@ -76,10 +77,23 @@ struct  Sharewire__V1__Access
    * Whether the recipient may run scripts on the device.
    */
   protobuf_c_boolean scripting;
+  /*
+   * PORTS only: port numbers 1-65535 (INVALID_PORT otherwise); must be
+   * empty for ALL. In a request each port resolves, on each device of the
+   * call separately, to every service of that device listening on it, so
+   * one bulk share can grant "port 22" on many devices. A port with no
+   * service on some device of the call fails the whole call with
+   * SERVICE_NOT_ON_DEVICE (field "ports", subject the port number). The
+   * grant is stored as the resolved services: a service added later on
+   * the same port is not included. In responses the server fills it with
+   * the ports of the granted services, sorted and without duplicates.
+   */
+  size_t n_ports;
+  uint32_t *ports;
 };
 #define SHAREWIRE__V1__ACCESS__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__access__descriptor) \
-    , SHAREWIRE__V1__ACCESS_MODE__ACCESS_MODE_UNSPECIFIED, 0,NULL, 0 }
+    , SHAREWIRE__V1__ACCESS_MODE__ACCESS_MODE_UNSPECIFIED, 0,NULL, 0, 0,NULL }
 
 
 /* Sharewire__V1__Access methods */
