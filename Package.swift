@@ -184,6 +184,8 @@ package.products += [
     .library(name: "SharewireLoad", targets: ["SharewireLoad"]),
     .executable(name: "sharewire-load", targets: ["sharewire-load"]),
 ]
+// sharewire-bench seeds with the library's bounded parallel map.
+package.targets.first { $0.name == "sharewire-bench" }?.dependencies.append("SharewireLoad")
 package.targets += [
     .target(
         name: "SharewireLoad",

@@ -112,10 +112,10 @@ final class RPCCallDriver: CallDriver {
         let owner = population.owners[owners[pair / pairsPerOwner]]
         let device = owner.devices[(pair % pairsPerOwner) / band.count]
         let contact = population.owners[shape.contact(owners[pair / pairsPerOwner], band.lowerBound + pair % band.count)]
-        // Seeded with service 0: odd passes grant the last service, even passes service 0 again.
+        // Seeded with port 22: the first pass grants the last service's port, the next 22 again, …
         let access = shape.servicesPerDevice > 1
-            ? Access(mode: .ports, serviceIDs: [device.serviceIDs[pass % 2 == 0 ? device.serviceIDs.count - 1 : 0]])
-            : Access(mode: .ports, serviceIDs: [device.serviceIDs[0]], scripting: pass % 2 == 0)
+            ? Access(mode: .ports, ports: [pass % 2 == 0 ? device.ports[device.ports.count - 1] : device.ports[0]])
+            : Access(mode: .ports, scripting: pass % 2 == 0, ports: [device.ports[0]])
         lease.startUnary(Methods.share, ShareRequest(deviceIDs: [device.id], emails: [contact.account.email], access: access),
                          metadata: owner.account.metadata, timeout: timeout, responseType: ShareResponse.self) {
             completion(Self.outcome($0) { $0.created + $0.updated == 1 ? nil : "share changed nothing" })

@@ -10,7 +10,7 @@ import SharewireRPC
 /// | band | seeded access | used by |
 /// |---|---|---|
 /// | `k < C/4` | ALL on every device | check |
-/// | `C/4 ≤ k < C/2` | PORTS on each device's first service | check, share (flips the service) |
+/// | `C/4 ≤ k < C/2` | PORTS on port 22 (each device's first service) | check, share (flips the port) |
 /// | `k ≥ C/2` | none | bulk-share groups of `shareContacts` |
 ///
 /// Everything but account keys and ids (assigned by the server) follows
@@ -23,7 +23,7 @@ public struct PopulationShape: Sendable, Hashable, Codable {
     /// bulk-share: devices and contacts per call.
     public var shareDevices: Int = 10
     public var shareContacts: Int = 10
-    /// bulk-share: the access granted ("all", "ports" = scripts-only PORTS).
+    /// bulk-share: the access granted ("all", "ports" = port 22 on every device, "scripts" = scripts-only PORTS).
     public var shareAccess: BulkAccess = .all
     public var shareScripting: Bool = true
     public var seed: UInt64 = 1
@@ -52,8 +52,8 @@ public struct PopulationShape: Sendable, Hashable, Codable {
                 throw LoadError("bulk-share needs --contacts-per-owner of at least 2 × --share-contacts "
                                 + "(the upper half of each owner's contacts is kept unshared for it)")
             }
-            if shareAccess == .ports && !shareScripting {
-                throw LoadError("--share-access ports is scripts-only PORTS and needs --share-scripting")
+            if shareAccess == .scripts && !shareScripting {
+                throw LoadError("--share-access scripts grants scripting only and cannot be combined with --no-share-scripting")
             }
         }
     }
@@ -75,14 +75,17 @@ public struct PopulationShape: Sendable, Hashable, Codable {
 public enum BulkAccess: String, Sendable, Hashable, Codable, CaseIterable {
     /// ALL: every service, including ones added later.
     case all
-    /// PORTS with no services: scripts only (service ids are per device, so
-    /// one PORTS set cannot span several devices).
+    /// PORTS by port number: port 22 (the first service of every seeded
+    /// device), resolved on each device of the call.
     case ports
+    /// PORTS naming nothing, with scripting: scripts only.
+    case scripts
 
     func access(scripting: Bool) -> Access {
         switch self {
         case .all: Access(mode: .all, scripting: scripting)
-        case .ports: Access(mode: .ports, serviceIDs: [], scripting: scripting)
+        case .ports: Access(mode: .ports, scripting: scripting, ports: [Population.port(service: 0)])
+        case .scripts: Access(mode: .ports, scripting: true)
         }
     }
 }

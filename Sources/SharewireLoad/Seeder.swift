@@ -41,7 +41,7 @@ public struct Seeder: Sendable {
         let service = [MetadataEntry(key: "authorization", value: "Bearer \(serviceKey)")]
         let started = Date()
         // 1. Accounts.
-        let accounts: [SeededAccount] = try await parallelMap(0..<shape.owners) { i in
+        let accounts: [SeededAccount] = try await boundedParallelMap(0..<shape.owners, width: width) { i in
             let email = Population.ownerEmail(i, namespace: namespace)
             let response: CreateAccountResponse = try await client.unary(
                 Methods.createAccount, CreateAccountRequest(email: email), metadata: service)
@@ -53,7 +53,7 @@ public struct Seeder: Sendable {
             NewService(name: "svc\($0)", port: Population.port(service: $0), protocol: $0 == 0 ? "ssh" : "tcp")
         }
         let wantsTransfer = ops.contains(.transfer)
-        let owners: [SeededOwner] = try await parallelMap(0..<shape.owners, width: max(1, width / 4)) { i in
+        let owners: [SeededOwner] = try await boundedParallelMap(0..<shape.owners, width: max(1, width / 4)) { i in
             let auth = accounts[i].metadata
             for k in 0..<shape.contactsPerOwner {
                 let _: CreateContactResponse = try await client.unary(
@@ -67,22 +67,17 @@ public struct Seeder: Sendable {
                                             ports: response.device.services.map(\.port)))
             }
             let transferDevice = wantsTransfer ? devices.removeLast() : nil
-            let allEmails = shape.allBand.map { accounts[shape.contact(i, $0)].email }
-            if !allEmails.isEmpty {
-                // ALL across every device, in chunks under the bulk limit.
-                let perCall = max(1, 10_000 / allEmails.count)
+            // ALL for band 1, PORTS on port 22 for band 2: each a bulk share across the
+            // devices, in chunks under the bulk limit.
+            for (band, access) in [(shape.allBand, Access(mode: .all)),
+                                   (shape.portsBand, Access(mode: .ports, ports: [Population.port(service: 0)]))] {
+                let emails = band.map { accounts[shape.contact(i, $0)].email }
+                guard !emails.isEmpty else { continue }
+                let perCall = max(1, 10_000 / emails.count)
                 for chunk in stride(from: 0, to: devices.count, by: perCall) {
                     let ids = devices[chunk..<min(devices.count, chunk + perCall)].map(\.id)
-                    let _: ShareResponse = try await client.unary(Methods.share, ShareRequest(
-                        deviceIDs: ids, emails: allEmails, access: Access(mode: .all)), metadata: auth)
-                }
-            }
-            let portEmails = shape.portsBand.map { accounts[shape.contact(i, $0)].email }
-            if !portEmails.isEmpty {
-                for device in devices {
-                    let _: ShareResponse = try await client.unary(Methods.share, ShareRequest(
-                        deviceIDs: [device.id], emails: portEmails,
-                        access: Access(mode: .ports, serviceIDs: [device.serviceIDs[0]])), metadata: auth)
+                    let _: ShareResponse = try await client.unary(
+                        Methods.share, ShareRequest(deviceIDs: ids, emails: emails, access: access), metadata: auth)
                 }
             }
             return SeededOwner(account: accounts[i], devices: devices, transferDevice: transferDevice)
@@ -93,7 +88,7 @@ public struct Seeder: Sendable {
         if ops.contains(.churn) {
             let pop = population
             let jobs = (0..<workers).flatMap { w in (0..<(2 * churnLag)).map { (w, $0) } }
-            _ = try await parallelMap(0..<jobs.count) { j in
+            _ = try await boundedParallelMap(0..<jobs.count, width: width) { j in
                 let (w, index) = jobs[j]
                 let mine = pop.owners(ofWorker: w, workers: workers)
                 guard !mine.isEmpty else { return 0 }
@@ -107,29 +102,5 @@ public struct Seeder: Sendable {
         }
         progress(String(format: "seeding took %.1f s", Date().timeIntervalSince(started)))
         return population
-    }
-
-    /// Runs `body` for every index with at most `width` in flight; results in order.
-    private func parallelMap<T: Sendable>(_ range: Range<Int>, width: Int? = nil,
-                                          _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
-        let width = max(1, width ?? self.width)
-        return try await withThrowingTaskGroup(of: (Int, T).self) { group in
-            var results = [T?](repeating: nil, count: range.count)
-            var next = range.lowerBound
-            while next < range.upperBound, next - range.lowerBound < width {
-                let i = next
-                group.addTask { (i, try await body(i)) }
-                next += 1
-            }
-            while let (i, value) = try await group.next() {
-                results[i - range.lowerBound] = value
-                if next < range.upperBound {
-                    let j = next
-                    group.addTask { (j, try await body(j)) }
-                    next += 1
-                }
-            }
-            return results.map { $0! }
-        }
     }
 }

@@ -117,7 +117,7 @@ struct Run: AsyncParsableCommand {
     var shareDevices = 10
     @Option(help: "bulk-share: contacts per call.")
     var shareContacts = 10
-    @Option(help: "bulk-share: 'all' or 'ports' (scripts-only PORTS).")
+    @Option(help: "bulk-share: 'all', 'ports' (PORTS on port 22, resolved on every device) or 'scripts' (scripts-only PORTS).")
     var shareAccess = "all"
     @Flag(inversion: .prefixedNo, help: "bulk-share: grant scripting.")
     var shareScripting = true
@@ -178,7 +178,7 @@ struct Run: AsyncParsableCommand {
         p.contactsPerOwner = contactsPerOwner
         p.shareDevices = shareDevices
         p.shareContacts = shareContacts
-        guard let access = BulkAccess(rawValue: shareAccess) else { throw ValidationError("--share-access must be all or ports") }
+        guard let access = BulkAccess(rawValue: shareAccess) else { throw ValidationError("--share-access must be all, ports or scripts") }
         p.shareAccess = access
         p.shareScripting = shareScripting
         p.seed = seed

@@ -62,6 +62,18 @@ import Testing
         }
     }
 
+    @Test(arguments: [BulkAccess.ports, .scripts])
+    func bulkShareByPortNumberOrScriptsOnly(_ access: BulkAccess) async throws {
+        try await withServer { server in
+            var config = Self.config(.bulkShare, port: server.port, key: server.serviceKey)
+            config.population.shareAccess = access
+            config.durationSeconds = 0.8
+            let (report, _) = try await run(config)
+            #expect(report.errors.isEmpty, "\(report.errors)")
+            #expect(report.total.completed > 100)
+        }
+    }
+
     @Test func closedLoopWithRequestCapStopsAtTheCap() async throws {
         try await withServer { server in
             var config = Self.config(.check, port: server.port, key: server.serviceKey)
