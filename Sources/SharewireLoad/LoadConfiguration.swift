@@ -31,6 +31,8 @@ public struct LoadConfiguration: Sendable, Codable {
     /// Most measured requests in total; nil for no limit.
     public var requests: UInt64?
     public var timeoutSeconds = 5.0
+    /// Open loop: least time between timer wake-ups of a worker (0: exact).
+    public var timerSlackSeconds = 0.0
     public var population = PopulationShape()
     /// The run tag in seeded emails; random when nil.
     public var namespace: String?
@@ -46,7 +48,7 @@ public struct LoadConfiguration: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case host, port, allowRemote, scenario, mix, model, rate, arrival, concurrency, maxInFlight, connections,
-             threads, durationSeconds, warmupSeconds, requests, timeoutSeconds, population, namespace
+             threads, durationSeconds, warmupSeconds, requests, timeoutSeconds, timerSlackSeconds, population, namespace
     }
 
     /// The open-loop cap actually used.
@@ -63,6 +65,7 @@ public struct LoadConfiguration: Sendable, Codable {
         guard (1...256).contains(connections) else { throw LoadError("--connections must be in 1...256") }
         guard (1...64).contains(threads) else { throw LoadError("--threads must be in 1...64") }
         guard timeoutSeconds > 0, timeoutSeconds <= 600 else { throw LoadError("--timeout must be in (0, 600] seconds") }
+        guard timerSlackSeconds >= 0, timerSlackSeconds <= 0.1 else { throw LoadError("--timer-slack must be in [0, 100ms]") }
         if let requests, requests < 1 { throw LoadError("--requests must be at least 1") }
         switch model {
         case .closed:
@@ -80,6 +83,9 @@ public struct LoadConfiguration: Sendable, Codable {
             guard (1...1_000_000).contains(effectiveMaxInFlight) else { throw LoadError("--max-in-flight must be in 1...1000000") }
         }
         try population.validate(for: mix)
+        if mix.operations.contains(where: \.writes), connections > population.owners {
+            throw LoadError("writes are partitioned by owner over the connections: --owners (\(population.owners)) must be at least --connections (\(connections))")
+        }
         try TargetPolicy.check(host: host, allowRemote: allowRemote)
     }
 }

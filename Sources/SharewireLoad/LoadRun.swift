@@ -103,7 +103,7 @@ public struct LoadRun: Sendable {
                     eventLoop: lease.eventLoop, driver: driver,
                     scheduler: LoadScheduler(mode: mode, maxInFlight: max(1, share), measureFrom: warmupNanos,
                                              endNanos: Int64(endSeconds * 1e9), requestLimit: limit == 0 ? 1 : limit),
-                    operations: operations, start: start)
+                    operations: operations, start: start, timerSlackNanos: Int64(config.timerSlackSeconds * 1e9))
                 let boundDriver = NIOLoopBound(driver, eventLoop: lease.eventLoop)
                 worker.onConnectionFailure = {
                     // Replace the connection in the background; sends wait meanwhile (they show as late).
@@ -264,6 +264,7 @@ public struct LoadRun: Sendable {
             arrival: c.model == .open ? c.arrival.rawValue : nil, concurrency: c.model == .closed ? c.concurrency : nil,
             maxInFlight: c.model == .open ? c.effectiveMaxInFlight : nil, connections: c.connections, threads: c.threads,
             durationSeconds: c.durationSeconds, warmupSeconds: c.warmupSeconds, requests: c.requests,
-            timeoutSeconds: c.timeoutSeconds, population: c.population)
+            timeoutSeconds: c.timeoutSeconds, timerSlackSeconds: c.model == .open ? c.timerSlackSeconds : nil,
+            population: c.population)
     }
 }

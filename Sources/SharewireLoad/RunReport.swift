@@ -46,6 +46,8 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var warmupSeconds: Double
         public var requests: UInt64?
         public var timeoutSeconds: Double
+        /// Open loop: least time between a worker's timer wake-ups.
+        public var timerSlackSeconds: Double?
         public var population: PopulationShape
     }
 

@@ -53,7 +53,7 @@ public struct Seeder: Sendable {
             NewService(name: "svc\($0)", port: Population.port(service: $0), protocol: $0 == 0 ? "ssh" : "tcp")
         }
         let wantsTransfer = ops.contains(.transfer)
-        let owners: [SeededOwner] = try await boundedParallelMap(0..<shape.owners, width: max(1, width / 4)) { i in
+        let owners: [SeededOwner] = try await boundedParallelMap(0..<shape.owners, width: width) { i in
             let auth = accounts[i].metadata
             for k in 0..<shape.contactsPerOwner {
                 let _: CreateContactResponse = try await client.unary(

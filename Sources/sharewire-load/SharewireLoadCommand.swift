@@ -105,6 +105,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Deadline of each call (default 5s).")
     var timeout = "5s"
 
+    @Option(help: "Open loop: least time between a worker's timer wake-ups, e.g. 200us (default 0: every send at its exact time). Sends due in between go out together, late by up to this (their latency includes it): less CPU per request at high rates.")
+    var timerSlack = "0"
+
     @Option(help: "Seeded owners (each also a contact of others).")
     var owners = 100
     @Option(help: "Devices per owner.")
@@ -171,6 +174,7 @@ struct Run: AsyncParsableCommand {
         c.warmupSeconds = try seconds(warmup, "--warmup")
         c.requests = requests
         c.timeoutSeconds = try seconds(timeout, "--timeout")
+        c.timerSlackSeconds = try seconds(timerSlack, "--timer-slack")
         var p = PopulationShape()
         p.owners = owners
         p.devicesPerOwner = devicesPerOwner
