@@ -122,31 +122,52 @@ final class RPCCallDriver: CallDriver {
         }
     }
 
-    /// Group `g` (owner, first N devices, a window of M unshared contacts):
-    /// shared on even turns, unshared on odd ones.
-    private func startBulkShare(_ completion: @escaping CallCompletion) {
+    /// The bulk-share groups of this worker, requests built on first use.
+    private var bulkGroups: [BulkGroup?] = []
+
+    /// One bulk-share group's two requests and its owner's credentials.
+    private struct BulkGroup {
+        let share: ShareRequest
+        let remove: RemoveSharesRequest
+        let metadata: Metadata
+        let pairs: UInt32
+    }
+
+    /// Group `g`: (owner, its first N devices, a window of M unshared contacts).
+    private func bulkGroup(_ group: Int) -> BulkGroup {
+        if bulkGroups.isEmpty { bulkGroups = Array(repeating: nil, count: owners.count * population.shape.bulkGroupsPerOwner) }
+        if let built = bulkGroups[group] { return built }
         let shape = population.shape
-        let perOwner = shape.bulkGroupsPerOwner
+        let ownerIndex = owners[group / shape.bulkGroupsPerOwner]
+        let owner = population.owners[ownerIndex]
+        let first = shape.freeBand.lowerBound + (group % shape.bulkGroupsPerOwner) * shape.shareContacts
+        let emails = (first..<(first + shape.shareContacts)).map { population.owners[shape.contact(ownerIndex, $0)].account.email }
+        let devices = owner.devices[0..<shape.shareDevices].map(\.id)
+        let built = BulkGroup(
+            share: ShareRequest(deviceIDs: devices, emails: emails, access: shape.shareAccess.access(scripting: shape.shareScripting)),
+            remove: RemoveSharesRequest(deviceIDs: devices, emails: emails),
+            metadata: owner.account.metadata, pairs: UInt32(devices.count * emails.count))
+        bulkGroups[group] = built
+        return built
+    }
+
+    /// Group `g` is shared on even turns, unshared on odd ones.
+    private func startBulkShare(_ completion: @escaping CallCompletion) {
+        let perOwner = population.shape.bulkGroupsPerOwner
         guard !owners.isEmpty, perOwner > 0 else { return completion(Self.notSeeded) }
         let n = bulkCount
         bulkCount += 1
         let groups = owners.count * perOwner
-        let group = n % groups, turn = n / groups
-        let ownerIndex = owners[group / perOwner]
-        let owner = population.owners[ownerIndex]
-        let first = shape.freeBand.lowerBound + (group % perOwner) * shape.shareContacts
-        let emails = (first..<(first + shape.shareContacts)).map { population.owners[shape.contact(ownerIndex, $0)].account.email }
-        let devices = owner.devices[0..<shape.shareDevices].map(\.id)
-        let pairs = UInt32(devices.count * emails.count)
-        if turn % 2 == 0 {
-            lease.startUnary(Methods.share, ShareRequest(deviceIDs: devices, emails: emails,
-                                                         access: shape.shareAccess.access(scripting: shape.shareScripting)),
-                             metadata: owner.account.metadata, timeout: timeout, responseType: ShareResponse.self) {
+        let group = bulkGroup(n % groups)
+        let pairs = group.pairs
+        if (n / groups) % 2 == 0 {
+            lease.startUnary(Methods.share, group.share, metadata: group.metadata, timeout: timeout,
+                             responseType: ShareResponse.self) {
                 completion(Self.outcome($0) { $0.created + $0.updated == pairs ? nil : "bulk share did not touch every pair" })
             }
         } else {
-            lease.startUnary(Methods.removeShares, RemoveSharesRequest(deviceIDs: devices, emails: emails),
-                             metadata: owner.account.metadata, timeout: timeout, responseType: RemoveSharesResponse.self) {
+            lease.startUnary(Methods.removeShares, group.remove, metadata: group.metadata, timeout: timeout,
+                             responseType: RemoveSharesResponse.self) {
                 completion(Self.outcome($0) { $0.removed == pairs ? nil : "bulk unshare did not remove every pair" })
             }
         }
