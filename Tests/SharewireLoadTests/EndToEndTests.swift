@@ -121,4 +121,28 @@ import Testing
             #expect(report.total.completed > 0)
         }
     }
+
+    @Test func serverGoingAwayShowsAsConnectionErrorsAndTheRunStillEnds() async throws {
+        let binary = try #require(ServerLauncher.findBinary(), "sharewired not built next to the test bundle")
+        let server = try await ServerLauncher(binary: binary)
+        defer { server.stop() }
+        var config = Self.config(.echo, port: server.port, key: server.serviceKey)
+        config.durationSeconds = 2
+        config.connections = 1
+        var load = LoadRun(configuration: config)
+        load.log = { _ in }
+        let stopper = Task {
+            try await Task.sleep(for: .milliseconds(1_000))
+            server.stop()
+        }
+        let clock = ContinuousClock()
+        let started = clock.now
+        let (report, _) = try await load.run()
+        _ = try await stopper.value
+        #expect(clock.now - started < .seconds(15))
+        #expect(report.total.ok > 100)
+        // Calls after the server left failed (or never went out); none is silently dropped.
+        #expect(report.total.errors + report.sends.missed > 0)
+        #expect(report.total.connectionErrors > 0 || report.sends.missed > 0)
+    }
 }
