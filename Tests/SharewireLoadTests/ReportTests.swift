@@ -152,3 +152,44 @@ import Testing
         #expect(DurationText.seconds("-1s") == nil)
     }
 }
+
+@Suite struct PopulationTests {
+    /// A population as the seeder would return it, with made-up server ids.
+    static func population(seed: UInt64) -> Population {
+        var shape = PopulationShape()
+        shape.owners = 8
+        shape.devicesPerOwner = 3
+        shape.contactsPerOwner = 4
+        shape.seed = seed
+        let owners = (0..<8).map { i in
+            SeededOwner(account: SeededAccount(id: "acc_\(i)", email: Population.ownerEmail(i, namespace: "t"), key: "sw_\(i)"),
+                        devices: (0..<3).map { d in SeededDevice(id: "dev_\(i)_\(d)", serviceIDs: ["svc_a", "svc_b"], ports: [22, 8001]) },
+                        transferDevice: nil)
+        }
+        return Population(shape: shape, namespace: "t", owners: owners, churnLag: 128)
+    }
+
+    @Test func requestTablesFollowTheSeed() {
+        let a = RequestTables(population: Self.population(seed: 5), size: 1_024)
+        let b = RequestTables(population: Self.population(seed: 5), size: 1_024)
+        let c = RequestTables(population: Self.population(seed: 6), size: 1_024)
+        #expect(a.checks.map(\.0) == b.checks.map(\.0))
+        #expect(a.checks.map(\.0) != c.checks.map(\.0))
+        // Requests vary: many distinct (user, device, port) triples, and some ports on no device.
+        let distinct = Set(a.checks.map { "\($0.0.userID) \($0.0.deviceID) \($0.0.port)" })
+        #expect(distinct.count > 60)
+        #expect(a.checks.contains { $0.0.port == 9 })
+    }
+
+    @Test func writesArePartitionedByOwner() {
+        let population = Self.population(seed: 1)
+        let parts = (0..<3).map { population.owners(ofWorker: $0, workers: 3) }
+        #expect(parts.flatMap { $0 }.sorted() == Array(0..<8))
+        #expect(Set(parts[0]).isDisjoint(with: parts[1]))
+        var shape = PopulationShape()
+        shape.contactsPerOwner = 20
+        shape.shareContacts = 10
+        #expect(shape.bulkGroupsPerOwner == 1)
+        #expect(shape.contact(99, 0) == 0)  // wraps: owner 99's first contact is owner 0
+    }
+}
