@@ -214,17 +214,25 @@ struct Run: AsyncParsableCommand {
         var load = LoadRun(configuration: config)
         load.serverPID = server?.pid
         if quiet { load.log = { line in if !line.hasPrefix("[") { log(line) } } }
-        // Ctrl-C ends the run gracefully (reports are still written); a second one exits at once.
-        signal(SIGINT, SIG_IGN)
-        let interrupts = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+        // Ctrl-C (or SIGTERM) ends the run gracefully and the reports are still written;
+        // a second one exits at once, after stopping the server this tool started.
         let stop = load.stopSignal
-        interrupts.setEventHandler {
-            if stop.isStopped { _exit(130) }
-            log("interrupted: stopping and writing reports (Ctrl-C again to quit now)")
-            stop.stop()
+        let spawnedPID = server?.pid
+        let sources = [SIGINT, SIGTERM].map { number in
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler {
+                if stop.isStopped {
+                    if let spawnedPID { kill(spawnedPID, SIGTERM) }
+                    _exit(130)
+                }
+                log("interrupted: stopping and writing reports (Ctrl-C again to quit now)")
+                stop.stop()
+            }
+            source.resume()
+            return source
         }
-        interrupts.resume()
-        defer { interrupts.cancel() }
+        defer { sources.forEach { $0.cancel() } }
 
         let (report, histogram) = try await load.run()
         print(TextReports.summary(report))
