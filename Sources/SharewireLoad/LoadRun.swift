@@ -74,7 +74,8 @@ public struct LoadRun: Sendable {
         var clients: [RPCClient] = []
         var leases: [RPCConnectionLease] = []
         for _ in 0..<config.connections {
-            let client = RPCClient(configuration: clientConfig, group: group)
+            // Pinned to one event loop, so a reconnected connection stays on its worker's loop.
+            let client = RPCClient(configuration: clientConfig, group: group.next())
             clients.append(client)
             leases.append(try await client.lease())
         }
@@ -109,7 +110,7 @@ public struct LoadRun: Sendable {
                     // Replace the connection in the background; sends wait meanwhile (they show as late).
                     Task {
                         if let fresh = try? await client.lease() {
-                            fresh.eventLoop.execute { boundDriver.value.replace(lease: fresh) }
+                            boundDriver.eventLoop.execute { boundDriver.value.replace(lease: fresh) }
                         }
                     }
                 }

@@ -80,6 +80,7 @@ import Testing
             config.model = .closed
             config.concurrency = 8
             config.requests = 1_000
+            config.threads = 2  // two workers on two event loops
             config.durationSeconds = 30
             let (report, _) = try await run(config)
             #expect(report.total.completed == 1_000)
