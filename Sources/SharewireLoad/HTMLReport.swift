@@ -29,8 +29,9 @@ public enum HTMLReport {
 
         func us(_ v: Double) -> String { DurationText.format(seconds: v / 1e6) }
         var rows = ""
-        for name in r.operations.keys.sorted() {
-            let s = r.operations[name]!
+        var summaries = r.operations.keys.sorted().map { ($0, r.operations[$0]!) }
+        if summaries.count > 1 { summaries.append(("all", r.total)) }
+        for (name, s) in summaries {
             rows += "<tr><td>\(escape(name))</td><td>\(s.completed)</td><td>\(String(format: "%.0f", s.throughput))</td>"
                 + "<td>\(s.errors)</td><td>\(us(s.latency.p50))</td><td>\(us(s.latency.p90))</td><td>\(us(s.latency.p99))</td>"
                 + "<td>\(us(s.latency.p999))</td><td>\(us(s.latency.p9999))</td><td>\(us(s.latency.max))</td></tr>\n"
