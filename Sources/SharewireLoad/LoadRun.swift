@@ -61,7 +61,8 @@ public struct LoadRun: Sendable {
             throw LoadError("this mix seeds accounts: give the server's service key (--service-key-file or SHAREWIRE_SERVICE_KEY), or use --spawn-server")
         }
         let population = try await Seeder(client: seedClient, serviceKey: config.serviceKey ?? "")
-            .seed(config.population, mix: config.mix, workers: config.connections, namespace: namespace, progress: log)
+            .seed(config.population, mix: config.mix, workers: config.connections, namespace: namespace, progress: log,
+                  shouldStop: { [stopSignal] in stopSignal.isStopped })
         seedClient.close()
         let tables = RequestTables(population: population)
 

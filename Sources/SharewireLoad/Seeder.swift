@@ -30,9 +30,11 @@ public struct Seeder: Sendable {
         self.serviceKey = serviceKey
     }
 
-    /// Seeds `shape` for `mix`, for `workers` workers. `progress` gets a line now and then.
+    /// Seeds `shape` for `mix`, for `workers` workers. `progress` gets a line now and then;
+    /// seeding stops with an error soon after `shouldStop` turns true (Ctrl-C).
     public func seed(_ shape: PopulationShape, mix: OperationMix, workers: Int, namespace: String,
-                     progress: @Sendable (String) -> Void = { _ in }) async throws -> Population {
+                     progress: @Sendable (String) -> Void = { _ in },
+                     shouldStop: @escaping @Sendable () -> Bool = { false }) async throws -> Population {
         let ops = Set(mix.operations)
         let churnLag = 128
         guard ops.subtracting([.echo]).count > 0 else {
@@ -42,6 +44,7 @@ public struct Seeder: Sendable {
         let started = Date()
         // 1. Accounts.
         let accounts: [SeededAccount] = try await boundedParallelMap(0..<shape.owners, width: width) { i in
+            if shouldStop() { throw LoadError("interrupted while seeding") }
             let email = Population.ownerEmail(i, namespace: namespace)
             let response: CreateAccountResponse = try await client.unary(
                 Methods.createAccount, CreateAccountRequest(email: email), metadata: service)
@@ -54,6 +57,7 @@ public struct Seeder: Sendable {
         }
         let wantsTransfer = ops.contains(.transfer)
         let owners: [SeededOwner] = try await boundedParallelMap(0..<shape.owners, width: width) { i in
+            if shouldStop() { throw LoadError("interrupted while seeding") }
             let auth = accounts[i].metadata
             for k in 0..<shape.contactsPerOwner {
                 let _: CreateContactResponse = try await client.unary(
