@@ -17,6 +17,9 @@ let package = Package(
         .library(name: "SharewireServer", targets: ["SharewireServer"]),
         .executable(name: "sharewired", targets: ["sharewired"]),
         .executable(name: "sharewire-bench", targets: ["sharewire-bench"]),
+        .library(name: "SharewireClient", targets: ["SharewireClient"]),
+        .executable(name: "sharewire-example", targets: ["sharewire-example"]),
+        .executable(name: "sharewire", targets: ["sharewire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
@@ -68,6 +71,7 @@ let package = Package(
             name: "SharewireServerTests",
             dependencies: [
                 "SharewireServer", "SharewireRPC", "SharewireMessages", "SharingDomain", "SharingStore",
+                "SharewireTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -173,6 +177,56 @@ let package = Package(
         .testTarget(
             name: "SharingStoreTests",
             dependencies: ["SharingStore", "SharingDomain"],
+            swiftSettings: swift6
+        ),
+
+        // The typed client: plain Swift value types over SharewireRPC, retries,
+        // read-your-writes. See docs/CLIENT.md.
+        .target(
+            name: "SharewireClient",
+            dependencies: ["SharewireRPC", "SharewireMessages"],
+            swiftSettings: swift6
+        ),
+        // Service-to-service Check and a bulk share against a running sharewired.
+        .executableTarget(
+            name: "sharewire-example",
+            dependencies: ["SharewireClient"],
+            swiftSettings: swift6
+        ),
+        // The `sharewire` CLI: thin commands over SharewireClient (docs/CLI.md).
+        .executableTarget(
+            name: "sharewire",
+            dependencies: [
+                "SharewireClient", "SharewireCLICore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swift6
+        ),
+        // The CLI's pure logic: config file, settings precedence, tables,
+        // argument parsing, exit codes. Unit-tested without a server.
+        .target(
+            name: "SharewireCLICore",
+            dependencies: ["SharewireClient"],
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "SharewireCLITests",
+            dependencies: ["SharewireCLICore", "SharewireClient", "SharewireTestSupport"],
+            swiftSettings: swift6
+        ),
+        // Test helpers shared by test targets: a real sharewired child process, temp dirs.
+        .target(
+            name: "SharewireTestSupport",
+            path: "Tests/SharewireTestSupport",
+            swiftSettings: swift6
+        ),
+        .testTarget(
+            name: "SharewireClientTests",
+            dependencies: [
+                "SharewireClient", "SharewireTestSupport", "SharewireWire", "SharewireMessages",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             swiftSettings: swift6
         ),
     ]

@@ -2,6 +2,7 @@ import Foundation
 import SharewireMessages
 import SharewireRPC
 import SharewireServer
+import SharewireTestSupport
 import SharingDomain
 import Testing
 

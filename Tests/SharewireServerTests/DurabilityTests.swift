@@ -5,6 +5,7 @@ import NIOPosix
 import SharewireMessages
 import SharewireRPC
 import SharewireServer
+import SharewireTestSupport
 import Synchronization
 import Testing
 

@@ -3,6 +3,7 @@ import NIOCore
 import SharewireMessages
 import SharewireRPC
 import SharewireServer
+import SharewireTestSupport
 import SharingDomain
 
 /// An account created through the API, with what a client needs to act as it.

@@ -6,33 +6,25 @@ import Synchronization
 /// The binary is `$SHAREWIRED_BIN` if set, else `sharewired` next to the test
 /// bundle (the build directory `swift build --build-tests` fills), else
 /// `.build/debug/sharewired` under the package root.
-final class ServerProcess: Sendable {
-    let process: Process
-    let port: Int
-    let metricsPort: Int?
-    let stderrPath: String
+public final class ServerProcess: Sendable {
+    public let process: Process
+    public let port: Int
+    public let metricsPort: Int?
+    public let stderrPath: String
 
-    static func binary() throws -> String {
-        var candidates: [String] = []
-        if let explicit = ProcessInfo.processInfo.environment["SHAREWIRED_BIN"] { candidates.append(explicit) }
-        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        for _ in 0..<4 {  // the .xctest bundle may be a directory (macOS) or a file (Linux)
-            candidates.append(dir.appendingPathComponent("sharewired").path)
-            dir = dir.deletingLastPathComponent()
-        }
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        candidates.append(root.appendingPathComponent(".build/debug/sharewired").path)
-        for path in candidates where FileManager.default.isExecutableFile(atPath: path) { return path }
-        throw ProcessError(description: "sharewired binary not found (build it, or set SHAREWIRED_BIN); looked at \(candidates)")
+    /// The process id, to signal it.
+    public var pid: Int32 { process.processIdentifier }
+
+    public static func binary() throws -> String {
+        try builtBinary(named: "sharewired", environmentVariable: "SHAREWIRED_BIN")
     }
 
-    struct ProcessError: Error, CustomStringConvertible {
-        let description: String
+    public struct ProcessError: Error, CustomStringConvertible {
+        public let description: String
     }
 
     /// Starts `sharewired --port 0` and waits (bounded) for its listening line.
-    init(arguments: [String], environment: [String: String] = [:], logTo stderrPath: String,
+    public init(arguments: [String], environment: [String: String] = [:], logTo stderrPath: String,
          timeout: Duration = .seconds(60)) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary())
@@ -43,7 +35,7 @@ final class ServerProcess: Sendable {
         process.environment = env
         let out = Pipe()
         process.standardOutput = out
-        FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
         process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
         let lines = Mutex("")
         out.fileHandleForReading.readabilityHandler = { handle in
@@ -88,7 +80,7 @@ final class ServerProcess: Sendable {
 
     /// Sends `signal` and waits (bounded) for the process to exit; returns its status.
     @discardableResult
-    func stop(signal: Int32, timeout: Duration = .seconds(60)) async throws -> Int32 {
+    public func stop(signal: Int32, timeout: Duration = .seconds(60)) async throws -> Int32 {
         if process.isRunning { kill(process.processIdentifier, signal) }
         let clock = ContinuousClock()
         let end = clock.now + timeout
@@ -100,5 +92,5 @@ final class ServerProcess: Sendable {
         return process.terminationStatus
     }
 
-    var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 }

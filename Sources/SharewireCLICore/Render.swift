@@ -1,0 +1,130 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+import SharewireClient
+
+/// The human output of each command: tables of SharewireClient values.
+/// `--json` prints the values themselves instead (``JSONOutput``).
+public enum Render {
+    /// `2026-11-23T14:55:10Z`; `-` for none.
+    public static func time(_ date: Date?) -> String {
+        guard let date else { return "" }
+        return date.ISO8601Format()
+    }
+
+    /// EMAIL NAME COMPANY LANG ACCOUNT INVITED ID.
+    public static func contacts(_ contacts: [Contact]) -> String {
+        var table = Table(header: ["EMAIL", "NAME", "COMPANY", "LANG", "ACCOUNT", "INVITED", "ID"])
+        for contact in contacts {
+            table.append([contact.email, contact.name ?? "", contact.company ?? "", contact.language.rawValue,
+                          contact.hasAccount ? "yes" : "no", time(contact.invitedAt), contact.id])
+        }
+        return table.render()
+    }
+
+    /// `ssh:22/tcp, web:80/http`.
+    public static func services(_ services: [Service]) -> String {
+        services.map { "\($0.name):\($0.port)/\($0.protocol)" }.joined(separator: ", ")
+    }
+
+    /// ID NAME SERVICES OWNER SHARES ACCESS: owned devices show `me` and their
+    /// share count; received ones the owner's email (shared by) and the access granted.
+    public static func devices(_ devices: [Device]) -> String {
+        var table = Table(header: ["ID", "NAME", "SERVICES", "OWNER", "SHARES", "ACCESS"])
+        for device in devices {
+            switch device.role {
+            case let .owned(count):
+                table.append([device.id, device.name, services(device.services), "me", String(count), "owner"])
+            case let .shared(by, access, scripting):
+                table.append([device.id, device.name, services(device.services), by, "",
+                              accessText(access, scripting: scripting)])
+            }
+        }
+        return table.render()
+    }
+
+    /// `ports 22`, `all, scripting`, `scripts only`.
+    public static func accessText(_ access: ShareAccess, scripting: Bool) -> String {
+        let base: String
+        switch (access.mode, access.ports.isEmpty, access.serviceIDs.isEmpty) {
+        case (.all, _, _): base = "all"
+        case (.ports, true, true): return scripting ? "scripts only" : "nothing"
+        case (.ports, false, _): base = "ports " + access.ports.map(String.init).joined(separator: ",")
+        case (.ports, true, false): base = "services " + access.serviceIDs.joined(separator: ",")
+        }
+        return scripting ? base + ", scripting" : base
+    }
+
+    /// The device's fields, its services and (for an owner) its shares.
+    public static func device(_ device: Device, shares: [Share]?) -> String {
+        var text = Table(header: ["FIELD", "VALUE"], rows: [
+            ["id", device.id], ["name", device.name],
+            ["owner", device.sharedBy ?? "me"],
+            ["access", device.isOwned ? "owner" : {
+                if case let .shared(_, access, scripting) = device.role { return accessText(access, scripting: scripting) }
+                return ""
+            }()],
+            ["created", time(device.createdAt)], ["updated", time(device.updatedAt)],
+        ]).render()
+        text += "\nSERVICES\n"
+        var serviceTable = Table(header: ["ID", "NAME", "PORT", "PROTOCOL"])
+        for service in device.services {
+            serviceTable.append([service.id, service.name, String(service.port), service.protocol])
+        }
+        text += serviceTable.render()
+        if let shares {
+            text += "\nSHARES\n" + Self.shares(shares)
+        }
+        return text
+    }
+
+    /// EMAIL USER ACCESS SINCE, for one device.
+    public static func shares(_ shares: [Share]) -> String {
+        var table = Table(header: ["EMAIL", "USER", "ACCESS", "SINCE"])
+        for share in shares {
+            table.append([share.email, share.userID, accessText(share.access, scripting: share.scripting),
+                          time(share.createdAt)])
+        }
+        return table.render()
+    }
+
+    /// EMAIL USER.
+    public static func sharees(_ sharees: [Sharee]) -> String {
+        var table = Table(header: ["EMAIL", "USER"])
+        for sharee in sharees { table.append([sharee.email, sharee.userID]) }
+        return table.render()
+    }
+
+    /// ID REV TIME KIND ACTOR DEVICES USERS DETAIL.
+    public static func events(_ events: [AuditEvent]) -> String {
+        var table = Table(header: ["ID", "REV", "TIME", "KIND", "ACTOR", "DEVICES", "USERS", "DETAIL"])
+        for event in events {
+            table.append([event.id, String(event.revision.rawValue), time(event.at), event.kind.rawValue,
+                          event.actorID, event.deviceIDs.joined(separator: ","),
+                          event.userIDs.joined(separator: ","), event.detail])
+        }
+        return table.render()
+    }
+
+    /// One notification: a header line, then the subject and the body indented.
+    public static func notification(_ notification: OutboxNotification) -> String {
+        var text = "#\(notification.sequence) \(notification.kind) → \(notification.recipientEmail)"
+            + " (\(notification.language)) \(time(notification.createdAt))\n"
+        text += "    \(notification.subject)\n"
+        for line in notification.body.split(separator: "\n", omittingEmptySubsequences: false) {
+            text += "    \(line)\n"
+        }
+        return text
+    }
+
+    /// ID EMAIL LANG CREATED.
+    public static func accounts(_ accounts: [Account]) -> String {
+        var table = Table(header: ["ID", "EMAIL", "LANG", "CREATED"])
+        for account in accounts {
+            table.append([account.id, account.email, account.language.rawValue, time(account.createdAt)])
+        }
+        return table.render()
+    }
+}

@@ -1,0 +1,38 @@
+internal import SharewireMessages
+
+extension SharewireClient {
+    /// Creates an account and returns it with its API key (shown only this once).
+    ///
+    /// Service key only (without act-as): PERMISSION_DENIED
+    /// `SERVICE_KEY_REQUIRED` for an account's key.
+    /// - Parameters:
+    ///   - email: at most 254 bytes; ALREADY_EXISTS `ACCOUNT_EXISTS` if taken.
+    ///   - language: of its notifications.
+    public func createAccount(email: String, language: Language = .en,
+                              options: CallOptions = .default) async throws(SharewireError) -> CreatedAccount {
+        let response = try await call(Methods.createAccount,
+                                      CreateAccountRequest(email: email, language: language.wire), options: options,
+                                      as: CreateAccountResponse.self)
+        return CreatedAccount(account: Account(response.account), apiKey: response.apiKey,
+                              revision: Revision(response.revision))
+    }
+
+    /// The account this client acts as.
+    public func whoami(options: CallOptions = .default) async throws(SharewireError) -> Account {
+        let response = try await call(Methods.whoami, WhoamiRequest(minRevision: minRevision(options)),
+                                      options: options, as: WhoamiResponse.self)
+        return Account(response.account)
+    }
+
+    /// The server's health (`Health/Check`); needs no credentials.
+    public func health(options: CallOptions = .default) async throws(SharewireError) -> ServingStatus {
+        let response = try await untracked(Methods.health, HealthCheckRequest(), options: options,
+                                           as: HealthCheckResponse.self)
+        return switch response.status {
+        case .serving: .serving
+        case .notServing: .notServing
+        case .serviceUnknown: .serviceUnknown
+        default: .unknown
+        }
+    }
+}

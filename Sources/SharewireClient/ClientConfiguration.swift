@@ -1,0 +1,204 @@
+/// Where a `sharewired` listens.
+public struct Endpoint: Sendable, Hashable, Codable, LosslessStringConvertible {
+    /// Host name or IP address.
+    public var host: String
+    /// TCP port.
+    public var port: Int
+
+    /// An endpoint at `host:port`.
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    /// Parses `host:port` (`[v6]:port` for IPv6), e.g. `127.0.0.1:7070`;
+    /// nil if malformed.
+    public init?(_ description: String) {
+        guard let colon = description.lastIndex(of: ":"),
+              let port = Int(description[description.index(after: colon)...]), (1...65535).contains(port)
+        else { return nil }
+        var host = String(description[..<colon])
+        if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard !host.isEmpty else { return nil }
+        self.init(host: host, port: port)
+    }
+
+    /// `host:port`.
+    public var description: String { host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)" }
+
+    /// `127.0.0.1:7070`, where `tools/run-server` listens.
+    public static let localDefault = Endpoint(host: "127.0.0.1", port: 7070)
+}
+
+/// Who the client is. Sent as metadata with every call (docs/SERVER.md §2).
+public enum Credentials: Sendable, Hashable, CustomStringConvertible {
+    /// An account's API key (`sw_…`): every call acts as that account.
+    case apiKey(String)
+    /// The operator's service key. With `actingAs` (an account id `acc_N` or
+    /// an email) every call acts for that account; without it the key may
+    /// create accounts, use the notification outbox and Check anyone.
+    case serviceKey(String, actingAs: String? = nil)
+    /// No credentials (only Health answers).
+    case none
+
+    /// Names the kind of credential; never prints a key.
+    public var description: String {
+        switch self {
+        case .apiKey: "API key"
+        case let .serviceKey(_, actingAs?): "service key acting as \(actingAs)"
+        case .serviceKey: "service key"
+        case .none: "no credentials"
+        }
+    }
+}
+
+/// How fresh a read must be (docs/CLIENT.md §Consistency).
+public enum ReadConsistency: Sendable, Hashable, Codable {
+    /// The read reflects at least every write this client (or a client
+    /// derived from it with ``SharewireClient/acting(as:)``) has seen
+    /// acknowledged, and every revision it has read: it never goes back in
+    /// time. The default. Costs nothing on a single server, which publishes a
+    /// write before acknowledging it.
+    case readYourWrites
+    /// Whatever the server has now; no `min_revision` is sent.
+    case minimizeLatency
+    /// At least this revision, e.g. one another service passed along after a
+    /// revoke (a "zookie"). The server waits for it, within the deadline.
+    case atLeast(Revision)
+}
+
+/// Per-call overrides of the client's configuration.
+///
+/// ```swift
+/// try await client.check(user: "acc_2", device: "dev_1", port: 22,
+///                        options: .init(timeout: .milliseconds(200)))
+/// ```
+public struct CallOptions: Sendable, Hashable {
+    /// The deadline for the whole call, retries included; `nil` uses
+    /// ``SharewireClient/Configuration/defaultTimeout``.
+    public var timeout: Duration?
+    /// How fresh a read must be; `nil` uses the configuration's. Ignored by writes.
+    public var consistency: ReadConsistency?
+    /// The retry policy for this call; `nil` uses the configuration's.
+    public var retry: RetryPolicy?
+
+    /// Options overriding only what is given.
+    public init(timeout: Duration? = nil, consistency: ReadConsistency? = nil, retry: RetryPolicy? = nil) {
+        self.timeout = timeout
+        self.consistency = consistency
+        self.retry = retry
+    }
+
+    /// No override.
+    public static let `default` = CallOptions()
+
+    /// Only a deadline.
+    public static func timeout(_ timeout: Duration) -> CallOptions { CallOptions(timeout: timeout) }
+
+    /// Only a consistency level.
+    public static func consistency(_ consistency: ReadConsistency) -> CallOptions {
+        CallOptions(consistency: consistency)
+    }
+}
+
+extension SharewireClient {
+    /// Everything a ``SharewireClient`` needs: where to connect, who it is,
+    /// and its defaults for deadlines, retries, consistency and connections.
+    public struct Configuration: Sendable {
+        /// The servers to call. Calls start round-robin over them and a retry
+        /// moves to the next one. Empty means ``Endpoint/localDefault``.
+        public var endpoints: [Endpoint]
+        /// Sent with every call.
+        public var credentials: Credentials
+        /// Deadline of every unary call that does not pass its own (covers
+        /// all its attempts); `nil` means none. Default 10 s. Streams
+        /// (``SharewireClient/watchNotifications(from:options:)``) have no
+        /// deadline unless their options give one.
+        public var defaultTimeout: Duration? = .seconds(10)
+        /// Connections per endpoint; calls are multiplexed over them. Default 1.
+        public var connectionsPerEndpoint: Int = 1
+        /// Longest a connection attempt (TCP and handshake) may take. Default 5 s.
+        public var connectTimeout: Duration = .seconds(5)
+        /// PING a silent connection every `interval`, close it if the PONG
+        /// takes longer than `timeout`; `nil` disables keepalive. Default 30 s / 10 s.
+        public var keepalive: Keepalive? = Keepalive()
+        /// Which failures are retried, how often and with which backoff.
+        public var retry: RetryPolicy = .default
+        /// The client-wide retry budget; `nil` disables throttling.
+        public var retryThrottling: RetryThrottling? = RetryThrottling()
+        /// Default freshness of reads. Default ``ReadConsistency/readYourWrites``.
+        public var consistency: ReadConsistency = .readYourWrites
+        /// Largest response message accepted, in bytes. Default 4 MiB.
+        public var maxResponseSize: Int = 4 * 1024 * 1024
+        /// Reported to the server in HELLO.
+        public var agent: String = "sharewire-client/0.1.0"
+
+        /// A configuration for one endpoint.
+        public init(endpoint: Endpoint = .localDefault, credentials: Credentials) {
+            self.init(endpoints: [endpoint], credentials: credentials)
+        }
+
+        /// A configuration for several endpoints (at least one).
+        public init(endpoints: [Endpoint], credentials: Credentials) {
+            self.endpoints = endpoints
+            self.credentials = credentials
+        }
+
+        /// The environment variables ``init(environment:)`` reads.
+        public enum EnvironmentKey {
+            /// `host:port`, or several separated by commas. Default `127.0.0.1:7070`.
+            public static let address = "SHAREWIRE_ADDRESS"
+            /// An account's API key (`sw_…`); wins over the service key.
+            public static let apiKey = "SHAREWIRE_API_KEY"
+            /// The operator's service key.
+            public static let serviceKey = "SHAREWIRE_SERVICE_KEY"
+            /// With the service key: the account (`acc_N` or email) to act for.
+            public static let actAs = "SHAREWIRE_ACT_AS"
+        }
+
+        /// A configuration from environment variables (``EnvironmentKey``):
+        /// the endpoints from `SHAREWIRE_ADDRESS`, and `SHAREWIRE_API_KEY`, or
+        /// `SHAREWIRE_SERVICE_KEY` with an optional `SHAREWIRE_ACT_AS`; no key
+        /// gives ``Credentials/none``.
+        ///
+        /// ```swift
+        /// let client = SharewireClient(configuration: try .init(environment: ProcessInfo.processInfo.environment))
+        /// ```
+        /// - Throws: INVALID_ARGUMENT naming the variable when an address is not `host:port`.
+        public init(environment: [String: String]) throws(SharewireError) {
+            var endpoints: [Endpoint] = []
+            for address in (environment[EnvironmentKey.address] ?? "").split(separator: ",") {
+                let text = String(address.filter { !$0.isWhitespace })
+                guard let endpoint = Endpoint(text) else {
+                    throw SharewireError.local(.invalidArgument, "\(EnvironmentKey.address): not host:port: \(text)",
+                                               reason: .invalidArgument, field: EnvironmentKey.address, subject: text)
+                }
+                endpoints.append(endpoint)
+            }
+            let nonEmpty = { (key: String) in environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+            let credentials: Credentials = if let key = nonEmpty(EnvironmentKey.apiKey) {
+                .apiKey(key)
+            } else if let key = nonEmpty(EnvironmentKey.serviceKey) {
+                .serviceKey(key, actingAs: nonEmpty(EnvironmentKey.actAs))
+            } else {
+                .none
+            }
+            self.init(endpoints: endpoints.isEmpty ? [.localDefault] : endpoints, credentials: credentials)
+        }
+    }
+
+    /// Client keepalive (docs/PROTOCOL.md §11).
+    public struct Keepalive: Sendable, Hashable {
+        /// How long a connection may be silent before the client PINGs it.
+        /// The server may require a longer interval (its `min_ping_interval`).
+        public var interval: Duration
+        /// How long to wait for the PONG before closing the connection.
+        public var timeout: Duration
+
+        /// Defaults: PING after 30 s of silence, give up after 10 s.
+        public init(interval: Duration = .seconds(30), timeout: Duration = .seconds(10)) {
+            self.interval = interval
+            self.timeout = timeout
+        }
+    }
+}

@@ -1,0 +1,69 @@
+internal import SharewireMessages
+
+extension SharewireClient {
+    /// Adds a contact to the caller's address book.
+    ///
+    /// - Parameters:
+    ///   - email: required; not the caller's own (`CONTACT_IS_SELF`);
+    ///     ALREADY_EXISTS `CONTACT_EXISTS` if present.
+    ///   - firstName, lastName, company: optional, at most 128 bytes each.
+    ///   - language: of the contact's invite.
+    public func createContact(email: String, firstName: String? = nil, lastName: String? = nil,
+                              company: String? = nil, language: Language = .en,
+                              options: CallOptions = .default) async throws(SharewireError) -> Contact {
+        let request = CreateContactRequest(email: email, firstName: firstName ?? "", lastName: lastName ?? "",
+                                           company: company ?? "", language: language.wire)
+        let response = try await call(Methods.createContact, request, options: options,
+                                      as: CreateContactResponse.self)
+        return Contact(response.contact)
+    }
+
+    /// Changes the given fields of a contact; `nil` leaves a field unchanged
+    /// and `""` clears it. The email cannot change.
+    /// - Throws: NOT_FOUND `CONTACT_NOT_FOUND` if the caller has no contact with `email`.
+    public func updateContact(email: String, firstName: String? = nil, lastName: String? = nil,
+                              company: String? = nil, language: Language? = nil,
+                              options: CallOptions = .default) async throws(SharewireError) -> Contact {
+        let request = UpdateContactRequest(email: email, firstName: firstName, lastName: lastName, company: company,
+                                           language: language?.wire ?? .unspecified)
+        let response = try await call(Methods.updateContact, request, options: options,
+                                      as: UpdateContactResponse.self)
+        return Contact(response.contact)
+    }
+
+    /// Deletes a contact and revokes every share the caller gave that person.
+    public func deleteContact(email: String,
+                              options: CallOptions = .default) async throws(SharewireError) -> DeleteContactResult {
+        let response = try await call(Methods.deleteContact, DeleteContactRequest(email: email), options: options,
+                                      as: DeleteContactResponse.self)
+        return DeleteContactResult(sharesRemoved: Int(response.sharesRemoved), revision: Revision(response.revision))
+    }
+
+    /// Queues an invite to a contact without an account and stamps `invitedAt`.
+    /// - Throws: FAILED_PRECONDITION `CONTACT_HAS_ACCOUNT` if the person has an account.
+    public func inviteContact(email: String, options: CallOptions = .default) async throws(SharewireError) -> Contact {
+        let response = try await call(Methods.inviteContact, InviteContactRequest(email: email), options: options,
+                                      as: InviteContactResponse.self)
+        return Contact(response.contact)
+    }
+
+    /// One page of the caller's contacts, in creation order.
+    /// - Parameters:
+    ///   - pageSize: `nil` for the server default (50); at most 500.
+    ///   - pageToken: `nil` for the first page, else the previous page's `nextPageToken`.
+    public func listContacts(pageSize: Int? = nil, pageToken: String? = nil,
+                             options: CallOptions = .default) async throws(SharewireError) -> Page<Contact> {
+        let request = ListContactsRequest(pageSize: UInt32(clamping: pageSize ?? 0), pageToken: pageToken ?? "",
+                                          minRevision: minRevision(options))
+        let response = try await call(Methods.listContacts, request, options: options, as: ListContactsResponse.self)
+        return Page(items: response.contacts.map(Contact.init), nextPageToken: response.nextPageToken.nonEmpty,
+                    revision: Revision(response.revision))
+    }
+
+    /// Every contact, fetching pages as iteration needs them.
+    public func contacts(pageSize: Int? = nil, options: CallOptions = .default) -> PageSequence<Contact> {
+        PageSequence { token throws(SharewireError) in
+            try await self.listContacts(pageSize: pageSize, pageToken: token, options: options)
+        }
+    }
+}

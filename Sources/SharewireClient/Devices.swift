@@ -1,0 +1,68 @@
+internal import SharewireMessages
+
+extension SharewireClient {
+    /// Registers a device owned by the caller.
+    /// - Parameters:
+    ///   - name: at most 128 bytes.
+    ///   - services: at most 64.
+    public func registerDevice(name: String, services: [NewService] = [],
+                               options: CallOptions = .default) async throws(SharewireError) -> Device {
+        let response = try await call(Methods.registerDevice,
+                                      RegisterDeviceRequest(name: name, services: services.map(\.wire)),
+                                      options: options, as: RegisterDeviceResponse.self)
+        return Device(response.device)
+    }
+
+    /// Renames a device the caller owns.
+    public func renameDevice(_ deviceID: String, to name: String,
+                             options: CallOptions = .default) async throws(SharewireError) -> Device {
+        let response = try await call(Methods.renameDevice, RenameDeviceRequest(deviceID: deviceID, name: name),
+                                      options: options, as: RenameDeviceResponse.self)
+        return Device(response.device)
+    }
+
+    /// Adds a service to a device the caller owns; returns it with its id.
+    public func addService(_ service: NewService, to deviceID: String,
+                           options: CallOptions = .default) async throws(SharewireError) -> Service {
+        let response = try await call(Methods.addService, AddServiceRequest(deviceID: deviceID, service: service.wire),
+                                      options: options, as: AddServiceResponse.self)
+        return Service(response.service)
+    }
+
+    /// Removes a service from a device the caller owns; port shares naming it lose it.
+    /// - Returns: the revision of the write.
+    @discardableResult
+    public func removeService(_ serviceID: String, from deviceID: String,
+                              options: CallOptions = .default) async throws(SharewireError) -> Revision {
+        let response = try await call(Methods.removeService,
+                                      RemoveServiceRequest(deviceID: deviceID, serviceID: serviceID),
+                                      options: options, as: RemoveServiceResponse.self)
+        return Revision(response.revision)
+    }
+
+    /// A device the caller owns or received.
+    /// - Throws: NOT_FOUND `DEVICE_NOT_FOUND` otherwise.
+    public func device(_ deviceID: String, options: CallOptions = .default) async throws(SharewireError) -> Device {
+        let response = try await call(Methods.getDevice,
+                                      GetDeviceRequest(deviceID: deviceID, minRevision: minRevision(options)),
+                                      options: options, as: GetDeviceResponse.self)
+        return Device(response.device)
+    }
+
+    /// One page of the devices the caller owns or received, in id order.
+    public func listDevices(pageSize: Int? = nil, pageToken: String? = nil,
+                            options: CallOptions = .default) async throws(SharewireError) -> Page<Device> {
+        let request = ListDevicesRequest(pageSize: UInt32(clamping: pageSize ?? 0), pageToken: pageToken ?? "",
+                                         minRevision: minRevision(options))
+        let response = try await call(Methods.listDevices, request, options: options, as: ListDevicesResponse.self)
+        return Page(items: response.devices.map(Device.init), nextPageToken: response.nextPageToken.nonEmpty,
+                    revision: Revision(response.revision))
+    }
+
+    /// Every device the caller owns or received, fetching pages as needed.
+    public func devices(pageSize: Int? = nil, options: CallOptions = .default) -> PageSequence<Device> {
+        PageSequence { token throws(SharewireError) in
+            try await self.listDevices(pageSize: pageSize, pageToken: token, options: options)
+        }
+    }
+}

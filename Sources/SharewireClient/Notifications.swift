@@ -1,0 +1,157 @@
+internal import SharewireMessages
+internal import SharewireRPC
+
+extension SharewireClient {
+    /// Follows the notification outbox: every stored notification after
+    /// `sequence` (or after the acknowledged cursor, whichever is later),
+    /// then new ones as they are committed, in sequence order.
+    ///
+    /// Service key only (without act-as). Nothing is sent until iteration
+    /// starts. Delivery is at least once: dedupe on
+    /// ``OutboxNotification/sequence`` and ack what was handled with
+    /// ``ackNotifications(through:options:)``.
+    ///
+    /// ```swift
+    /// for try await notification in client.watchNotifications(from: lastSeen) {
+    ///     try await send(notification)
+    ///     try await client.ackNotifications(through: notification.sequence)
+    /// }
+    /// ```
+    ///
+    /// When the connection breaks, the stream reconnects by itself and
+    /// resumes after the last sequence it delivered (retry policy and budget
+    /// apply). It ends (returns nil) when the server ends it, e.g. on
+    /// shutdown, or at the deadline of `options.timeout` (then it throws
+    /// DEADLINE_EXCEEDED); call again with the last sequence to resume.
+    /// Cancelling the iterating task, or leaving the loop, cancels the call
+    /// on the server.
+    /// - Parameter sequence: the last sequence already seen; 0 to start after
+    ///   the acknowledged cursor.
+    public func watchNotifications(from sequence: UInt64 = 0,
+                                   options: CallOptions = .default) -> NotificationStream {
+        NotificationStream(client: self, after: sequence, options: options)
+    }
+
+    /// Records that every notification through `sequence` was handled; the
+    /// stored cursor never moves back. Service key only.
+    /// - Returns: the acknowledged cursor after the call (≥ `sequence`).
+    /// - Throws: OUT_OF_RANGE `SEQUENCE_NOT_REACHED` for a sequence not written yet.
+    @discardableResult
+    public func ackNotifications(through sequence: UInt64,
+                                 options: CallOptions = .default) async throws(SharewireError) -> UInt64 {
+        try await untracked(Methods.ackNotifications, AckNotificationsRequest(throughSequence: sequence),
+                            options: options, as: AckNotificationsResponse.self).acknowledgedSequence
+    }
+}
+
+/// The notifications of ``SharewireClient/watchNotifications(from:options:)``.
+///
+/// Iterate it once; iteration throws ``SharewireError``.
+public struct NotificationStream: AsyncSequence, Sendable {
+    /// One notification (batches from the server are flattened).
+    public typealias Element = OutboxNotification
+    let client: SharewireClient
+    let after: UInt64
+    let options: CallOptions
+
+    /// Starts the call on the first `next()`.
+    public func makeAsyncIterator() -> AsyncIterator {
+        AsyncIterator(client: client, lastSequence: after, options: options)
+    }
+
+    /// Reads the stream, reconnecting after a broken connection.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        let client: SharewireClient
+        /// The last sequence delivered: where a reconnect resumes.
+        var lastSequence: UInt64
+        let options: CallOptions
+        var buffer: [OutboxNotification] = []
+        var index = 0
+        var stream: ServerStream<WatchNotificationsResponse>.AsyncIterator?
+        var failures = 0
+        var finished = false
+        let deadline: ContinuousClock.Instant?
+        var rng = SystemRandomNumberGenerator()
+
+        init(client: SharewireClient, lastSequence: UInt64, options: CallOptions) {
+            self.client = client
+            self.lastSequence = lastSequence
+            self.options = options
+            self.deadline = options.timeout.map { ContinuousClock.now + $0 }
+        }
+
+        /// The next notification; nil when the server ended the stream.
+        public mutating func next() async throws(SharewireError) -> OutboxNotification? {
+            let policy = options.retry ?? client.configuration.retry
+            // Bounded: each round delivers, ends, or counts a failure (at most maxAttempts in a row).
+            while true {
+                if index < buffer.count {
+                    defer { index += 1 }
+                    lastSequence = buffer[index].sequence
+                    return buffer[index]
+                }
+                if finished { return nil }
+                if Task.isCancelled {
+                    finished = true
+                    throw SharewireError.cancelledLocally
+                }
+                do throws(SharewireError) {
+                    if stream == nil { stream = try await open() }
+                    guard let batch = try await receive() else {
+                        finished = true
+                        stream = nil
+                        if Task.isCancelled { throw SharewireError.cancelledLocally }
+                        return nil
+                    }
+                    failures = 0
+                    client.retryBudget?.recordSuccess()
+                    buffer = batch.notifications.filter { $0.sequence > lastSequence }.map(OutboxNotification.init)
+                    index = 0
+                } catch {
+                    stream = nil
+                    failures += 1
+                    var failed = error
+                    failed.attempts = failures
+                    do {
+                        try await client.backOff(after: failed, attempt: failures,
+                                                 idempotent: Methods.watchNotifications.idempotent, policy: policy,
+                                                 deadline: deadline, clock: ContinuousClock(), rng: &rng)
+                    } catch {
+                        finished = true
+                        throw error
+                    }
+                }
+            }
+        }
+
+        private func open() async throws(SharewireError) -> ServerStream<WatchNotificationsResponse>.AsyncIterator {
+            var timeout: Duration?
+            if let deadline {
+                timeout = deadline - ContinuousClock.now
+                if timeout! <= .zero {
+                    throw SharewireError(code: .deadlineExceeded, message: "deadline exceeded")
+                }
+            }
+            let request = WatchNotificationsRequest(afterSequence: lastSequence,
+                                                    minRevision: client.minRevision(options))
+            do {
+                let stream = try await client.transports.transport(start: client.transports.start(), attempt: 1)
+                    .serverStream(Methods.watchNotifications.descriptor, request, metadata: client.metadata,
+                                  timeout: timeout, responseType: WatchNotificationsResponse.self)
+                return stream.makeAsyncIterator()
+            } catch {
+                throw SharewireError(error)
+            }
+        }
+
+        private mutating func receive() async throws(SharewireError) -> WatchNotificationsResponse? {
+            do {
+                return try await stream!.next()
+            } catch let error as RPCError {
+                throw SharewireError(error)
+            } catch {
+                throw SharewireError(code: .unknown, message: "\(error)")
+            }
+        }
+    }
+}

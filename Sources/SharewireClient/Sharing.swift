@@ -1,0 +1,104 @@
+internal import SharewireMessages
+
+extension SharewireClient {
+    /// Shares every device with every email, all with the same access
+    /// (all-or-nothing, acknowledged once durable).
+    ///
+    /// ```swift
+    /// try await client.share(devices: ["dev_1", "dev_2"], with: ["bob@example.com"], access: .all, scripting: true)
+    /// ```
+    ///
+    /// Each email must be a contact of the caller with an account
+    /// (FAILED_PRECONDITION `CONTACT_HAS_NO_ACCOUNT` naming the email: invite
+    /// them first). Re-sharing replaces a person's access; identical access is
+    /// a no-op. At most 10,000 (device, email) pairs (server default).
+    /// - Parameters:
+    ///   - devices: device ids the caller owns.
+    ///   - emails: contact emails.
+    ///   - access: what they may reach.
+    ///   - scripting: whether they may run scripts.
+    ///   - notify: whether recipients are notified (one notification each).
+    @discardableResult
+    public func share(devices: [String], with emails: [String], access: ShareAccess, scripting: Bool = false,
+                      notify: Bool = true, options: CallOptions = .default) async throws(SharewireError) -> ShareResult {
+        let request = ShareRequest(deviceIDs: devices, emails: emails, access: access.wire(scripting: scripting),
+                                   notify: notify)
+        let response = try await call(Methods.share, request, options: options, as: ShareResponse.self)
+        return ShareResult(created: Int(response.created), updated: Int(response.updated),
+                           revision: Revision(response.revision))
+    }
+
+    /// Replaces one person's access to one device.
+    /// - Returns: `count` 1 if the access changed, 0 if it was identical.
+    /// - Throws: NOT_FOUND `SHARE_NOT_FOUND` if the person has no share on it.
+    @discardableResult
+    public func updateShare(device deviceID: String, email: String, access: ShareAccess, scripting: Bool = false,
+                            notify: Bool = true, options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+        let request = UpdateShareRequest(deviceID: deviceID, email: email, access: access.wire(scripting: scripting),
+                                         notify: notify)
+        let response = try await call(Methods.updateShare, request, options: options, as: UpdateShareResponse.self)
+        return WriteResult(count: response.updated ? 1 : 0, revision: Revision(response.revision))
+    }
+
+    /// Stops sharing every device with every email (pairs without a share
+    /// are no-ops).
+    /// - Returns: `count` = shares removed. Pass its `revision` to a later
+    ///   check (or rely on read-your-writes) so the revoked person is refused.
+    @discardableResult
+    public func removeShares(devices: [String], from emails: [String], notify: Bool = true,
+                             options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+        let response = try await call(Methods.removeShares,
+                                      RemoveSharesRequest(deviceIDs: devices, emails: emails, notify: notify),
+                                      options: options, as: RemoveSharesResponse.self)
+        return WriteResult(count: Int(response.removed), revision: Revision(response.revision))
+    }
+
+    /// The people shared on *every* one of these devices (what a bulk
+    /// stop-sharing may offer), sorted by email.
+    public func commonSharees(devices: [String],
+                              options: CallOptions = .default) async throws(SharewireError) -> [Sharee] {
+        let response = try await call(Methods.commonSharees,
+                                      CommonShareesRequest(deviceIDs: devices, minRevision: minRevision(options)),
+                                      options: options, as: CommonShareesResponse.self)
+        return response.sharees.map(Sharee.init)
+    }
+
+    /// Gives up the caller's access to devices shared with it; each owner is notified.
+    /// - Returns: `count` = shares given up.
+    @discardableResult
+    public func leave(devices: [String], options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+        let response = try await call(Methods.leave, LeaveRequest(deviceIDs: devices), options: options,
+                                      as: LeaveResponse.self)
+        return WriteResult(count: Int(response.left), revision: Revision(response.revision))
+    }
+
+    /// One page of the shares of a device the caller owns, in recipient id order.
+    public func listShares(device deviceID: String, pageSize: Int? = nil, pageToken: String? = nil,
+                           options: CallOptions = .default) async throws(SharewireError) -> Page<Share> {
+        let request = ListDeviceSharesRequest(deviceID: deviceID, pageSize: UInt32(clamping: pageSize ?? 0),
+                                              pageToken: pageToken ?? "", minRevision: minRevision(options))
+        let response = try await call(Methods.listDeviceShares, request, options: options,
+                                      as: ListDeviceSharesResponse.self)
+        return Page(items: response.shares.map(Share.init), nextPageToken: response.nextPageToken.nonEmpty,
+                    revision: Revision(response.revision))
+    }
+
+    /// Every share of a device the caller owns, fetching pages as needed.
+    public func shares(of deviceID: String, pageSize: Int? = nil,
+                       options: CallOptions = .default) -> PageSequence<Share> {
+        PageSequence { token throws(SharewireError) in
+            try await self.listShares(device: deviceID, pageSize: pageSize, pageToken: token, options: options)
+        }
+    }
+
+    /// Gives devices to another account; every share on them is removed.
+    /// - Parameter email: an existing account's email, not the caller's.
+    /// - Returns: `count` = devices transferred.
+    @discardableResult
+    public func transfer(devices: [String], to email: String,
+                         options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+        let response = try await call(Methods.transfer, TransferRequest(deviceIDs: devices, toEmail: email),
+                                      options: options, as: TransferResponse.self)
+        return WriteResult(count: Int(response.transferred), revision: Revision(response.revision))
+    }
+}

@@ -1,0 +1,130 @@
+import ArgumentParser
+import Foundation
+import SharewireCLICore
+import SharewireClient
+
+/// The options every command takes: where the server is, who to be, and
+/// `--json`. Each setting is taken from the flag, else the environment, else
+/// the config file (docs/CLI.md §Configuration).
+struct ConnectionOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Server address, host:port (env SHAREWIRE_ADDRESS; default 127.0.0.1:7070).",
+                               valueName: "host:port"))
+    var address: String?
+
+    @Option(help: ArgumentHelp("An account's API key, sw_… (env SHAREWIRE_API_KEY). Prefer the environment or the config file: flags show in `ps`.",
+                               valueName: "key"))
+    var apiKey: String?
+
+    @Option(help: ArgumentHelp("The operator's service key (env SHAREWIRE_SERVICE_KEY).", valueName: "key"))
+    var serviceKey: String?
+
+    @Option(help: ArgumentHelp("A file holding the service key (env SHAREWIRE_SERVICE_KEY_FILE).",
+                               valueName: "path"))
+    var serviceKeyFile: String?
+
+    @Option(help: ArgumentHelp("With the service key: the account to act for, acc_N or email (env SHAREWIRE_ACT_AS).",
+                                valueName: "account"))
+    var actAs: String?
+
+    @Option(help: ArgumentHelp("Config file (env SHAREWIRE_CONFIG; default $XDG_CONFIG_HOME/sharewire/config.toml or ~/.config/sharewire/config.toml).",
+                               valueName: "path"))
+    var config: String?
+
+    @Flag(help: "Print JSON instead of tables (docs/CLI.md §JSON).")
+    var json = false
+
+    /// The settings after precedence: flags > environment > config file.
+    func settings() throws(CLIError) -> ConnectionSettings {
+        let environment = ProcessInfo.processInfo.environment
+        var configLayer = SettingsLayer()
+        var configPath: String?
+        if let location = ConfigLocation.resolve(flag: config, environment: environment) {
+            if FileManager.default.fileExists(atPath: location.path) {
+                let text: String
+                do {
+                    text = try String(contentsOfFile: location.path, encoding: .utf8)
+                } catch {
+                    throw CLIError(.config, "cannot read the config file \(location.path): \(error.localizedDescription)")
+                }
+                configLayer = SettingsLayer(config: try ConfigFile(parsing: text, path: location.path))
+                configPath = location.path
+            } else if location.explicit {
+                throw CLIError(.config, "no config file at \(location.path)")
+            }
+        }
+        let flags = SettingsLayer(address: address, apiKey: apiKey, serviceKey: serviceKey,
+                                  serviceKeyFile: serviceKeyFile, actAs: actAs)
+        return try ConnectionSettings.resolve(
+            flags: flags, environment: SettingsLayer(environment: environment), config: configLayer,
+            configPath: configPath, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
+    }
+
+    /// Runs `body` with a client for `principal`; any failure is printed
+    /// (`error: …`, or JSON with `--json`) on stderr and becomes the
+    /// documented exit code. Never a stack trace.
+    func run(_ principal: ConnectionSettings.Principal,
+             _ body: (SharewireClient, Output) async throws -> Void) async throws {
+        let output = Output(json: json)
+        var endpoint: String?
+        do {
+            let settings = try settings()
+            endpoint = settings.endpoint.value.description
+            var configuration = SharewireClient.Configuration(endpoint: settings.endpoint.value,
+                                                              credentials: try settings.credentials(for: principal))
+            configuration.defaultTimeout = settings.timeout.value
+            configuration.connectTimeout = min(settings.timeout.value, .seconds(5))
+            configuration.agent = "sharewire-cli/0.1.0"
+            let client = SharewireClient(configuration: configuration)
+            defer { client.close() }
+            try await body(client, output)
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as SharewireError {
+            throw output.fail(ErrorReport(error, endpoint: endpoint))
+        } catch let error as CLIError {
+            throw output.fail(ErrorReport(error))
+        } catch {
+            throw output.fail(ErrorReport(CLIError(.failure, "\(error)")))
+        }
+    }
+}
+
+/// Writes results to stdout and failures to stderr, as text or JSON.
+struct Output: Sendable {
+    let json: Bool
+
+    /// Prints `value` as JSON, or `human()` as text.
+    func emit<T: Encodable>(_ value: T, human: () -> String) {
+        write(json ? JSONOutput.document(value) : human())
+    }
+
+    /// Prints one line of a stream: compact JSON, or `human()`.
+    func emitLine<T: Encodable>(_ value: T, human: () -> String) {
+        write(json ? JSONOutput.line(value) : human())
+    }
+
+    /// Writes text to stdout now (no buffering, so streams show up at once).
+    func write(_ text: String) {
+        FileHandle.standardOutput.write(Data(text.utf8))
+    }
+
+    /// Prints the report on stderr and returns the exit to throw.
+    func fail(_ report: ErrorReport) -> ExitCode {
+        FileHandle.standardError.write(Data((json ? report.jsonText() : report.humanText()).utf8))
+        return ExitCode(report.exitCode)
+    }
+}
+
+/// Device arguments: ids, or names looked up among the caller's devices.
+func resolveDevices(_ references: [String], client: SharewireClient) async throws -> [String] {
+    guard ArgumentSyntax.needsLookup(references) else { return try ArgumentSyntax.resolveDevices(references, in: []) }
+    let devices = try await client.devices(pageSize: 500).collect(limit: 100_000)
+    return try ArgumentSyntax.resolveDevices(references, in: devices)
+}
+
+extension Language: ExpressibleByArgument {}
+
+/// The `Example:` section every command's help ends with.
+func example(_ lines: String...) -> String {
+    "Example:\n" + lines.map { "  " + $0 }.joined(separator: "\n")
+}

@@ -1,0 +1,126 @@
+import ArgumentParser
+import SharewireCLICore
+import SharewireClient
+
+/// `sharewire contacts add|list|edit|rm|invite`.
+struct ContactsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "contacts",
+        abstract: "Your address book: the people you can share devices with.",
+        discussion: example("sharewire contacts add bob@example.com --first-name Bob",
+                            "sharewire contacts list"),
+        subcommands: [Add.self, List.self, Edit.self, Remove.self, Invite.self]
+    )
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add", abstract: "Add a contact.",
+            discussion: """
+                Only contacts can receive shares, and only once they have an account; invite one who has none \
+                with `sharewire contacts invite`.
+
+                \(example("sharewire contacts add bob@example.com --first-name Bob --last-name Smith --company Acme",
+                          "sharewire contacts add carol@example.jp --language ja"))
+                """)
+        @Argument(help: "The contact's email.") var email: String
+        @Option(help: "First name.") var firstName: String?
+        @Option(help: "Last name.") var lastName: String?
+        @Option(help: "Company.") var company: String?
+        @Option(help: "Language of their invite: en or ja.") var language: Language = .en
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let contact = try await client.createContact(email: email, firstName: firstName, lastName: lastName,
+                                                             company: company, language: language)
+                output.emit(contact) { Render.contacts([contact]) }
+            }
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List your contacts, oldest first.",
+            discussion: example("sharewire contacts list", "sharewire contacts list --json"))
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let contacts = try await client.contacts(pageSize: 500).collect(limit: 100_000)
+                output.emit(contacts) { Render.contacts(contacts) }
+            }
+        }
+    }
+
+    struct Edit: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "edit", abstract: "Change a contact's names, company or language.",
+            discussion: """
+                Only the fields given change; an empty value ("") clears one. The email cannot change: remove \
+                the contact and add it again.
+
+                \(example("sharewire contacts edit bob@example.com --company \"Acme Ltd\" --language ja"))
+                """)
+        @Argument(help: "The contact's email.") var email: String
+        @Option(help: "First name.") var firstName: String?
+        @Option(help: "Last name.") var lastName: String?
+        @Option(help: "Company.") var company: String?
+        @Option(help: "Language of their invite: en or ja.") var language: Language?
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        func validate() throws {
+            if firstName == nil, lastName == nil, company == nil, language == nil {
+                throw ValidationError("nothing to change: give --first-name, --last-name, --company or --language")
+            }
+        }
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let contact = try await client.updateContact(email: email, firstName: firstName, lastName: lastName,
+                                                             company: company, language: language)
+                output.emit(contact) { Render.contacts([contact]) }
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm", abstract: "Remove a contact, revoking every share you gave them.",
+            discussion: """
+                Deleting a contact also stops sharing every device of yours with that person, in the same write \
+                (docs/DOMAIN.md). Adding them again does not restore the shares.
+
+                \(example("sharewire contacts rm bob@example.com"))
+                """)
+        @Argument(help: "The contact's email.") var email: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let result = try await client.deleteContact(email: email)
+                output.emit(result) {
+                    "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked) at \(result.revision)\n"
+                }
+            }
+        }
+    }
+
+    struct Invite: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "invite", abstract: "Invite a contact who has no account yet.",
+            discussion: """
+                Queues an invite notification in the contact's language (see `sharewire notifications watch`).
+
+                \(example("sharewire contacts invite carol@example.jp"))
+                """)
+        @Argument(help: "The contact's email.") var email: String
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let contact = try await client.inviteContact(email: email)
+                output.emit(contact) { Render.contacts([contact]) }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import SharewireCLICore
+import SharewireClient
+
+/// `sharewire notifications watch|ack`: the server's outbox (service key).
+struct NotificationsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "notifications",
+        abstract: "Follow the notification outbox (invites, shares, transfers), with the service key.",
+        discussion: """
+            Notifications are rendered in the recipient's language (en or ja) when the change is written. \
+            The outbox is what a mail sender reads; these commands need the service key.
+
+            \(example("sharewire notifications watch --limit 1", "sharewire notifications watch --ack --json"))
+            """,
+        subcommands: [Watch.self, Ack.self]
+    )
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "watch", abstract: "Print notifications as they are queued, until Ctrl-C, --limit or --timeout.",
+            discussion: """
+                Starts after the acknowledged cursor (or after --from), prints what is stored, then waits for \
+                new ones. --json prints one JSON object per line. Ctrl-C stops it (exit 130). --timeout ends watching normally (exit 0); \
+                with --limit, ending before that many arrived exits 11. With --ack, each printed notification \
+                is acknowledged, so the next watch starts after it.
+
+                \(example("sharewire notifications watch --limit 1 --timeout 10",
+                          "sharewire notifications watch --from 41 --ack --json"))
+                """)
+        @Option(help: "Start after this sequence (default: after the acknowledged cursor).") var from: UInt64 = 0
+        @Option(help: "Stop after this many notifications.") var limit: Int?
+        @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var timeout: String?
+        @Flag(help: "Acknowledge each notification once printed.") var ack = false
+
+        /// The exit status after Ctrl-C: 128 + SIGINT.
+        static let interrupted: Int32 = 130
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        func validate() throws {
+            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+            if let timeout {
+                do { _ = try ArgumentSyntax.seconds(timeout, option: "--timeout") } catch {
+                    throw ValidationError(error.message)
+                }
+            }
+        }
+
+        /// Ctrl-C (SIGINT) cancels the watch: the server gets a CANCEL, and
+        /// the process exits 130 (as a shell reports an interrupt) after what
+        /// was printed, without an error message.
+        func run() async throws {
+            let watching = Task { try await watch() }
+            signal(SIGINT, SIG_IGN)
+            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
+            interrupt.setEventHandler { watching.cancel() }
+            interrupt.resume()
+            defer { interrupt.cancel() }
+            try await watching.value
+        }
+
+        private func watch() async throws {
+            try await connection.run(.service) { client, output in
+                let duration = try timeout.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--timeout") }
+                var options = CallOptions.default
+                options.timeout = duration
+                var count = 0
+                do {
+                    for try await notification in client.watchNotifications(from: from, options: options) {
+                        output.emitLine(notification) { Render.notification(notification) }
+                        if ack { try await client.ackNotifications(through: notification.sequence) }
+                        count += 1
+                        if let limit, count >= limit { return }
+                    }
+                } catch let error as SharewireError where Task.isCancelled && error.code == .cancelled {
+                    throw ExitCode(Self.interrupted)
+                } catch let error as SharewireError where error.code == .deadlineExceeded && duration != nil {
+                    if let limit, count < limit {
+                        throw CLIError(.timeout, "only \(count) of \(limit) notifications arrived within \(timeout!) s")
+                    }
+                    return
+                }
+                if Task.isCancelled { throw ExitCode(Self.interrupted) }
+                if let limit, count < limit {
+                    throw CLIError(.unavailable, "the server ended the stream after \(count) of \(limit) notifications")
+                }
+            }
+        }
+    }
+
+    struct Ack: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "ack", abstract: "Acknowledge every notification through a sequence number.",
+            discussion: example("sharewire notifications ack 42"))
+        @Argument(help: "The last sequence handled.") var sequence: UInt64
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        struct Acked: Encodable { var acknowledgedSequence: UInt64 }
+
+        func run() async throws {
+            try await connection.run(.service) { client, output in
+                let acked = try await client.ackNotifications(through: sequence)
+                output.emit(Acked(acknowledgedSequence: acked)) { "acknowledged through #\(acked)\n" }
+            }
+        }
+    }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import SharewireCLICore
+import SharewireClient
+
+/// What to grant: `--all`, `--ports`, `--services`, `--scripting`.
+struct AccessOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Share these ports (comma-separated), resolved on each device to its services on them.",
+                               valueName: "ports"))
+    var ports: String?
+
+    @Flag(help: "Share the whole device: every service, including ones added later.")
+    var all = false
+
+    @Option(help: ArgumentHelp("Share these services by id (comma-separated).", valueName: "svc_1,…"))
+    var services: String?
+
+    @Flag(help: "Also allow running scripts on the device (alone: scripts only).")
+    var scripting = false
+
+    func validate() throws {
+        do {
+            _ = try access()
+        } catch {
+            throw ValidationError(error.message)
+        }
+    }
+
+    func access() throws(CLIError) -> ShareAccess {
+        try ArgumentSyntax.access(all: all, ports: ports, services: services, scripting: scripting)
+    }
+}
+
+/// `sharewire share DEVICE… --with EMAIL… [--ports 22,80 | --all] [--scripting]`.
+struct ShareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "share", abstract: "Share devices with contacts, all with the same access (all or nothing).",
+        discussion: """
+            Every EMAIL must be a contact of yours with an account; if one is not, nothing is shared and the \
+            error names the email (invite them with `sharewire contacts invite`). Sharing again replaces a \
+            person's access.
+
+            \(example("sharewire share pi nas --with bob@example.com carol@example.com --ports 22 --scripting",
+                      "sharewire share dev_1 --with bob@example.com --all"))
+            """)
+    @Argument(help: "Devices you own (ids or names).") var devices: [String]
+    @Option(name: .customLong("with"), parsing: .upToNextOption, help: ArgumentHelp("Contact emails to share with.", valueName: "email"))
+    var emails: [String] = []
+    @OptionGroup var access: AccessOptions
+    @Flag(help: "Do not notify the recipients.") var noNotify = false
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+    func validate() throws {
+        if emails.isEmpty { throw ValidationError("say who to share with: --with EMAIL…") }
+    }
+
+    func run() async throws {
+        try await connection.run(.account) { client, output in
+            let ids = try await resolveDevices(devices, client: client)
+            let result = try await client.share(devices: ids, with: emails, access: try access.access(),
+                                                scripting: access.scripting, notify: !noNotify)
+            output.emit(result) {
+                "shared \(ids.joined(separator: ", ")) with \(emails.joined(separator: ", ")): \(result.created) created, \(result.updated) updated at \(result.revision)\n"
+            }
+        }
+    }
+}
+
+/// `sharewire unshare DEVICE… --from EMAIL…`.
+struct UnshareCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "unshare", abstract: "Stop sharing devices with people (all or nothing).",
+        discussion: """
+            Pairs without a share are ignored. To offer only the people shared on every chosen device, see \
+            `sharewire common-sharees`.
+
+            \(example("sharewire unshare pi nas --from bob@example.com"))
+            """)
+    @Argument(help: "Devices you own (ids or names).") var devices: [String]
+    @Option(name: .customLong("from"), parsing: .upToNextOption, help: ArgumentHelp("Emails to stop sharing with.", valueName: "email"))
+    var emails: [String] = []
+    @Flag(help: "Do not notify them.") var noNotify = false
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+    func validate() throws {
+        if emails.isEmpty { throw ValidationError("say who to stop sharing with: --from EMAIL…") }
+    }
+
+    func run() async throws {
+        try await connection.run(.account) { client, output in
+            let ids = try await resolveDevices(devices, client: client)
+            let result = try await client.removeShares(devices: ids, from: emails, notify: !noNotify)
+            output.emit(result) { "removed \(result.count) share\(result.count == 1 ? "" : "s") at \(result.revision)\n" }
+        }
+    }
+}
+
+/// `sharewire common-sharees DEVICE…`.
+struct CommonShareesCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "common-sharees", abstract: "The people shared on every one of these devices.",
+        discussion: """
+            What a bulk `unshare` of these devices can offer.
+
+            \(example("sharewire common-sharees pi nas"))
+            """)
+    @Argument(help: "Devices you own (ids or names).") var devices: [String]
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+    func run() async throws {
+        try await connection.run(.account) { client, output in
+            let ids = try await resolveDevices(devices, client: client)
+            let sharees = try await client.commonSharees(devices: ids)
+            output.emit(sharees) { Render.sharees(sharees) }
+        }
+    }
+}
+
+/// `sharewire leave DEVICE…`.
+struct LeaveCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leave", abstract: "Give up your access to devices shared with you.",
+        discussion: """
+            Each owner is notified.
+
+            \(example("sharewire leave pi"))
+            """)
+    @Argument(help: "Devices shared with you (ids or names).") var devices: [String]
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+    func run() async throws {
+        try await connection.run(.account) { client, output in
+            let ids = try await resolveDevices(devices, client: client)
+            let result = try await client.leave(devices: ids)
+            output.emit(result) { "left \(result.count) device\(result.count == 1 ? "" : "s") at \(result.revision)\n" }
+        }
+    }
+}
+
+/// `sharewire transfer DEVICE… --to EMAIL`.
+struct TransferCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "transfer", abstract: "Give devices to another account; every share on them ends.",
+        discussion: """
+            Both sides and every former recipient are notified.
+
+            \(example("sharewire transfer pi --to bob@example.com"))
+            """)
+    @Argument(help: "Devices you own (ids or names).") var devices: [String]
+    @Option(name: .customLong("to"), help: ArgumentHelp("The new owner's account email.", valueName: "email")) var email: String
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+    func run() async throws {
+        try await connection.run(.account) { client, output in
+            let ids = try await resolveDevices(devices, client: client)
+            let result = try await client.transfer(devices: ids, to: email)
+            output.emit(result) {
+                "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email) at \(result.revision)\n"
+            }
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import ArgumentParser
+import Foundation
+import SharewireCLICore
+
+/// `sharewire`: the command-line client of `sharewired` (docs/CLI.md).
+@main
+struct Sharewire: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sharewire",
+        abstract: "Share your devices and their ports with your contacts (a client of sharewired).",
+        discussion: """
+            Connection settings come from flags, else the environment (SHAREWIRE_ADDRESS, SHAREWIRE_API_KEY, \
+            SHAREWIRE_SERVICE_KEY, SHAREWIRE_ACT_AS), else ~/.config/sharewire/config.toml. Output is a table; \
+            --json prints JSON. Exit codes: 0 ok, 1 check says no, 2 usage, 3 invalid argument, 4 not found, \
+            5 already exists, 6 permission denied, 7 unauthenticated, 8 failed precondition, 9 limit, \
+            10 unavailable, 11 timeout, 12 configuration, 13 other (docs/CLI.md).
+
+            \(example("export SHAREWIRE_API_KEY=sw_…",
+                      "sharewire devices add pi --service ssh:22",
+                      "sharewire share pi --with bob@example.com --ports 22"))
+            """,
+        version: "0.1.0",
+        subcommands: [
+            ContactsCommand.self, DevicesCommand.self, ShareCommand.self, UnshareCommand.self, AccessCommand.self,
+            CommonShareesCommand.self, LeaveCommand.self, TransferCommand.self, CheckCommand.self,
+            EventsCommand.self, NotificationsCommand.self, AdminCommand.self, WhoamiCommand.self,
+            StatusCommand.self, ConfigCommand.self,
+        ]
+    )
+
+    /// Parses, runs, and turns every failure into a message and an exit code:
+    /// usage errors exit 2 (not ArgumentParser's 64), others as in ``CLIExitCode``.
+    static func main() async {
+        let status: Int32
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+            status = 0
+        } catch let exit as ExitCode {
+            status = exit.rawValue
+        } catch {
+            let message = fullMessage(for: error)
+            var code = exitCode(for: error).rawValue
+            if code == ExitCode.validationFailure.rawValue { code = CLIExitCode.usage.rawValue }
+            if !message.isEmpty {
+                let handle = code == 0 ? FileHandle.standardOutput : FileHandle.standardError
+                handle.write(Data((message + "\n").utf8))
+            }
+            status = code
+        }
+        Foundation.exit(status)
+    }
+}

@@ -1,0 +1,138 @@
+import ArgumentParser
+import Foundation
+import SharewireCLICore
+import SharewireClient
+
+/// `sharewire whoami`.
+struct WhoamiCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "whoami", abstract: "The account your credentials act as.",
+        discussion: example("SHAREWIRE_API_KEY=sw_… sharewire whoami"))
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+    func run() async throws {
+        try await connection.run(.account) { client, output in
+            let account = try await client.whoami()
+            output.emit(account) { Render.accounts([account]) }
+        }
+    }
+}
+
+/// `sharewire status [--wait SECONDS]`: is the server up?
+struct StatusCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status", abstract: "Ask the server whether it is serving (needs no key).",
+        discussion: """
+            With --wait, asks again (every 100 ms) until the server answers SERVING or the time is up: \
+            handy right after starting sharewired.
+
+            \(example("sharewire status", "sharewire status --wait 10"))
+            """)
+    @Option(help: ArgumentHelp("Keep asking for up to this many seconds.", valueName: "seconds")) var wait: String?
+    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+    struct Status: Encodable {
+        var address: String
+        var status: ServingStatus
+    }
+
+    func validate() throws {
+        if let wait {
+            do { _ = try ArgumentSyntax.seconds(wait, option: "--wait") } catch { throw ValidationError(error.message) }
+        }
+    }
+
+    func run() async throws {
+        var serving = false
+        try await connection.run(.none) { client, output in
+            let clock = ContinuousClock()
+            let end = clock.now + (try wait.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--wait") } ?? .zero)
+            var status = ServingStatus.unknown
+            // Bounded by --wait: one attempt, then one every 100 ms until the end.
+            while true {
+                do {
+                    status = try await client.health(options: CallOptions(timeout: .seconds(2), retry: .disabled))
+                    if status == .serving || clock.now >= end { break }
+                } catch {
+                    if clock.now >= end { throw error }
+                }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            serving = status == .serving
+            output.emit(Status(address: client.configuration.endpoints[0].description, status: status)) {
+                "\(client.configuration.endpoints[0]): \(status)\n"
+            }
+        }
+        if !serving { throw ExitCode(CLIExitCode.unavailable.rawValue) }
+    }
+}
+
+/// `sharewire config show|path`.
+struct ConfigCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "config", abstract: "Show the connection settings in effect and where each comes from.",
+        discussion: """
+            Each setting is taken from its flag, else its environment variable, else the config file \
+            (key = "value" lines: address, api_key, service_key, service_key_file, act_as, timeout). Keys are \
+            never printed in full.
+
+            \(example("sharewire config show", "sharewire config path"))
+            """,
+        subcommands: [Show.self, Path.self]
+    )
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show", abstract: "Show the settings in effect (keys masked).",
+            discussion: example("SHAREWIRE_ADDRESS=127.0.0.1:7171 sharewire config show"))
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        struct Setting: Encodable {
+            var name: String
+            var value: String?
+            var source: String?
+        }
+
+        func run() async throws {
+            try await connection.run(.none) { _, output in
+                let settings = try connection.settings()
+                let rows: [Setting] = [
+                    Setting(name: "address", value: settings.endpoint.value.description,
+                            source: settings.endpoint.source.description),
+                    Setting(name: "api_key", value: settings.apiKey.map { ConnectionSettings.mask($0.value) },
+                            source: settings.apiKey?.source.description),
+                    Setting(name: "service_key", value: settings.serviceKey.map { ConnectionSettings.mask($0.value) },
+                            source: settings.serviceKey?.source.description),
+                    Setting(name: "act_as", value: settings.actAs?.value, source: settings.actAs?.source.description),
+                    Setting(name: "timeout", value: "\(settings.timeout.value.components.seconds)s",
+                            source: settings.timeout.source.description),
+                    Setting(name: "config_file", value: settings.configPath, source: nil),
+                ]
+                output.emit(rows) {
+                    Table(header: ["SETTING", "VALUE", "SOURCE"],
+                          rows: rows.map { [$0.name, $0.value ?? "", $0.source ?? ""] }).render()
+                }
+            }
+        }
+    }
+
+    struct Path: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "path", abstract: "Print the config file's path (whether or not it exists).",
+            discussion: example("mkdir -p \"$(dirname \"$(sharewire config path)\")\""))
+        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+
+        struct Location: Encodable {
+            var path: String?
+            var exists: Bool
+        }
+
+        func run() async throws {
+            let location = ConfigLocation.resolve(flag: connection.config, environment: ProcessInfo.processInfo.environment)
+            let exists = location.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
+            Output(json: connection.json).emit(Location(path: location?.path, exists: exists)) {
+                (location?.path ?? "(no home directory)") + "\n"
+            }
+        }
+    }
+}

@@ -1,0 +1,164 @@
+import Foundation
+import SharewireTestSupport
+
+/// Runs the built `sharewire` binary: found next to the test bundle (the
+/// build directory `swift build --build-tests` fills), or `$SHAREWIRE_CLI_BIN`.
+struct CLI {
+    /// The outcome of one run.
+    struct Result: CustomStringConvertible {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+
+        var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
+
+        /// The trimmed stdout.
+        var out: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+        /// Stack traces, crash reports and Swift runtime errors never appear.
+        var hasNoCrashOutput: Bool {
+            let text = stdout + stderr
+            return !["Fatal error", "Stack dump", "stack trace", "Backtrace", "Crash", "SIGSEGV", "SIGILL",
+                     "Thread 0", "#0 "].contains { text.contains($0) }
+        }
+
+        /// The stdout parsed as JSON.
+        func json() throws -> Any {
+            try JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed])
+        }
+    }
+
+    static func binary() throws -> String {
+        try builtBinary(named: "sharewire", environmentVariable: "SHAREWIRE_CLI_BIN")
+    }
+
+    /// The environment every run starts from: a PATH and a HOME of its own
+    /// (so no real config file is read), and no SHAREWIRE_* variable of the
+    /// test runner's.
+    var environment: [String: String]
+    let dir: TempDirectory
+
+    init(address: String? = nil) throws {
+        dir = try TempDirectory("sharewire-cli-test")
+        try FileManager.default.createDirectory(atPath: dir.file("home"), withIntermediateDirectories: true)
+        environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+                       "HOME": dir.file("home"), "LANG": "C.UTF-8"]
+        if let address { environment["SHAREWIRE_ADDRESS"] = address }
+    }
+
+    /// A started `sharewire` whose stdout and stderr go to files.
+    struct Launched {
+        let process: Process
+        let outPath: String
+        let errPath: String
+        let handles: [FileHandle]
+
+        var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
+        var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
+
+        /// Waits (bounded) for the process to exit, SIGKILLs it past `end`; returns what it printed.
+        func finish(by end: ContinuousClock.Instant, what: String) async throws -> Result {
+            defer {
+                for handle in handles { try? handle.close() }
+                try? FileManager.default.removeItem(atPath: outPath)
+                try? FileManager.default.removeItem(atPath: errPath)
+            }
+            while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+                process.waitUntilExit()
+                throw CLIFailure("sharewire \(process.arguments ?? []) \(what)")
+            }
+            return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
+        }
+    }
+
+    /// Starts `sharewire arguments…` with the base environment plus `env`.
+    func launch(_ arguments: [String], env: [String: String]) throws -> Launched {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try Self.binary())
+        process.arguments = arguments
+        process.environment = environment.merging(env) { _, new in new }
+        let id = UUID().uuidString
+        let outPath = dir.file("out-\(id)"), errPath = dir.file("err-\(id)")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return Launched(process: process, outPath: outPath, errPath: errPath, handles: [out, err])
+    }
+
+    /// Runs `sharewire arguments…` with the base environment plus `env`,
+    /// and waits (at most `timeout`) for it to exit.
+    func run(_ arguments: [String], env: [String: String] = [:],
+             timeout: Duration = .seconds(60)) async throws -> Result {
+        try await launch(arguments, env: env).finish(by: .now + timeout, what: "did not exit within \(timeout)")
+    }
+
+    /// Starts `sharewire arguments…`, waits (bounded) until its stdout
+    /// contains `marker`, sends SIGINT (Ctrl-C), and waits for it to exit.
+    func interrupt(_ arguments: [String], env: [String: String] = [:], after marker: String,
+                   timeout: Duration = .seconds(30)) async throws -> Result {
+        let launched = try launch(arguments, env: env)
+        let end = ContinuousClock.now + timeout
+        while launched.process.isRunning, !launched.stdout.contains(marker), ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        if launched.process.isRunning { kill(launched.process.processIdentifier, SIGINT) }
+        return try await launched.finish(by: end, what: "did not exit after SIGINT")
+    }
+
+    /// Splits a command line on spaces (no quoting needed in these tests).
+    func run(_ line: String, env: [String: String] = [:]) async throws -> Result {
+        try await run(line.split(separator: " ").map(String.init), env: env)
+    }
+}
+
+/// A `sharewired` child process with a service key over a temp data dir.
+struct CLIServer {
+    static let serviceKey = "cli-tests-service-key-5b8d2f7e1c9a4036b2e4"
+    let dir: TempDirectory
+    let process: ServerProcess
+
+    var address: String { "127.0.0.1:\(process.port)" }
+
+    static func start() async throws -> CLIServer {
+        let dir = try TempDirectory("sharewire-cli-server")
+        do {
+            let process = try await ServerProcess(
+                arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "5"],
+                environment: ["SHAREWIRE_SERVICE_KEY": serviceKey], logTo: dir.file("sharewired.log"))
+            return CLIServer(dir: dir, process: process)
+        } catch {
+            dir.remove()
+            throw error
+        }
+    }
+
+    /// Runs `body` against a fresh server, then stops it and removes its data.
+    static func with<T>(_ body: (CLIServer) async throws -> T) async throws -> T {
+        let server = try await start()
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    func stop() async {
+        _ = try? await process.stop(signal: SIGTERM, timeout: .seconds(20))
+        dir.remove()
+    }
+}
+
+struct CLIFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

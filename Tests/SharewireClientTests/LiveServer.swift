@@ -1,0 +1,74 @@
+import Foundation
+import SharewireClient
+import SharewireTestSupport
+
+/// A real `sharewired` child process on a loopback port, over a fresh temp
+/// data dir, with a service key; plus helpers to make clients for it.
+struct LiveServer {
+    static let serviceKey = "client-tests-service-key-0c5e7f2a9b1d4e6f8a3c"
+
+    let dir: TempDirectory
+    let process: ServerProcess
+
+    var endpoint: Endpoint { Endpoint(host: "127.0.0.1", port: process.port) }
+
+    static func start(_ extraArguments: [String] = []) async throws -> LiveServer {
+        let dir = try TempDirectory("sharewire-client-test")
+        do {
+            let process = try await ServerProcess(
+                arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "5"] + extraArguments,
+                environment: ["SHAREWIRE_SERVICE_KEY": serviceKey], logTo: dir.file("sharewired.log"))
+            return LiveServer(dir: dir, process: process)
+        } catch {
+            dir.remove()
+            throw error
+        }
+    }
+
+    /// Runs `body` against a fresh server, then stops it (SIGTERM) and removes its data.
+    static func with<T>(_ extraArguments: [String] = [],
+                        _ body: (LiveServer) async throws -> T) async throws -> T {
+        let server = try await start(extraArguments)
+        do {
+            let result = try await body(server)
+            await server.stop()
+            return result
+        } catch {
+            await server.stop()
+            throw error
+        }
+    }
+
+    func stop() async {
+        _ = try? await process.stop(signal: SIGTERM, timeout: .seconds(20))
+        dir.remove()
+    }
+
+    /// A client with the service key (optionally acting for an account).
+    func serviceClient(actingAs account: String? = nil, endpoint: Endpoint? = nil,
+                       configure: (inout SharewireClient.Configuration) -> Void = { _ in }) -> SharewireClient {
+        var configuration = SharewireClient.Configuration(endpoint: endpoint ?? self.endpoint,
+                                                          credentials: .serviceKey(Self.serviceKey, actingAs: account))
+        configuration.defaultTimeout = .seconds(20)
+        configure(&configuration)
+        return SharewireClient(configuration: configuration)
+    }
+
+    /// A client with an account's API key.
+    func client(apiKey: String, endpoint: Endpoint? = nil,
+                configure: (inout SharewireClient.Configuration) -> Void = { _ in }) -> SharewireClient {
+        var configuration = SharewireClient.Configuration(endpoint: endpoint ?? self.endpoint,
+                                                          credentials: .apiKey(apiKey))
+        configuration.defaultTimeout = .seconds(20)
+        configure(&configuration)
+        return SharewireClient(configuration: configuration)
+    }
+
+    /// Creates an account through the service key; returns it with a client using its key.
+    func account(_ email: String, language: Language = .en) async throws -> (Account, SharewireClient) {
+        let admin = serviceClient()
+        defer { admin.close() }
+        let created = try await admin.createAccount(email: email, language: language)
+        return (created.account, client(apiKey: created.apiKey))
+    }
+}

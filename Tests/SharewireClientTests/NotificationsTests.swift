@@ -1,0 +1,147 @@
+import Foundation
+import SharewireClient
+import Synchronization
+import Testing
+
+/// The notification outbox stream through the typed client.
+@Suite("Client notifications end to end")
+struct NotificationsTests {
+    @Test("watch delivers notifications as they are written; leaving the loop cancels; ack moves the cursor")
+    func watchAndAck() async throws {
+        try await LiveServer.with { server in
+            let admin = server.serviceClient()
+            defer { admin.close() }
+            _ = try await admin.createAccount(email: "alice@example.com")
+            _ = try await admin.createAccount(email: "bob@example.com", language: .ja)
+            let alice = admin.acting(as: "alice@example.com")
+            _ = try await alice.createContact(email: "bob@example.com")
+            _ = try await alice.createContact(email: "carol@example.com")
+            _ = try await alice.inviteContact(email: "carol@example.com")
+            let device = try await alice.registerDevice(name: "pi")
+
+            // A writer that shares once the watcher has seen the invite.
+            let sawInvite = Mutex(false)
+            let writer = Task {
+                for _ in 0..<500 where !sawInvite.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                try await alice.share(devices: [device.id], with: ["bob@example.com"], access: .all)
+            }
+            var received: [OutboxNotification] = []
+            for try await notification in admin.watchNotifications(options: .timeout(.seconds(20))) {
+                received.append(notification)
+                if notification.kind == .invite { sawInvite.withLock { $0 = true } }
+                if received.count == 2 { break }
+            }
+            try await writer.value
+            #expect(received.map(\.kind) == [.invite, .shareCreated])
+            #expect(received[0].recipientEmail == "carol@example.com" && received[0].recipientID == nil)
+            #expect(received[1].recipientEmail == "bob@example.com" && received[1].language == .ja)
+            #expect(received[0].sequence < received[1].sequence)
+
+            // Resume after the first one, then ack it: a fresh watch starts after the cursor.
+            var resumed: [UInt64] = []
+            for try await notification in admin.watchNotifications(from: received[0].sequence) {
+                resumed.append(notification.sequence)
+                break
+            }
+            #expect(resumed == [received[1].sequence])
+            #expect(try await admin.ackNotifications(through: received[0].sequence) == received[0].sequence)
+            var afterAck: [UInt64] = []
+            for try await notification in admin.watchNotifications() {
+                afterAck.append(notification.sequence)
+                break
+            }
+            #expect(afterAck == [received[1].sequence])
+
+            do throws(SharewireError) {
+                try await admin.ackNotifications(through: received[1].sequence + 100)
+                Issue.record("acking the future must fail")
+            } catch {
+                #expect(error.code == .outOfRange && error.reason == .sequenceNotReached)
+            }
+        }
+    }
+
+    @Test("cancelling the task that iterates a quiet stream ends it; a deadline ends it with DEADLINE_EXCEEDED")
+    func cancellationAndDeadline() async throws {
+        try await LiveServer.with { server in
+            let admin = server.serviceClient()
+            defer { admin.close() }
+            let waiting = Task { () -> Result<Int, SharewireError> in
+                var count = 0
+                do {
+                    for try await _ in admin.watchNotifications() { count += 1 }
+                    return .success(count)
+                } catch let error as SharewireError {
+                    return .failure(error)
+                } catch {
+                    return .failure(SharewireError(code: .unknown, message: "\(error)"))
+                }
+            }
+            try await Task.sleep(for: .milliseconds(200))
+            waiting.cancel()
+            let outcome = await waiting.value
+            switch outcome {
+            case let .success(count): #expect(count == 0)
+            case let .failure(error): #expect(error.code == .cancelled)
+            }
+            // The server is fine after the cancel: another stream runs into its deadline.
+            let clock = ContinuousClock()
+            let started = clock.now
+            do {
+                for try await _ in admin.watchNotifications(options: .timeout(.milliseconds(300))) {}
+                Issue.record("a deadline must end the stream with an error")
+            } catch let error as SharewireError {
+                #expect(error.code == .deadlineExceeded)
+            }
+            #expect(clock.now - started < .seconds(5))
+        }
+    }
+
+    @Test("a stream whose connection breaks resumes after the last delivered notification")
+    func resumesAfterBrokenConnection() async throws {
+        try await LiveServer.with { server in
+            let proxy = try await FaultProxy.start(upstreamPort: server.process.port)
+            let admin = server.serviceClient(endpoint: Endpoint(host: "127.0.0.1", port: proxy.port)) {
+                $0.retry = RetryPolicy(maxAttempts: 4, initialBackoff: .milliseconds(5))
+            }
+            defer { admin.close() }
+            // The owner writes around the proxy: a write on the connection the proxy
+            // breaks would (rightly) fail with an unknown outcome.
+            let direct = server.serviceClient()
+            defer { direct.close() }
+            let owner = direct.acting(as: try await direct.createAccount(email: "alice@example.com").account.id)
+            for index in 0..<3 {
+                _ = try await owner.createContact(email: "friend\(index)@example.com")
+                _ = try await owner.inviteContact(email: "friend\(index)@example.com")
+            }
+            proxy.inject(.breakAfterFirstMessage, into: .notificationWatchNotifications)
+            var sequences: [UInt64] = []
+            for try await notification in admin.watchNotifications(options: .timeout(.seconds(20))) {
+                sequences.append(notification.sequence)
+                if sequences.count == 3 {
+                    // Written while the stream is down or reconnecting.
+                    _ = try await owner.createContact(email: "late@example.com")
+                    _ = try await owner.inviteContact(email: "late@example.com")
+                }
+                if sequences.count == 4 { break }
+            }
+            #expect(sequences == sequences.sorted() && Set(sequences).count == 4)
+            #expect(proxy.requests(.notificationWatchNotifications) == 2)
+            await proxy.close()
+        }
+    }
+
+    @Test("an account key may not watch the outbox")
+    func watchNeedsServiceKey() async throws {
+        try await LiveServer.with { server in
+            let (_, alice) = try await server.account("alice@example.com")
+            defer { alice.close() }
+            do {
+                for try await _ in alice.watchNotifications() {}
+                Issue.record("expected PERMISSION_DENIED")
+            } catch let error as SharewireError {
+                #expect(error.code == .permissionDenied && error.reason == .serviceKeyRequired)
+            }
+        }
+    }
+}
