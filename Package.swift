@@ -263,7 +263,7 @@ package.targets += [
     .testTarget(
         name: "SharewireLoadTests",
         dependencies: [
-            "SharewireLoad", "SharewireRPC", "SharewireMessages",
+            "SharewireLoad", "SharewireRPC", "SharewireMessages", "SharewireTestSupport",
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),

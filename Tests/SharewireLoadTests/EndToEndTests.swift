@@ -1,9 +1,10 @@
 import Foundation
+import SharewireTestSupport
 import Testing
 @testable import SharewireLoad
 
 /// Each scenario for a short, bounded run against a real `sharewired`
-/// (started from the build directory on a free loopback port, fresh data dir).
+/// (`$SHAREWIRED_BIN` or the build directory's, on a free loopback port, fresh data dir).
 @Suite(.serialized) struct EndToEndTests {
     static func config(_ scenario: Scenario, port: Int, key: String) -> LoadConfiguration {
         var c = LoadConfiguration()
@@ -25,7 +26,7 @@ import Testing
     }
 
     func withServer(_ body: (ServerLauncher) async throws -> Void) async throws {
-        let binary = try #require(ServerLauncher.findBinary(), "sharewired not built next to the test bundle")
+        let binary = try builtBinary(named: "sharewired", environmentVariable: "SHAREWIRED_BIN")
         let server = try await ServerLauncher(binary: binary)
         defer { server.stop() }
         try await body(server)
@@ -124,7 +125,7 @@ import Testing
     }
 
     @Test func serverGoingAwayShowsAsConnectionErrorsAndTheRunStillEnds() async throws {
-        let binary = try #require(ServerLauncher.findBinary(), "sharewired not built next to the test bundle")
+        let binary = try builtBinary(named: "sharewired", environmentVariable: "SHAREWIRED_BIN")
         let server = try await ServerLauncher(binary: binary)
         defer { server.stop() }
         var config = Self.config(.echo, port: server.port, key: server.serviceKey)
