@@ -37,7 +37,7 @@ public final class ServerLauncher: Sendable {
         process.environment = environment
         // Its stdout goes to a file that is polled: no pipe to fill up, no dispatch source to outlive it.
         outputPath = dataDirectory + ".stdout"
-        FileManager.default.createFile(atPath: outputPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
         try process.run()
         self.process = process
