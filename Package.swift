@@ -231,3 +231,44 @@ let package = Package(
         ),
     ]
 )
+
+// sharewire-load: the load-testing tool (docs/LOAD.md). Its logic lives in the
+// SharewireLoad library so the scheduler, recorder and reports are unit-tested.
+package.products += [
+    .library(name: "SharewireLoad", targets: ["SharewireLoad"]),
+    .executable(name: "sharewire-load", targets: ["sharewire-load"]),
+]
+// sharewire-bench seeds with the library's bounded parallel map.
+package.targets.first { $0.name == "sharewire-bench" }?.dependencies.append("SharewireLoad")
+package.targets += [
+    .target(
+        name: "SharewireLoad",
+        dependencies: [
+            "SharewireRPC",
+            "SharewireMessages",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swift6
+    ),
+    .executableTarget(
+        name: "sharewire-load",
+        dependencies: [
+            "SharewireLoad",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "SharewireLoadTests",
+        dependencies: [
+            "SharewireLoad", "SharewireRPC", "SharewireMessages", "SharewireTestSupport",
+            .product(name: "Histogram", package: "hdrhistogram-swift"),
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+        ],
+        swiftSettings: swift6
+    ),
+]

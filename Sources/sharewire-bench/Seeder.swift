@@ -1,6 +1,7 @@
 import Foundation
 import SharewireMessages
 import SharewireRPC
+import SharewireLoad
 import SharewireServer
 import Synchronization
 
@@ -39,7 +40,7 @@ struct Seeder: Sendable {
     /// `count` recipient accounts, each added as a contact of `ownerKey`
     /// (so the owner may share with them). Returns their emails in order.
     func recipients(_ prefix: String, count: Int, ownerKey: String) async throws -> [(info: CreateAccountResponse, email: String)] {
-        try await parallelMap(0..<count) { i in
+        try await boundedParallelMap(0..<count, width: 16) { i in
             let recipient = try await account("\(prefix)\(i)")
             _ = try await client.unary(ContactService.create, CreateContactRequest(email: recipient.email),
                                        metadata: Self.auth(ownerKey)) as CreateContactResponse
@@ -49,34 +50,11 @@ struct Seeder: Sendable {
 
     /// `count` devices of `ownerKey`, each with `services` (fresh service ids per device).
     func devices(count: Int, ownerKey: String, services: [NewService]) async throws -> [DeviceInfo] {
-        try await parallelMap(0..<count) { i in
+        try await boundedParallelMap(0..<count, width: 16) { i in
             let response: RegisterDeviceResponse = try await client.unary(
                 DeviceService.register, RegisterDeviceRequest(name: "bench-\(i)", services: services),
                 metadata: Self.auth(ownerKey))
             return response.device
-        }
-    }
-
-    /// Runs `body` for every element with at most `width` in flight; results in input order.
-    private func parallelMap<T: Sendable>(_ range: Range<Int>, width: Int = 16,
-                                          _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
-        try await withThrowingTaskGroup(of: (Int, T).self) { group in
-            var results = [T?](repeating: nil, count: range.count)
-            var next = range.lowerBound
-            while next < range.upperBound, next - range.lowerBound < width {
-                let i = next
-                group.addTask { (i, try await body(i)) }
-                next += 1
-            }
-            while let (i, value) = try await group.next() {
-                results[i - range.lowerBound] = value
-                if next < range.upperBound {
-                    let j = next
-                    group.addTask { (j, try await body(j)) }
-                    next += 1
-                }
-            }
-            return results.map { $0! }
         }
     }
 }

@@ -11,7 +11,7 @@ import SharewireMessages
 /// UNAVAILABLE and `RPCError.notProcessed == true`, so it is safe to retry.
 public final class RPCClient: Sendable {
     public let configuration: ClientConfiguration
-    private let pool: ClientConnectionPool
+    let pool: ClientConnectionPool
 
     public init(configuration: ClientConfiguration,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,

@@ -1,0 +1,74 @@
+import Foundation
+
+/// A `sharewired` child process on a free loopback port, with a fresh data
+/// directory and a random service key, for `--spawn-server` and the tests.
+/// Stopped by its PID only.
+public final class ServerLauncher: Sendable {
+    public let port: Int
+    public let serviceKey: String
+    public let dataDirectory: String
+    private let process: Process
+    private let outputPath: String
+    public var pid: Int32 { process.processIdentifier }
+
+    /// The `sharewired` next to `executable` (the tool's own binary, or a test bundle), if any.
+    public static func findBinary(near executable: String = CommandLine.arguments[0]) -> String? {
+        var dir = URL(fileURLWithPath: executable).deletingLastPathComponent()
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent("sharewired").path
+            if FileManager.default.isExecutableFile(atPath: candidate) { return candidate }
+            dir = dir.deletingLastPathComponent()
+        }
+        return nil
+    }
+
+    /// Starts `binary --host 127.0.0.1 --port 0` and waits (at most `timeout`) for its listening line.
+    public init(binary: String, threads: Int = 1, extraArguments: [String] = [],
+                timeout: Duration = .seconds(30)) async throws {
+        dataDirectory = FileManager.default.temporaryDirectory
+            .appendingPathComponent("sharewire-load-\(UUID().uuidString)").path
+        serviceKey = "load-" + UUID().uuidString.lowercased() + UUID().uuidString.lowercased()
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--threads", "\(threads)", "--log-level", "warning",
+                             "--data-dir", dataDirectory] + extraArguments
+        var environment = ProcessInfo.processInfo.environment
+        environment["SHAREWIRE_SERVICE_KEY"] = serviceKey
+        process.environment = environment
+        // Its stdout goes to a file that is polled: no pipe to fill up, no dispatch source to outlive it.
+        outputPath = dataDirectory + ".stdout"
+        _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        try process.run()
+        self.process = process
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var found: Int?
+        var printed = ""
+        while found == nil, clock.now < deadline, process.isRunning {
+            printed = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+            found = printed.split(separator: "\n").first { $0.hasPrefix("sharewired listening on ") }
+                .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
+            if found == nil { try await Task.sleep(for: .milliseconds(20)) }
+        }
+        guard let found else {
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            try? FileManager.default.removeItem(atPath: dataDirectory)
+            try? FileManager.default.removeItem(atPath: outputPath)
+            throw LoadError("sharewired did not report its port; output: \(printed)")
+        }
+        port = found
+    }
+
+    /// SIGTERM, a bounded wait (then SIGKILL), and the data directory removed.
+    public func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let deadline = Date().addingTimeInterval(10)
+            while process.isRunning, Date() < deadline { usleep(10_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        try? FileManager.default.removeItem(atPath: dataDirectory)
+        try? FileManager.default.removeItem(atPath: outputPath)
+    }
+}
