@@ -213,6 +213,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         do {
             peerLimits = PeerLimits(try Hello(buffer: payload))
             handshaken = true
+            // The idle clock starts now, not at accept: a slow handshake must
+            // not eat the new connection's first idle period.
+            lastCallEndedAt = .now()
         } catch {
             protocolViolation("malformed HELLO: \(error)")
         }
