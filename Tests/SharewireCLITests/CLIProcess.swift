@@ -141,15 +141,7 @@ struct CLIServer {
 
     /// Runs `body` against a fresh server, then stops it and removes its data.
     static func with<T>(_ body: (CLIServer) async throws -> T) async throws -> T {
-        let server = try await start()
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await withStarted({ try await start() }, stop: { await $0.stop() }, body)
     }
 
     func stop() async {

@@ -28,15 +28,7 @@ struct LiveServer {
     /// Runs `body` against a fresh server, then stops it (SIGTERM) and removes its data.
     static func with<T>(_ extraArguments: [String] = [],
                         _ body: (LiveServer) async throws -> T) async throws -> T {
-        let server = try await start(extraArguments)
-        do {
-            let result = try await body(server)
-            await server.stop()
-            return result
-        } catch {
-            await server.stop()
-            throw error
-        }
+        try await withStarted({ try await start(extraArguments) }, stop: { await $0.stop() }, body)
     }
 
     func stop() async {
