@@ -1,6 +1,7 @@
 import Histogram
 import NIOCore
 import NIOPosix
+import SharewireLoad
 import SharewireMessages
 import SharewireRPC
 

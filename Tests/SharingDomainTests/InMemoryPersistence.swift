@@ -16,17 +16,12 @@ actor InMemoryPersistence: SharingPersistence {
     private(set) var notifications: [OutboxNotification] = []
     private(set) var batches: [CommitBatch] = []
 
-    /// Commits begun, including ones still sleeping or about to fail.
-    private(set) var commitsStarted = 0
     var commitDelay: Duration = .zero
     var failNextCommits = 0
-    /// A commit of a batch with this revision fails (once).
-    var failRevision: UInt64?
     var failLoads = false
 
     func setDelay(_ d: Duration) { commitDelay = d }
     func failNext(_ n: Int = 1) { failNextCommits = n }
-    func failCommit(ofRevision r: UInt64) { failRevision = r }
     func setFailLoads(_ v: Bool) { failLoads = v }
 
     func loadState(limits: Limits) async throws -> SharingState {
@@ -43,12 +38,7 @@ actor InMemoryPersistence: SharingPersistence {
     }
 
     func commit(_ batch: CommitBatch) async throws {
-        commitsStarted += 1
         if commitDelay > .zero { try await Task.sleep(for: commitDelay) }
-        if batch.revision == failRevision {
-            failRevision = nil
-            throw Failure()
-        }
         if failNextCommits > 0 {
             failNextCommits -= 1
             throw Failure()

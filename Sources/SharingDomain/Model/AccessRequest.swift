@@ -63,10 +63,3 @@ public struct AccessRequest: Hashable, Sendable {
         return .ports(granted, scripting: scripting)
     }
 }
-
-extension AccessRequest {
-    /// A request for exactly this access (services by id).
-    public init(_ access: ShareAccess) {
-        self.init(mode: access.mode, services: access.services, scripting: access.scripting)
-    }
-}

@@ -3,8 +3,7 @@
 /// A write is validated and applied to the in-memory state, then the batch of
 /// writes that arrived meanwhile is committed through ``SharingPersistence`` in
 /// one transaction (group commit), then the new snapshot is published, and only
-/// then are the callers resumed. The next batch is applied while the current
-/// one commits (see `drain()`). So an acknowledged write is durable, and a read
+/// then are the callers resumed. So an acknowledged write is durable, and a read
 /// made after the acknowledgement sees it.
 ///
 /// Within a batch each write sees the state including the earlier writes of the
@@ -71,76 +70,12 @@ public actor SharingWriter {
         return (result, key)
     }
 
-    /// A batch applied in memory, waiting for (or in) its commit.
-    private struct Prepared {
-        let writes: [Pending]
-        var results: [Result<WriteResult, SharingError>]
-        /// The state after the batch; equal to its base's revision if every write failed.
-        let state: SharingState
-        let changes: Changes
-        let baseRevision: UInt64
-        var changesState: Bool { state.revision != baseRevision }
-    }
-
-    /// Pipelined group commit: while batch N is being committed (mostly
-    /// waiting on fsync), batch N+1 is validated and applied on top of N's
-    /// state, so the SQLite thread goes straight from one commit to the next.
-    /// Nothing of N+1 is acknowledged, published or even committed before N's
-    /// commit has succeeded; if N's fails, N+1 fails too, "not processed".
     private func drain() async {
-        var base = committed
-        var inFlight: (batch: Prepared, commit: Task<Result<Void, any Error>, Never>)?
-        while true {
-            var next: Prepared?
-            if !pending.isEmpty {
-                let take = min(pending.count, maxBatch)
-                let writes = Array(pending.prefix(take))
-                pending.removeFirst(take)
-                let prepared = apply(writes, on: base)
-                base = prepared.state
-                next = prepared
-            }
-            if let current = inFlight {
-                inFlight = nil
-                switch await current.commit.value {
-                case .success:
-                    committed = current.batch.state
-                    batchesCommitted += 1
-                    snapshots.publish(current.batch.state)
-                    resume(current.batch.writes, current.batch.results)
-                case let .failure(error):
-                    let failure = SharingError(.storageUnavailable, message: "commit failed: \(error)")
-                    resume(current.batch.writes, current.batch.results.map { r in r.flatMap { _ in .failure(failure) } })
-                    // The next batch was applied on top of the failed one: none of it may stand.
-                    if let dropped = next {
-                        let notRun = SharingError(.storageUnavailable, message: "not applied: an earlier commit failed: \(error)")
-                        resume(dropped.writes, dropped.writes.map { _ in .failure(notRun) })
-                        next = nil
-                    }
-                    await rollBack()
-                    base = committed
-                }
-            }
-            guard let batch = next else {
-                if pending.isEmpty { break }
-                continue
-            }
-            guard batch.changesState else {
-                // Every write failed validation against a state that is now committed.
-                resume(batch.writes, batch.results)
-                continue
-            }
-            let persistence = self.persistence
-            let commitBatch = CommitBatch(revision: batch.state.revision, counters: batch.state.counters,
-                                          changes: batch.changes)
-            inFlight = (batch, Task { () -> Result<Void, any Error> in
-                do {
-                    try await persistence.commit(commitBatch)
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
-            })
+        while !pending.isEmpty {
+            let take = min(pending.count, maxBatch)
+            let batch = Array(pending.prefix(take))
+            pending.removeFirst(take)
+            await commit(batch)
         }
         draining = false
         let waiters = idleWaiters
@@ -148,13 +83,19 @@ public actor SharingWriter {
         for w in waiters { w.resume() }
     }
 
-    /// Validates and applies `writes` in order on `base`; a failing write changes nothing.
-    private func apply(_ writes: [Pending], on base: SharingState) -> Prepared {
-        var working = base
+    /// Returns once every write submitted so far has been committed or failed:
+    /// for a graceful shutdown, stop accepting calls, then await this.
+    public func waitUntilIdle() async {
+        guard draining || !pending.isEmpty else { return }
+        await withCheckedContinuation { idleWaiters.append($0) }
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        var working = committed
         var changes = Changes()
         var results: [Result<WriteResult, SharingError>] = []
-        results.reserveCapacity(writes.count)
-        for p in writes {
+        results.reserveCapacity(batch.count)
+        for p in batch {
             do {
                 let applied = try working.apply(p.command, actor: p.actor, at: clock())
                 working = applied.state
@@ -164,18 +105,21 @@ public actor SharingWriter {
                 results.append(.failure(error))
             }
         }
-        return Prepared(writes: writes, results: results, state: working, changes: changes, baseRevision: base.revision)
-    }
-
-    private func resume(_ writes: [Pending], _ results: [Result<WriteResult, SharingError>]) {
-        for (p, r) in zip(writes, results) { p.continuation.resume(returning: r) }
-    }
-
-    /// Returns once every write submitted so far has been committed or failed:
-    /// for a graceful shutdown, stop accepting calls, then await this.
-    public func waitUntilIdle() async {
-        guard draining || !pending.isEmpty else { return }
-        await withCheckedContinuation { idleWaiters.append($0) }
+        if working.revision != committed.revision {
+            do {
+                // The actor is free while this awaits: new writes queue up for the next batch.
+                try await persistence.commit(CommitBatch(revision: working.revision, counters: working.counters,
+                                                         changes: changes))
+                committed = working
+                batchesCommitted += 1
+                snapshots.publish(working)
+            } catch {
+                let failure = SharingError(.storageUnavailable, message: "commit failed: \(error)")
+                results = results.map { r in r.flatMap { _ in .failure(failure) } }
+                await rollBack()
+            }
+        }
+        for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
     }
 
     /// After a failed commit the in-memory state is dropped. Storage is the
