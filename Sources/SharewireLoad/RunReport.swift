@@ -126,7 +126,7 @@ public struct RunReport: Codable, Sendable, Equatable {
         public var toolMicrosPerRequest: Double
         /// This tool's CPU over the window, as a share of its event-loop threads (1.0 = all busy).
         public var toolUtilization: Double
-        /// The server's CPU per request, µs, when the tool started the server.
+        /// The server's CPU per request, µs, when the tool started the server or was given --server-pid.
         public var serverMicrosPerRequest: Double?
         /// The load generator itself was the bottleneck: figures are not the server's.
         public var saturated: Bool

@@ -4,10 +4,10 @@ import SharingDomain
 
 /// `sharewire.v1.CheckService`: the hot read path.
 ///
-/// A handler that finds `min_revision` already reached never suspends: it
-/// authenticates against the latest snapshot, parses the ids without
-/// allocating, asks the snapshot (two trie lookups on integer keys) and
-/// answers, all within the connection's read.
+/// A check that finds `min_revision` already reached is answered on the
+/// connection's event loop with no task: it authenticates against the latest
+/// snapshot, parses the ids without allocating, asks the snapshot (two trie
+/// lookups on integer keys) and answers, all within the connection's read.
 ///
 /// Who may ask what (object-level authorization):
 /// - the service key without act-as: any user's access (a connection broker);
@@ -22,53 +22,67 @@ public enum CheckService {
     public static let checkBatch = MethodDescriptor(.checkCheckBatch)
 
     static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
-        router.unary(check) { (request: CheckPortRequest, context) -> CheckPortResponse in
-            // The common case has the revision already: no await at all.
-            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
-                try await env.reads.wait(for: request.minRevision, context: context)
-            }
-            let principal = try env.auth.principal(context.metadata, in: snapshot)
-            let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
-            let port = try env.domain { () throws(SharingError) in try Parse.port(request.port, field: "port") }
-            return CheckPortResponse(allowed: snapshot.check(user: user, device: device, port: port),
-                                     revision: snapshot.revision)
+        // Each check answers on the event loop, with no task, when the
+        // snapshot already has `min_revision` (the common case); otherwise it
+        // waits for that revision in a task.
+        router.unary(check, immediate: { (request: CheckPortRequest, context) -> CheckPortResponse? in
+            try env.reads.ready(request.minRevision).map { try answer(request, context, $0, env) }
+        }) { request, context in
+            try answer(request, context, try await env.reads.snapshot(atLeast: request.minRevision, context: context), env)
         }
+        router.unary(checkScripting, immediate: { (request: CheckScriptingRequest, context) -> CheckScriptingResponse? in
+            try env.reads.ready(request.minRevision).map { try answer(request, context, $0, env) }
+        }) { request, context in
+            try answer(request, context, try await env.reads.snapshot(atLeast: request.minRevision, context: context), env)
+        }
+        router.unary(checkBatch, immediate: { (request: CheckBatchRequest, context) -> CheckBatchResponse? in
+            try refuseOversized(request, env)
+            return try env.reads.ready(request.minRevision).map { try answer(request, context, $0, env) }
+        }) { request, context in
+            try refuseOversized(request, env)
+            return try answer(request, context, try await env.reads.snapshot(atLeast: request.minRevision, context: context), env)
+        }
+    }
 
-        router.unary(checkScripting) { (request: CheckScriptingRequest, context) -> CheckScriptingResponse in
-            // The common case has the revision already: no await at all.
-            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
-                try await env.reads.wait(for: request.minRevision, context: context)
-            }
-            let principal = try env.auth.principal(context.metadata, in: snapshot)
-            let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
-            return CheckScriptingResponse(allowed: snapshot.checkScripting(user: user, device: device),
-                                          revision: snapshot.revision)
-        }
+    private static func answer(_ request: CheckPortRequest, _ context: ServerContext,
+                               _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckPortResponse {
+        let principal = try env.auth.principal(context.metadata, in: snapshot)
+        let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
+        let port = try env.domain { () throws(SharingError) in try Parse.port(request.port, field: "port") }
+        return CheckPortResponse(allowed: snapshot.check(user: user, device: device, port: port),
+                                 revision: snapshot.revision)
+    }
 
-        router.unary(checkBatch) { (request: CheckBatchRequest, context) -> CheckBatchResponse in
-            // Refuse an oversized batch before parsing any of it.
-            if request.checks.count > env.limits.maxChecksPerBatch {
-                throw env.errors.status(for: SharingError(
-                    .limitExceeded, subject: String(request.checks.count), field: "checks",
-                    message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
+    private static func answer(_ request: CheckScriptingRequest, _ context: ServerContext,
+                               _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckScriptingResponse {
+        let principal = try env.auth.principal(context.metadata, in: snapshot)
+        let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
+        return CheckScriptingResponse(allowed: snapshot.checkScripting(user: user, device: device),
+                                      revision: snapshot.revision)
+    }
+
+    /// Refuses an oversized batch before parsing any of it, or waiting.
+    private static func refuseOversized(_ request: CheckBatchRequest, _ env: ServiceEnvironment) throws(RPCError) {
+        guard request.checks.count > env.limits.maxChecksPerBatch else { return }
+        throw env.errors.status(for: SharingError(
+            .limitExceeded, subject: String(request.checks.count), field: "checks",
+            message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
+    }
+
+    private static func answer(_ request: CheckBatchRequest, _ context: ServerContext,
+                               _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckBatchResponse {
+        let principal = try env.auth.principal(context.metadata, in: snapshot)
+        var questions: [CheckRequest] = []
+        questions.reserveCapacity(request.checks.count)
+        for item in request.checks {
+            let (user, device) = try subject(item.userID, item.deviceID, principal, snapshot, env, field: "checks.")
+            let port = try item.port.map { p throws(RPCError) in
+                try env.domain { () throws(SharingError) in try Parse.port(p, field: "checks.port") }
             }
-            // The common case has the revision already: no await at all.
-            let snapshot = if let ready = env.reads.ready(request.minRevision) { ready } else {
-                try await env.reads.wait(for: request.minRevision, context: context)
-            }
-            let principal = try env.auth.principal(context.metadata, in: snapshot)
-            var questions: [CheckRequest] = []
-            questions.reserveCapacity(request.checks.count)
-            for item in request.checks {
-                let (user, device) = try subject(item.userID, item.deviceID, principal, snapshot, env, field: "checks.")
-                let port = try item.port.map { p throws(RPCError) in
-                    try env.domain { () throws(SharingError) in try Parse.port(p, field: "checks.port") }
-                }
-                questions.append(CheckRequest(user: user, device: device, port: port))
-            }
-            let answers = try env.domain { () throws(SharingError) in try snapshot.checkBatch(questions) }
-            return CheckBatchResponse(allowed: answers, revision: snapshot.revision)
+            questions.append(CheckRequest(user: user, device: device, port: port))
         }
+        let answers = try env.domain { () throws(SharingError) in try snapshot.checkBatch(questions) }
+        return CheckBatchResponse(allowed: answers, revision: snapshot.revision)
     }
 
     /// The (user, device) a check asks about, if the principal may ask it.

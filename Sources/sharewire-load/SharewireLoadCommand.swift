@@ -63,6 +63,9 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Event-loop threads of the spawned server.")
     var serverThreads = 1
 
+    @Option(help: "Also report the CPU per request of this local process (a server you started, e.g. pinned with taskset), from /proc/<pid>/stat. Not with --spawn-server, which measures its own.")
+    var serverPID: Int32?
+
     @Option(help: "File holding the server's service key (else $SHAREWIRE_SERVICE_KEY); needed to seed accounts.")
     var serviceKeyFile: String?
 
@@ -200,6 +203,12 @@ struct Run: AsyncParsableCommand {
         var config = try makeConfiguration()
         let thresholds = try failIf.map { try Threshold(parsing: $0) }
         var server: ServerLauncher?
+        if let serverPID {
+            guard !spawnServer else { throw ValidationError("--server-pid and --spawn-server: pick one") }
+            guard ProcessCPU.microseconds(pid: serverPID) != nil else {
+                throw ValidationError("--server-pid \(serverPID): no such local process (cannot read /proc/\(serverPID)/stat)")
+            }
+        }
         if spawnServer {
             guard let binary = serverBinary ?? ServerLauncher.findBinary() else {
                 throw ValidationError("--spawn-server: sharewired not found next to this binary; pass --server-binary")
@@ -212,7 +221,7 @@ struct Run: AsyncParsableCommand {
         }
         defer { server?.stop() }
         var load = LoadRun(configuration: config)
-        load.serverPID = server?.pid
+        load.serverPID = server?.pid ?? serverPID
         if quiet { load.log = { line in if !line.hasPrefix("[") { log(line) } } }
         // Ctrl-C (or SIGTERM) ends the run gracefully and the reports are still written;
         // a second one exits at once, after stopping the server this tool started.

@@ -33,6 +33,11 @@ enum TestMethods {
     /// Spins `delay_ms` without suspending (blocking its event loop), then
     /// blocks like `block` until cancelled.
     static let spinThenBlock = MethodDescriptor(path: "/sharewire.test.Test/SpinThenBlock")
+    /// Registered with an immediate attempt: payload "wait" makes it return
+    /// nil (the call then runs as a task, sleeping `delay_ms`); a `fail_code`
+    /// is thrown from whichever part runs. Records "immediate:<tag>" and
+    /// "task:<tag>".
+    static let immediateOrTask = MethodDescriptor(path: "/sharewire.test.Test/ImmediateOrTask")
 }
 
 /// An RPCServer on a free loopback port with the built-in services and the
@@ -77,6 +82,19 @@ struct TestServer {
             probe.record("started:\(String(decoding: request.payload, as: UTF8.self))")
             try await Task.sleep(for: .milliseconds(request.delayMs))
             return EchoResponse(payload: request.payload)
+        }
+        router.unary(TestMethods.immediateOrTask, immediate: { (request: EchoRequest, _) -> EchoResponse? in
+            let tag = String(decoding: request.payload, as: UTF8.self)
+            probe.record("immediate:\(tag)")
+            if tag == "wait" { return nil }
+            if request.failCode != 0 { throw RPCError(StatusCode(wireValue: request.failCode), "immediate \(tag)") }
+            return EchoResponse(payload: Array("immediate".utf8))
+        }) { (request: EchoRequest, _) -> EchoResponse in
+            let tag = String(decoding: request.payload, as: UTF8.self)
+            probe.record("task:\(tag)")
+            try await Task.sleep(for: .milliseconds(request.delayMs))
+            if request.failCode != 0 { throw RPCError(StatusCode(wireValue: request.failCode), "task \(tag)") }
+            return EchoResponse(payload: Array("task".utf8))
         }
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical

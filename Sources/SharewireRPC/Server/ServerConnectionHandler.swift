@@ -6,9 +6,11 @@ import SharewireWire
 /// The whole server side of one connection: decoding, call dispatch,
 /// deadlines, cancel, keepalive, drain and limits.
 ///
-/// Frames never pass through an actor. Each call runs as a task that prefers
-/// this connection's event loop, started with `Task.immediate`, so a handler
-/// that does not suspend is answered within the same `channelRead`.
+/// Frames never pass through an actor. A method registered with an immediate
+/// attempt (Check, Echo) is answered right here, with no task, when it need
+/// not wait. Any other call runs as a task that prefers this connection's
+/// event loop, started with `Task.immediate`, so a handler that does not
+/// suspend is still answered within the same `channelRead`.
 final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     typealias InboundIn = ByteBuffer
     typealias OutboundIn = ByteBuffer
@@ -288,9 +290,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
                 details: [StatusDetail(reason: "MESSAGE_TOO_LARGE", subject: "\(payload.message.readableBytes)",
                                        metadata: [MetadataEntry(key: "limit", value: "\(config.maxMessageSize)")])]))
         }
-        let body: CallBody
+        let prepared: PreparedCall
         do {
-            body = try handler.prepare(payload.message)
+            prepared = try handler.prepare(payload.message)
         } catch {
             return refuse(streamID: streamID, RPCError(.invalidArgument, "malformed request message: \(error)"))
         }
@@ -299,10 +301,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
                 .resourceExhausted, "server is at its limit of \(config.maxConcurrentCalls) concurrent calls",
                 details: [StatusDetail(reason: "SERVER_CALL_LIMIT")]))
         }
-        run(handler.descriptor, body: body, head: head, streamID: streamID)
+        run(handler.descriptor, prepared, head: head, streamID: streamID)
     }
 
-    private func run(_ method: MethodDescriptor, body: @escaping CallBody, head: RequestHead, streamID: UInt32) {
+    private func run(_ method: MethodDescriptor, _ prepared: PreparedCall, head: RequestHead, streamID: UInt32) {
         guard let context, let taskExecutor else { return }
         let eventLoop = context.eventLoop
         var timeout = head.timeoutMicros > 0 ? TimeAmount.microseconds(Int64(clamping: head.timeoutMicros)) : nil
@@ -312,10 +314,25 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
             timeout = min(timeout ?? config.maxCallDuration, config.maxCallDuration)
         }
         let deadline = timeout.map { NIODeadline.now() + $0 }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        calls[streamID] = ServerCall(method: method, startedAt: config.observer == nil ? nil : .now())
+        let startedAt: NIODeadline? = config.observer == nil ? nil : .now()
         let callContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
                                         streamID: streamID, peer: peer)
+        // The synchronous attempt: no task, no entry in `calls` (nothing can
+        // cancel or time out a call that is answered before this returns).
+        if let immediate = prepared.immediate {
+            let answer: Result<(any ProtoMessage)?, any Error>?
+            do {
+                answer = try immediate(callContext).map { .success($0) }
+            } catch {
+                answer = .failure(error)
+            }
+            if let answer {
+                return finish(ServerCall(method: method, startedAt: startedAt), streamID: streamID, answer)
+            }
+        }
+        let body = prepared.body
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        calls[streamID] = ServerCall(method: method, startedAt: startedAt)
         let sink = ServerStreamSink(streamID: streamID, handler: bound)
         // Runs synchronously up to the first suspension; resumes on this loop.
         let task = Task.immediate(executorPreference: taskExecutor) {
@@ -348,6 +365,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
 
     func callFinished(streamID: UInt32, _ result: Result<(any ProtoMessage)?, any Error>) {
         guard let call = calls.removeValue(forKey: streamID) else { return }
+        finish(call, streamID: streamID, result)
+    }
+
+    /// Answers a call that has ended (unless a deadline or CANCEL already did)
+    /// and frees its slot.
+    private func finish(_ call: ServerCall, streamID: UInt32, _ result: Result<(any ProtoMessage)?, any Error>) {
         shared.releaseCall()
         call.deadlineTimer?.cancel()
         lastCallEndedAt = .now()

@@ -18,13 +18,14 @@ public struct DiagnosticsService: Sendable {
     /// Registers Echo and EchoStream.
     public func register(in router: inout RPCRouter) {
         let limits = self
-        router.unary(Self.echo) { (request: EchoRequest, _) -> EchoResponse in
+        // A plain echo (no delay) answers on the event loop, with no task.
+        router.unary(Self.echo, immediate: { (request: EchoRequest, _) -> EchoResponse? in
+            try limits.validate(request)
+            return request.delayMs == 0 ? try Self.answer(request) : nil
+        }) { (request: EchoRequest, _) -> EchoResponse in
             try limits.validate(request)
             if request.delayMs > 0 { try await Task.sleep(for: .milliseconds(request.delayMs)) }
-            if request.failCode != 0 {
-                throw RPCError(StatusCode(wireValue: request.failCode), request.failMessage)
-            }
-            return EchoResponse(payload: request.payload)
+            return try Self.answer(request)
         }
         router.serverStreaming(Self.echoStream) { (request: EchoRequest, writer: ServerStreamWriter<EchoResponse>, _) in
             try limits.validate(request)
@@ -39,12 +40,18 @@ public struct DiagnosticsService: Sendable {
         }
     }
 
-    private func validate(_ request: EchoRequest) throws(RPCError) {
-        for (field, value) in [("delay_ms", request.delayMs), ("interval_ms", request.intervalMs)] where value > maxDelayMs {
-            throw RPCError(.invalidArgument, "\(field) must be at most \(maxDelayMs)",
-                           details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: field,
-                                                  metadata: [MetadataEntry(key: "limit", value: "\(maxDelayMs)")])])
+    /// Echo's response, or the status the request asked to fail with.
+    private static func answer(_ request: EchoRequest) throws(RPCError) -> EchoResponse {
+        if request.failCode != 0 {
+            throw RPCError(StatusCode(wireValue: request.failCode), request.failMessage)
         }
+        return EchoResponse(payload: request.payload)
+    }
+
+    private func validate(_ request: EchoRequest) throws(RPCError) {
+        // Checked field by field: this runs on every echo, so no array of them.
+        if request.delayMs > maxDelayMs { throw delayTooLong("delay_ms") }
+        if request.intervalMs > maxDelayMs { throw delayTooLong("interval_ms") }
         // A server's UNAVAILABLE promises "not processed"; an echo that ran
         // must not claim it.
         if request.failCode == StatusCode.unavailable.rawValue {
@@ -56,5 +63,11 @@ public struct DiagnosticsService: Sendable {
                            details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: "count",
                                                   metadata: [MetadataEntry(key: "limit", value: "\(maxStreamCount)")])])
         }
+    }
+
+    private func delayTooLong(_ field: String) -> RPCError {
+        RPCError(.invalidArgument, "\(field) must be at most \(maxDelayMs)",
+                 details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: field,
+                                        metadata: [MetadataEntry(key: "limit", value: "\(maxDelayMs)")])])
     }
 }
