@@ -12,6 +12,8 @@ final class StallingDriver: CallDriver {
     let service: TimeAmount
     let stall: Range<Int64>
     var calls = 0
+    /// Virtual times (ns from start) at which calls were started.
+    var sendTimes = Set<Int64>()
 
     init(loop: EmbeddedEventLoop, service: TimeAmount, stall: Range<Int64>) {
         self.loop = loop
@@ -22,6 +24,7 @@ final class StallingDriver: CallDriver {
 
     func start(_ operation: OperationKind, sequence: UInt64, completion: @escaping CallCompletion) {
         calls += 1
+        sendTimes.insert((loop.now - start).nanoseconds)
         var done = (loop.now - start).nanoseconds + service.nanoseconds
         if stall.contains(done) { done = stall.upperBound }
         loop.scheduleTask(deadline: start + .nanoseconds(done)) { completion(.ok) }
@@ -172,8 +175,9 @@ final class StallingDriver: CallDriver {
     @Test func slackBatchesSendsAndTheirLatencyIncludesIt() throws {
         // 10,000/s (100 µs apart) with 1 ms slack: wake-ups at most every ms,
         // so sends go out in batches, up to 1 ms late, and no send is lost.
+        // The server answers in 250 µs, when more sends are due.
         let loop = EmbeddedEventLoop()
-        let driver = StallingDriver(loop: loop, service: .microseconds(50), stall: 0..<0)
+        let driver = StallingDriver(loop: loop, service: .microseconds(250), stall: 0..<0)
         let schedule = ArrivalSchedule(profile: .constant(10_000), process: .constant, endSeconds: 1)
         let scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 1_000, measureFrom: 0, endNanos: 1_000_000_000,
                                       requestLimit: nil)
@@ -187,6 +191,34 @@ final class StallingDriver: CallDriver {
         #expect(recorder.total.ok == 10_000)
         #expect(recorder.missedSends == 0)
         #expect(recorder.total.latency.max > 900_000)  // the last send of a batch waited ~0.9 ms
-        #expect(recorder.total.serviceTime.max < 100_000)
+        #expect(recorder.total.serviceTime.max < 300_000)
+        // Sends go out only at the timer's wake-ups, at most one per ms, not
+        // also when a batch's responses arrive 250 µs later.
+        #expect(driver.sendTimes.count <= 1_001)
+        let wakes = driver.sendTimes.sorted()
+        #expect(zip(wakes, wakes.dropFirst()).allSatisfy { $1 - $0 >= 1_000_000 })
+    }
+
+    @Test func sendsHeldByTheCapStillGoOutOnACompletion() throws {
+        // 10,000/s with 1 ms slack but at most 2 calls in flight and a 30 µs
+        // server: a batch is held by the cap, and each completion lets the
+        // next held send out at once rather than at the next wake-up.
+        let loop = EmbeddedEventLoop()
+        let driver = StallingDriver(loop: loop, service: .microseconds(30), stall: 0..<0)
+        let schedule = ArrivalSchedule(profile: .constant(10_000), process: .constant, endSeconds: 1)
+        let scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 2, measureFrom: 0, endNanos: 1_000_000_000,
+                                      requestLimit: nil)
+        let worker = LoadWorker(eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
+                                start: loop.now, timerSlackNanos: 1_000_000, now: { loop.now })
+        worker.begin()
+        loop.advanceTime(by: .milliseconds(1_010))  // past the end by more than the slack: nothing left due
+        worker.stop()
+        loop.advanceTime(by: .seconds(1))
+        let recorder = try worker.result.wait()
+        #expect(recorder.total.ok == 10_000)
+        #expect(recorder.missedSends == 0)
+        #expect(recorder.cappedSends > 0)
+        // Ten sends per wake-up, two at a time: sends also happen between wake-ups.
+        #expect(driver.sendTimes.count > 4_000)
     }
 }
