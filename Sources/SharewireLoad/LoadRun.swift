@@ -93,7 +93,10 @@ public struct LoadRun: Sendable {
         for (w, lease) in leases.enumerated() {
             let share = Self.split(config.model == .closed ? config.concurrency : config.effectiveMaxInFlight,
                                    worker: w, workers: leases.count)
-            let limit = config.requests.map { UInt64(Self.split(Int($0), worker: w, workers: leases.count)) }
+            // In a closed loop with more connections than calls in flight, only the
+            // first `concurrency` workers have calls; the request cap is theirs.
+            let active = config.model == .closed ? min(leases.count, config.concurrency) : leases.count
+            let limit = config.requests.map { w < active ? UInt64(Self.split(Int($0), worker: w, workers: active)) : 0 }
             let mode: LoadScheduler.Mode = config.model == .closed ? .closed : .open(ArrivalSchedule(
                 profile: config.rate, process: config.arrival, endSeconds: endSeconds, worker: w,
                 workers: leases.count, seed: config.population.seed))
@@ -104,7 +107,10 @@ public struct LoadRun: Sendable {
                 let worker = LoadWorker(
                     eventLoop: lease.eventLoop, driver: driver,
                     scheduler: LoadScheduler(mode: mode, maxInFlight: max(1, share), measureFrom: warmupNanos,
-                                             endNanos: Int64(endSeconds * 1e9), requestLimit: limit == 0 ? 1 : limit),
+                                             endNanos: Int64(endSeconds * 1e9),
+                                             // A closed-loop worker with no share of the calls in flight
+                                             // (more connections than calls) sends nothing, warm-up included.
+                                             requestLimit: w >= active ? 0 : limit),
                     operations: operations, start: start, timerSlackNanos: Int64(config.timerSlackSeconds * 1e9))
                 let boundDriver = NIOLoopBound(driver, eventLoop: lease.eventLoop)
                 worker.onConnectionFailure = {

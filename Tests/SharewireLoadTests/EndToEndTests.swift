@@ -90,6 +90,25 @@ import Testing
         }
     }
 
+    /// More connections than calls in flight: the extra workers stay idle,
+    /// so concurrency stays what was asked and a request cap is exact.
+    @Test func closedLoopWithMoreConnectionsThanCallsKeepsItsConcurrency() async throws {
+        try await withServer { server in
+            var config = Self.config(.echo, port: server.port, key: server.serviceKey)
+            config.model = .closed
+            config.concurrency = 1
+            config.connections = 4
+            config.durationSeconds = 1.2
+            let (report, _) = try await run(config)
+            #expect(report.total.completed > 100)
+            #expect(report.intervals.allSatisfy { $0.inFlight <= 1 }, "\(report.intervals.map(\.inFlight))")
+            config.requests = 3
+            config.durationSeconds = 30
+            let (capped, _) = try await run(config)
+            #expect(capped.total.completed == 3)
+        }
+    }
+
     @Test func echoNeedsNoServiceKeyButSeedingDoes() async throws {
         try await withServer { server in
             var config = Self.config(.echo, port: server.port, key: server.serviceKey)
