@@ -7,6 +7,8 @@ public final class ServerLauncher: Sendable {
     public let port: Int
     public let serviceKey: String
     public let dataDirectory: String
+    /// The metrics listener's port, when started with `--metrics-port`.
+    public let metricsPort: Int?
     private let process: Process
     private let outputPath: String
     public var pid: Int32 { process.processIdentifier }
@@ -43,21 +45,31 @@ public final class ServerLauncher: Sendable {
         self.process = process
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
+        // With --metrics-port, its line follows the listening line: wait for both.
+        let wantsMetrics = extraArguments.contains("--metrics-port")
         var found: Int?
+        var metrics: Int?
         var printed = ""
-        while found == nil, clock.now < deadline, process.isRunning {
+        while found == nil || (wantsMetrics && metrics == nil), clock.now < deadline, process.isRunning {
             printed = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
-            found = printed.split(separator: "\n").first { $0.hasPrefix("sharewired listening on ") }
-                .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
-            if found == nil { try await Task.sleep(for: .milliseconds(20)) }
+            found = Self.port(after: "sharewired listening on ", in: printed)
+            metrics = Self.port(after: "sharewired metrics on ", in: printed)
+            if found == nil || (wantsMetrics && metrics == nil) { try await Task.sleep(for: .milliseconds(20)) }
         }
-        guard let found else {
+        guard let found, !wantsMetrics || metrics != nil else {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             try? FileManager.default.removeItem(atPath: dataDirectory)
             try? FileManager.default.removeItem(atPath: outputPath)
             throw LoadError("sharewired did not report its port; output: \(printed)")
         }
         port = found
+        metricsPort = metrics
+    }
+
+    /// The port at the end of the first line starting with `prefix` ("… on 127.0.0.1:PORT").
+    private static func port(after prefix: String, in text: String) -> Int? {
+        text.split(separator: "\n").first { $0.hasPrefix(prefix) }
+            .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
     }
 
     /// SIGTERM, a bounded wait (then SIGKILL), and the data directory removed.

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import NIOPosix
 import SharewireMessages
+import SharewireLoad
 import SharewireRPC
 
 /// `sharewire-bench`: unary Echo throughput and latency over loopback, with
@@ -96,13 +97,8 @@ struct SharewireBench: AsyncParsableCommand {
     func run() async throws {
         let target: (port: Int, pid: Int32?, metricsPort: Int?)
         let serviceKey: String
-        var serverProcess: ServerProcess?
-        // A fresh data directory per run: the server persists what the check setup writes.
-        let dataDir = FileManager.default.temporaryDirectory.appendingPathComponent("sharewire-bench-\(UUID().uuidString)").path
-        defer {
-            serverProcess?.stop()
-            try? FileManager.default.removeItem(atPath: dataDir)
-        }
+        var launched: ServerLauncher?
+        defer { launched?.stop() }
         if let targetPort {
             serviceKey = ProcessInfo.processInfo.environment["SHAREWIRE_SERVICE_KEY"] ?? ""
             if method != .echo, serviceKey.isEmpty {
@@ -110,16 +106,15 @@ struct SharewireBench: AsyncParsableCommand {
             }
             target = (targetPort, serverPid, nil)
         } else {
-            let binary = server ?? URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-                .appendingPathComponent("sharewired").path
-            guard FileManager.default.isExecutableFile(atPath: binary) else {
-                throw BenchError("sharewired not found at \(binary); build it or pass --server")
+            guard let binary = server ?? ServerLauncher.findBinary(),
+                  FileManager.default.isExecutableFile(atPath: binary) else {
+                throw BenchError("sharewired not found next to this binary or at --server; build it or pass --server")
             }
-            serviceKey = "bench-" + UUID().uuidString + UUID().uuidString
-            let started = try ServerProcess(binary: binary, threads: serverThreads,
-                                            extraArguments: ["--data-dir", dataDir] + (metrics ? ["--metrics-port", "0"] : []),
-                                            environment: ["SHAREWIRE_SERVICE_KEY": serviceKey])
-            serverProcess = started
+            // A fresh data directory and service key per run: the server persists what the setup writes.
+            let started = try await ServerLauncher(binary: binary, threads: serverThreads,
+                                                   extraArguments: metrics ? ["--metrics-port", "0"] : [])
+            launched = started
+            serviceKey = started.serviceKey
             target = (started.port, started.pid, started.metricsPort)
         }
         let call: BenchCall
