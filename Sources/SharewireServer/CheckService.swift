@@ -22,25 +22,14 @@ public enum CheckService {
     public static let checkBatch = MethodDescriptor(.checkCheckBatch)
 
     static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
-        // Each check answers on the event loop, with no task, when the
-        // snapshot already has `min_revision` (the common case); otherwise it
-        // waits for that revision in a task.
-        router.unary(check, immediate: { (request: CheckPortRequest, context) -> CheckPortResponse? in
-            try env.reads.ready(request.minRevision).map { try answer(request, context, $0, env) }
-        }) { request, context in
-            try answer(request, context, try await env.reads.snapshot(atLeast: request.minRevision, context: context), env)
+        env.registerSnapshotRead(check, in: &router, minRevision: { (r: CheckPortRequest) in r.minRevision }) {
+            try answer($0, $1, $2, env)
         }
-        router.unary(checkScripting, immediate: { (request: CheckScriptingRequest, context) -> CheckScriptingResponse? in
-            try env.reads.ready(request.minRevision).map { try answer(request, context, $0, env) }
-        }) { request, context in
-            try answer(request, context, try await env.reads.snapshot(atLeast: request.minRevision, context: context), env)
+        env.registerSnapshotRead(checkScripting, in: &router, minRevision: { (r: CheckScriptingRequest) in r.minRevision }) {
+            try answer($0, $1, $2, env)
         }
-        router.unary(checkBatch, immediate: { (request: CheckBatchRequest, context) -> CheckBatchResponse? in
-            try refuseOversized(request, env)
-            return try env.reads.ready(request.minRevision).map { try answer(request, context, $0, env) }
-        }) { request, context in
-            try refuseOversized(request, env)
-            return try answer(request, context, try await env.reads.snapshot(atLeast: request.minRevision, context: context), env)
+        env.registerSnapshotRead(checkBatch, in: &router, minRevision: { (r: CheckBatchRequest) in r.minRevision }) {
+            try answer($0, $1, $2, env)
         }
     }
 
@@ -61,16 +50,14 @@ public enum CheckService {
                                       revision: snapshot.revision)
     }
 
-    /// Refuses an oversized batch before parsing any of it, or waiting.
-    private static func refuseOversized(_ request: CheckBatchRequest, _ env: ServiceEnvironment) throws(RPCError) {
-        guard request.checks.count > env.limits.maxChecksPerBatch else { return }
-        throw env.errors.status(for: SharingError(
-            .limitExceeded, subject: String(request.checks.count), field: "checks",
-            message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
-    }
-
     private static func answer(_ request: CheckBatchRequest, _ context: ServerContext,
                                _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckBatchResponse {
+        // Refuse an oversized batch before parsing any of it.
+        if request.checks.count > env.limits.maxChecksPerBatch {
+            throw env.errors.status(for: SharingError(
+                .limitExceeded, subject: String(request.checks.count), field: "checks",
+                message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
+        }
         let principal = try env.auth.principal(context.metadata, in: snapshot)
         var questions: [CheckRequest] = []
         questions.reserveCapacity(request.checks.count)

@@ -1,4 +1,5 @@
 import Logging
+import SharewireMessages
 import SharewireRPC
 import SharingDomain
 
@@ -60,6 +61,23 @@ struct ServiceEnvironment: Sendable {
     /// A snapshot including `minRevision` (0: the latest).
     func read(atLeast minRevision: UInt64, _ context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot {
         try await reads.snapshot(atLeast: minRevision, context: context)
+    }
+
+    /// Registers a unary read answered synchronously from a snapshot that
+    /// includes the request's `min_revision`: on the event loop with no task
+    /// when that snapshot is already visible (the common case), otherwise in
+    /// a task once it is.
+    func registerSnapshotRead<Request: ProtoMessage, Response: ProtoMessage>(
+        _ descriptor: MethodDescriptor, in router: inout RPCRouter,
+        minRevision: @escaping @Sendable (Request) -> UInt64,
+        answer: @escaping @Sendable (Request, ServerContext, SharingSnapshots.Snapshot) throws -> Response
+    ) {
+        let reads = reads
+        router.unary(descriptor, immediate: { (request: Request, context) -> Response? in
+            try reads.ready(minRevision(request)).map { try answer(request, context, $0) }
+        }) { request, context in
+            try answer(request, context, try await reads.snapshot(atLeast: minRevision(request), context: context))
+        }
     }
 
     /// Runs domain code, mapping its error to a status.
