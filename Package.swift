@@ -111,7 +111,7 @@ let package = Package(
         .testTarget(
             name: "SharewireRPCTests",
             dependencies: [
-                "SharewireRPC", "SharewireMessages", "SharewireWire",
+                "SharewireRPC", "SharewireMessages", "SharewireWire", "SharewireTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

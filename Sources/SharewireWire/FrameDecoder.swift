@@ -23,6 +23,14 @@ public struct FrameDecoder: Sendable {
     public private(set) var lastRequestStreamID: UInt32 = 0
     private(set) var state: State
 
+    /// Whether the decoder is part-way through discarding an oversized
+    /// frame's payload (so the peer is inside a frame even with no bytes
+    /// buffered).
+    public var isDiscardingPayload: Bool {
+        if case let .skipping(remaining) = state { return remaining > 0 }
+        return false
+    }
+
     /// - Parameters:
     ///   - role: which side's inbound bytes this decodes.
     ///   - maxFrameSize: payload limit this side advertised in its HELLO.

@@ -41,6 +41,9 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Hard limit on a graceful drain, in seconds.")
     var drainGraceSeconds = 30
 
+    @Option(help: "Seconds a frame may take to arrive once its first byte has; a connection stalled inside a frame is then closed.")
+    var frameTimeoutSeconds = 10
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -50,7 +53,8 @@ struct ServerOptions: ParsableArguments {
         for (name, value) in [("--max-concurrent-calls-per-connection", maxConcurrentCallsPerConnection),
                               ("--max-concurrent-calls", maxConcurrentCalls), ("--max-connections", maxConnections),
                               ("--idle-timeout-seconds", idleTimeoutSeconds), ("--keepalive-seconds", keepaliveSeconds),
-                              ("--drain-grace-seconds", drainGraceSeconds)] where value < 1 {
+                              ("--drain-grace-seconds", drainGraceSeconds),
+                              ("--frame-timeout-seconds", frameTimeoutSeconds)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
     }
@@ -68,6 +72,7 @@ struct ServerOptions: ParsableArguments {
         config.keepaliveInterval = .seconds(Int64(keepaliveSeconds))
         config.minPingInterval = .seconds(Int64(minPingIntervalSeconds))
         config.drainGracePeriod = .seconds(Int64(drainGraceSeconds))
+        config.frameTimeout = .seconds(Int64(frameTimeoutSeconds))
         return config
     }
 }

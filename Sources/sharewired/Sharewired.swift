@@ -100,6 +100,11 @@ struct Sharewired: AsyncParsableCommand {
                                                       group: group)
         }
         let rpcServer = RPCServer(configuration: config, router: router, group: group, logger: logger)
+        rpcServer.onDrain {
+            health.markAllNotServing()
+            health.finishWatches()
+            services.beginShutdown()  // watch streams end (OK) instead of holding the drain open
+        }
         let address = try await rpcServer.start()
         // Scripts and tests read these lines to find ports chosen with 0.
         print("sharewired listening on \(address)")
@@ -112,13 +117,7 @@ struct Sharewired: AsyncParsableCommand {
                 gracefulShutdownSignals: [.sigterm, .sigint],
                 logger: logger))
         do {
-            try await withGracefulShutdownHandler {
-                try await serviceGroup.run()
-            } onGracefulShutdown: {
-                health.markAllNotServing()
-                health.finishWatches()
-                services.beginShutdown()  // watch streams end instead of holding the drain open
-            }
+            try await serviceGroup.run()
         } catch {
             logger.error("server stopped with an error", metadata: ["error": "\(error)"])
         }

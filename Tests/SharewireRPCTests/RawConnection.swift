@@ -9,6 +9,7 @@ import SharewireWire
 /// A bare TCP connection for sending hand-made bytes and reading the
 /// server's answer back through an independent frame decoder.
 struct RawConnection {
+    private let channel: any Channel
     private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private var decoder = FrameDecoder(role: .client, maxFrameSize: 64 * 1024 * 1024)
@@ -26,15 +27,31 @@ struct RawConnection {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            var connection = RawConnection(inbound: inbound.makeAsyncIterator(), outbound: outbound)
+            var connection = RawConnection(channel: channel.channel, inbound: inbound.makeAsyncIterator(),
+                                           outbound: outbound)
             return try await body(&connection)
         }
     }
 
-    private init(inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+    private init(channel: any Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
                  outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+        self.channel = channel
         self.inbound = inbound
         self.outbound = outbound
+    }
+
+    /// Closes the connection from our side after `delay`: a bound on reads
+    /// that wait for the server to act (a test then sees a close with no
+    /// GOAWAY, or after the time it expected).
+    @discardableResult
+    func closeAfter(_ delay: TimeAmount) -> Scheduled<Void> {
+        let channel = self.channel
+        return channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
+    }
+
+    /// Half-closes: sends FIN and keeps reading.
+    func closeOutput() async throws {
+        try await channel.close(mode: .output)
     }
 
     func send(_ bytes: ByteBuffer) async throws {
@@ -94,12 +111,13 @@ struct RawConnection {
     }
 
     /// A REQUEST frame for `method` carrying `message`.
-    static func requestBytes(streamID: UInt32, method: String, message: some ProtoMessage,
-                             timeoutMicros: UInt64 = 0) -> ByteBuffer {
+    static func requestBytes(streamID: UInt32, method: String = "", methodID: UInt32 = 0, message: some ProtoMessage,
+                             timeoutMicros: UInt64 = 0, metadata: [MetadataEntry] = []) -> ByteBuffer {
         var buffer = ByteBuffer()
         let frame = buffer.beginFrame(.request, streamID: streamID)
         let head = buffer.beginHead()
-        RequestHead(method: method, timeoutMicros: timeoutMicros).serialize(into: &buffer)
+        RequestHead(method: method, methodID: methodID, timeoutMicros: timeoutMicros, metadata: metadata)
+            .serialize(into: &buffer)
         buffer.endHead(head)
         message.serialize(into: &buffer)
         buffer.endFrame(frame)
@@ -111,6 +129,12 @@ extension FrameEvent {
     /// The RESPONSE frame for `streamID`, if this is one.
     func response(for streamID: UInt32) -> Frame? {
         if case let .frame(frame) = self, frame.type == .response, frame.streamID == streamID { return frame }
+        return nil
+    }
+
+    /// The MESSAGE frame for `streamID`, if this is one.
+    func message(for streamID: UInt32) -> Frame? {
+        if case let .frame(frame) = self, frame.type == .message, frame.streamID == streamID { return frame }
         return nil
     }
 

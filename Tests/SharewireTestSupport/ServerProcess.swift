@@ -92,5 +92,11 @@ public final class ServerProcess: Sendable {
         return process.terminationStatus
     }
 
+    /// SIGKILL if still running, without waiting: for `defer` blocks, so a
+    /// failed test leaves no server behind.
+    public func killIfRunning() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+
     public var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
 }

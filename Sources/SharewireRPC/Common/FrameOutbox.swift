@@ -13,6 +13,9 @@ struct FrameOutbox {
     /// Inside `channelRead`: `channelReadComplete` will flush, so no task.
     var inReadLoop = false
 
+    /// Bytes appended and not yet handed to the channel.
+    var pendingBytes: Int { pending?.readableBytes ?? 0 }
+
     /// Appends frames via `body`, allocating the batch buffer on first use.
     mutating func append(allocator: ByteBufferAllocator, _ body: (inout ByteBuffer) -> Void) {
         if pending == nil { pending = allocator.buffer(capacity: 4096) }

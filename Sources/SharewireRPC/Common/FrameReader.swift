@@ -27,6 +27,11 @@ struct FrameReader {
         try decoder.next(from: &buffer)
     }
 
+    /// The peer has sent part of a frame (or of the preface) and not the rest.
+    var isInsideFrame: Bool {
+        buffer.readableBytes > 0 || decoder.isDiscardingPayload
+    }
+
     /// Drops consumed bytes once a read has been processed.
     mutating func compact() {
         if buffer.readableBytes == 0 {

@@ -25,6 +25,7 @@ public final class RPCServer: Service, Sendable {
     }
 
     private let listener = Mutex(ListenerState.idle)
+    private let drainHandlers = Mutex<[@Sendable () -> Void]>([])
 
     public init(configuration: ServerConfiguration, router: RPCRouter,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
@@ -48,6 +49,8 @@ public final class RPCServer: Service, Sendable {
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A client's half-close ends its calls like a GOAWAY, with answers.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelOption(.writeBufferWaterMark,
                                 value: .init(low: config.writeBufferLowWatermark, high: config.writeBufferHighWatermark))
             .childChannelOption(.maxMessagesPerRead, value: 16)
@@ -94,6 +97,15 @@ public final class RPCServer: Service, Sendable {
         }
     }
 
+    /// Registers `handler` to run once when a drain begins: after the
+    /// listener closes, before any connection is sent its first GOAWAY. Health
+    /// turns NOT_SERVING and long-lived streams end there, so nothing a client
+    /// sees after the GOAWAY still says "serving", and no watch holds the
+    /// drain open until the grace period.
+    public func onDrain(_ handler: @escaping @Sendable () -> Void) {
+        drainHandlers.withLock { $0.append(handler) }
+    }
+
     /// Connections open right now.
     public var connectionCount: Int { shared.connectionCount }
 
@@ -119,6 +131,7 @@ public final class RPCServer: Service, Sendable {
         guard case let .listening(channel, _) = previous else { return }
         logger.info("draining", metadata: ["connections": "\(shared.connectionCount)", "calls": "\(shared.callCount)"])
         try? await channel.close()
+        for handler in drainHandlers.withLock({ $0 }) { handler() }
         shared.drainAll()
         let grace = configuration.drainGracePeriod
         let shared = self.shared

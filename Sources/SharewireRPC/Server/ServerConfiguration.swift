@@ -37,6 +37,12 @@ public struct ServerConfiguration: Sendable {
     public var idleTimeout: TimeAmount = .minutes(5)
     /// A connection must complete preface and HELLO within this.
     public var handshakeTimeout: TimeAmount = .seconds(10)
+    /// A frame whose first bytes arrived must be complete within this, else
+    /// the connection gets GOAWAY and is closed: a peer dripping a frame
+    /// byte by byte must not hold its connection slot until the idle
+    /// timeout. Time while the server holds reads (back-pressure) does not
+    /// count.
+    public var frameTimeout: TimeAmount = .seconds(10)
     /// How often each connection checks keepalive, idle and drain timers.
     public var housekeepingInterval: TimeAmount = .seconds(1)
 
@@ -46,6 +52,12 @@ public struct ServerConfiguration: Sendable {
     /// requests until its peer catches up.
     public var writeBufferHighWatermark: Int = 1024 * 1024
     public var writeBufferLowWatermark: Int = 256 * 1024
+    /// Server-stream bytes batched before they are handed to the channel
+    /// (where the watermarks apply) without waiting for the end of the tick.
+    public var streamFlushThreshold: Int = 64 * 1024
+    /// Server-stream messages a connection's handlers may send before one of
+    /// them yields the event loop to other connections.
+    public var streamMessagesPerYield: Int = 32
 
     /// Told about every call and connection (metrics). `nil`: nothing is
     /// measured and the call path takes no timestamps.

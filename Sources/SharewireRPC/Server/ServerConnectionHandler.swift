@@ -30,8 +30,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     private var calls: [UInt32: ServerCall] = [:]
     private var drain = DrainState.serving
     private var policer: PingPolicer
+    private var pacer: StreamPacer
     private var housekeeping: RepeatedTask?
     private var lastReadAt = NIODeadline.now()
+    /// When the frame the peer is part-way through began arriving (or reads
+    /// were last resumed); nil between frames.
+    private var partialFrameSince: NIODeadline?
     private let connectedAt = NIODeadline.now()
     /// The client's HELLO arrived.
     private var handshaken = false
@@ -41,6 +45,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     private var keepalivePingSentAt: NIODeadline?
     private var nextPingOpaque: UInt64 = 1
     private var readHeld = false
+    /// The peer half-closed: no more frames (so no PONG) will arrive.
+    private var inputClosed = false
     private var writabilityPromise: EventLoopPromise<Void>?
     private var peer = "unknown"
 
@@ -53,6 +59,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         self.acceptedWithinLimit = acceptedWithinLimit
         self.reader = FrameReader(decoder: FrameDecoder(role: .server, maxFrameSize: config.maxFrameSize))
         self.policer = PingPolicer(minInterval: config.minPingInterval, maxStrikes: config.maxPingStrikes)
+        self.pacer = StreamPacer(flushThreshold: config.streamFlushThreshold,
+                                 messagesPerYield: config.streamMessagesPerYield)
     }
 
     // MARK: Lifecycle
@@ -95,9 +103,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
-        lastReadAt = .now()
+        let now = NIODeadline.now()
+        lastReadAt = now
         reader.append(bytes)
         outbox.inReadLoop = true
+        var decodedAny = false
         while drain != .closing {
             let event: FrameEvent?
             do {
@@ -116,9 +126,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
                 break
             }
             guard let event else { break }
+            decodedAny = true
             handle(event)
         }
         reader.compact()
+        // A new partial frame starts its clock; more bytes of the same one do not.
+        if !reader.isInsideFrame {
+            partialFrameSince = nil
+        } else if decodedAny || partialFrameSince == nil {
+            partialFrameSince = now
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -143,6 +160,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
             writabilityPromise = nil
             if readHeld {
                 readHeld = false
+                // Time with reads held was ours, not the peer's.
+                if partialFrameSince != nil { partialFrameSince = .now() }
                 context.read()
             }
         }
@@ -152,6 +171,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ServerDrainEvent {
             beginDrain()
+        } else if let event = event as? ChannelEvent, event == .inputClosed {
+            peerClosedInput()
         } else {
             context.fireUserInboundEventTriggered(event)
         }
@@ -243,9 +264,46 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     }
 
     private func receiveGoAway(_ payload: ByteBuffer) {
-        // The client will start no more calls; finish the ones running.
         let reason = (try? GoAway(buffer: payload))?.reason ?? ""
         logger.debug("client sent GOAWAY", metadata: ["reason": "\(reason)"])
+        peerStartsNoMoreCalls()
+    }
+
+    /// The client half-closed (TCP FIN) and still reads: like a client
+    /// GOAWAY, running calls finish and are answered, then the connection
+    /// closes (docs/PROTOCOL.md §12.5).
+    private func peerClosedInput() {
+        inputClosed = true
+        partialFrameSince = nil
+        do {
+            try reader.finish()
+        } catch {
+            logger.debug("peer half-closed mid-frame", metadata: ["error": "\(error)"])
+        }
+        guard handshaken else {
+            drain = .closing
+            context?.close(promise: nil)
+            return
+        }
+        if case .announced = drain {
+            // No REQUEST can cross the GOAWAY any more: phase 2 now.
+            sendFinalGoAway()
+        } else {
+            peerStartsNoMoreCalls()
+        }
+        guard drain != .closing, !calls.isEmpty else { return }
+        // A FIN looks the same whether the peer half-closed or closed fully.
+        // Probe with a PING: a closed socket answers it with a TCP reset, which
+        // closes this channel (cancelling the calls) at once; a half-closed
+        // client just reads it.
+        let opaque = nextPingOpaque
+        nextPingOpaque += 1
+        write { $0.writePing(.ping, opaque: opaque) }
+        if !outbox.inReadLoop { flush() }
+    }
+
+    /// The client will start no more calls; finish the ones running.
+    private func peerStartsNoMoreCalls() {
         if case .serving = drain { drain = .draining(lastStreamID: reader.decoder.lastRequestStreamID) }
         closeIfDrained()
     }
@@ -418,16 +476,27 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         calls[streamID] = call
     }
 
-    /// Writes one MESSAGE frame of a server stream; returns a future to wait
-    /// on when the write buffer is above its high watermark.
-    func sendStreamMessage(streamID: UInt32, _ message: any ProtoMessage) throws -> EventLoopFuture<Void>? {
+    /// Writes one MESSAGE frame of a server stream and says how its producer
+    /// goes on: at once, after yielding the event loop, or once the channel
+    /// is writable again (the returned future).
+    func sendStreamMessage(streamID: UInt32, _ message: any ProtoMessage) throws -> StreamSendPace {
         guard let context, let call = calls[streamID], !call.finished else {
             throw RPCError(.cancelled, "call is no longer active")
         }
         if let violation = appendMessageFrame(.message, streamID: streamID, message) { throw violation }
-        guard !context.channel.isWritable else { return nil }
-        if writabilityPromise == nil { writabilityPromise = context.eventLoop.makePromise() }
-        return writabilityPromise!.futureResult
+        let flushNow = pacer.messageAppended(pendingBytes: outbox.pendingBytes)
+        // Flushing inside the read loop too: a stream started by this read
+        // must not buffer everything until `channelReadComplete`.
+        if flushNow { flush() }
+        switch pacer.pace(flushed: flushNow, channelWritable: context.channel.isWritable) {
+        case .proceed:
+            return .proceed
+        case .yield:
+            return .yield
+        case .waitUntilWritable:
+            if writabilityPromise == nil { writabilityPromise = context.eventLoop.makePromise() }
+            return .wait(writabilityPromise!.futureResult)
+        }
     }
 
     // MARK: Writing responses
@@ -582,11 +651,20 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
             }
             return
         }
+        if let since = partialFrameSince, !readHeld, now - since >= config.frameTimeout {
+            logger.notice("closing connection: frame not completed in time")
+            return goAwayAndClose(code: .deadlineExceeded,
+                                  reason: "frame not completed within \(config.frameTimeout.nanoseconds / 1_000_000) ms")
+        }
         // Idleness counts calls only: keepalive PONGs must not keep an
         // unused connection open.
         if calls.isEmpty, now - lastCallEndedAt >= config.idleTimeout {
             logger.debug("closing idle connection")
             return goAwayAndClose(code: .ok, reason: "idle timeout")
+        }
+        if inputClosed {
+            // A PONG cannot arrive; a dead peer shows up as a failed write.
+            return
         }
         if let sent = keepalivePingSentAt {
             if now - sent >= config.keepaliveTimeout {

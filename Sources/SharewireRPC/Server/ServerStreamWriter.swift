@@ -23,15 +23,31 @@ struct ServerStreamSink: Sendable {
     func send(_ message: any ProtoMessage) async throws {
         try Task.checkCancellation()
         let eventLoop = handler.eventLoop
-        let writable: EventLoopFuture<Void>?
+        let pace: StreamSendPace
         if eventLoop.inEventLoop {
-            writable = try handler.value.sendStreamMessage(streamID: streamID, message)
+            pace = try handler.value.sendStreamMessage(streamID: streamID, message)
         } else {
             let handler = self.handler, streamID = self.streamID
-            writable = try await eventLoop.submit {
+            pace = try await eventLoop.submit {
                 try handler.value.sendStreamMessage(streamID: streamID, message)
             }.get()
         }
-        try await writable?.get()
+        switch pace {
+        case .proceed:
+            break
+        case .yield:
+            // The task prefers the connection's event loop, so this requeues
+            // it behind the loop's pending I/O and other calls.
+            await Task.yield()
+        case let .wait(writable):
+            try await writable.get()
+        }
     }
+}
+
+/// How a server stream's producer goes on after a MESSAGE was appended.
+enum StreamSendPace {
+    case proceed
+    case yield
+    case wait(EventLoopFuture<Void>)
 }

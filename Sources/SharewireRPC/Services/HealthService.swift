@@ -14,6 +14,9 @@ public final class HealthService: Sendable {
         var statuses: [String: Status] = ["": .serving]
         var watchers: [Int: (service: String, continuation: AsyncStream<Status>.Continuation)] = [:]
         var nextWatcher = 0
+        /// `finishWatches()` ran: a Watch started later sends the current
+        /// status and ends at once.
+        var watchesFinished = false
     }
 
     private let state = Mutex(State())
@@ -40,6 +43,7 @@ public final class HealthService: Sendable {
     public func finishWatches() {
         let watchers = state.withLock { state in
             defer { state.watchers.removeAll() }
+            state.watchesFinished = true
             return state.watchers.values.map(\.continuation)
         }
         for watcher in watchers { watcher.finish() }
@@ -62,8 +66,12 @@ public final class HealthService: Sendable {
             let (updates, continuation) = AsyncStream.makeStream(of: Status.self, bufferingPolicy: .bufferingNewest(1))
             let id = state.withLock { state in
                 defer { state.nextWatcher += 1 }
-                state.watchers[state.nextWatcher] = (request.service, continuation)
                 continuation.yield(state.statuses[request.service] ?? .serviceUnknown)
+                if state.watchesFinished {
+                    continuation.finish()
+                } else {
+                    state.watchers[state.nextWatcher] = (request.service, continuation)
+                }
                 return state.nextWatcher
             }
             defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
