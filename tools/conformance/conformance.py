@@ -127,9 +127,10 @@ def expect_detail(res, reason, subject=None, field=None, metadata=None):
 
 
 class Suite:
-    def __init__(self, host, port, budget):
+    def __init__(self, host, port, budget, frame_timeout=10.0):
         self.host = host
         self.port = port
+        self.frame_timeout = frame_timeout
         self.deadline = time.monotonic() + budget
         self.results = []
         self.plock = threading.Lock()
@@ -1092,6 +1093,56 @@ def t_client_goaway(s):
         rc.close()
 
 
+@check("client_half_close_answers_running_calls")
+def t_half_close(s):
+    """12.5: a client that shuts down its sending side (FIN) and keeps reading is treated as a
+    client GOAWAY: the running call is answered, then the server closes."""
+    rc = s.raw()
+    try:
+        rc.handshake()
+        rc.send_frame(REQUEST, 1, request_payload({"method_id": 10}, echo_req(b"half", delay_ms=300)))
+        time.sleep(0.05)
+        rc.sock.shutdown(socket.SHUT_WR)
+        data, how = rc.read_until_closed(3)
+        frames = []
+        while len(data) >= 10:
+            ln, t, fl, sid = sw.HEADER.unpack(data[:10])
+            frames.append((t, fl, sid, data[10:10 + ln]))
+            data = data[10 + ln:]
+        expect(how != "timeout", "server did not close after the running call finished")
+        by = {f[2]: f for f in frames if f[0] == RESPONSE}
+        expect(1 in by, "running call got no RESPONSE after the half-close: %s" % fmt_frames(frames))
+        h1, body = parse_response(by[1][3])
+        expect(h1["code"] == 0 and decode("EchoResponse", body)["payload"] == b"half", "running call: %r" % h1)
+        expect(not [f for f in frames if f[0] == GOAWAY], "server answered with a GOAWAY: %s" % fmt_frames(frames))
+    finally:
+        rc.close()
+
+
+@check("frame_timeout_closes_a_stalled_frame")
+def t_frame_timeout(s):
+    """10 / 12.1: part of a frame and then nothing: GOAWAY code 4 'frame not completed within
+    N ms' and close, after the frame timeout (plus up to two housekeeping ticks)."""
+    rc = s.raw()
+    try:
+        rc.handshake()
+        frame = encode_frame(REQUEST, 1, request_payload({"method_id": 10}, echo_req(b"stalled")))
+        rc.send(frame[:11])
+        started = time.monotonic()
+        data, how = rc.read_until_closed(s.frame_timeout + 3)
+        elapsed = time.monotonic() - started
+        expect(how != "timeout", "connection still open %.1fs after a stalled frame" % elapsed)
+        expect(elapsed >= s.frame_timeout - 0.2, "closed after %.2fs, before the frame timeout" % elapsed)
+        expect(len(data) >= 10, "closed without a GOAWAY")
+        ln, t, fl, sid = sw.HEADER.unpack(data[:10])
+        expect_eq(t, GOAWAY, "frame type before the close")
+        ga = decode("GoAway", data[10:10 + ln])
+        expect_eq(ga["code"], sw.DEADLINE_EXCEEDED, "GOAWAY code")
+        expect_eq(ga["reason"], "frame not completed within %d ms" % round(s.frame_timeout * 1000), "GOAWAY reason")
+    finally:
+        rc.close()
+
+
 @check("client_goaway_idle_closes")
 def t_client_goaway_idle(s):
     rc = s.raw()
@@ -1327,12 +1378,14 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--budget", type=float, default=60.0, help="bound on the whole run, seconds")
     ap.add_argument("--only", help="comma-separated check names")
+    ap.add_argument("--frame-timeout", type=float, default=10.0,
+                    help="the server's frame timeout in seconds (section 10; sharewired --frame-timeout-seconds)")
     args = ap.parse_args()
     if args.host not in ("127.0.0.1", "localhost"):
         ap.error("this suite only connects to 127.0.0.1")
     host = "127.0.0.1"
     socket.setdefaulttimeout(SOCK_TIMEOUT)
-    s = Suite(host, args.port, args.budget)
+    s = Suite(host, args.port, args.budget, args.frame_timeout)
 
     def watchdog():
         s.record(s.current or "run", False, "whole run exceeded %.0fs" % args.budget)
