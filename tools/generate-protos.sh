@@ -6,7 +6,7 @@
 #   tools/generate-protos.sh --check   regenerate into a temp dir and fail if
 #                                      the committed copy differs (CI)
 #
-# Layout (see docs DESIGN §3): protoc-c runs from the proto root, so each
+# Layout (docs/MESSAGES.md, "Ground rules" and "Layout"): protoc-c runs from the proto root, so each
 # generated .c includes its header by proto path ("sharewire/v1/x.pb-c.h").
 # Headers therefore live under include/sharewire/v1/ (the C target's public
 # header dir is on the include path); the .c files keep the same subpath.

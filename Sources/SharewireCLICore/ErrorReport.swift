@@ -77,7 +77,7 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
             return "invite them: sharewire contacts invite \(error.detail?.email ?? "EMAIL")"
         case .contactNotFound?:
             return "add them first: sharewire contacts add \(error.detail?.email ?? "EMAIL")"
-        case .serviceNotOnDevice?:
+        case .serviceNotOnDevice?, .serviceNotFound?:
             return "see the device's services with: sharewire devices show DEVICE"
         case .actAsRequired?:
             return "the service key needs an account to act for: --act-as EMAIL"

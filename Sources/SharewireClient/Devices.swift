@@ -30,6 +30,8 @@ extension SharewireClient {
     }
 
     /// Removes a service from a device the caller owns; port shares naming it lose it.
+    /// A service id that is not on the device (another device's, or none) fails
+    /// NOT_FOUND with reason `serviceNotFound`.
     /// - Returns: the revision of the write.
     @discardableResult
     public func removeService(_ serviceID: String, from deviceID: String,

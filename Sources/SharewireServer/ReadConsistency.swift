@@ -6,8 +6,18 @@ import SharingDomain
 ///
 /// A read that asks for a revision the latest snapshot already has is served
 /// from it at once: one lock and one retain, no await. Otherwise it waits for
-/// the writer to publish R, bounded by the call's deadline and by
-/// ``maxWait``, and fails with `DEADLINE_EXCEEDED` (`REVISION_NOT_REACHED`).
+/// the writer to publish R, at most ``maxWait`` and at most until
+/// ``deadlineMargin(remaining:)`` before the call's deadline, then fails with
+/// `DEADLINE_EXCEEDED` (`REVISION_NOT_REACHED`, subject R, field
+/// `min_revision`; docs/SERVER.md §5).
+///
+/// Why the margin: were the wait to end *at* the deadline, three timers would
+/// expire together: this wait's, the transport's deadline timer (which answers
+/// a bare `DEADLINE_EXCEEDED`, no detail, and cancels the handler) and the
+/// client's local deadline (armed when it sent the call, so even earlier).
+/// The typed answer has the longest way to go (a timer task, then the
+/// handler's task on the event loop, then the network), so it lost that race
+/// more often than not.
 public struct ReadConsistency: Sendable {
     public let snapshots: SharingSnapshots
     /// Longest a read waits for a revision even when its deadline is later.
@@ -34,13 +44,26 @@ public struct ReadConsistency: Sendable {
         return try await wait(for: minRevision, context: context)
     }
 
-    /// Waits for `minRevision` until the call's deadline or ``maxWait``.
+    /// How long before the call's deadline a revision wait gives up, so that
+    /// its `REVISION_NOT_REACHED` reaches the client before either deadline
+    /// timer fires: a quarter of the time left, at most 100 ms (50 ms of a
+    /// 200 ms call; 100 ms of any call of 400 ms or more).
+    public static func deadlineMargin(remaining: Duration) -> Duration {
+        min(remaining / 4, .milliseconds(100))
+    }
+
+    /// How long a read may wait for a revision when `remaining` is left
+    /// before the call's deadline (`nil`: no deadline).
+    public func waitLimit(remaining: Duration?) -> Duration {
+        guard let remaining else { return maxWait }
+        let left = max(remaining, .zero)
+        return min(maxWait, left - Self.deadlineMargin(remaining: left))
+    }
+
+    /// Waits for `minRevision`, at most ``waitLimit(remaining:)``.
     public func wait(for minRevision: UInt64, context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot {
-        var timeout = maxWait
-        if let deadline = context.deadline {
-            let left = Duration.nanoseconds((deadline - NIODeadline.now()).nanoseconds)
-            timeout = min(timeout, max(left, .zero))
-        }
+        let remaining = context.deadline.map { Duration.nanoseconds(($0 - NIODeadline.now()).nanoseconds) }
+        let timeout = waitLimit(remaining: remaining)
         do {
             return try await snapshots.snapshot(atLeast: minRevision, timeout: timeout)
         } catch {

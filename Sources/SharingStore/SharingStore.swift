@@ -13,7 +13,7 @@ public struct StoreOpenError: Error, CustomStringConvertible {
 /// - WAL journal, `synchronous=FULL` (an acknowledged write survives power
 ///   loss), foreign keys on. `synchronous` is set after opening and read back:
 ///   GRDB's `DatabasePool` sets it to NORMAL after `prepareDatabase` runs
-///   (DESIGN §6), so setting it there would silently not stick.
+///   (docs/DOMAIN.md §6), so setting it there would silently not stick.
 /// - Schema by `DatabaseMigrator`; opening an up-to-date file migrates nothing.
 /// - `DatabasePool`: the single writer connection commits batches while reader
 ///   connections serve event and outbox listings concurrently.

@@ -53,6 +53,17 @@ struct OperationsTests {
             let removedAt = try await aliceClient.removeService(vnc.id, from: nas.id)
             #expect(removedAt == aliceClient.revision)
             #expect(try await aliceClient.device(nas.id).services == [smb])
+            // A service the device does not have (removed, or another device's): SERVICE_NOT_FOUND.
+            for missing in [vnc.id, pi.services[0].id] {
+                do throws(SharewireError) {
+                    try await aliceClient.removeService(missing, from: nas.id)
+                    Issue.record("expected SERVICE_NOT_FOUND for \(missing)")
+                } catch {
+                    #expect(error.code == .notFound)
+                    #expect(error.reason == .serviceNotFound)
+                    #expect(error.detail?.subject == missing)
+                }
+            }
             #expect(try await aliceClient.devices(pageSize: 1).collect().map(\.id) == [pi.id, nas.id])
 
             // Sharing: ports (by service id) with scripting on one device, all on both.

@@ -1,6 +1,7 @@
 import SharewireMessages
 import SharewireRPC
 import SharewireServer
+import SharingDomain
 import Testing
 
 /// Revisions: a read at the revision of a write sees it ("new enemy").
@@ -48,6 +49,57 @@ struct ConsistencyTests {
                                    timeout: .milliseconds(300), responseType: ListContactsResponse.self)
         #expect(list?.code == .deadlineExceeded)
         await h.stop()
+    }
+
+    /// With a call deadline shorter than the server's max wait (10 s here), a
+    /// read whose `min_revision` is never reached fails DEADLINE_EXCEEDED with
+    /// reason REVISION_NOT_REACHED every time (PROTOCOL.md §17.4, SERVER.md
+    /// §5): never the transport's bare `deadline exceeded on the server`, nor
+    /// the client's local deadline. Both the immediate-path reads (Check) and
+    /// the task-only ones (Whoami, the two Lists) are covered.
+    @Test(arguments: ["Check", "DeviceService/List", "ContactService/List", "Whoami"])
+    func anUnreachedRevisionAlwaysSaysRevisionNotReached(method: String) async throws {
+        let h = try await Harness.start()
+        let a = try await h.createAccount("a@example.com")
+        let future = h.revision + 1_000
+        let clock = ContinuousClock()
+        for round in 0..<20 {
+            let started = clock.now
+            let error: RPCError?
+            switch method {
+            case "Check":
+                error = await h.failure(CheckService.check, CheckPortRequest(deviceID: "dev_1", port: 22, minRevision: future),
+                                        metadata: a.metadata, timeout: .milliseconds(200), responseType: CheckPortResponse.self)
+            case "DeviceService/List":
+                error = await h.failure(DeviceService.list, ListDevicesRequest(minRevision: future),
+                                        metadata: a.metadata, timeout: .milliseconds(200), responseType: ListDevicesResponse.self)
+            case "ContactService/List":
+                error = await h.failure(ContactService.list, ListContactsRequest(minRevision: future),
+                                        metadata: a.metadata, timeout: .milliseconds(200), responseType: ListContactsResponse.self)
+            default:
+                error = await h.failure(AccountService.whoami, WhoamiRequest(minRevision: future),
+                                        metadata: a.metadata, timeout: .milliseconds(200), responseType: WhoamiResponse.self)
+            }
+            let elapsed = clock.now - started
+            #expect(error?.code == .deadlineExceeded, "round \(round)")
+            #expect(error?.reason == "REVISION_NOT_REACHED", "round \(round): '\(error?.message ?? "no error")'")
+            #expect(error?.details.first?.subject == String(future), "round \(round)")
+            #expect(error?.details.first?.field == "min_revision", "round \(round)")
+            // It did wait (most of the deadline), and no longer than the deadline.
+            #expect(elapsed >= .milliseconds(100), "round \(round): \(elapsed)")
+            #expect(elapsed < .seconds(2), "round \(round): \(elapsed)")
+        }
+        await h.stop()
+    }
+
+    @Test func theRevisionWaitEndsBeforeTheCallDeadline() {
+        let reads = ReadConsistency(snapshots: SharingSnapshots(SharingState()), maxWait: .seconds(10),
+                                    errors: ErrorMapper(limits: Limits()))
+        #expect(reads.waitLimit(remaining: nil) == .seconds(10))
+        #expect(reads.waitLimit(remaining: .milliseconds(200)) == .milliseconds(150))
+        #expect(reads.waitLimit(remaining: .seconds(2)) == .milliseconds(1_900))
+        #expect(reads.waitLimit(remaining: .seconds(60)) == .seconds(10))
+        #expect(reads.waitLimit(remaining: .milliseconds(-5)) == .zero)
     }
 
     @Test func aReadWaitingForARevisionIsAnsweredWhenItCommits() async throws {

@@ -3,7 +3,7 @@ import SharewireRPC
 import SharewireServer
 import Testing
 
-/// The seed scenario of the brief, end to end over loopback.
+/// The seed scenario (docs/SERVER.md §8), end to end over loopback.
 @Suite(.timeLimit(.minutes(2)))
 struct SeedScenarioTests {
     @Test func ownerSharesRecipientUsesLeavesAndTransferClears() async throws {

@@ -17,8 +17,13 @@ import Testing
         try w.run(.removeService(d.id, web.id), as: a)
         view = try w.state.device(a, d.id)
         #expect(view.device.services.map(\.port) == [22])
-        expectFailure(.serviceNotOnDevice, subject: web.id.external) { () throws(SharingError) in
+        // Removed, another device's, or never existed: SERVICE_NOT_FOUND alike.
+        expectFailure(.serviceNotFound, subject: web.id.external, field: "serviceId") { () throws(SharingError) in
             try w.run(.removeService(d.id, web.id), as: a)
+        }
+        let other = w.device(a, "nas", ports: [80])
+        expectFailure(.serviceNotFound, subject: other.services[0].id.external, field: "serviceId") { () throws(SharingError) in
+            try w.run(.removeService(d.id, other.services[0].id), as: a)
         }
     }
 

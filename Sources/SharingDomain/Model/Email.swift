@@ -1,6 +1,6 @@
 /// A normalized, validated email address.
 ///
-/// Email addresses are compared case-insensitively (DESIGN §1), so the stored
+/// Email addresses are compared case-insensitively (docs/DOMAIN.md §1), so the stored
 /// form is trimmed and lower-cased once, here, and every index keys on it.
 /// The syntax check is deliberately conservative (a practical subset of
 /// RFC 5321/5322): it refuses what would be ambiguous or dangerous in a

@@ -48,10 +48,14 @@ extension ApplyContext {
     }
 
     /// Removes the service from the device and from every `PORTS` share naming it.
+    ///
+    /// A service id the device does not have is `SERVICE_NOT_FOUND`, whether
+    /// it does not exist or is another device's: the answer does not reveal
+    /// which (docs/DOMAIN.md §2).
     mutating func removeService(_ id: DeviceID, _ sid: ServiceID) throws(SharingError) -> Applied {
         var device = try ownedDevice(id, field: "deviceId")
         guard let index = device.services.firstIndex(where: { $0.id == sid }) else {
-            throw SharingError(.serviceNotOnDevice, subject: sid.external, field: "serviceId",
+            throw SharingError(.serviceNotFound, subject: sid.external, field: "serviceId",
                                message: "the device has no such service")
         }
         device.services.remove(at: index)

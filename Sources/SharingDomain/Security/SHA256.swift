@@ -1,7 +1,7 @@
 /// SHA-256 (FIPS 180-4), in pure Swift.
 ///
 /// Why not swift-crypto: on Linux it is BoringSSL, a C dependency, and this
-/// module is kept free of C (DESIGN §4). Only short API keys are hashed, so
+/// module is kept free of C (docs/DOMAIN.md §7). Only short API keys are hashed, so
 /// speed does not matter; tests pin it to the FIPS 180-4 / NIST vectors.
 public enum SHA256 {
     /// The 32-byte digest of `bytes`.
