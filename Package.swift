@@ -171,7 +171,8 @@ let package = Package(
         // Persistence: embedded SQLite through GRDB (WAL, synchronous=FULL).
         .target(
             name: "SharingStore",
-            dependencies: ["SharingDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SharingDomain", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swift6
         ),
         .testTarget(
