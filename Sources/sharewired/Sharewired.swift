@@ -8,6 +8,7 @@ import Prometheus
 import ServiceLifecycle
 import SharewireRPC
 import SharewireServer
+import SharingStore
 import SharingDomain
 
 /// `sharewired`: the Sharewire server.
@@ -18,20 +19,26 @@ struct Sharewired: AsyncParsableCommand {
         abstract: "Serve the Sharewire RPC protocol over TCP.",
         discussion: """
         Keeps its state in SQLite under --data-dir (created if missing) and
-        reloads all of it on start. Listens on loopback by default; pass
+        reloads all of it on start. It refuses to start (exit 1, the reason on
+        stderr) rather than start empty if that directory holds database files
+        but no valid database, if the database is not writable, or if a newer
+        sharewired wrote it. Listens on loopback by default; pass
         --host 0.0.0.0 to expose it.
 
         The service key (account creation, acting for an account, the
         notification outbox) comes from --service-key-file or the environment
         variable SHAREWIRE_SERVICE_KEY; there is no default. Without one the
-        server runs, but refuses account creation.
+        server runs, but refuses account creation. --create-service-key makes
+        a new one in the --service-key-file if that file does not exist.
 
         SIGTERM or SIGINT starts a graceful drain: running calls finish, new
         calls get UNAVAILABLE, and after --drain-grace-seconds the rest close;
         then every submitted write commits before the database closes.
 
-        Example:
-          SHAREWIRE_SERVICE_KEY=$(head -c 32 /dev/urandom | xxd -p -c 64) \\
+        Examples:
+          sharewired --data-dir ./sharewire-data \\
+            --service-key-file ./sharewire-data/service.key --create-service-key
+          SHAREWIRE_SERVICE_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')" \\
             sharewired --data-dir /var/lib/sharewire --metrics-port 9464
         """
     )
@@ -49,9 +56,26 @@ struct Sharewired: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try await serve()
+        } catch let failure as StartupFailure {
+            throw failure.report()
+        }
+    }
+
+    private func serve() async throws {
         observability.bootstrapLogging()
         let logger = Logger(label: "sharewired")
 
+        if storage.createServiceKey, let file = storage.serviceKeyFile {
+            do {
+                if try ServiceKeyFile.createIfMissing(file) {
+                    print("sharewired: created a new service key in \(file) (mode 0600)")
+                }
+            } catch {
+                throw StartupFailure(message: "cannot create the service key file \(file): \(error)")
+            }
+        }
         let serviceKey: ServiceKey?
         do {
             let loaded = try ServiceKey.load(file: storage.serviceKeyFile, environment: ProcessInfo.processInfo.environment)
@@ -69,9 +93,16 @@ struct Sharewired: AsyncParsableCommand {
         let registry = observability.metricsPort.map { _ in PrometheusCollectorRegistry() }
         if let registry { MetricsSystem.bootstrap(ObservabilityOptions.metricsFactory(registry: registry)) }
 
-        let backend = try await SharingBackend.open(directory: storage.dataDir, limits: limits.domainLimits,
+        let backend: SharingBackend
+        do {
+            backend = try await SharingBackend.open(directory: storage.dataDir, limits: limits.domainLimits,
                                                     metrics: registry == nil ? nil : CommitMetrics(),
                                                     maxBatch: storage.maxWriteBatch)
+        } catch let error as StoreOpenError {
+            throw StartupFailure(message: "\(error)")
+        } catch {
+            throw StartupFailure(message: "data dir \(storage.dataDir): cannot load the database: \(error)")
+        }
         let state = backend.snapshots.latest().state
         logger.info("state loaded", metadata: [
             "data-dir": "\(storage.dataDir)", "revision": "\(state.revision)", "accounts": "\(state.accountCount)",
@@ -93,17 +124,35 @@ struct Sharewired: AsyncParsableCommand {
         if registry != nil { config.observer = RPCMetrics(methods: router.methods) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: server.threads)
-        // The metrics listener first: if its port is taken, fail before serving calls.
-        var metrics: (channel: any Channel, address: SocketAddress)?
-        if let registry, let port = observability.metricsPort {
-            metrics = try await MetricsEndpoint.start(host: observability.metricsHost, port: port, registry: registry,
-                                                      group: group)
-        }
         let rpcServer = RPCServer(configuration: config, router: router, group: group, logger: logger)
-        let address = try await rpcServer.start()
-        // Scripts and tests read these lines to find ports chosen with 0.
-        print("sharewired listening on \(address)")
-        if let metrics { print("sharewired metrics on \(metrics.address)") }
+        var metrics: (channel: any Channel, address: SocketAddress)?
+        let address: SocketAddress
+        do {
+            // The metrics listener first: if its port is taken, fail before serving calls.
+            if let registry, let port = observability.metricsPort {
+                do {
+                    metrics = try await MetricsEndpoint.start(host: observability.metricsHost, port: port,
+                                                              registry: registry, group: group)
+                } catch {
+                    throw StartupFailure.listen(host: observability.metricsHost, port: port, flag: "--metrics-port",
+                                                error: error)
+                }
+            }
+            do {
+                address = try await rpcServer.start()
+            } catch {
+                throw StartupFailure.listen(host: server.host, port: server.port, flag: "--port", error: error)
+            }
+        } catch {
+            try? await metrics?.channel.close()
+            try? await backend.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
+        // Scripts and tests read these lines (`… on 127.0.0.1:7070`, `… on [::1]:7070`)
+        // to find ports chosen with 0.
+        print("sharewired listening on \(Endpoint.text(address))")
+        if let metrics { print("sharewired metrics on \(Endpoint.text(metrics.address))") }
         fflush(nil)  // stdout is block-buffered when piped; the lines must go out now
 
         let serviceGroup = ServiceGroup(
