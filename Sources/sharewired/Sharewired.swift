@@ -33,13 +33,16 @@ struct Sharewired: AsyncParsableCommand {
 
         SIGTERM or SIGINT starts a graceful drain: running calls finish, new
         calls get UNAVAILABLE, and after --drain-grace-seconds the rest close;
-        then every submitted write commits before the database closes.
+        then every submitted write commits, and the WAL is checkpointed into
+        the database file before it closes.
 
         Examples:
           sharewired --data-dir ./sharewire-data \\
             --service-key-file ./sharewire-data/service.key --create-service-key
-          SHAREWIRE_SERVICE_KEY="$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n')" \\
-            sharewired --data-dir /var/lib/sharewire --metrics-port 9464
+          head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > service.key
+          chmod 600 service.key
+          sharewired --data-dir /var/lib/sharewire --service-key-file service.key \\
+            --metrics-port 9464
         """
     )
 
