@@ -9,7 +9,7 @@ import SharingDomain
 @Suite struct DataDirectoryTests {
     static let file = SharingStore.fileName
 
-    /// A store holding one account, left open; returns its directory.
+    /// A store in `dir` holding one account, left open.
     static func storeWithAnAccount(in dir: String) async throws -> SharingStore {
         let store = try SharingStore(directory: dir)
         let writer = try await SharingWriter.open(persistence: store)
@@ -23,6 +23,17 @@ import SharingDomain
         try FileManager.default.createDirectory(atPath: target, withIntermediateDirectories: true)
         for suffix in ["", "-wal", "-shm"] {
             try FileManager.default.copyItem(atPath: "\(source)/\(file)\(suffix)", toPath: "\(target)/\(file)\(suffix)")
+        }
+    }
+
+    /// Runs `body` with a crash image (`<dir>/crashed`) of a store that holds
+    /// one account and is still open (`<dir>/live`).
+    static func withCrashImage(_ body: (_ dir: String, _ crashed: String) async throws -> Void) async throws {
+        try await withDataDir { dir in
+            let store = try await storeWithAnAccount(in: dir + "/live")
+            defer { try? store.close() }
+            try crashImage(from: dir + "/live", to: dir + "/crashed")
+            try await body(dir, dir + "/crashed")
         }
     }
 
@@ -46,11 +57,7 @@ import SharingDomain
     }
 
     @Test func mainFileTruncatedWhileTheWALHoldsTheDataIsRefused() async throws {
-        try await withDataDir { dir in
-            let store = try await Self.storeWithAnAccount(in: dir + "/live")
-            defer { try? store.close() }
-            let crashed = dir + "/crashed"
-            try Self.crashImage(from: dir + "/live", to: crashed)
+        try await Self.withCrashImage { dir, crashed in
             // The crash image is intact as it is: the account is in the WAL.
             let intact = dir + "/intact"
             try Self.crashImage(from: dir + "/live", to: intact)
@@ -69,11 +76,7 @@ import SharingDomain
     }
 
     @Test func mainFileDeletedWithItsWALAndSHMLeftIsRefused() async throws {
-        try await withDataDir { dir in
-            let store = try await Self.storeWithAnAccount(in: dir + "/live")
-            defer { try? store.close() }
-            let crashed = dir + "/crashed"
-            try Self.crashImage(from: dir + "/live", to: crashed)
+        try await Self.withCrashImage { _, crashed in
             try FileManager.default.removeItem(atPath: "\(crashed)/\(Self.file)")
             Self.expectRefused(crashed, ["data dir \(crashed)", "\(Self.file)-wal", "but not \(Self.file)"])
             #expect(!FileManager.default.fileExists(atPath: "\(crashed)/\(Self.file)"))  // no new empty database
@@ -150,11 +153,7 @@ import SharingDomain
     /// may not write. The end-to-end test in SharewireServerTests runs the real
     /// binary as an unprivileged user on a `chmod a-w` directory.
     @Test func aDatabaseSQLiteCanOnlyReadIsRefused() async throws {
-        try await withDataDir { dir in
-            let store = try await Self.storeWithAnAccount(in: dir + "/live")
-            defer { try? store.close() }
-            let crashed = dir + "/crashed"
-            try Self.crashImage(from: dir + "/live", to: crashed)  // its WAL needs recovery
+        try await Self.withCrashImage { _, crashed in  // its WAL needs recovery
             let error = #expect(throws: StoreOpenError.self) {
                 _ = try SharingStore(directory: crashed, probe: .simulateReadOnly)
             }
