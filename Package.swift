@@ -93,6 +93,7 @@ let package = Package(
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swift6
         ),
@@ -171,7 +172,8 @@ let package = Package(
         // Persistence: embedded SQLite through GRDB (WAL, synchronous=FULL).
         .target(
             name: "SharingStore",
-            dependencies: ["SharingDomain", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: ["SharingDomain", .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "GRDBSQLite", package: "GRDB.swift")],
             swiftSettings: swift6
         ),
         .testTarget(

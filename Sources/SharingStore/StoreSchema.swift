@@ -1,8 +1,17 @@
 import GRDB
 import SharingDomain
 
-/// The schema, as GRDB migrations. Append new migrations; never edit a shipped one.
+/// The schema, as GRDB migrations (applied ones are rows of GRDB's
+/// `grdb_migrations` table). Append new migrations; never edit a shipped one.
+/// Each identifier starts with its schema version, `vN: `: a file holding a
+/// migration this binary does not know is refused (``StoreOpenError/newerSchema(directory:version:knownUpTo:unknown:)``).
 enum StoreSchema {
+    /// The schema version of a migration identifier (`"v1: sharing tables"` → 1).
+    static func version(of identifier: String) -> Int? {
+        guard identifier.first == "v", let colon = identifier.firstIndex(of: ":") else { return nil }
+        return Int(identifier[identifier.index(after: identifier.startIndex)..<colon])
+    }
+
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()
         m.registerMigration("v1: sharing tables") { db in

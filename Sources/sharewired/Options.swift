@@ -79,13 +79,20 @@ struct ServerOptions: ParsableArguments {
 
 /// Where state lives and who may create accounts.
 struct StorageOptions: ParsableArguments {
-    @Option(help: "Directory of the SQLite database; created if missing. The whole state is reloaded from it on start.")
+    @Option(help: ArgumentHelp(
+        "Directory of the SQLite database; created if missing. The whole state is reloaded from it on start.",
+        discussion: "sharewired refuses to start if it holds database files but no valid, writable database of a known schema version."))
     var dataDir = "./sharewire-data"
 
     @Option(help: ArgumentHelp(
         "File holding the service key (at least 32 bytes; surrounding whitespace is trimmed).",
         discussion: "Takes precedence over the SHAREWIRE_SERVICE_KEY environment variable."))
     var serviceKeyFile: String?
+
+    @Flag(help: ArgumentHelp(
+        "Create the --service-key-file with a new random key (mode 0600) if it does not exist yet.",
+        discussion: "For a first start (tools/run-server uses it); an existing file is used as it is."))
+    var createServiceKey = false
 
     @Option(help: "Longest a read with min_revision waits for that revision, in milliseconds (the call's deadline may cut it shorter).")
     var maxRevisionWaitMs = 10_000
@@ -102,6 +109,9 @@ struct StorageOptions: ParsableArguments {
         }
         guard (1...100_000).contains(maxWriteBatch) else { throw ValidationError("--max-write-batch must be 1...100000") }
         guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
+        if createServiceKey, serviceKeyFile == nil {
+            throw ValidationError("--create-service-key needs --service-key-file (the file to create)")
+        }
         guard (0...1 << 20).contains(authCacheSize) else { throw ValidationError("--auth-cache-size must be 0...1048576") }
     }
 }

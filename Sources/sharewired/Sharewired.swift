@@ -8,7 +8,9 @@ import Prometheus
 import ServiceLifecycle
 import SharewireRPC
 import SharewireServer
+import SharingStore
 import SharingDomain
+import UnixSignals
 
 /// `sharewired`: the Sharewire server.
 @main
@@ -18,21 +20,30 @@ struct Sharewired: AsyncParsableCommand {
         abstract: "Serve the Sharewire RPC protocol over TCP.",
         discussion: """
         Keeps its state in SQLite under --data-dir (created if missing) and
-        reloads all of it on start. Listens on loopback by default; pass
+        reloads all of it on start. It refuses to start (exit 1, the reason on
+        stderr) rather than start empty if that directory holds database files
+        but no valid database, if the database is not writable, or if a newer
+        sharewired wrote it. Listens on loopback by default; pass
         --host 0.0.0.0 to expose it.
 
         The service key (account creation, acting for an account, the
         notification outbox) comes from --service-key-file or the environment
         variable SHAREWIRE_SERVICE_KEY; there is no default. Without one the
-        server runs, but refuses account creation.
+        server runs, but refuses account creation. --create-service-key makes
+        a new one in the --service-key-file if that file does not exist.
 
         SIGTERM or SIGINT starts a graceful drain: running calls finish, new
         calls get UNAVAILABLE, and after --drain-grace-seconds the rest close;
-        then every submitted write commits before the database closes.
+        then every submitted write commits, and the WAL is checkpointed into
+        the database file before it closes.
 
-        Example:
-          SHAREWIRE_SERVICE_KEY=$(head -c 32 /dev/urandom | xxd -p -c 64) \\
-            sharewired --data-dir /var/lib/sharewire --metrics-port 9464
+        Examples:
+          sharewired --data-dir ./sharewire-data \\
+            --service-key-file ./sharewire-data/service.key --create-service-key
+          head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > service.key
+          chmod 600 service.key
+          sharewired --data-dir /var/lib/sharewire --service-key-file service.key \\
+            --metrics-port 9464
         """
     )
 
@@ -49,9 +60,26 @@ struct Sharewired: AsyncParsableCommand {
     }
 
     func run() async throws {
+        do {
+            try await serve()
+        } catch let failure as StartupFailure {
+            throw failure.report()
+        }
+    }
+
+    private func serve() async throws {
         observability.bootstrapLogging()
         let logger = Logger(label: "sharewired")
 
+        if storage.createServiceKey, let file = storage.serviceKeyFile {
+            do {
+                if try ServiceKeyFile.createIfMissing(file) {
+                    print("sharewired: created a new service key in \(file) (mode 0600)")
+                }
+            } catch {
+                throw StartupFailure(message: "cannot create the service key file \(file): \(error)")
+            }
+        }
         let serviceKey: ServiceKey?
         do {
             let loaded = try ServiceKey.load(file: storage.serviceKeyFile, environment: ProcessInfo.processInfo.environment)
@@ -69,9 +97,16 @@ struct Sharewired: AsyncParsableCommand {
         let registry = observability.metricsPort.map { _ in PrometheusCollectorRegistry() }
         if let registry { MetricsSystem.bootstrap(ObservabilityOptions.metricsFactory(registry: registry)) }
 
-        let backend = try await SharingBackend.open(directory: storage.dataDir, limits: limits.domainLimits,
+        let backend: SharingBackend
+        do {
+            backend = try await SharingBackend.open(directory: storage.dataDir, limits: limits.domainLimits,
                                                     metrics: registry == nil ? nil : CommitMetrics(),
                                                     maxBatch: storage.maxWriteBatch)
+        } catch let error as StoreOpenError {
+            throw StartupFailure(message: "\(error)")
+        } catch {
+            throw StartupFailure(message: "data dir \(storage.dataDir): cannot load the database: \(error)")
+        }
         let state = backend.snapshots.latest().state
         logger.info("state loaded", metadata: [
             "data-dir": "\(storage.dataDir)", "revision": "\(state.revision)", "accounts": "\(state.accountCount)",
@@ -93,29 +128,60 @@ struct Sharewired: AsyncParsableCommand {
         if registry != nil { config.observer = RPCMetrics(methods: router.methods) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: server.threads)
-        // The metrics listener first: if its port is taken, fail before serving calls.
-        var metrics: (channel: any Channel, address: SocketAddress)?
-        if let registry, let port = observability.metricsPort {
-            metrics = try await MetricsEndpoint.start(host: observability.metricsHost, port: port, registry: registry,
-                                                      group: group)
-        }
         let rpcServer = RPCServer(configuration: config, router: router, group: group, logger: logger)
         rpcServer.onDrain {
             health.markAllNotServing()
             health.finishWatches()
             services.beginShutdown()  // watch streams end (OK) instead of holding the drain open
         }
-        let address = try await rpcServer.start()
-        // Scripts and tests read these lines to find ports chosen with 0.
-        print("sharewired listening on \(address)")
-        if let metrics { print("sharewired metrics on \(metrics.address)") }
-        fflush(nil)  // stdout is block-buffered when piped; the lines must go out now
-
+        var metrics: (channel: any Channel, address: SocketAddress)?
+        let address: SocketAddress
+        do {
+            // The metrics listener first: if its port is taken, fail before serving calls.
+            if let registry, let port = observability.metricsPort {
+                do {
+                    metrics = try await MetricsEndpoint.start(host: observability.metricsHost, port: port,
+                                                              registry: registry, group: group)
+                } catch {
+                    throw StartupFailure.listen(host: observability.metricsHost, port: port, flag: "--metrics-port",
+                                                error: error)
+                }
+            }
+            do {
+                address = try await rpcServer.start()
+            } catch {
+                throw StartupFailure.listen(host: server.host, port: server.port, flag: "--port", error: error)
+            }
+        } catch {
+            try? await metrics?.channel.close()
+            try? await backend.shutdown()
+            try? await group.shutdownGracefully()
+            throw error
+        }
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: [.init(service: rpcServer, successTerminationBehavior: .gracefullyShutdownGroup)],
-                gracefulShutdownSignals: [.sigterm, .sigint],
+                gracefulShutdownSignals: [],
                 logger: logger))
+        // The signal handlers go in before the listening line: whoever reads
+        // it may send SIGTERM at once, and that must drain, not kill. (The
+        // group installs its own only when it runs.) A request that comes
+        // before `run()` is remembered by the group.
+        let signals = await UnixSignalsSequence(trapping: .sigterm, .sigint)
+        let signalWatcher = Task {
+            for await signal in signals {
+                logger.info("received signal; draining", metadata: ["signal": "\(signal)"])
+                await serviceGroup.triggerGracefulShutdown()
+            }
+        }
+        defer { signalWatcher.cancel() }
+
+        // Scripts and tests read these lines (`… on 127.0.0.1:7070`, `… on [::1]:7070`)
+        // to find ports chosen with 0.
+        print("sharewired listening on \(Endpoint.text(address))")
+        if let metrics { print("sharewired metrics on \(Endpoint.text(metrics.address))") }
+        fflush(nil)  // stdout is block-buffered when piped; the lines must go out now
+
         do {
             try await serviceGroup.run()
         } catch {

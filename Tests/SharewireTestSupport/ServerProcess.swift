@@ -11,6 +11,8 @@ public final class ServerProcess: Sendable {
     public let port: Int
     public let metricsPort: Int?
     public let stderrPath: String
+    /// What it printed on stdout until it was ready.
+    public let stdout: String
 
     /// The process id, to signal it.
     public var pid: Int32 { process.processIdentifier }
@@ -23,16 +25,14 @@ public final class ServerProcess: Sendable {
         public let description: String
     }
 
-    /// Starts `sharewired --port 0` and waits (bounded) for its listening line.
-    public init(arguments: [String], environment: [String: String] = [:], logTo stderrPath: String,
-         timeout: Duration = .seconds(60)) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = ["--port", "0", "--log-level", "info"] + arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "SHAREWIRE_SERVICE_KEY")
-        env.merge(environment) { _, new in new }
-        process.environment = env
+    /// Starts `sharewired --port 0` (or `executable`, a wrapper such as
+    /// tools/run-server, with the same arguments) and waits (bounded) for its
+    /// listening line.
+    public init(executable: String? = nil, arguments: [String], environment: [String: String] = [:],
+                logTo stderrPath: String, timeout: Duration = .seconds(60)) async throws {
+        let process = try Self.process(executable: executable ?? Self.binary(),
+                                       arguments: ["--port", "0", "--log-level", "info"] + arguments,
+                                       environment: environment)
         let out = Pipe()
         process.standardOutput = out
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
@@ -68,6 +68,62 @@ public final class ServerProcess: Sendable {
         }
         self.port = port
         self.metricsPort = metricsPort
+        stdout = lines.withLock { $0 }
+    }
+
+    /// A process of `executable` with the test runner's environment, minus
+    /// its service key, plus `environment`.
+    private static func process(executable: String, arguments: [String], environment: [String: String]) -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SHAREWIRE_SERVICE_KEY")
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        return process
+    }
+
+    /// How a `sharewired` expected to refuse to start ended.
+    public struct Refusal: Sendable, CustomStringConvertible {
+        /// The exit status; nil if it started serving instead (it was then killed).
+        public let status: Int32?
+        public let stdout: String
+        public let stderr: String
+
+        public var description: String {
+            "\(status.map { "exit \($0)" } ?? "started serving")\nstdout:\n\(stdout)\nstderr:\n\(stderr)"
+        }
+    }
+
+    /// Runs `sharewired arguments…` (no `--port` is added) until it exits, or
+    /// until it prints its listening line, in which case it is killed. With
+    /// `wrapper` (e.g. `setpriv …`), runs `wrapper… sharewired arguments…`.
+    public static func refusal(arguments: [String], environment: [String: String] = [:], wrapper: [String] = [],
+                               in dir: TempDirectory, timeout: Duration = .seconds(60)) async throws -> Refusal {
+        let binary = try binary()
+        let process = Self.process(executable: wrapper.first ?? binary,
+                                   arguments: wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + arguments,
+                                   environment: environment)
+        let id = UUID().uuidString
+        let outPath = dir.file("refusal-\(id).out"), errPath = dir.file("refusal-\(id).err")
+        for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
+        defer { try? out.close(); try? err.close() }
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+        let end = ContinuousClock.now + timeout
+        while process.isRunning, !read(outPath).contains("sharewired listening on "), ContinuousClock.now < end {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        let started = process.isRunning
+        if started { kill(process.processIdentifier, SIGKILL) }
+        process.waitUntilExit()
+        return Refusal(status: started ? nil : process.terminationStatus, stdout: read(outPath), stderr: read(errPath))
     }
 
     /// The port at the end of the line starting with `prefix` (`…:PORT`).

@@ -36,7 +36,7 @@ stop_server() {
 trap stop_server EXIT
 trap 'exit 130' INT TERM
 
-# Wait (bounded, 15 s) for: sharewired listening on [IPv4]127.0.0.1/127.0.0.1:PORT
+# Wait (bounded, 15 s) for: sharewired listening on 127.0.0.1:PORT (or [::1]:PORT)
 port=""
 for _ in $(seq 1 150); do
     line="$(grep -m1 'sharewired listening on' "$log" 2>/dev/null || true)"
