@@ -70,7 +70,7 @@ let package = Package(
         .testTarget(
             name: "SharewireServerTests",
             dependencies: [
-                "SharewireServer", "SharewireRPC", "SharewireMessages", "SharingDomain", "SharingStore",
+                "SharewireServer", "SharewireRPC", "SharewireMessages", "SharewireWire", "SharingDomain", "SharingStore",
                 "SharewireTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -219,6 +219,11 @@ let package = Package(
         // Test helpers shared by test targets: a real sharewired child process, temp dirs.
         .target(
             name: "SharewireTestSupport",
+            dependencies: [
+                "SharewireWire", "SharewireMessages",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
             path: "Tests/SharewireTestSupport",
             swiftSettings: swift6
         ),

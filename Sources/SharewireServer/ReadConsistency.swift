@@ -12,12 +12,14 @@ import SharingDomain
 /// `min_revision`; docs/SERVER.md §5).
 ///
 /// Why the margin: were the wait to end *at* the deadline, three timers would
-/// expire together: this wait's, the transport's deadline timer (which answers
-/// a bare `DEADLINE_EXCEEDED`, no detail, and cancels the handler) and the
+/// expire together: this wait's, the transport's deadline timer and the
 /// client's local deadline (armed when it sent the call, so even earlier).
 /// The typed answer has the longest way to go (a timer task, then the
-/// handler's task on the event loop, then the network), so it lost that race
-/// more often than not.
+/// handler's task on the event loop, then the network), so a client with a
+/// local deadline would rarely see it. The server's own answer does not
+/// depend on the margin: when its deadline timer fires first, the transport
+/// cancels the handler and takes the handler's DEADLINE_EXCEEDED over its
+/// bare one, and a wait cancelled at the deadline throws REVISION_NOT_REACHED.
 public struct ReadConsistency: Sendable {
     public let snapshots: SharingSnapshots
     /// Longest a read waits for a revision even when its deadline is later.
@@ -66,6 +68,13 @@ public struct ReadConsistency: Sendable {
         let timeout = waitLimit(remaining: remaining)
         do {
             return try await snapshots.snapshot(atLeast: minRevision, timeout: timeout)
+        } catch where error.reason == .cancelled && context.deadline.map({ NIODeadline.now() >= $0 }) == true {
+            // The transport cancels a handler when its deadline passes and lets
+            // it answer first (should this wait miss its margin): say why it ran
+            // out of time.
+            throw errors.status(for: SharingError(.revisionNotReached, subject: String(minRevision),
+                                                  field: "atLeastRevision",
+                                                  message: "revision not reached by the call's deadline"))
         } catch {
             throw errors.status(for: error)
         }

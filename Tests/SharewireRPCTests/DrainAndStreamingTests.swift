@@ -1,6 +1,7 @@
 import NIOCore
 import SharewireMessages
 import SharewireRPC
+import SharewireTestSupport
 import SharewireWire
 import Testing
 

@@ -88,6 +88,9 @@ struct Harness {
 
     var revision: UInt64 { backend.snapshots.revision }
 
+    /// The server's loopback port, for raw connections.
+    var port: Int { server.localAddress!.port! }
+
     func stop() async {
         client.close()
         services.beginShutdown()

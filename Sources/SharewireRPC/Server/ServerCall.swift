@@ -13,6 +13,10 @@ struct ServerCall {
     let startedAt: NIODeadline?
     /// The status that ended the call early (deadline, CANCEL), for the observer.
     var endedEarlyWith: StatusCode?
+    /// The deadline passed and the handler was cancelled; its own
+    /// DEADLINE_EXCEEDED, if it answers at once, is sent instead of the
+    /// generic one.
+    var deadlinePassed = false
 
     init(method: MethodDescriptor, startedAt: NIODeadline?) {
         self.method = method

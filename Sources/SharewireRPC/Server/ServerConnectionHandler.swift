@@ -433,7 +433,16 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         call.deadlineTimer?.cancel()
         lastCallEndedAt = .now()
         var code = call.endedEarlyWith ?? .ok
-        if !call.finished {
+        if !call.finished, call.deadlinePassed {
+            // Past its deadline a call ends DEADLINE_EXCEEDED, with the
+            // handler's own details when it gave that status itself.
+            code = .deadlineExceeded
+            if case let .failure(error as RPCError) = result, error.code == .deadlineExceeded {
+                respond(streamID: streamID, error)
+            } else {
+                respond(streamID: streamID, Self.deadlineExceeded)
+            }
+        } else if !call.finished {
             switch result {
             case let .success(message):
                 code = respondOK(streamID: streamID, message: message)
@@ -456,13 +465,29 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         closeIfDrained()
     }
 
+    private static let deadlineExceeded = RPCError(.deadlineExceeded, "deadline exceeded on the server")
+
+    /// The call's deadline passed: cancel the handler and give it the first
+    /// word. Cancelling resumes a handler parked in a cancellable wait by
+    /// enqueueing it on this event loop at once, ahead of the fallback queued
+    /// below, so a handler that knows why it ran out of time (a revision wait:
+    /// REVISION_NOT_REACHED) answers with its own DEADLINE_EXCEEDED. One that
+    /// does not stop gets the generic answer on the next turn of the loop.
     func deadlineExpired(streamID: UInt32) {
+        guard var call = calls[streamID], !call.finished, !call.deadlinePassed, let context else { return }
+        call.deadlinePassed = true
+        calls[streamID] = call
+        call.task?.cancel()
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        context.eventLoop.execute { bound.value.answerDeadlineIfStillRunning(streamID: streamID) }
+    }
+
+    private func answerDeadlineIfStillRunning(streamID: UInt32) {
         guard var call = calls[streamID], !call.finished else { return }
         call.finished = true
         call.endedEarlyWith = .deadlineExceeded
-        call.task?.cancel()
         calls[streamID] = call
-        respond(streamID: streamID, RPCError(.deadlineExceeded, "deadline exceeded on the server"))
+        respond(streamID: streamID, Self.deadlineExceeded)
     }
 
     private func cancelCall(streamID: UInt32) {

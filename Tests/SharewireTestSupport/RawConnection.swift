@@ -6,20 +6,20 @@ import NIOPosix
 import SharewireMessages
 import SharewireWire
 
-/// A bare TCP connection for sending hand-made bytes and reading the
+/// A bare TCP connection, with no deadlines or retries of its own, for sending hand-made bytes and reading the
 /// server's answer back through an independent frame decoder.
-struct RawConnection {
+public struct RawConnection {
     private let channel: any Channel
     private var inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator
     private let outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
     private var decoder = FrameDecoder(role: .client, maxFrameSize: 64 * 1024 * 1024)
     private var buffered = ByteBuffer()
     /// Every event read so far.
-    private(set) var events: [FrameEvent] = []
-    private(set) var closed = false
+    public private(set) var events: [FrameEvent] = []
+    public private(set) var closed = false
 
     /// Connects, runs `body`, then closes.
-    static func with<T>(port: Int, _ body: (inout RawConnection) async throws -> T) async throws -> T {
+    public static func with<T>(port: Int, _ body: (inout RawConnection) async throws -> T) async throws -> T {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .connect(host: "127.0.0.1", port: port) { channel in
                 channel.eventLoop.makeCompletedFuture {
@@ -44,23 +44,23 @@ struct RawConnection {
     /// that wait for the server to act (a test then sees a close with no
     /// GOAWAY, or after the time it expected).
     @discardableResult
-    func closeAfter(_ delay: TimeAmount) -> Scheduled<Void> {
+    public func closeAfter(_ delay: TimeAmount) -> Scheduled<Void> {
         let channel = self.channel
         return channel.eventLoop.scheduleTask(in: delay) { channel.close(promise: nil) }
     }
 
     /// Half-closes: sends FIN and keeps reading.
-    func closeOutput() async throws {
+    public func closeOutput() async throws {
         try await channel.close(mode: .output)
     }
 
-    func send(_ bytes: ByteBuffer) async throws {
+    public func send(_ bytes: ByteBuffer) async throws {
         try await outbound.write(bytes)
     }
 
     /// Reads until an event matches `predicate` (returning it) or the server
     /// closes (returning nil). Tests bound this with a time limit.
-    mutating func read(until predicate: (FrameEvent) -> Bool) async throws -> FrameEvent? {
+    public mutating func read(until predicate: (FrameEvent) -> Bool) async throws -> FrameEvent? {
         while true {
             while let event = try decoder.next(from: &buffered) {
                 events.append(event)
@@ -82,7 +82,7 @@ struct RawConnection {
     }
 
     /// Reads undecoded bytes until the server closes the connection.
-    mutating func readAllBytes() async throws -> ByteBuffer {
+    public mutating func readAllBytes() async throws -> ByteBuffer {
         var all = ByteBuffer()
         while var chunk = try await inbound.next() { all.writeBuffer(&chunk) }
         closed = true
@@ -90,7 +90,7 @@ struct RawConnection {
     }
 
     /// Reads until the server closes the connection; returns its GOAWAY, if any.
-    mutating func readUntilClosed() async throws -> GoAway? {
+    public mutating func readUntilClosed() async throws -> GoAway? {
         var goAway: GoAway?
         while let event = try await read(until: { _ in true }) {
             if case let .frame(frame) = event, frame.type == .goAway { goAway = try GoAway(buffer: frame.payload) }
@@ -101,7 +101,7 @@ struct RawConnection {
     // MARK: Byte builders
 
     /// The client preface and a default HELLO.
-    static func handshakeBytes(maxFrameSize: UInt32 = 0) -> ByteBuffer {
+    public static func handshakeBytes(maxFrameSize: UInt32 = 0) -> ByteBuffer {
         var buffer = ByteBuffer()
         Preface.current.write(to: &buffer)
         let frame = buffer.beginFrame(.hello, streamID: 0)
@@ -111,7 +111,7 @@ struct RawConnection {
     }
 
     /// A REQUEST frame for `method` carrying `message`.
-    static func requestBytes(streamID: UInt32, method: String = "", methodID: UInt32 = 0, message: some ProtoMessage,
+    public static func requestBytes(streamID: UInt32, method: String = "", methodID: UInt32 = 0, message: some ProtoMessage,
                              timeoutMicros: UInt64 = 0, metadata: [MetadataEntry] = []) -> ByteBuffer {
         var buffer = ByteBuffer()
         let frame = buffer.beginFrame(.request, streamID: streamID)
@@ -127,18 +127,18 @@ struct RawConnection {
 
 extension FrameEvent {
     /// The RESPONSE frame for `streamID`, if this is one.
-    func response(for streamID: UInt32) -> Frame? {
+    public func response(for streamID: UInt32) -> Frame? {
         if case let .frame(frame) = self, frame.type == .response, frame.streamID == streamID { return frame }
         return nil
     }
 
     /// The MESSAGE frame for `streamID`, if this is one.
-    func message(for streamID: UInt32) -> Frame? {
+    public func message(for streamID: UInt32) -> Frame? {
         if case let .frame(frame) = self, frame.type == .message, frame.streamID == streamID { return frame }
         return nil
     }
 
-    var isGoAway: Bool {
+    public var isGoAway: Bool {
         if case let .frame(frame) = self { return frame.type == .goAway }
         return false
     }
