@@ -7,46 +7,45 @@ struct Method: Sendable {
     /// Reads, checks and acks: retried on any UNAVAILABLE (RetryPolicy).
     let idempotent: Bool
 
-    init(_ id: MethodID, idempotent: Bool) {
-        descriptor = MethodDescriptor(path: id.path, id: id.rawValue,
-                                      kind: id.isServerStreaming ? .serverStreaming : .unary)
-        self.idempotent = idempotent
+    init(_ id: MethodID) {
+        descriptor = MethodDescriptor(id)
+        idempotent = id.idempotency.allowsRetry
     }
 }
 
-/// Every method the client calls, with its idempotency. Writes are not
-/// idempotent, even those whose repetition happens to be harmless
-/// (RemoveShares), so that the rule is simple: a write is sent twice only if
-/// the server provably never processed the first.
+/// Every method the client calls. Idempotency comes from the schema
+/// (`idempotency_level` in services.proto): writes have none, even those
+/// whose repetition happens to be harmless (RemoveShares), so that the rule is
+/// simple: a write is sent twice only if the server provably never processed
+/// the first.
 enum Methods {
-    static let createAccount = Method(.accountCreateAccount, idempotent: false)
-    static let whoami = Method(.accountWhoami, idempotent: true)
-    static let createContact = Method(.contactCreate, idempotent: false)
-    static let updateContact = Method(.contactUpdate, idempotent: false)
-    static let deleteContact = Method(.contactDelete, idempotent: false)
-    static let listContacts = Method(.contactList, idempotent: true)
-    static let inviteContact = Method(.contactInvite, idempotent: false)
-    static let registerDevice = Method(.deviceRegister, idempotent: false)
-    static let renameDevice = Method(.deviceRename, idempotent: false)
-    static let addService = Method(.deviceAddService, idempotent: false)
-    static let removeService = Method(.deviceRemoveService, idempotent: false)
-    static let getDevice = Method(.deviceGet, idempotent: true)
-    static let listDevices = Method(.deviceList, idempotent: true)
-    static let share = Method(.sharingShare, idempotent: false)
-    static let updateShare = Method(.sharingUpdateShare, idempotent: false)
-    static let removeShares = Method(.sharingRemoveShares, idempotent: false)
-    static let commonSharees = Method(.sharingCommonSharees, idempotent: true)
-    static let leave = Method(.sharingLeave, idempotent: false)
-    static let listDeviceShares = Method(.sharingListDeviceShares, idempotent: true)
-    static let transfer = Method(.sharingTransfer, idempotent: false)
-    static let check = Method(.checkCheck, idempotent: true)
-    static let checkScripting = Method(.checkCheckScripting, idempotent: true)
-    static let checkBatch = Method(.checkCheckBatch, idempotent: true)
-    static let listEvents = Method(.eventListEvents, idempotent: true)
-    static let watchNotifications = Method(.notificationWatchNotifications, idempotent: true)
-    /// The cursor only moves forward: acking the same sequence twice is harmless.
-    static let ackNotifications = Method(.notificationAckNotifications, idempotent: true)
-    static let health = Method(.healthCheck, idempotent: true)
+    static let createAccount = Method(.accountCreateAccount)
+    static let whoami = Method(.accountWhoami)
+    static let createContact = Method(.contactCreate)
+    static let updateContact = Method(.contactUpdate)
+    static let deleteContact = Method(.contactDelete)
+    static let listContacts = Method(.contactList)
+    static let inviteContact = Method(.contactInvite)
+    static let registerDevice = Method(.deviceRegister)
+    static let renameDevice = Method(.deviceRename)
+    static let addService = Method(.deviceAddService)
+    static let removeService = Method(.deviceRemoveService)
+    static let getDevice = Method(.deviceGet)
+    static let listDevices = Method(.deviceList)
+    static let share = Method(.sharingShare)
+    static let updateShare = Method(.sharingUpdateShare)
+    static let removeShares = Method(.sharingRemoveShares)
+    static let commonSharees = Method(.sharingCommonSharees)
+    static let leave = Method(.sharingLeave)
+    static let listDeviceShares = Method(.sharingListDeviceShares)
+    static let transfer = Method(.sharingTransfer)
+    static let check = Method(.checkCheck)
+    static let checkScripting = Method(.checkCheckScripting)
+    static let checkBatch = Method(.checkCheckBatch)
+    static let listEvents = Method(.eventListEvents)
+    static let watchNotifications = Method(.notificationWatchNotifications)
+    static let ackNotifications = Method(.notificationAckNotifications)
+    static let health = Method(.healthCheck)
 }
 
 /// A response that carries the revision it was written or read at.

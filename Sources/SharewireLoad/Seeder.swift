@@ -4,7 +4,7 @@ import SharewireRPC
 
 /// The RPC methods the tool calls (paths and numeric ids from the proto).
 enum Methods {
-    static func descriptor(_ id: MethodID) -> MethodDescriptor { MethodDescriptor(path: id.path, id: id.rawValue) }
+    static func descriptor(_ id: MethodID) -> MethodDescriptor { MethodDescriptor(id) }
     static let echo = descriptor(.diagnosticsEcho)
     static let createAccount = descriptor(.accountCreateAccount)
     static let createContact = descriptor(.contactCreate)

@@ -6,13 +6,6 @@ import SharingDomain
 // naming the field in the domain's spelling, which `ErrorMapper` renames to
 // the .proto spelling, so every validation error has the same shape.
 
-extension MethodDescriptor {
-    /// The descriptor of a method with a fast-path id.
-    init(_ id: MethodID) {
-        self.init(path: id.path, id: id.rawValue, kind: id.isServerStreaming ? .serverStreaming : .unary)
-    }
-}
-
 enum Parse {
     /// One external id, or `INVALID_ID` naming `field`.
     static func id<ID: SharingID>(_ text: String, field: String) throws(SharingError) -> ID {

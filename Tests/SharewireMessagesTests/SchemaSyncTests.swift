@@ -3,7 +3,8 @@ import Testing
 import SharewireMessages
 
 /// The hand-written Swift enums mirror enums of the .proto schema; these
-/// tests read the schema so the two cannot drift apart silently.
+/// tests read the schema so the two cannot drift apart silently. (The method
+/// table is generated from services.proto: tools/generate-protos.sh --check.)
 @Suite struct SchemaSyncTests {
     /// `NAME = number;` lines of `enum <name> { ... }` in `file`, with the
     /// comment lines just above each value.
@@ -35,16 +36,6 @@ import SharewireMessages
         return ([String(words[0])] + words.dropFirst().map { $0.prefix(1).uppercased() + $0.dropFirst() }).joined()
     }
 
-    @Test func methodIDMirrorsProto() throws {
-        let values = try Self.enumValues("MethodId", in: "sharewire/v1/rpc.proto").filter { $0.number != 0 }
-        #expect(values.count == MethodID.allCases.count)
-        for value in values {
-            let id = try #require(MethodID(rawValue: UInt32(value.number)), "MethodID lacks \(value.name)")
-            #expect("\(id)" == Self.camelCase(value.name))
-            #expect(value.comment.hasPrefix(id.path), "proto comment for \(value.name) names another path")
-        }
-    }
-
     @Test func servingStatusMirrorsProto() throws {
         let values = try Self.enumValues("ServingStatus", in: "sharewire/v1/health.proto")
         #expect(values.count == HealthCheckResponse.ServingStatus.allCases.count)
@@ -71,46 +62,5 @@ import SharewireMessages
         try Self.checkMirrors(AccessMode.self, "AccessMode", prefix: "ACCESS_MODE_", in: "common.proto")
         try Self.checkMirrors(AuditEventKind.self, "AuditEventKind", prefix: "AUDIT_EVENT_KIND_", in: "events.proto")
         try Self.checkMirrors(NotificationKind.self, "NotificationKind", prefix: "NOTIFICATION_KIND_", in: "events.proto")
-    }
-
-    /// The `service` blocks written as comments in the .proto files name the
-    /// same paths and ids as the MethodId enum, and Swift types exist for
-    /// their request and response messages.
-    @Test func serviceCommentsMatchMethodIDs() throws {
-        let directory = Repository.protoRoot.appendingPathComponent("sharewire/v1")
-        let swiftTypes = Set(SharingSamples.all.map { String(describing: type(of: $0)) })
-            .union(["EchoRequest", "EchoResponse", "HealthCheckRequest", "HealthCheckResponse"])
-        var seen: Set<MethodID> = []
-        for file in try FileManager.default.contentsOfDirectory(atPath: directory.path) where file.hasSuffix(".proto") {
-            let text = try String(contentsOf: directory.appendingPathComponent(file), encoding: .utf8)
-            var service: String?
-            var pending = ""
-            for line in text.split(separator: "\n").map({ $0.trimmingCharacters(in: .whitespaces) }) {
-                guard line.hasPrefix("//") else { continue }
-                let body = line.dropFirst(2).trimmingCharacters(in: .whitespaces)
-                if body.hasPrefix("service "), body.hasSuffix("{") {
-                    service = String(body.split(separator: " ")[1])
-                    continue
-                }
-                if body == "}" { service = nil; continue }
-                guard let service, body.hasPrefix("rpc ") || !pending.isEmpty else { continue }
-                pending += " " + body
-                guard let idRange = pending.range(of: "// id ") else { continue }
-                let rpc = pending[..<idRange.lowerBound]
-                let id = try #require(UInt32(pending[idRange.upperBound...].trimmingCharacters(in: .whitespaces)))
-                pending = ""
-                let words = rpc.split(whereSeparator: { " ();".contains($0) }).filter { !$0.isEmpty }
-                // rpc Name Request returns [stream] Response
-                #expect(words.count >= 5 && words[0] == "rpc" && words[3] == "returns", "\(file): \(rpc)")
-                let method = try #require(MethodID(rawValue: id), "\(file): no MethodID \(id)")
-                #expect(method.path == "/sharewire.v1.\(service)/\(words[1])", "\(file): id \(id)")
-                #expect(method.isServerStreaming == (words[4] == "stream"), "\(file): \(words[1])")
-                #expect(swiftTypes.contains(String(words[2])), "no Swift type \(words[2])")
-                #expect(swiftTypes.contains(String(words.last!)), "no Swift type \(words.last!)")
-                seen.insert(method)
-            }
-        }
-        let missing = Set(MethodID.allCases).subtracting(seen)
-        #expect(missing.isEmpty, "methods without a service comment: \(missing.map(\.path).sorted())")
     }
 }

@@ -1,3 +1,5 @@
+import SharewireMessages
+
 /// Names one RPC method: its full path and optional numeric fast-path id.
 public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// Unary: one request, one response. Server streaming: one request, a
@@ -6,7 +8,7 @@ public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
 
     /// e.g. `/sharewire.v1.Diagnostics/Echo`.
     public let path: String
-    /// The `MethodId` enum value from the proto, or 0 when it has none.
+    /// The method's `(sharewire.v1.method_id)`, or 0 when it has none.
     public let id: UInt32
     public let kind: Kind
 
@@ -17,4 +19,12 @@ public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
     }
 
     public var description: String { path }
+}
+
+extension MethodDescriptor {
+    /// The descriptor of a method of the schema: path, id and kind from the
+    /// generated method table (proto/sharewire/v1/services.proto).
+    public init(_ id: MethodID) {
+        self.init(path: id.path, id: id.rawValue, kind: id.isServerStreaming ? .serverStreaming : .unary)
+    }
 }

@@ -3,9 +3,8 @@ import SharewireMessages
 /// `sharewire.v1.Diagnostics`: echo calls that measure protocol overhead and
 /// let tests exercise deadlines, cancel, drain and error statuses.
 public struct DiagnosticsService: Sendable {
-    public static let echo = MethodDescriptor(path: "/sharewire.v1.Diagnostics/Echo", id: MethodID.diagnosticsEcho.rawValue)
-    public static let echoStream = MethodDescriptor(path: "/sharewire.v1.Diagnostics/EchoStream",
-                                                    id: MethodID.diagnosticsEchoStream.rawValue, kind: .serverStreaming)
+    public static let echo = MethodDescriptor(.diagnosticsEcho)
+    public static let echoStream = MethodDescriptor(.diagnosticsEchoStream)
 
     /// Longest `delay_ms`/`interval_ms` honoured, so a client cannot park a
     /// handler for ever.

@@ -4,9 +4,8 @@ import Synchronization
 /// `sharewire.v1.Health`, after grpc.health.v1: per-service serving status,
 /// with Watch streaming every change.
 public final class HealthService: Sendable {
-    public static let check = MethodDescriptor(path: "/sharewire.v1.Health/Check", id: MethodID.healthCheck.rawValue)
-    public static let watch = MethodDescriptor(path: "/sharewire.v1.Health/Watch", id: MethodID.healthWatch.rawValue,
-                                               kind: .serverStreaming)
+    public static let check = MethodDescriptor(.healthCheck)
+    public static let watch = MethodDescriptor(.healthWatch)
 
     public typealias Status = HealthCheckResponse.ServingStatus
 

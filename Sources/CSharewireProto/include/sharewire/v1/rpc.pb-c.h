@@ -25,138 +25,6 @@ typedef struct Sharewire__V1__GoAway Sharewire__V1__GoAway;
 
 /* --- enums --- */
 
-/*
- * Numeric method ids for the fast path (RequestHead.method_id).
- * Each id stands for exactly one full method path, listed beside it.
- * Ranges: Health 1-9, Diagnostics 10-19, AccountService 100-109,
- * ContactService 110-129, DeviceService 130-149, SharingService 150-179,
- * CheckService 180-189, EventService and NotificationService 190-199.
- * Ids are never reused.
- */
-typedef enum _Sharewire__V1__MethodId {
-  SHAREWIRE__V1__METHOD_ID__METHOD_ID_UNSPECIFIED = 0,
-  /*
-   * /sharewire.v1.Health/Check
-   */
-  SHAREWIRE__V1__METHOD_ID__HEALTH_CHECK = 1,
-  /*
-   * /sharewire.v1.Health/Watch (server streaming)
-   */
-  SHAREWIRE__V1__METHOD_ID__HEALTH_WATCH = 2,
-  /*
-   * /sharewire.v1.Diagnostics/Echo
-   */
-  SHAREWIRE__V1__METHOD_ID__DIAGNOSTICS_ECHO = 10,
-  /*
-   * /sharewire.v1.Diagnostics/EchoStream (server streaming)
-   */
-  SHAREWIRE__V1__METHOD_ID__DIAGNOSTICS_ECHO_STREAM = 11,
-  /*
-   * /sharewire.v1.AccountService/CreateAccount (service key only)
-   */
-  SHAREWIRE__V1__METHOD_ID__ACCOUNT_CREATE_ACCOUNT = 100,
-  /*
-   * /sharewire.v1.AccountService/Whoami
-   */
-  SHAREWIRE__V1__METHOD_ID__ACCOUNT_WHOAMI = 101,
-  /*
-   * /sharewire.v1.ContactService/Create
-   */
-  SHAREWIRE__V1__METHOD_ID__CONTACT_CREATE = 110,
-  /*
-   * /sharewire.v1.ContactService/Update
-   */
-  SHAREWIRE__V1__METHOD_ID__CONTACT_UPDATE = 111,
-  /*
-   * /sharewire.v1.ContactService/Delete
-   */
-  SHAREWIRE__V1__METHOD_ID__CONTACT_DELETE = 112,
-  /*
-   * /sharewire.v1.ContactService/List
-   */
-  SHAREWIRE__V1__METHOD_ID__CONTACT_LIST = 113,
-  /*
-   * /sharewire.v1.ContactService/Invite
-   */
-  SHAREWIRE__V1__METHOD_ID__CONTACT_INVITE = 114,
-  /*
-   * /sharewire.v1.DeviceService/Register
-   */
-  SHAREWIRE__V1__METHOD_ID__DEVICE_REGISTER = 130,
-  /*
-   * /sharewire.v1.DeviceService/Rename
-   */
-  SHAREWIRE__V1__METHOD_ID__DEVICE_RENAME = 131,
-  /*
-   * /sharewire.v1.DeviceService/AddService
-   */
-  SHAREWIRE__V1__METHOD_ID__DEVICE_ADD_SERVICE = 132,
-  /*
-   * /sharewire.v1.DeviceService/RemoveService
-   */
-  SHAREWIRE__V1__METHOD_ID__DEVICE_REMOVE_SERVICE = 133,
-  /*
-   * /sharewire.v1.DeviceService/Get
-   */
-  SHAREWIRE__V1__METHOD_ID__DEVICE_GET = 134,
-  /*
-   * /sharewire.v1.DeviceService/List
-   */
-  SHAREWIRE__V1__METHOD_ID__DEVICE_LIST = 135,
-  /*
-   * /sharewire.v1.SharingService/Share
-   */
-  SHAREWIRE__V1__METHOD_ID__SHARING_SHARE = 150,
-  /*
-   * /sharewire.v1.SharingService/UpdateShare
-   */
-  SHAREWIRE__V1__METHOD_ID__SHARING_UPDATE_SHARE = 151,
-  /*
-   * /sharewire.v1.SharingService/RemoveShares
-   */
-  SHAREWIRE__V1__METHOD_ID__SHARING_REMOVE_SHARES = 152,
-  /*
-   * /sharewire.v1.SharingService/CommonSharees
-   */
-  SHAREWIRE__V1__METHOD_ID__SHARING_COMMON_SHAREES = 153,
-  /*
-   * /sharewire.v1.SharingService/Leave
-   */
-  SHAREWIRE__V1__METHOD_ID__SHARING_LEAVE = 154,
-  /*
-   * /sharewire.v1.SharingService/ListDeviceShares
-   */
-  SHAREWIRE__V1__METHOD_ID__SHARING_LIST_DEVICE_SHARES = 155,
-  /*
-   * /sharewire.v1.SharingService/Transfer
-   */
-  SHAREWIRE__V1__METHOD_ID__SHARING_TRANSFER = 156,
-  /*
-   * /sharewire.v1.CheckService/Check
-   */
-  SHAREWIRE__V1__METHOD_ID__CHECK_CHECK = 180,
-  /*
-   * /sharewire.v1.CheckService/CheckScripting
-   */
-  SHAREWIRE__V1__METHOD_ID__CHECK_CHECK_SCRIPTING = 181,
-  /*
-   * /sharewire.v1.CheckService/CheckBatch
-   */
-  SHAREWIRE__V1__METHOD_ID__CHECK_CHECK_BATCH = 182,
-  /*
-   * /sharewire.v1.EventService/ListEvents
-   */
-  SHAREWIRE__V1__METHOD_ID__EVENT_LIST_EVENTS = 190,
-  /*
-   * /sharewire.v1.NotificationService/WatchNotifications (server streaming)
-   */
-  SHAREWIRE__V1__METHOD_ID__NOTIFICATION_WATCH_NOTIFICATIONS = 191,
-  /*
-   * /sharewire.v1.NotificationService/AckNotifications
-   */
-  SHAREWIRE__V1__METHOD_ID__NOTIFICATION_ACK_NOTIFICATIONS = 192
-    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__METHOD_ID)
-} Sharewire__V1__MethodId;
 
 /* --- messages --- */
 
@@ -233,7 +101,8 @@ struct  Sharewire__V1__RequestHead
    */
   char *method;
   /*
-   * Numeric fast-path id from the MethodId enum; 0 means "use method".
+   * Numeric fast-path id, the (sharewire.v1.method_id) option of the method
+   * in services.proto; 0 means "use method".
    */
   uint32_t method_id;
   /*
@@ -468,7 +337,6 @@ typedef void (*Sharewire__V1__GoAway_Closure)
 
 /* --- descriptors --- */
 
-extern const ProtobufCEnumDescriptor    sharewire__v1__method_id__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__hello__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__metadata_entry__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__request_head__descriptor;
