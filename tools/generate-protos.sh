@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Regenerates everything derived from the schema under proto/sharewire/v1:
 #   - the protobuf-c C code under Sources/CSharewireProto (protoc-c);
-#   - the Swift method table, Sources/SharewireMessages/Generated/Methods.swift,
-#     and the method table of docs/PROTOCOL.md §17.1, from the service blocks
-#     of services.proto (tools/protoc-gen-sharewire, a protoc plugin).
+#   - the Swift side, Sources/SharewireMessages/Generated (tools/protoc-gen-sharewire,
+#     a protoc plugin): a <file>.pb.swift of value types and their C bridging
+#     per .proto, and Methods.swift, the method table from the service blocks
+#     of services.proto; and the method table of docs/PROTOCOL.md §17.1.
 #
 #   tools/generate-protos.sh           regenerate in place
 #   tools/generate-protos.sh --check   regenerate into a temp dir and fail if
@@ -84,9 +85,9 @@ generate() {
   } > "$out/$c_target/include/module.modulemap"
 
   (cd "$proto_root" && protoc -I . -I "$wkt_include" --plugin=protoc-gen-sharewire="$plugin" \
-     --sharewire_out="$raw" "$proto_subdir/services.proto")
+     --sharewire_out="$raw" "${protos[@]}" "$proto_subdir/services.proto")
   mkdir -p "$out/$swift_generated" "$out/docs"
-  mv "$raw/Methods.swift" "$out/$swift_generated/Methods.swift"
+  mv "$raw"/*.swift "$out/$swift_generated/"
   # The method table goes between the markers of PROTOCOL.md §17.1.
   python3 - "$repo_root/$protocol_doc" "$raw/method-table.md" "$out/$protocol_doc" <<'PY'
 import sys
@@ -111,7 +112,7 @@ if [ "$mode" = "generate" ]; then
          "$repo_root/$c_target/include/module.modulemap" "${repo_root:?}/$swift_generated"
   cp -R "$tmp/Sources/." "$repo_root/Sources/"
   cp "$tmp/$protocol_doc" "$repo_root/$protocol_doc"
-  echo "generated ${#protos[@]} proto file(s) into $c_target, the method table into $swift_generated and $protocol_doc"
+  echo "generated ${#protos[@]} proto file(s) into $c_target and $swift_generated, the method table into $protocol_doc"
 else
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT

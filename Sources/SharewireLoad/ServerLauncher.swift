@@ -41,6 +41,11 @@ public final class ServerLauncher: Sendable {
         outputPath = dataDirectory + ".stdout"
         _ = FileManager.default.createFile(atPath: outputPath, contents: nil)
         process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outputPath))
+        // Its stderr too, so a failed start can say why.
+        let errorPath = dataDirectory + ".stderr"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        defer { try? FileManager.default.removeItem(atPath: errorPath) }
         try process.run()
         self.process = process
         let clock = ContinuousClock()
@@ -57,10 +62,13 @@ public final class ServerLauncher: Sendable {
             if found == nil || (wantsMetrics && metrics == nil) { try await Task.sleep(for: .milliseconds(20)) }
         }
         guard let found, !wantsMetrics || metrics != nil else {
+            let how = process.isRunning ? "no listening line within \(timeout)"
+                : "it exited with status \(process.terminationStatus)"
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            let errors = String(((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "").suffix(2000))
             try? FileManager.default.removeItem(atPath: dataDirectory)
             try? FileManager.default.removeItem(atPath: outputPath)
-            throw LoadError("sharewired did not report its port; output: \(printed)")
+            throw LoadError("sharewired did not report its port (\(how)); output: \(printed); stderr: \(errors)")
         }
         port = found
         metricsPort = metrics

@@ -170,9 +170,10 @@ let allMessageTypes: [any ProtoMessage.Type] = [
         // bytes fields may hold NUL.
         #expect(try EchoRequest(bytes: field(1, [0, 0, 0])).payload == [0, 0, 0])
         #expect(try EchoResponse(bytes: field(1, [0])).payload == [0])
-        // Unknown length-delimited fields are skipped, whatever they hold.
+        // Unknown length-delimited fields are kept, whatever they hold.
         let head = try RequestHead(bytes: field(1, Array("/m".utf8)) + field(99, [0, 0xFF]))
-        #expect(head == RequestHead(method: "/m"))
+        #expect(head.method == "/m")
+        #expect(head.unknownFields.fields.map(\.number) == [99])
     }
 
     @Test func wrongWireTypeIsMalformed() {
@@ -204,9 +205,11 @@ let allMessageTypes: [any ProtoMessage.Type] = [
     }
 
     /// HealthCheckResponse decodes leniently: unknown statuses are `.unknown`.
-    @Test func unknownServingStatusDecodesAsUnknown() throws {
-        #expect(try HealthCheckResponse(bytes: [0x08, 0x07]).status == .unknown)
-        #expect(try HealthCheckResponse(bytes: [0x08] + varint(UInt64(bitPattern: -1))).status == .unknown)
+    /// Enums are open: a status this build does not know is kept, not refused
+    /// (a health client treats it as UNKNOWN).
+    @Test func unknownServingStatusDecodesAsUnrecognized() throws {
+        #expect(try HealthCheckResponse(bytes: [0x08, 0x07]).status == .unrecognized(7))
+        #expect(try HealthCheckResponse(bytes: [0x08] + varint(UInt64(bitPattern: -1))).status == .unrecognized(-1))
         #expect(try HealthCheckResponse(bytes: [0x08, 0x02]).status == .notServing)
     }
 

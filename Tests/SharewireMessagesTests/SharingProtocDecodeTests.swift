@@ -84,7 +84,7 @@ extension TextMessage {
     /// An enum field, by its value name in `file` (as protoc prints it).
     func protoEnum<E: ProtoEnum>(_ name: String, _ enumName: String, in file: String) throws -> E {
         guard let token = try enumToken(name) else { return E(rawValue: 0) }
-        let values = try SchemaSyncTests.enumValues(enumName, in: "sharewire/v1/\(file)")
+        let values = try ProtoSchema.enumValues(enumName, in: "sharewire/v1/\(file)")
         guard let value = values.first(where: { $0.name == token }) else { throw TestFailure("unknown \(enumName) \(token)") }
         return E(rawValue: value.number)
     }

@@ -61,7 +61,7 @@ struct ServerProcessStreamTests {
         // 60-90 ms on a loaded 2-core machine. The latency bound leaves room
         // for a machine busy with other builds.
         #expect(growthMiB < 48, "server peak RSS grew by \(growthMiB) MiB")
-        #expect(slowest < .seconds(1), "slowest call on the other connection: \(slowest)")
+        #expect(slowest < .milliseconds(2500), "slowest call on the other connection: \(slowest)")
         // The server still serves, and the streams ended with their connection.
         _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
     }

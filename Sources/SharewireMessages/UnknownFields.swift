@@ -1,0 +1,61 @@
+import CProtobufC
+
+/// Fields of a message that this build's schema does not know (sent by a peer
+/// built from a newer schema), kept from decode to encode as swift-protobuf
+/// does: a message passed on (a proxy, a queue, a retry) loses nothing.
+///
+/// protobuf-c does the keeping on the wire side: its unpacker collects such
+/// fields in `ProtobufCMessage.unknown_fields`, and its packer writes them
+/// after the known ones. This value carries them across the Swift side.
+public struct UnknownFields: Sendable, Hashable {
+    /// One field as protobuf-c holds it: the field number, the wire type, and
+    /// the value's bytes (a varint's bytes, a fixed-size value, or a
+    /// length-delimited value without its length).
+    public struct Field: Sendable, Hashable {
+        public let number: UInt32
+        public let wireType: UInt32
+        public let bytes: [UInt8]
+    }
+
+    /// In the order they were received.
+    public private(set) var fields: [Field] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { fields.isEmpty }
+
+    /// Copies the unknown fields protobuf-c collected while unpacking.
+    init(_ base: ProtobufCMessage) {
+        guard base.n_unknown_fields > 0, let unknown = base.unknown_fields else { return }
+        fields = (0..<Int(base.n_unknown_fields)).map { index in
+            let field = unknown[index]
+            let bytes = field.len > 0 && field.data != nil
+                ? Array(UnsafeBufferPointer(start: field.data, count: field.len)) : []
+            return Field(number: field.tag, wireType: field.wire_type.rawValue, bytes: bytes)
+        }
+    }
+
+    /// Arena bytes `CEncodingArena.unknownFields(_:into:)` takes.
+    var arenaHint: Int {
+        guard !fields.isEmpty else { return 0 }
+        return fields.reduce(CEncodingArena.hint(ProtobufCMessageUnknownField.self, count: fields.count)) {
+            $0 + $1.bytes.count
+        }
+    }
+}
+
+extension CEncodingArena {
+    /// Points a C message at copies of `unknown`, so protobuf-c packs them.
+    mutating func unknownFields(_ unknown: UnknownFields, into base: inout ProtobufCMessage) {
+        guard !unknown.isEmpty else { return }
+        let fields = allocate(ProtobufCMessageUnknownField.self, count: unknown.fields.count)
+        for (index, field) in unknown.fields.enumerated() {
+            let data = binaryData(field.bytes)
+            (fields + index).initialize(to: ProtobufCMessageUnknownField(
+                tag: field.number, wire_type: ProtobufCWireType(rawValue: field.wireType),
+                len: data.len, data: data.data))
+        }
+        base.n_unknown_fields = UInt32(unknown.fields.count)
+        base.unknown_fields = fields
+    }
+}
