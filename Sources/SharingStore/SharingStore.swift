@@ -39,6 +39,7 @@ public final class SharingStore: SharingPersistence, SharingEventLog, Sendable {
         // Writers wait instead of failing if an outside process holds the lock briefly.
         config.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: config)
+        try StoreSchema.refuseNewer(pool)
         try StoreSchema.migrator.migrate(pool)
         try pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")

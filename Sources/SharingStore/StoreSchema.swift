@@ -115,12 +115,21 @@ enum StoreSchema {
     }
 }
 
-/// Keys of the meta table.
-enum MetaKey {
-    static let revision = "revision"
-    static let acknowledged = "notifications_acked"
-    static var counters: [(String, WritableKeyPath<IDCounters, UInt64>)] { [
-        ("next_account", \.account), ("next_contact", \.contact), ("next_device", \.device),
-        ("next_service", \.service), ("next_event", \.event), ("next_notification", \.notification),
-    ] }
+extension StoreSchema {
+    /// Throws ``SchemaNewerThanBinaryError`` when the file records a migration
+    /// this binary does not know (a later release migrated it). Run before
+    /// migrating.
+    static func refuseNewer(_ pool: DatabasePool) throws {
+        let m = migrator
+        let unknown = try pool.read { db in
+            try m.appliedIdentifiers(db).subtracting(m.migrations).sorted()
+        }
+        guard unknown.isEmpty else {
+            throw SchemaNewerThanBinaryError(databaseVersion: unknown.joined(separator: ", "),
+                                             binaryVersion: m.migrations.last ?? "none")
+        }
+    }
 }
+
+// The server holds the store through the shared protocol.
+extension SharingStore: SharingStorage {}

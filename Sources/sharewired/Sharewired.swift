@@ -38,12 +38,14 @@ struct Sharewired: AsyncParsableCommand {
 
     @OptionGroup(title: "Server") var server: ServerOptions
     @OptionGroup(title: "Storage and authentication") var storage: StorageOptions
+    @OptionGroup(title: "Store (SQLite or PostgreSQL)") var store: StoreOptions
     @OptionGroup(title: "Domain limits") var limits: LimitOptions
     @OptionGroup(title: "Observability") var observability: ObservabilityOptions
 
     func validate() throws {
         try server.validate()
         try storage.validate()
+        try store.validate()
         try limits.validate()
         try observability.validate()
     }
@@ -69,9 +71,9 @@ struct Sharewired: AsyncParsableCommand {
         let registry = observability.metricsPort.map { _ in PrometheusCollectorRegistry() }
         if let registry { MetricsSystem.bootstrap(ObservabilityOptions.metricsFactory(registry: registry)) }
 
-        let backend = try await SharingBackend.open(directory: storage.dataDir, limits: limits.domainLimits,
-                                                    metrics: registry == nil ? nil : CommitMetrics(),
-                                                    maxBatch: storage.maxWriteBatch)
+        let backend = try await store.openBackend(dataDir: storage.dataDir, limits: limits.domainLimits,
+                                                  metrics: registry == nil ? nil : CommitMetrics(),
+                                                  maxBatch: storage.maxWriteBatch, logger: logger)
         let state = backend.snapshots.latest().state
         logger.info("state loaded", metadata: [
             "data-dir": "\(storage.dataDir)", "revision": "\(state.revision)", "accounts": "\(state.accountCount)",
