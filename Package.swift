@@ -196,7 +196,8 @@ let package = Package(
         ),
         .testTarget(
             name: "SharingStoreTests",
-            dependencies: ["SharingStore", "SharingPostgres", "SharingDomain", "SharewireTestSupport"],
+            dependencies: ["SharingStore", "SharingPostgres", "SharingSQL", "SharingDomain", "SharewireTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swift6
         ),
 
@@ -237,6 +238,7 @@ let package = Package(
         // Test helpers shared by test targets: a real sharewired child process, temp dirs.
         .target(
             name: "SharewireTestSupport",
+            dependencies: ["SharingPostgres"],
             path: "Tests/SharewireTestSupport",
             swiftSettings: swift6
         ),

@@ -44,7 +44,7 @@ public final class PostgresSharingStore: SharingStorage, Sendable {
     public static func open(_ configuration: PostgresStoreConfiguration,
                             logger: Logger = Logger(label: "sharewire.postgres")) async throws -> PostgresSharingStore {
         let client = PostgresClient(configuration: try configuration.clientConfiguration, backgroundLogger: logger)
-        let running = Task { await client.run() }
+        let running = await startRunning(client)
         let store = PostgresSharingStore(configuration: configuration, client: client, running: running, logger: logger)
         do {
             try await store.verifyDurability()
@@ -54,6 +54,19 @@ public final class PostgresSharingStore: SharingStorage, Sendable {
             try? await store.close()
             throw error
         }
+    }
+
+    /// Starts the pool's background work, and returns once that task runs (so
+    /// the first lease does not race `run()`).
+    static func startRunning(_ client: PostgresClient) async -> Task<Void, Never> {
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        await Task.yield()
+        return task
     }
 
     /// Applies the migrations the database lacks; returns their versions.

@@ -18,16 +18,35 @@ public enum SharingSQL {
         var out: [SQLStatement] = []
         out.reserveCapacity(batch.changes.mutations.count * 2 + batch.changes.events.count * 3
                             + batch.changes.notifications.count + MetaKey.counters.count + 1)
-        for m in batch.changes.mutations { append(m, to: &out) }
-        for e in batch.changes.events { append(e, to: &out) }
-        for n in batch.changes.notifications {
-            out.append(SQLStatement("""
-                INSERT INTO notifications (seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, [n.sequence.sqlValue, n.revision.sqlValue, n.createdAt.sqlValue, .text(n.recipientEmail.value),
-                      n.recipient?.sqlValue ?? .null, .text(n.language.rawValue), .text(n.template.rawValue),
-                      .text(n.subject), .text(n.body)]))
+        // Consecutive share puts (a bulk share) go as a few multi-row
+        // statements: a round trip per row would dominate a commit over a network.
+        var shares: [Share] = []
+        var keys: Set<ShareKey> = []
+        func flushShares() {
+            append(shares, to: &out)
+            shares.removeAll(keepingCapacity: true)
+            keys.removeAll(keepingCapacity: true)
         }
+        for m in batch.changes.mutations {
+            if case let .putShare(share) = m {
+                if shares.count == rowsPerStatement || keys.contains(share.key) { flushShares() }
+                shares.append(share)
+                keys.insert(share.key)
+            } else {
+                flushShares()
+                append(m, to: &out)
+            }
+        }
+        flushShares()
+        for e in batch.changes.events { append(e, to: &out) }
+        out += multiRow("""
+            INSERT INTO notifications (seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body)
+            VALUES
+            """, batch.changes.notifications.map { n in
+                [n.sequence.sqlValue, n.revision.sqlValue, n.createdAt.sqlValue, .text(n.recipientEmail.value),
+                 n.recipient?.sqlValue ?? .null, .text(n.language.rawValue), .text(n.template.rawValue),
+                 .text(n.subject), .text(n.body)]
+            })
         out.append(setMeta(MetaKey.revision, batch.revision))
         for (key, path) in MetaKey.counters { out.append(setMeta(key, batch.counters[keyPath: path])) }
         return out
@@ -75,35 +94,56 @@ public enum SharingSQL {
         case let .deleteService(id):
             out.append(SQLStatement("DELETE FROM services WHERE id = ?", [id.sqlValue]))
         case let .putShare(s):
-            out.append(SQLStatement("""
-                INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)
-                ON CONFLICT (device_id, account_id) DO UPDATE SET mode = excluded.mode, scripting = excluded.scripting,
-                    updated_at = excluded.updated_at
-                """, [s.device.sqlValue, s.user.sqlValue, .text(s.access.mode.rawValue), .bool(s.access.scripting),
-                      s.createdAt.sqlValue, s.updatedAt.sqlValue]))
-            out.append(SQLStatement("DELETE FROM share_ports WHERE device_id = ? AND account_id = ?",
-                                    [s.device.sqlValue, s.user.sqlValue]))
-            for sid in s.access.services.sorted() {
-                out.append(SQLStatement("INSERT INTO share_ports (device_id, account_id, service_id) VALUES (?, ?, ?)",
-                                        [s.device.sqlValue, s.user.sqlValue, sid.sqlValue]))
-            }
+            append([s], to: &out)
         case let .deleteShare(key):
             out.append(SQLStatement("DELETE FROM shares WHERE device_id = ? AND account_id = ?",
                                     [key.device.sqlValue, key.user.sqlValue]))
         }
     }
 
+    /// Shares with distinct keys: upserted together, their service lists
+    /// replaced together. Equivalent to putting them one by one, since
+    /// statements on different keys commute.
+    private static func append(_ shares: [Share], to out: inout [SQLStatement]) {
+        guard !shares.isEmpty else { return }
+        out += multiRow("INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at) VALUES",
+                        shares.map { s in
+                            [s.device.sqlValue, s.user.sqlValue, .text(s.access.mode.rawValue), .bool(s.access.scripting),
+                             s.createdAt.sqlValue, s.updatedAt.sqlValue]
+                        }, suffix: """
+                            ON CONFLICT (device_id, account_id) DO UPDATE SET mode = excluded.mode,
+                                scripting = excluded.scripting, updated_at = excluded.updated_at
+                            """)
+        out += multiRow("DELETE FROM share_ports WHERE (device_id, account_id) IN (VALUES",
+                        shares.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
+        out += multiRow("INSERT INTO share_ports (device_id, account_id, service_id) VALUES", shares.flatMap { s in
+            s.access.services.sorted().map { [s.device.sqlValue, s.user.sqlValue, $0.sqlValue] }
+        })
+    }
+
     private static func append(_ e: Event, to out: inout [SQLStatement]) {
         out.append(SQLStatement("INSERT INTO events (id, revision, at, actor_id, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
                                 [e.id.sqlValue, e.revision.sqlValue, e.at.sqlValue, e.actor.sqlValue,
                                  .text(e.kind.rawValue), .text(e.detail)]))
-        for (i, d) in e.devices.enumerated() {
-            out.append(SQLStatement("INSERT INTO event_devices (device_id, event_id, pos) VALUES (?, ?, ?)",
-                                    [d.sqlValue, e.id.sqlValue, .int(Int64(i))]))
-        }
-        for (i, u) in e.users.enumerated() {
-            out.append(SQLStatement("INSERT INTO event_users (account_id, event_id, pos) VALUES (?, ?, ?)",
-                                    [u.sqlValue, e.id.sqlValue, .int(Int64(i))]))
+        out += multiRow("INSERT INTO event_devices (device_id, event_id, pos) VALUES",
+                        e.devices.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] })
+        out += multiRow("INSERT INTO event_users (account_id, event_id, pos) VALUES",
+                        e.users.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] })
+    }
+
+    /// Most rows in one multi-row statement (keeps the parameters of one
+    /// statement well under SQLite's 32,766 and PostgreSQL's 65,535).
+    static let rowsPerStatement = 500
+
+    /// `prefix (?, …), (?, …) … suffix` over `rows`, in chunks of
+    /// ``rowsPerStatement``; nothing for no rows. Rows keep their order.
+    static func multiRow(_ prefix: String, _ rows: [[SQLValue]], suffix: String = "") -> [SQLStatement] {
+        guard let width = rows.first?.count else { return [] }
+        let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        return stride(from: 0, to: rows.count, by: rowsPerStatement).map { start in
+            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+            let values = Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
+            return SQLStatement(prefix + " " + values + (suffix.isEmpty ? "" : " " + suffix), chunk.flatMap { $0 })
         }
     }
 
