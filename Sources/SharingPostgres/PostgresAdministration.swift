@@ -33,6 +33,7 @@ public enum PostgresAdministration {
     private static func run(_ sql: String, on server: PostgresStoreConfiguration, logger: Logger) async throws {
         var config = server
         config.poolSize = 1
+        try await PostgresSharingStore.probe(config, logger: logger)
         let client = PostgresClient(configuration: try config.clientConfiguration, backgroundLogger: logger)
         let running = await PostgresSharingStore.startRunning(client)
         defer { running.cancel() }

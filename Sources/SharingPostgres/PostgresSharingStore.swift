@@ -43,6 +43,7 @@ public final class PostgresSharingStore: SharingStorage, Sendable {
     /// schema to ``PostgresSchema/latestVersion``.
     public static func open(_ configuration: PostgresStoreConfiguration,
                             logger: Logger = Logger(label: "sharewire.postgres")) async throws -> PostgresSharingStore {
+        try await probe(configuration, logger: logger)
         let client = PostgresClient(configuration: try configuration.clientConfiguration, backgroundLogger: logger)
         let running = await startRunning(client)
         let store = PostgresSharingStore(configuration: configuration, client: client, running: running, logger: logger)
@@ -54,6 +55,15 @@ public final class PostgresSharingStore: SharingStorage, Sendable {
             try? await store.close()
             throw error
         }
+    }
+
+    /// Connects once outside the pool, so that a wrong address, password or
+    /// certificate fails the open at once with the real error.
+    static func probe(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws {
+        let connection = try await PostgresConnection.connect(
+            on: PostgresClient.defaultEventLoopGroup.any(), configuration: try configuration.connectionConfiguration,
+            id: 0, logger: logger).get()
+        try await connection.close()
     }
 
     /// Starts the pool's background work, and returns once that task runs (so

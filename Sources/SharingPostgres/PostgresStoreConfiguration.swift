@@ -102,32 +102,62 @@ public struct PostgresStoreConfiguration: Sendable {
                                                       database: database, tls: try tls)
             config.options.maximumConnections = poolSize
             config.options.connectTimeout = connectTimeout
-            // Durability is promised per commit: never let a server default of
-            // synchronous_commit=off acknowledge a write that is not on disk.
-            config.options.additionalStartupParameters = [
-                ("application_name", applicationName), ("synchronous_commit", "on"),
-            ]
+            config.options.additionalStartupParameters = startupParameters
             return config
         }
     }
 
+    /// One plain connection with the same settings: opening tries it first,
+    /// because the pool retries a failing connect (wrong password, refused
+    /// certificate) until the operation times out instead of reporting it.
+    var connectionConfiguration: PostgresConnection.Configuration {
+        get throws {
+            let tls: PostgresConnection.Configuration.TLS = switch try tlsSettings {
+            case nil: .disable
+            case let (required, config)?:
+                required ? .require(try NIOSSLContext(configuration: config)) : .prefer(try NIOSSLContext(configuration: config))
+            }
+            var c = PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
+                                                     database: database, tls: tls)
+            c.options.connectTimeout = .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000)
+            c.options.additionalStartupParameters = startupParameters
+            return c
+        }
+    }
+
+    private var startupParameters: [(String, String)] {
+        // Durability is promised per commit: never let a server default of
+        // synchronous_commit=off acknowledge a write that is not on disk.
+        [("application_name", applicationName), ("synchronous_commit", "on")]
+    }
+
     private var tls: PostgresClient.Configuration.TLS {
+        get throws {
+            switch try tlsSettings {
+            case nil: .disable
+            case let (required, config)?: required ? .require(config) : .prefer(config)
+            }
+        }
+    }
+
+    /// `nil` for no TLS; else whether it is required, and how to verify.
+    private var tlsSettings: (required: Bool, TLSConfiguration)? {
         get throws {
             var tls = TLSConfiguration.makeClientConfiguration()
             switch sslMode {
-            case .disable: return .disable
+            case .disable: return nil
             case .allow, .prefer:
                 tls.certificateVerification = .none
-                return .prefer(tls)
+                return (false, tls)
             case .require:
                 tls.certificateVerification = .none
-                return .require(tls)
+                return (true, tls)
             case .verifyCA, .verifyFull:
                 tls.certificateVerification = sslMode == .verifyCA ? .noHostnameVerification : .fullVerification
                 if let sslRootCertificate {
                     tls.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(sslRootCertificate))
                 }
-                return .require(tls)
+                return (true, tls)
             }
         }
     }

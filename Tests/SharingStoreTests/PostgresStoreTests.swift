@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import SharingDomain
 import SharingSQL
@@ -24,6 +25,33 @@ import SharewireTestSupport
     @Test func placeholdersAreNumbered() {
         #expect(SQLStatement.numbered("INSERT INTO t (a, b) VALUES (?, ?)") == "INSERT INTO t (a, b) VALUES ($1, $2)")
         #expect(SQLStatement.numbered("SELECT 1") == "SELECT 1")
+    }
+
+    /// `sslmode=verify-full` with the test server's certificate: the session
+    /// is encrypted; `sslmode=disable`: it is not. A wrong CA is refused.
+    @Test func usesTLSWhenTheURLAsks() async throws {
+        try await withStore(.postgres) { slot in
+            guard let ca = ProcessInfo.processInfo.environment["SHAREWIRE_TEST_POSTGRES_CA"] else {
+                if ProcessInfo.processInfo.environment[PostgresTestDatabase.requireVariable] == "1" {
+                    Issue.record("SHAREWIRE_TEST_POSTGRES_CA is unset: tools/postgres-test-server starts TLS")
+                }
+                return
+            }
+            func encrypted(_ query: String) async throws -> Bool {
+                let store = try await PostgresSharingStore.open(try PostgresStoreConfiguration(url: slot.location + query))
+                defer { Task { try? await store.close() } }
+                return try await store.client.withConnection { c in
+                    try await c.fetch(SQLStatement("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"),
+                                      logger: store.logger) { try $0.bool(0) }
+                }.first == true
+            }
+            #expect(try await encrypted("?sslmode=verify-full&sslrootcert=\(ca)"))
+            #expect(try await encrypted("?sslmode=require"))
+            let plain = try await encrypted("?sslmode=disable")
+            #expect(!plain)
+            // verify-full against the system roots: the self-signed certificate is refused.
+            await #expect(throws: (any Error).self) { _ = try await encrypted("?sslmode=verify-full&connect_timeout=2") }
+        }
     }
 
     @Test func migrationsAreRecordedAndIdempotent() async throws {
