@@ -3,10 +3,9 @@ import PostgresNIO
 import SharingDomain
 import SharingSQL
 
-/// The PostgreSQL schema, as numbered migrations recorded in
-/// `schema_migrations (version, name, applied_at)`. Append new migrations;
-/// never edit a shipped one. Table and column names match the SQLite schema
-/// (the statements in `SharingSQL` run on both).
+/// The PostgreSQL schema: the shared tables (``SharingSQL/SharingSchema``) as
+/// numbered migrations recorded in `schema_migrations (version, name,
+/// applied_at)`. Append new migrations; never edit a shipped one.
 ///
 /// SQL features used (for judging CockroachDB/YugabyteDB compatibility):
 /// `BIGINT`, `TEXT`, `BYTEA`, `BOOLEAN` columns; primary, unique and foreign
@@ -28,124 +27,7 @@ public enum PostgresSchema {
     public static var latestVersion: Int { migrations.last?.version ?? 0 }
 
     static let migrations: [Migration] = [
-        Migration(version: 1, name: "sharing tables", statements: [
-            """
-            CREATE TABLE meta (
-                key TEXT PRIMARY KEY,
-                value BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE accounts (
-                id BIGINT PRIMARY KEY,
-                email TEXT NOT NULL UNIQUE,
-                language TEXT NOT NULL,
-                api_key_hash BYTEA NOT NULL UNIQUE,
-                created_at BIGINT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE contacts (
-                id BIGINT PRIMARY KEY,
-                owner_id BIGINT NOT NULL REFERENCES accounts(id),
-                email TEXT NOT NULL,
-                first_name TEXT,
-                last_name TEXT,
-                company TEXT,
-                language TEXT NOT NULL,
-                invited_at BIGINT,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                UNIQUE (owner_id, email)
-            )
-            """,
-            """
-            CREATE TABLE devices (
-                id BIGINT PRIMARY KEY,
-                owner_id BIGINT NOT NULL REFERENCES accounts(id),
-                name TEXT NOT NULL,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL
-            )
-            """,
-            "CREATE INDEX devices_by_owner ON devices(owner_id)",
-            """
-            CREATE TABLE services (
-                id BIGINT PRIMARY KEY,
-                device_id BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-                name TEXT NOT NULL,
-                port BIGINT NOT NULL CHECK (port BETWEEN 1 AND 65535),
-                protocol TEXT NOT NULL
-            )
-            """,
-            "CREATE INDEX services_by_device ON services(device_id)",
-            """
-            CREATE TABLE shares (
-                device_id BIGINT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-                account_id BIGINT NOT NULL REFERENCES accounts(id),
-                mode TEXT NOT NULL CHECK (mode IN ('ALL', 'PORTS')),
-                scripting BOOLEAN NOT NULL,
-                created_at BIGINT NOT NULL,
-                updated_at BIGINT NOT NULL,
-                PRIMARY KEY (device_id, account_id)
-            )
-            """,
-            "CREATE INDEX shares_by_account ON shares(account_id)",
-            """
-            CREATE TABLE share_ports (
-                device_id BIGINT NOT NULL,
-                account_id BIGINT NOT NULL,
-                service_id BIGINT NOT NULL REFERENCES services(id) ON DELETE CASCADE,
-                PRIMARY KEY (device_id, account_id, service_id),
-                FOREIGN KEY (device_id, account_id) REFERENCES shares(device_id, account_id) ON DELETE CASCADE
-            )
-            """,
-            "CREATE INDEX share_ports_by_service ON share_ports(service_id)",
-            // Audit events outlive the rows they mention: no foreign keys to them.
-            """
-            CREATE TABLE events (
-                id BIGINT PRIMARY KEY,
-                revision BIGINT NOT NULL,
-                at BIGINT NOT NULL,
-                actor_id BIGINT NOT NULL,
-                kind TEXT NOT NULL,
-                detail TEXT NOT NULL
-            )
-            """,
-            """
-            CREATE TABLE event_devices (
-                device_id BIGINT NOT NULL,
-                event_id BIGINT NOT NULL REFERENCES events(id),
-                pos BIGINT NOT NULL,
-                PRIMARY KEY (device_id, event_id)
-            )
-            """,
-            "CREATE INDEX event_devices_by_event ON event_devices(event_id)",
-            """
-            CREATE TABLE event_users (
-                account_id BIGINT NOT NULL,
-                event_id BIGINT NOT NULL REFERENCES events(id),
-                pos BIGINT NOT NULL,
-                PRIMARY KEY (account_id, event_id)
-            )
-            """,
-            "CREATE INDEX event_users_by_event ON event_users(event_id)",
-            // The outbox. seq increases strictly; consumers resume after the
-            // acknowledged cursor kept in meta ('notifications_acked').
-            """
-            CREATE TABLE notifications (
-                seq BIGINT PRIMARY KEY,
-                revision BIGINT NOT NULL,
-                created_at BIGINT NOT NULL,
-                recipient_email TEXT NOT NULL,
-                recipient_id BIGINT,
-                language TEXT NOT NULL,
-                template TEXT NOT NULL,
-                subject TEXT NOT NULL,
-                body TEXT NOT NULL
-            )
-            """,
-        ]),
+        Migration(version: 1, name: "sharing tables", statements: SharingSchema.v1(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""
