@@ -53,16 +53,24 @@ public final class PostgresSharingStore: SharingStorage, Sendable {
             return store
         } catch {
             try? await store.close()
-            throw error
+            if error is SchemaNewerThanBinaryError || error is PostgresStoreOpenError { throw error }
+            throw PostgresStoreOpenError(description: "opening \(configuration.redacted): \(String(reflecting: error))")
         }
     }
 
     /// Connects once outside the pool, so that a wrong address, password or
     /// certificate fails the open at once with the real error.
     static func probe(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws {
-        let connection = try await PostgresConnection.connect(
-            on: PostgresClient.defaultEventLoopGroup.any(), configuration: try configuration.connectionConfiguration,
-            id: 0, logger: logger).get()
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                on: PostgresClient.defaultEventLoopGroup.any(), configuration: try configuration.connectionConfiguration,
+                id: 0, logger: logger).get()
+        } catch {
+            // PSQLError's description is deliberately generic; its reflection
+            // names the cause (refused, TLS, authentication) and holds no password.
+            throw PostgresStoreOpenError(description: "cannot connect to \(configuration.redacted): \(String(reflecting: error))")
+        }
         try await connection.close()
     }
 

@@ -6,8 +6,9 @@ import SharewireServer
 import SharewireTestSupport
 import Testing
 
-/// The real `sharewired --store postgres://…` binary: a write, SIGTERM, a
-/// restart on the same database, and the write read back. Skipped without a
+/// The real `sharewired --store postgres://…` binary: a write, SIGTERM, two
+/// restarts on the same database (URL from --store-file, then from
+/// SHAREWIRE_STORE), and the write read back each time. Skipped without a
 /// PostgreSQL server (fails instead when SHAREWIRE_REQUIRE_POSTGRES=1).
 @Suite(.timeLimit(.minutes(3)))
 struct PostgresServerTests {
@@ -44,20 +45,26 @@ struct PostgresServerTests {
             #expect(try await first.stop(signal: SIGTERM) == 0)
             #expect(first.log.contains("PostgreSQL store: run ONE sharewired per database"))
 
-            // Second life: the URL from SHAREWIRE_STORE, so it is not in ps.
-            let second = try await ServerProcess(arguments: [],
-                                                 environment: ["SHAREWIRE_SERVICE_KEY": Self.secret,
-                                                               "SHAREWIRE_STORE": url],
-                                                 logTo: dir.file("second.log"))
-            defer { second.killIfRunning() }
-            let c2 = client(port: second.port)
-            defer { c2.close() }
-            let page: ListContactsResponse = try await c2.unary(
-                ContactService.list, ListContactsRequest(pageSize: 10, pageToken: "", minRevision: created.revision),
-                metadata: auth)
-            #expect(page.contacts.map(\.email) == ["friend@example.com"])
-            #expect(page.revision == created.revision)
-            #expect(try await second.stop(signal: SIGTERM) == 0)
+            // Then from --store-file and from SHAREWIRE_STORE, so the URL is not in ps.
+            let file = dir.file("store-url")
+            try (url + "\n").write(toFile: file, atomically: true, encoding: .utf8)
+            let lives: [(arguments: [String], environment: [String: String])] = [
+                (["--store-file", file], [:]), ([], ["SHAREWIRE_STORE": url]),
+            ]
+            for (life, (arguments, environment)) in lives.enumerated() {
+                let next = try await ServerProcess(arguments: arguments,
+                                                   environment: environment.merging(["SHAREWIRE_SERVICE_KEY": Self.secret]) { a, _ in a },
+                                                   logTo: dir.file("life\(life + 2).log"))
+                defer { next.killIfRunning() }
+                let c = client(port: next.port)
+                let page: ListContactsResponse = try await c.unary(
+                    ContactService.list, ListContactsRequest(pageSize: 10, pageToken: "", minRevision: created.revision),
+                    metadata: auth)
+                c.close()
+                #expect(page.contacts.map(\.email) == ["friend@example.com"])
+                #expect(page.revision == created.revision)
+                #expect(try await next.stop(signal: SIGTERM) == 0)
+            }
         }
     }
 }
