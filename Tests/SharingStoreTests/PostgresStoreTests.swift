@@ -54,6 +54,20 @@ import SharewireTestSupport
         }
     }
 
+    /// Two processes starting at once on an empty database: one migrates,
+    /// the other's migration fails on the version row and it opens anyway.
+    @Test func concurrentOpensOfAnEmptyDatabaseBothSucceed() async throws {
+        try await withStore(.postgres) { slot in
+            async let first = slot.open()
+            async let second = slot.open()
+            let stores = try await [first, second]
+            for store in stores {
+                #expect(try await (store as! PostgresSharingStore).schemaVersion() == PostgresSchema.latestVersion)
+                try await store.close()
+            }
+        }
+    }
+
     @Test func migrationsAreRecordedAndIdempotent() async throws {
         try await withStore(.postgres) { slot in
             let store = try await slot.open() as! PostgresSharingStore
