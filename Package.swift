@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "SharewireRPC", targets: ["SharewireRPC"]),
         .library(name: "SharingDomain", targets: ["SharingDomain"]),
         .library(name: "SharingStore", targets: ["SharingStore"]),
+        .library(name: "SharingPostgres", targets: ["SharingPostgres"]),
         .library(name: "SharewireServer", targets: ["SharewireServer"]),
         .executable(name: "sharewired", targets: ["sharewired"]),
         .executable(name: "sharewire-bench", targets: ["sharewire-bench"]),
@@ -31,6 +32,7 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.0"),
     ],
     targets: [
         // Frames: header, types, encoder and decoder state machines. Pure.
@@ -85,6 +87,7 @@ let package = Package(
                 "SharewireServer",
                 "SharingDomain",
                 "SharingStore",
+                "SharingPostgres",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
@@ -172,13 +175,31 @@ let package = Package(
         // Persistence: embedded SQLite through GRDB (WAL, synchronous=FULL).
         .target(
             name: "SharingStore",
-            dependencies: ["SharingDomain", .product(name: "GRDB", package: "GRDB.swift"),
+            dependencies: ["SharingDomain", "SharingSQL", .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "GRDBSQLite", package: "GRDB.swift")],
+            swiftSettings: swift6
+        ),
+        // The SQL both stores run and the decoding of its rows, written once. Pure.
+        .target(
+            name: "SharingSQL",
+            dependencies: ["SharingDomain"],
+            swiftSettings: swift6
+        ),
+        // Persistence: PostgreSQL through postgres-nio (one connection pool).
+        .target(
+            name: "SharingPostgres",
+            dependencies: [
+                "SharingDomain",
+                "SharingSQL",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swift6
         ),
         .testTarget(
             name: "SharingStoreTests",
-            dependencies: ["SharingStore", "SharingDomain"],
+            dependencies: ["SharingStore", "SharingPostgres", "SharingSQL", "SharingDomain", "SharewireTestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swift6
         ),
 
@@ -220,7 +241,7 @@ let package = Package(
         .target(
             name: "SharewireTestSupport",
             dependencies: [
-                "SharewireWire", "SharewireMessages",
+                "SharewireWire", "SharewireMessages", "SharingPostgres",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],

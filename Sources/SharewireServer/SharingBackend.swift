@@ -1,43 +1,50 @@
 import SharingDomain
 import SharingStore
 
-/// The storage side of a server: the SQLite store in a data directory, the
-/// single writer over it, and the bell its commits ring.
+/// The storage side of a server: a store (SQLite in a data directory, or
+/// PostgreSQL), the single writer over it, and the bell its commits ring.
 ///
 /// Opening reloads the whole committed state from the store. Shut down in
 /// this order: stop serving calls, then ``shutdown()`` (waits for every
 /// submitted write to commit or fail, then closes the database).
 public final class SharingBackend: Sendable {
-    public let store: SharingStore
+    public let store: any SharingStorage
     public let writer: SharingWriter
     public let bell: CommitBell
 
     /// The published snapshots (read without awaiting the writer).
     public var snapshots: SharingSnapshots { writer.snapshots }
 
-    private init(store: SharingStore, writer: SharingWriter, bell: CommitBell) {
+    private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell) {
         self.store = store
         self.writer = writer
         self.bell = bell
     }
 
-    /// Opens (creating if needed) the store in `directory` and loads it.
+    /// Opens (creating if needed) the SQLite store in `directory` and loads it.
+    public static func open(directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
+                            maxBatch: Int = 512) async throws -> SharingBackend {
+        try await open(store: try SharingStore(directory: directory), limits: limits, metrics: metrics, maxBatch: maxBatch)
+    }
+
+    /// Loads the state from an opened `store` and starts the writer on it. The
+    /// backend owns the store from now on: it is closed on failure and by
+    /// ``shutdown()``.
     ///
     /// - Parameters:
     ///   - limits: the limits the rules enforce from now on (they are not stored).
     ///   - metrics: commit metrics, or `nil` for none.
     ///   - maxBatch: most writes per group commit.
-    public static func open(directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
+    public static func open(store: any SharingStorage, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
                             maxBatch: Int = 512) async throws -> SharingBackend {
-        let store = try SharingStore(directory: directory)
         let bell = CommitBell()
         let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
         do {
             let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch)
             return SharingBackend(store: store, writer: writer, bell: bell)
         } catch {
-            // Inconsistent or unreadable rows: refuse to serve, but release the file.
-            try? store.close()
+            // Inconsistent or unreadable rows: refuse to serve, but release the database.
+            try? await store.close()
             throw error
         }
     }
@@ -46,6 +53,6 @@ public final class SharingBackend: Sendable {
     /// the database. Call after the RPC server has drained.
     public func shutdown() async throws {
         await writer.waitUntilIdle()
-        try store.close()
+        try await store.close()
     }
 }

@@ -1,33 +1,44 @@
 import Foundation
 import GRDB
 import SharingDomain
+import SharingSQL
 
-// Conversions between domain values and SQLite columns. Ids are UInt64 in the
-// domain and INTEGER (Int64) in SQLite; the bit pattern round-trips.
+// The shared SQL (SharingSQL) over GRDB: its values as SQLite arguments, and
+// GRDB rows read by position.
 
-extension SharingID {
-    var sql: Int64 { Int64(bitPattern: raw) }
-    init(sql: Int64) { self.init(raw: UInt64(bitPattern: sql)) }
-}
-
-extension Timestamp {
-    var sql: Int64 { millisecondsSinceEpoch }
-    init(sql: Int64) { self.init(millisecondsSinceEpoch: sql) }
-}
-
-extension UInt64 {
-    var sql: Int64 { Int64(bitPattern: self) }
-}
-
-/// A stored value that does not decode: the file was edited or is corrupt.
-struct StoredValueError: Error, CustomStringConvertible {
-    let description: String
-}
-
-extension Row {
-    func language(_ column: String) throws -> Language {
-        let text: String = self[column]
-        guard let l = Language(rawValue: text) else { throw StoredValueError(description: "bad language \(text)") }
-        return l
+extension SQLValue {
+    var databaseValue: DatabaseValue {
+        switch self {
+        case let .int(v): v.databaseValue
+        case let .text(v): v.databaseValue
+        case let .bytes(v): Data(v).databaseValue
+        case let .bool(v): v.databaseValue
+        case .null: .null
+        }
     }
+}
+
+extension Database {
+    /// Runs a shared statement through GRDB's statement cache.
+    func execute(_ statement: SQLStatement) throws {
+        try cachedStatement(sql: statement.sql).execute(arguments: statement.arguments.gRDBArguments)
+    }
+
+    /// Fetches the rows of a shared statement.
+    func rows(_ statement: SQLStatement) throws -> RowCursor {
+        try Row.fetchCursor(cachedStatement(sql: statement.sql), arguments: statement.arguments.gRDBArguments)
+    }
+}
+
+extension [SQLValue] {
+    var gRDBArguments: StatementArguments { StatementArguments(map { $0.databaseValue as (any DatabaseValueConvertible)? }) }
+}
+
+extension Row: SQLRow {
+    public func int(_ column: Int) throws -> Int64 { try decode(Int64.self, atIndex: column) }
+    public func optionalInt(_ column: Int) throws -> Int64? { try decode(Int64?.self, atIndex: column) }
+    public func text(_ column: Int) throws -> String { try decode(String.self, atIndex: column) }
+    public func optionalText(_ column: Int) throws -> String? { try decode(String?.self, atIndex: column) }
+    public func bytes(_ column: Int) throws -> [UInt8] { Array(try decode(Data.self, atIndex: column)) }
+    public func bool(_ column: Int) throws -> Bool { try decode(Bool.self, atIndex: column) }
 }

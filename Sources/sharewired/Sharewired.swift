@@ -49,12 +49,14 @@ struct Sharewired: AsyncParsableCommand {
 
     @OptionGroup(title: "Server") var server: ServerOptions
     @OptionGroup(title: "Storage and authentication") var storage: StorageOptions
+    @OptionGroup(title: "Store (SQLite or PostgreSQL)") var store: StoreOptions
     @OptionGroup(title: "Domain limits") var limits: LimitOptions
     @OptionGroup(title: "Observability") var observability: ObservabilityOptions
 
     func validate() throws {
         try server.validate()
         try storage.validate()
+        try store.validate()
         try limits.validate()
         try observability.validate()
     }
@@ -99,13 +101,14 @@ struct Sharewired: AsyncParsableCommand {
 
         let backend: SharingBackend
         do {
-            backend = try await SharingBackend.open(directory: storage.dataDir, limits: limits.domainLimits,
-                                                    metrics: registry == nil ? nil : CommitMetrics(),
-                                                    maxBatch: storage.maxWriteBatch)
+            backend = try await store.openBackend(dataDir: storage.dataDir, limits: limits.domainLimits,
+                                                  metrics: registry == nil ? nil : CommitMetrics(),
+                                                  maxBatch: storage.maxWriteBatch, logger: logger)
         } catch let error as StoreOpenError {
             throw StartupFailure(message: "\(error)")
         } catch {
-            throw StartupFailure(message: "data dir \(storage.dataDir): cannot load the database: \(error)")
+            // Errors of the PostgreSQL store name their cause, never the password.
+            throw StartupFailure(message: "cannot load the store: \(error)")
         }
         let state = backend.snapshots.latest().state
         logger.info("state loaded", metadata: [

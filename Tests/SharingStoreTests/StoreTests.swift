@@ -1,16 +1,8 @@
 import Foundation
-import GRDB
 import Testing
 import SharingDomain
 @testable import SharingStore
-
-/// A fresh temporary data directory, removed at the end.
-func withDataDir(_ body: (String) async throws -> Void) async throws {
-    let dir = FileManager.default.temporaryDirectory
-        .appendingPathComponent("sharewire-store-\(UUID().uuidString)").path
-    defer { try? FileManager.default.removeItem(atPath: dir) }
-    try await body(dir)
-}
+import SharewireTestSupport
 
 @Suite struct StoreTests {
     @Test func opensWithDurablePragmas() async throws {
@@ -39,9 +31,9 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
         }
     }
 
-    @Test func everythingSurvivesCloseAndReopen() async throws {
-        try await withDataDir { dir in
-            var store = try SharingStore(directory: dir)
+    @Test(arguments: StoreKind.allCases) func everythingSurvivesCloseAndReopen(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            var store = try await slot.open()
             var writer = try await SharingWriter.open(persistence: store)
             let (aRes, key) = try await writer.createAccount(email: "a@example.com", language: .en)
             let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .ja)
@@ -61,9 +53,9 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             _ = try await writer.submit(.share(devices: [d2.id], emails: ["b@example.com"], access: .all(), notify: true), actor: a.id)
             let last = try await writer.submit(.renameDevice(d.id, name: "garage pi"), actor: a.id)
             let before = writer.snapshots.latest().state
-            try store.close()
+            try await store.close()
 
-            store = try SharingStore(directory: dir)
+            store = try await slot.open()
             writer = try await SharingWriter.open(persistence: store)
             let s = writer.snapshots.latest().state
             #expect(s.revision == last.revision)
@@ -89,13 +81,13 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             guard case let .device(d3) = next.outcome else { return }
             #expect(d3.id.raw == d2.id.raw + 1)
             #expect(next.revision == last.revision + 1)
-            try store.close()
+            try await store.close()
         }
     }
 
-    @Test func serviceRemovalAndTransferAndContactDeletionPersist() async throws {
-        try await withDataDir { dir in
-            var store = try SharingStore(directory: dir)
+    @Test(arguments: StoreKind.allCases) func serviceRemovalAndTransferAndContactDeletionPersist(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            var store = try await slot.open()
             var writer = try await SharingWriter.open(persistence: store)
             let (aRes, _) = try await writer.createAccount(email: "a@example.com", language: .en)
             let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .en)
@@ -117,9 +109,9 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             _ = try await writer.submit(.removeService(d.id, d.services[0].id), actor: a.id)
             _ = try await writer.submit(.transfer(devices: [moved.id], toEmail: "b@example.com"), actor: a.id)
             _ = try await writer.submit(.deleteContact(email: "c@example.com"), actor: a.id)
-            try store.close()
+            try await store.close()
 
-            store = try SharingStore(directory: dir)
+            store = try await slot.open()
             writer = try await SharingWriter.open(persistence: store)
             let s = writer.snapshots.latest().state
             #expect(try s.device(a.id, d.id).device.services.map(\.port) == [80])
@@ -128,13 +120,13 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             #expect(try s.device(b.id, moved.id).role == .owner(shareCount: 0))
             #expect(!s.check(user: c.id, device: moved.id, port: 1))
             #expect(s.shareCount == 1)
-            try store.close()
+            try await store.close()
         }
     }
 
-    @Test func eventsAreListedByFilterAndOnlyForThoseConcerned() async throws {
-        try await withDataDir { dir in
-            let store = try SharingStore(directory: dir)
+    @Test(arguments: StoreKind.allCases) func eventsAreListedByFilterAndOnlyForThoseConcerned(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            let store = try await slot.open()
             let writer = try await SharingWriter.open(persistence: store)
             let (aRes, _) = try await writer.createAccount(email: "a@example.com", language: .en)
             let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .en)
@@ -180,13 +172,13 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
                 cursor = page.nextCursor
             } while cursor != nil
             #expect(seen == all.map(\.id))
-            try store.close()
+            try await store.close()
         }
     }
 
-    @Test func outboxHasAMonotonicSequenceAndAnAckCursor() async throws {
-        try await withDataDir { dir in
-            var store = try SharingStore(directory: dir)
+    @Test(arguments: StoreKind.allCases) func outboxHasAMonotonicSequenceAndAnAckCursor(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            var store = try await slot.open()
             let writer = try await SharingWriter.open(persistence: store)
             let (aRes, _) = try await writer.createAccount(email: "a@example.com", language: .en)
             guard case let .account(a) = aRes.outcome else { return }
@@ -204,16 +196,16 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             let resumed = try await store.acknowledgedNotificationSequence()
             #expect(resumed == 2)
             #expect(try await store.notifications(after: resumed, limit: 100).map(\.sequence) == [3])
-            try store.close()
-            store = try SharingStore(directory: dir)
+            try await store.close()
+            store = try await slot.open()
             #expect(try await store.acknowledgedNotificationSequence() == 2)
-            try store.close()
+            try await store.close()
         }
     }
 
-    @Test func aFailedTransactionLeavesNothingBehind() async throws {
-        try await withDataDir { dir in
-            let store = try SharingStore(directory: dir)
+    @Test(arguments: StoreKind.allCases) func aFailedTransactionLeavesNothingBehind(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            let store = try await slot.open()
             let writer = try await SharingWriter.open(persistence: store)
             _ = try await writer.createAccount(email: "a@example.com", language: .en)
             let before = try await store.loadState(limits: Limits())
@@ -230,7 +222,61 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             }
             let after = try await store.loadState(limits: Limits())
             #expect(after.revision == before.revision && after.deviceCount == 0)
-            try store.close()
+            try await store.close()
+        }
+    }
+
+    /// Share puts are committed as multi-row statements; a key put twice in
+    /// one batch must still end as its last put (as one by one would).
+    @Test(arguments: StoreKind.allCases) func aSharePutTwiceInOneBatchKeepsTheLast(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            let store = try await slot.open()
+            let writer = try await SharingWriter.open(persistence: store)
+            let (aRes, _) = try await writer.createAccount(email: "a@example.com", language: .en)
+            let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .en)
+            guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome else { return }
+            let reg = try await writer.submit(.registerDevice(name: "pi", services: [
+                ServiceSpec(name: "ssh", port: 22, protocol: "tcp"), ServiceSpec(name: "web", port: 80, protocol: "http"),
+            ]), actor: a.id)
+            let reg2 = try await writer.submit(.registerDevice(name: "nas", services: []), actor: a.id)
+            guard case let .device(d) = reg.outcome, case let .device(d2) = reg2.outcome else { return }
+            let before = try await store.loadState(limits: Limits())
+            let t = Timestamp(millisecondsSinceEpoch: 5)
+            let ssh = d.services[0].id, web = d.services[1].id
+            var changes = Changes()
+            changes.mutations = [
+                .putShare(Share(device: d.id, user: b.id, access: .ports([ssh, web], scripting: true), createdAt: t, updatedAt: t)),
+                .putShare(Share(device: d2.id, user: b.id, access: .all(), createdAt: t, updatedAt: t)),
+                .putShare(Share(device: d.id, user: b.id, access: .ports([web]), createdAt: t, updatedAt: t)),
+                .deleteShare(ShareKey(device: d2.id, user: b.id)),
+            ]
+            try await store.commit(CommitBatch(revision: before.revision + 1, counters: before.counters, changes: changes))
+            let after = try await store.loadState(limits: Limits())
+            #expect(after.shareCount == 1)
+            #expect(after.check(user: b.id, device: d.id, port: 80) && !after.check(user: b.id, device: d.id, port: 22))
+            #expect(!after.checkScripting(user: b.id, device: d.id))
+            try await store.close()
+        }
+    }
+
+    @Test(arguments: StoreKind.allCases) func refusesASchemaNewerThanTheBinary(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            let store = try await slot.open()
+            let writer = try await SharingWriter.open(persistence: store)
+            _ = try await writer.createAccount(email: "a@example.com", language: .en)
+            try await store.close()
+            try await slot.markSchemaNewer()
+            // SQLite's refusal is the data-dir check's (it names the directory); PostgreSQL's is typed.
+            let error = await #expect(throws: (any Error).self) { _ = try await slot.open() }
+            switch kind {
+            case .sqlite:
+                guard case .newerSchema = error as? StoreOpenError else {
+                    Issue.record("SQLite: expected StoreOpenError.newerSchema, got \(String(describing: error))")
+                    return
+                }
+            case .postgres:
+                #expect(error is SchemaNewerThanBinaryError, "\(String(describing: error))")
+            }
         }
     }
 
@@ -240,12 +286,12 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
 }
 
 @Suite struct StoreLoadTests {
-    /// Many concurrent writers on real SQLite: batches form, every acknowledged
+    /// Many concurrent writers on a real database: batches form, every acknowledged
     /// write is on disk after reopening, and a 10,000-pair bulk share commits
     /// in one transaction.
-    @Test func groupCommitOnSQLiteAndLargeBulkShare() async throws {
-        try await withDataDir { dir in
-            var store = try SharingStore(directory: dir)
+    @Test(arguments: StoreKind.allCases) func groupCommitAndLargeBulkShare(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            var store = try await slot.open()
             let writer = try await SharingWriter.open(persistence: store)
             let (aRes, _) = try await writer.createAccount(email: "owner@example.com", language: .en)
             guard case let .account(a) = aRes.outcome else { return }
@@ -275,16 +321,16 @@ func withDataDir(_ body: (String) async throws -> Void) async throws {
             let bulk = try await writer.submit(.share(devices: devices, emails: (0..<100).map { "p\($0)@example.com" },
                                                       access: .all(), notify: true), actor: a.id)
             #expect(bulk.outcome == .count(created: 10_000, updated: 0, removed: 0))
-            try store.close()
+            try await store.close()
 
-            store = try SharingStore(directory: dir)
+            store = try await slot.open()
             let s = try await store.loadState(limits: Limits())
             #expect(s.revision == bulk.revision)
             #expect(s.accountCount == 101 && s.contactCount == 100 && s.deviceCount == 100 && s.shareCount == 10_000)
             let outbox = try await store.notifications(after: 0, limit: 1_000)
             #expect(outbox.count == 100)
             #expect(Set(outbox.map(\.language)) == [.en, .ja])
-            try store.close()
+            try await store.close()
         }
     }
 }

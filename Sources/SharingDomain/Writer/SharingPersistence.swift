@@ -50,3 +50,29 @@ public protocol SharingEventLog: Sendable {
     /// The acknowledged cursor: a resuming consumer starts after it.
     func acknowledgedNotificationSequence() async throws -> UInt64
 }
+
+/// A store the server runs on: it persists the writer's batches and serves
+/// the event and outbox reads. Implemented by the SQLite store (`SharingStore`)
+/// and the PostgreSQL one (`PostgresSharingStore`).
+public protocol SharingStorage: SharingPersistence, SharingEventLog {
+    /// Releases the database. Call once nothing is submitted any more; further use throws.
+    func close() async throws
+}
+
+/// The database's schema is newer than this binary knows: it was migrated by
+/// a later release. Opening refuses rather than write rows an old binary does
+/// not understand; run the newer binary (or restore a backup).
+public struct SchemaNewerThanBinaryError: Error, CustomStringConvertible, Equatable {
+    /// What the database records as applied, e.g. `"7"` or a migration name.
+    public let databaseVersion: String
+    /// The newest version this binary knows.
+    public let binaryVersion: String
+    public init(databaseVersion: String, binaryVersion: String) {
+        self.databaseVersion = databaseVersion
+        self.binaryVersion = binaryVersion
+    }
+    public var description: String {
+        "the database schema (version \(databaseVersion)) is newer than this sharewired knows (version \(binaryVersion)); "
+            + "run the newer release, or restore a backup taken before the upgrade"
+    }
+}

@@ -1,0 +1,75 @@
+import Logging
+import PostgresNIO
+import SharingDomain
+import SharingSQL
+
+/// The PostgreSQL schema: the shared tables (``SharingSQL/SharingSchema``) as
+/// numbered migrations recorded in `schema_migrations (version, name,
+/// applied_at)`. Append new migrations; never edit a shipped one.
+///
+/// SQL features used (for judging CockroachDB/YugabyteDB compatibility):
+/// `BIGINT`, `TEXT`, `BYTEA`, `BOOLEAN` columns; primary, unique and foreign
+/// keys with `ON DELETE CASCADE`; `CHECK`; `CREATE TABLE/INDEX IF NOT EXISTS`;
+/// `INSERT … ON CONFLICT … DO UPDATE [WHERE …]`; transactional DDL (each
+/// migration and its `schema_migrations` row commit together; where DDL is
+/// not transactional a failed migration must be repaired by hand);
+/// `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY` for a
+/// consistent load; `SHOW fsync`. No sequences, triggers, stored functions,
+/// advisory locks, `LISTEN/NOTIFY` or extensions.
+public enum PostgresSchema {
+    struct Migration {
+        let version: Int
+        let name: String
+        let statements: [String]
+    }
+
+    /// The newest schema version this binary knows.
+    public static var latestVersion: Int { migrations.last?.version ?? 0 }
+
+    static let migrations: [Migration] = [
+        Migration(version: 1, name: "sharing tables", statements: SharingSchema.v1(.postgres)),
+    ]
+
+    static let createVersionTable = SQLStatement("""
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+            version BIGINT PRIMARY KEY,
+            name TEXT NOT NULL,
+            applied_at TIMESTAMP WITH TIME ZONE NOT NULL DEFAULT CURRENT_TIMESTAMP
+        )
+        """)
+
+    /// The highest applied version, 0 when none (or no table yet).
+    static func version(_ c: PostgresConnection, logger: Logger) async throws -> Int {
+        let exists = try await c.fetch(SQLStatement("""
+            SELECT COUNT(*) FROM information_schema.tables
+            WHERE table_schema = current_schema() AND table_name = 'schema_migrations'
+            """), logger: logger) { try $0.int(0) }
+        guard exists.first ?? 0 > 0 else { return 0 }
+        let max = try await c.fetch(SQLStatement("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"),
+                                    logger: logger) { try $0.int(0) }
+        return Int(max.first ?? 0)
+    }
+
+    /// Refuses a newer schema, then applies each missing migration in its own
+    /// transaction together with its `schema_migrations` row.
+    static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
+        try await client.withConnection { c in
+            let current = try await version(c, logger: logger)
+            guard current <= latestVersion else {
+                throw SchemaNewerThanBinaryError(databaseVersion: "\(current)", binaryVersion: "\(latestVersion)")
+            }
+            var applied: [Int] = []
+            for m in migrations where m.version > current {
+                try await c.withTransaction(logger: logger) { c in
+                    try await c.execute(createVersionTable, logger: logger)
+                    for sql in m.statements { try await c.execute(SQLStatement(sql), logger: logger) }
+                    try await c.execute(SQLStatement("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                                                     [.int(Int64(m.version)), .text(m.name)]), logger: logger)
+                }
+                applied.append(m.version)
+                logger.info("schema migrated", metadata: ["version": "\(m.version)", "name": "\(m.name)"])
+            }
+            return applied
+        }
+    }
+}

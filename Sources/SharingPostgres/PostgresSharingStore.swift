@@ -1,0 +1,154 @@
+import Logging
+import PostgresNIO
+import SharingDomain
+import SharingSQL
+
+/// Why the PostgreSQL store refused to open.
+public struct PostgresStoreOpenError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+/// PostgreSQL persistence for the sharing service, with exactly the semantics
+/// of the SQLite store (`SharingStore`): the statements and row decoding are
+/// shared (`SharingSQL`).
+///
+/// - A batch is ONE transaction; the call returns after COMMIT, which with
+///   `fsync=on` (checked at open) and `synchronous_commit=on` (set on every
+///   connection) means after the WAL is flushed. On a throw the transaction
+///   was rolled back (or its outcome is unknown, which the writer handles by
+///   reloading).
+/// - A pool (`PostgresClient`) of at most ``PostgresStoreConfiguration/poolSize``
+///   connections: the writer holds one per batch, reads use the others.
+/// - The schema is versioned (``PostgresSchema``) and migrated at open; a
+///   database whose schema is newer than this binary is refused with
+///   ``SharingDomain/SchemaNewerThanBinaryError``.
+///
+/// Single instance only in this version: several instances on one database
+/// would each keep their own snapshot and overwrite each other's revision.
+public final class PostgresSharingStore: SharingStorage, Sendable {
+    public let configuration: PostgresStoreConfiguration
+    let client: PostgresClient
+    private let running: Task<Void, Never>
+    let logger: Logger
+
+    private init(configuration: PostgresStoreConfiguration, client: PostgresClient, running: Task<Void, Never>,
+                 logger: Logger) {
+        self.configuration = configuration
+        self.client = client
+        self.running = running
+        self.logger = logger
+    }
+
+    /// Connects, checks the server's durability settings, and migrates the
+    /// schema to ``PostgresSchema/latestVersion``.
+    public static func open(_ configuration: PostgresStoreConfiguration,
+                            logger: Logger = Logger(label: "sharewire.postgres")) async throws -> PostgresSharingStore {
+        try await probe(configuration, logger: logger)
+        let client = PostgresClient(configuration: try configuration.clientConfiguration, backgroundLogger: logger)
+        let running = await startRunning(client)
+        let store = PostgresSharingStore(configuration: configuration, client: client, running: running, logger: logger)
+        do {
+            try await store.verifyDurability()
+            try await store.migrate()
+            return store
+        } catch {
+            try? await store.close()
+            if error is SchemaNewerThanBinaryError || error is PostgresStoreOpenError { throw error }
+            throw PostgresStoreOpenError(description: "opening \(configuration.redacted): \(String(reflecting: error))")
+        }
+    }
+
+    /// Connects once outside the pool, so that a wrong address, password or
+    /// certificate fails the open at once with the real error.
+    static func probe(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws {
+        let connection: PostgresConnection
+        do {
+            connection = try await PostgresConnection.connect(
+                on: PostgresClient.defaultEventLoopGroup.any(), configuration: try configuration.connectionConfiguration,
+                id: 0, logger: logger).get()
+        } catch {
+            // PSQLError's description is deliberately generic; its reflection
+            // names the cause (refused, TLS, authentication) and holds no password.
+            throw PostgresStoreOpenError(description: "cannot connect to \(configuration.redacted): \(String(reflecting: error))")
+        }
+        try await connection.close()
+    }
+
+    /// Starts the pool's background work, and returns once that task runs (so
+    /// the first lease does not race `run()`).
+    static func startRunning(_ client: PostgresClient) async -> Task<Void, Never> {
+        let (started, signal) = AsyncStream<Void>.makeStream()
+        let task = Task {
+            signal.finish()
+            await client.run()
+        }
+        for await _ in started {}
+        await Task.yield()
+        return task
+    }
+
+    /// Applies the migrations the database lacks; returns their versions.
+    /// Idempotent; safe to call while another process does the same (the
+    /// loser's transaction fails on the version's primary key and nothing of
+    /// it stays).
+    @discardableResult
+    public func migrate() async throws -> [Int] {
+        do {
+            return try await bounded { [client, logger] in try await PostgresSchema.migrate(client, logger: logger) }
+        } catch let error as SchemaNewerThanBinaryError {
+            throw error
+        } catch {
+            // Another process may have applied the same migration first: then
+            // this one's transaction failed and the schema is current anyway.
+            if (try? await schemaVersion()) == PostgresSchema.latestVersion { return [] }
+            throw error
+        }
+    }
+
+    /// The schema version recorded in the database (0 before any migration).
+    public func schemaVersion() async throws -> Int {
+        try await bounded { [client, logger] in
+            try await client.withConnection { try await PostgresSchema.version($0, logger: logger) }
+        }
+    }
+
+    private func verifyDurability() async throws {
+        let fsync = try await bounded { [client, logger] in
+            try await client.withConnection { c in try await c.fetch(SQLStatement("SHOW fsync"), logger: logger) { try $0.text(0) } }
+        }
+        guard fsync.first == "on" else {
+            throw PostgresStoreOpenError(description: "the PostgreSQL server runs with fsync=\(fsync.first ?? "?"); "
+                                         + "an acknowledged write would not survive a crash")
+        }
+    }
+
+    /// Closes every pooled connection. Further use throws.
+    public func close() async throws {
+        running.cancel()
+        await running.value
+    }
+
+    /// Runs `body` and fails it after ``PostgresStoreConfiguration/operationTimeout``
+    /// (a server that is down must not hang the writer forever).
+    func bounded<T: Sendable>(_ body: @escaping @Sendable () async throws -> T) async throws -> T {
+        let timeout = configuration.operationTimeout
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask { try await body() }
+            group.addTask {
+                try await Task.sleep(for: timeout)
+                return nil
+            }
+            defer { group.cancelAll() }
+            guard let first = try await group.next(), let value = first else {
+                throw PostgresStoreTimeout(timeout: timeout)
+            }
+            return value
+        }
+    }
+}
+
+/// A store operation took longer than ``PostgresStoreConfiguration/operationTimeout``.
+public struct PostgresStoreTimeout: Error, CustomStringConvertible {
+    public let timeout: Duration
+    public var description: String { "PostgreSQL did not answer within \(timeout)" }
+}

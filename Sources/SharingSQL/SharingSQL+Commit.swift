@@ -1,0 +1,170 @@
+import SharingDomain
+
+/// The SQL both stores run, written once: the statements of a commit, the
+/// reads of the snapshot, the event and outbox listings, and the decoding of
+/// their rows. The schemas differ per store (column types, SQLite's
+/// `WITHOUT ROWID`); table and column names are the same.
+///
+/// Portability: plain `INSERT`/`UPDATE`/`DELETE`/`SELECT`, `INSERT … ON CONFLICT
+/// (…) DO UPDATE … [WHERE …]` (SQLite ≥ 3.24, PostgreSQL ≥ 9.5, CockroachDB,
+/// YugabyteDB), `EXISTS` and `IN (…)` subqueries, `LIMIT`. No `RETURNING`,
+/// no `INSERT OR REPLACE` (it deletes first, which would cascade), no
+/// functions that differ between engines (`max(a, b)` vs `GREATEST`).
+public enum SharingSQL {
+    /// Every statement of `batch`, in the order they must run inside ONE
+    /// transaction: row changes, audit events, outbox entries, then the
+    /// revision and id counters.
+    public static func statements(for batch: CommitBatch) -> [SQLStatement] {
+        var out: [SQLStatement] = []
+        out.reserveCapacity(batch.changes.mutations.count * 2 + batch.changes.events.count * 3
+                            + batch.changes.notifications.count + MetaKey.counters.count + 1)
+        // Consecutive share puts (a bulk share) go as a few multi-row
+        // statements: a round trip per row would dominate a commit over a network.
+        var shares: [Share] = []
+        var keys: Set<ShareKey> = []
+        func flushShares() {
+            append(shares, to: &out)
+            shares.removeAll(keepingCapacity: true)
+            keys.removeAll(keepingCapacity: true)
+        }
+        for m in batch.changes.mutations {
+            if case let .putShare(share) = m {
+                if shares.count == rowsPerStatement || keys.contains(share.key) { flushShares() }
+                shares.append(share)
+                keys.insert(share.key)
+            } else {
+                flushShares()
+                append(m, to: &out)
+            }
+        }
+        flushShares()
+        for e in batch.changes.events { append(e, to: &out) }
+        out += multiRow("""
+            INSERT INTO notifications (seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body)
+            VALUES
+            """, batch.changes.notifications.map { n in
+                [n.sequence.sqlValue, n.revision.sqlValue, n.createdAt.sqlValue, .text(n.recipientEmail.value),
+                 n.recipient?.sqlValue ?? .null, .text(n.language.rawValue), .text(n.template.rawValue),
+                 .text(n.subject), .text(n.body)]
+            })
+        out.append(setMeta(MetaKey.revision, batch.revision))
+        for (key, path) in MetaKey.counters { out.append(setMeta(key, batch.counters[keyPath: path])) }
+        return out
+    }
+
+    static func setMeta(_ key: String, _ value: UInt64) -> SQLStatement {
+        SQLStatement("INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                     [.text(key), value.sqlValue])
+    }
+
+    // Upserts use ON CONFLICT DO UPDATE, never INSERT OR REPLACE: REPLACE
+    // deletes the old row first and would cascade to services and share_ports.
+    private static func append(_ m: Mutation, to out: inout [SQLStatement]) {
+        switch m {
+        case let .putAccount(a):
+            out.append(SQLStatement("""
+                INSERT INTO accounts (id, email, language, api_key_hash, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET email = excluded.email, language = excluded.language,
+                    api_key_hash = excluded.api_key_hash
+                """, [a.id.sqlValue, .text(a.email.value), .text(a.language.rawValue), .bytes(a.apiKeyHash.bytes),
+                      a.createdAt.sqlValue]))
+        case let .putContact(c):
+            out.append(SQLStatement("""
+                INSERT INTO contacts (id, owner_id, email, first_name, last_name, company, language, invited_at, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+                    company = excluded.company, language = excluded.language, invited_at = excluded.invited_at,
+                    updated_at = excluded.updated_at
+                """, [c.id.sqlValue, c.owner.sqlValue, .text(c.email.value), c.firstName.sqlValue, c.lastName.sqlValue,
+                      c.company.sqlValue, .text(c.language.rawValue), c.invitedAt?.sqlValue ?? .null,
+                      c.createdAt.sqlValue, c.updatedAt.sqlValue]))
+        case let .deleteContact(id):
+            out.append(SQLStatement("DELETE FROM contacts WHERE id = ?", [id.sqlValue]))
+        case let .putDevice(d):
+            out.append(SQLStatement("""
+                INSERT INTO devices (id, owner_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name,
+                    updated_at = excluded.updated_at
+                """, [d.id.sqlValue, d.owner.sqlValue, .text(d.name), d.createdAt.sqlValue, d.updatedAt.sqlValue]))
+        case let .putService(device, s):
+            out.append(SQLStatement("""
+                INSERT INTO services (id, device_id, name, port, protocol) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET name = excluded.name, port = excluded.port, protocol = excluded.protocol
+                """, [s.id.sqlValue, device.sqlValue, .text(s.name), .int(Int64(s.port)), .text(s.protocol)]))
+        case let .deleteService(id):
+            out.append(SQLStatement("DELETE FROM services WHERE id = ?", [id.sqlValue]))
+        case let .putShare(s):
+            append([s], to: &out)
+        case let .deleteShare(key):
+            out.append(SQLStatement("DELETE FROM shares WHERE device_id = ? AND account_id = ?",
+                                    [key.device.sqlValue, key.user.sqlValue]))
+        }
+    }
+
+    /// Shares with distinct keys: upserted together, their service lists
+    /// replaced together. Equivalent to putting them one by one, since
+    /// statements on different keys commute.
+    private static func append(_ shares: [Share], to out: inout [SQLStatement]) {
+        guard !shares.isEmpty else { return }
+        out += multiRow("INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at) VALUES",
+                        shares.map { s in
+                            [s.device.sqlValue, s.user.sqlValue, .text(s.access.mode.rawValue), .bool(s.access.scripting),
+                             s.createdAt.sqlValue, s.updatedAt.sqlValue]
+                        }, suffix: """
+                            ON CONFLICT (device_id, account_id) DO UPDATE SET mode = excluded.mode,
+                                scripting = excluded.scripting, updated_at = excluded.updated_at
+                            """)
+        out += multiRow("DELETE FROM share_ports WHERE (device_id, account_id) IN (VALUES",
+                        shares.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
+        out += multiRow("INSERT INTO share_ports (device_id, account_id, service_id) VALUES", shares.flatMap { s in
+            s.access.services.sorted().map { [s.device.sqlValue, s.user.sqlValue, $0.sqlValue] }
+        })
+    }
+
+    private static func append(_ e: Event, to out: inout [SQLStatement]) {
+        out.append(SQLStatement("INSERT INTO events (id, revision, at, actor_id, kind, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                                [e.id.sqlValue, e.revision.sqlValue, e.at.sqlValue, e.actor.sqlValue,
+                                 .text(e.kind.rawValue), .text(e.detail)]))
+        out += multiRow("INSERT INTO event_devices (device_id, event_id, pos) VALUES",
+                        e.devices.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] })
+        out += multiRow("INSERT INTO event_users (account_id, event_id, pos) VALUES",
+                        e.users.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] })
+    }
+
+    /// Most rows in one multi-row statement (keeps the parameters of one
+    /// statement well under SQLite's 32,766 and PostgreSQL's 65,535).
+    static let rowsPerStatement = 500
+
+    /// `prefix (?, …), (?, …) … suffix` over `rows`, in chunks of
+    /// ``rowsPerStatement``; nothing for no rows. Rows keep their order.
+    static func multiRow(_ prefix: String, _ rows: [[SQLValue]], suffix: String = "") -> [SQLStatement] {
+        guard let width = rows.first?.count else { return [] }
+        let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
+        return stride(from: 0, to: rows.count, by: rowsPerStatement).map { start in
+            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+            let values = Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
+            return SQLStatement(prefix + " " + values + (suffix.isEmpty ? "" : " " + suffix), chunk.flatMap { $0 })
+        }
+    }
+
+    /// Moves the acknowledged outbox cursor forward, never back.
+    public static func acknowledge(through sequence: UInt64) -> SQLStatement {
+        SQLStatement("""
+            INSERT INTO meta (key, value) VALUES (?, ?)
+            ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value
+            """, [.text(MetaKey.acknowledged), sequence.sqlValue])
+    }
+
+    /// The acknowledged outbox cursor: zero or one row, `value`.
+    public static let acknowledged = SQLStatement("SELECT value FROM meta WHERE key = ?", [.text(MetaKey.acknowledged)])
+}
+
+/// Keys of the meta table.
+public enum MetaKey {
+    public static let revision = "revision"
+    public static let acknowledged = "notifications_acked"
+    static var counters: [(String, WritableKeyPath<IDCounters, UInt64>)] { [
+        ("next_account", \.account), ("next_contact", \.contact), ("next_device", \.device),
+        ("next_service", \.service), ("next_event", \.event), ("next_notification", \.notification),
+    ] }
+}

@@ -1,0 +1,140 @@
+/// The engines the shared SQL is written for; only column types and table
+/// options differ in the schema.
+public enum SQLDialect: Sendable {
+    case sqlite, postgres
+
+    /// 64-bit integers. In SQLite `INTEGER PRIMARY KEY` is the rowid.
+    var integer: String { self == .sqlite ? "INTEGER" : "BIGINT" }
+    var bytes: String { self == .sqlite ? "BLOB" : "BYTEA" }
+    var boolean: String { self == .sqlite ? "INTEGER" : "BOOLEAN" }
+    /// SQLite keeps tables with a composite key clustered on it.
+    var clustered: String { self == .sqlite ? " WITHOUT ROWID" : "" }
+}
+
+/// The tables, written once for both stores. Each store records versions its
+/// own way (GRDB's migrator, `schema_migrations`). Append new versions; never
+/// edit a shipped one.
+public enum SharingSchema {
+    /// Version 1: the sharing tables, one statement per element.
+    public static func v1(_ d: SQLDialect) -> [String] {
+        let int = d.integer
+        return [
+            """
+            CREATE TABLE meta (
+                key TEXT PRIMARY KEY NOT NULL,
+                value \(int) NOT NULL
+            )\(d.clustered)
+            """,
+            """
+            CREATE TABLE accounts (
+                id \(int) PRIMARY KEY,
+                email TEXT NOT NULL UNIQUE,
+                language TEXT NOT NULL,
+                api_key_hash \(d.bytes) NOT NULL UNIQUE,
+                created_at \(int) NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE contacts (
+                id \(int) PRIMARY KEY,
+                owner_id \(int) NOT NULL REFERENCES accounts(id),
+                email TEXT NOT NULL,
+                first_name TEXT,
+                last_name TEXT,
+                company TEXT,
+                language TEXT NOT NULL,
+                invited_at \(int),
+                created_at \(int) NOT NULL,
+                updated_at \(int) NOT NULL,
+                UNIQUE (owner_id, email)
+            )
+            """,
+            """
+            CREATE TABLE devices (
+                id \(int) PRIMARY KEY,
+                owner_id \(int) NOT NULL REFERENCES accounts(id),
+                name TEXT NOT NULL,
+                created_at \(int) NOT NULL,
+                updated_at \(int) NOT NULL
+            )
+            """,
+            "CREATE INDEX devices_by_owner ON devices(owner_id)",
+            """
+            CREATE TABLE services (
+                id \(int) PRIMARY KEY,
+                device_id \(int) NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                name TEXT NOT NULL,
+                port \(int) NOT NULL CHECK (port BETWEEN 1 AND 65535),
+                protocol TEXT NOT NULL
+            )
+            """,
+            "CREATE INDEX services_by_device ON services(device_id)",
+            """
+            CREATE TABLE shares (
+                device_id \(int) NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
+                account_id \(int) NOT NULL REFERENCES accounts(id),
+                mode TEXT NOT NULL CHECK (mode IN ('ALL', 'PORTS')),
+                scripting \(d.boolean) NOT NULL,
+                created_at \(int) NOT NULL,
+                updated_at \(int) NOT NULL,
+                PRIMARY KEY (device_id, account_id)
+            )\(d.clustered)
+            """,
+            "CREATE INDEX shares_by_account ON shares(account_id)",
+            """
+            CREATE TABLE share_ports (
+                device_id \(int) NOT NULL,
+                account_id \(int) NOT NULL,
+                service_id \(int) NOT NULL REFERENCES services(id) ON DELETE CASCADE,
+                PRIMARY KEY (device_id, account_id, service_id),
+                FOREIGN KEY (device_id, account_id) REFERENCES shares(device_id, account_id) ON DELETE CASCADE
+            )\(d.clustered)
+            """,
+            "CREATE INDEX share_ports_by_service ON share_ports(service_id)",
+            // Audit events outlive the rows they mention: no foreign keys to them.
+            """
+            CREATE TABLE events (
+                id \(int) PRIMARY KEY,
+                revision \(int) NOT NULL,
+                at \(int) NOT NULL,
+                actor_id \(int) NOT NULL,
+                kind TEXT NOT NULL,
+                detail TEXT NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE event_devices (
+                device_id \(int) NOT NULL,
+                event_id \(int) NOT NULL REFERENCES events(id),
+                pos \(int) NOT NULL,
+                PRIMARY KEY (device_id, event_id)
+            )\(d.clustered)
+            """,
+            "CREATE INDEX event_devices_by_event ON event_devices(event_id)",
+            """
+            CREATE TABLE event_users (
+                account_id \(int) NOT NULL,
+                event_id \(int) NOT NULL REFERENCES events(id),
+                pos \(int) NOT NULL,
+                PRIMARY KEY (account_id, event_id)
+            )\(d.clustered)
+            """,
+            "CREATE INDEX event_users_by_event ON event_users(event_id)",
+            // The outbox. seq increases strictly; consumers resume after the
+            // acknowledged cursor kept in meta ('notifications_acked').
+            """
+            CREATE TABLE notifications (
+                seq \(int) PRIMARY KEY,
+                revision \(int) NOT NULL,
+                created_at \(int) NOT NULL,
+                recipient_email TEXT NOT NULL,
+                recipient_id \(int),
+                language TEXT NOT NULL,
+                template TEXT NOT NULL,
+                subject TEXT NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+        ]
+    }
+}

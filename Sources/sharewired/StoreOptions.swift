@@ -1,0 +1,94 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SharewireServer
+import SharingDomain
+import SharingPostgres
+import SharingStore
+
+/// Which store holds the state: `sqlite:<dir>` (the default, `--data-dir`)
+/// or `postgres://…`. See docs/SERVER.md §11.
+enum StoreLocation {
+    case sqlite(directory: String)
+    case postgres(PostgresStoreConfiguration)
+
+    static let environmentVariable = "SHAREWIRE_STORE"
+
+    /// Parses `sqlite:<dir>` or a `postgres://` / `postgresql://` URL.
+    static func parse(_ spec: String) throws -> StoreLocation {
+        let spec = spec.trimmingCharacters(in: .whitespacesAndNewlines)
+        if spec.hasPrefix("sqlite:") {
+            let dir = String(spec.dropFirst("sqlite:".count))
+            guard !dir.isEmpty else { throw ValidationError("store: sqlite:<dir> needs a directory") }
+            return .sqlite(directory: dir)
+        }
+        if spec.hasPrefix("postgres://") || spec.hasPrefix("postgresql://") {
+            do {
+                return .postgres(try PostgresStoreConfiguration(url: spec))
+            } catch {
+                throw ValidationError("store: \(error)")  // the message never repeats the URL: it may hold a password
+            }
+        }
+        throw ValidationError("store: expected sqlite:<dir> or postgres://user@host:port/db")
+    }
+
+    /// For logs: never the password.
+    var redacted: String {
+        switch self {
+        case let .sqlite(directory): "sqlite:\(directory)"
+        case let .postgres(config): config.redacted
+        }
+    }
+}
+
+/// `--store`, `--store-file`, `SHAREWIRE_STORE` and the pool size.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "Where state lives: sqlite:<dir> or postgres://user@host:port/db[?sslmode=require] (default: sqlite:<--data-dir>).",
+        discussion: "A URL with a password is better given with --store-file or SHAREWIRE_STORE, so it is not in ps."))
+    var store: String?
+
+    @Option(help: "File holding the --store value (surrounding whitespace trimmed). Takes precedence over SHAREWIRE_STORE.")
+    var storeFile: String?
+
+    @Option(help: "Most connections to PostgreSQL (the writer uses one; event and outbox reads the others).")
+    var postgresPoolSize = PostgresStoreConfiguration.defaultPoolSize
+
+    func validate() throws {
+        guard store == nil || storeFile == nil else { throw ValidationError("give --store or --store-file, not both") }
+        guard (2...1000).contains(postgresPoolSize) else { throw ValidationError("--postgres-pool-size must be 2...1000") }
+    }
+
+    /// `--store`, else `--store-file`, else `SHAREWIRE_STORE`, else `sqlite:<dataDir>`.
+    func location(dataDir: String, environment: [String: String]) throws -> StoreLocation {
+        if let store { return try StoreLocation.parse(store) }
+        if let storeFile {
+            let text: String
+            do { text = try String(contentsOfFile: storeFile, encoding: .utf8) } catch {
+                throw ValidationError("--store-file \(storeFile): \(error.localizedDescription)")
+            }
+            return try StoreLocation.parse(text)
+        }
+        if let spec = environment[StoreLocation.environmentVariable], !spec.isEmpty { return try StoreLocation.parse(spec) }
+        return .sqlite(directory: dataDir)
+    }
+
+    /// Opens the chosen store and the backend on it.
+    func openBackend(dataDir: String, limits: Limits, metrics: CommitMetrics?, maxBatch: Int,
+                     logger: Logger) async throws -> SharingBackend {
+        let location = try location(dataDir: dataDir, environment: ProcessInfo.processInfo.environment)
+        logger.info("opening store", metadata: ["store": "\(location.redacted)"])
+        switch location {
+        case let .sqlite(directory):
+            return try await SharingBackend.open(directory: directory, limits: limits, metrics: metrics, maxBatch: maxBatch)
+        case var .postgres(config):
+            logger.warning("""
+                PostgreSQL store: run ONE sharewired per database for now. Several instances on one database are \
+                not safe yet (no change-log tailing, no revision lock): they would overwrite each other's writes.
+                """)
+            config.poolSize = postgresPoolSize
+            let store = try await PostgresSharingStore.open(config, logger: Logger(label: "sharewire.postgres"))
+            return try await SharingBackend.open(store: store, limits: limits, metrics: metrics, maxBatch: maxBatch)
+        }
+    }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import GRDB
+import Testing
+import SharingDomain
+import SharewireTestSupport
+@testable import SharingPostgres
+@testable import SharingStore
+
+/// The two stores every store test runs against.
+enum StoreKind: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
+}
+
+/// Where one test keeps its store: a fresh temp directory or a fresh
+/// PostgreSQL database; opened (and reopened) with ``open()``.
+struct StoreSlot: Sendable {
+    let kind: StoreKind
+    /// The SQLite data directory, or the PostgreSQL database URL.
+    let location: String
+
+    func open() async throws -> any SharingStorage {
+        switch kind {
+        case .sqlite: try SharingStore(directory: location)
+        case .postgres: try await PostgresSharingStore.open(try PostgresStoreConfiguration(url: location))
+        }
+    }
+
+    /// Records, behind the store's back, that a migration newer than this
+    /// binary knows was applied (as a later release would).
+    func markSchemaNewer() async throws {
+        switch kind {
+        case .sqlite:
+            let store = try SharingStore(directory: location)
+            try await store.pool.write { db in
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v999: from the future')")
+            }
+            try store.close()
+        case .postgres:
+            let store = try await PostgresSharingStore.open(try PostgresStoreConfiguration(url: location))
+            try await store.client.withConnection { c in
+                try await c.execute(.init("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')"),
+                                    logger: store.logger)
+            }
+            try await store.close()
+        }
+    }
+}
+
+/// A fresh temporary data directory, removed at the end.
+func withDataDir(_ body: (String) async throws -> Void) async throws {
+    let dir = FileManager.default.temporaryDirectory
+        .appendingPathComponent("sharewire-store-\(UUID().uuidString)").path
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    try await body(dir)
+}
+
+/// Runs `body` with a fresh slot of `kind`, removed at the end. PostgreSQL
+/// without a server is skipped with the reason, or fails when
+/// SHAREWIRE_REQUIRE_POSTGRES=1.
+func withStore(_ kind: StoreKind, _ body: (StoreSlot) async throws -> Void) async throws {
+    switch kind {
+    case .sqlite:
+        try await withDataDir { try await body(StoreSlot(kind: .sqlite, location: $0)) }
+    case .postgres:
+        guard let server = try PostgresTestDatabase.serverURL() else { try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason)) }
+        try await PostgresTestDatabase.with(serverURL: server) { try await body(StoreSlot(kind: .postgres, location: $0)) }
+    }
+}
