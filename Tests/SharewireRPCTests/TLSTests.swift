@@ -18,6 +18,12 @@ struct TLSTests {
     /// A TLS server (mutual with `clientCA`) and a call through a client with `tls`.
     private func call(serverCertificate: TestCertificates.Pair? = nil, mutual: Bool = false, tls: ClientTLS?,
                       serverTLS: Bool = true) async throws -> Result<String, RPCError> {
+        try await timedCall(serverCertificate: serverCertificate, mutual: mutual, tls: tls, serverTLS: serverTLS).0
+    }
+
+    /// ``call(serverCertificate:mutual:tls:serverTLS:)`` and how long the call alone took.
+    private func timedCall(serverCertificate: TestCertificates.Pair? = nil, mutual: Bool = false, tls: ClientTLS?,
+                           serverTLS: Bool = true) async throws -> (Result<String, RPCError>, Duration) {
         let server = try await TestServer.start { config in
             guard serverTLS else { return }
             let pair = serverCertificate ?? certificates.server
@@ -27,14 +33,17 @@ struct TLSTests {
         let client = server.client { $0.tls = tls; $0.connectTimeout = .seconds(5) }
         defer { client.close() }
         let result: Result<String, RPCError>
+        let clock = ContinuousClock()
+        let started = clock.now
         do {
             let reply = try await client.unary(TestMethods.peerCertificate, EchoRequest(), responseType: EchoResponse.self)
             result = .success(String(decoding: reply.payload, as: UTF8.self))
         } catch {
             result = .failure(error)
         }
+        let elapsed = clock.now - started
         await server.stop()
-        return result
+        return (result, elapsed)
     }
 
     private var trustingCA: ClientTLS { ClientTLS(caFile: certificates.caFile) }
@@ -43,14 +52,12 @@ struct TLSTests {
         ClientTLS(caFile: certificates.caFile, certificateChainFile: pair.certificate, privateKeyFile: pair.key)
     }
 
-    /// Expects a failure with `reason` whose message mentions `text`, within 5 s.
+    /// Expects the call to fail with `reason`, a message mentioning `text`, within 5 s
+    /// (the connect timeout; server start and stop are not counted).
     private func expectRefusal(_ reason: String, mentioning text: String,
                                sourceLocation: SourceLocation = #_sourceLocation,
-                               _ attempt: () async throws -> Result<String, RPCError>) async throws {
-        let clock = ContinuousClock()
-        let started = clock.now
-        let result = try await attempt()
-        let elapsed = clock.now - started
+                               _ attempt: () async throws -> (Result<String, RPCError>, Duration)) async throws {
+        let (result, elapsed) = try await attempt()
         guard case let .failure(error) = result else {
             Issue.record("expected \(reason), got \(result)", sourceLocation: sourceLocation)
             return
@@ -80,28 +87,28 @@ struct TLSTests {
         defer { certificates.remove() }
         let rejected = TransportSecurity.Reason.clientCertificateRejected
         try await expectRefusal(rejected, mentioning: "not signed by a CA the server trusts") {
-            try await call(mutual: true, tls: client(certificates.otherCAClient))
+            try await timedCall(mutual: true, tls: client(certificates.otherCAClient))
         }
         try await expectRefusal(rejected, mentioning: "expired") {
-            try await call(mutual: true, tls: client(certificates.expiredClient))
+            try await timedCall(mutual: true, tls: client(certificates.expiredClient))
         }
         try await expectRefusal(rejected, mentioning: "refused") {
-            try await call(mutual: true, tls: trustingCA)
+            try await timedCall(mutual: true, tls: trustingCA)
         }
     }
 
     @Test func serverCertificateProblemsAreNamed() async throws {
         defer { certificates.remove() }
         try await expectRefusal(TransportSecurity.Reason.certificateExpired, mentioning: "has expired") {
-            try await call(serverCertificate: certificates.expiredServer, tls: trustingCA)
+            try await timedCall(serverCertificate: certificates.expiredServer, tls: trustingCA)
         }
         // The system's trust store does not know the test CA.
         try await expectRefusal(TransportSecurity.Reason.certificateUntrusted, mentioning: "not signed by a trusted CA") {
-            try await call(tls: ClientTLS())
+            try await timedCall(tls: ClientTLS())
         }
         // 127.0.0.1, but the certificate names only elsewhere.example…
         try await expectRefusal(TransportSecurity.Reason.hostnameMismatch, mentioning: "does not name") {
-            try await call(serverCertificate: certificates.wrongNameServer, tls: trustingCA)
+            try await timedCall(serverCertificate: certificates.wrongNameServer, tls: trustingCA)
         }
         // …which the server-name override accepts.
         #expect(try await call(serverCertificate: certificates.wrongNameServer,
@@ -111,10 +118,10 @@ struct TLSTests {
     @Test func plaintextAndTLSMismatchesFailClearlyBothWays() async throws {
         defer { certificates.remove() }
         try await expectRefusal(TransportSecurity.Reason.tlsRequired, mentioning: "requires TLS") {
-            try await call(tls: nil)
+            try await timedCall(tls: nil)
         }
         try await expectRefusal(TransportSecurity.Reason.serverNotTLS, mentioning: "does not speak TLS") {
-            try await call(tls: trustingCA, serverTLS: false)
+            try await timedCall(tls: trustingCA, serverTLS: false)
         }
     }
 
