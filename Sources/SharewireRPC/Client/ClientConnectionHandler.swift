@@ -214,14 +214,15 @@ final class ClientConnectionHandler: ChannelDuplexHandler, FrameWriting {
         } catch {
             return protocolViolation("malformed GOAWAY: \(error)")
         }
-        if goAway.code != 0 {
+        // FAILED_PRECONDITION in place of the server's HELLO: this port
+        // requires TLS (docs/PROTOCOL.md §19.2); retrying cannot help. The
+        // caller gets that as its error, so it is not logged as well.
+        let tlsRequired = state == .handshaking && StatusCode(wireValue: goAway.code) == .failedPrecondition
+        if goAway.code != 0, !tlsRequired {
             logger.info("server sent GOAWAY", metadata: ["code": "\(StatusCode(wireValue: goAway.code))",
                                                          "reason": "\(goAway.reason)"])
         }
         let wasUsable = state == .ready || state == .handshaking
-        // FAILED_PRECONDITION in place of the server's HELLO: this port
-        // requires TLS (docs/PROTOCOL.md §19.2); retrying cannot help.
-        let tlsRequired = state == .handshaking && StatusCode(wireValue: goAway.code) == .failedPrecondition
         state = .goingAway(lastStreamID: goAway.lastStreamID)
         if wasUsable { onUnusable() }
         handshake.fail(tlsRequired

@@ -55,8 +55,12 @@ final class ServerTLSGate: ChannelInboundHandler, RemovableChannelHandler {
     /// A TLS record of type handshake (a ClientHello) starts with this byte.
     private static let tlsHandshakeRecord: UInt8 = 0x16
     private let logger: Logger
+    private let peer: String
 
-    init(logger: Logger) { self.logger = logger }
+    init(logger: Logger, peer: String) {
+        self.logger = logger
+        self.peer = peer
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let bytes = unwrapInboundIn(data)
@@ -67,7 +71,7 @@ final class ServerTLSGate: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         if first == Preface.magic.first {
-            logger.info("plaintext client on the TLS port refused")
+            logger.info("plaintext client on the TLS port refused", metadata: ["peer": "\(peer)"])
             var buffer = context.channel.allocator.buffer(capacity: 128)
             Preface.current.write(to: &buffer)
             let frame = buffer.beginFrame(.goAway, streamID: 0)
@@ -118,7 +122,7 @@ extension ServerTLS {
             }
             return result
         }
-        var handlers: [any ChannelHandler] = [ServerTLSGate(logger: logger), tls]
+        var handlers: [any ChannelHandler] = [ServerTLSGate(logger: logger, peer: peer), tls]
         if mutual { handlers.append(ServerPeerIdentityHandler()) }
         return handlers
     }
