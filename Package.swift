@@ -117,6 +117,8 @@ let package = Package(
             dependencies: [
                 "SharewireRPC", "SharewireMessages", "SharewireWire", "SharewireTestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
