@@ -17,6 +17,7 @@ public struct ConfigFile: Sendable, Hashable {
     /// Every key the file may set.
     public static let knownKeys: [String] = [
         "address", "api_key", "service_key", "service_key_file", "act_as", "timeout",
+        "tls", "tls_ca_file", "tls_server_name", "tls_cert_file", "tls_key_file",
     ]
 
     /// The settings, by key.

@@ -53,16 +53,33 @@ public struct SettingsLayer: Sendable, Hashable {
     public var actAs: String?
     /// Seconds a call may take.
     public var timeout: String?
+    /// `true`/`false`: TLS on or off (a CA file or client certificate turns it on).
+    public var tls: String?
+    /// PEM file of the CAs to trust instead of the system's.
+    public var tlsCAFile: String?
+    /// The name the server's certificate must carry.
+    public var tlsServerName: String?
+    /// PEM file of the client certificate (mutual TLS).
+    public var tlsCertFile: String?
+    /// PEM file of the client certificate's key.
+    public var tlsKeyFile: String?
 
     /// A layer; every argument defaults to unset.
     public init(address: String? = nil, apiKey: String? = nil, serviceKey: String? = nil,
-                serviceKeyFile: String? = nil, actAs: String? = nil, timeout: String? = nil) {
+                serviceKeyFile: String? = nil, actAs: String? = nil, timeout: String? = nil,
+                tls: String? = nil, tlsCAFile: String? = nil, tlsServerName: String? = nil,
+                tlsCertFile: String? = nil, tlsKeyFile: String? = nil) {
         self.address = address
         self.apiKey = apiKey
         self.serviceKey = serviceKey
         self.serviceKeyFile = serviceKeyFile
         self.actAs = actAs
         self.timeout = timeout
+        self.tls = tls
+        self.tlsCAFile = tlsCAFile
+        self.tlsServerName = tlsServerName
+        self.tlsCertFile = tlsCertFile
+        self.tlsKeyFile = tlsKeyFile
     }
 
     /// The environment variables the CLI reads.
@@ -81,6 +98,16 @@ public struct SettingsLayer: Sendable, Hashable {
         public static let timeout = "SHAREWIRE_TIMEOUT"
         /// The config file to read instead of the default one.
         public static let config = "SHAREWIRE_CONFIG"
+        /// `true`/`false`: TLS on or off.
+        public static let tls = "SHAREWIRE_TLS"
+        /// PEM file of the CAs to trust.
+        public static let tlsCAFile = "SHAREWIRE_TLS_CA_FILE"
+        /// The name the server's certificate must carry.
+        public static let tlsServerName = "SHAREWIRE_TLS_SERVER_NAME"
+        /// PEM file of the client certificate.
+        public static let tlsCertFile = "SHAREWIRE_TLS_CERT_FILE"
+        /// PEM file of the client certificate's key.
+        public static let tlsKeyFile = "SHAREWIRE_TLS_KEY_FILE"
     }
 
     /// The layer the environment gives (empty values count as unset).
@@ -88,14 +115,18 @@ public struct SettingsLayer: Sendable, Hashable {
         func get(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
         self.init(address: get(Variable.address), apiKey: get(Variable.apiKey), serviceKey: get(Variable.serviceKey),
                   serviceKeyFile: get(Variable.serviceKeyFile), actAs: get(Variable.actAs),
-                  timeout: get(Variable.timeout))
+                  timeout: get(Variable.timeout), tls: get(Variable.tls), tlsCAFile: get(Variable.tlsCAFile),
+                  tlsServerName: get(Variable.tlsServerName), tlsCertFile: get(Variable.tlsCertFile),
+                  tlsKeyFile: get(Variable.tlsKeyFile))
     }
 
     /// The layer a config file gives.
     public init(config: ConfigFile) {
         let values = config.values
         self.init(address: values["address"], apiKey: values["api_key"], serviceKey: values["service_key"],
-                  serviceKeyFile: values["service_key_file"], actAs: values["act_as"], timeout: values["timeout"])
+                  serviceKeyFile: values["service_key_file"], actAs: values["act_as"], timeout: values["timeout"],
+                  tls: values["tls"], tlsCAFile: values["tls_ca_file"], tlsServerName: values["tls_server_name"],
+                  tlsCertFile: values["tls_cert_file"], tlsKeyFile: values["tls_key_file"])
     }
 }
 
@@ -142,17 +173,21 @@ public struct ConnectionSettings: Sendable, Hashable {
     public var actAs: Sourced<String>?
     /// The deadline of each call.
     public var timeout: Sourced<Duration>
+    /// TLS, if on; its source is the highest source of any TLS setting.
+    public var tls: Sourced<TLSSettings>?
     /// The config file that was read, if any.
     public var configPath: String?
 
     /// Settings as given (tests; commands use ``resolve(flags:environment:config:configPath:readFile:)``).
     public init(endpoint: Sourced<Endpoint>, apiKey: Sourced<String>?, serviceKey: Sourced<String>?,
-                actAs: Sourced<String>?, timeout: Sourced<Duration>, configPath: String?) {
+                actAs: Sourced<String>?, timeout: Sourced<Duration>, tls: Sourced<TLSSettings>? = nil,
+                configPath: String?) {
         self.endpoint = endpoint
         self.apiKey = apiKey
         self.serviceKey = serviceKey
         self.actAs = actAs
         self.timeout = timeout
+        self.tls = tls
         self.configPath = configPath
     }
 
@@ -217,8 +252,25 @@ public struct ConnectionSettings: Sendable, Hashable {
             }
         }
 
+        // Each TLS setting by precedence on its own, like every other setting.
+        let tlsParts = [pick(\.tls), pick(\.tlsCAFile), pick(\.tlsServerName), pick(\.tlsCertFile), pick(\.tlsKeyFile)]
+        var tls: Sourced<TLSSettings>?
+        do {
+            let enabled = tlsParts[0]
+            if let settings = try TLSSettings(
+                enabled: enabled?.value,
+                enabledName: enabled.map { name($0.source, flag: "--tls", variable: SettingsLayer.Variable.tls, key: "tls") } ?? "tls",
+                caFile: tlsParts[1]?.value, serverName: tlsParts[2]?.value,
+                certificateFile: tlsParts[3]?.value, keyFile: tlsParts[4]?.value) {
+                tls = Sourced(settings, tlsParts.compactMap { $0?.source }.max() ?? .defaultValue)
+            }
+        } catch {
+            throw CLIError(.config, error.message,
+                           hint: "TLS settings: --tls, --tls-ca-file, --tls-server-name, --tls-cert with --tls-key (docs/CLI.md)")
+        }
+
         return ConnectionSettings(endpoint: endpoint, apiKey: pick(\.apiKey), serviceKey: serviceKey,
-                                  actAs: pick(\.actAs), timeout: timeout, configPath: configPath)
+                                  actAs: pick(\.actAs), timeout: timeout, tls: tls, configPath: configPath)
     }
 
     /// What a command needs to call the server as.
@@ -243,15 +295,23 @@ public struct ConnectionSettings: Sendable, Hashable {
         case .none:
             return .none
         case .service:
-            guard let serviceKey else { throw Self.noServiceKey }
-            return .serviceKey(serviceKey.value)
+            if let serviceKey { return .serviceKey(serviceKey.value) }
+            if hasClientCertificate { return .clientCertificate() }
+            throw Self.noServiceKey
         case .account:
             return try accountCredentials()
         case .accountOrService:
-            if apiKey == nil, actAs == nil, let serviceKey { return .serviceKey(serviceKey.value) }
+            if apiKey == nil, actAs == nil {
+                if let serviceKey { return .serviceKey(serviceKey.value) }
+                if hasClientCertificate { return .clientCertificate() }
+            }
             return try accountCredentials()
         }
     }
+
+    /// A client certificate is configured: a trusted service's certificate
+    /// stands in for the service key (mutual TLS, docs/SERVER.md).
+    private var hasClientCertificate: Bool { tls?.value.clientCertificate != nil }
 
     private func accountCredentials() throws(CLIError) -> Credentials {
         switch (apiKey, actAs) {
@@ -262,6 +322,7 @@ public struct ConnectionSettings: Sendable, Hashable {
             return .apiKey(apiKey.value)
         case let (apiKey, actAs?):
             if let apiKey, apiKey.source > actAs.source { return .apiKey(apiKey.value) }
+            if serviceKey == nil, hasClientCertificate { return .clientCertificate(actingAs: actAs.value) }
             guard let serviceKey else {
                 throw CLIError(.config, "--act-as \(actAs.value) needs the service key", hint: Self.noServiceKey.hint)
             }
@@ -271,7 +332,16 @@ public struct ConnectionSettings: Sendable, Hashable {
 
     private static let noServiceKey = CLIError(
         .config, "no service key",
-        hint: "set \(SettingsLayer.Variable.serviceKey), --service-key-file PATH, or service_key_file in the config file")
+        hint: "set \(SettingsLayer.Variable.serviceKey), --service-key-file PATH, or service_key_file in the config file (or a trusted client certificate: --tls-cert and --tls-key)")
+
+    /// `on (CA /etc/ca.pem, client certificate svc.pem)`: what `config show` prints.
+    public static func describe(_ tls: TLSSettings) -> String {
+        var parts: [String] = []
+        if case let .caFile(path) = tls.trust { parts.append("CA \(path)") } else { parts.append("system CAs") }
+        if let name = tls.serverName { parts.append("server name \(name)") }
+        if let certificate = tls.clientCertificate { parts.append("client certificate \(certificate.certificateFile)") }
+        return "on (\(parts.joined(separator: ", ")))"
+    }
 
     /// `sw_1a2b…` (the first 6 characters, then an ellipsis): enough to tell
     /// keys apart, never enough to use one.

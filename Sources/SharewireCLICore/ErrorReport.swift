@@ -85,6 +85,20 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
             return "this needs the service key (SHAREWIRE_SERVICE_KEY or --service-key-file)"
         case .serviceKeyNotConfigured?:
             return "start sharewired with SHAREWIRE_SERVICE_KEY or --service-key-file"
+        case .tlsCertificateUntrusted?:
+            return "trust the CA that signed the server's certificate: --tls-ca-file PATH (SHAREWIRE_TLS_CA_FILE)"
+        case .tlsCertificateExpired?, .tlsCertificateNotYetValid?:
+            return "the server's certificate must be renewed (or the clock here is wrong)"
+        case .tlsHostnameMismatch?:
+            return "connect by a name in the server's certificate, or set --tls-server-name (SHAREWIRE_TLS_SERVER_NAME)"
+        case .tlsClientCertificateRejected?:
+            return "the server requires a client certificate signed by a CA it trusts: --tls-cert and --tls-key"
+        case .tlsRequired?:
+            return "the server requires TLS: add --tls (SHAREWIRE_TLS=true) and --tls-ca-file if its CA is private"
+        case .tlsNotSpokenByServer?:
+            return "the server at \(endpoint ?? "the address") may be plaintext: drop --tls / SHAREWIRE_TLS, or check the port"
+        case .tlsConfigurationInvalid?:
+            return "check the TLS files: --tls-ca-file, --tls-cert, --tls-key"
         default:
             break
         }

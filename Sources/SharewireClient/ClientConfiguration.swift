@@ -38,6 +38,10 @@ public enum Credentials: Sendable, Hashable, CustomStringConvertible {
     /// an email) every call acts for that account; without it the key may
     /// create accounts, use the notification outbox and Check anyone.
     case serviceKey(String, actingAs: String? = nil)
+    /// No key: a client certificate the server trusts as a service (mutual
+    /// TLS, ``TLSSettings/clientCertificate``) acts as the service itself,
+    /// or with `actingAs` for that account, like ``serviceKey(_:actingAs:)``.
+    case clientCertificate(actingAs: String? = nil)
     /// No credentials (only Health answers).
     case none
 
@@ -47,6 +51,8 @@ public enum Credentials: Sendable, Hashable, CustomStringConvertible {
         case .apiKey: "API key"
         case let .serviceKey(_, actingAs?): "service key acting as \(actingAs)"
         case .serviceKey: "service key"
+        case let .clientCertificate(actingAs?): "client certificate acting as \(actingAs)"
+        case .clientCertificate: "client certificate"
         case .none: "no credentials"
         }
     }
@@ -132,6 +138,8 @@ extension SharewireClient {
         public var maxResponseSize: Int = 4 * 1024 * 1024
         /// Reported to the server in HELLO.
         public var agent: String = "sharewire-client/0.1.0"
+        /// TLS on every connection; nil (the default) connects in plaintext.
+        public var tls: TLSSettings?
 
         /// A configuration for one endpoint.
         public init(endpoint: Endpoint = .localDefault, credentials: Credentials) {
@@ -154,6 +162,17 @@ extension SharewireClient {
             public static let serviceKey = "SHAREWIRE_SERVICE_KEY"
             /// With the service key: the account (`acc_N` or email) to act for.
             public static let actAs = "SHAREWIRE_ACT_AS"
+            /// `1`/`true` turns TLS on (trusting the system's CAs); a CA or
+            /// client certificate file below turns it on too.
+            public static let tls = "SHAREWIRE_TLS"
+            /// PEM file of the CAs to trust instead of the system's.
+            public static let tlsCAFile = "SHAREWIRE_TLS_CA_FILE"
+            /// The name the server's certificate must carry (and SNI).
+            public static let tlsServerName = "SHAREWIRE_TLS_SERVER_NAME"
+            /// PEM file of the client certificate (mutual TLS).
+            public static let tlsCertFile = "SHAREWIRE_TLS_CERT_FILE"
+            /// PEM file of the client certificate's key.
+            public static let tlsKeyFile = "SHAREWIRE_TLS_KEY_FILE"
         }
 
         /// A configuration from environment variables (``EnvironmentKey``):
@@ -176,14 +195,21 @@ extension SharewireClient {
                 endpoints.append(endpoint)
             }
             let nonEmpty = { (key: String) in environment[key].flatMap { $0.isEmpty ? nil : $0 } }
+            let tls = try TLSSettings(
+                enabled: nonEmpty(EnvironmentKey.tls), enabledName: EnvironmentKey.tls,
+                caFile: nonEmpty(EnvironmentKey.tlsCAFile), serverName: nonEmpty(EnvironmentKey.tlsServerName),
+                certificateFile: nonEmpty(EnvironmentKey.tlsCertFile), keyFile: nonEmpty(EnvironmentKey.tlsKeyFile))
             let credentials: Credentials = if let key = nonEmpty(EnvironmentKey.apiKey) {
                 .apiKey(key)
             } else if let key = nonEmpty(EnvironmentKey.serviceKey) {
                 .serviceKey(key, actingAs: nonEmpty(EnvironmentKey.actAs))
+            } else if tls?.clientCertificate != nil {
+                .clientCertificate(actingAs: nonEmpty(EnvironmentKey.actAs))
             } else {
                 .none
             }
             self.init(endpoints: endpoints.isEmpty ? [.localDefault] : endpoints, credentials: credentials)
+            self.tls = tls
         }
     }
 
@@ -200,5 +226,81 @@ extension SharewireClient {
             self.interval = interval
             self.timeout = timeout
         }
+    }
+}
+
+/// TLS for a client's connections (docs/CLIENT.md §TLS): whom to trust, the
+/// name to verify, and an optional client certificate for mutual TLS.
+///
+/// ```swift
+/// var configuration = SharewireClient.Configuration(endpoint: Endpoint("sharewire.internal:7070")!,
+///                                                   credentials: .clientCertificate(actingAs: "alice@example.com"))
+/// configuration.tls = TLSSettings(trust: .caFile("/etc/sharewire/ca.pem"),
+///                                 clientCertificate: .init(certificateFile: "billing.pem", keyFile: "billing.key"))
+/// ```
+public struct TLSSettings: Sendable, Hashable {
+    /// Which CAs may sign the server's certificate.
+    public enum Trust: Sendable, Hashable {
+        /// The system's trust store.
+        case system
+        /// The CA certificates in this PEM file, and no others.
+        case caFile(String)
+    }
+
+    /// A certificate and key the client presents (mutual TLS).
+    public struct ClientCertificate: Sendable, Hashable {
+        /// PEM file: the certificate, then any intermediates.
+        public var certificateFile: String
+        /// PEM file: its private key, unencrypted.
+        public var keyFile: String
+
+        public init(certificateFile: String, keyFile: String) {
+            self.certificateFile = certificateFile
+            self.keyFile = keyFile
+        }
+    }
+
+    /// Default: the system's trust store.
+    public var trust: Trust
+    /// The name the server's certificate must carry, also sent as SNI; nil
+    /// uses the endpoint's host (an IP address is checked against the
+    /// certificate's IP addresses).
+    public var serverName: String?
+    /// Presented when the server asks for one; nil presents none.
+    public var clientCertificate: ClientCertificate?
+
+    public init(trust: Trust = .system, serverName: String? = nil, clientCertificate: ClientCertificate? = nil) {
+        self.trust = trust
+        self.serverName = serverName
+        self.clientCertificate = clientCertificate
+    }
+
+    /// TLS settings from separate values (environment variables, a config
+    /// file, flags); nil when none turns TLS on. `enabled` is `1`/`true`/`yes`
+    /// or `0`/`false`/`no`; a CA file or a client certificate implies TLS.
+    /// - Throws: INVALID_ARGUMENT naming `enabledName` for another `enabled`
+    ///   value, or the certificate or key given without the other.
+    public init?(enabled: String?, enabledName: String, caFile: String?, serverName: String?,
+                 certificateFile: String?, keyFile: String?) throws(SharewireError) {
+        var on = caFile != nil || certificateFile != nil || keyFile != nil || serverName != nil
+        if let enabled {
+            switch enabled.lowercased() {
+            case "1", "true", "yes", "on": on = true
+            case "0", "false", "no", "off": on = false
+            default:
+                throw SharewireError.local(.invalidArgument, "\(enabledName): expected true or false, not '\(enabled)'",
+                                           reason: .invalidArgument, field: enabledName, subject: enabled)
+            }
+        }
+        guard on else { return nil }
+        var certificate: ClientCertificate?
+        switch (certificateFile, keyFile) {
+        case let (cert?, key?): certificate = ClientCertificate(certificateFile: cert, keyFile: key)
+        case (nil, nil): certificate = nil
+        case (_?, nil), (nil, _?):
+            throw SharewireError.local(.invalidArgument, "a TLS client certificate and its key file go together: set both",
+                                       reason: .invalidArgument, field: certificateFile == nil ? "certificate" : "key")
+        }
+        self.init(trust: caFile.map { .caFile($0) } ?? .system, serverName: serverName, clientCertificate: certificate)
     }
 }

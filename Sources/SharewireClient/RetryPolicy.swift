@@ -13,7 +13,8 @@
 ///   AckNotifications), additionally on any UNAVAILABLE, such as a connection
 ///   that broke while the call was in flight.
 ///
-/// Never retried: DEADLINE_EXCEEDED (the deadline covers every attempt),
+/// Never retried: a connection that could not be secured (a `TLS_…`
+/// reason: untrusted or expired certificate, …), DEADLINE_EXCEEDED (the deadline covers every attempt),
 /// CANCELLED, and every definite answer (NOT_FOUND, INVALID_ARGUMENT, …).
 /// A write whose outcome is unknown (its connection broke after it was sent)
 /// is never sent twice: the caller gets UNAVAILABLE with `notProcessed ==
@@ -52,6 +53,8 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     /// attempt count and the budget.
     /// - Parameter idempotent: whether repeating the method is harmless.
     public func isRetryable(_ error: SharewireError, idempotent: Bool) -> Bool {
+        // A connection that could not be secured fails the same way again.
+        if error.reason?.isTLS == true { return false }
         switch error.code {
         case .unavailable:
             return error.notProcessed || idempotent

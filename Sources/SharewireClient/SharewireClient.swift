@@ -73,6 +73,7 @@ public final class SharewireClient: Sendable {
         let credentials: Credentials = switch configuration.credentials {
         case let .serviceKey(key, _): .serviceKey(key, actingAs: account)
         case let .apiKey(key): account == nil ? .apiKey(key) : .serviceKey(key, actingAs: account)
+        case .clientCertificate: .clientCertificate(actingAs: account)
         case .none: .none
         }
         return SharewireClient(sharing: self, credentials: credentials)
@@ -120,6 +121,8 @@ public final class SharewireClient: Sendable {
             var metadata = [MetadataEntry(key: "authorization", value: "Bearer \(key)")]
             if let actingAs { metadata.append(MetadataEntry(key: "x-sharewire-act-as", value: actingAs)) }
             return metadata
+        case let .clientCertificate(actingAs):
+            return actingAs.map { [MetadataEntry(key: "x-sharewire-act-as", value: $0)] } ?? []
         case .none:
             return []
         }
@@ -155,6 +158,7 @@ final class Transports: Sendable {
             rpc.defaultTimeout = nil  // the typed client always passes the deadline it wants
             rpc.connectTimeout = .nanoseconds(configuration.connectTimeout.nanosecondsClamped)
             rpc.maxMessageSize = UInt32(clamping: configuration.maxResponseSize)
+            rpc.tls = configuration.tls.map(ClientTLS.init)
             if let keepalive = configuration.keepalive {
                 rpc.keepaliveInterval = .nanoseconds(keepalive.interval.nanosecondsClamped)
                 rpc.keepaliveTimeout = .nanoseconds(keepalive.timeout.nanosecondsClamped)
@@ -182,5 +186,14 @@ extension Duration {
         let (seconds, attoseconds) = components
         let (ns, overflow) = seconds.multipliedReportingOverflow(by: 1_000_000_000)
         return overflow ? (seconds < 0 ? .min : .max) : ns &+ attoseconds / 1_000_000_000
+    }
+}
+
+extension ClientTLS {
+    init(_ settings: TLSSettings) {
+        let caFile: String? = if case let .caFile(path) = settings.trust { path } else { nil }
+        self.init(caFile: caFile, serverName: settings.serverName,
+                  certificateChainFile: settings.clientCertificate?.certificateFile,
+                  privateKeyFile: settings.clientCertificate?.keyFile)
     }
 }

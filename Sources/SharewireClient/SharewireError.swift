@@ -257,6 +257,32 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
         public static let responseTooLarge: Reason = "RESPONSE_TOO_LARGE"
         /// The server does not know the method.
         public static let unknownMethod: Reason = "UNKNOWN_METHOD"
+
+        // Connection security (docs/PROTOCOL.md §19): UNAVAILABLE, not
+        // processed, and never retried.
+        /// The server's certificate is not signed by a trusted CA.
+        public static let tlsCertificateUntrusted: Reason = "TLS_CERTIFICATE_UNTRUSTED"
+        /// The server's certificate has expired.
+        public static let tlsCertificateExpired: Reason = "TLS_CERTIFICATE_EXPIRED"
+        /// The server's certificate is not valid yet.
+        public static let tlsCertificateNotYetValid: Reason = "TLS_CERTIFICATE_NOT_YET_VALID"
+        /// The server's certificate does not name the host (or the configured server name).
+        public static let tlsHostnameMismatch: Reason = "TLS_HOSTNAME_MISMATCH"
+        /// The server refused this client's certificate, or wanted one.
+        public static let tlsClientCertificateRejected: Reason = "TLS_CLIENT_CERTIFICATE_REJECTED"
+        /// The server requires TLS and this client connected in plaintext.
+        public static let tlsRequired: Reason = "TLS_REQUIRED"
+        /// This client uses TLS and the server does not speak it.
+        public static let tlsNotSpokenByServer: Reason = "TLS_NOT_SPOKEN_BY_SERVER"
+        /// The server selected an ALPN protocol other than `sharewire/1`.
+        public static let tlsALPNMismatch: Reason = "TLS_ALPN_MISMATCH"
+        /// Another TLS handshake failure.
+        public static let tlsHandshakeFailed: Reason = "TLS_HANDSHAKE_FAILED"
+        /// The client's TLS files are missing or unusable.
+        public static let tlsConfigurationInvalid: Reason = "TLS_CONFIGURATION_INVALID"
+
+        /// Whether this reason says a connection could not be secured.
+        public var isTLS: Bool { rawValue.hasPrefix("TLS_") }
     }
 }
 

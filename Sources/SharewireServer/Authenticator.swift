@@ -10,6 +10,11 @@ import SharingDomain
 /// - `authorization: Bearer <service key>` plus `x-sharewire-act-as: <acc_N
 ///   or email>`: the service key acting for that account.
 ///
+/// - No `authorization`, over mutual TLS with a client certificate whose
+///   subject CN or a DNS SAN is on ``trustedServices``: the service itself,
+///   exactly like the service key (including act-as). Any `authorization`
+///   that is sent is checked as above, certificate or not.
+///
 /// Nothing here awaits: it runs on the hot path before Check.
 public struct Authenticator: Sendable {
     /// The metadata key naming the account a service key acts for.
@@ -17,13 +22,25 @@ public struct Authenticator: Sendable {
 
     /// The configured service key, if any.
     public let serviceKey: ServiceKey?
+    /// Client-certificate names (subject CN or DNS SAN) that act as the service.
+    public let trustedServices: Set<String>
     private let cache: AuthCache
 
     /// - Parameter cacheCapacity: how many recently authenticated API keys to
     ///   remember (see ``AuthCache``); 0 hashes every key on every call.
-    public init(serviceKey: ServiceKey?, cacheCapacity: Int = 0) {
+    /// - Parameter trustedServices: client-certificate names that may act as
+    ///   the service (only meaningful with mutual TLS).
+    public init(serviceKey: ServiceKey?, cacheCapacity: Int = 0, trustedServices: Set<String> = []) {
         self.serviceKey = serviceKey
+        self.trustedServices = trustedServices
         self.cache = AuthCache(capacity: cacheCapacity)
+    }
+
+    /// The trusted-service name of the call's verified client certificate,
+    /// when the call sends no `authorization` of its own.
+    private func trustedService(_ metadata: Metadata, _ certificate: VerifiedPeerCertificate?) -> String? {
+        guard let certificate, !trustedServices.isEmpty, metadata[Metadata.authorizationKey] == nil else { return nil }
+        return certificate.name(in: trustedServices)
     }
 
     /// Who is calling: an account (directly or through the service key's
@@ -39,9 +56,15 @@ public struct Authenticator: Sendable {
     /// - Throws: `UNAUTHENTICATED` for missing, malformed or unknown
     ///   credentials or an unknown act-as account; `PERMISSION_DENIED` when an
     ///   account key tries to act as someone.
-    public func principal(_ metadata: Metadata, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Principal {
-        let key = try Self.bearerKey(metadata)
+    public func principal(_ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
+                          in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Principal {
         let actAs = metadata[Self.actAsKey]
+        if let service = trustedService(metadata, certificate) {
+            guard let actAs, !actAs.isEmpty else { return .service }
+            return .account(Caller(account: try Self.resolve(actAs: actAs, in: snapshot.state),
+                                   credential: .serviceCertificate(service)))
+        }
+        let key = try Self.bearerKey(metadata)
         // `authenticate` checks the key's shape itself (nil when it is not `sw_…`).
         if let account = cache.authenticate(key, in: snapshot) {
             guard actAs == nil else {
@@ -61,8 +84,9 @@ public struct Authenticator: Sendable {
     ///
     /// - Throws: as ``principal(_:in:)``, and `INVALID_ARGUMENT`
     ///   (`ACT_AS_REQUIRED`) when a service key names no account.
-    public func caller(_ metadata: Metadata, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Caller {
-        switch try principal(metadata, in: snapshot) {
+    public func caller(_ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
+                       in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Caller {
+        switch try principal(metadata, certificate: certificate, in: snapshot) {
         case let .account(caller):
             return caller
         case .service:
@@ -71,14 +95,16 @@ public struct Authenticator: Sendable {
         }
     }
 
-    /// Requires the service key itself (account creation, the notification outbox).
+    /// Requires the service key itself, or a trusted service certificate
+    /// (account creation, the notification outbox).
     ///
     /// - Throws: `FAILED_PRECONDITION` (`SERVICE_KEY_NOT_CONFIGURED`) when the
     ///   server has none, `UNAUTHENTICATED` for missing or unknown
     ///   credentials, `PERMISSION_DENIED` (`SERVICE_KEY_REQUIRED`) for an
     ///   account's key.
-    public func requireServiceKey(_ metadata: Metadata, in snapshot: SharingSnapshots.Snapshot,
-                                  action: String) throws(RPCError) {
+    public func requireServiceKey(_ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
+                                  in snapshot: SharingSnapshots.Snapshot, action: String) throws(RPCError) {
+        if trustedService(metadata, certificate) != nil { return }
         guard let serviceKey else {
             throw RPCError(.failedPrecondition,
                            "\(action) is disabled: this server has no service key (set \(ServiceKey.environmentVariable) or --service-key-file)",
@@ -118,6 +144,24 @@ public struct Authenticator: Sendable {
         }
         throw AuthError.unauthenticated("\(actAsKey) names no account", cause: "unknown_account", field: actAsKey,
                                         subject: String(actAs.prefix(Limits.maxEmailLength)))
+    }
+}
+
+extension Authenticator {
+    /// ``principal(_:certificate:in:)`` for a call: its metadata and its verified client certificate.
+    public func principal(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Principal {
+        try principal(context.metadata, certificate: context.peerCertificate, in: snapshot)
+    }
+
+    /// ``caller(_:certificate:in:)`` for a call.
+    public func caller(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Caller {
+        try caller(context.metadata, certificate: context.peerCertificate, in: snapshot)
+    }
+
+    /// ``requireServiceKey(_:certificate:in:action:)`` for a call.
+    public func requireServiceKey(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot,
+                                  action: String) throws(RPCError) {
+        try requireServiceKey(context.metadata, certificate: context.peerCertificate, in: snapshot, action: action)
     }
 }
 

@@ -13,6 +13,10 @@ public struct Caller: Sendable, Hashable, CustomStringConvertible {
         case accountKey
         /// The server's service key, acting for ``Caller/account``.
         case serviceKey
+        /// A client certificate on the trusted-service list (mutual TLS),
+        /// acting for ``Caller/account`` like the service key; the name is
+        /// the certificate's name that matched.
+        case serviceCertificate(String)
     }
 
     /// The account the call acts for.
@@ -28,6 +32,7 @@ public struct Caller: Sendable, Hashable, CustomStringConvertible {
         switch credential {
         case .accountKey: account.external
         case .serviceKey: "service as \(account.external)"
+        case let .serviceCertificate(name): "service \(name) as \(account.external)"
         }
     }
 }

@@ -35,7 +35,7 @@ public enum CheckService {
 
     private static func answer(_ request: CheckPortRequest, _ context: ServerContext,
                                _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckPortResponse {
-        let principal = try env.auth.principal(context.metadata, in: snapshot)
+        let principal = try env.auth.principal(context, in: snapshot)
         let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
         let port = try env.domain { () throws(SharingError) in try Parse.port(request.port, field: "port") }
         return CheckPortResponse(allowed: snapshot.check(user: user, device: device, port: port),
@@ -44,7 +44,7 @@ public enum CheckService {
 
     private static func answer(_ request: CheckScriptingRequest, _ context: ServerContext,
                                _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckScriptingResponse {
-        let principal = try env.auth.principal(context.metadata, in: snapshot)
+        let principal = try env.auth.principal(context, in: snapshot)
         let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
         return CheckScriptingResponse(allowed: snapshot.checkScripting(user: user, device: device),
                                       revision: snapshot.revision)
@@ -58,7 +58,7 @@ public enum CheckService {
                 .limitExceeded, subject: String(request.checks.count), field: "checks",
                 message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
         }
-        let principal = try env.auth.principal(context.metadata, in: snapshot)
+        let principal = try env.auth.principal(context, in: snapshot)
         var questions: [CheckRequest] = []
         questions.reserveCapacity(request.checks.count)
         for item in request.checks {

@@ -17,6 +17,9 @@ public struct SharingServicesConfiguration: Sendable {
     /// How many recently authenticated API keys to remember, so a repeat caller
     /// is not hashed again (``AuthCache``); 0 disables it. Default 4096.
     public var authCacheCapacity = 4096
+    /// Client-certificate names (subject CN or DNS SAN) that act as the
+    /// service over mutual TLS, with no key (``Authenticator``). Default none.
+    public var trustedServices: Set<String> = []
 
     public init() {}
 }
@@ -38,12 +41,12 @@ struct ServiceEnvironment: Sendable {
 
     /// The account the call acts for, authenticated against the latest snapshot.
     func caller(_ context: ServerContext) throws(RPCError) -> Caller {
-        try auth.caller(context.metadata, in: snapshots.latest())
+        try auth.caller(context, in: snapshots.latest())
     }
 
     /// Requires the service key itself.
     func requireServiceKey(_ context: ServerContext, action: String) throws(RPCError) {
-        try auth.requireServiceKey(context.metadata, in: snapshots.latest(), action: action)
+        try auth.requireServiceKey(context, in: snapshots.latest(), action: action)
     }
 
     /// Submits a write and waits until it is durable.
@@ -120,7 +123,8 @@ public struct SharingServices: Sendable {
         let errors = ErrorMapper(limits: limits)
         environment = ServiceEnvironment(
             writer: backend.writer, snapshots: backend.snapshots, log: backend.store, bell: backend.bell,
-            auth: Authenticator(serviceKey: serviceKey, cacheCapacity: configuration.authCacheCapacity), errors: errors,
+            auth: Authenticator(serviceKey: serviceKey, cacheCapacity: configuration.authCacheCapacity,
+                                trustedServices: configuration.trustedServices), errors: errors,
             reads: ReadConsistency(snapshots: backend.snapshots, maxWait: configuration.maxRevisionWait, errors: errors),
             configuration: configuration, logger: logger)
     }

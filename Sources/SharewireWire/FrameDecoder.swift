@@ -133,7 +133,9 @@ public struct FrameDecoder: Sendable {
     private func validate(_ header: FrameHeader) throws(FrameDecodingError) {
         let type = header.type
         if state == .awaitingHello {
-            guard type == .hello else { throw .helloExpected(got: type) }
+            // A server may send GOAWAY in place of its HELLO to refuse the
+            // connection (docs/PROTOCOL.md §1.2, §19.2).
+            guard type == .hello || (type == .goAway && role == .client) else { throw .helloExpected(got: type) }
         } else if type == .hello {
             throw .duplicateHello
         }

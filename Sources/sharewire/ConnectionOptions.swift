@@ -26,6 +26,25 @@ struct ConnectionOptions: ParsableArguments {
                                 valueName: "account"))
     var actAs: String?
 
+    @Flag(help: "Connect with TLS, trusting the system's CAs unless --tls-ca-file is given (env SHAREWIRE_TLS=true).")
+    var tls = false
+
+    @Option(help: ArgumentHelp("PEM file of the CAs to trust; implies --tls (env SHAREWIRE_TLS_CA_FILE).", valueName: "path"))
+    var tlsCAFile: String?
+
+    @Option(help: ArgumentHelp("The name the server's certificate must carry, if not the host of --address (env SHAREWIRE_TLS_SERVER_NAME).",
+                               valueName: "name"))
+    var tlsServerName: String?
+
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
+        "PEM file of a client certificate, for servers that require one; with --tls-key; implies --tls (env SHAREWIRE_TLS_CERT_FILE).",
+        valueName: "path"))
+    var tlsCertFile: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM file of the client certificate's key (env SHAREWIRE_TLS_KEY_FILE).",
+                                                             valueName: "path"))
+    var tlsKeyFile: String?
+
     @Option(help: ArgumentHelp("Config file (env SHAREWIRE_CONFIG; default $XDG_CONFIG_HOME/sharewire/config.toml or ~/.config/sharewire/config.toml).",
                                valueName: "path"))
     var config: String?
@@ -53,7 +72,9 @@ struct ConnectionOptions: ParsableArguments {
             }
         }
         let flags = SettingsLayer(address: address, apiKey: apiKey, serviceKey: serviceKey,
-                                  serviceKeyFile: serviceKeyFile, actAs: actAs)
+                                  serviceKeyFile: serviceKeyFile, actAs: actAs, tls: tls ? "true" : nil,
+                                  tlsCAFile: tlsCAFile, tlsServerName: tlsServerName, tlsCertFile: tlsCertFile,
+                                  tlsKeyFile: tlsKeyFile)
         return try ConnectionSettings.resolve(
             flags: flags, environment: SettingsLayer(environment: environment), config: configLayer,
             configPath: configPath, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
@@ -74,6 +95,7 @@ struct ConnectionOptions: ParsableArguments {
             configuration.defaultTimeout = settings.timeout.value
             configuration.connectTimeout = min(settings.timeout.value, .seconds(5))
             configuration.agent = "sharewire-cli/0.1.0"
+            configuration.tls = settings.tls?.value
             let client = SharewireClient(configuration: configuration)
             defer { client.close() }
             try await body(client, output)

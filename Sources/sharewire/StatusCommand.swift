@@ -106,6 +106,8 @@ struct ConfigCommand: AsyncParsableCommand {
                     Setting(name: "act_as", value: settings.actAs?.value, source: settings.actAs?.source.description),
                     Setting(name: "timeout", value: "\(settings.timeout.value.components.seconds)s",
                             source: settings.timeout.source.description),
+                    Setting(name: "tls", value: settings.tls.map { ConnectionSettings.describe($0.value) } ?? "off",
+                            source: settings.tls?.source.description),
                     Setting(name: "config_file", value: settings.configPath, source: nil),
                 ]
                 output.emit(rows) {

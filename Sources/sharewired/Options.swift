@@ -233,3 +233,70 @@ struct ObservabilityOptions: ParsableArguments {
         return factory
     }
 }
+
+/// TLS, mutual TLS and the trusted services (docs/SERVER.md, "TLS").
+struct TLSOptions: ParsableArguments {
+    @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
+        "PEM file with the server's certificate, then its intermediates. With --tls-key, every connection uses TLS 1.2 or 1.3 (ALPN sharewire/1).",
+        valueName: "file"))
+    var certificateFile: String?
+
+    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM file with the certificate's private key (unencrypted).",
+                                                             valueName: "file"))
+    var keyFile: String?
+
+    @Option(name: .customLong("tls-client-ca"), help: ArgumentHelp(
+        "PEM file of CA certificates: every client must present a certificate they signed (mutual TLS), or its handshake fails.",
+        valueName: "file"))
+    var clientCAFile: String?
+
+    @Option(name: .customLong("trusted-service"), help: ArgumentHelp(
+        "A client-certificate name (subject CN or DNS SAN) that acts as the service, like the service key, with no key. Repeatable; needs --tls-client-ca.",
+        valueName: "name"))
+    var trustedServices: [String] = []
+
+    @Flag(help: "Allow plain TCP on an address other than loopback: API keys then cross the network unencrypted.")
+    var insecurePlaintext = false
+
+    func validate() throws {
+        switch (certificateFile, keyFile) {
+        case (_?, nil): throw ValidationError("--tls-cert needs --tls-key")
+        case (nil, _?): throw ValidationError("--tls-key needs --tls-cert")
+        default: break
+        }
+        if clientCAFile != nil, certificateFile == nil {
+            throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS)")
+        }
+        if !trustedServices.isEmpty, clientCAFile == nil {
+            throw ValidationError("--trusted-service needs --tls-client-ca (only verified client certificates are trusted)")
+        }
+        if trustedServices.contains(where: \.isEmpty) { throw ValidationError("--trusted-service must not be empty") }
+        if insecurePlaintext, certificateFile != nil {
+            throw ValidationError("--insecure-plaintext contradicts --tls-cert")
+        }
+    }
+
+    var serverTLS: ServerTLS? {
+        guard let certificateFile, let keyFile else { return nil }
+        return ServerTLS(certificateChainFile: certificateFile, privateKeyFile: keyFile, clientCAFile: clientCAFile)
+    }
+
+    /// Refuses plain TCP on an address other people can reach, unless asked for.
+    func checkExposure(host: String) throws(StartupFailure) {
+        guard certificateFile == nil, !insecurePlaintext, !Self.isLoopback(host) else { return }
+        throw StartupFailure(message: "refusing to serve plain TCP on \(host), which is not a loopback address: "
+            + "API keys would cross the network unencrypted. Serve TLS with --tls-cert FILE --tls-key FILE, "
+            + "or pass --insecure-plaintext to accept that (e.g. behind a TLS-terminating proxy)")
+    }
+
+    /// `localhost`, `127.0.0.0/8` and `::1`.
+    static func isLoopback(_ host: String) -> Bool {
+        if host == "localhost" { return true }
+        guard let address = try? SocketAddress(ipAddress: host, port: 0) else { return false }
+        switch address.protocol {
+        case .inet: return host.hasPrefix("127.")
+        case .inet6: return address.ipAddress == "::1"
+        default: return false
+        }
+    }
+}

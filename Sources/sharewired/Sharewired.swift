@@ -24,7 +24,9 @@ struct Sharewired: AsyncParsableCommand {
         stderr) rather than start empty if that directory holds database files
         but no valid database, if the database is not writable, or if a newer
         sharewired wrote it. Listens on loopback by default; pass
-        --host 0.0.0.0 to expose it.
+        --host 0.0.0.0 to expose it, with TLS (--tls-cert, --tls-key):
+        plain TCP on an address other than loopback is refused unless
+        --insecure-plaintext is given.
 
         The service key (account creation, acting for an account, the
         notification outbox) comes from --service-key-file or the environment
@@ -44,10 +46,13 @@ struct Sharewired: AsyncParsableCommand {
           chmod 600 service.key
           sharewired --data-dir /var/lib/sharewire --service-key-file service.key \\
             --metrics-port 9464
+          sharewired --host 0.0.0.0 --tls-cert server.pem --tls-key server.key \\
+            --tls-client-ca clients-ca.pem --trusted-service billing.internal
         """
     )
 
     @OptionGroup(title: "Server") var server: ServerOptions
+    @OptionGroup(title: "TLS") var tls: TLSOptions
     @OptionGroup(title: "Storage and authentication") var storage: StorageOptions
     @OptionGroup(title: "Store (SQLite or PostgreSQL)") var store: StoreOptions
     @OptionGroup(title: "Domain limits") var limits: LimitOptions
@@ -55,6 +60,7 @@ struct Sharewired: AsyncParsableCommand {
 
     func validate() throws {
         try server.validate()
+        try tls.validate()
         try storage.validate()
         try store.validate()
         try limits.validate()
@@ -72,6 +78,7 @@ struct Sharewired: AsyncParsableCommand {
     private func serve() async throws {
         observability.bootstrapLogging()
         let logger = Logger(label: "sharewired")
+        try tls.checkExposure(host: server.host)
 
         if storage.createServiceKey, let file = storage.serviceKeyFile {
             do {
@@ -123,11 +130,13 @@ struct Sharewired: AsyncParsableCommand {
         var servicesConfig = SharingServicesConfiguration()
         servicesConfig.maxRevisionWait = .milliseconds(storage.maxRevisionWaitMs)
         servicesConfig.authCacheCapacity = storage.authCacheSize
+        servicesConfig.trustedServices = Set(tls.trustedServices)
         let services = SharingServices(backend: backend, serviceKey: serviceKey, configuration: servicesConfig,
                                        logger: Logger(label: "sharewire.services"))
         services.register(in: &router)
 
         var config = server.configuration
+        config.tls = tls.serverTLS
         if registry != nil { config.observer = RPCMetrics(methods: router.methods) }
 
         let group = MultiThreadedEventLoopGroup(numberOfThreads: server.threads)
@@ -152,6 +161,8 @@ struct Sharewired: AsyncParsableCommand {
             }
             do {
                 address = try await rpcServer.start()
+            } catch let error as TLSSetupError {
+                throw StartupFailure(message: "\(error)")
             } catch {
                 throw StartupFailure.listen(host: server.host, port: server.port, flag: "--port", error: error)
             }

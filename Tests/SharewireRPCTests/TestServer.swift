@@ -38,6 +38,9 @@ enum TestMethods {
     /// is thrown from whichever part runs. Records "immediate:<tag>" and
     /// "task:<tag>".
     static let immediateOrTask = MethodDescriptor(path: "/sharewire.test.Test/ImmediateOrTask")
+    /// Answers the verified client certificate's CN, then its DNS SANs,
+    /// comma-separated ("-" without a certificate); immediate path.
+    static let peerCertificate = MethodDescriptor(path: "/sharewire.test.Test/PeerCertificate")
 }
 
 /// An RPCServer on a free loopback port with the built-in services and the
@@ -96,6 +99,11 @@ struct TestServer {
             if request.failCode != 0 { throw RPCError(StatusCode(wireValue: request.failCode), "task \(tag)") }
             return EchoResponse(payload: Array("task".utf8))
         }
+        router.unary(TestMethods.peerCertificate, immediate: { (_: EchoRequest, context) -> EchoResponse? in
+            guard let certificate = context.peerCertificate else { return EchoResponse(payload: Array("-".utf8)) }
+            let names = [certificate.commonName ?? ""] + certificate.dnsNames
+            return EchoResponse(payload: Array(names.joined(separator: ",").utf8))
+        }) { (_: EchoRequest, _) -> EchoResponse in EchoResponse() }
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         let server = RPCServer(configuration: config, router: router, logger: logger)

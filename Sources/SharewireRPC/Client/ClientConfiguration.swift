@@ -20,6 +20,8 @@ public struct ClientConfiguration: Sendable {
     public var keepaliveTimeout: TimeAmount = .seconds(10)
     /// Reconnect backoff, after gRPC's connection backoff.
     public var backoff: ConnectionBackoff = ConnectionBackoff()
+    /// TLS on every connection; nil connects in plaintext (docs/PROTOCOL.md §19).
+    public var tls: ClientTLS?
 
     public init(host: String = "127.0.0.1", port: Int = 7070) {
         self.host = host

@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// A handshaken connection, usable from any thread.
@@ -20,8 +21,11 @@ final class ClientConnection: Sendable {
     }
 
     /// Connects and completes the handshake (preface and HELLO both ways).
-    static func connect(configuration: ClientConfiguration, group: any EventLoopGroup,
+    /// - Parameter tlsContext: made from `configuration.tls` (once per client).
+    static func connect(configuration: ClientConfiguration, tlsContext: NIOSSLContext?, group: any EventLoopGroup,
                         logger: Logger) async throws -> ClientConnection {
+        let endpoint = configuration.host.contains(":") ? "[\(configuration.host)]:\(configuration.port)"
+            : "\(configuration.host):\(configuration.port)"
         let promiseBox = Mutex<EventLoopPromise<ClientConnection>?>(nil)
         let channel = try await ClientBootstrap(group: group)
             .connectTimeout(configuration.connectTimeout)
@@ -29,6 +33,12 @@ final class ClientConnection: Sendable {
             .channelOption(.maxMessagesPerRead, value: 16)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
+                    if let tls = configuration.tls, let tlsContext {
+                        try channel.pipeline.syncOperations.addHandlers(
+                            tls.handlers(context: tlsContext, host: configuration.host, endpoint: endpoint))
+                    } else {
+                        try channel.pipeline.syncOperations.addHandler(PlaintextTLSProbe(endpoint: endpoint))
+                    }
                     let handshake = channel.eventLoop.makePromise(of: Void.self)
                     let ready = channel.eventLoop.makePromise(of: ClientConnection.self)
                     let connectionBox = Mutex<ClientConnection?>(nil)

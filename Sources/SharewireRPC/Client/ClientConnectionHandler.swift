@@ -98,6 +98,8 @@ final class ClientConnectionHandler: ChannelDuplexHandler, FrameWriting {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         logger.debug("connection error", metadata: ["error": "\(error)"])
+        // The TLS handlers pass on failures as RPCErrors that say what failed.
+        if state == .handshaking, let error = error as? RPCError { handshake.fail(error) }
         context.close(promise: nil)
     }
 
@@ -212,14 +214,20 @@ final class ClientConnectionHandler: ChannelDuplexHandler, FrameWriting {
         } catch {
             return protocolViolation("malformed GOAWAY: \(error)")
         }
-        if goAway.code != 0 {
+        // FAILED_PRECONDITION in place of the server's HELLO: this port
+        // requires TLS (docs/PROTOCOL.md §19.2); retrying cannot help. The
+        // caller gets that as its error, so it is not logged as well.
+        let tlsRequired = state == .handshaking && StatusCode(wireValue: goAway.code) == .failedPrecondition
+        if goAway.code != 0, !tlsRequired {
             logger.info("server sent GOAWAY", metadata: ["code": "\(StatusCode(wireValue: goAway.code))",
                                                          "reason": "\(goAway.reason)"])
         }
         let wasUsable = state == .ready || state == .handshaking
         state = .goingAway(lastStreamID: goAway.lastStreamID)
         if wasUsable { onUnusable() }
-        handshake.fail(RPCError(.unavailable, "server refused connection: \(goAway.reason)", notProcessed: true))
+        handshake.fail(tlsRequired
+            ? RPCError.tls(TransportSecurity.Reason.tlsRequired, "server refused connection: \(goAway.reason)")
+            : RPCError(.unavailable, "server refused connection: \(goAway.reason)", notProcessed: true))
         let refused = calls.keys.filter { $0 > goAway.lastStreamID }
         for streamID in refused {
             finish(streamID: streamID, .failure(RPCError(

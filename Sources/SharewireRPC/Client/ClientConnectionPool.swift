@@ -1,5 +1,7 @@
 import Logging
 import NIOCore
+import NIOSSL
+import SharewireMessages
 import Synchronization
 
 /// A fixed number of connection slots, used round-robin. A slot connects
@@ -24,11 +26,14 @@ final class ClientConnectionPool: Sendable {
 
     private let slots: [Slot]
     private let nextSlot = Atomic<Int>(0)
+    /// The TLS context every connection shares, or why there is none.
+    private let tlsContext: Result<NIOSSLContext, TLSSetupError>?
 
     init(configuration: ClientConfiguration, group: any EventLoopGroup, logger: Logger) {
         self.configuration = configuration
         self.group = group
         self.logger = logger
+        self.tlsContext = configuration.tls.map { tls in Result { () throws(TLSSetupError) in try tls.makeContext() } }
         self.slots = (0..<max(1, configuration.connections)).map { _ in Slot() }
     }
 
@@ -49,6 +54,10 @@ final class ClientConnectionPool: Sendable {
     }
 
     private func connect(slot index: Int) async throws(RPCError) -> ClientConnection {
+        if case let .failure(error) = tlsContext {
+            throw RPCError(.failedPrecondition, "TLS settings: \(error)",
+                           details: [StatusDetail(reason: TransportSecurity.Reason.badConfiguration)], notProcessed: true)
+        }
         let slot = slots[index]
         let task: Task<ClientConnection, any Error> = try slot.state.withLock { state throws(RPCError) in
             switch state {
@@ -86,9 +95,10 @@ final class ClientConnectionPool: Sendable {
     /// moves the slot to ready or to backing off.
     private func startConnecting(_ state: inout SlotState, slot index: Int, failures: Int) -> Task<ClientConnection, any Error> {
         let configuration = self.configuration, group = self.group, logger = self.logger, slot = slots[index]
+        let tlsContext = try? self.tlsContext?.get()
         let task = Task<ClientConnection, any Error> {
             do {
-                let connection = try await ClientConnection.connect(configuration: configuration, group: group,
+                let connection = try await ClientConnection.connect(configuration: configuration, tlsContext: tlsContext, group: group,
                                                                     logger: logger)
                 let keep = slot.state.withLock { state -> Bool in
                     guard case .connecting = state else { return false }

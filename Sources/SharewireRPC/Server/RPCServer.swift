@@ -45,6 +45,9 @@ public final class RPCServer: Service, Sendable {
         case .idle: break
         }
         let config = configuration, router = self.router, shared = self.shared, logger = self.logger
+        // Loaded once; a bad file fails here, before anything listens.
+        let tlsContext = try config.tls?.makeContext()
+        let mutualTLS = config.tls?.clientCAFile != nil
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -64,6 +67,11 @@ public final class RPCServer: Service, Sendable {
                     }
                 }
                 return channel.eventLoop.makeCompletedFuture {
+                    if let tlsContext {
+                        let peer = channel.remoteAddress.map { "\($0)" } ?? "unknown"
+                        try channel.pipeline.syncOperations.addHandlers(ServerTLS.handlers(
+                            context: tlsContext, mutual: mutualTLS, logger: logger, peer: peer))
+                    }
                     try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(
                         router: router, config: config, shared: shared, logger: logger,
                         acceptedWithinLimit: accepted))
@@ -85,7 +93,8 @@ public final class RPCServer: Service, Sendable {
             try? await channel.close()
             return try await start()
         }
-        logger.info("listening", metadata: ["address": "\(address)", "methods": "\(router.methods.count)"])
+        logger.info("listening", metadata: ["address": "\(address)", "methods": "\(router.methods.count)",
+                                            "tls": "\(config.tls == nil ? "off" : mutualTLS ? "mutual" : "on")"])
         return address
     }
 

@@ -9,6 +9,9 @@ public struct ServerConfiguration: Sendable {
     public var port: Int = 7070
     /// Reported in HELLO.
     public var agent: String = "sharewired/0.1.0"
+    /// TLS (and, with a client CA, mutual TLS) on every connection; nil
+    /// serves plain TCP (docs/PROTOCOL.md §19).
+    public var tls: ServerTLS?
 
     /// Largest frame payload accepted; larger REQUESTs get RESOURCE_EXHAUSTED
     /// without being buffered.

@@ -49,6 +49,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     private var inputClosed = false
     private var writabilityPromise: EventLoopPromise<Void>?
     private var peer = "unknown"
+    /// Set once by the TLS pipeline (mutual TLS) before any frame arrives.
+    private var peerCertificate: VerifiedPeerCertificate?
 
     init(router: RPCRouter, config: ServerConfiguration, shared: ServerSharedState, logger: Logger,
          acceptedWithinLimit: Bool) {
@@ -171,6 +173,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if event is ServerDrainEvent {
             beginDrain()
+        } else if let event = event as? PeerCertificateVerified {
+            peerCertificate = event.certificate
         } else if let event = event as? ChannelEvent, event == .inputClosed {
             peerClosedInput()
         } else {
@@ -374,7 +378,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         let deadline = timeout.map { NIODeadline.now() + $0 }
         let startedAt: NIODeadline? = config.observer == nil ? nil : .now()
         let callContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
-                                        streamID: streamID, peer: peer)
+                                        streamID: streamID, peer: peer, peerCertificate: peerCertificate)
         // The synchronous attempt: no task, no entry in `calls` (nothing can
         // cancel or time out a call that is answered before this returns).
         if let immediate = prepared.immediate {

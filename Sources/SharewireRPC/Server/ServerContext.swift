@@ -13,12 +13,17 @@ public struct ServerContext: Sendable {
     public let streamID: UInt32
     /// Remote address, for logs and audit.
     public let peer: String
+    /// The client certificate the TLS handshake verified against the
+    /// server's client CAs (mutual TLS); nil without one.
+    public let peerCertificate: VerifiedPeerCertificate?
 
-    public init(method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String) {
+    public init(method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
+                peerCertificate: VerifiedPeerCertificate? = nil) {
         self.method = method
         self.metadata = metadata
         self.deadline = deadline
         self.streamID = streamID
         self.peer = peer
+        self.peerCertificate = peerCertificate
     }
 }

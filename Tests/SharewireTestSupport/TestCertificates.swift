@@ -1,0 +1,127 @@
+import Foundation
+
+/// Certificates for TLS tests, made at test time with the `openssl` CLI
+/// (Debian package `openssl`, installed by tools/install-deps) in a temp
+/// directory: a CA, a server certificate for 127.0.0.1 and localhost, and
+/// client certificates (trusted service, plain, from another CA, expired).
+/// Every file is PEM; keys are unencrypted P-256.
+public struct TestCertificates: Sendable {
+    /// A certificate and its key.
+    public struct Pair: Sendable {
+        public let certificate: String
+        public let key: String
+    }
+
+    public let directory: TempDirectory
+    /// The CA that signs everything below except ``otherCAClient``.
+    public let caFile: String
+    /// CN `sharewired`, SANs DNS:localhost and IP:127.0.0.1.
+    public let server: Pair
+    /// Like ``server``, but expired yesterday.
+    public let expiredServer: Pair
+    /// Signed by the CA for `elsewhere.example` only: the wrong name for 127.0.0.1.
+    public let wrongNameServer: Pair
+    /// CN and DNS SAN ``trustedServiceName``: a backend on the allow-list.
+    public let trustedClient: Pair
+    /// CN `someone.internal`: signed by the CA, on no allow-list.
+    public let plainClient: Pair
+    /// CN ``trustedServiceName``, but signed by a CA the server does not trust.
+    public let otherCAClient: Pair
+    /// CN ``trustedServiceName``, signed by the CA, expired yesterday.
+    public let expiredClient: Pair
+
+    /// The service name the trusted client certificate carries.
+    public static let trustedServiceName = "billing.internal"
+
+    /// Makes every certificate (a few hundred ms); bounded by `timeout` per openssl run.
+    public init(timeout: Duration = .seconds(30)) throws {
+        let dir = try TempDirectory("sharewire-tls")
+        directory = dir
+        let openssl = OpenSSL(directory: dir.path, timeout: timeout)
+        caFile = try openssl.makeCA(name: "ca", commonName: "Sharewire Test CA")
+        _ = try openssl.makeCA(name: "other-ca", commonName: "Some Other CA")
+        server = try openssl.makeLeaf(name: "server", commonName: "sharewired", ca: "ca",
+                                      subjectAltName: "DNS:localhost,IP:127.0.0.1", days: 2)
+        expiredServer = try openssl.makeLeaf(name: "expired-server", commonName: "sharewired", ca: "ca",
+                                             subjectAltName: "DNS:localhost,IP:127.0.0.1", days: -1)
+        wrongNameServer = try openssl.makeLeaf(name: "wrong-name-server", commonName: "elsewhere.example", ca: "ca",
+                                               subjectAltName: "DNS:elsewhere.example", days: 2)
+        let service = Self.trustedServiceName
+        trustedClient = try openssl.makeLeaf(name: "trusted-client", commonName: service, ca: "ca",
+                                             subjectAltName: "DNS:\(service)", days: 2)
+        plainClient = try openssl.makeLeaf(name: "plain-client", commonName: "someone.internal", ca: "ca",
+                                           subjectAltName: "DNS:someone.internal", days: 2)
+        otherCAClient = try openssl.makeLeaf(name: "other-ca-client", commonName: service, ca: "other-ca",
+                                             subjectAltName: "DNS:\(service)", days: 2)
+        expiredClient = try openssl.makeLeaf(name: "expired-client", commonName: service, ca: "ca",
+                                             subjectAltName: "DNS:\(service)", days: -1)
+    }
+
+    public func remove() { directory.remove() }
+}
+
+/// Runs `openssl` in one directory, each run bounded in time.
+struct OpenSSL {
+    let directory: String
+    let timeout: Duration
+
+    struct Failure: Error, CustomStringConvertible {
+        let description: String
+    }
+
+    /// A self-signed CA: `<name>.pem`, `<name>.key`. Returns the certificate path.
+    func makeCA(name: String, commonName: String) throws -> String {
+        try run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", "\(name).key", "-out", "\(name).pem", "-days", "2", "-subj", "/CN=\(commonName)",
+                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        return "\(directory)/\(name).pem"
+    }
+
+    /// A leaf signed by CA `ca`, valid for `days` (negative: expired).
+    func makeLeaf(name: String, commonName: String, ca: String, subjectAltName: String, days: Int) throws -> TestCertificates.Pair {
+        try run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                 "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(commonName)"])
+        let extensions = """
+        basicConstraints=critical,CA:FALSE
+        keyUsage=critical,digitalSignature
+        extendedKeyUsage=serverAuth,clientAuth
+        subjectAltName=\(subjectAltName)
+
+        """
+        try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
+        try run(["x509", "-req", "-in", "\(name).csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key",
+                 "-set_serial", String(UInt32.random(in: 1...UInt32.max)), "-days", String(days),
+                 "-extfile", "\(name).ext", "-out", "\(name).pem"])
+        return TestCertificates.Pair(certificate: "\(directory)/\(name).pem", key: "\(directory)/\(name).key")
+    }
+
+    private func run(_ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["openssl"] + arguments
+        process.currentDirectoryURL = URL(fileURLWithPath: directory)
+        let errorPath = "\(directory)/openssl.err"
+        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
+        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
+        defer { try? errors.close() }
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = errors
+        process.standardInput = FileHandle.nullDevice
+        do {
+            try process.run()
+        } catch {
+            throw Failure(description: "cannot run openssl (install it: tools/install-deps): \(error)")
+        }
+        let end = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < end { usleep(5_000) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw Failure(description: "openssl \(arguments.first ?? "") did not finish within \(timeout)")
+        }
+        guard process.terminationStatus == 0 else {
+            let text = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+            throw Failure(description: "openssl \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)")
+        }
+    }
+}
