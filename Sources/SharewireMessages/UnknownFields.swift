@@ -17,17 +17,21 @@ public struct UnknownFields: Sendable, Hashable {
         public let bytes: [UInt8]
     }
 
+    /// nil, not an empty array, when there are none (nearly always): then
+    /// copying, comparing and encoding a message costs no reference count.
+    fileprivate var storage: [Field]?
+
     /// In the order they were received.
-    public private(set) var fields: [Field] = []
+    public var fields: [Field] { storage ?? [] }
 
     public init() {}
 
-    public var isEmpty: Bool { fields.isEmpty }
+    public var isEmpty: Bool { storage == nil }
 
     /// Copies the unknown fields protobuf-c collected while unpacking.
     init(_ base: ProtobufCMessage) {
         guard base.n_unknown_fields > 0, let unknown = base.unknown_fields else { return }
-        fields = (0..<Int(base.n_unknown_fields)).map { index in
+        storage = (0..<Int(base.n_unknown_fields)).map { index in
             let field = unknown[index]
             let bytes = field.len > 0 && field.data != nil
                 ? Array(UnsafeBufferPointer(start: field.data, count: field.len)) : []
@@ -37,7 +41,7 @@ public struct UnknownFields: Sendable, Hashable {
 
     /// Arena bytes `CEncodingArena.unknownFields(_:into:)` takes.
     var arenaHint: Int {
-        guard !fields.isEmpty else { return 0 }
+        guard let fields = storage else { return 0 }
         return fields.reduce(CEncodingArena.hint(ProtobufCMessageUnknownField.self, count: fields.count)) {
             $0 + $1.bytes.count
         }
@@ -47,15 +51,15 @@ public struct UnknownFields: Sendable, Hashable {
 extension CEncodingArena {
     /// Points a C message at copies of `unknown`, so protobuf-c packs them.
     mutating func unknownFields(_ unknown: UnknownFields, into base: inout ProtobufCMessage) {
-        guard !unknown.isEmpty else { return }
-        let fields = allocate(ProtobufCMessageUnknownField.self, count: unknown.fields.count)
-        for (index, field) in unknown.fields.enumerated() {
+        guard let known = unknown.storage else { return }
+        let fields = allocate(ProtobufCMessageUnknownField.self, count: known.count)
+        for (index, field) in known.enumerated() {
             let data = binaryData(field.bytes)
             (fields + index).initialize(to: ProtobufCMessageUnknownField(
                 tag: field.number, wire_type: ProtobufCWireType(rawValue: field.wireType),
                 len: data.len, data: data.data))
         }
-        base.n_unknown_fields = UInt32(unknown.fields.count)
+        base.n_unknown_fields = UInt32(known.count)
         base.unknown_fields = fields
     }
 }

@@ -67,7 +67,14 @@ struct TextMessage {
         case message(TextMessage)
     }
 
-    var fields: [(name: String, value: Value)] = []
+    /// A named struct, not a tuple: a labelled tuple here made the compiler
+    /// report a "circular reference" in some incremental builds.
+    struct Field {
+        let name: String
+        let value: Value
+    }
+
+    var fields: [Field] = []
 
     /// Throws if a field outside `names` is present, so an unexpected field
     /// in protoc's output cannot go unnoticed.
@@ -161,13 +168,13 @@ struct TextFormatParser {
             if peek(":") { index += 1; skipSpace() }
             if peek("{") {
                 index += 1
-                message.fields.append((name, .message(try parseFields(closing: true))))
+                message.fields.append(TextMessage.Field(name: name, value: .message(try parseFields(closing: true))))
             } else if peek("\"") {
-                message.fields.append((name, .string(try quoted())))
+                message.fields.append(TextMessage.Field(name: name, value: .string(try quoted())))
             } else {
                 let token = identifier()
                 guard !token.isEmpty else { throw TestFailure("expected value for \(name)") }
-                message.fields.append((name, .scalar(token)))
+                message.fields.append(TextMessage.Field(name: name, value: .scalar(token)))
             }
         }
     }
