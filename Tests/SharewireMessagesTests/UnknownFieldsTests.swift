@@ -56,8 +56,13 @@ struct UnknownFieldsTests {
         #expect(reencoded == request)
     }
 
-    @Test func aMessageBuiltInSwiftHasNone() {
-        #expect(ShareRequest().unknownFields.isEmpty)
-        #expect(ShareRequest() == ShareRequest())
+    /// Unknown fields take part in `==`: a message that carries one differs
+    /// from the same known fields without it, and a fresh message has none.
+    @Test func unknownFieldsTakePartInEquality() throws {
+        let plain = ShareRequest(deviceIDs: ["dev_1"])
+        #expect(plain.unknownFields.isEmpty)
+        let carrying = try ShareRequest(bytes: plain.serializedBytes() + field(1001, [7]))
+        #expect(carrying.deviceIDs == plain.deviceIDs)
+        #expect(carrying != plain)
     }
 }
