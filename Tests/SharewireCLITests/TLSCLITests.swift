@@ -9,7 +9,7 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct TLSCLITests {
     @Test func cliOverMutualTLS() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try await TestCertificates()
         defer { certificates.remove() }
         let dir = certificates.directory
         let server = try await ServerProcess(

@@ -28,7 +28,7 @@ struct TLSClientTests {
     }
 
     @Test func trustedServiceCertificateActsAsTheServiceWithoutAKey() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try await TestCertificates()
         defer { certificates.remove() }
         try await LiveServer.with(Self.serverArguments(certificates)) { server in
             let backend = Self.client(server, .clientCertificate(), tls: Self.tls(certificates, certificates.trustedClient))
@@ -66,7 +66,7 @@ struct TLSClientTests {
     }
 
     @Test func tlsFailuresAreTypedAndNotRetried() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try await TestCertificates()
         defer { certificates.remove() }
         try await LiveServer.with(Self.serverArguments(certificates)) { server in
             func failure(_ tls: TLSSettings?) async -> SharewireError? {

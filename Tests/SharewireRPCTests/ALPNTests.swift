@@ -57,7 +57,7 @@ struct ALPNTests {
     }
 
     @Test func alpnWithoutSharewireIsRefusedAndNoALPNIsServed() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try await TestCertificates()
         defer { certificates.remove() }
         let server = try await TestServer.start { config in
             config.tls = ServerTLS(certificateChainFile: certificates.server.certificate,

@@ -11,8 +11,8 @@ import Testing
 struct TLSTests {
     let certificates: TestCertificates
 
-    init() throws {
-        certificates = try TestCertificates()
+    init() async throws {
+        certificates = try await TestCertificates()
     }
 
     /// A TLS server (mutual with `clientCA`) and a call through a client with `tls`.

@@ -20,7 +20,7 @@ struct TLSStartupTests {
     }
 
     @Test func unusableCertificateFilesAreNamed() async throws {
-        let certificates = try TestCertificates()
+        let certificates = try await TestCertificates()
         defer { certificates.remove() }
         let dir = certificates.directory
         let missing = try await ServerProcess.refusal(

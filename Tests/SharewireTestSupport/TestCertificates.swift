@@ -34,26 +34,28 @@ public struct TestCertificates: Sendable {
     public static let trustedServiceName = "billing.internal"
 
     /// Makes every certificate (a few hundred ms); bounded by `timeout` per openssl run.
-    public init(timeout: Duration = .seconds(30)) throws {
+    /// Async: the openssl runs are awaited, not waited for on a thread, so
+    /// tests running in parallel keep the (two-thread) cooperative pool.
+    public init(timeout: Duration = .seconds(30)) async throws {
         let dir = try TempDirectory("sharewire-tls")
         directory = dir
         let openssl = OpenSSL(directory: dir.path, timeout: timeout)
-        caFile = try openssl.makeCA(name: "ca", commonName: "Sharewire Test CA")
-        _ = try openssl.makeCA(name: "other-ca", commonName: "Some Other CA")
-        server = try openssl.makeLeaf(name: "server", commonName: "sharewired", ca: "ca",
+        caFile = try await openssl.makeCA(name: "ca", commonName: "Sharewire Test CA")
+        _ = try await openssl.makeCA(name: "other-ca", commonName: "Some Other CA")
+        server = try await openssl.makeLeaf(name: "server", commonName: "sharewired", ca: "ca",
                                       subjectAltName: "DNS:localhost,IP:127.0.0.1", days: 2)
-        expiredServer = try openssl.makeLeaf(name: "expired-server", commonName: "sharewired", ca: "ca",
+        expiredServer = try await openssl.makeLeaf(name: "expired-server", commonName: "sharewired", ca: "ca",
                                              subjectAltName: "DNS:localhost,IP:127.0.0.1", days: -1)
-        wrongNameServer = try openssl.makeLeaf(name: "wrong-name-server", commonName: "elsewhere.example", ca: "ca",
+        wrongNameServer = try await openssl.makeLeaf(name: "wrong-name-server", commonName: "elsewhere.example", ca: "ca",
                                                subjectAltName: "DNS:elsewhere.example", days: 2)
         let service = Self.trustedServiceName
-        trustedClient = try openssl.makeLeaf(name: "trusted-client", commonName: service, ca: "ca",
+        trustedClient = try await openssl.makeLeaf(name: "trusted-client", commonName: service, ca: "ca",
                                              subjectAltName: "DNS:\(service)", days: 2)
-        plainClient = try openssl.makeLeaf(name: "plain-client", commonName: "someone.internal", ca: "ca",
+        plainClient = try await openssl.makeLeaf(name: "plain-client", commonName: "someone.internal", ca: "ca",
                                            subjectAltName: "DNS:someone.internal", days: 2)
-        otherCAClient = try openssl.makeLeaf(name: "other-ca-client", commonName: service, ca: "other-ca",
+        otherCAClient = try await openssl.makeLeaf(name: "other-ca-client", commonName: service, ca: "other-ca",
                                              subjectAltName: "DNS:\(service)", days: 2)
-        expiredClient = try openssl.makeLeaf(name: "expired-client", commonName: service, ca: "ca",
+        expiredClient = try await openssl.makeLeaf(name: "expired-client", commonName: service, ca: "ca",
                                              subjectAltName: "DNS:\(service)", days: -1)
     }
 
@@ -70,16 +72,16 @@ struct OpenSSL {
     }
 
     /// A self-signed CA: `<name>.pem`, `<name>.key`. Returns the certificate path.
-    func makeCA(name: String, commonName: String) throws -> String {
-        try run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    func makeCA(name: String, commonName: String) async throws -> String {
+        try await run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                  "-keyout", "\(name).key", "-out", "\(name).pem", "-days", "2", "-subj", "/CN=\(commonName)",
                  "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
         return "\(directory)/\(name).pem"
     }
 
     /// A leaf signed by CA `ca`, valid for `days` (negative: expired).
-    func makeLeaf(name: String, commonName: String, ca: String, subjectAltName: String, days: Int) throws -> TestCertificates.Pair {
-        try run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    func makeLeaf(name: String, commonName: String, ca: String, subjectAltName: String, days: Int) async throws -> TestCertificates.Pair {
+        try await run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
                  "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(commonName)"])
         let extensions = """
         basicConstraints=critical,CA:FALSE
@@ -89,13 +91,13 @@ struct OpenSSL {
 
         """
         try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
-        try run(["x509", "-req", "-in", "\(name).csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key",
+        try await run(["x509", "-req", "-in", "\(name).csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key",
                  "-set_serial", String(UInt32.random(in: 1...UInt32.max)), "-days", String(days),
                  "-extfile", "\(name).ext", "-out", "\(name).pem"])
         return TestCertificates.Pair(certificate: "\(directory)/\(name).pem", key: "\(directory)/\(name).key")
     }
 
-    private func run(_ arguments: [String]) throws {
+    private func run(_ arguments: [String]) async throws {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
         process.arguments = ["openssl"] + arguments
@@ -113,7 +115,7 @@ struct OpenSSL {
             throw Failure(description: "cannot run openssl (install it: tools/install-deps): \(error)")
         }
         let end = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < end { usleep(5_000) }
+        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
         if process.isRunning {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
