@@ -155,9 +155,10 @@ struct TwoPhaseGoAwayTests {
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
             // Call 1 outlives the whole exchange, so the connection stays open
-            // until stream 5 has been refused even on a slow machine.
+            // until stream 5 has been refused even on a slow machine (5 s: a
+            // machine busy with the parallel suites has taken more than 2).
             bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: DiagnosticsService.echo.path,
-                                                                  message: EchoRequest(payload: [1], delayMs: 2000)))
+                                                                  message: EchoRequest(payload: [1], delayMs: 5000)))
             try await raw.send(bytes)
             _ = try await raw.read { if case .frame(let f) = $0 { return f.type == .hello }; return false }
             let drain = Task { await server.server.drain() }

@@ -12,7 +12,7 @@ struct TLSTests {
     let certificates: TestCertificates
 
     init() async throws {
-        certificates = try await TestCertificates()
+        certificates = try await TestCertificates.shared()
     }
 
     /// A TLS server (mutual with `clientCA`) and a call through a client with `tls`.
@@ -69,14 +69,12 @@ struct TLSTests {
     }
 
     @Test func callOverTLS() async throws {
-        defer { certificates.remove() }
         #expect(try await call(tls: trustingCA).get() == "-")
         // By name: the certificate carries DNS:localhost.
         #expect(try await call(tls: ClientTLS(caFile: certificates.caFile, serverName: "localhost")).get() == "-")
     }
 
     @Test func mutualTLSHandsTheVerifiedIdentityToHandlers() async throws {
-        defer { certificates.remove() }
         let names = try await call(mutual: true, tls: client(certificates.trustedClient)).get()
         #expect(names == "\(TestCertificates.trustedServiceName),\(TestCertificates.trustedServiceName)")
         #expect(try await call(mutual: true, tls: client(certificates.plainClient)).get()
@@ -84,7 +82,6 @@ struct TLSTests {
     }
 
     @Test func clientCertificatesTheServerCannotVerifyAreRefused() async throws {
-        defer { certificates.remove() }
         let rejected = TransportSecurity.Reason.clientCertificateRejected
         try await expectRefusal(rejected, mentioning: "not signed by a CA the server trusts") {
             try await timedCall(mutual: true, tls: client(certificates.otherCAClient))
@@ -98,7 +95,6 @@ struct TLSTests {
     }
 
     @Test func serverCertificateProblemsAreNamed() async throws {
-        defer { certificates.remove() }
         try await expectRefusal(TransportSecurity.Reason.certificateExpired, mentioning: "has expired") {
             try await timedCall(serverCertificate: certificates.expiredServer, tls: trustingCA)
         }
@@ -116,7 +112,6 @@ struct TLSTests {
     }
 
     @Test func plaintextAndTLSMismatchesFailClearlyBothWays() async throws {
-        defer { certificates.remove() }
         try await expectRefusal(TransportSecurity.Reason.tlsRequired, mentioning: "requires TLS") {
             try await timedCall(tls: nil)
         }
@@ -126,7 +121,6 @@ struct TLSTests {
     }
 
     @Test func badFilesAreNamed() async throws {
-        defer { certificates.remove() }
         let missing = certificates.directory.file("missing.pem")
         #expect(throws: TLSSetupError.self) {
             _ = try ServerTLS(certificateChainFile: missing, privateKeyFile: certificates.server.key).makeContext()

@@ -60,6 +60,15 @@ public struct TestCertificates: Sendable {
     }
 
     public func remove() { directory.remove() }
+
+    private static let sharedSet = Task { try await TestCertificates() }
+
+    /// One set for the whole test process, made on first use, for tests that
+    /// only read the files (dozens of tests would otherwise each run openssl
+    /// 16 times at once). Never removed: it stays in the temp directory.
+    public static func shared() async throws -> TestCertificates {
+        try await sharedSet.value
+    }
 }
 
 /// Runs `openssl` in one directory, each run bounded in time.

@@ -46,6 +46,10 @@ public struct ServerConfiguration: Sendable {
     /// timeout. Time while the server holds reads (back-pressure) does not
     /// count.
     public var frameTimeout: TimeAmount = .seconds(10)
+    /// After a call's deadline passes, how long its cancelled handler may take
+    /// to answer with its own DEADLINE_EXCEEDED (with details) before the
+    /// generic one is sent (docs/PROTOCOL.md §7.1).
+    public var deadlineAnswerGrace: TimeAmount = .milliseconds(20)
     /// How often each connection checks keepalive, idle and drain timers.
     public var housekeepingInterval: TimeAmount = .seconds(1)
 

@@ -472,18 +472,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     private static let deadlineExceeded = RPCError(.deadlineExceeded, "deadline exceeded on the server")
 
     /// The call's deadline passed: cancel the handler and give it the first
-    /// word. Cancelling resumes a handler parked in a cancellable wait by
-    /// enqueueing it on this event loop at once, ahead of the fallback queued
-    /// below, so a handler that knows why it ran out of time (a revision wait:
-    /// REVISION_NOT_REACHED) answers with its own DEADLINE_EXCEEDED. One that
-    /// does not stop gets the generic answer on the next turn of the loop.
+    /// word. A handler that knows why it ran out of time (a revision wait:
+    /// REVISION_NOT_REACHED) answers with its own DEADLINE_EXCEEDED within
+    /// `deadlineAnswerGrace`; one that does not stop gets the generic answer
+    /// then. (Cancelling usually resumes the handler on this loop at once, but
+    /// a wait whose own timer fired on another thread at the same moment
+    /// resumes it from there: hence a grace, not the next loop turn.)
     func deadlineExpired(streamID: UInt32) {
         guard var call = calls[streamID], !call.finished, !call.deadlinePassed, let context else { return }
         call.deadlinePassed = true
         calls[streamID] = call
         call.task?.cancel()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-        context.eventLoop.execute { bound.value.answerDeadlineIfStillRunning(streamID: streamID) }
+        context.eventLoop.scheduleTask(in: config.deadlineAnswerGrace) {
+            bound.value.answerDeadlineIfStillRunning(streamID: streamID)
+        }
     }
 
     private func answerDeadlineIfStillRunning(streamID: UInt32) {
