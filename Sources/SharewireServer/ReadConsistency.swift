@@ -17,9 +17,9 @@ import SharingDomain
 /// The typed answer has the longest way to go (a timer task, then the
 /// handler's task on the event loop, then the network), so a client with a
 /// local deadline would rarely see it. The server's own answer does not
-/// depend on the margin: when its deadline timer fires first, the transport
-/// cancels the handler and takes the handler's DEADLINE_EXCEEDED over its
-/// bare one, and a wait cancelled at the deadline throws REVISION_NOT_REACHED.
+/// depend on the margin: the wait registers its REVISION_NOT_REACHED with
+/// ``ServerContext/explainDeadline(_:)``, so when the transport's deadline
+/// timer fires first it answers with that at once.
 public struct ReadConsistency: Sendable {
     public let snapshots: SharingSnapshots
     /// Longest a read waits for a revision even when its deadline is later.
@@ -66,15 +66,18 @@ public struct ReadConsistency: Sendable {
     public func wait(for minRevision: UInt64, context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot {
         let remaining = context.deadline.map { Duration.nanoseconds(($0 - NIODeadline.now()).nanoseconds) }
         let timeout = waitLimit(remaining: remaining)
+        let notReached = errors.status(for: SharingError(.revisionNotReached, subject: String(minRevision),
+                                                         field: "atLeastRevision",
+                                                         message: "revision not reached by the call's deadline"))
+        // Should the transport's deadline fire before this wait's own timer
+        // (a loaded machine), it answers with this at once.
+        context.explainDeadline(notReached)
+        defer { context.explainDeadline(nil) }
         do {
             return try await snapshots.snapshot(atLeast: minRevision, timeout: timeout)
         } catch where error.reason == .cancelled && context.deadline.map({ NIODeadline.now() >= $0 }) == true {
-            // The transport cancels a handler when its deadline passes and lets
-            // it answer first (should this wait miss its margin): say why it ran
-            // out of time.
-            throw errors.status(for: SharingError(.revisionNotReached, subject: String(minRevision),
-                                                  field: "atLeastRevision",
-                                                  message: "revision not reached by the call's deadline"))
+            // Cancelled at the deadline: say why it ran out of time.
+            throw notReached
         } catch {
             throw errors.status(for: error)
         }

@@ -62,6 +62,37 @@ struct DeadlineAndCancelTests {
         await server.stop()
     }
 
+    /// A handler that said what it waits for gets that answer the moment
+    /// its deadline passes, however long it takes to stop: the typed answer
+    /// never races the generic one.
+    @Test func anExplainedDeadlineIsAnsweredAtOnceWithTheExplanation() async throws {
+        let server = try await TestServer.start()
+        let clock = ContinuousClock()
+        try await RawConnection.with(port: server.port) { raw in
+            try await raw.send(RawConnection.handshakeBytes())
+            let started = clock.now
+            try await raw.send(RawConnection.requestBytes(streamID: 1, method: TestMethods.explainedWait.path,
+                                                          message: EchoRequest(payload: Array("rev".utf8), delayMs: 3_000),
+                                                          timeoutMicros: 50_000))
+            let event = try await raw.read { $0.response(for: 1) != nil }
+            let elapsed = clock.now - started
+            let frame = try #require(event?.response(for: 1))
+            let head = try ResponseHead(buffer: HeadedPayload(splitting: frame.payload).head)
+            #expect(head.code == StatusCode.deadlineExceeded.rawValue)
+            #expect(head.details.first?.reason == "TEST_WAIT")
+            #expect(head.details.first?.subject == "rev")
+            #expect(head.message == "waiting for rev")
+            #expect(elapsed < .seconds(2), "answered after \(elapsed), not at the deadline")
+            // The handler's late result is dropped, and the connection serves on.
+            #expect(await server.probe.waitFor("ended:rev"))
+            try await raw.send(RawConnection.requestBytes(streamID: 3, method: DiagnosticsService.echo.path,
+                                                          message: EchoRequest(payload: [7])))
+            let next = try #require(try await raw.read { $0.response(for: 3) != nil }?.response(for: 3))
+            #expect(try ResponseHead(buffer: HeadedPayload(splitting: next.payload).head).code == StatusCode.ok.rawValue)
+        }
+        await server.stop()
+    }
+
     @Test func cancellingTheTaskCancelsTheHandler() async throws {
         let server = try await TestServer.start()
         let client = server.client()

@@ -1,3 +1,4 @@
+import Dispatch
 import Logging
 import NIOCore
 import NIOPosix
@@ -41,6 +42,10 @@ enum TestMethods {
     /// Answers the verified client certificate's CN, then its DNS SANs,
     /// comma-separated ("-" without a certificate); immediate path.
     static let peerCertificate = MethodDescriptor(path: "/sharewire.test.Test/PeerCertificate")
+    /// Explains its deadline (DEADLINE_EXCEEDED, reason TEST_WAIT, subject
+    /// the payload), then waits `delay_ms` ignoring cancellation: a handler
+    /// too slow to answer for itself when its deadline passes.
+    static let explainedWait = MethodDescriptor(path: "/sharewire.test.Test/ExplainedWait")
 }
 
 /// An RPCServer on a free loopback port with the built-in services and the
@@ -98,6 +103,18 @@ struct TestServer {
             try await Task.sleep(for: .milliseconds(request.delayMs))
             if request.failCode != 0 { throw RPCError(StatusCode(wireValue: request.failCode), "task \(tag)") }
             return EchoResponse(payload: Array("task".utf8))
+        }
+        router.unary(TestMethods.explainedWait) { (request: EchoRequest, context) -> EchoResponse in
+            let tag = String(decoding: request.payload, as: UTF8.self)
+            context.explainDeadline(RPCError(.deadlineExceeded, "waiting for \(tag)",
+                                             details: [StatusDetail(reason: "TEST_WAIT", subject: tag)]))
+            // A wait cancellation cannot cut short (a busy `try? await
+            // Task.sleep` loop would spin the event loop once cancelled).
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(request.delayMs))) { done.resume() }
+            }
+            probe.record("ended:\(tag)")
+            return EchoResponse(payload: request.payload)
         }
         router.unary(TestMethods.peerCertificate, immediate: { (_: EchoRequest, context) -> EchoResponse? in
             guard let certificate = context.peerCertificate else { return EchoResponse(payload: Array("-".utf8)) }

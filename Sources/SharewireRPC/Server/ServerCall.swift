@@ -17,10 +17,13 @@ struct ServerCall {
     /// DEADLINE_EXCEEDED, if it answers at once, is sent instead of the
     /// generic one.
     var deadlinePassed = false
+    /// What the handler says it is waiting for (see ``DeadlineExplanation``).
+    let deadlineExplanation: DeadlineExplanation?
 
-    init(method: MethodDescriptor, startedAt: NIODeadline?) {
+    init(method: MethodDescriptor, startedAt: NIODeadline?, deadlineExplanation: DeadlineExplanation? = nil) {
         self.method = method
         self.startedAt = startedAt
+        self.deadlineExplanation = deadlineExplanation
     }
 }
 

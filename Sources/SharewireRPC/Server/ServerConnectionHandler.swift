@@ -394,13 +394,19 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         }
         let body = prepared.body
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        calls[streamID] = ServerCall(method: method, startedAt: startedAt)
+        // Only a call that may be timed out while it waits needs somewhere
+        // to say why (one allocation, off the synchronous path).
+        let explanation = deadline == nil ? nil : DeadlineExplanation()
+        let taskContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
+                                        streamID: streamID, peer: peer, peerCertificate: peerCertificate,
+                                        deadlineExplanation: explanation)
+        calls[streamID] = ServerCall(method: method, startedAt: startedAt, deadlineExplanation: explanation)
         let sink = ServerStreamSink(streamID: streamID, handler: bound)
         // Runs synchronously up to the first suspension; resumes on this loop.
         let task = Task.immediate(executorPreference: taskExecutor) {
             let result: Result<(any ProtoMessage)?, any Error>
             do {
-                result = .success(try await body(callContext, sink))
+                result = .success(try await body(taskContext, sink))
             } catch {
                 result = .failure(error)
             }
@@ -471,16 +477,23 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
 
     private static let deadlineExceeded = RPCError(.deadlineExceeded, "deadline exceeded on the server")
 
-    /// The call's deadline passed: cancel the handler and give it the first
-    /// word. A handler that knows why it ran out of time (a revision wait:
-    /// REVISION_NOT_REACHED) answers with its own DEADLINE_EXCEEDED within
-    /// `deadlineAnswerGrace`; one that does not stop gets the generic answer
-    /// then. (Cancelling usually resumes the handler on this loop at once, but
-    /// a wait whose own timer fired on another thread at the same moment
-    /// resumes it from there: hence a grace, not the next loop turn.)
+    /// The call's deadline passed: cancel the handler. A handler that said
+    /// what it is waiting for (``ServerContext/explainDeadline(_:)``: a
+    /// revision wait's REVISION_NOT_REACHED) is answered with that at once,
+    /// whichever timer fired first. Otherwise the handler gets the first
+    /// word: its own DEADLINE_EXCEEDED within `deadlineAnswerGrace`, or the
+    /// generic answer then.
     func deadlineExpired(streamID: UInt32) {
         guard var call = calls[streamID], !call.finished, !call.deadlinePassed, let context else { return }
         call.deadlinePassed = true
+        if let explained = call.deadlineExplanation?.current {
+            call.finished = true
+            call.endedEarlyWith = .deadlineExceeded
+            calls[streamID] = call
+            call.task?.cancel()
+            respond(streamID: streamID, explained)
+            return
+        }
         calls[streamID] = call
         call.task?.cancel()
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)

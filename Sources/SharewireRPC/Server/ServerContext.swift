@@ -16,14 +16,35 @@ public struct ServerContext: Sendable {
     /// The client certificate the TLS handshake verified against the
     /// server's client CAs (mutual TLS); nil without one.
     public let peerCertificate: VerifiedPeerCertificate?
+    /// Set only for calls that run as a task (those the transport can time
+    /// out while they wait); nil on the synchronous path.
+    let deadlineExplanation: DeadlineExplanation?
 
     public init(method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
                 peerCertificate: VerifiedPeerCertificate? = nil) {
+        self.init(method: method, metadata: metadata, deadline: deadline, streamID: streamID, peer: peer,
+                  peerCertificate: peerCertificate, deadlineExplanation: nil)
+    }
+
+    init(method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
+         peerCertificate: VerifiedPeerCertificate?, deadlineExplanation: DeadlineExplanation?) {
         self.method = method
         self.metadata = metadata
         self.deadline = deadline
         self.streamID = streamID
         self.peer = peer
         self.peerCertificate = peerCertificate
+        self.deadlineExplanation = deadlineExplanation
+    }
+
+    /// Says what the call is waiting for, so that if its deadline passes
+    /// meanwhile the client gets `error` (a `DEADLINE_EXCEEDED` with typed
+    /// details) at once rather than the transport's generic answer. Pass nil
+    /// when the wait is over. A no-op on the synchronous path, which cannot
+    /// wait.
+    public func explainDeadline(_ error: RPCError?) {
+        precondition(error == nil || error?.code == .deadlineExceeded,
+                     "a deadline explanation is a DEADLINE_EXCEEDED status")
+        deadlineExplanation?.set(error)
     }
 }
