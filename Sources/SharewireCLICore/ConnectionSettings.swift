@@ -239,7 +239,7 @@ public struct ConnectionSettings: Sendable, Hashable {
                 do {
                     text = try readFile(file)
                 } catch {
-                    throw CLIError(.config, "cannot read the service key file '\(file)' (from \(name(source, flag: "--service-key-file", variable: SettingsLayer.Variable.serviceKeyFile, key: "service_key_file"))): \(error)")
+                    throw CLIError(.config, "cannot read the service key file '\(file)' (from \(name(source, flag: "--service-key-file", variable: SettingsLayer.Variable.serviceKeyFile, key: "service_key_file"))): \(FileErrors.describe(error))")
                 }
                 let key = text.trimmingWhitespaceAndNewlines()
                 guard !key.isEmpty else { throw CLIError(.config, "the service key file '\(file)' is empty") }

@@ -29,18 +29,28 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
     public var hint: String?
 
     /// The report for a failed call. `endpoint` names the server in the hint
-    /// of a connection failure.
-    public init(_ error: SharewireError, endpoint: String? = nil) {
+    /// of a connection failure; `credentials`, what was sent, lets a refused
+    /// key be named for what it is.
+    public init(_ error: SharewireError, endpoint: String? = nil, credentials: Credentials? = nil) {
         let exit = CLIExitCode(error.code)
         exitCode = exit.rawValue
         kind = exit.description
         code = error.code.rawValue
         message = error.message.isEmpty ? error.code.rawValue : error.message
+        if error.code == .unauthenticated, case .serviceKey? = credentials, message == "unknown API key" {
+            // The server cannot tell which kind of key it did not recognise; the CLI can.
+            message = "unknown service key"
+        }
+        if error.code == .unavailable, message.hasSuffix(" ms)"),
+           let retry = message.range(of: " (next attempt in ", options: .backwards) {
+            // The library's pool retries; the CLI makes one attempt, so the schedule means nothing here.
+            message = String(message[..<retry.lowerBound])
+        }
         reason = error.detail?.reason.rawValue
         subject = error.detail?.subject
         field = error.detail?.field
         metadata = error.detail.flatMap { $0.metadata.isEmpty ? nil : $0.metadata }
-        hint = Self.hint(for: error, endpoint: endpoint)
+        hint = Self.hint(for: error, endpoint: endpoint, credentials: credentials)
     }
 
     /// The report for a local failure.
@@ -71,7 +81,7 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
         return JSONOutput.line(Wrapper(error: self))
     }
 
-    static func hint(for error: SharewireError, endpoint: String?) -> String? {
+    static func hint(for error: SharewireError, endpoint: String?, credentials: Credentials?) -> String? {
         switch error.reason {
         case .contactHasNoAccount?:
             return "invite them: sharewire contacts invite \(error.detail?.email ?? "EMAIL")"
@@ -104,9 +114,16 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
         }
         switch error.code {
         case .unauthenticated:
-            return "check the key: --api-key / SHAREWIRE_API_KEY, or the service key"
+            switch credentials {
+            case .serviceKey?:
+                return "use the service key sharewired was started with: --service-key-file or SHAREWIRE_SERVICE_KEY(_FILE)"
+            case .apiKey?:
+                return "check the account's API key (sw_…): --api-key or SHAREWIRE_API_KEY"
+            default:
+                return "check the key: --api-key / SHAREWIRE_API_KEY, or the service key"
+            }
         case .unavailable:
-            return "is sharewired running at \(endpoint ?? "the address")? Set --address or SHAREWIRE_ADDRESS"
+            return "is sharewired running at \(endpoint ?? "the address")? Try `sharewire status`; set --address or SHAREWIRE_ADDRESS"
         case .deadlineExceeded:
             return "the server did not answer in time; SHAREWIRE_TIMEOUT sets the limit in seconds"
         default:

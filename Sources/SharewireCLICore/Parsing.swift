@@ -28,6 +28,16 @@ public enum ArgumentSyntax {
         return items
     }
 
+    /// The values of a repeatable, comma-separated option (`--with a@x,b@x
+    /// --with c@x`) as one list, duplicates dropped, order kept.
+    public static func emails(_ values: [String], option: String) throws(CLIError) -> [String] {
+        var emails: [String] = []
+        for value in values {
+            for email in try list(value, what: option) where !emails.contains(email) { emails.append(email) }
+        }
+        return emails
+    }
+
     /// A service of `devices add --service`: `NAME:PORT` or `NAME:PORT/PROTOCOL`
     /// (protocol `tcp` by default), e.g. `ssh:22`, `web:80/http`.
     public static func service(_ text: String) throws(CLIError) -> NewService {

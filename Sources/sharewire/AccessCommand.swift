@@ -15,9 +15,9 @@ struct AccessCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List the shares of a device you own.",
-            discussion: example("sharewire access list pi"))
+            discussion: example("sharewire access list pi"), aliases: ["ls"])
         @Argument(help: "A device you own (id or name).") var device: String
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -42,7 +42,7 @@ struct AccessCommand: AsyncParsableCommand {
         @Argument(help: "The person's email.") var email: String
         @OptionGroup var access: AccessOptions
         @Flag(help: "Do not notify them.") var noNotify = false
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in

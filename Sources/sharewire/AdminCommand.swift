@@ -34,7 +34,7 @@ struct AdminCommand: AsyncParsableCommand {
         @Argument(help: "The account's email.") var email: String
         @Option(help: "Language of its notifications: en or ja.") var language: Language = .en
         @Flag(help: "Print only the API key.") var keyOnly = false
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.service) { client, output in
@@ -55,7 +55,7 @@ struct AdminCommand: AsyncParsableCommand {
             commandName: "show", abstract: "Show an account, by id or email.",
             discussion: example("sharewire admin accounts show bob@example.com"))
         @Argument(help: "acc_N or email.") var account: String
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.service) { client, output in

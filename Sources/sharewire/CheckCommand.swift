@@ -19,7 +19,7 @@ struct CheckCommand: AsyncParsableCommand {
     @Argument(help: "The device (id or name).") var device: String
     @Argument(help: "The port.") var port: UInt16?
     @Flag(help: "Ask about running scripts instead of a port.") var scripting = false
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     struct Answer: Encodable {
         var allowed: Bool

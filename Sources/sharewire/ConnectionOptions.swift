@@ -63,7 +63,7 @@ struct ConnectionOptions: ParsableArguments {
                 do {
                     text = try String(contentsOfFile: location.path, encoding: .utf8)
                 } catch {
-                    throw CLIError(.config, "cannot read the config file \(location.path): \(error.localizedDescription)")
+                    throw CLIError(.config, "cannot read the config file \(location.path): \(FileErrors.describe(error))")
                 }
                 configLayer = SettingsLayer(config: try ConfigFile(parsing: text, path: location.path))
                 configPath = location.path
@@ -87,11 +87,13 @@ struct ConnectionOptions: ParsableArguments {
              _ body: (SharewireClient, Output) async throws -> Void) async throws {
         let output = Output(json: json)
         var endpoint: String?
+        var credentials: Credentials?
         do {
             let settings = try settings()
             endpoint = settings.endpoint.value.description
+            credentials = try settings.credentials(for: principal)
             var configuration = SharewireClient.Configuration(endpoint: settings.endpoint.value,
-                                                              credentials: try settings.credentials(for: principal))
+                                                              credentials: credentials ?? .none)
             configuration.defaultTimeout = settings.timeout.value
             configuration.connectTimeout = min(settings.timeout.value, .seconds(5))
             configuration.agent = "sharewire-cli/0.1.0"
@@ -102,7 +104,7 @@ struct ConnectionOptions: ParsableArguments {
         } catch let error as ExitCode {
             throw error
         } catch let error as SharewireError {
-            throw output.fail(ErrorReport(error, endpoint: endpoint))
+            throw output.fail(ErrorReport(error, endpoint: endpoint, credentials: credentials))
         } catch let error as CLIError {
             throw output.fail(ErrorReport(error))
         } catch {
@@ -132,14 +134,28 @@ struct Output: Sendable {
 
     /// Prints the report on stderr and returns the exit to throw.
     func fail(_ report: ErrorReport) -> ExitCode {
-        FileHandle.standardError.write(Data((json ? report.jsonText() : report.humanText()).utf8))
+        printReport(report)
         return ExitCode(report.exitCode)
+    }
+
+    /// Prints the report on stderr, as text or JSON.
+    func printReport(_ report: ErrorReport) {
+        FileHandle.standardError.write(Data((json ? report.jsonText() : report.humanText()).utf8))
     }
 }
 
 /// Device arguments: ids, or names looked up among the caller's devices.
 func resolveDevices(_ references: [String], client: SharewireClient) async throws -> [String] {
     guard ArgumentSyntax.needsLookup(references) else { return try ArgumentSyntax.resolveDevices(references, in: []) }
+    switch client.configuration.credentials {
+    case .serviceKey(_, actingAs: nil), .clientCertificate(actingAs: nil):
+        // The service itself owns no devices: a name means nothing to it.
+        let name = references.first { !ArgumentSyntax.isID($0, kind: "dev") } ?? references[0]
+        throw CLIError(.usage, "the device name '\(name)' cannot be resolved without an account: the service key owns no devices",
+                       hint: "give the device id (dev_N), or --act-as the owner's email to use names")
+    default:
+        break
+    }
     let devices = try await client.devices(pageSize: 500).collect(limit: 100_000)
     return try ArgumentSyntax.resolveDevices(references, in: devices)
 }

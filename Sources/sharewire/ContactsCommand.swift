@@ -19,7 +19,7 @@ struct ContactsCommand: AsyncParsableCommand {
                 Only contacts can receive shares, and only once they have an account; invite one who has none \
                 with `sharewire contacts invite`.
 
-                \(example("sharewire contacts add bob@example.com --first-name Bob --last-name Smith --company Acme",
+                \(example("sharewire contacts add bob@example.com --first-name Bob --company Acme",
                           "sharewire contacts add carol@example.jp --language ja"))
                 """)
         @Argument(help: "The contact's email.") var email: String
@@ -27,7 +27,7 @@ struct ContactsCommand: AsyncParsableCommand {
         @Option(help: "Last name.") var lastName: String?
         @Option(help: "Company.") var company: String?
         @Option(help: "Language of their invite: en or ja.") var language: Language = .en
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -41,8 +41,8 @@ struct ContactsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List your contacts, oldest first.",
-            discussion: example("sharewire contacts list", "sharewire contacts list --json"))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+            discussion: example("sharewire contacts list", "sharewire contacts list --json"), aliases: ["ls"])
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -66,7 +66,7 @@ struct ContactsCommand: AsyncParsableCommand {
         @Option(help: "Last name.") var lastName: String?
         @Option(help: "Company.") var company: String?
         @Option(help: "Language of their invite: en or ja.") var language: Language?
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
             if firstName == nil, lastName == nil, company == nil, language == nil {
@@ -91,9 +91,9 @@ struct ContactsCommand: AsyncParsableCommand {
                 (docs/DOMAIN.md). Adding them again does not restore the shares.
 
                 \(example("sharewire contacts rm bob@example.com"))
-                """)
+                """, aliases: ["remove", "delete"])
         @Argument(help: "The contact's email.") var email: String
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -114,7 +114,7 @@ struct ContactsCommand: AsyncParsableCommand {
                 \(example("sharewire contacts invite carol@example.jp"))
                 """)
         @Argument(help: "The contact's email.") var email: String
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in

@@ -29,7 +29,7 @@ struct DevicesCommand: AsyncParsableCommand {
                                    valueName: "name:port[/protocol]"))
         var services: [String] = []
         @Flag(name: [.short, .long], help: "Print only the new device's id.") var quiet = false
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -53,8 +53,8 @@ struct DevicesCommand: AsyncParsableCommand {
                 may reach on it.
 
                 \(example("sharewire devices list", "sharewire devices list --json"))
-                """)
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+                """, aliases: ["ls"])
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -69,7 +69,7 @@ struct DevicesCommand: AsyncParsableCommand {
             commandName: "show", abstract: "Show a device, its services and, if you own it, who it is shared with.",
             discussion: example("sharewire devices show pi", "sharewire devices show dev_1 --json"))
         @Argument(help: "The device (id or name).") var device: String
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         struct Shown: Encodable {
             var device: Device
@@ -92,7 +92,7 @@ struct DevicesCommand: AsyncParsableCommand {
             discussion: example("sharewire devices rename pi garage-pi"))
         @Argument(help: "The device (id or name).") var device: String
         @Argument(help: "Its new name.") var name: String
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -123,7 +123,7 @@ struct DevicesCommand: AsyncParsableCommand {
         @Argument(help: "A device you own (id or name).") var device: String
         @Argument(help: ArgumentHelp("The service, NAME:PORT or NAME:PORT/PROTOCOL.", valueName: "name:port[/protocol]"))
         var service: String
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
@@ -137,10 +137,10 @@ struct DevicesCommand: AsyncParsableCommand {
     struct RemoveService: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rm", abstract: "Remove a service (by id, or every service on a port) from a device you own.",
-            discussion: example("sharewire devices services rm pi svc_3", "sharewire devices services rm pi 5900"))
+            discussion: example("sharewire devices services rm pi svc_3", "sharewire devices services rm pi 5900"), aliases: ["remove", "delete"])
         @Argument(help: "A device you own (id or name).") var device: String
         @Argument(help: ArgumentHelp("A service id, or a port number.", valueName: "service|port")) var service: String
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         struct Removed: Encodable {
             var removed: [String]

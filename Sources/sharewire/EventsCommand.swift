@@ -21,7 +21,7 @@ struct EventsCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Only events at or after this time (ISO 8601).", valueName: "time")) var since: String?
     @Option(help: ArgumentHelp("Only events before this time (ISO 8601).", valueName: "time")) var until: String?
     @Option(help: "At most this many events.") var limit: Int = 1000
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
         if limit < 1 { throw ValidationError("--limit must be at least 1") }

@@ -36,7 +36,7 @@ struct NotificationsCommand: AsyncParsableCommand {
 
         /// The exit status after Ctrl-C: 128 + SIGINT.
         static let interrupted: Int32 = 130
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {
             if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
@@ -94,7 +94,7 @@ struct NotificationsCommand: AsyncParsableCommand {
             commandName: "ack", abstract: "Acknowledge every notification through a sequence number.",
             discussion: example("sharewire notifications ack 42"))
         @Argument(help: "The last sequence handled.") var sequence: UInt64
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         struct Acked: Encodable { var acknowledgedSequence: UInt64 }
 

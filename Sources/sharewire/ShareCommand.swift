@@ -37,25 +37,31 @@ struct ShareCommand: AsyncParsableCommand {
         discussion: """
             Every EMAIL must be a contact of yours with an account; if one is not, nothing is shared and the \
             error names the email (invite them with `sharewire contacts invite`). Sharing again replaces a \
-            person's access.
+            person's access. Give people with --with, comma-separated or repeated: every word that is not \
+            an option's value is a device.
 
-            \(example("sharewire share pi nas --with bob@example.com carol@example.com --ports 22 --scripting",
+            \(example("sharewire share pi nas --with bob@example.com,carol@example.jp --ports 22",
                       "sharewire share dev_1 --with bob@example.com --all"))
             """)
     @Argument(help: "Devices you own (ids or names).") var devices: [String]
-    @Option(name: .customLong("with"), parsing: .upToNextOption, help: ArgumentHelp("Contact emails to share with.", valueName: "email"))
-    var emails: [String] = []
+    @Option(name: .customLong("with"), help: ArgumentHelp("Contact emails to share with (comma-separated; repeatable).",
+                                                          valueName: "email,…"))
+    var with: [String] = []
     @OptionGroup var access: AccessOptions
     @Flag(help: "Do not notify the recipients.") var noNotify = false
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        if emails.isEmpty { throw ValidationError("say who to share with: --with EMAIL…") }
+        if with.isEmpty { throw ValidationError("say who to share with: --with EMAIL[,EMAIL…]") }
+        _ = try emails()
     }
+
+    func emails() throws(CLIError) -> [String] { try ArgumentSyntax.emails(with, option: "--with") }
 
     func run() async throws {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
+            let emails = try emails()
             let result = try await client.share(devices: ids, with: emails, access: try access.access(),
                                                 scripting: access.scripting, notify: !noNotify)
             output.emit(result) {
@@ -70,25 +76,34 @@ struct UnshareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "unshare", abstract: "Stop sharing devices with people (all or nothing).",
         discussion: """
-            Pairs without a share are ignored. To offer only the people shared on every chosen device, see \
-            `sharewire common-sharees`.
+            Pairs without a share are skipped; when none of the pairs has one, nothing is removed and the \
+            command fails with exit 4 (not found). Give people with --from, comma-separated or repeated. To \
+            offer only the people shared on every chosen device, see `sharewire common-sharees`.
 
-            \(example("sharewire unshare pi nas --from bob@example.com"))
+            \(example("sharewire unshare pi nas --from bob@example.com,carol@example.com"))
             """)
     @Argument(help: "Devices you own (ids or names).") var devices: [String]
-    @Option(name: .customLong("from"), parsing: .upToNextOption, help: ArgumentHelp("Emails to stop sharing with.", valueName: "email"))
-    var emails: [String] = []
+    @Option(name: .customLong("from"), help: ArgumentHelp("Emails to stop sharing with (comma-separated; repeatable).",
+                                                          valueName: "email,…"))
+    var from: [String] = []
     @Flag(help: "Do not notify them.") var noNotify = false
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
-        if emails.isEmpty { throw ValidationError("say who to stop sharing with: --from EMAIL…") }
+        if from.isEmpty { throw ValidationError("say who to stop sharing with: --from EMAIL[,EMAIL…]") }
+        _ = try ArgumentSyntax.emails(from, option: "--from")
     }
 
     func run() async throws {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
+            let emails = try ArgumentSyntax.emails(from, option: "--from")
             let result = try await client.removeShares(devices: ids, from: emails, notify: !noNotify)
+            guard result.count > 0 else {
+                throw CLIError(.notFound,
+                               "no share of \(devices.joined(separator: ", ")) with \(emails.joined(separator: ", ")): nothing removed",
+                               hint: "see who has access with `sharewire access list DEVICE`")
+            }
             output.emit(result) { "removed \(result.count) share\(result.count == 1 ? "" : "s") at \(result.revision)\n" }
         }
     }
@@ -104,7 +119,7 @@ struct CommonShareesCommand: AsyncParsableCommand {
             \(example("sharewire common-sharees pi nas"))
             """)
     @Argument(help: "Devices you own (ids or names).") var devices: [String]
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in
@@ -125,7 +140,7 @@ struct LeaveCommand: AsyncParsableCommand {
             \(example("sharewire leave pi"))
             """)
     @Argument(help: "Devices shared with you (ids or names).") var devices: [String]
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in
@@ -147,7 +162,7 @@ struct TransferCommand: AsyncParsableCommand {
             """)
     @Argument(help: "Devices you own (ids or names).") var devices: [String]
     @Option(name: .customLong("to"), help: ArgumentHelp("The new owner's account email.", valueName: "email")) var email: String
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in

@@ -31,9 +31,14 @@ struct Sharewire: AsyncParsableCommand {
     /// Parses, runs, and turns every failure into a message and an exit code:
     /// usage errors exit 2 (not ArgumentParser's 64), others as in ``CLIExitCode``.
     static func main() async {
+        let arguments = UsageErrors.movingLeadingOptions(Array(CommandLine.arguments.dropFirst()))
+        if let report = UsageErrors.unknownCommand(in: arguments) {
+            Output(json: UsageErrors.wantsJSON(arguments)).printReport(report)
+            Foundation.exit(report.exitCode)
+        }
         let status: Int32
         do {
-            var command = try parseAsRoot()
+            var command = try parseAsRoot(arguments)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
@@ -43,14 +48,22 @@ struct Sharewire: AsyncParsableCommand {
         } catch let exit as ExitCode {
             status = exit.rawValue
         } catch {
-            let message = fullMessage(for: error)
-            var code = exitCode(for: error).rawValue
-            if code == ExitCode.validationFailure.rawValue { code = CLIExitCode.usage.rawValue }
-            if !message.isEmpty {
-                let handle = code == 0 ? FileHandle.standardOutput : FileHandle.standardError
-                handle.write(Data((message + "\n").utf8))
+            let code = exitCode(for: error)
+            if code == .success {
+                // --help, --version: ArgumentParser's text, on stdout.
+                let message = fullMessage(for: error)
+                if !message.isEmpty { FileHandle.standardOutput.write(Data((message + "\n").utf8)) }
+                status = 0
+            } else if let error = error as? CLIError {
+                let report = ErrorReport(error)
+                Output(json: UsageErrors.wantsJSON(arguments)).printReport(report)
+                status = report.exitCode
+            } else {
+                // Every usage error exits 2 (not ArgumentParser's 64), in the CLI's error style.
+                let report = UsageErrors.report(for: error, arguments: arguments)
+                Output(json: UsageErrors.wantsJSON(arguments)).printReport(report)
+                status = report.exitCode
             }
-            status = code
         }
         Foundation.exit(status)
     }

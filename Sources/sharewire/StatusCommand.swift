@@ -8,7 +8,7 @@ struct WhoamiCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "whoami", abstract: "The account your credentials act as.",
         discussion: example("SHAREWIRE_API_KEY=sw_… sharewire whoami"))
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in
@@ -29,7 +29,7 @@ struct StatusCommand: AsyncParsableCommand {
             \(example("sharewire status", "sharewire status --wait 10"))
             """)
     @Option(help: ArgumentHelp("Keep asking for up to this many seconds.", valueName: "seconds")) var wait: String?
-    @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+    @OptionGroup var connection: ConnectionOptions
 
     struct Status: Encodable {
         var address: String
@@ -85,7 +85,7 @@ struct ConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Show the settings in effect (keys masked).",
             discussion: example("SHAREWIRE_ADDRESS=127.0.0.1:7171 sharewire config show"))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         struct Setting: Encodable {
             var name: String
@@ -122,7 +122,7 @@ struct ConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "path", abstract: "Print the config file's path (whether or not it exists).",
             discussion: example("mkdir -p \"$(dirname \"$(sharewire config path)\")\""))
-        @OptionGroup(title: "Connection Options") var connection: ConnectionOptions
+        @OptionGroup var connection: ConnectionOptions
 
         struct Location: Encodable {
             var path: String?

@@ -14,8 +14,12 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "TCP port to listen on (0 picks a free one).")
     var port = 7070
 
-    @Option(help: "Event-loop threads (default: one per core).")
-    var threads = System.coreCount
+    // Optional, so the help prints "one per core" rather than this machine's count.
+    @Option(name: .customLong("threads"), help: "Event-loop threads (default: one per core).")
+    var threadCount: Int?
+
+    /// The event-loop threads to run.
+    var threads: Int { threadCount ?? System.coreCount }
 
     @Option(help: "Largest request message in bytes.")
     var maxMessageSize = Int(ProtocolDefaults.maxMessageSize)

@@ -309,4 +309,32 @@ struct TableTests {
 
             """)
     }
+
+    @Test func suggestionsForMistypedCommands() {
+        let commands = ["contacts", "devices", "share", "unshare", "access", "check", "events", "status", "config"]
+        #expect(Suggestions.closest(to: "device", among: commands) == ["devices"])
+        #expect(Suggestions.closest(to: "chek", among: commands) == ["check"])
+        #expect(Suggestions.closest(to: "cnofig", among: commands) == ["config"])
+        #expect(Suggestions.closest(to: "sh", among: commands) == ["share"])
+        #expect(Suggestions.closest(to: "frobnicate", among: commands).isEmpty)
+        #expect(Suggestions.distance("ab", "ba") == 1)
+        #expect(Suggestions.distance("", "abc") == 3)
+        #expect(Suggestions.phrase(["list", "ls"]) == "did you mean 'list' or 'ls'?")
+        #expect(Suggestions.phrase([]) == nil)
+    }
+
+    @Test func repeatedAndCommaSeparatedEmails() throws {
+        #expect(try ArgumentSyntax.emails(["a@x.com,b@x.com", "c@x.com", "a@x.com"], option: "--with")
+            == ["a@x.com", "b@x.com", "c@x.com"])
+        #expect(throws: CLIError.self) { try ArgumentSyntax.emails(["a@x.com,"], option: "--with") }
+    }
+
+    @Test func fileErrorsInPlainWords() throws {
+        do {
+            _ = try String(contentsOfFile: "/nonexistent/sharewire-key", encoding: .utf8)
+            Issue.record("read a file that does not exist")
+        } catch {
+            #expect(FileErrors.describe(error) == "no such file")
+        }
+    }
 }

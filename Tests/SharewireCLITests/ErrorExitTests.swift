@@ -38,7 +38,14 @@ struct ErrorExitTests {
             try await expectFailure(["whoami"], env: ["SHAREWIRE_API_KEY": "sw_" + String(repeating: "0", count: 64)],
                                     status: 7, mentions: ["error: ", "UNAUTHENTICATED"])
             try await expectFailure(["admin", "accounts", "create", "eve@example.com", "--service-key", "wrong-key"],
-                                    env: [:], status: 7, mentions: ["error: "])
+                                    env: [:], status: 7, mentions: ["error: unknown service key", "hint: use the service key sharewired was started with"])
+            // A device name means nothing to the service key alone.
+            try await expectFailure(["check", "acc_1", "pi", "22"], env: service, status: 2,
+                                    mentions: ["the device name 'pi' cannot be resolved without an account", "--act-as"])
+            // Unsharing a pair that has no share: not found, nothing removed.
+            let device = try await cli.run("devices add nas --service ssh:22 --quiet", env: dora).out
+            try await expectFailure(["unshare", device, "--from", "typo@example.com"], env: dora, status: 4,
+                                    mentions: ["no share of \(device) with typo@example.com", "access list"])
             // An account key where the service key is needed: permission denied 6.
             try await expectFailure(["notifications", "watch", "--service-key", key, "--limit", "1"], env: [:],
                                     status: 6, mentions: ["SERVICE_KEY_REQUIRED"])
@@ -134,6 +141,58 @@ struct ErrorExitTests {
             #expect(result.status == 0, "\(command): \(result)")
             #expect(result.stdout.contains("Example:"), "\(command) --help has no example: \(result)")
             #expect(result.stdout.contains("USAGE: sharewire"), "\(command): \(result)")
+            // Each example stays on one line at 80 columns (not on a terminal), so it can be pasted.
+            let lines = result.stdout.split(separator: "\n", omittingEmptySubsequences: false)
+            if let start = lines.firstIndex(of: "Example:") {
+                for line in lines[(start + 1)...].prefix(while: { !$0.isEmpty && !$0.hasPrefix("USAGE") }) {
+                    // A wrapped line would be indented further than the example's two spaces.
+                    #expect(line.hasPrefix("  ") && !line.hasPrefix("   ") && line.count <= 80,
+                            "\(command): an example wraps: '\(line)'")
+                }
+            }
+            // The connection options come after the command's own, --help last.
+            if let address = result.stdout.range(of: "--address"), let help = result.stdout.range(of: "-h, --help") {
+                #expect(address.lowerBound < help.lowerBound, "\(command)")
+                #expect(!result.stdout.contains("CONNECTION OPTIONS"), "\(command)")
+            }
         }
+    }
+
+    /// Usage errors in the one error style, honouring --json; mistyped
+    /// commands get a suggestion; connection options may come first.
+    @Test func usageErrorsArePlainAndSuggestCommands() async throws {
+        let cli = try CLI()
+        defer { cli.dir.remove() }
+        var result = try await cli.run(["device", "list"])
+        #expect(result.status == 2, "\(result)")
+        #expect(result.stderr.contains("error: unknown command 'device' for 'sharewire'"), "\(result)")
+        #expect(result.stderr.contains("hint: did you mean 'devices'?"), "\(result)")
+        #expect(!result.stderr.contains("Usage:") && !result.stderr.contains("Error:"), "\(result)")
+
+        result = try await cli.run(["devices", "lst", "--json"])
+        #expect(result.status == 2, "\(result)")
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stderr.utf8)) as? [String: Any],
+                                  "\(result)")
+        let error = try #require(object["error"] as? [String: Any])
+        #expect(error["message"] as? String == "unknown command 'lst' for 'sharewire devices'")
+        #expect((error["hint"] as? String)?.contains("did you mean 'list'?") == true, "\(result)")
+        #expect(error["kind"] as? String == "usage")
+
+        result = try await cli.run(["contacts", "list", "--bogus", "--json"])
+        #expect(result.status == 2, "\(result)")
+        #expect((try? JSONSerialization.jsonObject(with: Data(result.stderr.utf8))) != nil, "--json usage error: \(result)")
+        #expect(result.stderr.contains("--bogus"))
+
+        // `ls` and `rm` are aliases; connection options may precede the command.
+        result = try await cli.run(["--address", "127.0.0.1:1", "--api-key", "sw_x", "devices", "ls"])
+        #expect(result.status == 10, "\(result)")
+        #expect(result.stderr.contains("error: cannot connect to 127.0.0.1:1: connection refused\n"), "\(result)")
+        #expect(result.stderr.contains("hint: is sharewired running at 127.0.0.1:1? Try `sharewire status`"), "\(result)")
+        #expect(!result.stderr.contains("SingleConnectionFailure") && !result.stderr.contains("errno"), "\(result)")
+
+        // A missing key file is named in plain words.
+        result = try await cli.run(["admin", "accounts", "show", "acc_1", "--service-key-file", cli.dir.file("nope")])
+        #expect(result.status == 12, "\(result)")
+        #expect(result.stderr.contains("no such file") && !result.stderr.contains("NSCocoaErrorDomain"), "\(result)")
     }
 }

@@ -59,7 +59,7 @@ struct ScenarioTests {
             #expect(result.status == 0 && result.stdout.contains("2 created"), "\(result)")
 
             // Refused: the contact without an account. Nothing is shared; stderr names the email.
-            result = try await cli.run("share pi nas --with bob@example.com carol@example.jp --ports 22", env: alice)
+            result = try await cli.run("share pi nas --with bob@example.com,carol@example.jp --ports 22", env: alice)
             #expect(result.status == 8, "\(result)")
             #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains("carol@example.jp"), "\(result)")
             #expect(result.stderr.contains("CONTACT_HAS_NO_ACCOUNT") && result.stdout.isEmpty, "\(result)")

@@ -71,7 +71,8 @@ final class ClientConnectionPool: Sendable {
                 let now = NIODeadline.now()
                 guard now >= until else {
                     let wait = (until - now).nanoseconds / 1_000_000
-                    throw RPCError(.unavailable, "cannot connect (\(lastError)); next attempt in \(wait) ms",
+                    throw RPCError(.unavailable,
+                                   "cannot connect to \(configuration.host):\(configuration.port): \(lastError) (next attempt in \(wait) ms)",
                                    notProcessed: true)
                 }
                 return startConnecting(&state, slot: index, failures: failures)
@@ -86,7 +87,8 @@ final class ClientConnectionPool: Sendable {
         } catch let error as RPCError {
             throw error
         } catch {
-            throw RPCError(.unavailable, "cannot connect to \(configuration.host):\(configuration.port): \(error)",
+            throw RPCError(.unavailable,
+                           "cannot connect to \(configuration.host):\(configuration.port): \(ConnectFailure.describe(error))",
                            notProcessed: true)
         }
     }
@@ -112,7 +114,7 @@ final class ClientConnectionPool: Sendable {
                 let delay = configuration.backoff.delay(attempt: failures + 1, using: &rng)
                 slot.state.withLock { state in
                     guard case .connecting = state else { return }
-                    state = .backingOff(until: .now() + delay, failures: failures + 1, lastError: "\(error)")
+                    state = .backingOff(until: .now() + delay, failures: failures + 1, lastError: ConnectFailure.describe(error))
                 }
                 logger.debug("connect failed", metadata: ["error": "\(error)", "retry-in-ms": "\(delay.nanoseconds / 1_000_000)"])
                 throw error
