@@ -57,6 +57,19 @@ public enum Render {
         return scripting ? base + ", scripting" : base
     }
 
+    /// Like ``accessText(_:scripting:)``, with granted service ids shown as
+    /// their ports when the device's `services` are known.
+    public static func accessText(_ access: ShareAccess, scripting: Bool, services: [Service]) -> String {
+        guard access.mode == .ports else { return accessText(access, scripting: scripting) }
+        var ports = Set(access.ports)
+        var unknown: [String] = []
+        for id in access.serviceIDs {
+            if let service = services.first(where: { $0.id == id }) { ports.insert(service.port) } else { unknown.append(id) }
+        }
+        guard unknown.isEmpty else { return accessText(access, scripting: scripting) }
+        return accessText(ShareAccess(mode: .ports, ports: ports.sorted()), scripting: scripting)
+    }
+
     /// The device's fields, its services and (for an owner) its shares.
     public static func device(_ device: Device, shares: [Share]?) -> String {
         var text = Table(header: ["FIELD", "VALUE"], rows: [

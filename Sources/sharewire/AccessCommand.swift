@@ -30,28 +30,60 @@ struct AccessCommand: AsyncParsableCommand {
 
     struct Edit: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "edit", abstract: "Replace one person's access to one device.",
+            commandName: "edit", abstract: "Change one person's access to one device.",
             discussion: """
-                The access given replaces the old one entirely: leave out --scripting to take scripting away. \
-                The person must already have a share (else exit 4, SHARE_NOT_FOUND).
+                Only what you name changes: --add-ports and --remove-ports change the ports, --scripting and \
+                --no-scripting turn scripts on or off, and --all, --ports or --services replace the ports and \
+                services. The person must already have a share (else exit 4, SHARE_NOT_FOUND). Prints the \
+                access before and after.
 
-                \(example("sharewire access edit pi bob@example.com --ports 22,80 --scripting",
-                          "sharewire access edit pi bob@example.com --scripting     # scripts only"))
+                \(example("sharewire access edit pi bob@example.com --add-ports 80",
+                          "sharewire access edit pi bob@example.com --no-scripting",
+                          "sharewire access edit pi bob@example.com --ports 22 --scripting"))
                 """)
         @Argument(help: "A device you own (id or name).") var device: String
         @Argument(help: "The person's email.") var email: String
-        @OptionGroup var access: AccessOptions
+        @Option(help: ArgumentHelp("Replace the ports with these (comma-separated).", valueName: "ports"))
+        var ports: String?
+        @Flag(help: "Replace the access with the whole device: every service, including ones added later.")
+        var all = false
+        @Option(help: ArgumentHelp("Replace the access with these services by id (comma-separated).", valueName: "svc_1,…"))
+        var services: String?
+        @Option(help: ArgumentHelp("Add these ports (comma-separated), keeping the rest.", valueName: "ports"))
+        var addPorts: String?
+        @Option(help: ArgumentHelp("Remove these ports (comma-separated), keeping the rest.", valueName: "ports"))
+        var removePorts: String?
+        @Flag(inversion: .prefixedNo, help: "Allow or forbid running scripts (neither: unchanged).")
+        var scripting: Bool?
         @Flag(help: "Do not notify them.") var noNotify = false
         @OptionGroup var connection: ConnectionOptions
+
+        func edit() throws(CLIError) -> AccessEdit {
+            try AccessEdit.parse(all: all, ports: ports, services: services, addPorts: addPorts,
+                                 removePorts: removePorts, scripting: scripting)
+        }
+
+        func validate() throws {
+            do { _ = try edit() } catch { throw ValidationError(error.message) }
+        }
 
         func run() async throws {
             try await connection.run(.account) { client, output in
                 let id = try await resolveDevices([device], client: client)[0]
-                let result = try await client.updateShare(device: id, email: email, access: try access.access(),
-                                                          scripting: access.scripting, notify: !noNotify)
+                let found = try await client.device(id)
+                let shares = try await client.shares(of: id, pageSize: 500).collect(limit: 100_000)
+                guard let share = shares.first(where: { $0.email.lowercased() == email.lowercased() }) else {
+                    throw CLIError(.notFound, "\(email) has no share of \(found.name) (\(id))",
+                                   hint: "share it first: sharewire share \(id) --with \(email) --ports …")
+                }
+                let (access, scripting) = try edit().applied(to: share, services: found.services)
+                let result = try await client.updateShare(device: id, email: share.email, access: access,
+                                                          scripting: scripting, notify: !noNotify)
                 output.emit(result) {
-                    result.changed ? "updated \(email) on \(id) at \(result.revision)\n"
-                        : "unchanged: \(email) already has that access on \(id)\n"
+                    let before = Render.accessText(share.access, scripting: share.scripting)
+                    guard result.changed else { return "unchanged: \(share.email) on \(found.name) (\(id)): \(before)\n" }
+                    return "\(share.email) on \(found.name) (\(id)): \(before) → \(Render.accessText(access, scripting: scripting, services: found.services))"
+                        + output.revisionSuffix(result.revision) + "\n"
                 }
             }
         }

@@ -52,6 +52,9 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(help: "Print JSON instead of tables (docs/CLI.md §JSON).")
     var json = false
 
+    @Flag(name: [.customShort("v"), .long], help: "Also print the revision each write committed at.")
+    var verbose = false
+
     /// The settings after precedence: flags > environment > config file.
     func settings() throws(CLIError) -> ConnectionSettings {
         let environment = ProcessInfo.processInfo.environment
@@ -85,7 +88,7 @@ struct ConnectionOptions: ParsableArguments {
     /// documented exit code. Never a stack trace.
     func run(_ principal: ConnectionSettings.Principal,
              _ body: (SharewireClient, Output) async throws -> Void) async throws {
-        let output = Output(json: json)
+        let output = Output(json: json, verbose: verbose)
         var endpoint: String?
         var credentials: Credentials?
         do {
@@ -116,6 +119,10 @@ struct ConnectionOptions: ParsableArguments {
 /// Writes results to stdout and failures to stderr, as text or JSON.
 struct Output: Sendable {
     let json: Bool
+    var verbose = false
+
+    /// ` at r12` with `--verbose`, else nothing: revisions are jargon for most readers.
+    func revisionSuffix(_ revision: Revision) -> String { verbose ? " at \(revision)" : "" }
 
     /// Prints `value` as JSON, or `human()` as text.
     func emit<T: Encodable>(_ value: T, human: () -> String) {

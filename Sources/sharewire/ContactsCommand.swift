@@ -99,7 +99,7 @@ struct ContactsCommand: AsyncParsableCommand {
             try await connection.run(.account) { client, output in
                 let result = try await client.deleteContact(email: email)
                 output.emit(result) {
-                    "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked) at \(result.revision)\n"
+                    "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked)" + output.revisionSuffix(result.revision) + "\n"
                 }
             }
         }

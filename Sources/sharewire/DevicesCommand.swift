@@ -155,7 +155,7 @@ struct DevicesCommand: AsyncParsableCommand {
                 var revision = Revision.zero
                 for serviceID in serviceIDs { revision = try await client.removeService(serviceID, from: id) }
                 output.emit(Removed(removed: serviceIDs, revision: revision)) {
-                    "removed \(serviceIDs.joined(separator: ", ")) from \(id) at \(revision)\n"
+                    "removed \(serviceIDs.joined(separator: ", ")) from \(id)" + output.revisionSuffix(revision) + "\n"
                 }
             }
         }

@@ -62,12 +62,33 @@ struct ShareCommand: AsyncParsableCommand {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
             let emails = try emails()
-            let result = try await client.share(devices: ids, with: emails, access: try access.access(),
+            let granted = try access.access()
+            // What each pair had before, so replaced access is shown, not silent.
+            let before = output.json ? (names: [:], shares: [:]) : try await ShareReport.existing(on: ids, client: client)
+            let result = try await client.share(devices: ids, with: emails, access: granted,
                                                 scripting: access.scripting, notify: !noNotify)
             output.emit(result) {
-                "shared \(ids.joined(separator: ", ")) with \(emails.joined(separator: ", ")): \(result.created) created, \(result.updated) updated at \(result.revision)\n"
+                ShareReport(devices: ids, names: before.names, emails: emails, existing: before.shares,
+                            access: granted, scripting: access.scripting).text()
+                    + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
             }
         }
+    }
+}
+
+extension ShareReport {
+    /// The devices' names and current shares, read before a share replaces them.
+    static func existing(on ids: [String], client: SharewireClient) async throws
+        -> (names: [String: String], shares: [String: [Share]]) {
+        var names: [String: String] = [:]
+        var shares: [String: [Share]] = [:]
+        for device in try await client.devices(pageSize: 500).collect(limit: 100_000) where ids.contains(device.id) {
+            names[device.id] = device.name
+        }
+        for id in Set(ids) {
+            shares[id] = try await client.shares(of: id, pageSize: 500).collect(limit: 100_000)
+        }
+        return (names, shares)
     }
 }
 
@@ -104,7 +125,7 @@ struct UnshareCommand: AsyncParsableCommand {
                                "no share of \(devices.joined(separator: ", ")) with \(emails.joined(separator: ", ")): nothing removed",
                                hint: "see who has access with `sharewire access list DEVICE`")
             }
-            output.emit(result) { "removed \(result.count) share\(result.count == 1 ? "" : "s") at \(result.revision)\n" }
+            output.emit(result) { "removed \(result.count) share\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
         }
     }
 }
@@ -146,7 +167,7 @@ struct LeaveCommand: AsyncParsableCommand {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
             let result = try await client.leave(devices: ids)
-            output.emit(result) { "left \(result.count) device\(result.count == 1 ? "" : "s") at \(result.revision)\n" }
+            output.emit(result) { "left \(result.count) device\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
         }
     }
 }
@@ -169,7 +190,7 @@ struct TransferCommand: AsyncParsableCommand {
             let ids = try await resolveDevices(devices, client: client)
             let result = try await client.transfer(devices: ids, to: email)
             output.emit(result) {
-                "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email) at \(result.revision)\n"
+                "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email)" + output.revisionSuffix(result.revision) + "\n"
             }
         }
     }

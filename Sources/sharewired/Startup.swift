@@ -44,7 +44,9 @@ enum ServiceKeyFile {
     /// digits, mode 0600, unless it exists. Returns whether it created it.
     static func createIfMissing(_ path: String) throws -> Bool {
         if FileManager.default.fileExists(atPath: path) { return false }
-        let directory = (path as NSString).deletingLastPathComponent
+        // Not NSString.deletingLastPathComponent: it traps on a one-character
+        // relative path such as `k` (swift-corelibs-foundation, Swift 6.2).
+        let directory = path.lastIndex(of: "/").map { String(path[..<$0]) } ?? ""
         if !directory.isEmpty {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         }

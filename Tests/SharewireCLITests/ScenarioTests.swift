@@ -57,6 +57,7 @@ struct ScenarioTests {
             // Bulk share by port 22 with scripting, by device names.
             result = try await cli.run("share pi nas --with bob@example.com --ports 22 --scripting", env: alice)
             #expect(result.status == 0 && result.stdout.contains("2 created"), "\(result)")
+            #expect(result.stdout.contains("bob@example.com on pi (\(pi)): ports 22, scripting (new)\n"), "\(result)")
 
             // Refused: the contact without an account. Nothing is shared; stderr names the email.
             result = try await cli.run("share pi nas --with bob@example.com,carol@example.jp --ports 22", env: alice)
@@ -92,9 +93,14 @@ struct ScenarioTests {
             result = try await cli.run("check \(bobID) \(pi) 22", env: service)
             #expect(result.status == 0 && result.out == "yes", "\(result)")
 
-            // access edit: port 80 instead of 22, no scripting.
-            result = try await cli.run("access edit pi bob@example.com --ports 80", env: alice)
-            #expect(result.status == 0 && result.stdout.contains("updated"), "\(result)")
+            // access edit, relative: --scripting alone keeps the ports; add then remove a port.
+            result = try await cli.run("access edit pi bob@example.com --scripting", env: alice)
+            #expect(result.status == 0 && result.stdout.hasPrefix("unchanged: bob@example.com on pi"), "\(result)")
+            result = try await cli.run("access edit pi bob@example.com --add-ports 80", env: alice)
+            #expect(result.status == 0 && result.out.hasSuffix("ports 22, scripting → ports 22,80, scripting"), "\(result)")
+            result = try await cli.run("access edit pi bob@example.com --remove-ports 22 --no-scripting", env: alice)
+            #expect(result.status == 0 && result.out.hasSuffix("ports 22,80, scripting → ports 80"), "\(result)")
+            #expect(!result.out.contains(" at r"), "\(result)")
             result = try await cli.run("access list pi", env: alice)
             #expect(result.stdout.contains("bob@example.com") && result.stdout.contains("ports 80"), "\(result)")
             result = try await cli.run("check me pi 22", env: bob)

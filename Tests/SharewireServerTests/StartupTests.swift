@@ -120,6 +120,20 @@ struct StartupTests {
         }
     }
 
+    /// `--service-key-file k` (one character, no directory) trapped in
+    /// Foundation's deletingLastPathComponent before the fix.
+    @Test func aServiceKeyFileInTheWorkingDirectoryIsCreated() async throws {
+        let dir = try TempDirectory("sharewired-key-cwd")
+        defer { dir.remove() }
+        let server = try await ServerProcess(arguments: ["--data-dir", "data", "--service-key-file", "k",
+                                                         "--create-service-key"],
+                                             currentDirectory: dir.path, logTo: dir.file("sharewired.log"))
+        let attributes = try FileManager.default.attributesOfItem(atPath: dir.file("k"))
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(try String(contentsOfFile: dir.file("k"), encoding: .utf8).count == 65)
+        #expect(try await server.stop(signal: SIGTERM) == 0)
+    }
+
     @Test func aBusyPortIsNamedWithTheFlagThatChangesIt() async throws {
         let dir = try TempDirectory("sharewired-busy")
         defer { dir.remove() }

@@ -28,11 +28,14 @@ public final class ServerProcess: Sendable {
     /// Starts `sharewired --port 0` (or `executable`, a wrapper such as
     /// tools/run-server, with the same arguments) and waits (bounded) for its
     /// listening line.
+    /// `currentDirectory` is the process's working directory (default: the test's).
     public init(executable: String? = nil, arguments: [String], environment: [String: String] = [:],
-                logTo stderrPath: String, timeout: Duration = .seconds(60)) async throws {
+                currentDirectory: String? = nil, logTo stderrPath: String,
+                timeout: Duration = .seconds(60)) async throws {
         let process = try Self.process(executable: executable ?? Self.binary(),
                                        arguments: ["--port", "0", "--log-level", "info"] + arguments,
                                        environment: environment)
+        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe()
         process.standardOutput = out
         _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
