@@ -16,7 +16,7 @@ struct AccessCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list", abstract: "List the shares of a device you own.",
             discussion: example("sharewire access list pi"), aliases: ["ls"])
-        @Argument(help: "A device you own (id or name).") var device: String
+        @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -41,13 +41,13 @@ struct AccessCommand: AsyncParsableCommand {
                           "sharewire access edit pi bob@example.com --no-scripting",
                           "sharewire access edit pi bob@example.com --ports 22 --scripting"))
                 """)
-        @Argument(help: "A device you own (id or name).") var device: String
-        @Argument(help: "The person's email.") var email: String
+        @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
+        @Argument(help: "The person's email.", completion: ServerCompletion.emails(accountsOnly: true)) var email: String
         @Option(help: ArgumentHelp("Replace the ports with these (comma-separated).", valueName: "ports"))
         var ports: String?
         @Flag(help: "Replace the access with the whole device: every service, including ones added later.")
         var all = false
-        @Option(help: ArgumentHelp("Replace the access with these services by id (comma-separated).", valueName: "svc_1,…"))
+        @Option(help: ArgumentHelp("Replace the access with these services by id (comma-separated).", valueName: "service-ids"))
         var services: String?
         @Option(help: ArgumentHelp("Add these ports (comma-separated), keeping the rest.", valueName: "ports"))
         var addPorts: String?

@@ -16,7 +16,7 @@ struct CheckCommand: AsyncParsableCommand {
                       "sharewire check bob@example.com pi --scripting"))
             """)
     @Argument(help: "me, an account id or an email.") var user: String
-    @Argument(help: "The device (id or name).") var device: String
+    @Argument(help: "The device (id or name).", completion: ServerCompletion.devices) var device: String
     @Argument(help: "The port.") var port: UInt16?
     @Flag(help: "Ask about running scripts instead of a port.") var scripting = false
     @OptionGroup var connection: ConnectionOptions

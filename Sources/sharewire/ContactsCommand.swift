@@ -61,7 +61,7 @@ struct ContactsCommand: AsyncParsableCommand {
 
                 \(example("sharewire contacts edit bob@example.com --company \"Acme Ltd\" --language ja"))
                 """)
-        @Argument(help: "The contact's email.") var email: String
+        @Argument(help: "The contact's email.", completion: ServerCompletion.emails()) var email: String
         @Option(help: "First name.") var firstName: String?
         @Option(help: "Last name.") var lastName: String?
         @Option(help: "Company.") var company: String?
@@ -92,7 +92,7 @@ struct ContactsCommand: AsyncParsableCommand {
 
                 \(example("sharewire contacts rm bob@example.com"))
                 """, aliases: ["remove", "delete"])
-        @Argument(help: "The contact's email.") var email: String
+        @Argument(help: "The contact's email.", completion: ServerCompletion.emails()) var email: String
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -113,7 +113,7 @@ struct ContactsCommand: AsyncParsableCommand {
 
                 \(example("sharewire contacts invite carol@example.jp"))
                 """)
-        @Argument(help: "The contact's email.") var email: String
+        @Argument(help: "The contact's email.", completion: ServerCompletion.emails()) var email: String
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {

@@ -68,7 +68,7 @@ struct DevicesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show", abstract: "Show a device, its services and, if you own it, who it is shared with.",
             discussion: example("sharewire devices show pi", "sharewire devices show dev_1 --json"))
-        @Argument(help: "The device (id or name).") var device: String
+        @Argument(help: "The device (id or name).", completion: ServerCompletion.devices) var device: String
         @OptionGroup var connection: ConnectionOptions
 
         struct Shown: Encodable {
@@ -90,7 +90,7 @@ struct DevicesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rename", abstract: "Rename a device you own.",
             discussion: example("sharewire devices rename pi garage-pi"))
-        @Argument(help: "The device (id or name).") var device: String
+        @Argument(help: "The device (id or name).", completion: ServerCompletion.devices) var device: String
         @Argument(help: "Its new name.") var name: String
         @OptionGroup var connection: ConnectionOptions
 
@@ -120,7 +120,7 @@ struct DevicesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Add a service to a device you own.",
             discussion: example("sharewire devices services add pi vnc:5900", "sharewire devices services add pi web:80/http"))
-        @Argument(help: "A device you own (id or name).") var device: String
+        @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
         @Argument(help: ArgumentHelp("The service, NAME:PORT or NAME:PORT/PROTOCOL.", valueName: "name:port[/protocol]"))
         var service: String
         @OptionGroup var connection: ConnectionOptions
@@ -138,7 +138,7 @@ struct DevicesCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rm", abstract: "Remove a service (by id, or every service on a port) from a device you own.",
             discussion: example("sharewire devices services rm pi svc_3", "sharewire devices services rm pi 5900"), aliases: ["remove", "delete"])
-        @Argument(help: "A device you own (id or name).") var device: String
+        @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
         @Argument(help: ArgumentHelp("A service id, or a port number.", valueName: "service|port")) var service: String
         @OptionGroup var connection: ConnectionOptions
 

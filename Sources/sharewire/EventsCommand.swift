@@ -15,7 +15,7 @@ struct EventsCommand: AsyncParsableCommand {
             \(example("sharewire events --device pi --kind share.created",
                       "sharewire events --since 2026-01-01T00:00:00Z --limit 20 --json"))
             """)
-    @Option(help: "Only events about this device (id or name).") var device: String?
+    @Option(help: "Only events about this device (id or name).", completion: ServerCompletion.devices) var device: String?
     @Option(help: "Only events that also concern this account (acc_N).") var user: String?
     @Option(help: "Only this kind.") var kind: AuditEvent.Kind?
     @Option(help: ArgumentHelp("Only events at or after this time (ISO 8601).", valueName: "time")) var since: String?

@@ -11,7 +11,7 @@ struct AccessOptions: ParsableArguments {
     @Flag(help: "Share the whole device: every service, including ones added later.")
     var all = false
 
-    @Option(help: ArgumentHelp("Share these services by id (comma-separated).", valueName: "svc_1,…"))
+    @Option(help: ArgumentHelp("Share these services by id (comma-separated).", valueName: "service-ids"))
     var services: String?
 
     @Flag(help: "Also allow running scripts on the device (alone: scripts only).")
@@ -43,9 +43,9 @@ struct ShareCommand: AsyncParsableCommand {
             \(example("sharewire share pi nas --with bob@example.com,carol@example.jp --ports 22",
                       "sharewire share dev_1 --with bob@example.com --all"))
             """)
-    @Argument(help: "Devices you own (ids or names).") var devices: [String]
+    @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
     @Option(name: .customLong("with"), help: ArgumentHelp("Contact emails to share with (comma-separated; repeatable).",
-                                                          valueName: "email,…"))
+                                                          valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
     var with: [String] = []
     @OptionGroup var access: AccessOptions
     @Flag(help: "Do not notify the recipients.") var noNotify = false
@@ -103,9 +103,9 @@ struct UnshareCommand: AsyncParsableCommand {
 
             \(example("sharewire unshare pi nas --from bob@example.com,carol@example.com"))
             """)
-    @Argument(help: "Devices you own (ids or names).") var devices: [String]
+    @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
     @Option(name: .customLong("from"), help: ArgumentHelp("Emails to stop sharing with (comma-separated; repeatable).",
-                                                          valueName: "email,…"))
+                                                          valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
     var from: [String] = []
     @Flag(help: "Do not notify them.") var noNotify = false
     @OptionGroup var connection: ConnectionOptions
@@ -139,7 +139,7 @@ struct CommonShareesCommand: AsyncParsableCommand {
 
             \(example("sharewire common-sharees pi nas"))
             """)
-    @Argument(help: "Devices you own (ids or names).") var devices: [String]
+    @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
@@ -160,7 +160,7 @@ struct LeaveCommand: AsyncParsableCommand {
 
             \(example("sharewire leave pi"))
             """)
-    @Argument(help: "Devices shared with you (ids or names).") var devices: [String]
+    @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices: [String]
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
@@ -181,8 +181,9 @@ struct TransferCommand: AsyncParsableCommand {
 
             \(example("sharewire transfer pi --to bob@example.com"))
             """)
-    @Argument(help: "Devices you own (ids or names).") var devices: [String]
-    @Option(name: .customLong("to"), help: ArgumentHelp("The new owner's account email.", valueName: "email")) var email: String
+    @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
+    @Option(name: .customLong("to"), help: ArgumentHelp("The new owner's account email.", valueName: "email"),
+            completion: ServerCompletion.emails(accountsOnly: true)) var email: String
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {

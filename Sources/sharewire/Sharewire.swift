@@ -24,14 +24,22 @@ struct Sharewire: AsyncParsableCommand {
             ContactsCommand.self, DevicesCommand.self, ShareCommand.self, UnshareCommand.self, AccessCommand.self,
             CommonShareesCommand.self, LeaveCommand.self, TransferCommand.self, CheckCommand.self,
             EventsCommand.self, NotificationsCommand.self, AdminCommand.self, WhoamiCommand.self,
-            StatusCommand.self, ConfigCommand.self,
+            StatusCommand.self, ConfigCommand.self, CompletionCommand.self,
         ]
     )
 
     /// Parses, runs, and turns every failure into a message and an exit code:
     /// usage errors exit 2 (not ArgumentParser's 64), others as in ``CLIExitCode``.
     static func main() async {
-        let arguments = UsageErrors.movingLeadingOptions(Array(CommandLine.arguments.dropFirst()))
+        let raw = Array(CommandLine.arguments.dropFirst())
+        if let first = raw.first, first.hasPrefix("---") || first == "--generate-completion-script"
+            || first == "--experimental-dump-help" {
+            // The completion scripts call back with `---completion …`, and the man page generator
+            // asks for `--experimental-dump-help`: ArgumentParser's own protocol, not a user's words.
+            await main(raw)
+            return
+        }
+        let arguments = UsageErrors.movingLeadingOptions(raw)
         if let report = UsageErrors.unknownCommand(in: arguments) {
             Output(json: UsageErrors.wantsJSON(arguments)).printReport(report)
             Foundation.exit(report.exitCode)
