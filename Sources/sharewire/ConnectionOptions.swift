@@ -55,6 +55,24 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: [.customShort("v"), .long], help: "Also print the revision each write committed at.")
     var verbose = false
 
+    /// Warnings about files holding keys that other users may read (the
+    /// config file with a key in it, the service key file in use).
+    func keyFileWarnings(_ settings: ConnectionSettings) -> [String] {
+        var files: [(path: String, holds: String)] = []
+        if let path = settings.configPath, settings.apiKey?.source == .configFile || settings.serviceKey?.source == .configFile {
+            files.append((path, "a key"))
+        }
+        let environment = ProcessInfo.processInfo.environment
+        if let path = serviceKeyFile ?? environment[SettingsLayer.Variable.serviceKeyFile] {
+            files.append((path, "the service key"))
+        }
+        return files.compactMap { file in
+            guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
+                  let mode = attributes[.posixPermissions] as? Int else { return nil }
+            return KeyFilePermissions.warning(path: file.path, mode: UInt32(mode), holds: file.holds)
+        }
+    }
+
     /// The settings after precedence: flags > environment > config file.
     func settings() throws(CLIError) -> ConnectionSettings {
         let environment = ProcessInfo.processInfo.environment
@@ -93,6 +111,7 @@ struct ConnectionOptions: ParsableArguments {
         var credentials: Credentials?
         do {
             let settings = try settings()
+            for warning in keyFileWarnings(settings) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
             endpoint = settings.endpoint.value.description
             credentials = try settings.credentials(for: principal)
             var configuration = SharewireClient.Configuration(endpoint: settings.endpoint.value,

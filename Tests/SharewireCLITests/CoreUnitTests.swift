@@ -338,3 +338,14 @@ struct TableTests {
         }
     }
 }
+
+@Suite("Key file permissions")
+struct KeyFilePermissionsTests {
+    @Test func onlyOwnerOnlyFilesPassSilently() {
+        #expect(KeyFilePermissions.warning(path: "/k", mode: 0o600, holds: "a key") == nil)
+        #expect(KeyFilePermissions.warning(path: "/k", mode: 0o400, holds: "a key") == nil)
+        #expect(KeyFilePermissions.warning(path: "/k", mode: 0o640, holds: "the service key")
+            == "warning: /k holds the service key and other users may read it (mode 0640); run: chmod 600 /k")
+        #expect(KeyFilePermissions.warning(path: "/k", mode: 0o100604, holds: "a key")?.contains("mode 0604") == true)
+    }
+}

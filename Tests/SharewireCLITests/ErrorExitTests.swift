@@ -85,8 +85,16 @@ struct ErrorExitTests {
             try FileManager.default.createDirectory(atPath: configDir, withIntermediateDirectories: true)
             try "# test\naddress = \"\(server.address)\"\napi_key = \"\(key)\"\n"
                 .write(toFile: configDir + "/config.toml", atomically: true, encoding: .utf8)
+            let configFile = configDir + "/config.toml"
+            try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: configFile)
             var result = try await cli.run(["whoami"], env: ["SHAREWIRE_ADDRESS": ""])
             #expect(result.status == 0 && result.stdout.contains("dora@example.com"), "\(result)")
+            // A key in a file others may read: a warning with the fix, and the command still runs.
+            #expect(result.stderr == "warning: \(configFile) holds a key and other users may read it (mode 0644); run: chmod 600 \(configFile)\n",
+                    "\(result)")
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: configFile)
+            result = try await cli.run(["whoami"], env: ["SHAREWIRE_ADDRESS": ""])
+            #expect(result.status == 0 && result.stderr.isEmpty, "\(result)")
             result = try await cli.run(["config", "show"], env: ["SHAREWIRE_ADDRESS": ""])
             #expect(result.stdout.contains("config file") && !result.stdout.contains(key)
                     && result.stdout.contains(String(key.prefix(6)) + "…"), "\(result)")
