@@ -13,6 +13,8 @@
 ///   without spaces (`timeout = 5`).
 /// - Keys are ``knownKeys``; an unknown key or a repeated key is an error
 ///   naming its line, so a typo never silently falls back to a default.
+/// - `[profiles.NAME]` starts a profile: its keys, chosen with `--profile
+///   NAME` or `SHAREWIRE_PROFILE`, override the ones above every section.
 public struct ConfigFile: Sendable, Hashable {
     /// Every key the file may set.
     public static let knownKeys: [String] = [
@@ -20,18 +22,49 @@ public struct ConfigFile: Sendable, Hashable {
         "tls", "tls_ca_file", "tls_server_name", "tls_cert_file", "tls_key_file",
     ]
 
-    /// The settings, by key.
+    /// The settings outside every profile, by key.
     public var values: [String: String]
+    /// Each profile's settings, by profile name then key.
+    public var profiles: [String: [String: String]]
 
     /// A config with these values.
-    public init(values: [String: String] = [:]) {
+    public init(values: [String: String] = [:], profiles: [String: [String: String]] = [:]) {
         self.values = values
+        self.profiles = profiles
+    }
+
+    /// The settings of `profile` (the top-level ones, overridden by the
+    /// profile's), or the top-level ones for `nil`.
+    /// - Throws: `.config` for a profile the file does not have.
+    public func values(profile: String?, path: String = "config") throws(CLIError) -> [String: String] {
+        guard let profile else { return values }
+        guard let own = profiles[profile] else {
+            let known = profiles.keys.sorted()
+            throw CLIError(.config, "no profile '\(profile)' in \(path)"
+                + (known.isEmpty ? " (it has none)" : " (profiles: \(known.joined(separator: ", ")))"),
+                hint: "add one with `sharewire login --profile \(profile)` or `sharewire config set KEY VALUE --profile \(profile)`")
+        }
+        return values.merging(own) { _, profileValue in profileValue }
+    }
+
+    /// `profiles.NAME` → `NAME` for a `[profiles.NAME]` header line, else nil.
+    static func profileName(header line: String) -> Substring? {
+        guard line.hasPrefix("[profiles."), line.hasSuffix("]") else { return nil }
+        return line.dropFirst("[profiles.".count).dropLast()
+    }
+
+    /// A profile name: letters, digits, `-` and `_`.
+    public static func isValidProfileName(_ name: some StringProtocol) -> Bool {
+        !name.isEmpty && name.count <= 64
+            && name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
     /// Parses the text of a config file.
     /// - Throws: ``CLIError`` (`.config`) naming the line of the first problem.
     public init(parsing text: String, path: String = "config") throws(CLIError) {
         var values: [String: String] = [:]
+        var profiles: [String: [String: String]] = [:]
+        var profile: String?
         var lineNumber = 0
         for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -40,16 +73,31 @@ public struct ConfigFile: Sendable, Hashable {
             func fail(_ problem: String) -> CLIError {
                 CLIError(.config, "\(path):\(lineNumber): \(problem)")
             }
+            if line.hasPrefix("[") {
+                guard let name = Self.profileName(header: line), Self.isValidProfileName(name) else {
+                    throw fail("unknown section \(line) (a profile is [profiles.NAME], NAME of letters, digits, - and _)")
+                }
+                guard profiles[String(name)] == nil else { throw fail("profile '\(name)' appears twice") }
+                profile = String(name)
+                profiles[String(name)] = [:]
+                continue
+            }
             guard let equals = line.firstIndex(of: "=") else { throw fail("expected key = \"value\"") }
             let key = line[..<equals].trimmingWhitespace()
             guard Self.knownKeys.contains(key) else {
                 throw fail("unknown key '\(key)' (known: \(Self.knownKeys.joined(separator: ", ")))")
             }
-            guard values[key] == nil else { throw fail("'\(key)' is set twice") }
             let rest = line[line.index(after: equals)...].trimmingWhitespace()
-            values[key] = try Self.value(rest, fail: fail)
+            if let profile {
+                guard profiles[profile]?[key] == nil else { throw fail("'\(key)' is set twice in profile '\(profile)'") }
+                profiles[profile]?[key] = try Self.value(rest, fail: fail)
+            } else {
+                guard values[key] == nil else { throw fail("'\(key)' is set twice") }
+                values[key] = try Self.value(rest, fail: fail)
+            }
         }
         self.values = values
+        self.profiles = profiles
     }
 
     /// A quoted string (with escapes and an optional trailing comment) or a bare word.
@@ -92,15 +140,25 @@ public struct ConfigFile: Sendable, Hashable {
         throw fail("missing closing quote")
     }
 
-    /// The file's text for these values, in ``knownKeys`` order.
+    /// The file's text for these values, in ``knownKeys`` order, then each profile by name.
     public func rendered() -> String {
-        Self.knownKeys.compactMap { key in
-            values[key].map { value in
-                let escaped = value.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
-                    .replacingAll("\n", with: "\\n").replacingAll("\t", with: "\\t")
-                return "\(key) = \"\(escaped)\""
-            }
-        }.joined(separator: "\n") + "\n"
+        func lines(_ values: [String: String]) -> [String] {
+            Self.knownKeys.compactMap { key in values[key].map { Self.line(key: key, value: $0) } }
+        }
+        var text = lines(values)
+        for name in profiles.keys.sorted() {
+            if !text.isEmpty { text.append("") }
+            text.append("[profiles.\(name)]")
+            text += lines(profiles[name] ?? [:])
+        }
+        return text.joined(separator: "\n") + "\n"
+    }
+
+    /// `key = "value"`, escaped.
+    static func line(key: String, value: String) -> String {
+        let escaped = value.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
+            .replacingAll("\n", with: "\\n").replacingAll("\t", with: "\\t")
+        return "\(key) = \"\(escaped)\""
     }
 }
 

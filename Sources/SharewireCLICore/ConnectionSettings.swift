@@ -98,6 +98,8 @@ public struct SettingsLayer: Sendable, Hashable {
         public static let timeout = "SHAREWIRE_TIMEOUT"
         /// The config file to read instead of the default one.
         public static let config = "SHAREWIRE_CONFIG"
+        /// The config file's profile to use.
+        public static let profile = "SHAREWIRE_PROFILE"
         /// `true`/`false`: TLS on or off.
         public static let tls = "SHAREWIRE_TLS"
         /// PEM file of the CAs to trust.
@@ -120,9 +122,13 @@ public struct SettingsLayer: Sendable, Hashable {
                   tlsKeyFile: get(Variable.tlsKeyFile))
     }
 
-    /// The layer a config file gives.
+    /// The layer a config file gives (outside every profile).
     public init(config: ConfigFile) {
-        let values = config.values
+        self.init(configValues: config.values)
+    }
+
+    /// The layer a config file's settings give, e.g. those of ``ConfigFile/values(profile:path:)``.
+    public init(configValues values: [String: String]) {
         self.init(address: values["address"], apiKey: values["api_key"], serviceKey: values["service_key"],
                   serviceKeyFile: values["service_key_file"], actAs: values["act_as"], timeout: values["timeout"],
                   tls: values["tls"], tlsCAFile: values["tls_ca_file"], tlsServerName: values["tls_server_name"],

@@ -45,6 +45,10 @@ struct ConnectionOptions: ParsableArguments {
                                                              valueName: "path"))
     var tlsKeyFile: String?
 
+    @Option(help: ArgumentHelp("The config file's profile to use: its [profiles.NAME] settings (env SHAREWIRE_PROFILE).",
+                               valueName: "name"))
+    var profile: String?
+
     @Option(help: ArgumentHelp("Config file (env SHAREWIRE_CONFIG; default $XDG_CONFIG_HOME/sharewire/config.toml or ~/.config/sharewire/config.toml).",
                                valueName: "path"))
     var config: String?
@@ -54,6 +58,11 @@ struct ConnectionOptions: ParsableArguments {
 
     @Flag(name: [.customShort("v"), .long], help: "Also print the revision each write committed at.")
     var verbose = false
+
+    /// `--profile`, else `$SHAREWIRE_PROFILE`, else none.
+    var selectedProfile: String? {
+        profile ?? ProcessInfo.processInfo.environment[SettingsLayer.Variable.profile].flatMap { $0.isEmpty ? nil : $0 }
+    }
 
     /// Warnings about files holding keys that other users may read (the
     /// config file with a key in it, the service key file in use).
@@ -74,11 +83,15 @@ struct ConnectionOptions: ParsableArguments {
     }
 
     /// The settings after precedence: flags > environment > config file.
-    func settings() throws(CLIError) -> ConnectionSettings {
+    /// With `requireProfile` false (`login`, `config set`), a profile the
+    /// file does not have yet reads as the settings outside every profile.
+    func settings(requireProfile: Bool = true) throws(CLIError) -> ConnectionSettings {
         let environment = ProcessInfo.processInfo.environment
         var configLayer = SettingsLayer()
         var configPath: String?
-        if let location = ConfigLocation.resolve(flag: config, environment: environment) {
+        let profile = selectedProfile
+        let location = ConfigLocation.resolve(flag: config, environment: environment)
+        if let location {
             if FileManager.default.fileExists(atPath: location.path) {
                 let text: String
                 do {
@@ -86,11 +99,18 @@ struct ConnectionOptions: ParsableArguments {
                 } catch {
                     throw CLIError(.config, "cannot read the config file \(location.path): \(FileErrors.describe(error))")
                 }
-                configLayer = SettingsLayer(config: try ConfigFile(parsing: text, path: location.path))
+                let file = try ConfigFile(parsing: text, path: location.path)
+                let known = profile.map { file.profiles[$0] != nil } ?? true
+                configLayer = SettingsLayer(configValues: try file.values(profile: known || requireProfile ? profile : nil,
+                                                                          path: location.path))
                 configPath = location.path
             } else if location.explicit {
                 throw CLIError(.config, "no config file at \(location.path)")
             }
+        }
+        if let profile, configPath == nil, requireProfile {
+            throw CLIError(.config, "no profile '\(profile)': there is no config file\(location.map { " at \($0.path)" } ?? "")",
+                           hint: "create it with `sharewire login --profile \(profile)`")
         }
         let flags = SettingsLayer(address: address, apiKey: apiKey, serviceKey: serviceKey,
                                   serviceKeyFile: serviceKeyFile, actAs: actAs, tls: tls ? "true" : nil,
@@ -104,13 +124,13 @@ struct ConnectionOptions: ParsableArguments {
     /// Runs `body` with a client for `principal`; any failure is printed
     /// (`error: …`, or JSON with `--json`) on stderr and becomes the
     /// documented exit code. Never a stack trace.
-    func run(_ principal: ConnectionSettings.Principal,
+    func run(_ principal: ConnectionSettings.Principal, requireProfile: Bool = true,
              _ body: (SharewireClient, Output) async throws -> Void) async throws {
         let output = Output(json: json, verbose: verbose)
         var endpoint: String?
         var credentials: Credentials?
         do {
-            let settings = try settings()
+            let settings = try settings(requireProfile: requireProfile)
             for warning in keyFileWarnings(settings) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
             endpoint = settings.endpoint.value.description
             credentials = try settings.credentials(for: principal)

@@ -24,7 +24,7 @@ struct Sharewire: AsyncParsableCommand {
             ContactsCommand.self, DevicesCommand.self, ShareCommand.self, UnshareCommand.self, AccessCommand.self,
             CommonShareesCommand.self, LeaveCommand.self, TransferCommand.self, CheckCommand.self,
             EventsCommand.self, NotificationsCommand.self, AdminCommand.self, WhoamiCommand.self,
-            StatusCommand.self, ConfigCommand.self, CompletionCommand.self,
+            StatusCommand.self, LoginCommand.self, ConfigCommand.self, CompletionCommand.self,
         ]
     )
 

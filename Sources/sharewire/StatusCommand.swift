@@ -76,10 +76,59 @@ struct ConfigCommand: AsyncParsableCommand {
             (key = "value" lines: address, api_key, service_key, service_key_file, act_as, timeout). Keys are \
             never printed in full.
 
-            \(example("sharewire config show", "sharewire config path"))
+            \(example("sharewire config show", "sharewire config set address db1.example.com:7070 --profile work",
+                      "sharewire config path"))
             """,
-        subcommands: [Show.self, Path.self]
+        subcommands: [Show.self, Path.self, Set.self, Unset.self]
     )
+
+    struct Set: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "set", abstract: "Set a key in the config file (in a profile with --profile).",
+            discussion: """
+                Other lines and comments are kept; the file is written with mode 0600. Keys: \
+                \(ConfigFile.knownKeys.joined(separator: ", ")).
+
+                \(example("sharewire config set address db1.example.com:7070 --profile work",
+                          "sharewire config set timeout 30"))
+                """)
+        @Argument(help: ArgumentHelp("The key.", valueName: "key"), completion: .list(ConfigFile.knownKeys)) var key: String
+        @Argument(help: ArgumentHelp("Its value.", valueName: "value")) var value: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.none, requireProfile: false) { _, _ in
+                try ConfigCommand.edit(connection, key: key, value: value)
+            }
+        }
+    }
+
+    struct Unset: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "unset", abstract: "Remove a key from the config file (from a profile with --profile).",
+            discussion: example("sharewire config unset api_key --profile work"))
+        @Argument(help: ArgumentHelp("The key.", valueName: "key"), completion: .list(ConfigFile.knownKeys)) var key: String
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.none, requireProfile: false) { _, _ in
+                try ConfigCommand.edit(connection, key: key, value: nil)
+            }
+        }
+    }
+
+    /// Sets or removes `key` in the config file's selected profile (or top level).
+    static func edit(_ connection: ConnectionOptions, key: String, value: String?) throws {
+        let location = try ConfigWriter.location(connection)
+        let profile = connection.selectedProfile
+        let before = try ConfigWriter.read(location)
+        let after = try ConfigFile.editing(before, path: location, profile: profile, key: key, value: value)
+        if after != before { try ConfigWriter.write(after, to: location) }
+        let place = location + (profile.map { " (profile \($0))" } ?? "")
+        let shown = key.hasSuffix("_key") && key != "service_key_file" ? value.map(ConnectionSettings.mask) : value
+        FileHandle.standardOutput.write(Data((value == nil ? "removed \(key) from \(place)\n"
+            : "set \(key) = \(shown ?? "") in \(place)\n").utf8))
+    }
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -109,6 +158,8 @@ struct ConfigCommand: AsyncParsableCommand {
                     Setting(name: "tls", value: settings.tls.map { ConnectionSettings.describe($0.value) } ?? "off",
                             source: settings.tls?.source.description),
                     Setting(name: "config_file", value: settings.configPath, source: nil),
+                    Setting(name: "profile", value: connection.selectedProfile,
+                            source: connection.profile != nil ? "flag" : connection.selectedProfile != nil ? "environment" : nil),
                 ]
                 output.emit(rows) {
                     Table(header: ["SETTING", "VALUE", "SOURCE"],

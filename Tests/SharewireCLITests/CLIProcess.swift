@@ -74,7 +74,7 @@ struct CLI {
     }
 
     /// Starts `sharewire arguments…` with the base environment plus `env`.
-    func launch(_ arguments: [String], env: [String: String]) throws -> Launched {
+    func launch(_ arguments: [String], env: [String: String], stdin: String? = nil) throws -> Launched {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: try Self.binary())
         process.arguments = arguments
@@ -87,16 +87,21 @@ struct CLI {
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
         process.standardOutput = out
         process.standardError = err
-        process.standardInput = FileHandle.nullDevice
+        let input = stdin.map { _ in Pipe() }
+        process.standardInput = input ?? FileHandle.nullDevice
         try process.run()
+        if let input, let stdin {
+            input.fileHandleForWriting.write(Data(stdin.utf8))
+            try input.fileHandleForWriting.close()
+        }
         return Launched(process: process, outPath: outPath, errPath: errPath, handles: [out, err])
     }
 
     /// Runs `sharewire arguments…` with the base environment plus `env`,
     /// and waits (at most `timeout`) for it to exit.
-    func run(_ arguments: [String], env: [String: String] = [:],
+    func run(_ arguments: [String], env: [String: String] = [:], stdin: String? = nil,
              timeout: Duration = .seconds(60)) async throws -> Result {
-        try await launch(arguments, env: env).finish(by: .now + timeout, what: "did not exit within \(timeout)")
+        try await launch(arguments, env: env, stdin: stdin).finish(by: .now + timeout, what: "did not exit within \(timeout)")
     }
 
     /// Starts `sharewire arguments…`, waits (bounded) until its stdout

@@ -141,7 +141,7 @@ struct ErrorExitTests {
             "access", "access list", "access edit", "common-sharees", "leave", "transfer", "check", "events",
             "notifications", "notifications watch", "notifications ack", "admin", "admin accounts",
             "admin accounts create", "admin accounts show", "whoami", "status", "config", "config show",
-            "config path", "completion",
+            "config path", "config set", "config unset", "login", "completion",
         ]
         for command in commands {
             let arguments = command.split(separator: " ").map(String.init) + ["--help"]
