@@ -14,12 +14,32 @@ public enum Render {
         return date.ISO8601Format()
     }
 
-    /// EMAIL NAME COMPANY LANG ACCOUNT INVITED ID.
-    public static func contacts(_ contacts: [Contact]) -> String {
-        var table = Table(header: ["EMAIL", "NAME", "COMPANY", "LANG", "ACCOUNT", "INVITED", "ID"])
+    /// EMAIL NAME COMPANY LANG ACCOUNT INVITED ID, and SHARES (how many of
+    /// your devices each is shared on, by lower-cased email) when `shareCounts` is given.
+    public static func contacts(_ contacts: [Contact], shareCounts: [String: Int]? = nil, wide: Bool = false) -> String {
+        var header = ["EMAIL", "NAME", "COMPANY", "LANG", "ACCOUNT", "INVITED"]
+        if shareCounts != nil { header.append("SHARES") }
+        header.append("ID")
+        if wide { header += ["CREATED", "UPDATED"] }
+        var table = Table(header: header)
         for contact in contacts {
-            table.append([contact.email, contact.name ?? "", contact.company ?? "", contact.language.rawValue,
-                          contact.hasAccount ? "yes" : "no", time(contact.invitedAt), contact.id])
+            var row = [contact.email, contact.name ?? "", contact.company ?? "", contact.language.rawValue,
+                       contact.hasAccount ? "yes" : "no", time(contact.invitedAt)]
+            if let shareCounts { row.append(String(shareCounts[contact.email.lowercased()] ?? 0)) }
+            row.append(contact.id)
+            if wide { row += [time(contact.createdAt), time(contact.updatedAt)] }
+            table.append(row)
+        }
+        return table.render()
+    }
+
+    /// DEVICE EMAIL USER ACCESS SINCE: every share of every device you own.
+    public static func allShares(_ shares: [Share], deviceNames: [String: String]) -> String {
+        var table = Table(header: ["DEVICE", "EMAIL", "USER", "ACCESS", "SINCE"])
+        for share in shares {
+            let device = deviceNames[share.deviceID].map { "\($0) (\(share.deviceID))" } ?? share.deviceID
+            table.append([device, share.email, share.userID, accessText(share.access, scripting: share.scripting),
+                          time(share.createdAt)])
         }
         return table.render()
     }
@@ -31,16 +51,23 @@ public enum Render {
 
     /// ID NAME SERVICES OWNER SHARES ACCESS: owned devices show `me` and their
     /// share count; received ones the owner's email (shared by) and the access granted.
-    public static func devices(_ devices: [Device]) -> String {
-        var table = Table(header: ["ID", "NAME", "SERVICES", "OWNER", "SHARES", "ACCESS"])
+    /// `wide` adds the service ids and the times.
+    public static func devices(_ devices: [Device], wide: Bool = false) -> String {
+        var header = ["ID", "NAME", "SERVICES", "OWNER", "SHARES", "ACCESS"]
+        if wide { header += ["SERVICE IDS", "CREATED", "UPDATED"] }
+        var table = Table(header: header)
         for device in devices {
+            var row: [String]
             switch device.role {
             case let .owned(count):
-                table.append([device.id, device.name, services(device.services), "me", String(count), "owner"])
+                row = [device.id, device.name, services(device.services), "me", String(count), "owner"]
             case let .shared(by, access, scripting):
-                table.append([device.id, device.name, services(device.services), by, "",
-                              accessText(access, scripting: scripting)])
+                row = [device.id, device.name, services(device.services), by, "", accessText(access, scripting: scripting)]
             }
+            if wide {
+                row += [device.services.map(\.id).joined(separator: ","), time(device.createdAt), time(device.updatedAt)]
+            }
+            table.append(row)
         }
         return table.render()
     }
@@ -111,11 +138,13 @@ public enum Render {
     }
 
     /// ID REV TIME KIND ACTOR DEVICES USERS DETAIL.
-    public static func events(_ events: [AuditEvent]) -> String {
+    /// Devices are shown by name where `deviceNames` knows them (`pi (dev_1)`).
+    public static func events(_ events: [AuditEvent], deviceNames: [String: String] = [:]) -> String {
         var table = Table(header: ["ID", "REV", "TIME", "KIND", "ACTOR", "DEVICES", "USERS", "DETAIL"])
         for event in events {
             table.append([event.id, String(event.revision.rawValue), time(event.at), event.kind.rawValue,
-                          event.actorID, event.deviceIDs.joined(separator: ","),
+                          event.actorID,
+                          event.deviceIDs.map { id in deviceNames[id].map { "\($0) (\(id))" } ?? id }.joined(separator: ","),
                           event.userIDs.joined(separator: ","), event.detail])
         }
         return table.render()

@@ -14,16 +14,28 @@ struct AccessCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List the shares of a device you own.",
-            discussion: example("sharewire access list pi"), aliases: ["ls"])
-        @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
+            commandName: "list", abstract: "List the shares of a device you own, or of all of them.",
+            discussion: example("sharewire access list pi", "sharewire access list --all"), aliases: ["ls"])
+        @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String?
+        @Flag(help: "Every share of every device you own.") var all = false
         @OptionGroup var connection: ConnectionOptions
+
+        func validate() throws {
+            if all == (device != nil) { throw ValidationError("give a device, or --all for every device you own") }
+        }
 
         func run() async throws {
             try await connection.run(.account) { client, output in
-                let id = try await resolveDevices([device], client: client)[0]
-                let shares = try await client.shares(of: id, pageSize: 500).collect(limit: 100_000)
-                output.emit(shares) { Render.shares(shares) }
+                if let device {
+                    let id = try await resolveDevices([device], client: client)[0]
+                    let shares = try await client.shares(of: id, pageSize: 500).collect(limit: 100_000)
+                    output.emit(shares, name: \.email) { Render.shares(shares) }
+                } else {
+                    let (names, shares) = try await OwnerShares.all(client: client)
+                    output.emit(shares, name: { "\($0.deviceID) \($0.email)" }) {
+                        Render.allShares(shares, deviceNames: names)
+                    }
+                }
             }
         }
     }
@@ -87,5 +99,21 @@ struct AccessCommand: AsyncParsableCommand {
                 }
             }
         }
+    }
+}
+
+/// Every share of every device the caller owns.
+enum OwnerShares {
+    /// The owned devices' names by id, and their shares (devices in list
+    /// order); a device with no share costs no call.
+    static func all(client: SharewireClient) async throws -> (names: [String: String], shares: [Share]) {
+        var names: [String: String] = [:]
+        var shares: [Share] = []
+        for device in try await client.devices(pageSize: 500).collect(limit: 100_000) {
+            guard case let .owned(count) = device.role else { continue }
+            names[device.id] = device.name
+            if count > 0 { shares += try await client.shares(of: device.id, pageSize: 500).collect(limit: 100_000) }
+        }
+        return (names, shares)
     }
 }

@@ -53,8 +53,16 @@ struct ConnectionOptions: ParsableArguments {
                                valueName: "path"))
     var config: String?
 
-    @Flag(help: "Print JSON instead of tables (docs/CLI.md §JSON).")
-    var json = false
+    @Flag(name: .customLong("json"), help: "Print JSON instead of tables (docs/CLI.md §JSON); the same as -o json.")
+    var jsonFlag = false
+
+    @Option(name: [.customShort("o"), .long],
+            help: ArgumentHelp("Output format: table (default), wide (more columns), json, or name (one id per line).",
+                               valueName: "format"))
+    var output: OutputFormat?
+
+    /// JSON output, by `--json` or `-o json`.
+    var json: Bool { jsonFlag || output == .json }
 
     @Flag(name: [.customShort("v"), .long], help: "Also print the revision each write committed at.")
     var verbose = false
@@ -126,7 +134,7 @@ struct ConnectionOptions: ParsableArguments {
     /// documented exit code. Never a stack trace.
     func run(_ principal: ConnectionSettings.Principal, requireProfile: Bool = true,
              _ body: (SharewireClient, Output) async throws -> Void) async throws {
-        let output = Output(json: json, verbose: verbose)
+        let output = Output(json: json, verbose: verbose, format: self.output ?? (json ? .json : .table))
         var endpoint: String?
         var credentials: Credentials?
         do {
@@ -155,10 +163,16 @@ struct ConnectionOptions: ParsableArguments {
     }
 }
 
+/// `-o`: how results are printed.
+enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {
+    case table, wide, json, name
+}
+
 /// Writes results to stdout and failures to stderr, as text or JSON.
 struct Output: Sendable {
     let json: Bool
     var verbose = false
+    var format: OutputFormat = .table
 
     /// ` at r12` with `--verbose`, else nothing: revisions are jargon for most readers.
     func revisionSuffix(_ revision: Revision) -> String { verbose ? " at \(revision)" : "" }
@@ -166,6 +180,17 @@ struct Output: Sendable {
     /// Prints `value` as JSON, or `human()` as text.
     func emit<T: Encodable>(_ value: T, human: () -> String) {
         write(json ? JSONOutput.document(value) : human())
+    }
+
+    /// Prints a listing: JSON, one name per line (`-o name`), the wide
+    /// table (`-o wide`) or the table.
+    func emit<T: Encodable>(_ values: [T], name: (T) -> String, wide: (() -> String)? = nil, table: () -> String) {
+        switch format {
+        case .json: write(JSONOutput.document(values))
+        case .name: write(values.map { name($0) + "\n" }.joined())
+        case .wide: write(wide?() ?? table())
+        case .table: write(table())
+        }
     }
 
     /// Prints one line of a stream: compact JSON, or `human()`.

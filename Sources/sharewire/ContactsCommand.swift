@@ -47,7 +47,14 @@ struct ContactsCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.run(.account) { client, output in
                 let contacts = try await client.contacts(pageSize: 500).collect(limit: 100_000)
-                output.emit(contacts) { Render.contacts(contacts) }
+                // SHARES: one read per device of yours that has any share.
+                let counts = output.format == .json || output.format == .name ? nil
+                    : try await OwnerShares.all(client: client).shares.reduce(into: [String: Int]()) {
+                        $0[$1.email.lowercased(), default: 0] += 1
+                    }
+                output.emit(contacts, name: \.email, wide: { Render.contacts(contacts, shareCounts: counts, wide: true) }) {
+                    Render.contacts(contacts, shareCounts: counts)
+                }
             }
         }
     }

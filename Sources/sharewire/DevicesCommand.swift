@@ -59,7 +59,7 @@ struct DevicesCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.run(.account) { client, output in
                 let devices = try await client.devices(pageSize: 500).collect(limit: 100_000)
-                output.emit(devices) { Render.devices(devices) }
+                output.emit(devices, name: \.id, wide: { Render.devices(devices, wide: true) }) { Render.devices(devices) }
             }
         }
     }

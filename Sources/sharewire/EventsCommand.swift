@@ -43,7 +43,10 @@ struct EventsCommand: AsyncParsableCommand {
             let filter = EventFilter(deviceID: deviceID, userID: user, kind: kind, since: since.flatMap(Self.date),
                                      until: until.flatMap(Self.date))
             let events = try await client.events(filter, pageSize: min(limit, 500)).collect(limit: limit)
-            output.emit(events) { Render.events(events) }
+            let names = output.format == .json || output.format == .name ? [:]
+                : try await client.devices(pageSize: 500).collect(limit: 100_000)
+                    .reduce(into: [String: String]()) { $0[$1.id] = $1.name }
+            output.emit(events, name: \.id) { Render.events(events, deviceNames: names) }
         }
     }
 }

@@ -146,7 +146,7 @@ struct CommonShareesCommand: AsyncParsableCommand {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
             let sharees = try await client.commonSharees(devices: ids)
-            output.emit(sharees) { Render.sharees(sharees) }
+            output.emit(sharees, name: \.email) { Render.sharees(sharees) }
         }
     }
 }

@@ -74,10 +74,10 @@ enum UsageErrors {
     /// The options of ``ConnectionOptions`` that take a value.
     static let globalOptions: Set<String> = [
         "--address", "--api-key", "--service-key", "--service-key-file", "--act-as", "--tls-ca-file",
-        "--tls-server-name", "--tls-cert", "--tls-key", "--config",
+        "--tls-server-name", "--tls-cert", "--tls-key", "--config", "--profile", "--output", "-o",
     ]
-    /// Its flags.
-    static let globalFlags: Set<String> = ["--tls", "--json"]
+    /// Its flags. (ErrorExitTests checks both lists against `whoami --help`.)
+    static let globalFlags: Set<String> = ["--tls", "--json", "--verbose", "-v"]
 
     /// True when the command line asks for JSON (`--json`, `-o json`, `--output json`).
     static func wantsJSON(_ arguments: [String]) -> Bool {
