@@ -31,6 +31,8 @@ public enum CLIExitCode: Int32, Sendable, CaseIterable, CustomStringConvertible 
     case config = 12
     /// Any other failure (UNKNOWN, INTERNAL, ABORTED, UNIMPLEMENTED, DATA_LOSS, CANCELLED).
     case failure = 13
+    /// A confirmation was declined at the prompt: nothing was changed.
+    case cancelled = 14
 
     /// The exit code for a failed call.
     public init(_ code: SharewireError.Code) {
@@ -66,6 +68,7 @@ public enum CLIExitCode: Int32, Sendable, CaseIterable, CustomStringConvertible 
         case .timeout: "timeout"
         case .config: "config"
         case .failure: "failure"
+        case .cancelled: "cancelled"
         }
     }
 }

@@ -26,13 +26,44 @@ public struct ShareReport: Sendable {
         self.scripting = scripting
     }
 
+    /// The pairs whose existing access the new one takes something away
+    /// from, as before → after lines; `services` are each device's, by id.
+    public func narrowed(services: [String: [Service]]) -> [String] {
+        let after = Render.accessText(access, scripting: scripting)
+        var lines: [String] = []
+        for device in devices {
+            for email in emails {
+                guard let old = existing[device]?.first(where: { $0.email.lowercased() == email.lowercased() }),
+                      AccessComparison.narrows(old, to: access, scripting: scripting, services: services[device] ?? [])
+                else { continue }
+                lines.append("\(email) on \(label(device)): \(Render.accessText(old.access, scripting: old.scripting)) → \(after)")
+            }
+        }
+        return lines
+    }
+
+    /// The existing shares among `devices` × `emails`, as
+    /// `bob@example.com on pi (dev_1): ports 22` lines (what an unshare ends).
+    public static func pairs(of devices: [String], with emails: [String], names: [String: String],
+                             existing: [String: [Share]]) -> [String] {
+        let wanted = Set(emails.map { $0.lowercased() })
+        return devices.flatMap { device in
+            (existing[device] ?? []).filter { wanted.contains($0.email.lowercased()) }.map { share in
+                let label = names[device].map { "\($0) (\(device))" } ?? device
+                return "\(share.email) on \(label): \(Render.accessText(share.access, scripting: share.scripting))"
+            }
+        }
+    }
+
+    func label(_ device: String) -> String { names[device].map { "\($0) (\(device))" } ?? device }
+
     /// `bob@example.com on pi (dev_1): ports 22,80, scripting → ports 22`, one line per pair.
     public func text() -> String {
         let after = Render.accessText(access, scripting: scripting)
         var lines: [String] = []
         var more = 0
         for device in devices {
-            let label = names[device].map { "\($0) (\(device))" } ?? device
+            let label = label(device)
             for email in emails {
                 guard lines.count < Self.maxLines else {
                     more += 1

@@ -47,7 +47,8 @@ struct AccessCommand: AsyncParsableCommand {
                 Only what you name changes: --add-ports and --remove-ports change the ports, --scripting and \
                 --no-scripting turn scripts on or off, and --all, --ports or --services replace the ports and \
                 services. The person must already have a share (else exit 4, SHARE_NOT_FOUND). Prints the \
-                access before and after.
+                access before and after. An edit that takes access away asks first in a terminal; --yes skips \
+                the question (and is needed without a terminal).
 
                 \(example("sharewire access edit pi bob@example.com --add-ports 80",
                           "sharewire access edit pi bob@example.com --no-scripting",
@@ -68,6 +69,7 @@ struct AccessCommand: AsyncParsableCommand {
         @Flag(inversion: .prefixedNo, help: "Allow or forbid running scripts (neither: unchanged).")
         var scripting: Bool?
         @Flag(help: "Do not notify them.") var noNotify = false
+        @OptionGroup var confirm: ConfirmOptions
         @OptionGroup var connection: ConnectionOptions
 
         func edit() throws(CLIError) -> AccessEdit {
@@ -89,6 +91,12 @@ struct AccessCommand: AsyncParsableCommand {
                                    hint: "share it first: sharewire share \(id) --with \(email) --ports …")
                 }
                 let (access, scripting) = try edit().applied(to: share, services: found.services)
+                if AccessComparison.narrows(share, to: access, scripting: scripting, services: found.services) {
+                    try confirm.confirm("an access edit that takes access away", summary: """
+                        This takes access away from \(share.email) on \(found.name) (\(id)):
+                          \(Render.accessText(share.access, scripting: share.scripting)) → \(Render.accessText(access, scripting: scripting, services: found.services))
+                        """)
+                }
                 let result = try await client.updateShare(device: id, email: share.email, access: access,
                                                           scripting: scripting, notify: !noNotify)
                 output.emit(result) {

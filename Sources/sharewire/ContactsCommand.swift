@@ -95,15 +95,25 @@ struct ContactsCommand: AsyncParsableCommand {
             commandName: "rm", abstract: "Remove a contact, revoking every share you gave them.",
             discussion: """
                 Deleting a contact also stops sharing every device of yours with that person, in the same write \
-                (docs/DOMAIN.md). Adding them again does not restore the shares.
+                (docs/DOMAIN.md). Adding them again does not restore the shares. Asks first in a terminal, \
+                listing the shares that end; --yes skips the question (and is needed without a terminal).
 
-                \(example("sharewire contacts rm bob@example.com"))
+                \(example("sharewire contacts rm bob@example.com", "sharewire contacts rm bob@example.com --yes"))
                 """, aliases: ["remove", "delete"])
         @Argument(help: "The contact's email.", completion: ServerCompletion.emails()) var email: String
+        @OptionGroup var confirm: ConfirmOptions
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
+                let (names, all) = try await OwnerShares.all(client: client)
+                let ending = all.filter { $0.email.lowercased() == email.lowercased() }
+                // Not a contact: nothing to ask; the server says so below.
+                let known = try await client.contacts(pageSize: 500).collect(limit: 100_000)
+                    .contains { $0.email.lowercased() == email.lowercased() }
+                if known { try confirm.confirm("contacts rm", summary: ending.isEmpty ? "Remove the contact \(email) (no shares end)."
+                    : "Remove the contact \(email) and end \(ending.count == 1 ? "this share" : "these \(ending.count) shares"):\n"
+                        + ending.map { "  \(names[$0.deviceID] ?? $0.deviceID) (\($0.deviceID)): \(Render.accessText($0.access, scripting: $0.scripting))\n" }.joined()) }
                 let result = try await client.deleteContact(email: email)
                 output.emit(result) {
                     "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked)" + output.revisionSuffix(result.revision) + "\n"

@@ -37,7 +37,8 @@ struct ShareCommand: AsyncParsableCommand {
         discussion: """
             Every EMAIL must be a contact of yours with an account; if one is not, nothing is shared and the \
             error names the email (invite them with `sharewire contacts invite`). Sharing again replaces a \
-            person's access. Give people with --with, comma-separated or repeated: every word that is not \
+            person's access; if that takes access away, it asks first in a terminal (--yes skips the question \
+            and is needed without a terminal). Give people with --with, comma-separated or repeated: every word that is not \
             an option's value is a device.
 
             \(example("sharewire share pi nas --with bob@example.com,carol@example.jp --ports 22",
@@ -49,6 +50,7 @@ struct ShareCommand: AsyncParsableCommand {
     var with: [String] = []
     @OptionGroup var access: AccessOptions
     @Flag(help: "Do not notify the recipients.") var noNotify = false
+    @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -63,32 +65,40 @@ struct ShareCommand: AsyncParsableCommand {
             let ids = try await resolveDevices(devices, client: client)
             let emails = try emails()
             let granted = try access.access()
-            // What each pair had before, so replaced access is shown, not silent.
-            let before = output.json ? (names: [:], shares: [:]) : try await ShareReport.existing(on: ids, client: client)
+            // What each pair had before, so replaced access is shown, not silent, and taking
+            // access away is asked first.
+            let before = try await ShareReport.existing(on: ids, client: client)
+            let report = ShareReport(devices: ids, names: before.names, emails: emails, existing: before.shares,
+                                     access: granted, scripting: access.scripting)
+            let narrowed = report.narrowed(services: before.services)
+            if !narrowed.isEmpty {
+                try confirm.confirm("sharing that takes access away",
+                                    summary: "This takes access away:\n" + narrowed.map { "  \($0)\n" }.joined())
+            }
             let result = try await client.share(devices: ids, with: emails, access: granted,
                                                 scripting: access.scripting, notify: !noNotify)
             output.emit(result) {
-                ShareReport(devices: ids, names: before.names, emails: emails, existing: before.shares,
-                            access: granted, scripting: access.scripting).text()
-                    + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
+                report.text() + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
             }
         }
     }
 }
 
 extension ShareReport {
-    /// The devices' names and current shares, read before a share replaces them.
+    /// The devices' names, services and current shares, read before a share replaces them.
     static func existing(on ids: [String], client: SharewireClient) async throws
-        -> (names: [String: String], shares: [String: [Share]]) {
+        -> (names: [String: String], services: [String: [Service]], shares: [String: [Share]]) {
         var names: [String: String] = [:]
+        var services: [String: [Service]] = [:]
         var shares: [String: [Share]] = [:]
         for device in try await client.devices(pageSize: 500).collect(limit: 100_000) where ids.contains(device.id) {
             names[device.id] = device.name
+            services[device.id] = device.services
         }
         for id in Set(ids) {
             shares[id] = try await client.shares(of: id, pageSize: 500).collect(limit: 100_000)
         }
-        return (names, shares)
+        return (names, services, shares)
     }
 }
 
@@ -98,7 +108,8 @@ struct UnshareCommand: AsyncParsableCommand {
         commandName: "unshare", abstract: "Stop sharing devices with people (all or nothing).",
         discussion: """
             Pairs without a share are skipped; when none of the pairs has one, nothing is removed and the \
-            command fails with exit 4 (not found). Give people with --from, comma-separated or repeated. To \
+            command fails with exit 4 (not found). Asks first in a terminal; --yes skips the question (and is \
+            needed without a terminal). Give people with --from, comma-separated or repeated. To \
             offer only the people shared on every chosen device, see `sharewire common-sharees`.
 
             \(example("sharewire unshare pi nas --from bob@example.com,carol@example.com"))
@@ -108,6 +119,7 @@ struct UnshareCommand: AsyncParsableCommand {
                                                           valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
     var from: [String] = []
     @Flag(help: "Do not notify them.") var noNotify = false
+    @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
     func validate() throws {
@@ -119,6 +131,12 @@ struct UnshareCommand: AsyncParsableCommand {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
             let emails = try ArgumentSyntax.emails(from, option: "--from")
+            let before = try await ShareReport.existing(on: ids, client: client)
+            let ending = ShareReport.pairs(of: ids, with: emails, names: before.names, existing: before.shares)
+            // No pair has a share: nothing to ask; the server says so below.
+            if !ending.isEmpty {
+                try confirm.confirm("unshare", summary: "Stop sharing:\n" + ending.map { "  \($0)\n" }.joined())
+            }
             let result = try await client.removeShares(devices: ids, from: emails, notify: !noNotify)
             guard result.count > 0 else {
                 throw CLIError(.notFound,
@@ -156,16 +174,25 @@ struct LeaveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leave", abstract: "Give up your access to devices shared with you.",
         discussion: """
-            Each owner is notified.
+            Each owner is notified. Asks first in a terminal; --yes skips the question (and is needed \
+            without a terminal).
 
-            \(example("sharewire leave pi"))
+            \(example("sharewire leave pi", "sharewire leave pi --yes"))
             """)
     @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices: [String]
+    @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
+            let known = try await client.devices(pageSize: 500).collect(limit: 100_000)
+            let lines = ids.map { id in
+                guard let device = known.first(where: { $0.id == id }),
+                      case let .shared(by, access, scripting) = device.role else { return "  \(id)\n" }
+                return "  \(device.name) (\(id)), shared by \(by): \(Render.accessText(access, scripting: scripting))\n"
+            }
+            try confirm.confirm("leave", summary: "Give up your access to:\n" + lines.joined())
             let result = try await client.leave(devices: ids)
             output.emit(result) { "left \(result.count) device\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
         }
@@ -177,18 +204,28 @@ struct TransferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "transfer", abstract: "Give devices to another account; every share on them ends.",
         discussion: """
-            Both sides and every former recipient are notified.
+            Both sides and every former recipient are notified. Asks first in a terminal; --yes skips the \
+            question (and is needed without a terminal).
 
-            \(example("sharewire transfer pi --to bob@example.com"))
+            \(example("sharewire transfer pi --to bob@example.com", "sharewire transfer pi --to bob@example.com --yes"))
             """)
     @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
     @Option(name: .customLong("to"), help: ArgumentHelp("The new owner's account email.", valueName: "email"),
             completion: ServerCompletion.emails(accountsOnly: true)) var email: String
+    @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
     func run() async throws {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
+            let known = try await client.devices(pageSize: 500).collect(limit: 100_000)
+            let lines = ids.map { id in
+                guard let device = known.first(where: { $0.id == id }), case let .owned(count) = device.role else {
+                    return "  \(id)\n"
+                }
+                return "  \(device.name) (\(id))" + (count > 0 ? ": its \(count) share\(count == 1 ? "" : "s") end" : "") + "\n"
+            }
+            try confirm.confirm("transfer", summary: "Give to \(email), who becomes the owner:\n" + lines.joined())
             let result = try await client.transfer(devices: ids, to: email)
             output.emit(result) {
                 "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email)" + output.revisionSuffix(result.revision) + "\n"

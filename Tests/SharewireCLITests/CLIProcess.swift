@@ -159,3 +159,33 @@ struct CLIFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Runs any program (a shell, tools/tests/pty-run) to completion, bounded.
+enum CLIProcessRunner {
+    /// `executable arguments…` with exactly `environment`; SIGKILLed after `timeout`.
+    static func run(_ executable: String, _ arguments: [String], environment: [String: String],
+                    timeout: Duration = .seconds(30)) async throws -> CLI.Result {
+        let dir = try TempDirectory("sharewire-cli-run")
+        defer { dir.remove() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        process.environment = environment
+        let out = dir.file("out"), err = dir.file("err")
+        for path in [out, err] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
+        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let end = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw CLIFailure("\(executable) \(arguments) did not exit within \(timeout)")
+        }
+        return CLI.Result(status: process.terminationStatus,
+                          stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+    }
+}

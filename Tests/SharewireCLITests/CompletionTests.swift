@@ -8,28 +8,12 @@ import Testing
 struct CompletionTests {
     /// Runs `shell -c script` with `sharewire` on the PATH; bounded to 30 s.
     static func shell(_ shell: String, _ script: String, env: [String: String]) async throws -> CLI.Result {
-        let dir = try TempDirectory("sharewire-completion")
-        defer { dir.remove() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [shell, "-c", script]
         let binDir = URL(fileURLWithPath: try CLI.binary()).deletingLastPathComponent().path
-        process.environment = env.merging(["PATH": binDir + ":/usr/bin:/bin", "HOME": dir.path, "LANG": "C.UTF-8"]) { $1 }
-        let out = dir.file("out"), err = dir.file("err")
-        for path in [out, err] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let end = ContinuousClock.now + .seconds(30)
-        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-        return CLI.Result(status: process.terminationStatus,
-                          stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        let home = try TempDirectory("sharewire-completion")
+        defer { home.remove() }
+        return try await CLIProcessRunner.run(
+            "/usr/bin/env", [shell, "-c", script],
+            environment: env.merging(["PATH": binDir + ":/usr/bin:/bin", "HOME": home.path, "LANG": "C.UTF-8"]) { $1 })
     }
 
     /// Completes `line` with the loaded bash script, as bash calls `_sharewire`.

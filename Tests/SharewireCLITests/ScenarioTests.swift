@@ -60,7 +60,7 @@ struct ScenarioTests {
             #expect(result.stdout.contains("bob@example.com on pi (\(pi)): ports 22, scripting (new)\n"), "\(result)")
 
             // Refused: the contact without an account. Nothing is shared; stderr names the email.
-            result = try await cli.run("share pi nas --with bob@example.com,carol@example.jp --ports 22", env: alice)
+            result = try await cli.run("share pi nas --with bob@example.com,carol@example.jp --ports 22 --yes", env: alice)
             #expect(result.status == 8, "\(result)")
             #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains("carol@example.jp"), "\(result)")
             #expect(result.stderr.contains("CONTACT_HAS_NO_ACCOUNT") && result.stdout.isEmpty, "\(result)")
@@ -98,7 +98,7 @@ struct ScenarioTests {
             #expect(result.status == 0 && result.stdout.hasPrefix("unchanged: bob@example.com on pi"), "\(result)")
             result = try await cli.run("access edit pi bob@example.com --add-ports 80", env: alice)
             #expect(result.status == 0 && result.out.hasSuffix("ports 22, scripting → ports 22,80, scripting"), "\(result)")
-            result = try await cli.run("access edit pi bob@example.com --remove-ports 22 --no-scripting", env: alice)
+            result = try await cli.run("access edit pi bob@example.com --remove-ports 22 --no-scripting --yes", env: alice)
             #expect(result.status == 0 && result.out.hasSuffix("ports 22,80, scripting → ports 80"), "\(result)")
             #expect(!result.out.contains(" at r"), "\(result)")
             result = try await cli.run("access list pi", env: alice)
@@ -113,15 +113,19 @@ struct ScenarioTests {
             // Common sharees, then the recipient leaves one device.
             result = try await cli.run("common-sharees pi nas", env: alice)
             #expect(result.status == 0 && result.stdout.contains("bob@example.com"), "\(result)")
-            result = try await cli.run("leave nas", env: bob)
+            result = try await cli.run("leave nas -y", env: bob)
             #expect(result.status == 0 && result.stdout.contains("left 1"), "\(result)")
             result = try await cli.run("common-sharees pi nas --json", env: alice)
             #expect((try result.json() as? [Any])?.isEmpty == true, "\(result)")
 
             // Unshare, share again, transfer: the shares end, bob owns pi.
+            // Without a terminal a destructive command needs --yes, and changes nothing without it.
             result = try await cli.run("unshare pi --from bob@example.com", env: alice)
+            #expect(result.status == 2 && result.stderr.contains("unshare needs confirmation and there is no terminal")
+                    && result.stderr.contains("--yes"), "\(result)")
+            result = try await cli.run("unshare pi --from bob@example.com --yes", env: alice)
             #expect(result.status == 0 && result.stdout.contains("removed 1"), "\(result)")
-            result = try await cli.run("transfer pi --to bob@example.com", env: alice)
+            result = try await cli.run("transfer pi --to bob@example.com --yes", env: alice)
             #expect(result.status == 0 && result.stdout.contains("transferred 1"), "\(result)")
             result = try await cli.run("devices list --json", env: bob)
             let afterTransfer = try #require(try result.json() as? [[String: Any]])
