@@ -60,11 +60,8 @@ enum ServerCompletion {
     static func lookup(_ body: @escaping @Sendable (SharewireClient) async throws -> [String]) async -> [String] {
         guard let options = try? ConnectionOptions.parse([]), let settings = try? options.settings(),
               let credentials = try? settings.credentials(for: .account) else { return [] }
-        var configuration = SharewireClient.Configuration(endpoint: settings.endpoint.value, credentials: credentials)
+        var configuration = settings.clientConfiguration(credentials: credentials, connectTimeout: .seconds(1))
         configuration.defaultTimeout = .seconds(1)
-        configuration.connectTimeout = .seconds(1)
-        configuration.agent = "sharewire-cli/0.1.0 completion"
-        configuration.tls = settings.tls?.value
         let client = SharewireClient(configuration: configuration)
         defer { client.close() }
         return (try? await body(client)) ?? []

@@ -142,13 +142,7 @@ struct ConnectionOptions: ParsableArguments {
             for warning in keyFileWarnings(settings) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
             endpoint = settings.endpoint.value.description
             credentials = try settings.credentials(for: principal)
-            var configuration = SharewireClient.Configuration(endpoint: settings.endpoint.value,
-                                                              credentials: credentials ?? .none)
-            configuration.defaultTimeout = settings.timeout.value
-            configuration.connectTimeout = min(settings.timeout.value, .seconds(5))
-            configuration.agent = "sharewire-cli/0.1.0"
-            configuration.tls = settings.tls?.value
-            let client = SharewireClient(configuration: configuration)
+            let client = SharewireClient(configuration: settings.clientConfiguration(credentials: credentials ?? .none))
             defer { client.close() }
             try await body(client, output)
         } catch let error as ExitCode {
@@ -160,6 +154,19 @@ struct ConnectionOptions: ParsableArguments {
         } catch {
             throw output.fail(ErrorReport(CLIError(.failure, "\(error)")))
         }
+    }
+}
+
+extension ConnectionSettings {
+    /// The client configuration for these settings and `credentials`; a call
+    /// takes the timeout, connecting at most 5 s of it (or `connectTimeout`).
+    func clientConfiguration(credentials: Credentials, connectTimeout: Duration = .seconds(5)) -> SharewireClient.Configuration {
+        var configuration = SharewireClient.Configuration(endpoint: endpoint.value, credentials: credentials)
+        configuration.defaultTimeout = timeout.value
+        configuration.connectTimeout = min(timeout.value, connectTimeout)
+        configuration.agent = "sharewire-cli/0.1.0"
+        configuration.tls = tls?.value
+        return configuration
     }
 }
 

@@ -36,12 +36,7 @@ struct LoginCommand: AsyncParsableCommand {
                                hint: "create one with `sharewire admin accounts create EMAIL` (service key)")
             }
             let settings = try connection.settings(requireProfile: false)
-            var configuration = SharewireClient.Configuration(endpoint: settings.endpoint.value, credentials: .apiKey(key))
-            configuration.defaultTimeout = settings.timeout.value
-            configuration.connectTimeout = min(settings.timeout.value, .seconds(5))
-            configuration.agent = "sharewire-cli/0.1.0"
-            configuration.tls = settings.tls?.value
-            let client = SharewireClient(configuration: configuration)
+            let client = SharewireClient(configuration: settings.clientConfiguration(credentials: .apiKey(key)))
             defer { client.close() }
             let account = try await client.whoami()
 

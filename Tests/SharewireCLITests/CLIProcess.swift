@@ -117,6 +117,22 @@ struct CLI {
         return try await launched.finish(by: end, what: "did not exit after SIGINT")
     }
 
+    /// Creates an account with the service key; returns the environment that acts as it.
+    func account(_ email: String) async throws -> [String: String] {
+        let created = try await run(["admin", "accounts", "create", email, "--key-only"],
+                                    env: ["SHAREWIRE_SERVICE_KEY": CLIServer.serviceKey])
+        guard created.status == 0 else { throw CLIFailure("cannot create \(email): \(created)") }
+        return ["SHAREWIRE_API_KEY": created.out]
+    }
+
+    /// Runs each line as `env`, expecting success.
+    func runAll(_ lines: [String], env: [String: String]) async throws {
+        for line in lines {
+            let result = try await run(line, env: env)
+            guard result.status == 0 else { throw CLIFailure("\(line): \(result)") }
+        }
+    }
+
     /// Splits a command line on spaces (no quoting needed in these tests).
     func run(_ line: String, env: [String: String] = [:]) async throws -> Result {
         try await run(line.split(separator: " ").map(String.init), env: env)

@@ -10,15 +10,11 @@ struct OutputFormatTests {
         try await CLIServer.with { server in
             let cli = try CLI(address: server.address)
             defer { cli.dir.remove() }
-            let service = ["SHAREWIRE_SERVICE_KEY": CLIServer.serviceKey]
-            let alice = ["SHAREWIRE_API_KEY": try await cli.run("admin accounts create alice@example.com --key-only", env: service).out]
-            _ = try await cli.run("admin accounts create bob@example.com", env: service)
-            for line in ["contacts add bob@example.com", "contacts add carol@example.com",
-                         "devices add pi --service ssh:22", "devices add nas --service ssh:22", "devices add cam",
-                         "share pi nas --with bob@example.com --ports 22"] {
-                let result = try await cli.run(line, env: alice)
-                #expect(result.status == 0, "\(line): \(result)")
-            }
+            let alice = try await cli.account("alice@example.com")
+            _ = try await cli.account("bob@example.com")
+            try await cli.runAll(["contacts add bob@example.com", "contacts add carol@example.com",
+                                 "devices add pi --service ssh:22", "devices add nas --service ssh:22", "devices add cam",
+                                 "share pi nas --with bob@example.com --ports 22"], env: alice)
             // -o name: one id (or email) per line.
             var result = try await cli.run("devices list -o name", env: alice)
             #expect(result.stdout == "dev_1\ndev_2\ndev_3\n", "\(result)")
