@@ -76,7 +76,7 @@ let package = Package(
             name: "SharewireServerTests",
             dependencies: [
                 "SharewireServer", "SharewireRPC", "SharewireMessages", "SharewireWire", "SharingDomain", "SharingStore",
-                "SharewireTestSupport",
+                "SharingPostgres", "SharewireTestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

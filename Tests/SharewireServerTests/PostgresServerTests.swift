@@ -43,7 +43,6 @@ struct PostgresServerTests {
                 ContactService.create, CreateContactRequest(email: "friend@example.com"), metadata: auth)
             c1.close()
             #expect(try await first.stop(signal: SIGTERM) == 0)
-            #expect(first.log.contains("PostgreSQL store: run ONE sharewired per database"))
 
             // Then from --store-file and from SHAREWIRE_STORE, so the URL is not in ps.
             let file = dir.file("store-url")
