@@ -32,7 +32,7 @@ public final class ChangeFeed: Sendable {
 
     /// Starts following `store` for `writer`.
     static func start(writer: SharingWriter, store: any SharedSharingStorage, configuration: Configuration,
-                      logger: Logger) -> ChangeFeed {
+                      metrics: CommitMetrics?, logger: Logger) -> ChangeFeed {
         let feed = ChangeFeed()
         let wake = feed.wake
         var started: [Task<Void, Never>] = []
@@ -54,6 +54,10 @@ public final class ChangeFeed: Sendable {
                     // Logged once per outage: the store may be down for a while.
                     if !failing { logger.warning("change feed cannot read the store", metadata: ["error": "\(error)"]) }
                     failing = true
+                }
+                if let metrics, let feed {
+                    let (seconds, attoseconds) = feed.staleness.components
+                    metrics.feedStaleness.record(Double(seconds) + Double(attoseconds) / 1e18)
                 }
                 await wake.wait(past: seen, timeout: configuration.pollInterval)
             }

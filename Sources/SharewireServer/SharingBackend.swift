@@ -49,7 +49,7 @@ public final class SharingBackend: Sendable {
         do {
             let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch)
             let follower = (store as? any SharedSharingStorage).map { shared in
-                ChangeFeed.start(writer: writer, store: shared, configuration: feed, logger: logger)
+                ChangeFeed.start(writer: writer, store: shared, configuration: feed, metrics: metrics, logger: logger)
             }
             return SharingBackend(store: store, writer: writer, bell: bell, feed: follower)
         } catch {
