@@ -1,3 +1,4 @@
+import Foundation
 import Logging
 import SharewireMessages
 import SharewireRPC
@@ -14,10 +15,13 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct ClusterTests {
     /// An instance on the database at `url`.
-    static func node(_ url: String, pollInterval: Duration = .seconds(60), listen: Bool = true) async throws -> Harness {
+    static func node(_ url: String, pollInterval: Duration = .seconds(60), listen: Bool = true,
+                     operationTimeout: Duration = .seconds(30)) async throws -> Harness {
         var logger = Logger(label: "test.cluster")
         logger.logLevel = .critical
-        let store = try await PostgresSharingStore.open(try PostgresStoreConfiguration(url: url), logger: logger)
+        var config = try PostgresStoreConfiguration(url: url)
+        config.operationTimeout = operationTimeout
+        let store = try await PostgresSharingStore.open(config, logger: logger)
         var feed = ChangeFeed.Configuration()
         feed.pollInterval = pollInterval
         feed.listen = listen
@@ -176,6 +180,41 @@ struct ClusterTests {
             #expect(b.backend.feed?.catchUps ?? 0 > 0)
             await a.stop()
             await b.stop()
+        }
+    }
+
+    /// The database goes away under an instance (dropped, its connections
+    /// closed): writes fail UNAVAILABLE (STORAGE_UNAVAILABLE), while Checks
+    /// keep answering from the last snapshot.
+    @Test func withoutTheDatabaseWritesFailAndChecksKeepAnswering() async throws {
+        guard let server = try PostgresTestDatabase.serverURL() else {
+            try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason))
+        }
+        try await PostgresTestDatabase.with(serverURL: server) { url in
+            let a = try await Self.node(url, pollInterval: .milliseconds(100), operationTimeout: .seconds(2))
+            let owner = try await a.createAccount("owner@example.com")
+            let friend = try await a.createAccount("friend@example.com")
+            _ = try await a.call(ContactService.create, CreateContactRequest(email: friend.email), as: owner)
+                as CreateContactResponse
+            let dev = try await Self.device("vault", of: owner, on: a)
+            let shared: ShareResponse = try await a.call(SharingService.share, ShareRequest(
+                deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
+            let name = String(try #require(URLComponents(string: url)).path.dropFirst())
+            try await PostgresAdministration.dropDatabase(name, on: try PostgresStoreConfiguration(url: server))
+
+            let failed = await a.failure(DeviceService.register, RegisterDeviceRequest(name: "late", services: []),
+                                         metadata: owner.metadata, responseType: RegisterDeviceResponse.self)
+            #expect(failed?.code == .unavailable, "\(String(describing: failed))")
+            #expect(failed?.reason == "STORAGE_UNAVAILABLE")
+            for _ in 0..<3 {
+                let check: CheckPortResponse = try await a.client.unary(
+                    CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                                                         minRevision: shared.revision),
+                    metadata: Harness.service())
+                #expect(check.allowed)
+                #expect(check.revision == shared.revision)
+            }
+            await a.stop()
         }
     }
 }
