@@ -66,9 +66,6 @@ public final class ChangeFeed: Sendable {
         return feed
     }
 
-    /// Wakes the feed now, as a notification would.
-    public func poke() { wake.ring() }
-
     /// How long since the snapshot was last known to be current: the
     /// staleness of reads here while the store cannot be read.
     public var staleness: Duration { ContinuousClock.now - caughtUp.withLock { $0 } }

@@ -45,13 +45,13 @@ struct ClusterTests {
         return device.device.id
     }
 
-    /// Share on A, Check on B with the write's revision; revoke on A, Check
-    /// on B again. B polls only once a minute here, so it is the NOTIFY that
-    /// brings A's writes to it within the call.
-    @Test func aWriteOnAIsSeenByACheckOnBWithItsRevision() async throws {
+    /// Share on A, Check on B and C with the write's revision; revoke on A,
+    /// Check on B and C again. B and C poll only once a minute here, so it is
+    /// the NOTIFY that brings A's writes to them within the call.
+    @Test func aWriteOnAIsSeenByChecksOnBAndCWithItsRevision() async throws {
         try await Self.withDatabase { url in
             let a = try await Self.node(url)
-            let b = try await Self.node(url)
+            let others = [try await Self.node(url), try await Self.node(url)]
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
             _ = try await a.call(ContactService.create, CreateContactRequest(email: friend.email), as: owner)
@@ -60,29 +60,33 @@ struct ClusterTests {
             for round in 0..<10 {
                 let shared: ShareResponse = try await a.call(SharingService.share, ShareRequest(
                     deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
-                let granted: CheckPortResponse = try await b.client.unary(
-                    CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                         minRevision: shared.revision),
-                    metadata: Harness.service())
-                #expect(granted.allowed, "round \(round)")
-                #expect(granted.revision >= shared.revision)
+                for (i, other) in others.enumerated() {
+                    let granted: CheckPortResponse = try await other.client.unary(
+                        CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                                                             minRevision: shared.revision),
+                        metadata: Harness.service())
+                    #expect(granted.allowed, "round \(round), instance \(i + 2)")
+                    #expect(granted.revision >= shared.revision)
+                }
                 let revoked: RemoveSharesResponse = try await a.call(SharingService.removeShares, RemoveSharesRequest(
                     deviceIDs: [dev], emails: [friend.email]), as: owner)
-                let denied: CheckPortResponse = try await b.client.unary(
-                    CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                         minRevision: revoked.revision),
-                    metadata: Harness.service())
-                #expect(!denied.allowed, "round \(round): B still let the revoked user in")
-                #expect(denied.revision >= revoked.revision)
+                for (i, other) in others.enumerated() {
+                    let denied: CheckPortResponse = try await other.client.unary(
+                        CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                                                             minRevision: revoked.revision),
+                        metadata: Harness.service())
+                    #expect(!denied.allowed, "round \(round): instance \(i + 2) still let the revoked user in")
+                    #expect(denied.revision >= revoked.revision)
+                }
             }
             // A read on B (not only Check) waits for the revision too.
-            let renamed: RegisterDeviceResponse = try await a.call(DeviceService.register, RegisterDeviceRequest(
+            let late: RegisterDeviceResponse = try await a.call(DeviceService.register, RegisterDeviceRequest(
                 name: "late", services: []), as: owner)
-            let listed: ListDevicesResponse = try await b.call(
-                DeviceService.list, ListDevicesRequest(pageSize: 50, minRevision: renamed.revision), as: owner)
+            let listed: ListDevicesResponse = try await others[0].call(
+                DeviceService.list, ListDevicesRequest(pageSize: 50, minRevision: late.revision), as: owner)
             #expect(listed.devices.map(\.name).contains("late"))
             await a.stop()
-            await b.stop()
+            for other in others { await other.stop() }
         }
     }
 

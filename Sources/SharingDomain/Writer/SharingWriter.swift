@@ -6,6 +6,11 @@
 /// then are the callers resumed. So an acknowledged write is durable, and a read
 /// made after the acknowledgement sees it.
 ///
+/// With a store shared by several instances (PostgreSQL) the batch is applied
+/// inside the store's transaction, on the latest state of all instances
+/// (``SharingPersistence/commitSerialized(from:_:)``), and ``catchUp()``
+/// publishes what the others committed.
+///
 /// Within a batch each write sees the state including the earlier writes of the
 /// batch; a write that fails validation changes nothing and does not affect the
 /// others. If the commit fails, every write of the batch fails with
