@@ -168,9 +168,23 @@ public actor SharingWriter {
     }
 
     /// After a failed commit the in-memory state is dropped. Storage is the
-    /// truth: reload it if possible (a commit that failed late might still have
-    /// landed); otherwise keep the last committed state, which storage held.
+    /// truth: a commit that failed late might still have landed.
+    ///
+    /// First catch up (a shared store replays the change log, where such a
+    /// batch would be, and needs nothing else). If that cannot even read
+    /// storage, keep the last committed state, which storage held, rather
+    /// than wait out a reload too. Otherwise reload the whole state (a store
+    /// with one writer has no log: its catch-up changes nothing).
     private func rollBack() async {
+        do {
+            let caughtUp = try await persistence.catchUp(committed)
+            if caughtUp.revision > committed.revision {
+                adopt(caughtUp)
+                return
+            }
+        } catch {
+            return
+        }
         if let stored = try? await persistence.loadState(limits: committed.limits),
            stored.revision >= committed.revision {
             adopt(stored)
