@@ -53,17 +53,20 @@ public final class ObservedPersistence: SharingPersistence {
     ) async throws -> R {
         let clock = ContinuousClock()
         let start = clock.now
-        let outcome: (R, Written?)
+        let outcome: (R, Written?, caughtUp: UInt64)
         do {
             outcome = try await base.commitSerialized(from: state) { current in
                 let (batch, result) = apply(current)
-                return (batch, (result, batch.map { Written(batch: $0, base: current.revision) }))
+                return (batch, (result, batch.map { Written(batch: $0, base: current.revision) }, current.revision))
             }
         } catch {
             metrics?.failures.increment()
             throw error
         }
-        let (result, written) = outcome
+        let (result, written, caughtUp) = outcome
+        // Other instances' batches replayed inside the transaction may have
+        // queued notifications too.
+        if caughtUp > state.revision { bell.ring() }
         if let written {
             lastRevision.withLock { $0 = written.batch.revision }
             // The base is the state the batch was applied to, caught up from
