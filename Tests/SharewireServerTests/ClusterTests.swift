@@ -1,5 +1,6 @@
 import Foundation
 import Logging
+import PostgresNIO
 import SharewireMessages
 import SharewireRPC
 import SharewireServer
@@ -220,5 +221,58 @@ struct ClusterTests {
             }
             await a.stop()
         }
+    }
+
+    /// Both listeners' connections are closed by the server (as when a
+    /// network path drops): B reopens its LISTEN and catches up by itself, so
+    /// a revoke made on A afterwards still reaches a Check on B although B
+    /// polls only once a minute.
+    @Test func aDroppedListenerConnectionIsReopened() async throws {
+        try await Self.withDatabase { url in
+            let a = try await Self.node(url)
+            let b = try await Self.node(url)
+            let owner = try await a.createAccount("owner@example.com")
+            let friend = try await a.createAccount("friend@example.com")
+            _ = try await a.call(ContactService.create, CreateContactRequest(email: friend.email), as: owner)
+                as CreateContactResponse
+            let dev = try await Self.device("vault", of: owner, on: a)
+            let shared: ShareResponse = try await a.call(SharingService.share, ShareRequest(
+                deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
+            let granted: CheckPortResponse = try await b.client.unary(
+                CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                                                     minRevision: shared.revision), metadata: Harness.service())
+            #expect(granted.allowed)
+
+            let terminated = try await Self.terminateListeners(url)
+            #expect(terminated >= 1, "no LISTEN session found to drop")
+            let revoked: RemoveSharesResponse = try await a.call(SharingService.removeShares, RemoveSharesRequest(
+                deviceIDs: [dev], emails: [friend.email]), as: owner)
+            let denied: CheckPortResponse = try await b.client.unary(
+                CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                                                     minRevision: revoked.revision), metadata: Harness.service())
+            #expect(!denied.allowed)
+            await a.stop()
+            await b.stop()
+        }
+    }
+
+    /// Closes every session of the database at `url` whose last statement
+    /// was a LISTEN (the instances' listeners); returns how many.
+    static func terminateListeners(_ url: String) async throws -> Int {
+        let parts = try #require(URLComponents(string: url))
+        let config = PostgresConnection.Configuration(
+            host: try #require(parts.host), port: parts.port ?? 5432, username: parts.user ?? "postgres",
+            password: parts.password, database: String(parts.path.dropFirst()), tls: .disable)
+        var logger = Logger(label: "test.cluster.admin")
+        logger.logLevel = .critical
+        let connection = try await PostgresConnection.connect(configuration: config, id: 99, logger: logger)
+        defer { Task { try? await connection.close() } }
+        var count = 0
+        let rows = try await connection.query("""
+            SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'
+            """, logger: logger)
+        for try await (done) in rows.decode(Bool.self) where done { count += 1 }
+        return count
     }
 }
