@@ -76,7 +76,8 @@ let package = Package(
             name: "SharewireServerTests",
             dependencies: [
                 "SharewireServer", "SharewireRPC", "SharewireMessages", "SharewireWire", "SharingDomain", "SharingStore",
-                "SharewireTestSupport",
+                "SharingPostgres", "SharewireTestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -1,3 +1,4 @@
+import Logging
 import SharingDomain
 import SharingStore
 
@@ -11,14 +12,17 @@ public final class SharingBackend: Sendable {
     public let store: any SharingStorage
     public let writer: SharingWriter
     public let bell: CommitBell
+    /// Follows the other instances' writes; `nil` for a store with one writer (SQLite).
+    public let feed: ChangeFeed?
 
     /// The published snapshots (read without awaiting the writer).
     public var snapshots: SharingSnapshots { writer.snapshots }
 
-    private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell) {
+    private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell, feed: ChangeFeed?) {
         self.store = store
         self.writer = writer
         self.bell = bell
+        self.feed = feed
     }
 
     /// Opens (creating if needed) the SQLite store in `directory` and loads it.
@@ -35,13 +39,19 @@ public final class SharingBackend: Sendable {
     ///   - limits: the limits the rules enforce from now on (they are not stored).
     ///   - metrics: commit metrics, or `nil` for none.
     ///   - maxBatch: most writes per group commit.
+    ///   - feed: how to follow other instances when the store is shared
+    ///     (``SharedSharingStorage``); ignored otherwise.
     public static func open(store: any SharingStorage, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
-                            maxBatch: Int = 512) async throws -> SharingBackend {
+                            maxBatch: Int = 512, feed: ChangeFeed.Configuration = ChangeFeed.Configuration(),
+                            logger: Logger = Logger(label: "sharewire.feed")) async throws -> SharingBackend {
         let bell = CommitBell()
         let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
         do {
             let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch)
-            return SharingBackend(store: store, writer: writer, bell: bell)
+            let follower = (store as? any SharedSharingStorage).map { shared in
+                ChangeFeed.start(writer: writer, store: shared, configuration: feed, metrics: metrics, logger: logger)
+            }
+            return SharingBackend(store: store, writer: writer, bell: bell, feed: follower)
         } catch {
             // Inconsistent or unreadable rows: refuse to serve, but release the database.
             try? await store.close()
@@ -52,6 +62,7 @@ public final class SharingBackend: Sendable {
     /// Waits until every submitted write has committed or failed, then closes
     /// the database. Call after the RPC server has drained.
     public func shutdown() async throws {
+        await feed?.stop()
         await writer.waitUntilIdle()
         try await store.close()
     }

@@ -1,5 +1,5 @@
 /// One row-level change for storage to persist.
-public enum Mutation: Hashable, Sendable {
+public enum Mutation: Hashable, Sendable, Codable {
     /// Insert or replace an account row.
     case putAccount(Account)
     /// Insert or replace a contact row.

@@ -14,8 +14,10 @@ import SharingSQL
 /// migration and its `schema_migrations` row commit together; where DDL is
 /// not transactional a failed migration must be repaired by hand);
 /// `SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY` for a
-/// consistent load; `SHOW fsync`. No sequences, triggers, stored functions,
-/// advisory locks, `LISTEN/NOTIFY` or extensions.
+/// consistent load; `SHOW fsync`; `SELECT … FOR UPDATE` on one row (the
+/// writers' total order); `NOTIFY`/`LISTEN` as a wake-up only (polling
+/// covers its absence). No sequences, triggers, stored functions, advisory
+/// locks or extensions.
 public enum PostgresSchema {
     struct Migration {
         let version: Int
@@ -28,6 +30,7 @@ public enum PostgresSchema {
 
     static let migrations: [Migration] = [
         Migration(version: 1, name: "sharing tables", statements: SharingSchema.v1(.postgres)),
+        Migration(version: 2, name: "cluster change log", statements: SharingSchema.clusterChangeLog(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""

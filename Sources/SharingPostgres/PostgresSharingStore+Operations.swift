@@ -4,14 +4,98 @@ import SharingDomain
 import SharingSQL
 
 extension PostgresSharingStore {
-    /// Writes a whole batch (``SharingSQL/statements(for:)``) in one transaction.
+    /// Writes a whole batch (``SharingSQL/statements(for:)``) in one
+    /// transaction, with its change-log entry, in the one total order of
+    /// writes. `batch` must have been computed on the latest committed state.
     public func commit(_ batch: CommitBatch) async throws {
-        let statements = SharingSQL.statements(for: batch)
         try await bounded { [client, logger] in
             try await client.withTransaction(logger: logger) { c in
-                for statement in statements { try await c.execute(statement, logger: logger) }
+                let latest = try await Self.lockRevision(c, logger: logger)
+                try await Self.write(batch, base: latest, on: c, logger: logger)
             }
         }
+    }
+
+    /// Locks the revision row until the transaction ends; returns its value.
+    static func lockRevision(_ c: PostgresConnection, logger: Logger) async throws -> UInt64 {
+        let locked = try await c.fetch(SharingSQL.lockRevision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }
+        guard let latest = locked.first else {
+            throw PostgresStoreOpenError(description: "the meta row 'revision' is missing (schema not migrated?)")
+        }
+        return latest
+    }
+
+    /// The rows of `batch`, its change-log entry (on top of `base`) and a
+    /// `NOTIFY`, which PostgreSQL delivers at COMMIT and only if it commits.
+    static func write(_ batch: CommitBatch, base: UInt64, on c: PostgresConnection, logger: Logger) async throws {
+        for statement in SharingSQL.statements(for: batch) { try await c.execute(statement, logger: logger) }
+        try await c.execute(try SharingSQL.appendChangeLog(ChangeLogEntry(batch: batch, base: base)), logger: logger)
+        try await c.execute(SQLStatement("NOTIFY \(PostgresSharingStore.changeChannel)"), logger: logger)
+    }
+
+    /// One write transaction shared by all instances (docs/SERVER.md §11):
+    /// lock the revision row, replay the change log after `base` (or reload
+    /// the state if the log cannot bring it there), let `apply` compute the
+    /// batch on the latest state, write its rows, its change-log entry and a
+    /// `NOTIFY`, commit.
+    public func commitSerialized<R: Sendable>(
+        from base: SharingState, _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)
+    ) async throws -> R {
+        try await bounded { [client, logger] in
+            try await client.withTransaction(logger: logger) { c in
+                let latest = try await Self.lockRevision(c, logger: logger)
+                // Under the lock no other writer commits, so each read below
+                // (READ COMMITTED) sees exactly the state at `latest`.
+                let current = try await Self.catchUp(base, to: latest, on: c, logger: logger)
+                let (batch, result) = apply(current)
+                if let batch { try await Self.write(batch, base: current.revision, on: c, logger: logger) }
+                return result
+            }
+        }
+    }
+
+    /// `state` with every batch committed since replayed from the change log.
+    public func catchUp(_ state: SharingState) async throws -> SharingState {
+        try await bounded { [client, logger] in
+            try await client.withTransaction(logger: logger) { c in
+                // One snapshot: the revision and the log entries up to it agree.
+                try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
+                let latest = try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
+                return try await Self.catchUp(state, to: latest, on: c, logger: logger)
+            }
+        }
+    }
+
+    /// Entries read per query while catching up.
+    static let changeLogPage = 256
+
+    /// Replays the change log from `state` up to `latest`, reading on `c`
+    /// (which must see a state at `latest`). Falls back to a full load when
+    /// the log cannot get there: a gap (a state older than the log, or rows
+    /// written by a binary without it), or a state newer than the database
+    /// (restored from a backup).
+    static func catchUp(_ state: SharingState, to latest: UInt64, on c: PostgresConnection,
+                        logger: Logger) async throws -> SharingState {
+        var s = state
+        while s.revision < latest {
+            let entries = try await c.fetch(SharingSQL.changeLog(after: s.revision, limit: changeLogPage), logger: logger) {
+                try SharingSQL.changeLogEntry($0)
+            }
+            guard !entries.isEmpty else { break }
+            do {
+                for e in entries where e.revision <= latest { s = try s.replaying(e) }
+            } catch {
+                logger.warning("change log does not reach the latest revision; reloading", metadata: ["reason": "\(error)"])
+                return try await load(on: c, limits: state.limits, logger: logger)
+            }
+            if entries.count < changeLogPage { break }
+        }
+        guard s.revision == latest else {
+            logger.warning("change log does not reach the latest revision; reloading",
+                           metadata: ["state": "\(s.revision)", "latest": "\(latest)"])
+            return try await load(on: c, limits: state.limits, logger: logger)
+        }
+        return s
     }
 
     /// Reads every row into a ``SharingState``, from one consistent snapshot.
@@ -19,13 +103,19 @@ extension PostgresSharingStore {
         try await bounded { [client, logger] in
             try await client.withTransaction(logger: logger) { c in
                 try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
-                var loader = StateLoader()
-                for table in StateLoader.Table.allCases {
-                    try await c.forEach(SQLStatement(table.sql), logger: logger) { try loader.add($0, from: table) }
-                }
-                return try loader.state(limits: limits)
+                return try await Self.load(on: c, limits: limits, logger: logger)
             }
         }
+    }
+
+    /// Every row read on `c`; consistent when `c` is in a REPEATABLE READ
+    /// transaction or holds the revision lock.
+    static func load(on c: PostgresConnection, limits: Limits, logger: Logger) async throws -> SharingState {
+        var loader = StateLoader()
+        for table in StateLoader.Table.allCases {
+            try await c.forEach(SQLStatement(table.sql), logger: logger) { try loader.add($0, from: table) }
+        }
+        return try loader.state(limits: limits)
     }
 
     /// Events concerning `query.caller`, filtered, in id order, at most `pageSize + 1`.

@@ -23,9 +23,16 @@ public struct PostgresStoreOpenError: Error, CustomStringConvertible {
 ///   database whose schema is newer than this binary is refused with
 ///   ``SharingDomain/SchemaNewerThanBinaryError``.
 ///
-/// Single instance only in this version: several instances on one database
-/// would each keep their own snapshot and overwrite each other's revision.
-public final class PostgresSharingStore: SharingStorage, Sendable {
+/// Several instances may share one database (docs/SERVER.md §11): every
+/// write transaction first locks the `meta` row `revision`
+/// (``SharingSQL/SharingSQL/lockRevision``), replays the batches other
+/// instances committed since (``catchUp(_:)``, from `change_log`), then
+/// appends its own batch and its change-log entry at the next revisions.
+/// ``followChanges(wake:)`` LISTENs for the `NOTIFY` each commit sends.
+public final class PostgresSharingStore: SharedSharingStorage, Sendable {
+    /// The `LISTEN/NOTIFY` channel commits notify on.
+    public static let changeChannel = "sharewire_changes"
+
     public let configuration: PostgresStoreConfiguration
     let client: PostgresClient
     private let running: Task<Void, Never>
@@ -88,20 +95,24 @@ public final class PostgresSharingStore: SharingStorage, Sendable {
     }
 
     /// Applies the migrations the database lacks; returns their versions.
-    /// Idempotent; safe to call while another process does the same (the
-    /// loser's transaction fails on the version's primary key and nothing of
-    /// it stays).
+    /// Idempotent; safe to call while another process does the same: the
+    /// loser's transaction fails on a catalog or version key and nothing of
+    /// it stays; it then retries from the version it finds (a few times at
+    /// most), since the winner may still be applying later versions.
     @discardableResult
     public func migrate() async throws -> [Int] {
-        do {
-            return try await bounded { [client, logger] in try await PostgresSchema.migrate(client, logger: logger) }
-        } catch let error as SchemaNewerThanBinaryError {
-            throw error
-        } catch {
-            // Another process may have applied the same migration first: then
-            // this one's transaction failed and the schema is current anyway.
-            if (try? await schemaVersion()) == PostgresSchema.latestVersion { return [] }
-            throw error
+        var attempts = 0
+        while true {
+            do {
+                return try await bounded { [client, logger] in try await PostgresSchema.migrate(client, logger: logger) }
+            } catch let error as SchemaNewerThanBinaryError {
+                throw error
+            } catch {
+                attempts += 1
+                if (try? await schemaVersion()) == PostgresSchema.latestVersion { return [] }
+                if attempts >= 5 { throw error }
+                logger.info("schema migration raced another process; retrying", metadata: ["attempt": "\(attempts)"])
+            }
         }
     }
 

@@ -33,6 +33,9 @@ public struct PostgresStoreConfiguration: Sendable {
     /// Longest any one store operation (a commit, a load, a read, including
     /// waiting for a pooled connection) may take before it fails.
     public var operationTimeout: Duration = .seconds(30)
+    /// Wait before reopening the LISTEN connection after it dropped; grows
+    /// linearly to ten times this while the server stays unreachable.
+    public var reconnectDelay: Duration = .milliseconds(500)
 
     public static let defaultPoolSize = 8
 

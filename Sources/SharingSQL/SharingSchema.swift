@@ -138,3 +138,28 @@ public enum SharingSchema {
         ]
     }
 }
+
+extension SharingSchema {
+    /// The cluster change log (PostgreSQL only: a SQLite store has one
+    /// writer). Self-contained so that it can be renumbered among the
+    /// migrations: `PostgresSchema` lists it as one version.
+    ///
+    /// - `change_log`: one row per group-commit batch, keyed by the batch's
+    ///   last revision; `body` is the JSON of a `ChangeLogEntry` (row images).
+    ///   Rows are immutable; an instance replays those after its revision.
+    /// - the `meta` row `revision` is created, so that every writer has a row
+    ///   to lock (`SELECT … FOR UPDATE`) even before the first commit.
+    public static func clusterChangeLog(_ d: SQLDialect) -> [String] {
+        let int = d.integer
+        return [
+            """
+            CREATE TABLE change_log (
+                revision \(int) PRIMARY KEY,
+                first_revision \(int) NOT NULL,
+                body TEXT NOT NULL
+            )
+            """,
+            "INSERT INTO meta (key, value) VALUES ('revision', 0) ON CONFLICT (key) DO NOTHING",
+        ]
+    }
+}

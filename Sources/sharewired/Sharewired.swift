@@ -48,7 +48,9 @@ struct Sharewired: AsyncParsableCommand {
             --metrics-port 9464
           sharewired --host 0.0.0.0 --tls-cert server.pem --tls-key server.key \\
             --tls-client-ca clients-ca.pem --trusted-service billing.internal
-        """
+          sharewired migrate --store-file store-url   # schema only, then exit
+        """,
+        subcommands: [Migrate.self]
     )
 
     @OptionGroup(title: "Server") var server: ServerOptions

@@ -54,9 +54,15 @@ struct StoreOptions: ParsableArguments {
     @Option(help: "Most connections to PostgreSQL (the writer uses one; event and outbox reads the others).")
     var postgresPoolSize = PostgresStoreConfiguration.defaultPoolSize
 
+    @Option(help: ArgumentHelp(
+        "PostgreSQL: longest, in ms, before a write committed by another instance is applied here without a notification.",
+        discussion: "Instances are woken by LISTEN/NOTIFY; this polling covers a lost notification."))
+    var feedPollMs = 200
+
     func validate() throws {
         guard store == nil || storeFile == nil else { throw ValidationError("give --store or --store-file, not both") }
         guard (2...1000).contains(postgresPoolSize) else { throw ValidationError("--postgres-pool-size must be 2...1000") }
+        guard (10...60_000).contains(feedPollMs) else { throw ValidationError("--feed-poll-ms must be 10...60000") }
     }
 
     /// `--store`, else `--store-file`, else `SHAREWIRE_STORE`, else `sqlite:<dataDir>`.
@@ -82,13 +88,12 @@ struct StoreOptions: ParsableArguments {
         case let .sqlite(directory):
             return try await SharingBackend.open(directory: directory, limits: limits, metrics: metrics, maxBatch: maxBatch)
         case var .postgres(config):
-            logger.warning("""
-                PostgreSQL store: run ONE sharewired per database for now. Several instances on one database are \
-                not safe yet (no change-log tailing, no revision lock): they would overwrite each other's writes.
-                """)
             config.poolSize = postgresPoolSize
             let store = try await PostgresSharingStore.open(config, logger: Logger(label: "sharewire.postgres"))
-            return try await SharingBackend.open(store: store, limits: limits, metrics: metrics, maxBatch: maxBatch)
+            var feed = ChangeFeed.Configuration()
+            feed.pollInterval = .milliseconds(feedPollMs)
+            return try await SharingBackend.open(store: store, limits: limits, metrics: metrics, maxBatch: maxBatch,
+                                                 feed: feed, logger: Logger(label: "sharewire.feed"))
         }
     }
 }

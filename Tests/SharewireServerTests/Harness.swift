@@ -28,6 +28,13 @@ struct Harness {
     static func start(limits: Limits = Limits(), serviceKey: String? = Harness.serviceKey) async throws -> Harness {
         let dir = try TempDirectory()
         let backend = try await SharingBackend.open(directory: dir.path, limits: limits)
+        return try await start(backend: backend, dir: dir, serviceKey: serviceKey)
+    }
+
+    /// A server over an opened `backend` (say, one of several instances on
+    /// one PostgreSQL database); `dir` is removed by ``stop()``.
+    static func start(backend: SharingBackend, dir: TempDirectory,
+                      serviceKey: String? = Harness.serviceKey) async throws -> Harness {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         var servicesConfig = SharingServicesConfiguration()

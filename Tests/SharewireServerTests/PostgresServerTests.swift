@@ -4,6 +4,7 @@ import SharewireMessages
 import SharewireRPC
 import SharewireServer
 import SharewireTestSupport
+import SharingPostgres
 import Testing
 
 /// The real `sharewired --store postgres://…` binary: a write, SIGTERM, two
@@ -43,7 +44,6 @@ struct PostgresServerTests {
                 ContactService.create, CreateContactRequest(email: "friend@example.com"), metadata: auth)
             c1.close()
             #expect(try await first.stop(signal: SIGTERM) == 0)
-            #expect(first.log.contains("PostgreSQL store: run ONE sharewired per database"))
 
             // Then from --store-file and from SHAREWIRE_STORE, so the URL is not in ps.
             let file = dir.file("store-url")
@@ -66,5 +66,82 @@ struct PostgresServerTests {
                 #expect(try await next.stop(signal: SIGTERM) == 0)
             }
         }
+    }
+
+    /// `sharewired migrate` (schema only, then exit; idempotent), then two
+    /// real `sharewired` processes on the database: a share made on A is seen
+    /// by a Check on B given A's revision. B polls once a minute, so it is
+    /// LISTEN/NOTIFY that brings the write within the call.
+    @Test func migrateThenTwoProcessesShareOneOrderOfWrites() async throws {
+        guard let server = try PostgresTestDatabase.serverURL() else {
+            try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason))
+        }
+        let dir = try TempDirectory("sharewired-cluster")
+        defer { dir.remove() }
+        try await PostgresTestDatabase.with(serverURL: server) { url in
+            for _ in 0..<2 {
+                let (status, output) = try await Self.runToEnd(["migrate", "--store", url])
+                #expect(status == 0, "\(output)")
+                #expect(output.contains("is at schema version \(PostgresSchema.latestVersion)"), "\(output)")
+            }
+            let environment = ["SHAREWIRE_SERVICE_KEY": Self.secret]
+            let a = try await ServerProcess(arguments: ["--store", url, "--feed-poll-ms", "60000"],
+                                            environment: environment, logTo: dir.file("a.log"))
+            defer { a.killIfRunning() }
+            let b = try await ServerProcess(arguments: ["--store", url, "--feed-poll-ms", "60000"],
+                                            environment: environment, logTo: dir.file("b.log"))
+            defer { b.killIfRunning() }
+            let ca = client(port: a.port), cb = client(port: b.port)
+            let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
+            let owner: CreateAccountResponse = try await ca.unary(
+                AccountService.createAccount, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+            let friend: CreateAccountResponse = try await ca.unary(
+                AccountService.createAccount, CreateAccountRequest(email: "friend@example.com"), metadata: service)
+            let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
+            let _: CreateContactResponse = try await ca.unary(
+                ContactService.create, CreateContactRequest(email: "friend@example.com"), metadata: auth)
+            let device: RegisterDeviceResponse = try await ca.unary(DeviceService.register, RegisterDeviceRequest(
+                name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
+            let shared: ShareResponse = try await ca.unary(SharingService.share, ShareRequest(
+                deviceIDs: [device.device.id], emails: ["friend@example.com"], access: Access(mode: .all)), metadata: auth)
+            let check: CheckPortResponse = try await cb.unary(
+                CheckService.check, CheckPortRequest(userID: friend.account.id, deviceID: device.device.id, port: 22,
+                                                     minRevision: shared.revision), metadata: service)
+            #expect(check.allowed)
+            #expect(check.revision >= shared.revision)
+            // A write on B follows A's in the one order of revisions.
+            let renamed: RenameDeviceResponse = try await cb.unary(
+                DeviceService.rename, RenameDeviceRequest(deviceID: device.device.id, name: "pi2"), metadata: auth)
+            #expect(renamed.revision == shared.revision + 1)
+            let listed: ListDevicesResponse = try await ca.unary(
+                DeviceService.list, ListDevicesRequest(pageSize: 10, minRevision: renamed.revision), metadata: auth)
+            #expect(listed.devices.map(\.name) == ["pi2"])
+            ca.close()
+            cb.close()
+            #expect(try await a.stop(signal: SIGTERM) == 0)
+            #expect(try await b.stop(signal: SIGTERM) == 0)
+        }
+    }
+
+    /// Runs `sharewired arguments` to its end; its status and stdout+stderr.
+    /// Output goes to a file and the end is awaited, so no thread of the
+    /// cooperative pool blocks on a read meanwhile (that stalls other suites).
+    static func runToEnd(_ arguments: [String]) async throws -> (Int32, String) {
+        let dir = try TempDirectory("sharewired-run")
+        defer { dir.remove() }
+        let path = dir.file("output")
+        _ = FileManager.default.createFile(atPath: path, contents: nil)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: try ServerProcess.binary())
+        process.arguments = arguments
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        process.standardOutput = out
+        process.standardError = out
+        let ended = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in ended.continuation.finish() }
+        try process.run()
+        for await _ in ended.stream {}
+        try? out.close()
+        return (process.terminationStatus, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
     }
 }

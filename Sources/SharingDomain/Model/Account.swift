@@ -1,5 +1,5 @@
 /// A user of the service.
-public struct Account: Hashable, Sendable {
+public struct Account: Hashable, Sendable, Codable {
     public let id: AccountID
     /// Unique across accounts (case-insensitive).
     public var email: Email

@@ -2,7 +2,7 @@
 ///
 /// The email cannot be changed: it is what the contact is (and what shares
 /// reach). Delete and re-create instead.
-public struct Contact: Hashable, Sendable {
+public struct Contact: Hashable, Sendable, Codable {
     public let id: ContactID
     public let owner: AccountID
     public let email: Email

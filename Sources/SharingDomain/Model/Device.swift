@@ -1,5 +1,5 @@
 /// A service a device offers: something listening on a port.
-public struct Service: Hashable, Sendable {
+public struct Service: Hashable, Sendable, Codable {
     public let id: ServiceID
     public var name: String
     public var port: UInt16
@@ -27,7 +27,7 @@ public struct ServiceSpec: Hashable, Sendable {
 }
 
 /// A device and its services.
-public struct Device: Hashable, Sendable {
+public struct Device: Hashable, Sendable, Codable {
     public let id: DeviceID
     public var owner: AccountID
     public var name: String

@@ -5,7 +5,7 @@
 /// The syntax check is deliberately conservative (a practical subset of
 /// RFC 5321/5322): it refuses what would be ambiguous or dangerous in a
 /// notification header rather than accepting every legal address.
-public struct Email: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Email: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     /// The normalized text: trimmed, lower-cased.
     public let value: String
 

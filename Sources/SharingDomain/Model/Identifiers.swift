@@ -57,42 +57,42 @@ extension SharingID {
 }
 
 /// An account (a user of the service).
-public struct AccountID: SharingID {
+public struct AccountID: SharingID, Codable {
     public static var prefix: StaticString { "acc_" }
     public let raw: UInt64
     @inlinable public init(raw: UInt64) { self.raw = raw }
 }
 
 /// A contact in an owner's address book.
-public struct ContactID: SharingID {
+public struct ContactID: SharingID, Codable {
     public static var prefix: StaticString { "con_" }
     public let raw: UInt64
     @inlinable public init(raw: UInt64) { self.raw = raw }
 }
 
 /// A device.
-public struct DeviceID: SharingID {
+public struct DeviceID: SharingID, Codable {
     public static var prefix: StaticString { "dev_" }
     public let raw: UInt64
     @inlinable public init(raw: UInt64) { self.raw = raw }
 }
 
 /// A service on a device. Unique across all devices.
-public struct ServiceID: SharingID {
+public struct ServiceID: SharingID, Codable {
     public static var prefix: StaticString { "svc_" }
     public let raw: UInt64
     @inlinable public init(raw: UInt64) { self.raw = raw }
 }
 
 /// An audit event.
-public struct EventID: SharingID {
+public struct EventID: SharingID, Codable {
     public static var prefix: StaticString { "evt_" }
     public let raw: UInt64
     @inlinable public init(raw: UInt64) { self.raw = raw }
 }
 
 /// The key of a share and of the check index: one device, one recipient.
-public struct ShareKey: Hashable, Sendable {
+public struct ShareKey: Hashable, Sendable, Codable {
     public let device: DeviceID
     public let user: AccountID
     @inlinable public init(device: DeviceID, user: AccountID) {
@@ -103,7 +103,7 @@ public struct ShareKey: Hashable, Sendable {
 
 /// The counters the next ids come from. Persisted with every commit so that an
 /// id is never reused, even after the row holding the highest one is deleted.
-public struct IDCounters: Hashable, Sendable {
+public struct IDCounters: Hashable, Sendable, Codable {
     public var account: UInt64 = 0
     public var contact: UInt64 = 0
     public var device: UInt64 = 0

@@ -1,5 +1,5 @@
 /// The language notifications are rendered in.
-public enum Language: String, Sendable, Hashable, CaseIterable {
+public enum Language: String, Sendable, Hashable, CaseIterable, Codable {
     case en
     case ja
 

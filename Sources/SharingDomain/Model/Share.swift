@@ -1,7 +1,7 @@
 import HashTreeCollections
 
 /// What a share grants.
-public enum ShareMode: String, Sendable, Hashable, CaseIterable {
+public enum ShareMode: String, Sendable, Hashable, CaseIterable, Codable {
     /// Legacy whole-device access: every service, including ones added later.
     case all = "ALL"
     /// Only the chosen services (possibly none, for scripting-only access).
@@ -9,7 +9,7 @@ public enum ShareMode: String, Sendable, Hashable, CaseIterable {
 }
 
 /// The access of one share: mode, chosen services and scripting.
-public struct ShareAccess: Hashable, Sendable {
+public struct ShareAccess: Hashable, Sendable, Codable {
     public var mode: ShareMode
     /// The chosen services; always empty for ``ShareMode/all``.
     public var services: Set<ServiceID>
@@ -33,7 +33,7 @@ public struct ShareAccess: Hashable, Sendable {
 }
 
 /// One device shared with one account.
-public struct Share: Hashable, Sendable {
+public struct Share: Hashable, Sendable, Codable {
     public let device: DeviceID
     public let user: AccountID
     public var access: ShareAccess

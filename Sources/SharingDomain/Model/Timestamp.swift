@@ -10,7 +10,7 @@ import Darwin
 ///
 /// An integer rather than `Foundation.Date` so the domain needs no Foundation
 /// and the value stores exactly in SQLite's INTEGER.
-public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible {
+public struct Timestamp: Hashable, Comparable, Sendable, CustomStringConvertible, Codable {
     public let millisecondsSinceEpoch: Int64
     public init(millisecondsSinceEpoch: Int64) { self.millisecondsSinceEpoch = millisecondsSinceEpoch }
     public static func < (a: Timestamp, b: Timestamp) -> Bool { a.millisecondsSinceEpoch < b.millisecondsSinceEpoch }

@@ -19,6 +19,22 @@ public struct APIKeyHash: Hashable, Sendable, CustomStringConvertible {
     }
 }
 
+extension APIKeyHash: Codable {
+    /// Decoding keeps the 32-byte invariant: a bad entry is an error, not a hash.
+    public init(from decoder: any Decoder) throws {
+        let bytes = try decoder.singleValueContainer().decode([UInt8].self)
+        guard let hash = APIKeyHash(bytes: bytes) else {
+            throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not 32 bytes"))
+        }
+        self = hash
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(bytes)
+    }
+}
+
 /// API keys: `sw_` followed by 64 lower-case hex digits (256 random bits).
 public enum APIKey {
     /// The prefix every key starts with, so leaked keys are easy to scan for.

@@ -7,6 +7,37 @@ public protocol SharingPersistence: Sendable {
     /// transaction, and returns only once it is durable. On a throw nothing of
     /// the batch may be visible.
     func commit(_ batch: CommitBatch) async throws
+
+    /// Runs one write transaction in the one total order of writes: brings
+    /// `base` up to the latest committed revision, calls `apply` with that
+    /// state, makes the batch it returns durable (nothing when `nil`), and
+    /// returns what `apply` returned. Throws if the transaction failed; then
+    /// nothing of the batch is visible (or, for a commit whose outcome is
+    /// unknown, it may be: storage is the truth).
+    ///
+    /// The default, for a store with one writer (this process): `base` is
+    /// already the latest, so it is `apply` then ``commit(_:)``. A store
+    /// shared by several instances overrides it to lock, catch up and commit
+    /// in one transaction.
+    func commitSerialized<R: Sendable>(from base: SharingState,
+                                       _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)) async throws -> R
+
+    /// `state` brought up to the latest committed revision (other instances'
+    /// batches replayed from the change log). The default returns `state`:
+    /// with one writer there is nothing to catch up.
+    func catchUp(_ state: SharingState) async throws -> SharingState
+}
+
+extension SharingPersistence {
+    public func commitSerialized<R: Sendable>(
+        from base: SharingState, _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)
+    ) async throws -> R {
+        let (batch, result) = apply(base)
+        if let batch { try await commit(batch) }
+        return result
+    }
+
+    public func catchUp(_ state: SharingState) async throws -> SharingState { state }
 }
 
 /// A validated event listing: only events that concern `caller`.
@@ -57,6 +88,17 @@ public protocol SharingEventLog: Sendable {
 public protocol SharingStorage: SharingPersistence, SharingEventLog {
     /// Releases the database. Call once nothing is submitted any more; further use throws.
     func close() async throws
+}
+
+/// A store several instances write to: besides its change log (read by
+/// ``SharingPersistence/catchUp(_:)``) it can say when another instance has
+/// committed, so that instances need not poll often.
+public protocol SharedSharingStorage: SharingStorage {
+    /// Calls `wake` whenever another writer may have committed, until the
+    /// task is cancelled. A wake-up may be lost (a dropped connection); the
+    /// caller polls as well. Reconnects by itself and wakes after each
+    /// reconnection, since changes may have passed meanwhile.
+    func followChanges(wake: @escaping @Sendable () -> Void) async
 }
 
 /// The database's schema is newer than this binary knows: it was migrated by

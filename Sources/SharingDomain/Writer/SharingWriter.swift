@@ -6,6 +6,11 @@
 /// then are the callers resumed. So an acknowledged write is durable, and a read
 /// made after the acknowledgement sees it.
 ///
+/// With a store shared by several instances (PostgreSQL) the batch is applied
+/// inside the store's transaction, on the latest state of all instances
+/// (``SharingPersistence/commitSerialized(from:_:)``), and ``catchUp()``
+/// publishes what the others committed.
+///
 /// Within a batch each write sees the state including the earlier writes of the
 /// batch; a write that fails validation changes nothing and does not affect the
 /// others. If the commit fails, every write of the batch fails with
@@ -90,14 +95,24 @@ public actor SharingWriter {
         await withCheckedContinuation { idleWaiters.append($0) }
     }
 
-    private func commit(_ batch: [Pending]) async {
-        var working = committed
+    /// What one batch came to, on the state the store brought it to.
+    private struct Prepared: Sendable {
+        let state: SharingState
+        let results: [Result<WriteResult, SharingError>]
+        let wrote: Bool
+    }
+
+    /// Applies `commands` in order on `base` (the latest committed state, in
+    /// a store shared by several instances after catching up from them).
+    private static func prepare(_ commands: [(SharingCommand, AccountID?)], on base: SharingState,
+                                clock: @Sendable () -> Timestamp) -> (CommitBatch?, Prepared) {
+        var working = base
         var changes = Changes()
         var results: [Result<WriteResult, SharingError>] = []
-        results.reserveCapacity(batch.count)
-        for p in batch {
+        results.reserveCapacity(commands.count)
+        for (command, actor) in commands {
             do {
-                let applied = try working.apply(p.command, actor: p.actor, at: clock())
+                let applied = try working.apply(command, actor: actor, at: clock())
                 working = applied.state
                 changes.append(applied.changes)
                 results.append(.success(WriteResult(revision: applied.state.revision, outcome: applied.outcome)))
@@ -105,31 +120,74 @@ public actor SharingWriter {
                 results.append(.failure(error))
             }
         }
-        if working.revision != committed.revision {
-            do {
-                // The actor is free while this awaits: new writes queue up for the next batch.
-                try await persistence.commit(CommitBatch(revision: working.revision, counters: working.counters,
-                                                         changes: changes))
-                committed = working
-                batchesCommitted += 1
-                snapshots.publish(working)
-            } catch {
-                let failure = SharingError(.storageUnavailable, message: "commit failed: \(error)")
-                results = results.map { r in r.flatMap { _ in .failure(failure) } }
-                await rollBack()
+        let wrote = working.revision != base.revision
+        let batch = wrote ? CommitBatch(revision: working.revision, counters: working.counters, changes: changes) : nil
+        return (batch, Prepared(state: working, results: results, wrote: wrote))
+    }
+
+    private func commit(_ batch: [Pending]) async {
+        let commands = batch.map { ($0.command, $0.actor) }
+        let clock = self.clock
+        let results: [Result<WriteResult, SharingError>]
+        do {
+            // The actor is free while this awaits: new writes queue up for the next batch.
+            let prepared = try await persistence.commitSerialized(from: committed) { base in
+                Self.prepare(commands, on: base, clock: clock)
             }
+            if prepared.wrote { batchesCommitted += 1 }
+            adopt(prepared.state)
+            results = prepared.results
+        } catch {
+            // Every write of the batch fails, including one the rules would
+            // have refused: with a shared store the rules ran (if at all) on
+            // a state this transaction never committed.
+            let failure = SharingError(.storageUnavailable, message: "commit failed: \(error)")
+            results = Array(repeating: .failure(failure), count: batch.count)
+            await rollBack()
         }
         for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
     }
 
+    /// Installs `state` as committed and publishes it if it is newer. Two
+    /// states with the same revision are the same (one total order of
+    /// writes), so a catch-up finishing after a commit changes nothing.
+    private func adopt(_ state: SharingState) {
+        guard state.revision > committed.revision else { return }
+        committed = state
+        snapshots.publish(state)
+    }
+
+    /// Brings the snapshot up to the latest revision committed by any
+    /// instance (a store shared by several; for one writer, nothing happens).
+    /// Returns the revision published afterwards.
+    @discardableResult
+    public func catchUp() async throws -> UInt64 {
+        let caughtUp = try await persistence.catchUp(committed)
+        adopt(caughtUp)
+        return committed.revision
+    }
+
     /// After a failed commit the in-memory state is dropped. Storage is the
-    /// truth: reload it if possible (a commit that failed late might still have
-    /// landed); otherwise keep the last committed state, which storage held.
+    /// truth: a commit that failed late might still have landed.
+    ///
+    /// First catch up (a shared store replays the change log, where such a
+    /// batch would be, and needs nothing else). If that cannot even read
+    /// storage, keep the last committed state, which storage held, rather
+    /// than wait out a reload too. Otherwise reload the whole state (a store
+    /// with one writer has no log: its catch-up changes nothing).
     private func rollBack() async {
+        do {
+            let caughtUp = try await persistence.catchUp(committed)
+            if caughtUp.revision > committed.revision {
+                adopt(caughtUp)
+                return
+            }
+        } catch {
+            return
+        }
         if let stored = try? await persistence.loadState(limits: committed.limits),
            stored.revision >= committed.revision {
-            committed = stored
-            snapshots.publish(stored)
+            adopt(stored)
         }
     }
 

@@ -1,0 +1,108 @@
+import Foundation
+import Logging
+import SharewireMessages
+import SharewireRPC
+import SharewireServer
+import SharewireTestSupport
+import Testing
+
+/// `tools/run-cluster 2` with the debug sharewired: a PostgreSQL of its own,
+/// `sharewired migrate`, two instances; a write on the first is seen by a
+/// Check on the second at its revision; SIGTERM to the script stops both
+/// instances (by PID) and removes its temp dir. Runs where the PostgreSQL
+/// tests run (it needs the same server binaries).
+@Suite(.timeLimit(.minutes(3)))
+struct RunClusterTests {
+    static var script: String {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("tools/run-cluster").path
+    }
+
+    /// Whether `pid` is a live process (a zombie awaiting its reaper is not).
+    static func running(_ pid: Int32) -> Bool {
+        guard kill(pid, 0) == 0 else { return false }
+        let stat = (try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8)) ?? ""
+        guard let close = stat.lastIndex(of: ")") else { return false }
+        return !stat[close...].hasPrefix(") Z")
+    }
+
+    @Test func runClusterServesTwoInstancesAndStopsThemByPID() async throws {
+        guard try PostgresTestDatabase.serverURL() != nil else {
+            try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason))
+        }
+        let dir = try TempDirectory("run-cluster-test")
+        defer { dir.remove() }
+        let ready = dir.file("ready"), output = dir.file("output")
+        _ = FileManager.default.createFile(atPath: output, contents: nil)
+        let process = Process()
+        // Through python, to unblock every signal first: the child inherits
+        // this test process's blocked mask (SIGTERM among them), and bash
+        // cannot unblock it, so its trap would never run. A terminal does
+        // not block them.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import os, signal, sys
+            signal.pthread_sigmask(signal.SIG_SETMASK, set())
+            os.execv(sys.argv[1], sys.argv[1:])
+            """, Self.script, "2"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["SHAREWIRED_BIN"] = try ServerProcess.binary()
+        environment["RUN_CLUSTER_READY_FILE"] = ready
+        process.environment = environment
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
+        process.standardOutput = log
+        process.standardError = log
+        let exited = AsyncStream<Void>.makeStream()
+        process.terminationHandler = { _ in exited.continuation.finish() }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // Bounded wait for the ready file (PostgreSQL start, migrate, two instances).
+        let clock = ContinuousClock()
+        let end = clock.now + .seconds(120)
+        var addresses: [String] = []
+        while addresses.count < 2, process.isRunning, clock.now < end {
+            addresses = ((try? String(contentsOfFile: ready, encoding: .utf8)) ?? "")
+                .split(separator: "\n").map(String.init)
+            if addresses.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+        try #require(addresses.count == 2, "run-cluster did not get ready: \(text)")
+        let keyFile = try #require(text.split(separator: "\n")
+            .first { $0.contains("export SHAREWIRE_SERVICE_KEY_FILE=") }
+            .map { String($0.split(separator: "=", maxSplits: 1)[1]) })
+        let secret = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let pids = text.split(separator: "\n").compactMap { line -> Int32? in
+            guard let range = line.range(of: "(pid ") else { return nil }
+            return Int32(line[range.upperBound...].prefix { $0.isNumber })
+        }
+        #expect(pids.count == 2, "\(text)")
+        let workDir = URL(fileURLWithPath: keyFile).deletingLastPathComponent().path
+
+        let clients = addresses.map { address -> RPCClient in
+            let parts = address.split(separator: ":")
+            var config = ClientConfiguration(host: String(parts[0]), port: Int(parts[1])!)
+            config.defaultTimeout = .seconds(20)
+            var logger = Logger(label: "test.run-cluster")
+            logger.logLevel = .critical
+            return RPCClient(configuration: config, logger: logger)
+        }
+        let service = [MetadataEntry(key: "authorization", value: "Bearer \(secret)")]
+        let owner: CreateAccountResponse = try await clients[0].unary(
+            AccountService.createAccount, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+        let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
+        let device: RegisterDeviceResponse = try await clients[0].unary(DeviceService.register, RegisterDeviceRequest(
+            name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
+        let check: CheckPortResponse = try await clients[1].unary(
+            CheckService.check, CheckPortRequest(userID: owner.account.id, deviceID: device.device.id, port: 22,
+                                                 minRevision: device.revision), metadata: service)
+        #expect(check.allowed)
+        for c in clients { c.close() }
+
+        // SIGTERM to the script: it stops the instances and PostgreSQL, then exits.
+        process.terminate()
+        for await _ in exited.stream {}
+        for pid in pids { #expect(!Self.running(pid), "instance \(pid) still runs") }
+        #expect(!FileManager.default.fileExists(atPath: workDir), "\(workDir) was not removed")
+    }
+}
