@@ -48,10 +48,16 @@ extension Sharewire_V1.AccountService {
     public protocol Handler: Sendable {
         /// Creates an account and returns its API key once (service key only).
         func createAccount(request: CreateAccountRequest, context: ServerContext) async throws -> CreateAccountResponse
+
         /// `CreateAccount` without suspending, or nil to run `createAccount(request:context:)`.
-        func immediateCreateAccount(request: CreateAccountRequest, context: ServerContext) throws -> CreateAccountResponse?
+        func immediateCreateAccount(
+            request: CreateAccountRequest,
+            context: ServerContext
+        ) throws -> CreateAccountResponse?
+
         /// The calling account.
         func whoami(request: WhoamiRequest, context: ServerContext) async throws -> WhoamiResponse
+
         /// `Whoami` without suspending, or nil to run `whoami(request:context:)`.
         func immediateWhoami(request: WhoamiRequest, context: ServerContext) throws -> WhoamiResponse?
     }
@@ -59,7 +65,10 @@ extension Sharewire_V1.AccountService {
 
 extension Sharewire_V1.AccountService.Handler {
     /// No immediate attempt: `CreateAccount` always runs in a task.
-    public func immediateCreateAccount(request: CreateAccountRequest, context: ServerContext) throws -> CreateAccountResponse? { nil }
+    public func immediateCreateAccount(
+        request: CreateAccountRequest,
+        context: ServerContext
+    ) throws -> CreateAccountResponse? { nil }
 
     /// No immediate attempt: `Whoami` always runs in a task.
     public func immediateWhoami(request: WhoamiRequest, context: ServerContext) throws -> WhoamiResponse? { nil }
@@ -90,12 +99,18 @@ extension Sharewire_V1.AccountService {
         }
 
         /// Creates an account and returns its API key once (service key only).
-        public func createAccount(_ request: CreateAccountRequest, options: Caller.Options) async throws(Caller.Failure) -> CreateAccountResponse {
+        public func createAccount(
+            _ request: CreateAccountRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> CreateAccountResponse {
             try await caller.unary(Method.CreateAccount.self, request, options: options)
         }
 
         /// The calling account.
-        public func whoami(_ request: WhoamiRequest, options: Caller.Options) async throws(Caller.Failure) -> WhoamiResponse {
+        public func whoami(
+            _ request: WhoamiRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> WhoamiResponse {
             try await caller.unary(Method.Whoami.self, request, options: options)
         }
     }

@@ -9,7 +9,11 @@ extension Sharewire_V1 {
     /// `sharewire.v1.CheckService`: its methods, `Handler` (server) and `Client` (stub).
     public enum CheckService {
         /// Every method of the service, in schema order.
-        public static let methods: [any RPCMethod.Type] = [Method.Check.self, Method.CheckScripting.self, Method.CheckBatch.self]
+        public static let methods: [any RPCMethod.Type] = [
+            Method.Check.self,
+            Method.CheckScripting.self,
+            Method.CheckBatch.self,
+        ]
 
         /// The typed methods: request and response types tied to the path and id.
         public enum Method {
@@ -58,14 +62,25 @@ extension Sharewire_V1.CheckService {
     public protocol Handler: Sendable {
         /// May the user connect to the port?
         func check(request: CheckPortRequest, context: ServerContext) async throws -> CheckPortResponse
+
         /// `Check` without suspending, or nil to run `check(request:context:)`.
         func immediateCheck(request: CheckPortRequest, context: ServerContext) throws -> CheckPortResponse?
+
         /// May the user run scripts on the device?
-        func checkScripting(request: CheckScriptingRequest, context: ServerContext) async throws -> CheckScriptingResponse
+        func checkScripting(
+            request: CheckScriptingRequest,
+            context: ServerContext
+        ) async throws -> CheckScriptingResponse
+
         /// `CheckScripting` without suspending, or nil to run `checkScripting(request:context:)`.
-        func immediateCheckScripting(request: CheckScriptingRequest, context: ServerContext) throws -> CheckScriptingResponse?
+        func immediateCheckScripting(
+            request: CheckScriptingRequest,
+            context: ServerContext
+        ) throws -> CheckScriptingResponse?
+
         /// Many checks in one call.
         func checkBatch(request: CheckBatchRequest, context: ServerContext) async throws -> CheckBatchResponse
+
         /// `CheckBatch` without suspending, or nil to run `checkBatch(request:context:)`.
         func immediateCheckBatch(request: CheckBatchRequest, context: ServerContext) throws -> CheckBatchResponse?
     }
@@ -76,10 +91,16 @@ extension Sharewire_V1.CheckService.Handler {
     public func immediateCheck(request: CheckPortRequest, context: ServerContext) throws -> CheckPortResponse? { nil }
 
     /// No immediate attempt: `CheckScripting` always runs in a task.
-    public func immediateCheckScripting(request: CheckScriptingRequest, context: ServerContext) throws -> CheckScriptingResponse? { nil }
+    public func immediateCheckScripting(
+        request: CheckScriptingRequest,
+        context: ServerContext
+    ) throws -> CheckScriptingResponse? { nil }
 
     /// No immediate attempt: `CheckBatch` always runs in a task.
-    public func immediateCheckBatch(request: CheckBatchRequest, context: ServerContext) throws -> CheckBatchResponse? { nil }
+    public func immediateCheckBatch(
+        request: CheckBatchRequest,
+        context: ServerContext
+    ) throws -> CheckBatchResponse? { nil }
 
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
@@ -112,17 +133,26 @@ extension Sharewire_V1.CheckService {
         }
 
         /// May the user connect to the port?
-        public func check(_ request: CheckPortRequest, options: Caller.Options) async throws(Caller.Failure) -> CheckPortResponse {
+        public func check(
+            _ request: CheckPortRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> CheckPortResponse {
             try await caller.unary(Method.Check.self, request, options: options)
         }
 
         /// May the user run scripts on the device?
-        public func checkScripting(_ request: CheckScriptingRequest, options: Caller.Options) async throws(Caller.Failure) -> CheckScriptingResponse {
+        public func checkScripting(
+            _ request: CheckScriptingRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> CheckScriptingResponse {
             try await caller.unary(Method.CheckScripting.self, request, options: options)
         }
 
         /// Many checks in one call.
-        public func checkBatch(_ request: CheckBatchRequest, options: Caller.Options) async throws(Caller.Failure) -> CheckBatchResponse {
+        public func checkBatch(
+            _ request: CheckBatchRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> CheckBatchResponse {
             try await caller.unary(Method.CheckBatch.self, request, options: options)
         }
     }

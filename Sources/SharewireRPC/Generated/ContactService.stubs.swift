@@ -9,7 +9,13 @@ extension Sharewire_V1 {
     /// `sharewire.v1.ContactService`: its methods, `Handler` (server) and `Client` (stub).
     public enum ContactService {
         /// Every method of the service, in schema order.
-        public static let methods: [any RPCMethod.Type] = [Method.Create.self, Method.Update.self, Method.Delete.self, Method.List.self, Method.Invite.self]
+        public static let methods: [any RPCMethod.Type] = [
+            Method.Create.self,
+            Method.Update.self,
+            Method.Delete.self,
+            Method.List.self,
+            Method.Invite.self,
+        ]
 
         /// The typed methods: request and response types tied to the path and id.
         public enum Method {
@@ -78,22 +84,31 @@ extension Sharewire_V1.ContactService {
     public protocol Handler: Sendable {
         /// Adds a contact (only the email is required).
         func create(request: CreateContactRequest, context: ServerContext) async throws -> CreateContactResponse
+
         /// `Create` without suspending, or nil to run `create(request:context:)`.
         func immediateCreate(request: CreateContactRequest, context: ServerContext) throws -> CreateContactResponse?
+
         /// Changes a contact's names, company or language.
         func update(request: UpdateContactRequest, context: ServerContext) async throws -> UpdateContactResponse
+
         /// `Update` without suspending, or nil to run `update(request:context:)`.
         func immediateUpdate(request: UpdateContactRequest, context: ServerContext) throws -> UpdateContactResponse?
+
         /// Deletes a contact and revokes what the caller shared with them.
         func delete(request: DeleteContactRequest, context: ServerContext) async throws -> DeleteContactResponse
+
         /// `Delete` without suspending, or nil to run `delete(request:context:)`.
         func immediateDelete(request: DeleteContactRequest, context: ServerContext) throws -> DeleteContactResponse?
+
         /// A page of the caller's contacts.
         func list(request: ListContactsRequest, context: ServerContext) async throws -> ListContactsResponse
+
         /// `List` without suspending, or nil to run `list(request:context:)`.
         func immediateList(request: ListContactsRequest, context: ServerContext) throws -> ListContactsResponse?
+
         /// Invites a contact who has no account yet.
         func invite(request: InviteContactRequest, context: ServerContext) async throws -> InviteContactResponse
+
         /// `Invite` without suspending, or nil to run `invite(request:context:)`.
         func immediateInvite(request: InviteContactRequest, context: ServerContext) throws -> InviteContactResponse?
     }
@@ -101,19 +116,34 @@ extension Sharewire_V1.ContactService {
 
 extension Sharewire_V1.ContactService.Handler {
     /// No immediate attempt: `Create` always runs in a task.
-    public func immediateCreate(request: CreateContactRequest, context: ServerContext) throws -> CreateContactResponse? { nil }
+    public func immediateCreate(
+        request: CreateContactRequest,
+        context: ServerContext
+    ) throws -> CreateContactResponse? { nil }
 
     /// No immediate attempt: `Update` always runs in a task.
-    public func immediateUpdate(request: UpdateContactRequest, context: ServerContext) throws -> UpdateContactResponse? { nil }
+    public func immediateUpdate(
+        request: UpdateContactRequest,
+        context: ServerContext
+    ) throws -> UpdateContactResponse? { nil }
 
     /// No immediate attempt: `Delete` always runs in a task.
-    public func immediateDelete(request: DeleteContactRequest, context: ServerContext) throws -> DeleteContactResponse? { nil }
+    public func immediateDelete(
+        request: DeleteContactRequest,
+        context: ServerContext
+    ) throws -> DeleteContactResponse? { nil }
 
     /// No immediate attempt: `List` always runs in a task.
-    public func immediateList(request: ListContactsRequest, context: ServerContext) throws -> ListContactsResponse? { nil }
+    public func immediateList(
+        request: ListContactsRequest,
+        context: ServerContext
+    ) throws -> ListContactsResponse? { nil }
 
     /// No immediate attempt: `Invite` always runs in a task.
-    public func immediateInvite(request: InviteContactRequest, context: ServerContext) throws -> InviteContactResponse? { nil }
+    public func immediateInvite(
+        request: InviteContactRequest,
+        context: ServerContext
+    ) throws -> InviteContactResponse? { nil }
 
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
@@ -156,27 +186,42 @@ extension Sharewire_V1.ContactService {
         }
 
         /// Adds a contact (only the email is required).
-        public func create(_ request: CreateContactRequest, options: Caller.Options) async throws(Caller.Failure) -> CreateContactResponse {
+        public func create(
+            _ request: CreateContactRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> CreateContactResponse {
             try await caller.unary(Method.Create.self, request, options: options)
         }
 
         /// Changes a contact's names, company or language.
-        public func update(_ request: UpdateContactRequest, options: Caller.Options) async throws(Caller.Failure) -> UpdateContactResponse {
+        public func update(
+            _ request: UpdateContactRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> UpdateContactResponse {
             try await caller.unary(Method.Update.self, request, options: options)
         }
 
         /// Deletes a contact and revokes what the caller shared with them.
-        public func delete(_ request: DeleteContactRequest, options: Caller.Options) async throws(Caller.Failure) -> DeleteContactResponse {
+        public func delete(
+            _ request: DeleteContactRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> DeleteContactResponse {
             try await caller.unary(Method.Delete.self, request, options: options)
         }
 
         /// A page of the caller's contacts.
-        public func list(_ request: ListContactsRequest, options: Caller.Options) async throws(Caller.Failure) -> ListContactsResponse {
+        public func list(
+            _ request: ListContactsRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ListContactsResponse {
             try await caller.unary(Method.List.self, request, options: options)
         }
 
         /// Invites a contact who has no account yet.
-        public func invite(_ request: InviteContactRequest, options: Caller.Options) async throws(Caller.Failure) -> InviteContactResponse {
+        public func invite(
+            _ request: InviteContactRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> InviteContactResponse {
             try await caller.unary(Method.Invite.self, request, options: options)
         }
     }

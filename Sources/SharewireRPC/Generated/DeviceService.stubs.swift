@@ -9,7 +9,14 @@ extension Sharewire_V1 {
     /// `sharewire.v1.DeviceService`: its methods, `Handler` (server) and `Client` (stub).
     public enum DeviceService {
         /// Every method of the service, in schema order.
-        public static let methods: [any RPCMethod.Type] = [Method.Register.self, Method.Rename.self, Method.AddService.self, Method.RemoveService.self, Method.Get.self, Method.List.self]
+        public static let methods: [any RPCMethod.Type] = [
+            Method.Register.self,
+            Method.Rename.self,
+            Method.AddService.self,
+            Method.RemoveService.self,
+            Method.Get.self,
+            Method.List.self,
+        ]
 
         /// The typed methods: request and response types tied to the path and id.
         public enum Method {
@@ -88,26 +95,40 @@ extension Sharewire_V1.DeviceService {
     public protocol Handler: Sendable {
         /// Registers a device with its services.
         func register(request: RegisterDeviceRequest, context: ServerContext) async throws -> RegisterDeviceResponse
+
         /// `Register` without suspending, or nil to run `register(request:context:)`.
         func immediateRegister(request: RegisterDeviceRequest, context: ServerContext) throws -> RegisterDeviceResponse?
+
         /// Renames a device (owner only).
         func rename(request: RenameDeviceRequest, context: ServerContext) async throws -> RenameDeviceResponse
+
         /// `Rename` without suspending, or nil to run `rename(request:context:)`.
         func immediateRename(request: RenameDeviceRequest, context: ServerContext) throws -> RenameDeviceResponse?
+
         /// Adds a service (port) to a device.
         func addService(request: AddServiceRequest, context: ServerContext) async throws -> AddServiceResponse
+
         /// `AddService` without suspending, or nil to run `addService(request:context:)`.
         func immediateAddService(request: AddServiceRequest, context: ServerContext) throws -> AddServiceResponse?
+
         /// Removes a service from a device and from the port shares that name it.
         func removeService(request: RemoveServiceRequest, context: ServerContext) async throws -> RemoveServiceResponse
+
         /// `RemoveService` without suspending, or nil to run `removeService(request:context:)`.
-        func immediateRemoveService(request: RemoveServiceRequest, context: ServerContext) throws -> RemoveServiceResponse?
+        func immediateRemoveService(
+            request: RemoveServiceRequest,
+            context: ServerContext
+        ) throws -> RemoveServiceResponse?
+
         /// One device the caller owns or that is shared with them.
         func get(request: GetDeviceRequest, context: ServerContext) async throws -> GetDeviceResponse
+
         /// `Get` without suspending, or nil to run `get(request:context:)`.
         func immediateGet(request: GetDeviceRequest, context: ServerContext) throws -> GetDeviceResponse?
+
         /// A page of the devices the caller owns or that are shared with them.
         func list(request: ListDevicesRequest, context: ServerContext) async throws -> ListDevicesResponse
+
         /// `List` without suspending, or nil to run `list(request:context:)`.
         func immediateList(request: ListDevicesRequest, context: ServerContext) throws -> ListDevicesResponse?
     }
@@ -115,22 +136,37 @@ extension Sharewire_V1.DeviceService {
 
 extension Sharewire_V1.DeviceService.Handler {
     /// No immediate attempt: `Register` always runs in a task.
-    public func immediateRegister(request: RegisterDeviceRequest, context: ServerContext) throws -> RegisterDeviceResponse? { nil }
+    public func immediateRegister(
+        request: RegisterDeviceRequest,
+        context: ServerContext
+    ) throws -> RegisterDeviceResponse? { nil }
 
     /// No immediate attempt: `Rename` always runs in a task.
-    public func immediateRename(request: RenameDeviceRequest, context: ServerContext) throws -> RenameDeviceResponse? { nil }
+    public func immediateRename(
+        request: RenameDeviceRequest,
+        context: ServerContext
+    ) throws -> RenameDeviceResponse? { nil }
 
     /// No immediate attempt: `AddService` always runs in a task.
-    public func immediateAddService(request: AddServiceRequest, context: ServerContext) throws -> AddServiceResponse? { nil }
+    public func immediateAddService(
+        request: AddServiceRequest,
+        context: ServerContext
+    ) throws -> AddServiceResponse? { nil }
 
     /// No immediate attempt: `RemoveService` always runs in a task.
-    public func immediateRemoveService(request: RemoveServiceRequest, context: ServerContext) throws -> RemoveServiceResponse? { nil }
+    public func immediateRemoveService(
+        request: RemoveServiceRequest,
+        context: ServerContext
+    ) throws -> RemoveServiceResponse? { nil }
 
     /// No immediate attempt: `Get` always runs in a task.
     public func immediateGet(request: GetDeviceRequest, context: ServerContext) throws -> GetDeviceResponse? { nil }
 
     /// No immediate attempt: `List` always runs in a task.
-    public func immediateList(request: ListDevicesRequest, context: ServerContext) throws -> ListDevicesResponse? { nil }
+    public func immediateList(
+        request: ListDevicesRequest,
+        context: ServerContext
+    ) throws -> ListDevicesResponse? { nil }
 
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
@@ -178,32 +214,50 @@ extension Sharewire_V1.DeviceService {
         }
 
         /// Registers a device with its services.
-        public func register(_ request: RegisterDeviceRequest, options: Caller.Options) async throws(Caller.Failure) -> RegisterDeviceResponse {
+        public func register(
+            _ request: RegisterDeviceRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> RegisterDeviceResponse {
             try await caller.unary(Method.Register.self, request, options: options)
         }
 
         /// Renames a device (owner only).
-        public func rename(_ request: RenameDeviceRequest, options: Caller.Options) async throws(Caller.Failure) -> RenameDeviceResponse {
+        public func rename(
+            _ request: RenameDeviceRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> RenameDeviceResponse {
             try await caller.unary(Method.Rename.self, request, options: options)
         }
 
         /// Adds a service (port) to a device.
-        public func addService(_ request: AddServiceRequest, options: Caller.Options) async throws(Caller.Failure) -> AddServiceResponse {
+        public func addService(
+            _ request: AddServiceRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> AddServiceResponse {
             try await caller.unary(Method.AddService.self, request, options: options)
         }
 
         /// Removes a service from a device and from the port shares that name it.
-        public func removeService(_ request: RemoveServiceRequest, options: Caller.Options) async throws(Caller.Failure) -> RemoveServiceResponse {
+        public func removeService(
+            _ request: RemoveServiceRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> RemoveServiceResponse {
             try await caller.unary(Method.RemoveService.self, request, options: options)
         }
 
         /// One device the caller owns or that is shared with them.
-        public func get(_ request: GetDeviceRequest, options: Caller.Options) async throws(Caller.Failure) -> GetDeviceResponse {
+        public func get(
+            _ request: GetDeviceRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> GetDeviceResponse {
             try await caller.unary(Method.Get.self, request, options: options)
         }
 
         /// A page of the devices the caller owns or that are shared with them.
-        public func list(_ request: ListDevicesRequest, options: Caller.Options) async throws(Caller.Failure) -> ListDevicesResponse {
+        public func list(
+            _ request: ListDevicesRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ListDevicesResponse {
             try await caller.unary(Method.List.self, request, options: options)
         }
     }

@@ -49,10 +49,16 @@ extension Sharewire_V1.Diagnostics {
     public protocol Handler: Sendable {
         /// Answers with the request's payload, after delay_ms.
         func echo(request: EchoRequest, context: ServerContext) async throws -> EchoResponse
+
         /// `Echo` without suspending, or nil to run `echo(request:context:)`.
         func immediateEcho(request: EchoRequest, context: ServerContext) throws -> EchoResponse?
+
         /// Answers with count messages, interval_ms apart.
-        func echoStream(request: EchoRequest, response: ServerStreamWriter<EchoResponse>, context: ServerContext) async throws
+        func echoStream(
+            request: EchoRequest,
+            response: ServerStreamWriter<EchoResponse>,
+            context: ServerContext
+        ) async throws
     }
 }
 
@@ -89,8 +95,10 @@ extension Sharewire_V1.Diagnostics {
         }
 
         /// Answers with count messages, interval_ms apart.
-        public func echoStream(_ request: EchoRequest, options: Caller.Options) async throws(Caller.Failure)
-            -> ServerStream<EchoResponse> {
+        public func echoStream(
+            _ request: EchoRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ServerStream<EchoResponse> {
             try await caller.serverStreaming(Method.EchoStream.self, request, options: options)
         }
     }

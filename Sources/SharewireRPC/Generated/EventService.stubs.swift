@@ -38,6 +38,7 @@ extension Sharewire_V1.EventService {
     public protocol Handler: Sendable {
         /// A page of events.
         func listEvents(request: ListEventsRequest, context: ServerContext) async throws -> ListEventsResponse
+
         /// `ListEvents` without suspending, or nil to run `listEvents(request:context:)`.
         func immediateListEvents(request: ListEventsRequest, context: ServerContext) throws -> ListEventsResponse?
     }
@@ -45,7 +46,10 @@ extension Sharewire_V1.EventService {
 
 extension Sharewire_V1.EventService.Handler {
     /// No immediate attempt: `ListEvents` always runs in a task.
-    public func immediateListEvents(request: ListEventsRequest, context: ServerContext) throws -> ListEventsResponse? { nil }
+    public func immediateListEvents(
+        request: ListEventsRequest,
+        context: ServerContext
+    ) throws -> ListEventsResponse? { nil }
 
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
@@ -68,7 +72,10 @@ extension Sharewire_V1.EventService {
         }
 
         /// A page of events.
-        public func listEvents(_ request: ListEventsRequest, options: Caller.Options) async throws(Caller.Failure) -> ListEventsResponse {
+        public func listEvents(
+            _ request: ListEventsRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ListEventsResponse {
             try await caller.unary(Method.ListEvents.self, request, options: options)
         }
     }

@@ -49,16 +49,25 @@ extension Sharewire_V1.Health {
     public protocol Handler: Sendable {
         /// The current status of a service ("" is the whole server).
         func check(request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse
+
         /// `Check` without suspending, or nil to run `check(request:context:)`.
         func immediateCheck(request: HealthCheckRequest, context: ServerContext) throws -> HealthCheckResponse?
+
         /// The current status at once, then every change, until a drain ends it.
-        func watch(request: HealthCheckRequest, response: ServerStreamWriter<HealthCheckResponse>, context: ServerContext) async throws
+        func watch(
+            request: HealthCheckRequest,
+            response: ServerStreamWriter<HealthCheckResponse>,
+            context: ServerContext
+        ) async throws
     }
 }
 
 extension Sharewire_V1.Health.Handler {
     /// No immediate attempt: `Check` always runs in a task.
-    public func immediateCheck(request: HealthCheckRequest, context: ServerContext) throws -> HealthCheckResponse? { nil }
+    public func immediateCheck(
+        request: HealthCheckRequest,
+        context: ServerContext
+    ) throws -> HealthCheckResponse? { nil }
 
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
@@ -84,13 +93,18 @@ extension Sharewire_V1.Health {
         }
 
         /// The current status of a service ("" is the whole server).
-        public func check(_ request: HealthCheckRequest, options: Caller.Options) async throws(Caller.Failure) -> HealthCheckResponse {
+        public func check(
+            _ request: HealthCheckRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> HealthCheckResponse {
             try await caller.unary(Method.Check.self, request, options: options)
         }
 
         /// The current status at once, then every change, until a drain ends it.
-        public func watch(_ request: HealthCheckRequest, options: Caller.Options) async throws(Caller.Failure)
-            -> ServerStream<HealthCheckResponse> {
+        public func watch(
+            _ request: HealthCheckRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ServerStream<HealthCheckResponse> {
             try await caller.serverStreaming(Method.Watch.self, request, options: options)
         }
     }

@@ -47,17 +47,32 @@ extension Sharewire_V1.NotificationService {
     /// it holds the event loop.
     public protocol Handler: Sendable {
         /// Every notification after a sequence, then new ones as they commit.
-        func watchNotifications(request: WatchNotificationsRequest, response: ServerStreamWriter<WatchNotificationsResponse>, context: ServerContext) async throws
+        func watchNotifications(
+            request: WatchNotificationsRequest,
+            response: ServerStreamWriter<WatchNotificationsResponse>,
+            context: ServerContext
+        ) async throws
+
         /// Moves the acknowledged cursor forward (never back: a repeat is harmless).
-        func ackNotifications(request: AckNotificationsRequest, context: ServerContext) async throws -> AckNotificationsResponse
+        func ackNotifications(
+            request: AckNotificationsRequest,
+            context: ServerContext
+        ) async throws -> AckNotificationsResponse
+
         /// `AckNotifications` without suspending, or nil to run `ackNotifications(request:context:)`.
-        func immediateAckNotifications(request: AckNotificationsRequest, context: ServerContext) throws -> AckNotificationsResponse?
+        func immediateAckNotifications(
+            request: AckNotificationsRequest,
+            context: ServerContext
+        ) throws -> AckNotificationsResponse?
     }
 }
 
 extension Sharewire_V1.NotificationService.Handler {
     /// No immediate attempt: `AckNotifications` always runs in a task.
-    public func immediateAckNotifications(request: AckNotificationsRequest, context: ServerContext) throws -> AckNotificationsResponse? { nil }
+    public func immediateAckNotifications(
+        request: AckNotificationsRequest,
+        context: ServerContext
+    ) throws -> AckNotificationsResponse? { nil }
 
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
@@ -83,13 +98,18 @@ extension Sharewire_V1.NotificationService {
         }
 
         /// Every notification after a sequence, then new ones as they commit.
-        public func watchNotifications(_ request: WatchNotificationsRequest, options: Caller.Options) async throws(Caller.Failure)
-            -> ServerStream<WatchNotificationsResponse> {
+        public func watchNotifications(
+            _ request: WatchNotificationsRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ServerStream<WatchNotificationsResponse> {
             try await caller.serverStreaming(Method.WatchNotifications.self, request, options: options)
         }
 
         /// Moves the acknowledged cursor forward (never back: a repeat is harmless).
-        public func ackNotifications(_ request: AckNotificationsRequest, options: Caller.Options) async throws(Caller.Failure) -> AckNotificationsResponse {
+        public func ackNotifications(
+            _ request: AckNotificationsRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> AckNotificationsResponse {
             try await caller.unary(Method.AckNotifications.self, request, options: options)
         }
     }

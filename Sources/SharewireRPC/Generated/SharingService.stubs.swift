@@ -9,7 +9,15 @@ extension Sharewire_V1 {
     /// `sharewire.v1.SharingService`: its methods, `Handler` (server) and `Client` (stub).
     public enum SharingService {
         /// Every method of the service, in schema order.
-        public static let methods: [any RPCMethod.Type] = [Method.Share.self, Method.UpdateShare.self, Method.RemoveShares.self, Method.CommonSharees.self, Method.Leave.self, Method.ListDeviceShares.self, Method.Transfer.self]
+        public static let methods: [any RPCMethod.Type] = [
+            Method.Share.self,
+            Method.UpdateShare.self,
+            Method.RemoveShares.self,
+            Method.CommonSharees.self,
+            Method.Leave.self,
+            Method.ListDeviceShares.self,
+            Method.Transfer.self,
+        ]
 
         /// The typed methods: request and response types tied to the path and id.
         public enum Method {
@@ -98,30 +106,52 @@ extension Sharewire_V1.SharingService {
     public protocol Handler: Sendable {
         /// Shares N devices with M contacts, all with the same access.
         func share(request: ShareRequest, context: ServerContext) async throws -> ShareResponse
+
         /// `Share` without suspending, or nil to run `share(request:context:)`.
         func immediateShare(request: ShareRequest, context: ServerContext) throws -> ShareResponse?
+
         /// Changes one person's access to one device.
         func updateShare(request: UpdateShareRequest, context: ServerContext) async throws -> UpdateShareResponse
+
         /// `UpdateShare` without suspending, or nil to run `updateShare(request:context:)`.
         func immediateUpdateShare(request: UpdateShareRequest, context: ServerContext) throws -> UpdateShareResponse?
+
         /// Stops sharing N devices with M people.
         func removeShares(request: RemoveSharesRequest, context: ServerContext) async throws -> RemoveSharesResponse
+
         /// `RemoveShares` without suspending, or nil to run `removeShares(request:context:)`.
         func immediateRemoveShares(request: RemoveSharesRequest, context: ServerContext) throws -> RemoveSharesResponse?
+
         /// The people every one of the given devices is shared with.
         func commonSharees(request: CommonShareesRequest, context: ServerContext) async throws -> CommonShareesResponse
+
         /// `CommonSharees` without suspending, or nil to run `commonSharees(request:context:)`.
-        func immediateCommonSharees(request: CommonShareesRequest, context: ServerContext) throws -> CommonShareesResponse?
+        func immediateCommonSharees(
+            request: CommonShareesRequest,
+            context: ServerContext
+        ) throws -> CommonShareesResponse?
+
         /// A recipient gives up a device shared with them.
         func leave(request: LeaveRequest, context: ServerContext) async throws -> LeaveResponse
+
         /// `Leave` without suspending, or nil to run `leave(request:context:)`.
         func immediateLeave(request: LeaveRequest, context: ServerContext) throws -> LeaveResponse?
+
         /// The shares of one device (owner only).
-        func listDeviceShares(request: ListDeviceSharesRequest, context: ServerContext) async throws -> ListDeviceSharesResponse
+        func listDeviceShares(
+            request: ListDeviceSharesRequest,
+            context: ServerContext
+        ) async throws -> ListDeviceSharesResponse
+
         /// `ListDeviceShares` without suspending, or nil to run `listDeviceShares(request:context:)`.
-        func immediateListDeviceShares(request: ListDeviceSharesRequest, context: ServerContext) throws -> ListDeviceSharesResponse?
+        func immediateListDeviceShares(
+            request: ListDeviceSharesRequest,
+            context: ServerContext
+        ) throws -> ListDeviceSharesResponse?
+
         /// Hands devices to a contact with an account and clears their shares.
         func transfer(request: TransferRequest, context: ServerContext) async throws -> TransferResponse
+
         /// `Transfer` without suspending, or nil to run `transfer(request:context:)`.
         func immediateTransfer(request: TransferRequest, context: ServerContext) throws -> TransferResponse?
     }
@@ -132,19 +162,31 @@ extension Sharewire_V1.SharingService.Handler {
     public func immediateShare(request: ShareRequest, context: ServerContext) throws -> ShareResponse? { nil }
 
     /// No immediate attempt: `UpdateShare` always runs in a task.
-    public func immediateUpdateShare(request: UpdateShareRequest, context: ServerContext) throws -> UpdateShareResponse? { nil }
+    public func immediateUpdateShare(
+        request: UpdateShareRequest,
+        context: ServerContext
+    ) throws -> UpdateShareResponse? { nil }
 
     /// No immediate attempt: `RemoveShares` always runs in a task.
-    public func immediateRemoveShares(request: RemoveSharesRequest, context: ServerContext) throws -> RemoveSharesResponse? { nil }
+    public func immediateRemoveShares(
+        request: RemoveSharesRequest,
+        context: ServerContext
+    ) throws -> RemoveSharesResponse? { nil }
 
     /// No immediate attempt: `CommonSharees` always runs in a task.
-    public func immediateCommonSharees(request: CommonShareesRequest, context: ServerContext) throws -> CommonShareesResponse? { nil }
+    public func immediateCommonSharees(
+        request: CommonShareesRequest,
+        context: ServerContext
+    ) throws -> CommonShareesResponse? { nil }
 
     /// No immediate attempt: `Leave` always runs in a task.
     public func immediateLeave(request: LeaveRequest, context: ServerContext) throws -> LeaveResponse? { nil }
 
     /// No immediate attempt: `ListDeviceShares` always runs in a task.
-    public func immediateListDeviceShares(request: ListDeviceSharesRequest, context: ServerContext) throws -> ListDeviceSharesResponse? { nil }
+    public func immediateListDeviceShares(
+        request: ListDeviceSharesRequest,
+        context: ServerContext
+    ) throws -> ListDeviceSharesResponse? { nil }
 
     /// No immediate attempt: `Transfer` always runs in a task.
     public func immediateTransfer(request: TransferRequest, context: ServerContext) throws -> TransferResponse? { nil }
@@ -200,37 +242,58 @@ extension Sharewire_V1.SharingService {
         }
 
         /// Shares N devices with M contacts, all with the same access.
-        public func share(_ request: ShareRequest, options: Caller.Options) async throws(Caller.Failure) -> ShareResponse {
+        public func share(
+            _ request: ShareRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ShareResponse {
             try await caller.unary(Method.Share.self, request, options: options)
         }
 
         /// Changes one person's access to one device.
-        public func updateShare(_ request: UpdateShareRequest, options: Caller.Options) async throws(Caller.Failure) -> UpdateShareResponse {
+        public func updateShare(
+            _ request: UpdateShareRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> UpdateShareResponse {
             try await caller.unary(Method.UpdateShare.self, request, options: options)
         }
 
         /// Stops sharing N devices with M people.
-        public func removeShares(_ request: RemoveSharesRequest, options: Caller.Options) async throws(Caller.Failure) -> RemoveSharesResponse {
+        public func removeShares(
+            _ request: RemoveSharesRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> RemoveSharesResponse {
             try await caller.unary(Method.RemoveShares.self, request, options: options)
         }
 
         /// The people every one of the given devices is shared with.
-        public func commonSharees(_ request: CommonShareesRequest, options: Caller.Options) async throws(Caller.Failure) -> CommonShareesResponse {
+        public func commonSharees(
+            _ request: CommonShareesRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> CommonShareesResponse {
             try await caller.unary(Method.CommonSharees.self, request, options: options)
         }
 
         /// A recipient gives up a device shared with them.
-        public func leave(_ request: LeaveRequest, options: Caller.Options) async throws(Caller.Failure) -> LeaveResponse {
+        public func leave(
+            _ request: LeaveRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> LeaveResponse {
             try await caller.unary(Method.Leave.self, request, options: options)
         }
 
         /// The shares of one device (owner only).
-        public func listDeviceShares(_ request: ListDeviceSharesRequest, options: Caller.Options) async throws(Caller.Failure) -> ListDeviceSharesResponse {
+        public func listDeviceShares(
+            _ request: ListDeviceSharesRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ListDeviceSharesResponse {
             try await caller.unary(Method.ListDeviceShares.self, request, options: options)
         }
 
         /// Hands devices to a contact with an account and clears their shares.
-        public func transfer(_ request: TransferRequest, options: Caller.Options) async throws(Caller.Failure) -> TransferResponse {
+        public func transfer(
+            _ request: TransferRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> TransferResponse {
             try await caller.unary(Method.Transfer.self, request, options: options)
         }
     }
