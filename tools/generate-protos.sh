@@ -4,7 +4,10 @@
 #   - the Swift side, Sources/SharewireMessages/Generated (tools/protoc-gen-sharewire,
 #     a protoc plugin): a <file>.pb.swift of value types and their C bridging
 #     per .proto, and Methods.swift, the method table from the service blocks
-#     of services.proto; and the method table of docs/PROTOCOL.md §17.1.
+#     of services.proto;
+#   - the typed service layer, Sources/SharewireRPC/Generated (same plugin):
+#     per service its typed methods, server Handler protocol and client stub;
+#   - the method table of docs/PROTOCOL.md §17.1.
 #
 #   tools/generate-protos.sh           regenerate in place
 #   tools/generate-protos.sh --check   regenerate into a temp dir and fail if
@@ -25,6 +28,7 @@ proto_root="$repo_root/proto"
 proto_subdir="sharewire/v1"
 c_target="Sources/CSharewireProto"
 swift_generated="Sources/SharewireMessages/Generated"
+rpc_generated="Sources/SharewireRPC/Generated"
 protocol_doc="docs/PROTOCOL.md"
 plugin="$repo_root/tools/protoc-gen-sharewire/protoc-gen-sharewire"
 
@@ -86,8 +90,9 @@ generate() {
 
   (cd "$proto_root" && protoc -I . -I "$wkt_include" --plugin=protoc-gen-sharewire="$plugin" \
      --sharewire_out="$raw" "${protos[@]}" "$proto_subdir/services.proto")
-  mkdir -p "$out/$swift_generated" "$out/docs"
+  mkdir -p "$out/$swift_generated" "$out/$rpc_generated" "$out/docs"
   mv "$raw"/*.swift "$out/$swift_generated/"
+  mv "$raw"/rpc/*.swift "$out/$rpc_generated/"
   # The method table goes between the markers of PROTOCOL.md §17.1.
   python3 - "$repo_root/$protocol_doc" "$raw/method-table.md" "$out/$protocol_doc" <<'PY'
 import sys
@@ -109,16 +114,17 @@ if [ "$mode" = "generate" ]; then
   generate "$tmp"
   # Replace only what the generator owns, so stale files of deleted protos go.
   rm -rf "${repo_root:?}/$c_target/$proto_subdir" "$repo_root/$c_target/include/$proto_subdir" \
-         "$repo_root/$c_target/include/module.modulemap" "${repo_root:?}/$swift_generated"
+         "$repo_root/$c_target/include/module.modulemap" "${repo_root:?}/$swift_generated" \
+         "${repo_root:?}/$rpc_generated"
   cp -R "$tmp/Sources/." "$repo_root/Sources/"
   cp "$tmp/$protocol_doc" "$repo_root/$protocol_doc"
-  echo "generated ${#protos[@]} proto file(s) into $c_target and $swift_generated, the method table into $protocol_doc"
+  echo "generated ${#protos[@]} proto file(s) into $c_target, $swift_generated and $rpc_generated, the method table into $protocol_doc"
 else
   tmp="$(mktemp -d)"
   trap 'rm -rf "$tmp"' EXIT
   generate "$tmp/new"
   stale=0
-  for path in "$c_target" "$swift_generated" "$protocol_doc"; do
+  for path in "$c_target" "$swift_generated" "$rpc_generated" "$protocol_doc"; do
     if ! diff -ru "$repo_root/$path" "$tmp/new/$path" >>"$tmp/diff" 2>&1; then stale=1; fi
   done
   if [ "$stale" -ne 0 ]; then

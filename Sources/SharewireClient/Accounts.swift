@@ -10,24 +10,22 @@ extension SharewireClient {
     ///   - language: of its notifications.
     public func createAccount(email: String, language: Language = .en,
                               options: CallOptions = .default) async throws(SharewireError) -> CreatedAccount {
-        let response = try await call(Methods.createAccount,
-                                      CreateAccountRequest(email: email, language: language.wire), options: options,
-                                      as: CreateAccountResponse.self)
+        let response = try await stubs.accounts.createAccount(
+            CreateAccountRequest(email: email, language: language.wire), options: options)
         return CreatedAccount(account: Account(response.account), apiKey: response.apiKey,
                               revision: Revision(response.revision))
     }
 
     /// The account this client acts as.
     public func whoami(options: CallOptions = .default) async throws(SharewireError) -> Account {
-        let response = try await call(Methods.whoami, WhoamiRequest(minRevision: minRevision(options)),
-                                      options: options, as: WhoamiResponse.self)
+        let response = try await stubs.accounts.whoami(
+            WhoamiRequest(minRevision: minRevision(options)), options: options)
         return Account(response.account)
     }
 
     /// The server's health (`Health/Check`); needs no credentials.
     public func health(options: CallOptions = .default) async throws(SharewireError) -> ServingStatus {
-        let response = try await untracked(Methods.health, HealthCheckRequest(), options: options,
-                                           as: HealthCheckResponse.self)
+        let response = try await stubs.health.check(HealthCheckRequest(), options: options)
         return switch response.status {
         case .serving: .serving
         case .notServing: .notServing

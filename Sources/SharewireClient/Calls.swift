@@ -1,82 +1,61 @@
 internal import SharewireMessages
 internal import SharewireRPC
 
-/// A method of the protocol and whether repeating it is harmless.
-struct Method: Sendable {
-    let descriptor: MethodDescriptor
-    /// Reads, checks and acks: retried on any UNAVAILABLE (RetryPolicy).
-    let idempotent: Bool
+/// What the generated client stubs call through: the client's deadline,
+/// retries (by the method's `idempotency_level` from services.proto) and
+/// retry budget, and revision tracking for every response that carries one
+/// (the generator marks them `CarriesRevision`).
+struct Caller: MethodCaller {
+    typealias Options = CallOptions
+    typealias Failure = SharewireError
 
-    init(_ id: MethodID) {
-        descriptor = MethodDescriptor(id)
-        idempotent = id.idempotency.allowsRetry
+    let client: SharewireClient
+
+    func unary<Method: UnaryMethod>(
+        _ method: Method.Type, _ request: Method.Input, options: CallOptions
+    ) async throws(SharewireError) -> Method.Output {
+        let response = try await client.unary(Method.descriptor, request, options: options, as: Method.Output.self)
+        // Resolved once per response type by the runtime's conformance cache.
+        if let carrier = response as? any CarriesRevision { client.tracker.observe(carrier.revision) }
+        return response
+    }
+
+    /// One attempt: a stream's reader reconnects by itself (NotificationStream).
+    func serverStreaming<Method: ServerStreamingMethod>(
+        _ method: Method.Type, _ request: Method.Input, options: CallOptions
+    ) async throws(SharewireError) -> ServerStream<Method.Output> {
+        do {
+            return try await client.transports.transport(start: client.transports.start(), attempt: 1)
+                .serverStream(Method.descriptor, request, metadata: client.metadata, timeout: options.timeout,
+                              responseType: Method.Output.self)
+        } catch {
+            throw SharewireError(error)
+        }
     }
 }
 
-/// Every method the client calls. Idempotency comes from the schema
-/// (`idempotency_level` in services.proto): writes have none, even those
-/// whose repetition happens to be harmless (RemoveShares), so that the rule is
-/// simple: a write is sent twice only if the server provably never processed
-/// the first.
-enum Methods {
-    static let createAccount = Method(.accountCreateAccount)
-    static let whoami = Method(.accountWhoami)
-    static let createContact = Method(.contactCreate)
-    static let updateContact = Method(.contactUpdate)
-    static let deleteContact = Method(.contactDelete)
-    static let listContacts = Method(.contactList)
-    static let inviteContact = Method(.contactInvite)
-    static let registerDevice = Method(.deviceRegister)
-    static let renameDevice = Method(.deviceRename)
-    static let addService = Method(.deviceAddService)
-    static let removeService = Method(.deviceRemoveService)
-    static let getDevice = Method(.deviceGet)
-    static let listDevices = Method(.deviceList)
-    static let share = Method(.sharingShare)
-    static let updateShare = Method(.sharingUpdateShare)
-    static let removeShares = Method(.sharingRemoveShares)
-    static let commonSharees = Method(.sharingCommonSharees)
-    static let leave = Method(.sharingLeave)
-    static let listDeviceShares = Method(.sharingListDeviceShares)
-    static let transfer = Method(.sharingTransfer)
-    static let check = Method(.checkCheck)
-    static let checkScripting = Method(.checkCheckScripting)
-    static let checkBatch = Method(.checkCheckBatch)
-    static let listEvents = Method(.eventListEvents)
-    static let watchNotifications = Method(.notificationWatchNotifications)
-    static let ackNotifications = Method(.notificationAckNotifications)
-    static let health = Method(.healthCheck)
-}
+/// The generated client stub of every service, over this client's ``Caller``.
+struct Stubs {
+    let accounts: Sharewire_V1.AccountService.Client<Caller>
+    let contacts: Sharewire_V1.ContactService.Client<Caller>
+    let devices: Sharewire_V1.DeviceService.Client<Caller>
+    let sharing: Sharewire_V1.SharingService.Client<Caller>
+    let checks: Sharewire_V1.CheckService.Client<Caller>
+    let events: Sharewire_V1.EventService.Client<Caller>
+    let notifications: Sharewire_V1.NotificationService.Client<Caller>
+    let health: Sharewire_V1.Health.Client<Caller>
 
-/// A response that carries the revision it was written or read at.
-protocol CarriesRevision {
-    var revision: UInt64 { get }
+    init(_ caller: Caller) {
+        accounts = .init(caller: caller)
+        contacts = .init(caller: caller)
+        devices = .init(caller: caller)
+        sharing = .init(caller: caller)
+        checks = .init(caller: caller)
+        events = .init(caller: caller)
+        notifications = .init(caller: caller)
+        health = .init(caller: caller)
+    }
 }
-
-extension CreateAccountResponse: CarriesRevision {}
-extension WhoamiResponse: CarriesRevision {}
-extension CreateContactResponse: CarriesRevision {}
-extension UpdateContactResponse: CarriesRevision {}
-extension DeleteContactResponse: CarriesRevision {}
-extension ListContactsResponse: CarriesRevision {}
-extension InviteContactResponse: CarriesRevision {}
-extension RegisterDeviceResponse: CarriesRevision {}
-extension RenameDeviceResponse: CarriesRevision {}
-extension AddServiceResponse: CarriesRevision {}
-extension RemoveServiceResponse: CarriesRevision {}
-extension GetDeviceResponse: CarriesRevision {}
-extension ListDevicesResponse: CarriesRevision {}
-extension ShareResponse: CarriesRevision {}
-extension UpdateShareResponse: CarriesRevision {}
-extension RemoveSharesResponse: CarriesRevision {}
-extension CommonShareesResponse: CarriesRevision {}
-extension LeaveResponse: CarriesRevision {}
-extension ListDeviceSharesResponse: CarriesRevision {}
-extension TransferResponse: CarriesRevision {}
-extension CheckPortResponse: CarriesRevision {}
-extension CheckScriptingResponse: CarriesRevision {}
-extension CheckBatchResponse: CarriesRevision {}
-extension ListEventsResponse: CarriesRevision {}
 
 extension SharewireClient {
     /// The `min_revision` a read sends under `options`.
@@ -88,18 +67,12 @@ extension SharewireClient {
         }
     }
 
-    /// A unary call whose response carries a revision, which the client then tracks.
-    func call<Request: ProtoMessage, Response: ProtoMessage & CarriesRevision>(
-        _ method: Method, _ request: Request, options: CallOptions, as _: Response.Type = Response.self
-    ) async throws(SharewireError) -> Response {
-        let response: Response = try await untracked(method, request, options: options)
-        tracker.observe(response.revision)
-        return response
-    }
+    /// The typed calls of every service (generated stubs).
+    var stubs: Stubs { Stubs(Caller(client: self)) }
 
     /// A unary call with deadline, retries and budget.
-    func untracked<Request: ProtoMessage, Response: ProtoMessage>(
-        _ method: Method, _ request: Request, options: CallOptions, as _: Response.Type = Response.self
+    func unary<Request: ProtoMessage, Response: ProtoMessage>(
+        _ method: MethodDescriptor, _ request: Request, options: CallOptions, as _: Response.Type = Response.self
     ) async throws(SharewireError) -> Response {
         let policy = options.retry ?? configuration.retry
         let clock = ContinuousClock()
@@ -123,14 +96,15 @@ extension SharewireClient {
                                        notProcessed: true)
                     }
                 }
-                let response: Response = try await transport.unary(method.descriptor, request, metadata: metadata,
+                let response: Response = try await transport.unary(method, request, metadata: metadata,
                                                                    timeout: remaining)
                 retryBudget?.recordSuccess()
                 return response
             } catch {
                 failure = SharewireError(error, attempts: attempt)
             }
-            try await backOff(after: failure, attempt: attempt, idempotent: method.idempotent, policy: policy,
+            try await backOff(after: failure, attempt: attempt, idempotent: method.idempotency.allowsRetry,
+                              policy: policy,
                               deadline: deadline, clock: clock, rng: &rng)
         }
     }

@@ -44,7 +44,7 @@ extension SharewireClient {
                       options: CallOptions = .default) async throws(SharewireError) -> Bool {
         let request = CheckPortRequest(userID: user ?? "", deviceID: device, port: UInt32(port),
                                        minRevision: minRevision(options))
-        return try await call(Methods.check, request, options: options, as: CheckPortResponse.self).allowed
+        return try await stubs.checks.check(request, options: options).allowed
     }
 
     /// May `user` run scripts on `device`?
@@ -52,7 +52,7 @@ extension SharewireClient {
     public func checkScripting(user: String? = nil, device: String,
                                options: CallOptions = .default) async throws(SharewireError) -> Bool {
         let request = CheckScriptingRequest(userID: user ?? "", deviceID: device, minRevision: minRevision(options))
-        return try await call(Methods.checkScripting, request, options: options, as: CheckScriptingResponse.self)
+        return try await stubs.checks.checkScripting(request, options: options)
             .allowed
     }
 
@@ -62,7 +62,7 @@ extension SharewireClient {
         let request = CheckBatchRequest(
             checks: queries.map { CheckItem(userID: $0.user, deviceID: $0.device, port: $0.port.map(UInt32.init)) },
             minRevision: minRevision(options))
-        let response = try await call(Methods.checkBatch, request, options: options, as: CheckBatchResponse.self)
+        let response = try await stubs.checks.checkBatch(request, options: options)
         guard response.allowed.count == queries.count else {
             throw SharewireError.local(.internal,
                                        "CheckBatch answered \(response.allowed.count) of \(queries.count) checks")

@@ -13,8 +13,7 @@ extension SharewireClient {
                               options: CallOptions = .default) async throws(SharewireError) -> Contact {
         let request = CreateContactRequest(email: email, firstName: firstName ?? "", lastName: lastName ?? "",
                                            company: company ?? "", language: language.wire)
-        let response = try await call(Methods.createContact, request, options: options,
-                                      as: CreateContactResponse.self)
+        let response = try await stubs.contacts.create(request, options: options)
         return Contact(response.contact)
     }
 
@@ -26,24 +25,21 @@ extension SharewireClient {
                               options: CallOptions = .default) async throws(SharewireError) -> Contact {
         let request = UpdateContactRequest(email: email, firstName: firstName, lastName: lastName, company: company,
                                            language: language?.wire ?? .unspecified)
-        let response = try await call(Methods.updateContact, request, options: options,
-                                      as: UpdateContactResponse.self)
+        let response = try await stubs.contacts.update(request, options: options)
         return Contact(response.contact)
     }
 
     /// Deletes a contact and revokes every share the caller gave that person.
     public func deleteContact(email: String,
                               options: CallOptions = .default) async throws(SharewireError) -> DeleteContactResult {
-        let response = try await call(Methods.deleteContact, DeleteContactRequest(email: email), options: options,
-                                      as: DeleteContactResponse.self)
+        let response = try await stubs.contacts.delete(DeleteContactRequest(email: email), options: options)
         return DeleteContactResult(sharesRemoved: Int(response.sharesRemoved), revision: Revision(response.revision))
     }
 
     /// Queues an invite to a contact without an account and stamps `invitedAt`.
     /// - Throws: FAILED_PRECONDITION `CONTACT_HAS_ACCOUNT` if the person has an account.
     public func inviteContact(email: String, options: CallOptions = .default) async throws(SharewireError) -> Contact {
-        let response = try await call(Methods.inviteContact, InviteContactRequest(email: email), options: options,
-                                      as: InviteContactResponse.self)
+        let response = try await stubs.contacts.invite(InviteContactRequest(email: email), options: options)
         return Contact(response.contact)
     }
 
@@ -55,7 +51,7 @@ extension SharewireClient {
                              options: CallOptions = .default) async throws(SharewireError) -> Page<Contact> {
         let request = ListContactsRequest(pageSize: UInt32(clamping: pageSize ?? 0), pageToken: pageToken ?? "",
                                           minRevision: minRevision(options))
-        let response = try await call(Methods.listContacts, request, options: options, as: ListContactsResponse.self)
+        let response = try await stubs.contacts.list(request, options: options)
         return Page(items: response.contacts.map(Contact.init), nextPageToken: response.nextPageToken.nonEmpty,
                     revision: Revision(response.revision))
     }

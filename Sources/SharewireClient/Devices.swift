@@ -7,25 +7,24 @@ extension SharewireClient {
     ///   - services: at most 64.
     public func registerDevice(name: String, services: [NewService] = [],
                                options: CallOptions = .default) async throws(SharewireError) -> Device {
-        let response = try await call(Methods.registerDevice,
-                                      RegisterDeviceRequest(name: name, services: services.map(\.wire)),
-                                      options: options, as: RegisterDeviceResponse.self)
+        let response = try await stubs.devices.register(
+            RegisterDeviceRequest(name: name, services: services.map(\.wire)), options: options)
         return Device(response.device)
     }
 
     /// Renames a device the caller owns.
     public func renameDevice(_ deviceID: String, to name: String,
                              options: CallOptions = .default) async throws(SharewireError) -> Device {
-        let response = try await call(Methods.renameDevice, RenameDeviceRequest(deviceID: deviceID, name: name),
-                                      options: options, as: RenameDeviceResponse.self)
+        let response = try await stubs.devices.rename(
+            RenameDeviceRequest(deviceID: deviceID, name: name), options: options)
         return Device(response.device)
     }
 
     /// Adds a service to a device the caller owns; returns it with its id.
     public func addService(_ service: NewService, to deviceID: String,
                            options: CallOptions = .default) async throws(SharewireError) -> Service {
-        let response = try await call(Methods.addService, AddServiceRequest(deviceID: deviceID, service: service.wire),
-                                      options: options, as: AddServiceResponse.self)
+        let response = try await stubs.devices.addService(
+            AddServiceRequest(deviceID: deviceID, service: service.wire), options: options)
         return Service(response.service)
     }
 
@@ -36,18 +35,16 @@ extension SharewireClient {
     @discardableResult
     public func removeService(_ serviceID: String, from deviceID: String,
                               options: CallOptions = .default) async throws(SharewireError) -> Revision {
-        let response = try await call(Methods.removeService,
-                                      RemoveServiceRequest(deviceID: deviceID, serviceID: serviceID),
-                                      options: options, as: RemoveServiceResponse.self)
+        let response = try await stubs.devices.removeService(
+            RemoveServiceRequest(deviceID: deviceID, serviceID: serviceID), options: options)
         return Revision(response.revision)
     }
 
     /// A device the caller owns or received.
     /// - Throws: NOT_FOUND `DEVICE_NOT_FOUND` otherwise.
     public func device(_ deviceID: String, options: CallOptions = .default) async throws(SharewireError) -> Device {
-        let response = try await call(Methods.getDevice,
-                                      GetDeviceRequest(deviceID: deviceID, minRevision: minRevision(options)),
-                                      options: options, as: GetDeviceResponse.self)
+        let response = try await stubs.devices.get(
+            GetDeviceRequest(deviceID: deviceID, minRevision: minRevision(options)), options: options)
         return Device(response.device)
     }
 
@@ -56,7 +53,7 @@ extension SharewireClient {
                             options: CallOptions = .default) async throws(SharewireError) -> Page<Device> {
         let request = ListDevicesRequest(pageSize: UInt32(clamping: pageSize ?? 0), pageToken: pageToken ?? "",
                                          minRevision: minRevision(options))
-        let response = try await call(Methods.listDevices, request, options: options, as: ListDevicesResponse.self)
+        let response = try await stubs.devices.list(request, options: options)
         return Page(items: response.devices.map(Device.init), nextPageToken: response.nextPageToken.nonEmpty,
                     revision: Revision(response.revision))
     }

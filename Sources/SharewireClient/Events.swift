@@ -8,7 +8,7 @@ extension SharewireClient {
             deviceID: filter.deviceID ?? "", userID: filter.userID ?? "", kind: filter.kind?.wire ?? .unspecified,
             sinceMs: filter.since?.milliseconds ?? 0, untilMs: filter.until?.milliseconds ?? 0,
             pageSize: UInt32(clamping: pageSize ?? 0), pageToken: pageToken ?? "", minRevision: minRevision(options))
-        let response = try await call(Methods.listEvents, request, options: options, as: ListEventsResponse.self)
+        let response = try await stubs.events.listEvents(request, options: options)
         return Page(items: response.events.map(AuditEvent.init), nextPageToken: response.nextPageToken.nonEmpty,
                     revision: Revision(response.revision))
     }

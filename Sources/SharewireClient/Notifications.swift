@@ -39,10 +39,13 @@ extension SharewireClient {
     @discardableResult
     public func ackNotifications(through sequence: UInt64,
                                  options: CallOptions = .default) async throws(SharewireError) -> UInt64 {
-        try await untracked(Methods.ackNotifications, AckNotificationsRequest(throughSequence: sequence),
-                            options: options, as: AckNotificationsResponse.self).acknowledgedSequence
+        try await stubs.notifications.ackNotifications(
+            AckNotificationsRequest(throughSequence: sequence), options: options).acknowledgedSequence
     }
 }
+
+/// The method a ``NotificationStream`` calls.
+private typealias Watch = Sharewire_V1.NotificationService.Method.WatchNotifications
 
 /// The notifications of ``SharewireClient/watchNotifications(from:options:)``.
 ///
@@ -114,7 +117,7 @@ public struct NotificationStream: AsyncSequence, Sendable {
                     failed.attempts = failures
                     do {
                         try await client.backOff(after: failed, attempt: failures,
-                                                 idempotent: Methods.watchNotifications.idempotent, policy: policy,
+                                                 idempotent: Watch.descriptor.idempotency.allowsRetry, policy: policy,
                                                  deadline: deadline, clock: ContinuousClock(), rng: &rng)
                     } catch {
                         finished = true
@@ -134,14 +137,9 @@ public struct NotificationStream: AsyncSequence, Sendable {
             }
             let request = WatchNotificationsRequest(afterSequence: lastSequence,
                                                     minRevision: client.minRevision(options))
-            do {
-                let stream = try await client.transports.transport(start: client.transports.start(), attempt: 1)
-                    .serverStream(Methods.watchNotifications.descriptor, request, metadata: client.metadata,
-                                  timeout: timeout, responseType: WatchNotificationsResponse.self)
-                return stream.makeAsyncIterator()
-            } catch {
-                throw SharewireError(error)
-            }
+            let stream = try await client.stubs.notifications.watchNotifications(
+                request, options: CallOptions(timeout: timeout))
+            return stream.makeAsyncIterator()
         }
 
         private mutating func receive() async throws(SharewireError) -> WatchNotificationsResponse? {

@@ -23,7 +23,7 @@ extension SharewireClient {
                       notify: Bool = true, options: CallOptions = .default) async throws(SharewireError) -> ShareResult {
         let request = ShareRequest(deviceIDs: devices, emails: emails, access: access.wire(scripting: scripting),
                                    notify: notify)
-        let response = try await call(Methods.share, request, options: options, as: ShareResponse.self)
+        let response = try await stubs.sharing.share(request, options: options)
         return ShareResult(created: Int(response.created), updated: Int(response.updated),
                            revision: Revision(response.revision))
     }
@@ -36,7 +36,7 @@ extension SharewireClient {
                             notify: Bool = true, options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
         let request = UpdateShareRequest(deviceID: deviceID, email: email, access: access.wire(scripting: scripting),
                                          notify: notify)
-        let response = try await call(Methods.updateShare, request, options: options, as: UpdateShareResponse.self)
+        let response = try await stubs.sharing.updateShare(request, options: options)
         return WriteResult(count: response.updated ? 1 : 0, revision: Revision(response.revision))
     }
 
@@ -47,9 +47,8 @@ extension SharewireClient {
     @discardableResult
     public func removeShares(devices: [String], from emails: [String], notify: Bool = true,
                              options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
-        let response = try await call(Methods.removeShares,
-                                      RemoveSharesRequest(deviceIDs: devices, emails: emails, notify: notify),
-                                      options: options, as: RemoveSharesResponse.self)
+        let response = try await stubs.sharing.removeShares(
+            RemoveSharesRequest(deviceIDs: devices, emails: emails, notify: notify), options: options)
         return WriteResult(count: Int(response.removed), revision: Revision(response.revision))
     }
 
@@ -57,9 +56,8 @@ extension SharewireClient {
     /// stop-sharing may offer), sorted by email.
     public func commonSharees(devices: [String],
                               options: CallOptions = .default) async throws(SharewireError) -> [Sharee] {
-        let response = try await call(Methods.commonSharees,
-                                      CommonShareesRequest(deviceIDs: devices, minRevision: minRevision(options)),
-                                      options: options, as: CommonShareesResponse.self)
+        let response = try await stubs.sharing.commonSharees(
+            CommonShareesRequest(deviceIDs: devices, minRevision: minRevision(options)), options: options)
         return response.sharees.map(Sharee.init)
     }
 
@@ -67,8 +65,7 @@ extension SharewireClient {
     /// - Returns: `count` = shares given up.
     @discardableResult
     public func leave(devices: [String], options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
-        let response = try await call(Methods.leave, LeaveRequest(deviceIDs: devices), options: options,
-                                      as: LeaveResponse.self)
+        let response = try await stubs.sharing.leave(LeaveRequest(deviceIDs: devices), options: options)
         return WriteResult(count: Int(response.left), revision: Revision(response.revision))
     }
 
@@ -77,8 +74,7 @@ extension SharewireClient {
                            options: CallOptions = .default) async throws(SharewireError) -> Page<Share> {
         let request = ListDeviceSharesRequest(deviceID: deviceID, pageSize: UInt32(clamping: pageSize ?? 0),
                                               pageToken: pageToken ?? "", minRevision: minRevision(options))
-        let response = try await call(Methods.listDeviceShares, request, options: options,
-                                      as: ListDeviceSharesResponse.self)
+        let response = try await stubs.sharing.listDeviceShares(request, options: options)
         return Page(items: response.shares.map(Share.init), nextPageToken: response.nextPageToken.nonEmpty,
                     revision: Revision(response.revision))
     }
@@ -97,8 +93,8 @@ extension SharewireClient {
     @discardableResult
     public func transfer(devices: [String], to email: String,
                          options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
-        let response = try await call(Methods.transfer, TransferRequest(deviceIDs: devices, toEmail: email),
-                                      options: options, as: TransferResponse.self)
+        let response = try await stubs.sharing.transfer(
+            TransferRequest(deviceIDs: devices, toEmail: email), options: options)
         return WriteResult(count: Int(response.transferred), revision: Revision(response.revision))
     }
 }

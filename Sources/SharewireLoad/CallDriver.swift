@@ -79,7 +79,7 @@ final class RPCCallDriver: CallDriver {
         switch operation {
         case .echo:
             let request = tables.echoes[Int(sequence & 15)]
-            lease.startUnary(Methods.echo, request, timeout: timeout, responseType: EchoResponse.self) {
+            lease.startUnary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, request, timeout: timeout, responseType: EchoResponse.self) {
                 completion(Self.outcome($0) { _ in nil })
             }
         case .check:
@@ -87,7 +87,7 @@ final class RPCCallDriver: CallDriver {
             // An odd stride over a power-of-two table visits every entry once per pass.
             checkCursor = (checkCursor &+ 40_503) & (tables.checks.count - 1)
             let (request, metadata) = tables.checks[checkCursor]
-            lease.startUnary(Methods.check, request, metadata: metadata, timeout: timeout,
+            lease.startUnary(Sharewire_V1.CheckService.Method.Check.descriptor, request, metadata: metadata, timeout: timeout,
                              responseType: CheckPortResponse.self) { completion(Self.outcome($0) { _ in nil }) }
         case .share: startShare(completion)
         case .bulkShare: startBulkShare(completion)
@@ -116,7 +116,7 @@ final class RPCCallDriver: CallDriver {
         let access = shape.servicesPerDevice > 1
             ? Access(mode: .ports, ports: [pass % 2 == 0 ? device.ports[device.ports.count - 1] : device.ports[0]])
             : Access(mode: .ports, scripting: pass % 2 == 0, ports: [device.ports[0]])
-        lease.startUnary(Methods.share, ShareRequest(deviceIDs: [device.id], emails: [contact.account.email], access: access),
+        lease.startUnary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(deviceIDs: [device.id], emails: [contact.account.email], access: access),
                          metadata: owner.account.metadata, timeout: timeout, responseType: ShareResponse.self) {
             completion(Self.outcome($0) { $0.created + $0.updated == 1 ? nil : "share changed nothing" })
         }
@@ -161,12 +161,12 @@ final class RPCCallDriver: CallDriver {
         let group = bulkGroup(n % groups)
         let pairs = group.pairs
         if (n / groups) % 2 == 0 {
-            lease.startUnary(Methods.share, group.share, metadata: group.metadata, timeout: timeout,
+            lease.startUnary(Sharewire_V1.SharingService.Method.Share.descriptor, group.share, metadata: group.metadata, timeout: timeout,
                              responseType: ShareResponse.self) {
                 completion(Self.outcome($0) { $0.created + $0.updated == pairs ? nil : "bulk share did not touch every pair" })
             }
         } else {
-            lease.startUnary(Methods.removeShares, group.remove, metadata: group.metadata, timeout: timeout,
+            lease.startUnary(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, group.remove, metadata: group.metadata, timeout: timeout,
                              responseType: RemoveSharesResponse.self) {
                 completion(Self.outcome($0) { $0.removed == pairs ? nil : "bulk unshare did not remove every pair" })
             }
@@ -184,7 +184,7 @@ final class RPCCallDriver: CallDriver {
         guard let device = owner.transferDevice else { return completion(Self.notSeeded) }
         let (from, to) = transferred[slot] ? (partner, owner) : (owner, partner)
         transferred[slot].toggle()
-        lease.startUnary(Methods.transfer, TransferRequest(deviceIDs: [device.id], toEmail: to.account.email),
+        lease.startUnary(Sharewire_V1.SharingService.Method.Transfer.descriptor, TransferRequest(deviceIDs: [device.id], toEmail: to.account.email),
                          metadata: from.account.metadata, timeout: timeout, responseType: TransferResponse.self) {
             completion(Self.outcome($0) { $0.transferred == 1 ? nil : "transfer moved nothing" })
         }
@@ -207,15 +207,15 @@ final class RPCCallDriver: CallDriver {
         switch n % 3 {
         case 0:
             let (email, auth) = target(index)
-            lease.startUnary(Methods.createContact, CreateContactRequest(email: email), metadata: auth, timeout: timeout,
+            lease.startUnary(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: email), metadata: auth, timeout: timeout,
                              responseType: CreateContactResponse.self) { completion(Self.outcome($0) { _ in nil }) }
         case 1:
             let (email, auth) = target(index - lag)
-            lease.startUnary(Methods.inviteContact, InviteContactRequest(email: email), metadata: auth, timeout: timeout,
+            lease.startUnary(Sharewire_V1.ContactService.Method.Invite.descriptor, InviteContactRequest(email: email), metadata: auth, timeout: timeout,
                              responseType: InviteContactResponse.self) { completion(Self.outcome($0) { _ in nil }) }
         default:
             let (email, auth) = target(index - 2 * lag)
-            lease.startUnary(Methods.deleteContact, DeleteContactRequest(email: email), metadata: auth, timeout: timeout,
+            lease.startUnary(Sharewire_V1.ContactService.Method.Delete.descriptor, DeleteContactRequest(email: email), metadata: auth, timeout: timeout,
                              responseType: DeleteContactResponse.self) { completion(Self.outcome($0) { _ in nil }) }
         }
     }

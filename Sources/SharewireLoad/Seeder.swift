@@ -2,21 +2,6 @@ import Foundation
 import SharewireMessages
 import SharewireRPC
 
-/// The RPC methods the tool calls (paths and numeric ids from the proto).
-enum Methods {
-    static func descriptor(_ id: MethodID) -> MethodDescriptor { MethodDescriptor(id) }
-    static let echo = descriptor(.diagnosticsEcho)
-    static let createAccount = descriptor(.accountCreateAccount)
-    static let createContact = descriptor(.contactCreate)
-    static let deleteContact = descriptor(.contactDelete)
-    static let inviteContact = descriptor(.contactInvite)
-    static let registerDevice = descriptor(.deviceRegister)
-    static let share = descriptor(.sharingShare)
-    static let removeShares = descriptor(.sharingRemoveShares)
-    static let transfer = descriptor(.sharingTransfer)
-    static let check = descriptor(.checkCheck)
-}
-
 /// Creates a `Population` through the public RPCs: accounts with the service
 /// key, then each owner's contacts, devices and seeded shares with its own key.
 /// At most `width` calls are in flight; every call has a deadline.
@@ -47,7 +32,7 @@ public struct Seeder: Sendable {
             if shouldStop() { throw LoadError("interrupted while seeding") }
             let email = Population.ownerEmail(i, namespace: namespace)
             let response: CreateAccountResponse = try await client.unary(
-                Methods.createAccount, CreateAccountRequest(email: email), metadata: service)
+                Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: email), metadata: service)
             return SeededAccount(id: response.account.id, email: email, key: response.apiKey)
         }
         progress("seeded \(accounts.count) accounts")
@@ -61,12 +46,12 @@ public struct Seeder: Sendable {
             let auth = accounts[i].metadata
             for k in 0..<shape.contactsPerOwner {
                 let _: CreateContactResponse = try await client.unary(
-                    Methods.createContact, CreateContactRequest(email: accounts[shape.contact(i, k)].email), metadata: auth)
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: accounts[shape.contact(i, k)].email), metadata: auth)
             }
             var devices: [SeededDevice] = []
             for d in 0..<(shape.devicesPerOwner + (wantsTransfer ? 1 : 0)) {
                 let response: RegisterDeviceResponse = try await client.unary(
-                    Methods.registerDevice, RegisterDeviceRequest(name: "load-\(i)-\(d)", services: services), metadata: auth)
+                    Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(name: "load-\(i)-\(d)", services: services), metadata: auth)
                 devices.append(SeededDevice(id: response.device.id, serviceIDs: response.device.services.map(\.id),
                                             ports: response.device.services.map(\.port)))
             }
@@ -81,7 +66,7 @@ public struct Seeder: Sendable {
                 for chunk in stride(from: 0, to: devices.count, by: perCall) {
                     let ids = devices[chunk..<min(devices.count, chunk + perCall)].map(\.id)
                     let _: ShareResponse = try await client.unary(
-                        Methods.share, ShareRequest(deviceIDs: ids, emails: emails, access: access), metadata: auth)
+                        Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(deviceIDs: ids, emails: emails, access: access), metadata: auth)
                 }
             }
             return SeededOwner(account: accounts[i], devices: devices, transferDevice: transferDevice)
@@ -98,7 +83,7 @@ public struct Seeder: Sendable {
                 guard !mine.isEmpty else { return 0 }
                 let owner = pop.owners[mine[index % mine.count]]
                 let _: CreateContactResponse = try await client.unary(
-                    Methods.createContact, CreateContactRequest(email: pop.churnEmail(worker: w, index: index)),
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: pop.churnEmail(worker: w, index: index)),
                     metadata: owner.account.metadata)
                 return 0
             }

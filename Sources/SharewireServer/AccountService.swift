@@ -3,28 +3,25 @@ import SharewireRPC
 import SharingDomain
 
 /// `sharewire.v1.AccountService`: account creation (service key only) and Whoami.
-public enum AccountService {
-    public static let createAccount = MethodDescriptor(.accountCreateAccount)
-    public static let whoami = MethodDescriptor(.accountWhoami)
+struct AccountService: Sharewire_V1.AccountService.Handler {
+    let env: ServiceEnvironment
 
-    static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
-        router.unary(createAccount) { (request: CreateAccountRequest, context) -> CreateAccountResponse in
-            try env.requireServiceKey(context, action: "account creation")
-            let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) } ?? .en
-            let (result, key) = try await createAccount(env, email: request.email, language: language)
-            guard case let .account(account) = result.outcome else {
-                throw RPCError(.internal, "account creation returned no account")
-            }
-            env.logger.info("account created", metadata: ["account": "\(account.id)"])
-            return CreateAccountResponse(account: AccountInfo(account), apiKey: key, revision: result.revision)
+    func createAccount(request: CreateAccountRequest, context: ServerContext) async throws -> CreateAccountResponse {
+        try env.requireServiceKey(context, action: "account creation")
+        let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) } ?? .en
+        let (result, key) = try await Self.createAccount(env, email: request.email, language: language)
+        guard case let .account(account) = result.outcome else {
+            throw RPCError(.internal, "account creation returned no account")
         }
+        env.logger.info("account created", metadata: ["account": "\(account.id)"])
+        return CreateAccountResponse(account: AccountInfo(account), apiKey: key, revision: result.revision)
+    }
 
-        router.unary(whoami) { (request: WhoamiRequest, context) -> WhoamiResponse in
-            let caller = try env.caller(context)
-            let snapshot = try await env.read(atLeast: request.minRevision, context)
-            let account = try env.domain { () throws(SharingError) in try snapshot.state.whoami(caller.account) }
-            return WhoamiResponse(account: AccountInfo(account), revision: snapshot.revision)
-        }
+    func whoami(request: WhoamiRequest, context: ServerContext) async throws -> WhoamiResponse {
+        let caller = try env.caller(context)
+        let snapshot = try await env.read(atLeast: request.minRevision, context)
+        let account = try env.domain { () throws(SharingError) in try snapshot.state.whoami(caller.account) }
+        return WhoamiResponse(account: AccountInfo(account), revision: snapshot.revision)
     }
 
     private static func createAccount(_ env: ServiceEnvironment, email: String,

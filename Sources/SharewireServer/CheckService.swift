@@ -16,21 +16,36 @@ import SharingDomain
 ///   Anything else is `PERMISSION_DENIED` (`CHECK_NOT_ALLOWED`) whether or
 ///   not the device exists, so the answer reveals nothing about other
 ///   accounts' devices.
-public enum CheckService {
-    public static let check = MethodDescriptor(.checkCheck)
-    public static let checkScripting = MethodDescriptor(.checkCheckScripting)
-    public static let checkBatch = MethodDescriptor(.checkCheckBatch)
+struct CheckService: Sharewire_V1.CheckService.Handler {
+    let env: ServiceEnvironment
 
-    static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
-        env.registerSnapshotRead(check, in: &router, minRevision: { (r: CheckPortRequest) in r.minRevision }) {
-            try answer($0, $1, $2, env)
-        }
-        env.registerSnapshotRead(checkScripting, in: &router, minRevision: { (r: CheckScriptingRequest) in r.minRevision }) {
-            try answer($0, $1, $2, env)
-        }
-        env.registerSnapshotRead(checkBatch, in: &router, minRevision: { (r: CheckBatchRequest) in r.minRevision }) {
-            try answer($0, $1, $2, env)
-        }
+    // Each check answers from a snapshot that includes the request's
+    // `min_revision`: on the event loop with no task when that snapshot is
+    // already visible (the common case), otherwise in a task once it is.
+
+    func immediateCheck(request: CheckPortRequest, context: ServerContext) throws -> CheckPortResponse? {
+        try env.reads.ready(request.minRevision).map { try Self.answer(request, context, $0, env) }
+    }
+
+    func check(request: CheckPortRequest, context: ServerContext) async throws -> CheckPortResponse {
+        try Self.answer(request, context, try await env.read(atLeast: request.minRevision, context), env)
+    }
+
+    func immediateCheckScripting(request: CheckScriptingRequest,
+                                 context: ServerContext) throws -> CheckScriptingResponse? {
+        try env.reads.ready(request.minRevision).map { try Self.answer(request, context, $0, env) }
+    }
+
+    func checkScripting(request: CheckScriptingRequest, context: ServerContext) async throws -> CheckScriptingResponse {
+        try Self.answer(request, context, try await env.read(atLeast: request.minRevision, context), env)
+    }
+
+    func immediateCheckBatch(request: CheckBatchRequest, context: ServerContext) throws -> CheckBatchResponse? {
+        try env.reads.ready(request.minRevision).map { try Self.answer(request, context, $0, env) }
+    }
+
+    func checkBatch(request: CheckBatchRequest, context: ServerContext) async throws -> CheckBatchResponse {
+        try Self.answer(request, context, try await env.read(atLeast: request.minRevision, context), env)
     }
 
     private static func answer(_ request: CheckPortRequest, _ context: ServerContext,

@@ -7,57 +7,51 @@ import SharingDomain
 /// Every method works on the caller's own contacts only: contacts are keyed
 /// by (owner, email) in the domain, so another account's contact is simply
 /// not found.
-public enum ContactService {
-    public static let create = MethodDescriptor(.contactCreate)
-    public static let update = MethodDescriptor(.contactUpdate)
-    public static let delete = MethodDescriptor(.contactDelete)
-    public static let list = MethodDescriptor(.contactList)
-    public static let invite = MethodDescriptor(.contactInvite)
+struct ContactService: Sharewire_V1.ContactService.Handler {
+    let env: ServiceEnvironment
 
-    static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
-        router.unary(create) { (request: CreateContactRequest, context) -> CreateContactResponse in
-            let caller = try env.caller(context)
-            let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
-            // On create an empty string means "not given".
-            let fields = ContactFields(firstName: request.firstName.isEmpty ? nil : request.firstName,
-                                       lastName: request.lastName.isEmpty ? nil : request.lastName,
-                                       company: request.company.isEmpty ? nil : request.company,
-                                       language: language)
-            let result = try await env.write(.createContact(email: request.email, fields: fields), as: caller)
-            return CreateContactResponse(contact: try info(result, env), revision: result.revision)
-        }
+    func create(request: CreateContactRequest, context: ServerContext) async throws -> CreateContactResponse {
+        let caller = try env.caller(context)
+        let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
+        // On create an empty string means "not given".
+        let fields = ContactFields(firstName: request.firstName.isEmpty ? nil : request.firstName,
+                                   lastName: request.lastName.isEmpty ? nil : request.lastName,
+                                   company: request.company.isEmpty ? nil : request.company,
+                                   language: language)
+        let result = try await env.write(.createContact(email: request.email, fields: fields), as: caller)
+        return CreateContactResponse(contact: try Self.info(result, env), revision: result.revision)
+    }
 
-        router.unary(update) { (request: UpdateContactRequest, context) -> UpdateContactResponse in
-            let caller = try env.caller(context)
-            let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
-            let fields = ContactFields(firstName: request.firstName, lastName: request.lastName,
-                                       company: request.company, language: language)
-            let result = try await env.write(.updateContact(email: request.email, fields: fields), as: caller)
-            return UpdateContactResponse(contact: try info(result, env), revision: result.revision)
-        }
+    func update(request: UpdateContactRequest, context: ServerContext) async throws -> UpdateContactResponse {
+        let caller = try env.caller(context)
+        let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
+        let fields = ContactFields(firstName: request.firstName, lastName: request.lastName,
+                                   company: request.company, language: language)
+        let result = try await env.write(.updateContact(email: request.email, fields: fields), as: caller)
+        return UpdateContactResponse(contact: try Self.info(result, env), revision: result.revision)
+    }
 
-        router.unary(delete) { (request: DeleteContactRequest, context) -> DeleteContactResponse in
-            let caller = try env.caller(context)
-            let result = try await env.write(.deleteContact(email: request.email), as: caller)
-            return DeleteContactResponse(revision: result.revision, sharesRemoved: UInt32(clamping: result.outcome.removed))
-        }
+    func delete(request: DeleteContactRequest, context: ServerContext) async throws -> DeleteContactResponse {
+        let caller = try env.caller(context)
+        let result = try await env.write(.deleteContact(email: request.email), as: caller)
+        return DeleteContactResponse(revision: result.revision, sharesRemoved: UInt32(clamping: result.outcome.removed))
+    }
 
-        router.unary(list) { (request: ListContactsRequest, context) -> ListContactsResponse in
-            let caller = try env.caller(context)
-            let snapshot = try await env.read(atLeast: request.minRevision, context)
-            let page = try env.domain { () throws(SharingError) in
-                try snapshot.state.listContacts(caller.account, cursor: Parse.pageToken(request.pageToken),
-                                                pageSize: Parse.pageSize(request.pageSize))
-            }
-            return ListContactsResponse(contacts: page.items.map(ContactInfo.init), nextPageToken: page.nextCursor ?? "",
-                                        revision: snapshot.revision)
+    func list(request: ListContactsRequest, context: ServerContext) async throws -> ListContactsResponse {
+        let caller = try env.caller(context)
+        let snapshot = try await env.read(atLeast: request.minRevision, context)
+        let page = try env.domain { () throws(SharingError) in
+            try snapshot.state.listContacts(caller.account, cursor: Parse.pageToken(request.pageToken),
+                                            pageSize: Parse.pageSize(request.pageSize))
         }
+        return ListContactsResponse(contacts: page.items.map(ContactInfo.init), nextPageToken: page.nextCursor ?? "",
+                                    revision: snapshot.revision)
+    }
 
-        router.unary(invite) { (request: InviteContactRequest, context) -> InviteContactResponse in
-            let caller = try env.caller(context)
-            let result = try await env.write(.inviteContact(email: request.email), as: caller)
-            return InviteContactResponse(contact: try info(result, env), revision: result.revision)
-        }
+    func invite(request: InviteContactRequest, context: ServerContext) async throws -> InviteContactResponse {
+        let caller = try env.caller(context)
+        let result = try await env.write(.inviteContact(email: request.email), as: caller)
+        return InviteContactResponse(contact: try Self.info(result, env), revision: result.revision)
     }
 
     /// The written contact, with `hasAccount` from the latest snapshot (which

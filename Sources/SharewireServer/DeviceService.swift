@@ -8,70 +8,63 @@ import SharingDomain
 /// Object-level authorization is the domain's: a device the caller neither
 /// owns nor received is `DEVICE_NOT_FOUND` for reads and writes alike, and
 /// a recipient attempting an owner action is `NOT_DEVICE_OWNER`.
-public enum DeviceService {
-    public static let register = MethodDescriptor(.deviceRegister)
-    public static let rename = MethodDescriptor(.deviceRename)
-    public static let addService = MethodDescriptor(.deviceAddService)
-    public static let removeService = MethodDescriptor(.deviceRemoveService)
-    public static let get = MethodDescriptor(.deviceGet)
-    public static let list = MethodDescriptor(.deviceList)
+struct DeviceService: Sharewire_V1.DeviceService.Handler {
+    let env: ServiceEnvironment
 
-    static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
-        router.unary(register) { (request: RegisterDeviceRequest, context) -> RegisterDeviceResponse in
-            let caller = try env.caller(context)
-            let services = try env.domain { () throws(SharingError) in
-                try request.services.map { s throws(SharingError) in try Parse.service(s, field: "services") }
-            }
-            let result = try await env.write(.registerDevice(name: request.name, services: services), as: caller)
-            return RegisterDeviceResponse(device: try info(result, caller, env), revision: result.revision)
+    func register(request: RegisterDeviceRequest, context: ServerContext) async throws -> RegisterDeviceResponse {
+        let caller = try env.caller(context)
+        let services = try env.domain { () throws(SharingError) in
+            try request.services.map { s throws(SharingError) in try Parse.service(s, field: "services") }
         }
+        let result = try await env.write(.registerDevice(name: request.name, services: services), as: caller)
+        return RegisterDeviceResponse(device: try Self.info(result, caller, env), revision: result.revision)
+    }
 
-        router.unary(rename) { (request: RenameDeviceRequest, context) -> RenameDeviceResponse in
-            let caller = try env.caller(context)
-            let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
-            let result = try await env.write(.renameDevice(device, name: request.name), as: caller)
-            return RenameDeviceResponse(device: try info(result, caller, env), revision: result.revision)
-        }
+    func rename(request: RenameDeviceRequest, context: ServerContext) async throws -> RenameDeviceResponse {
+        let caller = try env.caller(context)
+        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
+        let result = try await env.write(.renameDevice(device, name: request.name), as: caller)
+        return RenameDeviceResponse(device: try Self.info(result, caller, env), revision: result.revision)
+    }
 
-        router.unary(addService) { (request: AddServiceRequest, context) -> AddServiceResponse in
-            let caller = try env.caller(context)
-            let (device, spec) = try env.domain { () throws(SharingError) -> (DeviceID, ServiceSpec) in
-                (try Parse.id(request.deviceID, field: "deviceId"), try Parse.service(request.service, field: "service"))
-            }
-            let result = try await env.write(.addService(device, spec), as: caller)
-            guard case let .service(_, service) = result.outcome else {
-                throw RPCError(.internal, "add service returned no service")
-            }
-            return AddServiceResponse(service: ServiceInfo(service), revision: result.revision)
+    func addService(request: AddServiceRequest, context: ServerContext) async throws -> AddServiceResponse {
+        let caller = try env.caller(context)
+        let (device, spec) = try env.domain { () throws(SharingError) -> (DeviceID, ServiceSpec) in
+            (try Parse.id(request.deviceID, field: "deviceId"), try Parse.service(request.service, field: "service"))
         }
+        let result = try await env.write(.addService(device, spec), as: caller)
+        guard case let .service(_, service) = result.outcome else {
+            throw RPCError(.internal, "add service returned no service")
+        }
+        return AddServiceResponse(service: ServiceInfo(service), revision: result.revision)
+    }
 
-        router.unary(removeService) { (request: RemoveServiceRequest, context) -> RemoveServiceResponse in
-            let caller = try env.caller(context)
-            let (device, service) = try env.domain { () throws(SharingError) -> (DeviceID, ServiceID) in
-                (try Parse.id(request.deviceID, field: "deviceId"), try Parse.id(request.serviceID, field: "serviceId"))
-            }
-            let result = try await env.write(.removeService(device, service), as: caller)
-            return RemoveServiceResponse(revision: result.revision)
+    func removeService(request: RemoveServiceRequest, context: ServerContext) async throws -> RemoveServiceResponse {
+        let caller = try env.caller(context)
+        let (device, service) = try env.domain { () throws(SharingError) -> (DeviceID, ServiceID) in
+            (try Parse.id(request.deviceID, field: "deviceId"), try Parse.id(request.serviceID, field: "serviceId"))
         }
+        let result = try await env.write(.removeService(device, service), as: caller)
+        return RemoveServiceResponse(revision: result.revision)
+    }
 
-        router.unary(get) { (request: GetDeviceRequest, context) -> GetDeviceResponse in
-            let caller = try env.caller(context)
-            let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
-            let snapshot = try await env.read(atLeast: request.minRevision, context)
-            let view = try env.domain { () throws(SharingError) in try snapshot.state.device(caller.account, device) }
-            return GetDeviceResponse(device: DeviceInfo(view), revision: snapshot.revision)
-        }
+    func get(request: GetDeviceRequest, context: ServerContext) async throws -> GetDeviceResponse {
+        let caller = try env.caller(context)
+        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
+        let snapshot = try await env.read(atLeast: request.minRevision, context)
+        let view = try env.domain { () throws(SharingError) in try snapshot.state.device(caller.account, device) }
+        return GetDeviceResponse(device: DeviceInfo(view), revision: snapshot.revision)
+    }
 
-        router.unary(list) { (request: ListDevicesRequest, context) -> ListDevicesResponse in
-            let caller = try env.caller(context)
-            let snapshot = try await env.read(atLeast: request.minRevision, context)
-            let page = try env.domain { () throws(SharingError) in
-                try snapshot.state.listDevices(caller.account, cursor: Parse.pageToken(request.pageToken),
-                                               pageSize: Parse.pageSize(request.pageSize))
-            }
-            return ListDevicesResponse(devices: page.items.map(DeviceInfo.init), nextPageToken: page.nextCursor ?? "",
-                                       revision: snapshot.revision)
+    func list(request: ListDevicesRequest, context: ServerContext) async throws -> ListDevicesResponse {
+        let caller = try env.caller(context)
+        let snapshot = try await env.read(atLeast: request.minRevision, context)
+        let page = try env.domain { () throws(SharingError) in
+            try snapshot.state.listDevices(caller.account, cursor: Parse.pageToken(request.pageToken),
+                                           pageSize: Parse.pageSize(request.pageSize))
         }
+        return ListDevicesResponse(devices: page.items.map(DeviceInfo.init), nextPageToken: page.nextCursor ?? "",
+                                   revision: snapshot.revision)
     }
 
     /// The written device as its owner sees it. The share count comes from the

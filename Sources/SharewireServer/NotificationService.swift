@@ -12,68 +12,67 @@ import SharingDomain
 /// the stream, which reads the new rows from the store. AckNotifications
 /// moves the stored cursor forward. A sender that crashes before acking sees
 /// the same notifications again: delivery is at least once.
-public enum NotificationService {
-    public static let watchNotifications = MethodDescriptor(.notificationWatchNotifications)
-    public static let ackNotifications = MethodDescriptor(.notificationAckNotifications)
+struct NotificationService: Sharewire_V1.NotificationService.Handler {
+    let env: ServiceEnvironment
+    let stopping: ShutdownSignal
 
     static let action = "the notification outbox"
 
-    static func register(_ env: ServiceEnvironment, stopping: ShutdownSignal, in router: inout RPCRouter) {
-        router.serverStreaming(watchNotifications) {
-            (request: WatchNotificationsRequest, writer: ServerStreamWriter<WatchNotificationsResponse>, context) in
-            try env.requireServiceKey(context, action: action)
-            if request.minRevision > 0 { _ = try await env.read(atLeast: request.minRevision, context) }
-            let acknowledged = try await env.storage("reading the outbox cursor") {
-                try await env.log.acknowledgedNotificationSequence()
+    func watchNotifications(request: WatchNotificationsRequest,
+                            response writer: ServerStreamWriter<WatchNotificationsResponse>,
+                            context: ServerContext) async throws {
+        try env.requireServiceKey(context, action: Self.action)
+        if request.minRevision > 0 { _ = try await env.read(atLeast: request.minRevision, context) }
+        let acknowledged = try await env.storage("reading the outbox cursor") {
+            try await env.log.acknowledgedNotificationSequence()
+        }
+        var cursor = max(request.afterSequence, acknowledged)
+        let batchSize = max(1, env.configuration.notificationBatchSize)
+        // Ends by CANCEL, deadline or connection loss (the task is then
+        // cancelled) or when the server shuts down (the stream ends OK;
+        // the sender calls again with its last sequence).
+        while !Task.isCancelled, !stopping.isStopping {
+            // Read the generation before the store: a commit in between
+            // bumps it, so the wait below returns at once.
+            let seen = env.bell.generation
+            let batch = try await env.storage("reading the outbox") {
+                try await env.log.notifications(after: cursor, limit: batchSize)
             }
-            var cursor = max(request.afterSequence, acknowledged)
-            let batchSize = max(1, env.configuration.notificationBatchSize)
-            // Ends by CANCEL, deadline or connection loss (the task is then
-            // cancelled) or when the server shuts down (the stream ends OK;
-            // the sender calls again with its last sequence).
-            while !Task.isCancelled, !stopping.isStopping {
-                // Read the generation before the store: a commit in between
-                // bumps it, so the wait below returns at once.
-                let seen = env.bell.generation
-                let batch = try await env.storage("reading the outbox") {
-                    try await env.log.notifications(after: cursor, limit: batchSize)
-                }
-                if let last = batch.last {
-                    try await writer.send(WatchNotificationsResponse(notifications: batch.map(NotificationEntry.init)))
-                    cursor = last.sequence
-                }
-                if batch.count < batchSize {
-                    await env.bell.wait(past: seen, timeout: env.configuration.notificationPollInterval)
-                }
+            if let last = batch.last {
+                try await writer.send(WatchNotificationsResponse(notifications: batch.map(NotificationEntry.init)))
+                cursor = last.sequence
+            }
+            if batch.count < batchSize {
+                await env.bell.wait(past: seen, timeout: env.configuration.notificationPollInterval)
             }
         }
+    }
 
-        router.unary(ackNotifications) { (request: AckNotificationsRequest, context) -> AckNotificationsResponse in
-            try env.requireServiceKey(context, action: action)
-            let through = request.throughSequence
-            if through > 0 {
-                // Acking past the newest notification would skip ones not yet
-                // written: refuse it.
-                let existing = try await env.storage("reading the outbox") {
-                    try await env.log.notifications(after: through - 1, limit: 1)
-                }
-                guard !existing.isEmpty else {
-                    throw RPCError(.outOfRange, "no notification with sequence \(through) exists yet",
-                                   details: [StatusDetail(reason: "SEQUENCE_NOT_REACHED", subject: String(through),
-                                                          field: "through_sequence")])
-                }
-                do {
-                    try await env.log.acknowledgeNotifications(through: through)
-                } catch {
-                    env.logger.error("acknowledging notifications failed", metadata: ["error": "\(error)"])
-                    throw RPCError(.internal, "acknowledging failed in storage; the cursor may not have moved")
-                }
+    func ackNotifications(request: AckNotificationsRequest, context: ServerContext) async throws -> AckNotificationsResponse {
+        try env.requireServiceKey(context, action: Self.action)
+        let through = request.throughSequence
+        if through > 0 {
+            // Acking past the newest notification would skip ones not yet
+            // written: refuse it.
+            let existing = try await env.storage("reading the outbox") {
+                try await env.log.notifications(after: through - 1, limit: 1)
             }
-            let cursor = try await env.storage("reading the outbox cursor") {
-                try await env.log.acknowledgedNotificationSequence()
+            guard !existing.isEmpty else {
+                throw RPCError(.outOfRange, "no notification with sequence \(through) exists yet",
+                               details: [StatusDetail(reason: "SEQUENCE_NOT_REACHED", subject: String(through),
+                                                      field: "through_sequence")])
             }
-            return AckNotificationsResponse(acknowledgedSequence: cursor)
+            do {
+                try await env.log.acknowledgeNotifications(through: through)
+            } catch {
+                env.logger.error("acknowledging notifications failed", metadata: ["error": "\(error)"])
+                throw RPCError(.internal, "acknowledging failed in storage; the cursor may not have moved")
+            }
         }
+        let cursor = try await env.storage("reading the outbox cursor") {
+            try await env.log.acknowledgedNotificationSequence()
+        }
+        return AckNotificationsResponse(acknowledgedSequence: cursor)
     }
 }
 

@@ -10,94 +10,86 @@ import SharingDomain
 /// enforces it per device (`NOT_DEVICE_OWNER`, or `DEVICE_NOT_FOUND` for a
 /// device the caller cannot see). Bulk writes are one command each, so they
 /// are all-or-nothing.
-public enum SharingService {
-    public static let share = MethodDescriptor(.sharingShare)
-    public static let updateShare = MethodDescriptor(.sharingUpdateShare)
-    public static let removeShares = MethodDescriptor(.sharingRemoveShares)
-    public static let commonSharees = MethodDescriptor(.sharingCommonSharees)
-    public static let leave = MethodDescriptor(.sharingLeave)
-    public static let listDeviceShares = MethodDescriptor(.sharingListDeviceShares)
-    public static let transfer = MethodDescriptor(.sharingTransfer)
+struct SharingService: Sharewire_V1.SharingService.Handler {
+    let env: ServiceEnvironment
 
-    static func register(_ env: ServiceEnvironment, in router: inout RPCRouter) {
-        router.unary(share) { (request: ShareRequest, context) -> ShareResponse in
-            let caller = try env.caller(context)
-            let (devices, access) = try env.domain { () throws(SharingError) -> ([DeviceID], AccessRequest) in
-                (try Parse.ids(request.deviceIDs, field: "deviceIds"), try Parse.access(request.access))
-            }
-            let result = try await env.write(.share(devices: devices, emails: request.emails, access: access,
-                                                    notify: request.notify), as: caller)
-            guard case let .count(created, updated, _) = result.outcome else {
-                throw RPCError(.internal, "share returned no counts")
-            }
-            return ShareResponse(revision: result.revision, created: UInt32(clamping: created),
-                                 updated: UInt32(clamping: updated))
+    func share(request: ShareRequest, context: ServerContext) async throws -> ShareResponse {
+        let caller = try env.caller(context)
+        let (devices, access) = try env.domain { () throws(SharingError) -> ([DeviceID], AccessRequest) in
+            (try Parse.ids(request.deviceIDs, field: "deviceIds"), try Parse.access(request.access))
         }
+        let result = try await env.write(.share(devices: devices, emails: request.emails, access: access,
+                                                notify: request.notify), as: caller)
+        guard case let .count(created, updated, _) = result.outcome else {
+            throw RPCError(.internal, "share returned no counts")
+        }
+        return ShareResponse(revision: result.revision, created: UInt32(clamping: created),
+                             updated: UInt32(clamping: updated))
+    }
 
-        router.unary(updateShare) { (request: UpdateShareRequest, context) -> UpdateShareResponse in
-            let caller = try env.caller(context)
-            let (device, access) = try env.domain { () throws(SharingError) -> (DeviceID, AccessRequest) in
-                (try Parse.id(request.deviceID, field: "deviceId"), try Parse.access(request.access))
-            }
-            let result = try await env.write(.updateShare(device: device, email: request.email, access: access,
-                                                          notify: request.notify), as: caller)
-            var changed = false
-            if case let .count(_, updated, _) = result.outcome { changed = updated > 0 }
-            return UpdateShareResponse(revision: result.revision, updated: changed)
+    func updateShare(request: UpdateShareRequest, context: ServerContext) async throws -> UpdateShareResponse {
+        let caller = try env.caller(context)
+        let (device, access) = try env.domain { () throws(SharingError) -> (DeviceID, AccessRequest) in
+            (try Parse.id(request.deviceID, field: "deviceId"), try Parse.access(request.access))
         }
+        let result = try await env.write(.updateShare(device: device, email: request.email, access: access,
+                                                      notify: request.notify), as: caller)
+        var changed = false
+        if case let .count(_, updated, _) = result.outcome { changed = updated > 0 }
+        return UpdateShareResponse(revision: result.revision, updated: changed)
+    }
 
-        router.unary(removeShares) { (request: RemoveSharesRequest, context) -> RemoveSharesResponse in
-            let caller = try env.caller(context)
-            let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-                try Parse.ids(request.deviceIDs, field: "deviceIds")
-            }
-            let result = try await env.write(.removeShares(devices: devices, emails: request.emails,
-                                                           notify: request.notify), as: caller)
-            return RemoveSharesResponse(revision: result.revision, removed: UInt32(clamping: result.outcome.removed))
+    func removeShares(request: RemoveSharesRequest, context: ServerContext) async throws -> RemoveSharesResponse {
+        let caller = try env.caller(context)
+        let devices: [DeviceID] = try env.domain { () throws(SharingError) in
+            try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
+        let result = try await env.write(.removeShares(devices: devices, emails: request.emails,
+                                                       notify: request.notify), as: caller)
+        return RemoveSharesResponse(revision: result.revision, removed: UInt32(clamping: result.outcome.removed))
+    }
 
-        router.unary(commonSharees) { (request: CommonShareesRequest, context) -> CommonShareesResponse in
-            let caller = try env.caller(context)
-            let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-                try Parse.ids(request.deviceIDs, field: "deviceIds")
-            }
-            let snapshot = try await env.read(atLeast: request.minRevision, context)
-            let sharees = try env.domain { () throws(SharingError) in
-                try snapshot.state.commonSharees(caller.account, devices: devices)
-            }
-            return CommonShareesResponse(sharees: sharees.map(Sharee.init), revision: snapshot.revision)
+    func commonSharees(request: CommonShareesRequest, context: ServerContext) async throws -> CommonShareesResponse {
+        let caller = try env.caller(context)
+        let devices: [DeviceID] = try env.domain { () throws(SharingError) in
+            try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
+        let snapshot = try await env.read(atLeast: request.minRevision, context)
+        let sharees = try env.domain { () throws(SharingError) in
+            try snapshot.state.commonSharees(caller.account, devices: devices)
+        }
+        return CommonShareesResponse(sharees: sharees.map(Sharee.init), revision: snapshot.revision)
+    }
 
-        router.unary(leave) { (request: LeaveRequest, context) -> LeaveResponse in
-            let caller = try env.caller(context)
-            let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-                try Parse.ids(request.deviceIDs, field: "deviceIds")
-            }
-            let result = try await env.write(.leave(devices: devices), as: caller)
-            return LeaveResponse(revision: result.revision, left: UInt32(clamping: result.outcome.removed))
+    func leave(request: LeaveRequest, context: ServerContext) async throws -> LeaveResponse {
+        let caller = try env.caller(context)
+        let devices: [DeviceID] = try env.domain { () throws(SharingError) in
+            try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
+        let result = try await env.write(.leave(devices: devices), as: caller)
+        return LeaveResponse(revision: result.revision, left: UInt32(clamping: result.outcome.removed))
+    }
 
-        router.unary(listDeviceShares) { (request: ListDeviceSharesRequest, context) -> ListDeviceSharesResponse in
-            let caller = try env.caller(context)
-            let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
-            let snapshot = try await env.read(atLeast: request.minRevision, context)
-            let page = try env.domain { () throws(SharingError) in
-                try snapshot.state.listShares(caller.account, device: device, cursor: Parse.pageToken(request.pageToken),
-                                              pageSize: Parse.pageSize(request.pageSize))
-            }
-            let owned = try? snapshot.state.device(caller.account, device).device
-            return ListDeviceSharesResponse(shares: page.items.map { ShareInfo($0, on: owned) },
-                                            nextPageToken: page.nextCursor ?? "",
-                                            revision: snapshot.revision)
+    func listDeviceShares(request: ListDeviceSharesRequest, context: ServerContext) async throws -> ListDeviceSharesResponse {
+        let caller = try env.caller(context)
+        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
+        let snapshot = try await env.read(atLeast: request.minRevision, context)
+        let page = try env.domain { () throws(SharingError) in
+            try snapshot.state.listShares(caller.account, device: device, cursor: Parse.pageToken(request.pageToken),
+                                          pageSize: Parse.pageSize(request.pageSize))
         }
+        let owned = try? snapshot.state.device(caller.account, device).device
+        return ListDeviceSharesResponse(shares: page.items.map { ShareInfo($0, on: owned) },
+                                        nextPageToken: page.nextCursor ?? "",
+                                        revision: snapshot.revision)
+    }
 
-        router.unary(transfer) { (request: TransferRequest, context) -> TransferResponse in
-            let caller = try env.caller(context)
-            let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-                try Parse.ids(request.deviceIDs, field: "deviceIds")
-            }
-            let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail), as: caller)
-            return TransferResponse(revision: result.revision, transferred: UInt32(clamping: result.outcome.removed))
+    func transfer(request: TransferRequest, context: ServerContext) async throws -> TransferResponse {
+        let caller = try env.caller(context)
+        let devices: [DeviceID] = try env.domain { () throws(SharingError) in
+            try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
+        let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail), as: caller)
+        return TransferResponse(revision: result.revision, transferred: UInt32(clamping: result.outcome.removed))
     }
 }

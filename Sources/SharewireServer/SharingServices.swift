@@ -66,23 +66,6 @@ struct ServiceEnvironment: Sendable {
         try await reads.snapshot(atLeast: minRevision, context: context)
     }
 
-    /// Registers a unary read answered synchronously from a snapshot that
-    /// includes the request's `min_revision`: on the event loop with no task
-    /// when that snapshot is already visible (the common case), otherwise in
-    /// a task once it is.
-    func registerSnapshotRead<Request: ProtoMessage, Response: ProtoMessage>(
-        _ descriptor: MethodDescriptor, in router: inout RPCRouter,
-        minRevision: @escaping @Sendable (Request) -> UInt64,
-        answer: @escaping @Sendable (Request, ServerContext, SharingSnapshots.Snapshot) throws -> Response
-    ) {
-        let reads = reads
-        router.unary(descriptor, immediate: { (request: Request, context) -> Response? in
-            try reads.ready(minRevision(request)).map { try answer(request, context, $0) }
-        }) { request, context in
-            try answer(request, context, try await reads.snapshot(atLeast: minRevision(request), context: context))
-        }
-    }
-
     /// Runs domain code, mapping its error to a status.
     func domain<T>(_ body: () throws(SharingError) -> T) throws(RPCError) -> T {
         do {
@@ -131,13 +114,14 @@ public struct SharingServices: Sendable {
 
     /// Registers every method of every sharing service.
     public func register(in router: inout RPCRouter) {
-        AccountService.register(environment, in: &router)
-        ContactService.register(environment, in: &router)
-        DeviceService.register(environment, in: &router)
-        SharingService.register(environment, in: &router)
-        CheckService.register(environment, in: &router)
-        EventService.register(environment, in: &router)
-        NotificationService.register(environment, stopping: stopping, in: &router)
+        // The generated `register(in:)` of each service's Handler protocol.
+        AccountService(env: environment).register(in: &router)
+        ContactService(env: environment).register(in: &router)
+        DeviceService(env: environment).register(in: &router)
+        SharingService(env: environment).register(in: &router)
+        CheckService(env: environment).register(in: &router)
+        EventService(env: environment).register(in: &router)
+        NotificationService(env: environment, stopping: stopping).register(in: &router)
     }
 
     /// Ends the long-lived streams (WatchNotifications) so a graceful drain

@@ -28,14 +28,14 @@ enum CheckSetup {
                 count: 1, ownerKey: owner.info.apiKey,
                 services: [NewService(name: "ssh", port: 22, protocol: "ssh"),
                            NewService(name: "web", port: 80, protocol: "http")])[0]
-            _ = try await seeder.client.unary(SharingService.share, ShareRequest(
+            _ = try await seeder.client.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                 deviceIDs: [device.id], emails: [friend.email],
                 access: Access(mode: .ports, serviceIDs: [device.services[0].id])),
                 metadata: Seeder.auth(owner.info.apiKey)) as ShareResponse
             let request = CheckPortRequest(userID: friend.info.account.id, deviceID: device.id, port: 22)
             let metadata = Seeder.auth(friend.info.apiKey)
             return { client, _ in
-                let response: CheckPortResponse = try await client.unary(CheckService.check, request, metadata: metadata)
+                let response: CheckPortResponse = try await client.unary(Sharewire_V1.CheckService.Method.Check.descriptor, request, metadata: metadata)
                 if !response.allowed { throw BenchError("check denied: the benchmark's share is missing") }
             }
         }

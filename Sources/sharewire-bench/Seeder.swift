@@ -33,7 +33,7 @@ struct Seeder: Sendable {
     func account(_ name: String) async throws -> (info: CreateAccountResponse, email: String) {
         let email = "\(name)-\(tag)@example.com"
         let response: CreateAccountResponse = try await client.unary(
-            AccountService.createAccount, CreateAccountRequest(email: email), metadata: Self.auth(serviceKey))
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: email), metadata: Self.auth(serviceKey))
         return (response, email)
     }
 
@@ -42,7 +42,7 @@ struct Seeder: Sendable {
     func recipients(_ prefix: String, count: Int, ownerKey: String) async throws -> [(info: CreateAccountResponse, email: String)] {
         try await boundedParallelMap(0..<count, width: 16) { i in
             let recipient = try await account("\(prefix)\(i)")
-            _ = try await client.unary(ContactService.create, CreateContactRequest(email: recipient.email),
+            _ = try await client.unary(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: recipient.email),
                                        metadata: Self.auth(ownerKey)) as CreateContactResponse
             return recipient
         }
@@ -52,7 +52,7 @@ struct Seeder: Sendable {
     func devices(count: Int, ownerKey: String, services: [NewService]) async throws -> [DeviceInfo] {
         try await boundedParallelMap(0..<count, width: 16) { i in
             let response: RegisterDeviceResponse = try await client.unary(
-                DeviceService.register, RegisterDeviceRequest(name: "bench-\(i)", services: services),
+                Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(name: "bench-\(i)", services: services),
                 metadata: Self.auth(ownerKey))
             return response.device
         }

@@ -123,7 +123,7 @@ struct SharewireBench: AsyncParsableCommand {
         switch method {
         case .echo:
             let request = EchoRequest(payload: Array(repeating: 0x5A, count: payloadSize))
-            call = { client, _ in _ = try await client.unary(DiagnosticsService.echo, request, responseType: EchoResponse.self) }
+            call = { client, _ in _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, request, responseType: EchoResponse.self) }
         case .check:
             call = try await CheckSetup.prepare(port: target.port, serviceKey: serviceKey)
         case .share:

@@ -28,7 +28,7 @@ enum ShareSetup {
                 let n = Int(counters.next(worker))
                 let (device, services) = targets[(n + worker) % targets.count]
                 let service = services[(n / targets.count) % services.count]
-                let response: ShareResponse = try await client.unary(SharingService.share, ShareRequest(
+                let response: ShareResponse = try await client.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                     deviceIDs: [device], emails: [emails[worker % emails.count]],
                     access: Access(mode: .ports, serviceIDs: [service])), metadata: metadata)
                 if response.created + response.updated != 1 {
@@ -63,13 +63,13 @@ enum BulkShareSetup {
                 let slot = worker % sets
                 let emails = groups[slot]
                 if counters.next(slot) % 2 == 0 {
-                    let response: ShareResponse = try await client.unary(SharingService.share, ShareRequest(
+                    let response: ShareResponse = try await client.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                         deviceIDs: deviceIDs, emails: emails, access: access), metadata: metadata)
                     if response.created + response.updated != pairs {
                         throw BenchError("bulk share touched \(response.created + response.updated) of \(pairs) pairs")
                     }
                 } else {
-                    let response: RemoveSharesResponse = try await client.unary(SharingService.removeShares,
+                    let response: RemoveSharesResponse = try await client.unary(Sharewire_V1.SharingService.Method.RemoveShares.descriptor,
                         RemoveSharesRequest(deviceIDs: deviceIDs, emails: emails), metadata: metadata)
                     if response.removed != pairs {
                         throw BenchError("bulk remove removed \(response.removed) of \(pairs) pairs")

@@ -85,7 +85,7 @@ struct DeadlineAndCancelTests {
             #expect(elapsed < .seconds(2), "answered after \(elapsed), not at the deadline")
             // The handler's late result is dropped, and the connection serves on.
             #expect(await server.probe.waitFor("ended:rev"))
-            try await raw.send(RawConnection.requestBytes(streamID: 3, method: DiagnosticsService.echo.path,
+            try await raw.send(RawConnection.requestBytes(streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                                                           message: EchoRequest(payload: [7])))
             let next = try #require(try await raw.read { $0.response(for: 3) != nil }?.response(for: 3))
             #expect(try ResponseHead(buffer: HeadedPayload(splitting: next.payload).head).code == StatusCode.ok.rawValue)
@@ -107,7 +107,7 @@ struct DeadlineAndCancelTests {
         if case let .failure(error as RPCError) = result { #expect(error.code == .cancelled) }
         #expect(await server.probe.waitFor("cancelled:cancel"))
         // The connection keeps working after a cancel.
-        let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [9]), responseType: EchoResponse.self)
+        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [9]), responseType: EchoResponse.self)
         #expect(reply.payload == [9])
         client.close()
         await server.stop()

@@ -27,7 +27,7 @@ struct DrainAndStreamingTests {
         var error: RPCError?
         while error == nil, clock.now < end {
             do {
-                _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+                _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
             } catch let refused {
                 error = refused
                 break
@@ -65,7 +65,7 @@ struct DrainAndStreamingTests {
     @Test func serverStreamDeliversAllMessagesInOrder() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let stream = try await client.serverStream(DiagnosticsService.echoStream,
+        let stream = try await client.serverStream(Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
                                                    EchoRequest(payload: [1], count: 50, intervalMs: 1),
                                                    responseType: EchoResponse.self)
         var sequences: [UInt32] = []
@@ -78,7 +78,7 @@ struct DrainAndStreamingTests {
     @Test func serverStreamEndsWithErrorStatus() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let stream = try await client.serverStream(DiagnosticsService.echoStream,
+        let stream = try await client.serverStream(Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
                                                    EchoRequest(count: 3, failCode: StatusCode.aborted.rawValue,
                                                                failMessage: "stop"),
                                                    responseType: EchoResponse.self)
@@ -98,7 +98,7 @@ struct DrainAndStreamingTests {
     @Test func abandoningAStreamCancelsTheServerSide() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let stream = try await client.serverStream(DiagnosticsService.echoStream,
+        let stream = try await client.serverStream(Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
                                                    EchoRequest(count: 100_000, intervalMs: 5),
                                                    responseType: EchoResponse.self)
         var received = 0
@@ -108,7 +108,7 @@ struct DrainAndStreamingTests {
         }
         #expect(received == 3)
         // The connection stays usable after the cancel.
-        let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [6]), responseType: EchoResponse.self)
+        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [6]), responseType: EchoResponse.self)
         #expect(reply.payload == [6])
         client.close()
         await server.stop()
@@ -121,12 +121,12 @@ struct ReconnectTests {
         let first = try await TestServer.start()
         let port = first.port
         let client = first.client { $0.backoff.initial = .milliseconds(50); $0.backoff.maximum = .milliseconds(200) }
-        _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
         await first.stop()
 
         // Nothing listens: calls fail fast, marked safe to retry.
         let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+            _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
         }
         #expect(error?.code == .unavailable)
         #expect(error?.notProcessed == true)
@@ -134,7 +134,7 @@ struct ReconnectTests {
         let second = try await TestServer.start { $0.port = port }
         var reply: EchoResponse?
         for _ in 0..<100 where reply == nil {
-            reply = try? await client.unary(DiagnosticsService.echo, EchoRequest(payload: [7]), responseType: EchoResponse.self)
+            reply = try? await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [7]), responseType: EchoResponse.self)
             if reply == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(reply?.payload == [7])
@@ -157,7 +157,7 @@ struct TwoPhaseGoAwayTests {
             // Call 1 outlives the whole exchange, so the connection stays open
             // until stream 5 has been refused even on a slow machine (5 s: a
             // machine busy with the parallel suites has taken more than 2).
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: DiagnosticsService.echo.path,
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                                                                   message: EchoRequest(payload: [1], delayMs: 5000)))
             try await raw.send(bytes)
             _ = try await raw.read { if case .frame(let f) = $0 { return f.type == .hello }; return false }
@@ -171,7 +171,7 @@ struct TwoPhaseGoAwayTests {
             guard case let .frame(pingFrame) = ping else { return }
             // A call sent before the client saw phase 2 is still accepted.
             var more = ByteBuffer()
-            more.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: DiagnosticsService.echo.path,
+            more.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                                                                  message: EchoRequest(payload: [3])))
             more.writePing(.pong, opaque: pingFrame.payload.getInteger(at: pingFrame.payload.readerIndex, as: UInt64.self)!)
             try await raw.send(more)
@@ -181,7 +181,7 @@ struct TwoPhaseGoAwayTests {
             guard case let .frame(secondFrame) = second else { return }
             #expect(try GoAway(buffer: secondFrame.payload).lastStreamID == 3)
             var late = ByteBuffer()
-            late.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: DiagnosticsService.echo.path,
+            late.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                                                                  message: EchoRequest(payload: [5])))
             try await raw.send(late)
             let refused = try #require(try await raw.read { $0.response(for: 5) != nil }?.response(for: 5))

@@ -16,7 +16,7 @@ struct FrameTimeoutAndHalfCloseTests {
         let goAway = try await RawConnection.with(port: server.port) { raw in
             raw.closeAfter(.seconds(10))  // the idle timeout (300 s) would be far later
             var bytes = RawConnection.handshakeBytes()
-            let request = RawConnection.requestBytes(streamID: 1, methodID: DiagnosticsService.echo.id,
+            let request = RawConnection.requestBytes(streamID: 1, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
                                                      message: EchoRequest(payload: [1, 2, 3]))
             // The header and one byte of the payload, then nothing.
             bytes.writeImmutableBuffer(request.getSlice(at: request.readerIndex, length: FrameHeader.size + 1)!)
@@ -35,7 +35,7 @@ struct FrameTimeoutAndHalfCloseTests {
         try await RawConnection.with(port: server.port) { raw in
             raw.closeAfter(.seconds(10))
             try await raw.send(RawConnection.handshakeBytes())
-            let request = RawConnection.requestBytes(streamID: 1, methodID: DiagnosticsService.echo.id,
+            let request = RawConnection.requestBytes(streamID: 1, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
                                                      message: EchoRequest(payload: [7]))
             // Two halves 100 ms apart: slow, but within the frame timeout.
             let half = request.readableBytes / 2
@@ -46,7 +46,7 @@ struct FrameTimeoutAndHalfCloseTests {
             #expect(response != nil)
             // Between frames the frame timeout does not run: still open after it.
             try await Task.sleep(for: .milliseconds(800))
-            try await raw.send(RawConnection.requestBytes(streamID: 3, methodID: DiagnosticsService.echo.id,
+            try await raw.send(RawConnection.requestBytes(streamID: 3, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
                                                           message: EchoRequest(payload: [8])))
             #expect(try await raw.read { $0.response(for: 3) != nil } != nil)
         }
@@ -59,7 +59,7 @@ struct FrameTimeoutAndHalfCloseTests {
             raw.closeAfter(.seconds(10))
             var bytes = RawConnection.handshakeBytes()
             bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 1, methodID: DiagnosticsService.echo.id,
+                streamID: 1, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
                 message: EchoRequest(payload: Array("late".utf8), delayMs: 300)))
             try await raw.send(bytes)
             try await raw.closeOutput()

@@ -22,7 +22,7 @@ struct RobustnessTests {
                 bytes.writeBytes((0..<512).map { _ in UInt8.random(in: 0...255, using: &rng) })
                 try await raw.send(bytes)
             }
-            let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [UInt8(round)]),
+            let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [UInt8(round)]),
                                                responseType: EchoResponse.self)
             #expect(reply.payload == [UInt8(round)])
         }
@@ -41,9 +41,9 @@ struct RobustnessTests {
         let server = try await TestServer.start()
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: DiagnosticsService.echo.path, message: EchoRequest()))
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path, message: EchoRequest()))
             // Stream ids must increase: 3 after 5 is a violation.
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: DiagnosticsService.echo.path, message: EchoRequest()))
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path, message: EchoRequest()))
             try await raw.send(bytes)
             let goAway = try #require(try await raw.readUntilClosed())
             #expect(goAway.code == StatusCode.internal.rawValue)
@@ -77,7 +77,7 @@ struct RobustnessTests {
         }
         #expect(await server.probe.waitFor("started:gone"))
         #expect(await server.probe.waitFor("cancelled:gone"))
-        let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [3]), responseType: EchoResponse.self)
+        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [3]), responseType: EchoResponse.self)
         #expect(reply.payload == [3])
         client.close()
         await server.stop()
@@ -87,11 +87,11 @@ struct RobustnessTests {
         let server = try await TestServer.start { $0.maxFrameSize = 1024; $0.maxMessageSize = 512 }
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: DiagnosticsService.echo.path,
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                                                           message: EchoRequest(payload: Array(repeating: 1, count: 4000))))
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: DiagnosticsService.echo.path,
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                                                           message: EchoRequest(payload: Array(repeating: 2, count: 700))))
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: DiagnosticsService.echo.path,
+            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                                                           message: EchoRequest(payload: [42])))
             try await raw.send(bytes)
             for (stream, expected) in [(UInt32(1), "FRAME_TOO_LARGE"), (UInt32(3), "MESSAGE_TOO_LARGE")] {
@@ -113,7 +113,7 @@ struct RobustnessTests {
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
             for stream in [UInt32(1), 3, 5] {
-                bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: stream, method: DiagnosticsService.echo.path,
+                bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: stream, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                                                               message: EchoRequest(delayMs: 300)))
             }
             try await raw.send(bytes)
@@ -134,7 +134,7 @@ struct RobustnessTests {
             let goAway = try #require(try await raw.readUntilClosed())
             #expect(goAway.code == StatusCode.resourceExhausted.rawValue)
         }
-        let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [4]), responseType: EchoResponse.self)
+        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [4]), responseType: EchoResponse.self)
         #expect(reply.payload == [4])
         client.close()
         await server.stop()
@@ -160,7 +160,7 @@ struct RobustnessTests {
         // for a second between its handshake and its first call.
         let server = try await TestServer.start { $0.idleTimeout = .seconds(2) }
         let client = server.client()
-        _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
         // Bounded wait for the idle close, not a fixed sleep: on a loaded
         // machine the housekeeping tick can run late.
         let clock = ContinuousClock()
@@ -173,7 +173,7 @@ struct RobustnessTests {
         // else, or five in a row, fails.
         for attempt in 1...5 {
             do {
-                let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [5]),
+                let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [5]),
                                                    responseType: EchoResponse.self)
                 #expect(reply.payload == [5])
                 break
@@ -249,7 +249,7 @@ struct HandshakeAndLifetimeTests {
         let server = try await TestServer.start()
         let client = server.client()
         let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(DiagnosticsService.echo, EchoRequest(failCode: StatusCode.unavailable.rawValue),
+            _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(failCode: StatusCode.unavailable.rawValue),
                                        responseType: EchoResponse.self)
         }
         #expect(error?.code == .invalidArgument)
@@ -267,10 +267,10 @@ struct ClientFrameLimitTests {
             var bytes = RawConnection.handshakeBytes(maxFrameSize: 256)
             let longMessage = String(repeating: "x", count: 1000)
             bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 1, method: DiagnosticsService.echo.path,
+                streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                 message: EchoRequest(failCode: StatusCode.aborted.rawValue, failMessage: longMessage)))
             bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 3, method: DiagnosticsService.echo.path,
+                streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
                 message: EchoRequest(failCode: StatusCode.aborted.rawValue, failMessage: "short")))
             try await raw.send(bytes)
             let long = try #require(try await raw.read { $0.response(for: 1) != nil }?.response(for: 1))

@@ -29,7 +29,7 @@ struct ServerProcessStreamTests {
             client.close()
             probeGroup.shutdownGracefully { _ in }
         }
-        _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
         let baseline = try #require(ProcessMemory.residentKiB(pid: server.pid))
 
         let latencies = try await RawConnection.with(port: server.port) { raw in
@@ -37,7 +37,7 @@ struct ServerProcessStreamTests {
             let request = EchoRequest(payload: Array(repeating: UInt8(ascii: "z"), count: 1000), count: 100_000)
             for streamID: UInt32 in [1, 3, 5, 7] {
                 bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                    streamID: streamID, methodID: DiagnosticsService.echoStream.id, message: request))
+                    streamID: streamID, methodID: Sharewire_V1.Diagnostics.Method.EchoStream.descriptor.id, message: request))
             }
             try await raw.send(bytes)
             // Never read this connection; meanwhile call on another one.
@@ -45,7 +45,7 @@ struct ServerProcessStreamTests {
             let clock = ContinuousClock()
             for _ in 0..<40 {
                 let started = clock.now
-                _ = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [1]),
+                _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [1]),
                                            responseType: EchoResponse.self)
                 latencies.append(clock.now - started)
                 try await Task.sleep(for: .milliseconds(50))
@@ -63,7 +63,7 @@ struct ServerProcessStreamTests {
         #expect(growthMiB < 48, "server peak RSS grew by \(growthMiB) MiB")
         #expect(slowest < .milliseconds(2500), "slowest call on the other connection: \(slowest)")
         // The server still serves, and the streams ended with their connection.
-        _ = try await client.unary(DiagnosticsService.echo, EchoRequest(), responseType: EchoResponse.self)
+        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
     }
 
     /// SIGTERM: Health turns NOT_SERVING before the first GOAWAY, a Health
@@ -83,7 +83,7 @@ struct ServerProcessStreamTests {
             raw.closeAfter(.seconds(30))
             var bytes = RawConnection.handshakeBytes()
             bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 1, methodID: HealthService.watch.id, message: HealthCheckRequest()))
+                streamID: 1, methodID: Sharewire_V1.Health.Method.Watch.descriptor.id, message: HealthCheckRequest()))
             bytes.writeImmutableBuffer(RawConnection.requestBytes(
                 streamID: 3, methodID: MethodID.notificationWatchNotifications.rawValue,
                 message: WatchNotificationsRequest(),
@@ -96,7 +96,7 @@ struct ServerProcessStreamTests {
             kill(server.pid, SIGTERM)
             #expect(try await raw.read { $0.isGoAway } != nil)
             // A call crossing the first GOAWAY is still served, and says NOT_SERVING.
-            try await raw.send(RawConnection.requestBytes(streamID: 5, methodID: HealthService.check.id,
+            try await raw.send(RawConnection.requestBytes(streamID: 5, methodID: Sharewire_V1.Health.Method.Check.descriptor.id,
                                                           message: HealthCheckRequest()))
             let check = try #require(try await raw.read { $0.response(for: 5) != nil }?.response(for: 5))
             let checkPayload = try HeadedPayload(splitting: check.payload)

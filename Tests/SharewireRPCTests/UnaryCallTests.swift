@@ -8,7 +8,7 @@ struct UnaryCallTests {
     @Test func echoRoundTrip() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: Array("hello".utf8)),
+        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: Array("hello".utf8)),
                                            responseType: EchoResponse.self)
         #expect(reply.payload == Array("hello".utf8))
         client.close()
@@ -23,7 +23,7 @@ struct UnaryCallTests {
             for i in 0..<1000 {
                 group.addTask {
                     let payload = Array("call-\(i)-".utf8) + Array(repeating: UInt8(i % 251), count: i % 97)
-                    let reply = try await client.unary(DiagnosticsService.echo,
+                    let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor,
                                                        EchoRequest(payload: payload, delayMs: UInt32(i % 3)),
                                                        responseType: EchoResponse.self)
                     return reply.payload == payload
@@ -43,7 +43,7 @@ struct UnaryCallTests {
         let server = try await TestServer.start()
         let client = server.client()
         let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(DiagnosticsService.echo,
+            _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor,
                                        EchoRequest(failCode: StatusCode.permissionDenied.rawValue, failMessage: "nope"),
                                        responseType: EchoResponse.self)
         }
@@ -65,7 +65,7 @@ struct UnaryCallTests {
         #expect(error?.details.first?.reason == "UNKNOWN_METHOD")
         #expect(error?.details.first?.subject == "/sharewire.v1.Nope/Missing")
         // The connection is still good.
-        let reply = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [1]), responseType: EchoResponse.self)
+        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [1]), responseType: EchoResponse.self)
         #expect(reply.payload == [1])
         client.close()
         await server.stop()
@@ -74,8 +74,8 @@ struct UnaryCallTests {
     @Test func numericMethodIDFastPathAndPathAgree() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let byID = try await client.unary(DiagnosticsService.echo, EchoRequest(payload: [7]), responseType: EchoResponse.self)
-        let byPath = try await client.unary(MethodDescriptor(path: DiagnosticsService.echo.path), EchoRequest(payload: [7]),
+        let byID = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [7]), responseType: EchoResponse.self)
+        let byPath = try await client.unary(MethodDescriptor(path: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path), EchoRequest(payload: [7]),
                                             responseType: EchoResponse.self)
         #expect(byID == byPath)
         client.close()
@@ -85,10 +85,10 @@ struct UnaryCallTests {
     @Test func healthCheck() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let status = try await client.unary(HealthService.check, HealthCheckRequest(), responseType: HealthCheckResponse.self)
+        let status = try await client.unary(Sharewire_V1.Health.Method.Check.descriptor, HealthCheckRequest(), responseType: HealthCheckResponse.self)
         #expect(status.status == .serving)
         let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(HealthService.check, HealthCheckRequest(service: "nope"),
+            _ = try await client.unary(Sharewire_V1.Health.Method.Check.descriptor, HealthCheckRequest(service: "nope"),
                                        responseType: HealthCheckResponse.self)
         }
         #expect(error?.code == .notFound)

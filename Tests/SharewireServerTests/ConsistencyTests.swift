@@ -14,26 +14,26 @@ struct ConsistencyTests {
         let h = try await Harness.start()
         let owner = try await h.createAccount("owner@example.com")
         let enemy = try await h.createAccount("enemy@example.com")
-        _ = try await h.call(ContactService.create, CreateContactRequest(email: "enemy@example.com"), as: owner)
+        _ = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "enemy@example.com"), as: owner)
             as CreateContactResponse
-        let device: RegisterDeviceResponse = try await h.call(DeviceService.register, RegisterDeviceRequest(
+        let device: RegisterDeviceResponse = try await h.call(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
             name: "vault", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), as: owner)
         let dev = device.device.id
         // Repeat, so a revoke racing a check would show up at least once.
         for round in 0..<25 {
-            let shared: ShareResponse = try await h.call(SharingService.share, ShareRequest(
+            let shared: ShareResponse = try await h.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                 deviceIDs: [dev], emails: ["enemy@example.com"], access: Access(mode: .all)), as: owner)
             let granted: CheckPortResponse = try await h.client.unary(
-                CheckService.check, CheckPortRequest(userID: enemy.id, deviceID: dev, port: 22, minRevision: shared.revision),
+                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: enemy.id, deviceID: dev, port: 22, minRevision: shared.revision),
                 metadata: Harness.service())
             #expect(granted.allowed, "round \(round)")
             #expect(granted.revision >= shared.revision)
-            let revoked: RemoveSharesResponse = try await h.call(SharingService.removeShares, RemoveSharesRequest(
+            let revoked: RemoveSharesResponse = try await h.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, RemoveSharesRequest(
                 deviceIDs: [dev], emails: ["enemy@example.com"]), as: owner)
             #expect(revoked.removed == 1)
             #expect(revoked.revision > shared.revision)
             let denied: CheckPortResponse = try await h.client.unary(
-                CheckService.check, CheckPortRequest(userID: enemy.id, deviceID: dev, port: 22, minRevision: revoked.revision),
+                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: enemy.id, deviceID: dev, port: 22, minRevision: revoked.revision),
                 metadata: Harness.service())
             #expect(!denied.allowed, "round \(round): the revoked user got in")
             #expect(denied.revision >= revoked.revision)
@@ -45,10 +45,10 @@ struct ConsistencyTests {
         let h = try await Harness.start()
         let a = try await h.createAccount("a@example.com")
         let future = h.revision + 1_000
-        let error = await h.failure(CheckService.check, CheckPortRequest(deviceID: "dev_1", port: 22, minRevision: future),
+        let error = await h.failure(Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(deviceID: "dev_1", port: 22, minRevision: future),
                                     metadata: a.metadata, timeout: .milliseconds(300), responseType: CheckPortResponse.self)
         #expect(error?.code == .deadlineExceeded)
-        let list = await h.failure(ContactService.list, ListContactsRequest(minRevision: future), metadata: a.metadata,
+        let list = await h.failure(Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(minRevision: future), metadata: a.metadata,
                                    timeout: .milliseconds(300), responseType: ListContactsResponse.self)
         #expect(list?.code == .deadlineExceeded)
         await h.stop()
@@ -122,13 +122,13 @@ struct ConsistencyTests {
         let a = try await h.createAccount("a@example.com")
         let next = h.revision + 1
         let waiting = Task {
-            try await h.call(ContactService.list, ListContactsRequest(minRevision: next), as: a) as ListContactsResponse
+            try await h.call(Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(minRevision: next), as: a) as ListContactsResponse
         }
         // Bounded wait until the read is parked, then write.
         let clock = ContinuousClock()
         let end = clock.now + .seconds(10)
         while h.backend.snapshots.waitingReaders == 0, clock.now < end { try await Task.sleep(for: .milliseconds(2)) }
-        _ = try await h.call(ContactService.create, CreateContactRequest(email: "z@example.com"), as: a) as CreateContactResponse
+        _ = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "z@example.com"), as: a) as CreateContactResponse
         let listed = try await waiting.value
         #expect(listed.revision >= next)
         #expect(listed.contacts.map(\.email) == ["z@example.com"])
@@ -141,7 +141,7 @@ struct ConsistencyTests {
 struct NotificationOutboxTests {
     func watch(_ h: Harness, after: UInt64 = 0, count: Int) async throws -> [NotificationEntry] {
         let stream: ServerStream<WatchNotificationsResponse> = try await h.client.serverStream(
-            NotificationService.watchNotifications, WatchNotificationsRequest(afterSequence: after),
+            Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor, WatchNotificationsRequest(afterSequence: after),
             metadata: Harness.service(), timeout: .seconds(30))
         var all: [NotificationEntry] = []
         for try await message in stream {
@@ -156,8 +156,8 @@ struct NotificationOutboxTests {
         let h = try await Harness.start()
         let owner = try await h.createAccount("owner@example.com")
         func invite(_ email: String) async throws {
-            _ = try await h.call(ContactService.create, CreateContactRequest(email: email), as: owner) as CreateContactResponse
-            _ = try await h.call(ContactService.invite, InviteContactRequest(email: email), as: owner) as InviteContactResponse
+            _ = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: email), as: owner) as CreateContactResponse
+            _ = try await h.call(Sharewire_V1.ContactService.Method.Invite.descriptor, InviteContactRequest(email: email), as: owner) as InviteContactResponse
         }
         try await invite("one@example.com")
         try await invite("two@example.com")
@@ -174,7 +174,7 @@ struct NotificationOutboxTests {
 
         // Ack the first; a new stream resumes after it.
         let ack: AckNotificationsResponse = try await h.client.unary(
-            NotificationService.ackNotifications, AckNotificationsRequest(throughSequence: followed[0].sequence),
+            Sharewire_V1.NotificationService.Method.AckNotifications.descriptor, AckNotificationsRequest(throughSequence: followed[0].sequence),
             metadata: Harness.service())
         #expect(ack.acknowledgedSequence == followed[0].sequence)
         let resumed = try await watch(h, count: 2)
@@ -185,9 +185,9 @@ struct NotificationOutboxTests {
 
         // The cursor never moves back, and never past what exists.
         let back: AckNotificationsResponse = try await h.client.unary(
-            NotificationService.ackNotifications, AckNotificationsRequest(throughSequence: 0), metadata: Harness.service())
+            Sharewire_V1.NotificationService.Method.AckNotifications.descriptor, AckNotificationsRequest(throughSequence: 0), metadata: Harness.service())
         #expect(back.acknowledgedSequence == followed[0].sequence)
-        let ahead = await h.failure(NotificationService.ackNotifications,
+        let ahead = await h.failure(Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
                                     AckNotificationsRequest(throughSequence: followed[2].sequence + 1),
                                     metadata: Harness.service(), responseType: AckNotificationsResponse.self)
         #expect(ahead?.code == .outOfRange)
@@ -198,7 +198,7 @@ struct NotificationOutboxTests {
     @Test func shutdownEndsOpenStreams() async throws {
         let h = try await Harness.start()
         let stream: ServerStream<WatchNotificationsResponse> = try await h.client.serverStream(
-            NotificationService.watchNotifications, WatchNotificationsRequest(), metadata: Harness.service(),
+            Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor, WatchNotificationsRequest(), metadata: Harness.service(),
             timeout: .seconds(30))
         let clock = ContinuousClock()
         let end = clock.now + .seconds(10)

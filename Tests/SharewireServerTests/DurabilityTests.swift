@@ -54,11 +54,11 @@ struct DurabilityTests {
         let c1 = client(port: first.port)
         let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
         let owner: CreateAccountResponse = try await c1.unary(
-            AccountService.createAccount, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "owner@example.com"), metadata: service)
         let friend: CreateAccountResponse = try await c1.unary(
-            AccountService.createAccount, CreateAccountRequest(email: "friend@example.com"), metadata: service)
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "friend@example.com"), metadata: service)
         let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
-        _ = try await c1.unary(ContactService.create, CreateContactRequest(email: "friend@example.com"), metadata: auth)
+        _ = try await c1.unary(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"), metadata: auth)
             as CreateContactResponse
 
         // Writers run until the kill cuts them off; only acknowledged writes are recorded.
@@ -75,17 +75,17 @@ struct DurabilityTests {
                             case 0:
                                 let email = "c\(worker)-\(i)@example.com"
                                 let r: CreateContactResponse = try await c1.unary(
-                                    ContactService.create, CreateContactRequest(email: email), metadata: auth)
+                                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: email), metadata: auth)
                                 acks.withLock { $0.append(.contact(email: email, revision: r.revision)) }
                             case 1:
                                 let name = "d\(worker)-\(i)"
-                                let r: RegisterDeviceResponse = try await c1.unary(DeviceService.register, RegisterDeviceRequest(
+                                let r: RegisterDeviceResponse = try await c1.unary(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
                                     name: name, services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
                                 acks.withLock { $0.append(.device(id: r.device.id, name: name, revision: r.revision)) }
                             default:
                                 let devices = acks.withLock { $0.compactMap { if case let .device(id, _, _) = $0 { id } else { nil } } }
                                 guard let device = devices.last else { continue }
-                                let r: ShareResponse = try await c1.unary(SharingService.share, ShareRequest(
+                                let r: ShareResponse = try await c1.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                                     deviceIDs: [device], emails: ["friend@example.com"], access: Access(mode: .all)),
                                     metadata: auth)
                                 acks.withLock { $0.append(.share(device: device, revision: r.revision)) }
@@ -120,7 +120,7 @@ struct DurabilityTests {
 
         // The API key still works (only its hash is stored), and the state has
         // every acknowledged revision without waiting for anything.
-        let who: WhoamiResponse = try await c2.unary(AccountService.whoami, WhoamiRequest(minRevision: maxRevision),
+        let who: WhoamiResponse = try await c2.unary(Sharewire_V1.AccountService.Method.Whoami.descriptor, WhoamiRequest(minRevision: maxRevision),
                                                      metadata: auth, timeout: .seconds(5))
         #expect(who.account.id == owner.account.id)
         #expect(who.revision >= maxRevision)
@@ -129,7 +129,7 @@ struct DurabilityTests {
         var token = ""
         repeat {
             let page: ListContactsResponse = try await c2.unary(
-                ContactService.list, ListContactsRequest(pageSize: 500, pageToken: token), metadata: auth)
+                Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(pageSize: 500, pageToken: token), metadata: auth)
             contacts.formUnion(page.contacts.map(\.email))
             token = page.nextPageToken
         } while !token.isEmpty
@@ -137,7 +137,7 @@ struct DurabilityTests {
         token = ""
         repeat {
             let page: ListDevicesResponse = try await c2.unary(
-                DeviceService.list, ListDevicesRequest(pageSize: 500, pageToken: token), metadata: auth)
+                Sharewire_V1.DeviceService.Method.List.descriptor, ListDevicesRequest(pageSize: 500, pageToken: token), metadata: auth)
             for d in page.devices { devices[d.id] = d.name }
             token = page.nextPageToken
         } while !token.isEmpty
@@ -150,7 +150,7 @@ struct DurabilityTests {
                 if devices[id] != name { lost.append("device \(id) \(name) @\(revision)") }
             case let .share(device, revision):
                 let shares: ListDeviceSharesResponse = try await c2.unary(
-                    SharingService.listDeviceShares, ListDeviceSharesRequest(deviceID: device), metadata: auth)
+                    Sharewire_V1.SharingService.Method.ListDeviceShares.descriptor, ListDeviceSharesRequest(deviceID: device), metadata: auth)
                 if !shares.shares.contains(where: { $0.userID == friend.account.id }) {
                     lost.append("share \(device) @\(revision)")
                 }
@@ -186,10 +186,10 @@ struct DurabilityTests {
         let c = client(port: server.port)
         let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
         let account: CreateAccountResponse = try await c.unary(
-            AccountService.createAccount, CreateAccountRequest(email: "m@example.com"), metadata: service)
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "m@example.com"), metadata: service)
         // The limit flags reach the domain and come back in the status detail.
         do {
-            _ = try await c.unary(ContactService.list, ListContactsRequest(pageSize: 6),
+            _ = try await c.unary(Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(pageSize: 6),
                                   metadata: [MetadataEntry(key: "authorization", value: "Bearer \(account.apiKey)")])
                 as ListContactsResponse
             Issue.record("page size 6 passed --max-page-size 5")

@@ -67,7 +67,7 @@ struct Harness {
 
     func createAccount(_ email: String, language: LanguageCode = .en) async throws -> TestAccount {
         let response: CreateAccountResponse = try await client.unary(
-            AccountService.createAccount, CreateAccountRequest(email: email, language: language),
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: email, language: language),
             metadata: Self.service())
         return TestAccount(id: response.account.id, email: response.account.email, key: response.apiKey)
     }

@@ -38,10 +38,10 @@ struct PostgresServerTests {
             let c1 = client(port: first.port)
             let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
             let owner: CreateAccountResponse = try await c1.unary(
-                AccountService.createAccount, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+                Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "owner@example.com"), metadata: service)
             let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
             let created: CreateContactResponse = try await c1.unary(
-                ContactService.create, CreateContactRequest(email: "friend@example.com"), metadata: auth)
+                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"), metadata: auth)
             c1.close()
             #expect(try await first.stop(signal: SIGTERM) == 0)
 
@@ -58,7 +58,7 @@ struct PostgresServerTests {
                 defer { next.killIfRunning() }
                 let c = client(port: next.port)
                 let page: ListContactsResponse = try await c.unary(
-                    ContactService.list, ListContactsRequest(pageSize: 10, pageToken: "", minRevision: created.revision),
+                    Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(pageSize: 10, pageToken: "", minRevision: created.revision),
                     metadata: auth)
                 c.close()
                 #expect(page.contacts.map(\.email) == ["friend@example.com"])

@@ -26,7 +26,7 @@ struct StartupTests {
         logger.logLevel = .critical
         let client = RPCClient(configuration: config, logger: logger)
         let created: CreateAccountResponse = try await client.unary(
-            AccountService.createAccount, CreateAccountRequest(email: "kept@example.com"),
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "kept@example.com"),
             metadata: [MetadataEntry(key: "authorization", value: "Bearer \(secret)")])
         #expect(created.revision == 1)
         client.close()

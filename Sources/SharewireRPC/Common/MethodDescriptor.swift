@@ -1,6 +1,9 @@
 import SharewireMessages
 
-/// Names one RPC method: its full path and optional numeric fast-path id.
+/// Names one RPC method: its full path, optional numeric fast-path id, kind
+/// and idempotency. The schema's methods have one each, generated as
+/// `Sharewire_V1.<Service>.Method.<Name>.descriptor`; tests build their own
+/// for methods outside the schema.
 public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// Unary: one request, one response. Server streaming: one request, a
     /// stream of responses ending with a status.
@@ -11,20 +14,25 @@ public struct MethodDescriptor: Sendable, Hashable, CustomStringConvertible {
     /// The method's `(sharewire.v1.method_id)`, or 0 when it has none.
     public let id: UInt32
     public let kind: Kind
+    /// Whether a client may repeat the call (`idempotency_level`).
+    public let idempotency: MethodIdempotency
 
-    public init(path: String, id: UInt32 = 0, kind: Kind = .unary) {
+    public init(path: String, id: UInt32 = 0, kind: Kind = .unary, idempotency: MethodIdempotency = .unknown) {
         self.path = path
         self.id = id
         self.kind = kind
+        self.idempotency = idempotency
     }
 
     public var description: String { path }
 }
 
 extension MethodDescriptor {
-    /// The descriptor of a method of the schema: path, id and kind from the
-    /// generated method table (proto/sharewire/v1/services.proto).
+    /// The descriptor of a method of the schema: path, id, kind and
+    /// idempotency from the generated method table
+    /// (proto/sharewire/v1/services.proto).
     public init(_ id: MethodID) {
-        self.init(path: id.path, id: id.rawValue, kind: id.isServerStreaming ? .serverStreaming : .unary)
+        self.init(path: id.path, id: id.rawValue, kind: id.isServerStreaming ? .serverStreaming : .unary,
+                  idempotency: id.idempotency)
     }
 }

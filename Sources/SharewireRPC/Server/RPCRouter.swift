@@ -35,7 +35,9 @@ public struct RPCRouter: Sendable {
     /// All registered methods, sorted by path.
     public var methods: [MethodDescriptor] { byPath.values.map(\.descriptor).sorted { $0.path < $1.path } }
 
-    /// Registers a unary method.
+    /// Registers a unary method by descriptor, for methods outside the
+    /// schema (tests); the schema's methods register through their typed
+    /// method (`Sharewire_V1.<Service>.Method.<Name>`).
     public mutating func unary<Request: ProtoMessage, Response: ProtoMessage>(
         _ descriptor: MethodDescriptor,
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
@@ -67,7 +69,8 @@ public struct RPCRouter: Sendable {
         })
     }
 
-    /// Registers a server-streaming method.
+    /// Registers a server-streaming method by descriptor, for methods outside
+    /// the schema (tests).
     public mutating func serverStreaming<Request: ProtoMessage, Response: ProtoMessage>(
         _ descriptor: MethodDescriptor,
         _ handler: @escaping @Sendable (Request, ServerStreamWriter<Response>, ServerContext) async throws -> Void
@@ -81,6 +84,40 @@ public struct RPCRouter: Sendable {
             })
         })
     }
+
+    /// Registers a unary method of the schema; the handler's types are the
+    /// method's, so a handler for another method's messages does not compile.
+    /// The generated `register(in:)` of each service's `Handler` calls this.
+    public mutating func unary<Method: UnaryMethod>(
+        _ method: Method.Type,
+        _ handler: @escaping @Sendable (Method.Input, ServerContext) async throws -> Method.Output
+    ) {
+        unary(Method.descriptor, handler)
+    }
+
+    /// Registers a unary method of the schema with a synchronous first
+    /// attempt on the event loop (as the descriptor-based `unary(_:immediate:_:)`).
+    public mutating func unary<Method: UnaryMethod>(
+        _ method: Method.Type,
+        immediate: @escaping @Sendable (Method.Input, ServerContext) throws -> Method.Output?,
+        _ handler: @escaping @Sendable (Method.Input, ServerContext) async throws -> Method.Output
+    ) {
+        unary(Method.descriptor, immediate: immediate, handler)
+    }
+
+    /// Registers a server-streaming method of the schema.
+    public mutating func serverStreaming<Method: ServerStreamingMethod>(
+        _ method: Method.Type,
+        _ handler: @escaping @Sendable (Method.Input, ServerStreamWriter<Method.Output>, ServerContext) async throws -> Void
+    ) {
+        serverStreaming(Method.descriptor, handler)
+    }
+
+    /// The registered method with this descriptor's path, if any.
+    public func method(path: String) -> MethodDescriptor? { byPath[path]?.descriptor }
+
+    /// The registered method with this numeric id, if any.
+    public func method(id: UInt32) -> MethodDescriptor? { byID[id]?.descriptor }
 
     /// Adds every method of `other`.
     public mutating func merge(_ other: RPCRouter) {

@@ -2,10 +2,7 @@ import SharewireMessages
 
 /// `sharewire.v1.Diagnostics`: echo calls that measure protocol overhead and
 /// let tests exercise deadlines, cancel, drain and error statuses.
-public struct DiagnosticsService: Sendable {
-    public static let echo = MethodDescriptor(.diagnosticsEcho)
-    public static let echoStream = MethodDescriptor(.diagnosticsEchoStream)
-
+public struct DiagnosticsService: Sharewire_V1.Diagnostics.Handler {
     /// Longest `delay_ms`/`interval_ms` honoured, so a client cannot park a
     /// handler for ever.
     public var maxDelayMs: UInt32 = 60_000
@@ -14,28 +11,28 @@ public struct DiagnosticsService: Sendable {
 
     public init() {}
 
-    /// Registers Echo and EchoStream.
-    public func register(in router: inout RPCRouter) {
-        let limits = self
-        // A plain echo (no delay) answers on the event loop, with no task.
-        router.unary(Self.echo, immediate: { (request: EchoRequest, _) -> EchoResponse? in
-            try limits.validate(request)
-            return request.delayMs == 0 ? try Self.answer(request) : nil
-        }) { (request: EchoRequest, _) -> EchoResponse in
-            try limits.validate(request)
-            if request.delayMs > 0 { try await Task.sleep(for: .milliseconds(request.delayMs)) }
-            return try Self.answer(request)
+    /// A plain echo (no delay) answers on the event loop, with no task.
+    public func immediateEcho(request: EchoRequest, context: ServerContext) throws -> EchoResponse? {
+        try validate(request)
+        return request.delayMs == 0 ? try Self.answer(request) : nil
+    }
+
+    public func echo(request: EchoRequest, context: ServerContext) async throws -> EchoResponse {
+        try validate(request)
+        if request.delayMs > 0 { try await Task.sleep(for: .milliseconds(request.delayMs)) }
+        return try Self.answer(request)
+    }
+
+    public func echoStream(request: EchoRequest, response writer: ServerStreamWriter<EchoResponse>,
+                           context: ServerContext) async throws {
+        try validate(request)
+        if request.delayMs > 0 { try await Task.sleep(for: .milliseconds(request.delayMs)) }
+        for sequence in 0..<request.count {
+            if sequence > 0, request.intervalMs > 0 { try await Task.sleep(for: .milliseconds(request.intervalMs)) }
+            try await writer.send(EchoResponse(payload: request.payload, sequence: sequence))
         }
-        router.serverStreaming(Self.echoStream) { (request: EchoRequest, writer: ServerStreamWriter<EchoResponse>, _) in
-            try limits.validate(request)
-            if request.delayMs > 0 { try await Task.sleep(for: .milliseconds(request.delayMs)) }
-            for sequence in 0..<request.count {
-                if sequence > 0, request.intervalMs > 0 { try await Task.sleep(for: .milliseconds(request.intervalMs)) }
-                try await writer.send(EchoResponse(payload: request.payload, sequence: sequence))
-            }
-            if request.failCode != 0 {
-                throw RPCError(StatusCode(wireValue: request.failCode), request.failMessage)
-            }
+        if request.failCode != 0 {
+            throw RPCError(StatusCode(wireValue: request.failCode), request.failMessage)
         }
     }
 

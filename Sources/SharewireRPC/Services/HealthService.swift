@@ -3,10 +3,7 @@ import Synchronization
 
 /// `sharewire.v1.Health`, after grpc.health.v1: per-service serving status,
 /// with Watch streaming every change.
-public final class HealthService: Sendable {
-    public static let check = MethodDescriptor(.healthCheck)
-    public static let watch = MethodDescriptor(.healthWatch)
-
+public final class HealthService: Sharewire_V1.Health.Handler {
     public typealias Status = HealthCheckResponse.ServingStatus
 
     private struct State {
@@ -52,35 +49,34 @@ public final class HealthService: Sendable {
         state.withLock { $0.statuses[service] }
     }
 
-    /// Registers Check and Watch.
-    public func register(in router: inout RPCRouter) {
-        router.unary(Self.check) { [self] (request: HealthCheckRequest, _) -> HealthCheckResponse in
-            guard let status = status(for: request.service) else {
-                throw RPCError(.notFound, "unknown service \(request.service)",
-                               details: [StatusDetail(reason: "UNKNOWN_SERVICE", subject: request.service)])
-            }
-            return HealthCheckResponse(status: status)
+    public func check(request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
+        guard let status = status(for: request.service) else {
+            throw RPCError(.notFound, "unknown service \(request.service)",
+                           details: [StatusDetail(reason: "UNKNOWN_SERVICE", subject: request.service)])
         }
-        router.serverStreaming(Self.watch) { [self] (request: HealthCheckRequest, writer: ServerStreamWriter<HealthCheckResponse>, _) in
-            let (updates, continuation) = AsyncStream.makeStream(of: Status.self, bufferingPolicy: .bufferingNewest(1))
-            let id = state.withLock { state in
-                defer { state.nextWatcher += 1 }
-                continuation.yield(state.statuses[request.service] ?? .serviceUnknown)
-                if state.watchesFinished {
-                    continuation.finish()
-                } else {
-                    state.watchers[state.nextWatcher] = (request.service, continuation)
-                }
-                return state.nextWatcher
-            }
-            defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
-            try await withTaskCancellationHandler {
-                for await status in updates {
-                    try await writer.send(HealthCheckResponse(status: status))
-                }
-            } onCancel: {
+        return HealthCheckResponse(status: status)
+    }
+
+    public func watch(request: HealthCheckRequest, response writer: ServerStreamWriter<HealthCheckResponse>,
+                      context: ServerContext) async throws {
+        let (updates, continuation) = AsyncStream.makeStream(of: Status.self, bufferingPolicy: .bufferingNewest(1))
+        let id = state.withLock { state in
+            defer { state.nextWatcher += 1 }
+            continuation.yield(state.statuses[request.service] ?? .serviceUnknown)
+            if state.watchesFinished {
                 continuation.finish()
+            } else {
+                state.watchers[state.nextWatcher] = (request.service, continuation)
             }
+            return state.nextWatcher
+        }
+        defer { _ = state.withLock { $0.watchers.removeValue(forKey: id) } }
+        try await withTaskCancellationHandler {
+            for await status in updates {
+                try await writer.send(HealthCheckResponse(status: status))
+            }
+        } onCancel: {
+            continuation.finish()
         }
     }
 }
