@@ -41,7 +41,7 @@ struct ClusterTests {
     /// The device `name` registered by `owner` with ssh on 22, and the
     /// sharee's contact, on `h`.
     static func device(_ name: String, of owner: TestAccount, on h: Harness) async throws -> String {
-        let device: RegisterDeviceResponse = try await h.call(DeviceService.register, RegisterDeviceRequest(
+        let device: RegisterDeviceResponse = try await h.call(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
             name: name, services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), as: owner)
         return device.device.id
     }
@@ -55,25 +55,25 @@ struct ClusterTests {
             let others = [try await Self.node(url), try await Self.node(url)]
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(ContactService.create, CreateContactRequest(email: friend.email), as: owner)
+            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
                 as CreateContactResponse
             let dev = try await Self.device("vault", of: owner, on: a)
             for round in 0..<10 {
-                let shared: ShareResponse = try await a.call(SharingService.share, ShareRequest(
+                let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                     deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
                 for (i, other) in others.enumerated() {
                     let granted: CheckPortResponse = try await other.client.unary(
-                        CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                        Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
                                                              minRevision: shared.revision),
                         metadata: Harness.service())
                     #expect(granted.allowed, "round \(round), instance \(i + 2)")
                     #expect(granted.revision >= shared.revision)
                 }
-                let revoked: RemoveSharesResponse = try await a.call(SharingService.removeShares, RemoveSharesRequest(
+                let revoked: RemoveSharesResponse = try await a.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, RemoveSharesRequest(
                     deviceIDs: [dev], emails: [friend.email]), as: owner)
                 for (i, other) in others.enumerated() {
                     let denied: CheckPortResponse = try await other.client.unary(
-                        CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                        Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
                                                              minRevision: revoked.revision),
                         metadata: Harness.service())
                     #expect(!denied.allowed, "round \(round): instance \(i + 2) still let the revoked user in")
@@ -81,10 +81,10 @@ struct ClusterTests {
                 }
             }
             // A read on B (not only Check) waits for the revision too.
-            let late: RegisterDeviceResponse = try await a.call(DeviceService.register, RegisterDeviceRequest(
+            let late: RegisterDeviceResponse = try await a.call(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
                 name: "late", services: []), as: owner)
             let listed: ListDevicesResponse = try await others[0].call(
-                DeviceService.list, ListDevicesRequest(pageSize: 50, minRevision: late.revision), as: owner)
+                Sharewire_V1.DeviceService.Method.List.descriptor, ListDevicesRequest(pageSize: 50, minRevision: late.revision), as: owner)
             #expect(listed.devices.map(\.name).contains("late"))
             await a.stop()
             for other in others { await other.stop() }
@@ -104,7 +104,7 @@ struct ClusterTests {
             let owner = try await a.createAccount("owner@example.com")
             let buyer = try await a.createAccount("buyer@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(ContactService.create, CreateContactRequest(email: friend.email), as: owner)
+            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
                 as CreateContactResponse
             var devices: [String] = []
             for i in 0..<16 { devices.append(try await Self.device("d\(i)", of: owner, on: a)) }
@@ -115,12 +115,12 @@ struct ClusterTests {
                 for dev in devices {
                     group.addTask {
                         let moved: TransferResponse = try await a.call(
-                            SharingService.transfer, TransferRequest(deviceIDs: [dev], toEmail: buyer.email), as: owner)
+                            Sharewire_V1.SharingService.Method.Transfer.descriptor, TransferRequest(deviceIDs: [dev], toEmail: buyer.email), as: owner)
                         return moved.revision
                     }
                     group.addTask {
                         do throws(RPCError) {
-                            let shared: ShareResponse = try await b.call(SharingService.share, ShareRequest(
+                            let shared: ShareResponse = try await b.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                                 deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
                             return shared.revision
                         } catch {
@@ -163,21 +163,21 @@ struct ClusterTests {
             let b = try await Self.node(url, pollInterval: .milliseconds(50), listen: false)
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(ContactService.create, CreateContactRequest(email: friend.email), as: owner)
+            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
                 as CreateContactResponse
             let dev = try await Self.device("vault", of: owner, on: a)
             for round in 0..<5 {
-                let shared: ShareResponse = try await a.call(SharingService.share, ShareRequest(
+                let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                     deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
                 let granted: CheckPortResponse = try await b.client.unary(
-                    CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                    Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
                                                          minRevision: shared.revision),
                     metadata: Harness.service())
                 #expect(granted.allowed, "round \(round)")
-                let revoked: RemoveSharesResponse = try await a.call(SharingService.removeShares, RemoveSharesRequest(
+                let revoked: RemoveSharesResponse = try await a.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, RemoveSharesRequest(
                     deviceIDs: [dev], emails: [friend.email]), as: owner)
                 let denied: CheckPortResponse = try await b.client.unary(
-                    CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                    Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
                                                          minRevision: revoked.revision),
                     metadata: Harness.service())
                 #expect(!denied.allowed, "round \(round)")
@@ -199,21 +199,21 @@ struct ClusterTests {
             let a = try await Self.node(url, pollInterval: .milliseconds(100), operationTimeout: .seconds(2))
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(ContactService.create, CreateContactRequest(email: friend.email), as: owner)
+            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
                 as CreateContactResponse
             let dev = try await Self.device("vault", of: owner, on: a)
-            let shared: ShareResponse = try await a.call(SharingService.share, ShareRequest(
+            let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                 deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
             let name = String(try #require(URLComponents(string: url)).path.dropFirst())
             try await PostgresAdministration.dropDatabase(name, on: try PostgresStoreConfiguration(url: server))
 
-            let failed = await a.failure(DeviceService.register, RegisterDeviceRequest(name: "late", services: []),
+            let failed = await a.failure(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(name: "late", services: []),
                                          metadata: owner.metadata, responseType: RegisterDeviceResponse.self)
             #expect(failed?.code == .unavailable, "\(String(describing: failed))")
             #expect(failed?.reason == "STORAGE_UNAVAILABLE")
             for _ in 0..<3 {
                 let check: CheckPortResponse = try await a.client.unary(
-                    CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                    Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
                                                          minRevision: shared.revision),
                     metadata: Harness.service())
                 #expect(check.allowed)
@@ -233,22 +233,22 @@ struct ClusterTests {
             let b = try await Self.node(url)
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(ContactService.create, CreateContactRequest(email: friend.email), as: owner)
+            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
                 as CreateContactResponse
             let dev = try await Self.device("vault", of: owner, on: a)
-            let shared: ShareResponse = try await a.call(SharingService.share, ShareRequest(
+            let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                 deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
             let granted: CheckPortResponse = try await b.client.unary(
-                CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
                                                      minRevision: shared.revision), metadata: Harness.service())
             #expect(granted.allowed)
 
             let terminated = try await Self.terminateListeners(url)
             #expect(terminated >= 1, "no LISTEN session found to drop")
-            let revoked: RemoveSharesResponse = try await a.call(SharingService.removeShares, RemoveSharesRequest(
+            let revoked: RemoveSharesResponse = try await a.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, RemoveSharesRequest(
                 deviceIDs: [dev], emails: [friend.email]), as: owner)
             let denied: CheckPortResponse = try await b.client.unary(
-                CheckService.check, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
+                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
                                                      minRevision: revoked.revision), metadata: Harness.service())
             #expect(!denied.allowed)
             await a.stop()

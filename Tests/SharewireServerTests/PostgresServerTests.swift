@@ -94,27 +94,27 @@ struct PostgresServerTests {
             let ca = client(port: a.port), cb = client(port: b.port)
             let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
             let owner: CreateAccountResponse = try await ca.unary(
-                AccountService.createAccount, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+                Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "owner@example.com"), metadata: service)
             let friend: CreateAccountResponse = try await ca.unary(
-                AccountService.createAccount, CreateAccountRequest(email: "friend@example.com"), metadata: service)
+                Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "friend@example.com"), metadata: service)
             let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
             let _: CreateContactResponse = try await ca.unary(
-                ContactService.create, CreateContactRequest(email: "friend@example.com"), metadata: auth)
-            let device: RegisterDeviceResponse = try await ca.unary(DeviceService.register, RegisterDeviceRequest(
+                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"), metadata: auth)
+            let device: RegisterDeviceResponse = try await ca.unary(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
                 name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
-            let shared: ShareResponse = try await ca.unary(SharingService.share, ShareRequest(
+            let shared: ShareResponse = try await ca.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                 deviceIDs: [device.device.id], emails: ["friend@example.com"], access: Access(mode: .all)), metadata: auth)
             let check: CheckPortResponse = try await cb.unary(
-                CheckService.check, CheckPortRequest(userID: friend.account.id, deviceID: device.device.id, port: 22,
+                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.account.id, deviceID: device.device.id, port: 22,
                                                      minRevision: shared.revision), metadata: service)
             #expect(check.allowed)
             #expect(check.revision >= shared.revision)
             // A write on B follows A's in the one order of revisions.
             let renamed: RenameDeviceResponse = try await cb.unary(
-                DeviceService.rename, RenameDeviceRequest(deviceID: device.device.id, name: "pi2"), metadata: auth)
+                Sharewire_V1.DeviceService.Method.Rename.descriptor, RenameDeviceRequest(deviceID: device.device.id, name: "pi2"), metadata: auth)
             #expect(renamed.revision == shared.revision + 1)
             let listed: ListDevicesResponse = try await ca.unary(
-                DeviceService.list, ListDevicesRequest(pageSize: 10, minRevision: renamed.revision), metadata: auth)
+                Sharewire_V1.DeviceService.Method.List.descriptor, ListDevicesRequest(pageSize: 10, minRevision: renamed.revision), metadata: auth)
             #expect(listed.devices.map(\.name) == ["pi2"])
             ca.close()
             cb.close()

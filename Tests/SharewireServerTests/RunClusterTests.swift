@@ -89,12 +89,12 @@ struct RunClusterTests {
         }
         let service = [MetadataEntry(key: "authorization", value: "Bearer \(secret)")]
         let owner: CreateAccountResponse = try await clients[0].unary(
-            AccountService.createAccount, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "owner@example.com"), metadata: service)
         let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
-        let device: RegisterDeviceResponse = try await clients[0].unary(DeviceService.register, RegisterDeviceRequest(
+        let device: RegisterDeviceResponse = try await clients[0].unary(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
             name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
         let check: CheckPortResponse = try await clients[1].unary(
-            CheckService.check, CheckPortRequest(userID: owner.account.id, deviceID: device.device.id, port: 22,
+            Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: owner.account.id, deviceID: device.device.id, port: 22,
                                                  minRevision: device.revision), metadata: service)
         #expect(check.allowed)
         for c in clients { c.close() }
