@@ -28,6 +28,9 @@ public enum PostgresSchema {
 
     static let migrations: [Migration] = [
         Migration(version: 1, name: "sharing tables", statements: SharingSchema.v1(.postgres)),
+        // Needs only v1: renumber freely when merged with other migrations.
+        Migration(version: 3, name: SharingSchema.consumerCursorsName,
+                  statements: SharingSchema.consumerCursors(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""

@@ -93,17 +93,27 @@ public final class PostgresSharingStore: SharingStorage, Sendable {
     /// it stays).
     @discardableResult
     public func migrate() async throws -> [Int] {
-        do {
-            return try await bounded { [client, logger] in try await PostgresSchema.migrate(client, logger: logger) }
-        } catch let error as SchemaNewerThanBinaryError {
-            throw error
-        } catch {
-            // Another process may have applied the same migration first: then
-            // this one's transaction failed and the schema is current anyway.
-            if (try? await schemaVersion()) == PostgresSchema.latestVersion { return [] }
-            throw error
+        // Bounded: each retry follows a failure while another process was
+        // part-way through the versions; a real error repeats and is thrown.
+        for attempt in 1...Self.migrationAttempts {
+            do {
+                return try await bounded { [client, logger] in try await PostgresSchema.migrate(client, logger: logger) }
+            } catch let error as SchemaNewerThanBinaryError {
+                throw error
+            } catch {
+                // Another process may have applied the same migration first: then
+                // this one's transaction failed and the schema is current anyway,
+                // or it is still applying later versions: apply what is missing.
+                let version = try? await schemaVersion()
+                if version == PostgresSchema.latestVersion { return [] }
+                if attempt == Self.migrationAttempts || version == nil { throw error }
+            }
         }
+        return []
     }
+
+    /// How often ``migrate()`` tries again after losing a race with another process.
+    static let migrationAttempts = 5
 
     /// The schema version recorded in the database (0 before any migration).
     public func schemaVersion() async throws -> Int {
