@@ -305,3 +305,26 @@ package.targets += [
         swiftSettings: swift6
     ),
 ]
+
+// Notification e-mail: the SMTP client (a pure state machine plus thin
+// SwiftNIO glue, STARTTLS through swift-nio-ssl).
+package.products += [
+    .library(name: "SharewireSMTP", targets: ["SharewireSMTP"]),
+]
+package.targets += [
+    .target(
+        name: "SharewireSMTP",
+        dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "SharewireSMTPTests",
+        dependencies: ["SharewireSMTP"],
+        swiftSettings: swift6
+    ),
+]
