@@ -307,9 +307,11 @@ package.targets += [
 ]
 
 // Notification e-mail: the SMTP client (a pure state machine plus thin
-// SwiftNIO glue, STARTTLS through swift-nio-ssl).
+// SwiftNIO glue, STARTTLS through swift-nio-ssl) and `sharewire-mailer`,
+// which follows the outbox and sends each notification (docs/MAILER.md).
 package.products += [
     .library(name: "SharewireSMTP", targets: ["SharewireSMTP"]),
+    .executable(name: "sharewire-mailer", targets: ["sharewire-mailer"]),
 ]
 package.targets += [
     .target(
@@ -322,9 +324,39 @@ package.targets += [
         ],
         swiftSettings: swift6
     ),
+    // The mailer's logic (rendering, retry schedule, the follow-send-ack
+    // loop), so it is tested without the executable.
+    .target(
+        name: "SharewireMailer",
+        dependencies: [
+            "SharewireSMTP", "SharewireClient",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ],
+        swiftSettings: swift6
+    ),
+    .executableTarget(
+        name: "sharewire-mailer",
+        dependencies: [
+            "SharewireMailer", "SharewireSMTP", "SharewireClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
+        swiftSettings: swift6
+    ),
     .testTarget(
         name: "SharewireSMTPTests",
         dependencies: ["SharewireSMTP"],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "SharewireMailerTests",
+        dependencies: [
+            "SharewireMailer", "SharewireSMTP", "SharewireClient", "SharewireTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
         swiftSettings: swift6
     ),
 ]
