@@ -89,6 +89,7 @@ import Testing
         #expect(mails[0].subject == "alice@example.com shared a device with you")
         #expect(mails[0].body.contains("This message was sent automatically by Sharewire."))
         #expect(mails[1].contentLanguage == "ja")
+        #expect(mails[1].subject.contains("alice@example.com"))
         #expect(mails[1].body.contains("「Home Pi」"))
         #expect(mails[1].body.contains("このメールはSharewireから自動送信されています。"))
         #expect(mails[0].transferEncoding == "quoted-printable")
