@@ -306,3 +306,58 @@ package.targets += [
         swiftSettings: swift6
     ),
 ]
+
+// Notification e-mail: the SMTP client (a pure state machine plus thin
+// SwiftNIO glue, STARTTLS through swift-nio-ssl) and `sharewire-mailer`,
+// which follows the outbox and sends each notification (docs/MAILER.md).
+package.products += [
+    .library(name: "SharewireSMTP", targets: ["SharewireSMTP"]),
+    .executable(name: "sharewire-mailer", targets: ["sharewire-mailer"]),
+]
+package.targets += [
+    .target(
+        name: "SharewireSMTP",
+        dependencies: [
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+            .product(name: "NIOTLS", package: "swift-nio"),
+        ],
+        swiftSettings: swift6
+    ),
+    // The mailer's logic (rendering, retry schedule, the follow-send-ack
+    // loop), so it is tested without the executable.
+    .target(
+        name: "SharewireMailer",
+        dependencies: [
+            "SharewireSMTP", "SharewireClient",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+        ],
+        swiftSettings: swift6
+    ),
+    .executableTarget(
+        name: "sharewire-mailer",
+        dependencies: [
+            "SharewireMailer", "SharewireSMTP", "SharewireClient",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "SharewireSMTPTests",
+        dependencies: ["SharewireSMTP"],
+        swiftSettings: swift6
+    ),
+    .testTarget(
+        name: "SharewireMailerTests",
+        dependencies: [
+            "SharewireMailer", "SharewireSMTP", "SharewireClient", "SharewireTestSupport",
+            .product(name: "Logging", package: "swift-log"),
+            .product(name: "NIOSSL", package: "swift-nio-ssl"),
+        ],
+        swiftSettings: swift6
+    ),
+]

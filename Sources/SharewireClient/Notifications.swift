@@ -3,18 +3,18 @@ internal import SharewireRPC
 
 extension SharewireClient {
     /// Follows the notification outbox: every stored notification after
-    /// `sequence` (or after the acknowledged cursor, whichever is later),
-    /// then new ones as they are committed, in sequence order.
+    /// `sequence` (or after `consumer`'s acknowledged cursor, whichever is
+    /// later), then new ones as they are committed, in sequence order.
     ///
     /// Service key only (without act-as). Nothing is sent until iteration
     /// starts. Delivery is at least once: dedupe on
     /// ``OutboxNotification/sequence`` and ack what was handled with
-    /// ``ackNotifications(through:options:)``.
+    /// ``ackNotifications(through:consumer:options:)`` with the same consumer.
     ///
     /// ```swift
-    /// for try await notification in client.watchNotifications(from: lastSeen) {
+    /// for try await notification in client.watchNotifications(consumer: "mailer") {
     ///     try await send(notification)
-    ///     try await client.ackNotifications(through: notification.sequence)
+    ///     try await client.ackNotifications(through: notification.sequence, consumer: "mailer")
     /// }
     /// ```
     ///
@@ -25,29 +25,36 @@ extension SharewireClient {
     /// DEADLINE_EXCEEDED); call again with the last sequence to resume.
     /// Cancelling the iterating task, or leaving the loop, cancels the call
     /// on the server.
-    /// - Parameter sequence: the last sequence already seen; 0 to start after
-    ///   the acknowledged cursor.
-    public func watchNotifications(from sequence: UInt64 = 0,
+    /// - Parameters:
+    ///   - sequence: the last sequence already seen; 0 to start after the
+    ///     consumer's acknowledged cursor.
+    ///   - consumer: whose cursor applies (1–64 of `[A-Za-z0-9._-]`); empty
+    ///     is the server's `default` consumer. An invalid name fails the
+    ///     first `next()` with INVALID_ARGUMENT.
+    public func watchNotifications(from sequence: UInt64 = 0, consumer: String = "",
                                    options: CallOptions = .default) -> NotificationStream {
-        NotificationStream(client: self, after: sequence, options: options)
+        NotificationStream(client: self, after: sequence, consumer: consumer, options: options)
     }
 
-    /// Records that every notification through `sequence` was handled; the
-    /// stored cursor never moves back. Service key only.
-    /// - Returns: the acknowledged cursor after the call (≥ `sequence`).
-    /// - Throws: OUT_OF_RANGE `SEQUENCE_NOT_REACHED` for a sequence not written yet.
+    /// Records that `consumer` handled every notification through
+    /// `sequence`; its stored cursor never moves back, and other consumers'
+    /// cursors are untouched. Service key only.
+    /// - Parameter consumer: as for ``watchNotifications(from:consumer:options:)``.
+    /// - Returns: the consumer's acknowledged cursor after the call (≥ `sequence`).
+    /// - Throws: OUT_OF_RANGE `SEQUENCE_NOT_REACHED` for a sequence not written
+    ///   yet; INVALID_ARGUMENT for an invalid consumer name.
     @discardableResult
-    public func ackNotifications(through sequence: UInt64,
+    public func ackNotifications(through sequence: UInt64, consumer: String = "",
                                  options: CallOptions = .default) async throws(SharewireError) -> UInt64 {
         try await stubs.notifications.ackNotifications(
-            AckNotificationsRequest(throughSequence: sequence), options: options).acknowledgedSequence
+            AckNotificationsRequest(throughSequence: sequence, consumer: consumer), options: options).acknowledgedSequence
     }
 }
 
 /// The method a ``NotificationStream`` calls.
 private typealias Watch = Sharewire_V1.NotificationService.Method.WatchNotifications
 
-/// The notifications of ``SharewireClient/watchNotifications(from:options:)``.
+/// The notifications of ``SharewireClient/watchNotifications(from:consumer:options:)``.
 ///
 /// Iterate it once; iteration throws ``SharewireError``.
 public struct NotificationStream: AsyncSequence, Sendable {
@@ -55,11 +62,12 @@ public struct NotificationStream: AsyncSequence, Sendable {
     public typealias Element = OutboxNotification
     let client: SharewireClient
     let after: UInt64
+    let consumer: String
     let options: CallOptions
 
     /// Starts the call on the first `next()`.
     public func makeAsyncIterator() -> AsyncIterator {
-        AsyncIterator(client: client, lastSequence: after, options: options)
+        AsyncIterator(client: client, lastSequence: after, consumer: consumer, options: options)
     }
 
     /// Reads the stream, reconnecting after a broken connection.
@@ -67,6 +75,7 @@ public struct NotificationStream: AsyncSequence, Sendable {
         let client: SharewireClient
         /// The last sequence delivered: where a reconnect resumes.
         var lastSequence: UInt64
+        let consumer: String
         let options: CallOptions
         var buffer: [OutboxNotification] = []
         var index = 0
@@ -76,9 +85,10 @@ public struct NotificationStream: AsyncSequence, Sendable {
         let deadline: ContinuousClock.Instant?
         var rng = SystemRandomNumberGenerator()
 
-        init(client: SharewireClient, lastSequence: UInt64, options: CallOptions) {
+        init(client: SharewireClient, lastSequence: UInt64, consumer: String, options: CallOptions) {
             self.client = client
             self.lastSequence = lastSequence
+            self.consumer = consumer
             self.options = options
             self.deadline = options.timeout.map { ContinuousClock.now + $0 }
         }
@@ -136,7 +146,7 @@ public struct NotificationStream: AsyncSequence, Sendable {
                 }
             }
             let request = WatchNotificationsRequest(afterSequence: lastSequence,
-                                                    minRevision: client.minRevision(options))
+                                                    minRevision: client.minRevision(options), consumer: consumer)
             let stream = try await client.stubs.notifications.watchNotifications(
                 request, options: CallOptions(timeout: timeout))
             return stream.makeAsyncIterator()

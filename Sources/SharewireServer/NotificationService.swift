@@ -6,12 +6,14 @@ import SharingDomain
 /// `sharewire.v1.NotificationService`: the outbox, for the notification
 /// sender (service key only).
 ///
-/// WatchNotifications streams every stored notification after
-/// `max(after_sequence, acknowledged cursor)`, then follows new ones: after
-/// each commit that queued notifications the writer's ``CommitBell`` wakes
-/// the stream, which reads the new rows from the store. AckNotifications
-/// moves the stored cursor forward. A sender that crashes before acking sees
-/// the same notifications again: delivery is at least once.
+/// Each request names a consumer (empty = `default`); every consumer has its
+/// own stored cursor. WatchNotifications streams every stored notification
+/// after `max(after_sequence, the consumer's cursor)`, then follows new ones:
+/// after each commit that queued notifications the writer's ``CommitBell``
+/// wakes the stream, which reads the new rows from the store.
+/// AckNotifications moves that consumer's cursor forward. A sender that
+/// crashes before acking sees the same notifications again: delivery is at
+/// least once.
 struct NotificationService: Sharewire_V1.NotificationService.Handler {
     let env: ServiceEnvironment
     let stopping: ShutdownSignal
@@ -22,9 +24,10 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
                             response writer: ServerStreamWriter<WatchNotificationsResponse>,
                             context: ServerContext) async throws {
         try env.requireServiceKey(context, action: Self.action)
+        let consumer = try Self.consumer(request.consumer, env)
         if request.minRevision > 0 { _ = try await env.read(atLeast: request.minRevision, context) }
         let acknowledged = try await env.storage("reading the outbox cursor") {
-            try await env.log.acknowledgedNotificationSequence()
+            try await env.log.acknowledgedNotificationSequence(consumer: consumer)
         }
         var cursor = max(request.afterSequence, acknowledged)
         let batchSize = max(1, env.configuration.notificationBatchSize)
@@ -50,6 +53,7 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
 
     func ackNotifications(request: AckNotificationsRequest, context: ServerContext) async throws -> AckNotificationsResponse {
         try env.requireServiceKey(context, action: Self.action)
+        let consumer = try Self.consumer(request.consumer, env)
         let through = request.throughSequence
         if through > 0 {
             // Acking past the newest notification would skip ones not yet
@@ -63,16 +67,27 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
                                                       field: "through_sequence")])
             }
             do {
-                try await env.log.acknowledgeNotifications(through: through)
+                try await env.log.acknowledgeNotifications(through: through, consumer: consumer)
             } catch {
                 env.logger.error("acknowledging notifications failed", metadata: ["error": "\(error)"])
                 throw RPCError(.internal, "acknowledging failed in storage; the cursor may not have moved")
             }
         }
         let cursor = try await env.storage("reading the outbox cursor") {
-            try await env.log.acknowledgedNotificationSequence()
+            try await env.log.acknowledgedNotificationSequence(consumer: consumer)
         }
         return AckNotificationsResponse(acknowledgedSequence: cursor)
+    }
+
+    /// The request's consumer name; INVALID_ARGUMENT (field `consumer`) when
+    /// it is not 1–64 of `[A-Za-z0-9._-]`.
+    static func consumer(_ name: String, _ env: ServiceEnvironment) throws -> NotificationConsumer {
+        guard let consumer = NotificationConsumer(name) else {
+            throw env.errors.status(for: SharingError(
+                .invalidArgument, subject: String(name.prefix(NotificationConsumer.maxLength)), field: "consumer",
+                message: "a consumer name is 1-64 of the letters A-Z a-z, digits and . _ -"))
+        }
+        return consumer
     }
 }
 

@@ -30,48 +30,59 @@ public enum NotificationTemplates {
         let other = data.otherEmail?.value ?? ""
         let names = list(data.deviceNames, language)
         let n = data.deviceNames.count
+        let one = n == 1
+        // English pronouns and Japanese demonstratives follow the device count:
+        // one device is "it" / 「このデバイス」, several "them" / 「これらのデバイス」.
+        let it = one ? "it" : "them"
+        let kono = one ? "このデバイス" : "これらのデバイス"
         switch (template, language) {
         case (.invite, .en):
             return ("\(actor) invited you to Sharewire",
-                    "\(actor) wants to share devices with you on Sharewire. Create an account with this email address (\(other)) to get access.")
+                    "\(actor) would like to share devices with you on Sharewire. To get access, create an account "
+                        + "with this email address (\(other)).")
         case (.invite, .ja):
-            return ("\(actor)さんからSharewireへの招待が届きました",
-                    "\(actor)さんがSharewireであなたとデバイスを共有しようとしています。このメールアドレス（\(other)）でアカウントを作成すると利用できます。")
+            return ("\(actor)さんからSharewireへの招待が届いています",
+                    "\(actor)さんがSharewireであなたとデバイスを共有しようとしています。"
+                        + "このメールアドレス（\(other)）でアカウントを作成すると、共有されたデバイスを利用できます。")
         case (.shared, .en):
-            return (n == 1 ? "\(actor) shared a device with you" : "\(actor) shared \(n) devices with you",
+            return (one ? "\(actor) shared a device with you" : "\(actor) shared \(n) devices with you",
                     "\(actor) shared \(names) with you. Access: \(accessText(data.access, .en)).")
         case (.shared, .ja):
-            return ("デバイスが共有されました",
+            return (one ? "\(actor)さんがデバイスを共有しました" : "\(actor)さんが\(n)台のデバイスを共有しました",
                     "\(actor)さんが\(names)をあなたと共有しました。アクセス権：\(accessText(data.access, .ja))。")
         case (.shareUpdated, .en):
-            return ("Your access to shared devices changed",
-                    "\(actor) changed your access to \(names). Access: \(accessText(data.access, .en)).")
+            return (one ? "\(actor) changed your access to a shared device"
+                        : "\(actor) changed your access to \(n) shared devices",
+                    "\(actor) changed your access to \(names). Access now: \(accessText(data.access, .en)).")
         case (.shareUpdated, .ja):
-            return ("共有デバイスのアクセス権が変更されました",
-                    "\(actor)さんが\(names)へのあなたのアクセス権を変更しました。アクセス権：\(accessText(data.access, .ja))。")
+            return ("\(actor)さんが共有デバイスのアクセス権を変更しました",
+                    "\(actor)さんが\(names)に対するあなたのアクセス権を変更しました。"
+                        + "変更後のアクセス権：\(accessText(data.access, .ja))。")
         case (.shareRemoved, .en):
-            return ("\(actor) stopped sharing with you",
-                    "\(actor) stopped sharing \(names) with you. You no longer have access.")
+            return (one ? "\(actor) stopped sharing a device with you" : "\(actor) stopped sharing \(n) devices with you",
+                    "\(actor) stopped sharing \(names) with you. You no longer have access to \(it).")
         case (.shareRemoved, .ja):
-            return ("デバイスの共有が解除されました",
-                    "\(actor)さんが\(names)の共有を解除しました。これらのデバイスにはアクセスできなくなりました。")
+            return ("\(actor)さんがデバイスの共有を解除しました",
+                    "\(actor)さんが\(names)の共有を解除しました。\(kono)にはアクセスできなくなりました。")
         case (.left, .en):
-            return ("\(actor) left a shared device",
-                    "\(actor) removed themselves from \(names). They no longer have access.")
+            return (one ? "\(actor) left a device you shared" : "\(actor) left \(n) devices you shared",
+                    "\(actor) gave up access to \(names), which you had shared with them. "
+                        + "They can no longer reach \(it).")
         case (.left, .ja):
-            return ("共有デバイスから退出しました",
-                    "\(actor)さんが\(names)の共有から退出しました。このユーザーはアクセスできなくなりました。")
+            return ("\(actor)さんが共有デバイスから退出しました",
+                    "あなたが共有していた\(names)から\(actor)さんが退出しました。\(actor)さんは今後\(kono)にアクセスできません。")
         case (.transferSent, .en):
-            return ("You transferred \(n == 1 ? "a device" : "\(n) devices")",
-                    "You transferred \(names) to \(other). All of their shares were removed.")
+            return ("You transferred \(one ? "a device" : "\(n) devices") to \(other)",
+                    "You transferred \(names) to \(other), who now owns \(it). "
+                        + "The people you had shared \(it) with no longer have access.")
         case (.transferSent, .ja):
-            return ("デバイスを譲渡しました",
-                    "\(names)を\(other)さんに譲渡しました。これらのデバイスの共有はすべて解除されました。")
+            return ("\(other)さんにデバイスを譲渡しました",
+                    "\(names)を\(other)さんに譲渡しました。\(kono)を共有していた相手は、今後アクセスできません。")
         case (.transferReceived, .en):
-            return ("\(actor) transferred \(n == 1 ? "a device" : "\(n) devices") to you",
+            return ("\(actor) transferred \(one ? "a device" : "\(n) devices") to you",
                     "\(actor) transferred \(names) to you. You are now the owner.")
         case (.transferReceived, .ja):
-            return ("デバイスが譲渡されました",
+            return ("\(actor)さんからデバイスが譲渡されました",
                     "\(actor)さんから\(names)が譲渡されました。あなたが新しい所有者です。")
         }
     }
@@ -91,24 +102,33 @@ public enum NotificationTemplates {
 
     static func accessText(_ access: AccessRequest?, _ language: Language) -> String {
         guard let access else { return language == .en ? "unchanged" : "変更なし" }
-        var text: String
-        let ports = access.ports.sorted().map(String.init).joined(separator: ", ")
+        let ports = access.ports.sorted().map(String.init)
         let n = access.services.count
+        var parts: [String] = []
         switch (access.mode, language) {
-        case (.all, .en): text = "all services"
-        case (.all, .ja): text = "すべてのサービス"
+        case (.all, .en): parts = ["all services"]
+        case (.all, .ja): parts = ["すべてのサービス"]
         case (.ports, .en):
-            var parts: [String] = []
-            if !ports.isEmpty { parts.append(access.ports.count == 1 ? "port \(ports)" : "ports \(ports)") }
-            if n > 0 { parts.append("\(n) selected service(s)") }
-            text = parts.isEmpty ? "no services" : parts.joined(separator: " and ")
+            if !ports.isEmpty { parts.append((ports.count == 1 ? "port " : "ports ") + ports.joined(separator: ", ")) }
+            if n > 0 { parts.append(n == 1 ? "1 selected service" : "\(n) selected services") }
         case (.ports, .ja):
-            var parts: [String] = []
-            if !ports.isEmpty { parts.append("ポート \(ports)") }
-            if n > 0 { parts.append("選択したサービス（\(n)件）") }
-            text = parts.isEmpty ? "サービスなし" : parts.joined(separator: "、")
+            if !ports.isEmpty { parts.append("ポート" + ports.joined(separator: "、")) }
+            if n > 0 { parts.append("選択したサービス\(n)件") }
         }
-        if access.scripting { text += language == .en ? ", scripting allowed" : "、スクリプト実行可" }
-        return text
+        // No service but scripts: say so plainly rather than "no services, scripts allowed".
+        if parts.isEmpty {
+            switch language {
+            case .en: return access.scripting ? "scripts only" : "no services"
+            case .ja: return access.scripting ? "スクリプトの実行のみ" : "サービスなし"
+            }
+        }
+        switch language {
+        case .en:
+            let text = parts.joined(separator: " and ")
+            return access.scripting ? text + "; scripts allowed" : text
+        case .ja:
+            let text = parts.joined(separator: "と")
+            return access.scripting ? text + "（スクリプトの実行も可）" : text
+        }
     }
 }

@@ -31,6 +31,8 @@ public enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "sharing tables", statements: SharingSchema.v1(.postgres)),
         Migration(version: 2, name: "cluster change log", statements: SharingSchema.clusterChangeLog(.postgres)),
+        Migration(version: 3, name: SharingSchema.consumerCursorsName,
+                  statements: SharingSchema.consumerCursors(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""

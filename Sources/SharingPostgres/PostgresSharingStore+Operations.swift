@@ -144,18 +144,22 @@ extension PostgresSharingStore {
         }
     }
 
-    /// Moves the acknowledged cursor forward (never back).
-    public func acknowledgeNotifications(through sequence: UInt64) async throws {
+    /// Moves one consumer's cursor forward (never back).
+    public func acknowledgeNotifications(through sequence: UInt64, consumer: NotificationConsumer) async throws {
         try await bounded { [client, logger] in
-            try await client.withConnection { try await $0.execute(SharingSQL.acknowledge(through: sequence), logger: logger) }
+            try await client.withConnection {
+                try await $0.execute(SharingSQL.acknowledge(through: sequence, consumer: consumer), logger: logger)
+            }
         }
     }
 
-    /// The acknowledged cursor; 0 when nothing was acknowledged.
-    public func acknowledgedNotificationSequence() async throws -> UInt64 {
+    /// One consumer's cursor; 0 when it acknowledged nothing yet.
+    public func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64 {
         try await bounded { [client, logger] in
             try await client.withConnection { c in
-                UInt64(bitPattern: try await c.fetch(SharingSQL.acknowledged, logger: logger) { try $0.int(0) }.first ?? 0)
+                UInt64(bitPattern: try await c.fetch(SharingSQL.acknowledged(consumer: consumer), logger: logger) {
+                    try $0.int(0)
+                }.first ?? 0)
             }
         }
     }

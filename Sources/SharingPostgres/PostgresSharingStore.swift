@@ -101,20 +101,28 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
     /// most), since the winner may still be applying later versions.
     @discardableResult
     public func migrate() async throws -> [Int] {
-        var attempts = 0
-        while true {
+        // Bounded: each retry follows a failure while another process was
+        // part-way through the versions; a real error repeats and is thrown.
+        for attempt in 1...Self.migrationAttempts {
             do {
                 return try await bounded { [client, logger] in try await PostgresSchema.migrate(client, logger: logger) }
             } catch let error as SchemaNewerThanBinaryError {
                 throw error
             } catch {
-                attempts += 1
-                if (try? await schemaVersion()) == PostgresSchema.latestVersion { return [] }
-                if attempts >= 5 { throw error }
-                logger.info("schema migration raced another process; retrying", metadata: ["attempt": "\(attempts)"])
+                // Another process may have applied the same migration first: then
+                // this one's transaction failed and the schema is current anyway,
+                // or it is still applying later versions: apply what is missing.
+                let version = try? await schemaVersion()
+                if version == PostgresSchema.latestVersion { return [] }
+                if attempt == Self.migrationAttempts || version == nil { throw error }
+                logger.info("schema migration raced another process; retrying", metadata: ["attempt": "\(attempt)"])
             }
         }
+        return []
     }
+
+    /// How often ``migrate()`` tries again after losing a race with another process.
+    static let migrationAttempts = 5
 
     /// The schema version recorded in the database (0 before any migration).
     public func schemaVersion() async throws -> Int {

@@ -147,21 +147,26 @@ public enum SharingSQL {
         }
     }
 
-    /// Moves the acknowledged outbox cursor forward, never back.
-    public static func acknowledge(through sequence: UInt64) -> SQLStatement {
+    /// Moves one consumer's outbox cursor forward, never back.
+    public static func acknowledge(through sequence: UInt64, consumer: NotificationConsumer) -> SQLStatement {
         SQLStatement("""
-            INSERT INTO meta (key, value) VALUES (?, ?)
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value
-            """, [.text(MetaKey.acknowledged), sequence.sqlValue])
+            INSERT INTO notification_cursors (consumer, acked_seq) VALUES (?, ?)
+            ON CONFLICT (consumer) DO UPDATE SET acked_seq = excluded.acked_seq
+            WHERE notification_cursors.acked_seq < excluded.acked_seq
+            """, [.text(consumer.name), sequence.sqlValue])
     }
 
-    /// The acknowledged outbox cursor: zero or one row, `value`.
-    public static let acknowledged = SQLStatement("SELECT value FROM meta WHERE key = ?", [.text(MetaKey.acknowledged)])
+    /// One consumer's outbox cursor: zero or one row, `acked_seq`.
+    public static func acknowledged(consumer: NotificationConsumer) -> SQLStatement {
+        SQLStatement("SELECT acked_seq FROM notification_cursors WHERE consumer = ?", [.text(consumer.name)])
+    }
 }
 
 /// Keys of the meta table.
 public enum MetaKey {
     public static let revision = "revision"
+    /// The single outbox cursor of schema version 1; the consumer-cursor
+    /// migration moves it to the consumer `default` and deletes it.
     public static let acknowledged = "notifications_acked"
     static var counters: [(String, WritableKeyPath<IDCounters, UInt64>)] { [
         ("next_account", \.account), ("next_contact", \.contact), ("next_device", \.device),

@@ -120,8 +120,10 @@ public enum SharingSchema {
             )\(d.clustered)
             """,
             "CREATE INDEX event_users_by_event ON event_users(event_id)",
-            // The outbox. seq increases strictly; consumers resume after the
-            // acknowledged cursor kept in meta ('notifications_acked').
+            // The outbox. seq increases strictly; consumers resume after their
+            // acknowledged cursor (in version 1 one cursor in meta,
+            // 'notifications_acked'; since the consumer-cursor migration one
+            // row per consumer in notification_cursors).
             """
             CREATE TABLE notifications (
                 seq \(int) PRIMARY KEY,
@@ -135,6 +137,30 @@ public enum SharingSchema {
                 body TEXT NOT NULL
             )
             """,
+        ]
+    }
+
+    /// The name of the named-consumer-cursor migration. It is version 3 in
+    /// both stores (version 2 comes with another change); it depends only on
+    /// version 1, so it can be renumbered when the two meet.
+    public static let consumerCursorsName = "notification consumer cursors"
+
+    /// Named consumer cursors for the outbox: one row per consumer replaces
+    /// the single `meta` cursor, which becomes the consumer `default` (so a
+    /// sender that names no consumer resumes where it was).
+    public static func consumerCursors(_ d: SQLDialect) -> [String] {
+        [
+            """
+            CREATE TABLE notification_cursors (
+                consumer TEXT PRIMARY KEY NOT NULL,
+                acked_seq \(d.integer) NOT NULL
+            )\(d.clustered)
+            """,
+            """
+            INSERT INTO notification_cursors (consumer, acked_seq)
+            SELECT 'default', value FROM meta WHERE key = 'notifications_acked'
+            """,
+            "DELETE FROM meta WHERE key = 'notifications_acked'",
         ]
     }
 }

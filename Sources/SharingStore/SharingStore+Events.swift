@@ -28,15 +28,15 @@ extension SharingStore {
         }
     }
 
-    /// Moves the acknowledged cursor forward (never back).
-    public func acknowledgeNotifications(through sequence: UInt64) async throws {
-        try await pool.write { db in try db.execute(SharingSQL.acknowledge(through: sequence)) }
+    /// Moves one consumer's cursor forward (never back).
+    public func acknowledgeNotifications(through sequence: UInt64, consumer: NotificationConsumer) async throws {
+        try await pool.write { db in try db.execute(SharingSQL.acknowledge(through: sequence, consumer: consumer)) }
     }
 
-    /// The acknowledged cursor; 0 when nothing was acknowledged.
-    public func acknowledgedNotificationSequence() async throws -> UInt64 {
+    /// One consumer's cursor; 0 when it acknowledged nothing yet.
+    public func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64 {
         try await pool.read { db in
-            let rows = try db.rows(SharingSQL.acknowledged)
+            let rows = try db.rows(SharingSQL.acknowledged(consumer: consumer))
             return UInt64(bitPattern: try rows.next()?.int(0) ?? 0)
         }
     }

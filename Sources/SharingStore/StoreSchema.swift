@@ -19,6 +19,10 @@ enum StoreSchema {
         m.registerMigration("v1: sharing tables") { db in
             for statement in SharingSchema.v1(.sqlite) { try db.execute(sql: statement) }
         }
+        // Needs only v1: renumber freely when merged with other migrations.
+        m.registerMigration("v3: \(SharingSchema.consumerCursorsName)") { db in
+            for statement in SharingSchema.consumerCursors(.sqlite) { try db.execute(sql: statement) }
+        }
         return m
     }
 }

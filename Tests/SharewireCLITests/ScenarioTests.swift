@@ -174,6 +174,16 @@ struct ScenarioTests {
             #expect(result.status == 0 && result.out == "acknowledged through #2", "\(result)")
             result = try await cli.run(["notifications", "watch", "--limit", "1", "--timeout", "20"], env: service)
             #expect(result.status == 0 && result.stdout.hasPrefix("#3 share.updated"), "\(result)")
+            // A named consumer has its own cursor: it starts at the beginning, and its ack leaves "default" alone.
+            result = try await cli.run(["notifications", "watch", "--consumer", "audit", "--limit", "1", "--ack",
+                                        "--timeout", "20"], env: service)
+            #expect(result.status == 0 && result.stdout.hasPrefix("#1 invite"), "\(result)")
+            result = try await cli.run("notifications ack 0 --consumer audit", env: service)
+            #expect(result.status == 0 && result.out == "acknowledged through #1", "\(result)")
+            result = try await cli.run("notifications ack 0", env: service)
+            #expect(result.status == 0 && result.out == "acknowledged through #2", "\(result)")
+            result = try await cli.run("notifications ack 0 --consumer no/slash", env: service)
+            #expect(result.status == 3 && result.stderr.contains("consumer"), "\(result)")  // INVALID_ARGUMENT
         }
     }
 

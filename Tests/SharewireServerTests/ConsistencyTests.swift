@@ -139,9 +139,9 @@ struct ConsistencyTests {
 /// The outbox: watch, ack, resume; delivery at least once.
 @Suite(.timeLimit(.minutes(2)))
 struct NotificationOutboxTests {
-    func watch(_ h: Harness, after: UInt64 = 0, count: Int) async throws -> [NotificationEntry] {
+    func watch(_ h: Harness, after: UInt64 = 0, consumer: String = "", count: Int) async throws -> [NotificationEntry] {
         let stream: ServerStream<WatchNotificationsResponse> = try await h.client.serverStream(
-            Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor, WatchNotificationsRequest(afterSequence: after),
+            Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor, WatchNotificationsRequest(afterSequence: after, consumer: consumer),
             metadata: Harness.service(), timeout: .seconds(30))
         var all: [NotificationEntry] = []
         for try await message in stream {
@@ -192,6 +192,28 @@ struct NotificationOutboxTests {
                                     metadata: Harness.service(), responseType: AckNotificationsResponse.self)
         #expect(ahead?.code == .outOfRange)
         #expect(ahead?.reason == "SEQUENCE_NOT_REACHED")
+
+        // Named consumers: each has its own cursor; "" is "default".
+        func ackFor(_ through: UInt64, _ consumer: String) async throws -> UInt64 {
+            let r: AckNotificationsResponse = try await h.client.unary(
+                Sharewire_V1.NotificationService.Method.AckNotifications.descriptor, AckNotificationsRequest(throughSequence: through, consumer: consumer),
+                metadata: Harness.service())
+            return r.acknowledgedSequence
+        }
+        #expect(try await ackFor(0, "default") == followed[0].sequence)  // the unnamed cursor is "default"'s
+        #expect(try await watch(h, consumer: "mailer", count: 3).map(\.recipientEmail)
+                    == ["one@example.com", "two@example.com", "three@example.com"])
+        #expect(try await ackFor(followed[1].sequence, "mailer") == followed[1].sequence)
+        #expect(try await watch(h, consumer: "mailer", count: 1).map(\.recipientEmail) == ["three@example.com"])
+        #expect(try await ackFor(0, "") == followed[0].sequence)  // untouched by the mailer's ack
+        #expect(try await ackFor(0, "analytics") == 0)
+        for bad in ["no spaces", String(repeating: "m", count: 65), "mäiler"] {
+            let refused = await h.failure(Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
+                                          AckNotificationsRequest(throughSequence: 0, consumer: bad),
+                                          metadata: Harness.service(), responseType: AckNotificationsResponse.self)
+            #expect(refused?.code == .invalidArgument)
+            #expect(refused?.details.first?.field == "consumer")
+        }
         await h.stop()
     }
 

@@ -23,7 +23,7 @@ import Testing
         #expect(s.w.state.shares[ShareKey(device: s.d1.id, user: s.b.id)]?.access == .ports([ssh1], scripting: true))
         #expect(s.w.state.shares[ShareKey(device: s.d2.id, user: s.b.id)]?.access == .ports([ssh2], scripting: true))
         #expect(applied.changes.events[0].detail.contains("ports=22"))
-        #expect(applied.changes.notifications[0].body.contains("port 22, scripting allowed"))
+        #expect(applied.changes.notifications[0].body.contains("port 22; scripts allowed"))
     }
 
     @Test func aPortResolvesToEveryServiceOnIt() throws {
@@ -108,6 +108,6 @@ import Testing
         let applied = try w.run(.share(devices: [d.id], emails: ["j@example.jp"], access: .portNumbers([22, 80]),
                                        notify: true), as: a)
         #expect(applied.changes.notifications.map(\.recipient) == [j])
-        #expect(applied.changes.notifications[0].body.contains("ポート 22, 80"))
+        #expect(applied.changes.notifications[0].body.contains("ポート22、80"))
     }
 }

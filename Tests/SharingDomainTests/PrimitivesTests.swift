@@ -130,3 +130,18 @@ import Testing
         #expect(try PageCursor.decode(nil) == nil)
     }
 }
+
+@Suite struct NotificationConsumerTests {
+    @Test func emptyIsDefaultAndValidNamesKeepTheirSpelling() throws {
+        #expect(NotificationConsumer("") == .default)
+        #expect(NotificationConsumer.default.name == "default")
+        #expect(NotificationConsumer("mailer")?.name == "mailer")
+        #expect(NotificationConsumer("Mail_er-2.eu")?.name == "Mail_er-2.eu")
+        #expect(NotificationConsumer(String(repeating: "m", count: 64)) != nil)
+    }
+
+    @Test(arguments: [" mailer", "mail er", "mailer/1", "mäiler", "m\u{0}", String(repeating: "m", count: 65)])
+    func invalidNamesAreRefused(_ name: String) {
+        #expect(NotificationConsumer(name) == nil)
+    }
+}

@@ -24,7 +24,7 @@ import Testing
         #expect(templates.prefix(2) == [.transferSent, .transferReceived])
         #expect(templates.filter { $0 == .shareRemoved }.count == 2)  // the two former recipients other than t
         let received = applied.changes.notifications[1]
-        #expect(received.recipient == t && received.language == .ja && received.subject == "デバイスが譲渡されました")
+        #expect(received.recipient == t && received.language == .ja && received.subject == "a@example.comさんからデバイスが譲渡されました")
         #expect(applied.changes.events.map(\.kind) == [.deviceTransferred])
         // The old owner can no longer act on it.
         expectFailure(.deviceNotFound) { () throws(SharingError) in try w.run(.renameDevice(d1.id, name: "x"), as: a) }
@@ -161,8 +161,8 @@ import Testing
     @Test func japaneseSharedText() throws {
         let data = NotificationData(actorEmail: try Email("a@example.com"), deviceNames: ["ラズパイ"], access: .ports([ServiceID(raw: 1)]))
         let r = NotificationTemplates.render(.shared, language: .ja, data: data)
-        #expect(r.subject == "デバイスが共有されました")
-        #expect(r.body == "a@example.comさんが「ラズパイ」をあなたと共有しました。アクセス権：選択したサービス（1件）。")
+        #expect(r.subject == "a@example.comさんがデバイスを共有しました")
+        #expect(r.body == "a@example.comさんが「ラズパイ」をあなたと共有しました。アクセス権：選択したサービス1件。")
     }
 
     @Test func longDeviceListsAreCut() throws {

@@ -114,22 +114,22 @@ import SharingDomain
     @Test func newerSchemaIsRefusedBeforeAnyWrite() async throws {
         try await withDataDir { dir in
             try await Self.storeWithAnAccount(in: dir).close()
-            // What a newer sharewired would have done: a v2 migration adding a NOT NULL column.
+            // What a newer sharewired would have done: a v9 migration adding a NOT NULL column.
             let queue = try DatabaseQueue(path: "\(dir)/\(Self.file)")
             try await queue.write { db in
                 try db.execute(sql: "ALTER TABLE devices ADD COLUMN kind TEXT NOT NULL DEFAULT 'pi'")
-                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v2: device kinds')")
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: device kinds')")
             }
             try queue.close()
             Self.expectRefused(dir, ["data dir \(dir)",
-                                     "database schema version 2 is newer than this sharewired (knows up to 1)"])
+                                     "database schema version 9 is newer than this sharewired (knows up to 3)"])
             // An unknown migration without a version number is refused too.
             let renamed = try DatabaseQueue(path: "\(dir)/\(Self.file)")
             try await renamed.write { db in
-                try db.execute(sql: "UPDATE grdb_migrations SET identifier = 'device kinds' WHERE identifier LIKE 'v2%'")
+                try db.execute(sql: "UPDATE grdb_migrations SET identifier = 'device kinds' WHERE identifier LIKE 'v9%'")
             }
             try renamed.close()
-            Self.expectRefused(dir, ["migrations this sharewired does not know (device kinds)", "knows up to 1"])
+            Self.expectRefused(dir, ["migrations this sharewired does not know (device kinds)", "knows up to 3"])
         }
     }
 

@@ -21,7 +21,7 @@ import SharewireTestSupport
         try await withDataDir { dir in
             let first = try SharingStore(directory: dir)
             let applied = try first.appliedMigrations()
-            #expect(applied == ["v1: sharing tables"])
+            #expect(applied == ["v1: sharing tables", "v3: notification consumer cursors"])
             try first.close()
             let second = try SharingStore(directory: dir)
             #expect(try second.appliedMigrations() == applied)
@@ -190,15 +190,32 @@ import SharewireTestSupport
             #expect(all.map(\.sequence) == [1, 2, 3])
             #expect(all.map(\.language) == [.en, .ja, .en])
             #expect(all[1].subject.contains("招待"))
-            #expect(try await store.acknowledgedNotificationSequence() == 0)
-            try await store.acknowledgeNotifications(through: 2)
-            try await store.acknowledgeNotifications(through: 1)  // never moves back
-            let resumed = try await store.acknowledgedNotificationSequence()
+            let mailer = NotificationConsumer("mailer")!
+            #expect(try await store.acknowledgedNotificationSequence(consumer: .default) == 0)
+            try await store.acknowledgeNotifications(through: 2, consumer: .default)
+            try await store.acknowledgeNotifications(through: 1, consumer: .default)  // never moves back
+            try await store.acknowledgeNotifications(through: 1, consumer: mailer)
+            let resumed = try await store.acknowledgedNotificationSequence(consumer: .default)
             #expect(resumed == 2)
+            #expect(try await store.acknowledgedNotificationSequence(consumer: mailer) == 1)  // its own cursor
+            #expect(try await store.acknowledgedNotificationSequence(consumer: NotificationConsumer("other")!) == 0)
             #expect(try await store.notifications(after: resumed, limit: 100).map(\.sequence) == [3])
             try await store.close()
             store = try await slot.open()
-            #expect(try await store.acknowledgedNotificationSequence() == 2)
+            #expect(try await store.acknowledgedNotificationSequence(consumer: .default) == 2)
+            #expect(try await store.acknowledgedNotificationSequence(consumer: mailer) == 1)
+            try await store.close()
+        }
+    }
+
+    /// A database from before named consumers keeps its one cursor: the
+    /// migration makes it the `default` consumer's.
+    @Test(arguments: StoreKind.allCases) func consumerCursorMigrationKeepsTheOldCursor(_ kind: StoreKind) async throws {
+        try await withStore(kind) { slot in
+            try await slot.createVersion1(acknowledged: 7)
+            let store = try await slot.open()
+            #expect(try await store.acknowledgedNotificationSequence(consumer: .default) == 7)
+            #expect(try await store.acknowledgedNotificationSequence(consumer: NotificationConsumer("mailer")!) == 0)
             try await store.close()
         }
     }

@@ -1,5 +1,8 @@
 import Foundation
 import GRDB
+import Logging
+import PostgresNIO
+import SharingSQL
 import Testing
 import SharingDomain
 import SharewireTestSupport
@@ -43,6 +46,38 @@ struct StoreSlot: Sendable {
                                     logger: store.logger)
             }
             try await store.close()
+        }
+    }
+
+    /// Creates a database at schema version 1 only (as a release before
+    /// named consumer cursors left it), with the old single outbox cursor
+    /// in `meta` at `acknowledged`.
+    func createVersion1(acknowledged: UInt64) async throws {
+        let cursor = "INSERT INTO meta (key, value) VALUES ('notifications_acked', \(acknowledged))"
+        switch kind {
+        case .sqlite:
+            try FileManager.default.createDirectory(atPath: location, withIntermediateDirectories: true)
+            let queue = try DatabaseQueue(path: location + "/sharewire.sqlite")
+            var v1 = DatabaseMigrator()
+            v1.registerMigration("v1: sharing tables") { db in
+                for statement in SharingSchema.v1(.sqlite) { try db.execute(sql: statement) }
+            }
+            try v1.migrate(queue)
+            try await queue.write { db in try db.execute(sql: cursor) }
+            try queue.close()
+        case .postgres:
+            var config = try PostgresStoreConfiguration(url: location)
+            config.poolSize = 1
+            let logger = Logger(label: "test")
+            let client = PostgresClient(configuration: try config.clientConfiguration, backgroundLogger: logger)
+            let running = await PostgresSharingStore.startRunning(client)
+            defer { running.cancel() }
+            try await client.withConnection { c in
+                try await c.execute(PostgresSchema.createVersionTable, logger: logger)
+                for sql in SharingSchema.v1(.postgres) + [cursor] { try await c.execute(SQLStatement(sql), logger: logger) }
+                try await c.execute(SQLStatement("INSERT INTO schema_migrations (version, name) VALUES (1, 'sharing tables')"),
+                                    logger: logger)
+            }
         }
     }
 }

@@ -457,24 +457,28 @@ extension NotificationEntry: CBridgedMessage {
 
 /// Service key only (the notification sender). Streams the outbox: first
 /// every stored notification with a sequence above
-/// max(after_sequence, acknowledged cursor), then new ones as they are
-/// committed, in sequence order. The stream ends only by CANCEL, deadline
-/// or the server's maximum call duration; call again to resume.
+/// max(after_sequence, the consumer's acknowledged cursor), then new ones as
+/// they are committed, in sequence order. The stream ends only by CANCEL,
+/// deadline or the server's maximum call duration; call again to resume.
 ///
 /// `sharewire.v1.WatchNotificationsRequest`
 public struct WatchNotificationsRequest: ProtoMessage, Hashable {
     /// Resume cursor: the last sequence the caller has seen; 0 = start after
-    /// the acknowledged cursor.
+    /// the consumer's acknowledged cursor.
     public var afterSequence: UInt64
     public var minRevision: UInt64
+    /// The named consumer whose cursor applies (1-64 of [A-Za-z0-9._-]);
+    /// empty = "default", the cursor clients before consumers used.
+    public var consumer: String
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(afterSequence: UInt64 = 0, minRevision: UInt64 = 0) {
+    public init(afterSequence: UInt64 = 0, minRevision: UInt64 = 0, consumer: String = "") {
         self.afterSequence = afterSequence
         self.minRevision = minRevision
+        self.consumer = consumer
     }
 }
 
@@ -483,19 +487,22 @@ extension WatchNotificationsRequest: CBridgedMessage {
     static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__watch_notifications_request__init)
 
     var cArenaHint: Int {
-        return unknownFields.arenaHint
+        return CEncodingArena.hint(consumer)
+            + unknownFields.arenaHint
     }
 
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         c.pointee.after_sequence = afterSequence
         c.pointee.min_revision = minRevision
+        c.pointee.consumer = arena.cString(consumer, field: "consumer")
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             afterSequence: c.pointee.after_sequence,
-            minRevision: c.pointee.min_revision)
+            minRevision: c.pointee.min_revision,
+            consumer: try CDecoding.string(c.pointee.consumer, field: "consumer"))
         unknownFields = UnknownFields(c.pointee.base)
     }
 }
@@ -538,19 +545,23 @@ extension WatchNotificationsResponse: CBridgedMessage {
 }
 
 /// Service key only. Records that every notification through
-/// `through_sequence` has been handled. The cursor never moves back.
+/// `through_sequence` has been handled by one consumer. Its cursor never
+/// moves back; other consumers' cursors are untouched.
 ///
 /// `sharewire.v1.AckNotificationsRequest`
 public struct AckNotificationsRequest: ProtoMessage, Hashable {
     /// The highest sequence handled.
     public var throughSequence: UInt64
+    /// The named consumer (1-64 of [A-Za-z0-9._-]); empty = "default".
+    public var consumer: String
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(throughSequence: UInt64 = 0) {
+    public init(throughSequence: UInt64 = 0, consumer: String = "") {
         self.throughSequence = throughSequence
+        self.consumer = consumer
     }
 }
 
@@ -559,24 +570,27 @@ extension AckNotificationsRequest: CBridgedMessage {
     static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__ack_notifications_request__init)
 
     var cArenaHint: Int {
-        return unknownFields.arenaHint
+        return CEncodingArena.hint(consumer)
+            + unknownFields.arenaHint
     }
 
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         c.pointee.through_sequence = throughSequence
+        c.pointee.consumer = arena.cString(consumer, field: "consumer")
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
-            throughSequence: c.pointee.through_sequence)
+            throughSequence: c.pointee.through_sequence,
+            consumer: try CDecoding.string(c.pointee.consumer, field: "consumer"))
         unknownFields = UnknownFields(c.pointee.base)
     }
 }
 
 /// `sharewire.v1.AckNotificationsResponse`
 public struct AckNotificationsResponse: ProtoMessage, Hashable {
-    /// The acknowledged cursor after this call (>= through_sequence).
+    /// The consumer's acknowledged cursor after this call (>= through_sequence).
     public var acknowledgedSequence: UInt64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.

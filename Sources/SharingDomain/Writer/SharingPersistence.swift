@@ -74,12 +74,12 @@ public protocol SharingEventLog: Sendable {
     /// Outbox entries with a sequence above `sequence`, in order.
     func notifications(after sequence: UInt64, limit: Int) async throws -> [OutboxNotification]
 
-    /// Records that a consumer has handled every notification through `sequence`.
-    /// The cursor never moves back.
-    func acknowledgeNotifications(through sequence: UInt64) async throws
+    /// Records that `consumer` has handled every notification through `sequence`.
+    /// Its cursor never moves back; other consumers' cursors are untouched.
+    func acknowledgeNotifications(through sequence: UInt64, consumer: NotificationConsumer) async throws
 
-    /// The acknowledged cursor: a resuming consumer starts after it.
-    func acknowledgedNotificationSequence() async throws -> UInt64
+    /// The consumer's acknowledged cursor (0 for a consumer never seen): it resumes after it.
+    func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64
 }
 
 /// A store the server runs on: it persists the writer's batches and serves

@@ -831,7 +831,7 @@ const ProtobufCMessageDescriptor sharewire__v1__notification_entry__descriptor =
   (ProtobufCMessageInit) sharewire__v1__notification_entry__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__watch_notifications_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sharewire__v1__watch_notifications_request__field_descriptors[3] =
 {
   {
     "after_sequence",
@@ -857,15 +857,28 @@ static const ProtobufCFieldDescriptor sharewire__v1__watch_notifications_request
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "consumer",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__WatchNotificationsRequest, consumer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__watch_notifications_request__field_indices_by_name[] = {
   0,   /* field[0] = after_sequence */
+  2,   /* field[2] = consumer */
   1,   /* field[1] = min_revision */
 };
 static const ProtobufCIntRange sharewire__v1__watch_notifications_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__watch_notifications_request__descriptor =
 {
@@ -875,7 +888,7 @@ const ProtobufCMessageDescriptor sharewire__v1__watch_notifications_request__des
   "Sharewire__V1__WatchNotificationsRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__WatchNotificationsRequest),
-  2,
+  3,
   sharewire__v1__watch_notifications_request__field_descriptors,
   sharewire__v1__watch_notifications_request__field_indices_by_name,
   1,  sharewire__v1__watch_notifications_request__number_ranges,
@@ -920,7 +933,7 @@ const ProtobufCMessageDescriptor sharewire__v1__watch_notifications_response__de
   (ProtobufCMessageInit) sharewire__v1__watch_notifications_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__ack_notifications_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sharewire__v1__ack_notifications_request__field_descriptors[2] =
 {
   {
     "through_sequence",
@@ -934,14 +947,27 @@ static const ProtobufCFieldDescriptor sharewire__v1__ack_notifications_request__
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "consumer",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AckNotificationsRequest, consumer),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__ack_notifications_request__field_indices_by_name[] = {
+  1,   /* field[1] = consumer */
   0,   /* field[0] = through_sequence */
 };
 static const ProtobufCIntRange sharewire__v1__ack_notifications_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__ack_notifications_request__descriptor =
 {
@@ -951,7 +977,7 @@ const ProtobufCMessageDescriptor sharewire__v1__ack_notifications_request__descr
   "Sharewire__V1__AckNotificationsRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__AckNotificationsRequest),
-  1,
+  2,
   sharewire__v1__ack_notifications_request__field_descriptors,
   sharewire__v1__ack_notifications_request__field_indices_by_name,
   1,  sharewire__v1__ack_notifications_request__number_ranges,

@@ -231,23 +231,28 @@ struct  Sharewire__V1__NotificationEntry
 /*
  * Service key only (the notification sender). Streams the outbox: first
  * every stored notification with a sequence above
- * max(after_sequence, acknowledged cursor), then new ones as they are
- * committed, in sequence order. The stream ends only by CANCEL, deadline
- * or the server's maximum call duration; call again to resume.
+ * max(after_sequence, the consumer's acknowledged cursor), then new ones as
+ * they are committed, in sequence order. The stream ends only by CANCEL,
+ * deadline or the server's maximum call duration; call again to resume.
  */
 struct  Sharewire__V1__WatchNotificationsRequest
 {
   ProtobufCMessage base;
   /*
    * Resume cursor: the last sequence the caller has seen; 0 = start after
-   * the acknowledged cursor.
+   * the consumer's acknowledged cursor.
    */
   uint64_t after_sequence;
   uint64_t min_revision;
+  /*
+   * The named consumer whose cursor applies (1-64 of [A-Za-z0-9._-]);
+   * empty = "default", the cursor clients before consumers used.
+   */
+  char *consumer;
 };
 #define SHAREWIRE__V1__WATCH_NOTIFICATIONS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__watch_notifications_request__descriptor) \
-    , 0, 0 }
+    , 0, 0, (char *)protobuf_c_empty_string }
 
 
 /*
@@ -269,7 +274,8 @@ struct  Sharewire__V1__WatchNotificationsResponse
 
 /*
  * Service key only. Records that every notification through
- * `through_sequence` has been handled. The cursor never moves back.
+ * `through_sequence` has been handled by one consumer. Its cursor never
+ * moves back; other consumers' cursors are untouched.
  */
 struct  Sharewire__V1__AckNotificationsRequest
 {
@@ -278,17 +284,21 @@ struct  Sharewire__V1__AckNotificationsRequest
    * The highest sequence handled.
    */
   uint64_t through_sequence;
+  /*
+   * The named consumer (1-64 of [A-Za-z0-9._-]); empty = "default".
+   */
+  char *consumer;
 };
 #define SHAREWIRE__V1__ACK_NOTIFICATIONS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__ack_notifications_request__descriptor) \
-    , 0 }
+    , 0, (char *)protobuf_c_empty_string }
 
 
 struct  Sharewire__V1__AckNotificationsResponse
 {
   ProtobufCMessage base;
   /*
-   * The acknowledged cursor after this call (>= through_sequence).
+   * The consumer's acknowledged cursor after this call (>= through_sequence).
    */
   uint64_t acknowledged_sequence;
 };

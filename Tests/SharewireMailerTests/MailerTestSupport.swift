@@ -1,0 +1,151 @@
+import Foundation
+import SharewireTestSupport
+import Testing
+
+/// The package root, for the scripts under tools/.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// Polls `condition` every 50 ms until it holds or `timeout` passes.
+func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
+    let end = ContinuousClock.now + timeout
+    while ContinuousClock.now < end {
+        if try condition() { return }
+        try await Task.sleep(for: .milliseconds(50))
+    }
+    if try condition() { return }
+    throw TestFailure("timed out after \(timeout) waiting for \(what)")
+}
+
+/// A child process started by a test and stopped by its PID.
+final class ChildProcess: Sendable {
+    let process: Process
+    let logPath: String
+
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logTo logPath: String) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env.removeValue(forKey: "SHAREWIRE_SERVICE_KEY")
+        env.merge(environment) { _, new in new }
+        process.environment = env
+        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
+        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
+        process.standardOutput = log
+        process.standardError = log
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        self.process = process
+        self.logPath = logPath
+    }
+
+    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
+
+    /// Sends `signal`, waits (bounded) for the exit, returns the status.
+    @discardableResult
+    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
+        if process.isRunning { kill(process.processIdentifier, signal) }
+        let end = ContinuousClock.now + timeout
+        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
+        guard !process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("\(process.executableURL?.lastPathComponent ?? "child") did not exit after signal \(signal)")
+        }
+        return process.terminationStatus
+    }
+
+    func killIfRunning() {
+        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+    }
+}
+
+/// tools/smtp-sink (Debian's python3-aiosmtpd) on a free loopback port.
+struct SMTPSink {
+    let dir: String
+    let port: Int
+    let child: ChildProcess
+
+    static func start(in dir: String, arguments: [String] = []) async throws -> SMTPSink {
+        let child = try ChildProcess("/usr/bin/python3", ["\(packageRoot)/tools/smtp-sink", dir] + arguments,
+                                     logTo: dir + "-sink.log")
+        var port: Int?
+        do {
+            try await waitUntil("the SMTP sink to listen", timeout: .seconds(30)) {
+                if !child.process.isRunning { throw TestFailure("smtp-sink exited:\n\(child.log)") }
+                port = (try? String(contentsOfFile: dir + "/port", encoding: .utf8))
+                    .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+                return port != nil
+            }
+        } catch {
+            child.killIfRunning()
+            throw error
+        }
+        return SMTPSink(dir: dir, port: port!, child: child)
+    }
+
+    /// The accepted messages' files (`NNNNNN.eml`), in arrival order.
+    func messageFiles() -> [String] {
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/messages")) ?? []
+        return files.filter { $0.hasSuffix(".eml") }.sorted().map { dir + "/messages/" + $0 }
+    }
+
+    var rejections: [String] {
+        ((try? String(contentsOfFile: dir + "/rejections.log", encoding: .utf8)) ?? "")
+            .split(separator: "\n").map(String.init)
+    }
+}
+
+/// A message as Python's `email` package reads it back: an independent
+/// check of the MIME structure and the RFC 2047 decoding.
+struct ParsedMail: Decodable {
+    let from: String
+    let to: String
+    let subject: String
+    let messageID: String
+    let date: String
+    let contentType: String
+    let charset: String
+    let transferEncoding: String
+    let contentLanguage: String
+    let autoSubmitted: String
+    let body: String
+    let defects: [String]
+    let envelopeFrom: String
+    let envelopeTo: [String]
+
+    static let script = #"""
+import email, email.policy, json, sys
+path = sys.argv[1]
+raw = open(path, "rb").read()
+m = email.message_from_bytes(raw, policy=email.policy.default)
+env = json.load(open(path[:-4] + ".json"))
+part = m.get_body(preferencelist=("plain",))
+print(json.dumps({
+  "from": str(m["From"]), "to": str(m["To"]), "subject": str(m["Subject"]),
+  "messageID": str(m["Message-ID"]), "date": str(m["Date"]), "contentType": m.get_content_type(),
+  "charset": str(m.get_content_charset()), "transferEncoding": str(m["Content-Transfer-Encoding"]),
+  "contentLanguage": str(m["Content-Language"]), "autoSubmitted": str(m["Auto-Submitted"]),
+  "body": part.get_content().replace("\r\n", "\n"), "defects": [repr(d) for d in m.defects],
+  "envelopeFrom": env["mail_from"], "envelopeTo": env["rcpt_tos"],
+}))
+"""#
+
+    static func parse(_ path: String) throws -> ParsedMail {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, path]
+        let out = Pipe()
+        process.standardOutput = out
+        try process.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw TestFailure("python could not parse \(path)") }
+        return try JSONDecoder().decode(ParsedMail.self, from: data)
+    }
+}
