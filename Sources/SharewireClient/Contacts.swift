@@ -29,10 +29,12 @@ extension SharewireClient {
         return Contact(response.contact)
     }
 
-    /// Deletes a contact and revokes every share the caller gave that person.
-    public func deleteContact(email: String,
+    /// Deletes a contact and revokes every share the caller gave that person
+    /// (with `validateOnly`, a dry run: nothing changes, the count is what would be).
+    public func deleteContact(email: String, validateOnly: Bool = false,
                               options: CallOptions = .default) async throws(SharewireError) -> DeleteContactResult {
-        let response = try await stubs.contacts.delete(DeleteContactRequest(email: email), options: options)
+        let response = try await stubs.contacts.delete(DeleteContactRequest(email: email, validateOnly: validateOnly),
+                                                       options: options)
         return DeleteContactResult(sharesRemoved: Int(response.sharesRemoved), revision: Revision(response.revision))
     }
 

@@ -18,11 +18,14 @@ extension SharewireClient {
     ///   - access: what they may reach.
     ///   - scripting: whether they may run scripts.
     ///   - notify: whether recipients are notified (one notification each).
+    ///   - validateOnly: run every rule and answer what the call would do,
+    ///     changing nothing (a dry run; docs/PROTOCOL.md §17.4).
     @discardableResult
     public func share(devices: [String], with emails: [String], access: ShareAccess, scripting: Bool = false,
-                      notify: Bool = true, options: CallOptions = .default) async throws(SharewireError) -> ShareResult {
+                      notify: Bool = true, validateOnly: Bool = false,
+                      options: CallOptions = .default) async throws(SharewireError) -> ShareResult {
         let request = ShareRequest(deviceIDs: devices, emails: emails, access: access.wire(scripting: scripting),
-                                   notify: notify)
+                                   notify: notify, validateOnly: validateOnly)
         let response = try await stubs.sharing.share(request, options: options)
         return ShareResult(created: Int(response.created), updated: Int(response.updated),
                            revision: Revision(response.revision))
@@ -31,11 +34,13 @@ extension SharewireClient {
     /// Replaces one person's access to one device.
     /// - Returns: `count` 1 if the access changed, 0 if it was identical.
     /// - Throws: NOT_FOUND `SHARE_NOT_FOUND` if the person has no share on it.
+    /// `validateOnly`: a dry run, as for ``share(devices:with:access:scripting:notify:validateOnly:options:)``.
     @discardableResult
     public func updateShare(device deviceID: String, email: String, access: ShareAccess, scripting: Bool = false,
-                            notify: Bool = true, options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+                            notify: Bool = true, validateOnly: Bool = false,
+                            options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
         let request = UpdateShareRequest(deviceID: deviceID, email: email, access: access.wire(scripting: scripting),
-                                         notify: notify)
+                                         notify: notify, validateOnly: validateOnly)
         let response = try await stubs.sharing.updateShare(request, options: options)
         return WriteResult(count: response.updated ? 1 : 0, revision: Revision(response.revision))
     }
@@ -44,11 +49,13 @@ extension SharewireClient {
     /// are no-ops).
     /// - Returns: `count` = shares removed. Pass its `revision` to a later
     ///   check (or rely on read-your-writes) so the revoked person is refused.
+    ///   `validateOnly`: a dry run (nothing removed; the count is what would be).
     @discardableResult
-    public func removeShares(devices: [String], from emails: [String], notify: Bool = true,
+    public func removeShares(devices: [String], from emails: [String], notify: Bool = true, validateOnly: Bool = false,
                              options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
         let response = try await stubs.sharing.removeShares(
-            RemoveSharesRequest(deviceIDs: devices, emails: emails, notify: notify), options: options)
+            RemoveSharesRequest(deviceIDs: devices, emails: emails, notify: notify, validateOnly: validateOnly),
+            options: options)
         return WriteResult(count: Int(response.removed), revision: Revision(response.revision))
     }
 
@@ -62,10 +69,12 @@ extension SharewireClient {
     }
 
     /// Gives up the caller's access to devices shared with it; each owner is notified.
-    /// - Returns: `count` = shares given up.
+    /// - Returns: `count` = shares given up (with `validateOnly`, that would be; nothing changes).
     @discardableResult
-    public func leave(devices: [String], options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
-        let response = try await stubs.sharing.leave(LeaveRequest(deviceIDs: devices), options: options)
+    public func leave(devices: [String], validateOnly: Bool = false,
+                      options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+        let response = try await stubs.sharing.leave(LeaveRequest(deviceIDs: devices, validateOnly: validateOnly),
+                                                     options: options)
         return WriteResult(count: Int(response.left), revision: Revision(response.revision))
     }
 
@@ -89,12 +98,12 @@ extension SharewireClient {
 
     /// Gives devices to another account; every share on them is removed.
     /// - Parameter email: an existing account's email, not the caller's.
-    /// - Returns: `count` = devices transferred.
+    /// - Returns: `count` = devices transferred (with `validateOnly`, that would be; nothing changes).
     @discardableResult
-    public func transfer(devices: [String], to email: String,
+    public func transfer(devices: [String], to email: String, validateOnly: Bool = false,
                          options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
         let response = try await stubs.sharing.transfer(
-            TransferRequest(deviceIDs: devices, toEmail: email), options: options)
+            TransferRequest(deviceIDs: devices, toEmail: email, validateOnly: validateOnly), options: options)
         return WriteResult(count: Int(response.transferred), revision: Revision(response.revision))
     }
 }

@@ -19,7 +19,8 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
             (try Parse.ids(request.deviceIDs, field: "deviceIds"), try Parse.access(request.access))
         }
         let result = try await env.write(.share(devices: devices, emails: request.emails, access: access,
-                                                notify: request.notify), as: caller)
+                                                notify: request.notify), as: caller,
+                                         validateOnly: request.validateOnly)
         guard case let .count(created, updated, _) = result.outcome else {
             throw RPCError(.internal, "share returned no counts")
         }
@@ -33,7 +34,8 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
             (try Parse.id(request.deviceID, field: "deviceId"), try Parse.access(request.access))
         }
         let result = try await env.write(.updateShare(device: device, email: request.email, access: access,
-                                                      notify: request.notify), as: caller)
+                                                      notify: request.notify), as: caller,
+                                         validateOnly: request.validateOnly)
         var changed = false
         if case let .count(_, updated, _) = result.outcome { changed = updated > 0 }
         return UpdateShareResponse(revision: result.revision, updated: changed)
@@ -45,7 +47,8 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
             try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
         let result = try await env.write(.removeShares(devices: devices, emails: request.emails,
-                                                       notify: request.notify), as: caller)
+                                                       notify: request.notify), as: caller,
+                                         validateOnly: request.validateOnly)
         return RemoveSharesResponse(revision: result.revision, removed: UInt32(clamping: result.outcome.removed))
     }
 
@@ -66,7 +69,7 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
-        let result = try await env.write(.leave(devices: devices), as: caller)
+        let result = try await env.write(.leave(devices: devices), as: caller, validateOnly: request.validateOnly)
         return LeaveResponse(revision: result.revision, left: UInt32(clamping: result.outcome.removed))
     }
 
@@ -89,7 +92,8 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
-        let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail), as: caller)
+        let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail), as: caller,
+                                         validateOnly: request.validateOnly)
         return TransferResponse(revision: result.revision, transferred: UInt32(clamping: result.outcome.removed))
     }
 }

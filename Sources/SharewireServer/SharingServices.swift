@@ -49,8 +49,17 @@ struct ServiceEnvironment: Sendable {
         try auth.requireServiceKey(context, in: snapshots.latest(), action: action)
     }
 
-    /// Submits a write and waits until it is durable.
-    func write(_ command: SharingCommand, as caller: Caller?) async throws(RPCError) -> WriteResult {
+    /// Submits a write and waits until it is durable; with `validateOnly`,
+    /// runs its rules against the latest snapshot instead and answers what it
+    /// would do, at the snapshot's revision, changing nothing.
+    func write(_ command: SharingCommand, as caller: Caller?, validateOnly: Bool = false) async throws(RPCError) -> WriteResult {
+        if validateOnly {
+            let snapshot = snapshots.latest()
+            let applied = try domain { () throws(SharingError) in
+                try snapshot.state.apply(command, actor: caller?.account, at: Timestamp.now())
+            }
+            return WriteResult(revision: snapshot.revision, outcome: applied.outcome)
+        }
         do {
             return try await writer.submit(command, actor: caller?.account)
         } catch {

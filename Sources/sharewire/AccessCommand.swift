@@ -98,11 +98,12 @@ struct AccessCommand: AsyncParsableCommand {
                         """)
                 }
                 let result = try await client.updateShare(device: id, email: share.email, access: access,
-                                                          scripting: scripting, notify: !noNotify)
+                                                          scripting: scripting, notify: !noNotify,
+                                                          validateOnly: confirm.dryRun)
                 output.emit(result) {
                     let before = Render.accessText(share.access, scripting: share.scripting)
                     guard result.changed else { return "unchanged: \(share.email) on \(found.name) (\(id)): \(before)\n" }
-                    return "\(share.email) on \(found.name) (\(id)): \(before) → \(Render.accessText(access, scripting: scripting, services: found.services))"
+                    return confirm.resultPrefix + "\(share.email) on \(found.name) (\(id)): \(before) → \(Render.accessText(access, scripting: scripting, services: found.services))"
                         + output.revisionSuffix(result.revision) + "\n"
                 }
             }

@@ -114,9 +114,9 @@ struct ContactsCommand: AsyncParsableCommand {
                 if known { try confirm.confirm("contacts rm", summary: ending.isEmpty ? "Remove the contact \(email) (no shares end)."
                     : "Remove the contact \(email) and end \(ending.count == 1 ? "this share" : "these \(ending.count) shares"):\n"
                         + ending.map { "  \(names[$0.deviceID] ?? $0.deviceID) (\($0.deviceID)): \(Render.accessText($0.access, scripting: $0.scripting))\n" }.joined()) }
-                let result = try await client.deleteContact(email: email)
+                let result = try await client.deleteContact(email: email, validateOnly: confirm.dryRun)
                 output.emit(result) {
-                    "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked)" + output.revisionSuffix(result.revision) + "\n"
+                    confirm.resultPrefix + "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked)" + output.revisionSuffix(result.revision) + "\n"
                 }
             }
         }

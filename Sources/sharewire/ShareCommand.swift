@@ -76,9 +76,10 @@ struct ShareCommand: AsyncParsableCommand {
                                     summary: "This takes access away:\n" + narrowed.map { "  \($0)\n" }.joined())
             }
             let result = try await client.share(devices: ids, with: emails, access: granted,
-                                                scripting: access.scripting, notify: !noNotify)
+                                                scripting: access.scripting, notify: !noNotify,
+                                                validateOnly: confirm.dryRun)
             output.emit(result) {
-                report.text() + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
+                report.text() + confirm.resultPrefix + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
             }
         }
     }
@@ -137,13 +138,14 @@ struct UnshareCommand: AsyncParsableCommand {
             if !ending.isEmpty {
                 try confirm.confirm("unshare", summary: "Stop sharing:\n" + ending.map { "  \($0)\n" }.joined())
             }
-            let result = try await client.removeShares(devices: ids, from: emails, notify: !noNotify)
+            let result = try await client.removeShares(devices: ids, from: emails, notify: !noNotify,
+                                                       validateOnly: confirm.dryRun)
             guard result.count > 0 else {
                 throw CLIError(.notFound,
                                "no share of \(devices.joined(separator: ", ")) with \(emails.joined(separator: ", ")): nothing removed",
                                hint: "see who has access with `sharewire access list DEVICE`")
             }
-            output.emit(result) { "removed \(result.count) share\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
+            output.emit(result) { confirm.resultPrefix + "removed \(result.count) share\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
         }
     }
 }
@@ -193,8 +195,8 @@ struct LeaveCommand: AsyncParsableCommand {
                 return "  \(device.name) (\(id)), shared by \(by): \(Render.accessText(access, scripting: scripting))\n"
             }
             try confirm.confirm("leave", summary: "Give up your access to:\n" + lines.joined())
-            let result = try await client.leave(devices: ids)
-            output.emit(result) { "left \(result.count) device\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
+            let result = try await client.leave(devices: ids, validateOnly: confirm.dryRun)
+            output.emit(result) { confirm.resultPrefix + "left \(result.count) device\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
         }
     }
 }
@@ -226,9 +228,9 @@ struct TransferCommand: AsyncParsableCommand {
                 return "  \(device.name) (\(id))" + (count > 0 ? ": its \(count) share\(count == 1 ? "" : "s") end" : "") + "\n"
             }
             try confirm.confirm("transfer", summary: "Give to \(email), who becomes the owner:\n" + lines.joined())
-            let result = try await client.transfer(devices: ids, to: email)
+            let result = try await client.transfer(devices: ids, to: email, validateOnly: confirm.dryRun)
             output.emit(result) {
-                "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email)" + output.revisionSuffix(result.revision) + "\n"
+                confirm.resultPrefix + "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email)" + output.revisionSuffix(result.revision) + "\n"
             }
         }
     }

@@ -123,6 +123,11 @@ struct ScenarioTests {
             result = try await cli.run("unshare pi --from bob@example.com", env: alice)
             #expect(result.status == 2 && result.stderr.contains("unshare needs confirmation and there is no terminal")
                     && result.stderr.contains("--yes"), "\(result)")
+            // --dry-run: no question, the server's answer, nothing changed.
+            result = try await cli.run("unshare pi --from bob@example.com --dry-run", env: alice)
+            #expect(result.status == 0 && result.out == "(dry run: nothing was changed) removed 1 share", "\(result)")
+            result = try await cli.run("access list pi -o name", env: alice)
+            #expect(result.out == "bob@example.com", "\(result)")
             result = try await cli.run("unshare pi --from bob@example.com --yes", env: alice)
             #expect(result.status == 0 && result.stdout.contains("removed 1"), "\(result)")
             result = try await cli.run("transfer pi --to bob@example.com --yes", env: alice)

@@ -336,13 +336,18 @@ extension UpdateContactResponse: CBridgedMessage {
 public struct DeleteContactRequest: ProtoMessage, Hashable {
     /// The contact to delete (CONTACT_NOT_FOUND if none).
     public var email: String
+    /// True: run every rule against the latest state and answer what the call
+    /// would do (the counts; revision = the current revision), changing
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(email: String = "") {
+    public init(email: String = "", validateOnly: Bool = false) {
         self.email = email
+        self.validateOnly = validateOnly
     }
 }
 
@@ -357,12 +362,14 @@ extension DeleteContactRequest: CBridgedMessage {
 
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         c.pointee.email = arena.cString(email, field: "email")
+        c.pointee.validate_only = validateOnly ? 1 : 0
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
-            email: try CDecoding.string(c.pointee.email, field: "email"))
+            email: try CDecoding.string(c.pointee.email, field: "email"),
+            validateOnly: c.pointee.validate_only != 0)
         unknownFields = UnknownFields(c.pointee.base)
     }
 }

@@ -135,16 +135,27 @@ public struct ShareRequest: ProtoMessage, Hashable {
     public var access: Access
     /// Whether recipients are notified (one notification per recipient).
     public var notify: Bool
+    /// True: run every rule against the latest state and answer what the call
+    /// would do (the counts; revision = the current revision), changing
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceIDs: [String] = [], emails: [String] = [], access: Access = Access(), notify: Bool = false) {
+    public init(
+        deviceIDs: [String] = [],
+        emails: [String] = [],
+        access: Access = Access(),
+        notify: Bool = false,
+        validateOnly: Bool = false
+    ) {
         self.deviceIDs = deviceIDs
         self.emails = emails
         self.access = access
         self.notify = notify
+        self.validateOnly = validateOnly
     }
 }
 
@@ -164,6 +175,7 @@ extension ShareRequest: CBridgedMessage {
         (c.pointee.n_emails, c.pointee.emails) = arena.cStrings(emails, field: "emails")
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.notify = notify ? 1 : 0
+        c.pointee.validate_only = validateOnly ? 1 : 0
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -172,7 +184,8 @@ extension ShareRequest: CBridgedMessage {
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             emails: try CDecoding.strings(c.pointee.n_emails, c.pointee.emails, field: "emails"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
-            notify: c.pointee.notify != 0)
+            notify: c.pointee.notify != 0,
+            validateOnly: c.pointee.validate_only != 0)
         unknownFields = UnknownFields(c.pointee.base)
     }
 }
@@ -233,16 +246,27 @@ public struct UpdateShareRequest: ProtoMessage, Hashable {
     public var access: Access
     /// Whether the recipient is notified.
     public var notify: Bool
+    /// True: run every rule against the latest state and answer what the call
+    /// would do (the counts; revision = the current revision), changing
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceID: String = "", email: String = "", access: Access = Access(), notify: Bool = false) {
+    public init(
+        deviceID: String = "",
+        email: String = "",
+        access: Access = Access(),
+        notify: Bool = false,
+        validateOnly: Bool = false
+    ) {
         self.deviceID = deviceID
         self.email = email
         self.access = access
         self.notify = notify
+        self.validateOnly = validateOnly
     }
 }
 
@@ -262,6 +286,7 @@ extension UpdateShareRequest: CBridgedMessage {
         c.pointee.email = arena.cString(email, field: "email")
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.notify = notify ? 1 : 0
+        c.pointee.validate_only = validateOnly ? 1 : 0
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -270,7 +295,8 @@ extension UpdateShareRequest: CBridgedMessage {
             deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
             email: try CDecoding.string(c.pointee.email, field: "email"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
-            notify: c.pointee.notify != 0)
+            notify: c.pointee.notify != 0,
+            validateOnly: c.pointee.validate_only != 0)
         unknownFields = UnknownFields(c.pointee.base)
     }
 }
@@ -324,15 +350,20 @@ public struct RemoveSharesRequest: ProtoMessage, Hashable {
     public var emails: [String]
     /// Whether each former recipient is notified (once).
     public var notify: Bool
+    /// True: run every rule against the latest state and answer what the call
+    /// would do (the counts; revision = the current revision), changing
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceIDs: [String] = [], emails: [String] = [], notify: Bool = false) {
+    public init(deviceIDs: [String] = [], emails: [String] = [], notify: Bool = false, validateOnly: Bool = false) {
         self.deviceIDs = deviceIDs
         self.emails = emails
         self.notify = notify
+        self.validateOnly = validateOnly
     }
 }
 
@@ -350,6 +381,7 @@ extension RemoveSharesRequest: CBridgedMessage {
         (c.pointee.n_device_ids, c.pointee.device_ids) = arena.cStrings(deviceIDs, field: "device_ids")
         (c.pointee.n_emails, c.pointee.emails) = arena.cStrings(emails, field: "emails")
         c.pointee.notify = notify ? 1 : 0
+        c.pointee.validate_only = validateOnly ? 1 : 0
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -357,7 +389,8 @@ extension RemoveSharesRequest: CBridgedMessage {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             emails: try CDecoding.strings(c.pointee.n_emails, c.pointee.emails, field: "emails"),
-            notify: c.pointee.notify != 0)
+            notify: c.pointee.notify != 0,
+            validateOnly: c.pointee.validate_only != 0)
         unknownFields = UnknownFields(c.pointee.base)
     }
 }
@@ -488,13 +521,18 @@ extension CommonShareesResponse: CBridgedMessage {
 public struct LeaveRequest: ProtoMessage, Hashable {
     /// At least one, at most 1,000.
     public var deviceIDs: [String]
+    /// True: run every rule against the latest state and answer what the call
+    /// would do (the counts; revision = the current revision), changing
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceIDs: [String] = []) {
+    public init(deviceIDs: [String] = [], validateOnly: Bool = false) {
         self.deviceIDs = deviceIDs
+        self.validateOnly = validateOnly
     }
 }
 
@@ -509,12 +547,14 @@ extension LeaveRequest: CBridgedMessage {
 
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         (c.pointee.n_device_ids, c.pointee.device_ids) = arena.cStrings(deviceIDs, field: "device_ids")
+        c.pointee.validate_only = validateOnly ? 1 : 0
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
-            deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"))
+            deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
+            validateOnly: c.pointee.validate_only != 0)
         unknownFields = UnknownFields(c.pointee.base)
     }
 }
@@ -663,14 +703,19 @@ public struct TransferRequest: ProtoMessage, Hashable {
     /// An existing account's email (ACCOUNT_NOT_FOUND otherwise), not the
     /// caller's (TRANSFER_TO_SELF). The receiver may own at most 10,000 devices.
     public var toEmail: String
+    /// True: run every rule against the latest state and answer what the call
+    /// would do (the counts; revision = the current revision), changing
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceIDs: [String] = [], toEmail: String = "") {
+    public init(deviceIDs: [String] = [], toEmail: String = "", validateOnly: Bool = false) {
         self.deviceIDs = deviceIDs
         self.toEmail = toEmail
+        self.validateOnly = validateOnly
     }
 }
 
@@ -687,13 +732,15 @@ extension TransferRequest: CBridgedMessage {
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         (c.pointee.n_device_ids, c.pointee.device_ids) = arena.cStrings(deviceIDs, field: "device_ids")
         c.pointee.to_email = arena.cString(toEmail, field: "to_email")
+        c.pointee.validate_only = validateOnly ? 1 : 0
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
-            toEmail: try CDecoding.string(c.pointee.to_email, field: "to_email"))
+            toEmail: try CDecoding.string(c.pointee.to_email, field: "to_email"),
+            validateOnly: c.pointee.validate_only != 0)
         unknownFields = UnknownFields(c.pointee.base)
     }
 }

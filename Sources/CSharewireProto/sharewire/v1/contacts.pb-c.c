@@ -939,7 +939,7 @@ const ProtobufCMessageDescriptor sharewire__v1__update_contact_response__descrip
   (ProtobufCMessageInit) sharewire__v1__update_contact_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__delete_contact_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sharewire__v1__delete_contact_request__field_descriptors[2] =
 {
   {
     "email",
@@ -953,14 +953,27 @@ static const ProtobufCFieldDescriptor sharewire__v1__delete_contact_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "validate_only",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteContactRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__delete_contact_request__field_indices_by_name[] = {
   0,   /* field[0] = email */
+  1,   /* field[1] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__delete_contact_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__delete_contact_request__descriptor =
 {
@@ -970,7 +983,7 @@ const ProtobufCMessageDescriptor sharewire__v1__delete_contact_request__descript
   "Sharewire__V1__DeleteContactRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__DeleteContactRequest),
-  1,
+  2,
   sharewire__v1__delete_contact_request__field_descriptors,
   sharewire__v1__delete_contact_request__field_indices_by_name,
   1,  sharewire__v1__delete_contact_request__number_ranges,

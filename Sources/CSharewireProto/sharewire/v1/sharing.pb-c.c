@@ -881,7 +881,7 @@ const ProtobufCMessageDescriptor sharewire__v1__sharee__descriptor =
   (ProtobufCMessageInit) sharewire__v1__sharee__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descriptors[5] =
 {
   {
     "device_ids",
@@ -931,17 +931,30 @@ static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "validate_only",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ShareRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__share_request__field_indices_by_name[] = {
   2,   /* field[2] = access */
   0,   /* field[0] = device_ids */
   1,   /* field[1] = emails */
   3,   /* field[3] = notify */
+  4,   /* field[4] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__share_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__share_request__descriptor =
 {
@@ -951,7 +964,7 @@ const ProtobufCMessageDescriptor sharewire__v1__share_request__descriptor =
   "Sharewire__V1__ShareRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__ShareRequest),
-  4,
+  5,
   sharewire__v1__share_request__field_descriptors,
   sharewire__v1__share_request__field_indices_by_name,
   1,  sharewire__v1__share_request__number_ranges,
@@ -1022,7 +1035,7 @@ const ProtobufCMessageDescriptor sharewire__v1__share_response__descriptor =
   (ProtobufCMessageInit) sharewire__v1__share_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__update_share_request__field_descriptors[4] =
+static const ProtobufCFieldDescriptor sharewire__v1__update_share_request__field_descriptors[5] =
 {
   {
     "device_id",
@@ -1072,17 +1085,30 @@ static const ProtobufCFieldDescriptor sharewire__v1__update_share_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "validate_only",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__UpdateShareRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__update_share_request__field_indices_by_name[] = {
   2,   /* field[2] = access */
   0,   /* field[0] = device_id */
   1,   /* field[1] = email */
   3,   /* field[3] = notify */
+  4,   /* field[4] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__update_share_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 4 }
+  { 0, 5 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__update_share_request__descriptor =
 {
@@ -1092,7 +1118,7 @@ const ProtobufCMessageDescriptor sharewire__v1__update_share_request__descriptor
   "Sharewire__V1__UpdateShareRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__UpdateShareRequest),
-  4,
+  5,
   sharewire__v1__update_share_request__field_descriptors,
   sharewire__v1__update_share_request__field_indices_by_name,
   1,  sharewire__v1__update_share_request__number_ranges,
@@ -1150,7 +1176,7 @@ const ProtobufCMessageDescriptor sharewire__v1__update_share_response__descripto
   (ProtobufCMessageInit) sharewire__v1__update_share_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__remove_shares_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sharewire__v1__remove_shares_request__field_descriptors[4] =
 {
   {
     "device_ids",
@@ -1188,16 +1214,29 @@ static const ProtobufCFieldDescriptor sharewire__v1__remove_shares_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "validate_only",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__RemoveSharesRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__remove_shares_request__field_indices_by_name[] = {
   0,   /* field[0] = device_ids */
   1,   /* field[1] = emails */
   2,   /* field[2] = notify */
+  3,   /* field[3] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__remove_shares_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__remove_shares_request__descriptor =
 {
@@ -1207,7 +1246,7 @@ const ProtobufCMessageDescriptor sharewire__v1__remove_shares_request__descripto
   "Sharewire__V1__RemoveSharesRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__RemoveSharesRequest),
-  3,
+  4,
   sharewire__v1__remove_shares_request__field_descriptors,
   sharewire__v1__remove_shares_request__field_indices_by_name,
   1,  sharewire__v1__remove_shares_request__number_ranges,
@@ -1367,7 +1406,7 @@ const ProtobufCMessageDescriptor sharewire__v1__common_sharees_response__descrip
   (ProtobufCMessageInit) sharewire__v1__common_sharees_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descriptors[2] =
 {
   {
     "device_ids",
@@ -1381,14 +1420,27 @@ static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "validate_only",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__LeaveRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__leave_request__field_indices_by_name[] = {
   0,   /* field[0] = device_ids */
+  1,   /* field[1] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__leave_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__leave_request__descriptor =
 {
@@ -1398,7 +1450,7 @@ const ProtobufCMessageDescriptor sharewire__v1__leave_request__descriptor =
   "Sharewire__V1__LeaveRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__LeaveRequest),
-  1,
+  2,
   sharewire__v1__leave_request__field_descriptors,
   sharewire__v1__leave_request__field_indices_by_name,
   1,  sharewire__v1__leave_request__number_ranges,
@@ -1597,7 +1649,7 @@ const ProtobufCMessageDescriptor sharewire__v1__list_device_shares_response__des
   (ProtobufCMessageInit) sharewire__v1__list_device_shares_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_descriptors[3] =
 {
   {
     "device_ids",
@@ -1623,15 +1675,28 @@ static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "validate_only",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__TransferRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__transfer_request__field_indices_by_name[] = {
   0,   /* field[0] = device_ids */
   1,   /* field[1] = to_email */
+  2,   /* field[2] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__transfer_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__transfer_request__descriptor =
 {
@@ -1641,7 +1706,7 @@ const ProtobufCMessageDescriptor sharewire__v1__transfer_request__descriptor =
   "Sharewire__V1__TransferRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__TransferRequest),
-  2,
+  3,
   sharewire__v1__transfer_request__field_descriptors,
   sharewire__v1__transfer_request__field_indices_by_name,
   1,  sharewire__v1__transfer_request__number_ranges,

@@ -215,10 +215,16 @@ struct  Sharewire__V1__DeleteContactRequest
    * The contact to delete (CONTACT_NOT_FOUND if none).
    */
   char *email;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do (the counts; revision = the current revision), changing
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   */
+  protobuf_c_boolean validate_only;
 };
 #define SHAREWIRE__V1__DELETE_CONTACT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__delete_contact_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Sharewire__V1__DeleteContactResponse

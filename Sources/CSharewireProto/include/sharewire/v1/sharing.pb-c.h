@@ -123,10 +123,16 @@ struct  Sharewire__V1__ShareRequest
    * Whether recipients are notified (one notification per recipient).
    */
   protobuf_c_boolean notify;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do (the counts; revision = the current revision), changing
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   */
+  protobuf_c_boolean validate_only;
 };
 #define SHAREWIRE__V1__SHARE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__share_request__descriptor) \
-    , 0,NULL, 0,NULL, NULL, 0 }
+    , 0,NULL, 0,NULL, NULL, 0, 0 }
 
 
 struct  Sharewire__V1__ShareResponse
@@ -170,10 +176,16 @@ struct  Sharewire__V1__UpdateShareRequest
    * Whether the recipient is notified.
    */
   protobuf_c_boolean notify;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do (the counts; revision = the current revision), changing
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   */
+  protobuf_c_boolean validate_only;
 };
 #define SHAREWIRE__V1__UPDATE_SHARE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__update_share_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0 }
 
 
 struct  Sharewire__V1__UpdateShareResponse
@@ -211,10 +223,16 @@ struct  Sharewire__V1__RemoveSharesRequest
    * Whether each former recipient is notified (once).
    */
   protobuf_c_boolean notify;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do (the counts; revision = the current revision), changing
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   */
+  protobuf_c_boolean validate_only;
 };
 #define SHAREWIRE__V1__REMOVE_SHARES_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__remove_shares_request__descriptor) \
-    , 0,NULL, 0,NULL, 0 }
+    , 0,NULL, 0,NULL, 0, 0 }
 
 
 struct  Sharewire__V1__RemoveSharesResponse
@@ -277,10 +295,16 @@ struct  Sharewire__V1__LeaveRequest
    */
   size_t n_device_ids;
   char **device_ids;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do (the counts; revision = the current revision), changing
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   */
+  protobuf_c_boolean validate_only;
 };
 #define SHAREWIRE__V1__LEAVE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__leave_request__descriptor) \
-    , 0,NULL }
+    , 0,NULL, 0 }
 
 
 struct  Sharewire__V1__LeaveResponse
@@ -355,10 +379,16 @@ struct  Sharewire__V1__TransferRequest
    * caller's (TRANSFER_TO_SELF). The receiver may own at most 10,000 devices.
    */
   char *to_email;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do (the counts; revision = the current revision), changing
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   */
+  protobuf_c_boolean validate_only;
 };
 #define SHAREWIRE__V1__TRANSFER_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__transfer_request__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string }
+    , 0,NULL, (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Sharewire__V1__TransferResponse
