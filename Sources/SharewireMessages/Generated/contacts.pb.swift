@@ -338,7 +338,7 @@ public struct DeleteContactRequest: ProtoMessage, Hashable {
     public var email: String
     /// True: run every rule against the latest state and answer what the call
     /// would do (the counts; revision = the current revision), changing
-    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.

@@ -137,7 +137,7 @@ public struct ShareRequest: ProtoMessage, Hashable {
     public var notify: Bool
     /// True: run every rule against the latest state and answer what the call
     /// would do (the counts; revision = the current revision), changing
-    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
@@ -248,7 +248,7 @@ public struct UpdateShareRequest: ProtoMessage, Hashable {
     public var notify: Bool
     /// True: run every rule against the latest state and answer what the call
     /// would do (the counts; revision = the current revision), changing
-    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
@@ -352,7 +352,7 @@ public struct RemoveSharesRequest: ProtoMessage, Hashable {
     public var notify: Bool
     /// True: run every rule against the latest state and answer what the call
     /// would do (the counts; revision = the current revision), changing
-    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
@@ -523,7 +523,7 @@ public struct LeaveRequest: ProtoMessage, Hashable {
     public var deviceIDs: [String]
     /// True: run every rule against the latest state and answer what the call
     /// would do (the counts; revision = the current revision), changing
-    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
@@ -705,7 +705,7 @@ public struct TransferRequest: ProtoMessage, Hashable {
     public var toEmail: String
     /// True: run every rule against the latest state and answer what the call
     /// would do (the counts; revision = the current revision), changing
-    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+    /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.

@@ -218,7 +218,7 @@ struct  Sharewire__V1__DeleteContactRequest
   /*
    * True: run every rule against the latest state and answer what the call
    * would do (the counts; revision = the current revision), changing
-   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
 };

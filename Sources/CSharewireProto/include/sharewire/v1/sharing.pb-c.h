@@ -126,7 +126,7 @@ struct  Sharewire__V1__ShareRequest
   /*
    * True: run every rule against the latest state and answer what the call
    * would do (the counts; revision = the current revision), changing
-   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
 };
@@ -179,7 +179,7 @@ struct  Sharewire__V1__UpdateShareRequest
   /*
    * True: run every rule against the latest state and answer what the call
    * would do (the counts; revision = the current revision), changing
-   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
 };
@@ -226,7 +226,7 @@ struct  Sharewire__V1__RemoveSharesRequest
   /*
    * True: run every rule against the latest state and answer what the call
    * would do (the counts; revision = the current revision), changing
-   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
 };
@@ -298,7 +298,7 @@ struct  Sharewire__V1__LeaveRequest
   /*
    * True: run every rule against the latest state and answer what the call
    * would do (the counts; revision = the current revision), changing
-   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
 };
@@ -382,7 +382,7 @@ struct  Sharewire__V1__TransferRequest
   /*
    * True: run every rule against the latest state and answer what the call
    * would do (the counts; revision = the current revision), changing
-   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4.
+   * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
 };
