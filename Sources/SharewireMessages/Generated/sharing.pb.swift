@@ -72,7 +72,7 @@ extension ShareInfo: CBridgedMessage {
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             createdAtMs: c.pointee.created_at_ms,
             updatedAtMs: c.pointee.updated_at_ms)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -115,7 +115,7 @@ extension Sharee: CBridgedMessage {
         self.init(
             userID: try CDecoding.string(c.pointee.user_id, field: "user_id"),
             email: try CDecoding.string(c.pointee.email, field: "email"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -173,7 +173,7 @@ extension ShareRequest: CBridgedMessage {
             emails: try CDecoding.strings(c.pointee.n_emails, c.pointee.emails, field: "emails"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -216,7 +216,7 @@ extension ShareResponse: CBridgedMessage {
             revision: c.pointee.revision,
             created: c.pointee.created,
             updated: c.pointee.updated)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -271,7 +271,7 @@ extension UpdateShareRequest: CBridgedMessage {
             email: try CDecoding.string(c.pointee.email, field: "email"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -309,7 +309,7 @@ extension UpdateShareResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             updated: c.pointee.updated != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -358,7 +358,7 @@ extension RemoveSharesRequest: CBridgedMessage {
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             emails: try CDecoding.strings(c.pointee.n_emails, c.pointee.emails, field: "emails"),
             notify: c.pointee.notify != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -396,7 +396,7 @@ extension RemoveSharesResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             removed: c.pointee.removed)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -438,7 +438,7 @@ extension CommonShareesRequest: CBridgedMessage {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -477,7 +477,7 @@ extension CommonShareesResponse: CBridgedMessage {
         self.init(
             sharees: try CDecoding.repeated(c.pointee.n_sharees, c.pointee.sharees, of: Sharee.self, field: "sharees"),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -515,7 +515,7 @@ extension LeaveRequest: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -553,7 +553,7 @@ extension LeaveResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             left: c.pointee.left)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -604,7 +604,7 @@ extension ListDeviceSharesRequest: CBridgedMessage {
             pageSize: c.pointee.page_size,
             pageToken: try CDecoding.string(c.pointee.page_token, field: "page_token"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -649,7 +649,7 @@ extension ListDeviceSharesResponse: CBridgedMessage {
             shares: try CDecoding.repeated(c.pointee.n_shares, c.pointee.shares, of: ShareInfo.self, field: "shares"),
             nextPageToken: try CDecoding.string(c.pointee.next_page_token, field: "next_page_token"),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -694,7 +694,7 @@ extension TransferRequest: CBridgedMessage {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             toEmail: try CDecoding.string(c.pointee.to_email, field: "to_email"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -732,6 +732,6 @@ extension TransferResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             transferred: c.pointee.transferred)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
