@@ -21,6 +21,8 @@ let package = Package(
         .library(name: "SharewireClient", targets: ["SharewireClient"]),
         .executable(name: "sharewire-example", targets: ["sharewire-example"]),
         .executable(name: "sharewire", targets: ["sharewire"]),
+        // For the fuzz targets in tools/fuzz (a separate package).
+        .library(name: "SharewireCLICore", targets: ["SharewireCLICore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),

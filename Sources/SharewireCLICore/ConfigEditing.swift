@@ -1,7 +1,8 @@
 extension ConfigFile {
     /// `text` with `key` set to `value` (or removed, for `nil`) at the top
     /// level or in `profile`, every other line (comments included) kept as
-    /// it was. A missing profile is appended as a new `[profiles.NAME]`.
+    /// it was (lines end with "\n" afterwards, also in a CRLF file). A
+    /// missing profile is appended as a new `[profiles.NAME]`.
     /// - Throws: `.config` if `text` is not a valid config file, or for an
     ///   unknown key or an invalid profile name.
     public static func editing(_ text: String, path: String = "config", profile: String?, key: String,
@@ -13,7 +14,8 @@ extension ConfigFile {
         if let profile, !isValidProfileName(profile) {
             throw CLIError(.usage, "invalid profile name '\(profile)': use letters, digits, - and _")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        // Lines as the parser sees them; the result ends lines with "\n".
+        var lines = text.configLines().map(String.init)
         if lines.last == "" { lines.removeLast() }
 
         // The target section's lines: [start, end).

@@ -7,9 +7,10 @@
 /// service_key_file = "/etc/sharewire/service.key"
 /// ```
 ///
-/// - Blank lines and lines starting with `#` are ignored; so is a `#` comment
+/// - Lines end with "\n" or "\r\n". Blank lines and lines starting with `#`
+///   are ignored; so is a `#` comment
 ///   after a quoted value.
-/// - Values are double-quoted strings (`\"` and `\\` escape) or bare words
+/// - Values are double-quoted strings (`\"`, `\\`, `\n`, `\r`, `\t` escape) or bare words
 ///   without spaces (`timeout = 5`).
 /// - Keys are ``knownKeys``; an unknown key or a repeated key is an error
 ///   naming its line, so a typo never silently falls back to a default.
@@ -66,7 +67,7 @@ public struct ConfigFile: Sendable, Hashable {
         var profiles: [String: [String: String]] = [:]
         var profile: String?
         var lineNumber = 0
-        for rawLine in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        for rawLine in text.configLines() {
             lineNumber += 1
             let line = rawLine.trimmingWhitespace()
             if line.isEmpty || line.hasPrefix("#") { continue }
@@ -102,7 +103,7 @@ public struct ConfigFile: Sendable, Hashable {
 
     /// A quoted string (with escapes and an optional trailing comment) or a bare word.
     private static func value(_ text: String, fail: (String) -> CLIError) throws(CLIError) -> String {
-        guard text.hasPrefix("\"") else {
+        guard text.unicodeScalars.first == "\"" else {
             let bare = text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { String($0).trimmingWhitespace() } ?? ""
             guard !bare.isEmpty else { throw fail("missing value") }
@@ -111,30 +112,35 @@ public struct ConfigFile: Sendable, Hashable {
             }
             return bare
         }
-        var result = ""
-        var index = text.index(after: text.startIndex)
+        // By Unicode scalar, not Character: a combining mark after a quote
+        // or a backslash forms one Character with it, which would hide the
+        // quote or the escape.
+        let scalars = text.unicodeScalars
+        var result = String.UnicodeScalarView()
+        var index = scalars.index(after: scalars.startIndex)
         var escaped = false
-        while index < text.endIndex {
-            let character = text[index]
-            index = text.index(after: index)
+        while index < scalars.endIndex {
+            let scalar = scalars[index]
+            index = scalars.index(after: index)
             if escaped {
-                switch character {
-                case "\"", "\\": result.append(character)
+                switch scalar {
+                case "\"", "\\": result.append(scalar)
                 case "n": result.append("\n")
+                case "r": result.append("\r")
                 case "t": result.append("\t")
-                default: throw fail("unknown escape \\\(character)")
+                default: throw fail("unknown escape \\\(scalar)")
                 }
                 escaped = false
-            } else if character == "\\" {
+            } else if scalar == "\\" {
                 escaped = true
-            } else if character == "\"" {
-                let trailing = text[index...].trimmingWhitespace()
+            } else if scalar == "\"" {
+                let trailing = String(scalars[index...]).trimmingWhitespace()
                 guard trailing.isEmpty || trailing.hasPrefix("#") else {
                     throw fail("unexpected text after the closing quote")
                 }
-                return result
+                return String(result)
             } else {
-                result.append(character)
+                result.append(scalar)
             }
         }
         throw fail("missing closing quote")
@@ -154,29 +160,38 @@ public struct ConfigFile: Sendable, Hashable {
         return text.joined(separator: "\n") + "\n"
     }
 
-    /// `key = "value"`, escaped.
+    /// `key = "value"`, escaped by Unicode scalar: "\r\n" is one Character,
+    /// so escaping by Character would write a CRLF inside a value as a line
+    /// break.
     static func line(key: String, value: String) -> String {
-        let escaped = value.replacingAll("\\", with: "\\\\").replacingAll("\"", with: "\\\"")
-            .replacingAll("\n", with: "\\n").replacingAll("\t", with: "\\t")
+        var escaped = ""
+        for scalar in value.unicodeScalars {
+            switch scalar {
+            case "\\": escaped += "\\\\"
+            case "\"": escaped += "\\\""
+            case "\n": escaped += "\\n"
+            case "\r": escaped += "\\r"
+            case "\t": escaped += "\\t"
+            default: escaped.unicodeScalars.append(scalar)
+            }
+        }
         return "\(key) = \"\(escaped)\""
     }
 }
 
 extension StringProtocol {
+    /// The lines of a config file, ended by "\n" or "\r\n". ("\r\n" is one
+    /// `Character` in Swift, so splitting at "\n" alone keeps a CRLF file
+    /// as one line; a lone "\r" is trimmed as whitespace.)
+    func configLines() -> [SubSequence] {
+        split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+    }
+
     /// Without leading and trailing spaces, tabs and carriage returns.
     func trimmingWhitespace() -> String {
         let isSpace: (Character) -> Bool = { $0 == " " || $0 == "\t" || $0 == "\r" }
         guard let first = firstIndex(where: { !isSpace($0) }) else { return "" }
         let last = lastIndex(where: { !isSpace($0) })!
         return String(self[first...last])
-    }
-
-    /// Every occurrence of `target` replaced (Foundation-free).
-    func replacingAll(_ target: Character, with replacement: String) -> String {
-        var result = ""
-        for character in self {
-            if character == target { result += replacement } else { result.append(character) }
-        }
-        return result
     }
 }

@@ -29,14 +29,22 @@ public struct UnknownFields: Sendable, Hashable {
     public var isEmpty: Bool { storage == nil }
 
     /// Copies the unknown fields protobuf-c collected while unpacking.
-    init(_ base: ProtobufCMessage) {
+    /// - Throws: `.malformed` for field number 0, which is invalid: protobuf-c
+    ///   rejects it only in a one-byte tag and keeps an over-long encoding of
+    ///   it (`0x85 0x00`) as an unknown field, which would then re-encode
+    ///   as bytes that no longer decode.
+    init(_ base: ProtobufCMessage) throws(ProtoDecodingError) {
         guard base.n_unknown_fields > 0, let unknown = base.unknown_fields else { return }
-        storage = (0..<Int(base.n_unknown_fields)).map { index in
+        var fields: [Field] = []
+        fields.reserveCapacity(Int(base.n_unknown_fields))
+        for index in 0..<Int(base.n_unknown_fields) {
             let field = unknown[index]
+            guard field.tag != 0 else { throw .malformed(message: "") }
             let bytes = field.len > 0 && field.data != nil
                 ? Array(UnsafeBufferPointer(start: field.data, count: field.len)) : []
-            return Field(number: field.tag, wireType: field.wire_type.rawValue, bytes: bytes)
+            fields.append(Field(number: field.tag, wireType: field.wire_type.rawValue, bytes: bytes))
         }
+        storage = fields
     }
 
     /// Arena bytes `CEncodingArena.unknownFields(_:into:)` takes.

@@ -39,6 +39,36 @@ struct ConfigProfileUnitTests {
         }
     }
 
+    /// Found by the FuzzConfigFile fuzz target: "\r\n" is one Swift
+    /// `Character`, so splitting lines on "\n" kept a CRLF file as one line,
+    /// and editing a file whose last line ended in "\r" made that "\r" and
+    /// the appended "\n" one character, which no longer parsed.
+    @Test func crlfLineEndingsParseAndEdit() throws {
+        let crlf = "address = \"127.0.0.1:7070\"\r\n[profiles.work]\r\ntimeout = 5\r\n"
+        let file = try ConfigFile(parsing: crlf)
+        #expect(file.values == ["address": "127.0.0.1:7070"])
+        #expect(file.profiles == ["work": ["timeout": "5"]])
+        let edited = try ConfigFile.editing(crlf, profile: "work", key: "act_as", value: "acct_1")
+        #expect(try ConfigFile(parsing: edited).profiles == ["work": ["timeout": "5", "act_as": "acct_1"]])
+
+        let trailingCR = "address = \"a\"\ntimeout = 5\r"
+        let text = try ConfigFile.editing(trailingCR, profile: nil, key: "address", value: "b")
+        #expect(try ConfigFile(parsing: text).values == ["address": "b", "timeout": "5"])
+    }
+
+    /// Found by the FuzzConfigFile fuzz target: values were escaped by
+    /// Character, so a CRLF inside a value (one Character, not "\n") was
+    /// written raw and broke the line, and a combining mark after an escaped
+    /// quote hid the quote from the parser.
+    @Test func everyValueRendersToTextThatParsesBack() throws {
+        for value in ["a\r\nb", "a\rb", "\r", "\"\u{301}x", "\\\u{301}", "\u{301}", "x\u{600}", "tab\there \"q\""] {
+            let file = ConfigFile(values: ["act_as": value], profiles: ["p": ["address": value]])
+            #expect(try ConfigFile(parsing: file.rendered()) == file, "\(value.debugDescription)")
+            let edited = try ConfigFile.editing("", profile: "p", key: "timeout", value: value)
+            #expect(try ConfigFile(parsing: edited).profiles["p"]?["timeout"] == value, "\(value.debugDescription)")
+        }
+    }
+
     @Test func editingKeepsEveryOtherLine() throws {
         // Replace in a profile: the comment on another line stays; the edited line is rewritten.
         var text = try ConfigFile.editing(Self.text, profile: "work", key: "api_key", value: "sw_new")

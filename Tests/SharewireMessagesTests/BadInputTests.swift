@@ -28,10 +28,8 @@ func decodeIsSafe<M: ProtoMessage>(_ type: M.Type, _ bytes: [UInt8]) -> Bool {
     return true
 }
 
-let allMessageTypes: [any ProtoMessage.Type] = [
-    Hello.self, MetadataEntry.self, RequestHead.self, StatusDetail.self, ResponseHead.self, GoAway.self,
-    EchoRequest.self, EchoResponse.self, HealthCheckRequest.self, HealthCheckResponse.self,
-]
+/// Every message type of the schema (generated).
+let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
 
 @Suite struct BadInputTests {
     @Test func randomGarbageNeverCrashes() {
@@ -196,6 +194,28 @@ let allMessageTypes: [any ProtoMessage.Type] = [
             #expect(throws: ProtoDecodingError.malformed(message: "sharewire.v1.RequestHead"), "\(name)") {
                 try RequestHead(bytes: bytes)
             }
+        }
+    }
+
+    /// Found by the FuzzMessages fuzz target: protobuf-c rejects field
+    /// number 0 only when the tag is one byte, so an over-long tag encoding
+    /// of it (0x85 0x00: field 0, fixed32) was kept as an unknown field, and
+    /// the message's own encoding (0x05 ...) then failed to decode.
+    @Test func fieldNumberZeroIsMalformedHoweverEncoded() {
+        let cases: [(String, [UInt8])] = [
+            ("one-byte tag, fixed32", [0x05, 0, 0x21, 0, 0x08]),
+            ("two-byte tag, fixed32", [0x85, 0x00, 0, 0x21, 0, 0x08]),
+            ("three-byte tag, varint", [0x80, 0x80, 0x00, 0x01]),
+            ("after a known field", [0x0A, 0x01, 0x61, 0x82, 0x00, 0x01, 0x62]),
+        ]
+        for (name, bytes) in cases {
+            #expect(throws: ProtoDecodingError.malformed(message: "sharewire.v1.HealthCheckRequest"), "\(name)") {
+                try HealthCheckRequest(bytes: bytes)
+            }
+        }
+        // Inside a nested message too.
+        #expect(throws: ProtoDecodingError.self) {
+            try ResponseHead(bytes: [0x22, 0x03, 0x80, 0x00, 0x01])
         }
     }
 

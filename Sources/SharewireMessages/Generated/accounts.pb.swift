@@ -53,7 +53,7 @@ extension AccountInfo: CBridgedMessage {
             email: try CDecoding.string(c.pointee.email, field: "email"),
             language: CEnum.open(c.pointee.language.rawValue),
             createdAtMs: c.pointee.created_at_ms)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -95,7 +95,7 @@ extension CreateAccountRequest: CBridgedMessage {
         self.init(
             email: try CDecoding.string(c.pointee.email, field: "email"),
             language: CEnum.open(c.pointee.language.rawValue))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -141,7 +141,7 @@ extension CreateAccountResponse: CBridgedMessage {
             account: try CDecoding.message(c.pointee.account, of: AccountInfo.self, field: "account") ?? AccountInfo(),
             apiKey: try CDecoding.string(c.pointee.api_key, field: "api_key"),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -174,7 +174,7 @@ extension WhoamiRequest: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -213,6 +213,6 @@ extension WhoamiResponse: CBridgedMessage {
         self.init(
             account: try CDecoding.message(c.pointee.account, of: AccountInfo.self, field: "account") ?? AccountInfo(),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -50,7 +50,7 @@ extension CheckPortRequest: CBridgedMessage {
             deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
             port: c.pointee.port,
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -89,7 +89,7 @@ extension CheckPortResponse: CBridgedMessage {
         self.init(
             allowed: c.pointee.allowed != 0,
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -134,7 +134,7 @@ extension CheckScriptingRequest: CBridgedMessage {
             userID: try CDecoding.string(c.pointee.user_id, field: "user_id"),
             deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -172,7 +172,7 @@ extension CheckScriptingResponse: CBridgedMessage {
         self.init(
             allowed: c.pointee.allowed != 0,
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -227,7 +227,7 @@ extension CheckItem: CBridgedMessage {
             deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
             port: c.pointee.target_case == SHAREWIRE__V1__CHECK_ITEM__TARGET_PORT
                 ? c.pointee.port : nil)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -268,7 +268,7 @@ extension CheckBatchRequest: CBridgedMessage {
         self.init(
             checks: try CDecoding.repeated(c.pointee.n_checks, c.pointee.checks, of: CheckItem.self, field: "checks"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -307,6 +307,6 @@ extension CheckBatchResponse: CBridgedMessage {
         self.init(
             allowed: CDecoding.booleans(c.pointee.n_allowed, c.pointee.allowed),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -153,6 +153,6 @@ extension Access: CBridgedMessage {
             serviceIDs: try CDecoding.strings(c.pointee.n_service_ids, c.pointee.service_ids, field: "service_ids"),
             scripting: c.pointee.scripting != 0,
             ports: CDecoding.scalars(c.pointee.n_ports, c.pointee.ports))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

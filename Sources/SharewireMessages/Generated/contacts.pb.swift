@@ -97,7 +97,7 @@ extension ContactInfo: CBridgedMessage {
             invitedAtMs: c.pointee.invited_at_ms,
             createdAtMs: c.pointee.created_at_ms,
             updatedAtMs: c.pointee.updated_at_ms)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -162,7 +162,7 @@ extension CreateContactRequest: CBridgedMessage {
             lastName: try CDecoding.string(c.pointee.last_name, field: "last_name"),
             company: try CDecoding.string(c.pointee.company, field: "company"),
             language: CEnum.open(c.pointee.language.rawValue))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -201,7 +201,7 @@ extension CreateContactResponse: CBridgedMessage {
         self.init(
             contact: try CDecoding.message(c.pointee.contact, of: ContactInfo.self, field: "contact") ?? ContactInfo(),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -286,7 +286,7 @@ extension UpdateContactRequest: CBridgedMessage {
             company: c.pointee.company_update_case == SHAREWIRE__V1__UPDATE_CONTACT_REQUEST__COMPANY_UPDATE_COMPANY
                 ? try CDecoding.string(c.pointee.company, field: "company") : nil,
             language: CEnum.open(c.pointee.language.rawValue))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -325,7 +325,7 @@ extension UpdateContactResponse: CBridgedMessage {
         self.init(
             contact: try CDecoding.message(c.pointee.contact, of: ContactInfo.self, field: "contact") ?? ContactInfo(),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -370,7 +370,7 @@ extension DeleteContactRequest: CBridgedMessage {
         self.init(
             email: try CDecoding.string(c.pointee.email, field: "email"),
             validateOnly: c.pointee.validate_only != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -408,7 +408,7 @@ extension DeleteContactResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             sharesRemoved: c.pointee.shares_removed)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -451,7 +451,7 @@ extension ListContactsRequest: CBridgedMessage {
             pageSize: c.pointee.page_size,
             pageToken: try CDecoding.string(c.pointee.page_token, field: "page_token"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -496,7 +496,7 @@ extension ListContactsResponse: CBridgedMessage {
             contacts: try CDecoding.repeated(c.pointee.n_contacts, c.pointee.contacts, of: ContactInfo.self, field: "contacts"),
             nextPageToken: try CDecoding.string(c.pointee.next_page_token, field: "next_page_token"),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -535,7 +535,7 @@ extension InviteContactRequest: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             email: try CDecoding.string(c.pointee.email, field: "email"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -574,6 +574,6 @@ extension InviteContactResponse: CBridgedMessage {
         self.init(
             contact: try CDecoding.message(c.pointee.contact, of: ContactInfo.self, field: "contact") ?? ContactInfo(),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

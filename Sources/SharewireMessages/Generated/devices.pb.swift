@@ -55,7 +55,7 @@ extension ServiceInfo: CBridgedMessage {
             name: try CDecoding.string(c.pointee.name, field: "name"),
             port: c.pointee.port,
             protocol: try CDecoding.string(c.pointee.protocol, field: "protocol"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -103,7 +103,7 @@ extension NewService: CBridgedMessage {
             name: try CDecoding.string(c.pointee.name, field: "name"),
             port: c.pointee.port,
             protocol: try CDecoding.string(c.pointee.protocol, field: "protocol"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -139,7 +139,7 @@ extension OwnedDevice: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             shareCount: c.pointee.share_count)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -182,7 +182,7 @@ extension SharedDevice: CBridgedMessage {
         self.init(
             sharedBy: try CDecoding.string(c.pointee.shared_by, field: "shared_by"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access())
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -285,7 +285,7 @@ extension DeviceInfo: CBridgedMessage {
             createdAtMs: c.pointee.created_at_ms,
             updatedAtMs: c.pointee.updated_at_ms,
             role: role)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -328,7 +328,7 @@ extension RegisterDeviceRequest: CBridgedMessage {
         self.init(
             name: try CDecoding.string(c.pointee.name, field: "name"),
             services: try CDecoding.repeated(c.pointee.n_services, c.pointee.services, of: NewService.self, field: "services"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -367,7 +367,7 @@ extension RegisterDeviceResponse: CBridgedMessage {
         self.init(
             device: try CDecoding.message(c.pointee.device, of: DeviceInfo.self, field: "device") ?? DeviceInfo(),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -410,7 +410,7 @@ extension RenameDeviceRequest: CBridgedMessage {
         self.init(
             deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
             name: try CDecoding.string(c.pointee.name, field: "name"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -449,7 +449,7 @@ extension RenameDeviceResponse: CBridgedMessage {
         self.init(
             device: try CDecoding.message(c.pointee.device, of: DeviceInfo.self, field: "device") ?? DeviceInfo(),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -492,7 +492,7 @@ extension AddServiceRequest: CBridgedMessage {
         self.init(
             deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
             service: try CDecoding.message(c.pointee.service, of: NewService.self, field: "service") ?? NewService())
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -531,7 +531,7 @@ extension AddServiceResponse: CBridgedMessage {
         self.init(
             service: try CDecoding.message(c.pointee.service, of: ServiceInfo.self, field: "service") ?? ServiceInfo(),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -574,7 +574,7 @@ extension RemoveServiceRequest: CBridgedMessage {
         self.init(
             deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
             serviceID: try CDecoding.string(c.pointee.service_id, field: "service_id"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -607,7 +607,7 @@ extension RemoveServiceResponse: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -648,7 +648,7 @@ extension GetDeviceRequest: CBridgedMessage {
         self.init(
             deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -687,7 +687,7 @@ extension GetDeviceResponse: CBridgedMessage {
         self.init(
             device: try CDecoding.message(c.pointee.device, of: DeviceInfo.self, field: "device") ?? DeviceInfo(),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -732,7 +732,7 @@ extension ListDevicesRequest: CBridgedMessage {
             pageSize: c.pointee.page_size,
             pageToken: try CDecoding.string(c.pointee.page_token, field: "page_token"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -777,6 +777,6 @@ extension ListDevicesResponse: CBridgedMessage {
             devices: try CDecoding.repeated(c.pointee.n_devices, c.pointee.devices, of: DeviceInfo.self, field: "devices"),
             nextPageToken: try CDecoding.string(c.pointee.next_page_token, field: "next_page_token"),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

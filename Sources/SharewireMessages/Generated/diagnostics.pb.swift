@@ -85,7 +85,7 @@ extension EchoRequest: CBridgedMessage {
             intervalMs: c.pointee.interval_ms,
             failCode: c.pointee.fail_code,
             failMessage: try CDecoding.string(c.pointee.fail_message, field: "fail_message"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -138,6 +138,6 @@ extension EchoResponse: CBridgedMessage {
         self.init(
             payload: CDecoding.bytes(c.pointee.payload),
             sequence: c.pointee.sequence)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -233,7 +233,7 @@ extension AuditEvent: CBridgedMessage {
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             userIDs: try CDecoding.strings(c.pointee.n_user_ids, c.pointee.user_ids, field: "user_ids"),
             detail: try CDecoding.string(c.pointee.detail, field: "detail"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -315,7 +315,7 @@ extension ListEventsRequest: CBridgedMessage {
             pageSize: c.pointee.page_size,
             pageToken: try CDecoding.string(c.pointee.page_token, field: "page_token"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -360,7 +360,7 @@ extension ListEventsResponse: CBridgedMessage {
             events: try CDecoding.repeated(c.pointee.n_events, c.pointee.events, of: AuditEvent.self, field: "events"),
             nextPageToken: try CDecoding.string(c.pointee.next_page_token, field: "next_page_token"),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -451,7 +451,7 @@ extension NotificationEntry: CBridgedMessage {
             template: CEnum.open(c.pointee.template_.rawValue),
             subject: try CDecoding.string(c.pointee.subject, field: "subject"),
             body: try CDecoding.string(c.pointee.body, field: "body"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -503,7 +503,7 @@ extension WatchNotificationsRequest: CBridgedMessage {
             afterSequence: c.pointee.after_sequence,
             minRevision: c.pointee.min_revision,
             consumer: try CDecoding.string(c.pointee.consumer, field: "consumer"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -540,7 +540,7 @@ extension WatchNotificationsResponse: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             notifications: try CDecoding.repeated(c.pointee.n_notifications, c.pointee.notifications, of: NotificationEntry.self, field: "notifications"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -584,7 +584,7 @@ extension AckNotificationsRequest: CBridgedMessage {
         self.init(
             throughSequence: c.pointee.through_sequence,
             consumer: try CDecoding.string(c.pointee.consumer, field: "consumer"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -618,6 +618,6 @@ extension AckNotificationsResponse: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             acknowledgedSequence: c.pointee.acknowledged_sequence)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -36,7 +36,7 @@ extension HealthCheckRequest: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             service: try CDecoding.string(c.pointee.service, field: "service"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -108,6 +108,6 @@ extension HealthCheckResponse: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             status: CEnum.open(c.pointee.status.rawValue))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -82,7 +82,7 @@ extension Hello: CBridgedMessage {
             keepaliveIntervalMs: c.pointee.keepalive_interval_ms,
             minPingIntervalMs: c.pointee.min_ping_interval_ms,
             idleTimeoutMs: c.pointee.idle_timeout_ms)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -123,7 +123,7 @@ extension MetadataEntry: CBridgedMessage {
         self.init(
             key: try CDecoding.string(c.pointee.key, field: "key"),
             value: try CDecoding.string(c.pointee.value, field: "value"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -179,7 +179,7 @@ extension RequestHead: CBridgedMessage {
             methodID: c.pointee.method_id,
             timeoutMicros: c.pointee.timeout_us,
             metadata: try CDecoding.repeated(c.pointee.n_metadata, c.pointee.metadata, of: MetadataEntry.self, field: "metadata"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -234,7 +234,7 @@ extension StatusDetail: CBridgedMessage {
             subject: try CDecoding.string(c.pointee.subject, field: "subject"),
             field: try CDecoding.string(c.pointee.field, field: "field"),
             metadata: try CDecoding.repeated(c.pointee.n_metadata, c.pointee.metadata, of: MetadataEntry.self, field: "metadata"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -286,7 +286,7 @@ extension ResponseHead: CBridgedMessage {
             message: try CDecoding.string(c.pointee.message, field: "message"),
             details: try CDecoding.repeated(c.pointee.n_details, c.pointee.details, of: StatusDetail.self, field: "details"),
             metadata: try CDecoding.repeated(c.pointee.n_metadata, c.pointee.metadata, of: MetadataEntry.self, field: "metadata"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -336,6 +336,6 @@ extension GoAway: CBridgedMessage {
             lastStreamID: c.pointee.last_stream_id,
             code: c.pointee.code,
             reason: try CDecoding.string(c.pointee.reason, field: "reason"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -72,7 +72,7 @@ extension ShareInfo: CBridgedMessage {
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             createdAtMs: c.pointee.created_at_ms,
             updatedAtMs: c.pointee.updated_at_ms)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -115,7 +115,7 @@ extension Sharee: CBridgedMessage {
         self.init(
             userID: try CDecoding.string(c.pointee.user_id, field: "user_id"),
             email: try CDecoding.string(c.pointee.email, field: "email"))
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -186,7 +186,7 @@ extension ShareRequest: CBridgedMessage {
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0,
             validateOnly: c.pointee.validate_only != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -229,7 +229,7 @@ extension ShareResponse: CBridgedMessage {
             revision: c.pointee.revision,
             created: c.pointee.created,
             updated: c.pointee.updated)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -297,7 +297,7 @@ extension UpdateShareRequest: CBridgedMessage {
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0,
             validateOnly: c.pointee.validate_only != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -335,7 +335,7 @@ extension UpdateShareResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             updated: c.pointee.updated != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -391,7 +391,7 @@ extension RemoveSharesRequest: CBridgedMessage {
             emails: try CDecoding.strings(c.pointee.n_emails, c.pointee.emails, field: "emails"),
             notify: c.pointee.notify != 0,
             validateOnly: c.pointee.validate_only != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -429,7 +429,7 @@ extension RemoveSharesResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             removed: c.pointee.removed)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -471,7 +471,7 @@ extension CommonShareesRequest: CBridgedMessage {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -510,7 +510,7 @@ extension CommonShareesResponse: CBridgedMessage {
         self.init(
             sharees: try CDecoding.repeated(c.pointee.n_sharees, c.pointee.sharees, of: Sharee.self, field: "sharees"),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -555,7 +555,7 @@ extension LeaveRequest: CBridgedMessage {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             validateOnly: c.pointee.validate_only != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -593,7 +593,7 @@ extension LeaveResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             left: c.pointee.left)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -644,7 +644,7 @@ extension ListDeviceSharesRequest: CBridgedMessage {
             pageSize: c.pointee.page_size,
             pageToken: try CDecoding.string(c.pointee.page_token, field: "page_token"),
             minRevision: c.pointee.min_revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -689,7 +689,7 @@ extension ListDeviceSharesResponse: CBridgedMessage {
             shares: try CDecoding.repeated(c.pointee.n_shares, c.pointee.shares, of: ShareInfo.self, field: "shares"),
             nextPageToken: try CDecoding.string(c.pointee.next_page_token, field: "next_page_token"),
             revision: c.pointee.revision)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -741,7 +741,7 @@ extension TransferRequest: CBridgedMessage {
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             toEmail: try CDecoding.string(c.pointee.to_email, field: "to_email"),
             validateOnly: c.pointee.validate_only != 0)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
@@ -779,6 +779,6 @@ extension TransferResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             transferred: c.pointee.transferred)
-        unknownFields = UnknownFields(c.pointee.base)
+        unknownFields = try UnknownFields(c.pointee.base)
     }
 }

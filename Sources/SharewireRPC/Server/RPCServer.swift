@@ -98,6 +98,17 @@ public final class RPCServer: Service, Sendable {
         return address
     }
 
+    /// Installs this server's connection handler on `channel`, as for an
+    /// accepted plain-TCP connection (no TLS, not counted against
+    /// `maxConnections`, not reached by `drain()`). For in-memory channels:
+    /// the fuzz target in tools/fuzz drives one on NIO's `EmbeddedChannel`.
+    /// Call on the channel's event loop.
+    @_spi(Testing)
+    public func addConnectionHandler(to channel: any Channel) throws {
+        try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(
+            router: router, config: configuration, shared: shared, logger: logger, acceptedWithinLimit: true))
+    }
+
     /// The bound address, once started.
     public var localAddress: SocketAddress? {
         listener.withLock { state in
