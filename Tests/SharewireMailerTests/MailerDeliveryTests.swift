@@ -69,7 +69,7 @@ import Testing
         try await waitUntil("the mailer's cursor at the last notification") {
             mailer.log.contains("sequence=\(outbox[3].sequence)") && mailer.log.contains("sent")
         }
-        let mails = try sink.messageFiles().map(ParsedMail.parse)
+        let mails = try await ParsedMail.parseAll(sink.messageFiles())
         #expect(mails.map(\.envelopeTo) == [["bob@example.com"], ["carol@example.jp"], ["grey@example.com"]])
         for (mail, n) in zip(mails, [outbox[0], outbox[1], outbox[3]]) {
             #expect(mail.defects.isEmpty)
@@ -114,7 +114,7 @@ import Testing
             again.log.contains("sent") && again.log.contains("sequence=\(outbox[3].sequence + 1)")
         }
         #expect(try await again.stop(signal: SIGTERM) == 0)
-        let all = try sink.messageFiles().map(ParsedMail.parse)
+        let all = try await ParsedMail.parseAll(sink.messageFiles())
         #expect(all.count == 4)
         #expect(Set(all.map(\.messageID)).count == 4)  // nothing sent twice
         #expect(all[3].envelopeTo == ["carol@example.jp"] && all[3].contentLanguage == "ja")
@@ -158,7 +158,7 @@ import Testing
                 .compactMap { $0.split(separator: "\r\n").first { $0.hasPrefix("Message-ID:") } }).count == count
         }
         #expect(try await second.stop(signal: SIGTERM) == 0)
-        let ids = try sink.messageFiles().map { try ParsedMail.parse($0).messageID }
+        let ids = try await ParsedMail.parseAll(sink.messageFiles()).map(\.messageID)
         #expect(Set(ids).count == count)  // none lost
         #expect(ids.count - count <= 1, "duplicates: \(ids.count - count)")  // at most the one in flight
         #expect(delivered < count)  // the kill really was mid-batch

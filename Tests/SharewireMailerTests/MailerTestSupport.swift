@@ -136,16 +136,35 @@ print(json.dumps({
 }))
 """#
 
-    static func parse(_ path: String) throws -> ParsedMail {
+    /// Parses a delivered message with Python's `email` package. Awaits the
+    /// process (bounded) instead of blocking a thread of the cooperative pool.
+    static func parse(_ path: String) async throws -> ParsedMail {
+        let dir = try TempDirectory("sharewire-parse-mail")
+        defer { dir.remove() }
+        let outPath = dir.file("parsed.json")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        defer { try? out.close() }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
         process.arguments = ["-c", script, path]
-        let out = Pipe()
         process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
         try process.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
+        let end = ContinuousClock.now + .seconds(30)
+        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("python did not parse \(path) within 30 s")
+        }
         guard process.terminationStatus == 0 else { throw TestFailure("python could not parse \(path)") }
-        return try JSONDecoder().decode(ParsedMail.self, from: data)
+        return try JSONDecoder().decode(ParsedMail.self, from: Data(contentsOf: URL(fileURLWithPath: outPath)))
+    }
+
+    /// Every file parsed, in order.
+    static func parseAll(_ paths: [String]) async throws -> [ParsedMail] {
+        var mails: [ParsedMail] = []
+        for path in paths { mails.append(try await parse(path)) }
+        return mails
     }
 }
