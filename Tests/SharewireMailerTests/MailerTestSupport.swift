@@ -28,13 +28,7 @@ final class ChildProcess: Sendable {
     let logPath: String
 
     init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logTo logPath: String) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "SHAREWIRE_SERVICE_KEY")
-        env.merge(environment) { _, new in new }
-        process.environment = env
+        let process = ServerProcess.process(executable: executable, arguments: arguments, environment: environment)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         process.standardOutput = log

@@ -76,7 +76,7 @@ public final class ServerProcess: Sendable {
 
     /// A process of `executable` with the test runner's environment, minus
     /// its service key, plus `environment`.
-    private static func process(executable: String, arguments: [String], environment: [String: String]) -> Process {
+    public static func process(executable: String, arguments: [String], environment: [String: String]) -> Process {
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
