@@ -32,7 +32,7 @@ struct FrameTimeoutAndHalfCloseTests {
 
     @Test func aFrameDrippedFasterThanTheTimeoutIsServed() async throws {
         // 1.5 s leaves room for a loaded machine's late sleeps (400 ms was lost once at load 15).
-        let frameTimeout = Duration.milliseconds(1500)
+        let frameTimeout = TimeAmount.milliseconds(1500)
         let server = try await TestServer.start { $0.frameTimeout = frameTimeout }
         try await RawConnection.with(port: server.port) { raw in
             raw.closeAfter(.seconds(10))
@@ -48,7 +48,7 @@ struct FrameTimeoutAndHalfCloseTests {
             #expect(response != nil)
             // Between frames the frame timeout does not run: still open after it. A real-time
             // wait, since the server's timers run on the event loop's clock (no manual clock yet).
-            try await Task.sleep(for: frameTimeout + .milliseconds(500))
+            try await Task.sleep(for: .nanoseconds(frameTimeout.nanoseconds) + .milliseconds(500))
             try await raw.send(RawConnection.requestBytes(streamID: 3, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
                                                           message: EchoRequest(payload: [8])))
             #expect(try await raw.read { $0.response(for: 3) != nil } != nil)
