@@ -18,7 +18,7 @@ public struct MailSettings: Sendable {
 
 /// One notification as an e-mail. Subject and body were rendered by the
 /// server in the recipient's language when the change was written; the mail
-/// adds a footer in that same language, and headers.
+/// adds a footer in that same language, an HTML alternative, and headers.
 public enum NotificationMail {
     /// The Message-ID: derived from the outbox sequence, so a message sent
     /// twice (at-least-once delivery) carries the same id and a relay or
@@ -37,9 +37,11 @@ public enum NotificationMail {
 
     public static func message(for n: OutboxNotification, settings: MailSettings) -> MailMessage {
         let millis = Int64((n.createdAt.timeIntervalSince1970 * 1000).rounded())
+        let footer = footer(n.language)
         return MailMessage(
             from: settings.from, to: [MailAddress(n.recipientEmail)], replyTo: settings.replyTo,
-            subject: n.subject, body: n.body + "\n\n-- \n" + footer(n.language) + "\n",
+            subject: n.subject, body: n.body + "\n\n-- \n" + footer + "\n",
+            html: NotificationHTML.document(subject: n.subject, body: n.body, footer: footer, language: n.language),
             dateMilliseconds: millis, messageID: messageID(n, domain: settings.messageIDDomain),
             extraHeaders: [
                 ("Auto-Submitted", "auto-generated"),

@@ -10,16 +10,20 @@ public struct MailAddress: Hashable, Sendable {
     }
 }
 
-/// A plain-text e-mail built as an RFC 5322 message with MIME (RFC 2045–2047):
-/// UTF-8 throughout, non-ASCII header text as RFC 2047 encoded-words, the
-/// body `text/plain; charset=UTF-8` in quoted-printable (mostly ASCII text)
-/// or base64 (e.g. Japanese), lines ending in CRLF.
+/// An e-mail built as an RFC 5322 message with MIME (RFC 2045–2047): UTF-8
+/// throughout, non-ASCII header text as RFC 2047 encoded-words, each body
+/// part in quoted-printable (mostly ASCII text) or base64 (e.g. Japanese),
+/// lines ending in CRLF. With ``html`` the message is `multipart/alternative`
+/// (RFC 2046 §5.1.4): the plain text first, the HTML last (the preferred
+/// rendering); without it, a single `text/plain` body.
 public struct MailMessage: Hashable, Sendable {
     public var from: MailAddress
     public var to: [MailAddress]
     public var replyTo: MailAddress?
     public var subject: String
     public var body: String
+    /// An HTML rendering of ``body``, sent as the second alternative.
+    public var html: String?
     /// Milliseconds since the epoch, written as the `Date` header (UTC).
     public var dateMilliseconds: Int64
     /// Without angle brackets, e.g. `n42.sharewire@example.com`.
@@ -28,12 +32,14 @@ public struct MailMessage: Hashable, Sendable {
     public var extraHeaders: [(name: String, value: String)]
 
     public init(from: MailAddress, to: [MailAddress], replyTo: MailAddress? = nil, subject: String, body: String,
-                dateMilliseconds: Int64, messageID: String, extraHeaders: [(name: String, value: String)] = []) {
+                html: String? = nil, dateMilliseconds: Int64, messageID: String,
+                extraHeaders: [(name: String, value: String)] = []) {
         self.from = from
         self.to = to
         self.replyTo = replyTo
         self.subject = subject
         self.body = body
+        self.html = html
         self.dateMilliseconds = dateMilliseconds
         self.messageID = messageID
         self.extraHeaders = extraHeaders
@@ -41,6 +47,7 @@ public struct MailMessage: Hashable, Sendable {
 
     public static func == (a: MailMessage, b: MailMessage) -> Bool {
         a.from == b.from && a.to == b.to && a.replyTo == b.replyTo && a.subject == b.subject && a.body == b.body
+            && a.html == b.html
             && a.dateMilliseconds == b.dateMilliseconds && a.messageID == b.messageID
             && a.extraHeaders.map(\.name) == b.extraHeaders.map(\.name)
             && a.extraHeaders.map(\.value) == b.extraHeaders.map(\.value)
@@ -63,12 +70,31 @@ public struct MailMessage: Hashable, Sendable {
         headers.append("Message-ID: <\(messageID)>")
         for h in extraHeaders { headers.append("\(h.name): \(h.value)") }
         headers.append("MIME-Version: 1.0")
-        headers.append("Content-Type: text/plain; charset=UTF-8")
-        let text = MailBody.normalizedLines(body)
-        let quotedPrintable = MailBody.prefersQuotedPrintable(text)
-        headers.append("Content-Transfer-Encoding: " + (quotedPrintable ? "quoted-printable" : "base64"))
-        let encoded = quotedPrintable ? MailBody.quotedPrintable(text) : MailBody.base64Lines(Array(text.utf8))
-        return Array((headers.joined(separator: "\r\n") + "\r\n\r\n" + encoded).utf8)
+        guard let html else {
+            let (partHeaders, encoded) = MailBody.textPart(body, subtype: "plain")
+            return Array(((headers + partHeaders).joined(separator: "\r\n") + "\r\n\r\n" + encoded).utf8)
+        }
+        let boundary = boundary
+        headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
+        var out = headers.joined(separator: "\r\n") + "\r\n\r\nThis is a MIME message with a text and an HTML version.\r\n"
+        for (text, subtype) in [(body, "plain"), (html, "html")] {
+            let (partHeaders, encoded) = MailBody.textPart(text, subtype: subtype)
+            out += "\r\n--\(boundary)\r\n" + partHeaders.joined(separator: "\r\n") + "\r\n\r\n" + encoded
+        }
+        out += "\r\n--\(boundary)--\r\n"
+        return Array(out.utf8)
+    }
+
+    /// The multipart boundary: `=_` cannot occur in quoted-printable or base64
+    /// output (a `=` there is followed by hex, a line end or nothing), so no
+    /// body can contain it; the rest comes from the Message-ID, for
+    /// messages that are byte-identical when sent again.
+    var boundary: String {
+        let token = messageID.unicodeScalars.prefix(50).map { scalar -> Character in
+            let c = Character(scalar)
+            return c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-") ? c : "."
+        }
+        return "=_sharewire_" + String(token)
     }
 }
 
@@ -133,6 +159,16 @@ public enum MailHeaders {
 
 /// Body encoding: quoted-printable (RFC 2045 §6.7) and base64 lines.
 public enum MailBody {
+    /// One `text/SUBTYPE; charset=UTF-8` part: its headers and its encoded
+    /// content (quoted-printable for mostly-ASCII text, base64 otherwise).
+    static func textPart(_ text: String, subtype: String) -> (headers: [String], encoded: String) {
+        let text = normalizedLines(text)
+        let quotedPrintable = prefersQuotedPrintable(text)
+        let encoded = quotedPrintable ? MailBody.quotedPrintable(text) : base64Lines(Array(text.utf8))
+        return (["Content-Type: text/\(subtype); charset=UTF-8",
+                 "Content-Transfer-Encoding: " + (quotedPrintable ? "quoted-printable" : "base64")], encoded)
+    }
+
     /// Every line break as CRLF.
     static func normalizedLines(_ text: String) -> String {
         text.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\r", with: "\n")

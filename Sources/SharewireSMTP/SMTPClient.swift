@@ -49,7 +49,7 @@ public struct SMTPClient: Sendable {
     /// - Throws: ``SMTPError``; ``SMTPError/isTransient`` says whether to retry.
     public func send(_ message: [UInt8], envelope: SMTPEnvelope) async throws(SMTPError) {
         guard !envelope.recipients.isEmpty else { throw .unsupported("a message needs at least one recipient") }
-        for address in [envelope.from] + envelope.recipients where !SMTPAddress.isSafe(address) {
+        for address in [envelope.from] + envelope.recipients where !SMTPEnvelope.isSafeAddress(address) {
             throw .unsupported("not a usable envelope address: \(address)")
         }
         let config = configuration
@@ -99,10 +99,10 @@ public struct SMTPClient: Sendable {
     }
 }
 
-/// Envelope address checks: no CR, LF, `<`, `>` or spaces, which would let an
-/// address inject SMTP commands.
-enum SMTPAddress {
-    static func isSafe(_ address: String) -> Bool {
+extension SMTPEnvelope {
+    /// Envelope address checks: no CR, LF, `<`, `>` or spaces, which would let
+    /// an address inject SMTP commands (or, given to sendmail, options).
+    public static func isSafeAddress(_ address: String) -> Bool {
         !address.isEmpty && address.utf8.count <= 254
             && address.utf8.allSatisfy { $0 > 0x20 && $0 != 0x7F && $0 != UInt8(ascii: "<") && $0 != UInt8(ascii: ">") }
     }

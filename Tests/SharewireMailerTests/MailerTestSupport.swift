@@ -109,9 +109,18 @@ struct ParsedMail: Decodable {
     let contentLanguage: String
     let autoSubmitted: String
     let body: String
+    /// The `text/html` alternative, decoded ("" when there is none).
+    let html: String
+    /// The content types of the leaf parts, in order.
+    let partTypes: [String]
     let defects: [String]
     let envelopeFrom: String
     let envelopeTo: [String]
+
+    /// The notification sequence in the Message-ID (`<notification-N@…>`).
+    var sequence: UInt64 {
+        UInt64(messageID.dropFirst("<notification-".count).prefix { $0.isNumber }) ?? 0
+    }
 
     static let script = #"""
 import email, email.policy, json, sys
@@ -120,12 +129,17 @@ raw = open(path, "rb").read()
 m = email.message_from_bytes(raw, policy=email.policy.default)
 env = json.load(open(path[:-4] + ".json"))
 part = m.get_body(preferencelist=("plain",))
+html = m.get_body(preferencelist=("html",))
+leaves = [p for p in m.walk() if not p.is_multipart()]
+defects = [repr(d) for p in m.walk() for d in p.defects]
 print(json.dumps({
   "from": str(m["From"]), "to": str(m["To"]), "subject": str(m["Subject"]),
   "messageID": str(m["Message-ID"]), "date": str(m["Date"]), "contentType": m.get_content_type(),
-  "charset": str(m.get_content_charset()), "transferEncoding": str(m["Content-Transfer-Encoding"]),
+  "charset": str(part.get_content_charset()), "transferEncoding": str(part["Content-Transfer-Encoding"]),
   "contentLanguage": str(m["Content-Language"]), "autoSubmitted": str(m["Auto-Submitted"]),
-  "body": part.get_content().replace("\r\n", "\n"), "defects": [repr(d) for d in m.defects],
+  "body": part.get_content().replace("\r\n", "\n"), "defects": defects,
+  "html": html.get_content().replace("\r\n", "\n") if html is not None else "",
+  "partTypes": [p.get_content_type() for p in leaves],
   "envelopeFrom": env["mail_from"], "envelopeTo": env["rcpt_tos"],
 }))
 """#

@@ -32,4 +32,16 @@ import Testing
         #expect(mail.extraHeaders[1].value == "ja")
         #expect(NotificationMail.footer(.en).hasPrefix("This message was sent automatically"))
     }
+
+    @Test func theHTMLAlternativeEscapesAndKeepsParagraphs() {
+        let html = NotificationHTML.document(subject: "a <b> & \"c\"", body: "Line 1\nLine <2>\n\nPara 'two' & more",
+                                             footer: "自動送信", language: .ja)
+        #expect(html.contains("<html lang=\"ja\">"))
+        #expect(html.contains("<title>a &lt;b&gt; &amp; &quot;c&quot;</title>"))
+        #expect(html.contains("Line 1<br>\nLine &lt;2&gt;</p>"))
+        #expect(html.contains(">Para &#39;two&#39; &amp; more</p>"))
+        #expect(html.contains(">自動送信</p>"))
+        #expect(!html.contains("<2>") && !html.contains("<script"))
+        #expect(NotificationHTML.escape("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;")
+    }
 }

@@ -66,4 +66,64 @@ import Testing
         let decoded = Data(base64Encoded: parts[1].replacingOccurrences(of: "\r\n", with: ""))!
         #expect(String(decoding: decoded, as: UTF8.self) == body.replacingOccurrences(of: "\n", with: "\r\n"))
     }
+
+    @Test func withHTMLTheMessageIsMultipartAlternativeTextFirst() throws {
+        var m = MailMessage(from: MailAddress("noreply@sharewire.test"), to: [MailAddress("bob@example.jp")],
+                            subject: "共有", body: "本文です\n", html: "<p>本文です</p>\n",
+                            dateMilliseconds: 0, messageID: "notification-7@sharewire.test")
+        let text = String(decoding: m.rendered(), as: UTF8.self)
+        #expect(text.utf8.allSatisfy { $0 < 0x80 })
+        let boundary = "=_sharewire_notification-7.sharewire.test"
+        #expect(m.boundary == boundary)
+        #expect(text.contains("Content-Type: multipart/alternative; boundary=\"\(boundary)\"\r\n"))
+        #expect(!text.contains("\r\nContent-Transfer-Encoding: base64\r\n\r\nThis"))  // none at the top level
+        let sections = text.components(separatedBy: "\r\n--\(boundary)")
+        #expect(sections.count == 4)  // preamble, text, html, "--" closing
+        #expect(sections[1].hasPrefix("\r\nContent-Type: text/plain; charset=UTF-8\r\n"))
+        #expect(sections[2].hasPrefix("\r\nContent-Type: text/html; charset=UTF-8\r\n"))
+        #expect(sections[3] == "--\r\n")
+        let html = sections[2].components(separatedBy: "\r\n\r\n")[1]
+        let decoded = try #require(Data(base64Encoded: html.replacingOccurrences(of: "\r\n", with: "")))
+        #expect(String(decoding: decoded, as: UTF8.self) == "<p>本文です</p>\r\n")
+        // Sent again, the same bytes (the boundary comes from the Message-ID).
+        #expect(m.rendered() == m.rendered())
+        m.messageID = "<odd id>@x"
+        #expect(m.boundary.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "=_.-".contains($0)) })
+    }
+}
+
+@Suite struct SMTPServerURLTests {
+    @Test func schemesPortsUsersAndHosts() throws {
+        #expect(try SMTPServerURL("smtp://mail.example.com") == SMTPServerURL.expected("mail.example.com", 587, .startTLS, nil))
+        #expect(try SMTPServerURL("smtps://relay@mail.example.com") == SMTPServerURL.expected("mail.example.com", 465, .implicit, "relay"))
+        #expect(try SMTPServerURL("SMTP://127.0.0.1:2525/") == SMTPServerURL.expected("127.0.0.1", 2525, .startTLS, nil))
+        #expect(try SMTPServerURL("smtp://[::1]:25") == SMTPServerURL.expected("::1", 25, .startTLS, nil))
+        #expect(try SMTPServerURL("smtp://a%40b@h") == SMTPServerURL.expected("h", 587, .startTLS, "a@b"))
+    }
+
+    @Test(arguments: ["smtp://u:secret@h", "http://h", "smtp://", "mail.example.com:587", "smtp://h/path",
+                      "smtp://h?tls=no", "smtp://h:0", "smtp://h:70000"])
+    func refused(_ text: String) {
+        #expect(throws: SMTPServerURL.Invalid.self) { try SMTPServerURL(text) }
+    }
+
+    @Test func aPasswordIsRefusedWithoutEchoingIt() {
+        do {
+            _ = try SMTPServerURL("smtp://u:hunter2@h")
+            Issue.record("accepted a password")
+        } catch {
+            #expect(!error.description.contains("hunter2"))
+        }
+    }
+}
+
+extension SMTPServerURL {
+    static func expected(_ host: String, _ port: Int, _ tls: SMTPTLSMode, _ user: String?) throws -> SMTPServerURL {
+        var url = try SMTPServerURL("smtp://placeholder")
+        url.host = host
+        url.port = port
+        url.tls = tls
+        url.user = user
+        return url
+    }
 }

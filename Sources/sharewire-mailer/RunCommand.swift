@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SharewireClient
+import SharewireMailer
+import SharewireSMTP
+
+/// `sharewire-mailer run`: follow the outbox and send.
+struct RunCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "run",
+        abstract: "Follow the notification outbox and send each notification as an e-mail (the default).",
+        discussion: """
+            Follows WatchNotifications with its own consumer cursor (--consumer) and sends each notification \
+            as a UTF-8 e-mail (text and HTML), several at once (--concurrency). The cursor moves only through \
+            notifications whose message was accepted (at least once: a crash resends what was in flight, with \
+            the same Message-ID). 4xx replies and connection failures are retried with backoff; 5xx replies \
+            are written to the dead-letter directory (see `sharewire-mailer dead-letters`) and skipped. \
+            SIGTERM or SIGINT stops it after the messages being sent.
+
+            The service key comes from SHAREWIRE_SERVICE_KEY or --service-key-file; the SMTP password from \
+            SHAREWIRE_SMTP_PASSWORD or --smtp-password-file (never from the command line).
+
+            Examples:
+              sharewire-mailer --address 127.0.0.1:7070 --service-key-file sharewire-data/service.key \\
+                --smtp smtps://mailer@smtp.example.com --from noreply@example.com
+              sharewire-mailer --smtp-host 127.0.0.1 --smtp-port 2525 --smtp-tls none --from noreply@example.com
+              sharewire-mailer --sendmail /usr/sbin/sendmail --from noreply@example.com
+            """)
+
+    @Option(help: ArgumentHelp("The sharewired to follow (default: SHAREWIRE_ADDRESS, else 127.0.0.1:7070).",
+                               valueName: "host:port"))
+    var address: String?
+    @Option(help: "A file holding the service key (default: SHAREWIRE_SERVICE_KEY).") var serviceKeyFile: String?
+    @Option(help: "The outbox consumer name whose cursor the mailer moves.") var consumer = "mailer"
+
+    @OptionGroup(title: "Delivery") var transport: TransportOptions
+    @OptionGroup(title: "Dead letters") var deadLetters: DeadLetterOptions
+
+    @Option(help: "The From address (also the envelope sender).") var from: String
+    @Option(help: "The From display name.") var fromName = "Sharewire"
+    @Option(help: "A Reply-To address.") var replyTo: String?
+
+    @Option(help: "Messages sent at once, each on its own connection (1-64).") var concurrency = 4
+    @Option(help: ArgumentHelp(
+        "A message starts only while it is fewer than this many notifications above the oldest one still being sent (bounds what a crash resends).",
+        valueName: "n"))
+    var maxUnacknowledged = 1000
+    @Option(help: ArgumentHelp("Messages per second to any one recipient domain (default: no limit).",
+                               valueName: "rate"))
+    var perDomainRate: Double?
+    @Option(help: ArgumentHelp("Messages sent at once to a domain before --per-domain-rate applies (default: the rate, at least 1).",
+                               valueName: "n"))
+    var perDomainBurst: Int?
+    @Option(help: ArgumentHelp("The first retry of a transient failure waits about this long.", valueName: "ms"))
+    var retryInitialMs = 1000
+    @Option(help: ArgumentHelp("Retries wait at most this long.", valueName: "seconds")) var retryMaxSeconds = 300
+    @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+
+    func validate() throws {
+        guard NotificationConsumerName.isValid(consumer) else {
+            throw ValidationError("--consumer must be 1-64 of the letters A-Z a-z, digits and . _ -")
+        }
+        guard from.contains("@"), !from.contains(" ") else { throw ValidationError("--from must be an e-mail address") }
+        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("unknown --log-level \(logLevel)") }
+        guard retryInitialMs > 0, retryMaxSeconds > 0 else {
+            throw ValidationError("--retry-initial-ms and --retry-max-seconds must be positive")
+        }
+        guard (1...64).contains(concurrency) else { throw ValidationError("--concurrency must be 1-64") }
+        guard maxUnacknowledged >= concurrency else {
+            throw ValidationError("--max-unacknowledged must be at least --concurrency")
+        }
+        if let perDomainRate, !(perDomainRate > 0 && perDomainRate.isFinite) {
+            throw ValidationError("--per-domain-rate must be a positive number of messages per second")
+        }
+        if let perDomainBurst, perDomainBurst < 1 { throw ValidationError("--per-domain-burst must be at least 1") }
+    }
+
+    func run() async throws {
+        bootstrapLogging(logLevel)
+        let logger = Logger(label: "sharewire-mailer")
+        let endpointText = address ?? ProcessInfo.processInfo.environment["SHAREWIRE_ADDRESS"] ?? "127.0.0.1:7070"
+        guard let endpoint = Endpoint(endpointText) else {
+            throw ValidationError("--address must be host:port, got \(endpointText)")
+        }
+        guard let serviceKey = try Secrets.read(file: serviceKeyFile, variable: "SHAREWIRE_SERVICE_KEY",
+                                                what: "the service key") else {
+            throw ValidationError("no service key: set SHAREWIRE_SERVICE_KEY or pass --service-key-file")
+        }
+        let (mailTransport, described) = try transport.transport()
+        let client = SharewireClient(configuration: .init(endpoint: endpoint, credentials: .serviceKey(serviceKey)))
+        let options = MailerOptions(
+            consumer: consumer,
+            mail: MailSettings(from: MailAddress(from, displayName: fromName), replyTo: replyTo.map { MailAddress($0) }),
+            retry: RetrySchedule(initial: .milliseconds(retryInitialMs), maximum: .seconds(retryMaxSeconds)),
+            concurrency: concurrency, maximumSpan: UInt64(maxUnacknowledged), perDomainRate: perDomainRate,
+            perDomainBurst: perDomainBurst, deadLetters: DeadLetterDirectory(path: deadLetters.deadLetterDir))
+        let mailer = Mailer(client: client, transport: mailTransport, options: options, logger: logger)
+        logger.info("sharewire-mailer started", metadata: [
+            "sharewired": "\(endpoint)", "consumer": "\(consumer)", "transport": "\(described)",
+            "concurrency": "\(concurrency)", "dead_letters": "\(deadLetters.deadLetterDir)"])
+
+        let running = Task { await mailer.run() }
+        // SIGTERM/SIGINT: finish the messages being sent (and acknowledge them), then exit 0.
+        var sources: [any DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler {
+                logger.info("stopping", metadata: ["signal": "\(sig)"])
+                if mailer.stop() { running.cancel() }
+            }
+            source.resume()
+            sources.append(source)
+        }
+        await running.value
+        for source in sources { source.cancel() }
+        let stats = mailer.stats
+        logger.info("sharewire-mailer stopped", metadata: [
+            "sent": "\(stats.sent)", "retried": "\(stats.retried)", "dead_lettered": "\(stats.skipped)",
+            "acknowledged_through": "\(stats.lastAcknowledged)"])
+        client.close()
+    }
+}
+
+/// The server's rule for consumer names (docs/PROTOCOL.md §17), checked
+/// early so a typo fails at start, not on the first call.
+enum NotificationConsumerName {
+    static func isValid(_ name: String) -> Bool {
+        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy {
+            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 46 || $0 == 95 || $0 == 45
+        }
+    }
+}
