@@ -7,11 +7,13 @@ extension SharewireClient {
     /// `SERVICE_KEY_REQUIRED` for an account's key.
     /// - Parameters:
     ///   - email: at most 254 bytes; ALREADY_EXISTS `ACCOUNT_EXISTS` if taken.
-    ///   - language: of its notifications.
-    public func createAccount(email: String, language: Language = .en,
+    ///   - language: of its notifications. Nil: the language the people who
+    ///     have this email as a contact chose for it (the entry that invited
+    ///     them last, else the one changed last), English if nobody does.
+    public func createAccount(email: String, language: Language? = nil,
                               options: CallOptions = .default) async throws(SharewireError) -> CreatedAccount {
         let response = try await stubs.accounts.createAccount(
-            CreateAccountRequest(email: email, language: language.wire), options: options)
+            CreateAccountRequest(email: email, language: language?.wire ?? .unspecified), options: options)
         return CreatedAccount(account: Account(response.account), apiKey: response.apiKey,
                               revision: Revision(response.revision))
     }

@@ -7,12 +7,14 @@ extension SharewireClient {
     ///   - email: required; not the caller's own (`CONTACT_IS_SELF`);
     ///     ALREADY_EXISTS `CONTACT_EXISTS` if present.
     ///   - firstName, lastName, company: optional, at most 128 bytes each.
-    ///   - language: of the contact's invite.
+    ///   - language: of the notifications your actions send them (invite,
+    ///     shares, removals, transfers). Nil: their account's language if
+    ///     they have one, else English.
     public func createContact(email: String, firstName: String? = nil, lastName: String? = nil,
-                              company: String? = nil, language: Language = .en,
+                              company: String? = nil, language: Language? = nil,
                               options: CallOptions = .default) async throws(SharewireError) -> Contact {
         let request = CreateContactRequest(email: email, firstName: firstName ?? "", lastName: lastName ?? "",
-                                           company: company ?? "", language: language.wire)
+                                           company: company ?? "", language: language?.wire ?? .unspecified)
         let response = try await stubs.contacts.create(request, options: options)
         return Contact(response.contact)
     }

@@ -65,6 +65,8 @@ public final class Mailer: Sendable {
         /// Refused permanently (dead-lettered when a directory is set).
         public var skipped = 0
         public var lastAcknowledged: UInt64 = 0
+        /// Messages being sent (or waiting out a backoff) now.
+        public var inFlight = 0
     }
 
     struct State {
@@ -103,7 +105,13 @@ public final class Mailer: Sendable {
                             limiter: DomainRateLimiter(rate: options.perDomainRate, burst: options.perDomainBurst)))
     }
 
-    public var stats: Stats { state.withLock { $0.stats } }
+    public var stats: Stats {
+        state.withLock { s in
+            var stats = s.stats
+            stats.inFlight = s.window.count
+            return stats
+        }
+    }
 
     /// Asks the mailer to stop: no new message starts, messages being sent
     /// finish (and are acknowledged), messages waiting out a backoff are left

@@ -8,7 +8,8 @@ struct AccountService: Sharewire_V1.AccountService.Handler {
 
     func createAccount(request: CreateAccountRequest, context: ServerContext) async throws -> CreateAccountResponse {
         try env.requireServiceKey(context, action: "account creation")
-        let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) } ?? .en
+        // Unspecified: inherited from the contact entries for this email (docs/DOMAIN.md).
+        let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
         let (result, key) = try await Self.createAccount(env, email: request.email, language: language)
         guard case let .account(account) = result.outcome else {
             throw RPCError(.internal, "account creation returned no account")
@@ -25,7 +26,7 @@ struct AccountService: Sharewire_V1.AccountService.Handler {
     }
 
     private static func createAccount(_ env: ServiceEnvironment, email: String,
-                                      language: Language) async throws(RPCError) -> (WriteResult, String) {
+                                      language: Language?) async throws(RPCError) -> (WriteResult, String) {
         do {
             return try await env.writer.createAccount(email: email, language: language)
         } catch {

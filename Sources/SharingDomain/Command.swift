@@ -21,7 +21,8 @@ public struct ContactFields: Hashable, Sendable {
 public enum SharingCommand: Hashable, Sendable {
     /// Creates an account. The caller generates the key (``APIKey/generate()``)
     /// and passes only its hash; it needs no actor.
-    case createAccount(email: String, language: Language, apiKeyHash: APIKeyHash)
+    /// A nil language is inherited from the contact entries for the email (docs/DOMAIN.md).
+    case createAccount(email: String, language: Language?, apiKeyHash: APIKeyHash)
 
     case createContact(email: String, fields: ContactFields)
     case updateContact(email: String, fields: ContactFields)

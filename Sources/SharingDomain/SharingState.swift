@@ -21,6 +21,9 @@ public struct SharingState: Sendable {
     var contacts: TreeDictionary<ContactID, Contact> = [:]
     /// owner → (email → contact): the per-owner uniqueness index.
     var contactsByOwner: TreeDictionary<AccountID, TreeDictionary<Email, ContactID>> = [:]
+    /// email → every owner's contact entry for it: what a new account with
+    /// that email inherits its language from.
+    var contactsByEmail: TreeDictionary<Email, TreeSet<ContactID>> = [:]
     @usableFromInline var devices: TreeDictionary<DeviceID, Device> = [:]
     var devicesByOwner: TreeDictionary<AccountID, TreeSet<DeviceID>> = [:]
     /// The check index: (device, user) → share.
@@ -88,12 +91,15 @@ public struct SharingState: Sendable {
     mutating func putContact(_ c: Contact) {
         contacts[c.id] = c
         contactsByOwner[c.owner, default: [:]][c.email] = c.id
+        contactsByEmail[c.email, default: []].insert(c.id)
     }
 
     mutating func removeContact(_ c: Contact) {
         contacts[c.id] = nil
         contactsByOwner[c.owner]?[c.email] = nil
         if contactsByOwner[c.owner]?.isEmpty == true { contactsByOwner[c.owner] = nil }
+        contactsByEmail[c.email]?.remove(c.id)
+        if contactsByEmail[c.email]?.isEmpty == true { contactsByEmail[c.email] = nil }
     }
 
     mutating func putDevice(_ d: Device) {

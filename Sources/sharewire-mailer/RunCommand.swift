@@ -56,6 +56,8 @@ struct RunCommand: AsyncParsableCommand {
     var retryInitialMs = 1000
     @Option(help: ArgumentHelp("Retries wait at most this long.", valueName: "seconds")) var retryMaxSeconds = 300
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
+    @Flag(name: [.short, .long], help: "Log a progress line every 5 seconds (sent, per second, in flight, cursor).")
+    var verbose = false
 
     func validate() throws {
         guard NotificationConsumerName.isValid(consumer) else {
@@ -113,13 +115,31 @@ struct RunCommand: AsyncParsableCommand {
             source.resume()
             sources.append(source)
         }
+        let progress = verbose ? Task { await Self.reportProgress(mailer, logger) } : nil
         await running.value
+        progress?.cancel()
         for source in sources { source.cancel() }
         let stats = mailer.stats
         logger.info("sharewire-mailer stopped", metadata: [
             "sent": "\(stats.sent)", "retried": "\(stats.retried)", "dead_lettered": "\(stats.skipped)",
             "acknowledged_through": "\(stats.lastAcknowledged)"])
         client.close()
+    }
+}
+
+extension RunCommand {
+    /// `--verbose`: one line every 5 s while anything moves.
+    static func reportProgress(_ mailer: Mailer, _ logger: Logger) async {
+        var last = mailer.stats
+        while (try? await Task.sleep(for: .seconds(5))) != nil {
+            let now = mailer.stats
+            guard now != last || now.inFlight > 0 else { continue }
+            logger.notice("progress", metadata: [
+                "sent": "\(now.sent)", "per_second": "\(Double(now.sent - last.sent) / 5)",
+                "retried": "\(now.retried)", "dead_lettered": "\(now.skipped)", "in_flight": "\(now.inFlight)",
+                "acknowledged_through": "\(now.lastAcknowledged)"])
+            last = now
+        }
     }
 }
 

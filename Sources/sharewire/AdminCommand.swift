@@ -32,7 +32,8 @@ struct AdminCommand: AsyncParsableCommand {
                           "ALICE_KEY=$(sharewire admin accounts create alice@example.com --key-only)"))
                 """)
         @Argument(help: "The account's email.") var email: String
-        @Option(help: "Language of its notifications: en or ja.") var language: Language = .en
+        @Option(help: "Language of its notifications: en or ja (default: the language its inviters chose for this email as a contact, else en).")
+        var language: Language?
         @Flag(help: "Print only the API key.") var keyOnly = false
         @OptionGroup var connection: ConnectionOptions
 

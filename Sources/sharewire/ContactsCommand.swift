@@ -26,7 +26,8 @@ struct ContactsCommand: AsyncParsableCommand {
         @Option(help: "First name.") var firstName: String?
         @Option(help: "Last name.") var lastName: String?
         @Option(help: "Company.") var company: String?
-        @Option(help: "Language of their invite: en or ja.") var language: Language = .en
+        @Option(help: "Language of the mails you send them (invite, shares): en or ja (default: their account's, else en).")
+        var language: Language?
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -72,7 +73,7 @@ struct ContactsCommand: AsyncParsableCommand {
         @Option(help: "First name.") var firstName: String?
         @Option(help: "Last name.") var lastName: String?
         @Option(help: "Company.") var company: String?
-        @Option(help: "Language of their invite: en or ja.") var language: Language?
+        @Option(help: "Language of the mails you send them (invite, shares): en or ja.") var language: Language?
         @OptionGroup var connection: ConnectionOptions
 
         func validate() throws {

@@ -144,4 +144,33 @@ struct NotificationsTests {
             }
         }
     }
+
+    @Test("languages over the wire: a new account inherits its inviter's choice; a share uses the sharer's contact language")
+    func languagesFollowTheContactEntries() async throws {
+        try await LiveServer.with { server in
+            let admin = server.serviceClient()
+            defer { admin.close() }
+            _ = try await admin.createAccount(email: "alice@example.com")
+            let alice = admin.acting(as: "alice@example.com")
+            _ = try await alice.createContact(email: "newbie@example.jp", language: .ja)
+            _ = try await alice.inviteContact(email: "newbie@example.jp")
+            // No language given (UNSPECIFIED on the wire): Japanese, as Alice chose.
+            let newbie = try await admin.createAccount(email: "newbie@example.jp")
+            #expect(newbie.account.language == .ja)
+            // A contact added without a language takes the account's.
+            _ = try await admin.createAccount(email: "ken@example.jp", language: .ja)
+            #expect(try await alice.createContact(email: "ken@example.jp").language == .ja)
+            // Alice sets English on her entry for Ken: her share mails him in English.
+            _ = try await alice.updateContact(email: "ken@example.jp", language: .en)
+            let device = try await alice.registerDevice(name: "pi")
+            try await alice.share(devices: [device.id], with: ["ken@example.jp"], access: .all)
+            var shared: OutboxNotification?
+            for try await n in admin.watchNotifications(consumer: "languages", options: .timeout(.seconds(20)))
+            where n.kind == .shareCreated {
+                shared = n
+                break
+            }
+            #expect(shared?.recipientEmail == "ken@example.jp" && shared?.language == .en)
+        }
+    }
 }

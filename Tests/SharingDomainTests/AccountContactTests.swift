@@ -20,6 +20,48 @@ import Testing
         }
     }
 
+    /// An account created without a language takes the one its inviters chose
+    /// for that email as a contact (docs/DOMAIN.md, "Languages").
+    @Test func aNewAccountWithoutALanguageInheritsItFromTheContactEntries() throws {
+        var w = World()
+        let alice = w.account("alice@example.com")
+        let bob = w.account("bob@example.com")
+        func create(_ email: String, _ language: Language?) throws -> Account {
+            let applied = try w.run(.createAccount(email: email, language: language,
+                                                   apiKeyHash: APIKey.hash(APIKey.generate())), as: nil)
+            guard case let .account(a) = applied.outcome else { throw SharingError(.invalidArgument, message: "no account") }
+            return a
+        }
+        // Nobody's contact: English.
+        #expect(try create("nobody@example.jp", nil).language == .en)
+        #expect(w.lastChanges.events.last?.detail == "language=en from=default")
+        // One contact entry in Japanese: Japanese, even though English is the default.
+        w.contact(alice, "carol@example.jp", language: .ja)
+        #expect(w.state.languageFromContacts(of: try Email("Carol@Example.jp")) == .ja)
+        #expect(try create("carol@example.jp", nil).language == .ja)
+        #expect(w.lastChanges.events.last?.detail == "language=ja from=contacts")
+        // An explicit language always wins.
+        w.contact(alice, "dave@example.jp", language: .ja)
+        #expect(try create("dave@example.jp", .en).language == .en)
+        // Two owners disagree: the entry that sent an invite last decides...
+        w.contact(alice, "erin@example.com", language: .ja)
+        w.contact(bob, "erin@example.com", language: .en)
+        try w.run(.inviteContact(email: "erin@example.com"), as: bob)
+        try w.run(.inviteContact(email: "erin@example.com"), as: alice)
+        #expect(w.state.languageFromContacts(of: try Email("erin@example.com")) == .ja)
+        // ...and without invites, the entry changed last.
+        w.contact(alice, "frank@example.com", language: .ja)
+        w.contact(bob, "frank@example.com", language: .en)
+        #expect(w.state.languageFromContacts(of: try Email("frank@example.com")) == .en)
+        try w.run(.updateContact(email: "frank@example.com", fields: ContactFields(firstName: "F")), as: alice)
+        #expect(try create("frank@example.com", nil).language == .ja)
+        // A deleted entry no longer counts.
+        w.contact(alice, "gina@example.com", language: .ja)
+        try w.run(.deleteContact(email: "gina@example.com"), as: alice)
+        #expect(w.state.languageFromContacts(of: try Email("gina@example.com")) == nil)
+        #expect(try create("gina@example.com", nil).language == .en)
+    }
+
     @Test func unknownActorIsUnauthenticated() {
         var w = World()
         expectFailure(.unauthenticated) { () throws(SharingError) in
@@ -159,5 +201,49 @@ import Testing
         #expect(applied.changes.events.map(\.kind) == [.shareRemoved, .contactDeleted])
         #expect(applied.changes.notifications.map(\.template) == [.shareRemoved])
         expectFailure(.contactNotFound) { () throws(SharingError) in _ = try w.state.contact(a, email: b.email) }
+    }
+}
+
+/// Whose language a notification is in: the guides say the language the
+/// sharer set on a contact is the language of the mails that sharer's
+/// actions send to that person; mails about one's own devices use one's own.
+@Suite struct NotificationLanguageTests {
+    @Test func theSharersContactLanguageDecidesAndTheOwnersOwnForLeave() throws {
+        var w = World()
+        let alice = w.account("alice@example.com", .en)
+        let bob = w.account("bob@example.com", .en)  // his account says English...
+        w.contact(alice, "bob@example.com", language: .ja)  // ...but Alice writes to him in Japanese
+        let carol = w.account("carol@example.com", .ja)
+        w.contact(carol, "bob@example.com", language: .en)  // Carol, in English
+        let pi = w.device(alice, "pi")
+        let nas = w.device(carol, "nas")
+        func languages() -> [Language] { w.lastChanges.notifications.map(\.language) }
+
+        try w.run(.share(devices: [pi.id], emails: ["bob@example.com"], access: .all(), notify: true), as: alice)
+        #expect(languages() == [.ja])
+        try w.run(.share(devices: [nas.id], emails: ["bob@example.com"], access: .all(), notify: true), as: carol)
+        #expect(languages() == [.en])
+        try w.run(.updateShare(device: pi.id, email: "bob@example.com", access: .portNumbers([22]), notify: true),
+                  as: alice)
+        #expect(languages() == [.ja])
+        #expect(w.lastChanges.notifications.first?.subject.contains("さん") == true)
+        // Bob leaves Carol's device: Carol is told in her own (account) language.
+        try w.run(.leave(devices: [nas.id]), as: bob)
+        #expect(w.lastChanges.notifications.map(\.recipientEmail.value) == ["carol@example.com"])
+        #expect(languages() == [.ja])
+        try w.run(.removeShares(devices: [pi.id], emails: ["bob@example.com"], notify: true), as: alice)
+        #expect(languages() == [.ja])
+        // Deleting the contact revokes in the contact's language, read before it is gone.
+        try w.run(.share(devices: [pi.id], emails: ["bob@example.com"], access: .all(), notify: false), as: alice)
+        try w.run(.deleteContact(email: "bob@example.com"), as: alice)
+        #expect(languages() == [.ja])
+        // A transfer: the receiver in the contact language Alice chose, Alice in her own.
+        w.contact(alice, "carol@example.com", language: .en)
+        try w.run(.transfer(devices: [pi.id], toEmail: "carol@example.com"), as: alice)
+        let byRecipient = Dictionary(uniqueKeysWithValues: w.lastChanges.notifications.map {
+            ($0.recipientEmail.value, $0.language)
+        })
+        #expect(byRecipient == ["alice@example.com": .en, "carol@example.com": .en])
+        _ = carol
     }
 }

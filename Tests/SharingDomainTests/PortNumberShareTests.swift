@@ -103,7 +103,7 @@ import Testing
         var w = World()
         let a = w.account("a@example.com")
         let j = w.account("j@example.jp", .ja)
-        w.contact(a, "j@example.jp")
+        w.contact(a, "j@example.jp", language: .ja)
         let d = w.device(a, "pi")
         let applied = try w.run(.share(devices: [d.id], emails: ["j@example.jp"], access: .portNumbers([22, 80]),
                                        notify: true), as: a)

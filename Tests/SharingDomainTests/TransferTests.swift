@@ -7,7 +7,7 @@ import Testing
         let a = w.account("a@example.com")
         let t = w.account("t@example.com", .ja)
         let people = w.people(a, 2)
-        w.contact(a, "t@example.com")
+        w.contact(a, "t@example.com", language: .ja)
         let d1 = w.device(a, "one"), d2 = w.device(a, "two"), kept = w.device(a, "kept")
         try w.run(.share(devices: [d1.id, d2.id, kept.id], emails: people.map(\.email) + ["t@example.com"], access: .all(), notify: false), as: a)
         let applied = try w.run(.transfer(devices: [d1.id, d2.id], toEmail: "T@example.com"), as: a)
@@ -172,14 +172,16 @@ import Testing
         #expect(NotificationTemplates.render(.shared, language: .ja, data: data).body.contains("ほか2台"))
     }
 
-    @Test func shareNotificationsUseTheRecipientsLanguage() throws {
+    @Test func shareNotificationsUseTheSharersContactLanguage() throws {
         var w = World()
         let a = w.account("a@example.com")
         let j = w.account("j@example.com", .ja)
-        w.contact(a, "j@example.com", language: .en)  // the contact entry's language does not override the account's
+        // The guides: the language the sharer set on the contact is the language of the
+        // mails that sharer's actions send to that person, whatever the account says.
+        w.contact(a, "j@example.com", language: .en)
         let d = w.device(a)
         let applied = try w.run(.share(devices: [d.id], emails: ["j@example.com"], access: .all(), notify: true), as: a)
-        #expect(applied.changes.notifications.map(\.language) == [.ja])
+        #expect(applied.changes.notifications.map(\.language) == [.en])
         #expect(applied.changes.notifications.map(\.recipient) == [j])
     }
 }

@@ -63,7 +63,9 @@ extension AccountInfo: CBridgedMessage {
 public struct CreateAccountRequest: ProtoMessage, Hashable {
     /// Required; at most 254 bytes. ACCOUNT_EXISTS if taken (case-insensitive).
     public var email: String
-    /// UNSPECIFIED means EN.
+    /// UNSPECIFIED: the language the people who have this email as a contact
+    /// chose for it (the entry that sent an invite last, else the entry changed
+    /// last), and EN when nobody has it as a contact.
     public var language: LanguageCode
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.

@@ -18,7 +18,8 @@ public struct ContactInfo: ProtoMessage, Hashable {
     public var lastName: String
     /// Empty when not set.
     public var company: String
-    /// EN or JA: the language of the contact's invite.
+    /// EN or JA: the language of the notifications this owner's actions send
+    /// to the contact (invite, share, access change, removal, transfer).
     public var language: LanguageCode
     /// Whether an account with this email exists now (derived).
     public var hasAccount: Bool
@@ -112,7 +113,8 @@ public struct CreateContactRequest: ProtoMessage, Hashable {
     public var lastName: String
     /// Optional; at most 128 bytes.
     public var company: String
-    /// UNSPECIFIED means EN.
+    /// UNSPECIFIED: the language of the account with this email, if there is
+    /// one; else EN.
     public var language: LanguageCode
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.

@@ -60,10 +60,21 @@ struct ApplyContext {
             subject: rendered.subject, body: rendered.body))
     }
 
-    /// Notifies an account in its own language.
+    /// Notifies an account in its own language (mails about its own devices
+    /// and actions: someone left a device it shares, a transfer it made).
     mutating func notify(_ template: NotificationTemplate, account: AccountID, data: NotificationData) {
         guard let a = state.accounts[account] else { return }
         notify(template, to: a.email, account: a.id, language: a.language, data: data)
+    }
+
+    /// Notifies a person of something the actor did to them (shared, changed,
+    /// removed, transferred) in the language the actor set on their contact
+    /// entry for that person, as the guides say; in the person's own
+    /// language when they are not the actor's contact.
+    mutating func notifyContact(_ template: NotificationTemplate, account: AccountID, data: NotificationData) {
+        guard let a = state.accounts[account] else { return }
+        let language = state.contactsByOwner[actor]?[a.email].flatMap { state.contacts[$0]?.language } ?? a.language
+        notify(template, to: a.email, account: a.id, language: language, data: data)
     }
 
     mutating func finish(_ outcome: WriteOutcome) -> Applied {

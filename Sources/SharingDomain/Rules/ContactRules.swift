@@ -15,8 +15,10 @@ extension ApplyContext {
         }
         try validate(fields)
         let id: ContactID = nextID(\.contact, ContactID.self)
-        var contact = Contact(id: id, owner: actor, email: email, language: fields.language ?? .en,
-                              createdAt: at, updatedAt: at)
+        // No language given: the person's own, when they have an account, so
+        // the mails this owner sends them start in the language they chose.
+        let language = fields.language ?? state.accountByEmail[email].flatMap { state.accounts[$0]?.language } ?? .en
+        var contact = Contact(id: id, owner: actor, email: email, language: language, createdAt: at, updatedAt: at)
         apply(fields, to: &contact)
         put(contact)
         // Contact events involve only the owner: an address book is private, so
@@ -50,8 +52,8 @@ extension ApplyContext {
             for device in revoked { delete(ShareKey(device: device, user: user)) }
             if !revoked.isEmpty {
                 record(.shareRemoved, devices: revoked, users: [user], detail: "reason=contact.deleted")
-                notify(.shareRemoved, account: user,
-                       data: NotificationData(actorEmail: me.email, deviceNames: names(revoked)))
+                notifyContact(.shareRemoved, account: user,
+                              data: NotificationData(actorEmail: me.email, deviceNames: names(revoked)))
             }
         }
         state.removeContact(contact)

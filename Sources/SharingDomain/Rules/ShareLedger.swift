@@ -62,12 +62,12 @@ extension ApplyContext {
         if notify {
             for user in users {
                 if let ds = created[user] {
-                    self.notify(.shared, account: user,
-                                data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
+                    notifyContact(.shared, account: user,
+                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
                 }
                 if let ds = updated[user] {
-                    self.notify(.shareUpdated, account: user,
-                                data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
+                    notifyContact(.shareUpdated, account: user,
+                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
                 }
             }
         }
@@ -91,8 +91,8 @@ extension ApplyContext {
         put(share)
         record(.shareUpdated, devices: [id], users: [user], detail: describe(request))
         if notify {
-            self.notify(.shareUpdated, account: user,
-                        data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
+            notifyContact(.shareUpdated, account: user,
+                          data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
         }
         return finish(.count(created: 0, updated: 1, removed: 0))
     }
@@ -121,7 +121,8 @@ extension ApplyContext {
             if notify {
                 for user in users {
                     guard let ds = removed[user] else { continue }
-                    self.notify(.shareRemoved, account: user, data: NotificationData(actorEmail: me.email, deviceNames: names(ds)))
+                    notifyContact(.shareRemoved, account: user,
+                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds)))
                 }
             }
         }

@@ -41,10 +41,11 @@ extension ApplyContext {
         record(.deviceTransferred, devices: ids, users: [target] + recipientOrder,
                detail: "to=\(target) sharesRemoved=\(formerRecipients.values.reduce(0) { $0 + $1.count })")
         notify(.transferSent, account: actor, data: NotificationData(actorEmail: me.email, otherEmail: email, deviceNames: names))
-        notify(.transferReceived, account: target, data: NotificationData(actorEmail: me.email, otherEmail: email, deviceNames: names))
+        notifyContact(.transferReceived, account: target,
+                      data: NotificationData(actorEmail: me.email, otherEmail: email, deviceNames: names))
         for user in recipientOrder where user != target {
-            notify(.shareRemoved, account: user,
-                   data: NotificationData(actorEmail: me.email, deviceNames: self.names(formerRecipients[user]!)))
+            notifyContact(.shareRemoved, account: user,
+                          data: NotificationData(actorEmail: me.email, deviceNames: self.names(formerRecipients[user]!)))
         }
         return finish(.count(created: 0, updated: 0, removed: ids.count))
     }

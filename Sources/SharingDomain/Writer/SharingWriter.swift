@@ -68,8 +68,9 @@ public actor SharingWriter {
     }
 
     /// Creates an account with a fresh API key. The key is returned here once
-    /// and never stored.
-    public func createAccount(email: String, language: Language) async throws(SharingError) -> (WriteResult, apiKey: String) {
+    /// and never stored. A nil language is inherited from the contact entries
+    /// for the email, else English.
+    public func createAccount(email: String, language: Language?) async throws(SharingError) -> (WriteResult, apiKey: String) {
         let key = APIKey.generate()
         let result = try await submit(.createAccount(email: email, language: language, apiKeyHash: APIKey.hash(key)), actor: nil)
         return (result, key)

@@ -67,7 +67,9 @@ struct  Sharewire__V1__CreateAccountRequest
    */
   char *email;
   /*
-   * UNSPECIFIED means EN.
+   * UNSPECIFIED: the language the people who have this email as a contact
+   * chose for it (the entry that sent an invite last, else the entry changed
+   * last), and EN when nobody has it as a contact.
    */
   Sharewire__V1__LanguageCode language;
 };

@@ -61,7 +61,8 @@ struct  Sharewire__V1__ContactInfo
    */
   char *company;
   /*
-   * EN or JA: the language of the contact's invite.
+   * EN or JA: the language of the notifications this owner's actions send
+   * to the contact (invite, share, access change, removal, transfer).
    */
   Sharewire__V1__LanguageCode language;
   /*
@@ -107,7 +108,8 @@ struct  Sharewire__V1__CreateContactRequest
    */
   char *company;
   /*
-   * UNSPECIFIED means EN.
+   * UNSPECIFIED: the language of the account with this email, if there is
+   * one; else EN.
    */
   Sharewire__V1__LanguageCode language;
 };
