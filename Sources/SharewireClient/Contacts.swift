@@ -41,9 +41,14 @@ extension SharewireClient {
     }
 
     /// Queues an invite to a contact without an account and stamps `invitedAt`.
-    /// - Throws: FAILED_PRECONDITION `CONTACT_HAS_ACCOUNT` if the person has an account.
-    public func inviteContact(email: String, options: CallOptions = .default) async throws(SharewireError) -> Contact {
-        let response = try await stubs.contacts.invite(InviteContactRequest(email: email), options: options)
+    /// - Parameter resend: send even if the last invite went out within the
+    ///   server's resend window (default one day).
+    /// - Throws: FAILED_PRECONDITION `CONTACT_HAS_ACCOUNT` if the person has an
+    ///   account; FAILED_PRECONDITION `INVITE_RECENTLY_SENT` within the window.
+    public func inviteContact(email: String, resend: Bool = false,
+                              options: CallOptions = .default) async throws(SharewireError) -> Contact {
+        let response = try await stubs.contacts.invite(InviteContactRequest(email: email, resend: resend),
+                                                       options: options)
         return Contact(response.contact)
     }
 

@@ -215,6 +215,8 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
         public static let contactHasAccount: Reason = "CONTACT_HAS_ACCOUNT"
         /// A service of a port share is not on every device of the call.
         public static let serviceNotOnDevice: Reason = "SERVICE_NOT_ON_DEVICE"
+        /// Invite refused: one went out within the server's resend window (pass `resend`).
+        public static let inviteRecentlySent: Reason = "INVITE_RECENTLY_SENT"
         /// A recipient attempted an owner action.
         public static let notDeviceOwner: Reason = "NOT_DEVICE_OWNER"
         /// Unknown or missing credentials.

@@ -215,7 +215,6 @@ public final class Mailer: Sendable {
             case .sent, .refused: s.window.finish(n.sequence)
             case .abandoned: s.window.abandon(n.sequence)
             }
-            s.tasks[n.sequence] = nil
             s.waiting.remove(n.sequence)
             inFlightGauge.record(s.window.count)
             guard let w = s.slotWaiter, s.window.canStart(w.sequence) else { return nil }
@@ -225,6 +224,9 @@ public final class Mailer: Sendable {
         }
         waiter?.resume(returning: true)
         await acknowledge()
+        // Only now: drain() waits for this task, so an acknowledgement it
+        // carries finishes before the mailer stops (and closes its client).
+        state.withLock { _ = $0.tasks.removeValue(forKey: n.sequence) }
     }
 
     private func attempt(_ n: OutboxNotification) async -> Outcome {

@@ -7,10 +7,15 @@ public struct MailSettings: Sendable {
     public var replyTo: MailAddress?
     /// The right-hand side of every Message-ID (default: the From domain).
     public var messageIDDomain: String
+    /// The sign-up page invites link to: `{email}` is replaced by the
+    /// invitee's address, percent-encoded (``SignupLink``).
+    public var signupURL: SignupLink?
 
-    public init(from: MailAddress, replyTo: MailAddress? = nil, messageIDDomain: String? = nil) {
+    public init(from: MailAddress, replyTo: MailAddress? = nil, messageIDDomain: String? = nil,
+                signupURL: SignupLink? = nil) {
         self.from = from
         self.replyTo = replyTo
+        self.signupURL = signupURL
         self.messageIDDomain = messageIDDomain
             ?? from.address.split(separator: "@").last.map(String.init) ?? "localhost"
     }
@@ -27,6 +32,14 @@ public enum NotificationMail {
         "notification-\(n.sequence)@\(domain)"
     }
 
+    /// The text of an invite's sign-up link, in the notification's language.
+    public static func signupLabel(_ language: Language) -> String {
+        switch language {
+        case .en: "Create your account"
+        case .ja: "アカウントの作成はこちら"
+        }
+    }
+
     /// The footer appended to every body, in the notification's language.
     public static func footer(_ language: Language) -> String {
         switch language {
@@ -38,10 +51,13 @@ public enum NotificationMail {
     public static func message(for n: OutboxNotification, settings: MailSettings) -> MailMessage {
         let millis = Int64((n.createdAt.timeIntervalSince1970 * 1000).rounded())
         let footer = footer(n.language)
+        let link = n.kind == .invite ? settings.signupURL.map { (label: signupLabel(n.language), url: $0.url(for: n.recipientEmail)) } : nil
+        let text = n.body + (link.map { "\n\n\($0.label): \($0.url)" } ?? "")
         return MailMessage(
             from: settings.from, to: [MailAddress(n.recipientEmail)], replyTo: settings.replyTo,
-            subject: n.subject, body: n.body + "\n\n-- \n" + footer + "\n",
-            html: NotificationHTML.document(subject: n.subject, body: n.body, footer: footer, language: n.language),
+            subject: n.subject, body: text + "\n\n-- \n" + footer + "\n",
+            html: NotificationHTML.document(subject: n.subject, body: n.body, link: link, footer: footer,
+                                            language: n.language),
             dateMilliseconds: millis, messageID: messageID(n, domain: settings.messageIDDomain),
             extraHeaders: [
                 ("Auto-Submitted", "auto-generated"),

@@ -51,7 +51,7 @@ struct ContactService: Sharewire_V1.ContactService.Handler {
 
     func invite(request: InviteContactRequest, context: ServerContext) async throws -> InviteContactResponse {
         let caller = try env.caller(context)
-        let result = try await env.write(.inviteContact(email: request.email), as: caller)
+        let result = try await env.write(.inviteContact(email: request.email, resend: request.resend), as: caller)
         return InviteContactResponse(contact: try Self.info(result, env), revision: result.revision)
     }
 

@@ -29,7 +29,8 @@ public enum SharingCommand: Hashable, Sendable {
     /// Deletes a contact and revokes every share the actor gave that person (docs/DOMAIN.md).
     case deleteContact(email: String)
     /// Queues an invite to a contact that has no account yet.
-    case inviteContact(email: String)
+    /// `resend`: send even within the resend window (``Limits/inviteResendWindowSeconds``).
+    case inviteContact(email: String, resend: Bool = false)
 
     case registerDevice(name: String, services: [ServiceSpec])
     case renameDevice(DeviceID, name: String)

@@ -33,6 +33,11 @@ public struct Limits: Sendable, Hashable {
     public var maxContactsPerAccount: Int = 10_000
     /// Most devices one account may own. Default 10,000.
     public var maxDevicesPerAccount: Int = 10_000
+    /// A second invite to the same contact within this many seconds of the
+    /// last is refused (`INVITE_RECENTLY_SENT`) unless the caller asks to
+    /// resend, so a double click or a retrying script does not send the same
+    /// person the same mail twice. 0: no window. Default 86,400 (one day).
+    public var inviteResendWindowSeconds: Int = 86_400
 
     /// The defaults.
     public init() {}

@@ -30,6 +30,7 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
         case contactHasNoAccount = "CONTACT_HAS_NO_ACCOUNT"
         case contactHasAccount = "CONTACT_HAS_ACCOUNT"
         case serviceNotOnDevice = "SERVICE_NOT_ON_DEVICE"
+        case inviteRecentlySent = "INVITE_RECENTLY_SENT"
         // permissionDenied
         case notDeviceOwner = "NOT_DEVICE_OWNER"
         case unauthenticated = "UNAUTHENTICATED"
@@ -52,7 +53,7 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
                 return .invalidArgument
             case .accountNotFound, .contactNotFound, .deviceNotFound, .serviceNotFound, .shareNotFound:
                 return .notFound
-            case .contactHasNoAccount, .contactHasAccount, .serviceNotOnDevice:
+            case .contactHasNoAccount, .contactHasAccount, .serviceNotOnDevice, .inviteRecentlySent:
                 return .failedPrecondition
             case .notDeviceOwner: return .permissionDenied
             case .unauthenticated: return .unauthenticated

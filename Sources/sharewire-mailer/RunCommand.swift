@@ -40,6 +40,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The From address (also the envelope sender).") var from: String
     @Option(help: "The From display name.") var fromName = "Sharewire"
     @Option(help: "A Reply-To address.") var replyTo: String?
+    @Option(help: ArgumentHelp(
+        "The sign-up page invites link to; {email} becomes the invitee's address, e.g. https://app.example.com/signup?email={email}.",
+        valueName: "url"))
+    var signupUrl: String?
 
     @Option(help: "Messages sent at once, each on its own connection (1-64).") var concurrency = 4
     @Option(help: ArgumentHelp(
@@ -76,6 +80,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--per-domain-rate must be a positive number of messages per second")
         }
         if let perDomainBurst, perDomainBurst < 1 { throw ValidationError("--per-domain-burst must be at least 1") }
+        if let signupUrl {
+            do { _ = try SignupLink(signupUrl) } catch { throw ValidationError("--signup-url: \(error)") }
+        }
     }
 
     func run() async throws {
@@ -93,7 +100,8 @@ struct RunCommand: AsyncParsableCommand {
         let client = SharewireClient(configuration: .init(endpoint: endpoint, credentials: .serviceKey(serviceKey)))
         let options = MailerOptions(
             consumer: consumer,
-            mail: MailSettings(from: MailAddress(from, displayName: fromName), replyTo: replyTo.map { MailAddress($0) }),
+            mail: MailSettings(from: MailAddress(from, displayName: fromName), replyTo: replyTo.map { MailAddress($0) },
+                               signupURL: try signupUrl.map { try SignupLink($0) }),
             retry: RetrySchedule(initial: .milliseconds(retryInitialMs), maximum: .seconds(retryMaxSeconds)),
             concurrency: concurrency, maximumSpan: UInt64(maxUnacknowledged), perDomainRate: perDomainRate,
             perDomainBurst: perDomainBurst, deadLetters: DeadLetterDirectory(path: deadLetters.deadLetterDir))

@@ -127,16 +127,19 @@ struct ContactsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "invite", abstract: "Invite a contact who has no account yet.",
             discussion: """
-                Queues an invite notification in the contact's language (see `sharewire notifications watch`).
+                Queues an invite notification in the contact's language (see `sharewire notifications watch`). \
+                A second invite within the server's resend window (default one day) is refused unless --resend \
+                is given.
 
                 \(example("sharewire contacts invite carol@example.jp"))
                 """)
         @Argument(help: "The contact's email.", completion: ServerCompletion.emails()) var email: String
+        @Flag(help: "Send it even if an invite went out within the resend window.") var resend = false
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
-                let contact = try await client.inviteContact(email: email)
+                let contact = try await client.inviteContact(email: email, resend: resend)
                 output.emit(contact) { Render.contacts([contact]) }
             }
         }

@@ -146,6 +146,9 @@ struct LimitOptions: ParsableArguments {
     var maxContactsPerAccount = defaults.maxContactsPerAccount
     @Option(help: "Most devices one account may own.")
     var maxDevicesPerAccount = defaults.maxDevicesPerAccount
+    @Option(help: ArgumentHelp("A second invite to a contact within this many seconds needs resend (0: no window).",
+                               valueName: "seconds"))
+    var inviteResendWindowSeconds = defaults.inviteResendWindowSeconds
 
     func validate() throws {
         for (name, value) in [("--max-pairs-per-bulk", maxPairsPerBulk), ("--max-ports-per-share", maxPortsPerShare),
@@ -156,6 +159,9 @@ struct LimitOptions: ParsableArguments {
                               ("--max-contacts-per-account", maxContactsPerAccount),
                               ("--max-devices-per-account", maxDevicesPerAccount)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
+        }
+        guard inviteResendWindowSeconds >= 0, inviteResendWindowSeconds <= 365 * 86_400 else {
+            throw ValidationError("--invite-resend-window-seconds must be 0...31536000")
         }
         guard defaultPageSize <= maxPageSize else {
             throw ValidationError("--default-page-size must not exceed --max-page-size")
@@ -175,6 +181,7 @@ struct LimitOptions: ParsableArguments {
         l.maxDevicesPerCall = maxDevicesPerCall
         l.maxContactsPerAccount = maxContactsPerAccount
         l.maxDevicesPerAccount = maxDevicesPerAccount
+        l.inviteResendWindowSeconds = inviteResendWindowSeconds
         return l
     }
 }

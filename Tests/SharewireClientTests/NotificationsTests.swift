@@ -173,4 +173,25 @@ struct NotificationsTests {
             #expect(shared?.recipientEmail == "ken@example.jp" && shared?.language == .en)
         }
     }
+
+    @Test("a second invite within the resend window is refused with INVITE_RECENTLY_SENT; resend sends it")
+    func inviteResendWindow() async throws {
+        try await LiveServer.with { server in
+            let admin = server.serviceClient()
+            defer { admin.close() }
+            _ = try await admin.createAccount(email: "alice@example.com")
+            let alice = admin.acting(as: "alice@example.com")
+            _ = try await alice.createContact(email: "carol@example.com")
+            _ = try await alice.inviteContact(email: "carol@example.com")
+            do throws(SharewireError) {
+                _ = try await alice.inviteContact(email: "carol@example.com")
+                Issue.record("a second invite went out at once")
+            } catch {
+                #expect(error.code == .failedPrecondition)
+                #expect(error.reason == .inviteRecentlySent, "\(error)")
+            }
+            let again = try await alice.inviteContact(email: "carol@example.com", resend: true)
+            #expect(again.invitedAt != nil)
+        }
+    }
 }

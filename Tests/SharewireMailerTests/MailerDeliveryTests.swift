@@ -182,19 +182,28 @@ import Testing
             _ = try await owner.createContact(email: "guest\(i)@example.com", language: i % 2 == 0 ? .en : .ja)
             _ = try await owner.inviteContact(email: "guest\(i)@example.com")
         }
-        let first = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-1.log")
+        let signup = ["--signup-url", "https://app.sharewire.test/signup?email={email}"]
+        let first = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-1.log", extra: signup)
         defer { first.killIfRunning() }
         try await waitUntil("a few messages") { sink.messageFiles().count >= 5 }
         #expect(try await first.stop(signal: SIGKILL) == SIGKILL)
         let delivered = sink.messageFiles().count
-        let second = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-2.log")
+        let second = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-2.log", extra: signup)
         defer { second.killIfRunning() }
         try await waitUntil("every invite") {
             Set(try sink.messageFiles().map { try String(contentsOfFile: $0, encoding: .utf8) }
                 .compactMap { $0.split(separator: "\r\n").first { $0.hasPrefix("Message-ID:") } }).count == count
         }
         #expect(try await second.stop(signal: SIGTERM) == 0)
-        let ids = try await ParsedMail.parseAll(sink.messageFiles()).map(\.messageID)
+        let parsed = try await ParsedMail.parseAll(sink.messageFiles())
+        let ids = parsed.map(\.messageID)
+        // Each invite links to the sign-up page with its own address, in its language.
+        for mail in parsed {
+            let address = mail.envelopeTo[0].replacingOccurrences(of: "@", with: "%40")
+            #expect(mail.body.contains("https://app.sharewire.test/signup?email=\(address)"), "\(mail.body)")
+            #expect(mail.html.contains("href=\"https://app.sharewire.test/signup?email=\(address)\""))
+            #expect(mail.body.contains(mail.contentLanguage == "ja" ? "アカウントの作成はこちら" : "Create your account"))
+        }
         #expect(Set(ids).count == count)  // none lost
         // In flight (4) and finished during the last acknowledgement's round trip.
         #expect(ids.count - count <= 8, "duplicates: \(ids.count - count)")

@@ -44,4 +44,31 @@ import Testing
         #expect(!html.contains("<2>") && !html.contains("<script"))
         #expect(NotificationHTML.escape("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;")
     }
+
+    @Test func invitesCarryTheSignupLinkWithTheAddressEncoded() throws {
+        let link = try SignupLink("https://app.example.com/signup?email={email}&src=mail")
+        #expect(link.url(for: "a+b@example.com") == "https://app.example.com/signup?email=a%2Bb%40example.com&src=mail")
+        let settings = MailSettings(from: MailAddress("noreply@sharewire.test"), signupURL: link)
+        func notification(_ kind: OutboxNotification.Kind, _ language: Language) -> OutboxNotification {
+            OutboxNotification(sequence: 7, revision: 3, createdAt: Date(timeIntervalSince1970: 0),
+                               recipientEmail: "a+b@example.com", recipientID: nil, language: language,
+                               kind: kind, subject: "s", body: "b")
+        }
+        let en = NotificationMail.message(for: notification(.invite, .en), settings: settings)
+        #expect(en.body.hasPrefix("b\n\nCreate your account: https://app.example.com/signup?email=a%2Bb%40example.com&src=mail\n"))
+        #expect(en.html?.contains("href=\"https://app.example.com/signup?email=a%2Bb%40example.com&amp;src=mail\"") == true)
+        #expect(en.html?.contains(">Create your account</a>") == true)
+        let ja = NotificationMail.message(for: notification(.invite, .ja), settings: settings)
+        #expect(ja.body.contains("アカウントの作成はこちら: https://"))
+        // Only invites carry it; without --signup-url none does.
+        #expect(!NotificationMail.message(for: notification(.shareCreated, .en), settings: settings).body.contains("https://"))
+        let plain = MailSettings(from: MailAddress("noreply@sharewire.test"))
+        #expect(!NotificationMail.message(for: notification(.invite, .en), settings: plain).body.contains("https://"))
+    }
+
+    @Test(arguments: ["app.example.com/signup?email={email}", "https://app.example.com/signup", "ftp://x/{email}",
+                      "https://app.example.com/sign up?e={email}", "https://x/\"{email}"])
+    func badSignupTemplatesAreRefused(_ template: String) {
+        #expect(throws: SignupLink.Invalid.self) { try SignupLink(template) }
+    }
 }

@@ -62,10 +62,10 @@ import Testing
     @Test func aStuckMTAIsKilledAndRetriedAndAMissingOneIsRefused() async throws {
         let dir = try TempDirectory("sharewire-sendmail-stuck")
         defer { dir.remove() }
-        let script = dir.file("stuck-sendmail")
-        try "#!/bin/sh\nexec sleep 30\n".write(toFile: script, atomically: true, encoding: .utf8)
-        chmod(script, 0o755)
-        let stuck = SendmailTransport(executable: script, timeout: .milliseconds(300))
+        // A shell that ignores its sendmail arguments and hangs (no script file: one
+        // written and executed at once can fail with ETXTBSY if another test forks meanwhile).
+        let stuck = SendmailTransport(executable: "/bin/sh", arguments: ["-c", "exec sleep 30"],
+                                      timeout: .milliseconds(300))
         let envelope = SMTPEnvelope(from: "a@example.com", recipients: ["b@example.com"])
         let start = ContinuousClock.now
         await #expect(throws: SMTPError.localMTA(status: -1, output: "killed by signal 9")) {

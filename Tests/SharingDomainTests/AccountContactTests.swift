@@ -173,6 +173,52 @@ import Testing
         #expect(try w.state.contact(a, email: "new@example.com").contact.invitedAt != nil)
     }
 
+    /// A second invite within the resend window is refused with a reason that
+    /// says when, unless resend is asked; at the window's end it goes. Time is
+    /// the World's manual clock (each write advances it 1 ms).
+    @Test func aSecondInviteWithinTheResendWindowNeedsResend() throws {
+        var limits = Limits()
+        limits.inviteResendWindowSeconds = 3600
+        var w = World(limits: limits)
+        let a = w.account("a@example.com")
+        w.contact(a, "new@example.com")
+        let first = try w.run(.inviteContact(email: "new@example.com"), as: a)
+        let sentAt = w.now
+        #expect(first.changes.notifications.count == 1)
+        w.now = sentAt + 3_600_000 - 2  // the next write runs at the window's end minus 1 ms
+        do {
+            try w.run(.inviteContact(email: "new@example.com"), as: a)
+            Issue.record("a second invite 1 ms inside the window was sent")
+        } catch {
+            #expect(error.reason == .inviteRecentlySent && error.field == "resend" && error.subject == "new@example.com")
+            #expect(error.reason.status == .failedPrecondition)
+            #expect(error.message.contains("another can go in 1 min, or now with resend"), "\(error)")
+        }
+        // The failed write moved the clock 1 ms: the next one is exactly the window after. Allowed.
+        let second = try w.run(.inviteContact(email: "new@example.com"), as: a)
+        #expect(second.changes.notifications.count == 1)
+        // Right after, resend sends anyway and restarts the window.
+        let resent = try w.run(.inviteContact(email: "new@example.com", resend: true), as: a)
+        #expect(resent.changes.notifications.count == 1)
+        expectFailure(.inviteRecentlySent) { () throws(SharingError) in
+            try w.run(.inviteContact(email: "new@example.com"), as: a)
+        }
+        // Another owner's invite to the same person has its own window.
+        let b = w.account("b@example.com")
+        w.contact(b, "new@example.com")
+        #expect(try w.run(.inviteContact(email: "new@example.com"), as: b).changes.notifications.count == 1)
+    }
+
+    @Test func aZeroResendWindowNeverRefuses() throws {
+        var limits = Limits()
+        limits.inviteResendWindowSeconds = 0
+        var w = World(limits: limits)
+        let a = w.account("a@example.com")
+        w.contact(a, "new@example.com")
+        for _ in 0..<3 { try w.run(.inviteContact(email: "new@example.com"), as: a) }
+        #expect(Limits().inviteResendWindowSeconds == 86_400)
+    }
+
     @Test func inviteRefusedWhenContactHasAccount() {
         var w = World()
         let a = w.account("a@example.com")

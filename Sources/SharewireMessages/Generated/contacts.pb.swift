@@ -504,19 +504,24 @@ extension ListContactsResponse: CBridgedMessage {
 
 /// Queues an invite notification to a contact without an account, in the
 /// contact's language, and stamps invited_at_ms. CONTACT_HAS_ACCOUNT if the
-/// person already has an account.
+/// person already has an account; INVITE_RECENTLY_SENT (field "resend") if
+/// this owner invited them less than the server's resend window ago (default
+/// one day) and resend is false.
 ///
 /// `sharewire.v1.InviteContactRequest`
 public struct InviteContactRequest: ProtoMessage, Hashable {
     /// The contact to invite (CONTACT_NOT_FOUND if none).
     public var email: String
+    /// Send even within the resend window.
+    public var resend: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(email: String = "") {
+    public init(email: String = "", resend: Bool = false) {
         self.email = email
+        self.resend = resend
     }
 }
 
@@ -531,12 +536,14 @@ extension InviteContactRequest: CBridgedMessage {
 
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         c.pointee.email = arena.cString(email, field: "email")
+        c.pointee.resend = resend ? 1 : 0
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
-            email: try CDecoding.string(c.pointee.email, field: "email"))
+            email: try CDecoding.string(c.pointee.email, field: "email"),
+            resend: c.pointee.resend != 0)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

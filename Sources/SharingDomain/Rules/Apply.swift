@@ -24,8 +24,8 @@ extension SharingState {
             return try cx.updateContact(email: email, fields: fields)
         case let .deleteContact(email):
             return try cx.deleteContact(email: email)
-        case let .inviteContact(email):
-            return try cx.inviteContact(email: email)
+        case let .inviteContact(email, resend):
+            return try cx.inviteContact(email: email, resend: resend)
         case let .registerDevice(name, services):
             return try cx.registerDevice(name: name, services: services)
         case let .renameDevice(id, name):

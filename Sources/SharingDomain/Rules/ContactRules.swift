@@ -62,12 +62,21 @@ extension ApplyContext {
         return finish(.count(created: 0, updated: 0, removed: revoked.count))
     }
 
-    mutating func inviteContact(email text: String) throws(SharingError) -> Applied {
+    mutating func inviteContact(email text: String, resend: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         var contact = try myContact(text)
         if state.accountByEmail[contact.email] != nil {
             throw SharingError(.contactHasAccount, subject: contact.email.value, field: "email",
                                message: "this contact already has an account")
+        }
+        let window = Int64(limits.inviteResendWindowSeconds) * 1000
+        if !resend, window > 0, let last = contact.invitedAt,
+           at.millisecondsSinceEpoch - last.millisecondsSinceEpoch < window {
+            let minutes = (last.millisecondsSinceEpoch + window - at.millisecondsSinceEpoch + 59_999) / 60_000
+            let wait = minutes >= 60 ? "\(minutes / 60) h \(minutes % 60) min" : "\(minutes) min"
+            throw SharingError(.inviteRecentlySent, subject: contact.email.value, field: "resend",
+                               message: "an invite was sent to this contact less than "
+                                   + "\(limits.inviteResendWindowSeconds) s ago; another can go in \(wait), or now with resend")
         }
         contact.invitedAt = at
         contact.updatedAt = at

@@ -1169,7 +1169,7 @@ const ProtobufCMessageDescriptor sharewire__v1__list_contacts_response__descript
   (ProtobufCMessageInit) sharewire__v1__list_contacts_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__invite_contact_request__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sharewire__v1__invite_contact_request__field_descriptors[2] =
 {
   {
     "email",
@@ -1183,14 +1183,27 @@ static const ProtobufCFieldDescriptor sharewire__v1__invite_contact_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "resend",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__InviteContactRequest, resend),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__invite_contact_request__field_indices_by_name[] = {
   0,   /* field[0] = email */
+  1,   /* field[1] = resend */
 };
 static const ProtobufCIntRange sharewire__v1__invite_contact_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 2 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__invite_contact_request__descriptor =
 {
@@ -1200,7 +1213,7 @@ const ProtobufCMessageDescriptor sharewire__v1__invite_contact_request__descript
   "Sharewire__V1__InviteContactRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__InviteContactRequest),
-  1,
+  2,
   sharewire__v1__invite_contact_request__field_descriptors,
   sharewire__v1__invite_contact_request__field_indices_by_name,
   1,  sharewire__v1__invite_contact_request__number_ranges,

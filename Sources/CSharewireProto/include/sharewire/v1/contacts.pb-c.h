@@ -280,7 +280,9 @@ struct  Sharewire__V1__ListContactsResponse
 /*
  * Queues an invite notification to a contact without an account, in the
  * contact's language, and stamps invited_at_ms. CONTACT_HAS_ACCOUNT if the
- * person already has an account.
+ * person already has an account; INVITE_RECENTLY_SENT (field "resend") if
+ * this owner invited them less than the server's resend window ago (default
+ * one day) and resend is false.
  */
 struct  Sharewire__V1__InviteContactRequest
 {
@@ -289,10 +291,14 @@ struct  Sharewire__V1__InviteContactRequest
    * The contact to invite (CONTACT_NOT_FOUND if none).
    */
   char *email;
+  /*
+   * Send even within the resend window.
+   */
+  protobuf_c_boolean resend;
 };
 #define SHAREWIRE__V1__INVITE_CONTACT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__invite_contact_request__descriptor) \
-    , (char *)protobuf_c_empty_string }
+    , (char *)protobuf_c_empty_string, 0 }
 
 
 struct  Sharewire__V1__InviteContactResponse
