@@ -10,7 +10,9 @@ public struct Device: Sendable, Hashable, Codable, Identifiable, CustomStringCon
     public var id: String
     /// Its name.
     public var name: String
-    /// What listens on it, in the order they were added.
+    /// What listens on it, in the order they were added: every service for its
+    /// owner and an `ALL` recipient, only the granted ones for a `PORTS`
+    /// recipient, none for a scripts-only recipient.
     public var services: [Service]
     /// When it was registered.
     public var createdAt: Date

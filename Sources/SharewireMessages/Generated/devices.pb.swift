@@ -200,7 +200,9 @@ public struct DeviceInfo: ProtoMessage, Hashable {
     public var id: String
     /// At most 128 bytes.
     public var name: String
-    /// In the order they were added; at most 64.
+    /// The services the caller may see, in the order they were added; at most
+    /// 64. The owner and an ALL recipient see every service; a PORTS recipient
+    /// only the services its share grants; a scripts-only recipient none.
     public var services: [ServiceInfo]
     /// When it was created.
     public var createdAtMs: Int64
@@ -535,7 +537,9 @@ extension AddServiceResponse: CBridgedMessage {
     }
 }
 
-/// Owner only. PORTS shares naming the service lose it.
+/// Owner only. PORTS shares naming the service lose it and their recipients
+/// are notified (share.updated with the access left); a share left with no
+/// service and no scripting is removed (share.removed event and notification).
 ///
 /// `sharewire.v1.RemoveServiceRequest`
 public struct RemoveServiceRequest: ProtoMessage, Hashable {

@@ -50,3 +50,15 @@ public struct Share: Hashable, Sendable, Codable {
         self.updatedAt = updatedAt
     }
 }
+
+extension Device {
+    /// The device as a recipient with `access` sees it: `ALL` every service,
+    /// `PORTS` only the granted ones, scripts-only none. A recipient learns
+    /// nothing about services it cannot reach (docs/DOMAIN.md §2).
+    public func visible(through access: ShareAccess) -> Device {
+        guard access.mode == .ports else { return self }
+        var copy = self
+        copy.services = services.filter { access.services.contains($0.id) }
+        return copy
+    }
+}

@@ -151,7 +151,9 @@ struct  Sharewire__V1__DeviceInfo
    */
   char *name;
   /*
-   * In the order they were added; at most 64.
+   * The services the caller may see, in the order they were added; at most
+   * 64. The owner and an ALL recipient see every service; a PORTS recipient
+   * only the services its share grants; a scripts-only recipient none.
    */
   size_t n_services;
   Sharewire__V1__ServiceInfo **services;
@@ -278,7 +280,9 @@ struct  Sharewire__V1__AddServiceResponse
 
 
 /*
- * Owner only. PORTS shares naming the service lose it.
+ * Owner only. PORTS shares naming the service lose it and their recipients
+ * are notified (share.updated with the access left); a share left with no
+ * service and no scripting is removed (share.removed event and notification).
  */
 struct  Sharewire__V1__RemoveServiceRequest
 {
