@@ -68,13 +68,14 @@ extension SharewireClient {
         return response.sharees.map(Sharee.init)
     }
 
-    /// Gives up the caller's access to devices shared with it; each owner is notified.
+    /// Gives up the caller's access to devices shared with it.
+    /// - Parameter notify: whether each owner is notified (false for a caller that sends its own message).
     /// - Returns: `count` = shares given up (with `validateOnly`, that would be; nothing changes).
     @discardableResult
-    public func leave(devices: [String], validateOnly: Bool = false,
+    public func leave(devices: [String], notify: Bool = true, validateOnly: Bool = false,
                       options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
-        let response = try await stubs.sharing.leave(LeaveRequest(deviceIDs: devices, validateOnly: validateOnly),
-                                                     options: options)
+        let response = try await stubs.sharing.leave(
+            LeaveRequest(deviceIDs: devices, validateOnly: validateOnly, notify: notify), options: options)
         return WriteResult(count: Int(response.left), revision: Revision(response.revision))
     }
 
@@ -96,14 +97,17 @@ extension SharewireClient {
         }
     }
 
-    /// Gives devices to another account; every share on them is removed.
-    /// - Parameter email: an existing account's email, not the caller's.
+    /// Gives devices to one of the caller's contacts; every share on them is removed.
+    /// - Parameter email: a contact of the caller that has an account (`CONTACT_NOT_FOUND`,
+    ///   `CONTACT_HAS_NO_ACCOUNT` otherwise), not the caller.
+    /// - Parameter notify: whether the sender, the receiver and each former recipient are notified.
     /// - Returns: `count` = devices transferred (with `validateOnly`, that would be; nothing changes).
     @discardableResult
-    public func transfer(devices: [String], to email: String, validateOnly: Bool = false,
+    public func transfer(devices: [String], to email: String, notify: Bool = true, validateOnly: Bool = false,
                          options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
         let response = try await stubs.sharing.transfer(
-            TransferRequest(deviceIDs: devices, toEmail: email, validateOnly: validateOnly), options: options)
+            TransferRequest(deviceIDs: devices, toEmail: email, validateOnly: validateOnly, notify: notify),
+            options: options)
         return WriteResult(count: Int(response.transferred), revision: Revision(response.revision))
     }
 }

@@ -69,7 +69,9 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
-        let result = try await env.write(.leave(devices: devices), as: caller, validateOnly: request.validateOnly)
+        // An absent `notify` notifies, as before the field existed.
+        let result = try await env.write(.leave(devices: devices, notify: request.notify ?? true), as: caller,
+                                         validateOnly: request.validateOnly)
         return LeaveResponse(revision: result.revision, left: UInt32(clamping: result.outcome.removed))
     }
 
@@ -92,7 +94,8 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
-        let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail), as: caller,
+        let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail,
+                                                   notify: request.notify ?? true), as: caller,
                                          validateOnly: request.validateOnly)
         return TransferResponse(revision: result.revision, transferred: UInt32(clamping: result.outcome.removed))
     }

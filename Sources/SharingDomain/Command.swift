@@ -25,8 +25,9 @@ public enum SharingCommand: Hashable, Sendable {
 
     case createContact(email: String, fields: ContactFields)
     case updateContact(email: String, fields: ContactFields)
-    /// Deletes a contact and revokes every share the actor gave that person (docs/DOMAIN.md).
-    case deleteContact(email: String)
+    /// Deletes a contact and revokes every share the actor gave that person
+    /// (docs/DOMAIN.md); `notify` tells that person (the default, as before the flag).
+    case deleteContact(email: String, notify: Bool = true)
     /// Queues an invite to a contact that has no account yet.
     case inviteContact(email: String)
 
@@ -44,10 +45,12 @@ public enum SharingCommand: Hashable, Sendable {
     case updateShare(device: DeviceID, email: String, access: AccessRequest, notify: Bool)
     /// Removes the shares of every (device, email) pair that has one. All-or-nothing.
     case removeShares(devices: [DeviceID], emails: [String], notify: Bool)
-    /// The actor, a recipient, gives up its access to these devices.
-    case leave(devices: [DeviceID])
-    /// Gives the devices to another account; every share on them is removed.
-    case transfer(devices: [DeviceID], toEmail: String)
+    /// The actor, a recipient, gives up its access to these devices; `notify`
+    /// tells each owner (the default).
+    case leave(devices: [DeviceID], notify: Bool = true)
+    /// Gives the devices to one of the actor's contacts; every share on them is
+    /// removed. `notify` tells both sides and each former recipient (the default).
+    case transfer(devices: [DeviceID], toEmail: String, notify: Bool = true)
 }
 
 /// What a successful write returns besides its revision.

@@ -182,6 +182,7 @@ struct LeaveCommand: AsyncParsableCommand {
             \(example("sharewire leave pi", "sharewire leave pi --yes"))
             """)
     @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices: [String]
+    @Flag(help: "Do not notify the owners (for a caller that tells them itself).") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -195,7 +196,7 @@ struct LeaveCommand: AsyncParsableCommand {
                 return "  \(device.name) (\(id)), shared by \(by): \(Render.accessText(access, scripting: scripting))\n"
             }
             try confirm.confirm("leave", summary: "Give up your access to:\n" + lines.joined())
-            let result = try await client.leave(devices: ids, validateOnly: confirm.dryRun)
+            let result = try await client.leave(devices: ids, notify: !noNotify, validateOnly: confirm.dryRun)
             output.emit(result) { confirm.resultPrefix + "left \(result.count) device\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
         }
     }
@@ -204,16 +205,18 @@ struct LeaveCommand: AsyncParsableCommand {
 /// `sharewire transfer DEVICE… --to EMAIL`.
 struct TransferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "transfer", abstract: "Give devices to another account; every share on them ends.",
+        commandName: "transfer", abstract: "Give devices to one of your contacts; every share on them ends.",
         discussion: """
-            Both sides and every former recipient are notified. Asks first in a terminal; --yes skips the \
+            The new owner must be one of your contacts with an account (as for share). Both sides and every \
+            former recipient are notified. Asks first in a terminal; --yes skips the \
             question (and is needed without a terminal).
 
             \(example("sharewire transfer pi --to bob@example.com", "sharewire transfer pi --to bob@example.com --yes"))
             """)
     @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
-    @Option(name: .customLong("to"), help: ArgumentHelp("The new owner's account email.", valueName: "email"),
+    @Option(name: .customLong("to"), help: ArgumentHelp("The new owner: a contact of yours with an account.", valueName: "email"),
             completion: ServerCompletion.emails(accountsOnly: true)) var email: String
+    @Flag(help: "Do not notify the new owner, you or the former recipients.") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -228,7 +231,7 @@ struct TransferCommand: AsyncParsableCommand {
                 return "  \(device.name) (\(id))" + (count > 0 ? ": its \(count) share\(count == 1 ? "" : "s") end" : "") + "\n"
             }
             try confirm.confirm("transfer", summary: "Give to \(email), who becomes the owner:\n" + lines.joined())
-            let result = try await client.transfer(devices: ids, to: email, validateOnly: confirm.dryRun)
+            let result = try await client.transfer(devices: ids, to: email, notify: !noNotify, validateOnly: confirm.dryRun)
             output.emit(result) {
                 confirm.resultPrefix + "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email)" + output.revisionSuffix(result.revision) + "\n"
             }

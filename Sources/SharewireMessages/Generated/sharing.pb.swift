@@ -525,14 +525,21 @@ public struct LeaveRequest: ProtoMessage, Hashable {
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// Whether each owner is notified. Absent: notified (what servers before this
+    /// field always did); false for a caller that sends its own message. A
+    /// single-field oneof gives it presence (protoc-c 1.4 lacks `optional`).
+    ///
+    /// `nil` when absent (the `notify_presence` oneof).
+    public var notify: Bool?
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceIDs: [String] = [], validateOnly: Bool = false) {
+    public init(deviceIDs: [String] = [], validateOnly: Bool = false, notify: Bool? = nil) {
         self.deviceIDs = deviceIDs
         self.validateOnly = validateOnly
+        self.notify = notify
     }
 }
 
@@ -548,13 +555,19 @@ extension LeaveRequest: CBridgedMessage {
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         (c.pointee.n_device_ids, c.pointee.device_ids) = arena.cStrings(deviceIDs, field: "device_ids")
         c.pointee.validate_only = validateOnly ? 1 : 0
+        if let notify {
+            c.pointee.notify_presence_case = SHAREWIRE__V1__LEAVE_REQUEST__NOTIFY_PRESENCE_NOTIFY
+            c.pointee.notify = notify ? 1 : 0
+        }
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            notify: c.pointee.notify_presence_case == SHAREWIRE__V1__LEAVE_REQUEST__NOTIFY_PRESENCE_NOTIFY
+                ? c.pointee.notify != 0 : nil)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -693,29 +706,38 @@ extension ListDeviceSharesResponse: CBridgedMessage {
     }
 }
 
-/// Gives the caller's devices to another account. Every share on them is
+/// Gives the caller's devices to one of its contacts. Every share on them is
 /// removed; sender, receiver and former recipients are notified.
 ///
 /// `sharewire.v1.TransferRequest`
 public struct TransferRequest: ProtoMessage, Hashable {
     /// At least one, at most 1,000.
     public var deviceIDs: [String]
-    /// An existing account's email (ACCOUNT_NOT_FOUND otherwise), not the
-    /// caller's (TRANSFER_TO_SELF). The receiver may own at most 10,000 devices.
+    /// A contact of the caller (CONTACT_NOT_FOUND otherwise) that has an
+    /// account (CONTACT_HAS_NO_ACCOUNT otherwise: invite them first), as for
+    /// Share; not the caller (TRANSFER_TO_SELF). The receiver may own at most
+    /// 10,000 devices.
     public var toEmail: String
     /// True: run every rule against the latest state and answer what the call
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// Whether the sender, the receiver and each former recipient are notified. Absent: notified (what servers before this
+    /// field always did); false for a caller that sends its own message. A
+    /// single-field oneof gives it presence (protoc-c 1.4 lacks `optional`).
+    ///
+    /// `nil` when absent (the `notify_presence` oneof).
+    public var notify: Bool?
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceIDs: [String] = [], toEmail: String = "", validateOnly: Bool = false) {
+    public init(deviceIDs: [String] = [], toEmail: String = "", validateOnly: Bool = false, notify: Bool? = nil) {
         self.deviceIDs = deviceIDs
         self.toEmail = toEmail
         self.validateOnly = validateOnly
+        self.notify = notify
     }
 }
 
@@ -733,6 +755,10 @@ extension TransferRequest: CBridgedMessage {
         (c.pointee.n_device_ids, c.pointee.device_ids) = arena.cStrings(deviceIDs, field: "device_ids")
         c.pointee.to_email = arena.cString(toEmail, field: "to_email")
         c.pointee.validate_only = validateOnly ? 1 : 0
+        if let notify {
+            c.pointee.notify_presence_case = SHAREWIRE__V1__TRANSFER_REQUEST__NOTIFY_PRESENCE_NOTIFY
+            c.pointee.notify = notify ? 1 : 0
+        }
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -740,7 +766,9 @@ extension TransferRequest: CBridgedMessage {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             toEmail: try CDecoding.string(c.pointee.to_email, field: "to_email"),
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            notify: c.pointee.notify_presence_case == SHAREWIRE__V1__TRANSFER_REQUEST__NOTIFY_PRESENCE_NOTIFY
+                ? c.pointee.notify != 0 : nil)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

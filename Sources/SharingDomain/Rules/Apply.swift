@@ -22,8 +22,8 @@ extension SharingState {
             return try cx.createContact(email: email, fields: fields)
         case let .updateContact(email, fields):
             return try cx.updateContact(email: email, fields: fields)
-        case let .deleteContact(email):
-            return try cx.deleteContact(email: email)
+        case let .deleteContact(email, notify):
+            return try cx.deleteContact(email: email, notify: notify)
         case let .inviteContact(email):
             return try cx.inviteContact(email: email)
         case let .registerDevice(name, services):
@@ -40,10 +40,10 @@ extension SharingState {
             return try cx.updateShare(device: device, email: email, access: access, notify: notify)
         case let .removeShares(devices, emails, notify):
             return try cx.removeShares(devices: devices, emails: emails, notify: notify)
-        case let .leave(devices):
-            return try cx.leave(devices: devices)
-        case let .transfer(devices, toEmail):
-            return try cx.transfer(devices: devices, toEmail: toEmail)
+        case let .leave(devices, notify):
+            return try cx.leave(devices: devices, notify: notify)
+        case let .transfer(devices, toEmail, notify):
+            return try cx.transfer(devices: devices, toEmail: toEmail, notify: notify)
         }
     }
 }

@@ -20,15 +20,7 @@ extension ApplyContext {
             if email == me.email {
                 throw SharingError(.shareToSelf, subject: email.value, field: "emails", message: "you cannot share with yourself")
             }
-            guard state.contactsByOwner[actor]?[email] != nil else {
-                throw SharingError(.contactNotFound, subject: email.value, field: "emails",
-                                   message: "add this person as a contact first")
-            }
-            guard let user = state.accountByEmail[email] else {
-                throw SharingError(.contactHasNoAccount, subject: email.value, field: "emails",
-                                   message: "this contact has no account yet; invite them first")
-            }
-            users.append(user)
+            users.append(try contactAccount(email, field: "emails"))
         }
 
         // Valid: apply every pair.
@@ -129,8 +121,8 @@ extension ApplyContext {
     }
 
     /// A recipient removes itself. Every device must be shared with the actor;
-    /// each owner is told.
-    mutating func leave(devices rawDevices: [DeviceID]) throws(SharingError) -> Applied {
+    /// each owner is told, unless `notify` is false.
+    mutating func leave(devices rawDevices: [DeviceID], notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let ids = uniqued(rawDevices)
         if ids.isEmpty {
@@ -152,13 +144,28 @@ extension ApplyContext {
         }
         for id in ids { delete(ShareKey(device: id, user: actor)) }
         record(.shareLeft, devices: ids, users: owners)
-        for owner in owners {
-            notify(.left, account: owner, data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner]!)))
+        for owner in owners where notify {
+            self.notify(.left, account: owner,
+                        data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner]!)))
         }
         return finish(.count(created: 0, updated: 0, removed: ids.count))
     }
 
     // MARK: helpers
+
+    /// The account of one of the actor's contacts: the only people a device
+    /// is shared with or transferred to (docs/DOMAIN.md §2).
+    func contactAccount(_ email: Email, field: String) throws(SharingError) -> AccountID {
+        guard state.contactsByOwner[actor]?[email] != nil else {
+            throw SharingError(.contactNotFound, subject: email.value, field: field,
+                               message: "add this person as a contact first")
+        }
+        guard let user = state.accountByEmail[email] else {
+            throw SharingError(.contactHasNoAccount, subject: email.value, field: field,
+                               message: "this contact has no account yet; invite them first")
+        }
+        return user
+    }
 
     func parseEmails(_ raw: [String]) throws(SharingError) -> [Email] {
         var out: [Email] = []

@@ -1406,7 +1406,7 @@ const ProtobufCMessageDescriptor sharewire__v1__common_sharees_response__descrip
   (ProtobufCMessageInit) sharewire__v1__common_sharees_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descriptors[3] =
 {
   {
     "device_ids",
@@ -1432,15 +1432,28 @@ static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "notify",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Sharewire__V1__LeaveRequest, notify_presence_case),
+    offsetof(Sharewire__V1__LeaveRequest, notify),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__leave_request__field_indices_by_name[] = {
   0,   /* field[0] = device_ids */
+  2,   /* field[2] = notify */
   1,   /* field[1] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__leave_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__leave_request__descriptor =
 {
@@ -1450,7 +1463,7 @@ const ProtobufCMessageDescriptor sharewire__v1__leave_request__descriptor =
   "Sharewire__V1__LeaveRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__LeaveRequest),
-  2,
+  3,
   sharewire__v1__leave_request__field_descriptors,
   sharewire__v1__leave_request__field_indices_by_name,
   1,  sharewire__v1__leave_request__number_ranges,
@@ -1649,7 +1662,7 @@ const ProtobufCMessageDescriptor sharewire__v1__list_device_shares_response__des
   (ProtobufCMessageInit) sharewire__v1__list_device_shares_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_descriptors[4] =
 {
   {
     "device_ids",
@@ -1687,16 +1700,29 @@ static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "notify",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Sharewire__V1__TransferRequest, notify_presence_case),
+    offsetof(Sharewire__V1__TransferRequest, notify),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__transfer_request__field_indices_by_name[] = {
   0,   /* field[0] = device_ids */
+  3,   /* field[3] = notify */
   1,   /* field[1] = to_email */
   2,   /* field[2] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__transfer_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__transfer_request__descriptor =
 {
@@ -1706,7 +1732,7 @@ const ProtobufCMessageDescriptor sharewire__v1__transfer_request__descriptor =
   "Sharewire__V1__TransferRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__TransferRequest),
-  3,
+  4,
   sharewire__v1__transfer_request__field_descriptors,
   sharewire__v1__transfer_request__field_indices_by_name,
   1,  sharewire__v1__transfer_request__number_ranges,
