@@ -33,6 +33,9 @@ public struct Limits: Sendable, Hashable {
     public var maxContactsPerAccount: Int = 10_000
     /// Most devices one account may own. Default 10,000.
     public var maxDevicesPerAccount: Int = 10_000
+    /// Longest a time-limited share may last: its expiry at most this many
+    /// milliseconds after the write that sets it. Default 3,650 days.
+    public var maxShareLifetimeMs: Int64 = 3_650 * 86_400_000
 
     /// The defaults.
     public init() {}

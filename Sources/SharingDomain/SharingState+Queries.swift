@@ -12,6 +12,8 @@ public struct DeviceView: Hashable, Sendable {
     }
     public let device: Device
     public let role: Role
+    /// For a recipient: when its access ends, or `nil` for no time limit.
+    public var expiresAt: Timestamp? = nil
 }
 
 /// One share of a device, as its owner sees it.
@@ -99,7 +101,7 @@ extension SharingState {
         if d.owner == caller { return DeviceView(device: d, role: .owner(shareCount: sharesByDevice[id]?.count ?? 0)) }
         guard let share = shares[ShareKey(device: id, user: caller)], let owner = accounts[d.owner] else { return nil }
         return DeviceView(device: d.visible(through: share.access),
-                          role: .recipient(sharedBy: owner.email, access: share.access))
+                          role: .recipient(sharedBy: owner.email, access: share.access), expiresAt: share.expiresAt)
     }
 
     /// The shares of a device the caller owns, in user id order.

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import ArgumentParser
 import SharewireCLICore
 import SharewireClient
@@ -30,7 +35,30 @@ struct AccessOptions: ParsableArguments {
     }
 }
 
-/// `sharewire share DEVICE… --with EMAIL… [--ports 22,80 | --all] [--scripting]`.
+/// A share's time limit: `--for DURATION` or `--until TIME`.
+struct ExpiryOptions: ParsableArguments {
+    @Option(name: .customLong("for"),
+            help: ArgumentHelp("Access ends after this long: 90s, 45m, 2h, 1h30m, 7d.", valueName: "duration"))
+    var duration: String?
+
+    @Option(help: ArgumentHelp("Access ends at this time (ISO 8601 with a zone, e.g. 2027-01-31T12:00Z).",
+                               valueName: "time"))
+    var until: String?
+
+    func validate() throws {
+        do { _ = try date(now: Date()) } catch { throw ValidationError(error.message) }
+    }
+
+    /// The expiry asked for, or `nil` for none.
+    func date(now: Date) throws(CLIError) -> Date? {
+        try ShareExpirySyntax.expiry(for: duration, until: until, now: now)
+    }
+
+    /// Whether --for or --until was given.
+    var given: Bool { duration != nil || until != nil }
+}
+
+/// `sharewire share DEVICE… --with EMAIL… [--ports 22,80 | --all] [--scripting] [--for 2h | --until T]`.
 struct ShareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "share", abstract: "Share devices with contacts, all with the same access (all or nothing).",
@@ -41,14 +69,20 @@ struct ShareCommand: AsyncParsableCommand {
             and is needed without a terminal). Give people with --with, comma-separated or repeated: every word that is not \
             an option's value is a device.
 
+            A time limit: --for 2h (90s, 45m, 1h30m, 7d) or --until 2027-01-31T12:00Z. From that instant the \
+            access checks say no; both sides are notified once it has ended. Sharing again replaces the limit \
+            (no --for/--until: none).
+
             \(example("sharewire share pi nas --with bob@example.com,carol@example.jp --ports 22",
-                      "sharewire share dev_1 --with bob@example.com --all"))
+                      "sharewire share dev_1 --with bob@example.com --all",
+                      "sharewire share pi --with bob@example.com --ports 22 --for 2h"))
             """)
     @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
     @Option(name: .customLong("with"), help: ArgumentHelp("Contact emails to share with (comma-separated; repeatable).",
                                                           valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
     var with: [String] = []
     @OptionGroup var access: AccessOptions
+    @OptionGroup var expiry: ExpiryOptions
     @Flag(help: "Do not notify the recipients.") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
@@ -56,6 +90,7 @@ struct ShareCommand: AsyncParsableCommand {
     func validate() throws {
         if with.isEmpty { throw ValidationError("say who to share with: --with EMAIL[,EMAIL…]") }
         _ = try emails()
+        try expiry.validate()
     }
 
     func emails() throws(CLIError) -> [String] { try ArgumentSyntax.emails(with, option: "--with") }
@@ -76,8 +111,8 @@ struct ShareCommand: AsyncParsableCommand {
                                     summary: "This takes access away:\n" + narrowed.map { "  \($0)\n" }.joined())
             }
             let result = try await client.share(devices: ids, with: emails, access: granted,
-                                                scripting: access.scripting, notify: !noNotify,
-                                                validateOnly: confirm.dryRun)
+                                                scripting: access.scripting, expiresAt: try expiry.date(now: Date()),
+                                                notify: !noNotify, validateOnly: confirm.dryRun)
             output.emit(result) {
                 report.text() + confirm.resultPrefix + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
             }

@@ -151,14 +151,17 @@ public struct SharedDevice: ProtoMessage, Hashable {
     public var sharedBy: String
     /// The access the caller was granted.
     public var access: Access
+    /// When the caller's access ends (ms since the epoch), or 0 for no time limit.
+    public var expiresAtMs: Int64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(sharedBy: String = "", access: Access = Access()) {
+    public init(sharedBy: String = "", access: Access = Access(), expiresAtMs: Int64 = 0) {
         self.sharedBy = sharedBy
         self.access = access
+        self.expiresAtMs = expiresAtMs
     }
 }
 
@@ -175,13 +178,15 @@ extension SharedDevice: CBridgedMessage {
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         c.pointee.shared_by = arena.cString(sharedBy, field: "shared_by")
         c.pointee.access = arena.nested(access, field: "access")
+        c.pointee.expires_at_ms = expiresAtMs
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             sharedBy: try CDecoding.string(c.pointee.shared_by, field: "shared_by"),
-            access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access())
+            access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
+            expiresAtMs: c.pointee.expires_at_ms)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

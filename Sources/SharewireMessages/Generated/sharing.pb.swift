@@ -20,6 +20,9 @@ public struct ShareInfo: ProtoMessage, Hashable {
     public var createdAtMs: Int64
     /// When it last changed.
     public var updatedAtMs: Int64
+    /// When access ends (ms since the epoch), or 0 for no time limit. Check
+    /// answers "no" from this instant on; time left = expires_at_ms - now.
+    public var expiresAtMs: Int64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
@@ -31,7 +34,8 @@ public struct ShareInfo: ProtoMessage, Hashable {
         email: String = "",
         access: Access = Access(),
         createdAtMs: Int64 = 0,
-        updatedAtMs: Int64 = 0
+        updatedAtMs: Int64 = 0,
+        expiresAtMs: Int64 = 0
     ) {
         self.deviceID = deviceID
         self.userID = userID
@@ -39,6 +43,7 @@ public struct ShareInfo: ProtoMessage, Hashable {
         self.access = access
         self.createdAtMs = createdAtMs
         self.updatedAtMs = updatedAtMs
+        self.expiresAtMs = expiresAtMs
     }
 }
 
@@ -61,6 +66,7 @@ extension ShareInfo: CBridgedMessage {
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.created_at_ms = createdAtMs
         c.pointee.updated_at_ms = updatedAtMs
+        c.pointee.expires_at_ms = expiresAtMs
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -71,7 +77,8 @@ extension ShareInfo: CBridgedMessage {
             email: try CDecoding.string(c.pointee.email, field: "email"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             createdAtMs: c.pointee.created_at_ms,
-            updatedAtMs: c.pointee.updated_at_ms)
+            updatedAtMs: c.pointee.updated_at_ms,
+            expiresAtMs: c.pointee.expires_at_ms)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -139,6 +146,11 @@ public struct ShareRequest: ProtoMessage, Hashable {
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// When every pair's access ends (ms since the epoch); 0 = no time limit. A
+    /// re-share replaces the expiry with this one. Must be after the server's
+    /// time (INVALID_ARGUMENT otherwise) and at most 3,650 days ahead
+    /// (LIMIT_EXCEEDED, field "expires_at_ms").
+    public var expiresAtMs: Int64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
@@ -149,13 +161,15 @@ public struct ShareRequest: ProtoMessage, Hashable {
         emails: [String] = [],
         access: Access = Access(),
         notify: Bool = false,
-        validateOnly: Bool = false
+        validateOnly: Bool = false,
+        expiresAtMs: Int64 = 0
     ) {
         self.deviceIDs = deviceIDs
         self.emails = emails
         self.access = access
         self.notify = notify
         self.validateOnly = validateOnly
+        self.expiresAtMs = expiresAtMs
     }
 }
 
@@ -176,6 +190,7 @@ extension ShareRequest: CBridgedMessage {
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.notify = notify ? 1 : 0
         c.pointee.validate_only = validateOnly ? 1 : 0
+        c.pointee.expires_at_ms = expiresAtMs
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -185,7 +200,8 @@ extension ShareRequest: CBridgedMessage {
             emails: try CDecoding.strings(c.pointee.n_emails, c.pointee.emails, field: "emails"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0,
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            expiresAtMs: c.pointee.expires_at_ms)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -250,6 +266,12 @@ public struct UpdateShareRequest: ProtoMessage, Hashable {
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// The expiry: absent keeps the current one; 0 clears it (no time limit);
+    /// otherwise the new instant access ends (ms since the epoch; same rules as
+    /// ShareRequest.expires_at_ms), earlier or later than before.
+    ///
+    /// `nil` when absent (the `expiry_update` oneof).
+    public var expiresAtMs: Int64?
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
@@ -260,13 +282,15 @@ public struct UpdateShareRequest: ProtoMessage, Hashable {
         email: String = "",
         access: Access = Access(),
         notify: Bool = false,
-        validateOnly: Bool = false
+        validateOnly: Bool = false,
+        expiresAtMs: Int64? = nil
     ) {
         self.deviceID = deviceID
         self.email = email
         self.access = access
         self.notify = notify
         self.validateOnly = validateOnly
+        self.expiresAtMs = expiresAtMs
     }
 }
 
@@ -287,6 +311,10 @@ extension UpdateShareRequest: CBridgedMessage {
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.notify = notify ? 1 : 0
         c.pointee.validate_only = validateOnly ? 1 : 0
+        if let expiresAtMs {
+            c.pointee.expiry_update_case = SHAREWIRE__V1__UPDATE_SHARE_REQUEST__EXPIRY_UPDATE_EXPIRES_AT_MS
+            c.pointee.expires_at_ms = expiresAtMs
+        }
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -296,7 +324,9 @@ extension UpdateShareRequest: CBridgedMessage {
             email: try CDecoding.string(c.pointee.email, field: "email"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0,
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            expiresAtMs: c.pointee.expiry_update_case == SHAREWIRE__V1__UPDATE_SHARE_REQUEST__EXPIRY_UPDATE_EXPIRES_AT_MS
+                ? c.pointee.expires_at_ms : nil)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -10,13 +10,14 @@ extension SharingState {
         if case let .createAccount(email, language, hash) = command {
             return try createAccount(email: email, language: language, apiKeyHash: hash, at: at)
         }
+        if case .expireShares = command { return expireShares(at: at) }
         guard let actor else {
             throw SharingError(.unauthenticated, field: "actor", message: "this write needs an authenticated account")
         }
         var cx = ApplyContext(state: self, actor: actor, at: at)
         _ = try cx.actorAccount()
         switch command {
-        case .createAccount:
+        case .createAccount, .expireShares:
             preconditionFailure("handled above")
         case let .createContact(email, fields):
             return try cx.createContact(email: email, fields: fields)
@@ -34,10 +35,10 @@ extension SharingState {
             return try cx.addService(id, spec)
         case let .removeService(id, service):
             return try cx.removeService(id, service)
-        case let .share(devices, emails, access, notify):
-            return try cx.share(devices: devices, emails: emails, access: access, notify: notify)
-        case let .updateShare(device, email, access, notify):
-            return try cx.updateShare(device: device, email: email, access: access, notify: notify)
+        case let .share(devices, emails, access, notify, expiresAt):
+            return try cx.share(devices: devices, emails: emails, access: access, notify: notify, expiresAt: expiresAt)
+        case let .updateShare(device, email, access, notify, expiry):
+            return try cx.updateShare(device: device, email: email, access: access, notify: notify, expiry: expiry)
         case let .removeShares(devices, emails, notify):
             return try cx.removeShares(devices: devices, emails: emails, notify: notify)
         case let .leave(devices, notify):

@@ -4,12 +4,13 @@
 /// bulk call leaves no trace, and names the first offending id or email.
 extension ApplyContext {
     mutating func share(devices rawDevices: [DeviceID], emails rawEmails: [String], access: AccessRequest,
-                        notify: Bool) throws(SharingError) -> Applied {
+                        notify: Bool, expiresAt: Timestamp?) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let deviceIDs = uniqued(rawDevices)
         let emails = try parseEmails(rawEmails)
         try checkSelection(devices: deviceIDs.count, emails: emails.count)
         try validate(access)
+        try validateExpiry(expiresAt)
         let devices = try ownedDevices(deviceIDs)
         // Port numbers resolve per device, so each device may get its own service set.
         var granted: [ShareAccess] = []
@@ -31,20 +32,23 @@ extension ApplyContext {
             for user in users {
                 let key = ShareKey(device: d.id, user: user)
                 if var existing = state.shares[key] {
-                    guard existing.access != deviceAccess else { continue }  // nothing to change
+                    // Nothing to change.
+                    guard existing.access != deviceAccess || existing.expiresAt != expiresAt else { continue }
                     existing.access = deviceAccess
+                    existing.expiresAt = expiresAt
                     existing.updatedAt = at
                     put(existing)
                     updated[user, default: []].append(d.id)
                     updatedCount += 1
                 } else {
-                    put(Share(device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at))
+                    put(Share(device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at,
+                              expiresAt: expiresAt))
                     created[user, default: []].append(d.id)
                     createdCount += 1
                 }
             }
         }
-        let detail = describe(access)
+        let detail = describe(access) + describe(expiresAt)
         if createdCount > 0 {
             record(.shareCreated, devices: devicesIn(created), users: users.filter { created[$0] != nil }, detail: detail)
         }
@@ -67,21 +71,31 @@ extension ApplyContext {
     }
 
     mutating func updateShare(device id: DeviceID, email text: String, access request: AccessRequest,
-                              notify: Bool) throws(SharingError) -> Applied {
+                              notify: Bool, expiry: ExpiryUpdate) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let device = try ownedDevice(id, field: "deviceId")
         let email = try Email(text)
         try validate(request)
+        if case let .at(instant) = expiry { try validateExpiry(instant) }
         let access = try request.resolved(on: device)
         guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)] else {
             throw SharingError(.shareNotFound, subject: email.value, field: "email",
                                message: "the device is not shared with this person")
         }
-        guard share.access != access else { return finish(.count(created: 0, updated: 0, removed: 0)) }
+        let expiresAt: Timestamp?
+        switch expiry {
+        case .keep: expiresAt = share.expiresAt
+        case .clear: expiresAt = nil
+        case let .at(instant): expiresAt = instant
+        }
+        guard share.access != access || share.expiresAt != expiresAt else {
+            return finish(.count(created: 0, updated: 0, removed: 0))
+        }
         share.access = access
+        share.expiresAt = expiresAt
         share.updatedAt = at
         put(share)
-        record(.shareUpdated, devices: [id], users: [user], detail: describe(request))
+        record(.shareUpdated, devices: [id], users: [user], detail: describe(request) + describe(expiresAt))
         if notify {
             self.notify(.shareUpdated, account: user,
                         data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
@@ -208,6 +222,11 @@ extension ApplyContext {
         var all = Set<DeviceID>()
         for ds in m.values { all.formUnion(ds) }
         return all.sorted()
+    }
+
+    /// ` expiresAt=<ms>` for a time-limited share, nothing otherwise.
+    func describe(_ expiresAt: Timestamp?) -> String {
+        expiresAt.map { " expiresAt=\($0.millisecondsSinceEpoch)" } ?? ""
     }
 
     func describe(_ access: AccessRequest) -> String {

@@ -123,10 +123,14 @@ struct  Sharewire__V1__SharedDevice
    * The access the caller was granted.
    */
   Sharewire__V1__Access *access;
+  /*
+   * When the caller's access ends (ms since the epoch), or 0 for no time limit.
+   */
+  int64_t expires_at_ms;
 };
 #define SHAREWIRE__V1__SHARED_DEVICE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__shared_device__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL }
+    , (char *)protobuf_c_empty_string, NULL, 0 }
 
 
 typedef enum {
