@@ -76,9 +76,10 @@ extension SharingState {
             for user in perRecipient.keys.sorted() {
                 guard let recipient = accounts[user] else { continue }
                 let names = cx.names(perRecipient[user]!)
-                cx.notify(.shareExpired, account: user,
-                          data: NotificationData(actorEmail: ownerAccount.email, otherEmail: recipient.email,
-                                                 deviceNames: names))
+                // The recipient in the language the owner set on their contact entry.
+                cx.notifyContact(.shareExpired, account: user,
+                                 data: NotificationData(actorEmail: ownerAccount.email, otherEmail: recipient.email,
+                                                        deviceNames: names))
                 cx.notify(.shareExpiredOwner, account: owner,
                           data: NotificationData(actorEmail: ownerAccount.email, otherEmail: recipient.email,
                                                  deviceNames: names))
