@@ -34,12 +34,15 @@ public enum Render {
     }
 
     /// DEVICE EMAIL USER ACCESS SINCE: every share of every device you own.
-    public static func allShares(_ shares: [Share], deviceNames: [String: String]) -> String {
-        var table = Table(header: ["DEVICE", "EMAIL", "USER", "ACCESS", "SINCE"])
+    /// A TIME LEFT column is added when any share is time-limited.
+    public static func allShares(_ shares: [Share], deviceNames: [String: String], now: Date = Date()) -> String {
+        let limited = shares.contains { $0.expiresAt != nil }
+        var table = Table(header: ["DEVICE", "EMAIL", "USER", "ACCESS", "SINCE"] + (limited ? ["TIME LEFT"] : []))
         for share in shares {
             let device = deviceNames[share.deviceID].map { "\($0) (\(share.deviceID))" } ?? share.deviceID
             table.append([device, share.email, share.userID, accessText(share.access, scripting: share.scripting),
-                          time(share.createdAt)])
+                          time(share.createdAt)]
+                         + (limited ? [ShareExpirySyntax.timeLeft(share.expiresAt, now: now)] : []))
         }
         return table.render()
     }
@@ -51,9 +54,11 @@ public enum Render {
 
     /// ID NAME SERVICES OWNER SHARES ACCESS: owned devices show `me` and their
     /// share count; received ones the owner's email (shared by) and the access granted.
-    /// `wide` adds the service ids and the times.
-    public static func devices(_ devices: [Device], wide: Bool = false) -> String {
-        var header = ["ID", "NAME", "SERVICES", "OWNER", "SHARES", "ACCESS"]
+    /// `wide` adds the service ids and the times; a TIME LEFT column is added
+    /// when any device was shared with a time limit.
+    public static func devices(_ devices: [Device], wide: Bool = false, now: Date = Date()) -> String {
+        let limited = devices.contains { $0.expiresAt != nil }
+        var header = ["ID", "NAME", "SERVICES", "OWNER", "SHARES", "ACCESS"] + (limited ? ["TIME LEFT"] : [])
         if wide { header += ["SERVICE IDS", "CREATED", "UPDATED"] }
         var table = Table(header: header)
         for device in devices {
@@ -64,6 +69,7 @@ public enum Render {
             case let .shared(by, access, scripting):
                 row = [device.id, device.name, services(device.services), by, "", accessText(access, scripting: scripting)]
             }
+            if limited { row.append(ShareExpirySyntax.timeLeft(device.expiresAt, now: now)) }
             if wide {
                 row += [device.services.map(\.id).joined(separator: ","), time(device.createdAt), time(device.updatedAt)]
             }
@@ -121,11 +127,13 @@ public enum Render {
     }
 
     /// EMAIL USER ACCESS SINCE, for one device.
-    public static func shares(_ shares: [Share]) -> String {
-        var table = Table(header: ["EMAIL", "USER", "ACCESS", "SINCE"])
+    public static func shares(_ shares: [Share], now: Date = Date()) -> String {
+        let limited = shares.contains { $0.expiresAt != nil }
+        var table = Table(header: ["EMAIL", "USER", "ACCESS", "SINCE"] + (limited ? ["TIME LEFT"] : []))
         for share in shares {
             table.append([share.email, share.userID, accessText(share.access, scripting: share.scripting),
-                          time(share.createdAt)])
+                          time(share.createdAt)]
+                         + (limited ? [ShareExpirySyntax.timeLeft(share.expiresAt, now: now)] : []))
         }
         return table.render()
     }

@@ -66,6 +66,8 @@ public struct AuditEvent: Sendable, Hashable, Codable, Identifiable, CustomStrin
         case shareLeft = "share.left"
         /// Devices were given to another account.
         case deviceTransferred = "device.transferred"
+        /// A time-limited share reached its expiry and was removed.
+        case shareExpired = "share.expired"
         /// A kind this client version does not know.
         case unknown = "unknown"
 

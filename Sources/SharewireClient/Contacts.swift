@@ -33,10 +33,11 @@ extension SharewireClient {
 
     /// Deletes a contact and revokes every share the caller gave that person
     /// (with `validateOnly`, a dry run: nothing changes, the count is what would be).
-    public func deleteContact(email: String, validateOnly: Bool = false,
+    /// - Parameter notify: whether that person is told of the revoked shares.
+    public func deleteContact(email: String, notify: Bool = true, validateOnly: Bool = false,
                               options: CallOptions = .default) async throws(SharewireError) -> DeleteContactResult {
-        let response = try await stubs.contacts.delete(DeleteContactRequest(email: email, validateOnly: validateOnly),
-                                                       options: options)
+        let response = try await stubs.contacts.delete(
+            DeleteContactRequest(email: email, validateOnly: validateOnly, notify: notify), options: options)
         return DeleteContactResult(sharesRemoved: Int(response.sharesRemoved), revision: Revision(response.revision))
     }
 

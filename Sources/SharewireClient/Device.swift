@@ -10,7 +10,9 @@ public struct Device: Sendable, Hashable, Codable, Identifiable, CustomStringCon
     public var id: String
     /// Its name.
     public var name: String
-    /// What listens on it, in the order they were added.
+    /// What listens on it, in the order they were added: every service for its
+    /// owner and an `ALL` recipient, only the granted ones for a `PORTS`
+    /// recipient, none for a scripts-only recipient.
     public var services: [Service]
     /// When it was registered.
     public var createdAt: Date
@@ -18,15 +20,20 @@ public struct Device: Sendable, Hashable, Codable, Identifiable, CustomStringCon
     public var updatedAt: Date
     /// Whether the caller owns it or received it.
     public var role: Role
+    /// For a device shared with the caller: when that access ends, or `nil`
+    /// for no time limit. Always `nil` for an owned device.
+    public var expiresAt: Date?
 
     /// A device value.
-    public init(id: String, name: String, services: [Service], createdAt: Date, updatedAt: Date, role: Role) {
+    public init(id: String, name: String, services: [Service], createdAt: Date, updatedAt: Date, role: Role,
+                expiresAt: Date? = nil) {
         self.id = id
         self.name = name
         self.services = services
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.role = role
+        self.expiresAt = expiresAt
     }
 
     /// The caller's relation to a device.

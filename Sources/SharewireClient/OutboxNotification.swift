@@ -58,6 +58,10 @@ public struct OutboxNotification: Sendable, Hashable, Codable, CustomStringConve
         case transferSent = "transfer.sent"
         /// The recipient received devices.
         case transferReceived = "transfer.received"
+        /// The recipient's time-limited access ended.
+        case shareExpired = "share.expired"
+        /// A time-limited share the recipient (an owner) gave ended.
+        case shareExpiredOwner = "share.expired.owner"
         /// A kind this client version does not know.
         case unknown
 

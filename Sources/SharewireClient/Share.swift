@@ -94,10 +94,12 @@ public struct Share: Sendable, Hashable, Codable, CustomStringConvertible {
     public var createdAt: Date
     /// When it last changed.
     public var updatedAt: Date
+    /// When the access ends (Check says no from this instant), or `nil` for no time limit.
+    public var expiresAt: Date?
 
     /// A share value.
     public init(deviceID: String, userID: String, email: String, access: ShareAccess, scripting: Bool,
-                createdAt: Date, updatedAt: Date) {
+                createdAt: Date, updatedAt: Date, expiresAt: Date? = nil) {
         self.deviceID = deviceID
         self.userID = userID
         self.email = email
@@ -105,6 +107,7 @@ public struct Share: Sendable, Hashable, Codable, CustomStringConvertible {
         self.scripting = scripting
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.expiresAt = expiresAt
     }
 
     /// `dev_1 → bob@example.com (acc_2): services svc_1, scripting`.
@@ -169,4 +172,15 @@ public struct WriteResult: Sendable, Hashable, Codable, CustomStringConvertible 
 
     /// `2 changed at r8`.
     public var description: String { "\(count) changed at \(revision)" }
+}
+
+/// What ``SharewireClient/updateShare(device:email:access:scripting:expiry:notify:validateOnly:options:)``
+/// does to a share's time limit.
+public enum ShareExpiryUpdate: Sendable, Hashable {
+    /// Leaves it as it is (the default).
+    case keep
+    /// Removes it: the share no longer ends by itself.
+    case clear
+    /// Sets or moves (earlier or later) the instant access ends.
+    case at(Date)
 }

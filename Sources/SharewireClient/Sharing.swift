@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 internal import SharewireMessages
 
 extension SharewireClient {
@@ -17,30 +22,40 @@ extension SharewireClient {
     ///   - emails: contact emails.
     ///   - access: what they may reach.
     ///   - scripting: whether they may run scripts.
+    ///   - expiresAt: when access ends (Check says no from that instant; a
+    ///     `share.expired` event and notifications follow), or `nil` for no time
+    ///     limit. A re-share replaces the expiry. After the server's time, at
+    ///     most 3,650 days ahead (server default).
     ///   - notify: whether recipients are notified (one notification each).
     ///   - validateOnly: run every rule and answer what the call would do,
     ///     changing nothing (a dry run; docs/PROTOCOL.md §17.4).
     @discardableResult
     public func share(devices: [String], with emails: [String], access: ShareAccess, scripting: Bool = false,
-                      notify: Bool = true, validateOnly: Bool = false,
+                      expiresAt: Date? = nil, notify: Bool = true, validateOnly: Bool = false,
                       options: CallOptions = .default) async throws(SharewireError) -> ShareResult {
         let request = ShareRequest(deviceIDs: devices, emails: emails, access: access.wire(scripting: scripting),
-                                   notify: notify, validateOnly: validateOnly)
+                                   notify: notify, validateOnly: validateOnly,
+                                   expiresAtMs: expiresAt.map(\.milliseconds) ?? 0)
         let response = try await stubs.sharing.share(request, options: options)
         return ShareResult(created: Int(response.created), updated: Int(response.updated),
                            revision: Revision(response.revision))
     }
 
-    /// Replaces one person's access to one device.
-    /// - Returns: `count` 1 if the access changed, 0 if it was identical.
+    /// Replaces one person's access to one device, and keeps, clears or moves its time limit.
+    /// - Returns: `count` 1 if the access or expiry changed, 0 if both were identical.
     /// - Throws: NOT_FOUND `SHARE_NOT_FOUND` if the person has no share on it.
-    /// `validateOnly`: a dry run, as for ``share(devices:with:access:scripting:notify:validateOnly:options:)``.
+    /// `validateOnly`: a dry run, as for ``share(devices:with:access:scripting:expiresAt:notify:validateOnly:options:)``.
     @discardableResult
     public func updateShare(device deviceID: String, email: String, access: ShareAccess, scripting: Bool = false,
-                            notify: Bool = true, validateOnly: Bool = false,
+                            expiry: ShareExpiryUpdate = .keep, notify: Bool = true, validateOnly: Bool = false,
                             options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+        let expiresAtMs: Int64? = switch expiry {
+        case .keep: nil
+        case .clear: 0
+        case let .at(date): date.milliseconds
+        }
         let request = UpdateShareRequest(deviceID: deviceID, email: email, access: access.wire(scripting: scripting),
-                                         notify: notify, validateOnly: validateOnly)
+                                         notify: notify, validateOnly: validateOnly, expiresAtMs: expiresAtMs)
         let response = try await stubs.sharing.updateShare(request, options: options)
         return WriteResult(count: response.updated ? 1 : 0, revision: Revision(response.revision))
     }
@@ -68,13 +83,14 @@ extension SharewireClient {
         return response.sharees.map(Sharee.init)
     }
 
-    /// Gives up the caller's access to devices shared with it; each owner is notified.
+    /// Gives up the caller's access to devices shared with it.
+    /// - Parameter notify: whether each owner is notified (false for a caller that sends its own message).
     /// - Returns: `count` = shares given up (with `validateOnly`, that would be; nothing changes).
     @discardableResult
-    public func leave(devices: [String], validateOnly: Bool = false,
+    public func leave(devices: [String], notify: Bool = true, validateOnly: Bool = false,
                       options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
-        let response = try await stubs.sharing.leave(LeaveRequest(deviceIDs: devices, validateOnly: validateOnly),
-                                                     options: options)
+        let response = try await stubs.sharing.leave(
+            LeaveRequest(deviceIDs: devices, validateOnly: validateOnly, notify: notify), options: options)
         return WriteResult(count: Int(response.left), revision: Revision(response.revision))
     }
 
@@ -96,14 +112,17 @@ extension SharewireClient {
         }
     }
 
-    /// Gives devices to another account; every share on them is removed.
-    /// - Parameter email: an existing account's email, not the caller's.
+    /// Gives devices to one of the caller's contacts; every share on them is removed.
+    /// - Parameter email: a contact of the caller that has an account (`CONTACT_NOT_FOUND`,
+    ///   `CONTACT_HAS_NO_ACCOUNT` otherwise), not the caller.
+    /// - Parameter notify: whether the sender, the receiver and each former recipient are notified.
     /// - Returns: `count` = devices transferred (with `validateOnly`, that would be; nothing changes).
     @discardableResult
-    public func transfer(devices: [String], to email: String, validateOnly: Bool = false,
+    public func transfer(devices: [String], to email: String, notify: Bool = true, validateOnly: Bool = false,
                          options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
         let response = try await stubs.sharing.transfer(
-            TransferRequest(deviceIDs: devices, toEmail: email, validateOnly: validateOnly), options: options)
+            TransferRequest(deviceIDs: devices, toEmail: email, validateOnly: validateOnly, notify: notify),
+            options: options)
         return WriteResult(count: Int(response.transferred), revision: Revision(response.revision))
     }
 }

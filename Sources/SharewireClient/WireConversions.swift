@@ -80,10 +80,12 @@ extension ShareAccess {
 extension Device {
     init(_ info: DeviceInfo) {
         let role: Role
+        var expiresAt: Date?
         switch info.role {
         case let .shared(shared):
             let (access, scripting) = ShareAccess.from(shared.access)
             role = .shared(by: shared.sharedBy, access: access, scripting: scripting)
+            expiresAt = Date.optional(milliseconds: shared.expiresAtMs)
         case let .owned(owned):
             role = .owned(shareCount: Int(owned.shareCount))
         case nil:
@@ -91,7 +93,7 @@ extension Device {
         }
         self.init(id: info.id, name: info.name, services: info.services.map(Service.init),
                   createdAt: Date(milliseconds: info.createdAtMs), updatedAt: Date(milliseconds: info.updatedAtMs),
-                  role: role)
+                  role: role, expiresAt: expiresAt)
     }
 }
 
@@ -100,7 +102,8 @@ extension Share {
         let (access, scripting) = ShareAccess.from(info.access)
         self.init(deviceID: info.deviceID, userID: info.userID, email: info.email, access: access,
                   scripting: scripting, createdAt: Date(milliseconds: info.createdAtMs),
-                  updatedAt: Date(milliseconds: info.updatedAtMs))
+                  updatedAt: Date(milliseconds: info.updatedAtMs),
+                  expiresAt: Date.optional(milliseconds: info.expiresAtMs))
     }
 }
 
@@ -127,6 +130,7 @@ extension AuditEvent.Kind {
         case .shareRemoved: .shareRemoved
         case .shareLeft: .shareLeft
         case .deviceTransferred: .deviceTransferred
+        case .shareExpired: .shareExpired
         case .unspecified, .unrecognized: .unknown
         }
     }
@@ -156,6 +160,8 @@ extension OutboxNotification.Kind {
         case .shareLeft: .shareLeft
         case .transferSent: .transferSent
         case .transferReceived: .transferReceived
+        case .shareExpired: .shareExpired
+        case .shareExpiredOwner: .shareExpiredOwner
         case .unspecified, .unrecognized: .unknown
         }
     }

@@ -69,6 +69,13 @@ public struct PopulationShape: Sendable, Hashable, Codable {
 
     /// Owner index of owner `owner`'s `k`-th contact.
     func contact(_ owner: Int, _ k: Int) -> Int { (owner + 1 + k) % owners }
+
+    /// Owner index of the owner whose transfer partner (its contact 0) is
+    /// `owner`: the transfer scenario moves that owner's device here and back,
+    /// and a transfer goes only to a contact. `nil` with a single owner.
+    func transferGiver(_ owner: Int) -> Int? {
+        owners > 1 ? (owner - 1 + owners) % owners : nil
+    }
 }
 
 /// What bulk-share grants.

@@ -44,9 +44,15 @@ public struct Seeder: Sendable {
         let owners: [SeededOwner] = try await boundedParallelMap(0..<shape.owners, width: width) { i in
             if shouldStop() { throw LoadError("interrupted while seeding") }
             let auth = accounts[i].metadata
-            for k in 0..<shape.contactsPerOwner {
+            var contactIndexes = (0..<shape.contactsPerOwner).map { shape.contact(i, $0) }
+            // A transfer goes to a contact: the partner that gives its transfer
+            // device to this owner gets it back, so it must be this owner's contact too.
+            if wantsTransfer, let back = shape.transferGiver(i), !contactIndexes.contains(back) {
+                contactIndexes.append(back)
+            }
+            for c in contactIndexes {
                 let _: CreateContactResponse = try await client.unary(
-                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: accounts[shape.contact(i, k)].email), metadata: auth)
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: accounts[c].email), metadata: auth)
             }
             var devices: [SeededDevice] = []
             for d in 0..<(shape.devicesPerOwner + (wantsTransfer ? 1 : 0)) {

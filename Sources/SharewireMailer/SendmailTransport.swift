@@ -22,10 +22,7 @@ public struct SendmailTransport: MailTransport {
     }
 
     public func send(_ message: [UInt8], envelope: SMTPEnvelope) async throws(SMTPError) {
-        guard !envelope.recipients.isEmpty else { throw .unsupported("a message needs at least one recipient") }
-        for address in [envelope.from] + envelope.recipients where !SMTPEnvelope.isSafeAddress(address) {
-            throw .unsupported("not a usable envelope address: \(address)")
-        }
+        try envelope.validate()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments + ["-i", "-f", envelope.from, "--"] + envelope.recipients

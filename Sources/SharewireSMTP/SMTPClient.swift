@@ -48,10 +48,7 @@ public struct SMTPClient: Sendable {
     /// Delivers one message.
     /// - Throws: ``SMTPError``; ``SMTPError/isTransient`` says whether to retry.
     public func send(_ message: [UInt8], envelope: SMTPEnvelope) async throws(SMTPError) {
-        guard !envelope.recipients.isEmpty else { throw .unsupported("a message needs at least one recipient") }
-        for address in [envelope.from] + envelope.recipients where !SMTPEnvelope.isSafeAddress(address) {
-            throw .unsupported("not a usable envelope address: \(address)")
-        }
+        try envelope.validate()
         let config = configuration
         let sslContext: NIOSSLContext?
         do {
@@ -100,6 +97,15 @@ public struct SMTPClient: Sendable {
 }
 
 extension SMTPEnvelope {
+    /// Refuses an envelope without recipients or with an address that is not
+    /// ``isSafeAddress(_:)``, before anything is sent.
+    public func validate() throws(SMTPError) {
+        guard !recipients.isEmpty else { throw .unsupported("a message needs at least one recipient") }
+        for address in [from] + recipients where !Self.isSafeAddress(address) {
+            throw .unsupported("not a usable envelope address: \(address)")
+        }
+    }
+
     /// Envelope address checks: no CR, LF, `<`, `>` or spaces, which would let
     /// an address inject SMTP commands (or, given to sendmail, options).
     public static func isSafeAddress(_ address: String) -> Bool {

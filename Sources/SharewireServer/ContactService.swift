@@ -33,7 +33,8 @@ struct ContactService: Sharewire_V1.ContactService.Handler {
 
     func delete(request: DeleteContactRequest, context: ServerContext) async throws -> DeleteContactResponse {
         let caller = try env.caller(context)
-        let result = try await env.write(.deleteContact(email: request.email), as: caller,
+        // An absent `notify` notifies, as before the field existed.
+        let result = try await env.write(.deleteContact(email: request.email, notify: request.notify ?? true), as: caller,
                                          validateOnly: request.validateOnly)
         return DeleteContactResponse(revision: result.revision, sharesRemoved: UInt32(clamping: result.outcome.removed))
     }

@@ -74,6 +74,21 @@ enum Parse {
     /// A time filter; 0 means "no bound".
     static func time(_ ms: Int64) -> Timestamp? { ms == 0 ? nil : Timestamp(millisecondsSinceEpoch: ms) }
 
+    /// A share's expiry: 0 means none; a negative instant is invalid.
+    static func expiry(_ ms: Int64) throws(SharingError) -> Timestamp? {
+        if ms < 0 {
+            throw SharingError(.invalidArgument, subject: String(ms), field: "expiresAtMs",
+                               message: "expires_at_ms must be 0 (no time limit) or an instant after now")
+        }
+        return time(ms)
+    }
+
+    /// UpdateShare's expiry: absent keeps it, 0 clears it, else sets it.
+    static func expiryUpdate(_ ms: Int64?) throws(SharingError) -> ExpiryUpdate {
+        guard let ms else { return .keep }
+        return try expiry(ms).map(ExpiryUpdate.at) ?? .clear
+    }
+
     static func eventKind(_ kind: AuditEventKind) throws(SharingError) -> EventKind? {
         switch kind {
         case .unspecified: return nil
@@ -91,6 +106,7 @@ enum Parse {
         case .shareRemoved: return .shareRemoved
         case .shareLeft: return .shareLeft
         case .deviceTransferred: return .deviceTransferred
+        case .shareExpired: return .shareExpired
         case let .unrecognized(value):
             throw SharingError(.invalidArgument, subject: String(value), field: "kind", message: "unknown event kind")
         }
@@ -146,13 +162,14 @@ extension Access {
 }
 
 extension DeviceInfo {
-    init(_ d: Device, role: DeviceView.Role) {
+    init(_ d: Device, role: DeviceView.Role, expiresAt: Timestamp? = nil) {
         let wireRole: DeviceInfo.Role
         switch role {
         case let .owner(shareCount):
             wireRole = .owned(OwnedDevice(shareCount: UInt32(clamping: shareCount)))
         case let .recipient(sharedBy, access):
-            wireRole = .shared(SharedDevice(sharedBy: sharedBy.value, access: Access(access, on: d)))
+            wireRole = .shared(SharedDevice(sharedBy: sharedBy.value, access: Access(access, on: d),
+                                            expiresAtMs: expiresAt?.millisecondsSinceEpoch ?? 0))
         }
         self.init(id: d.id.external, name: d.name, services: d.services.map(ServiceInfo.init),
                   createdAtMs: d.createdAt.millisecondsSinceEpoch, updatedAtMs: d.updatedAt.millisecondsSinceEpoch,
@@ -160,7 +177,7 @@ extension DeviceInfo {
     }
 
     init(_ view: DeviceView) {
-        self.init(view.device, role: view.role)
+        self.init(view.device, role: view.role, expiresAt: view.expiresAt)
     }
 }
 
@@ -169,7 +186,7 @@ extension ShareInfo {
         let s = view.share
         self.init(deviceID: s.device.external, userID: s.user.external, email: view.email.value,
                   access: Access(s.access, on: device), createdAtMs: s.createdAt.millisecondsSinceEpoch,
-                  updatedAtMs: s.updatedAt.millisecondsSinceEpoch)
+                  updatedAtMs: s.updatedAt.millisecondsSinceEpoch, expiresAtMs: s.expiresAt?.millisecondsSinceEpoch ?? 0)
     }
 }
 
@@ -196,6 +213,7 @@ extension AuditEventKind {
         case .shareRemoved: self = .shareRemoved
         case .shareLeft: self = .shareLeft
         case .deviceTransferred: self = .deviceTransferred
+        case .shareExpired: self = .shareExpired
         }
     }
 }
@@ -218,6 +236,8 @@ extension NotificationKind {
         case .left: self = .shareLeft
         case .transferSent: self = .transferSent
         case .transferReceived: self = .transferReceived
+        case .shareExpired: self = .shareExpired
+        case .shareExpiredOwner: self = .shareExpiredOwner
         }
     }
 }

@@ -44,6 +44,7 @@ public struct ErrorMapper: Sendable {
             case "deviceIds": return limits.maxDevicesPerCall
             case "contacts": return limits.maxContactsPerAccount
             case "devices", "toEmail": return limits.maxDevicesPerAccount
+            case "expiresAtMs": return Int(clamping: limits.maxShareLifetimeMs)
             default: return nil
             }
         case .stringTooLong:

@@ -14,21 +14,27 @@ public final class SharingBackend: Sendable {
     public let bell: CommitBell
     /// Follows the other instances' writes; `nil` for a store with one writer (SQLite).
     public let feed: ChangeFeed?
+    /// Commits the expiry of time-limited shares.
+    public let expiry: ExpiryTimer
 
     /// The published snapshots (read without awaiting the writer).
     public var snapshots: SharingSnapshots { writer.snapshots }
 
-    private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell, feed: ChangeFeed?) {
+    private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell, feed: ChangeFeed?,
+                 expiry: ExpiryTimer) {
         self.store = store
         self.writer = writer
         self.bell = bell
         self.feed = feed
+        self.expiry = expiry
     }
 
     /// Opens (creating if needed) the SQLite store in `directory` and loads it.
     public static func open(directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
-                            maxBatch: Int = 512) async throws -> SharingBackend {
-        try await open(store: try SharingStore(directory: directory), limits: limits, metrics: metrics, maxBatch: maxBatch)
+                            maxBatch: Int = 512, clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
+                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration()) async throws -> SharingBackend {
+        try await open(store: try SharingStore(directory: directory), limits: limits, metrics: metrics, maxBatch: maxBatch,
+                       clock: clock, expiry: expiry)
     }
 
     /// Loads the state from an opened `store` and starts the writer on it. The
@@ -41,17 +47,25 @@ public final class SharingBackend: Sendable {
     ///   - maxBatch: most writes per group commit.
     ///   - feed: how to follow other instances when the store is shared
     ///     (``SharedSharingStorage``); ignored otherwise.
+    ///   - clock: the time writes are stamped with and share expiries are
+    ///     checked against (injected by tests).
+    ///   - expiry: the share-expiry timer's settings.
     public static func open(store: any SharingStorage, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
                             maxBatch: Int = 512, feed: ChangeFeed.Configuration = ChangeFeed.Configuration(),
-                            logger: Logger = Logger(label: "sharewire.feed")) async throws -> SharingBackend {
+                            logger: Logger = Logger(label: "sharewire.feed"),
+                            clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
+                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration()) async throws -> SharingBackend {
         let bell = CommitBell()
         let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
         do {
-            let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch)
+            let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch,
+                                                      clock: clock)
             let follower = (store as? any SharedSharingStorage).map { shared in
                 ChangeFeed.start(writer: writer, store: shared, configuration: feed, metrics: metrics, logger: logger)
             }
-            return SharingBackend(store: store, writer: writer, bell: bell, feed: follower)
+            let timer = ExpiryTimer.start(writer: writer, clock: clock, configuration: expiry,
+                                          logger: Logger(label: "sharewire.expiry"))
+            return SharingBackend(store: store, writer: writer, bell: bell, feed: follower, expiry: timer)
         } catch {
             // Inconsistent or unreadable rows: refuse to serve, but release the database.
             try? await store.close()
@@ -62,6 +76,7 @@ public final class SharingBackend: Sendable {
     /// Waits until every submitted write has committed or failed, then closes
     /// the database. Call after the RPC server has drained.
     public func shutdown() async throws {
+        await expiry.stop()
         await feed?.stop()
         await writer.waitUntilIdle()
         try await store.close()

@@ -15,11 +15,12 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
 
     func share(request: ShareRequest, context: ServerContext) async throws -> ShareResponse {
         let caller = try env.caller(context)
-        let (devices, access) = try env.domain { () throws(SharingError) -> ([DeviceID], AccessRequest) in
-            (try Parse.ids(request.deviceIDs, field: "deviceIds"), try Parse.access(request.access))
+        let (devices, access, expiresAt) = try env.domain { () throws(SharingError) -> ([DeviceID], AccessRequest, Timestamp?) in
+            (try Parse.ids(request.deviceIDs, field: "deviceIds"), try Parse.access(request.access),
+             try Parse.expiry(request.expiresAtMs))
         }
         let result = try await env.write(.share(devices: devices, emails: request.emails, access: access,
-                                                notify: request.notify), as: caller,
+                                                notify: request.notify, expiresAt: expiresAt), as: caller,
                                          validateOnly: request.validateOnly)
         guard case let .count(created, updated, _) = result.outcome else {
             throw RPCError(.internal, "share returned no counts")
@@ -30,11 +31,12 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
 
     func updateShare(request: UpdateShareRequest, context: ServerContext) async throws -> UpdateShareResponse {
         let caller = try env.caller(context)
-        let (device, access) = try env.domain { () throws(SharingError) -> (DeviceID, AccessRequest) in
-            (try Parse.id(request.deviceID, field: "deviceId"), try Parse.access(request.access))
+        let (device, access, expiry) = try env.domain { () throws(SharingError) -> (DeviceID, AccessRequest, ExpiryUpdate) in
+            (try Parse.id(request.deviceID, field: "deviceId"), try Parse.access(request.access),
+             try Parse.expiryUpdate(request.expiresAtMs))
         }
         let result = try await env.write(.updateShare(device: device, email: request.email, access: access,
-                                                      notify: request.notify), as: caller,
+                                                      notify: request.notify, expiry: expiry), as: caller,
                                          validateOnly: request.validateOnly)
         var changed = false
         if case let .count(_, updated, _) = result.outcome { changed = updated > 0 }
@@ -69,7 +71,9 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
-        let result = try await env.write(.leave(devices: devices), as: caller, validateOnly: request.validateOnly)
+        // An absent `notify` notifies, as before the field existed.
+        let result = try await env.write(.leave(devices: devices, notify: request.notify ?? true), as: caller,
+                                         validateOnly: request.validateOnly)
         return LeaveResponse(revision: result.revision, left: UInt32(clamping: result.outcome.removed))
     }
 
@@ -92,7 +96,8 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: "deviceIds")
         }
-        let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail), as: caller,
+        let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail,
+                                                   notify: request.notify ?? true), as: caller,
                                          validateOnly: request.validateOnly)
         return TransferResponse(revision: result.revision, transferred: UInt32(clamping: result.outcome.removed))
     }

@@ -56,7 +56,7 @@ struct ServiceEnvironment: Sendable {
         if validateOnly {
             let snapshot = snapshots.latest()
             let applied = try domain { () throws(SharingError) in
-                try snapshot.state.apply(command, actor: caller?.account, at: Timestamp.now())
+                try snapshot.state.apply(command, actor: caller?.account, at: snapshot.now)
             }
             return WriteResult(revision: snapshot.revision, outcome: applied.outcome)
         }

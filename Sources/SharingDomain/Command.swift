@@ -26,8 +26,9 @@ public enum SharingCommand: Hashable, Sendable {
 
     case createContact(email: String, fields: ContactFields)
     case updateContact(email: String, fields: ContactFields)
-    /// Deletes a contact and revokes every share the actor gave that person (docs/DOMAIN.md).
-    case deleteContact(email: String)
+    /// Deletes a contact and revokes every share the actor gave that person
+    /// (docs/DOMAIN.md); `notify` tells that person (the default, as before the flag).
+    case deleteContact(email: String, notify: Bool = true)
     /// Queues an invite to a contact that has no account yet.
     /// `resend`: send even within the resend window (``Limits/inviteResendWindowSeconds``).
     case inviteContact(email: String, resend: Bool = false)
@@ -38,18 +39,37 @@ public enum SharingCommand: Hashable, Sendable {
     /// Removes a service; `PORTS` shares naming it lose it.
     case removeService(DeviceID, ServiceID)
 
-    /// Shares every device with every email, all with the same access. All-or-nothing.
-    /// Re-sharing to someone who already has access replaces their access. Port
-    /// numbers in `access` resolve per device (``AccessRequest``).
-    case share(devices: [DeviceID], emails: [String], access: AccessRequest, notify: Bool)
-    /// Replaces one person's access to one device.
-    case updateShare(device: DeviceID, email: String, access: AccessRequest, notify: Bool)
+    /// Shares every device with every email, all with the same access and
+    /// expiry (`nil`: none). All-or-nothing. Re-sharing to someone who already
+    /// has access replaces their access and expiry. Port numbers in `access`
+    /// resolve per device (``AccessRequest``).
+    case share(devices: [DeviceID], emails: [String], access: AccessRequest, notify: Bool,
+               expiresAt: Timestamp? = nil)
+    /// Replaces one person's access to one device; `expiry` keeps, clears or sets its expiry.
+    case updateShare(device: DeviceID, email: String, access: AccessRequest, notify: Bool,
+                     expiry: ExpiryUpdate = .keep)
     /// Removes the shares of every (device, email) pair that has one. All-or-nothing.
     case removeShares(devices: [DeviceID], emails: [String], notify: Bool)
-    /// The actor, a recipient, gives up its access to these devices.
-    case leave(devices: [DeviceID])
-    /// Gives the devices to another account; every share on them is removed.
-    case transfer(devices: [DeviceID], toEmail: String)
+    /// The actor, a recipient, gives up its access to these devices; `notify`
+    /// tells each owner (the default).
+    case leave(devices: [DeviceID], notify: Bool = true)
+    /// Gives the devices to one of the actor's contacts; every share on them is
+    /// removed. `notify` tells both sides and each former recipient (the default).
+    case transfer(devices: [DeviceID], toEmail: String, notify: Bool = true)
+    /// Removes every share whose expiry has passed at the write's time, with
+    /// its events and notifications. Needs no actor: the server's expiry timer
+    /// submits it. Finding nothing due writes nothing.
+    case expireShares
+}
+
+/// What an update does to a share's expiry.
+public enum ExpiryUpdate: Hashable, Sendable {
+    /// Leaves it as it is.
+    case keep
+    /// Removes it: the share no longer ends by itself.
+    case clear
+    /// Sets (or moves, earlier or later) the instant access ends.
+    case at(Timestamp)
 }
 
 /// What a successful write returns besides its revision.

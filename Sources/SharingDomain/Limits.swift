@@ -38,6 +38,9 @@ public struct Limits: Sendable, Hashable {
     /// resend, so a double click or a retrying script does not send the same
     /// person the same mail twice. 0: no window. Default 86,400 (one day).
     public var inviteResendWindowSeconds: Int = 86_400
+    /// Longest a time-limited share may last: its expiry at most this many
+    /// milliseconds after the write that sets it. Default 3,650 days.
+    public var maxShareLifetimeMs: Int64 = 3_650 * 86_400_000
 
     /// The defaults.
     public init() {}

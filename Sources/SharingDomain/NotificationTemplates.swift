@@ -84,6 +84,21 @@ public enum NotificationTemplates {
         case (.transferReceived, .ja):
             return ("\(actor)さんからデバイスが譲渡されました",
                     "\(actor)さんから\(names)が譲渡されました。あなたが新しい所有者です。")
+        // Expiry: `actor` is the owner who set the time limit, `other` the recipient.
+        case (.shareExpired, .en):
+            return (one ? "Your access to a device shared by \(actor) has ended"
+                        : "Your access to \(n) devices shared by \(actor) has ended",
+                    "The time limit \(actor) set has passed: you no longer have access to \(names).")
+        case (.shareExpired, .ja):
+            return ("\(actor)さんが共有したデバイスの利用期限が切れました",
+                    "\(actor)さんが設定した期限が過ぎたため、\(names)にはアクセスできなくなりました。")
+        case (.shareExpiredOwner, .en):
+            return (one ? "\(other)'s access to a device you shared has ended"
+                        : "\(other)'s access to \(n) devices you shared has ended",
+                    "The time limit you set has passed: \(other) no longer has access to \(names).")
+        case (.shareExpiredOwner, .ja):
+            return ("\(other)さんの共有デバイスの利用期限が切れました",
+                    "設定した期限が過ぎたため、\(other)さんは\(names)にアクセスできなくなりました。")
         }
     }
 

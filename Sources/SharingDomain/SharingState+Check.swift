@@ -14,16 +14,19 @@ public struct CheckRequest: Hashable, Sendable {
 }
 
 /// The hot path. No strings are built and nothing is allocated: two trie
-/// lookups keyed by integers and a scan of the device's few services.
+/// lookups keyed by integers and a scan of the device's few services. The
+/// clock is read only for a share that has an expiry (`now` is an autoclosure).
 extension SharingState {
     /// Whether `user` may reach `port` on `device`: the owner may reach every
-    /// service; a recipient with `ALL` every service; with `PORTS` the chosen ones.
+    /// service; a recipient with `ALL` every service; with `PORTS` the chosen ones,
+    /// until the share's expiry (from `expiresAt` on, no).
     /// A port no service of the device listens on is never reachable.
     @inlinable
-    public func check(user: AccountID, device: DeviceID, port: UInt16) -> Bool {
+    public func check(user: AccountID, device: DeviceID, port: UInt16,
+                      at now: @autoclosure () -> Timestamp = Timestamp.now()) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return d.services.contains { $0.port == port } }
-        guard let share = shares[ShareKey(device: device, user: user)] else { return false }
+        guard let share = shares[ShareKey(device: device, user: user)], !share.isExpired(at: now()) else { return false }
         switch share.access.mode {
         case .all:
             return d.services.contains { $0.port == port }
@@ -34,27 +37,39 @@ extension SharingState {
         }
     }
 
-    /// Whether `user` may run scripts on `device`: the owner always, a recipient if its share allows.
+    /// Whether `user` may run scripts on `device`: the owner always, a recipient
+    /// if its share allows and has not expired.
     @inlinable
-    public func checkScripting(user: AccountID, device: DeviceID) -> Bool {
+    public func checkScripting(user: AccountID, device: DeviceID,
+                               at now: @autoclosure () -> Timestamp = Timestamp.now()) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return true }
-        return shares[ShareKey(device: device, user: user)]?.access.scripting ?? false
+        guard let share = shares[ShareKey(device: device, user: user)], !share.isExpired(at: now()) else { return false }
+        return share.access.scripting
     }
 
-    /// Answers many checks against this one snapshot.
-    public func checkBatch(_ requests: [CheckRequest]) throws(SharingError) -> [Bool] {
+    /// Answers many checks against this one snapshot, all at one instant
+    /// (the clock is read once, when the first expiring share is met).
+    public func checkBatch(_ requests: [CheckRequest],
+                           at now: @autoclosure () -> Timestamp = Timestamp.now()) throws(SharingError) -> [Bool] {
         if requests.count > limits.maxChecksPerBatch {
             throw SharingError(.limitExceeded, subject: String(requests.count), field: "checks",
                                message: "at most \(limits.maxChecksPerBatch) checks per batch")
         }
         var out: [Bool] = []
         out.reserveCapacity(requests.count)
+        var instant: Timestamp?
+        func read() -> Timestamp {
+            if let instant { return instant }
+            let t = now()
+            instant = t
+            return t
+        }
         for r in requests {
             if let port = r.port {
-                out.append(check(user: r.user, device: r.device, port: port))
+                out.append(check(user: r.user, device: r.device, port: port, at: read()))
             } else {
-                out.append(checkScripting(user: r.user, device: r.device))
+                out.append(checkScripting(user: r.user, device: r.device, at: read()))
             }
         }
         return out

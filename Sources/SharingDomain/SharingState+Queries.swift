@@ -1,6 +1,7 @@
 import HashTreeCollections
 
-/// A device as its caller sees it.
+/// A device as its caller sees it: an owner sees every service; a recipient
+/// only the services its share reaches (``Device/visible(through:)``).
 public struct DeviceView: Hashable, Sendable {
     /// How the caller relates to the device.
     public enum Role: Hashable, Sendable {
@@ -11,6 +12,8 @@ public struct DeviceView: Hashable, Sendable {
     }
     public let device: Device
     public let role: Role
+    /// For a recipient: when its access ends, or `nil` for no time limit.
+    public var expiresAt: Timestamp? = nil
 }
 
 /// One share of a device, as its owner sees it.
@@ -97,7 +100,8 @@ extension SharingState {
         guard let d = devices[id] else { return nil }
         if d.owner == caller { return DeviceView(device: d, role: .owner(shareCount: sharesByDevice[id]?.count ?? 0)) }
         guard let share = shares[ShareKey(device: id, user: caller)], let owner = accounts[d.owner] else { return nil }
-        return DeviceView(device: d, role: .recipient(sharedBy: owner.email, access: share.access))
+        return DeviceView(device: d.visible(through: share.access),
+                          role: .recipient(sharedBy: owner.email, access: share.access), expiresAt: share.expiresAt)
     }
 
     /// The shares of a device the caller owns, in user id order.

@@ -30,6 +30,8 @@ public struct SharingState: Sendable {
     @usableFromInline var shares: TreeDictionary<ShareKey, Share> = [:]
     var sharesByDevice: TreeDictionary<DeviceID, TreeSet<AccountID>> = [:]
     var sharesByUser: TreeDictionary<AccountID, TreeSet<DeviceID>> = [:]
+    /// Shares with an expiry → when: what the expiry timer scans.
+    var expiring: TreeDictionary<ShareKey, Timestamp> = [:]
 
     /// An empty state.
     public init(limits: Limits = Limits()) { self.limits = limits }
@@ -115,10 +117,12 @@ public struct SharingState: Sendable {
         shares[sh.key] = sh
         sharesByDevice[sh.device, default: []].insert(sh.user)
         sharesByUser[sh.user, default: []].insert(sh.device)
+        expiring[sh.key] = sh.expiresAt
     }
 
     mutating func removeShare(_ key: ShareKey) {
         shares[key] = nil
+        expiring[key] = nil
         sharesByDevice[key.device]?.remove(key.user)
         if sharesByDevice[key.device]?.isEmpty == true { sharesByDevice[key.device] = nil }
         sharesByUser[key.user]?.remove(key.device)

@@ -33,6 +33,7 @@ public enum PostgresSchema {
         Migration(version: 2, name: "cluster change log", statements: SharingSchema.clusterChangeLog(.postgres)),
         Migration(version: 3, name: SharingSchema.consumerCursorsName,
                   statements: SharingSchema.consumerCursors(.postgres)),
+        Migration(version: 4, name: SharingSchema.shareExpiryName, statements: SharingSchema.shareExpiry(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""

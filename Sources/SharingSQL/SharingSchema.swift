@@ -166,6 +166,16 @@ public enum SharingSchema {
 }
 
 extension SharingSchema {
+    /// The name of the share-expiry migration: version 4 in both stores.
+    public static let shareExpiryName = "share expiry"
+
+    /// Time-limited shares: `shares.expires_at`, milliseconds since the epoch,
+    /// NULL for a share without a time limit (every share before this version).
+    /// Depends only on version 1.
+    public static func shareExpiry(_ d: SQLDialect) -> [String] {
+        ["ALTER TABLE shares ADD COLUMN expires_at \(d.integer)"]
+    }
+
     /// The cluster change log (PostgreSQL only: a SQLite store has one
     /// writer). Self-contained so that it can be renumbered among the
     /// migrations: `PostgresSchema` lists it as one version.

@@ -23,6 +23,10 @@ enum StoreSchema {
         m.registerMigration("v3: \(SharingSchema.consumerCursorsName)") { db in
             for statement in SharingSchema.consumerCursors(.sqlite) { try db.execute(sql: statement) }
         }
+        // Needs only v1.
+        m.registerMigration("v4: \(SharingSchema.shareExpiryName)") { db in
+            for statement in SharingSchema.shareExpiry(.sqlite) { try db.execute(sql: statement) }
+        }
         return m
     }
 }

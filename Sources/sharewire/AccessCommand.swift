@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import ArgumentParser
 import SharewireCLICore
 import SharewireClient
@@ -48,11 +53,13 @@ struct AccessCommand: AsyncParsableCommand {
                 --no-scripting turn scripts on or off, and --all, --ports or --services replace the ports and \
                 services. The person must already have a share (else exit 4, SHARE_NOT_FOUND). Prints the \
                 access before and after. An edit that takes access away asks first in a terminal; --yes skips \
-                the question (and is needed without a terminal).
+                the question (and is needed without a terminal). --for or --until sets or moves the time limit \
+                (earlier or later), --no-expiry removes it; neither keeps it.
 
                 \(example("sharewire access edit pi bob@example.com --add-ports 80",
                           "sharewire access edit pi bob@example.com --no-scripting",
-                          "sharewire access edit pi bob@example.com --ports 22 --scripting"))
+                          "sharewire access edit pi bob@example.com --ports 22 --scripting",
+                          "sharewire access edit pi bob@example.com --for 7d"))
                 """)
         @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
         @Argument(help: "The person's email.", completion: ServerCompletion.emails(accountsOnly: true)) var email: String
@@ -68,9 +75,19 @@ struct AccessCommand: AsyncParsableCommand {
         var removePorts: String?
         @Flag(inversion: .prefixedNo, help: "Allow or forbid running scripts (neither: unchanged).")
         var scripting: Bool?
+        @OptionGroup var expiry: ExpiryOptions
+        @Flag(help: "Remove the time limit: the share no longer ends by itself.") var noExpiry = false
         @Flag(help: "Do not notify them.") var noNotify = false
         @OptionGroup var confirm: ConfirmOptions
         @OptionGroup var connection: ConnectionOptions
+
+        func expiryUpdate(now: Date) throws(CLIError) -> ShareExpiryUpdate {
+            if noExpiry {
+                if expiry.given { throw CLIError(.usage, "give --for/--until or --no-expiry, not both") }
+                return .clear
+            }
+            return try expiry.date(now: now).map(ShareExpiryUpdate.at) ?? .keep
+        }
 
         func edit() throws(CLIError) -> AccessEdit {
             try AccessEdit.parse(all: all, ports: ports, services: services, addPorts: addPorts,
@@ -78,7 +95,10 @@ struct AccessCommand: AsyncParsableCommand {
         }
 
         func validate() throws {
-            do { _ = try edit() } catch { throw ValidationError(error.message) }
+            do {
+                _ = try edit()
+                _ = try expiryUpdate(now: Date())
+            } catch { throw ValidationError(error.message) }
         }
 
         func run() async throws {
@@ -98,8 +118,8 @@ struct AccessCommand: AsyncParsableCommand {
                         """)
                 }
                 let result = try await client.updateShare(device: id, email: share.email, access: access,
-                                                          scripting: scripting, notify: !noNotify,
-                                                          validateOnly: confirm.dryRun)
+                                                          scripting: scripting, expiry: try expiryUpdate(now: Date()),
+                                                          notify: !noNotify, validateOnly: confirm.dryRun)
                 output.emit(result) {
                     let before = Render.accessText(share.access, scripting: share.scripting)
                     guard result.changed else { return "unchanged: \(share.email) on \(found.name) (\(id)): \(before)\n" }

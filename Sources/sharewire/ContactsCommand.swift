@@ -102,6 +102,7 @@ struct ContactsCommand: AsyncParsableCommand {
                 \(example("sharewire contacts rm bob@example.com", "sharewire contacts rm bob@example.com --yes"))
                 """, aliases: ["remove", "delete"])
         @Argument(help: "The contact's email.", completion: ServerCompletion.emails()) var email: String
+        @Flag(help: "Do not notify them of the shares that end.") var noNotify = false
         @OptionGroup var confirm: ConfirmOptions
         @OptionGroup var connection: ConnectionOptions
 
@@ -115,7 +116,7 @@ struct ContactsCommand: AsyncParsableCommand {
                 if known { try confirm.confirm("contacts rm", summary: ending.isEmpty ? "Remove the contact \(email) (no shares end)."
                     : "Remove the contact \(email) and end \(ending.count == 1 ? "this share" : "these \(ending.count) shares"):\n"
                         + ending.map { "  \(names[$0.deviceID] ?? $0.deviceID) (\($0.deviceID)): \(Render.accessText($0.access, scripting: $0.scripting))\n" }.joined()) }
-                let result = try await client.deleteContact(email: email, validateOnly: confirm.dryRun)
+                let result = try await client.deleteContact(email: email, notify: !noNotify, validateOnly: confirm.dryRun)
                 output.emit(result) {
                     confirm.resultPrefix + "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked)" + output.revisionSuffix(result.revision) + "\n"
                 }

@@ -1,3 +1,8 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
 import ArgumentParser
 import SharewireCLICore
 import SharewireClient
@@ -30,7 +35,30 @@ struct AccessOptions: ParsableArguments {
     }
 }
 
-/// `sharewire share DEVICE… --with EMAIL… [--ports 22,80 | --all] [--scripting]`.
+/// A share's time limit: `--for DURATION` or `--until TIME`.
+struct ExpiryOptions: ParsableArguments {
+    @Option(name: .customLong("for"),
+            help: ArgumentHelp("Access ends after this long: 90s, 45m, 2h, 1h30m, 7d.", valueName: "duration"))
+    var duration: String?
+
+    @Option(help: ArgumentHelp("Access ends at this time (ISO 8601 with a zone, e.g. 2027-01-31T12:00Z).",
+                               valueName: "time"))
+    var until: String?
+
+    func validate() throws {
+        do { _ = try date(now: Date()) } catch { throw ValidationError(error.message) }
+    }
+
+    /// The expiry asked for, or `nil` for none.
+    func date(now: Date) throws(CLIError) -> Date? {
+        try ShareExpirySyntax.expiry(for: duration, until: until, now: now)
+    }
+
+    /// Whether --for or --until was given.
+    var given: Bool { duration != nil || until != nil }
+}
+
+/// `sharewire share DEVICE… --with EMAIL… [--ports 22,80 | --all] [--scripting] [--for 2h | --until T]`.
 struct ShareCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "share", abstract: "Share devices with contacts, all with the same access (all or nothing).",
@@ -41,14 +69,20 @@ struct ShareCommand: AsyncParsableCommand {
             and is needed without a terminal). Give people with --with, comma-separated or repeated: every word that is not \
             an option's value is a device.
 
+            A time limit: --for 2h (90s, 45m, 1h30m, 7d) or --until 2027-01-31T12:00Z. From that instant the \
+            access checks say no; both sides are notified once it has ended. Sharing again replaces the limit \
+            (no --for/--until: none).
+
             \(example("sharewire share pi nas --with bob@example.com,carol@example.jp --ports 22",
-                      "sharewire share dev_1 --with bob@example.com --all"))
+                      "sharewire share dev_1 --with bob@example.com --all",
+                      "sharewire share pi --with bob@example.com --ports 22 --for 2h"))
             """)
     @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
     @Option(name: .customLong("with"), help: ArgumentHelp("Contact emails to share with (comma-separated; repeatable).",
                                                           valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
     var with: [String] = []
     @OptionGroup var access: AccessOptions
+    @OptionGroup var expiry: ExpiryOptions
     @Flag(help: "Do not notify the recipients.") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
@@ -56,6 +90,7 @@ struct ShareCommand: AsyncParsableCommand {
     func validate() throws {
         if with.isEmpty { throw ValidationError("say who to share with: --with EMAIL[,EMAIL…]") }
         _ = try emails()
+        try expiry.validate()
     }
 
     func emails() throws(CLIError) -> [String] { try ArgumentSyntax.emails(with, option: "--with") }
@@ -76,8 +111,8 @@ struct ShareCommand: AsyncParsableCommand {
                                     summary: "This takes access away:\n" + narrowed.map { "  \($0)\n" }.joined())
             }
             let result = try await client.share(devices: ids, with: emails, access: granted,
-                                                scripting: access.scripting, notify: !noNotify,
-                                                validateOnly: confirm.dryRun)
+                                                scripting: access.scripting, expiresAt: try expiry.date(now: Date()),
+                                                notify: !noNotify, validateOnly: confirm.dryRun)
             output.emit(result) {
                 report.text() + confirm.resultPrefix + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
             }
@@ -182,6 +217,7 @@ struct LeaveCommand: AsyncParsableCommand {
             \(example("sharewire leave pi", "sharewire leave pi --yes"))
             """)
     @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices: [String]
+    @Flag(help: "Do not notify the owners (for a caller that tells them itself).") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -195,7 +231,7 @@ struct LeaveCommand: AsyncParsableCommand {
                 return "  \(device.name) (\(id)), shared by \(by): \(Render.accessText(access, scripting: scripting))\n"
             }
             try confirm.confirm("leave", summary: "Give up your access to:\n" + lines.joined())
-            let result = try await client.leave(devices: ids, validateOnly: confirm.dryRun)
+            let result = try await client.leave(devices: ids, notify: !noNotify, validateOnly: confirm.dryRun)
             output.emit(result) { confirm.resultPrefix + "left \(result.count) device\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
         }
     }
@@ -204,16 +240,18 @@ struct LeaveCommand: AsyncParsableCommand {
 /// `sharewire transfer DEVICE… --to EMAIL`.
 struct TransferCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "transfer", abstract: "Give devices to another account; every share on them ends.",
+        commandName: "transfer", abstract: "Give devices to one of your contacts; every share on them ends.",
         discussion: """
-            Both sides and every former recipient are notified. Asks first in a terminal; --yes skips the \
+            The new owner must be one of your contacts with an account (as for share). Both sides and every \
+            former recipient are notified. Asks first in a terminal; --yes skips the \
             question (and is needed without a terminal).
 
             \(example("sharewire transfer pi --to bob@example.com", "sharewire transfer pi --to bob@example.com --yes"))
             """)
     @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
-    @Option(name: .customLong("to"), help: ArgumentHelp("The new owner's account email.", valueName: "email"),
+    @Option(name: .customLong("to"), help: ArgumentHelp("The new owner: a contact of yours with an account.", valueName: "email"),
             completion: ServerCompletion.emails(accountsOnly: true)) var email: String
+    @Flag(help: "Do not notify the new owner, you or the former recipients.") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -228,7 +266,7 @@ struct TransferCommand: AsyncParsableCommand {
                 return "  \(device.name) (\(id))" + (count > 0 ? ": its \(count) share\(count == 1 ? "" : "s") end" : "") + "\n"
             }
             try confirm.confirm("transfer", summary: "Give to \(email), who becomes the owner:\n" + lines.joined())
-            let result = try await client.transfer(devices: ids, to: email, validateOnly: confirm.dryRun)
+            let result = try await client.transfer(devices: ids, to: email, notify: !noNotify, validateOnly: confirm.dryRun)
             output.emit(result) {
                 confirm.resultPrefix + "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email)" + output.revisionSuffix(result.revision) + "\n"
             }

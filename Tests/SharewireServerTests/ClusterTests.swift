@@ -106,6 +106,9 @@ struct ClusterTests {
             let friend = try await a.createAccount("friend@example.com")
             _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
                 as CreateContactResponse
+            // A transfer goes to a contact.
+            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: buyer.email), as: owner)
+                as CreateContactResponse
             var devices: [String] = []
             for i in 0..<16 { devices.append(try await Self.device("d\(i)", of: owner, on: a)) }
             // B must know the owner's key before it can authenticate a call.

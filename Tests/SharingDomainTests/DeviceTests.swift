@@ -131,4 +131,36 @@ import Testing
         let p2 = try w.state.listDevices(a, cursor: p1.nextCursor, pageSize: 1)
         #expect(p1.items.map(\.device.id) == [d1.id] && p2.items.map(\.device.id) == [d2.id] && p2.nextCursor == nil)
     }
+
+    /// A recipient sees only what was shared: ALL every service, PORTS the
+    /// granted ones, scripts-only none; in Get and List alike.
+    @Test func recipientsSeeOnlyTheServicesTheirShareReaches() throws {
+        var w = World()
+        let a = w.account("a@example.com")
+        let people = w.people(a, 3)
+        let d = w.device(a, ports: [22, 445, 80])
+        let (all, ports, scripts) = (people[0], people[1], people[2])
+        try w.run(.share(devices: [d.id], emails: [all.email], access: .all(), notify: false), as: a)
+        try w.run(.share(devices: [d.id], emails: [ports.email], access: .ports([d.services[0].id]), notify: false), as: a)
+        try w.run(.share(devices: [d.id], emails: [scripts.email], access: .ports([], scripting: true), notify: false), as: a)
+        func seen(_ user: AccountID) throws -> (get: [UInt16], list: [UInt16]) {
+            let one = try w.state.device(user, d.id).device.services.map(\.port)
+            let listed = try w.state.listDevices(user, cursor: nil, pageSize: 0).items.first { $0.device.id == d.id }
+            return (one, listed?.device.services.map(\.port) ?? [])
+        }
+        #expect(try seen(a) == ([22, 445, 80], [22, 445, 80]))           // the owner: everything
+        #expect(try seen(all.id) == ([22, 445, 80], [22, 445, 80]))      // ALL: everything
+        #expect(try seen(ports.id) == ([22], [22]))                     // PORTS 22: not smb:445
+        #expect(try seen(scripts.id) == ([], []))                       // scripts only: no service
+        // ALL follows a new service; PORTS does not.
+        try w.run(.addService(d.id, ServiceSpec(name: "vnc", port: 5900, protocol: "tcp")), as: a)
+        #expect(try seen(all.id).get == [22, 445, 80, 5900] && seen(ports.id).get == [22])
+        // The view matches what Check answers, port by port.
+        for user in [all.id, ports.id, scripts.id] {
+            let visible = Set(try w.state.device(user, d.id).device.services.map(\.port))
+            for port: UInt16 in [22, 445, 80, 5900] {
+                #expect(visible.contains(port) == w.state.check(user: user, device: d.id, port: port))
+            }
+        }
+    }
 }

@@ -31,7 +31,9 @@ import Testing
     }
 
     @Test func bothLanguagesNameTheSharerInTheSubject() throws {
-        for template in NotificationTemplate.allCases where template != .transferSent {
+        // A notification about the reader's own act names the other party instead:
+        // the receiver of a transfer it made, the person whose access it had limited.
+        for template in NotificationTemplate.allCases where template != .transferSent && template != .shareExpiredOwner {
             for language in Language.allCases {
                 let r = NotificationTemplates.render(template, language: language, data: try Self.data(["pi"]))
                 #expect(r.subject.contains("alice@example.com"), "\(template) \(language)")
@@ -39,6 +41,10 @@ import Testing
         }
         #expect(NotificationTemplates.render(.shared, language: .ja, data: try Self.data(["pi", "nas"])).subject
                     == "alice@example.comさんが2台のデバイスを共有しました")
+        for language in Language.allCases {
+            let r = NotificationTemplates.render(.shareExpiredOwner, language: language, data: try Self.data(["pi"]))
+            #expect(r.subject.contains("bob@example.com"), "\(language)")
+        }
     }
 
     @Test func accessPhrases() {

@@ -153,6 +153,38 @@ import Testing
         }
     }
 
+    /// Removing a service a PORTS share names tells the recipient; a share
+    /// left with no service and no scripting is removed, with its event.
+    @Test func removingTheLastGrantedServiceRemovesTheShare() throws {
+        var s = Setup()
+        let ssh = s.d1.services[0], web = s.d1.services[1]
+        let people = s.w.people(s.a, 3, prefix: "r")
+        let (narrowed, scripts, emptied) = (people[0], people[1], people[2])
+        try s.w.run(.share(devices: [s.d1.id], emails: [narrowed.email], access: .ports([ssh.id, web.id]), notify: false), as: s.a)
+        try s.w.run(.share(devices: [s.d1.id], emails: [scripts.email], access: .ports([ssh.id], scripting: true), notify: false), as: s.a)
+        try s.w.run(.share(devices: [s.d1.id], emails: [emptied.email, s.b.email], access: .ports([ssh.id]), notify: false), as: s.a)
+        try s.w.run(.updateShare(device: s.d1.id, email: s.b.email, access: .all(), notify: false), as: s.a)
+        let applied = try s.w.run(.removeService(s.d1.id, ssh.id), as: s.a)
+        // Narrowed: keeps web. Scripts: kept as scripts only. Emptied: gone. ALL: untouched, not told.
+        #expect(s.w.state.check(user: narrowed.id, device: s.d1.id, port: 80))
+        #expect(try s.w.state.device(scripts.id, s.d1.id).role
+                == .recipient(sharedBy: try Email("a@example.com"), access: .ports([], scripting: true)))
+        expectFailure(.deviceNotFound) { () throws(SharingError) in _ = try s.w.state.device(emptied.id, s.d1.id) }
+        #expect(try s.w.state.device(s.a, s.d1.id).role == .owner(shareCount: 3))
+        #expect(applied.changes.mutations.contains(.deleteShare(ShareKey(device: s.d1.id, user: emptied.id))))
+        #expect(applied.changes.events.map(\.kind) == [.serviceRemoved, .shareRemoved])
+        #expect(applied.changes.events[0].users == [s.a, narrowed.id, scripts.id, emptied.id])
+        #expect(applied.changes.events[1].users == [s.a, emptied.id] && applied.changes.events[1].devices == [s.d1.id])
+        let told = applied.changes.notifications.map { ($0.recipient, $0.template) }
+        #expect(told.map(\.0) == [narrowed.id, scripts.id, emptied.id])
+        #expect(told.map(\.1) == [.shareUpdated, .shareUpdated, .shareRemoved])
+        #expect(applied.changes.notifications[0].body.contains("Access now: port 80."))
+        #expect(applied.changes.notifications[1].body.contains("Access now: scripts only."))
+        // Removing a service no share names tells nobody.
+        let quiet = try s.w.run(.removeService(s.d2.id, s.d2.services[0].id), as: s.a)
+        #expect(quiet.changes.notifications.isEmpty && quiet.changes.events.map(\.kind) == [.serviceRemoved])
+    }
+
     @Test func updateOnePersonsAccess() throws {
         var s = Setup()
         try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)

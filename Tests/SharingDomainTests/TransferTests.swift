@@ -31,14 +31,66 @@ import Testing
         try w.run(.renameDevice(d1.id, name: "now mine"), as: t)
     }
 
+    /// `notify: false` on Transfer, Leave and DeleteContact writes no
+    /// notification, and the same events as with it.
+    @Test func notifyFalseSendsNothingAndRecordsTheSameEvents() throws {
+        func world() -> (World, AccountID, [(email: String, id: AccountID)], Device) {
+            var w = World()
+            let a = w.account("a@example.com")
+            let people = w.people(a, 2)
+            let d = w.device(a)
+            try! w.run(.share(devices: [d.id], emails: people.map(\.email), access: .all(), notify: false), as: a)
+            return (w, a, people, d)
+        }
+        let cases: [(name: String, command: ([(email: String, id: AccountID)], Device, Bool) -> SharingCommand, asOwner: Bool, told: Int)] = [
+            ("transfer", { p, d, n in .transfer(devices: [d.id], toEmail: p[0].email, notify: n) }, true, 3),
+            ("leave", { _, d, n in .leave(devices: [d.id], notify: n) }, false, 1),
+            ("deleteContact", { p, _, n in .deleteContact(email: p[1].email, notify: n) }, true, 1),
+        ]
+        for c in cases {
+            var (loud, a, people, d) = world()
+            var (quiet, _, _, _) = world()
+            let actor = c.asOwner ? a : people[0].id
+            let told = try loud.run(c.command(people, d, true), as: actor)
+            let silent = try quiet.run(c.command(people, d, false), as: actor)
+            #expect(told.changes.notifications.count == c.told, "\(c.name)")
+            #expect(silent.changes.notifications.isEmpty, "\(c.name)")
+            #expect(told.changes.events.map(\.kind) == silent.changes.events.map(\.kind), "\(c.name)")
+            #expect(told.changes.mutations == silent.changes.mutations, "\(c.name)")
+            #expect(told.outcome == silent.outcome, "\(c.name)")
+        }
+        // The default is to notify, as before the flag.
+        var (w, _, people, d) = world()
+        #expect(try w.run(.leave(devices: [d.id]), as: people[0].id).changes.notifications.map(\.template) == [.left])
+    }
+
     @Test func errors() throws {
         var w = World()
         let a = w.account("a@example.com")
         let b = w.people(a, 1)[0]
         let d = w.device(a)
         try w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false), as: a)
-        expectFailure(.accountNotFound, subject: "nobody@example.com", field: "toEmail") { () throws(SharingError) in
+        // The target must be a contact with an account, as for a share.
+        expectFailure(.contactNotFound, subject: "nobody@example.com", field: "toEmail") { () throws(SharingError) in
             try w.run(.transfer(devices: [d.id], toEmail: "nobody@example.com"), as: a)
+        }
+        _ = w.account("stranger@example.com")
+        expectFailure(.contactNotFound, subject: "stranger@example.com", field: "toEmail") { () throws(SharingError) in
+            try w.run(.transfer(devices: [d.id], toEmail: "stranger@example.com"), as: a)
+        }
+        w.contact(a, "later@example.com")
+        expectFailure(.contactHasNoAccount, subject: "later@example.com", field: "toEmail") { () throws(SharingError) in
+            try w.run(.transfer(devices: [d.id], toEmail: "later@example.com"), as: a)
+        }
+        // Another owner's contact does not count: contacts are per owner.
+        let other = w.account("other@example.com")
+        w.contact(other, "stranger@example.com")
+        expectFailure(.contactNotFound, subject: "stranger@example.com") { () throws(SharingError) in
+            try w.run(.transfer(devices: [d.id], toEmail: "stranger@example.com"), as: a)
+        }
+        // A recipient is refused on the device before the target is looked at.
+        expectFailure(.notDeviceOwner) { () throws(SharingError) in
+            try w.run(.transfer(devices: [d.id], toEmail: "nobody@example.com"), as: b.id)
         }
         expectFailure(.transferToSelf, field: "toEmail") { () throws(SharingError) in
             try w.run(.transfer(devices: [d.id], toEmail: "a@example.com"), as: a)
@@ -51,6 +103,7 @@ import Testing
         limits.maxDevicesPerAccount = 1
         var small = World(limits: limits)
         let x = small.account("x@example.com"), y = small.account("y@example.com")
+        small.contact(x, "y@example.com")
         let dx = small.device(x)
         _ = small.device(y)
         expectFailure(.limitExceeded, field: "toEmail") { () throws(SharingError) in

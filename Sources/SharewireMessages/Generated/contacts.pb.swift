@@ -342,14 +342,21 @@ public struct DeleteContactRequest: ProtoMessage, Hashable {
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// Whether the person whose shares it revokes is notified. Absent: notified (what servers before this
+    /// field always did); false for a caller that sends its own message. A
+    /// single-field oneof gives it presence (protoc-c 1.4 lacks `optional`).
+    ///
+    /// `nil` when absent (the `notify_presence` oneof).
+    public var notify: Bool?
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(email: String = "", validateOnly: Bool = false) {
+    public init(email: String = "", validateOnly: Bool = false, notify: Bool? = nil) {
         self.email = email
         self.validateOnly = validateOnly
+        self.notify = notify
     }
 }
 
@@ -365,13 +372,19 @@ extension DeleteContactRequest: CBridgedMessage {
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         c.pointee.email = arena.cString(email, field: "email")
         c.pointee.validate_only = validateOnly ? 1 : 0
+        if let notify {
+            c.pointee.notify_presence_case = SHAREWIRE__V1__DELETE_CONTACT_REQUEST__NOTIFY_PRESENCE_NOTIFY
+            c.pointee.notify = notify ? 1 : 0
+        }
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             email: try CDecoding.string(c.pointee.email, field: "email"),
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            notify: c.pointee.notify_presence_case == SHAREWIRE__V1__DELETE_CONTACT_REQUEST__NOTIFY_PRESENCE_NOTIFY
+                ? c.pointee.notify != 0 : nil)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -151,14 +151,17 @@ public struct SharedDevice: ProtoMessage, Hashable {
     public var sharedBy: String
     /// The access the caller was granted.
     public var access: Access
+    /// When the caller's access ends (ms since the epoch), or 0 for no time limit.
+    public var expiresAtMs: Int64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(sharedBy: String = "", access: Access = Access()) {
+    public init(sharedBy: String = "", access: Access = Access(), expiresAtMs: Int64 = 0) {
         self.sharedBy = sharedBy
         self.access = access
+        self.expiresAtMs = expiresAtMs
     }
 }
 
@@ -175,13 +178,15 @@ extension SharedDevice: CBridgedMessage {
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         c.pointee.shared_by = arena.cString(sharedBy, field: "shared_by")
         c.pointee.access = arena.nested(access, field: "access")
+        c.pointee.expires_at_ms = expiresAtMs
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             sharedBy: try CDecoding.string(c.pointee.shared_by, field: "shared_by"),
-            access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access())
+            access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
+            expiresAtMs: c.pointee.expires_at_ms)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -200,7 +205,9 @@ public struct DeviceInfo: ProtoMessage, Hashable {
     public var id: String
     /// At most 128 bytes.
     public var name: String
-    /// In the order they were added; at most 64.
+    /// The services the caller may see, in the order they were added; at most
+    /// 64. The owner and an ALL recipient see every service; a PORTS recipient
+    /// only the services its share grants; a scripts-only recipient none.
     public var services: [ServiceInfo]
     /// When it was created.
     public var createdAtMs: Int64
@@ -535,7 +542,9 @@ extension AddServiceResponse: CBridgedMessage {
     }
 }
 
-/// Owner only. PORTS shares naming the service lose it.
+/// Owner only. PORTS shares naming the service lose it and their recipients
+/// are notified (share.updated with the access left); a share left with no
+/// service and no scripting is removed (share.removed event and notification).
 ///
 /// `sharewire.v1.RemoveServiceRequest`
 public struct RemoveServiceRequest: ProtoMessage, Hashable {

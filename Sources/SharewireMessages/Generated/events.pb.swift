@@ -40,11 +40,16 @@ public enum AuditEventKind: ProtoEnum {
     case shareLeft
     /// `AUDIT_EVENT_KIND_DEVICE_TRANSFERRED` (14).
     case deviceTransferred
+    /// A time-limited share reached its expiry and was removed (actor: the
+    /// owner who set it; users: the owner and the recipients).
+    ///
+    /// `AUDIT_EVENT_KIND_SHARE_EXPIRED` (15).
+    case shareExpired
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred]
+    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -64,6 +69,7 @@ public enum AuditEventKind: ProtoEnum {
         case 12: self = .shareRemoved
         case 13: self = .shareLeft
         case 14: self = .deviceTransferred
+        case 15: self = .shareExpired
         default: self = .unrecognized(rawValue)
         }
     }
@@ -86,6 +92,7 @@ public enum AuditEventKind: ProtoEnum {
         case .shareRemoved: 12
         case .shareLeft: 13
         case .deviceTransferred: 14
+        case .shareExpired: 15
         case .unrecognized(let value): value
         }
     }
@@ -115,11 +122,19 @@ public enum NotificationKind: ProtoEnum {
     case transferSent
     /// `NOTIFICATION_KIND_TRANSFER_RECEIVED` (7).
     case transferReceived
+    /// A time-limited share ended (sent to the recipient).
+    ///
+    /// `NOTIFICATION_KIND_SHARE_EXPIRED` (8).
+    case shareExpired
+    /// A time-limited share ended (sent to the owner who gave it).
+    ///
+    /// `NOTIFICATION_KIND_SHARE_EXPIRED_OWNER` (9).
+    case shareExpiredOwner
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived]
+    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -132,6 +147,8 @@ public enum NotificationKind: ProtoEnum {
         case 5: self = .shareLeft
         case 6: self = .transferSent
         case 7: self = .transferReceived
+        case 8: self = .shareExpired
+        case 9: self = .shareExpiredOwner
         default: self = .unrecognized(rawValue)
         }
     }
@@ -147,6 +164,8 @@ public enum NotificationKind: ProtoEnum {
         case .shareLeft: 5
         case .transferSent: 6
         case .transferReceived: 7
+        case .shareExpired: 8
+        case .shareExpiredOwner: 9
         case .unrecognized(let value): value
         }
     }

@@ -20,6 +20,9 @@ public struct ShareInfo: ProtoMessage, Hashable {
     public var createdAtMs: Int64
     /// When it last changed.
     public var updatedAtMs: Int64
+    /// When access ends (ms since the epoch), or 0 for no time limit. Check
+    /// answers "no" from this instant on; time left = expires_at_ms - now.
+    public var expiresAtMs: Int64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
@@ -31,7 +34,8 @@ public struct ShareInfo: ProtoMessage, Hashable {
         email: String = "",
         access: Access = Access(),
         createdAtMs: Int64 = 0,
-        updatedAtMs: Int64 = 0
+        updatedAtMs: Int64 = 0,
+        expiresAtMs: Int64 = 0
     ) {
         self.deviceID = deviceID
         self.userID = userID
@@ -39,6 +43,7 @@ public struct ShareInfo: ProtoMessage, Hashable {
         self.access = access
         self.createdAtMs = createdAtMs
         self.updatedAtMs = updatedAtMs
+        self.expiresAtMs = expiresAtMs
     }
 }
 
@@ -61,6 +66,7 @@ extension ShareInfo: CBridgedMessage {
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.created_at_ms = createdAtMs
         c.pointee.updated_at_ms = updatedAtMs
+        c.pointee.expires_at_ms = expiresAtMs
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -71,7 +77,8 @@ extension ShareInfo: CBridgedMessage {
             email: try CDecoding.string(c.pointee.email, field: "email"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             createdAtMs: c.pointee.created_at_ms,
-            updatedAtMs: c.pointee.updated_at_ms)
+            updatedAtMs: c.pointee.updated_at_ms,
+            expiresAtMs: c.pointee.expires_at_ms)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -139,6 +146,11 @@ public struct ShareRequest: ProtoMessage, Hashable {
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// When every pair's access ends (ms since the epoch); 0 = no time limit. A
+    /// re-share replaces the expiry with this one. Must be after the server's
+    /// time (INVALID_ARGUMENT otherwise) and at most 3,650 days ahead
+    /// (LIMIT_EXCEEDED, field "expires_at_ms").
+    public var expiresAtMs: Int64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
@@ -149,13 +161,15 @@ public struct ShareRequest: ProtoMessage, Hashable {
         emails: [String] = [],
         access: Access = Access(),
         notify: Bool = false,
-        validateOnly: Bool = false
+        validateOnly: Bool = false,
+        expiresAtMs: Int64 = 0
     ) {
         self.deviceIDs = deviceIDs
         self.emails = emails
         self.access = access
         self.notify = notify
         self.validateOnly = validateOnly
+        self.expiresAtMs = expiresAtMs
     }
 }
 
@@ -176,6 +190,7 @@ extension ShareRequest: CBridgedMessage {
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.notify = notify ? 1 : 0
         c.pointee.validate_only = validateOnly ? 1 : 0
+        c.pointee.expires_at_ms = expiresAtMs
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -185,7 +200,8 @@ extension ShareRequest: CBridgedMessage {
             emails: try CDecoding.strings(c.pointee.n_emails, c.pointee.emails, field: "emails"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0,
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            expiresAtMs: c.pointee.expires_at_ms)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -250,6 +266,12 @@ public struct UpdateShareRequest: ProtoMessage, Hashable {
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// The expiry: absent keeps the current one; 0 clears it (no time limit);
+    /// otherwise the new instant access ends (ms since the epoch; same rules as
+    /// ShareRequest.expires_at_ms), earlier or later than before.
+    ///
+    /// `nil` when absent (the `expiry_update` oneof).
+    public var expiresAtMs: Int64?
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
@@ -260,13 +282,15 @@ public struct UpdateShareRequest: ProtoMessage, Hashable {
         email: String = "",
         access: Access = Access(),
         notify: Bool = false,
-        validateOnly: Bool = false
+        validateOnly: Bool = false,
+        expiresAtMs: Int64? = nil
     ) {
         self.deviceID = deviceID
         self.email = email
         self.access = access
         self.notify = notify
         self.validateOnly = validateOnly
+        self.expiresAtMs = expiresAtMs
     }
 }
 
@@ -287,6 +311,10 @@ extension UpdateShareRequest: CBridgedMessage {
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.notify = notify ? 1 : 0
         c.pointee.validate_only = validateOnly ? 1 : 0
+        if let expiresAtMs {
+            c.pointee.expiry_update_case = SHAREWIRE__V1__UPDATE_SHARE_REQUEST__EXPIRY_UPDATE_EXPIRES_AT_MS
+            c.pointee.expires_at_ms = expiresAtMs
+        }
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -296,7 +324,9 @@ extension UpdateShareRequest: CBridgedMessage {
             email: try CDecoding.string(c.pointee.email, field: "email"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0,
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            expiresAtMs: c.pointee.expiry_update_case == SHAREWIRE__V1__UPDATE_SHARE_REQUEST__EXPIRY_UPDATE_EXPIRES_AT_MS
+                ? c.pointee.expires_at_ms : nil)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -525,14 +555,21 @@ public struct LeaveRequest: ProtoMessage, Hashable {
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// Whether each owner is notified. Absent: notified (what servers before this
+    /// field always did); false for a caller that sends its own message. A
+    /// single-field oneof gives it presence (protoc-c 1.4 lacks `optional`).
+    ///
+    /// `nil` when absent (the `notify_presence` oneof).
+    public var notify: Bool?
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceIDs: [String] = [], validateOnly: Bool = false) {
+    public init(deviceIDs: [String] = [], validateOnly: Bool = false, notify: Bool? = nil) {
         self.deviceIDs = deviceIDs
         self.validateOnly = validateOnly
+        self.notify = notify
     }
 }
 
@@ -548,13 +585,19 @@ extension LeaveRequest: CBridgedMessage {
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         (c.pointee.n_device_ids, c.pointee.device_ids) = arena.cStrings(deviceIDs, field: "device_ids")
         c.pointee.validate_only = validateOnly ? 1 : 0
+        if let notify {
+            c.pointee.notify_presence_case = SHAREWIRE__V1__LEAVE_REQUEST__NOTIFY_PRESENCE_NOTIFY
+            c.pointee.notify = notify ? 1 : 0
+        }
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            notify: c.pointee.notify_presence_case == SHAREWIRE__V1__LEAVE_REQUEST__NOTIFY_PRESENCE_NOTIFY
+                ? c.pointee.notify != 0 : nil)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -693,29 +736,38 @@ extension ListDeviceSharesResponse: CBridgedMessage {
     }
 }
 
-/// Gives the caller's devices to another account. Every share on them is
+/// Gives the caller's devices to one of its contacts. Every share on them is
 /// removed; sender, receiver and former recipients are notified.
 ///
 /// `sharewire.v1.TransferRequest`
 public struct TransferRequest: ProtoMessage, Hashable {
     /// At least one, at most 1,000.
     public var deviceIDs: [String]
-    /// An existing account's email (ACCOUNT_NOT_FOUND otherwise), not the
-    /// caller's (TRANSFER_TO_SELF). The receiver may own at most 10,000 devices.
+    /// A contact of the caller (CONTACT_NOT_FOUND otherwise) that has an
+    /// account (CONTACT_HAS_NO_ACCOUNT otherwise: invite them first), as for
+    /// Share; not the caller (TRANSFER_TO_SELF). The receiver may own at most
+    /// 10,000 devices.
     public var toEmail: String
     /// True: run every rule against the latest state and answer what the call
     /// would do (the counts; revision = the current revision), changing
     /// nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
     public var validateOnly: Bool
+    /// Whether the sender, the receiver and each former recipient are notified. Absent: notified (what servers before this
+    /// field always did); false for a caller that sends its own message. A
+    /// single-field oneof gives it presence (protoc-c 1.4 lacks `optional`).
+    ///
+    /// `nil` when absent (the `notify_presence` oneof).
+    public var notify: Bool?
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(deviceIDs: [String] = [], toEmail: String = "", validateOnly: Bool = false) {
+    public init(deviceIDs: [String] = [], toEmail: String = "", validateOnly: Bool = false, notify: Bool? = nil) {
         self.deviceIDs = deviceIDs
         self.toEmail = toEmail
         self.validateOnly = validateOnly
+        self.notify = notify
     }
 }
 
@@ -733,6 +785,10 @@ extension TransferRequest: CBridgedMessage {
         (c.pointee.n_device_ids, c.pointee.device_ids) = arena.cStrings(deviceIDs, field: "device_ids")
         c.pointee.to_email = arena.cString(toEmail, field: "to_email")
         c.pointee.validate_only = validateOnly ? 1 : 0
+        if let notify {
+            c.pointee.notify_presence_case = SHAREWIRE__V1__TRANSFER_REQUEST__NOTIFY_PRESENCE_NOTIFY
+            c.pointee.notify = notify ? 1 : 0
+        }
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -740,7 +796,9 @@ extension TransferRequest: CBridgedMessage {
         self.init(
             deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
             toEmail: try CDecoding.string(c.pointee.to_email, field: "to_email"),
-            validateOnly: c.pointee.validate_only != 0)
+            validateOnly: c.pointee.validate_only != 0,
+            notify: c.pointee.notify_presence_case == SHAREWIRE__V1__TRANSFER_REQUEST__NOTIFY_PRESENCE_NOTIFY
+                ? c.pointee.notify != 0 : nil)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

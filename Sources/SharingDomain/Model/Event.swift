@@ -13,6 +13,8 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case shareUpdated = "share.updated"
     case shareRemoved = "share.removed"
     case shareLeft = "share.left"
+    /// A time-limited share reached its expiry (actor: the owner who set it).
+    case shareExpired = "share.expired"
     case deviceTransferred = "device.transferred"
 }
 

@@ -7,6 +7,10 @@ public enum NotificationTemplate: String, Sendable, Hashable, CaseIterable {
     case left = "share.left"
     case transferSent = "transfer.sent"
     case transferReceived = "transfer.received"
+    /// To the recipient: a time-limited share ended.
+    case shareExpired = "share.expired"
+    /// To the owner: a time-limited share it gave ended.
+    case shareExpiredOwner = "share.expired.owner"
 }
 
 /// An outbox entry, written in the same transaction as the change causing it.

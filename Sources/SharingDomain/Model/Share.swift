@@ -39,14 +39,38 @@ public struct Share: Hashable, Sendable, Codable {
     public var access: ShareAccess
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
+    /// When the access ends, or `nil` for a share without a time limit.
+    /// Check answers "no" from this instant on (docs/DOMAIN.md §2, "Expiry").
+    public var expiresAt: Timestamp?
 
     public var key: ShareKey { ShareKey(device: device, user: user) }
 
-    public init(device: DeviceID, user: AccountID, access: ShareAccess, createdAt: Timestamp, updatedAt: Timestamp) {
+    public init(device: DeviceID, user: AccountID, access: ShareAccess, createdAt: Timestamp, updatedAt: Timestamp,
+                expiresAt: Timestamp? = nil) {
         self.device = device
         self.user = user
         self.access = access
         self.createdAt = createdAt
         self.updatedAt = updatedAt
+        self.expiresAt = expiresAt
+    }
+
+    /// Whether the share has expired at `now`: from `expiresAt` on, exactly.
+    @inlinable
+    public func isExpired(at now: @autoclosure () -> Timestamp) -> Bool {
+        guard let expiresAt else { return false }
+        return now() >= expiresAt
+    }
+}
+
+extension Device {
+    /// The device as a recipient with `access` sees it: `ALL` every service,
+    /// `PORTS` only the granted ones, scripts-only none. A recipient learns
+    /// nothing about services it cannot reach (docs/DOMAIN.md §2).
+    public func visible(through access: ShareAccess) -> Device {
+        guard access.mode == .ports else { return self }
+        var copy = self
+        copy.services = services.filter { access.services.contains($0.id) }
+        return copy
     }
 }

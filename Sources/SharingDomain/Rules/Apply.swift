@@ -10,20 +10,21 @@ extension SharingState {
         if case let .createAccount(email, language, hash) = command {
             return try createAccount(email: email, language: language, apiKeyHash: hash, at: at)
         }
+        if case .expireShares = command { return expireShares(at: at) }
         guard let actor else {
             throw SharingError(.unauthenticated, field: "actor", message: "this write needs an authenticated account")
         }
         var cx = ApplyContext(state: self, actor: actor, at: at)
         _ = try cx.actorAccount()
         switch command {
-        case .createAccount:
+        case .createAccount, .expireShares:
             preconditionFailure("handled above")
         case let .createContact(email, fields):
             return try cx.createContact(email: email, fields: fields)
         case let .updateContact(email, fields):
             return try cx.updateContact(email: email, fields: fields)
-        case let .deleteContact(email):
-            return try cx.deleteContact(email: email)
+        case let .deleteContact(email, notify):
+            return try cx.deleteContact(email: email, notify: notify)
         case let .inviteContact(email, resend):
             return try cx.inviteContact(email: email, resend: resend)
         case let .registerDevice(name, services):
@@ -34,16 +35,16 @@ extension SharingState {
             return try cx.addService(id, spec)
         case let .removeService(id, service):
             return try cx.removeService(id, service)
-        case let .share(devices, emails, access, notify):
-            return try cx.share(devices: devices, emails: emails, access: access, notify: notify)
-        case let .updateShare(device, email, access, notify):
-            return try cx.updateShare(device: device, email: email, access: access, notify: notify)
+        case let .share(devices, emails, access, notify, expiresAt):
+            return try cx.share(devices: devices, emails: emails, access: access, notify: notify, expiresAt: expiresAt)
+        case let .updateShare(device, email, access, notify, expiry):
+            return try cx.updateShare(device: device, email: email, access: access, notify: notify, expiry: expiry)
         case let .removeShares(devices, emails, notify):
             return try cx.removeShares(devices: devices, emails: emails, notify: notify)
-        case let .leave(devices):
-            return try cx.leave(devices: devices)
-        case let .transfer(devices, toEmail):
-            return try cx.transfer(devices: devices, toEmail: toEmail)
+        case let .leave(devices, notify):
+            return try cx.leave(devices: devices, notify: notify)
+        case let .transfer(devices, toEmail, notify):
+            return try cx.transfer(devices: devices, toEmail: toEmail, notify: notify)
         }
     }
 }

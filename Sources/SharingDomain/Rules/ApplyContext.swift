@@ -6,7 +6,8 @@
 struct ApplyContext {
     var state: SharingState
     var changes = Changes()
-    let actor: AccountID
+    /// Who acts; the expiry write (no caller) acts as each device's owner in turn.
+    var actor: AccountID
     let at: Timestamp
     /// The revision this write will have.
     let revision: UInt64

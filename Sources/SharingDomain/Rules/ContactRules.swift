@@ -40,7 +40,7 @@ extension ApplyContext {
     /// Deleting a contact revokes every share the owner gave that person:
     /// shares only ever go to contacts, and a person removed from the address
     /// book silently keeping access would be a surprise (docs/DOMAIN.md).
-    mutating func deleteContact(email text: String) throws(SharingError) -> Applied {
+    mutating func deleteContact(email text: String, notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let contact = try myContact(text)
         var revoked: [DeviceID] = []
@@ -52,8 +52,10 @@ extension ApplyContext {
             for device in revoked { delete(ShareKey(device: device, user: user)) }
             if !revoked.isEmpty {
                 record(.shareRemoved, devices: revoked, users: [user], detail: "reason=contact.deleted")
-                notifyContact(.shareRemoved, account: user,
-                              data: NotificationData(actorEmail: me.email, deviceNames: names(revoked)))
+                if notify {
+                    notifyContact(.shareRemoved, account: user,
+                                  data: NotificationData(actorEmail: me.email, deviceNames: names(revoked)))
+                }
             }
         }
         state.removeContact(contact)

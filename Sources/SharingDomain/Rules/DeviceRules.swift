@@ -49,10 +49,16 @@ extension ApplyContext {
 
     /// Removes the service from the device and from every `PORTS` share naming it.
     ///
+    /// Each recipient whose share named it is told: `share.updated` with the
+    /// access left, or, when nothing is left (no service, no scripting), the
+    /// share is removed (`share.removed` event and notification) rather than
+    /// kept granting nothing.
+    ///
     /// A service id the device does not have is `SERVICE_NOT_FOUND`, whether
     /// it does not exist or is another device's: the answer does not reveal
     /// which (docs/DOMAIN.md §2).
     mutating func removeService(_ id: DeviceID, _ sid: ServiceID) throws(SharingError) -> Applied {
+        let me = try actorAccount()
         var device = try ownedDevice(id, field: "deviceId")
         guard let index = device.services.firstIndex(where: { $0.id == sid }) else {
             throw SharingError(.serviceNotFound, subject: sid.external, field: "serviceId",
@@ -60,18 +66,39 @@ extension ApplyContext {
         }
         device.services.remove(at: index)
         device.updatedAt = at
-        var affected: [AccountID] = []
-        for user in state.sharesByDevice[id] ?? [] {
+        var narrowed: [Share] = []
+        var emptied: [AccountID] = []
+        for user in (state.sharesByDevice[id] ?? []).sorted() {
             let key = ShareKey(device: id, user: user)
             guard var share = state.shares[key], share.access.services.contains(sid) else { continue }
             share.access.services.remove(sid)
-            share.updatedAt = at
-            put(share)
-            affected.append(user)
+            if share.access.services.isEmpty && !share.access.scripting {
+                delete(key)
+                emptied.append(user)
+            } else {
+                share.updatedAt = at
+                put(share)
+                narrowed.append(share)
+            }
         }
         put(device)
         changes.mutations.append(.deleteService(sid))
-        record(.serviceRemoved, devices: [id], users: affected.sorted(), detail: "service=\(sid)")
+        let affected = (narrowed.map(\.user) + emptied).sorted()
+        record(.serviceRemoved, devices: [id], users: affected, detail: "service=\(sid)")
+        if !emptied.isEmpty {
+            record(.shareRemoved, devices: [id], users: emptied, detail: "reason=service.removed service=\(sid)")
+        }
+        for share in narrowed {
+            // The access left, as port numbers: what the recipient can still reach.
+            var ports = Set<UInt16>()
+            for s in device.services where share.access.services.contains(s.id) { ports.insert(s.port) }
+            notify(.shareUpdated, account: share.user,
+                   data: NotificationData(actorEmail: me.email, deviceNames: [device.name],
+                                          access: .portNumbers(ports, scripting: share.access.scripting)))
+        }
+        for user in emptied {
+            notify(.shareRemoved, account: user, data: NotificationData(actorEmail: me.email, deviceNames: [device.name]))
+        }
         return finish(.none)
     }
 

@@ -4,12 +4,13 @@
 /// bulk call leaves no trace, and names the first offending id or email.
 extension ApplyContext {
     mutating func share(devices rawDevices: [DeviceID], emails rawEmails: [String], access: AccessRequest,
-                        notify: Bool) throws(SharingError) -> Applied {
+                        notify: Bool, expiresAt: Timestamp?) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let deviceIDs = uniqued(rawDevices)
         let emails = try parseEmails(rawEmails)
         try checkSelection(devices: deviceIDs.count, emails: emails.count)
         try validate(access)
+        try validateExpiry(expiresAt)
         let devices = try ownedDevices(deviceIDs)
         // Port numbers resolve per device, so each device may get its own service set.
         var granted: [ShareAccess] = []
@@ -20,15 +21,7 @@ extension ApplyContext {
             if email == me.email {
                 throw SharingError(.shareToSelf, subject: email.value, field: "emails", message: "you cannot share with yourself")
             }
-            guard state.contactsByOwner[actor]?[email] != nil else {
-                throw SharingError(.contactNotFound, subject: email.value, field: "emails",
-                                   message: "add this person as a contact first")
-            }
-            guard let user = state.accountByEmail[email] else {
-                throw SharingError(.contactHasNoAccount, subject: email.value, field: "emails",
-                                   message: "this contact has no account yet; invite them first")
-            }
-            users.append(user)
+            users.append(try contactAccount(email, field: "emails"))
         }
 
         // Valid: apply every pair.
@@ -39,20 +32,23 @@ extension ApplyContext {
             for user in users {
                 let key = ShareKey(device: d.id, user: user)
                 if var existing = state.shares[key] {
-                    guard existing.access != deviceAccess else { continue }  // nothing to change
+                    // Nothing to change.
+                    guard existing.access != deviceAccess || existing.expiresAt != expiresAt else { continue }
                     existing.access = deviceAccess
+                    existing.expiresAt = expiresAt
                     existing.updatedAt = at
                     put(existing)
                     updated[user, default: []].append(d.id)
                     updatedCount += 1
                 } else {
-                    put(Share(device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at))
+                    put(Share(device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at,
+                              expiresAt: expiresAt))
                     created[user, default: []].append(d.id)
                     createdCount += 1
                 }
             }
         }
-        let detail = describe(access)
+        let detail = describe(access) + describe(expiresAt)
         if createdCount > 0 {
             record(.shareCreated, devices: devicesIn(created), users: users.filter { created[$0] != nil }, detail: detail)
         }
@@ -75,21 +71,31 @@ extension ApplyContext {
     }
 
     mutating func updateShare(device id: DeviceID, email text: String, access request: AccessRequest,
-                              notify: Bool) throws(SharingError) -> Applied {
+                              notify: Bool, expiry: ExpiryUpdate) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let device = try ownedDevice(id, field: "deviceId")
         let email = try Email(text)
         try validate(request)
+        if case let .at(instant) = expiry { try validateExpiry(instant) }
         let access = try request.resolved(on: device)
         guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)] else {
             throw SharingError(.shareNotFound, subject: email.value, field: "email",
                                message: "the device is not shared with this person")
         }
-        guard share.access != access else { return finish(.count(created: 0, updated: 0, removed: 0)) }
+        let expiresAt: Timestamp?
+        switch expiry {
+        case .keep: expiresAt = share.expiresAt
+        case .clear: expiresAt = nil
+        case let .at(instant): expiresAt = instant
+        }
+        guard share.access != access || share.expiresAt != expiresAt else {
+            return finish(.count(created: 0, updated: 0, removed: 0))
+        }
         share.access = access
+        share.expiresAt = expiresAt
         share.updatedAt = at
         put(share)
-        record(.shareUpdated, devices: [id], users: [user], detail: describe(request))
+        record(.shareUpdated, devices: [id], users: [user], detail: describe(request) + describe(expiresAt))
         if notify {
             notifyContact(.shareUpdated, account: user,
                           data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
@@ -130,8 +136,8 @@ extension ApplyContext {
     }
 
     /// A recipient removes itself. Every device must be shared with the actor;
-    /// each owner is told.
-    mutating func leave(devices rawDevices: [DeviceID]) throws(SharingError) -> Applied {
+    /// each owner is told, unless `notify` is false.
+    mutating func leave(devices rawDevices: [DeviceID], notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let ids = uniqued(rawDevices)
         if ids.isEmpty {
@@ -153,13 +159,28 @@ extension ApplyContext {
         }
         for id in ids { delete(ShareKey(device: id, user: actor)) }
         record(.shareLeft, devices: ids, users: owners)
-        for owner in owners {
-            notify(.left, account: owner, data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner]!)))
+        for owner in owners where notify {
+            self.notify(.left, account: owner,
+                        data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner]!)))
         }
         return finish(.count(created: 0, updated: 0, removed: ids.count))
     }
 
     // MARK: helpers
+
+    /// The account of one of the actor's contacts: the only people a device
+    /// is shared with or transferred to (docs/DOMAIN.md §2).
+    func contactAccount(_ email: Email, field: String) throws(SharingError) -> AccountID {
+        guard state.contactsByOwner[actor]?[email] != nil else {
+            throw SharingError(.contactNotFound, subject: email.value, field: field,
+                               message: "add this person as a contact first")
+        }
+        guard let user = state.accountByEmail[email] else {
+            throw SharingError(.contactHasNoAccount, subject: email.value, field: field,
+                               message: "this contact has no account yet; invite them first")
+        }
+        return user
+    }
 
     func parseEmails(_ raw: [String]) throws(SharingError) -> [Email] {
         var out: [Email] = []
@@ -202,6 +223,11 @@ extension ApplyContext {
         var all = Set<DeviceID>()
         for ds in m.values { all.formUnion(ds) }
         return all.sorted()
+    }
+
+    /// ` expiresAt=<ms>` for a time-limited share, nothing otherwise.
+    func describe(_ expiresAt: Timestamp?) -> String {
+        expiresAt.map { " expiresAt=\($0.millisecondsSinceEpoch)" } ?? ""
     }
 
     func describe(_ access: AccessRequest) -> String {

@@ -1,8 +1,10 @@
 extension ApplyContext {
-    /// Moves devices to another account. Every share on them is removed (the
-    /// new owner decides who gets access); sender, receiver and every former
-    /// recipient are told.
-    mutating func transfer(devices rawDevices: [DeviceID], toEmail text: String) throws(SharingError) -> Applied {
+    /// Moves devices to one of the actor's contacts that has an account
+    /// (`CONTACT_NOT_FOUND` / `CONTACT_HAS_NO_ACCOUNT` otherwise, as for a
+    /// share). Every share on them is removed (the new owner decides who gets
+    /// access); sender, receiver and every former recipient are told.
+    mutating func transfer(devices rawDevices: [DeviceID], toEmail text: String,
+                           notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let ids = uniqued(rawDevices)
         if ids.isEmpty { throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given") }
@@ -16,10 +18,8 @@ extension ApplyContext {
         if email == me.email {
             throw SharingError(.transferToSelf, subject: email.value, field: "toEmail", message: "you already own these devices")
         }
-        guard let target = state.accountByEmail[email] else {
-            throw SharingError(.accountNotFound, subject: email.value, field: "toEmail",
-                               message: "devices can only be transferred to an existing account")
-        }
+        // Like sharing, a transfer goes to a contact with an account.
+        let target = try contactAccount(email, field: "toEmail")
         let targetOwned = state.devicesByOwner[target]?.count ?? 0
         if targetOwned + devices.count > limits.maxDevicesPerAccount {
             throw SharingError(.limitExceeded, subject: email.value, field: "toEmail",
@@ -40,7 +40,9 @@ extension ApplyContext {
         let names = devices.map(\.name)
         record(.deviceTransferred, devices: ids, users: [target] + recipientOrder,
                detail: "to=\(target) sharesRemoved=\(formerRecipients.values.reduce(0) { $0 + $1.count })")
-        notify(.transferSent, account: actor, data: NotificationData(actorEmail: me.email, otherEmail: email, deviceNames: names))
+        guard notify else { return finish(.count(created: 0, updated: 0, removed: ids.count)) }
+        self.notify(.transferSent, account: actor,
+                    data: NotificationData(actorEmail: me.email, otherEmail: email, deviceNames: names))
         notifyContact(.transferReceived, account: target,
                       data: NotificationData(actorEmail: me.email, otherEmail: email, deviceNames: names))
         for user in recipientOrder where user != target {

@@ -9,8 +9,17 @@ public final class SharingSnapshots: Sendable {
     /// An immutable committed state.
     public final class Snapshot: Sendable {
         public let state: SharingState
+        /// The clock checks compare share expiries with (injected for tests).
+        /// Read only for a share that has an expiry.
+        public let clock: @Sendable () -> Timestamp
         public var revision: UInt64 { state.revision }
-        init(_ state: SharingState) { self.state = state }
+        init(_ state: SharingState, clock: @escaping @Sendable () -> Timestamp) {
+            self.state = state
+            self.clock = clock
+        }
+
+        /// The snapshot's time now.
+        public var now: Timestamp { clock() }
 
         // Forwarders for the hot path: calling through `snapshot.state.check`
         // from another module copies the whole state value (a retain per map);
@@ -19,18 +28,18 @@ public final class SharingSnapshots: Sendable {
         /// ``SharingState/check(user:device:port:)`` on this snapshot.
         @inlinable
         public func check(user: AccountID, device: DeviceID, port: UInt16) -> Bool {
-            state.check(user: user, device: device, port: port)
+            state.check(user: user, device: device, port: port, at: clock())
         }
 
         /// ``SharingState/checkScripting(user:device:)`` on this snapshot.
         @inlinable
         public func checkScripting(user: AccountID, device: DeviceID) -> Bool {
-            state.checkScripting(user: user, device: device)
+            state.checkScripting(user: user, device: device, at: clock())
         }
 
-        /// ``SharingState/checkBatch(_:)`` on this snapshot.
+        /// ``SharingState/checkBatch(_:at:)`` on this snapshot.
         public func checkBatch(_ requests: [CheckRequest]) throws(SharingError) -> [Bool] {
-            try state.checkBatch(requests)
+            try state.checkBatch(requests, at: clock())
         }
     }
 
@@ -47,9 +56,12 @@ public final class SharingSnapshots: Sendable {
     }
 
     private let box: Mutex<Box>
+    private let clock: @Sendable () -> Timestamp
 
-    public init(_ state: SharingState) {
-        box = Mutex(Box(current: Snapshot(state)))
+    /// Snapshots of `state` and its successors, whose checks compare expiries with `clock`.
+    public init(_ state: SharingState, clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) {
+        self.clock = clock
+        box = Mutex(Box(current: Snapshot(state, clock: clock)))
     }
 
     /// The latest committed snapshot.
@@ -63,7 +75,7 @@ public final class SharingSnapshots: Sendable {
     func publish(_ state: SharingState) {
         let woken: [(Waiter, Snapshot)] = box.withLock { b in
             guard state.revision > b.current.revision else { return [] }
-            b.current = Snapshot(state)
+            b.current = Snapshot(state, clock: clock)
             var out: [(Waiter, Snapshot)] = []
             for (id, w) in b.waiters where w.revision <= state.revision {
                 out.append((w, b.current))

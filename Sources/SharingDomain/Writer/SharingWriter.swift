@@ -42,7 +42,7 @@ public actor SharingWriter {
                 clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) {
         precondition(maxBatch > 0)
         self.committed = state
-        self.snapshots = SharingSnapshots(state)
+        self.snapshots = SharingSnapshots(state, clock: clock)
         self.persistence = persistence
         self.maxBatch = maxBatch
         self.clock = clock

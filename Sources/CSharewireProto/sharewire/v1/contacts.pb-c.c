@@ -939,7 +939,7 @@ const ProtobufCMessageDescriptor sharewire__v1__update_contact_response__descrip
   (ProtobufCMessageInit) sharewire__v1__update_contact_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__delete_contact_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sharewire__v1__delete_contact_request__field_descriptors[3] =
 {
   {
     "email",
@@ -965,15 +965,28 @@ static const ProtobufCFieldDescriptor sharewire__v1__delete_contact_request__fie
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "notify",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Sharewire__V1__DeleteContactRequest, notify_presence_case),
+    offsetof(Sharewire__V1__DeleteContactRequest, notify),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__delete_contact_request__field_indices_by_name[] = {
   0,   /* field[0] = email */
+  2,   /* field[2] = notify */
   1,   /* field[1] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__delete_contact_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__delete_contact_request__descriptor =
 {
@@ -983,7 +996,7 @@ const ProtobufCMessageDescriptor sharewire__v1__delete_contact_request__descript
   "Sharewire__V1__DeleteContactRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__DeleteContactRequest),
-  2,
+  3,
   sharewire__v1__delete_contact_request__field_descriptors,
   sharewire__v1__delete_contact_request__field_indices_by_name,
   1,  sharewire__v1__delete_contact_request__number_ranges,

@@ -951,7 +951,7 @@ const ProtobufCMessageDescriptor sharewire__v1__owned_device__descriptor =
   (ProtobufCMessageInit) sharewire__v1__owned_device__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__shared_device__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sharewire__v1__shared_device__field_descriptors[3] =
 {
   {
     "shared_by",
@@ -977,15 +977,28 @@ static const ProtobufCFieldDescriptor sharewire__v1__shared_device__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expires_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__SharedDevice, expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__shared_device__field_indices_by_name[] = {
   1,   /* field[1] = access */
+  2,   /* field[2] = expires_at_ms */
   0,   /* field[0] = shared_by */
 };
 static const ProtobufCIntRange sharewire__v1__shared_device__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__shared_device__descriptor =
 {
@@ -995,7 +1008,7 @@ const ProtobufCMessageDescriptor sharewire__v1__shared_device__descriptor =
   "Sharewire__V1__SharedDevice",
   "sharewire.v1",
   sizeof(Sharewire__V1__SharedDevice),
-  2,
+  3,
   sharewire__v1__shared_device__field_descriptors,
   sharewire__v1__shared_device__field_indices_by_name,
   1,  sharewire__v1__shared_device__number_ranges,

@@ -1022,7 +1022,7 @@ const ProtobufCMessageDescriptor sharewire__v1__ack_notifications_response__desc
   (ProtobufCMessageInit) sharewire__v1__ack_notifications_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_number[15] =
+static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_number[16] =
 {
   { "AUDIT_EVENT_KIND_UNSPECIFIED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_UNSPECIFIED", 0 },
   { "AUDIT_EVENT_KIND_ACCOUNT_CREATED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_CREATED", 1 },
@@ -1039,11 +1039,12 @@ static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_
   { "AUDIT_EVENT_KIND_SHARE_REMOVED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_REMOVED", 12 },
   { "AUDIT_EVENT_KIND_SHARE_LEFT", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_LEFT", 13 },
   { "AUDIT_EVENT_KIND_DEVICE_TRANSFERRED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_DEVICE_TRANSFERRED", 14 },
+  { "AUDIT_EVENT_KIND_SHARE_EXPIRED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_EXPIRED", 15 },
 };
 static const ProtobufCIntRange sharewire__v1__audit_event_kind__value_ranges[] = {
-{0, 0},{0, 15}
+{0, 0},{0, 16}
 };
-static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_values_by_name[15] =
+static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_values_by_name[16] =
 {
   { "AUDIT_EVENT_KIND_ACCOUNT_CREATED", 1 },
   { "AUDIT_EVENT_KIND_CONTACT_CREATED", 2 },
@@ -1056,6 +1057,7 @@ static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_value
   { "AUDIT_EVENT_KIND_SERVICE_ADDED", 8 },
   { "AUDIT_EVENT_KIND_SERVICE_REMOVED", 9 },
   { "AUDIT_EVENT_KIND_SHARE_CREATED", 10 },
+  { "AUDIT_EVENT_KIND_SHARE_EXPIRED", 15 },
   { "AUDIT_EVENT_KIND_SHARE_LEFT", 13 },
   { "AUDIT_EVENT_KIND_SHARE_REMOVED", 12 },
   { "AUDIT_EVENT_KIND_SHARE_UPDATED", 11 },
@@ -1068,15 +1070,15 @@ const ProtobufCEnumDescriptor sharewire__v1__audit_event_kind__descriptor =
   "AuditEventKind",
   "Sharewire__V1__AuditEventKind",
   "sharewire.v1",
-  15,
+  16,
   sharewire__v1__audit_event_kind__enum_values_by_number,
-  15,
+  16,
   sharewire__v1__audit_event_kind__enum_values_by_name,
   1,
   sharewire__v1__audit_event_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by_number[8] =
+static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by_number[10] =
 {
   { "NOTIFICATION_KIND_UNSPECIFIED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_UNSPECIFIED", 0 },
   { "NOTIFICATION_KIND_INVITE", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_INVITE", 1 },
@@ -1086,14 +1088,18 @@ static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by
   { "NOTIFICATION_KIND_SHARE_LEFT", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_LEFT", 5 },
   { "NOTIFICATION_KIND_TRANSFER_SENT", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_TRANSFER_SENT", 6 },
   { "NOTIFICATION_KIND_TRANSFER_RECEIVED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_TRANSFER_RECEIVED", 7 },
+  { "NOTIFICATION_KIND_SHARE_EXPIRED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_EXPIRED", 8 },
+  { "NOTIFICATION_KIND_SHARE_EXPIRED_OWNER", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_EXPIRED_OWNER", 9 },
 };
 static const ProtobufCIntRange sharewire__v1__notification_kind__value_ranges[] = {
-{0, 0},{0, 8}
+{0, 0},{0, 10}
 };
-static const ProtobufCEnumValueIndex sharewire__v1__notification_kind__enum_values_by_name[8] =
+static const ProtobufCEnumValueIndex sharewire__v1__notification_kind__enum_values_by_name[10] =
 {
   { "NOTIFICATION_KIND_INVITE", 1 },
   { "NOTIFICATION_KIND_SHARE_CREATED", 2 },
+  { "NOTIFICATION_KIND_SHARE_EXPIRED", 8 },
+  { "NOTIFICATION_KIND_SHARE_EXPIRED_OWNER", 9 },
   { "NOTIFICATION_KIND_SHARE_LEFT", 5 },
   { "NOTIFICATION_KIND_SHARE_REMOVED", 4 },
   { "NOTIFICATION_KIND_SHARE_UPDATED", 3 },
@@ -1108,9 +1114,9 @@ const ProtobufCEnumDescriptor sharewire__v1__notification_kind__descriptor =
   "NotificationKind",
   "Sharewire__V1__NotificationKind",
   "sharewire.v1",
-  8,
+  10,
   sharewire__v1__notification_kind__enum_values_by_number,
-  8,
+  10,
   sharewire__v1__notification_kind__enum_values_by_name,
   1,
   sharewire__v1__notification_kind__value_ranges,

@@ -727,7 +727,7 @@ void   sharewire__v1__transfer_response__free_unpacked
   assert(message->base.descriptor == &sharewire__v1__transfer_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sharewire__v1__share_info__field_descriptors[6] =
+static const ProtobufCFieldDescriptor sharewire__v1__share_info__field_descriptors[7] =
 {
   {
     "device_id",
@@ -801,19 +801,32 @@ static const ProtobufCFieldDescriptor sharewire__v1__share_info__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expires_at_ms",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ShareInfo, expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__share_info__field_indices_by_name[] = {
   3,   /* field[3] = access */
   4,   /* field[4] = created_at_ms */
   0,   /* field[0] = device_id */
   2,   /* field[2] = email */
+  6,   /* field[6] = expires_at_ms */
   5,   /* field[5] = updated_at_ms */
   1,   /* field[1] = user_id */
 };
 static const ProtobufCIntRange sharewire__v1__share_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__share_info__descriptor =
 {
@@ -823,7 +836,7 @@ const ProtobufCMessageDescriptor sharewire__v1__share_info__descriptor =
   "Sharewire__V1__ShareInfo",
   "sharewire.v1",
   sizeof(Sharewire__V1__ShareInfo),
-  6,
+  7,
   sharewire__v1__share_info__field_descriptors,
   sharewire__v1__share_info__field_indices_by_name,
   1,  sharewire__v1__share_info__number_ranges,
@@ -881,7 +894,7 @@ const ProtobufCMessageDescriptor sharewire__v1__sharee__descriptor =
   (ProtobufCMessageInit) sharewire__v1__sharee__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descriptors[6] =
 {
   {
     "device_ids",
@@ -943,18 +956,31 @@ static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expires_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ShareRequest, expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__share_request__field_indices_by_name[] = {
   2,   /* field[2] = access */
   0,   /* field[0] = device_ids */
   1,   /* field[1] = emails */
+  5,   /* field[5] = expires_at_ms */
   3,   /* field[3] = notify */
   4,   /* field[4] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__share_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__share_request__descriptor =
 {
@@ -964,7 +990,7 @@ const ProtobufCMessageDescriptor sharewire__v1__share_request__descriptor =
   "Sharewire__V1__ShareRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__ShareRequest),
-  5,
+  6,
   sharewire__v1__share_request__field_descriptors,
   sharewire__v1__share_request__field_indices_by_name,
   1,  sharewire__v1__share_request__number_ranges,
@@ -1035,7 +1061,7 @@ const ProtobufCMessageDescriptor sharewire__v1__share_response__descriptor =
   (ProtobufCMessageInit) sharewire__v1__share_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__update_share_request__field_descriptors[5] =
+static const ProtobufCFieldDescriptor sharewire__v1__update_share_request__field_descriptors[6] =
 {
   {
     "device_id",
@@ -1097,18 +1123,31 @@ static const ProtobufCFieldDescriptor sharewire__v1__update_share_request__field
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "expires_at_ms",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    offsetof(Sharewire__V1__UpdateShareRequest, expiry_update_case),
+    offsetof(Sharewire__V1__UpdateShareRequest, expires_at_ms),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__update_share_request__field_indices_by_name[] = {
   2,   /* field[2] = access */
   0,   /* field[0] = device_id */
   1,   /* field[1] = email */
+  5,   /* field[5] = expires_at_ms */
   3,   /* field[3] = notify */
   4,   /* field[4] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__update_share_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 5 }
+  { 0, 6 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__update_share_request__descriptor =
 {
@@ -1118,7 +1157,7 @@ const ProtobufCMessageDescriptor sharewire__v1__update_share_request__descriptor
   "Sharewire__V1__UpdateShareRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__UpdateShareRequest),
-  5,
+  6,
   sharewire__v1__update_share_request__field_descriptors,
   sharewire__v1__update_share_request__field_indices_by_name,
   1,  sharewire__v1__update_share_request__number_ranges,
@@ -1406,7 +1445,7 @@ const ProtobufCMessageDescriptor sharewire__v1__common_sharees_response__descrip
   (ProtobufCMessageInit) sharewire__v1__common_sharees_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descriptors[2] =
+static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descriptors[3] =
 {
   {
     "device_ids",
@@ -1432,15 +1471,28 @@ static const ProtobufCFieldDescriptor sharewire__v1__leave_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "notify",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Sharewire__V1__LeaveRequest, notify_presence_case),
+    offsetof(Sharewire__V1__LeaveRequest, notify),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__leave_request__field_indices_by_name[] = {
   0,   /* field[0] = device_ids */
+  2,   /* field[2] = notify */
   1,   /* field[1] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__leave_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 2 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__leave_request__descriptor =
 {
@@ -1450,7 +1502,7 @@ const ProtobufCMessageDescriptor sharewire__v1__leave_request__descriptor =
   "Sharewire__V1__LeaveRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__LeaveRequest),
-  2,
+  3,
   sharewire__v1__leave_request__field_descriptors,
   sharewire__v1__leave_request__field_indices_by_name,
   1,  sharewire__v1__leave_request__number_ranges,
@@ -1649,7 +1701,7 @@ const ProtobufCMessageDescriptor sharewire__v1__list_device_shares_response__des
   (ProtobufCMessageInit) sharewire__v1__list_device_shares_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_descriptors[4] =
 {
   {
     "device_ids",
@@ -1687,16 +1739,29 @@ static const ProtobufCFieldDescriptor sharewire__v1__transfer_request__field_des
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "notify",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Sharewire__V1__TransferRequest, notify_presence_case),
+    offsetof(Sharewire__V1__TransferRequest, notify),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__transfer_request__field_indices_by_name[] = {
   0,   /* field[0] = device_ids */
+  3,   /* field[3] = notify */
   1,   /* field[1] = to_email */
   2,   /* field[2] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__transfer_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__transfer_request__descriptor =
 {
@@ -1706,7 +1771,7 @@ const ProtobufCMessageDescriptor sharewire__v1__transfer_request__descriptor =
   "Sharewire__V1__TransferRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__TransferRequest),
-  3,
+  4,
   sharewire__v1__transfer_request__field_descriptors,
   sharewire__v1__transfer_request__field_indices_by_name,
   1,  sharewire__v1__transfer_request__number_ranges,

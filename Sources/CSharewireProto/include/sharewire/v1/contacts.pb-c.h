@@ -206,6 +206,12 @@ struct  Sharewire__V1__UpdateContactResponse
     , NULL, 0 }
 
 
+typedef enum {
+  SHAREWIRE__V1__DELETE_CONTACT_REQUEST__NOTIFY_PRESENCE__NOT_SET = 0,
+  SHAREWIRE__V1__DELETE_CONTACT_REQUEST__NOTIFY_PRESENCE_NOTIFY = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__DELETE_CONTACT_REQUEST__NOTIFY_PRESENCE__CASE)
+} Sharewire__V1__DeleteContactRequest__NotifyPresenceCase;
+
 /*
  * Deletes a contact and revokes every share the caller gave that person, on
  * the caller's devices, in the same write (docs/DOMAIN.md §2).
@@ -223,10 +229,14 @@ struct  Sharewire__V1__DeleteContactRequest
    * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
+  Sharewire__V1__DeleteContactRequest__NotifyPresenceCase notify_presence_case;
+  union {
+    protobuf_c_boolean notify;
+  };
 };
 #define SHAREWIRE__V1__DELETE_CONTACT_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__delete_contact_request__descriptor) \
-    , (char *)protobuf_c_empty_string, 0 }
+    , (char *)protobuf_c_empty_string, 0, SHAREWIRE__V1__DELETE_CONTACT_REQUEST__NOTIFY_PRESENCE__NOT_SET, {0} }
 
 
 struct  Sharewire__V1__DeleteContactResponse

@@ -123,10 +123,14 @@ struct  Sharewire__V1__SharedDevice
    * The access the caller was granted.
    */
   Sharewire__V1__Access *access;
+  /*
+   * When the caller's access ends (ms since the epoch), or 0 for no time limit.
+   */
+  int64_t expires_at_ms;
 };
 #define SHAREWIRE__V1__SHARED_DEVICE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__shared_device__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL }
+    , (char *)protobuf_c_empty_string, NULL, 0 }
 
 
 typedef enum {
@@ -151,7 +155,9 @@ struct  Sharewire__V1__DeviceInfo
    */
   char *name;
   /*
-   * In the order they were added; at most 64.
+   * The services the caller may see, in the order they were added; at most
+   * 64. The owner and an ALL recipient see every service; a PORTS recipient
+   * only the services its share grants; a scripts-only recipient none.
    */
   size_t n_services;
   Sharewire__V1__ServiceInfo **services;
@@ -278,7 +284,9 @@ struct  Sharewire__V1__AddServiceResponse
 
 
 /*
- * Owner only. PORTS shares naming the service lose it.
+ * Owner only. PORTS shares naming the service lose it and their recipients
+ * are notified (share.updated with the access left); a share left with no
+ * service and no scripting is removed (share.removed event and notification).
  */
 struct  Sharewire__V1__RemoveServiceRequest
 {

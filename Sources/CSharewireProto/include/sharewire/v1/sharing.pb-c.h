@@ -69,10 +69,15 @@ struct  Sharewire__V1__ShareInfo
    * When it last changed.
    */
   int64_t updated_at_ms;
+  /*
+   * When access ends (ms since the epoch), or 0 for no time limit. Check
+   * answers "no" from this instant on; time left = expires_at_ms - now.
+   */
+  int64_t expires_at_ms;
 };
 #define SHAREWIRE__V1__SHARE_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__share_info__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0, 0 }
 
 
 /*
@@ -129,10 +134,17 @@ struct  Sharewire__V1__ShareRequest
    * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
+  /*
+   * When every pair's access ends (ms since the epoch); 0 = no time limit. A
+   * re-share replaces the expiry with this one. Must be after the server's
+   * time (INVALID_ARGUMENT otherwise) and at most 3,650 days ahead
+   * (LIMIT_EXCEEDED, field "expires_at_ms").
+   */
+  int64_t expires_at_ms;
 };
 #define SHAREWIRE__V1__SHARE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__share_request__descriptor) \
-    , 0,NULL, 0,NULL, NULL, 0, 0 }
+    , 0,NULL, 0,NULL, NULL, 0, 0, 0 }
 
 
 struct  Sharewire__V1__ShareResponse
@@ -152,6 +164,12 @@ struct  Sharewire__V1__ShareResponse
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__share_response__descriptor) \
     , 0, 0, 0 }
 
+
+typedef enum {
+  SHAREWIRE__V1__UPDATE_SHARE_REQUEST__EXPIRY_UPDATE__NOT_SET = 0,
+  SHAREWIRE__V1__UPDATE_SHARE_REQUEST__EXPIRY_UPDATE_EXPIRES_AT_MS = 6
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__UPDATE_SHARE_REQUEST__EXPIRY_UPDATE__CASE)
+} Sharewire__V1__UpdateShareRequest__ExpiryUpdateCase;
 
 /*
  * Replaces one person's access to one device (SHARE_NOT_FOUND if the person
@@ -182,10 +200,14 @@ struct  Sharewire__V1__UpdateShareRequest
    * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
+  Sharewire__V1__UpdateShareRequest__ExpiryUpdateCase expiry_update_case;
+  union {
+    int64_t expires_at_ms;
+  };
 };
 #define SHAREWIRE__V1__UPDATE_SHARE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__update_share_request__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0, SHAREWIRE__V1__UPDATE_SHARE_REQUEST__EXPIRY_UPDATE__NOT_SET, {0} }
 
 
 struct  Sharewire__V1__UpdateShareResponse
@@ -283,6 +305,12 @@ struct  Sharewire__V1__CommonShareesResponse
     , 0,NULL, 0 }
 
 
+typedef enum {
+  SHAREWIRE__V1__LEAVE_REQUEST__NOTIFY_PRESENCE__NOT_SET = 0,
+  SHAREWIRE__V1__LEAVE_REQUEST__NOTIFY_PRESENCE_NOTIFY = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__LEAVE_REQUEST__NOTIFY_PRESENCE__CASE)
+} Sharewire__V1__LeaveRequest__NotifyPresenceCase;
+
 /*
  * The caller, a recipient, gives up its access to these devices
  * (SHARE_NOT_FOUND for a device not shared with it). Each owner is notified.
@@ -301,10 +329,14 @@ struct  Sharewire__V1__LeaveRequest
    * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
+  Sharewire__V1__LeaveRequest__NotifyPresenceCase notify_presence_case;
+  union {
+    protobuf_c_boolean notify;
+  };
 };
 #define SHAREWIRE__V1__LEAVE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__leave_request__descriptor) \
-    , 0,NULL, 0 }
+    , 0,NULL, 0, SHAREWIRE__V1__LEAVE_REQUEST__NOTIFY_PRESENCE__NOT_SET, {0} }
 
 
 struct  Sharewire__V1__LeaveResponse
@@ -362,8 +394,14 @@ struct  Sharewire__V1__ListDeviceSharesResponse
     , 0,NULL, (char *)protobuf_c_empty_string, 0 }
 
 
+typedef enum {
+  SHAREWIRE__V1__TRANSFER_REQUEST__NOTIFY_PRESENCE__NOT_SET = 0,
+  SHAREWIRE__V1__TRANSFER_REQUEST__NOTIFY_PRESENCE_NOTIFY = 4
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__TRANSFER_REQUEST__NOTIFY_PRESENCE__CASE)
+} Sharewire__V1__TransferRequest__NotifyPresenceCase;
+
 /*
- * Gives the caller's devices to another account. Every share on them is
+ * Gives the caller's devices to one of its contacts. Every share on them is
  * removed; sender, receiver and former recipients are notified.
  */
 struct  Sharewire__V1__TransferRequest
@@ -375,8 +413,10 @@ struct  Sharewire__V1__TransferRequest
   size_t n_device_ids;
   char **device_ids;
   /*
-   * An existing account's email (ACCOUNT_NOT_FOUND otherwise), not the
-   * caller's (TRANSFER_TO_SELF). The receiver may own at most 10,000 devices.
+   * A contact of the caller (CONTACT_NOT_FOUND otherwise) that has an
+   * account (CONTACT_HAS_NO_ACCOUNT otherwise: invite them first), as for
+   * Share; not the caller (TRANSFER_TO_SELF). The receiver may own at most
+   * 10,000 devices.
    */
   char *to_email;
   /*
@@ -385,10 +425,14 @@ struct  Sharewire__V1__TransferRequest
    * nothing. Errors are those the real call would return. PROTOCOL.md §17.4, "Validate only".
    */
   protobuf_c_boolean validate_only;
+  Sharewire__V1__TransferRequest__NotifyPresenceCase notify_presence_case;
+  union {
+    protobuf_c_boolean notify;
+  };
 };
 #define SHAREWIRE__V1__TRANSFER_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__transfer_request__descriptor) \
-    , 0,NULL, (char *)protobuf_c_empty_string, 0 }
+    , 0,NULL, (char *)protobuf_c_empty_string, 0, SHAREWIRE__V1__TRANSFER_REQUEST__NOTIFY_PRESENCE__NOT_SET, {0} }
 
 
 struct  Sharewire__V1__TransferResponse
