@@ -191,16 +191,40 @@ struct ObservabilityOptions: ParsableArguments {
     @Option(help: "Log lines as text (key=value metadata) or one JSON object per line.")
     var logFormat: LogFormat = .text
 
-    @Option(help: "Serve Prometheus metrics (GET /metrics) on this port; off unless given; 0 picks a free port.")
+    @Option(help: "Serve HTTP on this port: Prometheus metrics (GET /metrics), liveness (/healthz) and readiness (/readyz); off unless given; 0 picks a free port.")
     var metricsPort: Int?
 
     @Option(help: "Address of the metrics endpoint. It has no authentication: keep it on loopback or a private network.")
     var metricsHost = "127.0.0.1"
 
+    @Option(help: "Open connections to the metrics endpoint; one more is closed at once.")
+    var metricsMaxConnections = 16
+
+    @Option(help: "Seconds a metrics-endpoint connection may wait between requests.")
+    var metricsIdleTimeoutSeconds = 60
+
+    @Option(help: "Seconds a metrics-endpoint request (header and body) may take to arrive once its first byte has.")
+    var metricsRequestTimeoutSeconds = 5
+
     func validate() throws {
         if let metricsPort, !(0...65535).contains(metricsPort) {
             throw ValidationError("--metrics-port must be 0...65535")
         }
+        for (name, value) in [("--metrics-max-connections", metricsMaxConnections),
+                              ("--metrics-idle-timeout-seconds", metricsIdleTimeoutSeconds),
+                              ("--metrics-request-timeout-seconds", metricsRequestTimeoutSeconds)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+    }
+
+    func endpointConfiguration(port: Int) -> OpsEndpointConfiguration {
+        var config = OpsEndpointConfiguration()
+        config.host = metricsHost
+        config.port = port
+        config.maxConnections = metricsMaxConnections
+        config.idleTimeout = .seconds(Int64(metricsIdleTimeoutSeconds))
+        config.requestTimeout = .seconds(Int64(metricsRequestTimeoutSeconds))
+        return config
     }
 
     func bootstrapLogging() {
