@@ -48,6 +48,20 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds a frame may take to arrive once its first byte has; a connection stalled inside a frame is then closed.")
     var frameTimeoutSeconds = 10
 
+    private static let authDefaults = AuthFailureLimits()
+
+    @Option(help: "Failed authentications one connection may make at once; the next one gets GOAWAY (UNAUTHENTICATED) and the connection closes.")
+    var maxAuthFailuresPerConnection = authDefaults.connectionBurst
+
+    @Option(help: "Seconds after which a connection is forgiven one failed authentication.")
+    var authFailureForgiveSeconds = Int((1 / authDefaults.connectionRefillPerSecond).rounded())
+
+    @Option(help: "Failed authentications one peer address (an IPv6 /64) may make at once across its connections; then calls on its connections that never authenticated are refused (RESOURCE_EXHAUSTED).")
+    var maxAuthFailuresPerAddress = authDefaults.peerBurst
+
+    @Option(help: "Failed authentications per second a peer address earns back.")
+    var authFailuresPerSecondPerAddress = Int(authDefaults.peerRefillPerSecond)
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -58,7 +72,11 @@ struct ServerOptions: ParsableArguments {
                               ("--max-concurrent-calls", maxConcurrentCalls), ("--max-connections", maxConnections),
                               ("--idle-timeout-seconds", idleTimeoutSeconds), ("--keepalive-seconds", keepaliveSeconds),
                               ("--drain-grace-seconds", drainGraceSeconds),
-                              ("--frame-timeout-seconds", frameTimeoutSeconds)] where value < 1 {
+                              ("--frame-timeout-seconds", frameTimeoutSeconds),
+                              ("--max-auth-failures-per-connection", maxAuthFailuresPerConnection),
+                              ("--auth-failure-forgive-seconds", authFailureForgiveSeconds),
+                              ("--max-auth-failures-per-address", maxAuthFailuresPerAddress),
+                              ("--auth-failures-per-second-per-address", authFailuresPerSecondPerAddress)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
     }
@@ -77,6 +95,12 @@ struct ServerOptions: ParsableArguments {
         config.minPingInterval = .seconds(Int64(minPingIntervalSeconds))
         config.drainGracePeriod = .seconds(Int64(drainGraceSeconds))
         config.frameTimeout = .seconds(Int64(frameTimeoutSeconds))
+        var auth = AuthFailureLimits()
+        auth.connectionBurst = maxAuthFailuresPerConnection
+        auth.connectionRefillPerSecond = 1 / Double(authFailureForgiveSeconds)
+        auth.peerBurst = maxAuthFailuresPerAddress
+        auth.peerRefillPerSecond = Double(authFailuresPerSecondPerAddress)
+        config.authFailureLimits = auth
         return config
     }
 }

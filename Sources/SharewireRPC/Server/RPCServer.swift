@@ -16,7 +16,7 @@ public final class RPCServer: Service, Sendable {
     private let router: RPCRouter
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let shared = ServerSharedState()
+    private let shared: ServerSharedState
     private enum ListenerState {
         case idle
         case listening(any Channel, SocketAddress)
@@ -31,6 +31,7 @@ public final class RPCServer: Service, Sendable {
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger = Logger(label: "sharewire.rpc.server")) {
         self.configuration = configuration
+        self.shared = ServerSharedState(authFailureLimits: configuration.authFailureLimits)
         self.router = router
         self.group = group
         self.logger = logger
