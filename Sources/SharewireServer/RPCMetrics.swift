@@ -14,6 +14,8 @@ import Synchronization
 /// | `sharewire_auth_failures_total` | counter | — |
 /// | `sharewire_auth_limited_total` | counter | — |
 /// | `sharewire_auth_goaway_total` | counter | — |
+/// | `sharewire_tls_certificate_not_after_seconds` | gauge | — |
+/// | `sharewire_tls_certificate_reloads_total` | counter | `result` |
 ///
 /// Every metric object is created once (per method up front, per status code
 /// on first use) and cached, so recording a call is a dictionary lookup, a
@@ -26,6 +28,8 @@ public final class RPCMetrics: ServerObserver {
     public static let authFailuresLabel = "sharewire_auth_failures_total"
     public static let authLimitedLabel = "sharewire_auth_limited_total"
     public static let authGoAwayLabel = "sharewire_auth_goaway_total"
+    public static let certificateExpiryLabel = "sharewire_tls_certificate_not_after_seconds"
+    public static let certificateReloadsLabel = "sharewire_tls_certificate_reloads_total"
 
     /// Metrics of one method. Counters per status code are made on first use.
     private final class PerMethod: Sendable {
@@ -55,6 +59,12 @@ public final class RPCMetrics: ServerObserver {
     private let authFailures = Counter(label: RPCMetrics.authFailuresLabel)
     private let authLimited = Counter(label: RPCMetrics.authLimitedLabel)
     private let authGoAways = Counter(label: RPCMetrics.authGoAwayLabel)
+    private let certificateExpiry = Gauge(label: RPCMetrics.certificateExpiryLabel)
+    private let certificateReloads = Counter(label: RPCMetrics.certificateReloadsLabel, dimensions: [("result", "ok")])
+    private let certificateReloadFailures = Counter(label: RPCMetrics.certificateReloadsLabel,
+                                                    dimensions: [("result", "failed")])
+    /// The first load (at start) is not a reload.
+    private let certificateLoads = Atomic<Int>(0)
 
     /// Metrics for the methods of a router (`router.methods`).
     public init(methods: [MethodDescriptor]) {
@@ -86,4 +96,11 @@ public final class RPCMetrics: ServerObserver {
     public func authenticationFailed() { authFailures.increment() }
     public func authenticationLimited() { authLimited.increment() }
     public func connectionClosedForAuthenticationFailures() { authGoAways.increment() }
+
+    public func tlsCertificateLoaded(_ certificate: ServerCertificateSummary) {
+        certificateExpiry.record(certificate.notValidAfter)
+        if certificateLoads.add(1, ordering: .relaxed).oldValue > 0 { certificateReloads.increment() }
+    }
+
+    public func tlsCertificateReloadFailed() { certificateReloadFailures.increment() }
 }

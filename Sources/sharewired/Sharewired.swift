@@ -203,6 +203,20 @@ struct Sharewired: AsyncParsableCommand {
             }
         }
         defer { signalWatcher.cancel() }
+        // SIGHUP reloads the TLS certificate, key and client CAs: new
+        // connections get them, open ones keep theirs; a bad file keeps the old.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reloadWatcher = Task {
+            for await _ in hangups {
+                guard config.tls != nil else {
+                    logger.info("received SIGHUP; no TLS certificate to reload")
+                    continue
+                }
+                // RPCServer logs the outcome and feeds the metrics.
+                _ = try? rpcServer.reloadTLS()
+            }
+        }
+        defer { reloadWatcher.cancel() }
 
         // Scripts and tests read these lines (`… on 127.0.0.1:7070`, `… on [::1]:7070`)
         // to find ports chosen with 0.

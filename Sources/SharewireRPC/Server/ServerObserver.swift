@@ -34,6 +34,12 @@ public protocol ServerObserver: Sendable {
 
     /// A connection got GOAWAY for too many failed authentications.
     func connectionClosedForAuthenticationFailures()
+
+    /// The TLS certificate was loaded, at start or by ``RPCServer/reloadTLS()``.
+    func tlsCertificateLoaded(_ certificate: ServerCertificateSummary)
+
+    /// ``RPCServer/reloadTLS()`` failed; the previous certificate stays.
+    func tlsCertificateReloadFailed()
 }
 
 extension ServerObserver {
@@ -43,4 +49,6 @@ extension ServerObserver {
     public func authenticationFailed() {}
     public func authenticationLimited() {}
     public func connectionClosedForAuthenticationFailures() {}
+    public func tlsCertificateLoaded(_ certificate: ServerCertificateSummary) {}
+    public func tlsCertificateReloadFailed() {}
 }
