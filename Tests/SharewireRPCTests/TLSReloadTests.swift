@@ -34,7 +34,7 @@ struct TLSReloadTests {
             let certificates = try await TestCertificates()
             let certificateFile = certificates.directory.file("live.pem")
             let keyFile = certificates.directory.file("live.key")
-            try install(certificates.server, certificateFile: certificateFile, keyFile: keyFile)
+            try TestCertificates.install(certificates.server, certificateFile: certificateFile, keyFile: keyFile)
             let observer = ReloadObserver()
             let server = try await TestServer.start { config in
                 config.tls = ServerTLS(certificateChainFile: certificateFile, privateKeyFile: keyFile)
@@ -44,18 +44,8 @@ struct TLSReloadTests {
                          server: server, observer: observer)
         }
 
-        /// Replaces the live files the way a deployment should: each renamed into place whole.
-        static func install(_ pair: TestCertificates.Pair, certificateFile: String, keyFile: String) throws {
-            for (source, target) in [(pair.certificate, certificateFile), (pair.key, keyFile)] {
-                let staged = target + ".new"
-                try? FileManager.default.removeItem(atPath: staged)
-                try FileManager.default.copyItem(atPath: source, toPath: staged)
-                guard rename(staged, target) == 0 else { throw CocoaError(.fileWriteUnknown) }
-            }
-        }
-
         func install(_ pair: TestCertificates.Pair) throws {
-            try Self.install(pair, certificateFile: certificateFile, keyFile: keyFile)
+            try TestCertificates.install(pair, certificateFile: certificateFile, keyFile: keyFile)
         }
 
         func client(trusting caFile: String) -> RPCClient {

@@ -26,20 +26,12 @@ struct CertificateReloadProcessTests {
         return value
     }
 
-    static func install(_ pair: TestCertificates.Pair, as certificate: String, key: String) throws {
-        for (source, target) in [(pair.certificate, certificate), (pair.key, key)] {
-            try? FileManager.default.removeItem(atPath: target + ".new")
-            try FileManager.default.copyItem(atPath: source, toPath: target + ".new")
-            guard rename(target + ".new", target) == 0 else { throw CocoaError(.fileWriteUnknown) }
-        }
-    }
-
     @Test func sighupReloadsTheCertificateAndABadFileKeepsTheOldOne() async throws {
         let certificates = try await TestCertificates()
         defer { certificates.remove() }
         let dir = certificates.directory
         let (live, liveKey) = (dir.file("live.pem"), dir.file("live.key"))
-        try Self.install(certificates.server, as: live, key: liveKey)
+        try TestCertificates.install(certificates.server, certificateFile: live, keyFile: liveKey)
         let log = dir.file("sharewired.log")
         let server = try await ServerProcess(
             arguments: ["--data-dir", dir.file("data"), "--tls-cert", live, "--tls-key", liveKey, "--metrics-port", "0"],
@@ -56,7 +48,7 @@ struct CertificateReloadProcessTests {
         #expect(abs(first - (now + 2 * 86_400)) < 600)
 
         // A 30-day renewal, then SIGHUP.
-        try Self.install(try await certificates.makeServer(name: "renewal", days: 30), as: live, key: liveKey)
+        try TestCertificates.install(try await certificates.makeServer(name: "renewal", days: 30), certificateFile: live, keyFile: liveKey)
         kill(server.pid, SIGHUP)
         let renewed = try #require(try await Self.waitFor(expiry, port: port) { ($0 ?? 0) > first + 86_400 })
         #expect(abs(renewed - (now + 30 * 86_400)) < 600)

@@ -75,6 +75,19 @@ public struct TestCertificates: Sendable {
                       subjectAltName: "DNS:localhost,IP:127.0.0.1", days: days)
     }
 
+    /// Puts `pair` in place as `certificateFile` and `keyFile` the way a
+    /// deployment should before a reload: each renamed into place whole.
+    public static func install(_ pair: Pair, certificateFile: String, keyFile: String) throws {
+        for (source, target) in [(pair.certificate, certificateFile), (pair.key, keyFile)] {
+            let staged = target + ".new"
+            try? FileManager.default.removeItem(atPath: staged)
+            try FileManager.default.copyItem(atPath: source, toPath: staged)
+            guard rename(staged, target) == 0 else {
+                throw OpenSSL.Failure(description: "cannot rename \(staged) to \(target): errno \(errno)")
+            }
+        }
+    }
+
     /// The CA that signs ``otherCAClient`` (and ``makeServer(name:days:otherCA:)`` with `otherCA`).
     public var otherCAFile: String { directory.file("other-ca.pem") }
 
