@@ -148,20 +148,50 @@ public struct Authenticator: Sendable {
 }
 
 extension Authenticator {
-    /// ``principal(_:certificate:in:)`` for a call: its metadata and its verified client certificate.
+    /// ``principal(_:certificate:in:)`` for a call: its metadata and its
+    /// verified client certificate, under the connection's failed-authentication
+    /// limiting (``limited(_:_:)``).
     public func principal(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Principal {
-        try principal(context.metadata, certificate: context.peerCertificate, in: snapshot)
+        try Self.limited(context) { () throws(RPCError) in
+            try principal(context.metadata, certificate: context.peerCertificate, in: snapshot)
+        }
     }
 
     /// ``caller(_:certificate:in:)`` for a call.
     public func caller(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Caller {
-        try caller(context.metadata, certificate: context.peerCertificate, in: snapshot)
+        try Self.limited(context) { () throws(RPCError) in
+            try caller(context.metadata, certificate: context.peerCertificate, in: snapshot)
+        }
     }
 
     /// ``requireServiceKey(_:certificate:in:action:)`` for a call.
     public func requireServiceKey(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot,
                                   action: String) throws(RPCError) {
-        try requireServiceKey(context.metadata, certificate: context.peerCertificate, in: snapshot, action: action)
+        try Self.limited(context) { () throws(RPCError) in
+            try requireServiceKey(context.metadata, certificate: context.peerCertificate, in: snapshot, action: action)
+        }
+    }
+
+    /// Runs one authentication under the call's connection limiting
+    /// (docs/SERVER.md §2): refused up front while its peer address is over
+    /// the failure limit; UNAUTHENTICATED counts as a failure; PERMISSION_DENIED
+    /// and INVALID_ARGUMENT (valid credentials, wrong use) and success count
+    /// as a success. Anything else (no service key configured) counts as neither.
+    static func limited<T>(_ context: ServerContext, _ body: () throws(RPCError) -> T) throws(RPCError) -> T {
+        guard let authentication = context.authentication else { return try body() }
+        try authentication.admit()
+        do {
+            let result = try body()
+            authentication.succeeded()
+            return result
+        } catch {
+            switch error.code {
+            case .unauthenticated: authentication.failed()
+            case .permissionDenied, .invalidArgument: authentication.succeeded()
+            default: break
+            }
+            throw error
+        }
     }
 }
 

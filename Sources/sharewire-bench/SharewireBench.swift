@@ -75,6 +75,14 @@ struct SharewireBench: AsyncParsableCommand {
     @Flag(help: "Run the server with its Prometheus metrics on (to measure their cost); also reports its group commits per cell.")
     var metrics = false
 
+    @Option(help: ArgumentHelp(
+        "Instead of the cells: a probe's Check latency alone, then during a burst of this many wrong-key calls (needs --method check).",
+        discussion: "The probe is one call at a time on its own, already authenticated connection; the burst comes from --auth-burst-clients clients. Prints both latency rows and the burst's outcomes."))
+    var authBurst: Int?
+
+    @Option(help: "With --auth-burst: clients sending the wrong-key calls at once.")
+    var authBurstClients = 16
+
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
 
@@ -89,6 +97,11 @@ struct SharewireBench: AsyncParsableCommand {
         guard serverPid == nil || targetPort != nil else { throw ValidationError("--server-pid needs --target-port") }
         guard targetPort == nil || !metrics else { throw ValidationError("--metrics needs a server started by the benchmark") }
         guard (0...(1 << 20)).contains(payloadSize) else { throw ValidationError("--payload-size must be 0...1048576") }
+        if let authBurst {
+            guard method == .check, (1...10_000_000).contains(authBurst), (1...1024).contains(authBurstClients) else {
+                throw ValidationError("--auth-burst needs --method check, 1...10000000 calls and 1...1024 --auth-burst-clients")
+            }
+        }
         guard (devices ?? 1) >= 1, (contacts ?? 1) >= 1, (devices ?? 1) * (contacts ?? 1) <= 10_000 else {
             throw ValidationError("--devices and --contacts must be at least 1, with devices x contacts at most 10000")
         }
@@ -144,6 +157,14 @@ struct SharewireBench: AsyncParsableCommand {
         emit("sharewire-bench: \(method.rawValue)\(metrics ? " (metrics on)" : ""), server pid \(target.pid.map(String.init) ?? "unknown") port \(target.port), "
               + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
               + "\(warmup)s warm-up + \(duration)s per cell\(seeded)")
+        if let authBurst {
+            emit("auth burst: probe alone for \(duration)s, then during the burst (server pid \(target.pid.map(String.init) ?? "unknown"))")
+            let lines = try await AuthBurst(port: target.port, wrongKeys: authBurst, attackers: authBurstClients, probe: call,
+                                            duration: .milliseconds(Int64(duration * 1000)), group: group).run()
+            lines.forEach(emit)
+            try await group.shutdownGracefully()
+            return
+        }
         var results: [CellResult] = []
         var commitLines: [String] = []
         emit(BenchTable.header)

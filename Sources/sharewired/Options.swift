@@ -48,6 +48,20 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Seconds a frame may take to arrive once its first byte has; a connection stalled inside a frame is then closed.")
     var frameTimeoutSeconds = 10
 
+    private static let authDefaults = AuthFailureLimits()
+
+    @Option(help: "Failed authentications one connection may make at once; the next one gets GOAWAY (UNAUTHENTICATED) and the connection closes.")
+    var maxAuthFailuresPerConnection = authDefaults.connectionBurst
+
+    @Option(help: "Seconds after which a connection is forgiven one failed authentication.")
+    var authFailureForgiveSeconds = Int((1 / authDefaults.connectionRefillPerSecond).rounded())
+
+    @Option(help: "Failed authentications one peer address (an IPv6 /64) may make at once across its connections; then calls on its connections that never authenticated are refused (RESOURCE_EXHAUSTED).")
+    var maxAuthFailuresPerAddress = authDefaults.peerBurst
+
+    @Option(help: "Failed authentications per second a peer address earns back.")
+    var authFailuresPerSecondPerAddress = Int(authDefaults.peerRefillPerSecond)
+
     func validate() throws {
         guard (0...65535).contains(port) else { throw ValidationError("--port must be 0...65535") }
         guard threads >= 1 else { throw ValidationError("--threads must be at least 1") }
@@ -58,7 +72,11 @@ struct ServerOptions: ParsableArguments {
                               ("--max-concurrent-calls", maxConcurrentCalls), ("--max-connections", maxConnections),
                               ("--idle-timeout-seconds", idleTimeoutSeconds), ("--keepalive-seconds", keepaliveSeconds),
                               ("--drain-grace-seconds", drainGraceSeconds),
-                              ("--frame-timeout-seconds", frameTimeoutSeconds)] where value < 1 {
+                              ("--frame-timeout-seconds", frameTimeoutSeconds),
+                              ("--max-auth-failures-per-connection", maxAuthFailuresPerConnection),
+                              ("--auth-failure-forgive-seconds", authFailureForgiveSeconds),
+                              ("--max-auth-failures-per-address", maxAuthFailuresPerAddress),
+                              ("--auth-failures-per-second-per-address", authFailuresPerSecondPerAddress)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
     }
@@ -77,6 +95,12 @@ struct ServerOptions: ParsableArguments {
         config.minPingInterval = .seconds(Int64(minPingIntervalSeconds))
         config.drainGracePeriod = .seconds(Int64(drainGraceSeconds))
         config.frameTimeout = .seconds(Int64(frameTimeoutSeconds))
+        var auth = AuthFailureLimits()
+        auth.connectionBurst = maxAuthFailuresPerConnection
+        auth.connectionRefillPerSecond = 1 / Double(authFailureForgiveSeconds)
+        auth.peerBurst = maxAuthFailuresPerAddress
+        auth.peerRefillPerSecond = Double(authFailuresPerSecondPerAddress)
+        config.authFailureLimits = auth
         return config
     }
 }
@@ -198,16 +222,40 @@ struct ObservabilityOptions: ParsableArguments {
     @Option(help: "Log lines as text (key=value metadata) or one JSON object per line.")
     var logFormat: LogFormat = .text
 
-    @Option(help: "Serve Prometheus metrics (GET /metrics) on this port; off unless given; 0 picks a free port.")
+    @Option(help: "Serve HTTP on this port: Prometheus metrics (GET /metrics), liveness (/healthz) and readiness (/readyz); off unless given; 0 picks a free port.")
     var metricsPort: Int?
 
     @Option(help: "Address of the metrics endpoint. It has no authentication: keep it on loopback or a private network.")
     var metricsHost = "127.0.0.1"
 
+    @Option(help: "Open connections to the metrics endpoint; one more is closed at once.")
+    var metricsMaxConnections = 16
+
+    @Option(help: "Seconds a metrics-endpoint connection may wait between requests.")
+    var metricsIdleTimeoutSeconds = 60
+
+    @Option(help: "Seconds a metrics-endpoint request (header and body) may take to arrive once its first byte has.")
+    var metricsRequestTimeoutSeconds = 5
+
     func validate() throws {
         if let metricsPort, !(0...65535).contains(metricsPort) {
             throw ValidationError("--metrics-port must be 0...65535")
         }
+        for (name, value) in [("--metrics-max-connections", metricsMaxConnections),
+                              ("--metrics-idle-timeout-seconds", metricsIdleTimeoutSeconds),
+                              ("--metrics-request-timeout-seconds", metricsRequestTimeoutSeconds)] where value < 1 {
+            throw ValidationError("\(name) must be at least 1")
+        }
+    }
+
+    func endpointConfiguration(port: Int) -> OpsEndpointConfiguration {
+        var config = OpsEndpointConfiguration()
+        config.host = metricsHost
+        config.port = port
+        config.maxConnections = metricsMaxConnections
+        config.idleTimeout = .seconds(Int64(metricsIdleTimeoutSeconds))
+        config.requestTimeout = .seconds(Int64(metricsRequestTimeoutSeconds))
+        return config
     }
 
     func bootstrapLogging() {

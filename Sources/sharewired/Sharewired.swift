@@ -108,14 +108,36 @@ struct Sharewired: AsyncParsableCommand {
         let registry = observability.metricsPort.map { _ in PrometheusCollectorRegistry() }
         if let registry { MetricsSystem.bootstrap(ObservabilityOptions.metricsFactory(registry: registry)) }
 
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: server.threads)
+        // The HTTP endpoint first: /readyz says "starting" while the store
+        // loads, and a taken port fails before anything else is done.
+        let readiness = Readiness()
+        var ops: OpsEndpoint?
+        if let registry, let port = observability.metricsPort {
+            do {
+                ops = try await OpsEndpoint.start(configuration: observability.endpointConfiguration(port: port),
+                                                  readiness: readiness,
+                                                  metrics: { registry.emit(into: &$0) }, group: group,
+                                                  logger: Logger(label: "sharewired.http"))
+            } catch {
+                try? await group.shutdownGracefully()
+                throw StartupFailure.listen(host: observability.metricsHost, port: port, flag: "--metrics-port",
+                                            error: error)
+            }
+        }
+
         let backend: SharingBackend
         do {
             backend = try await store.openBackend(dataDir: storage.dataDir, limits: limits.domainLimits,
                                                   metrics: registry == nil ? nil : CommitMetrics(),
                                                   maxBatch: storage.maxWriteBatch, logger: logger)
         } catch let error as StoreOpenError {
+            await ops?.close()
+            try? await group.shutdownGracefully()
             throw StartupFailure(message: "\(error)")
         } catch {
+            await ops?.close()
+            try? await group.shutdownGracefully()
             // Errors of the PostgreSQL store name their cause, never the password.
             throw StartupFailure(message: "cannot load the store: \(error)")
         }
@@ -141,26 +163,15 @@ struct Sharewired: AsyncParsableCommand {
         config.tls = tls.serverTLS
         if registry != nil { config.observer = RPCMetrics(methods: router.methods) }
 
-        let group = MultiThreadedEventLoopGroup(numberOfThreads: server.threads)
         let rpcServer = RPCServer(configuration: config, router: router, group: group, logger: logger)
+        readiness.follow(rpcServer)  // /readyz turns 503 before the first GOAWAY
         rpcServer.onDrain {
             health.markAllNotServing()
             health.finishWatches()
             services.beginShutdown()  // watch streams end (OK) instead of holding the drain open
         }
-        var metrics: (channel: any Channel, address: SocketAddress)?
         let address: SocketAddress
         do {
-            // The metrics listener first: if its port is taken, fail before serving calls.
-            if let registry, let port = observability.metricsPort {
-                do {
-                    metrics = try await MetricsEndpoint.start(host: observability.metricsHost, port: port,
-                                                              registry: registry, group: group)
-                } catch {
-                    throw StartupFailure.listen(host: observability.metricsHost, port: port, flag: "--metrics-port",
-                                                error: error)
-                }
-            }
             do {
                 address = try await rpcServer.start()
             } catch let error as TLSSetupError {
@@ -169,11 +180,12 @@ struct Sharewired: AsyncParsableCommand {
                 throw StartupFailure.listen(host: server.host, port: server.port, flag: "--port", error: error)
             }
         } catch {
-            try? await metrics?.channel.close()
+            await ops?.close()
             try? await backend.shutdown()
             try? await group.shutdownGracefully()
             throw error
         }
+        readiness.markServing()
         let serviceGroup = ServiceGroup(
             configuration: .init(
                 services: [.init(service: rpcServer, successTerminationBehavior: .gracefullyShutdownGroup)],
@@ -191,11 +203,25 @@ struct Sharewired: AsyncParsableCommand {
             }
         }
         defer { signalWatcher.cancel() }
+        // SIGHUP reloads the TLS certificate, key and client CAs: new
+        // connections get them, open ones keep theirs; a bad file keeps the old.
+        let hangups = await UnixSignalsSequence(trapping: .sighup)
+        let reloadWatcher = Task {
+            for await _ in hangups {
+                guard config.tls != nil else {
+                    logger.info("received SIGHUP; no TLS certificate to reload")
+                    continue
+                }
+                // RPCServer logs the outcome and feeds the metrics.
+                _ = try? rpcServer.reloadTLS()
+            }
+        }
+        defer { reloadWatcher.cancel() }
 
         // Scripts and tests read these lines (`… on 127.0.0.1:7070`, `… on [::1]:7070`)
         // to find ports chosen with 0.
         print("sharewired listening on \(Endpoint.text(address))")
-        if let metrics { print("sharewired metrics on \(Endpoint.text(metrics.address))") }
+        if let ops { print("sharewired metrics on \(Endpoint.text(ops.localAddress))") }
         fflush(nil)  // stdout is block-buffered when piped; the lines must go out now
 
         do {
@@ -206,7 +232,7 @@ struct Sharewired: AsyncParsableCommand {
         // Calls are drained; now let every submitted write commit, then close.
         logger.info("waiting for pending writes")
         try await backend.shutdown()
-        try? await metrics?.channel.close()
+        await ops?.close()
         try await group.shutdownGracefully()
         logger.info("stopped", metadata: ["revision": "\(backend.snapshots.revision)"])
     }

@@ -10,6 +10,11 @@ public struct TestCertificates: Sendable {
     public struct Pair: Sendable {
         public let certificate: String
         public let key: String
+
+        public init(certificate: String, key: String) {
+            self.certificate = certificate
+            self.key = key
+        }
     }
 
     public let directory: TempDirectory
@@ -60,6 +65,31 @@ public struct TestCertificates: Sendable {
     }
 
     public func remove() { directory.remove() }
+
+    /// Another server certificate for 127.0.0.1 and localhost, valid for
+    /// `days`, signed by the CA or (`otherCA`) by the CA nothing trusts: a
+    /// renewal, for certificate-reload tests.
+    public func makeServer(name: String, days: Int, otherCA: Bool = false) async throws -> Pair {
+        try await OpenSSL(directory: directory.path, timeout: .seconds(30))
+            .makeLeaf(name: name, commonName: "sharewired", ca: otherCA ? "other-ca" : "ca",
+                      subjectAltName: "DNS:localhost,IP:127.0.0.1", days: days)
+    }
+
+    /// Puts `pair` in place as `certificateFile` and `keyFile` the way a
+    /// deployment should before a reload: each renamed into place whole.
+    public static func install(_ pair: Pair, certificateFile: String, keyFile: String) throws {
+        for (source, target) in [(pair.certificate, certificateFile), (pair.key, keyFile)] {
+            let staged = target + ".new"
+            try? FileManager.default.removeItem(atPath: staged)
+            try FileManager.default.copyItem(atPath: source, toPath: staged)
+            guard rename(staged, target) == 0 else {
+                throw OpenSSL.Failure(description: "cannot rename \(staged) to \(target): errno \(errno)")
+            }
+        }
+    }
+
+    /// The CA that signs ``otherCAClient`` (and ``makeServer(name:days:otherCA:)`` with `otherCA`).
+    public var otherCAFile: String { directory.file("other-ca.pem") }
 
     private static let sharedSet = Task { try await TestCertificates() }
 

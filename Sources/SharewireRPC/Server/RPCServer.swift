@@ -1,6 +1,7 @@
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import ServiceLifecycle
 import Synchronization
 
@@ -16,7 +17,7 @@ public final class RPCServer: Service, Sendable {
     private let router: RPCRouter
     private let group: any EventLoopGroup
     private let logger: Logger
-    private let shared = ServerSharedState()
+    private let shared: ServerSharedState
     private enum ListenerState {
         case idle
         case listening(any Channel, SocketAddress)
@@ -25,12 +26,15 @@ public final class RPCServer: Service, Sendable {
     }
 
     private let listener = Mutex(ListenerState.idle)
+    /// The TLS context new connections get; replaced by ``reloadTLS()``.
+    private let tls = ServerTLSHolder()
     private let drainHandlers = Mutex<[@Sendable () -> Void]>([])
 
     public init(configuration: ServerConfiguration, router: RPCRouter,
                 group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
                 logger: Logger = Logger(label: "sharewire.rpc.server")) {
         self.configuration = configuration
+        self.shared = ServerSharedState(authFailureLimits: configuration.authFailureLimits)
         self.router = router
         self.group = group
         self.logger = logger
@@ -45,8 +49,14 @@ public final class RPCServer: Service, Sendable {
         case .idle: break
         }
         let config = configuration, router = self.router, shared = self.shared, logger = self.logger
-        // Loaded once; a bad file fails here, before anything listens.
-        let tlsContext = try config.tls?.makeContext()
+        // A bad file fails here, before anything listens.
+        if let serverTLS = config.tls, tls.current == nil {
+            let loaded = try serverTLS.load()
+            tls.replace(with: loaded)
+            config.observer?.tlsCertificateLoaded(loaded.certificate)
+            logger.info("TLS certificate loaded", metadata: Self.metadata(loaded.certificate, file: serverTLS))
+        }
+        let tls = self.tls
         let mutualTLS = config.tls?.clientCAFile != nil
         let channel = try await ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 256)
@@ -66,6 +76,9 @@ public final class RPCServer: Service, Sendable {
                         config.observer?.connectionClosed()
                     }
                 }
+                // Read per connection: a reload applies to the next accept,
+                // while open connections keep the context they started with.
+                let tlsContext = tls.current?.context
                 return channel.eventLoop.makeCompletedFuture {
                     if let tlsContext {
                         let peer = channel.remoteAddress.map { "\($0)" } ?? "unknown"
@@ -96,6 +109,36 @@ public final class RPCServer: Service, Sendable {
         logger.info("listening", metadata: ["address": "\(address)", "methods": "\(router.methods.count)",
                                             "tls": "\(config.tls == nil ? "off" : mutualTLS ? "mutual" : "on")"])
         return address
+    }
+
+    /// Loads the TLS certificate, key and client CA files again; connections
+    /// accepted from now on use them, open ones keep theirs. On failure (a
+    /// missing file, bad PEM, a key that does not match) the certificate in
+    /// use stays and the error says why.
+    @discardableResult
+    public func reloadTLS() throws(TLSSetupError) -> ServerCertificateSummary {
+        guard let serverTLS = configuration.tls else { throw TLSSetupError("this server does not serve TLS") }
+        let loaded: (context: NIOSSLContext, certificate: ServerCertificateSummary)
+        do {
+            loaded = try serverTLS.load()
+        } catch {
+            configuration.observer?.tlsCertificateReloadFailed()
+            logger.error("TLS certificate reload failed; keeping the certificate in use",
+                         metadata: ["error": "\(error)", "not-after": "\(tls.current?.certificate.notValidAfter ?? 0)"])
+            throw error
+        }
+        tls.replace(with: loaded)
+        configuration.observer?.tlsCertificateLoaded(loaded.certificate)
+        logger.info("TLS certificate reloaded", metadata: Self.metadata(loaded.certificate, file: serverTLS))
+        return loaded.certificate
+    }
+
+    /// The certificate new connections are served, if TLS is on and started.
+    public var tlsCertificate: ServerCertificateSummary? { tls.current?.certificate }
+
+    private static func metadata(_ certificate: ServerCertificateSummary, file: ServerTLS) -> Logger.Metadata {
+        ["file": "\(file.certificateChainFile)", "subject-cn": "\(certificate.commonName ?? "")",
+         "not-after": "\(certificate.notValidAfter)"]
     }
 
     /// Installs this server's connection handler on `channel`, as for an
@@ -173,5 +216,16 @@ public final class RPCServer: Service, Sendable {
             group.cancelAll()
         }
         logger.info("drained")
+    }
+}
+
+/// The server's current TLS context and certificate, swapped whole by a reload.
+final class ServerTLSHolder: Sendable {
+    private let state = Mutex<(context: NIOSSLContext, certificate: ServerCertificateSummary)?>(nil)
+
+    var current: (context: NIOSSLContext, certificate: ServerCertificateSummary)? { state.withLock { $0 } }
+
+    func replace(with loaded: (context: NIOSSLContext, certificate: ServerCertificateSummary)) {
+        state.withLock { $0 = loaded }
     }
 }

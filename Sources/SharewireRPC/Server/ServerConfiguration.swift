@@ -66,6 +66,11 @@ public struct ServerConfiguration: Sendable {
     /// them yields the event loop to other connections.
     public var streamMessagesPerYield: Int = 32
 
+    /// Failed-authentication limiting per connection and per peer address
+    /// (docs/PROTOCOL.md §8.1); nil turns it off. Handlers take part
+    /// through ``ServerContext/authentication``.
+    public var authFailureLimits: AuthFailureLimits? = AuthFailureLimits()
+
     /// Told about every call and connection (metrics). `nil`: nothing is
     /// measured and the call path takes no timestamps.
     public var observer: (any ServerObserver)?

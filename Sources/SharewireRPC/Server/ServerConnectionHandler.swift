@@ -51,6 +51,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     private var peer = "unknown"
     /// Set once by the TLS pipeline (mutual TLS) before any frame arrives.
     private var peerCertificate: VerifiedPeerCertificate?
+    /// Failed-authentication limiting for this connection's calls.
+    private var authentication: ConnectionAuthentication?
 
     init(router: RPCRouter, config: ServerConfiguration, shared: ServerSharedState, logger: Logger,
          acceptedWithinLimit: Bool) {
@@ -73,6 +75,21 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         if let address = context.channel.remoteAddress { peer = "\(address)" }
         logger[metadataKey: "peer"] = "\(peer)"
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        if let limiter = shared.authLimiter {
+            let eventLoop = context.eventLoop
+            authentication = ConnectionAuthentication(
+                limiter: limiter, peer: PeerFailureTable.key(for: context.channel.remoteAddress),
+                observer: config.observer
+            ) { failures in
+                // Inline when the failing call runs on the loop (it normally
+                // does), so the GOAWAY goes out before that call's RESPONSE.
+                if eventLoop.inEventLoop {
+                    bound.value.tooManyAuthenticationFailures(failures)
+                } else {
+                    eventLoop.execute { bound.value.tooManyAuthenticationFailures(failures) }
+                }
+            }
+        }
         housekeeping = context.eventLoop.scheduleRepeatedTask(
             initialDelay: config.housekeepingInterval, delay: config.housekeepingInterval
         ) { _ in bound.value.runHousekeeping() }
@@ -378,7 +395,8 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         let deadline = timeout.map { NIODeadline.now() + $0 }
         let startedAt: NIODeadline? = config.observer == nil ? nil : .now()
         let callContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
-                                        streamID: streamID, peer: peer, peerCertificate: peerCertificate)
+                                        streamID: streamID, peer: peer, peerCertificate: peerCertificate,
+                                        authentication: authentication, deadlineExplanation: nil)
         // The synchronous attempt: no task, no entry in `calls` (nothing can
         // cancel or time out a call that is answered before this returns).
         if let immediate = prepared.immediate {
@@ -399,7 +417,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         let explanation = deadline == nil ? nil : DeadlineExplanation()
         let taskContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
                                         streamID: streamID, peer: peer, peerCertificate: peerCertificate,
-                                        deadlineExplanation: explanation)
+                                        authentication: authentication, deadlineExplanation: explanation)
         calls[streamID] = ServerCall(method: method, startedAt: startedAt, deadlineExplanation: explanation)
         let sink = ServerStreamSink(streamID: streamID, handler: bound)
         // Runs synchronously up to the first suspension; resumes on this loop.
@@ -655,6 +673,23 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
         drain = .closing
         flush()
         context.close(promise: nil)
+    }
+
+    /// ``ConnectionAuthentication`` found this connection over its limit:
+    /// GOAWAY (UNAUTHENTICATED) with the highest REQUEST id received, so the
+    /// calls up to it (the failing one included) are still answered and
+    /// nothing later runs; the connection closes once they are.
+    private func tooManyAuthenticationFailures(_ burst: Int) {
+        guard case .serving = drain, context != nil else { return }  // already going away
+        logger.notice("closing connection: too many failed authentications", metadata: ["burst": "\(burst)"])
+        let last = reader.decoder.lastRequestStreamID
+        drain = .draining(lastStreamID: last)
+        write {
+            writeGoAway(&$0, lastStreamID: last, code: .unauthenticated,
+                        reason: "too many failed authentications on this connection (more than \(burst)); check the API key")
+        }
+        if !outbox.inReadLoop { flush() }
+        closeIfDrained()
     }
 
     private func protocolViolation(_ reason: String) {

@@ -16,6 +16,9 @@ public struct ServerContext: Sendable {
     /// The client certificate the TLS handshake verified against the
     /// server's client CAs (mutual TLS); nil without one.
     public let peerCertificate: VerifiedPeerCertificate?
+    /// The connection's failed-authentication limiting; nil when the server
+    /// has none (``ServerConfiguration/authFailureLimits``).
+    public let authentication: ConnectionAuthentication?
     /// Set only for calls that run as a task (those the transport can time
     /// out while they wait); nil on the synchronous path.
     let deadlineExplanation: DeadlineExplanation?
@@ -23,17 +26,19 @@ public struct ServerContext: Sendable {
     public init(method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
                 peerCertificate: VerifiedPeerCertificate? = nil) {
         self.init(method: method, metadata: metadata, deadline: deadline, streamID: streamID, peer: peer,
-                  peerCertificate: peerCertificate, deadlineExplanation: nil)
+                  peerCertificate: peerCertificate, authentication: nil, deadlineExplanation: nil)
     }
 
     init(method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
-         peerCertificate: VerifiedPeerCertificate?, deadlineExplanation: DeadlineExplanation?) {
+         peerCertificate: VerifiedPeerCertificate?, authentication: ConnectionAuthentication?,
+         deadlineExplanation: DeadlineExplanation?) {
         self.method = method
         self.metadata = metadata
         self.deadline = deadline
         self.streamID = streamID
         self.peer = peer
         self.peerCertificate = peerCertificate
+        self.authentication = authentication
         self.deadlineExplanation = deadlineExplanation
     }
 

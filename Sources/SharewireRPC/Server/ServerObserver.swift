@@ -24,10 +24,31 @@ public protocol ServerObserver: Sendable {
 
     /// A connection counted by ``connectionOpened()`` closed.
     func connectionClosed()
+
+    /// A call's credentials were missing or invalid (``ConnectionAuthentication/failed()``).
+    func authenticationFailed()
+
+    /// A call was refused before its credentials were checked because its
+    /// peer address is over the failed-authentication limit.
+    func authenticationLimited()
+
+    /// A connection got GOAWAY for too many failed authentications.
+    func connectionClosedForAuthenticationFailures()
+
+    /// The TLS certificate was loaded, at start or by ``RPCServer/reloadTLS()``.
+    func tlsCertificateLoaded(_ certificate: ServerCertificateSummary)
+
+    /// ``RPCServer/reloadTLS()`` failed; the previous certificate stays.
+    func tlsCertificateReloadFailed()
 }
 
 extension ServerObserver {
     public func callRefused(code: StatusCode) {}
     public func connectionOpened() {}
     public func connectionClosed() {}
+    public func authenticationFailed() {}
+    public func authenticationLimited() {}
+    public func connectionClosedForAuthenticationFailures() {}
+    public func tlsCertificateLoaded(_ certificate: ServerCertificateSummary) {}
+    public func tlsCertificateReloadFailed() {}
 }

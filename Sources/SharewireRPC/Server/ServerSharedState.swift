@@ -12,6 +12,12 @@ final class ServerSharedState: Sendable {
 
     private let connections = Mutex(Connections())
     private let activeCalls = Atomic<Int>(0)
+    /// Failed-authentication limiting across connections; nil when off.
+    let authLimiter: AuthenticationLimiter?
+
+    init(authFailureLimits: AuthFailureLimits?) {
+        authLimiter = authFailureLimits.map(AuthenticationLimiter.init(limits:))
+    }
 
     /// Registers an accepted connection; false when over `limit` (it is then
     /// still served a GOAWAY, but not counted).

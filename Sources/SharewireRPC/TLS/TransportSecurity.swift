@@ -105,6 +105,12 @@ public struct ServerTLS: Sendable {
 
     /// Loads the files; one context serves every connection.
     public func makeContext() throws(TLSSetupError) -> NIOSSLContext {
+        try load().context
+    }
+
+    /// Loads the files: the context new connections use, and a summary of
+    /// the certificate for logs and metrics.
+    func load() throws(TLSSetupError) -> (context: NIOSSLContext, certificate: ServerCertificateSummary) {
         let chain = try TransportSecurity.loadChain(certificateChainFile, what: "TLS certificate file")
         let key = try TransportSecurity.loadKey(privateKeyFile, what: "TLS key file")
         var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
@@ -118,10 +124,33 @@ public struct ServerTLS: Sendable {
             configuration.sendCANameList = true
         }
         do {
-            return try NIOSSLContext(configuration: configuration)
+            return (try NIOSSLContext(configuration: configuration), ServerCertificateSummary(chain[0]))
         } catch {
             throw TLSSetupError("TLS certificate \(certificateChainFile) and key \(privateKeyFile) cannot be used together (\(error))")
         }
+    }
+}
+
+/// What the logs and metrics say about the server's certificate (the
+/// first of its chain file).
+public struct ServerCertificateSummary: Sendable, Hashable {
+    /// The subject's common name, if it has one.
+    public let commonName: String?
+    /// The end of its validity, in seconds since the Unix epoch.
+    public let notValidAfter: Int
+    /// The start of its validity, in seconds since the Unix epoch.
+    public let notValidBefore: Int
+
+    public init(commonName: String?, notValidAfter: Int, notValidBefore: Int) {
+        self.commonName = commonName
+        self.notValidAfter = notValidAfter
+        self.notValidBefore = notValidBefore
+    }
+
+    init(_ certificate: NIOSSLCertificate) {
+        commonName = certificate.subjectName.last { $0.type == .commonName }?.value
+        notValidAfter = Int(certificate.notValidAfter)
+        notValidBefore = Int(certificate.notValidBefore)
     }
 }
 
