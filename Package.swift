@@ -71,7 +71,19 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
-                // The operations HTTP endpoint (/metrics, /healthz, /readyz).
+                .product(name: "NIOPosix", package: "swift-nio"),
+                "SharewireOpsHTTP",
+            ],
+            swiftSettings: swift6
+        ),
+        // The operations HTTP endpoint (/metrics, /healthz, /readyz) with its
+        // connection cap and timeouts: sharewired's and sharewire-mailer's.
+        .target(
+            name: "SharewireOpsHTTP",
+            dependencies: [
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ],
@@ -81,7 +93,7 @@ let package = Package(
             name: "SharewireServerTests",
             dependencies: [
                 "SharewireServer", "SharewireRPC", "SharewireMessages", "SharewireWire", "SharingDomain", "SharingStore",
-                "SharingPostgres", "SharewireTestSupport",
+                "SharingPostgres", "SharewireTestSupport", "SharewireOpsHTTP",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -94,6 +106,7 @@ let package = Package(
             dependencies: [
                 "SharewireRPC",
                 "SharewireServer",
+                "SharewireOpsHTTP",
                 "SharingDomain",
                 "SharingStore",
                 "SharingPostgres",
@@ -343,9 +356,11 @@ package.targets += [
     .executableTarget(
         name: "sharewire-mailer",
         dependencies: [
-            "SharewireMailer", "SharewireSMTP", "SharewireClient",
+            "SharewireMailer", "SharewireSMTP", "SharewireClient", "SharewireOpsHTTP",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
+            .product(name: "Metrics", package: "swift-metrics"),
+            .product(name: "Prometheus", package: "swift-prometheus"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ],
         swiftSettings: swift6

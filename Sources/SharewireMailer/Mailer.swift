@@ -93,6 +93,8 @@ public final class Mailer: Sendable {
     private let retriedCounter = Counter(label: "sharewire_mailer_retried_total")
     private let skippedCounter = Counter(label: "sharewire_mailer_dead_lettered_total")
     private let inFlightGauge = Gauge(label: "sharewire_mailer_in_flight")
+    /// The consumer's acknowledged cursor (compare with the outbox's newest sequence).
+    private let cursorGauge = Gauge(label: "sharewire_mailer_acknowledged_sequence")
     /// Seconds from the notification's commit to the relay's acceptance.
     private let lagRecorder = Recorder(label: "sharewire_mailer_delivery_lag_seconds")
 
@@ -317,10 +319,12 @@ public final class Mailer: Sendable {
             guard let target else { return }
             do {
                 let cursor = try await client.ackNotifications(through: target, consumer: options.consumer)
-                state.withLock { s in
+                let acknowledged = state.withLock { s in
                     s.acknowledgedThrough = max(s.acknowledgedThrough, target)
                     s.stats.lastAcknowledged = max(s.stats.lastAcknowledged, cursor)
+                    return s.stats.lastAcknowledged
                 }
+                cursorGauge.record(Double(acknowledged))
             } catch {
                 logger.warning("acknowledging failed; a restart may send these again", metadata: [
                     "through": "\(target)", "error": "\(error)"])

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Metrics
+import Prometheus
 import SharewireClient
+import SharewireOpsHTTP
 import SharewireMailer
 import SharewireSMTP
 
@@ -62,6 +65,11 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
     @Flag(name: [.short, .long], help: "Log a progress line every 5 seconds (sent, per second, in flight, cursor).")
     var verbose = false
+    @Option(help: ArgumentHelp("Serve /metrics (Prometheus), /healthz and /readyz on this port; off unless given; 0 picks a free port.",
+                               valueName: "port"))
+    var metricsPort: Int?
+    @Option(help: "Address of that endpoint. It has no authentication: keep it on loopback or a private network.")
+    var metricsHost = "127.0.0.1"
 
     func validate() throws {
         guard NotificationConsumerName.isValid(consumer) else {
@@ -80,6 +88,7 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--per-domain-rate must be a positive number of messages per second")
         }
         if let perDomainBurst, perDomainBurst < 1 { throw ValidationError("--per-domain-burst must be at least 1") }
+        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0-65535") }
         if let signupUrl {
             do { _ = try SignupLink(signupUrl) } catch { throw ValidationError("--signup-url: \(error)") }
         }
@@ -97,6 +106,27 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("no service key: set SHAREWIRE_SERVICE_KEY or pass --service-key-file")
         }
         let (mailTransport, described) = try transport.transport()
+        // Metrics first (the mailer's counters are created with it), then the
+        // endpoint: a taken port fails before any mail moves.
+        let readiness = Readiness()
+        var endpoint: OpsEndpoint?
+        if let metricsPort {
+            let registry = PrometheusCollectorRegistry()
+            var factory = PrometheusMetricsFactory(registry: registry)
+            // Delivery lag in seconds: from a notification's commit to the relay's 250.
+            factory.defaultValueHistogramBuckets = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600]
+            MetricsSystem.bootstrap(factory)
+            var configuration = OpsEndpointConfiguration()
+            configuration.host = metricsHost
+            configuration.port = metricsPort
+            do {
+                endpoint = try await OpsEndpoint.start(configuration: configuration, readiness: readiness,
+                                                       metrics: { registry.emit(into: &$0) },
+                                                       logger: Logger(label: "sharewire-mailer.http"))
+            } catch {
+                throw ValidationError("cannot serve metrics on \(metricsHost):\(metricsPort): \(error)")
+            }
+        }
         let client = SharewireClient(configuration: .init(endpoint: endpoint, credentials: .serviceKey(serviceKey)))
         let options = MailerOptions(
             consumer: consumer,
@@ -111,6 +141,7 @@ struct RunCommand: AsyncParsableCommand {
             "concurrency": "\(concurrency)", "dead_letters": "\(deadLetters.deadLetterDir)"])
 
         let running = Task { await mailer.run() }
+        readiness.markServing()
         // SIGTERM/SIGINT: finish the messages being sent (and acknowledge them), then exit 0.
         var sources: [any DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT] {
@@ -118,6 +149,7 @@ struct RunCommand: AsyncParsableCommand {
             let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
             source.setEventHandler {
                 logger.info("stopping", metadata: ["signal": "\(sig)"])
+                readiness.markDraining()
                 if mailer.stop() { running.cancel() }
             }
             source.resume()
@@ -132,6 +164,7 @@ struct RunCommand: AsyncParsableCommand {
             "sent": "\(stats.sent)", "retried": "\(stats.retried)", "dead_lettered": "\(stats.skipped)",
             "acknowledged_through": "\(stats.lastAcknowledged)"])
         client.close()
+        await endpoint?.close()
     }
 }
 

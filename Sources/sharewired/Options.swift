@@ -1,6 +1,7 @@
 import ArgumentParser
 import Logging
 import NIOCore
+import SharewireOpsHTTP
 import SharewireServer
 import Prometheus
 import SharewireRPC

@@ -7,6 +7,7 @@ import NIOPosix
 import Prometheus
 import ServiceLifecycle
 import SharewireRPC
+import SharewireOpsHTTP
 import SharewireServer
 import SharingStore
 import SharingDomain

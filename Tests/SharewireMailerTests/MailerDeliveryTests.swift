@@ -72,7 +72,8 @@ import Testing
         }
         #expect(outbox.map(\.recipientEmail) == ["bob@example.com", "carol@example.jp", "gone@example.com", "grey@example.com"])
 
-        let mailer = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-1.log")
+        let mailer = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-1.log",
+                                     extra: ["--metrics-port", "0"])
         defer { mailer.killIfRunning() }
         try await waitUntil("3 delivered messages and gone skipped") {
             sink.messageFiles().count >= 3 && mailer.log.contains("delivery refused permanently; dead-lettered")
@@ -113,6 +114,21 @@ import Testing
         #expect(Set(sink.rejections) == ["550 gone@example.com", "451 grey@example.com"])
         #expect(mailer.log.contains("delivery failed for now; retrying"))
         #expect(mails.filter { $0.envelopeTo == ["grey@example.com"] }.count == 1)
+
+        // The metrics endpoint tells the same story.
+        let metricsPort = try #require(HTTPGet.port(fromLog: mailer.log))
+        var metrics = try await HTTPGet.fetch(port: metricsPort, path: "/metrics")
+        for _ in 0..<100 where !metrics.body.contains("sharewire_mailer_acknowledged_sequence \(outbox[3].sequence)") {
+            try await Task.sleep(for: .milliseconds(100))  // the last acknowledgement may still be on its way
+            metrics = try await HTTPGet.fetch(port: metricsPort, path: "/metrics")
+        }
+        #expect(metrics.body.contains("sharewire_mailer_acknowledged_sequence \(outbox[3].sequence)"), "\(metrics.body)")
+        #expect(metrics.status == 200)
+        #expect(metrics.body.contains("sharewire_mailer_sent_total 3"), "\(metrics.body)")
+        #expect(metrics.body.contains("sharewire_mailer_dead_lettered_total 1"))
+        #expect(metrics.body.contains("sharewire_mailer_retried_total 1"))
+        #expect(metrics.body.contains("sharewire_mailer_delivery_lag_seconds_count 3"))
+        #expect(try await HTTPGet.fetch(port: metricsPort, path: "/readyz").status == 200)
 
         // SIGTERM: a clean stop with everything acknowledged under its own consumer.
         #expect(try await mailer.stop(signal: SIGTERM) == 0)

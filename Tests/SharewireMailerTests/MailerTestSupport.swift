@@ -176,3 +176,49 @@ print(json.dumps({
         return mails
     }
 }
+
+/// A GET on loopback through Python's urllib (already a test dependency):
+/// the status and the body, 5xx included.
+enum HTTPGet {
+    static func fetch(port: Int, path: String) async throws -> (status: Int, body: String) {
+        let dir = try TempDirectory("sharewire-http-get")
+        defer { dir.remove() }
+        let outPath = dir.file("response")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        defer { try? out.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", """
+            import sys, urllib.request, urllib.error
+            try:
+                r = urllib.request.urlopen(sys.argv[1], timeout=10)
+                status, body = r.status, r.read()
+            except urllib.error.HTTPError as e:
+                status, body = e.code, e.read()
+            sys.stdout.write(str(status) + "\\n" + body.decode())
+            """, "http://127.0.0.1:\(port)\(path)"]
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        // Awaited, not waited for: no thread of the cooperative pool is blocked.
+        let end = ContinuousClock.now + .seconds(30)
+        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("GET \(path) on port \(port) did not finish within 30 s")
+        }
+        guard process.terminationStatus == 0 else { throw TestFailure("GET \(path) on port \(port) failed") }
+        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+        let newline = text.firstIndex(of: "\n") ?? text.endIndex
+        return (Int(text[..<newline]) ?? 0, String(text[newline...].dropFirst()))
+    }
+
+    /// The port of the "HTTP endpoint listening" log line (`address=[IPv4]127.0.0.1/127.0.0.1:PORT`).
+    static func port(fromLog log: String) -> Int? {
+        guard let line = log.split(separator: "\n").first(where: { $0.contains("HTTP endpoint listening") }),
+              let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+              let colon = address.lastIndex(of: ":") else { return nil }
+        return Int(address[address.index(after: colon)...].prefix { $0.isNumber })
+    }
+}

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+@testable import SharewireOpsHTTP
 @testable import SharewireServer
 import SharewireRPC
 import SharewireTestSupport

@@ -1,4 +1,3 @@
-import SharewireRPC
 import Synchronization
 
 /// Whether the server should receive traffic: what `/readyz` answers.
@@ -36,11 +35,5 @@ public final class Readiness: Sendable {
     /// A drain began: not ready again.
     public func markDraining() {
         state.store(Phase.draining.rawValue, ordering: .releasing)
-    }
-
-    /// Turns draining as soon as `server` begins to drain, before any
-    /// connection is sent its first GOAWAY.
-    public func follow(_ server: RPCServer) {
-        server.onDrain { [self] in markDraining() }
     }
 }
