@@ -38,7 +38,8 @@ struct AuthLimitingTests {
 
     /// Sends up to `count` Whoami calls with `key`, one at a time, each after
     /// the previous answer, until the server closes the connection.
-    static func attempt(port: Int, key: String, count: Int) async throws -> Attempts {
+    static func attempt(port: Int, key: String, count: Int,
+                        call: (method: String, message: any ProtoMessage) = (whoami.path, WhoamiRequest())) async throws -> Attempts {
         try await RawConnection.with(port: port) { raw in
             raw.closeAfter(.seconds(30))
             try await raw.send(RawConnection.handshakeBytes())
@@ -47,7 +48,7 @@ struct AuthLimitingTests {
                 let stream = UInt32(2 * i + 1)
                 do {
                     try await raw.send(RawConnection.requestBytes(
-                        streamID: stream, method: whoami.path, message: WhoamiRequest(),
+                        streamID: stream, method: call.method, message: call.message,
                         metadata: [MetadataEntry(key: "authorization", value: "Bearer \(key)")]))
                 } catch {
                     // Closed after its GOAWAY, which is still to be read.
@@ -125,8 +126,11 @@ struct AuthLimitingTests {
 
         let wrongKey = "sw_" + String(repeating: "0", count: 64)
         // Connection 1: five failures are answered UNAUTHENTICATED; the
-        // sixth, over the burst, is answered too, then GOAWAY UNAUTHENTICATED.
-        let first = try await Self.attempt(port: port, key: wrongKey, count: 10)
+        // sixth, over the burst, gets GOAWAY UNAUTHENTICATED and its answer.
+        // Check answers on the synchronous path (no task), Whoami below as a task.
+        let check = CheckPortRequest(userID: before.account.id, deviceID: "dev_1", port: 22)
+        let first = try await Self.attempt(port: port, key: wrongKey, count: 10,
+                                           call: (Sharewire_V1.CheckService.Method.Check.descriptor.path, check))
         #expect(first.codes == Array(repeating: StatusCode.unauthenticated.rawValue, count: 6))
         #expect(first.goAway?.code == StatusCode.unauthenticated.rawValue)
         #expect(first.goAway?.reason.contains("too many failed authentications") == true)

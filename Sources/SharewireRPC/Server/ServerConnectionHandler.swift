@@ -84,9 +84,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
                 // Inline when the failing call runs on the loop (it normally
                 // does), so the GOAWAY goes out before that call's RESPONSE.
                 if eventLoop.inEventLoop {
-                    bound.value.tooManyAuthenticationFailures(failures)
+                    bound.value.tooManyAuthenticationFailures(failures, duringCall: true)
                 } else {
-                    eventLoop.execute { bound.value.tooManyAuthenticationFailures(failures) }
+                    eventLoop.execute { bound.value.tooManyAuthenticationFailures(failures, duringCall: false) }
                 }
             }
         }
@@ -679,7 +679,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
     /// GOAWAY (UNAUTHENTICATED) with the highest REQUEST id received, so the
     /// calls up to it (the failing one included) are still answered and
     /// nothing later runs; the connection closes once they are.
-    private func tooManyAuthenticationFailures(_ burst: Int) {
+    ///
+    /// `duringCall`: called from inside the failing call's handler, which
+    /// may be on the synchronous path (not in `calls`): its `finish` closes
+    /// the connection after writing its RESPONSE, so closing here would drop it.
+    private func tooManyAuthenticationFailures(_ burst: Int, duringCall: Bool) {
         guard case .serving = drain, context != nil else { return }  // already going away
         logger.notice("closing connection: too many failed authentications", metadata: ["burst": "\(burst)"])
         let last = reader.decoder.lastRequestStreamID
@@ -689,7 +693,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameWriting {
                         reason: "too many failed authentications on this connection (more than \(burst)); check the API key")
         }
         if !outbox.inReadLoop { flush() }
-        closeIfDrained()
+        if !duringCall { closeIfDrained() }
     }
 
     private func protocolViolation(_ reason: String) {
