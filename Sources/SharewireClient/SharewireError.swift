@@ -235,6 +235,9 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
         public static let cancelled: Reason = "CANCELLED"
 
         // Server reasons (docs/SERVER.md).
+        /// Too many failed authentications from this address lately: RESOURCE_EXHAUSTED,
+        /// the key was not even looked at. Not retried; wait, and fix the key.
+        public static let authenticationRateLimited: Reason = "AUTHENTICATION_RATE_LIMITED"
         /// The operation needs the service key.
         public static let serviceKeyRequired: Reason = "SERVICE_KEY_REQUIRED"
         /// A service key must name the account it acts for.

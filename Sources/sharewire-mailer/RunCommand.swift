@@ -109,7 +109,7 @@ struct RunCommand: AsyncParsableCommand {
         // Metrics first (the mailer's counters are created with it), then the
         // endpoint: a taken port fails before any mail moves.
         let readiness = Readiness()
-        var endpoint: OpsEndpoint?
+        var opsEndpoint: OpsEndpoint?
         if let metricsPort {
             let registry = PrometheusCollectorRegistry()
             var factory = PrometheusMetricsFactory(registry: registry)
@@ -120,7 +120,7 @@ struct RunCommand: AsyncParsableCommand {
             configuration.host = metricsHost
             configuration.port = metricsPort
             do {
-                endpoint = try await OpsEndpoint.start(configuration: configuration, readiness: readiness,
+                opsEndpoint = try await OpsEndpoint.start(configuration: configuration, readiness: readiness,
                                                        metrics: { registry.emit(into: &$0) },
                                                        logger: Logger(label: "sharewire-mailer.http"))
             } catch {
@@ -164,7 +164,7 @@ struct RunCommand: AsyncParsableCommand {
             "sent": "\(stats.sent)", "retried": "\(stats.retried)", "dead_lettered": "\(stats.skipped)",
             "acknowledged_through": "\(stats.lastAcknowledged)"])
         client.close()
-        await endpoint?.close()
+        await opsEndpoint?.close()
     }
 }
 

@@ -154,7 +154,10 @@ struct ErrorsAndConsistencyTests {
             started = clock.now
             let byDefault = await failure { _ = try await impatient.whoami() }
             #expect(byDefault?.code == .deadlineExceeded)
-            #expect(clock.now - started < .seconds(3))
+            // This client connects first (its deadline covers that too): under a
+            // loaded CI machine that alone has taken 4 s. Without the default the
+            // call would wait for the revision with no deadline of its own.
+            #expect(clock.now - started < .seconds(10))
         }
     }
 }
