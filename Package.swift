@@ -374,6 +374,8 @@ package.targets += [
         name: "SharewireMailerTests",
         dependencies: [
             "SharewireMailer", "SharewireSMTP", "SharewireClient", "SharewireTestSupport",
+            // The server's templates, rendered as the server renders them, for the every-template test.
+            "SharingDomain",
             .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
         ],
