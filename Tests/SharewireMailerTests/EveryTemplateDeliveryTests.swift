@@ -32,7 +32,7 @@ import Testing
                 let rendered = NotificationTemplates.render(template, language: language, data: try Self.data(template))
                 sequence += 1
                 let kind = try #require(OutboxNotification.Kind(rawValue: template.rawValue))
-                let n = OutboxNotification(sequence: sequence, revision: sequence, createdAt: Date(timeIntervalSince1970: 1_796_582_416),
+                let n = OutboxNotification(sequence: sequence, revision: Revision(sequence), createdAt: Date(timeIntervalSince1970: 1_796_582_416),
                                            recipientEmail: "bob@example.jp", recipientID: nil,
                                            language: language == .ja ? .ja : .en, kind: kind,
                                            subject: rendered.subject, body: rendered.body)
