@@ -53,23 +53,27 @@ extension SharewireClient {
         return Contact(response.contact)
     }
 
-    /// One page of the caller's contacts, in creation order.
+    /// One page of the caller's contacts, in creation order, or, with a
+    /// `query`, the ones whose email, names or company start with it, best
+    /// match first (docs/DOMAIN.md §2, "Contact search").
     /// - Parameters:
+    ///   - query: `nil` or empty for every contact; at most 128 bytes.
     ///   - pageSize: `nil` for the server default (50); at most 500.
-    ///   - pageToken: `nil` for the first page, else the previous page's `nextPageToken`.
-    public func listContacts(pageSize: Int? = nil, pageToken: String? = nil,
+    ///   - pageToken: `nil` for the first page, else the previous page's `nextPageToken` (same query).
+    public func listContacts(query: String? = nil, pageSize: Int? = nil, pageToken: String? = nil,
                              options: CallOptions = .default) async throws(SharewireError) -> Page<Contact> {
         let request = ListContactsRequest(pageSize: UInt32(clamping: pageSize ?? 0), pageToken: pageToken ?? "",
-                                          minRevision: minRevision(options))
+                                          minRevision: minRevision(options), query: query ?? "")
         let response = try await stubs.contacts.list(request, options: options)
         return Page(items: response.contacts.map(Contact.init), nextPageToken: response.nextPageToken.nonEmpty,
                     revision: Revision(response.revision))
     }
 
-    /// Every contact, fetching pages as iteration needs them.
-    public func contacts(pageSize: Int? = nil, options: CallOptions = .default) -> PageSequence<Contact> {
+    /// Every contact (or every one matching `query`, best first), fetching pages as iteration needs them.
+    public func contacts(matching query: String? = nil, pageSize: Int? = nil,
+                         options: CallOptions = .default) -> PageSequence<Contact> {
         PageSequence { token throws(SharewireError) in
-            try await self.listContacts(pageSize: pageSize, pageToken: token, options: options)
+            try await self.listContacts(query: query, pageSize: pageSize, pageToken: token, options: options)
         }
     }
 }

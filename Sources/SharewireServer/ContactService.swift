@@ -43,7 +43,8 @@ struct ContactService: Sharewire_V1.ContactService.Handler {
         let caller = try env.caller(context)
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let page = try env.domain { () throws(SharingError) in
-            try snapshot.state.listContacts(caller.account, cursor: Parse.pageToken(request.pageToken),
+            try snapshot.state.listContacts(caller.account, query: request.query,
+                                            cursor: Parse.pageToken(request.pageToken),
                                             pageSize: Parse.pageSize(request.pageSize))
         }
         return ListContactsResponse(contacts: page.items.map(ContactInfo.init), nextPageToken: page.nextCursor ?? "",

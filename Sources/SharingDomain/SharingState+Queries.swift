@@ -56,10 +56,15 @@ extension SharingState {
     /// The account with this email, if any (for services acting for a user).
     public func account(email: Email) -> AccountID? { accountByEmail[email] }
 
-    /// The caller's contacts, in creation order.
-    public func listContacts(_ caller: AccountID, cursor: String?, pageSize: Int) throws(SharingError) -> Page<ContactView> {
+    /// The caller's contacts, in creation order; with a non-empty `query`, the
+    /// ones it matches, best first (``searchContacts(_:query:cursor:size:)``).
+    public func listContacts(_ caller: AccountID, query: String = "", cursor: String?,
+                             pageSize: Int) throws(SharingError) -> Page<ContactView> {
         _ = try whoami(caller)
         let size = try limits.pageSize(pageSize)
+        if !query.trimmingSpaces.isEmpty {
+            return try searchContacts(caller, query: query, cursor: cursor, size: size)
+        }
         let after = try PageCursor.decode(cursor)
         let ids = contactsByOwner[caller]?.values ?? TreeDictionary<Email, ContactID>().values
         let (page, next) = PageCursor.page(ids, after: after, size: size)
@@ -75,7 +80,7 @@ extension SharingState {
         return view(c)
     }
 
-    private func view(_ c: Contact) -> ContactView {
+    func view(_ c: Contact) -> ContactView {
         ContactView(contact: c, hasAccount: accountByEmail[c.email] != nil)
     }
 

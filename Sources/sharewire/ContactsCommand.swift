@@ -41,13 +41,21 @@ struct ContactsCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "list", abstract: "List your contacts, oldest first.",
-            discussion: example("sharewire contacts list", "sharewire contacts list --json"), aliases: ["ls"])
+            commandName: "list", abstract: "List your contacts, oldest first, or search them.",
+            discussion: """
+                With --search, only the contacts whose email, first or last name, full name or company starts \
+                with the text (or one of whose later words does), best matches first; case-insensitive, and \
+                katakana finds hiragana and full-width letters ASCII.
+
+                \(example("sharewire contacts list", "sharewire contacts list --search yam", "sharewire contacts list --json"))
+                """, aliases: ["ls"])
+        @Option(help: ArgumentHelp("Only contacts starting with this text, best first.", valueName: "text"))
+        var search: String?
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
-                let contacts = try await client.contacts(pageSize: 500).collect(limit: 100_000)
+                let contacts = try await client.contacts(matching: search, pageSize: 500).collect(limit: 100_000)
                 // SHARES: one read per device of yours that has any share.
                 let counts = output.format == .json || output.format == .name ? nil
                     : try await OwnerShares.all(client: client).shares.reduce(into: [String: Int]()) {

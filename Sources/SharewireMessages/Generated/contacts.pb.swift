@@ -431,17 +431,26 @@ extension DeleteContactResponse: CBridgedMessage {
 public struct ListContactsRequest: ProtoMessage, Hashable {
     /// 0 = default (50); at most 500.
     public var pageSize: UInt32
+    /// A page token belongs to its query: pass the same query with it.
     public var pageToken: String
     public var minRevision: UInt64
+    /// Empty: every contact, in creation order. Otherwise the contacts whose
+    /// email, first name, last name, full name or company starts with it, or
+    /// one of whose later words does: case-insensitive, full-width letters as
+    /// ASCII, katakana as hiragana; best matches first (a whole field, then a
+    /// name or email prefix, then a company prefix, then a later word), then
+    /// in creation order. Trimmed; at most 128 bytes (STRING_TOO_LONG).
+    public var query: String
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(pageSize: UInt32 = 0, pageToken: String = "", minRevision: UInt64 = 0) {
+    public init(pageSize: UInt32 = 0, pageToken: String = "", minRevision: UInt64 = 0, query: String = "") {
         self.pageSize = pageSize
         self.pageToken = pageToken
         self.minRevision = minRevision
+        self.query = query
     }
 }
 
@@ -451,6 +460,7 @@ extension ListContactsRequest: CBridgedMessage {
 
     var cArenaHint: Int {
         return CEncodingArena.hint(pageToken)
+            + CEncodingArena.hint(query)
             + unknownFields.arenaHint
     }
 
@@ -458,6 +468,7 @@ extension ListContactsRequest: CBridgedMessage {
         c.pointee.page_size = pageSize
         c.pointee.page_token = arena.cString(pageToken, field: "page_token")
         c.pointee.min_revision = minRevision
+        c.pointee.query = arena.cString(query, field: "query")
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -465,14 +476,15 @@ extension ListContactsRequest: CBridgedMessage {
         self.init(
             pageSize: c.pointee.page_size,
             pageToken: try CDecoding.string(c.pointee.page_token, field: "page_token"),
-            minRevision: c.pointee.min_revision)
+            minRevision: c.pointee.min_revision,
+            query: try CDecoding.string(c.pointee.query, field: "query"))
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
 
 /// `sharewire.v1.ListContactsResponse`
 public struct ListContactsResponse: ProtoMessage, Hashable {
-    /// In creation order.
+    /// In creation order, or best match first for a query.
     public var contacts: [ContactInfo]
     /// Empty on the last page.
     public var nextPageToken: String

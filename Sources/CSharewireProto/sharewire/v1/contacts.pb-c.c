@@ -1054,7 +1054,7 @@ const ProtobufCMessageDescriptor sharewire__v1__delete_contact_response__descrip
   (ProtobufCMessageInit) sharewire__v1__delete_contact_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__list_contacts_request__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sharewire__v1__list_contacts_request__field_descriptors[4] =
 {
   {
     "page_size",
@@ -1092,16 +1092,29 @@ static const ProtobufCFieldDescriptor sharewire__v1__list_contacts_request__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "query",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ListContactsRequest, query),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__list_contacts_request__field_indices_by_name[] = {
   2,   /* field[2] = min_revision */
   0,   /* field[0] = page_size */
   1,   /* field[1] = page_token */
+  3,   /* field[3] = query */
 };
 static const ProtobufCIntRange sharewire__v1__list_contacts_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__list_contacts_request__descriptor =
 {
@@ -1111,7 +1124,7 @@ const ProtobufCMessageDescriptor sharewire__v1__list_contacts_request__descripto
   "Sharewire__V1__ListContactsRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__ListContactsRequest),
-  3,
+  4,
   sharewire__v1__list_contacts_request__field_descriptors,
   sharewire__v1__list_contacts_request__field_indices_by_name,
   1,  sharewire__v1__list_contacts_request__number_ranges,

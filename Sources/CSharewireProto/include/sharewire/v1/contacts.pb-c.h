@@ -260,19 +260,31 @@ struct  Sharewire__V1__ListContactsRequest
    * 0 = default (50); at most 500.
    */
   uint32_t page_size;
+  /*
+   * A page token belongs to its query: pass the same query with it.
+   */
   char *page_token;
   uint64_t min_revision;
+  /*
+   * Empty: every contact, in creation order. Otherwise the contacts whose
+   * email, first name, last name, full name or company starts with it, or
+   * one of whose later words does: case-insensitive, full-width letters as
+   * ASCII, katakana as hiragana; best matches first (a whole field, then a
+   * name or email prefix, then a company prefix, then a later word), then
+   * in creation order. Trimmed; at most 128 bytes (STRING_TOO_LONG).
+   */
+  char *query;
 };
 #define SHAREWIRE__V1__LIST_CONTACTS_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__list_contacts_request__descriptor) \
-    , 0, (char *)protobuf_c_empty_string, 0 }
+    , 0, (char *)protobuf_c_empty_string, 0, (char *)protobuf_c_empty_string }
 
 
 struct  Sharewire__V1__ListContactsResponse
 {
   ProtobufCMessage base;
   /*
-   * In creation order.
+   * In creation order, or best match first for a query.
    */
   size_t n_contacts;
   Sharewire__V1__ContactInfo **contacts;
