@@ -2,6 +2,7 @@ import Logging
 import PostgresNIO
 import SharingDomain
 import SharingSQL
+import Synchronization
 
 /// Why the PostgreSQL store refused to open.
 public struct PostgresStoreOpenError: Error, CustomStringConvertible {
@@ -37,6 +38,9 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
     let client: PostgresClient
     private let running: Task<Void, Never>
     let logger: Logger
+    /// Test seam: what ``writeTransaction(_:)`` does in place of sending
+    /// COMMIT; nil (always, outside tests) sends COMMIT.
+    let commitFault = Mutex<CommitFault?>(nil)
 
     private init(configuration: PostgresStoreConfiguration, client: PostgresClient, running: Task<Void, Never>,
                  logger: Logger) {

@@ -33,6 +33,10 @@ public struct PostgresStoreConfiguration: Sendable {
     /// Longest any one store operation (a commit, a load, a read, including
     /// waiting for a pooled connection) may take before it fails.
     public var operationTimeout: Duration = .seconds(30)
+    /// Longest an operation waits for a pooled connection before it fails
+    /// with ``PostgresUnreachable`` (the database is down: the pool cannot
+    /// connect). Short, so writes fail fast as not processed during an outage.
+    public var leaseTimeout: Duration = .seconds(2)
     /// Wait before reopening the LISTEN connection after it dropped; grows
     /// linearly to ten times this while the server stays unreachable.
     public var reconnectDelay: Duration = .milliseconds(500)
