@@ -66,12 +66,14 @@ extension PostgresSharingStore {
     /// waiting for the body: a query on a connection that died with the
     /// server was seen never to return, which held the writer forever. The
     /// gate makes sure such a body never sends COMMIT later.
+    ///
+    /// - Parameter timeout: the operation timeout; nil for ``PostgresStoreConfiguration/operationTimeout``.
     func withConnection<T: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection, OperationGate) async throws -> T
+        timeout: Duration? = nil, _ body: @escaping @Sendable (PostgresConnection, OperationGate) async throws -> T
     ) async throws -> T {
         let gate = OperationGate()
-        let lease = min(configuration.leaseTimeout, configuration.operationTimeout)
-        let timeout = configuration.operationTimeout
+        let timeout = timeout ?? configuration.operationTimeout
+        let lease = min(configuration.leaseTimeout, timeout)
         let client = self.client, logger = self.logger
         var work: Task<Void, Never>?
         var timer: Task<Void, Never>?

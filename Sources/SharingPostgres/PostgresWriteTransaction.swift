@@ -4,7 +4,8 @@ import SharingDomain
 
 extension PostgresSharingStore {
     /// Runs `body` in one write transaction (BEGIN, `body`, COMMIT) within
-    /// the lease and operation timeouts (``withConnection(_:)``), and throws
+    /// the lease timeout and ``PostgresStoreConfiguration/writeTimeout``
+    /// (``withConnection(timeout:_:)``), and throws
     /// ``SharingDomain/CommitOutcomeUnknown`` when the connection was lost,
     /// or the operation timed out, after COMMIT was sent and before the
     /// server answered it: the batch may then have been made durable, so its
@@ -15,7 +16,7 @@ extension PostgresSharingStore {
         _ body: @escaping @Sendable (PostgresConnection) async throws -> R
     ) async throws -> R {
         let fault = commitFault.withLock { $0 }
-        return try await withConnection { [logger] c, gate in
+        return try await withConnection(timeout: configuration.writeTimeout) { [logger] c, gate in
             try await c.query("BEGIN;", logger: logger)
             let value: R
             do {

@@ -72,11 +72,12 @@ struct ClusterFailoverTests {
 
             let load = WriteLoad(workers: Self.workers)
             // No client retries and a deadline well past the store's lease
-            // timeout (2 s; a write may wait for the batch before its own): a
-            // write during the outage fails with the server's UNAVAILABLE.
+            // timeout (2 s) and write timeout (5 s; a write may wait for the
+            // batch before its own): a write during the outage fails with the
+            // server's UNAVAILABLE.
             try await load.start(admin: admin, makeClient: { email in
                 cluster.serviceClient { $0.retry = .disabled }.acting(as: email)
-            }, timeout: .seconds(10))
+            }, timeout: .seconds(15))
             #expect(await load.wait(upTo: .seconds(20)) { load.acknowledgedSinceMark.reduce(0, +) >= 48 },
                     "no load: \(load.failures)")
 
