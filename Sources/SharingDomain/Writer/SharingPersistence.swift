@@ -121,6 +121,12 @@ public protocol SharedSharingStorage: SharingStorage {
     /// caller polls as well. Reconnects by itself and wakes after each
     /// reconnection, since changes may have passed meanwhile.
     func followChanges(wake: @escaping @Sendable () -> Void) async
+
+    /// Deletes the change-log entries older than the latest `revisions`
+    /// revisions (the retention, docs/SERVER.md §11). An instance whose state
+    /// is older than what is left reloads the whole state on its next catch-up
+    /// (the log then has a gap) instead of missing changes.
+    func pruneChangeLog(retaining revisions: UInt64) async throws
 }
 
 /// The database's schema is newer than this binary knows: it was migrated by
