@@ -56,7 +56,8 @@ struct ClusterFailoverTests {
     }
 
     func restartUnderLoad(_ database: TestPostgres) async throws {
-        try await ClusterInstances.with(2, serverURL: database.url) { cluster in
+        // Group commits time out after 5 s, below the writes' deadline (see below).
+        try await ClusterInstances.with(2, serverURL: database.url, extraArguments: ["--postgres-write-timeout-seconds", "5"]) { cluster in
             let admin = cluster.serviceClient()
             defer { admin.close() }
             // A device shared with a friend: Checks answered from each instance's snapshot.
