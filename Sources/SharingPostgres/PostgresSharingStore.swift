@@ -170,8 +170,14 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
     }
 }
 
-/// A store operation took longer than ``PostgresStoreConfiguration/operationTimeout``.
-public struct PostgresStoreTimeout: Error, CustomStringConvertible {
+/// A store operation took longer than its timeout
+/// (``PostgresStoreConfiguration/operationTimeout`` or, for a group commit,
+/// ``PostgresStoreConfiguration/writeTimeout``). A write transaction that
+/// timed out never commits (its ``OperationGate`` stops it before COMMIT;
+/// past COMMIT the error is ``SharingDomain/CommitOutcomeUnknown`` instead),
+/// so it is ``SharingDomain/CommitNotStarted``: the writer need not re-read a
+/// store that is stalling.
+public struct PostgresStoreTimeout: Error, CommitNotStarted, CustomStringConvertible {
     public let timeout: Duration
     public var description: String { "PostgreSQL did not answer within \(timeout)" }
 }

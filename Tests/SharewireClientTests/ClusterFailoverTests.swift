@@ -78,14 +78,16 @@ struct ClusterFailoverTests {
             // server's UNAVAILABLE.
             try await load.start(admin: admin, makeClient: { email in
                 cluster.serviceClient { $0.retry = .disabled }.acting(as: email)
-            }, timeout: .seconds(15))
+            }, timeout: .seconds(30))
             #expect(await load.wait(upTo: .seconds(20)) { load.acknowledgedSinceMark.reduce(0, +) >= 48 },
                     "no load: \(load.failures)")
 
             try await database.pause()
             let checksBefore = checker.answered
             // Writes fail while the database is down.
-            let failed = await load.wait(upTo: .seconds(10)) { (load.failures["UNAVAILABLE STORAGE_UNAVAILABLE not-processed"] ?? 0) >= 1 }
+            // Bounded by a few group commits stalled on connections that died
+            // with the server (5 s each, --postgres-write-timeout-seconds).
+            let failed = await load.wait(upTo: .seconds(25)) { (load.failures["UNAVAILABLE STORAGE_UNAVAILABLE not-processed"] ?? 0) >= 1 }
             try await Task.sleep(for: .seconds(1))
             let checksDuringOutage = checker.answered - checksBefore
             try await database.resume()
