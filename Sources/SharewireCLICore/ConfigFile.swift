@@ -101,8 +101,11 @@ public struct ConfigFile: Sendable, Hashable {
         self.profiles = profiles
     }
 
-    /// A quoted string (with escapes and an optional trailing comment) or a bare word.
+    /// A quoted string (with escapes and an optional trailing comment), a
+    /// one-line array of quoted strings (`["a:7070", "b:7070"]`, kept as
+    /// `a:7070,b:7070`: the instances of a cluster), or a bare word.
     private static func value(_ text: String, fail: (String) -> CLIError) throws(CLIError) -> String {
+        if text.unicodeScalars.first == "[" { return try array(text, fail: fail) }
         guard text.unicodeScalars.first == "\"" else {
             let bare = text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { String($0).trimmingWhitespace() } ?? ""
@@ -144,6 +147,26 @@ public struct ConfigFile: Sendable, Hashable {
             }
         }
         throw fail("missing closing quote")
+    }
+
+    /// `["a", "b"]` → `a,b`: plain double-quoted items (no escapes, no
+    /// commas inside), separated by commas, an optional trailing comment.
+    private static func array(_ text: String, fail: (String) -> CLIError) throws(CLIError) -> String {
+        guard let close = text.lastIndex(of: "]") else { throw fail("missing closing ] of the list") }
+        let trailing = text[text.index(after: close)...].trimmingWhitespace()
+        guard trailing.isEmpty || trailing.hasPrefix("#") else { throw fail("unexpected text after the closing ]") }
+        var items: [String] = []
+        for part in text[text.index(after: text.startIndex)..<close].split(separator: ",", omittingEmptySubsequences: false) {
+            let item = part.trimmingWhitespace()
+            if item.isEmpty, part.allSatisfy({ $0 == " " || $0 == "\t" }), items.count > 0 { continue }  // a trailing comma
+            guard item.count >= 2, item.hasPrefix("\""), item.hasSuffix("\""),
+                  !item.dropFirst().dropLast().contains(where: { $0 == "\"" || $0 == "\\" }) else {
+                throw fail("a list is [\"item\", \"item\"] (double-quoted items without escapes)")
+            }
+            items.append(String(item.dropFirst().dropLast()))
+        }
+        guard !items.isEmpty else { throw fail("empty list") }
+        return items.joined(separator: ",")
     }
 
     /// The file's text for these values, in ``knownKeys`` order, then each profile by name.

@@ -169,8 +169,8 @@ public struct ConfigLocation: Sendable, Hashable {
 
 /// The connection settings after precedence: flags > environment > config file > defaults.
 public struct ConnectionSettings: Sendable, Hashable {
-    /// The server.
-    public var endpoint: Sourced<Endpoint>
+    /// The servers: one, or the instances of a cluster (`a:7070,b:7070`).
+    public var endpoints: Sourced<[Endpoint]>
     /// An account's API key.
     public var apiKey: Sourced<String>?
     /// The service key.
@@ -185,10 +185,10 @@ public struct ConnectionSettings: Sendable, Hashable {
     public var configPath: String?
 
     /// Settings as given (tests; commands use ``resolve(flags:environment:config:configPath:readFile:)``).
-    public init(endpoint: Sourced<Endpoint>, apiKey: Sourced<String>?, serviceKey: Sourced<String>?,
+    public init(endpoints: Sourced<[Endpoint]>, apiKey: Sourced<String>?, serviceKey: Sourced<String>?,
                 actAs: Sourced<String>?, timeout: Sourced<Duration>, tls: Sourced<TLSSettings>? = nil,
                 configPath: String?) {
-        self.endpoint = endpoint
+        self.endpoints = endpoints
         self.apiKey = apiKey
         self.serviceKey = serviceKey
         self.actAs = actAs
@@ -196,6 +196,9 @@ public struct ConnectionSettings: Sendable, Hashable {
         self.tls = tls
         self.configPath = configPath
     }
+
+    /// The addresses as given, `a:7070,b:7070`.
+    public var address: String { endpoints.value.map(\.description).joined(separator: ",") }
 
     /// The default per-call timeout: 10 s.
     public static let defaultTimeout = Duration.seconds(10)
@@ -222,12 +225,17 @@ public struct ConnectionSettings: Sendable, Hashable {
             }
         }
 
-        var endpoint = Sourced(Endpoint.localDefault, .defaultValue)
+        var endpoints = Sourced([Endpoint.localDefault], .defaultValue)
         if let address = pick(\.address) {
-            guard let parsed = Endpoint(address.value) else {
-                throw CLIError(.config, "not host:port: '\(address.value)' (from \(name(address.source, flag: "--address", variable: SettingsLayer.Variable.address, key: "address")))")
+            let from = name(address.source, flag: "--address", variable: SettingsLayer.Variable.address, key: "address")
+            let parsed: [Endpoint]
+            do {
+                parsed = try Endpoint.list(address.value)
+            } catch {
+                throw CLIError(.config, "not host:port: '\(error.text)' (from \(from))")
             }
-            endpoint = Sourced(parsed, address.source)
+            guard !parsed.isEmpty else { throw CLIError(.config, "no address in '\(address.value)' (from \(from))") }
+            endpoints = Sourced(parsed, address.source)
         }
 
         var timeout = Sourced(defaultTimeout, .defaultValue)
@@ -275,7 +283,7 @@ public struct ConnectionSettings: Sendable, Hashable {
                            hint: "TLS settings: --tls, --tls-ca-file, --tls-server-name, --tls-cert with --tls-key (docs/CLI.md)")
         }
 
-        return ConnectionSettings(endpoint: endpoint, apiKey: pick(\.apiKey), serviceKey: serviceKey,
+        return ConnectionSettings(endpoints: endpoints, apiKey: pick(\.apiKey), serviceKey: serviceKey,
                                   actAs: pick(\.actAs), timeout: timeout, tls: tls, configPath: configPath)
     }
 

@@ -28,11 +28,6 @@ extension SharewireClient {
     /// The server's health (`Health/Check`); needs no credentials.
     public func health(options: CallOptions = .default) async throws(SharewireError) -> ServingStatus {
         let response = try await stubs.health.check(HealthCheckRequest(), options: options)
-        return switch response.status {
-        case .serving: .serving
-        case .notServing: .notServing
-        case .serviceUnknown: .serviceUnknown
-        default: .unknown
-        }
+        return ServingStatus(response.status)
     }
 }

@@ -28,6 +28,27 @@ public struct Endpoint: Sendable, Hashable, Codable, LosslessStringConvertible {
 
     /// `127.0.0.1:7070`, where `tools/run-server` listens.
     public static let localDefault = Endpoint(host: "127.0.0.1", port: 7070)
+
+    /// Parses a comma-separated list, `a:7070,b:7070` (the instances of a
+    /// cluster): whitespace around items is ignored, as are empty items and
+    /// repeats of an earlier one.
+    /// - Throws: ``InvalidEndpoint`` naming the first item that is not `host:port`.
+    public static func list(_ text: some StringProtocol) throws(InvalidEndpoint) -> [Endpoint] {
+        var endpoints: [Endpoint] = []
+        for item in text.split(separator: ",") {
+            let trimmed = String(item.filter { !$0.isWhitespace })
+            if trimmed.isEmpty { continue }
+            guard let endpoint = Endpoint(trimmed) else { throw InvalidEndpoint(text: trimmed) }
+            if !endpoints.contains(endpoint) { endpoints.append(endpoint) }
+        }
+        return endpoints
+    }
+
+    /// An item of an endpoint list that is not `host:port`.
+    public struct InvalidEndpoint: Error, Sendable, Hashable {
+        /// The item as written.
+        public var text: String
+    }
 }
 
 /// Who the client is. Sent as metadata with every call (docs/SERVER.md §2).
@@ -185,14 +206,12 @@ extension SharewireClient {
         /// ```
         /// - Throws: INVALID_ARGUMENT naming the variable when an address is not `host:port`.
         public init(environment: [String: String]) throws(SharewireError) {
-            var endpoints: [Endpoint] = []
-            for address in (environment[EnvironmentKey.address] ?? "").split(separator: ",") {
-                let text = String(address.filter { !$0.isWhitespace })
-                guard let endpoint = Endpoint(text) else {
-                    throw SharewireError.local(.invalidArgument, "\(EnvironmentKey.address): not host:port: \(text)",
-                                               reason: .invalidArgument, field: EnvironmentKey.address, subject: text)
-                }
-                endpoints.append(endpoint)
+            let endpoints: [Endpoint]
+            do {
+                endpoints = try Endpoint.list(environment[EnvironmentKey.address] ?? "")
+            } catch {
+                throw SharewireError.local(.invalidArgument, "\(EnvironmentKey.address): not host:port: \(error.text)",
+                                           reason: .invalidArgument, field: EnvironmentKey.address, subject: error.text)
             }
             let nonEmpty = { (key: String) in environment[key].flatMap { $0.isEmpty ? nil : $0 } }
             let tls = try TLSSettings(

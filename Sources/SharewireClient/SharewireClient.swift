@@ -94,15 +94,54 @@ public final class SharewireClient: Sendable {
         tracker.observe(revision.rawValue)
     }
 
-    /// Opens the connections now, so the first call does not pay for the handshake.
-    /// - Throws: ``SharewireError`` UNAVAILABLE when an endpoint cannot be reached.
+    /// Opens the connections to every endpoint now, so the first call does
+    /// not pay for the handshake.
+    /// - Throws: ``SharewireError`` UNAVAILABLE when no endpoint can be
+    ///   reached (with several, calls go to those that could).
     public func connect() async throws(SharewireError) {
-        for transport in transports.clients {
-            do {
-                try await transport.connect()
-            } catch {
-                throw SharewireError(error)
+        let failures = await withTaskGroup(of: RPCError?.self) { group in
+            for transport in transports.clients {
+                group.addTask {
+                    do throws(RPCError) {
+                        try await transport.connect()
+                        return nil
+                    } catch {
+                        return error
+                    }
+                }
             }
+            var failures: [RPCError] = []
+            for await failure in group { if let failure { failures.append(failure) } }
+            return failures
+        }
+        if failures.count == transports.clients.count, let first = failures.first { throw SharewireError(first) }
+    }
+
+    /// Asks every endpoint for its health (`Health/Check`, one attempt each,
+    /// all at once): its serving status, the revision it answers reads at and,
+    /// in a PostgreSQL cluster, the staleness of its change feed. An endpoint
+    /// that cannot be reached is listed with its error. Needs no credentials.
+    ///
+    /// - Parameter timeout: per endpoint.
+    /// - Returns: one entry per endpoint, in configuration order.
+    public func instances(timeout: Duration = .seconds(2)) async -> [InstanceStatus] {
+        let endpoints = configuration.endpoints.isEmpty ? [Endpoint.localDefault] : configuration.endpoints
+        return await withTaskGroup(of: (Int, InstanceStatus).self) { group in
+            for (index, transport) in transports.clients.enumerated() {
+                let endpoint = endpoints[index]
+                group.addTask {
+                    do throws(RPCError) {
+                        let response: HealthCheckResponse = try await transport.unary(
+                            Sharewire_V1.Health.Method.Check.descriptor, HealthCheckRequest(), timeout: timeout)
+                        return (index, InstanceStatus(endpoint: endpoint, response: response))
+                    } catch {
+                        return (index, InstanceStatus(endpoint: endpoint, error: SharewireError(error)))
+                    }
+                }
+            }
+            var statuses: [InstanceStatus?] = Array(repeating: nil, count: endpoints.count)
+            for await (index, status) in group { statuses[index] = status }
+            return statuses.compactMap { $0 }
         }
     }
 
@@ -174,9 +213,34 @@ final class Transports: Sendable {
         clients.count == 1 ? 0 : next.add(1, ordering: .relaxed).oldValue
     }
 
-    /// The transport for attempt `attempt` (1-based) of a call that started at `start`.
+    /// The transport for attempt `attempt` (1-based) of a call that started
+    /// at `start`: the readiest endpoint (``ConnectionReadiness``), searching
+    /// from the one round-robin gives, so calls spread over the ready
+    /// endpoints, skip one whose connection is failing or backing off, and a
+    /// retry moves on to another.
     func transport(start: Int, attempt: Int) -> RPCClient {
-        clients[((start &+ attempt &- 1) & Int.max) % clients.count]
+        clients[index(start: start, attempt: attempt)]
+    }
+
+    /// The index ``transport(start:attempt:)`` picks.
+    func index(start: Int, attempt: Int) -> Int {
+        let count = clients.count
+        guard count > 1 else { return 0 }
+        let first = ((start &+ attempt &- 1) & Int.max) % count
+        var best = first
+        var bestReadiness = clients[first].readiness
+        var offset = 1
+        // Bounded by the endpoint count; stops at the first ready one.
+        while bestReadiness != .ready, offset < count {
+            let candidate = (first + offset) % count
+            let readiness = clients[candidate].readiness
+            if readiness < bestReadiness {
+                best = candidate
+                bestReadiness = readiness
+            }
+            offset += 1
+        }
+        return best
     }
 }
 

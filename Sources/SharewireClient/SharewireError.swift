@@ -229,6 +229,10 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
         public static let limitExceeded: Reason = "LIMIT_EXCEEDED"
         /// The write did not commit; safe to retry.
         public static let storageUnavailable: Reason = "STORAGE_UNAVAILABLE"
+        /// Status UNKNOWN: the server lost its database connection after
+        /// sending COMMIT, so the write may or may not have been applied.
+        /// Never retried: read the state, then decide whether to repeat it.
+        public static let commitOutcomeUnknown: Reason = "COMMIT_OUTCOME_UNKNOWN"
         /// An "at least revision R" read timed out.
         public static let revisionNotReached: Reason = "REVISION_NOT_REACHED"
         /// Cancelled.

@@ -16,6 +16,14 @@ public final class ChangeFeed: Sendable {
         public var pollInterval: Duration = .milliseconds(200)
         /// Whether to LISTEN for commit notifications (off: polling only).
         public var listen = true
+        /// How many of the latest revisions the change log keeps; older
+        /// entries are deleted every ``pruneInterval`` (docs/SERVER.md §11).
+        /// An instance further behind reloads the whole state. `nil` never prunes.
+        public var changeLogRetention: UInt64? = Self.defaultChangeLogRetention
+        /// How often this instance prunes the change log.
+        public var pruneInterval: Duration = .seconds(60)
+        /// 100,000 revisions: a few tens of MB of log at a few hundred bytes a write.
+        public static let defaultChangeLogRetention: UInt64 = 100_000
         public init() {}
     }
 
@@ -62,6 +70,19 @@ public final class ChangeFeed: Sendable {
                 await wake.wait(past: seen, timeout: configuration.pollInterval)
             }
         })
+        if let retention = configuration.changeLogRetention {
+            started.append(Task {
+                // Every instance prunes; the DELETE is idempotent, so they may overlap.
+                while !Task.isCancelled {
+                    do { try await Task.sleep(for: configuration.pruneInterval) } catch { return }
+                    do {
+                        try await store.pruneChangeLog(retaining: retention)
+                    } catch {
+                        logger.debug("change log not pruned", metadata: ["error": "\(error)"])
+                    }
+                }
+            })
+        }
         feed.tasks.withLock { $0 = started }
         return feed
     }
@@ -73,7 +94,7 @@ public final class ChangeFeed: Sendable {
     /// Successful catch-up rounds so far.
     public var catchUps: Int { rounds.load(ordering: .relaxed) }
 
-    /// Stops following; returns once both tasks ended.
+    /// Stops following; returns once its tasks ended.
     public func stop() async {
         let running = tasks.withLock { t in
             defer { t = [] }

@@ -63,7 +63,7 @@ struct ServiceEnvironment: Sendable {
         do {
             return try await writer.submit(command, actor: caller?.account)
         } catch {
-            if error.reason == .storageUnavailable {
+            if error.reason == .storageUnavailable || error.reason == .commitOutcomeUnknown {
                 logger.error("write failed in storage", metadata: ["error": "\(error)"])
             }
             throw errors.status(for: error)

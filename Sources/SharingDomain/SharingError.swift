@@ -41,6 +41,8 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
         case limitExceeded = "LIMIT_EXCEEDED"
         // unavailable / deadlineExceeded
         case storageUnavailable = "STORAGE_UNAVAILABLE"
+        // unknown: the store lost its connection after COMMIT was sent
+        case commitOutcomeUnknown = "COMMIT_OUTCOME_UNKNOWN"
         case revisionNotReached = "REVISION_NOT_REACHED"
         case cancelled = "CANCELLED"
 
@@ -60,6 +62,7 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
             case .accountExists, .contactExists: return .alreadyExists
             case .limitExceeded: return .resourceExhausted
             case .storageUnavailable: return .unavailable
+            case .commitOutcomeUnknown: return .unknown
             case .revisionNotReached: return .deadlineExceeded
             case .cancelled: return .cancelled
             }
@@ -69,6 +72,7 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The gRPC status code a reason maps to (names as in gRPC; raw values are gRPC's numbers).
     public enum StatusHint: Int, Sendable, Hashable {
         case cancelled = 1
+        case unknown = 2
         case invalidArgument = 3
         case deadlineExceeded = 4
         case notFound = 5

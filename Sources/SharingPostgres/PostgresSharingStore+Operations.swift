@@ -8,11 +8,9 @@ extension PostgresSharingStore {
     /// transaction, with its change-log entry, in the one total order of
     /// writes. `batch` must have been computed on the latest committed state.
     public func commit(_ batch: CommitBatch) async throws {
-        try await bounded { [client, logger] in
-            try await client.withTransaction(logger: logger) { c in
-                let latest = try await Self.lockRevision(c, logger: logger)
-                try await Self.write(batch, base: latest, on: c, logger: logger)
-            }
+        try await writeTransaction { [logger] c in
+            let latest = try await Self.lockRevision(c, logger: logger)
+            try await Self.write(batch, base: latest, on: c, logger: logger)
         }
     }
 
@@ -37,32 +35,29 @@ extension PostgresSharingStore {
     /// lock the revision row, replay the change log after `base` (or reload
     /// the state if the log cannot bring it there), let `apply` compute the
     /// batch on the latest state, write its rows, its change-log entry and a
-    /// `NOTIFY`, commit.
+    /// `NOTIFY`, commit. A connection lost after COMMIT was sent throws
+    /// ``SharingDomain/CommitOutcomeUnknown``.
     public func commitSerialized<R: Sendable>(
         from base: SharingState, _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)
     ) async throws -> R {
-        try await bounded { [client, logger] in
-            try await client.withTransaction(logger: logger) { c in
-                let latest = try await Self.lockRevision(c, logger: logger)
-                // Under the lock no other writer commits, so each read below
-                // (READ COMMITTED) sees exactly the state at `latest`.
-                let current = try await Self.catchUp(base, to: latest, on: c, logger: logger)
-                let (batch, result) = apply(current)
-                if let batch { try await Self.write(batch, base: current.revision, on: c, logger: logger) }
-                return result
-            }
+        try await writeTransaction { [logger] c in
+            let latest = try await Self.lockRevision(c, logger: logger)
+            // Under the lock no other writer commits, so each read below
+            // (READ COMMITTED) sees exactly the state at `latest`.
+            let current = try await Self.catchUp(base, to: latest, on: c, logger: logger)
+            let (batch, result) = apply(current)
+            if let batch { try await Self.write(batch, base: current.revision, on: c, logger: logger) }
+            return result
         }
     }
 
     /// `state` with every batch committed since replayed from the change log.
     public func catchUp(_ state: SharingState) async throws -> SharingState {
-        try await bounded { [client, logger] in
-            try await client.withTransaction(logger: logger) { c in
-                // One snapshot: the revision and the log entries up to it agree.
-                try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
-                let latest = try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
-                return try await Self.catchUp(state, to: latest, on: c, logger: logger)
-            }
+        try await withTransaction { [logger] c in
+            // One snapshot: the revision and the log entries up to it agree.
+            try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
+            let latest = try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
+            return try await Self.catchUp(state, to: latest, on: c, logger: logger)
         }
     }
 
@@ -100,11 +95,9 @@ extension PostgresSharingStore {
 
     /// Reads every row into a ``SharingState``, from one consistent snapshot.
     public func loadState(limits: Limits) async throws -> SharingState {
-        try await bounded { [client, logger] in
-            try await client.withTransaction(logger: logger) { c in
-                try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
-                return try await Self.load(on: c, limits: limits, logger: logger)
-            }
+        try await withTransaction { [logger] c in
+            try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
+            return try await Self.load(on: c, limits: limits, logger: logger)
         }
     }
 
@@ -120,47 +113,39 @@ extension PostgresSharingStore {
 
     /// Events concerning `query.caller`, filtered, in id order, at most `pageSize + 1`.
     public func events(_ query: EventQuery) async throws -> [Event] {
-        try await bounded { [client, logger] in
-            try await client.withConnection { c in
-                var assembler = SharingSQL.EventAssembler()
-                try await c.forEach(SharingSQL.events(query), logger: logger) { try assembler.addEvent($0) }
-                // Events and their members commit together: no snapshot needed.
-                if let members = SharingSQL.eventMembers(assembler.ids) {
-                    try await c.forEach(members, logger: logger) { try assembler.addMember($0) }
-                }
-                return assembler.events
+        try await withConnection { [logger] c in
+            var assembler = SharingSQL.EventAssembler()
+            try await c.forEach(SharingSQL.events(query), logger: logger) { try assembler.addEvent($0) }
+            // Events and their members commit together: no snapshot needed.
+            if let members = SharingSQL.eventMembers(assembler.ids) {
+                try await c.forEach(members, logger: logger) { try assembler.addMember($0) }
             }
+            return assembler.events
         }
     }
 
     /// Outbox entries after `sequence`, in order.
     public func notifications(after sequence: UInt64, limit: Int) async throws -> [OutboxNotification] {
-        try await bounded { [client, logger] in
-            try await client.withConnection { c in
-                try await c.fetch(SharingSQL.notifications(after: sequence, limit: limit), logger: logger) {
-                    try SharingSQL.notification($0)
-                }
+        try await withConnection { [logger] c in
+            try await c.fetch(SharingSQL.notifications(after: sequence, limit: limit), logger: logger) {
+                try SharingSQL.notification($0)
             }
         }
     }
 
     /// Moves one consumer's cursor forward (never back).
     public func acknowledgeNotifications(through sequence: UInt64, consumer: NotificationConsumer) async throws {
-        try await bounded { [client, logger] in
-            try await client.withConnection {
-                try await $0.execute(SharingSQL.acknowledge(through: sequence, consumer: consumer), logger: logger)
-            }
+        try await withConnection { [logger] in
+            try await $0.execute(SharingSQL.acknowledge(through: sequence, consumer: consumer), logger: logger)
         }
     }
 
     /// One consumer's cursor; 0 when it acknowledged nothing yet.
     public func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64 {
-        try await bounded { [client, logger] in
-            try await client.withConnection { c in
-                UInt64(bitPattern: try await c.fetch(SharingSQL.acknowledged(consumer: consumer), logger: logger) {
-                    try $0.int(0)
-                }.first ?? 0)
-            }
+        try await withConnection { [logger] c in
+            UInt64(bitPattern: try await c.fetch(SharingSQL.acknowledged(consumer: consumer), logger: logger) {
+                try $0.int(0)
+            }.first ?? 0)
         }
     }
 }

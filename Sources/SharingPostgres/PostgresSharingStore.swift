@@ -2,6 +2,7 @@ import Logging
 import PostgresNIO
 import SharingDomain
 import SharingSQL
+import Synchronization
 
 /// Why the PostgreSQL store refused to open.
 public struct PostgresStoreOpenError: Error, CustomStringConvertible {
@@ -37,6 +38,9 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
     let client: PostgresClient
     private let running: Task<Void, Never>
     let logger: Logger
+    /// Test seam: what ``writeTransaction(_:)`` does in place of sending
+    /// COMMIT; nil (always, outside tests) sends COMMIT.
+    let commitFault = Mutex<CommitFault?>(nil)
 
     private init(configuration: PostgresStoreConfiguration, client: PostgresClient, running: Task<Void, Never>,
                  logger: Logger) {
@@ -166,8 +170,14 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
     }
 }
 
-/// A store operation took longer than ``PostgresStoreConfiguration/operationTimeout``.
-public struct PostgresStoreTimeout: Error, CustomStringConvertible {
+/// A store operation took longer than its timeout
+/// (``PostgresStoreConfiguration/operationTimeout`` or, for a group commit,
+/// ``PostgresStoreConfiguration/writeTimeout``). A write transaction that
+/// timed out never commits (its ``OperationGate`` stops it before COMMIT;
+/// past COMMIT the error is ``SharingDomain/CommitOutcomeUnknown`` instead),
+/// so it is ``SharingDomain/CommitNotStarted``: the writer need not re-read a
+/// store that is stalling.
+public struct PostgresStoreTimeout: Error, CommitNotStarted, CustomStringConvertible {
     public let timeout: Duration
     public var description: String { "PostgreSQL did not answer within \(timeout)" }
 }

@@ -33,6 +33,20 @@ public struct PostgresStoreConfiguration: Sendable {
     /// Longest any one store operation (a commit, a load, a read, including
     /// waiting for a pooled connection) may take before it fails.
     public var operationTimeout: Duration = .seconds(30)
+    /// Longest an operation waits for a pooled connection before it fails
+    /// with ``PostgresUnreachable`` (the database is down: the pool cannot
+    /// connect). Short, so writes fail fast as not processed during an outage.
+    public var leaseTimeout: Duration = .seconds(2)
+    /// Longest one write transaction (a group commit) may take; it is then
+    /// rolled back, never committed late. Set below the clients' deadlines
+    /// (`sharewired --postgres-write-timeout-seconds`), a batch stalled on a
+    /// connection that died with the server fails as not processed before
+    /// its callers give up; the default leaves room for a large bulk share on
+    /// a slow database.
+    public var writeTimeout: Duration = Self.defaultWriteTimeout
+
+    /// 30 s, the operation timeout.
+    public static let defaultWriteTimeout: Duration = .seconds(30)
     /// Wait before reopening the LISTEN connection after it dropped; grows
     /// linearly to ten times this while the server stays unreachable.
     public var reconnectDelay: Duration = .milliseconds(500)

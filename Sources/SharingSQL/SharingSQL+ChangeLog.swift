@@ -27,6 +27,15 @@ extension SharingSQL {
                             [entry.revision.sqlValue, entry.firstRevision.sqlValue, .text(body)])
     }
 
+    /// Deletes the change-log entries of batches that ended at or before
+    /// `revision` (pruning: an instance that needs them reloads the state).
+    public static func pruneChangeLog(through revision: UInt64) -> SQLStatement {
+        SQLStatement("DELETE FROM change_log WHERE revision <= ?", [revision.sqlValue])
+    }
+
+    /// The oldest entry's last revision (zero or one row, `revision`; NULL when empty).
+    public static let oldestChangeLogRevision = SQLStatement("SELECT MIN(revision) FROM change_log")
+
     /// Decodes a row of ``changeLog(after:limit:)``.
     public static func changeLogEntry(_ row: some SQLRow) throws -> ChangeLogEntry {
         let body = try row.text(0)

@@ -7,8 +7,8 @@ import SharewireClient
 /// `--json`. Each setting is taken from the flag, else the environment, else
 /// the config file (docs/CLI.md §Configuration).
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Server address, host:port (env SHAREWIRE_ADDRESS; default 127.0.0.1:7070).",
-                               valueName: "host:port"))
+    @Option(help: ArgumentHelp("Server address, host:port; several instances of a cluster comma-separated, a:7070,b:7070 (env SHAREWIRE_ADDRESS; default 127.0.0.1:7070).",
+                               valueName: "host:port[,…]"))
     var address: String?
 
     @Option(help: ArgumentHelp("An account's API key, sw_… (env SHAREWIRE_API_KEY). Prefer the environment or the config file: flags show in `ps`.",
@@ -140,7 +140,7 @@ struct ConnectionOptions: ParsableArguments {
         do {
             let settings = try settings(requireProfile: requireProfile)
             for warning in keyFileWarnings(settings) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
-            endpoint = settings.endpoint.value.description
+            endpoint = settings.address
             credentials = try settings.credentials(for: principal)
             let client = SharewireClient(configuration: settings.clientConfiguration(credentials: credentials ?? .none))
             defer { client.close() }
@@ -161,7 +161,7 @@ extension ConnectionSettings {
     /// The client configuration for these settings and `credentials`; a call
     /// takes the timeout, connecting at most 5 s of it (or `connectTimeout`).
     func clientConfiguration(credentials: Credentials, connectTimeout: Duration = .seconds(5)) -> SharewireClient.Configuration {
-        var configuration = SharewireClient.Configuration(endpoint: endpoint.value, credentials: credentials)
+        var configuration = SharewireClient.Configuration(endpoints: endpoints.value, credentials: credentials)
         configuration.defaultTimeout = timeout.value
         configuration.connectTimeout = min(timeout.value, connectTimeout)
         configuration.agent = "sharewire-cli/0.1.0"

@@ -43,14 +43,14 @@ struct LoginCommand: AsyncParsableCommand {
             let profile = connection.selectedProfile
             var text = try ConfigWriter.read(location)
             text = try ConfigFile.editing(text, path: location, profile: profile, key: "api_key", value: key)
-            if settings.endpoint.source >= .environment {
+            if settings.endpoints.source >= .environment {
                 text = try ConfigFile.editing(text, path: location, profile: profile, key: "address",
-                                              value: settings.endpoint.value.description)
+                                              value: settings.address)
             }
             try ConfigWriter.write(text, to: location)
-            output.emit(LoggedIn(account: account, address: settings.endpoint.value.description,
+            output.emit(LoggedIn(account: account, address: settings.address,
                                  configFile: location, profile: profile)) {
-                "logged in as \(account.email) (\(account.id)) at \(settings.endpoint.value); key saved in \(location)"
+                "logged in as \(account.email) (\(account.id)) at \(settings.address); key saved in \(location)"
                     + (profile.map { " (profile \($0))" } ?? "") + "\n"
             }
         }

@@ -18,22 +18,53 @@ struct WhoamiCommand: AsyncParsableCommand {
     }
 }
 
-/// `sharewire status [--wait SECONDS]`: is the server up?
+/// `sharewire status [--wait SECONDS]`: is the server up? With several
+/// addresses (a cluster), every instance.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Ask the server whether it is serving (needs no key).",
+        commandName: "status", abstract: "Ask the server, or every instance of a cluster, whether it is serving (needs no key).",
         discussion: """
-            With --wait, asks again (every 100 ms) until the server answers SERVING or the time is up: \
-            handy right after starting sharewired.
+            Prints each address with its status, the revision it answers reads at and, in a PostgreSQL \
+            cluster, how long since its change feed last caught up. Exits 0 when every instance is \
+            SERVING, else 10. With --wait, asks again (every 100 ms) until every instance answers \
+            SERVING or the time is up: handy right after starting sharewired.
 
-            \(example("sharewire status", "sharewire status --wait 10"))
+            \(example("sharewire status", "sharewire status --wait 10", "sharewire status --address 127.0.0.1:7070,127.0.0.1:7071"))
             """)
     @Option(help: ArgumentHelp("Keep asking for up to this many seconds.", valueName: "seconds")) var wait: String?
     @OptionGroup var connection: ConnectionOptions
 
+    /// The JSON: the whole (every address; SERVING when every instance is),
+    /// then each instance.
     struct Status: Encodable {
         var address: String
         var status: ServingStatus
+        var instances: [Instance]
+    }
+
+    struct Instance: Encodable {
+        var address: String
+        var status: ServingStatus?
+        var revision: Revision?
+        var feedStalenessMs: UInt64?
+        var error: String?
+
+        init(_ instance: InstanceStatus) {
+            address = instance.endpoint.description
+            status = instance.status
+            revision = instance.revision
+            feedStalenessMs = instance.feedStalenessMilliseconds
+            error = instance.error.map { "\($0.code): \($0.message)" }
+        }
+
+        /// `127.0.0.1:7070: SERVING at r42, feed 3 ms behind`.
+        var line: String {
+            guard let status else { return "\(address): unreachable (\(error ?? "no answer"))\n" }
+            var text = "\(address): \(status)"
+            if let revision { text += " at \(revision)" }
+            if let feedStalenessMs { text += ", feed \(feedStalenessMs) ms behind" }
+            return text + "\n"
+        }
     }
 
     func validate() throws {
@@ -47,21 +78,21 @@ struct StatusCommand: AsyncParsableCommand {
         try await connection.run(.none) { client, output in
             let clock = ContinuousClock()
             let end = clock.now + (try wait.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--wait") } ?? .zero)
-            var status = ServingStatus.unknown
-            // Bounded by --wait: one attempt, then one every 100 ms until the end.
+            var instances: [InstanceStatus] = []
+            // Bounded by --wait: one round, then one every 100 ms until the end.
             while true {
-                do {
-                    status = try await client.health(options: CallOptions(timeout: .seconds(2), retry: .disabled))
-                    if status == .serving || clock.now >= end { break }
-                } catch {
-                    if clock.now >= end { throw error }
-                }
+                instances = await client.instances(timeout: .seconds(2))
+                if instances.allSatisfy(\.isServing) || clock.now >= end { break }
                 try await Task.sleep(for: .milliseconds(100))
             }
-            serving = status == .serving
-            output.emit(Status(address: client.configuration.endpoints[0].description, status: status)) {
-                "\(client.configuration.endpoints[0]): \(status)\n"
-            }
+            // None answered: the error of the first, with its hint (is it running? TLS?).
+            if instances.allSatisfy({ $0.status == nil }), let error = instances.first?.error { throw error }
+            serving = instances.allSatisfy(\.isServing)
+            let shown = instances.map(Instance.init)
+            let whole = Status(address: shown.map(\.address).joined(separator: ","),
+                               status: serving ? .serving : (instances.first { !$0.isServing }?.status ?? .unknown),
+                               instances: shown)
+            output.emit(whole) { shown.map(\.line).joined() }
         }
         if !serving { throw ExitCode(CLIExitCode.unavailable.rawValue) }
     }
@@ -146,8 +177,7 @@ struct ConfigCommand: AsyncParsableCommand {
             try await connection.run(.none) { _, output in
                 let settings = try connection.settings()
                 let rows: [Setting] = [
-                    Setting(name: "address", value: settings.endpoint.value.description,
-                            source: settings.endpoint.source.description),
+                    Setting(name: "address", value: settings.address, source: settings.endpoints.source.description),
                     Setting(name: "api_key", value: settings.apiKey.map { ConnectionSettings.mask($0.value) },
                             source: settings.apiKey?.source.description),
                     Setting(name: "service_key", value: settings.serviceKey.map { ConnectionSettings.mask($0.value) },

@@ -148,7 +148,11 @@ struct Sharewired: AsyncParsableCommand {
             "devices": "\(state.deviceCount)", "shares": "\(state.shareCount)",
         ])
 
-        let health = HealthService()
+        // Check tells its revision and feed staleness, so `sharewire status`
+        // shows how far each instance of a cluster is behind.
+        let health = HealthService { [snapshots = backend.snapshots, feed = backend.feed] in
+            HealthService.Details(revision: snapshots.revision, feedStaleness: feed?.staleness)
+        }
         var router = RPCRouter()
         health.register(in: &router)
         DiagnosticsService().register(in: &router)

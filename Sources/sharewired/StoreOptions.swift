@@ -55,14 +55,30 @@ struct StoreOptions: ParsableArguments {
     var postgresPoolSize = PostgresStoreConfiguration.defaultPoolSize
 
     @Option(help: ArgumentHelp(
+        "PostgreSQL: longest one group commit may take before its writes fail (seconds).",
+        discussion: "Below your clients' deadlines, a batch stalled by a database outage fails UNAVAILABLE (not processed) before they give up; too low, and a large bulk share on a slow database fails."))
+    var postgresWriteTimeoutSeconds = Int(PostgresStoreConfiguration.defaultWriteTimeout.components.seconds)
+
+    @Option(help: ArgumentHelp(
         "PostgreSQL: longest, in ms, before a write committed by another instance is applied here without a notification.",
         discussion: "Instances are woken by LISTEN/NOTIFY; this polling covers a lost notification."))
     var feedPollMs = 200
 
+    @Option(help: ArgumentHelp(
+        "PostgreSQL: how many of the latest revisions the change log keeps (pruned every minute).",
+        discussion: "An instance that falls further behind (stopped for longer) reloads the whole state instead of replaying the log."))
+    var changeLogRetention = ChangeFeed.Configuration.defaultChangeLogRetention
+
     func validate() throws {
         guard store == nil || storeFile == nil else { throw ValidationError("give --store or --store-file, not both") }
         guard (2...1000).contains(postgresPoolSize) else { throw ValidationError("--postgres-pool-size must be 2...1000") }
+        guard (1...600).contains(postgresWriteTimeoutSeconds) else {
+            throw ValidationError("--postgres-write-timeout-seconds must be 1...600")
+        }
         guard (10...60_000).contains(feedPollMs) else { throw ValidationError("--feed-poll-ms must be 10...60000") }
+        guard (1_000...1_000_000_000).contains(changeLogRetention) else {
+            throw ValidationError("--change-log-retention must be 1000...1000000000")
+        }
     }
 
     /// `--store`, else `--store-file`, else `SHAREWIRE_STORE`, else `sqlite:<dataDir>`.
@@ -89,9 +105,11 @@ struct StoreOptions: ParsableArguments {
             return try await SharingBackend.open(directory: directory, limits: limits, metrics: metrics, maxBatch: maxBatch)
         case var .postgres(config):
             config.poolSize = postgresPoolSize
+            config.writeTimeout = .seconds(postgresWriteTimeoutSeconds)
             let store = try await PostgresSharingStore.open(config, logger: Logger(label: "sharewire.postgres"))
             var feed = ChangeFeed.Configuration()
             feed.pollInterval = .milliseconds(feedPollMs)
+            feed.changeLogRetention = changeLogRetention
             return try await SharingBackend.open(store: store, limits: limits, metrics: metrics, maxBatch: maxBatch,
                                                  feed: feed, logger: Logger(label: "sharewire.feed"))
         }

@@ -53,17 +53,48 @@ struct ConnectionSettingsTests {
         let flags = SettingsLayer(address: "127.0.0.1:3")
         let settings = try ConnectionSettings.resolve(flags: flags, environment: environment, config: config,
                                                       readFile: noFile)
-        #expect(settings.endpoint == Sourced(Endpoint(host: "127.0.0.1", port: 3), .flag))
+        #expect(settings.endpoints == Sourced([Endpoint(host: "127.0.0.1", port: 3)], .flag))
         #expect(settings.apiKey == Sourced("sw_env", .environment))
         #expect(settings.actAs == Sourced("config@x", .configFile))
         #expect(settings.timeout == Sourced(.seconds(3), .configFile))
         #expect(settings.serviceKey == nil)
     }
 
+    /// The instances of a cluster: a comma-separated list from the flag, the
+    /// environment or the config file (also as a TOML array there).
+    @Test func severalAddressesFromEveryLayer() throws {
+        let two = [Endpoint(host: "127.0.0.1", port: 7070), Endpoint(host: "db2.example", port: 7071)]
+        for (layer, source) in [(SettingsLayer(address: "127.0.0.1:7070, db2.example:7071"), SettingSource.flag)] {
+            let settings = try ConnectionSettings.resolve(flags: layer, environment: .init(), config: .init(), readFile: noFile)
+            #expect(settings.endpoints == Sourced(two, source))
+            #expect(settings.address == "127.0.0.1:7070,db2.example:7071")
+        }
+        let environment = SettingsLayer(environment: ["SHAREWIRE_ADDRESS": "127.0.0.1:7070,db2.example:7071,127.0.0.1:7070"])
+        #expect(try ConnectionSettings.resolve(flags: .init(), environment: environment, config: .init(), readFile: noFile)
+            .endpoints == Sourced(two, .environment))
+        for line in ["address = \"127.0.0.1:7070,db2.example:7071\"",
+                     "address = [\"127.0.0.1:7070\", \"db2.example:7071\"]  # the cluster",
+                     "address = [ \"127.0.0.1:7070\",\"db2.example:7071\", ]"] {
+            let file = try ConfigFile(parsing: line + "\n")
+            let settings = try ConnectionSettings.resolve(flags: .init(), environment: .init(), config: SettingsLayer(config: file),
+                                                          readFile: noFile)
+            #expect(settings.endpoints == Sourced(two, .configFile), "\(line)")
+        }
+        for bad in ["a:1,b", "a:1,:2", ","] {
+            #expect(throws: CLIError.self, "\(bad)") {
+                try ConnectionSettings.resolve(flags: SettingsLayer(address: bad), environment: .init(), config: .init(),
+                                               readFile: noFile)
+            }
+        }
+        for bad in ["address = [\"a:1\"", "address = []", "address = [a:1]", "address = [\"a:1\"] x"] {
+            #expect(throws: CLIError.self, "\(bad)") { try ConfigFile(parsing: bad + "\n") }
+        }
+    }
+
     @Test func defaults() throws {
         let settings = try ConnectionSettings.resolve(flags: .init(), environment: .init(), config: .init(),
                                                       readFile: noFile)
-        #expect(settings.endpoint == Sourced(Endpoint.localDefault, .defaultValue))
+        #expect(settings.endpoints == Sourced([Endpoint.localDefault], .defaultValue))
         #expect(settings.timeout == Sourced(ConnectionSettings.defaultTimeout, .defaultValue))
         #expect(throws: CLIError.self) { try settings.credentials(for: .account) }
         #expect(throws: CLIError.self) { try settings.credentials(for: .service) }
@@ -108,7 +139,7 @@ struct ConnectionSettingsTests {
 
     @Test func credentialChoice() throws {
         func settings(api: Sourced<String>?, actAs: Sourced<String>?, service: Sourced<String>?) -> ConnectionSettings {
-            ConnectionSettings(endpoint: Sourced(.localDefault, .defaultValue), apiKey: api, serviceKey: service,
+            ConnectionSettings(endpoints: Sourced([.localDefault], .defaultValue), apiKey: api, serviceKey: service,
                                actAs: actAs, timeout: Sourced(.seconds(1), .defaultValue), configPath: nil)
         }
         let api = Sourced("sw_k", SettingSource.environment)

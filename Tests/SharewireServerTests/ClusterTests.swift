@@ -199,7 +199,7 @@ struct ClusterTests {
             try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason))
         }
         try await PostgresTestDatabase.with(serverURL: server) { url in
-            let a = try await Self.node(url, pollInterval: .milliseconds(100), operationTimeout: .seconds(2))
+            let a = try await Self.node(url, pollInterval: .milliseconds(100), operationTimeout: .seconds(10))
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
             _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)

@@ -82,13 +82,29 @@ public struct HealthCheckResponse: ProtoMessage, Hashable {
     }
 
     public var status: HealthCheckResponse.ServingStatus
+    /// The revision of the snapshot this instance answers reads and Checks from
+    /// (sharewired; 0 from a server that does not say). Comparing it across the
+    /// instances of a cluster shows how far each is behind.
+    public var revision: UInt64
+    /// Milliseconds since this instance's change feed last caught up with the
+    /// shared store (docs/SERVER.md §11): about 0 normally, growing while the
+    /// database cannot be read. Absent on an instance without a feed (SQLite).
+    ///
+    /// `nil` when absent (the `feed` oneof).
+    public var feedStalenessMs: UInt64?
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(status: HealthCheckResponse.ServingStatus = .unknown) {
+    public init(
+        status: HealthCheckResponse.ServingStatus = .unknown,
+        revision: UInt64 = 0,
+        feedStalenessMs: UInt64? = nil
+    ) {
         self.status = status
+        self.revision = revision
+        self.feedStalenessMs = feedStalenessMs
     }
 }
 
@@ -102,12 +118,20 @@ extension HealthCheckResponse: CBridgedMessage {
 
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
         c.pointee.status = .init(CEnum.wireValue(status))
+        c.pointee.revision = revision
+        if let feedStalenessMs {
+            c.pointee.feed_case = SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__FEED_FEED_STALENESS_MS
+            c.pointee.feed_staleness_ms = feedStalenessMs
+        }
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
-            status: CEnum.open(c.pointee.status.rawValue))
+            status: CEnum.open(c.pointee.status.rawValue),
+            revision: c.pointee.revision,
+            feedStalenessMs: c.pointee.feed_case == SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__FEED_FEED_STALENESS_MS
+                ? c.pointee.feed_staleness_ms : nil)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

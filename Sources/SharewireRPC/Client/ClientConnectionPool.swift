@@ -124,6 +124,27 @@ final class ClientConnectionPool: Sendable {
         return task
     }
 
+    /// How ready the pool is to take a call now, without connecting: the
+    /// best of its slots.
+    var readiness: ConnectionReadiness {
+        let now = NIODeadline.now()
+        var best = ConnectionReadiness.closed
+        for slot in slots {
+            let readiness = slot.state.withLock { state -> ConnectionReadiness in
+                switch state {
+                case let .ready(connection): connection.isUsable ? .ready : .idle
+                case let .idle(failures): failures == 0 ? .idle : .recovering
+                case .connecting: .connecting
+                case let .backingOff(until, _, _): now >= until ? .recovering : .failing
+                case .closed: .closed
+                }
+            }
+            if readiness == .ready { return .ready }
+            best = min(best, readiness)
+        }
+        return best
+    }
+
     /// Closes every connection; later calls fail with UNAVAILABLE.
     func close() {
         for slot in slots {

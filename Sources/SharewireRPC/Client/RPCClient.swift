@@ -25,6 +25,10 @@ public final class RPCClient: Sendable {
         for _ in 0..<max(1, configuration.connections) { _ = try await pool.connection() }
     }
 
+    /// How ready the client is to take a call now, without connecting or
+    /// waiting: a caller with several servers prefers the readiest.
+    public var readiness: ConnectionReadiness { pool.readiness }
+
     /// The event loop of a pooled connection. A task that prefers it (see
     /// `withTaskExecutorPreference`) makes calls without a thread hop.
     public func eventLoopForNextCall() async throws(RPCError) -> any EventLoop {
@@ -98,6 +102,38 @@ public final class RPCClient: Sendable {
     /// Closes all connections after their running calls finish.
     public func close() {
         pool.close()
+    }
+}
+
+/// How ready an ``RPCClient`` is to take a call, best first (so `<` is "readier").
+public enum ConnectionReadiness: Int, Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// A connection is up and takes calls.
+    case ready
+    /// No connection yet (or it went away, e.g. after GOAWAY) and none failing:
+    /// the next call connects.
+    case idle
+    /// A connection attempt is running; a call waits for it.
+    case connecting
+    /// The last attempt failed and its backoff is over: the next call tries again.
+    case recovering
+    /// The last attempt failed and its backoff is not over: a call fails at
+    /// once with UNAVAILABLE (not processed).
+    case failing
+    /// The client was closed.
+    case closed
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.rawValue < rhs.rawValue }
+
+    /// e.g. `ready`.
+    public var description: String {
+        switch self {
+        case .ready: "ready"
+        case .idle: "idle"
+        case .connecting: "connecting"
+        case .recovering: "recovering"
+        case .failing: "failing"
+        case .closed: "closed"
+        }
     }
 }
 

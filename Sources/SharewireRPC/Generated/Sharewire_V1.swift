@@ -53,6 +53,7 @@ extension CreateAccountResponse: CarriesRevision {}
 extension CreateContactResponse: CarriesRevision {}
 extension DeleteContactResponse: CarriesRevision {}
 extension GetDeviceResponse: CarriesRevision {}
+extension HealthCheckResponse: CarriesRevision {}
 extension InviteContactResponse: CarriesRevision {}
 extension LeaveResponse: CarriesRevision {}
 extension ListContactsResponse: CarriesRevision {}

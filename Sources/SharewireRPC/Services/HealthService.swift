@@ -16,8 +16,26 @@ public final class HealthService: Sharewire_V1.Health.Handler {
     }
 
     private let state = Mutex(State())
+    /// What Check adds to the status (revision, feed staleness); nil adds nothing.
+    private let details: (@Sendable () -> Details)?
 
-    public init() {}
+    /// What an application adds to every Check answer (docs/PROTOCOL.md §17.3).
+    public struct Details: Sendable, Hashable {
+        /// The revision the instance answers reads from.
+        public var revision: UInt64
+        /// Since the change feed last caught up; nil without a feed.
+        public var feedStaleness: Duration?
+
+        public init(revision: UInt64, feedStaleness: Duration? = nil) {
+            self.revision = revision
+            self.feedStaleness = feedStaleness
+        }
+    }
+
+    /// - Parameter details: called on every Check (keep it cheap: no I/O).
+    public init(details: (@Sendable () -> Details)? = nil) {
+        self.details = details
+    }
 
     /// Sets the status of `service` ("" is the whole server) and tells watchers.
     public func setStatus(_ status: Status, for service: String = "") {
@@ -54,7 +72,15 @@ public final class HealthService: Sharewire_V1.Health.Handler {
             throw RPCError(.notFound, "unknown service \(request.service)",
                            details: [StatusDetail(reason: "UNKNOWN_SERVICE", subject: request.service)])
         }
-        return HealthCheckResponse(status: status)
+        var response = HealthCheckResponse(status: status)
+        if let details = details?() {
+            response.revision = details.revision
+            response.feedStalenessMs = details.feedStaleness.map { duration in
+                let (seconds, attoseconds) = duration.components
+                return UInt64(clamping: max(0, seconds)) &* 1000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000_000_000))
+            }
+        }
+        return response
     }
 
     public func watch(request: HealthCheckRequest, response writer: ServerStreamWriter<HealthCheckResponse>,

@@ -12,8 +12,9 @@ public protocol SharingPersistence: Sendable {
     /// `base` up to the latest committed revision, calls `apply` with that
     /// state, makes the batch it returns durable (nothing when `nil`), and
     /// returns what `apply` returned. Throws if the transaction failed; then
-    /// nothing of the batch is visible (or, for a commit whose outcome is
-    /// unknown, it may be: storage is the truth).
+    /// nothing of the batch is visible, except when the error is
+    /// ``CommitOutcomeUnknown``: the connection was lost after COMMIT was
+    /// sent, so the batch may have landed (storage is the truth).
     ///
     /// The default, for a store with one writer (this process): `base` is
     /// already the latest, so it is `apply` then ``commit(_:)``. A store
@@ -39,6 +40,27 @@ extension SharingPersistence {
 
     public func catchUp(_ state: SharingState) async throws -> SharingState { state }
 }
+
+/// A commit whose outcome is unknown: the store lost the connection (or its
+/// operation timed out) after COMMIT was sent and before the answer came, so
+/// the batch may or may not have been made durable. The writer answers its
+/// writes `COMMIT_OUTCOME_UNKNOWN` (status UNKNOWN), never the not-processed
+/// `STORAGE_UNAVAILABLE`, so no client resends them blindly.
+public struct CommitOutcomeUnknown: Error, CustomStringConvertible {
+    /// What went wrong at COMMIT.
+    public let cause: any Error
+
+    public init(cause: any Error) {
+        self.cause = cause
+    }
+
+    public var description: String { "connection lost after COMMIT was sent (outcome unknown): \(cause)" }
+}
+
+/// A storage failure before anything of a transaction was sent (e.g. the
+/// database could not be reached): nothing changed, so the writer keeps its
+/// state instead of re-reading storage, which would fail the same way.
+public protocol CommitNotStarted: Error {}
 
 /// A validated event listing: only events that concern `caller`.
 public struct EventQuery: Hashable, Sendable {
@@ -99,6 +121,12 @@ public protocol SharedSharingStorage: SharingStorage {
     /// caller polls as well. Reconnects by itself and wakes after each
     /// reconnection, since changes may have passed meanwhile.
     func followChanges(wake: @escaping @Sendable () -> Void) async
+
+    /// Deletes the change-log entries older than the latest `revisions`
+    /// revisions (the retention, docs/SERVER.md §11). An instance whose state
+    /// is older than what is left reloads the whole state on its next catch-up
+    /// (the log then has a gap) instead of missing changes.
+    func pruneChangeLog(retaining revisions: UInt64) async throws
 }
 
 /// The database's schema is newer than this binary knows: it was migrated by

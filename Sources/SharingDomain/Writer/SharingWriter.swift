@@ -14,7 +14,8 @@
 /// Within a batch each write sees the state including the earlier writes of the
 /// batch; a write that fails validation changes nothing and does not affect the
 /// others. If the commit fails, every write of the batch fails with
-/// `STORAGE_UNAVAILABLE` and the state goes back to what storage holds.
+/// `STORAGE_UNAVAILABLE` (or `COMMIT_OUTCOME_UNKNOWN` when the store cannot
+/// tell whether the commit landed) and the state goes back to what storage holds.
 public actor SharingWriter {
     /// The published snapshots; read them without awaiting the writer.
     public nonisolated let snapshots: SharingSnapshots
@@ -141,10 +142,16 @@ public actor SharingWriter {
         } catch {
             // Every write of the batch fails, including one the rules would
             // have refused: with a shared store the rules ran (if at all) on
-            // a state this transaction never committed.
-            let failure = SharingError(.storageUnavailable, message: "commit failed: \(error)")
+            // a state this transaction never committed. A commit that may
+            // have landed must not read as not-processed (UNAVAILABLE).
+            let failure = error is CommitOutcomeUnknown
+                ? SharingError(.commitOutcomeUnknown,
+                               message: "the outcome is unknown: \(error); read the state before repeating the write")
+                : SharingError(.storageUnavailable, message: "commit failed: \(error)")
             results = Array(repeating: .failure(failure), count: batch.count)
-            await rollBack()
+            // Nothing was sent: storage holds the committed state, and reading
+            // it now would only fail the same way and hold up the next batch.
+            if !(error is CommitNotStarted) { await rollBack() }
         }
         for (p, r) in zip(batch, results) { p.continuation.resume(returning: r) }
     }

@@ -167,7 +167,7 @@ const ProtobufCEnumDescriptor sharewire__v1__health_check_response__serving_stat
   sharewire__v1__health_check_response__serving_status__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__health_check_response__field_descriptors[1] =
+static const ProtobufCFieldDescriptor sharewire__v1__health_check_response__field_descriptors[3] =
 {
   {
     "status",
@@ -181,14 +181,40 @@ static const ProtobufCFieldDescriptor sharewire__v1__health_check_response__fiel
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "revision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__HealthCheckResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "feed_staleness_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    offsetof(Sharewire__V1__HealthCheckResponse, feed_case),
+    offsetof(Sharewire__V1__HealthCheckResponse, feed_staleness_ms),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__health_check_response__field_indices_by_name[] = {
+  2,   /* field[2] = feed_staleness_ms */
+  1,   /* field[1] = revision */
   0,   /* field[0] = status */
 };
 static const ProtobufCIntRange sharewire__v1__health_check_response__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 1 }
+  { 0, 3 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__health_check_response__descriptor =
 {
@@ -198,7 +224,7 @@ const ProtobufCMessageDescriptor sharewire__v1__health_check_response__descripto
   "Sharewire__V1__HealthCheckResponse",
   "sharewire.v1",
   sizeof(Sharewire__V1__HealthCheckResponse),
-  1,
+  3,
   sharewire__v1__health_check_response__field_descriptors,
   sharewire__v1__health_check_response__field_indices_by_name,
   1,  sharewire__v1__health_check_response__number_ranges,

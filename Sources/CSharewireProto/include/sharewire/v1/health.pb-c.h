@@ -45,14 +45,35 @@ struct  Sharewire__V1__HealthCheckRequest
     , (char *)protobuf_c_empty_string }
 
 
+typedef enum {
+  SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__FEED__NOT_SET = 0,
+  SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__FEED_FEED_STALENESS_MS = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__FEED__CASE)
+} Sharewire__V1__HealthCheckResponse__FeedCase;
+
 struct  Sharewire__V1__HealthCheckResponse
 {
   ProtobufCMessage base;
   Sharewire__V1__HealthCheckResponse__ServingStatus status;
+  /*
+   * The revision of the snapshot this instance answers reads and Checks from
+   * (sharewired; 0 from a server that does not say). Comparing it across the
+   * instances of a cluster shows how far each is behind.
+   */
+  uint64_t revision;
+  Sharewire__V1__HealthCheckResponse__FeedCase feed_case;
+  union {
+    /*
+     * Milliseconds since this instance's change feed last caught up with the
+     * shared store (docs/SERVER.md §11): about 0 normally, growing while the
+     * database cannot be read. Absent on an instance without a feed (SQLite).
+     */
+    uint64_t feed_staleness_ms;
+  };
 };
 #define SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__health_check_response__descriptor) \
-    , SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__UNKNOWN }
+    , SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__SERVING_STATUS__UNKNOWN, 0, SHAREWIRE__V1__HEALTH_CHECK_RESPONSE__FEED__NOT_SET, {0} }
 
 
 /* Sharewire__V1__HealthCheckRequest methods */
