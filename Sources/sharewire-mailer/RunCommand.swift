@@ -31,8 +31,8 @@ struct RunCommand: AsyncParsableCommand {
               sharewire-mailer --sendmail /usr/sbin/sendmail --from noreply@example.com
             """)
 
-    @Option(help: ArgumentHelp("The sharewired to follow (default: SHAREWIRE_ADDRESS, else 127.0.0.1:7070).",
-                               valueName: "host:port"))
+    @Option(help: ArgumentHelp("The sharewired to follow, or several instances of a cluster, comma-separated (default: SHAREWIRE_ADDRESS, else 127.0.0.1:7070).",
+                               valueName: "host:port[,…]"))
     var address: String?
     @Option(help: "A file holding the service key (default: SHAREWIRE_SERVICE_KEY).") var serviceKeyFile: String?
     @Option(help: "The outbox consumer name whose cursor the mailer moves.") var consumer = "mailer"
@@ -97,9 +97,13 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         bootstrapLogging(logLevel)
         let logger = Logger(label: "sharewire-mailer")
+        // Several instances of a cluster, comma-separated: the client sends each
+        // call to the readiest one and moves on when one goes away.
         let endpointText = address ?? ProcessInfo.processInfo.environment["SHAREWIRE_ADDRESS"] ?? "127.0.0.1:7070"
-        guard let endpoint = Endpoint(endpointText) else {
-            throw ValidationError("--address must be host:port, got \(endpointText)")
+        let endpoints = endpointText.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            .filter { !$0.isEmpty }.compactMap { Endpoint($0) }
+        guard !endpoints.isEmpty, endpoints.count == endpointText.split(separator: ",").count else {
+            throw ValidationError("--address must be host:port[,host:port…], got \(endpointText)")
         }
         guard let serviceKey = try Secrets.read(file: serviceKeyFile, variable: "SHAREWIRE_SERVICE_KEY",
                                                 what: "the service key") else {
@@ -127,7 +131,7 @@ struct RunCommand: AsyncParsableCommand {
                 throw ValidationError("cannot serve metrics on \(metricsHost):\(metricsPort): \(error)")
             }
         }
-        let client = SharewireClient(configuration: .init(endpoint: endpoint, credentials: .serviceKey(serviceKey)))
+        let client = SharewireClient(configuration: .init(endpoints: endpoints, credentials: .serviceKey(serviceKey)))
         let options = MailerOptions(
             consumer: consumer,
             mail: MailSettings(from: MailAddress(from, displayName: fromName), replyTo: replyTo.map { MailAddress($0) },
@@ -137,7 +141,7 @@ struct RunCommand: AsyncParsableCommand {
             perDomainBurst: perDomainBurst, deadLetters: DeadLetterDirectory(path: deadLetters.deadLetterDir))
         let mailer = Mailer(client: client, transport: mailTransport, options: options, logger: logger)
         logger.info("sharewire-mailer started", metadata: [
-            "sharewired": "\(endpoint)", "consumer": "\(consumer)", "transport": "\(described)",
+            "sharewired": "\(endpoints.map(\.description).joined(separator: ","))", "consumer": "\(consumer)", "transport": "\(described)",
             "concurrency": "\(concurrency)", "dead_letters": "\(deadLetters.deadLetterDir)"])
 
         let running = Task { await mailer.run() }

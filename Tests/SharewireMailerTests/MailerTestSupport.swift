@@ -147,26 +147,8 @@ print(json.dumps({
     /// Parses a delivered message with Python's `email` package. Awaits the
     /// process (bounded) instead of blocking a thread of the cooperative pool.
     static func parse(_ path: String) async throws -> ParsedMail {
-        let dir = try TempDirectory("sharewire-parse-mail")
-        defer { dir.remove() }
-        let outPath = dir.file("parsed.json")
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        defer { try? out.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script, path]
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let end = ContinuousClock.now + .seconds(30)
-        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestFailure("python did not parse \(path) within 30 s")
-        }
-        guard process.terminationStatus == 0 else { throw TestFailure("python could not parse \(path)") }
-        return try JSONDecoder().decode(ParsedMail.self, from: Data(contentsOf: URL(fileURLWithPath: outPath)))
+        let output = try await Python.run(script, [path], what: "parsing \(path)")
+        return try JSONDecoder().decode(ParsedMail.self, from: output)
     }
 
     /// Every file parsed, in order.
@@ -181,15 +163,8 @@ print(json.dumps({
 /// the status and the body, 5xx included.
 enum HTTPGet {
     static func fetch(port: Int, path: String) async throws -> (status: Int, body: String) {
-        let dir = try TempDirectory("sharewire-http-get")
-        defer { dir.remove() }
-        let outPath = dir.file("response")
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        defer { try? out.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", """
+        let output = try await Python.run(
+            """
             import sys, urllib.request, urllib.error
             try:
                 r = urllib.request.urlopen(sys.argv[1], timeout=10)
@@ -197,19 +172,8 @@ enum HTTPGet {
             except urllib.error.HTTPError as e:
                 status, body = e.code, e.read()
             sys.stdout.write(str(status) + "\\n" + body.decode())
-            """, "http://127.0.0.1:\(port)\(path)"]
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        // Awaited, not waited for: no thread of the cooperative pool is blocked.
-        let end = ContinuousClock.now + .seconds(30)
-        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestFailure("GET \(path) on port \(port) did not finish within 30 s")
-        }
-        guard process.terminationStatus == 0 else { throw TestFailure("GET \(path) on port \(port) failed") }
-        let text = (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
+            """, ["http://127.0.0.1:\(port)\(path)"], what: "GET \(path) on port \(port)")
+        let text = String(decoding: output, as: UTF8.self)
         let newline = text.firstIndex(of: "\n") ?? text.endIndex
         return (Int(text[..<newline]) ?? 0, String(text[newline...].dropFirst()))
     }
@@ -220,5 +184,32 @@ enum HTTPGet {
               let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
               let colon = address.lastIndex(of: ":") else { return nil }
         return Int(address[address.index(after: colon)...].prefix { $0.isNumber })
+    }
+}
+
+/// Runs `/usr/bin/python3 -c script args…` and returns its standard output.
+/// Awaited, not waited for: no thread of the cooperative pool is blocked.
+enum Python {
+    static func run(_ script: String, _ arguments: [String], what: String) async throws -> Data {
+        let dir = try TempDirectory("sharewire-python")
+        defer { dir.remove() }
+        let outPath = dir.file("stdout")
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+        defer { try? out.close() }
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script] + arguments
+        process.standardOutput = out
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let end = ContinuousClock.now + .seconds(30)
+        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            throw TestFailure("python did not finish \(what) within 30 s")
+        }
+        guard process.terminationStatus == 0 else { throw TestFailure("python failed \(what)") }
+        return try Data(contentsOf: URL(fileURLWithPath: outPath))
     }
 }
