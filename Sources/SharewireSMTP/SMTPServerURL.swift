@@ -15,6 +15,14 @@ public struct SMTPServerURL: Hashable, Sendable {
         public var description: String
     }
 
+    /// A server given by its parts (`--smtp-host`/`--smtp-port`).
+    public init(host: String, port: Int, tls: SMTPTLSMode, user: String? = nil) {
+        self.host = host
+        self.port = port
+        self.tls = tls
+        self.user = user
+    }
+
     public init(_ text: String) throws(Invalid) {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
               let host = components.host, !host.isEmpty else {

@@ -36,14 +36,6 @@ struct TransportOptions: ParsableArguments {
                                valueName: "arg"))
     var sendmailArg: [String] = []
 
-    /// The SMTP server parsed from `--smtp` or the host/port flags.
-    struct Server {
-        var host: String
-        var port: Int
-        var tls: SMTPTLSMode
-        var user: String?
-    }
-
     func validate() throws {
         if sendmail != nil, smtp != nil || smtpHost != nil || smtpPort != nil {
             throw ValidationError("--sendmail and --smtp/--smtp-host/--smtp-port exclude each other")
@@ -62,12 +54,12 @@ struct TransportOptions: ParsableArguments {
         _ = try server()
     }
 
-    func server() throws -> Server {
-        var server = Server(host: smtpHost ?? "127.0.0.1", port: smtpPort ?? 587, tls: .startTLSIfOffered, user: smtpUser)
+    /// The SMTP server from `--smtp` or the host/port flags.
+    func server() throws -> SMTPServerURL {
+        var server = SMTPServerURL(host: smtpHost ?? "127.0.0.1", port: smtpPort ?? 587, tls: .startTLSIfOffered,
+                                   user: smtpUser)
         if let smtp {
-            let url: SMTPServerURL
-            do { url = try SMTPServerURL(smtp) } catch { throw ValidationError("--smtp: \(error)") }
-            server = Server(host: url.host, port: url.port, tls: url.tls, user: url.user)
+            do { server = try SMTPServerURL(smtp) } catch { throw ValidationError("--smtp: \(error)") }
             if let smtpUser {
                 guard server.user == nil || server.user == smtpUser else {
                     throw ValidationError("--smtp-user \(smtpUser) differs from the user in --smtp")

@@ -117,12 +117,12 @@ import Testing
 
         // The metrics endpoint tells the same story.
         let metricsPort = try #require(HTTPGet.port(fromLog: mailer.log))
-        var metrics = try await HTTPGet.fetch(port: metricsPort, path: "/metrics")
-        for _ in 0..<100 where !metrics.body.contains("sharewire_mailer_acknowledged_sequence \(outbox[3].sequence)") {
-            try await Task.sleep(for: .milliseconds(100))  // the last acknowledgement may still be on its way
-            metrics = try await HTTPGet.fetch(port: metricsPort, path: "/metrics")
+        // The last acknowledgement may still be on its way.
+        try await waitUntil("the cursor gauge at the last notification", timeout: .seconds(10)) {
+            try await HTTPGet.fetch(port: metricsPort, path: "/metrics").body
+                .contains("sharewire_mailer_acknowledged_sequence \(outbox[3].sequence)")
         }
-        #expect(metrics.body.contains("sharewire_mailer_acknowledged_sequence \(outbox[3].sequence)"), "\(metrics.body)")
+        let metrics = try await HTTPGet.fetch(port: metricsPort, path: "/metrics")
         #expect(metrics.status == 200)
         #expect(metrics.body.contains("sharewire_mailer_sent_total 3"), "\(metrics.body)")
         #expect(metrics.body.contains("sharewire_mailer_dead_lettered_total 1"))

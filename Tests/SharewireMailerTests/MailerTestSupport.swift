@@ -12,13 +12,13 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// Polls `condition` every 50 ms until it holds or `timeout` passes.
-func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () throws -> Bool) async throws {
+func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: () async throws -> Bool) async throws {
     let end = ContinuousClock.now + timeout
     while ContinuousClock.now < end {
-        if try condition() { return }
+        if try await condition() { return }
         try await Task.sleep(for: .milliseconds(50))
     }
-    if try condition() { return }
+    if try await condition() { return }
     throw TestFailure("timed out after \(timeout) waiting for \(what)")
 }
 

@@ -94,11 +94,11 @@ import Testing
 
 @Suite struct SMTPServerURLTests {
     @Test func schemesPortsUsersAndHosts() throws {
-        #expect(try SMTPServerURL("smtp://mail.example.com") == SMTPServerURL.expected("mail.example.com", 587, .startTLS, nil))
-        #expect(try SMTPServerURL("smtps://relay@mail.example.com") == SMTPServerURL.expected("mail.example.com", 465, .implicit, "relay"))
-        #expect(try SMTPServerURL("SMTP://127.0.0.1:2525/") == SMTPServerURL.expected("127.0.0.1", 2525, .startTLS, nil))
-        #expect(try SMTPServerURL("smtp://[::1]:25") == SMTPServerURL.expected("::1", 25, .startTLS, nil))
-        #expect(try SMTPServerURL("smtp://a%40b@h") == SMTPServerURL.expected("h", 587, .startTLS, "a@b"))
+        #expect(try SMTPServerURL("smtp://mail.example.com") == SMTPServerURL(host: "mail.example.com", port: 587, tls: .startTLS, user: nil))
+        #expect(try SMTPServerURL("smtps://relay@mail.example.com") == SMTPServerURL(host: "mail.example.com", port: 465, tls: .implicit, user: "relay"))
+        #expect(try SMTPServerURL("SMTP://127.0.0.1:2525/") == SMTPServerURL(host: "127.0.0.1", port: 2525, tls: .startTLS, user: nil))
+        #expect(try SMTPServerURL("smtp://[::1]:25") == SMTPServerURL(host: "::1", port: 25, tls: .startTLS, user: nil))
+        #expect(try SMTPServerURL("smtp://a%40b@h") == SMTPServerURL(host: "h", port: 587, tls: .startTLS, user: "a@b"))
     }
 
     @Test(arguments: ["smtp://u:secret@h", "http://h", "smtp://", "mail.example.com:587", "smtp://h/path",
@@ -114,16 +114,5 @@ import Testing
         } catch {
             #expect(!error.description.contains("hunter2"))
         }
-    }
-}
-
-extension SMTPServerURL {
-    static func expected(_ host: String, _ port: Int, _ tls: SMTPTLSMode, _ user: String?) throws -> SMTPServerURL {
-        var url = try SMTPServerURL("smtp://placeholder")
-        url.host = host
-        url.port = port
-        url.tls = tls
-        url.user = user
-        return url
     }
 }
