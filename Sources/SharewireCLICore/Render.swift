@@ -170,6 +170,15 @@ public enum Render {
     }
 
     /// ID EMAIL LANG CREATED.
+    /// An account's API keys: id, name, created, last used (`never`).
+    public static func apiKeys(_ keys: [APIKey]) -> String {
+        var table = Table(header: ["ID", "NAME", "CREATED", "LAST USED"])
+        for key in keys {
+            table.append([key.id, key.name, time(key.createdAt), key.lastUsedAt.map(time) ?? "never"])
+        }
+        return table.render()
+    }
+
     public static func accounts(_ accounts: [Account]) -> String {
         var table = Table(header: ["ID", "EMAIL", "LANG", "CREATED"])
         for account in accounts {

@@ -68,6 +68,10 @@ public struct AuditEvent: Sendable, Hashable, Codable, Identifiable, CustomStrin
         case deviceTransferred = "device.transferred"
         /// A time-limited share reached its expiry and was removed.
         case shareExpired = "share.expired"
+        /// An account added a named API key.
+        case apiKeyCreated = "api_key.created"
+        /// An account revoked one of its API keys.
+        case apiKeyRevoked = "api_key.revoked"
         /// A kind this client version does not know.
         case unknown = "unknown"
 

@@ -209,6 +209,8 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
         public static let serviceNotFound: Reason = "SERVICE_NOT_FOUND"
         /// The person has no share on the device.
         public static let shareNotFound: Reason = "SHARE_NOT_FOUND"
+        /// The API key is not one of the caller's (revoked, or another account's).
+        public static let apiKeyNotFound: Reason = "API_KEY_NOT_FOUND"
         /// Sharing refused: the contact has no account yet (invite them first).
         public static let contactHasNoAccount: Reason = "CONTACT_HAS_NO_ACCOUNT"
         /// Invite refused: the person already has an account.
@@ -225,6 +227,8 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
         public static let accountExists: Reason = "ACCOUNT_EXISTS"
         /// The contact exists.
         public static let contactExists: Reason = "CONTACT_EXISTS"
+        /// The account has an API key with that name.
+        public static let apiKeyNameInUse: Reason = "API_KEY_NAME_IN_USE"
         /// A count limit was hit (`Detail.limit`).
         public static let limitExceeded: Reason = "LIMIT_EXCEEDED"
         /// The write did not commit; safe to retry.

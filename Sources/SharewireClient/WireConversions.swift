@@ -42,6 +42,13 @@ extension Account {
     }
 }
 
+extension APIKey {
+    init(_ info: ApiKeyInfo) {
+        self.init(id: info.id, name: info.name, createdAt: Date(milliseconds: info.createdAtMs),
+                  lastUsedAt: Date.optional(milliseconds: info.lastUsedAtMs))
+    }
+}
+
 extension Contact {
     init(_ info: ContactInfo) {
         self.init(id: info.id, email: info.email, firstName: info.firstName.nonEmpty, lastName: info.lastName.nonEmpty,
@@ -131,6 +138,8 @@ extension AuditEvent.Kind {
         case .shareLeft: .shareLeft
         case .deviceTransferred: .deviceTransferred
         case .shareExpired: .shareExpired
+        case .apiKeyCreated: .apiKeyCreated
+        case .apiKeyRevoked: .apiKeyRevoked
         case .unspecified, .unrecognized: .unknown
         }
     }

@@ -9,15 +9,16 @@ import Synchronization
 /// process's random seed, so its size and memory are bounded whatever
 /// callers send, and only keys that authenticated are ever stored. A hit is
 /// accepted only if the cached key equals the presented one (compared in
-/// constant time) and the snapshot still has that account with the same key
-/// digest, so a rotated or removed key stops working at once.
+/// constant time) and the snapshot still has that key (unrevoked) with the
+/// same digest, so a revoked key stops working on its next call, on every
+/// connection.
 ///
 /// Trade-off: up to `capacity` plaintext keys live in memory (they pass
 /// through every request anyway). Capacity 0 disables the cache.
 final class AuthCache: Sendable {
     private struct Entry {
         let key: [UInt8]
-        let account: AccountID
+        let id: APIKeyID
         let digest: APIKeyHash
     }
 
@@ -37,19 +38,19 @@ final class AuthCache: Sendable {
 
     var isEnabled: Bool { mask >= 0 }
 
-    /// The account `key` authenticates in `snapshot`, or `nil` (unknown key).
-    func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> AccountID? {
-        guard isEnabled else { return snapshot.authenticate(apiKey: key) }
+    /// The unrevoked API key `key` is in `snapshot`, or `nil` (unknown or revoked).
+    func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> APIKeyRecord? {
+        guard isEnabled else { return snapshot.state.authenticateKey(key) }
         let slot = key.hashValue & mask
         let cached = slots.withLock { $0[slot] }
-        if let cached, Self.equal(cached.key, key), let account = snapshot.account(cached.account),
-           account.apiKeyHash.constantTimeEquals(cached.digest) {
-            return cached.account
+        if let cached, Self.equal(cached.key, key), let record = snapshot.state.apiKey(cached.id),
+           record.hash.constantTimeEquals(cached.digest), snapshot.account(record.account) != nil {
+            return record
         }
-        guard let id = snapshot.authenticate(apiKey: key), let account = snapshot.account(id) else { return nil }
-        let entry = Entry(key: Array(key.utf8), account: id, digest: account.apiKeyHash)
+        guard let record = snapshot.state.authenticateKey(key) else { return nil }
+        let entry = Entry(key: Array(key.utf8), id: record.id, digest: record.hash)
         slots.withLock { $0[slot] = entry }
-        return id
+        return record
     }
 
     /// Constant time in the bytes compared (length is not secret: keys have one).

@@ -20,20 +20,31 @@ public struct Authenticator: Sendable {
     /// The metadata key naming the account a service key acts for.
     public static let actAsKey = "x-sharewire-act-as"
 
-    /// The configured service key, if any.
-    public let serviceKey: ServiceKey?
+    /// The accepted service keys (current and, during a rotation, next).
+    public let serviceKeys: ServiceKeyRing
     /// Client-certificate names (subject CN or DNS SAN) that act as the service.
     public let trustedServices: Set<String>
     private let cache: AuthCache
+    /// Where account keys' uses are noted (their last-used time); `nil`: nowhere.
+    private let usage: APIKeyUsage?
 
     /// - Parameter cacheCapacity: how many recently authenticated API keys to
     ///   remember (see ``AuthCache``); 0 hashes every key on every call.
     /// - Parameter trustedServices: client-certificate names that may act as
     ///   the service (only meaningful with mutual TLS).
-    public init(serviceKey: ServiceKey?, cacheCapacity: Int = 0, trustedServices: Set<String> = []) {
-        self.serviceKey = serviceKey
+    /// - Parameter usage: where to note each account key's use (last-used times).
+    public init(serviceKeys: ServiceKeyRing, cacheCapacity: Int = 0, trustedServices: Set<String> = [],
+                usage: APIKeyUsage? = nil) {
+        self.serviceKeys = serviceKeys
         self.trustedServices = trustedServices
         self.cache = AuthCache(capacity: cacheCapacity)
+        self.usage = usage
+    }
+
+    /// One service key (or none), no rotation.
+    public init(serviceKey: ServiceKey?, cacheCapacity: Int = 0, trustedServices: Set<String> = []) {
+        self.init(serviceKeys: ServiceKeyRing(current: serviceKey), cacheCapacity: cacheCapacity,
+                  trustedServices: trustedServices)
     }
 
     /// The trusted-service name of the call's verified client certificate,
@@ -66,14 +77,15 @@ public struct Authenticator: Sendable {
         }
         let key = try Self.bearerKey(metadata)
         // `authenticate` checks the key's shape itself (nil when it is not `sw_…`).
-        if let account = cache.authenticate(key, in: snapshot) {
+        if let record = cache.authenticate(key, in: snapshot) {
             guard actAs == nil else {
                 throw AuthError.permissionDenied("only the service key may act for another account",
                                                  reason: "SERVICE_KEY_REQUIRED", field: Self.actAsKey)
             }
-            return .account(Caller(account: account, credential: .accountKey))
+            usage?.note(record.id, at: snapshot.now)
+            return .account(Caller(account: record.account, credential: .accountKey(record.id)))
         }
-        guard let serviceKey, serviceKey.matches(key) else {
+        guard serviceKeys.match(key) != nil else {
             throw AuthError.unauthenticated("unknown API key", cause: "unknown_key")
         }
         guard let actAs, !actAs.isEmpty else { return .service }
@@ -105,13 +117,13 @@ public struct Authenticator: Sendable {
     public func requireServiceKey(_ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
                                   in snapshot: SharingSnapshots.Snapshot, action: String) throws(RPCError) {
         if trustedService(metadata, certificate) != nil { return }
-        guard let serviceKey else {
+        guard serviceKeys.isConfigured else {
             throw RPCError(.failedPrecondition,
                            "\(action) is disabled: this server has no service key (set \(ServiceKey.environmentVariable) or --service-key-file)",
                            details: [StatusDetail(reason: "SERVICE_KEY_NOT_CONFIGURED")])
         }
         let key = try Self.bearerKey(metadata)
-        if serviceKey.matches(key) { return }
+        if serviceKeys.match(key) != nil { return }
         if snapshot.authenticate(apiKey: key) != nil {
             throw AuthError.permissionDenied("\(action) requires the service key", reason: "SERVICE_KEY_REQUIRED",
                                              field: "authorization")

@@ -9,8 +9,8 @@ import SharingDomain
 public struct Caller: Sendable, Hashable, CustomStringConvertible {
     /// How the caller proved who it is.
     public enum Credential: Sendable, Hashable {
-        /// The account's own API key (`sw_…`).
-        case accountKey
+        /// One of the account's own API keys (`sw_…`).
+        case accountKey(APIKeyID)
         /// The server's service key, acting for ``Caller/account``.
         case serviceKey
         /// A client certificate on the trusted-service list (mutual TLS),

@@ -107,6 +107,8 @@ enum Parse {
         case .shareLeft: return .shareLeft
         case .deviceTransferred: return .deviceTransferred
         case .shareExpired: return .shareExpired
+        case .apiKeyCreated: return .apiKeyCreated
+        case .apiKeyRevoked: return .apiKeyRevoked
         case let .unrecognized(value):
             throw SharingError(.invalidArgument, subject: String(value), field: "kind", message: "unknown event kind")
         }
@@ -214,7 +216,16 @@ extension AuditEventKind {
         case .shareLeft: self = .shareLeft
         case .deviceTransferred: self = .deviceTransferred
         case .shareExpired: self = .shareExpired
+        case .apiKeyCreated: self = .apiKeyCreated
+        case .apiKeyRevoked: self = .apiKeyRevoked
         }
+    }
+}
+
+extension ApiKeyInfo {
+    init(_ k: APIKeyRecord, lastUsed: Timestamp?) {
+        self.init(id: k.id.external, name: k.name, createdAtMs: k.createdAt.millisecondsSinceEpoch,
+                  lastUsedAtMs: lastUsed?.millisecondsSinceEpoch ?? 0)
     }
 }
 

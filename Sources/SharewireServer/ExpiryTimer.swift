@@ -28,7 +28,7 @@ public final class ExpiryTimer: Sendable {
         public init() {}
     }
 
-    private let task: Mutex<Task<Void, Never>?> = Mutex(nil)
+    private let task = OwnedTask()
     private let rounds = Atomic<Int>(0)
 
     private init() {}
@@ -68,7 +68,7 @@ public final class ExpiryTimer: Sendable {
                 do { try await Task.sleep(for: sleep) } catch { return }
             }
         }
-        timer.task.withLock { $0 = started }
+        timer.task.own(started)
         return timer
     }
 
@@ -76,12 +76,5 @@ public final class ExpiryTimer: Sendable {
     public var writes: Int { rounds.load(ordering: .relaxed) }
 
     /// Stops the timer; returns once its task has ended.
-    public func stop() async {
-        let running = task.withLock { t in
-            defer { t = nil }
-            return t
-        }
-        running?.cancel()
-        await running?.value
-    }
+    public func stop() async { await task.stop() }
 }

@@ -18,6 +18,9 @@ import SharingDomain
 public struct ServiceKey: Sendable {
     /// The environment variable `sharewired` reads the key from.
     public static let environmentVariable = "SHAREWIRE_SERVICE_KEY"
+    /// The environment variable `sharewired` reads the next key of a
+    /// rotation from (``ServiceKeyRing``).
+    public static let nextEnvironmentVariable = "SHAREWIRE_NEXT_SERVICE_KEY"
     /// Shortest key accepted, in bytes: a guessable service key would hand
     /// out every account.
     public static let minimumLength = 32
@@ -59,29 +62,39 @@ public struct ServiceKey: Sendable {
     /// Where a key came from, for the start-up log (never the key itself).
     public enum Source: Sendable, Equatable, CustomStringConvertible {
         case file(String)
-        case environment
+        /// The named environment variable.
+        case environment(String)
         public var description: String {
             switch self {
             case let .file(path): "file \(path)"
-            case .environment: "environment variable \(ServiceKey.environmentVariable)"
+            case let .environment(variable): "environment variable \(variable)"
             }
         }
     }
 
-    /// Loads the key from `file` if given, else from ``environmentVariable``.
+    /// Loads the key from `file` if given, else from the environment
+    /// `variable` (``environmentVariable`` unless told otherwise).
     ///
     /// - Returns: `nil` when neither is set (an empty variable counts as unset).
     /// - Throws: ``InvalidKey`` when the file cannot be read or the key is invalid.
-    public static func load(file: String?, environment: [String: String]) throws(InvalidKey) -> (ServiceKey, Source)? {
+    /// - Parameter emptyFileMeansNone: an empty (or whitespace-only) file
+    ///   loads as no key instead of failing; for the next key of a rotation,
+    ///   whose file is emptied to end the rotation.
+    public static func load(file: String?, environment: [String: String], variable: String = environmentVariable,
+                            emptyFileMeansNone: Bool = false) throws(InvalidKey) -> (ServiceKey, Source)? {
         if let file {
             let text = try readFile(file)
+            if emptyFileMeansNone, trim(text).isEmpty { return nil }
             return (try ServiceKey(secret: text), .file(file))
         }
-        if let value = environment[environmentVariable], !trim(value).isEmpty {
-            return (try ServiceKey(secret: value), .environment)
+        if let value = environment[variable], !trim(value).isEmpty {
+            return (try ServiceKey(secret: value), .environment(variable))
         }
         return nil
     }
+
+    /// Whether two keys are the same secret (digests compared in constant time).
+    func sameSecret(as other: ServiceKey) -> Bool { hash.constantTimeEquals(other.hash) }
 
     private static func trim(_ text: String) -> Substring {
         var s = Substring(text)

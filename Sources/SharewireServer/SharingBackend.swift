@@ -16,25 +16,29 @@ public final class SharingBackend: Sendable {
     public let feed: ChangeFeed?
     /// Commits the expiry of time-limited shares.
     public let expiry: ExpiryTimer
+    /// Records when API keys were last used.
+    public let keyUsage: APIKeyUsage
 
     /// The published snapshots (read without awaiting the writer).
     public var snapshots: SharingSnapshots { writer.snapshots }
 
     private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell, feed: ChangeFeed?,
-                 expiry: ExpiryTimer) {
+                 expiry: ExpiryTimer, keyUsage: APIKeyUsage) {
         self.store = store
         self.writer = writer
         self.bell = bell
         self.feed = feed
         self.expiry = expiry
+        self.keyUsage = keyUsage
     }
 
     /// Opens (creating if needed) the SQLite store in `directory` and loads it.
     public static func open(directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
                             maxBatch: Int = 512, clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
-                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration()) async throws -> SharingBackend {
+                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
+                            keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration()) async throws -> SharingBackend {
         try await open(store: try SharingStore(directory: directory), limits: limits, metrics: metrics, maxBatch: maxBatch,
-                       clock: clock, expiry: expiry)
+                       clock: clock, expiry: expiry, keyUsage: keyUsage)
     }
 
     /// Loads the state from an opened `store` and starts the writer on it. The
@@ -50,11 +54,13 @@ public final class SharingBackend: Sendable {
     ///   - clock: the time writes are stamped with and share expiries are
     ///     checked against (injected by tests).
     ///   - expiry: the share-expiry timer's settings.
+    ///   - keyUsage: how often API key last-use times are written.
     public static func open(store: any SharingStorage, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
                             maxBatch: Int = 512, feed: ChangeFeed.Configuration = ChangeFeed.Configuration(),
                             logger: Logger = Logger(label: "sharewire.feed"),
                             clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
-                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration()) async throws -> SharingBackend {
+                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
+                            keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration()) async throws -> SharingBackend {
         let bell = CommitBell()
         let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
         do {
@@ -65,7 +71,10 @@ public final class SharingBackend: Sendable {
             }
             let timer = ExpiryTimer.start(writer: writer, clock: clock, configuration: expiry,
                                           logger: Logger(label: "sharewire.expiry"))
-            return SharingBackend(store: store, writer: writer, bell: bell, feed: follower, expiry: timer)
+            let usage = APIKeyUsage.start(store: store, configuration: keyUsage,
+                                          logger: Logger(label: "sharewire.key-usage"))
+            return SharingBackend(store: store, writer: writer, bell: bell, feed: follower, expiry: timer,
+                                  keyUsage: usage)
         } catch {
             // Inconsistent or unreadable rows: refuse to serve, but release the database.
             try? await store.close()
@@ -79,6 +88,7 @@ public final class SharingBackend: Sendable {
         await expiry.stop()
         await feed?.stop()
         await writer.waitUntilIdle()
+        await keyUsage.stop()
         try await store.close()
     }
 }

@@ -32,6 +32,7 @@ struct ServiceEnvironment: Sendable {
     let log: any SharingEventLog
     let bell: CommitBell
     let auth: Authenticator
+    let keyUsage: APIKeyUsage
     let errors: ErrorMapper
     let reads: ReadConsistency
     let configuration: SharingServicesConfiguration
@@ -111,12 +112,23 @@ public struct SharingServices: Sendable {
     public init(backend: SharingBackend, serviceKey: ServiceKey?,
                 configuration: SharingServicesConfiguration = SharingServicesConfiguration(),
                 logger: Logger = Logger(label: "sharewire.services")) {
+        self.init(backend: backend, serviceKeys: ServiceKeyRing(current: serviceKey), configuration: configuration,
+                  logger: logger)
+    }
+
+    /// - Parameters:
+    ///   - serviceKeys: the accepted service keys; replacing them in the ring
+    ///     (a rotation) takes effect on the next call.
+    public init(backend: SharingBackend, serviceKeys: ServiceKeyRing,
+                configuration: SharingServicesConfiguration = SharingServicesConfiguration(),
+                logger: Logger = Logger(label: "sharewire.services")) {
         let limits = backend.snapshots.latest().state.limits
         let errors = ErrorMapper(limits: limits)
         environment = ServiceEnvironment(
             writer: backend.writer, snapshots: backend.snapshots, log: backend.store, bell: backend.bell,
-            auth: Authenticator(serviceKey: serviceKey, cacheCapacity: configuration.authCacheCapacity,
-                                trustedServices: configuration.trustedServices), errors: errors,
+            auth: Authenticator(serviceKeys: serviceKeys, cacheCapacity: configuration.authCacheCapacity,
+                                trustedServices: configuration.trustedServices, usage: backend.keyUsage),
+            keyUsage: backend.keyUsage, errors: errors,
             reads: ReadConsistency(snapshots: backend.snapshots, maxWait: configuration.maxRevisionWait, errors: errors),
             configuration: configuration, logger: logger)
     }

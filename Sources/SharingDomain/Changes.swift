@@ -13,6 +13,10 @@ public enum Mutation: Hashable, Sendable, Codable {
     /// Insert or replace a share and its set of services.
     case putShare(Share)
     case deleteShare(ShareKey)
+    /// Insert an API key row (keys are never changed, only revoked).
+    case putAPIKey(APIKeyRecord)
+    /// Revoke (delete) an API key row.
+    case deleteAPIKey(APIKeyID)
 }
 
 /// What one applied write changes: rows, audit events and outbox entries.

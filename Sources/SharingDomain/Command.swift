@@ -24,6 +24,13 @@ public enum SharingCommand: Hashable, Sendable {
     /// A nil language is inherited from the contact entries for the email (docs/DOMAIN.md).
     case createAccount(email: String, language: Language?, apiKeyHash: APIKeyHash)
 
+    /// Adds a named API key to the actor's account. As with `createAccount`,
+    /// the caller generates the key and passes only its hash.
+    case createAPIKey(name: String, hash: APIKeyHash)
+    /// Revokes one of the actor's API keys: the next call presenting it fails,
+    /// on every connection.
+    case revokeAPIKey(APIKeyID)
+
     case createContact(email: String, fields: ContactFields)
     case updateContact(email: String, fields: ContactFields)
     /// Deletes a contact and revokes every share the actor gave that person
@@ -75,6 +82,7 @@ public enum ExpiryUpdate: Hashable, Sendable {
 /// What a successful write returns besides its revision.
 public enum WriteOutcome: Hashable, Sendable {
     case account(Account)
+    case apiKey(APIKeyRecord)
     case contact(Contact)
     case device(Device)
     case service(DeviceID, Service)

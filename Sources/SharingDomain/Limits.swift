@@ -33,6 +33,8 @@ public struct Limits: Sendable, Hashable {
     public var maxContactsPerAccount: Int = 10_000
     /// Most devices one account may own. Default 10,000.
     public var maxDevicesPerAccount: Int = 10_000
+    /// Most API keys one account may hold at once. Default 20.
+    public var maxAPIKeysPerAccount: Int = 20
     /// A second invite to the same contact within this many seconds of the
     /// last is refused (`INVITE_RECENTLY_SENT`) unless the caller asks to
     /// resend, so a double click or a retrying script does not send the same

@@ -26,6 +26,7 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
         case deviceNotFound = "DEVICE_NOT_FOUND"
         case serviceNotFound = "SERVICE_NOT_FOUND"
         case shareNotFound = "SHARE_NOT_FOUND"
+        case apiKeyNotFound = "API_KEY_NOT_FOUND"
         // failedPrecondition
         case contactHasNoAccount = "CONTACT_HAS_NO_ACCOUNT"
         case contactHasAccount = "CONTACT_HAS_ACCOUNT"
@@ -37,6 +38,7 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
         // alreadyExists
         case accountExists = "ACCOUNT_EXISTS"
         case contactExists = "CONTACT_EXISTS"
+        case apiKeyNameInUse = "API_KEY_NAME_IN_USE"
         // resourceExhausted
         case limitExceeded = "LIMIT_EXCEEDED"
         // unavailable / deadlineExceeded
@@ -53,13 +55,14 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
                  .emailTooLong, .stringTooLong, .emptySelection, .emptyAccess, .shareToSelf, .contactIsSelf,
                  .transferToSelf:
                 return .invalidArgument
-            case .accountNotFound, .contactNotFound, .deviceNotFound, .serviceNotFound, .shareNotFound:
+            case .accountNotFound, .contactNotFound, .deviceNotFound, .serviceNotFound, .shareNotFound,
+                 .apiKeyNotFound:
                 return .notFound
             case .contactHasNoAccount, .contactHasAccount, .serviceNotOnDevice, .inviteRecentlySent:
                 return .failedPrecondition
             case .notDeviceOwner: return .permissionDenied
             case .unauthenticated: return .unauthenticated
-            case .accountExists, .contactExists: return .alreadyExists
+            case .accountExists, .contactExists, .apiKeyNameInUse: return .alreadyExists
             case .limitExceeded: return .resourceExhausted
             case .storageUnavailable: return .unavailable
             case .commitOutcomeUnknown: return .unknown

@@ -41,16 +41,32 @@ extension SharingState {
     }
 
     /// The account an API key belongs to, or `nil`.
+    public func authenticate(apiKey: some StringProtocol) -> AccountID? {
+        authenticateKey(apiKey)?.account
+    }
+
+    /// The unrevoked API key record `apiKey` is, or `nil`.
     ///
     /// The trie lookup is keyed by the SHA-256 of the key, so its timing says
     /// nothing usable about the key; the final comparison is constant-time anyway.
-    public func authenticate(apiKey: some StringProtocol) -> AccountID? {
+    public func authenticateKey(_ apiKey: some StringProtocol) -> APIKeyRecord? {
         guard APIKey.isWellFormed(apiKey) else { return nil }
         let hash = APIKey.hash(apiKey)
-        guard let id = accountByKeyHash[hash], let a = accounts[id], a.apiKeyHash.constantTimeEquals(hash) else {
+        guard let id = apiKeyByHash[hash], let k = apiKeys[id], k.hash.constantTimeEquals(hash),
+              accounts[k.account] != nil else {
             return nil
         }
-        return id
+        return k
+    }
+
+    /// The API key `id` while it is unrevoked, whoever owns it (for the
+    /// authentication cache, which checks a remembered key is still valid).
+    public func apiKey(_ id: APIKeyID) -> APIKeyRecord? { apiKeys[id] }
+
+    /// The caller's API keys, oldest first.
+    public func listAPIKeys(_ caller: AccountID) throws(SharingError) -> [APIKeyRecord] {
+        _ = try whoami(caller)
+        return (apiKeysByAccount[caller] ?? []).compactMap { apiKeys[$0] }.sorted { $0.id < $1.id }
     }
 
     /// The account with this email, if any (for services acting for a user).

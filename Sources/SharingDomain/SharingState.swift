@@ -17,7 +17,10 @@ public struct SharingState: Sendable {
 
     var accounts: TreeDictionary<AccountID, Account> = [:]
     var accountByEmail: TreeDictionary<Email, AccountID> = [:]
-    var accountByKeyHash: TreeDictionary<APIKeyHash, AccountID> = [:]
+    var apiKeys: TreeDictionary<APIKeyID, APIKeyRecord> = [:]
+    /// key digest → key: what authentication looks up.
+    var apiKeyByHash: TreeDictionary<APIKeyHash, APIKeyID> = [:]
+    var apiKeysByAccount: TreeDictionary<AccountID, TreeSet<APIKeyID>> = [:]
     var contacts: TreeDictionary<ContactID, Contact> = [:]
     /// owner → (email → contact): the per-owner uniqueness index.
     var contactsByOwner: TreeDictionary<AccountID, TreeDictionary<Email, ContactID>> = [:]
@@ -41,12 +44,17 @@ public struct SharingState: Sendable {
     /// - Throws: `INVALID_ARGUMENT` when the rows are inconsistent (a share of
     ///   an unknown device, say): better to refuse to start than to serve wrong answers.
     public static func restore(limits: Limits = Limits(), revision: UInt64, counters: IDCounters,
-                               accounts: [Account], contacts: [Contact], devices: [Device],
-                               shares: [Share]) throws(SharingError) -> SharingState {
+                               accounts: [Account], apiKeys: [APIKeyRecord], contacts: [Contact],
+                               devices: [Device], shares: [Share]) throws(SharingError) -> SharingState {
         var s = SharingState(limits: limits)
         s.revision = revision
         s.counters = counters
         for a in accounts { s.putAccount(a) }
+        for k in apiKeys {
+            guard s.accounts[k.account] != nil else { throw corrupt("API key \(k.id) of unknown account \(k.account)") }
+            guard s.apiKeyByHash[k.hash] == nil else { throw corrupt("API key \(k.id) has the digest of another key") }
+            s.putAPIKey(k)
+        }
         for c in contacts {
             guard s.accounts[c.owner] != nil else { throw corrupt("contact \(c.id) of unknown owner \(c.owner)") }
             s.putContact(c)
@@ -81,13 +89,22 @@ public struct SharingState: Sendable {
     // MARK: - Index maintenance. Every mutation of a map goes through these.
 
     mutating func putAccount(_ a: Account) {
-        if let old = accounts[a.id] {
-            accountByEmail[old.email] = nil
-            accountByKeyHash[old.apiKeyHash] = nil
-        }
+        if let old = accounts[a.id] { accountByEmail[old.email] = nil }
         accounts[a.id] = a
         accountByEmail[a.email] = a.id
-        accountByKeyHash[a.apiKeyHash] = a.id
+    }
+
+    mutating func putAPIKey(_ k: APIKeyRecord) {
+        apiKeys[k.id] = k
+        apiKeyByHash[k.hash] = k.id
+        apiKeysByAccount[k.account, default: []].insert(k.id)
+    }
+
+    mutating func removeAPIKey(_ k: APIKeyRecord) {
+        apiKeys[k.id] = nil
+        apiKeyByHash[k.hash] = nil
+        apiKeysByAccount[k.account]?.remove(k.id)
+        if apiKeysByAccount[k.account]?.isEmpty == true { apiKeysByAccount[k.account] = nil }
     }
 
     mutating func putContact(_ c: Contact) {

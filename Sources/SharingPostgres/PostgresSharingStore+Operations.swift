@@ -149,3 +149,22 @@ extension PostgresSharingStore {
         }
     }
 }
+
+extension PostgresSharingStore: APIKeyUsageLog {
+    public func recordAPIKeyUsage(_ usage: [APIKeyID: Timestamp]) async throws {
+        guard !usage.isEmpty else { return }
+        try await withConnection { [logger] c in
+            for (id, at) in usage { try await c.execute(SharingSQL.recordAPIKeyUse(id, at: at), logger: logger) }
+        }
+    }
+
+    public func apiKeyUsage(account: AccountID) async throws -> [APIKeyID: Timestamp] {
+        try await withConnection { [logger] c in
+            var out: [APIKeyID: Timestamp] = [:]
+            for (id, at) in try await c.fetch(SharingSQL.apiKeyUsage(account: account), logger: logger, SharingSQL.apiKeyUse) {
+                out[id] = at
+            }
+            return out
+        }
+    }
+}

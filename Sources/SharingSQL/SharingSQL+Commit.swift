@@ -63,11 +63,17 @@ public enum SharingSQL {
         switch m {
         case let .putAccount(a):
             out.append(SQLStatement("""
-                INSERT INTO accounts (id, email, language, api_key_hash, created_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET email = excluded.email, language = excluded.language,
-                    api_key_hash = excluded.api_key_hash
-                """, [a.id.sqlValue, .text(a.email.value), .text(a.language.rawValue), .bytes(a.apiKeyHash.bytes),
-                      a.createdAt.sqlValue]))
+                INSERT INTO accounts (id, email, language, created_at) VALUES (?, ?, ?, ?)
+                ON CONFLICT (id) DO UPDATE SET email = excluded.email, language = excluded.language
+                """, [a.id.sqlValue, .text(a.email.value), .text(a.language.rawValue), a.createdAt.sqlValue]))
+        case let .putAPIKey(k):
+            // Keys are never changed once created; a replayed put changes nothing.
+            out.append(SQLStatement("""
+                INSERT INTO api_keys (id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)
+                ON CONFLICT (id) DO NOTHING
+                """, [k.id.sqlValue, k.account.sqlValue, .text(k.name), .bytes(k.hash.bytes), k.createdAt.sqlValue]))
+        case let .deleteAPIKey(id):
+            out.append(SQLStatement("DELETE FROM api_keys WHERE id = ?", [id.sqlValue]))
         case let .putContact(c):
             out.append(SQLStatement("""
                 INSERT INTO contacts (id, owner_id, email, first_name, last_name, company, language, invited_at, created_at, updated_at)
@@ -172,5 +178,6 @@ public enum MetaKey {
     static var counters: [(String, WritableKeyPath<IDCounters, UInt64>)] { [
         ("next_account", \.account), ("next_contact", \.contact), ("next_device", \.device),
         ("next_service", \.service), ("next_event", \.event), ("next_notification", \.notification),
+        ("next_api_key", \.apiKey),
     ] }
 }

@@ -91,3 +91,23 @@ extension SharingSQL {
             language: try row.language(5), template: template, subject: try row.text(7), body: try row.text(8))
     }
 }
+
+extension SharingSQL {
+    /// Moves one key's `last_used_at` forward (never back; a revoked key has
+    /// no row left to update).
+    public static func recordAPIKeyUse(_ id: APIKeyID, at: Timestamp) -> SQLStatement {
+        SQLStatement("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                     [at.sqlValue, id.sqlValue, at.sqlValue])
+    }
+
+    /// Rows of `id, last_used_at` for the account's keys used at least once.
+    public static func apiKeyUsage(account: AccountID) -> SQLStatement {
+        SQLStatement("SELECT id, last_used_at FROM api_keys WHERE account_id = ? AND last_used_at IS NOT NULL",
+                     [account.sqlValue])
+    }
+
+    /// One row of ``apiKeyUsage(account:)``.
+    public static func apiKeyUse(_ row: some SQLRow) throws -> (APIKeyID, Timestamp) {
+        (try row.id(0), try row.timestamp(1))
+    }
+}

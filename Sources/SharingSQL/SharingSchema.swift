@@ -199,3 +199,59 @@ extension SharingSchema {
         ]
     }
 }
+
+extension SharingSchema {
+    /// The name of the named-API-keys migration: version 5 in both stores.
+    public static let namedAPIKeysName = "named api keys"
+
+    /// Named API keys: `api_keys` holds every unrevoked key of every account;
+    /// each account's key until now becomes its key `default`, with the
+    /// account's id as its id (so `next_api_key` starts at the highest
+    /// account id). `accounts.api_key_hash` is dropped. `last_used_at` is
+    /// kept outside the revisioned state (written by each instance's usage
+    /// flush, never by a commit). Depends only on version 1.
+    ///
+    /// SQLite cannot drop a UNIQUE column, so there the accounts table is
+    /// rebuilt the documented way (new table, copy, drop, rename; GRDB runs
+    /// migrations with foreign-key checks deferred to the end).
+    public static func namedAPIKeys(_ d: SQLDialect) -> [String] {
+        let int = d.integer
+        let create = """
+            CREATE TABLE api_keys (
+                id \(int) PRIMARY KEY,
+                account_id \(int) NOT NULL REFERENCES accounts(id),
+                name TEXT NOT NULL,
+                key_hash \(d.bytes) NOT NULL UNIQUE,
+                created_at \(int) NOT NULL,
+                last_used_at \(int),
+                UNIQUE (account_id, name)
+            )
+            """
+        let copy = """
+            INSERT INTO api_keys (id, account_id, name, key_hash, created_at)
+            SELECT id, id, 'default', api_key_hash, created_at FROM accounts
+            """
+        let counter = "INSERT INTO meta (key, value) SELECT 'next_api_key', COALESCE(MAX(id), 0) FROM accounts"
+        let drop: [String] = switch d {
+        case .postgres:
+            ["ALTER TABLE accounts DROP COLUMN api_key_hash"]
+        case .sqlite:
+            [
+                """
+                CREATE TABLE accounts_rebuilt (
+                    id INTEGER PRIMARY KEY,
+                    email TEXT NOT NULL UNIQUE,
+                    language TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                )
+                """,
+                "INSERT INTO accounts_rebuilt (id, email, language, created_at) SELECT id, email, language, created_at FROM accounts",
+                "DROP TABLE accounts",
+                "ALTER TABLE accounts_rebuilt RENAME TO accounts",
+            ]
+        }
+        // The copy runs before the drop; api_keys references accounts by
+        // name, so the rebuilt table satisfies it after the rename.
+        return [create, copy, counter] + drop
+    }
+}

@@ -7,12 +7,13 @@ public struct StateLoader {
     /// The reads of a full load, in the order they must be fed (services
     /// before devices, share ports before shares).
     public enum Table: CaseIterable, Sendable {
-        case meta, accounts, contacts, services, devices, sharePorts, shares
+        case meta, accounts, apiKeys, contacts, services, devices, sharePorts, shares
 
         public var sql: String {
             switch self {
             case .meta: "SELECT key, value FROM meta"
-            case .accounts: "SELECT id, email, language, api_key_hash, created_at FROM accounts ORDER BY id"
+            case .accounts: "SELECT id, email, language, created_at FROM accounts ORDER BY id"
+            case .apiKeys: "SELECT id, account_id, name, key_hash, created_at FROM api_keys ORDER BY id"
             case .contacts: """
                 SELECT id, owner_id, email, first_name, last_name, company, language, invited_at, created_at, updated_at
                 FROM contacts ORDER BY id
@@ -27,6 +28,7 @@ public struct StateLoader {
 
     private var meta: [String: Int64] = [:]
     private var accounts: [Account] = []
+    private var apiKeys: [APIKeyRecord] = []
     private var contacts: [Contact] = []
     private var services: [DeviceID: [Service]] = [:]
     private var devices: [Device] = []
@@ -40,12 +42,15 @@ public struct StateLoader {
         case .meta:
             meta[try row.text(0)] = try row.int(1)
         case .accounts:
-            let id: AccountID = try row.id(0)
+            accounts.append(Account(id: try row.id(0), email: Email(trusted: try row.text(1)), language: try row.language(2),
+                                    createdAt: try row.timestamp(3)))
+        case .apiKeys:
+            let id: APIKeyID = try row.id(0)
             guard let hash = APIKeyHash(bytes: try row.bytes(3)) else {
-                throw StoredValueError(description: "bad api key hash for account \(id)")
+                throw StoredValueError(description: "bad hash for API key \(id)")
             }
-            accounts.append(Account(id: id, email: Email(trusted: try row.text(1)), language: try row.language(2),
-                                    apiKeyHash: hash, createdAt: try row.timestamp(4)))
+            apiKeys.append(APIKeyRecord(id: id, account: try row.id(1), name: try row.text(2), hash: hash,
+                                        createdAt: try row.timestamp(4)))
         case .contacts:
             contacts.append(Contact(
                 id: try row.id(0), owner: try row.id(1), email: Email(trusted: try row.text(2)),
@@ -80,7 +85,7 @@ public struct StateLoader {
         for (key, path) in MetaKey.counters { counters[keyPath: path] = UInt64(sqlInt: meta[key] ?? 0) }
         do {
             return try SharingState.restore(limits: limits, revision: UInt64(sqlInt: meta[MetaKey.revision] ?? 0),
-                                            counters: counters, accounts: accounts, contacts: contacts,
+                                            counters: counters, accounts: accounts, apiKeys: apiKeys, contacts: contacts,
                                             devices: devices, shares: shares)
         } catch {
             throw StoredValueError(description: error.description)

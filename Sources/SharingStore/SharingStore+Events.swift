@@ -41,3 +41,24 @@ extension SharingStore {
         }
     }
 }
+
+extension SharingStore: APIKeyUsageLog {
+    public func recordAPIKeyUsage(_ usage: [APIKeyID: Timestamp]) async throws {
+        guard !usage.isEmpty else { return }
+        try await pool.write { db in
+            for (id, at) in usage { try db.execute(SharingSQL.recordAPIKeyUse(id, at: at)) }
+        }
+    }
+
+    public func apiKeyUsage(account: AccountID) async throws -> [APIKeyID: Timestamp] {
+        try await pool.read { db in
+            var out: [APIKeyID: Timestamp] = [:]
+            let rows = try db.rows(SharingSQL.apiKeyUsage(account: account))
+            while let row = try rows.next() {
+                let (id, at) = try SharingSQL.apiKeyUse(row)
+                out[id] = at
+            }
+            return out
+        }
+    }
+}

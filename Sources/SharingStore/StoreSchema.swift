@@ -27,6 +27,10 @@ enum StoreSchema {
         m.registerMigration("v4: \(SharingSchema.shareExpiryName)") { db in
             for statement in SharingSchema.shareExpiry(.sqlite) { try db.execute(sql: statement) }
         }
+        // Needs only v1.
+        m.registerMigration("v5: \(SharingSchema.namedAPIKeysName)") { db in
+            for statement in SharingSchema.namedAPIKeys(.sqlite) { try db.execute(sql: statement) }
+        }
         return m
     }
 }

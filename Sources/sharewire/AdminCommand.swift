@@ -40,13 +40,7 @@ struct AdminCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.run(.service) { client, output in
                 let created = try await client.createAccount(email: email, language: language)
-                if keyOnly, !output.json {
-                    output.write(created.apiKey + "\n")
-                } else {
-                    output.emit(created) {
-                        Render.accounts([created.account]) + "\napi key (shown only now): \(created.apiKey)\n"
-                    }
-                }
+                output.emitNewKey(created, apiKey: created.apiKey, keyOnly: keyOnly) { Render.accounts([created.account]) }
             }
         }
     }

@@ -200,6 +200,17 @@ struct Output: Sendable {
         }
     }
 
+    /// Prints a new API key, the only time it is shown: just the key with
+    /// `keyOnly` (for scripts; not with --json), else `value` as JSON or
+    /// `table()` followed by the key.
+    func emitNewKey<T: Encodable>(_ value: T, apiKey: String, keyOnly: Bool, table: () -> String) {
+        if keyOnly, !json {
+            write(apiKey + "\n")
+        } else {
+            emit(value) { table() + "\napi key (shown only now): \(apiKey)\n" }
+        }
+    }
+
     /// Prints one line of a stream: compact JSON, or `human()`.
     func emitLine<T: Encodable>(_ value: T, human: () -> String) {
         write(json ? JSONOutput.line(value) : human())

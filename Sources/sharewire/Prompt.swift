@@ -20,6 +20,23 @@ struct ConfirmOptions: ParsableArguments {
     ///   a usage error (exit 2) with no terminal.
     func confirm(_ what: String, summary: String) throws(CLIError) {
         if dryRun { return }  // nothing will change: nothing to confirm
+        try YesOption(yes: yes).confirm(what, summary: summary)
+    }
+}
+
+/// `-y/--yes` alone, for a command that asks first but has no dry run.
+struct YesOption: ParsableArguments {
+    @Flag(name: [.customShort("y"), .long], help: "Do not ask for confirmation (needed without a terminal).")
+    var yes = false
+
+    init() {}
+    init(yes: Bool) { self.yes = yes }
+
+    /// Shows `summary` and asks on the terminal, unless `--yes`. Without a
+    /// terminal (stdin and stderr), refuses unless `--yes`.
+    /// - Throws: ``Confirmation/declined`` (exit 14) for any answer but yes;
+    ///   a usage error (exit 2) with no terminal.
+    func confirm(_ what: String, summary: String) throws(CLIError) {
         switch Confirmation.decide(yes: yes, interactive: isatty(STDIN_FILENO) == 1 && isatty(STDERR_FILENO) == 1) {
         case .proceed: return
         case .refuse: throw Confirmation.refusal(what)

@@ -118,6 +118,11 @@ struct StorageOptions: ParsableArguments {
         discussion: "Takes precedence over the SHAREWIRE_SERVICE_KEY environment variable."))
     var serviceKeyFile: String?
 
+    @Option(help: ArgumentHelp(
+        "File holding the next service key during a rotation; accepted as well as the current one.",
+        discussion: "Takes precedence over SHAREWIRE_NEXT_SERVICE_KEY; an empty file means no next key. SIGHUP rereads both files, so a rotation needs no restart (docs/SERVER.md, \"Rotating the service key\")."))
+    var nextServiceKeyFile: String?
+
     @Flag(help: ArgumentHelp(
         "Create the --service-key-file with a new random key (mode 0600) if it does not exist yet.",
         discussion: "For a first start (tools/run-server uses it); an existing file is used as it is."))
@@ -171,6 +176,8 @@ struct LimitOptions: ParsableArguments {
     var maxContactsPerAccount = defaults.maxContactsPerAccount
     @Option(help: "Most devices one account may own.")
     var maxDevicesPerAccount = defaults.maxDevicesPerAccount
+    @Option(help: "Most API keys one account may hold at once.")
+    var maxAPIKeysPerAccount = defaults.maxAPIKeysPerAccount
     @Option(help: ArgumentHelp("A second invite to a contact within this many seconds needs resend (0: no window).",
                                valueName: "seconds"))
     var inviteResendWindowSeconds = defaults.inviteResendWindowSeconds
@@ -182,7 +189,8 @@ struct LimitOptions: ParsableArguments {
                               ("--default-page-size", defaultPageSize), ("--max-checks-per-batch", maxChecksPerBatch),
                               ("--max-devices-per-call", maxDevicesPerCall),
                               ("--max-contacts-per-account", maxContactsPerAccount),
-                              ("--max-devices-per-account", maxDevicesPerAccount)] where value < 1 {
+                              ("--max-devices-per-account", maxDevicesPerAccount),
+                              ("--max-api-keys-per-account", maxAPIKeysPerAccount)] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         guard inviteResendWindowSeconds >= 0, inviteResendWindowSeconds <= 365 * 86_400 else {
@@ -206,6 +214,7 @@ struct LimitOptions: ParsableArguments {
         l.maxDevicesPerCall = maxDevicesPerCall
         l.maxContactsPerAccount = maxContactsPerAccount
         l.maxDevicesPerAccount = maxDevicesPerAccount
+        l.maxAPIKeysPerAccount = maxAPIKeysPerAccount
         l.inviteResendWindowSeconds = inviteResendWindowSeconds
         return l
     }

@@ -92,16 +92,10 @@ struct Sharewired: AsyncParsableCommand {
                 throw StartupFailure(message: "cannot create the service key file \(file): \(error)")
             }
         }
-        let serviceKey: ServiceKey?
+        let serviceKeys: ServiceKeyRing
         do {
-            let loaded = try ServiceKey.load(file: storage.serviceKeyFile, environment: ProcessInfo.processInfo.environment)
-            serviceKey = loaded?.0
-            if let source = loaded?.1 {
-                logger.info("service key loaded", metadata: ["source": "\(source)"])
-            } else {
-                logger.warning("no service key configured: account creation and the notification outbox are disabled",
-                               metadata: ["hint": "set \(ServiceKey.environmentVariable) or --service-key-file"])
-            }
+            let (current, next) = try storage.loadServiceKeys(logger: logger)
+            serviceKeys = ServiceKeyRing(current: current, next: next)
         } catch {
             throw ValidationError("service key: \(error)")
         }
@@ -160,7 +154,7 @@ struct Sharewired: AsyncParsableCommand {
         servicesConfig.maxRevisionWait = .milliseconds(storage.maxRevisionWaitMs)
         servicesConfig.authCacheCapacity = storage.authCacheSize
         servicesConfig.trustedServices = Set(tls.trustedServices)
-        let services = SharingServices(backend: backend, serviceKey: serviceKey, configuration: servicesConfig,
+        let services = SharingServices(backend: backend, serviceKeys: serviceKeys, configuration: servicesConfig,
                                        logger: Logger(label: "sharewire.services"))
         services.register(in: &router)
 
@@ -208,11 +202,18 @@ struct Sharewired: AsyncParsableCommand {
             }
         }
         defer { signalWatcher.cancel() }
-        // SIGHUP reloads the TLS certificate, key and client CAs: new
-        // connections get them, open ones keep theirs; a bad file keeps the old.
+        // SIGHUP rereads the service keys (the next call on every connection
+        // sees them) and reloads the TLS certificate, key and client CAs (new
+        // connections get them, open ones keep theirs); a bad file keeps the old.
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let reloadWatcher = Task {
+        let reloadWatcher = Task { [storage] in
             for await _ in hangups {
+                do {
+                    let (current, next) = try storage.loadServiceKeys(logger: logger)
+                    serviceKeys.replace(current: current, next: next)
+                } catch {
+                    logger.error("service key reload failed; keeping the keys in use", metadata: ["error": "\(error)"])
+                }
                 guard config.tls != nil else {
                     logger.info("received SIGHUP; no TLS certificate to reload")
                     continue
@@ -244,3 +245,26 @@ struct Sharewired: AsyncParsableCommand {
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
+
+extension StorageOptions {
+    /// The current and next service keys from their files or environment
+    /// variables, each logged by source (never the key).
+    func loadServiceKeys(logger: Logger) throws -> (current: ServiceKey?, next: ServiceKey?) {
+        let environment = ProcessInfo.processInfo.environment
+        let current = try ServiceKey.load(file: serviceKeyFile, environment: environment)
+        let next = try ServiceKey.load(file: nextServiceKeyFile, environment: environment,
+                                       variable: ServiceKey.nextEnvironmentVariable, emptyFileMeansNone: true)
+        if let source = current?.1 {
+            logger.info("service key loaded", metadata: ["source": "\(source)"])
+        }
+        if let source = next?.1 {
+            logger.info("next service key loaded: both keys are accepted until it is made the current one",
+                        metadata: ["source": "\(source)"])
+        }
+        if current == nil && next == nil {
+            logger.warning("no service key configured: account creation and the notification outbox are disabled",
+                           metadata: ["hint": "set \(ServiceKey.environmentVariable) or --service-key-file"])
+        }
+        return (current?.0, next?.0)
+    }
+}

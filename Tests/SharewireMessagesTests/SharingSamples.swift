@@ -68,6 +68,9 @@ enum SharingSamples {
     /// the last name and the language alone.
     static let updateContactClearing = UpdateContactRequest(email: tanaka, firstName: "", company: "サンプル合同会社")
 
+    static let apiKey = ApiKeyInfo(id: "key_9", name: "ci", createdAtMs: 1_700_000_000_123,
+                                   lastUsedAtMs: 1_700_000_060_000)
+
     // MARK: Every message
 
     /// At least one realistic value of every message in the sharing schema.
@@ -76,6 +79,12 @@ enum SharingSamples {
         CreateAccountRequest(email: tanaka, language: .ja),
         CreateAccountResponse(account: account, apiKey: "sw_" + String(repeating: "0123456789abcdef", count: 4), revision: 1),
         WhoamiRequest(minRevision: 5), WhoamiResponse(account: account, revision: 5),
+        apiKey, CreateApiKeyRequest(name: "ノートパソコン"),
+        CreateApiKeyResponse(key: apiKey, apiKey: "sw_" + String(repeating: "fedcba9876543210", count: 4), revision: 6),
+        ListApiKeysRequest(minRevision: 6),
+        ListApiKeysResponse(keys: [apiKey, ApiKeyInfo(id: "key_1", name: "default", createdAtMs: 1_700_000_000_000)],
+                            revision: 6),
+        RevokeApiKeyRequest(keyID: "key_9"), RevokeApiKeyResponse(key: apiKey, revision: 7),
         contact,
         CreateContactRequest(email: tanaka, firstName: "花子", lastName: "田中", company: "株式会社サンプル", language: .ja),
         CreateContactResponse(contact: contact, revision: 10),

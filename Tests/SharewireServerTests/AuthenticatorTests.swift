@@ -45,8 +45,11 @@ struct AuthenticatorTests {
         defer { dir.remove() }
         let auth = Authenticator(serviceKey: try ServiceKey(secret: Self.serviceSecret))
         let snapshot = backend.snapshots.latest()
-        #expect(try auth.caller(Self.bearer(alice.1), in: snapshot) == Caller(account: alice.0, credential: .accountKey))
-        #expect(try auth.caller(Self.bearer(bob.1), in: snapshot) == Caller(account: bob.0, credential: .accountKey))
+        // With no other keys created, the n-th account's `default` key is key_n.
+        #expect(try auth.caller(Self.bearer(alice.1), in: snapshot)
+            == Caller(account: alice.0, credential: .accountKey(APIKeyID(raw: alice.0.raw))))
+        #expect(try auth.caller(Self.bearer(bob.1), in: snapshot)
+            == Caller(account: bob.0, credential: .accountKey(APIKeyID(raw: bob.0.raw))))
         try await backend.shutdown()
     }
 
@@ -172,7 +175,7 @@ struct AuthenticatorTests {
         #expect(fromFile.1 == .file(path))
         #expect(fromFile.0.matches(AuthenticatorTests.serviceSecret))
         let fromEnv = try #require(try ServiceKey.load(file: nil, environment: env))
-        #expect(fromEnv.1 == .environment)
+        #expect(fromEnv.1 == .environment(ServiceKey.environmentVariable))
         #expect(fromEnv.0.matches("env-key-env-key-env-key-env-key-env-key"))
         #expect(try ServiceKey.load(file: nil, environment: [:]) == nil)
         #expect(try ServiceKey.load(file: nil, environment: [ServiceKey.environmentVariable: "  "]) == nil)

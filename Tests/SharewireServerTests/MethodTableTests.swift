@@ -75,7 +75,7 @@ struct MethodTableTests {
         #expect(MethodID.sharingShare.idempotency == .unknown)
         #expect(!MethodID.sharingRemoveShares.idempotency.allowsRetry)
         let writes = MethodID.allCases.filter { !$0.idempotency.allowsRetry }
-        #expect(Set(writes) == [.accountCreateAccount, .contactCreate, .contactUpdate, .contactDelete, .contactInvite,
+        #expect(Set(writes) == [.accountCreateAccount, .accountCreateApiKey, .accountRevokeApiKey, .contactCreate, .contactUpdate, .contactDelete, .contactInvite,
                                 .deviceRegister, .deviceRename, .deviceAddService, .deviceRemoveService,
                                 .sharingShare, .sharingUpdateShare, .sharingRemoveShares, .sharingLeave,
                                 .sharingTransfer])

@@ -30,7 +30,7 @@ struct TrustedServiceAuthTests {
 
         // authorization, when sent, decides alone: an account key stays that account…
         #expect(try auth.caller(Base.bearer(alice.1), certificate: Self.trusted, in: snapshot)
-            == Caller(account: alice.0, credential: .accountKey))
+            == Caller(account: alice.0, credential: .accountKey(APIKeyID(raw: alice.0.raw))))
         // …may not act as anyone, and a wrong key fails.
         #expect(throws: RPCError.self) {
             try auth.caller(Base.bearer(alice.1, actAs: "bob@example.com"), certificate: Self.trusted, in: snapshot)

@@ -8,6 +8,7 @@ actor InMemoryPersistence: SharingPersistence {
     private var revision: UInt64 = 0
     private var counters = IDCounters()
     private var accounts: [AccountID: Account] = [:]
+    private var apiKeys: [APIKeyID: APIKeyRecord] = [:]
     private var contacts: [ContactID: Contact] = [:]
     private var devices: [DeviceID: Device] = [:]
     private var services: [ServiceID: (DeviceID, Service)] = [:]
@@ -33,7 +34,8 @@ actor InMemoryPersistence: SharingPersistence {
             rebuilt[pair.0]?.services.append(pair.1)
         }
         return try SharingState.restore(limits: limits, revision: revision, counters: counters,
-                                        accounts: Array(accounts.values), contacts: Array(contacts.values),
+                                        accounts: Array(accounts.values), apiKeys: Array(apiKeys.values),
+                                        contacts: Array(contacts.values),
                                         devices: Array(rebuilt.values), shares: Array(shares.values))
     }
 
@@ -53,6 +55,8 @@ actor InMemoryPersistence: SharingPersistence {
             case let .deleteService(id): services[id] = nil
             case let .putShare(s): shares[s.key] = s
             case let .deleteShare(k): shares[k] = nil
+            case let .putAPIKey(k): apiKeys[k.id] = k
+            case let .deleteAPIKey(id): apiKeys[id] = nil
             }
         }
         events += batch.changes.events

@@ -21,7 +21,8 @@ import SharewireTestSupport
         try await withDataDir { dir in
             let first = try SharingStore(directory: dir)
             let applied = try first.appliedMigrations()
-            #expect(applied == ["v1: sharing tables", "v3: notification consumer cursors", "v4: share expiry"])
+            #expect(applied == ["v1: sharing tables", "v3: notification consumer cursors", "v4: share expiry",
+                               "v5: named api keys"])
             try first.close()
             let second = try SharingStore(directory: dir)
             #expect(try second.appliedMigrations() == applied)

@@ -51,8 +51,8 @@ struct StoreSlot: Sendable {
 
     /// Creates a database at schema version 1 only (as a release before
     /// named consumer cursors left it), with the old single outbox cursor
-    /// in `meta` at `acknowledged`.
-    func createVersion1(acknowledged: UInt64) async throws {
+    /// in `meta` at `acknowledged`, and the `rows` inserted (version-1 SQL).
+    func createVersion1(acknowledged: UInt64, rows: [String] = []) async throws {
         let cursor = "INSERT INTO meta (key, value) VALUES ('notifications_acked', \(acknowledged))"
         switch kind {
         case .sqlite:
@@ -63,7 +63,9 @@ struct StoreSlot: Sendable {
                 for statement in SharingSchema.v1(.sqlite) { try db.execute(sql: statement) }
             }
             try v1.migrate(queue)
-            try await queue.write { db in try db.execute(sql: cursor) }
+            try await queue.write { db in
+                for sql in [cursor] + rows { try db.execute(sql: sql) }
+            }
             try queue.close()
         case .postgres:
             var config = try PostgresStoreConfiguration(url: location)
@@ -74,7 +76,9 @@ struct StoreSlot: Sendable {
             defer { running.cancel() }
             try await client.withConnection { c in
                 try await c.execute(PostgresSchema.createVersionTable, logger: logger)
-                for sql in SharingSchema.v1(.postgres) + [cursor] { try await c.execute(SQLStatement(sql), logger: logger) }
+                for sql in SharingSchema.v1(.postgres) + [cursor] + rows {
+                    try await c.execute(SQLStatement(sql), logger: logger)
+                }
                 try await c.execute(SQLStatement("INSERT INTO schema_migrations (version, name) VALUES (1, 'sharing tables')"),
                                     logger: logger)
             }

@@ -29,6 +29,19 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
     ///
     /// `/sharewire.v1.AccountService/Whoami`.
     case accountWhoami = 101
+    /// Adds a named API key to the calling account and returns it once.
+    ///
+    /// `/sharewire.v1.AccountService/CreateApiKey`.
+    case accountCreateApiKey = 102
+    /// The calling account's API keys, with when each was last used.
+    ///
+    /// `/sharewire.v1.AccountService/ListApiKeys`.
+    case accountListApiKeys = 103
+    /// Revokes one of the calling account's API keys: its next call fails, on
+    /// every connection.
+    ///
+    /// `/sharewire.v1.AccountService/RevokeApiKey`.
+    case accountRevokeApiKey = 104
     /// Adds a contact (only the email is required).
     ///
     /// `/sharewire.v1.ContactService/Create`.
@@ -135,6 +148,9 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .diagnosticsEchoStream: "/sharewire.v1.Diagnostics/EchoStream"
         case .accountCreateAccount: "/sharewire.v1.AccountService/CreateAccount"
         case .accountWhoami: "/sharewire.v1.AccountService/Whoami"
+        case .accountCreateApiKey: "/sharewire.v1.AccountService/CreateApiKey"
+        case .accountListApiKeys: "/sharewire.v1.AccountService/ListApiKeys"
+        case .accountRevokeApiKey: "/sharewire.v1.AccountService/RevokeApiKey"
         case .contactCreate: "/sharewire.v1.ContactService/Create"
         case .contactUpdate: "/sharewire.v1.ContactService/Update"
         case .contactDelete: "/sharewire.v1.ContactService/Delete"
@@ -180,6 +196,9 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .diagnosticsEchoStream: .noSideEffects
         case .accountCreateAccount: .unknown
         case .accountWhoami: .noSideEffects
+        case .accountCreateApiKey: .unknown
+        case .accountListApiKeys: .noSideEffects
+        case .accountRevokeApiKey: .unknown
         case .contactCreate: .unknown
         case .contactUpdate: .unknown
         case .contactDelete: .unknown

@@ -218,3 +218,286 @@ extension WhoamiResponse: CBridgedMessage {
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
+
+/// One of an account's API keys. The key itself is never shown again after
+/// CreateAccount or CreateApiKey: only its SHA-256 is kept.
+///
+/// `sharewire.v1.ApiKeyInfo`
+public struct ApiKeyInfo: ProtoMessage, Hashable {
+    /// "key_N". An account's first key (from CreateAccount) is named "default".
+    public var id: String
+    /// Unique among the account's keys.
+    public var name: String
+    public var createdAtMs: Int64
+    /// When a call last authenticated with it, to about a minute (0: never).
+    /// Each instance records uses at most once a minute per key and writes them
+    /// to the store every minute, so another instance may lag by that much.
+    public var lastUsedAtMs: Int64
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(id: String = "", name: String = "", createdAtMs: Int64 = 0, lastUsedAtMs: Int64 = 0) {
+        self.id = id
+        self.name = name
+        self.createdAtMs = createdAtMs
+        self.lastUsedAtMs = lastUsedAtMs
+    }
+}
+
+extension ApiKeyInfo: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__ApiKeyInfo
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__api_key_info__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(id)
+            + CEncodingArena.hint(name)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.id = arena.cString(id, field: "id")
+        c.pointee.name = arena.cString(name, field: "name")
+        c.pointee.created_at_ms = createdAtMs
+        c.pointee.last_used_at_ms = lastUsedAtMs
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            id: try CDecoding.string(c.pointee.id, field: "id"),
+            name: try CDecoding.string(c.pointee.name, field: "name"),
+            createdAtMs: c.pointee.created_at_ms,
+            lastUsedAtMs: c.pointee.last_used_at_ms)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.CreateApiKeyRequest`
+public struct CreateApiKeyRequest: ProtoMessage, Hashable {
+    /// Required; at most 128 bytes, no control characters; unique among the
+    /// account's keys (API_KEY_NAME_IN_USE). At most 20 keys per account
+    /// (LIMIT_EXCEEDED).
+    public var name: String
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(name: String = "") {
+        self.name = name
+    }
+}
+
+extension CreateApiKeyRequest: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__CreateApiKeyRequest
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__create_api_key_request__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(name)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.name = arena.cString(name, field: "name")
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            name: try CDecoding.string(c.pointee.name, field: "name"))
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.CreateApiKeyResponse`
+public struct CreateApiKeyResponse: ProtoMessage, Hashable {
+    public var key: ApiKeyInfo
+    /// The new key ("sw_" + 64 hex digits). Returned once, here.
+    public var apiKey: String
+    public var revision: UInt64
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(key: ApiKeyInfo = ApiKeyInfo(), apiKey: String = "", revision: UInt64 = 0) {
+        self.key = key
+        self.apiKey = apiKey
+        self.revision = revision
+    }
+}
+
+extension CreateApiKeyResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__CreateApiKeyResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__create_api_key_response__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(message: key)
+            + CEncodingArena.hint(apiKey)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.key = arena.nested(key, field: "key")
+        c.pointee.api_key = arena.cString(apiKey, field: "api_key")
+        c.pointee.revision = revision
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            key: try CDecoding.message(c.pointee.key, of: ApiKeyInfo.self, field: "key") ?? ApiKeyInfo(),
+            apiKey: try CDecoding.string(c.pointee.api_key, field: "api_key"),
+            revision: c.pointee.revision)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.ListApiKeysRequest`
+public struct ListApiKeysRequest: ProtoMessage, Hashable {
+    public var minRevision: UInt64
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(minRevision: UInt64 = 0) {
+        self.minRevision = minRevision
+    }
+}
+
+extension ListApiKeysRequest: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__ListApiKeysRequest
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__list_api_keys_request__init)
+
+    var cArenaHint: Int {
+        return unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.min_revision = minRevision
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            minRevision: c.pointee.min_revision)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.ListApiKeysResponse`
+public struct ListApiKeysResponse: ProtoMessage, Hashable {
+    /// Oldest first. Revoked keys are not listed (their api_key.revoked event is).
+    public var keys: [ApiKeyInfo]
+    public var revision: UInt64
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(keys: [ApiKeyInfo] = [], revision: UInt64 = 0) {
+        self.keys = keys
+        self.revision = revision
+    }
+}
+
+extension ListApiKeysResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__ListApiKeysResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__list_api_keys_response__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(repeated: keys)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        (c.pointee.n_keys, c.pointee.keys) = arena.repeated(keys, field: "keys")
+        c.pointee.revision = revision
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            keys: try CDecoding.repeated(c.pointee.n_keys, c.pointee.keys, of: ApiKeyInfo.self, field: "keys"),
+            revision: c.pointee.revision)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.RevokeApiKeyRequest`
+public struct RevokeApiKeyRequest: ProtoMessage, Hashable {
+    /// "key_N", one of the caller's keys (API_KEY_NOT_FOUND otherwise). The key
+    /// making the call may revoke itself; the call still succeeds.
+    public var keyID: String
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(keyID: String = "") {
+        self.keyID = keyID
+    }
+}
+
+extension RevokeApiKeyRequest: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__RevokeApiKeyRequest
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__revoke_api_key_request__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(keyID)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.key_id = arena.cString(keyID, field: "key_id")
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            keyID: try CDecoding.string(c.pointee.key_id, field: "key_id"))
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.RevokeApiKeyResponse`
+public struct RevokeApiKeyResponse: ProtoMessage, Hashable {
+    /// The key as it was.
+    public var key: ApiKeyInfo
+    public var revision: UInt64
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(key: ApiKeyInfo = ApiKeyInfo(), revision: UInt64 = 0) {
+        self.key = key
+        self.revision = revision
+    }
+}
+
+extension RevokeApiKeyResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__RevokeApiKeyResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__revoke_api_key_response__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(message: key)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.key = arena.nested(key, field: "key")
+        c.pointee.revision = revision
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            key: try CDecoding.message(c.pointee.key, of: ApiKeyInfo.self, field: "key") ?? ApiKeyInfo(),
+            revision: c.pointee.revision)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}

@@ -45,11 +45,19 @@ public enum AuditEventKind: ProtoEnum {
     ///
     /// `AUDIT_EVENT_KIND_SHARE_EXPIRED` (15).
     case shareExpired
+    /// An account added a named API key (detail: "key=key_N name=…").
+    ///
+    /// `AUDIT_EVENT_KIND_API_KEY_CREATED` (16).
+    case apiKeyCreated
+    /// An account revoked one of its API keys (detail: "key=key_N name=…").
+    ///
+    /// `AUDIT_EVENT_KIND_API_KEY_REVOKED` (17).
+    case apiKeyRevoked
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired]
+    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired, .apiKeyCreated, .apiKeyRevoked]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -70,6 +78,8 @@ public enum AuditEventKind: ProtoEnum {
         case 13: self = .shareLeft
         case 14: self = .deviceTransferred
         case 15: self = .shareExpired
+        case 16: self = .apiKeyCreated
+        case 17: self = .apiKeyRevoked
         default: self = .unrecognized(rawValue)
         }
     }
@@ -93,6 +103,8 @@ public enum AuditEventKind: ProtoEnum {
         case .shareLeft: 13
         case .deviceTransferred: 14
         case .shareExpired: 15
+        case .apiKeyCreated: 16
+        case .apiKeyRevoked: 17
         case .unrecognized(let value): value
         }
     }

@@ -9,7 +9,13 @@ extension Sharewire_V1 {
     /// `sharewire.v1.AccountService`: its methods, `Handler` (server) and `Client` (stub).
     public enum AccountService {
         /// Every method of the service, in schema order.
-        public static let methods: [any RPCMethod.Type] = [Method.CreateAccount.self, Method.Whoami.self]
+        public static let methods: [any RPCMethod.Type] = [
+            Method.CreateAccount.self,
+            Method.Whoami.self,
+            Method.CreateApiKey.self,
+            Method.ListApiKeys.self,
+            Method.RevokeApiKey.self,
+        ]
 
         /// The typed methods: request and response types tied to the path and id.
         public enum Method {
@@ -31,6 +37,37 @@ extension Sharewire_V1 {
                 public typealias Output = WhoamiResponse
                 public static let id = MethodID.accountWhoami
                 public static let descriptor = MethodDescriptor(MethodID.accountWhoami)
+            }
+
+            /// Adds a named API key to the calling account and returns it once.
+            ///
+            /// `/sharewire.v1.AccountService/CreateApiKey`, id 102, unary, idempotency `unknown`.
+            public enum CreateApiKey: UnaryMethod {
+                public typealias Input = CreateApiKeyRequest
+                public typealias Output = CreateApiKeyResponse
+                public static let id = MethodID.accountCreateApiKey
+                public static let descriptor = MethodDescriptor(MethodID.accountCreateApiKey)
+            }
+
+            /// The calling account's API keys, with when each was last used.
+            ///
+            /// `/sharewire.v1.AccountService/ListApiKeys`, id 103, unary, idempotency `NO_SIDE_EFFECTS`.
+            public enum ListApiKeys: UnaryMethod {
+                public typealias Input = ListApiKeysRequest
+                public typealias Output = ListApiKeysResponse
+                public static let id = MethodID.accountListApiKeys
+                public static let descriptor = MethodDescriptor(MethodID.accountListApiKeys)
+            }
+
+            /// Revokes one of the calling account's API keys: its next call fails, on
+            /// every connection.
+            ///
+            /// `/sharewire.v1.AccountService/RevokeApiKey`, id 104, unary, idempotency `unknown`.
+            public enum RevokeApiKey: UnaryMethod {
+                public typealias Input = RevokeApiKeyRequest
+                public typealias Output = RevokeApiKeyResponse
+                public static let id = MethodID.accountRevokeApiKey
+                public static let descriptor = MethodDescriptor(MethodID.accountRevokeApiKey)
             }
         }
     }
@@ -60,6 +97,25 @@ extension Sharewire_V1.AccountService {
 
         /// `Whoami` without suspending, or nil to run `whoami(request:context:)`.
         func immediateWhoami(request: WhoamiRequest, context: ServerContext) throws -> WhoamiResponse?
+
+        /// Adds a named API key to the calling account and returns it once.
+        func createApiKey(request: CreateApiKeyRequest, context: ServerContext) async throws -> CreateApiKeyResponse
+
+        /// `CreateApiKey` without suspending, or nil to run `createApiKey(request:context:)`.
+        func immediateCreateApiKey(request: CreateApiKeyRequest, context: ServerContext) throws -> CreateApiKeyResponse?
+
+        /// The calling account's API keys, with when each was last used.
+        func listApiKeys(request: ListApiKeysRequest, context: ServerContext) async throws -> ListApiKeysResponse
+
+        /// `ListApiKeys` without suspending, or nil to run `listApiKeys(request:context:)`.
+        func immediateListApiKeys(request: ListApiKeysRequest, context: ServerContext) throws -> ListApiKeysResponse?
+
+        /// Revokes one of the calling account's API keys: its next call fails, on
+        /// every connection.
+        func revokeApiKey(request: RevokeApiKeyRequest, context: ServerContext) async throws -> RevokeApiKeyResponse
+
+        /// `RevokeApiKey` without suspending, or nil to run `revokeApiKey(request:context:)`.
+        func immediateRevokeApiKey(request: RevokeApiKeyRequest, context: ServerContext) throws -> RevokeApiKeyResponse?
     }
 }
 
@@ -73,6 +129,24 @@ extension Sharewire_V1.AccountService.Handler {
     /// No immediate attempt: `Whoami` always runs in a task.
     public func immediateWhoami(request: WhoamiRequest, context: ServerContext) throws -> WhoamiResponse? { nil }
 
+    /// No immediate attempt: `CreateApiKey` always runs in a task.
+    public func immediateCreateApiKey(
+        request: CreateApiKeyRequest,
+        context: ServerContext
+    ) throws -> CreateApiKeyResponse? { nil }
+
+    /// No immediate attempt: `ListApiKeys` always runs in a task.
+    public func immediateListApiKeys(
+        request: ListApiKeysRequest,
+        context: ServerContext
+    ) throws -> ListApiKeysResponse? { nil }
+
+    /// No immediate attempt: `RevokeApiKey` always runs in a task.
+    public func immediateRevokeApiKey(
+        request: RevokeApiKeyRequest,
+        context: ServerContext
+    ) throws -> RevokeApiKeyResponse? { nil }
+
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.AccountService.Method.CreateAccount.self, immediate: { request, context in
@@ -84,6 +158,21 @@ extension Sharewire_V1.AccountService.Handler {
             try self.immediateWhoami(request: request, context: context)
         }, { request, context in
             try await self.whoami(request: request, context: context)
+        })
+        router.unary(Sharewire_V1.AccountService.Method.CreateApiKey.self, immediate: { request, context in
+            try self.immediateCreateApiKey(request: request, context: context)
+        }, { request, context in
+            try await self.createApiKey(request: request, context: context)
+        })
+        router.unary(Sharewire_V1.AccountService.Method.ListApiKeys.self, immediate: { request, context in
+            try self.immediateListApiKeys(request: request, context: context)
+        }, { request, context in
+            try await self.listApiKeys(request: request, context: context)
+        })
+        router.unary(Sharewire_V1.AccountService.Method.RevokeApiKey.self, immediate: { request, context in
+            try self.immediateRevokeApiKey(request: request, context: context)
+        }, { request, context in
+            try await self.revokeApiKey(request: request, context: context)
         })
     }
 }
@@ -112,6 +201,31 @@ extension Sharewire_V1.AccountService {
             options: Caller.Options
         ) async throws(Caller.Failure) -> WhoamiResponse {
             try await caller.unary(Method.Whoami.self, request, options: options)
+        }
+
+        /// Adds a named API key to the calling account and returns it once.
+        public func createApiKey(
+            _ request: CreateApiKeyRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> CreateApiKeyResponse {
+            try await caller.unary(Method.CreateApiKey.self, request, options: options)
+        }
+
+        /// The calling account's API keys, with when each was last used.
+        public func listApiKeys(
+            _ request: ListApiKeysRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ListApiKeysResponse {
+            try await caller.unary(Method.ListApiKeys.self, request, options: options)
+        }
+
+        /// Revokes one of the calling account's API keys: its next call fails, on
+        /// every connection.
+        public func revokeApiKey(
+            _ request: RevokeApiKeyRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> RevokeApiKeyResponse {
+            try await caller.unary(Method.RevokeApiKey.self, request, options: options)
         }
     }
 }

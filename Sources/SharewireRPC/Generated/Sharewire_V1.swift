@@ -15,6 +15,9 @@ public enum Sharewire_V1 {
         Diagnostics.Method.EchoStream.self,
         AccountService.Method.CreateAccount.self,
         AccountService.Method.Whoami.self,
+        AccountService.Method.CreateApiKey.self,
+        AccountService.Method.ListApiKeys.self,
+        AccountService.Method.RevokeApiKey.self,
         ContactService.Method.Create.self,
         ContactService.Method.Update.self,
         ContactService.Method.Delete.self,
@@ -50,12 +53,14 @@ extension CheckPortResponse: CarriesRevision {}
 extension CheckScriptingResponse: CarriesRevision {}
 extension CommonShareesResponse: CarriesRevision {}
 extension CreateAccountResponse: CarriesRevision {}
+extension CreateApiKeyResponse: CarriesRevision {}
 extension CreateContactResponse: CarriesRevision {}
 extension DeleteContactResponse: CarriesRevision {}
 extension GetDeviceResponse: CarriesRevision {}
 extension HealthCheckResponse: CarriesRevision {}
 extension InviteContactResponse: CarriesRevision {}
 extension LeaveResponse: CarriesRevision {}
+extension ListApiKeysResponse: CarriesRevision {}
 extension ListContactsResponse: CarriesRevision {}
 extension ListDeviceSharesResponse: CarriesRevision {}
 extension ListDevicesResponse: CarriesRevision {}
@@ -64,6 +69,7 @@ extension RegisterDeviceResponse: CarriesRevision {}
 extension RemoveServiceResponse: CarriesRevision {}
 extension RemoveSharesResponse: CarriesRevision {}
 extension RenameDeviceResponse: CarriesRevision {}
+extension RevokeApiKeyResponse: CarriesRevision {}
 extension ShareResponse: CarriesRevision {}
 extension TransferResponse: CarriesRevision {}
 extension UpdateContactResponse: CarriesRevision {}

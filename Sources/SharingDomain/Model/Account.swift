@@ -4,15 +4,13 @@ public struct Account: Hashable, Sendable, Codable {
     /// Unique across accounts (case-insensitive).
     public var email: Email
     public var language: Language
-    /// SHA-256 of the API key. The key itself is shown once, at creation.
-    public var apiKeyHash: APIKeyHash
     public var createdAt: Timestamp
+    // Its API keys are ``APIKeyRecord``s: an account may have several.
 
-    public init(id: AccountID, email: Email, language: Language, apiKeyHash: APIKeyHash, createdAt: Timestamp) {
+    public init(id: AccountID, email: Email, language: Language, createdAt: Timestamp) {
         self.id = id
         self.email = email
         self.language = language
-        self.apiKeyHash = apiKeyHash
         self.createdAt = createdAt
     }
 }

@@ -16,6 +16,10 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     /// A time-limited share reached its expiry (actor: the owner who set it).
     case shareExpired = "share.expired"
     case deviceTransferred = "device.transferred"
+    /// An account created a named API key (detail: `key=key_N name=…`).
+    case apiKeyCreated = "api_key.created"
+    /// An account revoked one of its API keys (detail: `key=key_N name=…`).
+    case apiKeyRevoked = "api_key.revoked"
 }
 
 /// An audit record: who did what to which devices and users, when.

@@ -91,6 +91,13 @@ public struct EventID: SharingID, Codable {
     @inlinable public init(raw: UInt64) { self.raw = raw }
 }
 
+/// A named API key of an account.
+public struct APIKeyID: SharingID, Codable {
+    public static var prefix: StaticString { "key_" }
+    public let raw: UInt64
+    @inlinable public init(raw: UInt64) { self.raw = raw }
+}
+
 /// The key of a share and of the check index: one device, one recipient.
 public struct ShareKey: Hashable, Sendable, Codable {
     public let device: DeviceID
@@ -110,5 +117,22 @@ public struct IDCounters: Hashable, Sendable, Codable {
     public var service: UInt64 = 0
     public var event: UInt64 = 0
     public var notification: UInt64 = 0
+    public var apiKey: UInt64 = 0
     public init() {}
+
+    private enum CodingKeys: String, CodingKey {
+        case account, contact, device, service, event, notification, apiKey
+    }
+
+    // Change-log entries written before named API keys have no `apiKey`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        account = try c.decode(UInt64.self, forKey: .account)
+        contact = try c.decode(UInt64.self, forKey: .contact)
+        device = try c.decode(UInt64.self, forKey: .device)
+        service = try c.decode(UInt64.self, forKey: .service)
+        event = try c.decode(UInt64.self, forKey: .event)
+        notification = try c.decode(UInt64.self, forKey: .notification)
+        apiKey = try c.decodeIfPresent(UInt64.self, forKey: .apiKey) ?? 0
+    }
 }

@@ -10,17 +10,19 @@ extension SharingState {
         if accountByEmail[email] != nil {
             throw SharingError(.accountExists, subject: email.value, field: "email", message: "an account with this email exists")
         }
-        if accountByKeyHash[apiKeyHash] != nil {
+        if apiKeyByHash[apiKeyHash] != nil {
             // 2^-256 by chance; only a caller reusing a key gets here.
             throw SharingError(.invalidArgument, field: "apiKey", message: "API key already in use")
         }
         var next = self
         next.counters.account += 1
         let id = AccountID(raw: next.counters.account)
-        let account = Account(id: id, email: email, language: language, apiKeyHash: apiKeyHash, createdAt: at)
+        let account = Account(id: id, email: email, language: language, createdAt: at)
         var cx = ApplyContext(state: next, actor: id, at: at)
         cx.state.putAccount(account)
         cx.changes.mutations.append(.putAccount(account))
+        // Its first key: the account.created event stands for it.
+        cx.addAPIKey(name: APIKeyRecord.defaultName, hash: apiKeyHash, recordEvent: false)
         cx.record(.accountCreated, detail: "language=\(language.rawValue)"
                   + (requested != nil ? "" : inherited != nil ? " from=contacts" : " from=default"))
         return cx.finish(.account(account))

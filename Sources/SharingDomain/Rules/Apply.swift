@@ -19,6 +19,10 @@ extension SharingState {
         switch command {
         case .createAccount, .expireShares:
             preconditionFailure("handled above")
+        case let .createAPIKey(name, hash):
+            return try cx.createAPIKey(name: name, hash: hash)
+        case let .revokeAPIKey(id):
+            return try cx.revokeAPIKey(id)
         case let .createContact(email, fields):
             return try cx.createContact(email: email, fields: fields)
         case let .updateContact(email, fields):

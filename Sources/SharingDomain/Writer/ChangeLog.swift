@@ -63,6 +63,8 @@ extension SharingState {
             case .putService, .deleteService: break
             case let .putShare(sh): s.putShare(sh)
             case let .deleteShare(key): s.removeShare(key)
+            case let .putAPIKey(k): s.putAPIKey(k)
+            case let .deleteAPIKey(id): if let k = s.apiKeys[id] { s.removeAPIKey(k) }
             }
         }
         s.revision = entry.revision
@@ -74,6 +76,6 @@ extension SharingState {
     /// follow from the rows). For tests and consistency checks across instances.
     public func sameContent(as other: SharingState) -> Bool {
         revision == other.revision && counters == other.counters && accounts == other.accounts
-            && contacts == other.contacts && devices == other.devices && shares == other.shares
+            && apiKeys == other.apiKeys && contacts == other.contacts && devices == other.devices && shares == other.shares
     }
 }

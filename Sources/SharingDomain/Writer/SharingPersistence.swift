@@ -104,10 +104,23 @@ public protocol SharingEventLog: Sendable {
     func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64
 }
 
+/// When API keys were last used. Kept beside the revisioned state, not in
+/// it: a use is not a write (no revision, no event, no change log), and the
+/// server records uses coarsely, at most once a minute per key per
+/// instance, so the time is approximate to that.
+public protocol APIKeyUsageLog: Sendable {
+    /// Moves each key's last use forward to the given time (never back);
+    /// keys revoked meanwhile are skipped.
+    func recordAPIKeyUsage(_ usage: [APIKeyID: Timestamp]) async throws
+
+    /// The recorded last use of the account's keys; keys never used are absent.
+    func apiKeyUsage(account: AccountID) async throws -> [APIKeyID: Timestamp]
+}
+
 /// A store the server runs on: it persists the writer's batches and serves
 /// the event and outbox reads. Implemented by the SQLite store (`SharingStore`)
 /// and the PostgreSQL one (`PostgresSharingStore`).
-public protocol SharingStorage: SharingPersistence, SharingEventLog {
+public protocol SharingStorage: SharingPersistence, SharingEventLog, APIKeyUsageLog {
     /// Releases the database. Call once nothing is submitted any more; further use throws.
     func close() async throws
 }

@@ -77,6 +77,14 @@ public actor SharingWriter {
         return (result, key)
     }
 
+    /// Adds a named API key to `actor`'s account. The key is returned here
+    /// once and never stored.
+    public func createAPIKey(name: String, actor: AccountID) async throws(SharingError) -> (WriteResult, apiKey: String) {
+        let key = APIKey.generate()
+        let result = try await submit(.createAPIKey(name: name, hash: APIKey.hash(key)), actor: actor)
+        return (result, key)
+    }
+
     private func drain() async {
         while !pending.isEmpty {
             let take = min(pending.count, maxBatch)

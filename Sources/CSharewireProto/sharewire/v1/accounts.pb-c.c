@@ -232,6 +232,321 @@ void   sharewire__v1__whoami_response__free_unpacked
   assert(message->base.descriptor == &sharewire__v1__whoami_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sharewire__v1__api_key_info__init
+                     (Sharewire__V1__ApiKeyInfo         *message)
+{
+  static const Sharewire__V1__ApiKeyInfo init_value = SHAREWIRE__V1__API_KEY_INFO__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__api_key_info__get_packed_size
+                     (const Sharewire__V1__ApiKeyInfo *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__api_key_info__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__api_key_info__pack
+                     (const Sharewire__V1__ApiKeyInfo *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__api_key_info__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__api_key_info__pack_to_buffer
+                     (const Sharewire__V1__ApiKeyInfo *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__api_key_info__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__ApiKeyInfo *
+       sharewire__v1__api_key_info__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__ApiKeyInfo *)
+     protobuf_c_message_unpack (&sharewire__v1__api_key_info__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__api_key_info__free_unpacked
+                     (Sharewire__V1__ApiKeyInfo *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__api_key_info__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__create_api_key_request__init
+                     (Sharewire__V1__CreateApiKeyRequest         *message)
+{
+  static const Sharewire__V1__CreateApiKeyRequest init_value = SHAREWIRE__V1__CREATE_API_KEY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__create_api_key_request__get_packed_size
+                     (const Sharewire__V1__CreateApiKeyRequest *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__create_api_key_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__create_api_key_request__pack
+                     (const Sharewire__V1__CreateApiKeyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__create_api_key_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__create_api_key_request__pack_to_buffer
+                     (const Sharewire__V1__CreateApiKeyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__create_api_key_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__CreateApiKeyRequest *
+       sharewire__v1__create_api_key_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__CreateApiKeyRequest *)
+     protobuf_c_message_unpack (&sharewire__v1__create_api_key_request__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__create_api_key_request__free_unpacked
+                     (Sharewire__V1__CreateApiKeyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__create_api_key_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__create_api_key_response__init
+                     (Sharewire__V1__CreateApiKeyResponse         *message)
+{
+  static const Sharewire__V1__CreateApiKeyResponse init_value = SHAREWIRE__V1__CREATE_API_KEY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__create_api_key_response__get_packed_size
+                     (const Sharewire__V1__CreateApiKeyResponse *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__create_api_key_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__create_api_key_response__pack
+                     (const Sharewire__V1__CreateApiKeyResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__create_api_key_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__create_api_key_response__pack_to_buffer
+                     (const Sharewire__V1__CreateApiKeyResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__create_api_key_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__CreateApiKeyResponse *
+       sharewire__v1__create_api_key_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__CreateApiKeyResponse *)
+     protobuf_c_message_unpack (&sharewire__v1__create_api_key_response__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__create_api_key_response__free_unpacked
+                     (Sharewire__V1__CreateApiKeyResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__create_api_key_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__list_api_keys_request__init
+                     (Sharewire__V1__ListApiKeysRequest         *message)
+{
+  static const Sharewire__V1__ListApiKeysRequest init_value = SHAREWIRE__V1__LIST_API_KEYS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__list_api_keys_request__get_packed_size
+                     (const Sharewire__V1__ListApiKeysRequest *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__list_api_keys_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__list_api_keys_request__pack
+                     (const Sharewire__V1__ListApiKeysRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__list_api_keys_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__list_api_keys_request__pack_to_buffer
+                     (const Sharewire__V1__ListApiKeysRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__list_api_keys_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__ListApiKeysRequest *
+       sharewire__v1__list_api_keys_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__ListApiKeysRequest *)
+     protobuf_c_message_unpack (&sharewire__v1__list_api_keys_request__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__list_api_keys_request__free_unpacked
+                     (Sharewire__V1__ListApiKeysRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__list_api_keys_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__list_api_keys_response__init
+                     (Sharewire__V1__ListApiKeysResponse         *message)
+{
+  static const Sharewire__V1__ListApiKeysResponse init_value = SHAREWIRE__V1__LIST_API_KEYS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__list_api_keys_response__get_packed_size
+                     (const Sharewire__V1__ListApiKeysResponse *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__list_api_keys_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__list_api_keys_response__pack
+                     (const Sharewire__V1__ListApiKeysResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__list_api_keys_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__list_api_keys_response__pack_to_buffer
+                     (const Sharewire__V1__ListApiKeysResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__list_api_keys_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__ListApiKeysResponse *
+       sharewire__v1__list_api_keys_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__ListApiKeysResponse *)
+     protobuf_c_message_unpack (&sharewire__v1__list_api_keys_response__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__list_api_keys_response__free_unpacked
+                     (Sharewire__V1__ListApiKeysResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__list_api_keys_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__revoke_api_key_request__init
+                     (Sharewire__V1__RevokeApiKeyRequest         *message)
+{
+  static const Sharewire__V1__RevokeApiKeyRequest init_value = SHAREWIRE__V1__REVOKE_API_KEY_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__revoke_api_key_request__get_packed_size
+                     (const Sharewire__V1__RevokeApiKeyRequest *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__revoke_api_key_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__revoke_api_key_request__pack
+                     (const Sharewire__V1__RevokeApiKeyRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__revoke_api_key_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__revoke_api_key_request__pack_to_buffer
+                     (const Sharewire__V1__RevokeApiKeyRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__revoke_api_key_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__RevokeApiKeyRequest *
+       sharewire__v1__revoke_api_key_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__RevokeApiKeyRequest *)
+     protobuf_c_message_unpack (&sharewire__v1__revoke_api_key_request__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__revoke_api_key_request__free_unpacked
+                     (Sharewire__V1__RevokeApiKeyRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__revoke_api_key_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__revoke_api_key_response__init
+                     (Sharewire__V1__RevokeApiKeyResponse         *message)
+{
+  static const Sharewire__V1__RevokeApiKeyResponse init_value = SHAREWIRE__V1__REVOKE_API_KEY_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__revoke_api_key_response__get_packed_size
+                     (const Sharewire__V1__RevokeApiKeyResponse *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__revoke_api_key_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__revoke_api_key_response__pack
+                     (const Sharewire__V1__RevokeApiKeyResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__revoke_api_key_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__revoke_api_key_response__pack_to_buffer
+                     (const Sharewire__V1__RevokeApiKeyResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__revoke_api_key_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__RevokeApiKeyResponse *
+       sharewire__v1__revoke_api_key_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__RevokeApiKeyResponse *)
+     protobuf_c_message_unpack (&sharewire__v1__revoke_api_key_response__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__revoke_api_key_response__free_unpacked
+                     (Sharewire__V1__RevokeApiKeyResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__revoke_api_key_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sharewire__v1__account_info__field_descriptors[4] =
 {
   {
@@ -511,5 +826,362 @@ const ProtobufCMessageDescriptor sharewire__v1__whoami_response__descriptor =
   sharewire__v1__whoami_response__field_indices_by_name,
   1,  sharewire__v1__whoami_response__number_ranges,
   (ProtobufCMessageInit) sharewire__v1__whoami_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__api_key_info__field_descriptors[4] =
+{
+  {
+    "id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ApiKeyInfo, id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "name",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ApiKeyInfo, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "created_at_ms",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ApiKeyInfo, created_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "last_used_at_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ApiKeyInfo, last_used_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__api_key_info__field_indices_by_name[] = {
+  2,   /* field[2] = created_at_ms */
+  0,   /* field[0] = id */
+  3,   /* field[3] = last_used_at_ms */
+  1,   /* field[1] = name */
+};
+static const ProtobufCIntRange sharewire__v1__api_key_info__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__api_key_info__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.ApiKeyInfo",
+  "ApiKeyInfo",
+  "Sharewire__V1__ApiKeyInfo",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__ApiKeyInfo),
+  4,
+  sharewire__v1__api_key_info__field_descriptors,
+  sharewire__v1__api_key_info__field_indices_by_name,
+  1,  sharewire__v1__api_key_info__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__api_key_info__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__create_api_key_request__field_descriptors[1] =
+{
+  {
+    "name",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__CreateApiKeyRequest, name),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__create_api_key_request__field_indices_by_name[] = {
+  0,   /* field[0] = name */
+};
+static const ProtobufCIntRange sharewire__v1__create_api_key_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__create_api_key_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.CreateApiKeyRequest",
+  "CreateApiKeyRequest",
+  "Sharewire__V1__CreateApiKeyRequest",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__CreateApiKeyRequest),
+  1,
+  sharewire__v1__create_api_key_request__field_descriptors,
+  sharewire__v1__create_api_key_request__field_indices_by_name,
+  1,  sharewire__v1__create_api_key_request__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__create_api_key_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__create_api_key_response__field_descriptors[3] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__CreateApiKeyResponse, key),
+    &sharewire__v1__api_key_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "api_key",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__CreateApiKeyResponse, api_key),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__CreateApiKeyResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__create_api_key_response__field_indices_by_name[] = {
+  1,   /* field[1] = api_key */
+  0,   /* field[0] = key */
+  2,   /* field[2] = revision */
+};
+static const ProtobufCIntRange sharewire__v1__create_api_key_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__create_api_key_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.CreateApiKeyResponse",
+  "CreateApiKeyResponse",
+  "Sharewire__V1__CreateApiKeyResponse",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__CreateApiKeyResponse),
+  3,
+  sharewire__v1__create_api_key_response__field_descriptors,
+  sharewire__v1__create_api_key_response__field_indices_by_name,
+  1,  sharewire__v1__create_api_key_response__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__create_api_key_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__list_api_keys_request__field_descriptors[1] =
+{
+  {
+    "min_revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ListApiKeysRequest, min_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__list_api_keys_request__field_indices_by_name[] = {
+  0,   /* field[0] = min_revision */
+};
+static const ProtobufCIntRange sharewire__v1__list_api_keys_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__list_api_keys_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.ListApiKeysRequest",
+  "ListApiKeysRequest",
+  "Sharewire__V1__ListApiKeysRequest",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__ListApiKeysRequest),
+  1,
+  sharewire__v1__list_api_keys_request__field_descriptors,
+  sharewire__v1__list_api_keys_request__field_indices_by_name,
+  1,  sharewire__v1__list_api_keys_request__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__list_api_keys_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__list_api_keys_response__field_descriptors[2] =
+{
+  {
+    "keys",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sharewire__V1__ListApiKeysResponse, n_keys),
+    offsetof(Sharewire__V1__ListApiKeysResponse, keys),
+    &sharewire__v1__api_key_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ListApiKeysResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__list_api_keys_response__field_indices_by_name[] = {
+  0,   /* field[0] = keys */
+  1,   /* field[1] = revision */
+};
+static const ProtobufCIntRange sharewire__v1__list_api_keys_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__list_api_keys_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.ListApiKeysResponse",
+  "ListApiKeysResponse",
+  "Sharewire__V1__ListApiKeysResponse",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__ListApiKeysResponse),
+  2,
+  sharewire__v1__list_api_keys_response__field_descriptors,
+  sharewire__v1__list_api_keys_response__field_indices_by_name,
+  1,  sharewire__v1__list_api_keys_response__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__list_api_keys_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__revoke_api_key_request__field_descriptors[1] =
+{
+  {
+    "key_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__RevokeApiKeyRequest, key_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__revoke_api_key_request__field_indices_by_name[] = {
+  0,   /* field[0] = key_id */
+};
+static const ProtobufCIntRange sharewire__v1__revoke_api_key_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 1 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__revoke_api_key_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.RevokeApiKeyRequest",
+  "RevokeApiKeyRequest",
+  "Sharewire__V1__RevokeApiKeyRequest",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__RevokeApiKeyRequest),
+  1,
+  sharewire__v1__revoke_api_key_request__field_descriptors,
+  sharewire__v1__revoke_api_key_request__field_indices_by_name,
+  1,  sharewire__v1__revoke_api_key_request__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__revoke_api_key_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__revoke_api_key_response__field_descriptors[2] =
+{
+  {
+    "key",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__RevokeApiKeyResponse, key),
+    &sharewire__v1__api_key_info__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "revision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__RevokeApiKeyResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__revoke_api_key_response__field_indices_by_name[] = {
+  0,   /* field[0] = key */
+  1,   /* field[1] = revision */
+};
+static const ProtobufCIntRange sharewire__v1__revoke_api_key_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__revoke_api_key_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.RevokeApiKeyResponse",
+  "RevokeApiKeyResponse",
+  "Sharewire__V1__RevokeApiKeyResponse",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__RevokeApiKeyResponse),
+  2,
+  sharewire__v1__revoke_api_key_response__field_descriptors,
+  sharewire__v1__revoke_api_key_response__field_indices_by_name,
+  1,  sharewire__v1__revoke_api_key_response__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__revoke_api_key_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

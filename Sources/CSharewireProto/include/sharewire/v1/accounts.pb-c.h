@@ -21,6 +21,13 @@ typedef struct Sharewire__V1__CreateAccountRequest Sharewire__V1__CreateAccountR
 typedef struct Sharewire__V1__CreateAccountResponse Sharewire__V1__CreateAccountResponse;
 typedef struct Sharewire__V1__WhoamiRequest Sharewire__V1__WhoamiRequest;
 typedef struct Sharewire__V1__WhoamiResponse Sharewire__V1__WhoamiResponse;
+typedef struct Sharewire__V1__ApiKeyInfo Sharewire__V1__ApiKeyInfo;
+typedef struct Sharewire__V1__CreateApiKeyRequest Sharewire__V1__CreateApiKeyRequest;
+typedef struct Sharewire__V1__CreateApiKeyResponse Sharewire__V1__CreateApiKeyResponse;
+typedef struct Sharewire__V1__ListApiKeysRequest Sharewire__V1__ListApiKeysRequest;
+typedef struct Sharewire__V1__ListApiKeysResponse Sharewire__V1__ListApiKeysResponse;
+typedef struct Sharewire__V1__RevokeApiKeyRequest Sharewire__V1__RevokeApiKeyRequest;
+typedef struct Sharewire__V1__RevokeApiKeyResponse Sharewire__V1__RevokeApiKeyResponse;
 
 
 /* --- enums --- */
@@ -121,6 +128,117 @@ struct  Sharewire__V1__WhoamiResponse
     , NULL, 0 }
 
 
+/*
+ * One of an account's API keys. The key itself is never shown again after
+ * CreateAccount or CreateApiKey: only its SHA-256 is kept.
+ */
+struct  Sharewire__V1__ApiKeyInfo
+{
+  ProtobufCMessage base;
+  /*
+   * "key_N". An account's first key (from CreateAccount) is named "default".
+   */
+  char *id;
+  /*
+   * Unique among the account's keys.
+   */
+  char *name;
+  int64_t created_at_ms;
+  /*
+   * When a call last authenticated with it, to about a minute (0: never).
+   * Each instance records uses at most once a minute per key and writes them
+   * to the store every minute, so another instance may lag by that much.
+   */
+  int64_t last_used_at_ms;
+};
+#define SHAREWIRE__V1__API_KEY_INFO__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__api_key_info__descriptor) \
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, 0, 0 }
+
+
+struct  Sharewire__V1__CreateApiKeyRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Required; at most 128 bytes, no control characters; unique among the
+   * account's keys (API_KEY_NAME_IN_USE). At most 20 keys per account
+   * (LIMIT_EXCEEDED).
+   */
+  char *name;
+};
+#define SHAREWIRE__V1__CREATE_API_KEY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__create_api_key_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Sharewire__V1__CreateApiKeyResponse
+{
+  ProtobufCMessage base;
+  Sharewire__V1__ApiKeyInfo *key;
+  /*
+   * The new key ("sw_" + 64 hex digits). Returned once, here.
+   */
+  char *api_key;
+  uint64_t revision;
+};
+#define SHAREWIRE__V1__CREATE_API_KEY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__create_api_key_response__descriptor) \
+    , NULL, (char *)protobuf_c_empty_string, 0 }
+
+
+struct  Sharewire__V1__ListApiKeysRequest
+{
+  ProtobufCMessage base;
+  uint64_t min_revision;
+};
+#define SHAREWIRE__V1__LIST_API_KEYS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__list_api_keys_request__descriptor) \
+    , 0 }
+
+
+struct  Sharewire__V1__ListApiKeysResponse
+{
+  ProtobufCMessage base;
+  /*
+   * Oldest first. Revoked keys are not listed (their api_key.revoked event is).
+   */
+  size_t n_keys;
+  Sharewire__V1__ApiKeyInfo **keys;
+  uint64_t revision;
+};
+#define SHAREWIRE__V1__LIST_API_KEYS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__list_api_keys_response__descriptor) \
+    , 0,NULL, 0 }
+
+
+struct  Sharewire__V1__RevokeApiKeyRequest
+{
+  ProtobufCMessage base;
+  /*
+   * "key_N", one of the caller's keys (API_KEY_NOT_FOUND otherwise). The key
+   * making the call may revoke itself; the call still succeeds.
+   */
+  char *key_id;
+};
+#define SHAREWIRE__V1__REVOKE_API_KEY_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__revoke_api_key_request__descriptor) \
+    , (char *)protobuf_c_empty_string }
+
+
+struct  Sharewire__V1__RevokeApiKeyResponse
+{
+  ProtobufCMessage base;
+  /*
+   * The key as it was.
+   */
+  Sharewire__V1__ApiKeyInfo *key;
+  uint64_t revision;
+};
+#define SHAREWIRE__V1__REVOKE_API_KEY_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__revoke_api_key_response__descriptor) \
+    , NULL, 0 }
+
+
 /* Sharewire__V1__AccountInfo methods */
 void   sharewire__v1__account_info__init
                      (Sharewire__V1__AccountInfo         *message);
@@ -216,6 +334,139 @@ Sharewire__V1__WhoamiResponse *
 void   sharewire__v1__whoami_response__free_unpacked
                      (Sharewire__V1__WhoamiResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sharewire__V1__ApiKeyInfo methods */
+void   sharewire__v1__api_key_info__init
+                     (Sharewire__V1__ApiKeyInfo         *message);
+size_t sharewire__v1__api_key_info__get_packed_size
+                     (const Sharewire__V1__ApiKeyInfo   *message);
+size_t sharewire__v1__api_key_info__pack
+                     (const Sharewire__V1__ApiKeyInfo   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__api_key_info__pack_to_buffer
+                     (const Sharewire__V1__ApiKeyInfo   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__ApiKeyInfo *
+       sharewire__v1__api_key_info__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__api_key_info__free_unpacked
+                     (Sharewire__V1__ApiKeyInfo *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__CreateApiKeyRequest methods */
+void   sharewire__v1__create_api_key_request__init
+                     (Sharewire__V1__CreateApiKeyRequest         *message);
+size_t sharewire__v1__create_api_key_request__get_packed_size
+                     (const Sharewire__V1__CreateApiKeyRequest   *message);
+size_t sharewire__v1__create_api_key_request__pack
+                     (const Sharewire__V1__CreateApiKeyRequest   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__create_api_key_request__pack_to_buffer
+                     (const Sharewire__V1__CreateApiKeyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__CreateApiKeyRequest *
+       sharewire__v1__create_api_key_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__create_api_key_request__free_unpacked
+                     (Sharewire__V1__CreateApiKeyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__CreateApiKeyResponse methods */
+void   sharewire__v1__create_api_key_response__init
+                     (Sharewire__V1__CreateApiKeyResponse         *message);
+size_t sharewire__v1__create_api_key_response__get_packed_size
+                     (const Sharewire__V1__CreateApiKeyResponse   *message);
+size_t sharewire__v1__create_api_key_response__pack
+                     (const Sharewire__V1__CreateApiKeyResponse   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__create_api_key_response__pack_to_buffer
+                     (const Sharewire__V1__CreateApiKeyResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__CreateApiKeyResponse *
+       sharewire__v1__create_api_key_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__create_api_key_response__free_unpacked
+                     (Sharewire__V1__CreateApiKeyResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__ListApiKeysRequest methods */
+void   sharewire__v1__list_api_keys_request__init
+                     (Sharewire__V1__ListApiKeysRequest         *message);
+size_t sharewire__v1__list_api_keys_request__get_packed_size
+                     (const Sharewire__V1__ListApiKeysRequest   *message);
+size_t sharewire__v1__list_api_keys_request__pack
+                     (const Sharewire__V1__ListApiKeysRequest   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__list_api_keys_request__pack_to_buffer
+                     (const Sharewire__V1__ListApiKeysRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__ListApiKeysRequest *
+       sharewire__v1__list_api_keys_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__list_api_keys_request__free_unpacked
+                     (Sharewire__V1__ListApiKeysRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__ListApiKeysResponse methods */
+void   sharewire__v1__list_api_keys_response__init
+                     (Sharewire__V1__ListApiKeysResponse         *message);
+size_t sharewire__v1__list_api_keys_response__get_packed_size
+                     (const Sharewire__V1__ListApiKeysResponse   *message);
+size_t sharewire__v1__list_api_keys_response__pack
+                     (const Sharewire__V1__ListApiKeysResponse   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__list_api_keys_response__pack_to_buffer
+                     (const Sharewire__V1__ListApiKeysResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__ListApiKeysResponse *
+       sharewire__v1__list_api_keys_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__list_api_keys_response__free_unpacked
+                     (Sharewire__V1__ListApiKeysResponse *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__RevokeApiKeyRequest methods */
+void   sharewire__v1__revoke_api_key_request__init
+                     (Sharewire__V1__RevokeApiKeyRequest         *message);
+size_t sharewire__v1__revoke_api_key_request__get_packed_size
+                     (const Sharewire__V1__RevokeApiKeyRequest   *message);
+size_t sharewire__v1__revoke_api_key_request__pack
+                     (const Sharewire__V1__RevokeApiKeyRequest   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__revoke_api_key_request__pack_to_buffer
+                     (const Sharewire__V1__RevokeApiKeyRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__RevokeApiKeyRequest *
+       sharewire__v1__revoke_api_key_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__revoke_api_key_request__free_unpacked
+                     (Sharewire__V1__RevokeApiKeyRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__RevokeApiKeyResponse methods */
+void   sharewire__v1__revoke_api_key_response__init
+                     (Sharewire__V1__RevokeApiKeyResponse         *message);
+size_t sharewire__v1__revoke_api_key_response__get_packed_size
+                     (const Sharewire__V1__RevokeApiKeyResponse   *message);
+size_t sharewire__v1__revoke_api_key_response__pack
+                     (const Sharewire__V1__RevokeApiKeyResponse   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__revoke_api_key_response__pack_to_buffer
+                     (const Sharewire__V1__RevokeApiKeyResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__RevokeApiKeyResponse *
+       sharewire__v1__revoke_api_key_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__revoke_api_key_response__free_unpacked
+                     (Sharewire__V1__RevokeApiKeyResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sharewire__V1__AccountInfo_Closure)
@@ -233,6 +484,27 @@ typedef void (*Sharewire__V1__WhoamiRequest_Closure)
 typedef void (*Sharewire__V1__WhoamiResponse_Closure)
                  (const Sharewire__V1__WhoamiResponse *message,
                   void *closure_data);
+typedef void (*Sharewire__V1__ApiKeyInfo_Closure)
+                 (const Sharewire__V1__ApiKeyInfo *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__CreateApiKeyRequest_Closure)
+                 (const Sharewire__V1__CreateApiKeyRequest *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__CreateApiKeyResponse_Closure)
+                 (const Sharewire__V1__CreateApiKeyResponse *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__ListApiKeysRequest_Closure)
+                 (const Sharewire__V1__ListApiKeysRequest *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__ListApiKeysResponse_Closure)
+                 (const Sharewire__V1__ListApiKeysResponse *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__RevokeApiKeyRequest_Closure)
+                 (const Sharewire__V1__RevokeApiKeyRequest *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__RevokeApiKeyResponse_Closure)
+                 (const Sharewire__V1__RevokeApiKeyResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -244,6 +516,13 @@ extern const ProtobufCMessageDescriptor sharewire__v1__create_account_request__d
 extern const ProtobufCMessageDescriptor sharewire__v1__create_account_response__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__whoami_request__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__whoami_response__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__api_key_info__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__create_api_key_request__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__create_api_key_response__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__list_api_keys_request__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__list_api_keys_response__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__revoke_api_key_request__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__revoke_api_key_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -54,7 +54,15 @@ typedef enum _Sharewire__V1__AuditEventKind {
    * A time-limited share reached its expiry and was removed (actor: the
    * owner who set it; users: the owner and the recipients).
    */
-  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_EXPIRED = 15
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_EXPIRED = 15,
+  /*
+   * An account added a named API key (detail: "key=key_N name=…").
+   */
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_API_KEY_CREATED = 16,
+  /*
+   * An account revoked one of its API keys (detail: "key=key_N name=…").
+   */
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_API_KEY_REVOKED = 17
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__AUDIT_EVENT_KIND)
 } Sharewire__V1__AuditEventKind;
 /*
