@@ -327,6 +327,12 @@ struct TLSOptions: ParsableArguments {
     @Flag(help: "Allow plain TCP on an address other than loopback: API keys then cross the network unencrypted.")
     var insecurePlaintext = false
 
+    @Option(help: ArgumentHelp(
+        "How often to look for changed TLS and service-key files and reload them, in seconds (0: only on SIGHUP).",
+        discussion: "A change is reloaded once the files have stayed the same for one more interval, so a certificate and its key written one after the other load together.",
+        valueName: "seconds"))
+    var reloadCheckSeconds = 10
+
     func validate() throws {
         switch (certificateFile, keyFile) {
         case (_?, nil): throw ValidationError("--tls-cert needs --tls-key")
@@ -342,6 +348,9 @@ struct TLSOptions: ParsableArguments {
         if trustedServices.contains(where: \.isEmpty) { throw ValidationError("--trusted-service must not be empty") }
         if insecurePlaintext, certificateFile != nil {
             throw ValidationError("--insecure-plaintext contradicts --tls-cert")
+        }
+        guard (0...86_400).contains(reloadCheckSeconds) else {
+            throw ValidationError("--reload-check-seconds must be 0...86400")
         }
     }
 

@@ -202,27 +202,37 @@ struct Sharewired: AsyncParsableCommand {
             }
         }
         defer { signalWatcher.cancel() }
-        // SIGHUP rereads the service keys (the next call on every connection
-        // sees them) and reloads the TLS certificate, key and client CAs (new
-        // connections get them, open ones keep theirs); a bad file keeps the old.
+        // SIGHUP, or a change of the files (--reload-check-seconds), rereads
+        // the service keys (the next call on every connection sees them) and
+        // reloads the TLS certificate, key and client CAs (new connections get
+        // them, open ones keep theirs); a bad file keeps the old.
+        let reload: @Sendable (String) -> Void = { [storage, servesTLS = config.tls != nil] why in
+            logger.info("reloading service keys and TLS files", metadata: ["trigger": "\(why)"])
+            do {
+                let (current, next) = try storage.loadServiceKeys(logger: logger)
+                serviceKeys.replace(current: current, next: next)
+            } catch {
+                logger.error("service key reload failed; keeping the keys in use", metadata: ["error": "\(error)"])
+            }
+            // RPCServer logs the outcome and feeds the metrics.
+            if servesTLS { _ = try? rpcServer.reloadTLS() }
+        }
         let hangups = await UnixSignalsSequence(trapping: .sighup)
-        let reloadWatcher = Task { [storage] in
-            for await _ in hangups {
-                do {
-                    let (current, next) = try storage.loadServiceKeys(logger: logger)
-                    serviceKeys.replace(current: current, next: next)
-                } catch {
-                    logger.error("service key reload failed; keeping the keys in use", metadata: ["error": "\(error)"])
-                }
-                guard config.tls != nil else {
-                    logger.info("received SIGHUP; no TLS certificate to reload")
-                    continue
-                }
-                // RPCServer logs the outcome and feeds the metrics.
-                _ = try? rpcServer.reloadTLS()
+        let reloadOnSignal = Task {
+            for await _ in hangups { reload("SIGHUP") }
+        }
+        defer { reloadOnSignal.cancel() }
+        let watched = [tls.certificateFile, tls.keyFile, tls.clientCAFile, storage.serviceKeyFile,
+                       storage.nextServiceKeyFile].compactMap { $0 }
+        let reloadOnChange = Task { [interval = tls.reloadCheckSeconds] in
+            guard interval > 0, !watched.isEmpty else { return }
+            var detector = FileChangeDetector(loaded: FileChangeDetector.look(at: watched))
+            while (try? await Task.sleep(for: .seconds(interval))) != nil {
+                let changed = detector.observe(FileChangeDetector.look(at: watched))
+                if !changed.isEmpty { reload("changed: " + changed.joined(separator: ", ")) }
             }
         }
-        defer { reloadWatcher.cancel() }
+        defer { reloadOnChange.cancel() }
 
         // Scripts and tests read these lines (`… on 127.0.0.1:7070`, `… on [::1]:7070`)
         // to find ports chosen with 0.

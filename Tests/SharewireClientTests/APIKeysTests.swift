@@ -109,7 +109,9 @@ struct APIKeysTests {
         let current = dir.file("service.key"), next = dir.file("next.key")
         try old.write(toFile: current, atomically: true, encoding: .utf8)
         try "".write(toFile: next, atomically: true, encoding: .utf8)  // empty: no next key yet
-        try await LiveServer.with(["--service-key-file", current, "--next-service-key-file", next]) { server in
+        // Only SIGHUP reloads here (a file-change reload is tested below).
+        try await LiveServer.with(["--service-key-file", current, "--next-service-key-file", next,
+                                   "--reload-check-seconds", "0"]) { server in
             func admin(_ key: String) -> SharewireClient {
                 var configuration = SharewireClient.Configuration(endpoint: server.endpoint,
                                                                   credentials: .serviceKey(key, actingAs: nil))
@@ -129,7 +131,7 @@ struct APIKeysTests {
                     do {
                         _ = try await client.createAccount(email: email)
                         if accepted { return }
-                    } catch let error as SharewireError where error.code == .unauthenticated {
+                    } catch where error.code == .unauthenticated {
                         if !accepted { return }
                     }
                     try await Task.sleep(for: .milliseconds(50))
@@ -156,6 +158,35 @@ struct APIKeysTests {
             }
             #expect(server.process.log.contains(refused))
             _ = try await newAdmin.createAccount(email: "f@example.com")
+        }
+    }
+
+    @Test("a changed next-key file is picked up without a signal")
+    func serviceKeyFilesAreWatched() async throws {
+        let dir = try TempDirectory("sharewire-rotation-watch")
+        defer { dir.remove() }
+        let old = "old-service-key-" + String(repeating: "o", count: 32)
+        let new = "new-service-key-" + String(repeating: "n", count: 32)
+        let current = dir.file("service.key"), next = dir.file("next.key")
+        try old.write(toFile: current, atomically: true, encoding: .utf8)
+        try "".write(toFile: next, atomically: true, encoding: .utf8)
+        try await LiveServer.with(["--service-key-file", current, "--next-service-key-file", next,
+                                   "--reload-check-seconds", "1"]) { server in
+            var configuration = SharewireClient.Configuration(endpoint: server.endpoint,
+                                                              credentials: .serviceKey(new, actingAs: nil))
+            configuration.defaultTimeout = .seconds(20)
+            let newAdmin = SharewireClient(configuration: configuration)
+            defer { newAdmin.close() }
+            await Self.expectCode(.unauthenticated) { _ = try await newAdmin.createAccount(email: "a@example.com") }
+            try new.write(toFile: next, atomically: true, encoding: .utf8)
+            let deadline = ContinuousClock.now + .seconds(20)
+            var accepted = false
+            while !accepted, ContinuousClock.now < deadline {
+                accepted = (try? await newAdmin.createAccount(email: "b@example.com")) != nil
+                if !accepted { try await Task.sleep(for: .milliseconds(100)) }
+            }
+            #expect(accepted, "the next key was not loaded within 20 s")
+            #expect(server.process.log.contains("changed: \(next)"))
         }
     }
 }

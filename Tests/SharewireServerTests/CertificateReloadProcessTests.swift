@@ -34,7 +34,8 @@ struct CertificateReloadProcessTests {
         try TestCertificates.install(certificates.server, certificateFile: live, keyFile: liveKey)
         let log = dir.file("sharewired.log")
         let server = try await ServerProcess(
-            arguments: ["--data-dir", dir.file("data"), "--tls-cert", live, "--tls-key", liveKey, "--metrics-port", "0"],
+            arguments: ["--data-dir", dir.file("data"), "--tls-cert", live, "--tls-key", liveKey, "--metrics-port", "0",
+                        "--reload-check-seconds", "0"],  // only SIGHUP reloads here: the counts are exact
             logTo: log)
         defer { server.killIfRunning() }
         let port = try #require(server.metricsPort)
@@ -66,6 +67,33 @@ struct CertificateReloadProcessTests {
         #expect(text.contains("TLS certificate loaded"))
         #expect(text.contains("TLS certificate reloaded"))
         #expect(text.contains("TLS certificate reload failed; keeping the certificate in use"))
+        #expect(try await server.stop(signal: SIGTERM) == 0)
+    }
+
+    /// With --reload-check-seconds, a renewed certificate is picked up with
+    /// no signal, once its files have settled.
+    @Test func aChangedCertificateFileIsReloadedWithoutASignal() async throws {
+        let certificates = try await TestCertificates()
+        defer { certificates.remove() }
+        let dir = certificates.directory
+        let (live, liveKey) = (dir.file("live.pem"), dir.file("live.key"))
+        try TestCertificates.install(certificates.server, certificateFile: live, keyFile: liveKey)
+        let log = dir.file("sharewired.log")
+        let server = try await ServerProcess(
+            arguments: ["--data-dir", dir.file("data"), "--tls-cert", live, "--tls-key", liveKey, "--metrics-port", "0",
+                        "--reload-check-seconds", "1"],
+            logTo: log)
+        defer { server.killIfRunning() }
+        let port = try #require(server.metricsPort)
+        let expiry = "sharewire_tls_certificate_not_after_seconds"
+        let first = try #require(try await Self.sample(expiry, port: port))
+
+        try TestCertificates.install(try await certificates.makeServer(name: "renewal", days: 30), certificateFile: live, keyFile: liveKey)
+        let renewed = try #require(try await Self.waitFor(expiry, port: port) { ($0 ?? 0) > first + 86_400 })
+        #expect(abs(renewed - (Date().timeIntervalSince1970 + 30 * 86_400)) < 600)
+        let text = try String(contentsOfFile: log, encoding: .utf8)
+        #expect(text.contains("reloading service keys and TLS files"), "\(text)")
+        #expect(text.contains("live.pem"), "\(text)")
         #expect(try await server.stop(signal: SIGTERM) == 0)
     }
 }
