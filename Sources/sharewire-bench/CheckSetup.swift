@@ -20,8 +20,8 @@ enum BenchMethod: String, CaseIterable {
 /// service of a device; returns one call that asks "may the recipient reach
 /// port 22?" with the recipient's own key (so every call authenticates).
 enum CheckSetup {
-    static func prepare(port: Int, serviceKey: String) async throws -> BenchCall {
-        try await Seeder.with(port: port, serviceKey: serviceKey) { seeder in
+    static func prepare(port: Int, tls: ClientTLS? = nil, serviceKey: String) async throws -> BenchCall {
+        try await Seeder.with(port: port, tls: tls, serviceKey: serviceKey) { seeder in
             let owner = try await seeder.account("owner")
             let friend = try await seeder.recipients("friend", count: 1, ownerKey: owner.info.apiKey)[0]
             let device = try await seeder.devices(

@@ -31,6 +31,8 @@ struct CellResult: Codable {
 /// as soon as the previous one is answered.
 struct EchoLoad {
     let port: Int
+    /// TLS to the server, or plaintext.
+    var tls: ClientTLS? = nil
     let concurrency: Int
     let connections: Int
     /// One call of the measured method.
@@ -44,6 +46,7 @@ struct EchoLoad {
 
     func run() async throws -> CellResult {
         var config = ClientConfiguration(host: "127.0.0.1", port: port)
+        config.tls = tls
         config.connections = connections
         config.defaultTimeout = .seconds(30)
         config.keepaliveInterval = nil

@@ -19,8 +19,10 @@ struct Seeder: Sendable {
     let tag = String(UUID().uuidString.prefix(8)).lowercased()
 
     /// Opens a seeding client, runs `body`, closes the client.
-    static func with<T>(port: Int, serviceKey: String, _ body: (Seeder) async throws -> T) async throws -> T {
+    static func with<T>(port: Int, tls: ClientTLS? = nil, serviceKey: String,
+                        _ body: (Seeder) async throws -> T) async throws -> T {
         var config = ClientConfiguration(host: "127.0.0.1", port: port)
+        config.tls = tls
         config.defaultTimeout = .seconds(30)
         let client = RPCClient(configuration: config)
         defer { client.close() }

@@ -83,8 +83,24 @@ struct SharewireBench: AsyncParsableCommand {
     @Option(help: "With --auth-burst: clients sending the wrong-key calls at once.")
     var authBurstClients = 16
 
+    @Option(help: "Connect with TLS, trusting the CA certificates in this PEM file (echo and check only; the certificate must name 127.0.0.1 unless --tls-server-name).")
+    var tlsCAFile: String?
+
+    @Option(help: "With --tls-ca-file: the name the server's certificate must carry.")
+    var tlsServerName: String?
+
+    @Option(help: ArgumentHelp(
+        "Instead of the cells: open this many new connections, --concurrency of them at a time, each doing its handshakes and one Echo, then closing.",
+        discussion: "Reports connections/s and the server's CPU per connection; with --tls-ca-file every connection is a full TLS handshake (no session resumption)."))
+    var reconnectStorm: Int?
+
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
+
+    /// TLS to the server, when asked for.
+    var tls: ClientTLS? {
+        tlsCAFile.map { ClientTLS(caFile: $0, serverName: tlsServerName) }
+    }
 
     func validate() throws {
         guard duration > 0, duration <= 600, warmup >= 0, warmup <= 60 else {
@@ -100,6 +116,15 @@ struct SharewireBench: AsyncParsableCommand {
         if let authBurst {
             guard method == .check, (1...10_000_000).contains(authBurst), (1...1024).contains(authBurstClients) else {
                 throw ValidationError("--auth-burst needs --method check, 1...10000000 calls and 1...1024 --auth-burst-clients")
+            }
+        }
+        if tlsCAFile != nil, method != .echo, method != .check {
+            throw ValidationError("--tls-ca-file supports --method echo and check")
+        }
+        if tlsServerName != nil, tlsCAFile == nil { throw ValidationError("--tls-server-name needs --tls-ca-file") }
+        if let reconnectStorm {
+            guard (1...1_000_000).contains(reconnectStorm), method == .echo, authBurst == nil else {
+                throw ValidationError("--reconnect-storm needs 1...1000000 connections and --method echo")
             }
         }
         guard (devices ?? 1) >= 1, (contacts ?? 1) >= 1, (devices ?? 1) * (contacts ?? 1) <= 10_000 else {
@@ -138,7 +163,7 @@ struct SharewireBench: AsyncParsableCommand {
             let request = EchoRequest(payload: Array(repeating: 0x5A, count: payloadSize))
             call = { client, _ in _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, request, responseType: EchoResponse.self) }
         case .check:
-            call = try await CheckSetup.prepare(port: target.port, serviceKey: serviceKey)
+            call = try await CheckSetup.prepare(port: target.port, tls: tls, serviceKey: serviceKey)
         case .share:
             // One contact per worker, so concurrent writes never race on a pair.
             let (d, c) = (devices ?? 64, max(contacts ?? 64, maxConcurrency))
@@ -157,6 +182,21 @@ struct SharewireBench: AsyncParsableCommand {
         emit("sharewire-bench: \(method.rawValue)\(metrics ? " (metrics on)" : ""), server pid \(target.pid.map(String.init) ?? "unknown") port \(target.port), "
               + "server threads \(serverThreads), client threads \(clientThreads), payload \(payloadSize) B, "
               + "\(warmup)s warm-up + \(duration)s per cell\(seeded)")
+        if let reconnectStorm {
+            let parallel = concurrency.max() ?? 1
+            emit("reconnect storm: \(reconnectStorm) connections, \(parallel) at a time, \(tls == nil ? "plaintext" : "TLS")")
+            let result = try await ReconnectStorm(port: target.port, tls: tls, connections: reconnectStorm,
+                                                  parallel: parallel, serverPID: target.pid, group: group).run()
+            emit(ReconnectStorm.header)
+            emit(result.row)
+            if let json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(result).write(to: URL(fileURLWithPath: json))
+            }
+            try await group.shutdownGracefully()
+            return
+        }
         if let authBurst {
             emit("auth burst: probe alone for \(duration)s, then during the burst (server pid \(target.pid.map(String.init) ?? "unknown"))")
             let lines = try await AuthBurst(port: target.port, wrongKeys: authBurst, attackers: authBurstClients, probe: call,
@@ -170,7 +210,7 @@ struct SharewireBench: AsyncParsableCommand {
         emit(BenchTable.header)
         for conns in connections {
             for conc in concurrency {
-                let load = EchoLoad(port: target.port, concurrency: conc, connections: conns,
+                let load = EchoLoad(port: target.port, tls: tls, concurrency: conc, connections: conns,
                                     call: call, warmup: .milliseconds(Int64(warmup * 1000)),
                                     duration: .milliseconds(Int64(duration * 1000)), group: group,
                                     serverPID: target.pid, metricsPort: target.metricsPort)
