@@ -107,9 +107,7 @@ struct CheckService: Sharewire_V1.CheckService.Handler {
         }
         guard case let .account(caller) = principal, caller.account != user else { return (user, device) }
         // Asking about someone else: only the device's owner may.
-        if let view = try? snapshot.state.device(caller.account, device), case .owner = view.role {
-            return (user, device)
-        }
+        if snapshot.state.owns(caller.account, device) { return (user, device) }
         throw RPCError(.permissionDenied, "an account may check only its own access, or access to devices it owns",
                        details: [StatusDetail(reason: "CHECK_NOT_ALLOWED", subject: device.external,
                                               field: "\(prefix)user_id")])

@@ -22,7 +22,7 @@ extension SharingState {
         cx.state.putAccount(account)
         cx.changes.mutations.append(.putAccount(account))
         // Its first key: the account.created event stands for it.
-        cx.addAPIKey(name: APIKeyRecord.defaultName, hash: apiKeyHash, recordEvent: false)
+        _ = cx.addAPIKey(name: APIKeyRecord.defaultName, hash: apiKeyHash, recordEvent: false)
         cx.record(.accountCreated, detail: "language=\(language.rawValue)"
                   + (requested != nil ? "" : inherited != nil ? " from=contacts" : " from=default"))
         return cx.finish(.account(account))

@@ -29,13 +29,9 @@ struct ApplyContext {
         return a
     }
 
-    /// A device the actor owns. A recipient gets `NOT_DEVICE_OWNER`; anyone
-    /// else `DEVICE_NOT_FOUND`, so strangers cannot probe which ids exist.
+    /// A device the actor owns (``SharingState/ownedDevice(_:_:field:)``).
     func ownedDevice(_ id: DeviceID, field: String = "deviceIds") throws(SharingError) -> Device {
-        guard let d = state.devices[id] else { throw .deviceNotFound(id, field: field) }
-        if d.owner == actor { return d }
-        if state.shares[ShareKey(device: id, user: actor)] != nil { throw .notOwner(id, field: field) }
-        throw .deviceNotFound(id, field: field)
+        try state.ownedDevice(actor, id, field: field)
     }
 
     mutating func nextID<ID: SharingID>(_ path: WritableKeyPath<IDCounters, UInt64>, _: ID.Type) -> ID {
