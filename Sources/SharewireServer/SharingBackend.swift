@@ -16,25 +16,41 @@ public final class SharingBackend: Sendable {
     public let feed: ChangeFeed?
     /// Commits the expiry of time-limited shares.
     public let expiry: ExpiryTimer
+    /// Prunes the access-change log; `nil` when it keeps everything.
+    private let accessPruning: Task<Void, Never>?
+
+    /// How much of the access-change log (WatchAccessChanges) is kept.
+    public struct AccessChangeRetention: Sendable {
+        /// How many of the latest revisions keep their access changes; older
+        /// ones are deleted every ``pruneInterval``, and a stream resuming
+        /// from before them gets ACCESS_CURSOR_EXPIRED. `nil` keeps all.
+        public var revisions: UInt64? = Self.defaultRevisions
+        public var pruneInterval: Duration = .seconds(60)
+        /// 100,000 revisions, as the cluster change log.
+        public static let defaultRevisions: UInt64 = 100_000
+        public init() {}
+    }
 
     /// The published snapshots (read without awaiting the writer).
     public var snapshots: SharingSnapshots { writer.snapshots }
 
     private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell, feed: ChangeFeed?,
-                 expiry: ExpiryTimer) {
+                 expiry: ExpiryTimer, accessPruning: Task<Void, Never>?) {
         self.store = store
         self.writer = writer
         self.bell = bell
         self.feed = feed
         self.expiry = expiry
+        self.accessPruning = accessPruning
     }
 
     /// Opens (creating if needed) the SQLite store in `directory` and loads it.
     public static func open(directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
                             maxBatch: Int = 512, clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
-                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration()) async throws -> SharingBackend {
+                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
+                            accessRetention: AccessChangeRetention = AccessChangeRetention()) async throws -> SharingBackend {
         try await open(store: try SharingStore(directory: directory), limits: limits, metrics: metrics, maxBatch: maxBatch,
-                       clock: clock, expiry: expiry)
+                       clock: clock, expiry: expiry, accessRetention: accessRetention)
     }
 
     /// Loads the state from an opened `store` and starts the writer on it. The
@@ -50,11 +66,13 @@ public final class SharingBackend: Sendable {
     ///   - clock: the time writes are stamped with and share expiries are
     ///     checked against (injected by tests).
     ///   - expiry: the share-expiry timer's settings.
+    ///   - accessRetention: how much of the access-change log is kept.
     public static func open(store: any SharingStorage, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
                             maxBatch: Int = 512, feed: ChangeFeed.Configuration = ChangeFeed.Configuration(),
                             logger: Logger = Logger(label: "sharewire.feed"),
                             clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
-                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration()) async throws -> SharingBackend {
+                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
+                            accessRetention: AccessChangeRetention = AccessChangeRetention()) async throws -> SharingBackend {
         let bell = CommitBell()
         let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
         do {
@@ -65,7 +83,14 @@ public final class SharingBackend: Sendable {
             }
             let timer = ExpiryTimer.start(writer: writer, clock: clock, configuration: expiry,
                                           logger: Logger(label: "sharewire.expiry"))
-            return SharingBackend(store: store, writer: writer, bell: bell, feed: follower, expiry: timer)
+            let pruning = accessRetention.revisions.map { revisions in
+                PeriodicPruning.start(every: accessRetention.pruneInterval, what: "access-change log",
+                                      logger: Logger(label: "sharewire.access")) {
+                    try await store.pruneAccessChanges(retaining: revisions)
+                }
+            }
+            return SharingBackend(store: store, writer: writer, bell: bell, feed: follower, expiry: timer,
+                                  accessPruning: pruning)
         } catch {
             // Inconsistent or unreadable rows: refuse to serve, but release the database.
             try? await store.close()
@@ -77,6 +102,8 @@ public final class SharingBackend: Sendable {
     /// the database. Call after the RPC server has drained.
     public func shutdown() async throws {
         await expiry.stop()
+        accessPruning?.cancel()
+        await accessPruning?.value
         await feed?.stop()
         await writer.waitUntilIdle()
         try await store.close()

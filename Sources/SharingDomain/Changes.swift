@@ -15,11 +15,13 @@ public enum Mutation: Hashable, Sendable, Codable {
     case deleteShare(ShareKey)
 }
 
-/// What one applied write changes: rows, audit events and outbox entries.
+/// What one applied write changes: rows, audit events, outbox entries and access changes.
 public struct Changes: Hashable, Sendable {
     public var mutations: [Mutation] = []
     public var events: [Event] = []
     public var notifications: [OutboxNotification] = []
+    /// Every change of someone's access to a device, for the access-change feed.
+    public var accessChanges: [AccessChangeRecord] = []
     public init() {}
 
     /// Appends another write's changes (the writer merges a batch this way).
@@ -27,9 +29,10 @@ public struct Changes: Hashable, Sendable {
         mutations += other.mutations
         events += other.events
         notifications += other.notifications
+        accessChanges += other.accessChanges
     }
 
-    public var isEmpty: Bool { mutations.isEmpty && events.isEmpty && notifications.isEmpty }
+    public var isEmpty: Bool { mutations.isEmpty && events.isEmpty && notifications.isEmpty && accessChanges.isEmpty }
 }
 
 /// Everything one group commit writes, in one transaction.

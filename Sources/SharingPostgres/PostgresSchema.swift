@@ -34,6 +34,7 @@ public enum PostgresSchema {
         Migration(version: 3, name: SharingSchema.consumerCursorsName,
                   statements: SharingSchema.consumerCursors(.postgres)),
         Migration(version: 4, name: SharingSchema.shareExpiryName, statements: SharingSchema.shareExpiry(.postgres)),
+        Migration(version: 5, name: SharingSchema.accessChangesName, statements: SharingSchema.accessChanges(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""

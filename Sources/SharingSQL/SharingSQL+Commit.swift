@@ -12,7 +12,7 @@ import SharingDomain
 /// functions that differ between engines (`max(a, b)` vs `GREATEST`).
 public enum SharingSQL {
     /// Every statement of `batch`, in the order they must run inside ONE
-    /// transaction: row changes, audit events, outbox entries, then the
+    /// transaction: row changes, audit events, outbox entries, access changes, then the
     /// revision and id counters.
     public static func statements(for batch: CommitBatch) -> [SQLStatement] {
         var out: [SQLStatement] = []
@@ -47,6 +47,7 @@ public enum SharingSQL {
                  n.recipient?.sqlValue ?? .null, .text(n.language.rawValue), .text(n.template.rawValue),
                  .text(n.subject), .text(n.body)]
             })
+        out += insert(batch.changes.accessChanges)
         out.append(setMeta(MetaKey.revision, batch.revision))
         for (key, path) in MetaKey.counters { out.append(setMeta(key, batch.counters[keyPath: path])) }
         return out

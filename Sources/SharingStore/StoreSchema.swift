@@ -27,6 +27,10 @@ enum StoreSchema {
         m.registerMigration("v4: \(SharingSchema.shareExpiryName)") { db in
             for statement in SharingSchema.shareExpiry(.sqlite) { try db.execute(sql: statement) }
         }
+        // Needs only v1: renumber freely when merged with other migrations.
+        m.registerMigration("v5: \(SharingSchema.accessChangesName)") { db in
+            for statement in SharingSchema.accessChanges(.sqlite) { try db.execute(sql: statement) }
+        }
         return m
     }
 }

@@ -125,6 +125,11 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
     ///
     /// `/sharewire.v1.NotificationService/AckNotifications`.
     case notificationAckNotifications = 192
+    /// Every change that grants or revokes access after a revision, then new
+    /// ones as they commit (connection brokers).
+    ///
+    /// `/sharewire.v1.EventService/WatchAccessChanges`, server streaming.
+    case eventWatchAccessChanges = 230
 
     /// The full method path this id stands for, e.g. `/sharewire.v1.SharingService/Share`.
     public var path: String {
@@ -159,6 +164,7 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .eventListEvents: "/sharewire.v1.EventService/ListEvents"
         case .notificationWatchNotifications: "/sharewire.v1.NotificationService/WatchNotifications"
         case .notificationAckNotifications: "/sharewire.v1.NotificationService/AckNotifications"
+        case .eventWatchAccessChanges: "/sharewire.v1.EventService/WatchAccessChanges"
         }
     }
 
@@ -166,7 +172,7 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
     /// RESPONSE); otherwise it is unary (docs/PROTOCOL.md §6).
     public var isServerStreaming: Bool {
         switch self {
-        case .healthWatch, .diagnosticsEchoStream, .notificationWatchNotifications: true
+        case .healthWatch, .diagnosticsEchoStream, .notificationWatchNotifications, .eventWatchAccessChanges: true
         default: false
         }
     }
@@ -204,6 +210,7 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .eventListEvents: .noSideEffects
         case .notificationWatchNotifications: .noSideEffects
         case .notificationAckNotifications: .idempotent
+        case .eventWatchAccessChanges: .noSideEffects
         }
     }
 }

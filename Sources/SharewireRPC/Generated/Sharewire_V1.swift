@@ -39,6 +39,7 @@ public enum Sharewire_V1 {
         EventService.Method.ListEvents.self,
         NotificationService.Method.WatchNotifications.self,
         NotificationService.Method.AckNotifications.self,
+        EventService.Method.WatchAccessChanges.self,
     ]
 }
 
