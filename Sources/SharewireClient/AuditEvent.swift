@@ -68,6 +68,10 @@ public struct AuditEvent: Sendable, Hashable, Codable, Identifiable, CustomStrin
         case deviceTransferred = "device.transferred"
         /// A time-limited share reached its expiry and was removed.
         case shareExpired = "share.expired"
+        /// The owner deleted a device (and every share of it).
+        case deviceDeleted = "device.deleted"
+        /// An account was deleted with its devices, shares and contacts.
+        case accountDeleted = "account.deleted"
         /// A kind this client version does not know.
         case unknown = "unknown"
 

@@ -131,6 +131,8 @@ extension AuditEvent.Kind {
         case .shareLeft: .shareLeft
         case .deviceTransferred: .deviceTransferred
         case .shareExpired: .shareExpired
+        case .deviceDeleted: .deviceDeleted
+        case .accountDeleted: .accountDeleted
         case .unspecified, .unrecognized: .unknown
         }
     }

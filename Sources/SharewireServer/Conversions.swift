@@ -107,6 +107,8 @@ enum Parse {
         case .shareLeft: return .shareLeft
         case .deviceTransferred: return .deviceTransferred
         case .shareExpired: return .shareExpired
+        case .deviceDeleted: return .deviceDeleted
+        case .accountDeleted: return .accountDeleted
         case let .unrecognized(value):
             throw SharingError(.invalidArgument, subject: String(value), field: "kind", message: "unknown event kind")
         }
@@ -214,6 +216,8 @@ extension AuditEventKind {
         case .shareLeft: self = .shareLeft
         case .deviceTransferred: self = .deviceTransferred
         case .shareExpired: self = .shareExpired
+        case .deviceDeleted: self = .deviceDeleted
+        case .accountDeleted: self = .accountDeleted
         }
     }
 }

@@ -13,6 +13,12 @@ public enum Mutation: Hashable, Sendable, Codable {
     /// Insert or replace a share and its set of services.
     case putShare(Share)
     case deleteShare(ShareKey)
+    /// Delete a device row; its services (and their share ports) go with it.
+    /// Its shares are deleted by earlier mutations of the same write.
+    case deleteDevice(DeviceID)
+    /// Delete an account row; its devices, shares and contacts are deleted by
+    /// earlier mutations of the same write.
+    case deleteAccount(AccountID)
 }
 
 /// What one applied write changes: rows, audit events, outbox entries and access changes.

@@ -99,6 +99,12 @@ public enum SharingSQL {
         case let .deleteShare(key):
             out.append(SQLStatement("DELETE FROM shares WHERE device_id = ? AND account_id = ?",
                                     [key.device.sqlValue, key.user.sqlValue]))
+        case let .deleteDevice(id):
+            // Services cascade (and their share ports); the shares went first.
+            out.append(SQLStatement("DELETE FROM devices WHERE id = ?", [id.sqlValue]))
+        case let .deleteAccount(id):
+            // Its devices, shares and contacts went first (foreign keys without cascade).
+            out.append(SQLStatement("DELETE FROM accounts WHERE id = ?", [id.sqlValue]))
         }
     }
 

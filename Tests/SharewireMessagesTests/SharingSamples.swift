@@ -140,6 +140,10 @@ enum SharingSamples {
             AccessChange(revision: 78, atMs: t0 + 1, deviceID: "dev_12", userID: "acc_42", ownerID: "acc_1",
                          kind: .deviceTransferred, level: .none, position: 1),
         ], throughRevision: 78),
+        DeleteDeviceRequest(deviceID: "dev_12", validateOnly: true, notify: false),
+        DeleteDeviceResponse(revision: 79, sharesRemoved: 3),
+        DeleteAccountRequest(confirmEmail: "alice@example.com", notify: true),
+        DeleteAccountResponse(revision: 80, devicesDeleted: 2, sharesRemoved: 7, contactsDeleted: 4),
     ]
 
     static let accessChange = AccessChange(

@@ -53,6 +53,10 @@ actor InMemoryPersistence: SharingPersistence {
             case let .deleteService(id): services[id] = nil
             case let .putShare(s): shares[s.key] = s
             case let .deleteShare(k): shares[k] = nil
+            case let .deleteDevice(id):
+                devices[id] = nil
+                services = services.filter { $0.value.0 != id }
+            case let .deleteAccount(id): accounts[id] = nil
             }
         }
         events += batch.changes.events

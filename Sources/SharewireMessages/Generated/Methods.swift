@@ -130,6 +130,14 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
     ///
     /// `/sharewire.v1.EventService/WatchAccessChanges`, server streaming.
     case eventWatchAccessChanges = 230
+    /// Deletes a device and every share of it (owner only).
+    ///
+    /// `/sharewire.v1.DeviceService/Delete`.
+    case deviceDelete = 231
+    /// Deletes the calling account with its devices, shares and contacts.
+    ///
+    /// `/sharewire.v1.AccountService/DeleteAccount`.
+    case accountDeleteAccount = 232
 
     /// The full method path this id stands for, e.g. `/sharewire.v1.SharingService/Share`.
     public var path: String {
@@ -165,6 +173,8 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .notificationWatchNotifications: "/sharewire.v1.NotificationService/WatchNotifications"
         case .notificationAckNotifications: "/sharewire.v1.NotificationService/AckNotifications"
         case .eventWatchAccessChanges: "/sharewire.v1.EventService/WatchAccessChanges"
+        case .deviceDelete: "/sharewire.v1.DeviceService/Delete"
+        case .accountDeleteAccount: "/sharewire.v1.AccountService/DeleteAccount"
         }
     }
 
@@ -211,6 +221,8 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .notificationWatchNotifications: .noSideEffects
         case .notificationAckNotifications: .idempotent
         case .eventWatchAccessChanges: .noSideEffects
+        case .deviceDelete: .unknown
+        case .accountDeleteAccount: .unknown
         }
     }
 }

@@ -45,11 +45,21 @@ public enum AuditEventKind: ProtoEnum {
     ///
     /// `AUDIT_EVENT_KIND_SHARE_EXPIRED` (15).
     case shareExpired
+    /// The owner deleted a device (users: the owner and the recipients whose
+    /// shares ended).
+    ///
+    /// `AUDIT_EVENT_KIND_DEVICE_DELETED` (16).
+    case deviceDeleted
+    /// An account was deleted with its devices, shares and contacts (users: the
+    /// account, its devices' recipients and the owners of devices shared with it).
+    ///
+    /// `AUDIT_EVENT_KIND_ACCOUNT_DELETED` (17).
+    case accountDeleted
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired]
+    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired, .deviceDeleted, .accountDeleted]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -70,6 +80,8 @@ public enum AuditEventKind: ProtoEnum {
         case 13: self = .shareLeft
         case 14: self = .deviceTransferred
         case 15: self = .shareExpired
+        case 16: self = .deviceDeleted
+        case 17: self = .accountDeleted
         default: self = .unrecognized(rawValue)
         }
     }
@@ -93,6 +105,8 @@ public enum AuditEventKind: ProtoEnum {
         case .shareLeft: 13
         case .deviceTransferred: 14
         case .shareExpired: 15
+        case .deviceDeleted: 16
+        case .accountDeleted: 17
         case .unrecognized(let value): value
         }
     }

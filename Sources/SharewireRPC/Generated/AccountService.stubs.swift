@@ -9,7 +9,11 @@ extension Sharewire_V1 {
     /// `sharewire.v1.AccountService`: its methods, `Handler` (server) and `Client` (stub).
     public enum AccountService {
         /// Every method of the service, in schema order.
-        public static let methods: [any RPCMethod.Type] = [Method.CreateAccount.self, Method.Whoami.self]
+        public static let methods: [any RPCMethod.Type] = [
+            Method.CreateAccount.self,
+            Method.Whoami.self,
+            Method.DeleteAccount.self,
+        ]
 
         /// The typed methods: request and response types tied to the path and id.
         public enum Method {
@@ -31,6 +35,16 @@ extension Sharewire_V1 {
                 public typealias Output = WhoamiResponse
                 public static let id = MethodID.accountWhoami
                 public static let descriptor = MethodDescriptor(MethodID.accountWhoami)
+            }
+
+            /// Deletes the calling account with its devices, shares and contacts.
+            ///
+            /// `/sharewire.v1.AccountService/DeleteAccount`, id 232, unary, idempotency `unknown`.
+            public enum DeleteAccount: UnaryMethod {
+                public typealias Input = DeleteAccountRequest
+                public typealias Output = DeleteAccountResponse
+                public static let id = MethodID.accountDeleteAccount
+                public static let descriptor = MethodDescriptor(MethodID.accountDeleteAccount)
             }
         }
     }
@@ -60,6 +74,15 @@ extension Sharewire_V1.AccountService {
 
         /// `Whoami` without suspending, or nil to run `whoami(request:context:)`.
         func immediateWhoami(request: WhoamiRequest, context: ServerContext) throws -> WhoamiResponse?
+
+        /// Deletes the calling account with its devices, shares and contacts.
+        func deleteAccount(request: DeleteAccountRequest, context: ServerContext) async throws -> DeleteAccountResponse
+
+        /// `DeleteAccount` without suspending, or nil to run `deleteAccount(request:context:)`.
+        func immediateDeleteAccount(
+            request: DeleteAccountRequest,
+            context: ServerContext
+        ) throws -> DeleteAccountResponse?
     }
 }
 
@@ -73,6 +96,12 @@ extension Sharewire_V1.AccountService.Handler {
     /// No immediate attempt: `Whoami` always runs in a task.
     public func immediateWhoami(request: WhoamiRequest, context: ServerContext) throws -> WhoamiResponse? { nil }
 
+    /// No immediate attempt: `DeleteAccount` always runs in a task.
+    public func immediateDeleteAccount(
+        request: DeleteAccountRequest,
+        context: ServerContext
+    ) throws -> DeleteAccountResponse? { nil }
+
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.AccountService.Method.CreateAccount.self, immediate: { request, context in
@@ -84,6 +113,11 @@ extension Sharewire_V1.AccountService.Handler {
             try self.immediateWhoami(request: request, context: context)
         }, { request, context in
             try await self.whoami(request: request, context: context)
+        })
+        router.unary(Sharewire_V1.AccountService.Method.DeleteAccount.self, immediate: { request, context in
+            try self.immediateDeleteAccount(request: request, context: context)
+        }, { request, context in
+            try await self.deleteAccount(request: request, context: context)
         })
     }
 }
@@ -112,6 +146,14 @@ extension Sharewire_V1.AccountService {
             options: Caller.Options
         ) async throws(Caller.Failure) -> WhoamiResponse {
             try await caller.unary(Method.Whoami.self, request, options: options)
+        }
+
+        /// Deletes the calling account with its devices, shares and contacts.
+        public func deleteAccount(
+            _ request: DeleteAccountRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> DeleteAccountResponse {
+            try await caller.unary(Method.DeleteAccount.self, request, options: options)
         }
     }
 }

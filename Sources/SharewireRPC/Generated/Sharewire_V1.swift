@@ -40,6 +40,8 @@ public enum Sharewire_V1 {
         NotificationService.Method.WatchNotifications.self,
         NotificationService.Method.AckNotifications.self,
         EventService.Method.WatchAccessChanges.self,
+        DeviceService.Method.Delete.self,
+        AccountService.Method.DeleteAccount.self,
     ]
 }
 
@@ -52,7 +54,9 @@ extension CheckScriptingResponse: CarriesRevision {}
 extension CommonShareesResponse: CarriesRevision {}
 extension CreateAccountResponse: CarriesRevision {}
 extension CreateContactResponse: CarriesRevision {}
+extension DeleteAccountResponse: CarriesRevision {}
 extension DeleteContactResponse: CarriesRevision {}
+extension DeleteDeviceResponse: CarriesRevision {}
 extension GetDeviceResponse: CarriesRevision {}
 extension HealthCheckResponse: CarriesRevision {}
 extension InviteContactResponse: CarriesRevision {}

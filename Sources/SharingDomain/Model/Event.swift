@@ -16,6 +16,10 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     /// A time-limited share reached its expiry (actor: the owner who set it).
     case shareExpired = "share.expired"
     case deviceTransferred = "device.transferred"
+    /// The owner deleted a device (users: the owner and the recipients whose shares ended).
+    case deviceDeleted = "device.deleted"
+    /// An account deleted itself with its devices, shares and contacts.
+    case accountDeleted = "account.deleted"
 }
 
 /// An audit record: who did what to which devices and users, when.

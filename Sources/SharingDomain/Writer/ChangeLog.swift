@@ -63,6 +63,8 @@ extension SharingState {
             case .putService, .deleteService: break
             case let .putShare(sh): s.putShare(sh)
             case let .deleteShare(key): s.removeShare(key)
+            case let .deleteDevice(id): s.removeDevice(id)
+            case let .deleteAccount(id): s.removeAccount(id)
             }
         }
         s.revision = entry.revision

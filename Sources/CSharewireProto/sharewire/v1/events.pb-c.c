@@ -1414,7 +1414,7 @@ const ProtobufCMessageDescriptor sharewire__v1__watch_access_changes_response__d
   (ProtobufCMessageInit) sharewire__v1__watch_access_changes_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_number[16] =
+static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_number[18] =
 {
   { "AUDIT_EVENT_KIND_UNSPECIFIED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_UNSPECIFIED", 0 },
   { "AUDIT_EVENT_KIND_ACCOUNT_CREATED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_CREATED", 1 },
@@ -1432,17 +1432,21 @@ static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_
   { "AUDIT_EVENT_KIND_SHARE_LEFT", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_LEFT", 13 },
   { "AUDIT_EVENT_KIND_DEVICE_TRANSFERRED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_DEVICE_TRANSFERRED", 14 },
   { "AUDIT_EVENT_KIND_SHARE_EXPIRED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_EXPIRED", 15 },
+  { "AUDIT_EVENT_KIND_DEVICE_DELETED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_DEVICE_DELETED", 16 },
+  { "AUDIT_EVENT_KIND_ACCOUNT_DELETED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_DELETED", 17 },
 };
 static const ProtobufCIntRange sharewire__v1__audit_event_kind__value_ranges[] = {
-{0, 0},{0, 16}
+{0, 0},{0, 18}
 };
-static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_values_by_name[16] =
+static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_values_by_name[18] =
 {
   { "AUDIT_EVENT_KIND_ACCOUNT_CREATED", 1 },
+  { "AUDIT_EVENT_KIND_ACCOUNT_DELETED", 17 },
   { "AUDIT_EVENT_KIND_CONTACT_CREATED", 2 },
   { "AUDIT_EVENT_KIND_CONTACT_DELETED", 4 },
   { "AUDIT_EVENT_KIND_CONTACT_INVITED", 5 },
   { "AUDIT_EVENT_KIND_CONTACT_UPDATED", 3 },
+  { "AUDIT_EVENT_KIND_DEVICE_DELETED", 16 },
   { "AUDIT_EVENT_KIND_DEVICE_REGISTERED", 6 },
   { "AUDIT_EVENT_KIND_DEVICE_RENAMED", 7 },
   { "AUDIT_EVENT_KIND_DEVICE_TRANSFERRED", 14 },
@@ -1462,9 +1466,9 @@ const ProtobufCEnumDescriptor sharewire__v1__audit_event_kind__descriptor =
   "AuditEventKind",
   "Sharewire__V1__AuditEventKind",
   "sharewire.v1",
-  16,
+  18,
   sharewire__v1__audit_event_kind__enum_values_by_number,
-  16,
+  18,
   sharewire__v1__audit_event_kind__enum_values_by_name,
   1,
   sharewire__v1__audit_event_kind__value_ranges,

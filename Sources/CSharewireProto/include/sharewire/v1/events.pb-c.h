@@ -57,7 +57,17 @@ typedef enum _Sharewire__V1__AuditEventKind {
    * A time-limited share reached its expiry and was removed (actor: the
    * owner who set it; users: the owner and the recipients).
    */
-  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_EXPIRED = 15
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_EXPIRED = 15,
+  /*
+   * The owner deleted a device (users: the owner and the recipients whose
+   * shares ended).
+   */
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_DEVICE_DELETED = 16,
+  /*
+   * An account was deleted with its devices, shares and contacts (users: the
+   * account, its devices' recipients and the owners of devices shared with it).
+   */
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_DELETED = 17
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__AUDIT_EVENT_KIND)
 } Sharewire__V1__AuditEventKind;
 /*
