@@ -1,6 +1,7 @@
 import SharewireMessages
 import SharewireRPC
 import SharewireServer
+import SharingDomain
 import Testing
 
 /// DeviceService/Delete and AccountService/DeleteAccount over the wire: who
@@ -87,6 +88,53 @@ struct DeletionServerTests {
         let events: ListEventsResponse = try await h.call(Sharewire_V1.EventService.Method.ListEvents.descriptor,
                                                           ListEventsRequest(), as: owner)
         #expect(events.events.map(\.kind).suffix(2) == [.deviceDeleted, .accountDeleted])
+        await h.stop()
+    }
+
+    /// The bulk pair limit bounds both deletions: at the limit they go, one more is
+    /// RESOURCE_EXHAUSTED with the limit in the metadata and nothing changed.
+    @Test func limitsAtMaxAndMaxPlusOne() async throws {
+        var limits = Limits()
+        limits.maxPairsPerBulk = 2
+        let h = try await Harness.start(limits: limits)
+        let owner = try await h.createAccount("owner@example.com")
+        var people: [TestAccount] = []
+        for email in ["p1@example.com", "p2@example.com", "p3@example.com"] {
+            people.append(try await h.createAccount(email))
+            let _: CreateContactResponse = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor,
+                                                            CreateContactRequest(email: email), as: owner)
+        }
+        func device(sharedWith emails: [String]) async throws -> String {
+            let response: RegisterDeviceResponse = try await h.call(
+                Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(name: "d"), as: owner)
+            let _: ShareResponse = try await h.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
+                deviceIDs: [response.device.id], emails: emails, access: Access(mode: .ports, scripting: true)), as: owner)
+            return response.device.id
+        }
+        let two = try await device(sharedWith: [people[0].email, people[1].email])
+        let _: ShareResponse = try await h.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
+            deviceIDs: [two], emails: [people[2].email], access: Access(mode: .ports, scripting: true)), as: owner)
+        let before = h.revision
+        let over = await h.failure(Delete.descriptor, DeleteDeviceRequest(deviceID: two), metadata: owner.metadata,
+                                   responseType: DeleteDeviceResponse.self)
+        #expect(over?.code == .resourceExhausted && over?.reason == "LIMIT_EXCEEDED")
+        #expect(over?.details.first?.field == "device_id" && over?.details.first?.metadata.first?.value == "2")
+        #expect(h.revision == before)
+        let _: RemoveSharesResponse = try await h.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor,
+            RemoveSharesRequest(deviceIDs: [two], emails: [people[2].email]), as: owner)
+        let atMax: DeleteDeviceResponse = try await h.call(Delete.descriptor, DeleteDeviceRequest(deviceID: two), as: owner)
+        #expect(atMax.sharesRemoved == 2)
+
+        // The account: one device with two shares is three rows, one more than the limit.
+        let last = try await device(sharedWith: [people[0].email, people[1].email])
+        let accountOver = await h.failure(DeleteAccount.descriptor, DeleteAccountRequest(confirmEmail: owner.email),
+                                          metadata: owner.metadata, responseType: DeleteAccountResponse.self)
+        #expect(accountOver?.reason == "LIMIT_EXCEEDED" && accountOver?.details.first?.field == "account")
+        let _: LeaveResponse = try await h.call(Sharewire_V1.SharingService.Method.Leave.descriptor,
+                                                LeaveRequest(deviceIDs: [last]), as: people[0])
+        let gone: DeleteAccountResponse = try await h.call(DeleteAccount.descriptor,
+                                                           DeleteAccountRequest(confirmEmail: owner.email), as: owner)
+        #expect(gone.devicesDeleted == 1 && gone.sharesRemoved == 1 && gone.contactsDeleted == 3)
         await h.stop()
     }
 }
