@@ -159,6 +159,18 @@ public enum Render {
     }
 
     /// One notification: a header line, then the subject and the body indented.
+    /// `r12 dev_1 acc_2 share.removed → none (owner acc_1) 2026-11-23T15:00:00Z`.
+    public static func accessChange(_ change: AccessChange) -> String {
+        let grant: String = switch change.grant {
+        case .none: "none"
+        case .owner: "owner"
+        case let .shared(access, scripting, expiresAt):
+            "\(access)" + (scripting ? ", scripting" : "") + (expiresAt.map { " until \(time($0))" } ?? "")
+        }
+        return "\(change.revision) \(change.deviceID) \(change.userID) \(change.kind) → \(grant) (owner \(change.ownerID)) "
+            + "\(time(change.at))\n"
+    }
+
     public static func notification(_ notification: OutboxNotification) -> String {
         var text = "#\(notification.sequence) \(notification.kind) → \(notification.recipientEmail)"
             + " (\(notification.language)) \(time(notification.createdAt))\n"

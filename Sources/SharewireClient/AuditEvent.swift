@@ -72,6 +72,10 @@ public struct AuditEvent: Sendable, Hashable, Codable, Identifiable, CustomStrin
         case apiKeyCreated = "api_key.created"
         /// An account revoked one of its API keys.
         case apiKeyRevoked = "api_key.revoked"
+        /// The owner deleted a device (and every share of it).
+        case deviceDeleted = "device.deleted"
+        /// An account was deleted with its devices, shares and contacts.
+        case accountDeleted = "account.deleted"
         /// A kind this client version does not know.
         case unknown = "unknown"
 

@@ -76,89 +76,34 @@ public struct NotificationStream: AsyncSequence, Sendable {
         /// The last sequence delivered: where a reconnect resumes.
         var lastSequence: UInt64
         let consumer: String
-        let options: CallOptions
         var buffer: [OutboxNotification] = []
         var index = 0
-        var stream: ServerStream<WatchNotificationsResponse>.AsyncIterator?
-        var failures = 0
-        var finished = false
-        let deadline: ContinuousClock.Instant?
-        var rng = SystemRandomNumberGenerator()
+        var core: ResumingStream<WatchNotificationsResponse>
 
         init(client: SharewireClient, lastSequence: UInt64, consumer: String, options: CallOptions) {
             self.client = client
             self.lastSequence = lastSequence
             self.consumer = consumer
-            self.options = options
-            self.deadline = options.timeout.map { ContinuousClock.now + $0 }
+            self.core = ResumingStream(client: client, options: options,
+                                       idempotent: Watch.descriptor.idempotency.allowsRetry)
         }
 
         /// The next notification; nil when the server ended the stream.
         public mutating func next() async throws(SharewireError) -> OutboxNotification? {
-            let policy = options.retry ?? client.configuration.retry
-            // Bounded: each round delivers, ends, or counts a failure (at most maxAttempts in a row).
             while true {
                 if index < buffer.count {
                     defer { index += 1 }
                     lastSequence = buffer[index].sequence
                     return buffer[index]
                 }
-                if finished { return nil }
-                if Task.isCancelled {
-                    finished = true
-                    throw SharewireError.cancelledLocally
-                }
-                do throws(SharewireError) {
-                    if stream == nil { stream = try await open() }
-                    guard let batch = try await receive() else {
-                        finished = true
-                        stream = nil
-                        if Task.isCancelled { throw SharewireError.cancelledLocally }
-                        return nil
-                    }
-                    failures = 0
-                    client.retryBudget?.recordSuccess()
-                    buffer = batch.notifications.filter { $0.sequence > lastSequence }.map(OutboxNotification.init)
-                    index = 0
-                } catch {
-                    stream = nil
-                    failures += 1
-                    var failed = error
-                    failed.attempts = failures
-                    do {
-                        try await client.backOff(after: failed, attempt: failures,
-                                                 idempotent: Watch.descriptor.idempotency.allowsRetry, policy: policy,
-                                                 deadline: deadline, clock: ContinuousClock(), rng: &rng)
-                    } catch {
-                        finished = true
-                        throw error
-                    }
-                }
-            }
-        }
-
-        private func open() async throws(SharewireError) -> ServerStream<WatchNotificationsResponse>.AsyncIterator {
-            var timeout: Duration?
-            if let deadline {
-                timeout = deadline - ContinuousClock.now
-                if timeout! <= .zero {
-                    throw SharewireError(code: .deadlineExceeded, message: "deadline exceeded")
-                }
-            }
-            let request = WatchNotificationsRequest(afterSequence: lastSequence,
-                                                    minRevision: client.minRevision(options), consumer: consumer)
-            let stream = try await client.stubs.notifications.watchNotifications(
-                request, options: CallOptions(timeout: timeout))
-            return stream.makeAsyncIterator()
-        }
-
-        private mutating func receive() async throws(SharewireError) -> WatchNotificationsResponse? {
-            do {
-                return try await stream!.next()
-            } catch let error as RPCError {
-                throw SharewireError(error)
-            } catch {
-                throw SharewireError(code: .unknown, message: "\(error)")
+                let request = WatchNotificationsRequest(afterSequence: lastSequence,
+                                                        minRevision: client.minRevision(core.options), consumer: consumer)
+                let stubs = client.stubs
+                guard let batch = try await core.next({ options throws(SharewireError) in
+                    try await stubs.notifications.watchNotifications(request, options: options)
+                }) else { return nil }
+                buffer = batch.notifications.filter { $0.sequence > lastSequence }.map(OutboxNotification.init)
+                index = 0
             }
         }
     }

@@ -256,6 +256,11 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
         public static let checkNotAllowed: Reason = "CHECK_NOT_ALLOWED"
         /// Ack past the newest notification.
         public static let sequenceNotReached: Reason = "SEQUENCE_NOT_REACHED"
+        /// WatchAccessChanges: the server no longer keeps the changes after this revision;
+        /// re-read the state and watch from its revision.
+        public static let accessCursorExpired: Reason = "ACCESS_CURSOR_EXPIRED"
+        /// WatchAccessChanges: a revision the server has not written.
+        public static let accessCursorUnknown: Reason = "ACCESS_CURSOR_UNKNOWN"
 
         // Transport reasons (docs/PROTOCOL.md §9.2).
         /// The request frame was above the server's limit.

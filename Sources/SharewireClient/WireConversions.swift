@@ -140,6 +140,8 @@ extension AuditEvent.Kind {
         case .shareExpired: .shareExpired
         case .apiKeyCreated: .apiKeyCreated
         case .apiKeyRevoked: .apiKeyRevoked
+        case .deviceDeleted: .deviceDeleted
+        case .accountDeleted: .accountDeleted
         case .unspecified, .unrecognized: .unknown
         }
     }

@@ -71,16 +71,9 @@ public final class ChangeFeed: Sendable {
             }
         })
         if let retention = configuration.changeLogRetention {
-            started.append(Task {
-                // Every instance prunes; the DELETE is idempotent, so they may overlap.
-                while !Task.isCancelled {
-                    do { try await Task.sleep(for: configuration.pruneInterval) } catch { return }
-                    do {
-                        try await store.pruneChangeLog(retaining: retention)
-                    } catch {
-                        logger.debug("change log not pruned", metadata: ["error": "\(error)"])
-                    }
-                }
+            // Every instance prunes; the DELETE is idempotent, so they may overlap.
+            started.append(PeriodicPruning.start(every: configuration.pruneInterval, what: "change log", logger: logger) {
+                try await store.pruneChangeLog(retaining: retention)
             })
         }
         feed.tasks.withLock { $0 = started }

@@ -109,6 +109,8 @@ enum Parse {
         case .shareExpired: return .shareExpired
         case .apiKeyCreated: return .apiKeyCreated
         case .apiKeyRevoked: return .apiKeyRevoked
+        case .deviceDeleted: return .deviceDeleted
+        case .accountDeleted: return .accountDeleted
         case let .unrecognized(value):
             throw SharingError(.invalidArgument, subject: String(value), field: "kind", message: "unknown event kind")
         }
@@ -218,6 +220,8 @@ extension AuditEventKind {
         case .shareExpired: self = .shareExpired
         case .apiKeyCreated: self = .apiKeyCreated
         case .apiKeyRevoked: self = .apiKeyRevoked
+        case .deviceDeleted: self = .deviceDeleted
+        case .accountDeleted: self = .accountDeleted
         }
     }
 }

@@ -36,7 +36,8 @@ public struct ErrorMapper: Sendable {
         switch error.reason {
         case .limitExceeded:
             switch error.field {
-            case "pairs": return limits.maxPairsPerBulk
+            // DeleteDevice (deviceId) and DeleteAccount (account) remove at most a bulk write's rows.
+            case "pairs", "deviceId", "account": return limits.maxPairsPerBulk
             case "serviceIds", "ports": return limits.maxPortsPerShare
             case "services": return limits.maxServicesPerDevice
             case "pageSize": return limits.maxPageSize

@@ -9,6 +9,8 @@ import SharingDomain
 /// never widen it.
 struct EventService: Sharewire_V1.EventService.Handler {
     let env: ServiceEnvironment
+    /// Ends the WatchAccessChanges streams at shutdown.
+    let stopping: ShutdownSignal
 
     func listEvents(request: ListEventsRequest, context: ServerContext) async throws -> ListEventsResponse {
         let caller = try env.caller(context)

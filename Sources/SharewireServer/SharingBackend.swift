@@ -18,27 +18,43 @@ public final class SharingBackend: Sendable {
     public let expiry: ExpiryTimer
     /// Records when API keys were last used.
     public let keyUsage: APIKeyUsage
+    /// Prunes the access-change log; `nil` when it keeps everything.
+    private let accessPruning: Task<Void, Never>?
+
+    /// How much of the access-change log (WatchAccessChanges) is kept.
+    public struct AccessChangeRetention: Sendable {
+        /// How many of the latest revisions keep their access changes; older
+        /// ones are deleted every ``pruneInterval``, and a stream resuming
+        /// from before them gets ACCESS_CURSOR_EXPIRED. `nil` keeps all.
+        public var revisions: UInt64? = Self.defaultRevisions
+        public var pruneInterval: Duration = .seconds(60)
+        /// 100,000 revisions, as the cluster change log.
+        public static let defaultRevisions: UInt64 = 100_000
+        public init() {}
+    }
 
     /// The published snapshots (read without awaiting the writer).
     public var snapshots: SharingSnapshots { writer.snapshots }
 
     private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell, feed: ChangeFeed?,
-                 expiry: ExpiryTimer, keyUsage: APIKeyUsage) {
+                 expiry: ExpiryTimer, keyUsage: APIKeyUsage, accessPruning: Task<Void, Never>?) {
         self.store = store
         self.writer = writer
         self.bell = bell
         self.feed = feed
         self.expiry = expiry
         self.keyUsage = keyUsage
+        self.accessPruning = accessPruning
     }
 
     /// Opens (creating if needed) the SQLite store in `directory` and loads it.
     public static func open(directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
                             maxBatch: Int = 512, clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
                             expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
-                            keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration()) async throws -> SharingBackend {
+                            keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration(),
+                            accessRetention: AccessChangeRetention = AccessChangeRetention()) async throws -> SharingBackend {
         try await open(store: try SharingStore(directory: directory), limits: limits, metrics: metrics, maxBatch: maxBatch,
-                       clock: clock, expiry: expiry, keyUsage: keyUsage)
+                       clock: clock, expiry: expiry, keyUsage: keyUsage, accessRetention: accessRetention)
     }
 
     /// Loads the state from an opened `store` and starts the writer on it. The
@@ -55,12 +71,14 @@ public final class SharingBackend: Sendable {
     ///     checked against (injected by tests).
     ///   - expiry: the share-expiry timer's settings.
     ///   - keyUsage: how often API key last-use times are written.
+    ///   - accessRetention: how much of the access-change log is kept.
     public static func open(store: any SharingStorage, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
                             maxBatch: Int = 512, feed: ChangeFeed.Configuration = ChangeFeed.Configuration(),
                             logger: Logger = Logger(label: "sharewire.feed"),
                             clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
                             expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
-                            keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration()) async throws -> SharingBackend {
+                            keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration(),
+                            accessRetention: AccessChangeRetention = AccessChangeRetention()) async throws -> SharingBackend {
         let bell = CommitBell()
         let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
         do {
@@ -73,8 +91,14 @@ public final class SharingBackend: Sendable {
                                           logger: Logger(label: "sharewire.expiry"))
             let usage = APIKeyUsage.start(store: store, configuration: keyUsage,
                                           logger: Logger(label: "sharewire.key-usage"))
+            let pruning = accessRetention.revisions.map { revisions in
+                PeriodicPruning.start(every: accessRetention.pruneInterval, what: "access-change log",
+                                      logger: Logger(label: "sharewire.access")) {
+                    try await store.pruneAccessChanges(retaining: revisions)
+                }
+            }
             return SharingBackend(store: store, writer: writer, bell: bell, feed: follower, expiry: timer,
-                                  keyUsage: usage)
+                                  keyUsage: usage, accessPruning: pruning)
         } catch {
             // Inconsistent or unreadable rows: refuse to serve, but release the database.
             try? await store.close()
@@ -86,6 +110,8 @@ public final class SharingBackend: Sendable {
     /// the database. Call after the RPC server has drained.
     public func shutdown() async throws {
         await expiry.stop()
+        accessPruning?.cancel()
+        await accessPruning?.value
         await feed?.stop()
         await writer.waitUntilIdle()
         await keyUsage.stop()

@@ -20,6 +20,14 @@ public struct SharingServicesConfiguration: Sendable {
     /// Client-certificate names (subject CN or DNS SAN) that act as the
     /// service over mutual TLS, with no key (``Authenticator``). Default none.
     public var trustedServices: Set<String> = []
+    /// Most access changes in one WatchAccessChanges message. Default 500.
+    public var accessChangeBatchSize = 500
+    /// Longest a WatchAccessChanges stream waits for a new revision before
+    /// looking again (it also notices a shutdown then). Default 1 s.
+    public var accessChangePollInterval: Duration = .seconds(1)
+    /// Least time between progress messages (no changes, a later
+    /// through_revision) to a watcher that sees nothing. Default 10 s.
+    public var accessChangeProgressInterval: Duration = .seconds(10)
 
     public init() {}
 }
@@ -141,11 +149,11 @@ public struct SharingServices: Sendable {
         DeviceService(env: environment).register(in: &router)
         SharingService(env: environment).register(in: &router)
         CheckService(env: environment).register(in: &router)
-        EventService(env: environment).register(in: &router)
+        EventService(env: environment, stopping: stopping).register(in: &router)
         NotificationService(env: environment, stopping: stopping).register(in: &router)
     }
 
-    /// Ends the long-lived streams (WatchNotifications) so a graceful drain
+    /// Ends the long-lived streams (WatchNotifications, WatchAccessChanges) so a graceful drain
     /// need not wait for its grace period. Call when shutdown begins.
     public func beginShutdown() {
         stopping.stop()

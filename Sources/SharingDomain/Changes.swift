@@ -17,13 +17,21 @@ public enum Mutation: Hashable, Sendable, Codable {
     case putAPIKey(APIKeyRecord)
     /// Revoke (delete) an API key row.
     case deleteAPIKey(APIKeyID)
+    /// Delete a device row; its services (and their share ports) go with it.
+    /// Its shares are deleted by earlier mutations of the same write.
+    case deleteDevice(DeviceID)
+    /// Delete an account row and its API keys; its devices, shares and
+    /// contacts are deleted by earlier mutations of the same write.
+    case deleteAccount(AccountID)
 }
 
-/// What one applied write changes: rows, audit events and outbox entries.
+/// What one applied write changes: rows, audit events, outbox entries and access changes.
 public struct Changes: Hashable, Sendable {
     public var mutations: [Mutation] = []
     public var events: [Event] = []
     public var notifications: [OutboxNotification] = []
+    /// Every change of someone's access to a device, for the access-change feed.
+    public var accessChanges: [AccessChangeRecord] = []
     public init() {}
 
     /// Appends another write's changes (the writer merges a batch this way).
@@ -31,9 +39,10 @@ public struct Changes: Hashable, Sendable {
         mutations += other.mutations
         events += other.events
         notifications += other.notifications
+        accessChanges += other.accessChanges
     }
 
-    public var isEmpty: Bool { mutations.isEmpty && events.isEmpty && notifications.isEmpty }
+    public var isEmpty: Bool { mutations.isEmpty && events.isEmpty && notifications.isEmpty && accessChanges.isEmpty }
 }
 
 /// Everything one group commit writes, in one transaction.

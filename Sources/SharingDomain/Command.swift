@@ -67,6 +67,12 @@ public enum SharingCommand: Hashable, Sendable {
     /// its events and notifications. Needs no actor: the server's expiry timer
     /// submits it. Finding nothing due writes nothing.
     case expireShares
+    /// Deletes one of the actor's devices, its services and every share of it;
+    /// `notify` tells each recipient (the default).
+    case deleteDevice(DeviceID, notify: Bool = true)
+    /// Deletes the actor's account with its devices, shares and contacts;
+    /// `confirmEmail` must be its email. `notify` tells the people concerned.
+    case deleteAccount(confirmEmail: String, notify: Bool = true)
 }
 
 /// What an update does to a share's expiry.
@@ -88,6 +94,8 @@ public enum WriteOutcome: Hashable, Sendable {
     case service(DeviceID, Service)
     /// Shares created, updated or removed by a bulk write, or devices moved by a transfer.
     case count(created: Int, updated: Int, removed: Int)
+    /// What a device or account deletion removed.
+    case deleted(devices: Int, shares: Int, contacts: Int)
     case none
 }
 

@@ -72,6 +72,11 @@ extension SharingState {
     /// The account with this email, if any (for services acting for a user).
     public func account(email: Email) -> AccountID? { accountByEmail[email] }
 
+    /// A device by id, with no authorization: for the access-change feed,
+    /// which has already decided who may see the change and only needs the
+    /// ports of the services a grant names.
+    public func unauthorizedDevice(_ id: DeviceID) -> Device? { devices[id] }
+
     /// The caller's contacts, in creation order; with a non-empty `query`, the
     /// ones it matches, best first (``searchContacts(_:query:cursor:size:)``).
     public func listContacts(_ caller: AccountID, query: String = "", cursor: String?,

@@ -137,6 +137,25 @@ public struct SharingState: Sendable {
         expiring[sh.key] = sh.expiresAt
     }
 
+    /// Removes a device (and any share of it still indexed).
+    mutating func removeDevice(_ id: DeviceID) {
+        guard let d = devices[id] else { return }
+        for user in sharesByDevice[id] ?? [] { removeShare(ShareKey(device: id, user: user)) }
+        devices[id] = nil
+        devicesByOwner[d.owner]?.remove(id)
+        if devicesByOwner[d.owner]?.isEmpty == true { devicesByOwner[d.owner] = nil }
+    }
+
+    /// Removes an account from the account maps; its devices, shares and
+    /// contacts are removed first by the rule that deletes it.
+    mutating func removeAccount(_ id: AccountID) {
+        guard let a = accounts[id] else { return }
+        accounts[id] = nil
+        if accountByEmail[a.email] == id { accountByEmail[a.email] = nil }
+        // Its API keys go with it: none authenticates any more.
+        for key in apiKeysByAccount[id] ?? [] { if let k = apiKeys[key] { removeAPIKey(k) } }
+    }
+
     mutating func removeShare(_ key: ShareKey) {
         shares[key] = nil
         expiring[key] = nil

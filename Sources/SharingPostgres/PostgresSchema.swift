@@ -35,6 +35,7 @@ public enum PostgresSchema {
                   statements: SharingSchema.consumerCursors(.postgres)),
         Migration(version: 4, name: SharingSchema.shareExpiryName, statements: SharingSchema.shareExpiry(.postgres)),
         Migration(version: 5, name: SharingSchema.namedAPIKeysName, statements: SharingSchema.namedAPIKeys(.postgres)),
+        Migration(version: 6, name: SharingSchema.accessChangesName, statements: SharingSchema.accessChanges(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""

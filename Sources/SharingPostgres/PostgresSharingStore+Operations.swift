@@ -140,6 +140,32 @@ extension PostgresSharingStore {
         }
     }
 
+    /// Access changes after `cursor`, then the pruned mark (read after them,
+    /// so a prune in between shows).
+    public func accessChanges(after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
+                              limit: Int) async throws -> AccessChangePage {
+        try await withConnection { [logger] c in
+            let changes = try await c.fetch(SharingSQL.accessChanges(after: cursor, through: through, visibleTo: account,
+                                                                     limit: limit), logger: logger) {
+                try SharingSQL.accessChange($0)
+            }
+            let mark = try await c.fetch(SharingSQL.accessChangesPrunedThrough, logger: logger) { try $0.int(0) }
+            return AccessChangePage(changes: changes, prunedThrough: UInt64(bitPattern: mark.first ?? 0))
+        }
+    }
+
+    /// Deletes the access changes before the latest `revisions` revisions;
+    /// idempotent, so instances may prune concurrently.
+    public func pruneAccessChanges(retaining revisions: UInt64) async throws {
+        try await withTransaction { [logger] c in
+            let latest = try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
+            guard let through = SharingSQL.accessChangesPruneTarget(latest: latest, retaining: revisions) else { return }
+            for statement in SharingSQL.pruneAccessChanges(through: through) {
+                try await c.execute(statement, logger: logger)
+            }
+        }
+    }
+
     /// One consumer's cursor; 0 when it acknowledged nothing yet.
     public func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64 {
         try await withConnection { [logger] c in

@@ -12,7 +12,7 @@ import SharingDomain
 /// functions that differ between engines (`max(a, b)` vs `GREATEST`).
 public enum SharingSQL {
     /// Every statement of `batch`, in the order they must run inside ONE
-    /// transaction: row changes, audit events, outbox entries, then the
+    /// transaction: row changes, audit events, outbox entries, access changes, then the
     /// revision and id counters.
     public static func statements(for batch: CommitBatch) -> [SQLStatement] {
         var out: [SQLStatement] = []
@@ -47,6 +47,7 @@ public enum SharingSQL {
                  n.recipient?.sqlValue ?? .null, .text(n.language.rawValue), .text(n.template.rawValue),
                  .text(n.subject), .text(n.body)]
             })
+        out += insert(batch.changes.accessChanges)
         out.append(setMeta(MetaKey.revision, batch.revision))
         for (key, path) in MetaKey.counters { out.append(setMeta(key, batch.counters[keyPath: path])) }
         return out
@@ -104,6 +105,14 @@ public enum SharingSQL {
         case let .deleteShare(key):
             out.append(SQLStatement("DELETE FROM shares WHERE device_id = ? AND account_id = ?",
                                     [key.device.sqlValue, key.user.sqlValue]))
+        case let .deleteDevice(id):
+            // Services cascade (and their share ports); the shares went first.
+            out.append(SQLStatement("DELETE FROM devices WHERE id = ?", [id.sqlValue]))
+        case let .deleteAccount(id):
+            // Its devices, shares and contacts went first (foreign keys without
+            // cascade); its API keys go with it, here.
+            out.append(SQLStatement("DELETE FROM api_keys WHERE account_id = ?", [id.sqlValue]))
+            out.append(SQLStatement("DELETE FROM accounts WHERE id = ?", [id.sqlValue]))
         }
     }
 

@@ -33,6 +33,29 @@ extension SharingStore {
         try await pool.write { db in try db.execute(SharingSQL.acknowledge(through: sequence, consumer: consumer)) }
     }
 
+    /// Access changes after `cursor`, and the pruned mark, in one read transaction.
+    public func accessChanges(after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
+                              limit: Int) async throws -> AccessChangePage {
+        try await pool.read { db in
+            var changes: [AccessChangeRecord] = []
+            let rows = try db.rows(SharingSQL.accessChanges(after: cursor, through: through, visibleTo: account,
+                                                            limit: limit))
+            while let row = try rows.next() { changes.append(try SharingSQL.accessChange(row)) }
+            let mark = try db.rows(SharingSQL.accessChangesPrunedThrough)
+            return AccessChangePage(changes: changes, prunedThrough: UInt64(bitPattern: try mark.next()?.int(0) ?? 0))
+        }
+    }
+
+    /// Deletes the access changes before the latest `revisions` revisions.
+    public func pruneAccessChanges(retaining revisions: UInt64) async throws {
+        try await pool.write { db in
+            let rows = try db.rows(SharingSQL.revision)
+            let latest = UInt64(bitPattern: try rows.next()?.int(0) ?? 0)
+            guard let through = SharingSQL.accessChangesPruneTarget(latest: latest, retaining: revisions) else { return }
+            for statement in SharingSQL.pruneAccessChanges(through: through) { try db.execute(statement) }
+        }
+    }
+
     /// One consumer's cursor; 0 when it acknowledged nothing yet.
     public func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64 {
         try await pool.read { db in

@@ -31,6 +31,10 @@ enum StoreSchema {
         m.registerMigration("v5: \(SharingSchema.namedAPIKeysName)") { db in
             for statement in SharingSchema.namedAPIKeys(.sqlite) { try db.execute(sql: statement) }
         }
+        // Needs only v1: renumber freely when merged with other migrations.
+        m.registerMigration("v6: \(SharingSchema.accessChangesName)") { db in
+            for statement in SharingSchema.accessChanges(.sqlite) { try db.execute(sql: statement) }
+        }
         return m
     }
 }

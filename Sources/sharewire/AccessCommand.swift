@@ -13,9 +13,47 @@ struct AccessCommand: AsyncParsableCommand {
         commandName: "access",
         abstract: "Who may reach a device you own, and what exactly.",
         discussion: example("sharewire access list pi",
-                            "sharewire access edit pi bob@example.com --ports 22,80 --scripting"),
-        subcommands: [List.self, Edit.self]
+                            "sharewire access edit pi bob@example.com --ports 22,80 --scripting",
+                            "sharewire access watch --after 120"),
+        subcommands: [List.self, Edit.self, Watch.self]
     )
+
+    struct Watch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "watch",
+            abstract: "Print every change that grants or revokes access, as it is committed, until Ctrl-C, --limit or --timeout.",
+            discussion: """
+                With an account: the changes on the devices it owns and of its own access; with the service key                 (--service, no --act-as): every change. Starts after --after REVISION (the revision a listing                 returned; the server keeps the latest revisions only, and an older one fails with                 ACCESS_CURSOR_EXPIRED: list again), or at the current revision. One line per change, or one JSON                 object per line with --json. Ctrl-C stops it (exit 130); --timeout ends watching normally (exit 0;                 11 with --limit and fewer arrived).
+
+                \(example("sharewire access watch", "sharewire access watch --after 120 --json",
+                          "sharewire access watch --service --limit 1 --timeout 10"))
+                """)
+        @Option(help: "Start after this revision (default: the current one).") var after: UInt64?
+        @Option(help: "Stop after this many changes.") var limit: Int?
+        @Option(help: ArgumentHelp("Stop after this many seconds.", valueName: "seconds")) var timeout: String?
+        @Flag(help: "Watch every account's changes with the service key.") var service = false
+        @OptionGroup var connection: ConnectionOptions
+
+        func validate() throws { try Watching.validate(limit: limit, timeout: timeout) }
+
+        func run() async throws {
+            try await Watching.interruptible { try await watch() }
+        }
+
+        private func watch() async throws {
+            try await connection.run(service ? .service : .account) { client, output in
+                try await Watching.read(limit: limit, timeout: timeout, what: "access changes") { options, count in
+                    for try await batch in client.watchAccessChanges(after: after.map { Revision(rawValue: $0) }, options: options) {
+                        for change in batch.changes {
+                            output.emitLine(change) { Render.accessChange(change) }
+                            count += 1
+                            if let limit, count >= limit { return }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -15,7 +15,7 @@ struct DevicesCommand: AsyncParsableCommand {
                       "sharewire devices list",
                       "sharewire devices services add pi vnc:5900"))
             """,
-        subcommands: [Add.self, List.self, Show.self, Rename.self, Services.self]
+        subcommands: [Add.self, List.self, Show.self, Rename.self, Remove.self, Services.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -99,6 +99,38 @@ struct DevicesCommand: AsyncParsableCommand {
                 let id = try await resolveDevices([device], client: client)[0]
                 let renamed = try await client.renameDevice(id, to: name)
                 output.emit(renamed) { Render.devices([renamed]) }
+            }
+        }
+    }
+
+    struct Remove: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "rm", abstract: "Delete a device you own, its services and every share of it.",
+            discussion: """
+                Each recipient is notified (unless --no-notify), and brokers watching access changes see their \
+                access end. Events that mention the device are kept. Asks first in a terminal; --yes skips the \
+                question (and is needed without a terminal); --dry-run shows the count and changes nothing.
+
+                \(example("sharewire devices rm pi", "sharewire devices rm dev_3 --yes --no-notify"))
+                """, aliases: ["delete"])
+        @Argument(help: "The device (id or name).", completion: ServerCompletion.devices) var device: String
+        @Flag(help: "Do not notify the recipients.") var noNotify = false
+        @OptionGroup var confirm: ConfirmOptions
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let id = try await resolveDevices([device], client: client)[0]
+                let shares = try await client.shares(of: id, pageSize: 500).collect(limit: 100_000)
+                let who = shares.prefix(20).map { "  \($0.email)\n" }.joined()
+                    + (shares.count > 20 ? "  … and \(shares.count - 20) more\n" : "")
+                try confirm.confirm("devices rm", summary: "Delete \(device) (\(id))"
+                    + (shares.isEmpty ? ", shared with nobody." : "; the access of these people ends:\n" + who))
+                let result = try await client.deleteDevice(id, notify: !noNotify, validateOnly: confirm.dryRun)
+                output.emit(result) {
+                    confirm.resultPrefix + "deleted \(id); \(result.count) share\(result.count == 1 ? "" : "s") ended"
+                        + output.revisionSuffix(result.revision) + "\n"
+                }
             }
         }
     }

@@ -36,56 +36,26 @@ struct NotificationsCommand: AsyncParsableCommand {
         @Flag(help: "Acknowledge each notification once printed.") var ack = false
         @Option(help: "The consumer whose cursor is used (1-64 of A-Z a-z 0-9 . _ -).") var consumer = "default"
 
-        /// The exit status after Ctrl-C: 128 + SIGINT.
-        static let interrupted: Int32 = 130
         @OptionGroup var connection: ConnectionOptions
 
-        func validate() throws {
-            if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
-            if let timeout {
-                do { _ = try ArgumentSyntax.seconds(timeout, option: "--timeout") } catch {
-                    throw ValidationError(error.message)
-                }
-            }
-        }
+        func validate() throws { try Watching.validate(limit: limit, timeout: timeout) }
 
         /// Ctrl-C (SIGINT) cancels the watch: the server gets a CANCEL, and
         /// the process exits 130 (as a shell reports an interrupt) after what
         /// was printed, without an error message.
         func run() async throws {
-            let watching = Task { try await watch() }
-            signal(SIGINT, SIG_IGN)
-            let interrupt = DispatchSource.makeSignalSource(signal: SIGINT, queue: .global())
-            interrupt.setEventHandler { watching.cancel() }
-            interrupt.resume()
-            defer { interrupt.cancel() }
-            try await watching.value
+            try await Watching.interruptible { try await watch() }
         }
 
         private func watch() async throws {
             try await connection.run(.service) { client, output in
-                let duration = try timeout.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--timeout") }
-                var options = CallOptions.default
-                options.timeout = duration
-                var count = 0
-                do {
+                try await Watching.read(limit: limit, timeout: timeout, what: "notifications") { options, count in
                     for try await notification in client.watchNotifications(from: from, consumer: consumer, options: options) {
                         output.emitLine(notification) { Render.notification(notification) }
                         if ack { try await client.ackNotifications(through: notification.sequence, consumer: consumer) }
                         count += 1
                         if let limit, count >= limit { return }
                     }
-                } catch let error as SharewireError where Task.isCancelled && error.code == .cancelled {
-                    throw ExitCode(Self.interrupted)
-                } catch let error as SharewireError where error.code == .deadlineExceeded && duration != nil {
-                    if let limit, count < limit {
-                        throw CLIError(.timeout, "only \(count) of \(limit) notifications arrived within \(timeout!) s")
-                    }
-                    return
-                }
-                if Task.isCancelled { throw ExitCode(Self.interrupted) }
-                if let limit, count < limit {
-                    throw CLIError(.unavailable, "the server ended the stream after \(count) of \(limit) notifications")
                 }
             }
         }

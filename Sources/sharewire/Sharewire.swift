@@ -23,7 +23,7 @@ struct Sharewire: AsyncParsableCommand {
         subcommands: [
             ContactsCommand.self, DevicesCommand.self, ShareCommand.self, UnshareCommand.self, AccessCommand.self,
             CommonShareesCommand.self, LeaveCommand.self, TransferCommand.self, CheckCommand.self,
-            EventsCommand.self, NotificationsCommand.self, KeysCommand.self, AdminCommand.self, WhoamiCommand.self,
+            EventsCommand.self, NotificationsCommand.self, KeysCommand.self, AdminCommand.self, WhoamiCommand.self, AccountCommand.self,
             StatusCommand.self, LoginCommand.self, ConfigCommand.self, CompletionCommand.self,
         ]
     )

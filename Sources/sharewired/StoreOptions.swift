@@ -69,6 +69,11 @@ struct StoreOptions: ParsableArguments {
         discussion: "An instance that falls further behind (stopped for longer) reloads the whole state instead of replaying the log."))
     var changeLogRetention = ChangeFeed.Configuration.defaultChangeLogRetention
 
+    @Option(help: ArgumentHelp(
+        "How many of the latest revisions the access-change log (WatchAccessChanges) keeps (pruned every minute).",
+        discussion: "A watcher resuming from an older revision gets ACCESS_CURSOR_EXPIRED and re-reads the state."))
+    var accessChangeRetention = SharingBackend.AccessChangeRetention.defaultRevisions
+
     func validate() throws {
         guard store == nil || storeFile == nil else { throw ValidationError("give --store or --store-file, not both") }
         guard (2...1000).contains(postgresPoolSize) else { throw ValidationError("--postgres-pool-size must be 2...1000") }
@@ -78,6 +83,9 @@ struct StoreOptions: ParsableArguments {
         guard (10...60_000).contains(feedPollMs) else { throw ValidationError("--feed-poll-ms must be 10...60000") }
         guard (1_000...1_000_000_000).contains(changeLogRetention) else {
             throw ValidationError("--change-log-retention must be 1000...1000000000")
+        }
+        guard (1_000...1_000_000_000).contains(accessChangeRetention) else {
+            throw ValidationError("--access-change-retention must be 1000...1000000000")
         }
     }
 
@@ -100,9 +108,12 @@ struct StoreOptions: ParsableArguments {
                      logger: Logger) async throws -> SharingBackend {
         let location = try location(dataDir: dataDir, environment: ProcessInfo.processInfo.environment)
         logger.info("opening store", metadata: ["store": "\(location.redacted)"])
+        var retention = SharingBackend.AccessChangeRetention()
+        retention.revisions = accessChangeRetention
         switch location {
         case let .sqlite(directory):
-            return try await SharingBackend.open(directory: directory, limits: limits, metrics: metrics, maxBatch: maxBatch)
+            return try await SharingBackend.open(directory: directory, limits: limits, metrics: metrics, maxBatch: maxBatch,
+                                                 accessRetention: retention)
         case var .postgres(config):
             config.poolSize = postgresPoolSize
             config.writeTimeout = .seconds(postgresWriteTimeoutSeconds)
@@ -111,7 +122,7 @@ struct StoreOptions: ParsableArguments {
             feed.pollInterval = .milliseconds(feedPollMs)
             feed.changeLogRetention = changeLogRetention
             return try await SharingBackend.open(store: store, limits: limits, metrics: metrics, maxBatch: maxBatch,
-                                                 feed: feed, logger: Logger(label: "sharewire.feed"))
+                                                 feed: feed, logger: Logger(label: "sharewire.feed"), accessRetention: retention)
         }
     }
 }

@@ -50,6 +50,44 @@ struct ConfirmationTests {
         }
     }
 
+    /// `devices rm` and `account delete` ask like transfer: no changes nothing, without a terminal
+    /// they need --yes, --dry-run asks nothing and changes nothing.
+    @Test func deletionsAskFirst() async throws {
+        try await CLIServer.with { server in
+            let cli = try CLI(address: server.address)
+            defer { cli.dir.remove() }
+            let alice = try await cli.account("alice@example.com")
+            let bob = try await cli.account("bob@example.com")
+            try await cli.runAll(["contacts add bob@example.com", "devices add pi --service ssh:22", "devices add nas",
+                                 "share pi --with bob@example.com --ports 22"], env: alice)
+            var result = try await Self.onTerminal(cli, ["devices", "rm", "pi"], answer: "n", env: alice)
+            #expect(result.status == 14 && result.stdout.contains("the access of these people ends:"), "\(result)")
+            #expect(result.stdout.contains("bob@example.com"), "\(result)")
+            result = try await cli.run("devices rm pi", env: alice)
+            #expect(result.status == 2 && result.stderr.contains("--yes"), "\(result)")
+            result = try await cli.run("devices rm pi --dry-run", env: alice)
+            #expect(result.status == 0 && result.stdout.contains("(dry run: nothing was changed) deleted dev_1; 1 share ended"),
+                    "\(result)")
+            result = try await Self.onTerminal(cli, ["devices", "rm", "pi"], answer: "y", env: alice)
+            #expect(result.status == 0 && result.stdout.contains("deleted dev_1; 1 share ended"), "\(result)")
+            #expect(try await cli.run("devices list -o name", env: alice).stdout == "dev_2\n")
+            // A recipient may not delete the owner's device (exit 6); it is gone for bob anyway (exit 4).
+            result = try await cli.run("devices rm nas --yes", env: bob)
+            #expect(result.status == 4, "\(result)")
+
+            // The account: the wrong email is refused (exit 3), no keeps it, yes deletes it and its key.
+            result = try await cli.run("account delete bob@example.com --yes", env: alice)
+            #expect(result.status == 3 && result.stderr.contains("confirm"), "\(result)")
+            result = try await Self.onTerminal(cli, ["account", "delete", "alice@example.com"], answer: "n", env: alice)
+            #expect(result.status == 14 && result.stdout.contains("with its 1 devices, 0 shares and 1 contacts"), "\(result)")
+            result = try await cli.run("account delete alice@example.com --yes --json", env: alice)
+            let deleted = try #require(try result.json() as? [String: Any], "\(result)")
+            #expect(deleted["devicesDeleted"] as? Int == 1 && deleted["contactsDeleted"] as? Int == 1, "\(result)")
+            result = try await cli.run("whoami", env: alice)
+            #expect(result.status == 7, "\(result)")
+        }
+    }
+
     @Test func theRules() {
         #expect(Confirmation.decide(yes: true, interactive: false) == .proceed)
         #expect(Confirmation.decide(yes: false, interactive: true) == .ask)

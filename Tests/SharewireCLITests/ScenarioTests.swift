@@ -145,6 +145,23 @@ struct ScenarioTests {
             result = try await cli.run("events --kind share.left --json", env: alice)
             #expect((try result.json() as? [Any])?.count == 1, "\(result)")
 
+            // The access-change feed from the start: the bulk share first, one line per device.
+            result = try await cli.run(["access", "watch", "--after", "0", "--limit", "2", "--timeout", "20", "--json"],
+                                       env: alice)
+            #expect(result.status == 0, "\(result)")
+            let changes = try result.stdout.split(separator: "\n").map {
+                try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
+            #expect(changes.map { $0["kind"] as? String } == ["share.created", "share.created"], "\(result)")
+            #expect(changes.map { $0["deviceID"] as? String } == [pi, nas] && changes.allSatisfy { $0["userID"] as? String == bobID })
+            result = try await cli.run(["access", "watch", "--after", "0", "--limit", "1", "--timeout", "20"], env: bob)
+            #expect(result.status == 0 && result.stdout.contains(" \(bobID) share.created → ports 22"), "\(result)")
+            // A revision the server has not written: OUT_OF_RANGE, exit 3; nothing more within the timeout: exit 0.
+            result = try await cli.run(["access", "watch", "--after", "999999", "--timeout", "5"], env: alice)
+            #expect(result.status == 3 && result.stderr.contains("ACCESS_CURSOR_UNKNOWN"), "\(result)")
+            result = try await cli.run(["access", "watch", "--timeout", "0.5"], env: alice)
+            #expect(result.status == 0 && result.stdout.isEmpty, "\(result)")
+
             // Notifications: the invite in Japanese, bob's share in Japanese (his language).
             result = try await cli.run(["notifications", "watch", "--limit", "3", "--timeout", "20", "--json"],
                                        env: service)

@@ -142,5 +142,20 @@ enum SharingSamples {
                          body: "alice@example.com wants to share devices with you on Sharewire."),
         ]),
         AckNotificationsRequest(throughSequence: 9002), AckNotificationsResponse(acknowledgedSequence: 9002),
+        WatchAccessChangesRequest(afterRevision: 77), WatchAccessChangesRequest(fromLatest: true),
+        accessChange,
+        WatchAccessChangesResponse(changes: [
+            accessChange,
+            AccessChange(revision: 78, atMs: t0 + 1, deviceID: "dev_12", userID: "acc_42", ownerID: "acc_1",
+                         kind: .deviceTransferred, level: .none, position: 1),
+        ], throughRevision: 78),
+        DeleteDeviceRequest(deviceID: "dev_12", validateOnly: true, notify: false),
+        DeleteDeviceResponse(revision: 79, sharesRemoved: 3),
+        DeleteAccountRequest(confirmEmail: "alice@example.com", notify: true),
+        DeleteAccountResponse(revision: 80, devicesDeleted: 2, sharesRemoved: 7, contactsDeleted: 4),
     ]
+
+    static let accessChange = AccessChange(
+        revision: 78, atMs: t0, deviceID: "dev_12", userID: "acc_7", ownerID: "acc_1", kind: .shareUpdated, level: .shared,
+        access: Access(mode: .ports, serviceIDs: ["svc_3"], scripting: true, ports: [22]), expiresAtMs: t0 + 3_600_000)
 }

@@ -78,7 +78,7 @@ struct MethodTableTests {
         #expect(Set(writes) == [.accountCreateAccount, .accountCreateApiKey, .accountRevokeApiKey, .contactCreate, .contactUpdate, .contactDelete, .contactInvite,
                                 .deviceRegister, .deviceRename, .deviceAddService, .deviceRemoveService,
                                 .sharingShare, .sharingUpdateShare, .sharingRemoveShares, .sharingLeave,
-                                .sharingTransfer])
+                                .sharingTransfer, .deviceDelete, .accountDeleteAccount])
     }
 
     @Test func theTypedClientStubCallsTheRegisteredHandler() async throws {

@@ -144,4 +144,25 @@ import Testing
         let counters = try JSONDecoder().decode(IDCounters.self, from: Data(json.utf8))
         #expect(counters.account == 3 && counters.notification == 5 && counters.apiKey == 0)
     }
+
+    /// Deleting an account ends every key it held, the named ones too.
+    @Test func deletingTheAccountEndsAllItsKeys() throws {
+        var w = World()
+        let secret = APIKey.generate()
+        let applied = try w.run(.createAccount(email: "a@example.com", language: .en, apiKeyHash: APIKey.hash(secret)), as: nil)
+        guard case let .account(alice) = applied.outcome else { fatalError() }
+        let (ci, ciSecret) = try Self.key(&w, alice.id, "ci")
+        let bob = w.account("b@example.com")
+        let (_, bobSecret) = try Self.key(&w, bob, "ci")
+        let before = w.state
+        try w.run(.deleteAccount(confirmEmail: "a@example.com"), as: alice.id)
+        #expect(w.state.authenticate(apiKey: secret) == nil)
+        #expect(w.state.authenticateKey(ciSecret) == nil && w.state.apiKey(ci.id) == nil)
+        #expect(w.state.authenticate(apiKey: bobSecret) == bob)
+        // Replayed from the change log (on another instance), the keys go too.
+        let replayed = try before.replaying(ChangeLogEntry(firstRevision: before.revision + 1, revision: w.state.revision,
+                                                           counters: w.state.counters, mutations: w.lastChanges.mutations))
+        #expect(replayed.authenticate(apiKey: secret) == nil && replayed.authenticateKey(ciSecret) == nil)
+        #expect(replayed.authenticate(apiKey: bobSecret) == bob)
+    }
 }

@@ -81,6 +81,16 @@ import Testing
         #expect((try? p.replica.device(buyer, pi)) != nil)
         // The replica's indexes work, not only its rows: the old owner cannot act on a moved device.
         #expect(throws: SharingError.self) { try p.replica.apply(.renameDevice(pi, name: "x"), actor: owner, at: p.w.at) }
+        // Deleting a device and an account.
+        try p.run(.createContact(email: "owner@example.com", fields: ContactFields()), as: buyer)
+        try p.run(.share(devices: [nas], emails: ["owner@example.com"], access: .all(), notify: false), as: buyer)
+        try p.run(.deleteDevice(pi), as: buyer)
+        try p.run(.deleteAccount(confirmEmail: "buyer@example.com"), as: buyer)
+        try p.ship()
+        #expect(p.replica.sameContent(as: p.w.state))
+        #expect(p.replica.deviceCount == 0 && p.replica.accountCount == 2 && p.replica.shareCount == 0)
+        #expect(p.replica.account(email: Email(trusted: "buyer@example.com")) == nil)
+        #expect(!p.replica.check(user: owner, device: nas, port: 445))
     }
 
     @Test func anEntryThatDoesNotFollowTheStateIsAGap() throws {

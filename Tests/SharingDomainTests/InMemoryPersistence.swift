@@ -57,6 +57,12 @@ actor InMemoryPersistence: SharingPersistence {
             case let .deleteShare(k): shares[k] = nil
             case let .putAPIKey(k): apiKeys[k.id] = k
             case let .deleteAPIKey(id): apiKeys[id] = nil
+            case let .deleteDevice(id):
+                devices[id] = nil
+                services = services.filter { $0.value.0 != id }
+            case let .deleteAccount(id):
+                accounts[id] = nil
+                apiKeys = apiKeys.filter { $0.value.account != id }
             }
         }
         events += batch.changes.events

@@ -22,7 +22,8 @@ import SharewireTestSupport
             let first = try SharingStore(directory: dir)
             let applied = try first.appliedMigrations()
             #expect(applied == ["v1: sharing tables", "v3: notification consumer cursors", "v4: share expiry",
-                               "v5: named api keys"])
+                               "v5: named api keys",
+                               "v6: access change log"])
             try first.close()
             let second = try SharingStore(directory: dir)
             #expect(try second.appliedMigrations() == applied)
@@ -90,14 +91,7 @@ import SharewireTestSupport
         try await withStore(kind) { slot in
             var store = try await slot.open()
             var writer = try await SharingWriter.open(persistence: store)
-            let (aRes, _) = try await writer.createAccount(email: "a@example.com", language: .en)
-            let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .en)
-            let (cRes, _) = try await writer.createAccount(email: "c@example.com", language: .en)
-            guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome,
-                  case let .account(c) = cRes.outcome else { return }
-            for e in ["b@example.com", "c@example.com"] {
-                _ = try await writer.submit(.createContact(email: e, fields: ContactFields()), actor: a.id)
-            }
+            let (a, b, c) = try await ownerWithTwoContacts(writer)
             let reg = try await writer.submit(.registerDevice(name: "pi", services: [
                 ServiceSpec(name: "ssh", port: 22, protocol: "tcp"), ServiceSpec(name: "web", port: 80, protocol: "http"),
             ]), actor: a.id)

@@ -106,3 +106,23 @@ func withStore(_ kind: StoreKind, _ body: (StoreSlot) async throws -> Void) asyn
         try await PostgresTestDatabase.with(serverURL: server) { try await body(StoreSlot(kind: .postgres, location: $0)) }
     }
 }
+
+/// Accounts a, b and c created through `writer`, with b and c in a's
+/// contacts: where several store tests start.
+func ownerWithTwoContacts(_ writer: SharingWriter) async throws -> (a: Account, b: Account, c: Account) {
+    var made: [Account] = []
+    for email in ["a@example.com", "b@example.com", "c@example.com"] {
+        let (result, _) = try await writer.createAccount(email: email, language: .en)
+        guard case let .account(account) = result.outcome else { throw TestSetupError("\(email): \(result.outcome)") }
+        made.append(account)
+    }
+    for email in ["b@example.com", "c@example.com"] {
+        _ = try await writer.submit(.createContact(email: email, fields: ContactFields()), actor: made[0].id)
+    }
+    return (made[0], made[1], made[2])
+}
+
+struct TestSetupError: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
+}

@@ -138,6 +138,19 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
     ///
     /// `/sharewire.v1.NotificationService/AckNotifications`.
     case notificationAckNotifications = 192
+    /// Every change that grants or revokes access after a revision, then new
+    /// ones as they commit (connection brokers).
+    ///
+    /// `/sharewire.v1.EventService/WatchAccessChanges`, server streaming.
+    case eventWatchAccessChanges = 230
+    /// Deletes a device and every share of it (owner only).
+    ///
+    /// `/sharewire.v1.DeviceService/Delete`.
+    case deviceDelete = 231
+    /// Deletes the calling account with its devices, shares and contacts.
+    ///
+    /// `/sharewire.v1.AccountService/DeleteAccount`.
+    case accountDeleteAccount = 232
 
     /// The full method path this id stands for, e.g. `/sharewire.v1.SharingService/Share`.
     public var path: String {
@@ -175,6 +188,9 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .eventListEvents: "/sharewire.v1.EventService/ListEvents"
         case .notificationWatchNotifications: "/sharewire.v1.NotificationService/WatchNotifications"
         case .notificationAckNotifications: "/sharewire.v1.NotificationService/AckNotifications"
+        case .eventWatchAccessChanges: "/sharewire.v1.EventService/WatchAccessChanges"
+        case .deviceDelete: "/sharewire.v1.DeviceService/Delete"
+        case .accountDeleteAccount: "/sharewire.v1.AccountService/DeleteAccount"
         }
     }
 
@@ -182,7 +198,7 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
     /// RESPONSE); otherwise it is unary (docs/PROTOCOL.md §6).
     public var isServerStreaming: Bool {
         switch self {
-        case .healthWatch, .diagnosticsEchoStream, .notificationWatchNotifications: true
+        case .healthWatch, .diagnosticsEchoStream, .notificationWatchNotifications, .eventWatchAccessChanges: true
         default: false
         }
     }
@@ -223,6 +239,9 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .eventListEvents: .noSideEffects
         case .notificationWatchNotifications: .noSideEffects
         case .notificationAckNotifications: .idempotent
+        case .eventWatchAccessChanges: .noSideEffects
+        case .deviceDelete: .unknown
+        case .accountDeleteAccount: .unknown
         }
     }
 }

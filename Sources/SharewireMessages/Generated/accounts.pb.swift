@@ -501,3 +501,119 @@ extension RevokeApiKeyResponse: CBridgedMessage {
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
+
+/// Deletes the calling account (its own key, or the service key acting for
+/// it) in one write: every device it owns with their services and shares,
+/// every share it received, and its address book; its API key stops working.
+/// Other owners' contact entries with its email stay and show has_account =
+/// false again (invite them anew). Recipients of its devices are notified
+/// (share.removed), owners of devices shared with it too (share.left).
+/// Events are kept. At most 10,000 devices and shares together (server
+/// default, the bulk pair limit; LIMIT_EXCEEDED: delete devices first).
+///
+/// `sharewire.v1.DeleteAccountRequest`
+public struct DeleteAccountRequest: ProtoMessage, Hashable {
+    /// The caller's own email, as a confirmation against deleting the wrong
+    /// account by a mixed-up key (INVALID_ARGUMENT, field "confirm_email",
+    /// when it is not the caller's).
+    public var confirmEmail: String
+    /// True: run every rule against the latest state and answer what the call
+    /// would do, changing nothing. PROTOCOL.md §17.4, "Validate only".
+    public var validateOnly: Bool
+    /// Whether the people concerned are notified. Absent: notified.
+    ///
+    /// `nil` when absent (the `notify_presence` oneof).
+    public var notify: Bool?
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(confirmEmail: String = "", validateOnly: Bool = false, notify: Bool? = nil) {
+        self.confirmEmail = confirmEmail
+        self.validateOnly = validateOnly
+        self.notify = notify
+    }
+}
+
+extension DeleteAccountRequest: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__DeleteAccountRequest
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__delete_account_request__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(confirmEmail)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.confirm_email = arena.cString(confirmEmail, field: "confirm_email")
+        c.pointee.validate_only = validateOnly ? 1 : 0
+        if let notify {
+            c.pointee.notify_presence_case = SHAREWIRE__V1__DELETE_ACCOUNT_REQUEST__NOTIFY_PRESENCE_NOTIFY
+            c.pointee.notify = notify ? 1 : 0
+        }
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            confirmEmail: try CDecoding.string(c.pointee.confirm_email, field: "confirm_email"),
+            validateOnly: c.pointee.validate_only != 0,
+            notify: c.pointee.notify_presence_case == SHAREWIRE__V1__DELETE_ACCOUNT_REQUEST__NOTIFY_PRESENCE_NOTIFY
+                ? c.pointee.notify != 0 : nil)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.DeleteAccountResponse`
+public struct DeleteAccountResponse: ProtoMessage, Hashable {
+    public var revision: UInt64
+    /// Devices deleted.
+    public var devicesDeleted: UInt32
+    /// Shares that ended: those of its devices and those it received.
+    public var sharesRemoved: UInt32
+    /// Entries of its address book deleted.
+    public var contactsDeleted: UInt32
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(
+        revision: UInt64 = 0,
+        devicesDeleted: UInt32 = 0,
+        sharesRemoved: UInt32 = 0,
+        contactsDeleted: UInt32 = 0
+    ) {
+        self.revision = revision
+        self.devicesDeleted = devicesDeleted
+        self.sharesRemoved = sharesRemoved
+        self.contactsDeleted = contactsDeleted
+    }
+}
+
+extension DeleteAccountResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__DeleteAccountResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__delete_account_response__init)
+
+    var cArenaHint: Int {
+        return unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.revision = revision
+        c.pointee.devices_deleted = devicesDeleted
+        c.pointee.shares_removed = sharesRemoved
+        c.pointee.contacts_deleted = contactsDeleted
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            revision: c.pointee.revision,
+            devicesDeleted: c.pointee.devices_deleted,
+            sharesRemoved: c.pointee.shares_removed,
+            contactsDeleted: c.pointee.contacts_deleted)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}

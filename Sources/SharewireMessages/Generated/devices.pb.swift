@@ -789,3 +789,101 @@ extension ListDevicesResponse: CBridgedMessage {
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
+
+/// Owner only (a recipient gets NOT_DEVICE_OWNER, anyone else
+/// DEVICE_NOT_FOUND). Deletes the device, its services and every share of it,
+/// in one write; each recipient is notified (share.removed) and the access
+/// feed records each of them and the owner losing it (DEVICE_DELETED). Events
+/// that mention the device are kept. At most 10,000 shares (server default,
+/// the bulk pair limit; LIMIT_EXCEEDED: remove shares first).
+///
+/// `sharewire.v1.DeleteDeviceRequest`
+public struct DeleteDeviceRequest: ProtoMessage, Hashable {
+    /// The device ("dev_N").
+    public var deviceID: String
+    /// True: run every rule against the latest state and answer what the call
+    /// would do, changing nothing. PROTOCOL.md §17.4, "Validate only".
+    public var validateOnly: Bool
+    /// Whether each recipient is notified. Absent: notified. A single-field
+    /// oneof gives it presence (protoc-c 1.4 lacks `optional`).
+    ///
+    /// `nil` when absent (the `notify_presence` oneof).
+    public var notify: Bool?
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(deviceID: String = "", validateOnly: Bool = false, notify: Bool? = nil) {
+        self.deviceID = deviceID
+        self.validateOnly = validateOnly
+        self.notify = notify
+    }
+}
+
+extension DeleteDeviceRequest: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__DeleteDeviceRequest
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__delete_device_request__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(deviceID)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.device_id = arena.cString(deviceID, field: "device_id")
+        c.pointee.validate_only = validateOnly ? 1 : 0
+        if let notify {
+            c.pointee.notify_presence_case = SHAREWIRE__V1__DELETE_DEVICE_REQUEST__NOTIFY_PRESENCE_NOTIFY
+            c.pointee.notify = notify ? 1 : 0
+        }
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
+            validateOnly: c.pointee.validate_only != 0,
+            notify: c.pointee.notify_presence_case == SHAREWIRE__V1__DELETE_DEVICE_REQUEST__NOTIFY_PRESENCE_NOTIFY
+                ? c.pointee.notify != 0 : nil)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.DeleteDeviceResponse`
+public struct DeleteDeviceResponse: ProtoMessage, Hashable {
+    public var revision: UInt64
+    /// Shares that ended with it.
+    public var sharesRemoved: UInt32
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(revision: UInt64 = 0, sharesRemoved: UInt32 = 0) {
+        self.revision = revision
+        self.sharesRemoved = sharesRemoved
+    }
+}
+
+extension DeleteDeviceResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__DeleteDeviceResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__delete_device_response__init)
+
+    var cArenaHint: Int {
+        return unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.revision = revision
+        c.pointee.shares_removed = sharesRemoved
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            revision: c.pointee.revision,
+            sharesRemoved: c.pointee.shares_removed)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}

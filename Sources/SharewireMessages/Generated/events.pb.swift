@@ -53,11 +53,21 @@ public enum AuditEventKind: ProtoEnum {
     ///
     /// `AUDIT_EVENT_KIND_API_KEY_REVOKED` (17).
     case apiKeyRevoked
+    /// The owner deleted a device (users: the owner and the recipients whose
+    /// shares ended).
+    ///
+    /// `AUDIT_EVENT_KIND_DEVICE_DELETED` (18).
+    case deviceDeleted
+    /// An account was deleted with its devices, shares and contacts (users: the
+    /// account, its devices' recipients and the owners of devices shared with it).
+    ///
+    /// `AUDIT_EVENT_KIND_ACCOUNT_DELETED` (19).
+    case accountDeleted
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired, .apiKeyCreated, .apiKeyRevoked]
+    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired, .apiKeyCreated, .apiKeyRevoked, .deviceDeleted, .accountDeleted]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -80,6 +90,8 @@ public enum AuditEventKind: ProtoEnum {
         case 15: self = .shareExpired
         case 16: self = .apiKeyCreated
         case 17: self = .apiKeyRevoked
+        case 18: self = .deviceDeleted
+        case 19: self = .accountDeleted
         default: self = .unrecognized(rawValue)
         }
     }
@@ -105,6 +117,8 @@ public enum AuditEventKind: ProtoEnum {
         case .shareExpired: 15
         case .apiKeyCreated: 16
         case .apiKeyRevoked: 17
+        case .deviceDeleted: 18
+        case .accountDeleted: 19
         case .unrecognized(let value): value
         }
     }
@@ -178,6 +192,137 @@ public enum NotificationKind: ProtoEnum {
         case .transferReceived: 7
         case .shareExpired: 8
         case .shareExpiredOwner: 9
+        case .unrecognized(let value): value
+        }
+    }
+}
+
+/// Why an account's access to a device changed (WatchAccessChanges).
+///
+/// `sharewire.v1.AccessChangeKind`
+public enum AccessChangeKind: ProtoEnum {
+    /// `ACCESS_CHANGE_KIND_UNSPECIFIED` (0).
+    case unspecified
+    /// The owner shared the device with the user.
+    ///
+    /// `ACCESS_CHANGE_KIND_SHARE_CREATED` (1).
+    case shareCreated
+    /// The owner changed the user's access or its expiry.
+    ///
+    /// `ACCESS_CHANGE_KIND_SHARE_UPDATED` (2).
+    case shareUpdated
+    /// The owner removed the share (RemoveShares, or deleted the contact).
+    ///
+    /// `ACCESS_CHANGE_KIND_SHARE_REMOVED` (3).
+    case shareRemoved
+    /// The user left the device.
+    ///
+    /// `ACCESS_CHANGE_KIND_SHARE_LEFT` (4).
+    case shareLeft
+    /// The share reached its expiry and was removed.
+    ///
+    /// `ACCESS_CHANGE_KIND_SHARE_EXPIRED` (5).
+    case shareExpired
+    /// The device went to another owner: its shares end, the old owner loses
+    /// it, the new owner gains it.
+    ///
+    /// `ACCESS_CHANGE_KIND_DEVICE_TRANSFERRED` (6).
+    case deviceTransferred
+    /// A service the share named was removed from the device.
+    ///
+    /// `ACCESS_CHANGE_KIND_SERVICE_REMOVED` (7).
+    case serviceRemoved
+    /// The device was deleted.
+    ///
+    /// `ACCESS_CHANGE_KIND_DEVICE_DELETED` (8).
+    case deviceDeleted
+    /// The owner's account, or the user's, was deleted.
+    ///
+    /// `ACCESS_CHANGE_KIND_ACCOUNT_DELETED` (9).
+    case accountDeleted
+    /// A value this build does not know (sent by a peer with a newer schema).
+    case unrecognized(Int32)
+
+    /// The known cases, in declaration order.
+    public static let allCases: [AccessChangeKind] = [.unspecified, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .shareExpired, .deviceTransferred, .serviceRemoved, .deviceDeleted, .accountDeleted]
+
+    /// The case for `rawValue`, or `.unrecognized(rawValue)`.
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .shareCreated
+        case 2: self = .shareUpdated
+        case 3: self = .shareRemoved
+        case 4: self = .shareLeft
+        case 5: self = .shareExpired
+        case 6: self = .deviceTransferred
+        case 7: self = .serviceRemoved
+        case 8: self = .deviceDeleted
+        case 9: self = .accountDeleted
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    /// The wire value.
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .shareCreated: 1
+        case .shareUpdated: 2
+        case .shareRemoved: 3
+        case .shareLeft: 4
+        case .shareExpired: 5
+        case .deviceTransferred: 6
+        case .serviceRemoved: 7
+        case .deviceDeleted: 8
+        case .accountDeleted: 9
+        case .unrecognized(let value): value
+        }
+    }
+}
+
+/// What an account may reach on a device after a change.
+///
+/// `sharewire.v1.AccessLevel`
+public enum AccessLevel: ProtoEnum {
+    /// `ACCESS_LEVEL_UNSPECIFIED` (0).
+    case unspecified
+    /// Nothing: Check answers no.
+    ///
+    /// `ACCESS_LEVEL_NONE` (1).
+    case none
+    /// The owner: every service, scripting.
+    ///
+    /// `ACCESS_LEVEL_OWNER` (2).
+    case owner
+    /// A recipient, with the access in AccessChange.access.
+    ///
+    /// `ACCESS_LEVEL_SHARED` (3).
+    case shared
+    /// A value this build does not know (sent by a peer with a newer schema).
+    case unrecognized(Int32)
+
+    /// The known cases, in declaration order.
+    public static let allCases: [AccessLevel] = [.unspecified, .none, .owner, .shared]
+
+    /// The case for `rawValue`, or `.unrecognized(rawValue)`.
+    public init(rawValue: Int32) {
+        switch rawValue {
+        case 0: self = .unspecified
+        case 1: self = .none
+        case 2: self = .owner
+        case 3: self = .shared
+        default: self = .unrecognized(rawValue)
+        }
+    }
+
+    /// The wire value.
+    public var rawValue: Int32 {
+        switch self {
+        case .unspecified: 0
+        case .none: 1
+        case .owner: 2
+        case .shared: 3
         case .unrecognized(let value): value
         }
     }
@@ -649,6 +794,198 @@ extension AckNotificationsResponse: CBridgedMessage {
     init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
         self.init(
             acknowledgedSequence: c.pointee.acknowledged_sequence)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// One change of one account's access to one device.
+///
+/// `sharewire.v1.AccessChange`
+public struct AccessChange: ProtoMessage, Hashable {
+    /// The revision of the write that made it.
+    public var revision: UInt64
+    /// When it was written.
+    public var atMs: Int64
+    /// The device ("dev_N").
+    public var deviceID: String
+    /// The account whose access changed ("acc_N").
+    public var userID: String
+    /// The device's owner when the change was made ("acc_N"): the owner who
+    /// gave or ended the share; for a transfer, the new owner.
+    public var ownerID: String
+    public var kind: AccessChangeKind
+    /// The access from this revision on.
+    public var level: AccessLevel
+    /// SHARED only: mode, services (ids and their ports) and scripting.
+    public var access: Access
+    /// SHARED only: when the share ends; 0 = no time limit.
+    public var expiresAtMs: Int64
+    /// Its place among the changes of its revision (0, 1, ...): with revision,
+    /// the order of the feed, and what a consumer dedupes on after a resume.
+    public var position: UInt32
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(
+        revision: UInt64 = 0,
+        atMs: Int64 = 0,
+        deviceID: String = "",
+        userID: String = "",
+        ownerID: String = "",
+        kind: AccessChangeKind = .unspecified,
+        level: AccessLevel = .unspecified,
+        access: Access = Access(),
+        expiresAtMs: Int64 = 0,
+        position: UInt32 = 0
+    ) {
+        self.revision = revision
+        self.atMs = atMs
+        self.deviceID = deviceID
+        self.userID = userID
+        self.ownerID = ownerID
+        self.kind = kind
+        self.level = level
+        self.access = access
+        self.expiresAtMs = expiresAtMs
+        self.position = position
+    }
+}
+
+extension AccessChange: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__AccessChange
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__access_change__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(deviceID)
+            + CEncodingArena.hint(userID)
+            + CEncodingArena.hint(ownerID)
+            + CEncodingArena.hint(message: access)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.revision = revision
+        c.pointee.at_ms = atMs
+        c.pointee.device_id = arena.cString(deviceID, field: "device_id")
+        c.pointee.user_id = arena.cString(userID, field: "user_id")
+        c.pointee.owner_id = arena.cString(ownerID, field: "owner_id")
+        c.pointee.kind = .init(CEnum.wireValue(kind))
+        c.pointee.level = .init(CEnum.wireValue(level))
+        c.pointee.access = arena.nested(access, field: "access")
+        c.pointee.expires_at_ms = expiresAtMs
+        c.pointee.position = position
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            revision: c.pointee.revision,
+            atMs: c.pointee.at_ms,
+            deviceID: try CDecoding.string(c.pointee.device_id, field: "device_id"),
+            userID: try CDecoding.string(c.pointee.user_id, field: "user_id"),
+            ownerID: try CDecoding.string(c.pointee.owner_id, field: "owner_id"),
+            kind: CEnum.open(c.pointee.kind.rawValue),
+            level: CEnum.open(c.pointee.level.rawValue),
+            access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
+            expiresAtMs: c.pointee.expires_at_ms,
+            position: c.pointee.position)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// Streams the changes that grant or revoke access, for services that hold
+/// live sessions (connection brokers): first every retained change after
+/// `after_revision`, then new ones as they are committed, in revision order.
+/// An account sees the changes on devices it owns (or owned, for the change
+/// that ended it) and those of its own access; the service key sees all. The
+/// stream ends only by CANCEL, deadline or server shutdown; call again with
+/// the last through_revision to resume.
+///
+/// `sharewire.v1.WatchAccessChangesRequest`
+public struct WatchAccessChangesRequest: ProtoMessage, Hashable {
+    /// Resume cursor: the last through_revision seen. Must not be older than
+    /// the retained window (FAILED_PRECONDITION ACCESS_CURSOR_EXPIRED: re-read
+    /// the state and watch from its revision) nor newer than the server's
+    /// revision (OUT_OF_RANGE ACCESS_CURSOR_UNKNOWN).
+    public var afterRevision: UInt64
+    /// Ignore after_revision and start after the current revision (the first
+    /// message says which).
+    public var fromLatest: Bool
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(afterRevision: UInt64 = 0, fromLatest: Bool = false) {
+        self.afterRevision = afterRevision
+        self.fromLatest = fromLatest
+    }
+}
+
+extension WatchAccessChangesRequest: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__WatchAccessChangesRequest
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__watch_access_changes_request__init)
+
+    var cArenaHint: Int {
+        return unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.after_revision = afterRevision
+        c.pointee.from_latest = fromLatest ? 1 : 0
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            afterRevision: c.pointee.after_revision,
+            fromLatest: c.pointee.from_latest != 0)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// One MESSAGE frame of the stream.
+///
+/// `sharewire.v1.WatchAccessChangesResponse`
+public struct WatchAccessChangesResponse: ProtoMessage, Hashable {
+    /// In (revision, position) order; may be empty (a progress message).
+    public var changes: [AccessChange]
+    /// Every change of every revision up to this one has been sent: the
+    /// cursor to resume from. A revision with more changes than fit one
+    /// message is completed by the following ones.
+    public var throughRevision: UInt64
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(changes: [AccessChange] = [], throughRevision: UInt64 = 0) {
+        self.changes = changes
+        self.throughRevision = throughRevision
+    }
+}
+
+extension WatchAccessChangesResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__WatchAccessChangesResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__watch_access_changes_response__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(repeated: changes)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        (c.pointee.n_changes, c.pointee.changes) = arena.repeated(changes, field: "changes")
+        c.pointee.through_revision = throughRevision
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            changes: try CDecoding.repeated(c.pointee.n_changes, c.pointee.changes, of: AccessChange.self, field: "changes"),
+            throughRevision: c.pointee.through_revision)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -15,6 +15,7 @@ extension Sharewire_V1 {
             Method.CreateApiKey.self,
             Method.ListApiKeys.self,
             Method.RevokeApiKey.self,
+            Method.DeleteAccount.self,
         ]
 
         /// The typed methods: request and response types tied to the path and id.
@@ -69,6 +70,16 @@ extension Sharewire_V1 {
                 public static let id = MethodID.accountRevokeApiKey
                 public static let descriptor = MethodDescriptor(MethodID.accountRevokeApiKey)
             }
+
+            /// Deletes the calling account with its devices, shares and contacts.
+            ///
+            /// `/sharewire.v1.AccountService/DeleteAccount`, id 232, unary, idempotency `unknown`.
+            public enum DeleteAccount: UnaryMethod {
+                public typealias Input = DeleteAccountRequest
+                public typealias Output = DeleteAccountResponse
+                public static let id = MethodID.accountDeleteAccount
+                public static let descriptor = MethodDescriptor(MethodID.accountDeleteAccount)
+            }
         }
     }
 }
@@ -116,6 +127,15 @@ extension Sharewire_V1.AccountService {
 
         /// `RevokeApiKey` without suspending, or nil to run `revokeApiKey(request:context:)`.
         func immediateRevokeApiKey(request: RevokeApiKeyRequest, context: ServerContext) throws -> RevokeApiKeyResponse?
+
+        /// Deletes the calling account with its devices, shares and contacts.
+        func deleteAccount(request: DeleteAccountRequest, context: ServerContext) async throws -> DeleteAccountResponse
+
+        /// `DeleteAccount` without suspending, or nil to run `deleteAccount(request:context:)`.
+        func immediateDeleteAccount(
+            request: DeleteAccountRequest,
+            context: ServerContext
+        ) throws -> DeleteAccountResponse?
     }
 }
 
@@ -147,6 +167,12 @@ extension Sharewire_V1.AccountService.Handler {
         context: ServerContext
     ) throws -> RevokeApiKeyResponse? { nil }
 
+    /// No immediate attempt: `DeleteAccount` always runs in a task.
+    public func immediateDeleteAccount(
+        request: DeleteAccountRequest,
+        context: ServerContext
+    ) throws -> DeleteAccountResponse? { nil }
+
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.AccountService.Method.CreateAccount.self, immediate: { request, context in
@@ -173,6 +199,11 @@ extension Sharewire_V1.AccountService.Handler {
             try self.immediateRevokeApiKey(request: request, context: context)
         }, { request, context in
             try await self.revokeApiKey(request: request, context: context)
+        })
+        router.unary(Sharewire_V1.AccountService.Method.DeleteAccount.self, immediate: { request, context in
+            try self.immediateDeleteAccount(request: request, context: context)
+        }, { request, context in
+            try await self.deleteAccount(request: request, context: context)
         })
     }
 }
@@ -226,6 +257,14 @@ extension Sharewire_V1.AccountService {
             options: Caller.Options
         ) async throws(Caller.Failure) -> RevokeApiKeyResponse {
             try await caller.unary(Method.RevokeApiKey.self, request, options: options)
+        }
+
+        /// Deletes the calling account with its devices, shares and contacts.
+        public func deleteAccount(
+            _ request: DeleteAccountRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> DeleteAccountResponse {
+            try await caller.unary(Method.DeleteAccount.self, request, options: options)
         }
     }
 }

@@ -16,6 +16,7 @@ extension Sharewire_V1 {
             Method.RemoveService.self,
             Method.Get.self,
             Method.List.self,
+            Method.Delete.self,
         ]
 
         /// The typed methods: request and response types tied to the path and id.
@@ -79,6 +80,16 @@ extension Sharewire_V1 {
                 public static let id = MethodID.deviceList
                 public static let descriptor = MethodDescriptor(MethodID.deviceList)
             }
+
+            /// Deletes a device and every share of it (owner only).
+            ///
+            /// `/sharewire.v1.DeviceService/Delete`, id 231, unary, idempotency `unknown`.
+            public enum Delete: UnaryMethod {
+                public typealias Input = DeleteDeviceRequest
+                public typealias Output = DeleteDeviceResponse
+                public static let id = MethodID.deviceDelete
+                public static let descriptor = MethodDescriptor(MethodID.deviceDelete)
+            }
         }
     }
 }
@@ -131,6 +142,12 @@ extension Sharewire_V1.DeviceService {
 
         /// `List` without suspending, or nil to run `list(request:context:)`.
         func immediateList(request: ListDevicesRequest, context: ServerContext) throws -> ListDevicesResponse?
+
+        /// Deletes a device and every share of it (owner only).
+        func delete(request: DeleteDeviceRequest, context: ServerContext) async throws -> DeleteDeviceResponse
+
+        /// `Delete` without suspending, or nil to run `delete(request:context:)`.
+        func immediateDelete(request: DeleteDeviceRequest, context: ServerContext) throws -> DeleteDeviceResponse?
     }
 }
 
@@ -168,6 +185,12 @@ extension Sharewire_V1.DeviceService.Handler {
         context: ServerContext
     ) throws -> ListDevicesResponse? { nil }
 
+    /// No immediate attempt: `Delete` always runs in a task.
+    public func immediateDelete(
+        request: DeleteDeviceRequest,
+        context: ServerContext
+    ) throws -> DeleteDeviceResponse? { nil }
+
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.DeviceService.Method.Register.self, immediate: { request, context in
@@ -199,6 +222,11 @@ extension Sharewire_V1.DeviceService.Handler {
             try self.immediateList(request: request, context: context)
         }, { request, context in
             try await self.list(request: request, context: context)
+        })
+        router.unary(Sharewire_V1.DeviceService.Method.Delete.self, immediate: { request, context in
+            try self.immediateDelete(request: request, context: context)
+        }, { request, context in
+            try await self.delete(request: request, context: context)
         })
     }
 }
@@ -259,6 +287,14 @@ extension Sharewire_V1.DeviceService {
             options: Caller.Options
         ) async throws(Caller.Failure) -> ListDevicesResponse {
             try await caller.unary(Method.List.self, request, options: options)
+        }
+
+        /// Deletes a device and every share of it (owner only).
+        public func delete(
+            _ request: DeleteDeviceRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> DeleteDeviceResponse {
+            try await caller.unary(Method.Delete.self, request, options: options)
         }
     }
 }

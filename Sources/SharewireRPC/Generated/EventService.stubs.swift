@@ -9,7 +9,7 @@ extension Sharewire_V1 {
     /// `sharewire.v1.EventService`: its methods, `Handler` (server) and `Client` (stub).
     public enum EventService {
         /// Every method of the service, in schema order.
-        public static let methods: [any RPCMethod.Type] = [Method.ListEvents.self]
+        public static let methods: [any RPCMethod.Type] = [Method.ListEvents.self, Method.WatchAccessChanges.self]
 
         /// The typed methods: request and response types tied to the path and id.
         public enum Method {
@@ -21,6 +21,17 @@ extension Sharewire_V1 {
                 public typealias Output = ListEventsResponse
                 public static let id = MethodID.eventListEvents
                 public static let descriptor = MethodDescriptor(MethodID.eventListEvents)
+            }
+
+            /// Every change that grants or revokes access after a revision, then new
+            /// ones as they commit (connection brokers).
+            ///
+            /// `/sharewire.v1.EventService/WatchAccessChanges`, id 230, server streaming, idempotency `NO_SIDE_EFFECTS`.
+            public enum WatchAccessChanges: ServerStreamingMethod {
+                public typealias Input = WatchAccessChangesRequest
+                public typealias Output = WatchAccessChangesResponse
+                public static let id = MethodID.eventWatchAccessChanges
+                public static let descriptor = MethodDescriptor(MethodID.eventWatchAccessChanges)
             }
         }
     }
@@ -41,6 +52,14 @@ extension Sharewire_V1.EventService {
 
         /// `ListEvents` without suspending, or nil to run `listEvents(request:context:)`.
         func immediateListEvents(request: ListEventsRequest, context: ServerContext) throws -> ListEventsResponse?
+
+        /// Every change that grants or revokes access after a revision, then new
+        /// ones as they commit (connection brokers).
+        func watchAccessChanges(
+            request: WatchAccessChangesRequest,
+            response: ServerStreamWriter<WatchAccessChangesResponse>,
+            context: ServerContext
+        ) async throws
     }
 }
 
@@ -58,6 +77,9 @@ extension Sharewire_V1.EventService.Handler {
         }, { request, context in
             try await self.listEvents(request: request, context: context)
         })
+        router.serverStreaming(Sharewire_V1.EventService.Method.WatchAccessChanges.self) { request, response, context in
+            try await self.watchAccessChanges(request: request, response: response, context: context)
+        }
     }
 }
 
@@ -77,6 +99,15 @@ extension Sharewire_V1.EventService {
             options: Caller.Options
         ) async throws(Caller.Failure) -> ListEventsResponse {
             try await caller.unary(Method.ListEvents.self, request, options: options)
+        }
+
+        /// Every change that grants or revokes access after a revision, then new
+        /// ones as they commit (connection brokers).
+        public func watchAccessChanges(
+            _ request: WatchAccessChangesRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> ServerStream<WatchAccessChangesResponse> {
+            try await caller.serverStreaming(Method.WatchAccessChanges.self, request, options: options)
         }
     }
 }

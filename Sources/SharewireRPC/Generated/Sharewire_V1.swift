@@ -42,6 +42,9 @@ public enum Sharewire_V1 {
         EventService.Method.ListEvents.self,
         NotificationService.Method.WatchNotifications.self,
         NotificationService.Method.AckNotifications.self,
+        EventService.Method.WatchAccessChanges.self,
+        DeviceService.Method.Delete.self,
+        AccountService.Method.DeleteAccount.self,
     ]
 }
 
@@ -55,7 +58,9 @@ extension CommonShareesResponse: CarriesRevision {}
 extension CreateAccountResponse: CarriesRevision {}
 extension CreateApiKeyResponse: CarriesRevision {}
 extension CreateContactResponse: CarriesRevision {}
+extension DeleteAccountResponse: CarriesRevision {}
 extension DeleteContactResponse: CarriesRevision {}
+extension DeleteDeviceResponse: CarriesRevision {}
 extension GetDeviceResponse: CarriesRevision {}
 extension HealthCheckResponse: CarriesRevision {}
 extension InviteContactResponse: CarriesRevision {}

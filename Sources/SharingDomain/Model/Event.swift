@@ -20,6 +20,10 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case apiKeyCreated = "api_key.created"
     /// An account revoked one of its API keys (detail: `key=key_N name=…`).
     case apiKeyRevoked = "api_key.revoked"
+    /// The owner deleted a device (users: the owner and the recipients whose shares ended).
+    case deviceDeleted = "device.deleted"
+    /// An account deleted itself with its devices, shares and contacts.
+    case accountDeleted = "account.deleted"
 }
 
 /// An audit record: who did what to which devices and users, when.

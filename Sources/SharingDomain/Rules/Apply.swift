@@ -49,6 +49,10 @@ extension SharingState {
             return try cx.leave(devices: devices, notify: notify)
         case let .transfer(devices, toEmail, notify):
             return try cx.transfer(devices: devices, toEmail: toEmail, notify: notify)
+        case let .deleteDevice(id, notify):
+            return try cx.deleteDevice(id, notify: notify)
+        case let .deleteAccount(confirmEmail, notify):
+            return try cx.deleteAccount(confirmEmail: confirmEmail, notify: notify)
         }
     }
 }

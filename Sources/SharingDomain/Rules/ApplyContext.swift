@@ -11,6 +11,9 @@ struct ApplyContext {
     let at: Timestamp
     /// The revision this write will have.
     let revision: UInt64
+    /// Why shares this write deletes end (the access-change feed); rules
+    /// that end shares for another reason than RemoveShares set it first.
+    var revocation: AccessChangeCause = .shareRemoved
 
     init(state: SharingState, actor: AccountID, at: Timestamp) {
         self.state = state
@@ -82,18 +85,41 @@ struct ApplyContext {
     // MARK: - Mutations that keep state and changes in step
 
     mutating func put(_ share: Share) {
+        let before = state.shares[share.key]
         state.putShare(share)
         changes.mutations.append(.putShare(share))
+        if before?.access != share.access || before?.expiresAt != share.expiresAt {
+            let kind: AccessChangeCause = before == nil ? .shareCreated
+                : revocation == .serviceRemoved ? .serviceRemoved : .shareUpdated
+            recordAccess(share.device, share.user, kind, .shared(share.access, expiresAt: share.expiresAt))
+        }
     }
 
     mutating func delete(_ key: ShareKey) {
+        let existed = state.shares[key] != nil
+        recordAccess(key.device, key.user, revocation, .none, when: existed)
         state.removeShare(key)
         changes.mutations.append(.deleteShare(key))
     }
 
     mutating func put(_ device: Device) {
+        let previousOwner = state.devices[device.id]?.owner
         state.putDevice(device)
         changes.mutations.append(.putDevice(device))
+        if let previousOwner, previousOwner != device.owner {
+            recordAccess(device.id, previousOwner, .deviceTransferred, .none)
+            recordAccess(device.id, device.owner, .deviceTransferred, .owner)
+        }
+    }
+
+    /// Records a change of `user`'s access to `device` for the access-change
+    /// feed; `owner` is the device's owner as the state has it now.
+    mutating func recordAccess(_ device: DeviceID, _ user: AccountID, _ kind: AccessChangeCause, _ grant: AccessGrant,
+                               when condition: Bool = true) {
+        guard condition, let owner = state.devices[device]?.owner else { return }
+        changes.accessChanges.append(AccessChangeRecord(
+            revision: revision, position: changes.accessChanges.count, at: at, device: device, user: user,
+            owner: owner, kind: kind, grant: grant))
     }
 
     mutating func put(_ contact: Contact) {

@@ -68,6 +68,7 @@ extension ApplyContext {
         device.updatedAt = at
         var narrowed: [Share] = []
         var emptied: [AccountID] = []
+        revocation = .serviceRemoved
         for user in (state.sharesByDevice[id] ?? []).sorted() {
             let key = ShareKey(device: id, user: user)
             guard var share = state.shares[key], share.access.services.contains(sid) else { continue }

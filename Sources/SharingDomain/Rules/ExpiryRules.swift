@@ -60,6 +60,7 @@ extension SharingState {
             byOwner[owner, default: [:]][key.device, default: []].append(key.user)
         }
         var cx = ApplyContext(state: self, actor: byOwner.keys.min()!, at: at)
+        cx.revocation = .shareExpired
         for owner in byOwner.keys.sorted() {
             cx.actor = owner
             let perDevice = byOwner[owner]!

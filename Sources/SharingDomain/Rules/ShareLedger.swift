@@ -157,6 +157,7 @@ extension ApplyContext {
             if byOwner[d.owner] == nil { owners.append(d.owner) }
             byOwner[d.owner, default: []].append(id)
         }
+        revocation = .shareLeft
         for id in ids { delete(ShareKey(device: id, user: actor)) }
         record(.shareLeft, devices: ids, users: owners)
         for owner in owners where notify {

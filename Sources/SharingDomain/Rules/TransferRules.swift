@@ -25,6 +25,7 @@ extension ApplyContext {
             throw SharingError(.limitExceeded, subject: email.value, field: "toEmail",
                                message: "the receiver would own more than \(limits.maxDevicesPerAccount) devices")
         }
+        revocation = .deviceTransferred
         var formerRecipients: [AccountID: [DeviceID]] = [:]
         var recipientOrder: [AccountID] = []
         for var d in devices {

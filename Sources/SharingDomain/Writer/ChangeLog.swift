@@ -65,6 +65,8 @@ extension SharingState {
             case let .deleteShare(key): s.removeShare(key)
             case let .putAPIKey(k): s.putAPIKey(k)
             case let .deleteAPIKey(id): if let k = s.apiKeys[id] { s.removeAPIKey(k) }
+            case let .deleteDevice(id): s.removeDevice(id)
+            case let .deleteAccount(id): s.removeAccount(id)
             }
         }
         s.revision = entry.revision

@@ -102,6 +102,17 @@ public protocol SharingEventLog: Sendable {
 
     /// The consumer's acknowledged cursor (0 for a consumer never seen): it resumes after it.
     func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64
+
+    /// At most `limit` access changes after `cursor` and up to revision
+    /// `through`, in (revision, position) order, that `account` may see (all
+    /// for `nil`), with the pruned mark read after them: a change pruned
+    /// while they were read shows as a mark past the cursor.
+    func accessChanges(after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
+                       limit: Int) async throws -> AccessChangePage
+
+    /// Deletes the access changes older than the latest `revisions`
+    /// revisions and moves the pruned mark (docs/SERVER.md "Access-change feed").
+    func pruneAccessChanges(retaining revisions: UInt64) async throws
 }
 
 /// When API keys were last used. Kept beside the revisioned state, not in

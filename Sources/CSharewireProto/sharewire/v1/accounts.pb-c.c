@@ -547,6 +547,96 @@ void   sharewire__v1__revoke_api_key_response__free_unpacked
   assert(message->base.descriptor == &sharewire__v1__revoke_api_key_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sharewire__v1__delete_account_request__init
+                     (Sharewire__V1__DeleteAccountRequest         *message)
+{
+  static const Sharewire__V1__DeleteAccountRequest init_value = SHAREWIRE__V1__DELETE_ACCOUNT_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__delete_account_request__get_packed_size
+                     (const Sharewire__V1__DeleteAccountRequest *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_account_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__delete_account_request__pack
+                     (const Sharewire__V1__DeleteAccountRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_account_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__delete_account_request__pack_to_buffer
+                     (const Sharewire__V1__DeleteAccountRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_account_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__DeleteAccountRequest *
+       sharewire__v1__delete_account_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__DeleteAccountRequest *)
+     protobuf_c_message_unpack (&sharewire__v1__delete_account_request__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__delete_account_request__free_unpacked
+                     (Sharewire__V1__DeleteAccountRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__delete_account_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__delete_account_response__init
+                     (Sharewire__V1__DeleteAccountResponse         *message)
+{
+  static const Sharewire__V1__DeleteAccountResponse init_value = SHAREWIRE__V1__DELETE_ACCOUNT_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__delete_account_response__get_packed_size
+                     (const Sharewire__V1__DeleteAccountResponse *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_account_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__delete_account_response__pack
+                     (const Sharewire__V1__DeleteAccountResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_account_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__delete_account_response__pack_to_buffer
+                     (const Sharewire__V1__DeleteAccountResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_account_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__DeleteAccountResponse *
+       sharewire__v1__delete_account_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__DeleteAccountResponse *)
+     protobuf_c_message_unpack (&sharewire__v1__delete_account_response__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__delete_account_response__free_unpacked
+                     (Sharewire__V1__DeleteAccountResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__delete_account_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sharewire__v1__account_info__field_descriptors[4] =
 {
   {
@@ -1183,5 +1273,146 @@ const ProtobufCMessageDescriptor sharewire__v1__revoke_api_key_response__descrip
   sharewire__v1__revoke_api_key_response__field_indices_by_name,
   1,  sharewire__v1__revoke_api_key_response__number_ranges,
   (ProtobufCMessageInit) sharewire__v1__revoke_api_key_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__delete_account_request__field_descriptors[3] =
+{
+  {
+    "confirm_email",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteAccountRequest, confirm_email),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "validate_only",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteAccountRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notify",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Sharewire__V1__DeleteAccountRequest, notify_presence_case),
+    offsetof(Sharewire__V1__DeleteAccountRequest, notify),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__delete_account_request__field_indices_by_name[] = {
+  0,   /* field[0] = confirm_email */
+  2,   /* field[2] = notify */
+  1,   /* field[1] = validate_only */
+};
+static const ProtobufCIntRange sharewire__v1__delete_account_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__delete_account_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.DeleteAccountRequest",
+  "DeleteAccountRequest",
+  "Sharewire__V1__DeleteAccountRequest",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__DeleteAccountRequest),
+  3,
+  sharewire__v1__delete_account_request__field_descriptors,
+  sharewire__v1__delete_account_request__field_indices_by_name,
+  1,  sharewire__v1__delete_account_request__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__delete_account_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__delete_account_response__field_descriptors[4] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteAccountResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "devices_deleted",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteAccountResponse, devices_deleted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shares_removed",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteAccountResponse, shares_removed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "contacts_deleted",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteAccountResponse, contacts_deleted),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__delete_account_response__field_indices_by_name[] = {
+  3,   /* field[3] = contacts_deleted */
+  1,   /* field[1] = devices_deleted */
+  0,   /* field[0] = revision */
+  2,   /* field[2] = shares_removed */
+};
+static const ProtobufCIntRange sharewire__v1__delete_account_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 4 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__delete_account_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.DeleteAccountResponse",
+  "DeleteAccountResponse",
+  "Sharewire__V1__DeleteAccountResponse",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__DeleteAccountResponse),
+  4,
+  sharewire__v1__delete_account_response__field_descriptors,
+  sharewire__v1__delete_account_response__field_indices_by_name,
+  1,  sharewire__v1__delete_account_response__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__delete_account_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -772,6 +772,96 @@ void   sharewire__v1__list_devices_response__free_unpacked
   assert(message->base.descriptor == &sharewire__v1__list_devices_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sharewire__v1__delete_device_request__init
+                     (Sharewire__V1__DeleteDeviceRequest         *message)
+{
+  static const Sharewire__V1__DeleteDeviceRequest init_value = SHAREWIRE__V1__DELETE_DEVICE_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__delete_device_request__get_packed_size
+                     (const Sharewire__V1__DeleteDeviceRequest *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_device_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__delete_device_request__pack
+                     (const Sharewire__V1__DeleteDeviceRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_device_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__delete_device_request__pack_to_buffer
+                     (const Sharewire__V1__DeleteDeviceRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_device_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__DeleteDeviceRequest *
+       sharewire__v1__delete_device_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__DeleteDeviceRequest *)
+     protobuf_c_message_unpack (&sharewire__v1__delete_device_request__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__delete_device_request__free_unpacked
+                     (Sharewire__V1__DeleteDeviceRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__delete_device_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__delete_device_response__init
+                     (Sharewire__V1__DeleteDeviceResponse         *message)
+{
+  static const Sharewire__V1__DeleteDeviceResponse init_value = SHAREWIRE__V1__DELETE_DEVICE_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__delete_device_response__get_packed_size
+                     (const Sharewire__V1__DeleteDeviceResponse *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_device_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__delete_device_response__pack
+                     (const Sharewire__V1__DeleteDeviceResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_device_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__delete_device_response__pack_to_buffer
+                     (const Sharewire__V1__DeleteDeviceResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__delete_device_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__DeleteDeviceResponse *
+       sharewire__v1__delete_device_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__DeleteDeviceResponse *)
+     protobuf_c_message_unpack (&sharewire__v1__delete_device_response__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__delete_device_response__free_unpacked
+                     (Sharewire__V1__DeleteDeviceResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__delete_device_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sharewire__v1__service_info__field_descriptors[4] =
 {
   {
@@ -1754,5 +1844,120 @@ const ProtobufCMessageDescriptor sharewire__v1__list_devices_response__descripto
   sharewire__v1__list_devices_response__field_indices_by_name,
   1,  sharewire__v1__list_devices_response__number_ranges,
   (ProtobufCMessageInit) sharewire__v1__list_devices_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__delete_device_request__field_descriptors[3] =
+{
+  {
+    "device_id",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteDeviceRequest, device_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "validate_only",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteDeviceRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "notify",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    offsetof(Sharewire__V1__DeleteDeviceRequest, notify_presence_case),
+    offsetof(Sharewire__V1__DeleteDeviceRequest, notify),
+    NULL,
+    NULL,
+    0 | PROTOBUF_C_FIELD_FLAG_ONEOF,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__delete_device_request__field_indices_by_name[] = {
+  0,   /* field[0] = device_id */
+  2,   /* field[2] = notify */
+  1,   /* field[1] = validate_only */
+};
+static const ProtobufCIntRange sharewire__v1__delete_device_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 3 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__delete_device_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.DeleteDeviceRequest",
+  "DeleteDeviceRequest",
+  "Sharewire__V1__DeleteDeviceRequest",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__DeleteDeviceRequest),
+  3,
+  sharewire__v1__delete_device_request__field_descriptors,
+  sharewire__v1__delete_device_request__field_indices_by_name,
+  1,  sharewire__v1__delete_device_request__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__delete_device_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__delete_device_response__field_descriptors[2] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteDeviceResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "shares_removed",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__DeleteDeviceResponse, shares_removed),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__delete_device_response__field_indices_by_name[] = {
+  0,   /* field[0] = revision */
+  1,   /* field[1] = shares_removed */
+};
+static const ProtobufCIntRange sharewire__v1__delete_device_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__delete_device_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.DeleteDeviceResponse",
+  "DeleteDeviceResponse",
+  "Sharewire__V1__DeleteDeviceResponse",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__DeleteDeviceResponse),
+  2,
+  sharewire__v1__delete_device_response__field_descriptors,
+  sharewire__v1__delete_device_response__field_indices_by_name,
+  1,  sharewire__v1__delete_device_response__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__delete_device_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -367,6 +367,141 @@ void   sharewire__v1__ack_notifications_response__free_unpacked
   assert(message->base.descriptor == &sharewire__v1__ack_notifications_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
+void   sharewire__v1__access_change__init
+                     (Sharewire__V1__AccessChange         *message)
+{
+  static const Sharewire__V1__AccessChange init_value = SHAREWIRE__V1__ACCESS_CHANGE__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__access_change__get_packed_size
+                     (const Sharewire__V1__AccessChange *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__access_change__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__access_change__pack
+                     (const Sharewire__V1__AccessChange *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__access_change__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__access_change__pack_to_buffer
+                     (const Sharewire__V1__AccessChange *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__access_change__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__AccessChange *
+       sharewire__v1__access_change__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__AccessChange *)
+     protobuf_c_message_unpack (&sharewire__v1__access_change__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__access_change__free_unpacked
+                     (Sharewire__V1__AccessChange *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__access_change__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__watch_access_changes_request__init
+                     (Sharewire__V1__WatchAccessChangesRequest         *message)
+{
+  static const Sharewire__V1__WatchAccessChangesRequest init_value = SHAREWIRE__V1__WATCH_ACCESS_CHANGES_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__watch_access_changes_request__get_packed_size
+                     (const Sharewire__V1__WatchAccessChangesRequest *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__watch_access_changes_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__watch_access_changes_request__pack
+                     (const Sharewire__V1__WatchAccessChangesRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__watch_access_changes_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__watch_access_changes_request__pack_to_buffer
+                     (const Sharewire__V1__WatchAccessChangesRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__watch_access_changes_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__WatchAccessChangesRequest *
+       sharewire__v1__watch_access_changes_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__WatchAccessChangesRequest *)
+     protobuf_c_message_unpack (&sharewire__v1__watch_access_changes_request__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__watch_access_changes_request__free_unpacked
+                     (Sharewire__V1__WatchAccessChangesRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__watch_access_changes_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__watch_access_changes_response__init
+                     (Sharewire__V1__WatchAccessChangesResponse         *message)
+{
+  static const Sharewire__V1__WatchAccessChangesResponse init_value = SHAREWIRE__V1__WATCH_ACCESS_CHANGES_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__watch_access_changes_response__get_packed_size
+                     (const Sharewire__V1__WatchAccessChangesResponse *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__watch_access_changes_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__watch_access_changes_response__pack
+                     (const Sharewire__V1__WatchAccessChangesResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__watch_access_changes_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__watch_access_changes_response__pack_to_buffer
+                     (const Sharewire__V1__WatchAccessChangesResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__watch_access_changes_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__WatchAccessChangesResponse *
+       sharewire__v1__watch_access_changes_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__WatchAccessChangesResponse *)
+     protobuf_c_message_unpack (&sharewire__v1__watch_access_changes_response__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__watch_access_changes_response__free_unpacked
+                     (Sharewire__V1__WatchAccessChangesResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__watch_access_changes_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
 static const ProtobufCFieldDescriptor sharewire__v1__audit_event__field_descriptors[8] =
 {
   {
@@ -1022,7 +1157,264 @@ const ProtobufCMessageDescriptor sharewire__v1__ack_notifications_response__desc
   (ProtobufCMessageInit) sharewire__v1__ack_notifications_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_number[18] =
+static const ProtobufCFieldDescriptor sharewire__v1__access_change__field_descriptors[10] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "at_ms",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "device_id",
+    3,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, device_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "user_id",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, user_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "owner_id",
+    5,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_STRING,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, owner_id),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "kind",
+    6,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, kind),
+    &sharewire__v1__access_change_kind__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "level",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_ENUM,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, level),
+    &sharewire__v1__access_level__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "access",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_MESSAGE,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, access),
+    &sharewire__v1__access__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "expires_at_ms",
+    9,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, expires_at_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "position",
+    10,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__AccessChange, position),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__access_change__field_indices_by_name[] = {
+  7,   /* field[7] = access */
+  1,   /* field[1] = at_ms */
+  2,   /* field[2] = device_id */
+  8,   /* field[8] = expires_at_ms */
+  5,   /* field[5] = kind */
+  6,   /* field[6] = level */
+  4,   /* field[4] = owner_id */
+  9,   /* field[9] = position */
+  0,   /* field[0] = revision */
+  3,   /* field[3] = user_id */
+};
+static const ProtobufCIntRange sharewire__v1__access_change__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 10 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__access_change__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.AccessChange",
+  "AccessChange",
+  "Sharewire__V1__AccessChange",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__AccessChange),
+  10,
+  sharewire__v1__access_change__field_descriptors,
+  sharewire__v1__access_change__field_indices_by_name,
+  1,  sharewire__v1__access_change__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__access_change__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__watch_access_changes_request__field_descriptors[2] =
+{
+  {
+    "after_revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__WatchAccessChangesRequest, after_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "from_latest",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__WatchAccessChangesRequest, from_latest),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__watch_access_changes_request__field_indices_by_name[] = {
+  0,   /* field[0] = after_revision */
+  1,   /* field[1] = from_latest */
+};
+static const ProtobufCIntRange sharewire__v1__watch_access_changes_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__watch_access_changes_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.WatchAccessChangesRequest",
+  "WatchAccessChangesRequest",
+  "Sharewire__V1__WatchAccessChangesRequest",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__WatchAccessChangesRequest),
+  2,
+  sharewire__v1__watch_access_changes_request__field_descriptors,
+  sharewire__v1__watch_access_changes_request__field_indices_by_name,
+  1,  sharewire__v1__watch_access_changes_request__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__watch_access_changes_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__watch_access_changes_response__field_descriptors[2] =
+{
+  {
+    "changes",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_MESSAGE,
+    offsetof(Sharewire__V1__WatchAccessChangesResponse, n_changes),
+    offsetof(Sharewire__V1__WatchAccessChangesResponse, changes),
+    &sharewire__v1__access_change__descriptor,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "through_revision",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__WatchAccessChangesResponse, through_revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__watch_access_changes_response__field_indices_by_name[] = {
+  0,   /* field[0] = changes */
+  1,   /* field[1] = through_revision */
+};
+static const ProtobufCIntRange sharewire__v1__watch_access_changes_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__watch_access_changes_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.WatchAccessChangesResponse",
+  "WatchAccessChangesResponse",
+  "Sharewire__V1__WatchAccessChangesResponse",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__WatchAccessChangesResponse),
+  2,
+  sharewire__v1__watch_access_changes_response__field_descriptors,
+  sharewire__v1__watch_access_changes_response__field_indices_by_name,
+  1,  sharewire__v1__watch_access_changes_response__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__watch_access_changes_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_number[20] =
 {
   { "AUDIT_EVENT_KIND_UNSPECIFIED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_UNSPECIFIED", 0 },
   { "AUDIT_EVENT_KIND_ACCOUNT_CREATED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_CREATED", 1 },
@@ -1042,19 +1434,23 @@ static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_
   { "AUDIT_EVENT_KIND_SHARE_EXPIRED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_EXPIRED", 15 },
   { "AUDIT_EVENT_KIND_API_KEY_CREATED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_API_KEY_CREATED", 16 },
   { "AUDIT_EVENT_KIND_API_KEY_REVOKED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_API_KEY_REVOKED", 17 },
+  { "AUDIT_EVENT_KIND_DEVICE_DELETED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_DEVICE_DELETED", 18 },
+  { "AUDIT_EVENT_KIND_ACCOUNT_DELETED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_DELETED", 19 },
 };
 static const ProtobufCIntRange sharewire__v1__audit_event_kind__value_ranges[] = {
-{0, 0},{0, 18}
+{0, 0},{0, 20}
 };
-static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_values_by_name[18] =
+static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_values_by_name[20] =
 {
   { "AUDIT_EVENT_KIND_ACCOUNT_CREATED", 1 },
+  { "AUDIT_EVENT_KIND_ACCOUNT_DELETED", 19 },
   { "AUDIT_EVENT_KIND_API_KEY_CREATED", 16 },
   { "AUDIT_EVENT_KIND_API_KEY_REVOKED", 17 },
   { "AUDIT_EVENT_KIND_CONTACT_CREATED", 2 },
   { "AUDIT_EVENT_KIND_CONTACT_DELETED", 4 },
   { "AUDIT_EVENT_KIND_CONTACT_INVITED", 5 },
   { "AUDIT_EVENT_KIND_CONTACT_UPDATED", 3 },
+  { "AUDIT_EVENT_KIND_DEVICE_DELETED", 18 },
   { "AUDIT_EVENT_KIND_DEVICE_REGISTERED", 6 },
   { "AUDIT_EVENT_KIND_DEVICE_RENAMED", 7 },
   { "AUDIT_EVENT_KIND_DEVICE_TRANSFERRED", 14 },
@@ -1074,9 +1470,9 @@ const ProtobufCEnumDescriptor sharewire__v1__audit_event_kind__descriptor =
   "AuditEventKind",
   "Sharewire__V1__AuditEventKind",
   "sharewire.v1",
-  18,
+  20,
   sharewire__v1__audit_event_kind__enum_values_by_number,
-  18,
+  20,
   sharewire__v1__audit_event_kind__enum_values_by_name,
   1,
   sharewire__v1__audit_event_kind__value_ranges,
@@ -1124,5 +1520,81 @@ const ProtobufCEnumDescriptor sharewire__v1__notification_kind__descriptor =
   sharewire__v1__notification_kind__enum_values_by_name,
   1,
   sharewire__v1__notification_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sharewire__v1__access_change_kind__enum_values_by_number[10] =
+{
+  { "ACCESS_CHANGE_KIND_UNSPECIFIED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_UNSPECIFIED", 0 },
+  { "ACCESS_CHANGE_KIND_SHARE_CREATED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_CREATED", 1 },
+  { "ACCESS_CHANGE_KIND_SHARE_UPDATED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_UPDATED", 2 },
+  { "ACCESS_CHANGE_KIND_SHARE_REMOVED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_REMOVED", 3 },
+  { "ACCESS_CHANGE_KIND_SHARE_LEFT", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_LEFT", 4 },
+  { "ACCESS_CHANGE_KIND_SHARE_EXPIRED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_EXPIRED", 5 },
+  { "ACCESS_CHANGE_KIND_DEVICE_TRANSFERRED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_DEVICE_TRANSFERRED", 6 },
+  { "ACCESS_CHANGE_KIND_SERVICE_REMOVED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SERVICE_REMOVED", 7 },
+  { "ACCESS_CHANGE_KIND_DEVICE_DELETED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_DEVICE_DELETED", 8 },
+  { "ACCESS_CHANGE_KIND_ACCOUNT_DELETED", "SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_ACCOUNT_DELETED", 9 },
+};
+static const ProtobufCIntRange sharewire__v1__access_change_kind__value_ranges[] = {
+{0, 0},{0, 10}
+};
+static const ProtobufCEnumValueIndex sharewire__v1__access_change_kind__enum_values_by_name[10] =
+{
+  { "ACCESS_CHANGE_KIND_ACCOUNT_DELETED", 9 },
+  { "ACCESS_CHANGE_KIND_DEVICE_DELETED", 8 },
+  { "ACCESS_CHANGE_KIND_DEVICE_TRANSFERRED", 6 },
+  { "ACCESS_CHANGE_KIND_SERVICE_REMOVED", 7 },
+  { "ACCESS_CHANGE_KIND_SHARE_CREATED", 1 },
+  { "ACCESS_CHANGE_KIND_SHARE_EXPIRED", 5 },
+  { "ACCESS_CHANGE_KIND_SHARE_LEFT", 4 },
+  { "ACCESS_CHANGE_KIND_SHARE_REMOVED", 3 },
+  { "ACCESS_CHANGE_KIND_SHARE_UPDATED", 2 },
+  { "ACCESS_CHANGE_KIND_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sharewire__v1__access_change_kind__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sharewire.v1.AccessChangeKind",
+  "AccessChangeKind",
+  "Sharewire__V1__AccessChangeKind",
+  "sharewire.v1",
+  10,
+  sharewire__v1__access_change_kind__enum_values_by_number,
+  10,
+  sharewire__v1__access_change_kind__enum_values_by_name,
+  1,
+  sharewire__v1__access_change_kind__value_ranges,
+  NULL,NULL,NULL,NULL   /* reserved[1234] */
+};
+static const ProtobufCEnumValue sharewire__v1__access_level__enum_values_by_number[4] =
+{
+  { "ACCESS_LEVEL_UNSPECIFIED", "SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_UNSPECIFIED", 0 },
+  { "ACCESS_LEVEL_NONE", "SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_NONE", 1 },
+  { "ACCESS_LEVEL_OWNER", "SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_OWNER", 2 },
+  { "ACCESS_LEVEL_SHARED", "SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_SHARED", 3 },
+};
+static const ProtobufCIntRange sharewire__v1__access_level__value_ranges[] = {
+{0, 0},{0, 4}
+};
+static const ProtobufCEnumValueIndex sharewire__v1__access_level__enum_values_by_name[4] =
+{
+  { "ACCESS_LEVEL_NONE", 1 },
+  { "ACCESS_LEVEL_OWNER", 2 },
+  { "ACCESS_LEVEL_SHARED", 3 },
+  { "ACCESS_LEVEL_UNSPECIFIED", 0 },
+};
+const ProtobufCEnumDescriptor sharewire__v1__access_level__descriptor =
+{
+  PROTOBUF_C__ENUM_DESCRIPTOR_MAGIC,
+  "sharewire.v1.AccessLevel",
+  "AccessLevel",
+  "Sharewire__V1__AccessLevel",
+  "sharewire.v1",
+  4,
+  sharewire__v1__access_level__enum_values_by_number,
+  4,
+  sharewire__v1__access_level__enum_values_by_name,
+  1,
+  sharewire__v1__access_level__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };

@@ -28,6 +28,8 @@ typedef struct Sharewire__V1__ListApiKeysRequest Sharewire__V1__ListApiKeysReque
 typedef struct Sharewire__V1__ListApiKeysResponse Sharewire__V1__ListApiKeysResponse;
 typedef struct Sharewire__V1__RevokeApiKeyRequest Sharewire__V1__RevokeApiKeyRequest;
 typedef struct Sharewire__V1__RevokeApiKeyResponse Sharewire__V1__RevokeApiKeyResponse;
+typedef struct Sharewire__V1__DeleteAccountRequest Sharewire__V1__DeleteAccountRequest;
+typedef struct Sharewire__V1__DeleteAccountResponse Sharewire__V1__DeleteAccountResponse;
 
 
 /* --- enums --- */
@@ -237,6 +239,68 @@ struct  Sharewire__V1__RevokeApiKeyResponse
 #define SHAREWIRE__V1__REVOKE_API_KEY_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__revoke_api_key_response__descriptor) \
     , NULL, 0 }
+
+
+typedef enum {
+  SHAREWIRE__V1__DELETE_ACCOUNT_REQUEST__NOTIFY_PRESENCE__NOT_SET = 0,
+  SHAREWIRE__V1__DELETE_ACCOUNT_REQUEST__NOTIFY_PRESENCE_NOTIFY = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__DELETE_ACCOUNT_REQUEST__NOTIFY_PRESENCE__CASE)
+} Sharewire__V1__DeleteAccountRequest__NotifyPresenceCase;
+
+/*
+ * Deletes the calling account (its own key, or the service key acting for
+ * it) in one write: every device it owns with their services and shares,
+ * every share it received, and its address book; its API key stops working.
+ * Other owners' contact entries with its email stay and show has_account =
+ * false again (invite them anew). Recipients of its devices are notified
+ * (share.removed), owners of devices shared with it too (share.left).
+ * Events are kept. At most 10,000 devices and shares together (server
+ * default, the bulk pair limit; LIMIT_EXCEEDED: delete devices first).
+ */
+struct  Sharewire__V1__DeleteAccountRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The caller's own email, as a confirmation against deleting the wrong
+   * account by a mixed-up key (INVALID_ARGUMENT, field "confirm_email",
+   * when it is not the caller's).
+   */
+  char *confirm_email;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do, changing nothing. PROTOCOL.md §17.4, "Validate only".
+   */
+  protobuf_c_boolean validate_only;
+  Sharewire__V1__DeleteAccountRequest__NotifyPresenceCase notify_presence_case;
+  union {
+    protobuf_c_boolean notify;
+  };
+};
+#define SHAREWIRE__V1__DELETE_ACCOUNT_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__delete_account_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, SHAREWIRE__V1__DELETE_ACCOUNT_REQUEST__NOTIFY_PRESENCE__NOT_SET, {0} }
+
+
+struct  Sharewire__V1__DeleteAccountResponse
+{
+  ProtobufCMessage base;
+  uint64_t revision;
+  /*
+   * Devices deleted.
+   */
+  uint32_t devices_deleted;
+  /*
+   * Shares that ended: those of its devices and those it received.
+   */
+  uint32_t shares_removed;
+  /*
+   * Entries of its address book deleted.
+   */
+  uint32_t contacts_deleted;
+};
+#define SHAREWIRE__V1__DELETE_ACCOUNT_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__delete_account_response__descriptor) \
+    , 0, 0, 0, 0 }
 
 
 /* Sharewire__V1__AccountInfo methods */
@@ -467,6 +531,44 @@ Sharewire__V1__RevokeApiKeyResponse *
 void   sharewire__v1__revoke_api_key_response__free_unpacked
                      (Sharewire__V1__RevokeApiKeyResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sharewire__V1__DeleteAccountRequest methods */
+void   sharewire__v1__delete_account_request__init
+                     (Sharewire__V1__DeleteAccountRequest         *message);
+size_t sharewire__v1__delete_account_request__get_packed_size
+                     (const Sharewire__V1__DeleteAccountRequest   *message);
+size_t sharewire__v1__delete_account_request__pack
+                     (const Sharewire__V1__DeleteAccountRequest   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__delete_account_request__pack_to_buffer
+                     (const Sharewire__V1__DeleteAccountRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__DeleteAccountRequest *
+       sharewire__v1__delete_account_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__delete_account_request__free_unpacked
+                     (Sharewire__V1__DeleteAccountRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__DeleteAccountResponse methods */
+void   sharewire__v1__delete_account_response__init
+                     (Sharewire__V1__DeleteAccountResponse         *message);
+size_t sharewire__v1__delete_account_response__get_packed_size
+                     (const Sharewire__V1__DeleteAccountResponse   *message);
+size_t sharewire__v1__delete_account_response__pack
+                     (const Sharewire__V1__DeleteAccountResponse   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__delete_account_response__pack_to_buffer
+                     (const Sharewire__V1__DeleteAccountResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__DeleteAccountResponse *
+       sharewire__v1__delete_account_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__delete_account_response__free_unpacked
+                     (Sharewire__V1__DeleteAccountResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sharewire__V1__AccountInfo_Closure)
@@ -505,6 +607,12 @@ typedef void (*Sharewire__V1__RevokeApiKeyRequest_Closure)
 typedef void (*Sharewire__V1__RevokeApiKeyResponse_Closure)
                  (const Sharewire__V1__RevokeApiKeyResponse *message,
                   void *closure_data);
+typedef void (*Sharewire__V1__DeleteAccountRequest_Closure)
+                 (const Sharewire__V1__DeleteAccountRequest *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__DeleteAccountResponse_Closure)
+                 (const Sharewire__V1__DeleteAccountResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -523,6 +631,8 @@ extern const ProtobufCMessageDescriptor sharewire__v1__list_api_keys_request__de
 extern const ProtobufCMessageDescriptor sharewire__v1__list_api_keys_response__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__revoke_api_key_request__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__revoke_api_key_response__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__delete_account_request__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__delete_account_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

@@ -33,6 +33,8 @@ typedef struct Sharewire__V1__GetDeviceRequest Sharewire__V1__GetDeviceRequest;
 typedef struct Sharewire__V1__GetDeviceResponse Sharewire__V1__GetDeviceResponse;
 typedef struct Sharewire__V1__ListDevicesRequest Sharewire__V1__ListDevicesRequest;
 typedef struct Sharewire__V1__ListDevicesResponse Sharewire__V1__ListDevicesResponse;
+typedef struct Sharewire__V1__DeleteDeviceRequest Sharewire__V1__DeleteDeviceRequest;
+typedef struct Sharewire__V1__DeleteDeviceResponse Sharewire__V1__DeleteDeviceResponse;
 
 
 /* --- enums --- */
@@ -383,6 +385,56 @@ struct  Sharewire__V1__ListDevicesResponse
     , 0,NULL, (char *)protobuf_c_empty_string, 0 }
 
 
+typedef enum {
+  SHAREWIRE__V1__DELETE_DEVICE_REQUEST__NOTIFY_PRESENCE__NOT_SET = 0,
+  SHAREWIRE__V1__DELETE_DEVICE_REQUEST__NOTIFY_PRESENCE_NOTIFY = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__DELETE_DEVICE_REQUEST__NOTIFY_PRESENCE__CASE)
+} Sharewire__V1__DeleteDeviceRequest__NotifyPresenceCase;
+
+/*
+ * Owner only (a recipient gets NOT_DEVICE_OWNER, anyone else
+ * DEVICE_NOT_FOUND). Deletes the device, its services and every share of it,
+ * in one write; each recipient is notified (share.removed) and the access
+ * feed records each of them and the owner losing it (DEVICE_DELETED). Events
+ * that mention the device are kept. At most 10,000 shares (server default,
+ * the bulk pair limit; LIMIT_EXCEEDED: remove shares first).
+ */
+struct  Sharewire__V1__DeleteDeviceRequest
+{
+  ProtobufCMessage base;
+  /*
+   * The device ("dev_N").
+   */
+  char *device_id;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do, changing nothing. PROTOCOL.md §17.4, "Validate only".
+   */
+  protobuf_c_boolean validate_only;
+  Sharewire__V1__DeleteDeviceRequest__NotifyPresenceCase notify_presence_case;
+  union {
+    protobuf_c_boolean notify;
+  };
+};
+#define SHAREWIRE__V1__DELETE_DEVICE_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__delete_device_request__descriptor) \
+    , (char *)protobuf_c_empty_string, 0, SHAREWIRE__V1__DELETE_DEVICE_REQUEST__NOTIFY_PRESENCE__NOT_SET, {0} }
+
+
+struct  Sharewire__V1__DeleteDeviceResponse
+{
+  ProtobufCMessage base;
+  uint64_t revision;
+  /*
+   * Shares that ended with it.
+   */
+  uint32_t shares_removed;
+};
+#define SHAREWIRE__V1__DELETE_DEVICE_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__delete_device_response__descriptor) \
+    , 0, 0 }
+
+
 /* Sharewire__V1__ServiceInfo methods */
 void   sharewire__v1__service_info__init
                      (Sharewire__V1__ServiceInfo         *message);
@@ -706,6 +758,44 @@ Sharewire__V1__ListDevicesResponse *
 void   sharewire__v1__list_devices_response__free_unpacked
                      (Sharewire__V1__ListDevicesResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sharewire__V1__DeleteDeviceRequest methods */
+void   sharewire__v1__delete_device_request__init
+                     (Sharewire__V1__DeleteDeviceRequest         *message);
+size_t sharewire__v1__delete_device_request__get_packed_size
+                     (const Sharewire__V1__DeleteDeviceRequest   *message);
+size_t sharewire__v1__delete_device_request__pack
+                     (const Sharewire__V1__DeleteDeviceRequest   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__delete_device_request__pack_to_buffer
+                     (const Sharewire__V1__DeleteDeviceRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__DeleteDeviceRequest *
+       sharewire__v1__delete_device_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__delete_device_request__free_unpacked
+                     (Sharewire__V1__DeleteDeviceRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__DeleteDeviceResponse methods */
+void   sharewire__v1__delete_device_response__init
+                     (Sharewire__V1__DeleteDeviceResponse         *message);
+size_t sharewire__v1__delete_device_response__get_packed_size
+                     (const Sharewire__V1__DeleteDeviceResponse   *message);
+size_t sharewire__v1__delete_device_response__pack
+                     (const Sharewire__V1__DeleteDeviceResponse   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__delete_device_response__pack_to_buffer
+                     (const Sharewire__V1__DeleteDeviceResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__DeleteDeviceResponse *
+       sharewire__v1__delete_device_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__delete_device_response__free_unpacked
+                     (Sharewire__V1__DeleteDeviceResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sharewire__V1__ServiceInfo_Closure)
@@ -759,6 +849,12 @@ typedef void (*Sharewire__V1__ListDevicesRequest_Closure)
 typedef void (*Sharewire__V1__ListDevicesResponse_Closure)
                  (const Sharewire__V1__ListDevicesResponse *message,
                   void *closure_data);
+typedef void (*Sharewire__V1__DeleteDeviceRequest_Closure)
+                 (const Sharewire__V1__DeleteDeviceRequest *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__DeleteDeviceResponse_Closure)
+                 (const Sharewire__V1__DeleteDeviceResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -782,6 +878,8 @@ extern const ProtobufCMessageDescriptor sharewire__v1__get_device_request__descr
 extern const ProtobufCMessageDescriptor sharewire__v1__get_device_response__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__list_devices_request__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__list_devices_response__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__delete_device_request__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__delete_device_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 

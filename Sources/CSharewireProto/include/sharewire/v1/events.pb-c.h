@@ -24,6 +24,9 @@ typedef struct Sharewire__V1__WatchNotificationsRequest Sharewire__V1__WatchNoti
 typedef struct Sharewire__V1__WatchNotificationsResponse Sharewire__V1__WatchNotificationsResponse;
 typedef struct Sharewire__V1__AckNotificationsRequest Sharewire__V1__AckNotificationsRequest;
 typedef struct Sharewire__V1__AckNotificationsResponse Sharewire__V1__AckNotificationsResponse;
+typedef struct Sharewire__V1__AccessChange Sharewire__V1__AccessChange;
+typedef struct Sharewire__V1__WatchAccessChangesRequest Sharewire__V1__WatchAccessChangesRequest;
+typedef struct Sharewire__V1__WatchAccessChangesResponse Sharewire__V1__WatchAccessChangesResponse;
 
 
 /* --- enums --- */
@@ -62,7 +65,17 @@ typedef enum _Sharewire__V1__AuditEventKind {
   /*
    * An account revoked one of its API keys (detail: "key=key_N name=…").
    */
-  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_API_KEY_REVOKED = 17
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_API_KEY_REVOKED = 17,
+  /*
+   * The owner deleted a device (users: the owner and the recipients whose
+   * shares ended).
+   */
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_DEVICE_DELETED = 18,
+  /*
+   * An account was deleted with its devices, shares and contacts (users: the
+   * account, its devices' recipients and the owners of devices shared with it).
+   */
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_DELETED = 19
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__AUDIT_EVENT_KIND)
 } Sharewire__V1__AuditEventKind;
 /*
@@ -93,6 +106,69 @@ typedef enum _Sharewire__V1__NotificationKind {
   SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_EXPIRED_OWNER = 9
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__NOTIFICATION_KIND)
 } Sharewire__V1__NotificationKind;
+/*
+ * Why an account's access to a device changed (WatchAccessChanges).
+ */
+typedef enum _Sharewire__V1__AccessChangeKind {
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_UNSPECIFIED = 0,
+  /*
+   * The owner shared the device with the user.
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_CREATED = 1,
+  /*
+   * The owner changed the user's access or its expiry.
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_UPDATED = 2,
+  /*
+   * The owner removed the share (RemoveShares, or deleted the contact).
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_REMOVED = 3,
+  /*
+   * The user left the device.
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_LEFT = 4,
+  /*
+   * The share reached its expiry and was removed.
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SHARE_EXPIRED = 5,
+  /*
+   * The device went to another owner: its shares end, the old owner loses
+   * it, the new owner gains it.
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_DEVICE_TRANSFERRED = 6,
+  /*
+   * A service the share named was removed from the device.
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_SERVICE_REMOVED = 7,
+  /*
+   * The device was deleted.
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_DEVICE_DELETED = 8,
+  /*
+   * The owner's account, or the user's, was deleted.
+   */
+  SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_ACCOUNT_DELETED = 9
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__ACCESS_CHANGE_KIND)
+} Sharewire__V1__AccessChangeKind;
+/*
+ * What an account may reach on a device after a change.
+ */
+typedef enum _Sharewire__V1__AccessLevel {
+  SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_UNSPECIFIED = 0,
+  /*
+   * Nothing: Check answers no.
+   */
+  SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_NONE = 1,
+  /*
+   * The owner: every service, scripting.
+   */
+  SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_OWNER = 2,
+  /*
+   * A recipient, with the access in AccessChange.access.
+   */
+  SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_SHARED = 3
+    PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__ACCESS_LEVEL)
+} Sharewire__V1__AccessLevel;
 
 /* --- messages --- */
 
@@ -328,6 +404,110 @@ struct  Sharewire__V1__AckNotificationsResponse
     , 0 }
 
 
+/*
+ * One change of one account's access to one device.
+ */
+struct  Sharewire__V1__AccessChange
+{
+  ProtobufCMessage base;
+  /*
+   * The revision of the write that made it.
+   */
+  uint64_t revision;
+  /*
+   * When it was written.
+   */
+  int64_t at_ms;
+  /*
+   * The device ("dev_N").
+   */
+  char *device_id;
+  /*
+   * The account whose access changed ("acc_N").
+   */
+  char *user_id;
+  /*
+   * The device's owner when the change was made ("acc_N"): the owner who
+   * gave or ended the share; for a transfer, the new owner.
+   */
+  char *owner_id;
+  Sharewire__V1__AccessChangeKind kind;
+  /*
+   * The access from this revision on.
+   */
+  Sharewire__V1__AccessLevel level;
+  /*
+   * SHARED only: mode, services (ids and their ports) and scripting.
+   */
+  Sharewire__V1__Access *access;
+  /*
+   * SHARED only: when the share ends; 0 = no time limit.
+   */
+  int64_t expires_at_ms;
+  /*
+   * Its place among the changes of its revision (0, 1, ...): with revision,
+   * the order of the feed, and what a consumer dedupes on after a resume.
+   */
+  uint32_t position;
+};
+#define SHAREWIRE__V1__ACCESS_CHANGE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__access_change__descriptor) \
+    , 0, 0, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, SHAREWIRE__V1__ACCESS_CHANGE_KIND__ACCESS_CHANGE_KIND_UNSPECIFIED, SHAREWIRE__V1__ACCESS_LEVEL__ACCESS_LEVEL_UNSPECIFIED, NULL, 0, 0 }
+
+
+/*
+ * Streams the changes that grant or revoke access, for services that hold
+ * live sessions (connection brokers): first every retained change after
+ * `after_revision`, then new ones as they are committed, in revision order.
+ * An account sees the changes on devices it owns (or owned, for the change
+ * that ended it) and those of its own access; the service key sees all. The
+ * stream ends only by CANCEL, deadline or server shutdown; call again with
+ * the last through_revision to resume.
+ */
+struct  Sharewire__V1__WatchAccessChangesRequest
+{
+  ProtobufCMessage base;
+  /*
+   * Resume cursor: the last through_revision seen. Must not be older than
+   * the retained window (FAILED_PRECONDITION ACCESS_CURSOR_EXPIRED: re-read
+   * the state and watch from its revision) nor newer than the server's
+   * revision (OUT_OF_RANGE ACCESS_CURSOR_UNKNOWN).
+   */
+  uint64_t after_revision;
+  /*
+   * Ignore after_revision and start after the current revision (the first
+   * message says which).
+   */
+  protobuf_c_boolean from_latest;
+};
+#define SHAREWIRE__V1__WATCH_ACCESS_CHANGES_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__watch_access_changes_request__descriptor) \
+    , 0, 0 }
+
+
+/*
+ * One MESSAGE frame of the stream.
+ */
+struct  Sharewire__V1__WatchAccessChangesResponse
+{
+  ProtobufCMessage base;
+  /*
+   * In (revision, position) order; may be empty (a progress message).
+   */
+  size_t n_changes;
+  Sharewire__V1__AccessChange **changes;
+  /*
+   * Every change of every revision up to this one has been sent: the
+   * cursor to resume from. A revision with more changes than fit one
+   * message is completed by the following ones.
+   */
+  uint64_t through_revision;
+};
+#define SHAREWIRE__V1__WATCH_ACCESS_CHANGES_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__watch_access_changes_response__descriptor) \
+    , 0,NULL, 0 }
+
+
 /* Sharewire__V1__AuditEvent methods */
 void   sharewire__v1__audit_event__init
                      (Sharewire__V1__AuditEvent         *message);
@@ -480,6 +660,63 @@ Sharewire__V1__AckNotificationsResponse *
 void   sharewire__v1__ack_notifications_response__free_unpacked
                      (Sharewire__V1__AckNotificationsResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sharewire__V1__AccessChange methods */
+void   sharewire__v1__access_change__init
+                     (Sharewire__V1__AccessChange         *message);
+size_t sharewire__v1__access_change__get_packed_size
+                     (const Sharewire__V1__AccessChange   *message);
+size_t sharewire__v1__access_change__pack
+                     (const Sharewire__V1__AccessChange   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__access_change__pack_to_buffer
+                     (const Sharewire__V1__AccessChange   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__AccessChange *
+       sharewire__v1__access_change__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__access_change__free_unpacked
+                     (Sharewire__V1__AccessChange *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__WatchAccessChangesRequest methods */
+void   sharewire__v1__watch_access_changes_request__init
+                     (Sharewire__V1__WatchAccessChangesRequest         *message);
+size_t sharewire__v1__watch_access_changes_request__get_packed_size
+                     (const Sharewire__V1__WatchAccessChangesRequest   *message);
+size_t sharewire__v1__watch_access_changes_request__pack
+                     (const Sharewire__V1__WatchAccessChangesRequest   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__watch_access_changes_request__pack_to_buffer
+                     (const Sharewire__V1__WatchAccessChangesRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__WatchAccessChangesRequest *
+       sharewire__v1__watch_access_changes_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__watch_access_changes_request__free_unpacked
+                     (Sharewire__V1__WatchAccessChangesRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__WatchAccessChangesResponse methods */
+void   sharewire__v1__watch_access_changes_response__init
+                     (Sharewire__V1__WatchAccessChangesResponse         *message);
+size_t sharewire__v1__watch_access_changes_response__get_packed_size
+                     (const Sharewire__V1__WatchAccessChangesResponse   *message);
+size_t sharewire__v1__watch_access_changes_response__pack
+                     (const Sharewire__V1__WatchAccessChangesResponse   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__watch_access_changes_response__pack_to_buffer
+                     (const Sharewire__V1__WatchAccessChangesResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__WatchAccessChangesResponse *
+       sharewire__v1__watch_access_changes_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__watch_access_changes_response__free_unpacked
+                     (Sharewire__V1__WatchAccessChangesResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sharewire__V1__AuditEvent_Closure)
@@ -506,6 +743,15 @@ typedef void (*Sharewire__V1__AckNotificationsRequest_Closure)
 typedef void (*Sharewire__V1__AckNotificationsResponse_Closure)
                  (const Sharewire__V1__AckNotificationsResponse *message,
                   void *closure_data);
+typedef void (*Sharewire__V1__AccessChange_Closure)
+                 (const Sharewire__V1__AccessChange *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__WatchAccessChangesRequest_Closure)
+                 (const Sharewire__V1__WatchAccessChangesRequest *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__WatchAccessChangesResponse_Closure)
+                 (const Sharewire__V1__WatchAccessChangesResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -514,6 +760,8 @@ typedef void (*Sharewire__V1__AckNotificationsResponse_Closure)
 
 extern const ProtobufCEnumDescriptor    sharewire__v1__audit_event_kind__descriptor;
 extern const ProtobufCEnumDescriptor    sharewire__v1__notification_kind__descriptor;
+extern const ProtobufCEnumDescriptor    sharewire__v1__access_change_kind__descriptor;
+extern const ProtobufCEnumDescriptor    sharewire__v1__access_level__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__audit_event__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__list_events_request__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__list_events_response__descriptor;
@@ -522,6 +770,9 @@ extern const ProtobufCMessageDescriptor sharewire__v1__watch_notifications_reque
 extern const ProtobufCMessageDescriptor sharewire__v1__watch_notifications_response__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__ack_notifications_request__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__ack_notifications_response__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__access_change__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__watch_access_changes_request__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__watch_access_changes_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 
