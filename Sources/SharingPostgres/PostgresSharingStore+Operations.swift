@@ -8,9 +8,8 @@ extension PostgresSharingStore {
     /// transaction, with its change-log entry, in the one total order of
     /// writes. `batch` must have been computed on the latest committed state.
     public func commit(_ batch: CommitBatch) async throws {
-        try await writeTransaction { [logger] c in
-            let latest = try await Self.lockRevision(c, logger: logger)
-            try await Self.write(batch, base: latest, on: c, logger: logger)
+        try await writeTransaction { [logger] c, latest in
+            ((), try await Self.write(batch, base: latest, on: c, logger: logger))
         }
     }
 
@@ -23,31 +22,49 @@ extension PostgresSharingStore {
         return latest
     }
 
-    /// The rows of `batch`, its change-log entry (on top of `base`) and a
-    /// `NOTIFY`, which PostgreSQL delivers at COMMIT and only if it commits.
-    static func write(_ batch: CommitBatch, base: UInt64, on c: PostgresConnection, logger: Logger) async throws {
-        for statement in SharingSQL.statements(for: batch) { try await c.execute(statement, logger: logger) }
-        try await c.execute(try SharingSQL.appendChangeLog(ChangeLogEntry(batch: batch, base: base)), logger: logger)
-        try await c.execute(SQLStatement("NOTIFY \(PostgresSharingStore.changeChannel)"), logger: logger)
+    /// The rows of `batch`, its change-log entry (on top of `base`, with a
+    /// fresh batch token) and a `NOTIFY`, which PostgreSQL delivers at COMMIT
+    /// and only if it commits. The statements are sent together
+    /// (``PostgresNIO/PostgresConnection/executeAll(_:logger:)``). Returns
+    /// how to recognise the entry after a lost COMMIT.
+    static func write(_ batch: CommitBatch, base: UInt64, on c: PostgresConnection,
+                      logger: Logger) async throws -> CommitMarker {
+        var statements = SharingSQL.statements(for: batch)
+        let (append, body) = try SharingSQL.appendChangeLog(ChangeLogEntry(batch: batch, base: base),
+                                                            batchToken: batchToken())
+        statements.append(append)
+        statements.append(SQLStatement("NOTIFY \(PostgresSharingStore.changeChannel)"))
+        try await c.executeAll(statements, logger: logger)
+        return CommitMarker(revision: batch.revision, body: body)
+    }
+
+    /// 128 random bits, hex: tells this transaction's change-log entry apart.
+    static func batchToken() -> String {
+        var g = SystemRandomNumberGenerator()
+        let words: [UInt64] = [g.next(), g.next()]
+        return words.map { v in
+            let hex = String(v, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
     }
 
     /// One write transaction shared by all instances (docs/SERVER.md §11):
     /// lock the revision row, replay the change log after `base` (or reload
     /// the state if the log cannot bring it there), let `apply` compute the
     /// batch on the latest state, write its rows, its change-log entry and a
-    /// `NOTIFY`, commit. A connection lost after COMMIT was sent throws
-    /// ``SharingDomain/CommitOutcomeUnknown``.
+    /// `NOTIFY`, commit. A connection lost after COMMIT was sent is resolved
+    /// through the change log (``writeTransaction(_:)``); it throws
+    /// ``SharingDomain/CommitOutcomeUnknown`` only when that cannot tell.
     public func commitSerialized<R: Sendable>(
         from base: SharingState, _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)
     ) async throws -> R {
-        try await writeTransaction { [logger] c in
-            let latest = try await Self.lockRevision(c, logger: logger)
+        try await writeTransaction { [logger] c, latest in
             // Under the lock no other writer commits, so each read below
             // (READ COMMITTED) sees exactly the state at `latest`.
             let current = try await Self.catchUp(base, to: latest, on: c, logger: logger)
             let (batch, result) = apply(current)
-            if let batch { try await Self.write(batch, base: current.revision, on: c, logger: logger) }
-            return result
+            guard let batch else { return (result, nil) }
+            return (result, try await Self.write(batch, base: current.revision, on: c, logger: logger))
         }
     }
 

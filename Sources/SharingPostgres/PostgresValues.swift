@@ -56,6 +56,20 @@ extension PostgresConnection {
         for try await _ in try await query(statement.postgres, logger: logger) {}
     }
 
+    /// Runs `statements` in order, sent together: postgres-nio queues them on
+    /// the connection and sends each as soon as the previous one is answered,
+    /// on the event loop, so a batch of statements costs no task switch per
+    /// statement. Waits for every answer; throws the first error (those after
+    /// it fail too, in an aborted transaction).
+    func executeAll(_ statements: [SQLStatement], logger: Logger) async throws {
+        let answers: [EventLoopFuture<PostgresQueryResult>] = statements.map { query($0.postgres, logger: logger) }
+        var failure: (any Error)?
+        for answer in answers {
+            do { _ = try await answer.get() } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+    }
+
     /// Feeds every row of `statement` to `body`, in order.
     func forEach(_ statement: SQLStatement, logger: Logger, _ body: (PostgresSQLRow) throws -> Void) async throws {
         for try await row in try await query(statement.postgres, logger: logger) { try body(PostgresSQLRow(row)) }
