@@ -17,26 +17,36 @@ public enum SharingSQL {
     public static func statements(for batch: CommitBatch) -> [SQLStatement] {
         var out: [SQLStatement] = []
         out.reserveCapacity(batch.changes.mutations.count * 2 + 8)
-        // Consecutive share puts (a bulk share) go as a few multi-row
-        // statements: a round trip per row would dominate a commit over a network.
+        // Consecutive share puts (a bulk share) and consecutive share deletes
+        // (a bulk remove) go as a few multi-row statements: a round trip per
+        // row would dominate a commit over a network.
         var shares: [Share] = []
         var keys: Set<ShareKey> = []
-        func flushShares() {
+        var deleted: [ShareKey] = []
+        func flush() {
             append(shares, to: &out)
             shares.removeAll(keepingCapacity: true)
             keys.removeAll(keepingCapacity: true)
+            out += multiRow("DELETE FROM shares WHERE (device_id, account_id) IN (VALUES",
+                            deleted.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
+            deleted.removeAll(keepingCapacity: true)
         }
         for m in batch.changes.mutations {
-            if case let .putShare(share) = m {
-                if shares.count == rowsPerStatement || keys.contains(share.key) { flushShares() }
+            switch m {
+            case let .putShare(share):
+                if !deleted.isEmpty || keys.contains(share.key) { flush() }
                 shares.append(share)
                 keys.insert(share.key)
-            } else {
-                flushShares()
+            case let .deleteShare(key):
+                // Deleting a key twice is deleting it once; a put before must run first.
+                if !shares.isEmpty { flush() }
+                deleted.append(key)
+            default:
+                flush()
                 append(m, to: &out)
             }
         }
-        flushShares()
+        flush()
         append(batch.changes.events, to: &out)
         out += multiRow("""
             INSERT INTO notifications (seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body)
@@ -94,11 +104,8 @@ public enum SharingSQL {
                 """, [s.id.sqlValue, device.sqlValue, .text(s.name), .int(Int64(s.port)), .text(s.protocol)]))
         case let .deleteService(id):
             out.append(SQLStatement("DELETE FROM services WHERE id = ?", [id.sqlValue]))
-        case let .putShare(s):
-            append([s], to: &out)
-        case let .deleteShare(key):
-            out.append(SQLStatement("DELETE FROM shares WHERE device_id = ? AND account_id = ?",
-                                    [key.device.sqlValue, key.user.sqlValue]))
+        case .putShare, .deleteShare:
+            preconditionFailure("share puts and deletes are grouped by statements(for:)")
         }
     }
 
