@@ -83,6 +83,11 @@ struct SharewireBench: AsyncParsableCommand {
     @Option(help: "With --auth-burst: clients sending the wrong-key calls at once.")
     var authBurstClients = 16
 
+    @Option(help: ArgumentHelp(
+        "Instead of the cells: the change-feed lag from the --target-port instance to the instance on this port (a cluster on PostgreSQL).",
+        discussion: "One at a time: a Share update on the target, then a Check on this instance with min_revision = its revision; prints that Check's latency percentiles and the same Check's with min_revision 0. Needs --target-port and SHAREWIRE_SERVICE_KEY; runs for --duration seconds."))
+    var feedLagPort: Int?
+
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
 
@@ -100,6 +105,11 @@ struct SharewireBench: AsyncParsableCommand {
         if let authBurst {
             guard method == .check, (1...10_000_000).contains(authBurst), (1...1024).contains(authBurstClients) else {
                 throw ValidationError("--auth-burst needs --method check, 1...10000000 calls and 1...1024 --auth-burst-clients")
+            }
+        }
+        if let feedLagPort {
+            guard targetPort != nil, (1...65535).contains(feedLagPort) else {
+                throw ValidationError("--feed-lag-port needs --target-port and must be 1...65535")
             }
         }
         guard (devices ?? 1) >= 1, (contacts ?? 1) >= 1, (devices ?? 1) * (contacts ?? 1) <= 10_000 else {
@@ -129,6 +139,16 @@ struct SharewireBench: AsyncParsableCommand {
             launched = started
             serviceKey = started.serviceKey
             target = (started.port, started.pid, started.metricsPort)
+        }
+        if let feedLagPort {
+            guard !serviceKey.isEmpty else { throw BenchError("--feed-lag-port needs the service key in SHAREWIRE_SERVICE_KEY") }
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
+            emit("feed lag: writes on port \(target.port), Checks on port \(feedLagPort), \(duration)s")
+            let lines = try await FeedLag(writePort: target.port, readPort: feedLagPort, serviceKey: serviceKey,
+                                          duration: .milliseconds(Int64(duration * 1000)), group: group).run()
+            lines.forEach(emit)
+            try await group.shutdownGracefully()
+            return
         }
         let call: BenchCall
         let maxConcurrency = concurrency.max() ?? 1
