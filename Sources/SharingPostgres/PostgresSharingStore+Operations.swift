@@ -69,7 +69,36 @@ extension PostgresSharingStore {
     }
 
     /// `state` with every batch committed since replayed from the change log.
+    ///
+    /// The common case (the change feed's, a few batches behind) takes one
+    /// wait: BEGIN (`REPEATABLE READ, READ ONLY`), the revision, the first
+    /// page of the log after `state` and COMMIT are sent together, and the
+    /// replay runs after the answers. When that page does not reach the
+    /// revision (more than a page behind, a gap, a state newer than the
+    /// database) it falls back to the paged catch-up, which reloads where the
+    /// log cannot get there.
     public func catchUp(_ state: SharingState) async throws -> SharingState {
+        let (latest, entries) = try await withConnection { [logger] c in
+            let answers = try await c.executeAll([
+                PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                SharingSQL.revision.postgres,
+                SharingSQL.changeLog(after: state.revision, limit: Self.changeLogPage).postgres,
+                PostgresQuery(unsafeSQL: "COMMIT"),
+            ], logger: logger)
+            let latest = try answers[1].rows.first.map { UInt64(bitPattern: try PostgresSQLRow($0).int(0)) } ?? 0
+            return (latest, try answers[2].rows.map { try SharingSQL.changeLogEntry(PostgresSQLRow($0)) })
+        }
+        if latest == state.revision { return state }
+        var s = state
+        for e in entries where latest > state.revision && e.revision <= latest {
+            guard let next = try? s.replaying(e) else { break }
+            s = next
+        }
+        return s.revision == latest ? s : try await catchUpPaged(state)
+    }
+
+    /// The paged catch-up in one `REPEATABLE READ` transaction (``catchUp(_:to:on:logger:)``).
+    func catchUpPaged(_ state: SharingState) async throws -> SharingState {
         try await withTransaction { [logger] c in
             // One snapshot: the revision and the log entries up to it agree.
             try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)

@@ -32,11 +32,10 @@ extension PostgresSharingStore {
         do {
             return try await withConnection(timeout: configuration.writeTimeout) { [logger] c, gate in
                 // BEGIN and the lock go out together: one wait, not two.
-                let begin: EventLoopFuture<PostgresQueryResult> = c.query(PostgresQuery(unsafeSQL: "BEGIN"), logger: logger)
-                let lock: EventLoopFuture<PostgresQueryResult> = c.query(SharingSQL.lockRevision.postgres, logger: logger)
                 let value: (R, CommitMarker?)
                 do {
-                    let (_, locked) = try await (begin.get(), lock.get())
+                    let locked = try await c.executeAll([PostgresQuery(unsafeSQL: "BEGIN"), SharingSQL.lockRevision.postgres],
+                                                        logger: logger)[1]
                     guard let row = locked.rows.first else {
                         throw PostgresStoreOpenError(description: "the meta row 'revision' is missing (schema not migrated?)")
                     }
