@@ -8,9 +8,8 @@ extension PostgresSharingStore {
     /// transaction, with its change-log entry, in the one total order of
     /// writes. `batch` must have been computed on the latest committed state.
     public func commit(_ batch: CommitBatch) async throws {
-        try await writeTransaction { [logger] c in
-            let latest = try await Self.lockRevision(c, logger: logger)
-            try await Self.write(batch, base: latest, on: c, logger: logger)
+        try await writeTransaction { [logger] c, latest in
+            ((), try await Self.write(batch, base: latest, on: c, logger: logger))
         }
     }
 
@@ -23,36 +22,83 @@ extension PostgresSharingStore {
         return latest
     }
 
-    /// The rows of `batch`, its change-log entry (on top of `base`) and a
-    /// `NOTIFY`, which PostgreSQL delivers at COMMIT and only if it commits.
-    static func write(_ batch: CommitBatch, base: UInt64, on c: PostgresConnection, logger: Logger) async throws {
-        for statement in SharingSQL.statements(for: batch) { try await c.execute(statement, logger: logger) }
-        try await c.execute(try SharingSQL.appendChangeLog(ChangeLogEntry(batch: batch, base: base)), logger: logger)
-        try await c.execute(SQLStatement("NOTIFY \(PostgresSharingStore.changeChannel)"), logger: logger)
+    /// The rows of `batch`, its change-log entry (on top of `base`, with a
+    /// fresh batch token) and a `NOTIFY`, which PostgreSQL delivers at COMMIT
+    /// and only if it commits. The statements are sent together
+    /// (``PostgresNIO/PostgresConnection/executeAll(_:logger:)``). Returns
+    /// how to recognise the entry after a lost COMMIT.
+    static func write(_ batch: CommitBatch, base: UInt64, on c: PostgresConnection,
+                      logger: Logger) async throws -> CommitMarker {
+        var statements = SharingSQL.statements(for: batch)
+        let (append, body) = try SharingSQL.appendChangeLog(ChangeLogEntry(batch: batch, base: base),
+                                                            batchToken: batchToken())
+        statements.append(append)
+        statements.append(SQLStatement("NOTIFY \(PostgresSharingStore.changeChannel)"))
+        try await c.executeAll(statements, logger: logger)
+        return CommitMarker(revision: batch.revision, body: body)
+    }
+
+    /// 128 random bits, hex: tells this transaction's change-log entry apart.
+    static func batchToken() -> String {
+        var g = SystemRandomNumberGenerator()
+        let words: [UInt64] = [g.next(), g.next()]
+        return words.map { v in
+            let hex = String(v, radix: 16)
+            return String(repeating: "0", count: 16 - hex.count) + hex
+        }.joined()
     }
 
     /// One write transaction shared by all instances (docs/SERVER.md §11):
     /// lock the revision row, replay the change log after `base` (or reload
     /// the state if the log cannot bring it there), let `apply` compute the
     /// batch on the latest state, write its rows, its change-log entry and a
-    /// `NOTIFY`, commit. A connection lost after COMMIT was sent throws
-    /// ``SharingDomain/CommitOutcomeUnknown``.
+    /// `NOTIFY`, commit. A connection lost after COMMIT was sent is resolved
+    /// through the change log (``writeTransaction(_:)``); it throws
+    /// ``SharingDomain/CommitOutcomeUnknown`` only when that cannot tell.
     public func commitSerialized<R: Sendable>(
         from base: SharingState, _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)
     ) async throws -> R {
-        try await writeTransaction { [logger] c in
-            let latest = try await Self.lockRevision(c, logger: logger)
+        try await writeTransaction { [logger] c, latest in
             // Under the lock no other writer commits, so each read below
             // (READ COMMITTED) sees exactly the state at `latest`.
             let current = try await Self.catchUp(base, to: latest, on: c, logger: logger)
             let (batch, result) = apply(current)
-            if let batch { try await Self.write(batch, base: current.revision, on: c, logger: logger) }
-            return result
+            guard let batch else { return (result, nil) }
+            return (result, try await Self.write(batch, base: current.revision, on: c, logger: logger))
         }
     }
 
     /// `state` with every batch committed since replayed from the change log.
+    ///
+    /// The common case (the change feed's, a few batches behind) takes one
+    /// wait: BEGIN (`REPEATABLE READ, READ ONLY`), the revision, the first
+    /// page of the log after `state` and COMMIT are sent together, and the
+    /// replay runs after the answers. When that page does not reach the
+    /// revision (more than a page behind, a gap, a state newer than the
+    /// database) it falls back to the paged catch-up, which reloads where the
+    /// log cannot get there.
     public func catchUp(_ state: SharingState) async throws -> SharingState {
+        let (latest, entries) = try await withConnection { [logger] c in
+            let answers = try await c.executeAll([
+                PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                SharingSQL.revision.postgres,
+                SharingSQL.changeLog(after: state.revision, limit: Self.changeLogPage).postgres,
+                PostgresQuery(unsafeSQL: "COMMIT"),
+            ], logger: logger)
+            let latest = try answers[1].rows.first.map { UInt64(bitPattern: try PostgresSQLRow($0).int(0)) } ?? 0
+            return (latest, try answers[2].rows.map { try SharingSQL.changeLogEntry(PostgresSQLRow($0)) })
+        }
+        if latest == state.revision { return state }
+        var s = state
+        for e in entries where latest > state.revision && e.revision <= latest {
+            guard let next = try? s.replaying(e) else { break }
+            s = next
+        }
+        return s.revision == latest ? s : try await catchUpPaged(state)
+    }
+
+    /// The paged catch-up in one `REPEATABLE READ` transaction (``catchUp(_:to:on:logger:)``).
+    func catchUpPaged(_ state: SharingState) async throws -> SharingState {
         try await withTransaction { [logger] c in
             // One snapshot: the revision and the log entries up to it agree.
             try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)

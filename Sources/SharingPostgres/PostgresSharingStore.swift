@@ -16,8 +16,9 @@ public struct PostgresStoreOpenError: Error, CustomStringConvertible {
 /// - A batch is ONE transaction; the call returns after COMMIT, which with
 ///   `fsync=on` (checked at open) and `synchronous_commit=on` (set on every
 ///   connection) means after the WAL is flushed. On a throw the transaction
-///   was rolled back (or its outcome is unknown, which the writer handles by
-///   reloading).
+///   was rolled back; a COMMIT whose answer was lost is resolved through the
+///   change log first (``writeTransaction(_:)``), and only when that cannot
+///   tell is the error ``SharingDomain/CommitOutcomeUnknown``.
 /// - A pool (`PostgresClient`) of at most ``PostgresStoreConfiguration/poolSize``
 ///   connections: the writer holds one per batch, reads use the others.
 /// - The schema is versioned (``PostgresSchema``) and migrated at open; a

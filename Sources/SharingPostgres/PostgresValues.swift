@@ -56,6 +56,28 @@ extension PostgresConnection {
         for try await _ in try await query(statement.postgres, logger: logger) {}
     }
 
+    /// Runs `queries` in order, sent together: postgres-nio queues them on
+    /// the connection and sends each as soon as the previous one is answered,
+    /// on the event loop, so a batch of statements costs no task switch per
+    /// statement. Waits for every answer; throws the first error (those after
+    /// it fail too, in an aborted transaction). Returns each one's rows.
+    @discardableResult
+    func executeAll(_ queries: [PostgresQuery], logger: Logger) async throws -> [PostgresQueryResult] {
+        let answers: [EventLoopFuture<PostgresQueryResult>] = queries.map { query($0, logger: logger) }
+        var results: [PostgresQueryResult] = []
+        var failure: (any Error)?
+        for answer in answers {
+            do { results.append(try await answer.get()) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+        return results
+    }
+
+    /// ``executeAll(_:logger:)`` of shared statements.
+    func executeAll(_ statements: [SQLStatement], logger: Logger) async throws {
+        try await executeAll(statements.map(\.postgres), logger: logger)
+    }
+
     /// Feeds every row of `statement` to `body`, in order.
     func forEach(_ statement: SQLStatement, logger: Logger, _ body: (PostgresSQLRow) throws -> Void) async throws {
         for try await row in try await query(statement.postgres, logger: logger) { try body(PostgresSQLRow(row)) }

@@ -20,11 +20,40 @@ extension SharingSQL {
                      [revision.sqlValue, .int(Int64(limit))])
     }
 
-    /// Appends `entry`; committed in the same transaction as its batch.
-    public static func appendChangeLog(_ entry: ChangeLogEntry) throws -> SQLStatement {
-        let body = String(decoding: try JSONEncoder().encode(entry), as: UTF8.self)
-        return SQLStatement("INSERT INTO change_log (revision, first_revision, body) VALUES (?, ?, ?)",
-                            [entry.revision.sqlValue, entry.firstRevision.sqlValue, .text(body)])
+    /// Appends `entry`, stored with the writing transaction's `batchToken`
+    /// (``changeLogBody(_:batchToken:)``); committed in the same transaction
+    /// as its batch. Returns the statement and the stored body.
+    public static func appendChangeLog(_ entry: ChangeLogEntry, batchToken: String) throws -> (SQLStatement, body: String) {
+        let body = try changeLogBody(entry, batchToken: batchToken)
+        return (SQLStatement("INSERT INTO change_log (revision, first_revision, body) VALUES (?, ?, ?)",
+                             [entry.revision.sqlValue, entry.firstRevision.sqlValue, .text(body)]), body)
+    }
+
+    /// The stored JSON of `entry`: its fields plus `"batch": batchToken`, a
+    /// random token of the transaction that wrote it. A writer whose
+    /// connection died at COMMIT looks for its exact body to learn whether the
+    /// batch landed: two instances may write byte-identical entries at the
+    /// same revision (the same share removed on both from the same base), the
+    /// token tells them apart. Readers ignore the extra key.
+    public static func changeLogBody(_ entry: ChangeLogEntry, batchToken: String) throws -> String {
+        String(decoding: try JSONEncoder().encode(TokenedEntry(entry: entry, batch: batchToken)), as: UTF8.self)
+    }
+
+    /// A change-log entry with its batch token, encoded as one JSON object.
+    private struct TokenedEntry: Encodable {
+        let entry: ChangeLogEntry
+        let batch: String
+        enum Key: String, CodingKey { case batch }
+        func encode(to encoder: any Encoder) throws {
+            try entry.encode(to: encoder)
+            var c = encoder.container(keyedBy: Key.self)
+            try c.encode(batch, forKey: .batch)
+        }
+    }
+
+    /// The body of the entry whose last revision is `revision`: zero or one row, `body`.
+    public static func changeLogBody(at revision: UInt64) -> SQLStatement {
+        SQLStatement("SELECT body FROM change_log WHERE revision = ?", [revision.sqlValue])
     }
 
     /// Deletes the change-log entries of batches that ended at or before

@@ -22,16 +22,11 @@ enum BenchMethod: String, CaseIterable {
 enum CheckSetup {
     static func prepare(port: Int, tls: ClientTLS? = nil, serviceKey: String) async throws -> BenchCall {
         try await Seeder.with(port: port, tls: tls, serviceKey: serviceKey) { seeder in
-            let owner = try await seeder.account("owner")
-            let friend = try await seeder.recipients("friend", count: 1, ownerKey: owner.info.apiKey)[0]
-            let device = try await seeder.devices(
-                count: 1, ownerKey: owner.info.apiKey,
-                services: [NewService(name: "ssh", port: 22, protocol: "ssh"),
-                           NewService(name: "web", port: 80, protocol: "http")])[0]
+            let (ownerKey, friend, device) = try await seeder.ownerFriendDevice("")
             _ = try await seeder.client.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
                 deviceIDs: [device.id], emails: [friend.email],
                 access: Access(mode: .ports, serviceIDs: [device.services[0].id])),
-                metadata: Seeder.auth(owner.info.apiKey)) as ShareResponse
+                metadata: Seeder.auth(ownerKey)) as ShareResponse
             let request = CheckPortRequest(userID: friend.info.account.id, deviceID: device.id, port: 22)
             let metadata = Seeder.auth(friend.info.apiKey)
             return { client, _ in

@@ -50,6 +50,19 @@ struct Seeder: Sendable {
         }
     }
 
+    /// An owner, one recipient (its contact) and one device of the owner with
+    /// the services ssh (22) and web (80): the Check benchmarks' data.
+    func ownerFriendDevice(_ prefix: String) async throws
+        -> (ownerKey: String, friend: (info: CreateAccountResponse, email: String), device: DeviceInfo) {
+        let owner = try await account("\(prefix)owner")
+        let friend = try await recipients("\(prefix)friend", count: 1, ownerKey: owner.info.apiKey)[0]
+        let device = try await devices(
+            count: 1, ownerKey: owner.info.apiKey,
+            services: [NewService(name: "ssh", port: 22, protocol: "ssh"),
+                       NewService(name: "web", port: 80, protocol: "http")])[0]
+        return (owner.info.apiKey, friend, device)
+    }
+
     /// `count` devices of `ownerKey`, each with `services` (fresh service ids per device).
     func devices(count: Int, ownerKey: String, services: [NewService]) async throws -> [DeviceInfo] {
         try await boundedParallelMap(0..<count, width: 16) { i in

@@ -94,6 +94,11 @@ struct SharewireBench: AsyncParsableCommand {
         discussion: "Reports connections/s and the server's CPU per connection; with --tls-ca-file every connection is a full TLS handshake (no session resumption)."))
     var reconnectStorm: Int?
 
+    @Option(help: ArgumentHelp(
+        "Instead of the cells: the change-feed lag from the --target-port instance to the instance on this port (a cluster on PostgreSQL).",
+        discussion: "One at a time: a Share update on the target, then a Check on this instance with min_revision = its revision; prints that Check's latency percentiles and the same Check's with min_revision 0. Needs --target-port and SHAREWIRE_SERVICE_KEY; runs for --duration seconds."))
+    var feedLagPort: Int?
+
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
 
@@ -127,6 +132,11 @@ struct SharewireBench: AsyncParsableCommand {
                 throw ValidationError("--reconnect-storm needs 1...1000000 connections and --method echo")
             }
         }
+        if let feedLagPort {
+            guard targetPort != nil, (1...65535).contains(feedLagPort) else {
+                throw ValidationError("--feed-lag-port needs --target-port and must be 1...65535")
+            }
+        }
         guard (devices ?? 1) >= 1, (contacts ?? 1) >= 1, (devices ?? 1) * (contacts ?? 1) <= 10_000 else {
             throw ValidationError("--devices and --contacts must be at least 1, with devices x contacts at most 10000")
         }
@@ -154,6 +164,16 @@ struct SharewireBench: AsyncParsableCommand {
             launched = started
             serviceKey = started.serviceKey
             target = (started.port, started.pid, started.metricsPort)
+        }
+        if let feedLagPort {
+            guard !serviceKey.isEmpty else { throw BenchError("--feed-lag-port needs the service key in SHAREWIRE_SERVICE_KEY") }
+            let group = MultiThreadedEventLoopGroup(numberOfThreads: clientThreads)
+            emit("feed lag: writes on port \(target.port), Checks on port \(feedLagPort), \(duration)s")
+            let lines = try await FeedLag(writePort: target.port, readPort: feedLagPort, serviceKey: serviceKey,
+                                          duration: .milliseconds(Int64(duration * 1000)), group: group).run()
+            lines.forEach(emit)
+            try await group.shutdownGracefully()
+            return
         }
         let call: BenchCall
         let maxConcurrency = concurrency.max() ?? 1

@@ -267,6 +267,22 @@ import SharewireTestSupport
             #expect(after.shareCount == 1)
             #expect(after.check(user: b.id, device: d.id, port: 80) && !after.check(user: b.id, device: d.id, port: 22))
             #expect(!after.checkScripting(user: b.id, device: d.id))
+
+            // Deletes go grouped too; a put between them, of a key deleted
+            // before and after it, keeps the order: delete, put, delete, put.
+            let mid = try await store.loadState(limits: Limits())
+            changes.mutations = [
+                .deleteShare(ShareKey(device: d.id, user: b.id)),
+                .deleteShare(ShareKey(device: d2.id, user: b.id)),
+                .putShare(Share(device: d.id, user: b.id, access: .all(), createdAt: t, updatedAt: t)),
+                .deleteShare(ShareKey(device: d.id, user: b.id)),
+                .deleteShare(ShareKey(device: d.id, user: b.id)),
+                .putShare(Share(device: d2.id, user: b.id, access: .ports([]), createdAt: t, updatedAt: t)),
+            ]
+            try await store.commit(CommitBatch(revision: mid.revision + 1, counters: mid.counters, changes: changes))
+            let last = try await store.loadState(limits: Limits())
+            #expect(last.shareCount == 1)
+            #expect(!last.check(user: b.id, device: d.id, port: 80) && !last.check(user: b.id, device: d2.id, port: 80))
             try await store.close()
         }
     }
@@ -342,6 +358,15 @@ import SharewireTestSupport
             let outbox = try await store.notifications(after: 0, limit: 1_000)
             #expect(outbox.count == 100)
             #expect(Set(outbox.map(\.language)) == [.en, .ja])
+
+            // A bulk remove of half the pairs: 5,000 deletes in one batch.
+            let remover = try await SharingWriter.open(persistence: store)
+            let removed = try await remover.submit(.removeShares(devices: Array(devices.prefix(50)),
+                                                                  emails: (0..<100).map { "p\($0)@example.com" }, notify: false),
+                                                    actor: a.id)
+            #expect(removed.outcome == .count(created: 0, updated: 0, removed: 5_000))
+            let reloaded = try await store.loadState(limits: Limits())
+            #expect(reloaded.shareCount == 5_000 && reloaded.revision == removed.revision)
             try await store.close()
         }
     }
