@@ -35,6 +35,8 @@ public enum PostgresSchema {
                   statements: SharingSchema.consumerCursors(.postgres)),
         Migration(version: 4, name: SharingSchema.shareExpiryName, statements: SharingSchema.shareExpiry(.postgres)),
         Migration(version: 5, name: SharingSchema.accessChangesName, statements: SharingSchema.accessChanges(.postgres)),
+        Migration(version: 6, name: SharingSchema.shareInvitationsName,
+                  statements: SharingSchema.shareInvitations(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""

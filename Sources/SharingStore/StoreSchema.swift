@@ -31,6 +31,10 @@ enum StoreSchema {
         m.registerMigration("v5: \(SharingSchema.accessChangesName)") { db in
             for statement in SharingSchema.accessChanges(.sqlite) { try db.execute(sql: statement) }
         }
+        // Needs only v1.
+        m.registerMigration("v6: \(SharingSchema.shareInvitationsName)") { db in
+            for statement in SharingSchema.shareInvitations(.sqlite) { try db.execute(sql: statement) }
+        }
         return m
     }
 }

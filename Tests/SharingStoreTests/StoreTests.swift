@@ -22,7 +22,7 @@ import SharewireTestSupport
             let first = try SharingStore(directory: dir)
             let applied = try first.appliedMigrations()
             #expect(applied == ["v1: sharing tables", "v3: notification consumer cursors", "v4: share expiry",
-                               "v5: access change log"])
+                               "v5: access change log", "v6: share invitations"])
             try first.close()
             let second = try SharingStore(directory: dir)
             #expect(try second.appliedMigrations() == applied)

@@ -86,5 +86,7 @@ public enum MessageTypes {
         ListDeviceSharesResponse.self,
         TransferRequest.self,
         TransferResponse.self,
+        RespondToInvitationsRequest.self,
+        RespondToInvitationsResponse.self,
     ]
 }

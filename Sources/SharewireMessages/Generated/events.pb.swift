@@ -55,11 +55,20 @@ public enum AuditEventKind: ProtoEnum {
     ///
     /// `AUDIT_EVENT_KIND_ACCOUNT_DELETED` (17).
     case accountDeleted
+    /// A recipient accepted invitations (users: the recipient and the owners).
+    ///
+    /// `AUDIT_EVENT_KIND_SHARE_ACCEPTED` (18).
+    case shareAccepted
+    /// A recipient declined invitations, or they lapsed unaccepted (actor: the
+    /// owner; detail reason=invitation.expired).
+    ///
+    /// `AUDIT_EVENT_KIND_SHARE_DECLINED` (19).
+    case shareDeclined
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired, .deviceDeleted, .accountDeleted]
+    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired, .deviceDeleted, .accountDeleted, .shareAccepted, .shareDeclined]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -82,6 +91,8 @@ public enum AuditEventKind: ProtoEnum {
         case 15: self = .shareExpired
         case 16: self = .deviceDeleted
         case 17: self = .accountDeleted
+        case 18: self = .shareAccepted
+        case 19: self = .shareDeclined
         default: self = .unrecognized(rawValue)
         }
     }
@@ -107,6 +118,8 @@ public enum AuditEventKind: ProtoEnum {
         case .shareExpired: 15
         case .deviceDeleted: 16
         case .accountDeleted: 17
+        case .shareAccepted: 18
+        case .shareDeclined: 19
         case .unrecognized(let value): value
         }
     }
@@ -144,11 +157,16 @@ public enum NotificationKind: ProtoEnum {
     ///
     /// `NOTIFICATION_KIND_SHARE_EXPIRED_OWNER` (9).
     case shareExpiredOwner
+    /// An owner invited the recipient to a share that needs acceptance; it says
+    /// how to accept.
+    ///
+    /// `NOTIFICATION_KIND_SHARE_INVITATION` (10).
+    case shareInvitation
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner]
+    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner, .shareInvitation]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -163,6 +181,7 @@ public enum NotificationKind: ProtoEnum {
         case 7: self = .transferReceived
         case 8: self = .shareExpired
         case 9: self = .shareExpiredOwner
+        case 10: self = .shareInvitation
         default: self = .unrecognized(rawValue)
         }
     }
@@ -180,6 +199,7 @@ public enum NotificationKind: ProtoEnum {
         case .transferReceived: 7
         case .shareExpired: 8
         case .shareExpiredOwner: 9
+        case .shareInvitation: 10
         case .unrecognized(let value): value
         }
     }

@@ -42,6 +42,8 @@ public enum Sharewire_V1 {
         EventService.Method.WatchAccessChanges.self,
         DeviceService.Method.Delete.self,
         AccountService.Method.DeleteAccount.self,
+        SharingService.Method.AcceptInvitations.self,
+        SharingService.Method.DeclineInvitations.self,
     ]
 }
 
@@ -69,6 +71,7 @@ extension RegisterDeviceResponse: CarriesRevision {}
 extension RemoveServiceResponse: CarriesRevision {}
 extension RemoveSharesResponse: CarriesRevision {}
 extension RenameDeviceResponse: CarriesRevision {}
+extension RespondToInvitationsResponse: CarriesRevision {}
 extension ShareResponse: CarriesRevision {}
 extension TransferResponse: CarriesRevision {}
 extension UpdateContactResponse: CarriesRevision {}
