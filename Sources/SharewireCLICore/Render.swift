@@ -40,11 +40,16 @@ public enum Render {
         var table = Table(header: ["DEVICE", "EMAIL", "USER", "ACCESS", "SINCE"] + (limited ? ["TIME LEFT"] : []))
         for share in shares {
             let device = deviceNames[share.deviceID].map { "\($0) (\(share.deviceID))" } ?? share.deviceID
-            table.append([device, share.email, share.userID, accessText(share.access, scripting: share.scripting),
+            table.append([device, share.email, share.userID, accessText(share.access, scripting: share.scripting) + pending(share.acceptBy),
                           time(share.createdAt)]
                          + (limited ? [ShareExpirySyntax.timeLeft(share.expiresAt, now: now)] : []))
         }
         return table.render()
+    }
+
+    /// ` (invitation: accept by …)` for a pending invitation, else nothing.
+    static func pending(_ acceptBy: Date?) -> String {
+        acceptBy.map { " (invitation: accept by \(time($0)))" } ?? ""
     }
 
     /// `ssh:22/tcp, web:80/http`.
@@ -67,7 +72,8 @@ public enum Render {
             case let .owned(count):
                 row = [device.id, device.name, services(device.services), "me", String(count), "owner"]
             case let .shared(by, access, scripting):
-                row = [device.id, device.name, services(device.services), by, "", accessText(access, scripting: scripting)]
+                row = [device.id, device.name, services(device.services), by, "",
+                       accessText(access, scripting: scripting) + pending(device.acceptBy)]
             }
             if limited { row.append(ShareExpirySyntax.timeLeft(device.expiresAt, now: now)) }
             if wide {
@@ -131,7 +137,7 @@ public enum Render {
         let limited = shares.contains { $0.expiresAt != nil }
         var table = Table(header: ["EMAIL", "USER", "ACCESS", "SINCE"] + (limited ? ["TIME LEFT"] : []))
         for share in shares {
-            table.append([share.email, share.userID, accessText(share.access, scripting: share.scripting),
+            table.append([share.email, share.userID, accessText(share.access, scripting: share.scripting) + pending(share.acceptBy),
                           time(share.createdAt)]
                          + (limited ? [ShareExpirySyntax.timeLeft(share.expiresAt, now: now)] : []))
         }

@@ -76,6 +76,10 @@ public struct AuditEvent: Sendable, Hashable, Codable, Identifiable, CustomStrin
         case deviceDeleted = "device.deleted"
         /// An account was deleted with its devices, shares and contacts.
         case accountDeleted = "account.deleted"
+        /// A recipient accepted invitations.
+        case shareAccepted = "share.accepted"
+        /// A recipient declined invitations, or they lapsed.
+        case shareDeclined = "share.declined"
         /// A kind this client version does not know.
         case unknown = "unknown"
 

@@ -23,10 +23,14 @@ public struct Device: Sendable, Hashable, Codable, Identifiable, CustomStringCon
     /// For a device shared with the caller: when that access ends, or `nil`
     /// for no time limit. Always `nil` for an owned device.
     public var expiresAt: Date?
+    /// For a device shared with the caller: a pending invitation, to accept
+    /// (``SharewireClient/acceptInvitations(devices:validateOnly:options:)``)
+    /// before this instant; `nil` once accepted. No service is shown until then.
+    public var acceptBy: Date?
 
     /// A device value.
     public init(id: String, name: String, services: [Service], createdAt: Date, updatedAt: Date, role: Role,
-                expiresAt: Date? = nil) {
+                expiresAt: Date? = nil, acceptBy: Date? = nil) {
         self.id = id
         self.name = name
         self.services = services
@@ -34,6 +38,7 @@ public struct Device: Sendable, Hashable, Codable, Identifiable, CustomStringCon
         self.updatedAt = updatedAt
         self.role = role
         self.expiresAt = expiresAt
+        self.acceptBy = acceptBy
     }
 
     /// The caller's relation to a device.

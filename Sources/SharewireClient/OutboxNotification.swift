@@ -62,6 +62,8 @@ public struct OutboxNotification: Sendable, Hashable, Codable, CustomStringConve
         case shareExpired = "share.expired"
         /// A time-limited share the recipient (an owner) gave ended.
         case shareExpiredOwner = "share.expired.owner"
+        /// An invitation to a share that needs acceptance (it says how to accept).
+        case shareInvitation = "share.invitation"
         /// A kind this client version does not know.
         case unknown
 

@@ -96,10 +96,13 @@ public struct Share: Sendable, Hashable, Codable, CustomStringConvertible {
     public var updatedAt: Date
     /// When the access ends (Check says no from this instant), or `nil` for no time limit.
     public var expiresAt: Date?
+    /// A pending invitation (`requireAcceptance`): it gives no access until the
+    /// recipient accepts it, and lapses at this instant; `nil` once accepted.
+    public var acceptBy: Date?
 
     /// A share value.
     public init(deviceID: String, userID: String, email: String, access: ShareAccess, scripting: Bool,
-                createdAt: Date, updatedAt: Date, expiresAt: Date? = nil) {
+                createdAt: Date, updatedAt: Date, expiresAt: Date? = nil, acceptBy: Date? = nil) {
         self.deviceID = deviceID
         self.userID = userID
         self.email = email
@@ -108,6 +111,7 @@ public struct Share: Sendable, Hashable, Codable, CustomStringConvertible {
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.expiresAt = expiresAt
+        self.acceptBy = acceptBy
     }
 
     /// `dev_1 → bob@example.com (acc_2): services svc_1, scripting`.

@@ -31,11 +31,11 @@ extension SharewireClient {
     ///     changing nothing (a dry run; docs/PROTOCOL.md §17.4).
     @discardableResult
     public func share(devices: [String], with emails: [String], access: ShareAccess, scripting: Bool = false,
-                      expiresAt: Date? = nil, notify: Bool = true, validateOnly: Bool = false,
-                      options: CallOptions = .default) async throws(SharewireError) -> ShareResult {
+                      expiresAt: Date? = nil, requireAcceptance: Bool = false, notify: Bool = true,
+                      validateOnly: Bool = false, options: CallOptions = .default) async throws(SharewireError) -> ShareResult {
         let request = ShareRequest(deviceIDs: devices, emails: emails, access: access.wire(scripting: scripting),
                                    notify: notify, validateOnly: validateOnly,
-                                   expiresAtMs: expiresAt.map(\.milliseconds) ?? 0)
+                                   expiresAtMs: expiresAt.map(\.milliseconds) ?? 0, requireAcceptance: requireAcceptance)
         let response = try await stubs.sharing.share(request, options: options)
         return ShareResult(created: Int(response.created), updated: Int(response.updated),
                            revision: Revision(response.revision))
@@ -124,5 +124,28 @@ extension SharewireClient {
             TransferRequest(deviceIDs: devices, toEmail: email, validateOnly: validateOnly, notify: notify),
             options: options)
         return WriteResult(count: Int(response.transferred), revision: Revision(response.revision))
+    }
+}
+
+extension SharewireClient {
+    /// Accepts the caller's pending invitations to these devices (shares made
+    /// with `requireAcceptance`): from now on they give their access. All or
+    /// nothing: a device with no pending invitation for the caller fails the
+    /// call (SHARE_NOT_FOUND; DEVICE_NOT_FOUND when nothing is shared).
+    /// - Returns: how many were accepted, and the revision.
+    public func acceptInvitations(devices: [String], validateOnly: Bool = false,
+                                  options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+        let response = try await stubs.sharing.acceptInvitations(
+            RespondToInvitationsRequest(deviceIDs: devices, validateOnly: validateOnly), options: options)
+        return WriteResult(count: Int(response.answered), revision: Revision(response.revision))
+    }
+
+    /// Declines the caller's pending invitations to these devices: the
+    /// shares are removed. All or nothing, like ``acceptInvitations(devices:validateOnly:options:)``.
+    public func declineInvitations(devices: [String], validateOnly: Bool = false,
+                                   options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+        let response = try await stubs.sharing.declineInvitations(
+            RespondToInvitationsRequest(deviceIDs: devices, validateOnly: validateOnly), options: options)
+        return WriteResult(count: Int(response.answered), revision: Revision(response.revision))
     }
 }

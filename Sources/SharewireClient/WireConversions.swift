@@ -88,11 +88,13 @@ extension Device {
     init(_ info: DeviceInfo) {
         let role: Role
         var expiresAt: Date?
+        var acceptBy: Date?
         switch info.role {
         case let .shared(shared):
             let (access, scripting) = ShareAccess.from(shared.access)
             role = .shared(by: shared.sharedBy, access: access, scripting: scripting)
             expiresAt = Date.optional(milliseconds: shared.expiresAtMs)
+            acceptBy = Date.optional(milliseconds: shared.acceptByMs)
         case let .owned(owned):
             role = .owned(shareCount: Int(owned.shareCount))
         case nil:
@@ -100,7 +102,7 @@ extension Device {
         }
         self.init(id: info.id, name: info.name, services: info.services.map(Service.init),
                   createdAt: Date(milliseconds: info.createdAtMs), updatedAt: Date(milliseconds: info.updatedAtMs),
-                  role: role, expiresAt: expiresAt)
+                  role: role, expiresAt: expiresAt, acceptBy: acceptBy)
     }
 }
 
@@ -110,7 +112,8 @@ extension Share {
         self.init(deviceID: info.deviceID, userID: info.userID, email: info.email, access: access,
                   scripting: scripting, createdAt: Date(milliseconds: info.createdAtMs),
                   updatedAt: Date(milliseconds: info.updatedAtMs),
-                  expiresAt: Date.optional(milliseconds: info.expiresAtMs))
+                  expiresAt: Date.optional(milliseconds: info.expiresAtMs),
+                  acceptBy: Date.optional(milliseconds: info.acceptByMs))
     }
 }
 
@@ -142,6 +145,8 @@ extension AuditEvent.Kind {
         case .apiKeyRevoked: .apiKeyRevoked
         case .deviceDeleted: .deviceDeleted
         case .accountDeleted: .accountDeleted
+        case .shareAccepted: .shareAccepted
+        case .shareDeclined: .shareDeclined
         case .unspecified, .unrecognized: .unknown
         }
     }
@@ -173,6 +178,7 @@ extension OutboxNotification.Kind {
         case .transferReceived: .transferReceived
         case .shareExpired: .shareExpired
         case .shareExpiredOwner: .shareExpiredOwner
+        case .shareInvitation: .shareInvitation
         case .unspecified, .unrecognized: .unknown
         }
     }

@@ -111,6 +111,8 @@ enum Parse {
         case .apiKeyRevoked: return .apiKeyRevoked
         case .deviceDeleted: return .deviceDeleted
         case .accountDeleted: return .accountDeleted
+        case .shareAccepted: return .shareAccepted
+        case .shareDeclined: return .shareDeclined
         case let .unrecognized(value):
             throw SharingError(.invalidArgument, subject: String(value), field: "kind", message: "unknown event kind")
         }
@@ -166,14 +168,15 @@ extension Access {
 }
 
 extension DeviceInfo {
-    init(_ d: Device, role: DeviceView.Role, expiresAt: Timestamp? = nil) {
+    init(_ d: Device, role: DeviceView.Role, expiresAt: Timestamp? = nil, acceptBy: Timestamp? = nil) {
         let wireRole: DeviceInfo.Role
         switch role {
         case let .owner(shareCount):
             wireRole = .owned(OwnedDevice(shareCount: UInt32(clamping: shareCount)))
         case let .recipient(sharedBy, access):
             wireRole = .shared(SharedDevice(sharedBy: sharedBy.value, access: Access(access, on: d),
-                                            expiresAtMs: expiresAt?.millisecondsSinceEpoch ?? 0))
+                                            expiresAtMs: expiresAt?.millisecondsSinceEpoch ?? 0,
+                                            acceptByMs: acceptBy?.millisecondsSinceEpoch ?? 0))
         }
         self.init(id: d.id.external, name: d.name, services: d.services.map(ServiceInfo.init),
                   createdAtMs: d.createdAt.millisecondsSinceEpoch, updatedAtMs: d.updatedAt.millisecondsSinceEpoch,
@@ -181,7 +184,7 @@ extension DeviceInfo {
     }
 
     init(_ view: DeviceView) {
-        self.init(view.device, role: view.role, expiresAt: view.expiresAt)
+        self.init(view.device, role: view.role, expiresAt: view.expiresAt, acceptBy: view.acceptBy)
     }
 }
 
@@ -190,7 +193,8 @@ extension ShareInfo {
         let s = view.share
         self.init(deviceID: s.device.external, userID: s.user.external, email: view.email.value,
                   access: Access(s.access, on: device), createdAtMs: s.createdAt.millisecondsSinceEpoch,
-                  updatedAtMs: s.updatedAt.millisecondsSinceEpoch, expiresAtMs: s.expiresAt?.millisecondsSinceEpoch ?? 0)
+                  updatedAtMs: s.updatedAt.millisecondsSinceEpoch, expiresAtMs: s.expiresAt?.millisecondsSinceEpoch ?? 0,
+                  acceptByMs: s.acceptBy?.millisecondsSinceEpoch ?? 0)
     }
 }
 
@@ -222,6 +226,8 @@ extension AuditEventKind {
         case .apiKeyRevoked: self = .apiKeyRevoked
         case .deviceDeleted: self = .deviceDeleted
         case .accountDeleted: self = .accountDeleted
+        case .shareAccepted: self = .shareAccepted
+        case .shareDeclined: self = .shareDeclined
         }
     }
 }
@@ -253,6 +259,7 @@ extension NotificationKind {
         case .transferReceived: self = .transferReceived
         case .shareExpired: self = .shareExpired
         case .shareExpiredOwner: self = .shareExpiredOwner
+        case .shareInvitation: self = .shareInvitation
         }
     }
 }

@@ -20,7 +20,8 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
              try Parse.expiry(request.expiresAtMs))
         }
         let result = try await env.write(.share(devices: devices, emails: request.emails, access: access,
-                                                notify: request.notify, expiresAt: expiresAt), as: caller,
+                                                notify: request.notify, expiresAt: expiresAt,
+                                                requireAcceptance: request.requireAcceptance), as: caller,
                                          validateOnly: request.validateOnly)
         guard case let .count(created, updated, _) = result.outcome else {
             throw RPCError(.internal, "share returned no counts")
@@ -100,5 +101,32 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
                                                    notify: request.notify ?? true), as: caller,
                                          validateOnly: request.validateOnly)
         return TransferResponse(revision: result.revision, transferred: UInt32(clamping: result.outcome.removed))
+    }
+}
+
+/// `SharingService/AcceptInvitations` and `DeclineInvitations`: a recipient
+/// answers its pending invitations (docs/DOMAIN.md §2, "Invitations").
+extension SharingService {
+    func acceptInvitations(request: RespondToInvitationsRequest, context: ServerContext) async throws -> RespondToInvitationsResponse {
+        try await respond(request, accept: true, context)
+    }
+
+    func declineInvitations(request: RespondToInvitationsRequest, context: ServerContext) async throws -> RespondToInvitationsResponse {
+        try await respond(request, accept: false, context)
+    }
+
+    private func respond(_ request: RespondToInvitationsRequest, accept: Bool,
+                         _ context: ServerContext) async throws -> RespondToInvitationsResponse {
+        let caller = try env.caller(context)
+        let devices: [DeviceID] = try env.domain { () throws(SharingError) in
+            try Parse.ids(request.deviceIDs, field: "deviceIds")
+        }
+        let result = try await env.write(.respondToInvitations(devices: devices, accept: accept), as: caller,
+                                         validateOnly: request.validateOnly)
+        let answered: Int = switch result.outcome {
+        case let .count(_, updated, removed): accept ? updated : removed
+        default: 0
+        }
+        return RespondToInvitationsResponse(revision: result.revision, answered: UInt32(clamping: answered))
     }
 }

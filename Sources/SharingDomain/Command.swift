@@ -51,7 +51,7 @@ public enum SharingCommand: Hashable, Sendable {
     /// has access replaces their access and expiry. Port numbers in `access`
     /// resolve per device (``AccessRequest``).
     case share(devices: [DeviceID], emails: [String], access: AccessRequest, notify: Bool,
-               expiresAt: Timestamp? = nil)
+               expiresAt: Timestamp? = nil, requireAcceptance: Bool = false)
     /// Replaces one person's access to one device; `expiry` keeps, clears or sets its expiry.
     case updateShare(device: DeviceID, email: String, access: AccessRequest, notify: Bool,
                      expiry: ExpiryUpdate = .keep)
@@ -73,6 +73,8 @@ public enum SharingCommand: Hashable, Sendable {
     /// Deletes the actor's account with its devices, shares and contacts;
     /// `confirmEmail` must be its email. `notify` tells the people concerned.
     case deleteAccount(confirmEmail: String, notify: Bool = true)
+    /// The actor, a recipient, accepts (or declines) its pending invitations to these devices.
+    case respondToInvitations(devices: [DeviceID], accept: Bool)
 }
 
 /// What an update does to a share's expiry.

@@ -13,6 +13,9 @@ public struct Limits: Sendable, Hashable {
 
     /// Most (device × email) pairs in one bulk share or bulk remove. Default 10,000.
     public var maxPairsPerBulk: Int = 10_000
+    /// How long a share invitation (`require_acceptance`) may wait for its
+    /// recipient's acceptance before it lapses. Default 7 days.
+    public var invitationLifetimeMs: Int64 = 7 * 86_400_000
     /// Most service ids in one `PORTS` share. Default 64.
     public var maxPortsPerShare: Int = 64
     /// Most services on one device. Default 64.

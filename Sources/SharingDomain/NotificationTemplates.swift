@@ -8,11 +8,15 @@ public struct NotificationData: Hashable, Sendable {
     /// The access as the sharer asked for it (port numbers unresolved, so one
     /// text fits every device of a bulk share).
     public var access: AccessRequest?
-    public init(actorEmail: Email, otherEmail: Email? = nil, deviceNames: [String] = [], access: AccessRequest? = nil) {
+    /// For an invitation: how many days it may be accepted in.
+    public var days: Int
+    public init(actorEmail: Email, otherEmail: Email? = nil, deviceNames: [String] = [], access: AccessRequest? = nil,
+                days: Int = 0) {
         self.actorEmail = actorEmail
         self.otherEmail = otherEmail
         self.deviceNames = deviceNames
         self.access = access
+        self.days = days
     }
 }
 
@@ -99,6 +103,18 @@ public enum NotificationTemplates {
         case (.shareExpiredOwner, .ja):
             return ("\(other)さんの共有デバイスの利用期限が切れました",
                     "設定した期限が過ぎたため、\(other)さんは\(names)にアクセスできなくなりました。")
+        case (.shareInvitation, .en):
+            return (one ? "\(actor) invited you to use a device" : "\(actor) invited you to use \(n) devices",
+                    "\(actor) wants to share \(names) with you. Access once you accept: \(accessText(data.access, .en)). "
+                        + "To accept, run `sharewire invitations accept` with the device (or accept it in your Sharewire "
+                        + "app); to decline, `sharewire invitations decline`. Until you accept you have no access, and the "
+                        + "invitation lapses if not accepted within \(data.days) days.")
+        case (.shareInvitation, .ja):
+            return (one ? "\(actor)さんからデバイスの共有の招待が届いています" : "\(actor)さんから\(n)台のデバイスの共有の招待が届いています",
+                    "\(actor)さんが\(names)をあなたと共有しようとしています。承諾後のアクセス権：\(accessText(data.access, .ja))。"
+                        + "承諾するには `sharewire invitations accept` にデバイスを指定して実行してください（Sharewireアプリからも承諾できます）。"
+                        + "辞退するには `sharewire invitations decline` を実行してください。承諾するまでアクセスはできません。"
+                        + "\(data.days)日以内に承諾しないと招待は無効になります。")
         }
     }
 

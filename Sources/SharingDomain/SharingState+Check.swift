@@ -26,7 +26,9 @@ extension SharingState {
                       at now: @autoclosure () -> Timestamp = Timestamp.now()) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return d.services.contains { $0.port == port } }
-        guard let share = shares[ShareKey(device: device, user: user)], !share.isExpired(at: now()) else { return false }
+        guard let share = shares[ShareKey(device: device, user: user)], !share.isPending, !share.isExpired(at: now()) else {
+            return false
+        }
         switch share.access.mode {
         case .all:
             return d.services.contains { $0.port == port }
@@ -44,7 +46,9 @@ extension SharingState {
                                at now: @autoclosure () -> Timestamp = Timestamp.now()) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return true }
-        guard let share = shares[ShareKey(device: device, user: user)], !share.isExpired(at: now()) else { return false }
+        guard let share = shares[ShareKey(device: device, user: user)], !share.isPending, !share.isExpired(at: now()) else {
+            return false
+        }
         return share.access.scripting
     }
 

@@ -14,6 +14,8 @@ public struct DeviceView: Hashable, Sendable {
     public let role: Role
     /// For a recipient: when its access ends, or `nil` for no time limit.
     public var expiresAt: Timestamp? = nil
+    /// For a recipient: a pending invitation, to accept before this instant.
+    public var acceptBy: Timestamp? = nil
 }
 
 /// One share of a device, as its owner sees it.
@@ -126,8 +128,9 @@ extension SharingState {
         guard let d = devices[id] else { return nil }
         if d.owner == caller { return DeviceView(device: d, role: .owner(shareCount: sharesByDevice[id]?.count ?? 0)) }
         guard let share = shares[ShareKey(device: id, user: caller)], let owner = accounts[d.owner] else { return nil }
-        return DeviceView(device: d.visible(through: share.access),
-                          role: .recipient(sharedBy: owner.email, access: share.access), expiresAt: share.expiresAt)
+        return DeviceView(device: d.visible(through: share.access, pending: share.isPending),
+                          role: .recipient(sharedBy: owner.email, access: share.access), expiresAt: share.expiresAt,
+                          acceptBy: share.acceptBy)
     }
 
     /// The shares of a device the caller owns, in user id order.

@@ -134,7 +134,7 @@ public struct SharingState: Sendable {
         shares[sh.key] = sh
         sharesByDevice[sh.device, default: []].insert(sh.user)
         sharesByUser[sh.user, default: []].insert(sh.device)
-        expiring[sh.key] = sh.expiresAt
+        expiring[sh.key] = sh.nextDeadline
     }
 
     /// Removes a device (and any share of it still indexed).

@@ -36,6 +36,8 @@ public enum PostgresSchema {
         Migration(version: 4, name: SharingSchema.shareExpiryName, statements: SharingSchema.shareExpiry(.postgres)),
         Migration(version: 5, name: SharingSchema.namedAPIKeysName, statements: SharingSchema.namedAPIKeys(.postgres)),
         Migration(version: 6, name: SharingSchema.accessChangesName, statements: SharingSchema.accessChanges(.postgres)),
+        Migration(version: 7, name: SharingSchema.shareInvitationsName,
+                  statements: SharingSchema.shareInvitations(.postgres)),
     ]
 
     static let createVersionTable = SQLStatement("""

@@ -93,7 +93,18 @@ extension SharingSQL {
 }
 
 extension SharingSchema {
-    /// The name of the access-change-log migration: version 5 in both stores.
+    /// The name of the share-invitation migration: version 7 in both stores.
+    public static let shareInvitationsName = "share invitations"
+
+    /// Share invitations: `shares.accept_by`, milliseconds since the epoch:
+    /// a pending invitation that gives no access until accepted, and lapses
+    /// then; NULL for a share that gives its access (every share before this
+    /// version). Depends only on version 1.
+    public static func shareInvitations(_ d: SQLDialect) -> [String] {
+        ["ALTER TABLE shares ADD COLUMN accept_by \(d.integer)"]
+    }
+
+    /// The name of the access-change-log migration: version 6 in both stores.
     /// Depends only on version 1, so it can be renumbered when merged with
     /// other migrations.
     public static let accessChangesName = "access change log"

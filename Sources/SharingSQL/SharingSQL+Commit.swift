@@ -129,14 +129,15 @@ public enum SharingSQL {
     /// statements on different keys commute.
     private static func append(_ shares: [Share], to out: inout [SQLStatement]) {
         guard !shares.isEmpty else { return }
-        out += multiRow("INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at, expires_at) VALUES",
+        out += multiRow("INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at, expires_at, accept_by) VALUES",
                         shares.map { s in
                             [s.device.sqlValue, s.user.sqlValue, .text(s.access.mode.rawValue), .bool(s.access.scripting),
-                             s.createdAt.sqlValue, s.updatedAt.sqlValue, s.expiresAt?.sqlValue ?? .null]
+                             s.createdAt.sqlValue, s.updatedAt.sqlValue, s.expiresAt?.sqlValue ?? .null,
+                             s.acceptBy?.sqlValue ?? .null]
                         }, suffix: """
                             ON CONFLICT (device_id, account_id) DO UPDATE SET mode = excluded.mode,
                                 scripting = excluded.scripting, updated_at = excluded.updated_at,
-                                expires_at = excluded.expires_at
+                                expires_at = excluded.expires_at, accept_by = excluded.accept_by
                             """)
         out += multiRow("DELETE FROM share_ports WHERE (device_id, account_id) IN (VALUES",
                         shares.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")

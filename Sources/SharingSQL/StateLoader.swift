@@ -21,7 +21,7 @@ public struct StateLoader {
             case .services: "SELECT id, device_id, name, port, protocol FROM services ORDER BY id"
             case .devices: "SELECT id, owner_id, name, created_at, updated_at FROM devices ORDER BY id"
             case .sharePorts: "SELECT device_id, account_id, service_id FROM share_ports"
-            case .shares: "SELECT device_id, account_id, mode, scripting, created_at, updated_at, expires_at FROM shares"
+            case .shares: "SELECT device_id, account_id, mode, scripting, created_at, updated_at, expires_at, accept_by FROM shares"
             }
         }
     }
@@ -75,7 +75,8 @@ public struct StateLoader {
             let access = ShareAccess(mode: mode, services: ports[key] ?? [], scripting: try row.bool(3))
             shares.append(Share(device: key.device, user: key.user, access: access,
                                 createdAt: try row.timestamp(4), updatedAt: try row.timestamp(5),
-                                expiresAt: try row.optionalInt(6).map(Timestamp.init(sqlInt:))))
+                                expiresAt: try row.optionalInt(6).map(Timestamp.init(sqlInt:)),
+                                acceptBy: try row.optionalInt(7).map(Timestamp.init(sqlInt:))))
         }
     }
 

@@ -35,6 +35,10 @@ enum StoreSchema {
         m.registerMigration("v6: \(SharingSchema.accessChangesName)") { db in
             for statement in SharingSchema.accessChanges(.sqlite) { try db.execute(sql: statement) }
         }
+        // Needs only v1.
+        m.registerMigration("v7: \(SharingSchema.shareInvitationsName)") { db in
+            for statement in SharingSchema.shareInvitations(.sqlite) { try db.execute(sql: statement) }
+        }
         return m
     }
 }

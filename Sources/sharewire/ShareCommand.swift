@@ -84,6 +84,8 @@ struct ShareCommand: AsyncParsableCommand {
     @OptionGroup var access: AccessOptions
     @OptionGroup var expiry: ExpiryOptions
     @Flag(help: "Do not notify the recipients.") var noNotify = false
+    @Flag(help: "People without access get an invitation they must accept (sharewire invitations accept) before it gives access.")
+    var requireAcceptance = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
 
@@ -112,7 +114,8 @@ struct ShareCommand: AsyncParsableCommand {
             }
             let result = try await client.share(devices: ids, with: emails, access: granted,
                                                 scripting: access.scripting, expiresAt: try expiry.date(now: Date()),
-                                                notify: !noNotify, validateOnly: confirm.dryRun)
+                                                requireAcceptance: requireAcceptance, notify: !noNotify,
+                                                validateOnly: confirm.dryRun)
             output.emit(result) {
                 report.text() + confirm.resultPrefix + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
             }

@@ -24,6 +24,7 @@ struct Sharewire: AsyncParsableCommand {
             ContactsCommand.self, DevicesCommand.self, ShareCommand.self, UnshareCommand.self, AccessCommand.self,
             CommonShareesCommand.self, LeaveCommand.self, TransferCommand.self, CheckCommand.self,
             EventsCommand.self, NotificationsCommand.self, KeysCommand.self, AdminCommand.self, WhoamiCommand.self, AccountCommand.self,
+            InvitationsCommand.self,
             StatusCommand.self, LoginCommand.self, ConfigCommand.self, CompletionCommand.self,
         ]
     )

@@ -181,6 +181,9 @@ struct LimitOptions: ParsableArguments {
     @Option(help: ArgumentHelp("A second invite to a contact within this many seconds needs resend (0: no window).",
                                valueName: "seconds"))
     var inviteResendWindowSeconds = defaults.inviteResendWindowSeconds
+    @Option(help: ArgumentHelp("How long a share invitation (require_acceptance) waits for acceptance before it lapses.",
+                               valueName: "seconds"))
+    var invitationLifetimeSeconds = Int(defaults.invitationLifetimeMs / 1000)
 
     func validate() throws {
         for (name, value) in [("--max-pairs-per-bulk", maxPairsPerBulk), ("--max-ports-per-share", maxPortsPerShare),
@@ -195,6 +198,9 @@ struct LimitOptions: ParsableArguments {
         }
         guard inviteResendWindowSeconds >= 0, inviteResendWindowSeconds <= 365 * 86_400 else {
             throw ValidationError("--invite-resend-window-seconds must be 0...31536000")
+        }
+        guard (60...365 * 86_400).contains(invitationLifetimeSeconds) else {
+            throw ValidationError("--invitation-lifetime-seconds must be 60...31536000")
         }
         guard defaultPageSize <= maxPageSize else {
             throw ValidationError("--default-page-size must not exceed --max-page-size")
@@ -216,6 +222,7 @@ struct LimitOptions: ParsableArguments {
         l.maxDevicesPerAccount = maxDevicesPerAccount
         l.maxAPIKeysPerAccount = maxAPIKeysPerAccount
         l.inviteResendWindowSeconds = inviteResendWindowSeconds
+        l.invitationLifetimeMs = Int64(invitationLifetimeSeconds) * 1000
         return l
     }
 }

@@ -23,7 +23,7 @@ import SharewireMessages
                 names.insert(String(line.split(separator: " ")[1]))
             }
         }
-        #expect(names.count == 79)
+        #expect(names.count == 81)
         let sampled = Set(SharingSamples.all.map { String(describing: type(of: $0)) })
         #expect(names.subtracting(sampled).isEmpty, "no sample for \(names.subtracting(sampled).sorted())")
     }
@@ -136,6 +136,6 @@ import SharewireMessages
         #expect(MethodID(rawValue: 191)?.path == "/sharewire.v1.NotificationService/WatchNotifications")
         #expect(Set(MethodID.allCases.filter(\.isServerStreaming)) == [.healthWatch, .diagnosticsEchoStream, .notificationWatchNotifications,
                                                                                 .eventWatchAccessChanges])
-        #expect(MethodID.allCases.count == 36)
+        #expect(MethodID.allCases.count == 38)
     }
 }

@@ -153,6 +153,8 @@ enum SharingSamples {
         DeleteDeviceResponse(revision: 79, sharesRemoved: 3),
         DeleteAccountRequest(confirmEmail: "alice@example.com", notify: true),
         DeleteAccountResponse(revision: 80, devicesDeleted: 2, sharesRemoved: 7, contactsDeleted: 4),
+        RespondToInvitationsRequest(deviceIDs: ["dev_12", "dev_13"], validateOnly: true),
+        RespondToInvitationsResponse(revision: 81, answered: 2),
     ]
 
     static let accessChange = AccessChange(

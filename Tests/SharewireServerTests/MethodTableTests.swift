@@ -78,7 +78,8 @@ struct MethodTableTests {
         #expect(Set(writes) == [.accountCreateAccount, .accountCreateApiKey, .accountRevokeApiKey, .contactCreate, .contactUpdate, .contactDelete, .contactInvite,
                                 .deviceRegister, .deviceRename, .deviceAddService, .deviceRemoveService,
                                 .sharingShare, .sharingUpdateShare, .sharingRemoveShares, .sharingLeave,
-                                .sharingTransfer, .deviceDelete, .accountDeleteAccount])
+                                .sharingTransfer, .deviceDelete, .accountDeleteAccount, .sharingAcceptInvitations,
+                                .sharingDeclineInvitations])
     }
 
     @Test func theTypedClientStubCallsTheRegisteredHandler() async throws {

@@ -122,14 +122,14 @@ import SharingDomain
             }
             try queue.close()
             Self.expectRefused(dir, ["data dir \(dir)",
-                                     "database schema version 9 is newer than this sharewired (knows up to 6)"])
+                                     "database schema version 9 is newer than this sharewired (knows up to 7)"])
             // An unknown migration without a version number is refused too.
             let renamed = try DatabaseQueue(path: "\(dir)/\(Self.file)")
             try await renamed.write { db in
                 try db.execute(sql: "UPDATE grdb_migrations SET identifier = 'device kinds' WHERE identifier LIKE 'v9%'")
             }
             try renamed.close()
-            Self.expectRefused(dir, ["migrations this sharewired does not know (device kinds)", "knows up to 6"])
+            Self.expectRefused(dir, ["migrations this sharewired does not know (device kinds)", "knows up to 7"])
         }
     }
 

@@ -23,7 +23,7 @@ import SharewireTestSupport
             let applied = try first.appliedMigrations()
             #expect(applied == ["v1: sharing tables", "v3: notification consumer cursors", "v4: share expiry",
                                "v5: named api keys",
-                               "v6: access change log"])
+                               "v6: access change log", "v7: share invitations"])
             try first.close()
             let second = try SharingStore(directory: dir)
             #expect(try second.appliedMigrations() == applied)

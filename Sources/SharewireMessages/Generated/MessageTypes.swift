@@ -93,5 +93,7 @@ public enum MessageTypes {
         ListDeviceSharesResponse.self,
         TransferRequest.self,
         TransferResponse.self,
+        RespondToInvitationsRequest.self,
+        RespondToInvitationsResponse.self,
     ]
 }

@@ -151,6 +151,14 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
     ///
     /// `/sharewire.v1.AccountService/DeleteAccount`.
     case accountDeleteAccount = 232
+    /// A recipient accepts pending invitations: the shares give access from now.
+    ///
+    /// `/sharewire.v1.SharingService/AcceptInvitations`.
+    case sharingAcceptInvitations = 233
+    /// A recipient declines pending invitations: the shares are removed.
+    ///
+    /// `/sharewire.v1.SharingService/DeclineInvitations`.
+    case sharingDeclineInvitations = 234
 
     /// The full method path this id stands for, e.g. `/sharewire.v1.SharingService/Share`.
     public var path: String {
@@ -191,6 +199,8 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .eventWatchAccessChanges: "/sharewire.v1.EventService/WatchAccessChanges"
         case .deviceDelete: "/sharewire.v1.DeviceService/Delete"
         case .accountDeleteAccount: "/sharewire.v1.AccountService/DeleteAccount"
+        case .sharingAcceptInvitations: "/sharewire.v1.SharingService/AcceptInvitations"
+        case .sharingDeclineInvitations: "/sharewire.v1.SharingService/DeclineInvitations"
         }
     }
 
@@ -242,6 +252,8 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .eventWatchAccessChanges: .noSideEffects
         case .deviceDelete: .unknown
         case .accountDeleteAccount: .unknown
+        case .sharingAcceptInvitations: .unknown
+        case .sharingDeclineInvitations: .unknown
         }
     }
 }

@@ -153,15 +153,20 @@ public struct SharedDevice: ProtoMessage, Hashable {
     public var access: Access
     /// When the caller's access ends (ms since the epoch), or 0 for no time limit.
     public var expiresAtMs: Int64
+    /// A pending invitation: accept it (SharingService/AcceptInvitations) before
+    /// this instant (ms since the epoch) to get the access; until then no
+    /// service is shown and Check answers no. 0 = accepted.
+    public var acceptByMs: Int64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
 
     /// Creates a message; every field defaults to its proto3 default.
-    public init(sharedBy: String = "", access: Access = Access(), expiresAtMs: Int64 = 0) {
+    public init(sharedBy: String = "", access: Access = Access(), expiresAtMs: Int64 = 0, acceptByMs: Int64 = 0) {
         self.sharedBy = sharedBy
         self.access = access
         self.expiresAtMs = expiresAtMs
+        self.acceptByMs = acceptByMs
     }
 }
 
@@ -179,6 +184,7 @@ extension SharedDevice: CBridgedMessage {
         c.pointee.shared_by = arena.cString(sharedBy, field: "shared_by")
         c.pointee.access = arena.nested(access, field: "access")
         c.pointee.expires_at_ms = expiresAtMs
+        c.pointee.accept_by_ms = acceptByMs
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -186,7 +192,8 @@ extension SharedDevice: CBridgedMessage {
         self.init(
             sharedBy: try CDecoding.string(c.pointee.shared_by, field: "shared_by"),
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
-            expiresAtMs: c.pointee.expires_at_ms)
+            expiresAtMs: c.pointee.expires_at_ms,
+            acceptByMs: c.pointee.accept_by_ms)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -63,11 +63,20 @@ public enum AuditEventKind: ProtoEnum {
     ///
     /// `AUDIT_EVENT_KIND_ACCOUNT_DELETED` (19).
     case accountDeleted
+    /// A recipient accepted invitations (users: the recipient and the owners).
+    ///
+    /// `AUDIT_EVENT_KIND_SHARE_ACCEPTED` (20).
+    case shareAccepted
+    /// A recipient declined invitations, or they lapsed unaccepted (actor: the
+    /// owner; detail reason=invitation.expired).
+    ///
+    /// `AUDIT_EVENT_KIND_SHARE_DECLINED` (21).
+    case shareDeclined
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired, .apiKeyCreated, .apiKeyRevoked, .deviceDeleted, .accountDeleted]
+    public static let allCases: [AuditEventKind] = [.unspecified, .accountCreated, .contactCreated, .contactUpdated, .contactDeleted, .contactInvited, .deviceRegistered, .deviceRenamed, .serviceAdded, .serviceRemoved, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .deviceTransferred, .shareExpired, .apiKeyCreated, .apiKeyRevoked, .deviceDeleted, .accountDeleted, .shareAccepted, .shareDeclined]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -92,6 +101,8 @@ public enum AuditEventKind: ProtoEnum {
         case 17: self = .apiKeyRevoked
         case 18: self = .deviceDeleted
         case 19: self = .accountDeleted
+        case 20: self = .shareAccepted
+        case 21: self = .shareDeclined
         default: self = .unrecognized(rawValue)
         }
     }
@@ -119,6 +130,8 @@ public enum AuditEventKind: ProtoEnum {
         case .apiKeyRevoked: 17
         case .deviceDeleted: 18
         case .accountDeleted: 19
+        case .shareAccepted: 20
+        case .shareDeclined: 21
         case .unrecognized(let value): value
         }
     }
@@ -156,11 +169,16 @@ public enum NotificationKind: ProtoEnum {
     ///
     /// `NOTIFICATION_KIND_SHARE_EXPIRED_OWNER` (9).
     case shareExpiredOwner
+    /// An owner invited the recipient to a share that needs acceptance; it says
+    /// how to accept.
+    ///
+    /// `NOTIFICATION_KIND_SHARE_INVITATION` (10).
+    case shareInvitation
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner]
+    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner, .shareInvitation]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -175,6 +193,7 @@ public enum NotificationKind: ProtoEnum {
         case 7: self = .transferReceived
         case 8: self = .shareExpired
         case 9: self = .shareExpiredOwner
+        case 10: self = .shareInvitation
         default: self = .unrecognized(rawValue)
         }
     }
@@ -192,6 +211,7 @@ public enum NotificationKind: ProtoEnum {
         case .transferReceived: 7
         case .shareExpired: 8
         case .shareExpiredOwner: 9
+        case .shareInvitation: 10
         case .unrecognized(let value): value
         }
     }

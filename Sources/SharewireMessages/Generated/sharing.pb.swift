@@ -23,6 +23,10 @@ public struct ShareInfo: ProtoMessage, Hashable {
     /// When access ends (ms since the epoch), or 0 for no time limit. Check
     /// answers "no" from this instant on; time left = expires_at_ms - now.
     public var expiresAtMs: Int64
+    /// A pending invitation (require_acceptance) until the recipient accepts
+    /// it: the instant it lapses (ms since the epoch); 0 = an accepted share
+    /// that gives access.
+    public var acceptByMs: Int64
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
@@ -35,7 +39,8 @@ public struct ShareInfo: ProtoMessage, Hashable {
         access: Access = Access(),
         createdAtMs: Int64 = 0,
         updatedAtMs: Int64 = 0,
-        expiresAtMs: Int64 = 0
+        expiresAtMs: Int64 = 0,
+        acceptByMs: Int64 = 0
     ) {
         self.deviceID = deviceID
         self.userID = userID
@@ -44,6 +49,7 @@ public struct ShareInfo: ProtoMessage, Hashable {
         self.createdAtMs = createdAtMs
         self.updatedAtMs = updatedAtMs
         self.expiresAtMs = expiresAtMs
+        self.acceptByMs = acceptByMs
     }
 }
 
@@ -67,6 +73,7 @@ extension ShareInfo: CBridgedMessage {
         c.pointee.created_at_ms = createdAtMs
         c.pointee.updated_at_ms = updatedAtMs
         c.pointee.expires_at_ms = expiresAtMs
+        c.pointee.accept_by_ms = acceptByMs
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -78,7 +85,8 @@ extension ShareInfo: CBridgedMessage {
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             createdAtMs: c.pointee.created_at_ms,
             updatedAtMs: c.pointee.updated_at_ms,
-            expiresAtMs: c.pointee.expires_at_ms)
+            expiresAtMs: c.pointee.expires_at_ms,
+            acceptByMs: c.pointee.accept_by_ms)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -151,6 +159,14 @@ public struct ShareRequest: ProtoMessage, Hashable {
     /// time (INVALID_ARGUMENT otherwise) and at most 3,650 days ahead
     /// (LIMIT_EXCEEDED, field "expires_at_ms").
     public var expiresAtMs: Int64
+    /// True: people who have no share of a device yet get an invitation, not
+    /// access: the share is pending (Check answers no) until the recipient
+    /// accepts it (AcceptInvitations) or declines it, and a pending share not
+    /// accepted within the server's invitation lifetime (default 7 days) is
+    /// removed. The notification says how to accept. A re-share to someone who
+    /// already has access, or a pending invitation, changes that share as
+    /// before and does not make it pending.
+    public var requireAcceptance: Bool
     /// Fields this build's schema does not know, kept so that a message passed
     /// on (decoded, then encoded) loses nothing.
     public var unknownFields = UnknownFields()
@@ -162,7 +178,8 @@ public struct ShareRequest: ProtoMessage, Hashable {
         access: Access = Access(),
         notify: Bool = false,
         validateOnly: Bool = false,
-        expiresAtMs: Int64 = 0
+        expiresAtMs: Int64 = 0,
+        requireAcceptance: Bool = false
     ) {
         self.deviceIDs = deviceIDs
         self.emails = emails
@@ -170,6 +187,7 @@ public struct ShareRequest: ProtoMessage, Hashable {
         self.notify = notify
         self.validateOnly = validateOnly
         self.expiresAtMs = expiresAtMs
+        self.requireAcceptance = requireAcceptance
     }
 }
 
@@ -191,6 +209,7 @@ extension ShareRequest: CBridgedMessage {
         c.pointee.notify = notify ? 1 : 0
         c.pointee.validate_only = validateOnly ? 1 : 0
         c.pointee.expires_at_ms = expiresAtMs
+        c.pointee.require_acceptance = requireAcceptance ? 1 : 0
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
 
@@ -201,7 +220,8 @@ extension ShareRequest: CBridgedMessage {
             access: try CDecoding.message(c.pointee.access, of: Access.self, field: "access") ?? Access(),
             notify: c.pointee.notify != 0,
             validateOnly: c.pointee.validate_only != 0,
-            expiresAtMs: c.pointee.expires_at_ms)
+            expiresAtMs: c.pointee.expires_at_ms,
+            requireAcceptance: c.pointee.require_acceptance != 0)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }
@@ -837,6 +857,90 @@ extension TransferResponse: CBridgedMessage {
         self.init(
             revision: c.pointee.revision,
             transferred: c.pointee.transferred)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// The caller, a recipient, answers pending invitations (require_acceptance)
+/// to these devices: AcceptInvitations makes each share give its access from
+/// now on; DeclineInvitations removes it. A device without a pending
+/// invitation for the caller is SHARE_NOT_FOUND (field "device_ids"), an
+/// unknown or another's device DEVICE_NOT_FOUND. At most 1,000 devices.
+///
+/// `sharewire.v1.RespondToInvitationsRequest`
+public struct RespondToInvitationsRequest: ProtoMessage, Hashable {
+    public var deviceIDs: [String]
+    /// True: run every rule against the latest state and answer what the call
+    /// would do, changing nothing. PROTOCOL.md §17.4, "Validate only".
+    public var validateOnly: Bool
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(deviceIDs: [String] = [], validateOnly: Bool = false) {
+        self.deviceIDs = deviceIDs
+        self.validateOnly = validateOnly
+    }
+}
+
+extension RespondToInvitationsRequest: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__RespondToInvitationsRequest
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__respond_to_invitations_request__init)
+
+    var cArenaHint: Int {
+        return CEncodingArena.hint(strings: deviceIDs)
+            + unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        (c.pointee.n_device_ids, c.pointee.device_ids) = arena.cStrings(deviceIDs, field: "device_ids")
+        c.pointee.validate_only = validateOnly ? 1 : 0
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            deviceIDs: try CDecoding.strings(c.pointee.n_device_ids, c.pointee.device_ids, field: "device_ids"),
+            validateOnly: c.pointee.validate_only != 0)
+        unknownFields = try UnknownFields(c.pointee.base)
+    }
+}
+
+/// `sharewire.v1.RespondToInvitationsResponse`
+public struct RespondToInvitationsResponse: ProtoMessage, Hashable {
+    public var revision: UInt64
+    /// Invitations accepted or declined.
+    public var answered: UInt32
+    /// Fields this build's schema does not know, kept so that a message passed
+    /// on (decoded, then encoded) loses nothing.
+    public var unknownFields = UnknownFields()
+
+    /// Creates a message; every field defaults to its proto3 default.
+    public init(revision: UInt64 = 0, answered: UInt32 = 0) {
+        self.revision = revision
+        self.answered = answered
+    }
+}
+
+extension RespondToInvitationsResponse: CBridgedMessage {
+    typealias CMessage = Sharewire__V1__RespondToInvitationsResponse
+    static let cDescriptor = CMessageDescriptor(CMessage(), sharewire__v1__respond_to_invitations_response__init)
+
+    var cArenaHint: Int {
+        return unknownFields.arenaHint
+    }
+
+    func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
+        c.pointee.revision = revision
+        c.pointee.answered = answered
+        arena.unknownFields(unknownFields, into: &c.pointee.base)
+    }
+
+    init(c: UnsafePointer<CMessage>) throws(ProtoDecodingError) {
+        self.init(
+            revision: c.pointee.revision,
+            answered: c.pointee.answered)
         unknownFields = try UnknownFields(c.pointee.base)
     }
 }

@@ -45,6 +45,8 @@ public enum Sharewire_V1 {
         EventService.Method.WatchAccessChanges.self,
         DeviceService.Method.Delete.self,
         AccountService.Method.DeleteAccount.self,
+        SharingService.Method.AcceptInvitations.self,
+        SharingService.Method.DeclineInvitations.self,
     ]
 }
 
@@ -74,6 +76,7 @@ extension RegisterDeviceResponse: CarriesRevision {}
 extension RemoveServiceResponse: CarriesRevision {}
 extension RemoveSharesResponse: CarriesRevision {}
 extension RenameDeviceResponse: CarriesRevision {}
+extension RespondToInvitationsResponse: CarriesRevision {}
 extension RevokeApiKeyResponse: CarriesRevision {}
 extension ShareResponse: CarriesRevision {}
 extension TransferResponse: CarriesRevision {}

@@ -17,6 +17,8 @@ extension Sharewire_V1 {
             Method.Leave.self,
             Method.ListDeviceShares.self,
             Method.Transfer.self,
+            Method.AcceptInvitations.self,
+            Method.DeclineInvitations.self,
         ]
 
         /// The typed methods: request and response types tied to the path and id.
@@ -90,6 +92,26 @@ extension Sharewire_V1 {
                 public static let id = MethodID.sharingTransfer
                 public static let descriptor = MethodDescriptor(MethodID.sharingTransfer)
             }
+
+            /// A recipient accepts pending invitations: the shares give access from now.
+            ///
+            /// `/sharewire.v1.SharingService/AcceptInvitations`, id 233, unary, idempotency `unknown`.
+            public enum AcceptInvitations: UnaryMethod {
+                public typealias Input = RespondToInvitationsRequest
+                public typealias Output = RespondToInvitationsResponse
+                public static let id = MethodID.sharingAcceptInvitations
+                public static let descriptor = MethodDescriptor(MethodID.sharingAcceptInvitations)
+            }
+
+            /// A recipient declines pending invitations: the shares are removed.
+            ///
+            /// `/sharewire.v1.SharingService/DeclineInvitations`, id 234, unary, idempotency `unknown`.
+            public enum DeclineInvitations: UnaryMethod {
+                public typealias Input = RespondToInvitationsRequest
+                public typealias Output = RespondToInvitationsResponse
+                public static let id = MethodID.sharingDeclineInvitations
+                public static let descriptor = MethodDescriptor(MethodID.sharingDeclineInvitations)
+            }
         }
     }
 }
@@ -154,6 +176,30 @@ extension Sharewire_V1.SharingService {
 
         /// `Transfer` without suspending, or nil to run `transfer(request:context:)`.
         func immediateTransfer(request: TransferRequest, context: ServerContext) throws -> TransferResponse?
+
+        /// A recipient accepts pending invitations: the shares give access from now.
+        func acceptInvitations(
+            request: RespondToInvitationsRequest,
+            context: ServerContext
+        ) async throws -> RespondToInvitationsResponse
+
+        /// `AcceptInvitations` without suspending, or nil to run `acceptInvitations(request:context:)`.
+        func immediateAcceptInvitations(
+            request: RespondToInvitationsRequest,
+            context: ServerContext
+        ) throws -> RespondToInvitationsResponse?
+
+        /// A recipient declines pending invitations: the shares are removed.
+        func declineInvitations(
+            request: RespondToInvitationsRequest,
+            context: ServerContext
+        ) async throws -> RespondToInvitationsResponse
+
+        /// `DeclineInvitations` without suspending, or nil to run `declineInvitations(request:context:)`.
+        func immediateDeclineInvitations(
+            request: RespondToInvitationsRequest,
+            context: ServerContext
+        ) throws -> RespondToInvitationsResponse?
     }
 }
 
@@ -191,6 +237,18 @@ extension Sharewire_V1.SharingService.Handler {
     /// No immediate attempt: `Transfer` always runs in a task.
     public func immediateTransfer(request: TransferRequest, context: ServerContext) throws -> TransferResponse? { nil }
 
+    /// No immediate attempt: `AcceptInvitations` always runs in a task.
+    public func immediateAcceptInvitations(
+        request: RespondToInvitationsRequest,
+        context: ServerContext
+    ) throws -> RespondToInvitationsResponse? { nil }
+
+    /// No immediate attempt: `DeclineInvitations` always runs in a task.
+    public func immediateDeclineInvitations(
+        request: RespondToInvitationsRequest,
+        context: ServerContext
+    ) throws -> RespondToInvitationsResponse? { nil }
+
     /// Registers every method of the service in `router`.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.SharingService.Method.Share.self, immediate: { request, context in
@@ -227,6 +285,16 @@ extension Sharewire_V1.SharingService.Handler {
             try self.immediateTransfer(request: request, context: context)
         }, { request, context in
             try await self.transfer(request: request, context: context)
+        })
+        router.unary(Sharewire_V1.SharingService.Method.AcceptInvitations.self, immediate: { request, context in
+            try self.immediateAcceptInvitations(request: request, context: context)
+        }, { request, context in
+            try await self.acceptInvitations(request: request, context: context)
+        })
+        router.unary(Sharewire_V1.SharingService.Method.DeclineInvitations.self, immediate: { request, context in
+            try self.immediateDeclineInvitations(request: request, context: context)
+        }, { request, context in
+            try await self.declineInvitations(request: request, context: context)
         })
     }
 }
@@ -295,6 +363,22 @@ extension Sharewire_V1.SharingService {
             options: Caller.Options
         ) async throws(Caller.Failure) -> TransferResponse {
             try await caller.unary(Method.Transfer.self, request, options: options)
+        }
+
+        /// A recipient accepts pending invitations: the shares give access from now.
+        public func acceptInvitations(
+            _ request: RespondToInvitationsRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> RespondToInvitationsResponse {
+            try await caller.unary(Method.AcceptInvitations.self, request, options: options)
+        }
+
+        /// A recipient declines pending invitations: the shares are removed.
+        public func declineInvitations(
+            _ request: RespondToInvitationsRequest,
+            options: Caller.Options
+        ) async throws(Caller.Failure) -> RespondToInvitationsResponse {
+            try await caller.unary(Method.DeclineInvitations.self, request, options: options)
         }
     }
 }

@@ -24,6 +24,10 @@ public enum EventKind: String, Sendable, Hashable, CaseIterable {
     case deviceDeleted = "device.deleted"
     /// An account deleted itself with its devices, shares and contacts.
     case accountDeleted = "account.deleted"
+    /// A recipient accepted invitations (users: it and the owners).
+    case shareAccepted = "share.accepted"
+    /// A recipient declined invitations, or they lapsed (actor: the owner; detail `reason=invitation.expired`).
+    case shareDeclined = "share.declined"
 }
 
 /// An audit record: who did what to which devices and users, when.

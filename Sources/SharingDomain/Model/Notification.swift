@@ -11,6 +11,8 @@ public enum NotificationTemplate: String, Sendable, Hashable, CaseIterable {
     case shareExpired = "share.expired"
     /// To the owner: a time-limited share it gave ended.
     case shareExpiredOwner = "share.expired.owner"
+    /// To the recipient: a share that needs acceptance, and how to accept it.
+    case shareInvitation = "share.invitation"
 }
 
 /// An outbox entry, written in the same transaction as the change causing it.

@@ -42,17 +42,33 @@ public struct Share: Hashable, Sendable, Codable {
     /// When the access ends, or `nil` for a share without a time limit.
     /// Check answers "no" from this instant on (docs/DOMAIN.md §2, "Expiry").
     public var expiresAt: Timestamp?
+    /// A pending invitation (`require_acceptance`): it gives no access until
+    /// the recipient accepts it, and lapses at this instant; `nil` for a
+    /// share that gives its access.
+    public var acceptBy: Timestamp?
 
     public var key: ShareKey { ShareKey(device: device, user: user) }
 
+    /// Whether the share still waits for the recipient's acceptance.
+    @inlinable public var isPending: Bool { acceptBy != nil }
+
+    /// When the expiry write must next look at it: its expiry, or the lapse of its invitation.
+    var nextDeadline: Timestamp? {
+        switch (expiresAt, acceptBy) {
+        case let (e?, a?): return min(e, a)
+        case let (e, a): return e ?? a
+        }
+    }
+
     public init(device: DeviceID, user: AccountID, access: ShareAccess, createdAt: Timestamp, updatedAt: Timestamp,
-                expiresAt: Timestamp? = nil) {
+                expiresAt: Timestamp? = nil, acceptBy: Timestamp? = nil) {
         self.device = device
         self.user = user
         self.access = access
         self.createdAt = createdAt
         self.updatedAt = updatedAt
         self.expiresAt = expiresAt
+        self.acceptBy = acceptBy
     }
 
     /// Whether the share has expired at `now`: from `expiresAt` on, exactly.
@@ -67,7 +83,12 @@ extension Device {
     /// The device as a recipient with `access` sees it: `ALL` every service,
     /// `PORTS` only the granted ones, scripts-only none. A recipient learns
     /// nothing about services it cannot reach (docs/DOMAIN.md §2).
-    public func visible(through access: ShareAccess) -> Device {
+    public func visible(through access: ShareAccess, pending: Bool = false) -> Device {
+        if pending {  // an invitation not accepted yet reaches nothing
+            var copy = self
+            copy.services = []
+            return copy
+        }
         guard access.mode == .ports else { return self }
         var copy = self
         copy.services = services.filter { access.services.contains($0.id) }

@@ -39,8 +39,11 @@ extension SharingState {
             return try cx.addService(id, spec)
         case let .removeService(id, service):
             return try cx.removeService(id, service)
-        case let .share(devices, emails, access, notify, expiresAt):
-            return try cx.share(devices: devices, emails: emails, access: access, notify: notify, expiresAt: expiresAt)
+        case let .share(devices, emails, access, notify, expiresAt, requireAcceptance):
+            return try cx.share(devices: devices, emails: emails, access: access, notify: notify, expiresAt: expiresAt,
+                                requireAcceptance: requireAcceptance)
+        case let .respondToInvitations(devices, accept):
+            return try cx.respondToInvitations(devices: devices, accept: accept)
         case let .updateShare(device, email, access, notify, expiry):
             return try cx.updateShare(device: device, email: email, access: access, notify: notify, expiry: expiry)
         case let .removeShares(devices, emails, notify):

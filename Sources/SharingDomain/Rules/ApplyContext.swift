@@ -85,10 +85,11 @@ struct ApplyContext {
     // MARK: - Mutations that keep state and changes in step
 
     mutating func put(_ share: Share) {
-        let before = state.shares[share.key]
+        // A pending invitation grants nothing: only an active share counts as access.
+        let before = state.shares[share.key].flatMap { $0.isPending ? nil : $0 }
         state.putShare(share)
         changes.mutations.append(.putShare(share))
-        if before?.access != share.access || before?.expiresAt != share.expiresAt {
+        if !share.isPending, before?.access != share.access || before?.expiresAt != share.expiresAt {
             let kind: AccessChangeCause = before == nil ? .shareCreated
                 : revocation == .serviceRemoved ? .serviceRemoved : .shareUpdated
             recordAccess(share.device, share.user, kind, .shared(share.access, expiresAt: share.expiresAt))
@@ -96,8 +97,8 @@ struct ApplyContext {
     }
 
     mutating func delete(_ key: ShareKey) {
-        let existed = state.shares[key] != nil
-        recordAccess(key.device, key.user, revocation, .none, when: existed)
+        let hadAccess = state.shares[key].map { !$0.isPending } ?? false
+        recordAccess(key.device, key.user, revocation, .none, when: hadAccess)
         state.removeShare(key)
         changes.mutations.append(.deleteShare(key))
     }

@@ -53,13 +53,24 @@ extension SharingState {
             return Applied(state: self, changes: Changes(), outcome: .count(created: 0, updated: 0, removed: 0))
         }
         due.sort { ($0.device, $0.user) < ($1.device, $1.user) }
+        // Invitations not accepted in time lapse: removed with a share.declined
+        // event (reason=invitation.expired) and no notification: they gave no access.
+        let lapsed = due.filter { shares[$0]?.isPending == true }
+        due.removeAll { shares[$0]?.isPending == true }
         // Grouped by owner, then device; owners and devices in id order.
         var byOwner: [AccountID: [DeviceID: [AccountID]]] = [:]
         for key in due {
             guard let owner = devices[key.device]?.owner else { continue }
             byOwner[owner, default: [:]][key.device, default: []].append(key.user)
         }
-        var cx = ApplyContext(state: self, actor: byOwner.keys.min()!, at: at)
+        let firstOwner = (due + lapsed).compactMap { devices[$0.device]?.owner }.min()!
+        var cx = ApplyContext(state: self, actor: firstOwner, at: at)
+        for key in lapsed {
+            guard let owner = devices[key.device]?.owner else { continue }
+            cx.actor = owner
+            cx.delete(key)
+            cx.record(.shareDeclined, devices: [key.device], users: [key.user], detail: "reason=invitation.expired")
+        }
         cx.revocation = .shareExpired
         for owner in byOwner.keys.sorted() {
             cx.actor = owner
@@ -86,6 +97,6 @@ extension SharingState {
                                                  deviceNames: names))
             }
         }
-        return cx.finish(.count(created: 0, updated: 0, removed: due.count))
+        return cx.finish(.count(created: 0, updated: 0, removed: due.count + lapsed.count))
     }
 }

@@ -4,7 +4,7 @@
 /// bulk call leaves no trace, and names the first offending id or email.
 extension ApplyContext {
     mutating func share(devices rawDevices: [DeviceID], emails rawEmails: [String], access: AccessRequest,
-                        notify: Bool, expiresAt: Timestamp?) throws(SharingError) -> Applied {
+                        notify: Bool, expiresAt: Timestamp?, requireAcceptance: Bool = false) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let deviceIDs = uniqued(rawDevices)
         let emails = try parseEmails(rawEmails)
@@ -41,14 +41,17 @@ extension ApplyContext {
                     updated[user, default: []].append(d.id)
                     updatedCount += 1
                 } else {
+                    // With requireAcceptance a new share is an invitation: no access until accepted.
+                    let acceptBy = requireAcceptance
+                        ? Timestamp(millisecondsSinceEpoch: at.millisecondsSinceEpoch &+ limits.invitationLifetimeMs) : nil
                     put(Share(device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at,
-                              expiresAt: expiresAt))
+                              expiresAt: expiresAt, acceptBy: acceptBy))
                     created[user, default: []].append(d.id)
                     createdCount += 1
                 }
             }
         }
-        let detail = describe(access) + describe(expiresAt)
+        let detail = describe(access) + describe(expiresAt) + (requireAcceptance ? " acceptance=required" : "")
         if createdCount > 0 {
             record(.shareCreated, devices: devicesIn(created), users: users.filter { created[$0] != nil }, detail: detail)
         }
@@ -58,8 +61,9 @@ extension ApplyContext {
         if notify {
             for user in users {
                 if let ds = created[user] {
-                    notifyContact(.shared, account: user,
-                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
+                    notifyContact(requireAcceptance ? .shareInvitation : .shared, account: user,
+                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access,
+                                                         days: Int(limits.invitationLifetimeMs / 86_400_000)))
                 }
                 if let ds = updated[user] {
                     notifyContact(.shareUpdated, account: user,

@@ -1041,7 +1041,7 @@ const ProtobufCMessageDescriptor sharewire__v1__owned_device__descriptor =
   (ProtobufCMessageInit) sharewire__v1__owned_device__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__shared_device__field_descriptors[3] =
+static const ProtobufCFieldDescriptor sharewire__v1__shared_device__field_descriptors[4] =
 {
   {
     "shared_by",
@@ -1079,8 +1079,21 @@ static const ProtobufCFieldDescriptor sharewire__v1__shared_device__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "accept_by_ms",
+    4,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__SharedDevice, accept_by_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__shared_device__field_indices_by_name[] = {
+  3,   /* field[3] = accept_by_ms */
   1,   /* field[1] = access */
   2,   /* field[2] = expires_at_ms */
   0,   /* field[0] = shared_by */
@@ -1088,7 +1101,7 @@ static const unsigned sharewire__v1__shared_device__field_indices_by_name[] = {
 static const ProtobufCIntRange sharewire__v1__shared_device__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 3 }
+  { 0, 4 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__shared_device__descriptor =
 {
@@ -1098,7 +1111,7 @@ const ProtobufCMessageDescriptor sharewire__v1__shared_device__descriptor =
   "Sharewire__V1__SharedDevice",
   "sharewire.v1",
   sizeof(Sharewire__V1__SharedDevice),
-  3,
+  4,
   sharewire__v1__shared_device__field_descriptors,
   sharewire__v1__shared_device__field_indices_by_name,
   1,  sharewire__v1__shared_device__number_ranges,

@@ -1414,7 +1414,7 @@ const ProtobufCMessageDescriptor sharewire__v1__watch_access_changes_response__d
   (ProtobufCMessageInit) sharewire__v1__watch_access_changes_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_number[20] =
+static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_number[22] =
 {
   { "AUDIT_EVENT_KIND_UNSPECIFIED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_UNSPECIFIED", 0 },
   { "AUDIT_EVENT_KIND_ACCOUNT_CREATED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_CREATED", 1 },
@@ -1436,11 +1436,13 @@ static const ProtobufCEnumValue sharewire__v1__audit_event_kind__enum_values_by_
   { "AUDIT_EVENT_KIND_API_KEY_REVOKED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_API_KEY_REVOKED", 17 },
   { "AUDIT_EVENT_KIND_DEVICE_DELETED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_DEVICE_DELETED", 18 },
   { "AUDIT_EVENT_KIND_ACCOUNT_DELETED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_DELETED", 19 },
+  { "AUDIT_EVENT_KIND_SHARE_ACCEPTED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_ACCEPTED", 20 },
+  { "AUDIT_EVENT_KIND_SHARE_DECLINED", "SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_DECLINED", 21 },
 };
 static const ProtobufCIntRange sharewire__v1__audit_event_kind__value_ranges[] = {
-{0, 0},{0, 20}
+{0, 0},{0, 22}
 };
-static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_values_by_name[20] =
+static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_values_by_name[22] =
 {
   { "AUDIT_EVENT_KIND_ACCOUNT_CREATED", 1 },
   { "AUDIT_EVENT_KIND_ACCOUNT_DELETED", 19 },
@@ -1456,7 +1458,9 @@ static const ProtobufCEnumValueIndex sharewire__v1__audit_event_kind__enum_value
   { "AUDIT_EVENT_KIND_DEVICE_TRANSFERRED", 14 },
   { "AUDIT_EVENT_KIND_SERVICE_ADDED", 8 },
   { "AUDIT_EVENT_KIND_SERVICE_REMOVED", 9 },
+  { "AUDIT_EVENT_KIND_SHARE_ACCEPTED", 20 },
   { "AUDIT_EVENT_KIND_SHARE_CREATED", 10 },
+  { "AUDIT_EVENT_KIND_SHARE_DECLINED", 21 },
   { "AUDIT_EVENT_KIND_SHARE_EXPIRED", 15 },
   { "AUDIT_EVENT_KIND_SHARE_LEFT", 13 },
   { "AUDIT_EVENT_KIND_SHARE_REMOVED", 12 },
@@ -1470,15 +1474,15 @@ const ProtobufCEnumDescriptor sharewire__v1__audit_event_kind__descriptor =
   "AuditEventKind",
   "Sharewire__V1__AuditEventKind",
   "sharewire.v1",
-  20,
+  22,
   sharewire__v1__audit_event_kind__enum_values_by_number,
-  20,
+  22,
   sharewire__v1__audit_event_kind__enum_values_by_name,
   1,
   sharewire__v1__audit_event_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by_number[10] =
+static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by_number[11] =
 {
   { "NOTIFICATION_KIND_UNSPECIFIED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_UNSPECIFIED", 0 },
   { "NOTIFICATION_KIND_INVITE", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_INVITE", 1 },
@@ -1490,16 +1494,18 @@ static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by
   { "NOTIFICATION_KIND_TRANSFER_RECEIVED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_TRANSFER_RECEIVED", 7 },
   { "NOTIFICATION_KIND_SHARE_EXPIRED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_EXPIRED", 8 },
   { "NOTIFICATION_KIND_SHARE_EXPIRED_OWNER", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_EXPIRED_OWNER", 9 },
+  { "NOTIFICATION_KIND_SHARE_INVITATION", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_INVITATION", 10 },
 };
 static const ProtobufCIntRange sharewire__v1__notification_kind__value_ranges[] = {
-{0, 0},{0, 10}
+{0, 0},{0, 11}
 };
-static const ProtobufCEnumValueIndex sharewire__v1__notification_kind__enum_values_by_name[10] =
+static const ProtobufCEnumValueIndex sharewire__v1__notification_kind__enum_values_by_name[11] =
 {
   { "NOTIFICATION_KIND_INVITE", 1 },
   { "NOTIFICATION_KIND_SHARE_CREATED", 2 },
   { "NOTIFICATION_KIND_SHARE_EXPIRED", 8 },
   { "NOTIFICATION_KIND_SHARE_EXPIRED_OWNER", 9 },
+  { "NOTIFICATION_KIND_SHARE_INVITATION", 10 },
   { "NOTIFICATION_KIND_SHARE_LEFT", 5 },
   { "NOTIFICATION_KIND_SHARE_REMOVED", 4 },
   { "NOTIFICATION_KIND_SHARE_UPDATED", 3 },
@@ -1514,9 +1520,9 @@ const ProtobufCEnumDescriptor sharewire__v1__notification_kind__descriptor =
   "NotificationKind",
   "Sharewire__V1__NotificationKind",
   "sharewire.v1",
-  10,
+  11,
   sharewire__v1__notification_kind__enum_values_by_number,
-  10,
+  11,
   sharewire__v1__notification_kind__enum_values_by_name,
   1,
   sharewire__v1__notification_kind__value_ranges,

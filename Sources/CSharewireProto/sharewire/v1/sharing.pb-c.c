@@ -727,7 +727,97 @@ void   sharewire__v1__transfer_response__free_unpacked
   assert(message->base.descriptor == &sharewire__v1__transfer_response__descriptor);
   protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
 }
-static const ProtobufCFieldDescriptor sharewire__v1__share_info__field_descriptors[7] =
+void   sharewire__v1__respond_to_invitations_request__init
+                     (Sharewire__V1__RespondToInvitationsRequest         *message)
+{
+  static const Sharewire__V1__RespondToInvitationsRequest init_value = SHAREWIRE__V1__RESPOND_TO_INVITATIONS_REQUEST__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__respond_to_invitations_request__get_packed_size
+                     (const Sharewire__V1__RespondToInvitationsRequest *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__respond_to_invitations_request__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__respond_to_invitations_request__pack
+                     (const Sharewire__V1__RespondToInvitationsRequest *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__respond_to_invitations_request__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__respond_to_invitations_request__pack_to_buffer
+                     (const Sharewire__V1__RespondToInvitationsRequest *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__respond_to_invitations_request__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__RespondToInvitationsRequest *
+       sharewire__v1__respond_to_invitations_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__RespondToInvitationsRequest *)
+     protobuf_c_message_unpack (&sharewire__v1__respond_to_invitations_request__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__respond_to_invitations_request__free_unpacked
+                     (Sharewire__V1__RespondToInvitationsRequest *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__respond_to_invitations_request__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+void   sharewire__v1__respond_to_invitations_response__init
+                     (Sharewire__V1__RespondToInvitationsResponse         *message)
+{
+  static const Sharewire__V1__RespondToInvitationsResponse init_value = SHAREWIRE__V1__RESPOND_TO_INVITATIONS_RESPONSE__INIT;
+  *message = init_value;
+}
+size_t sharewire__v1__respond_to_invitations_response__get_packed_size
+                     (const Sharewire__V1__RespondToInvitationsResponse *message)
+{
+  assert(message->base.descriptor == &sharewire__v1__respond_to_invitations_response__descriptor);
+  return protobuf_c_message_get_packed_size ((const ProtobufCMessage*)(message));
+}
+size_t sharewire__v1__respond_to_invitations_response__pack
+                     (const Sharewire__V1__RespondToInvitationsResponse *message,
+                      uint8_t       *out)
+{
+  assert(message->base.descriptor == &sharewire__v1__respond_to_invitations_response__descriptor);
+  return protobuf_c_message_pack ((const ProtobufCMessage*)message, out);
+}
+size_t sharewire__v1__respond_to_invitations_response__pack_to_buffer
+                     (const Sharewire__V1__RespondToInvitationsResponse *message,
+                      ProtobufCBuffer *buffer)
+{
+  assert(message->base.descriptor == &sharewire__v1__respond_to_invitations_response__descriptor);
+  return protobuf_c_message_pack_to_buffer ((const ProtobufCMessage*)message, buffer);
+}
+Sharewire__V1__RespondToInvitationsResponse *
+       sharewire__v1__respond_to_invitations_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data)
+{
+  return (Sharewire__V1__RespondToInvitationsResponse *)
+     protobuf_c_message_unpack (&sharewire__v1__respond_to_invitations_response__descriptor,
+                                allocator, len, data);
+}
+void   sharewire__v1__respond_to_invitations_response__free_unpacked
+                     (Sharewire__V1__RespondToInvitationsResponse *message,
+                      ProtobufCAllocator *allocator)
+{
+  if(!message)
+    return;
+  assert(message->base.descriptor == &sharewire__v1__respond_to_invitations_response__descriptor);
+  protobuf_c_message_free_unpacked ((ProtobufCMessage*)message, allocator);
+}
+static const ProtobufCFieldDescriptor sharewire__v1__share_info__field_descriptors[8] =
 {
   {
     "device_id",
@@ -813,8 +903,21 @@ static const ProtobufCFieldDescriptor sharewire__v1__share_info__field_descripto
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "accept_by_ms",
+    8,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_INT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ShareInfo, accept_by_ms),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__share_info__field_indices_by_name[] = {
+  7,   /* field[7] = accept_by_ms */
   3,   /* field[3] = access */
   4,   /* field[4] = created_at_ms */
   0,   /* field[0] = device_id */
@@ -826,7 +929,7 @@ static const unsigned sharewire__v1__share_info__field_indices_by_name[] = {
 static const ProtobufCIntRange sharewire__v1__share_info__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 7 }
+  { 0, 8 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__share_info__descriptor =
 {
@@ -836,7 +939,7 @@ const ProtobufCMessageDescriptor sharewire__v1__share_info__descriptor =
   "Sharewire__V1__ShareInfo",
   "sharewire.v1",
   sizeof(Sharewire__V1__ShareInfo),
-  7,
+  8,
   sharewire__v1__share_info__field_descriptors,
   sharewire__v1__share_info__field_indices_by_name,
   1,  sharewire__v1__share_info__number_ranges,
@@ -894,7 +997,7 @@ const ProtobufCMessageDescriptor sharewire__v1__sharee__descriptor =
   (ProtobufCMessageInit) sharewire__v1__sharee__init,
   NULL,NULL,NULL    /* reserved[123] */
 };
-static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descriptors[6] =
+static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descriptors[7] =
 {
   {
     "device_ids",
@@ -968,6 +1071,18 @@ static const ProtobufCFieldDescriptor sharewire__v1__share_request__field_descri
     0,             /* flags */
     0,NULL,NULL    /* reserved1,reserved2, etc */
   },
+  {
+    "require_acceptance",
+    7,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__ShareRequest, require_acceptance),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
 };
 static const unsigned sharewire__v1__share_request__field_indices_by_name[] = {
   2,   /* field[2] = access */
@@ -975,12 +1090,13 @@ static const unsigned sharewire__v1__share_request__field_indices_by_name[] = {
   1,   /* field[1] = emails */
   5,   /* field[5] = expires_at_ms */
   3,   /* field[3] = notify */
+  6,   /* field[6] = require_acceptance */
   4,   /* field[4] = validate_only */
 };
 static const ProtobufCIntRange sharewire__v1__share_request__number_ranges[1 + 1] =
 {
   { 1, 0 },
-  { 0, 6 }
+  { 0, 7 }
 };
 const ProtobufCMessageDescriptor sharewire__v1__share_request__descriptor =
 {
@@ -990,7 +1106,7 @@ const ProtobufCMessageDescriptor sharewire__v1__share_request__descriptor =
   "Sharewire__V1__ShareRequest",
   "sharewire.v1",
   sizeof(Sharewire__V1__ShareRequest),
-  6,
+  7,
   sharewire__v1__share_request__field_descriptors,
   sharewire__v1__share_request__field_indices_by_name,
   1,  sharewire__v1__share_request__number_ranges,
@@ -1827,5 +1943,107 @@ const ProtobufCMessageDescriptor sharewire__v1__transfer_response__descriptor =
   sharewire__v1__transfer_response__field_indices_by_name,
   1,  sharewire__v1__transfer_response__number_ranges,
   (ProtobufCMessageInit) sharewire__v1__transfer_response__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__respond_to_invitations_request__field_descriptors[2] =
+{
+  {
+    "device_ids",
+    1,
+    PROTOBUF_C_LABEL_REPEATED,
+    PROTOBUF_C_TYPE_STRING,
+    offsetof(Sharewire__V1__RespondToInvitationsRequest, n_device_ids),
+    offsetof(Sharewire__V1__RespondToInvitationsRequest, device_ids),
+    NULL,
+    &protobuf_c_empty_string,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "validate_only",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_BOOL,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__RespondToInvitationsRequest, validate_only),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__respond_to_invitations_request__field_indices_by_name[] = {
+  0,   /* field[0] = device_ids */
+  1,   /* field[1] = validate_only */
+};
+static const ProtobufCIntRange sharewire__v1__respond_to_invitations_request__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__respond_to_invitations_request__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.RespondToInvitationsRequest",
+  "RespondToInvitationsRequest",
+  "Sharewire__V1__RespondToInvitationsRequest",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__RespondToInvitationsRequest),
+  2,
+  sharewire__v1__respond_to_invitations_request__field_descriptors,
+  sharewire__v1__respond_to_invitations_request__field_indices_by_name,
+  1,  sharewire__v1__respond_to_invitations_request__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__respond_to_invitations_request__init,
+  NULL,NULL,NULL    /* reserved[123] */
+};
+static const ProtobufCFieldDescriptor sharewire__v1__respond_to_invitations_response__field_descriptors[2] =
+{
+  {
+    "revision",
+    1,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT64,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__RespondToInvitationsResponse, revision),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+  {
+    "answered",
+    2,
+    PROTOBUF_C_LABEL_NONE,
+    PROTOBUF_C_TYPE_UINT32,
+    0,   /* quantifier_offset */
+    offsetof(Sharewire__V1__RespondToInvitationsResponse, answered),
+    NULL,
+    NULL,
+    0,             /* flags */
+    0,NULL,NULL    /* reserved1,reserved2, etc */
+  },
+};
+static const unsigned sharewire__v1__respond_to_invitations_response__field_indices_by_name[] = {
+  1,   /* field[1] = answered */
+  0,   /* field[0] = revision */
+};
+static const ProtobufCIntRange sharewire__v1__respond_to_invitations_response__number_ranges[1 + 1] =
+{
+  { 1, 0 },
+  { 0, 2 }
+};
+const ProtobufCMessageDescriptor sharewire__v1__respond_to_invitations_response__descriptor =
+{
+  PROTOBUF_C__MESSAGE_DESCRIPTOR_MAGIC,
+  "sharewire.v1.RespondToInvitationsResponse",
+  "RespondToInvitationsResponse",
+  "Sharewire__V1__RespondToInvitationsResponse",
+  "sharewire.v1",
+  sizeof(Sharewire__V1__RespondToInvitationsResponse),
+  2,
+  sharewire__v1__respond_to_invitations_response__field_descriptors,
+  sharewire__v1__respond_to_invitations_response__field_indices_by_name,
+  1,  sharewire__v1__respond_to_invitations_response__number_ranges,
+  (ProtobufCMessageInit) sharewire__v1__respond_to_invitations_response__init,
   NULL,NULL,NULL    /* reserved[123] */
 };

@@ -129,10 +129,16 @@ struct  Sharewire__V1__SharedDevice
    * When the caller's access ends (ms since the epoch), or 0 for no time limit.
    */
   int64_t expires_at_ms;
+  /*
+   * A pending invitation: accept it (SharingService/AcceptInvitations) before
+   * this instant (ms since the epoch) to get the access; until then no
+   * service is shown and Check answers no. 0 = accepted.
+   */
+  int64_t accept_by_ms;
 };
 #define SHAREWIRE__V1__SHARED_DEVICE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__shared_device__descriptor) \
-    , (char *)protobuf_c_empty_string, NULL, 0 }
+    , (char *)protobuf_c_empty_string, NULL, 0, 0 }
 
 
 typedef enum {

@@ -75,7 +75,16 @@ typedef enum _Sharewire__V1__AuditEventKind {
    * An account was deleted with its devices, shares and contacts (users: the
    * account, its devices' recipients and the owners of devices shared with it).
    */
-  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_DELETED = 19
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_ACCOUNT_DELETED = 19,
+  /*
+   * A recipient accepted invitations (users: the recipient and the owners).
+   */
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_ACCEPTED = 20,
+  /*
+   * A recipient declined invitations, or they lapsed unaccepted (actor: the
+   * owner; detail reason=invitation.expired).
+   */
+  SHAREWIRE__V1__AUDIT_EVENT_KIND__AUDIT_EVENT_KIND_SHARE_DECLINED = 21
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__AUDIT_EVENT_KIND)
 } Sharewire__V1__AuditEventKind;
 /*
@@ -103,7 +112,12 @@ typedef enum _Sharewire__V1__NotificationKind {
   /*
    * A time-limited share ended (sent to the owner who gave it).
    */
-  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_EXPIRED_OWNER = 9
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_EXPIRED_OWNER = 9,
+  /*
+   * An owner invited the recipient to a share that needs acceptance; it says
+   * how to accept.
+   */
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_INVITATION = 10
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__NOTIFICATION_KIND)
 } Sharewire__V1__NotificationKind;
 /*

@@ -32,6 +32,8 @@ typedef struct Sharewire__V1__ListDeviceSharesRequest Sharewire__V1__ListDeviceS
 typedef struct Sharewire__V1__ListDeviceSharesResponse Sharewire__V1__ListDeviceSharesResponse;
 typedef struct Sharewire__V1__TransferRequest Sharewire__V1__TransferRequest;
 typedef struct Sharewire__V1__TransferResponse Sharewire__V1__TransferResponse;
+typedef struct Sharewire__V1__RespondToInvitationsRequest Sharewire__V1__RespondToInvitationsRequest;
+typedef struct Sharewire__V1__RespondToInvitationsResponse Sharewire__V1__RespondToInvitationsResponse;
 
 
 /* --- enums --- */
@@ -74,10 +76,16 @@ struct  Sharewire__V1__ShareInfo
    * answers "no" from this instant on; time left = expires_at_ms - now.
    */
   int64_t expires_at_ms;
+  /*
+   * A pending invitation (require_acceptance) until the recipient accepts
+   * it: the instant it lapses (ms since the epoch); 0 = an accepted share
+   * that gives access.
+   */
+  int64_t accept_by_ms;
 };
 #define SHAREWIRE__V1__SHARE_INFO__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__share_info__descriptor) \
-    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0, 0 }
+    , (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, (char *)protobuf_c_empty_string, NULL, 0, 0, 0, 0 }
 
 
 /*
@@ -141,10 +149,20 @@ struct  Sharewire__V1__ShareRequest
    * (LIMIT_EXCEEDED, field "expires_at_ms").
    */
   int64_t expires_at_ms;
+  /*
+   * True: people who have no share of a device yet get an invitation, not
+   * access: the share is pending (Check answers no) until the recipient
+   * accepts it (AcceptInvitations) or declines it, and a pending share not
+   * accepted within the server's invitation lifetime (default 7 days) is
+   * removed. The notification says how to accept. A re-share to someone who
+   * already has access, or a pending invitation, changes that share as
+   * before and does not make it pending.
+   */
+  protobuf_c_boolean require_acceptance;
 };
 #define SHAREWIRE__V1__SHARE_REQUEST__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__share_request__descriptor) \
-    , 0,NULL, 0,NULL, NULL, 0, 0, 0 }
+    , 0,NULL, 0,NULL, NULL, 0, 0, 0, 0 }
 
 
 struct  Sharewire__V1__ShareResponse
@@ -446,6 +464,43 @@ struct  Sharewire__V1__TransferResponse
 };
 #define SHAREWIRE__V1__TRANSFER_RESPONSE__INIT \
  { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__transfer_response__descriptor) \
+    , 0, 0 }
+
+
+/*
+ * The caller, a recipient, answers pending invitations (require_acceptance)
+ * to these devices: AcceptInvitations makes each share give its access from
+ * now on; DeclineInvitations removes it. A device without a pending
+ * invitation for the caller is SHARE_NOT_FOUND (field "device_ids"), an
+ * unknown or another's device DEVICE_NOT_FOUND. At most 1,000 devices.
+ */
+struct  Sharewire__V1__RespondToInvitationsRequest
+{
+  ProtobufCMessage base;
+  size_t n_device_ids;
+  char **device_ids;
+  /*
+   * True: run every rule against the latest state and answer what the call
+   * would do, changing nothing. PROTOCOL.md §17.4, "Validate only".
+   */
+  protobuf_c_boolean validate_only;
+};
+#define SHAREWIRE__V1__RESPOND_TO_INVITATIONS_REQUEST__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__respond_to_invitations_request__descriptor) \
+    , 0,NULL, 0 }
+
+
+struct  Sharewire__V1__RespondToInvitationsResponse
+{
+  ProtobufCMessage base;
+  uint64_t revision;
+  /*
+   * Invitations accepted or declined.
+   */
+  uint32_t answered;
+};
+#define SHAREWIRE__V1__RESPOND_TO_INVITATIONS_RESPONSE__INIT \
+ { PROTOBUF_C_MESSAGE_INIT (&sharewire__v1__respond_to_invitations_response__descriptor) \
     , 0, 0 }
 
 
@@ -753,6 +808,44 @@ Sharewire__V1__TransferResponse *
 void   sharewire__v1__transfer_response__free_unpacked
                      (Sharewire__V1__TransferResponse *message,
                       ProtobufCAllocator *allocator);
+/* Sharewire__V1__RespondToInvitationsRequest methods */
+void   sharewire__v1__respond_to_invitations_request__init
+                     (Sharewire__V1__RespondToInvitationsRequest         *message);
+size_t sharewire__v1__respond_to_invitations_request__get_packed_size
+                     (const Sharewire__V1__RespondToInvitationsRequest   *message);
+size_t sharewire__v1__respond_to_invitations_request__pack
+                     (const Sharewire__V1__RespondToInvitationsRequest   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__respond_to_invitations_request__pack_to_buffer
+                     (const Sharewire__V1__RespondToInvitationsRequest   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__RespondToInvitationsRequest *
+       sharewire__v1__respond_to_invitations_request__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__respond_to_invitations_request__free_unpacked
+                     (Sharewire__V1__RespondToInvitationsRequest *message,
+                      ProtobufCAllocator *allocator);
+/* Sharewire__V1__RespondToInvitationsResponse methods */
+void   sharewire__v1__respond_to_invitations_response__init
+                     (Sharewire__V1__RespondToInvitationsResponse         *message);
+size_t sharewire__v1__respond_to_invitations_response__get_packed_size
+                     (const Sharewire__V1__RespondToInvitationsResponse   *message);
+size_t sharewire__v1__respond_to_invitations_response__pack
+                     (const Sharewire__V1__RespondToInvitationsResponse   *message,
+                      uint8_t             *out);
+size_t sharewire__v1__respond_to_invitations_response__pack_to_buffer
+                     (const Sharewire__V1__RespondToInvitationsResponse   *message,
+                      ProtobufCBuffer     *buffer);
+Sharewire__V1__RespondToInvitationsResponse *
+       sharewire__v1__respond_to_invitations_response__unpack
+                     (ProtobufCAllocator  *allocator,
+                      size_t               len,
+                      const uint8_t       *data);
+void   sharewire__v1__respond_to_invitations_response__free_unpacked
+                     (Sharewire__V1__RespondToInvitationsResponse *message,
+                      ProtobufCAllocator *allocator);
 /* --- per-message closures --- */
 
 typedef void (*Sharewire__V1__ShareInfo_Closure)
@@ -803,6 +896,12 @@ typedef void (*Sharewire__V1__TransferRequest_Closure)
 typedef void (*Sharewire__V1__TransferResponse_Closure)
                  (const Sharewire__V1__TransferResponse *message,
                   void *closure_data);
+typedef void (*Sharewire__V1__RespondToInvitationsRequest_Closure)
+                 (const Sharewire__V1__RespondToInvitationsRequest *message,
+                  void *closure_data);
+typedef void (*Sharewire__V1__RespondToInvitationsResponse_Closure)
+                 (const Sharewire__V1__RespondToInvitationsResponse *message,
+                  void *closure_data);
 
 /* --- services --- */
 
@@ -825,6 +924,8 @@ extern const ProtobufCMessageDescriptor sharewire__v1__list_device_shares_reques
 extern const ProtobufCMessageDescriptor sharewire__v1__list_device_shares_response__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__transfer_request__descriptor;
 extern const ProtobufCMessageDescriptor sharewire__v1__transfer_response__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__respond_to_invitations_request__descriptor;
+extern const ProtobufCMessageDescriptor sharewire__v1__respond_to_invitations_response__descriptor;
 
 PROTOBUF_C__END_DECLS
 
