@@ -100,25 +100,37 @@ struct APIKeysTests {
         }
     }
 
-    @Test("the service key rotates on SIGHUP: both keys during the rotation, then only the new one")
-    func serviceKeyRotation() async throws {
+    static let oldServiceKey = "old-service-key-" + String(repeating: "o", count: 32)
+    static let newServiceKey = "new-service-key-" + String(repeating: "n", count: 32)
+
+    /// A server whose current service key is in a file (the old key) beside an
+    /// empty next-key file; `body` gets the server and the next-key file.
+    static func withRotatingServer(reloadCheckSeconds: Int,
+                                   _ body: (LiveServer, _ current: String, _ next: String) async throws -> Void) async throws {
         let dir = try TempDirectory("sharewire-rotation")
         defer { dir.remove() }
-        let old = "old-service-key-" + String(repeating: "o", count: 32)
-        let new = "new-service-key-" + String(repeating: "n", count: 32)
         let current = dir.file("service.key"), next = dir.file("next.key")
-        try old.write(toFile: current, atomically: true, encoding: .utf8)
+        try oldServiceKey.write(toFile: current, atomically: true, encoding: .utf8)
         try "".write(toFile: next, atomically: true, encoding: .utf8)  // empty: no next key yet
-        // Only SIGHUP reloads here (a file-change reload is tested below).
         try await LiveServer.with(["--service-key-file", current, "--next-service-key-file", next,
-                                   "--reload-check-seconds", "0"]) { server in
-            func admin(_ key: String) -> SharewireClient {
-                var configuration = SharewireClient.Configuration(endpoint: server.endpoint,
-                                                                  credentials: .serviceKey(key, actingAs: nil))
-                configuration.defaultTimeout = .seconds(20)
-                return SharewireClient(configuration: configuration)
-            }
-            let oldAdmin = admin(old), newAdmin = admin(new)
+                                   "--reload-check-seconds", String(reloadCheckSeconds)]) { server in
+            try await body(server, current, next)
+        }
+    }
+
+    /// A client with a service key of its own (no act-as).
+    static func admin(_ key: String, _ server: LiveServer) -> SharewireClient {
+        var configuration = SharewireClient.Configuration(endpoint: server.endpoint, credentials: .serviceKey(key, actingAs: nil))
+        configuration.defaultTimeout = .seconds(20)
+        return SharewireClient(configuration: configuration)
+    }
+
+    @Test("the service key rotates on SIGHUP: both keys during the rotation, then only the new one")
+    func serviceKeyRotation() async throws {
+        let (old, new) = (Self.oldServiceKey, Self.newServiceKey)
+        // Only SIGHUP reloads here (a file-change reload is tested below).
+        try await Self.withRotatingServer(reloadCheckSeconds: 0) { server, current, next in
+            let oldAdmin = Self.admin(old, server), newAdmin = Self.admin(new, server)
             defer { oldAdmin.close(); newAdmin.close() }
             _ = try await oldAdmin.createAccount(email: "a@example.com")  // opens its connection
             await Self.expectCode(.unauthenticated) { _ = try await newAdmin.createAccount(email: "b@example.com") }
@@ -163,22 +175,11 @@ struct APIKeysTests {
 
     @Test("a changed next-key file is picked up without a signal")
     func serviceKeyFilesAreWatched() async throws {
-        let dir = try TempDirectory("sharewire-rotation-watch")
-        defer { dir.remove() }
-        let old = "old-service-key-" + String(repeating: "o", count: 32)
-        let new = "new-service-key-" + String(repeating: "n", count: 32)
-        let current = dir.file("service.key"), next = dir.file("next.key")
-        try old.write(toFile: current, atomically: true, encoding: .utf8)
-        try "".write(toFile: next, atomically: true, encoding: .utf8)
-        try await LiveServer.with(["--service-key-file", current, "--next-service-key-file", next,
-                                   "--reload-check-seconds", "1"]) { server in
-            var configuration = SharewireClient.Configuration(endpoint: server.endpoint,
-                                                              credentials: .serviceKey(new, actingAs: nil))
-            configuration.defaultTimeout = .seconds(20)
-            let newAdmin = SharewireClient(configuration: configuration)
+        try await Self.withRotatingServer(reloadCheckSeconds: 1) { server, _, next in
+            let newAdmin = Self.admin(Self.newServiceKey, server)
             defer { newAdmin.close() }
             await Self.expectCode(.unauthenticated) { _ = try await newAdmin.createAccount(email: "a@example.com") }
-            try new.write(toFile: next, atomically: true, encoding: .utf8)
+            try Self.newServiceKey.write(toFile: next, atomically: true, encoding: .utf8)
             let deadline = ContinuousClock.now + .seconds(20)
             var accepted = false
             while !accepted, ContinuousClock.now < deadline {

@@ -26,17 +26,26 @@ struct CertificateReloadProcessTests {
         return value
     }
 
-    @Test func sighupReloadsTheCertificateAndABadFileKeepsTheOldOne() async throws {
-        let certificates = try await TestCertificates()
-        defer { certificates.remove() }
+    /// `sharewired` with TLS on a copy of the 2-day server certificate
+    /// (`live.pem`, `live.key`) and its metrics port; also returns the log path.
+    static func start(_ certificates: TestCertificates, reloadCheckSeconds: Int) async throws
+        -> (server: ServerProcess, certificate: String, key: String, log: String) {
         let dir = certificates.directory
         let (live, liveKey) = (dir.file("live.pem"), dir.file("live.key"))
         try TestCertificates.install(certificates.server, certificateFile: live, keyFile: liveKey)
         let log = dir.file("sharewired.log")
         let server = try await ServerProcess(
             arguments: ["--data-dir", dir.file("data"), "--tls-cert", live, "--tls-key", liveKey, "--metrics-port", "0",
-                        "--reload-check-seconds", "0"],  // only SIGHUP reloads here: the counts are exact
+                        "--reload-check-seconds", String(reloadCheckSeconds)],
             logTo: log)
+        return (server, live, liveKey, log)
+    }
+
+    @Test func sighupReloadsTheCertificateAndABadFileKeepsTheOldOne() async throws {
+        let certificates = try await TestCertificates()
+        defer { certificates.remove() }
+        // Only SIGHUP reloads here: the counts are exact.
+        let (server, live, liveKey, log) = try await Self.start(certificates, reloadCheckSeconds: 0)
         defer { server.killIfRunning() }
         let port = try #require(server.metricsPort)
         let expiry = "sharewire_tls_certificate_not_after_seconds"
@@ -75,14 +84,7 @@ struct CertificateReloadProcessTests {
     @Test func aChangedCertificateFileIsReloadedWithoutASignal() async throws {
         let certificates = try await TestCertificates()
         defer { certificates.remove() }
-        let dir = certificates.directory
-        let (live, liveKey) = (dir.file("live.pem"), dir.file("live.key"))
-        try TestCertificates.install(certificates.server, certificateFile: live, keyFile: liveKey)
-        let log = dir.file("sharewired.log")
-        let server = try await ServerProcess(
-            arguments: ["--data-dir", dir.file("data"), "--tls-cert", live, "--tls-key", liveKey, "--metrics-port", "0",
-                        "--reload-check-seconds", "1"],
-            logTo: log)
+        let (server, live, liveKey, log) = try await Self.start(certificates, reloadCheckSeconds: 1)
         defer { server.killIfRunning() }
         let port = try #require(server.metricsPort)
         let expiry = "sharewire_tls_certificate_not_after_seconds"
