@@ -129,6 +129,7 @@ let coreTargets: [Target] = [
         dependencies: [
             "SharewireRPC", "SharewireMessages", "SharewireWire", "SharewireTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
             .product(name: "NIOSSL", package: "swift-nio-ssl"),
             .product(name: "NIOTLS", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -22,6 +22,8 @@ public struct ClientConfiguration: Sendable {
     public var backoff: ConnectionBackoff = ConnectionBackoff()
     /// TLS on every connection; nil connects in plaintext (docs/PROTOCOL.md §19).
     public var tls: ClientTLS?
+    /// Where connections read the time (keepalive); `.manual` in tests.
+    public var clock: ConnectionClock = .nio
 
     public init(host: String = "127.0.0.1", port: Int = 7070) {
         self.host = host

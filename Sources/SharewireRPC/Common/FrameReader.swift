@@ -1,3 +1,4 @@
+import Logging
 import NIOCore
 import SharewireWire
 
@@ -78,6 +79,77 @@ extension FrameWriting {
             context.writeAndFlush(wrapOutboundOut(batch)).whenComplete { _ in channel.close(promise: nil) }
         } else {
             context.close(promise: nil)
+        }
+    }
+}
+
+/// A connection handler whose state machine decodes its inbound bytes and
+/// decides at connection level: the read loop and the carrying out of
+/// ``ConnectionAction``s, which both sides share.
+protocol FrameReading: FrameWriting {
+    var logger: Logger { get }
+    /// Whether received bytes are still acted on (false once closing).
+    var isReading: Bool { get }
+    /// The state machine's next decoded event, or nil when more bytes are needed.
+    func nextEvent() throws(FrameDecodingError) -> FrameEvent?
+    func handle(_ event: FrameEvent)
+    func decodingFailed(_ error: FrameDecodingError)
+}
+
+extension FrameReading {
+    /// Handles every complete event of the bytes received so far, until
+    /// more are needed or the connection closes. Frames written meanwhile
+    /// go out together at `channelReadComplete` (``readComplete()``).
+    /// Returns whether any event was decoded.
+    func handleEvents() -> Bool {
+        outbox.inReadLoop = true
+        var decodedAny = false
+        while isReading {
+            let event: FrameEvent?
+            do {
+                event = try nextEvent()
+            } catch {
+                decodingFailed(error)
+                break
+            }
+            guard let event else { break }
+            decodedAny = true
+            handle(event)
+        }
+        return decodedAny
+    }
+
+    /// The end of a read burst: send what it produced.
+    func readComplete() {
+        outbox.inReadLoop = false
+        flush()
+    }
+
+    /// Carries out a state machine's connection-level decision.
+    func apply(_ action: ConnectionAction) {
+        switch action {
+        case .none:
+            return
+        case let .send(frames):
+            write { buffer in for frame in frames { buffer.write(frame) } }
+            if !outbox.inReadLoop { flush() }
+        case let .sendAndClose(frames, note):
+            log(note)
+            if !frames.isEmpty { write { buffer in for frame in frames { buffer.write(frame) } } }
+            flushAndClose()
+        case let .close(note):
+            log(note)
+            context?.close(promise: nil)
+        }
+    }
+
+    private func log(_ note: ConnectionNote?) {
+        guard let note else { return }
+        switch note.level {
+        case .debug: logger.debug("\(note.message)")
+        case .info: logger.info("\(note.message)")
+        case .notice: logger.notice("\(note.message)")
+        case .warning: logger.warning("\(note.message)")
         }
     }
 }

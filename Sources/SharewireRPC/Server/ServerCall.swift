@@ -26,15 +26,3 @@ struct ServerCall {
         self.deadlineExplanation = deadlineExplanation
     }
 }
-
-/// The server side of a two-phase graceful drain (docs/PROTOCOL.md §12).
-enum DrainState: Equatable {
-    case serving
-    /// First GOAWAY (last id 2^31-1) and a PING are out; new calls are still
-    /// accepted, because they may have crossed the GOAWAY on the wire.
-    case announced(pingOpaque: UInt64, since: NIODeadline)
-    /// Second GOAWAY sent: calls above `lastStreamID` are refused.
-    case draining(lastStreamID: UInt32)
-    /// GOAWAY for an error or idle close was sent; the channel is closing.
-    case closing
-}

@@ -75,5 +75,9 @@ public struct ServerConfiguration: Sendable {
     /// measured and the call path takes no timestamps.
     public var observer: (any ServerObserver)?
 
+    /// Where connections read the time (deadlines, idle, keepalive, drain,
+    /// partial frames); `.manual` in tests that step time by hand.
+    public var clock: ConnectionClock = .nio
+
     public init() {}
 }
