@@ -60,8 +60,16 @@ public enum PostgresSchema {
         return Int(max.first ?? 0)
     }
 
+    /// The advisory lock every migration transaction takes first, so that
+    /// processes opening one database at once apply each version one after
+    /// the other instead of colliding on its tables (an arbitrary constant:
+    /// "sharewir" in ASCII).
+    static let migrationLock: Int64 = 0x7368_6172_6577_6972
+
     /// Refuses a newer schema, then applies each missing migration in its own
-    /// transaction together with its `schema_migrations` row.
+    /// transaction together with its `schema_migrations` row. Each transaction
+    /// first takes ``migrationLock`` and reads the version again, so a version
+    /// another process applied meanwhile is skipped, not applied twice.
     static func migrate(_ client: PostgresClient, logger: Logger) async throws -> [Int] {
         try await client.withConnection { c in
             let current = try await version(c, logger: logger)
@@ -70,12 +78,16 @@ public enum PostgresSchema {
             }
             var applied: [Int] = []
             for m in migrations where m.version > current {
-                try await c.withTransaction(logger: logger) { c in
+                let didApply = try await c.withTransaction(logger: logger) { c in
+                    try await c.execute(SQLStatement("SELECT pg_advisory_xact_lock(?)", [.int(migrationLock)]), logger: logger)
+                    guard try await version(c, logger: logger) < m.version else { return false }
                     try await c.execute(createVersionTable, logger: logger)
                     for sql in m.statements { try await c.execute(SQLStatement(sql), logger: logger) }
                     try await c.execute(SQLStatement("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
                                                      [.int(Int64(m.version)), .text(m.name)]), logger: logger)
+                    return true
                 }
+                guard didApply else { continue }
                 applied.append(m.version)
                 logger.info("schema migrated", metadata: ["version": "\(m.version)", "name": "\(m.name)"])
             }

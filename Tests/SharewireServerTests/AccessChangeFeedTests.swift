@@ -93,7 +93,9 @@ struct AccessChangeFeedTests {
         let _: LeaveResponse = try await h.call(Sharewire_V1.SharingService.Method.Leave.descriptor,
                                                 LeaveRequest(deviceIDs: [dev]), as: p.bob)
         // share.expired: the expiry timer commits it.
-        try await share(p.carol.email, Access(mode: .all), expiresAtMs: Timestamp.now().millisecondsSinceEpoch + 300)
+        // Far enough ahead that a loaded machine still delivers the Share before
+        // it (the expiry must be in the future when the server applies it).
+        try await share(p.carol.email, Access(mode: .all), expiresAtMs: Timestamp.now().millisecondsSinceEpoch + 2_000)
         let clock = ContinuousClock()
         let until = clock.now + .seconds(20)
         while clock.now < until {
