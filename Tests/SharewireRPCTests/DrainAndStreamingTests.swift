@@ -149,16 +149,18 @@ struct TwoPhaseGoAwayTests {
         // Phase 2 must be triggered by our PONG, not by the timer that
         // covers an unresponsive client, so that timer is set long.
         let server = try await TestServer.start {
-            $0.drainGracePeriod = .seconds(10)
+            $0.drainGracePeriod = .seconds(40)
             $0.housekeepingInterval = .seconds(5)
         }
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
             // Call 1 outlives the whole exchange, so the connection stays open
-            // until stream 5 has been refused even on a slow machine (5 s: a
-            // machine busy with the parallel suites has taken more than 2).
+            // until stream 5 has been refused even on a slow machine (15 s: with
+            // the parallel suites this test's task has been held more than 5 s
+            // between reading phase 2 and sending stream 5; the grace period is
+            // longer still, so call 1 finishes OK).
             bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                                  message: EchoRequest(payload: [1], delayMs: 5000)))
+                                                                  message: EchoRequest(payload: [1], delayMs: 15_000)))
             try await raw.send(bytes)
             _ = try await raw.read { if case .frame(let f) = $0 { return f.type == .hello }; return false }
             let drain = Task { await server.server.drain() }
