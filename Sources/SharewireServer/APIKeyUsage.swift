@@ -40,7 +40,8 @@ public final class APIKeyUsage: Sendable {
     }
 
     /// Notes that `key` authenticated a call at `at`. Cheap: one uncontended
-    /// lock and a dictionary lookup; a store write happens only in ``flush()``.
+    /// lock and a dictionary lookup (and `AuthCache` calls it at most once a
+    /// minute per cached key); a store write happens only in ``flush()``.
     public func note(_ key: APIKeyID, at: Timestamp) {
         noted.withLock { n in
             if let last = n.last[key], at.millisecondsSinceEpoch - last.millisecondsSinceEpoch < Self.resolutionMs { return }

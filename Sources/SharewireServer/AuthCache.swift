@@ -20,6 +20,10 @@ final class AuthCache: Sendable {
         let key: [UInt8]
         let id: APIKeyID
         let digest: APIKeyHash
+        /// The minute (``APIKeyUsage/resolutionMs``) of the last use passed on
+        /// to be noted, so that a hit notes at most once a minute without
+        /// taking the usage lock on every call.
+        var notedMinute: Int64
     }
 
     private let slots: Mutex<[Entry?]>
@@ -38,19 +42,27 @@ final class AuthCache: Sendable {
 
     var isEnabled: Bool { mask >= 0 }
 
-    /// The unrevoked API key `key` is in `snapshot`, or `nil` (unknown or revoked).
-    func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> APIKeyRecord? {
-        guard isEnabled else { return snapshot.state.authenticateKey(key) }
+    /// The unrevoked API key `key` is in `snapshot`, or `nil` (unknown or
+    /// revoked); `noteUse` says whether this use (at the snapshot's time)
+    /// starts a new minute for the key, so its use should be noted (always
+    /// true without a cache).
+    func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> (record: APIKeyRecord, noteUse: Bool)? {
+        guard isEnabled else { return snapshot.state.authenticateKey(key).map { ($0, true) } }
         let slot = key.hashValue & mask
         let cached = slots.withLock { $0[slot] }
         if let cached, Self.equal(cached.key, key), let record = snapshot.state.apiKey(cached.id),
            record.hash.constantTimeEquals(cached.digest), snapshot.account(record.account) != nil {
-            return record
+            let minute = snapshot.now.millisecondsSinceEpoch / APIKeyUsage.resolutionMs
+            guard cached.notedMinute != minute else { return (record, false) }
+            // Once a minute per key: mark it, unless the slot changed meanwhile.
+            slots.withLock { if $0[slot]?.id == cached.id { $0[slot]?.notedMinute = minute } }
+            return (record, true)
         }
         guard let record = snapshot.state.authenticateKey(key) else { return nil }
-        let entry = Entry(key: Array(key.utf8), id: record.id, digest: record.hash)
+        let minute = snapshot.now.millisecondsSinceEpoch / APIKeyUsage.resolutionMs
+        let entry = Entry(key: Array(key.utf8), id: record.id, digest: record.hash, notedMinute: minute)
         slots.withLock { $0[slot] = entry }
-        return record
+        return (record, true)
     }
 
     /// Constant time in the bytes compared (length is not secret: keys have one).

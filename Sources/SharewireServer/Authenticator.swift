@@ -77,12 +77,12 @@ public struct Authenticator: Sendable {
         }
         let key = try Self.bearerKey(metadata)
         // `authenticate` checks the key's shape itself (nil when it is not `sw_…`).
-        if let record = cache.authenticate(key, in: snapshot) {
+        if let (record, noteUse) = cache.authenticate(key, in: snapshot) {
             guard actAs == nil else {
                 throw AuthError.permissionDenied("only the service key may act for another account",
                                                  reason: "SERVICE_KEY_REQUIRED", field: Self.actAsKey)
             }
-            usage?.note(record.id, at: snapshot.now)
+            if noteUse { usage?.note(record.id, at: snapshot.now) }
             return .account(Caller(account: record.account, credential: .accountKey(record.id)))
         }
         guard serviceKeys.match(key) != nil else {

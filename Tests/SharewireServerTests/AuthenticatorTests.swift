@@ -4,6 +4,7 @@ import SharewireRPC
 import SharewireServer
 import SharewireTestSupport
 import SharingDomain
+import Synchronization
 import Testing
 
 @Suite(.timeLimit(.minutes(1)))
@@ -50,6 +51,34 @@ struct AuthenticatorTests {
             == Caller(account: alice.0, credential: .accountKey(APIKeyID(raw: alice.0.raw))))
         #expect(try auth.caller(Self.bearer(bob.1), in: snapshot)
             == Caller(account: bob.0, credential: .accountKey(APIKeyID(raw: bob.0.raw))))
+        try await backend.shutdown()
+    }
+
+    /// A key's use is noted once per minute of the snapshot's clock, whether
+    /// the cache answers (it keeps the minute in its entry) or not.
+    @Test(arguments: [0, 16]) func usesAreNotedOncePerMinute(cacheCapacity: Int) async throws {
+        final class ManualTime: Sendable {
+            let ms = Mutex<Int64>(1_700_000_040_000)  // the start of a minute
+            var now: Timestamp { Timestamp(millisecondsSinceEpoch: ms.withLock { $0 }) }
+        }
+        let time = ManualTime()
+        let dir = try TempDirectory()
+        defer { dir.remove() }
+        let backend = try await SharingBackend.open(directory: dir.path, clock: { time.now })
+        let (created, key) = try await backend.writer.createAccount(email: "alice@example.com", language: .en)
+        guard case let .account(alice) = created.outcome else { throw CancellationError() }
+        let auth = Authenticator(serviceKeys: ServiceKeyRing(current: nil), cacheCapacity: cacheCapacity,
+                                 usage: backend.keyUsage)
+        func use(at ms: Int64) async throws -> Int64? {
+            time.ms.withLock { $0 = ms }
+            for _ in 0..<3 { _ = try auth.caller(Self.bearer(key), in: backend.snapshots.latest()) }
+            await backend.keyUsage.flush()
+            return try await backend.store.apiKeyUsage(account: alice.id).values.first?.millisecondsSinceEpoch
+        }
+        let t0: Int64 = 1_700_000_040_000
+        #expect(try await use(at: t0) == t0)
+        #expect(try await use(at: t0 + 30_000) == t0)  // the same minute: not noted again
+        #expect(try await use(at: t0 + 61_000) == t0 + 61_000)
         try await backend.shutdown()
     }
 
