@@ -64,6 +64,10 @@ public struct OutboxNotification: Sendable, Hashable, Codable, CustomStringConve
         case shareExpiredOwner = "share.expired.owner"
         /// An invitation to a share that needs acceptance (it says how to accept).
         case shareInvitation = "share.invitation"
+        /// The recipient accepted an invitation (sent to the owner).
+        case shareAccepted = "share.accepted"
+        /// The recipient declined an invitation (sent to the owner).
+        case shareDeclined = "share.declined"
         /// A kind this client version does not know.
         case unknown
 

@@ -179,6 +179,8 @@ extension OutboxNotification.Kind {
         case .shareExpired: .shareExpired
         case .shareExpiredOwner: .shareExpiredOwner
         case .shareInvitation: .shareInvitation
+        case .shareAccepted: .shareAccepted
+        case .shareDeclined: .shareDeclined
         case .unspecified, .unrecognized: .unknown
         }
     }

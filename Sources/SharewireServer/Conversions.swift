@@ -260,6 +260,8 @@ extension NotificationKind {
         case .shareExpired: self = .shareExpired
         case .shareExpiredOwner: self = .shareExpiredOwner
         case .shareInvitation: self = .shareInvitation
+        case .shareAccepted: self = .shareAccepted
+        case .shareDeclined: self = .shareDeclined
         }
     }
 }

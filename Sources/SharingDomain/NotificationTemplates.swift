@@ -109,6 +109,18 @@ public enum NotificationTemplates {
                         + "To accept, run `sharewire invitations accept` with the device (or accept it in your Sharewire "
                         + "app); to decline, `sharewire invitations decline`. Until you accept you have no access, and the "
                         + "invitation lapses if not accepted within \(data.days) days.")
+        case (.shareAccepted, .en):
+            return (one ? "\(actor) accepted a device you shared" : "\(actor) accepted \(n) devices you shared",
+                    "\(actor) accepted your invitation to \(names) and now has the access you gave.")
+        case (.shareAccepted, .ja):
+            return ("\(actor)さんが共有デバイスの招待を承諾しました",
+                    "\(actor)さんが\(names)への招待を承諾しました。設定したアクセス権で利用できるようになりました。")
+        case (.shareDeclined, .en):
+            return (one ? "\(actor) declined a device you shared" : "\(actor) declined \(n) devices you shared",
+                    "\(actor) declined your invitation to \(names). They have no access; you may share again later.")
+        case (.shareDeclined, .ja):
+            return ("\(actor)さんが共有デバイスの招待を辞退しました",
+                    "\(actor)さんが\(names)への招待を辞退しました。アクセス権はありません。あとで改めて共有することもできます。")
         case (.shareInvitation, .ja):
             return (one ? "\(actor)さんからデバイスの共有の招待が届いています" : "\(actor)さんから\(n)台のデバイスの共有の招待が届いています",
                     "\(actor)さんが\(names)をあなたと共有しようとしています。承諾後のアクセス権：\(accessText(data.access, .ja))。"

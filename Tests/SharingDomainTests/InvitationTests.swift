@@ -44,6 +44,10 @@ import Testing
         #expect(!s.w.state.check(user: s.b.id, device: s.e.id, port: 22))  // the other invitation is still pending
         #expect(accepted.changes.events.map(\.kind) == [.shareAccepted] && accepted.changes.events[0].users == [s.b.id, s.a])
         #expect(accepted.changes.accessChanges.map(\.kind) == [.shareCreated])
+        // The owner hears of it, naming who accepted which device.
+        let told = accepted.changes.notifications
+        #expect(told.map(\.template) == [.shareAccepted] && told[0].recipient == s.a)
+        #expect(told[0].subject == "\(s.b.email) accepted a device you shared" && told[0].body.contains("\"pi\""))
         #expect(try s.w.state.device(s.b.id, s.d.id).device.services.count == 1)
         // Accepting again: no pending invitation.
         expectFailure(.shareNotFound, subject: s.d.id.external) { () throws(SharingError) in
@@ -57,6 +61,9 @@ import Testing
         #expect(declined.outcome == .count(created: 0, updated: 0, removed: 2))
         #expect(s.w.state.shareCount == 0 && declined.changes.accessChanges.isEmpty)
         #expect(declined.changes.events.map(\.kind) == [.shareDeclined])
+        let told = declined.changes.notifications
+        #expect(told.map(\.template) == [.shareDeclined] && told[0].recipient == s.a)
+        #expect(told[0].subject == "\(s.b.email) declined 2 devices you shared")
     }
 
     @Test func lapsesAtTheBoundary() throws {

@@ -174,11 +174,19 @@ public enum NotificationKind: ProtoEnum {
     ///
     /// `NOTIFICATION_KIND_SHARE_INVITATION` (10).
     case shareInvitation
+    /// The recipient accepted an invitation (sent to the owner).
+    ///
+    /// `NOTIFICATION_KIND_SHARE_ACCEPTED` (11).
+    case shareAccepted
+    /// The recipient declined an invitation (sent to the owner).
+    ///
+    /// `NOTIFICATION_KIND_SHARE_DECLINED` (12).
+    case shareDeclined
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner, .shareInvitation]
+    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner, .shareInvitation, .shareAccepted, .shareDeclined]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -194,6 +202,8 @@ public enum NotificationKind: ProtoEnum {
         case 8: self = .shareExpired
         case 9: self = .shareExpiredOwner
         case 10: self = .shareInvitation
+        case 11: self = .shareAccepted
+        case 12: self = .shareDeclined
         default: self = .unrecognized(rawValue)
         }
     }
@@ -212,6 +222,8 @@ public enum NotificationKind: ProtoEnum {
         case .shareExpired: 8
         case .shareExpiredOwner: 9
         case .shareInvitation: 10
+        case .shareAccepted: 11
+        case .shareDeclined: 12
         case .unrecognized(let value): value
         }
     }

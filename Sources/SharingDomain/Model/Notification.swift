@@ -13,6 +13,10 @@ public enum NotificationTemplate: String, Sendable, Hashable, CaseIterable {
     case shareExpiredOwner = "share.expired.owner"
     /// To the recipient: a share that needs acceptance, and how to accept it.
     case shareInvitation = "share.invitation"
+    /// To the owner: the recipient accepted its invitation.
+    case shareAccepted = "share.accepted"
+    /// To the owner: the recipient declined its invitation.
+    case shareDeclined = "share.declined"
 }
 
 /// An outbox entry, written in the same transaction as the change causing it.

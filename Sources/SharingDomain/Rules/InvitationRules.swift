@@ -16,6 +16,7 @@ extension ApplyContext {
         }
         var pending: [Share] = []
         var owners: [AccountID] = []
+        var byOwner: [AccountID: [DeviceID]] = [:]
         for id in ids {
             guard let d = state.devices[id], let share = state.shares[ShareKey(device: id, user: actor)] else {
                 throw .deviceNotFound(id)
@@ -26,6 +27,7 @@ extension ApplyContext {
             }
             pending.append(share)
             if !owners.contains(d.owner) { owners.append(d.owner) }
+            byOwner[d.owner, default: []].append(id)
         }
         revocation = .shareRemoved
         for var share in pending {
@@ -38,6 +40,12 @@ extension ApplyContext {
             }
         }
         record(accept ? .shareAccepted : .shareDeclined, devices: ids, users: owners)
+        // Each owner hears of the answer, in its own language, as for a recipient leaving.
+        let me = try actorAccount()
+        for owner in owners {
+            notify(accept ? .shareAccepted : .shareDeclined, account: owner,
+                   data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner] ?? [])))
+        }
         return finish(.count(created: 0, updated: accept ? ids.count : 0, removed: accept ? 0 : ids.count))
     }
 }

@@ -117,7 +117,15 @@ typedef enum _Sharewire__V1__NotificationKind {
    * An owner invited the recipient to a share that needs acceptance; it says
    * how to accept.
    */
-  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_INVITATION = 10
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_INVITATION = 10,
+  /*
+   * The recipient accepted an invitation (sent to the owner).
+   */
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_ACCEPTED = 11,
+  /*
+   * The recipient declined an invitation (sent to the owner).
+   */
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_DECLINED = 12
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__NOTIFICATION_KIND)
 } Sharewire__V1__NotificationKind;
 /*
