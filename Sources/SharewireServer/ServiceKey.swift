@@ -93,9 +93,6 @@ public struct ServiceKey: Sendable {
         return nil
     }
 
-    /// Whether two keys are the same secret (digests compared in constant time).
-    func sameSecret(as other: ServiceKey) -> Bool { hash.constantTimeEquals(other.hash) }
-
     private static func trim(_ text: String) -> Substring {
         var s = Substring(text)
         while let c = s.first, c.isWhitespace { s.removeFirst() }

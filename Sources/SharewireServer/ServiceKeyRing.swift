@@ -8,8 +8,9 @@ import Synchronization
 /// SIGHUP in `sharewired`) takes effect on the next call of every
 /// connection, so a rotation needs no restart and drops no connection:
 /// 1. add the new key as the next key everywhere, and reload;
-/// 2. move every caller to the new key (``uses`` shows when the current
-///    key is no longer presented);
+/// 2. move every caller to the new key (the metric
+///    `sharewire_service_key_uses_total{key="current"}` stops growing when
+///    the current key is no longer presented);
 /// 3. make the new key the current one, remove the next, and reload.
 public final class ServiceKeyRing: Sendable {
     /// Which of the keys a presented secret is.
@@ -24,8 +25,6 @@ public final class ServiceKeyRing: Sendable {
 
     private let keys: Mutex<Keys>
     private let useCounters: [Slot: Counter]
-    private let currentUses = Atomic<Int>(0)
-    private let nextUses = Atomic<Int>(0)
 
     /// - Parameters:
     ///   - current: the service key, or `nil` (account creation and the
@@ -41,9 +40,6 @@ public final class ServiceKeyRing: Sendable {
     /// Whether any service key is configured.
     public var isConfigured: Bool { keys.withLock { $0.current != nil || $0.next != nil } }
 
-    /// Whether a next key is configured (a rotation is under way).
-    public var isRotating: Bool { keys.withLock { $0.next != nil } }
-
     /// Which key `presented` is, or `nil`. Both digests are always compared
     /// (each in constant time), so the timing does not tell which one matched.
     public func match(_ presented: some StringProtocol) -> Slot? {
@@ -51,23 +47,8 @@ public final class ServiceKeyRing: Sendable {
         let isCurrent = current?.matches(presented) ?? false
         let isNext = next?.matches(presented) ?? false
         let slot: Slot? = isCurrent ? .current : isNext ? .next : nil
-        if let slot {
-            useCounters[slot]?.increment()
-            switch slot {
-            case .current: currentUses.add(1, ordering: .relaxed)
-            case .next: nextUses.add(1, ordering: .relaxed)
-            }
-        }
+        if let slot { useCounters[slot]?.increment() }
         return slot
-    }
-
-    /// Calls authenticated with each key since start (also exported as the
-    /// metric `sharewire_service_key_uses_total{key="current|next"}`).
-    public func uses(_ slot: Slot) -> Int {
-        switch slot {
-        case .current: currentUses.load(ordering: .relaxed)
-        case .next: nextUses.load(ordering: .relaxed)
-        }
     }
 
     /// Replaces both keys; the next call on every connection sees the new ones.

@@ -168,17 +168,15 @@ extension SharingState {
 
     /// Whether `account` owns `device` (an unknown device is no one's).
     public func owns(_ account: AccountID, _ device: DeviceID) -> Bool {
-        devices[device].map { owns(account, $0) } ?? false
+        devices[device]?.owner == account
     }
-
-    private func owns(_ account: AccountID, _ device: Device) -> Bool { device.owner == account }
 
     /// The device `caller` owns, for an owner-only query or write: the one
     /// owner check. A recipient gets `NOT_DEVICE_OWNER`; anyone else
     /// `DEVICE_NOT_FOUND`, so strangers cannot probe which ids exist.
     func ownedDevice(_ caller: AccountID, _ id: DeviceID, field: String = "deviceIds") throws(SharingError) -> Device {
         guard let d = devices[id] else { throw .deviceNotFound(id, field: field) }
-        if owns(caller, d) { return d }
+        if d.owner == caller { return d }
         if shares[ShareKey(device: id, user: caller)] != nil { throw .notOwner(id, field: field) }
         throw .deviceNotFound(id, field: field)
     }
