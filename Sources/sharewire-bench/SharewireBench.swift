@@ -66,6 +66,9 @@ struct SharewireBench: AsyncParsableCommand {
         """)
     var method: BenchMethod = .echo
 
+    @Flag(help: "check: the benchmark's share expires (in a year), so every Check also compares the expiry with the snapshot's clock.")
+    var expiringShare = false
+
     @Option(help: "share/bulk-share: devices the owner registers (default 64 for share, 100 for bulk-share).")
     var devices: Int?
 
@@ -183,7 +186,7 @@ struct SharewireBench: AsyncParsableCommand {
             let request = EchoRequest(payload: Array(repeating: 0x5A, count: payloadSize))
             call = { client, _ in _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, request, responseType: EchoResponse.self) }
         case .check:
-            call = try await CheckSetup.prepare(port: target.port, tls: tls, serviceKey: serviceKey)
+            call = try await CheckSetup.prepare(port: target.port, tls: tls, serviceKey: serviceKey, expiring: expiringShare)
         case .share:
             // One contact per worker, so concurrent writes never race on a pair.
             let (d, c) = (devices ?? 64, max(contacts ?? 64, maxConcurrency))
