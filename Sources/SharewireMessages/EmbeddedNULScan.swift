@@ -24,8 +24,9 @@ import Darwin
 ///
 /// It runs after protobuf-c unpacked the same bytes successfully, so the
 /// structure is known to be well formed; malformed input still fails safely
-/// (bounds-checked) with `.malformed`. Cost: one varint decode per field plus
-/// `memchr` over string bytes; `bytes` payloads are skipped by length.
+/// (bounds-checked) with `.malformed`. Cost: one `memchr` over the whole
+/// message, and only when that finds a zero byte, one varint decode per
+/// field plus `memchr` over string bytes; `bytes` payloads are skipped by length.
 enum EmbeddedNULScan {
     /// Nesting deeper than this is reported as malformed. The schema has no
     /// recursive messages, so real input never comes close.
@@ -39,6 +40,10 @@ enum EmbeddedNULScan {
         guard depth <= maxDepth else { throw .malformed(message: "") }
         guard let base = bytes.baseAddress else { return }
         let count = bytes.count
+        // No zero byte anywhere, so none in a string: the common case (a
+        // proto3 encoder writes no zero scalars), found with one `memchr`
+        // instead of a walk with a descriptor lookup per field.
+        if depth == 0, memchr(base, 0, count) == nil { return }
         var offset = 0
         while offset < count {
             let key = try readVarint(base, count, &offset)

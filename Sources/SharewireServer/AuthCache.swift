@@ -28,6 +28,7 @@ final class AuthCache: Sendable {
 
     private let slots: Mutex<[Entry?]>
     private let mask: Int
+    private let seed = UInt64.random(in: .min ... .max) | 1
 
     /// - Parameter capacity: rounded up to a power of two; 0 disables caching.
     init(capacity: Int) {
@@ -47,22 +48,35 @@ final class AuthCache: Sendable {
     /// starts a new minute for the key, so its use should be noted (always
     /// true without a cache).
     func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> (record: APIKeyRecord, noteUse: Bool)? {
-        guard isEnabled else { return snapshot.state.authenticateKey(key).map { ($0, true) } }
-        let slot = key.hashValue & mask
+        guard isEnabled else { return snapshot.authenticateKey(key).map { ($0, true) } }
+        let slot = Int(truncatingIfNeeded: slotHash(key)) & mask
         let cached = slots.withLock { $0[slot] }
-        if let cached, Self.equal(cached.key, key), let record = snapshot.state.apiKey(cached.id),
-           record.hash.constantTimeEquals(cached.digest), snapshot.account(record.account) != nil {
+        if let cached, Self.equal(cached.key, key), let record = snapshot.apiKey(cached.id, digest: cached.digest) {
             let minute = snapshot.now.millisecondsSinceEpoch / APIKeyUsage.resolutionMs
             guard cached.notedMinute != minute else { return (record, false) }
             // Once a minute per key: mark it, unless the slot changed meanwhile.
             slots.withLock { if $0[slot]?.id == cached.id { $0[slot]?.notedMinute = minute } }
             return (record, true)
         }
-        guard let record = snapshot.state.authenticateKey(key) else { return nil }
+        guard let record = snapshot.authenticateKey(key) else { return nil }
         let minute = snapshot.now.millisecondsSinceEpoch / APIKeyUsage.resolutionMs
         let entry = Entry(key: Array(key.utf8), id: record.id, digest: record.hash, notedMinute: minute)
         slots.withLock { $0[slot] = entry }
         return (record, true)
+    }
+
+    /// The slot's hash: FNV-1a over the key's bytes from a per-process random
+    /// start. `Hasher` (SipHash) cost about 3% of a Check; its strength is
+    /// not needed here, since only keys that authenticated are stored: keys
+    /// made to collide can only evict each other's slot (a SHA-256 on the
+    /// next use), not reach another account.
+    private func slotHash(_ key: Substring) -> UInt64 {
+        func fnv(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            var h = seed
+            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+            return h ^ (h >> 29)
+        }
+        return key.utf8.withContiguousStorageIfAvailable(fnv) ?? Array(key.utf8).withUnsafeBufferPointer(fnv)
     }
 
     /// Constant time in the bytes compared (length is not secret: keys have one).

@@ -28,6 +28,7 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameReading {
     private(set) var taskExecutor: EventLoopTaskExecutor?
     var machine: ServerConnectionStateMachine
     var outbox = FrameOutbox()
+    var headCache = RequestHeadCache()
     var pacer: StreamPacer
     private var housekeeping: RepeatedTask?
     private var writabilityPromise: EventLoopPromise<Void>?
@@ -36,6 +37,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameReading {
     private(set) var peerCertificate: VerifiedPeerCertificate?
     /// Failed-authentication limiting for this connection's calls.
     private(set) var authentication: ConnectionAuthentication?
+    /// When the read being handled arrived: the start time of every call it
+    /// carries, so a batch of calls reads the clock once, not per call.
+    private(set) var readTime: NIODeadline
+    /// Whether calls are observed (timed); read once, not per call.
+    let observes: Bool
 
     init(router: RPCRouter, config: ServerConfiguration, shared: ServerSharedState, logger: Logger,
          acceptedWithinLimit: Bool) {
@@ -44,10 +50,12 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameReading {
         self.shared = shared
         self.logger = logger
         self.clock = config.clock
+        self.readTime = config.clock.now()
+        self.observes = config.observer != nil
         self.pacer = StreamPacer(flushThreshold: config.streamFlushThreshold,
                                  messagesPerYield: config.streamMessagesPerYield)
         self.machine = ServerConnectionStateMachine(
-            configuration: .init(config, acceptedWithinLimit: acceptedWithinLimit), now: config.clock.now())
+            configuration: .init(config, acceptedWithinLimit: acceptedWithinLimit), now: readTime)
     }
 
     // MARK: Lifecycle
@@ -115,10 +123,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameReading {
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        let now = clock.now()
-        machine.bytesReceived(unwrapInboundIn(data), at: now)
+        readTime = clock.now()
+        machine.bytesReceived(unwrapInboundIn(data), at: readTime)
         let decodedAny = handleEvents()
-        machine.readProcessed(decodedAny: decodedAny, at: now)
+        machine.readProcessed(decodedAny: decodedAny, at: readTime)
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -327,7 +327,10 @@ struct ServerConnectionStateMachine {
 
     /// Whether this connection takes a REQUEST on `streamID`: refused while
     /// draining above the last id, or over the per-connection call limit.
-    func admit(streamID: UInt32) -> RPCError? {
+    // `mutating` though it changes nothing: called on the handler's stored
+    // machine, a non-mutating method copied the whole machine (a retain and
+    // release of each of its references) on every REQUEST.
+    mutating func admit(streamID: UInt32) -> RPCError? {
         if case let .draining(last) = state, streamID > last {
             return RPCError(.unavailable, "server is draining; call not processed", notProcessed: true)
         }
