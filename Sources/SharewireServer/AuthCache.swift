@@ -28,6 +28,8 @@ final class AuthCache: Sendable {
 
     private let slots: Mutex<[Entry?]>
     private let mask: Int
+    /// 64 − log2(slot count): the slot is the hash's top bits.
+    private let shift: UInt64
     private let seed = UInt64.random(in: .min ... .max) | 1
 
     /// - Parameter capacity: rounded up to a power of two; 0 disables caching.
@@ -39,6 +41,7 @@ final class AuthCache: Sendable {
         }
         slots = Mutex(Array(repeating: nil, count: size))
         mask = size - 1
+        shift = UInt64(64 - max(size, 1).trailingZeroBitCount)
     }
 
     var isEnabled: Bool { mask >= 0 }
@@ -49,7 +52,7 @@ final class AuthCache: Sendable {
     /// true without a cache).
     func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> (record: APIKeyRecord, noteUse: Bool)? {
         guard isEnabled else { return snapshot.authenticateKey(key).map { ($0, true) } }
-        let slot = Int(truncatingIfNeeded: slotHash(key)) & mask
+        let slot = Int(truncatingIfNeeded: slotHash(key) >> shift)
         let cached = slots.withLock { $0[slot] }
         if let cached, Self.equal(cached.key, key), let record = snapshot.apiKey(cached.id, digest: cached.digest) {
             let minute = snapshot.now.millisecondsSinceEpoch / APIKeyUsage.resolutionMs
@@ -65,18 +68,22 @@ final class AuthCache: Sendable {
         return (record, true)
     }
 
-    /// The slot's hash: FNV-1a over the key's bytes from a per-process random
-    /// start. `Hasher` (SipHash) cost about 3% of a Check; its strength is
-    /// not needed here, since only keys that authenticated are stored: keys
+    /// The slot's hash, from the key's last 8 bytes mixed with a
+    /// per-process random seed. A key's tail is CSPRNG output (16 hex
+    /// digits, 64 bits), so it needs no hashing of the whole key (SipHash,
+    /// then FNV over the key, each cost 2–3% of a Check). Presented keys are
+    /// the caller's choice, but only keys that authenticated are stored: keys
     /// made to collide can only evict each other's slot (a SHA-256 on the
     /// next use), not reach another account.
     private func slotHash(_ key: Substring) -> UInt64 {
-        func fnv(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
-            var h = seed
-            for b in bytes { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-            return h ^ (h >> 29)
+        func mix(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+            var tail: UInt64 = 0
+            let count = bytes.count
+            for i in max(0, count - 8)..<count { tail = tail << 8 | UInt64(bytes[i]) }
+            // Fibonacci hashing: the product's high bits depend on every bit.
+            return (tail ^ seed) &* 0x9E37_79B9_7F4A_7C15
         }
-        return key.utf8.withContiguousStorageIfAvailable(fnv) ?? Array(key.utf8).withUnsafeBufferPointer(fnv)
+        return key.utf8.withContiguousStorageIfAvailable(mix) ?? Array(key.utf8).withUnsafeBufferPointer(mix)
     }
 
     /// Constant time in the bytes compared (length is not secret: keys have one).

@@ -116,8 +116,11 @@ struct AuthenticatorTests {
         expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
             _ = try auth.caller([MetadataEntry(key: "authorization", value: "Basic \(alice.1)")], in: snapshot)
         }
-        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
-            _ = try auth.caller([MetadataEntry(key: "authorization", value: "Bearer ")], in: snapshot)
+        // The prefix is compared as bytes: no space, other case, a non-ASCII key.
+        for value in ["Bearer ", "Bearer", "bearer \(alice.1)", "Bearer\u{00A0}\(alice.1)", "Bearer é\(alice.1)"] {
+            expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+                _ = try auth.caller([MetadataEntry(key: "authorization", value: value)], in: snapshot)
+            }
         }
         // Right shape, wrong key: flip the last hex digit.
         let wrong = String(alice.1.dropLast()) + (alice.1.hasSuffix("0") ? "1" : "0")
