@@ -102,6 +102,9 @@ struct SharewireBench: AsyncParsableCommand {
         discussion: "One at a time: a Share update on the target, then a Check on this instance with min_revision = its revision; prints that Check's latency percentiles and the same Check's with min_revision 0. Needs --target-port and SHAREWIRE_SERVICE_KEY; runs for --duration seconds."))
     var feedLagPort: Int?
 
+    @Flag(help: "Instead of the cells: encode + decode per message type in this process (ns per round trip, best of 7 rounds); no server.")
+    var codec = false
+
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
 
@@ -146,6 +149,18 @@ struct SharewireBench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if codec {
+            let rows = try CodecBench.run()
+            emit("| message | bytes | ns per encode + decode |")
+            emit("|---|---:|---:|")
+            for row in rows { emit("| \(row.message) | \(row.bytes) | \(String(format: "%.0f", row.nanosPerRoundTrip)) |") }
+            if let json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+                try encoder.encode(rows).write(to: URL(fileURLWithPath: json))
+            }
+            return
+        }
         let target: (port: Int, pid: Int32?, metricsPort: Int?)
         let serviceKey: String
         var launched: ServerLauncher?
