@@ -1,27 +1,58 @@
 import NIOCore
 import SharewireMessages
 
-/// The body of a call, after its request has been decoded.
-typealias CallBody = @Sendable (ServerContext, ServerStreamSink) async throws -> (any ProtoMessage)?
-
-/// A unary call's synchronous attempt: the response, or nil when the call has
-/// to wait for something and must run as a task.
-typealias ImmediateBody = (ServerContext) throws -> (any ProtoMessage)?
-
-/// A decoded call, ready to run.
-struct PreparedCall {
+/// A decoded call, ready to run: the request with its method's handlers.
+///
+/// One value per call, boxed once as `any PreparedCall`; two closures that
+/// each captured the request cost two allocations per call.
+protocol PreparedCall: Sendable {
+    /// Whether ``immediate(_:)`` may answer.
+    var hasImmediate: Bool { get }
     /// Tried first, on the event loop, with no task: most reads answer here.
-    var immediate: ImmediateBody?
+    /// The response, or nil when the call has to wait and must run as a task.
+    func immediate(_ context: ServerContext) throws -> (any ProtoMessage)?
     /// Runs in the call's task when there is no immediate attempt or it
     /// returned nil.
-    var body: CallBody
+    func body(_ context: ServerContext, _ sink: ServerStreamSink) async throws -> (any ProtoMessage)?
+}
+
+/// A unary call: its response is the call's one message.
+private struct PreparedUnary<Request: ProtoMessage, Response: ProtoMessage>: PreparedCall {
+    let request: Request
+    let immediateHandler: (@Sendable (Request, ServerContext) throws -> Response?)?
+    let handler: @Sendable (Request, ServerContext) async throws -> Response
+
+    var hasImmediate: Bool { immediateHandler != nil }
+
+    func immediate(_ context: ServerContext) throws -> (any ProtoMessage)? {
+        try immediateHandler?(request, context)
+    }
+
+    func body(_ context: ServerContext, _: ServerStreamSink) async throws -> (any ProtoMessage)? {
+        try await handler(request, context)
+    }
+}
+
+/// A server-streaming call: its messages go through the sink.
+private struct PreparedStream<Request: ProtoMessage, Response: ProtoMessage>: PreparedCall {
+    let request: Request
+    let handler: @Sendable (Request, ServerStreamWriter<Response>, ServerContext) async throws -> Void
+
+    var hasImmediate: Bool { false }
+
+    func immediate(_: ServerContext) throws -> (any ProtoMessage)? { nil }
+
+    func body(_ context: ServerContext, _ sink: ServerStreamSink) async throws -> (any ProtoMessage)? {
+        try await handler(request, ServerStreamWriter(sink: sink), context)
+        return nil
+    }
 }
 
 /// A registered method: decodes a request on the event loop, then returns the
 /// call to run.
 public struct RPCHandler: Sendable {
     public let descriptor: MethodDescriptor
-    let prepare: @Sendable (ByteBuffer) throws(ProtoDecodingError) -> PreparedCall
+    let prepare: @Sendable (ByteBuffer) throws(ProtoDecodingError) -> any PreparedCall
 }
 
 /// Services register their methods here; the server looks them up by path or
@@ -44,8 +75,7 @@ public struct RPCRouter: Sendable {
     ) {
         precondition(descriptor.kind == .unary, "\(descriptor) is not unary")
         add(RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
-            let request = try Request(buffer: bytes)
-            return PreparedCall(body: { context, _ in try await handler(request, context) })
+            PreparedUnary(request: try Request(buffer: bytes), immediateHandler: nil, handler: handler)
         })
     }
 
@@ -63,9 +93,7 @@ public struct RPCRouter: Sendable {
     ) {
         precondition(descriptor.kind == .unary, "\(descriptor) is not unary")
         add(RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
-            let request = try Request(buffer: bytes)
-            return PreparedCall(immediate: { context in try immediate(request, context) },
-                                body: { context, _ in try await handler(request, context) })
+            PreparedUnary(request: try Request(buffer: bytes), immediateHandler: immediate, handler: handler)
         })
     }
 
@@ -77,11 +105,7 @@ public struct RPCRouter: Sendable {
     ) {
         precondition(descriptor.kind == .serverStreaming, "\(descriptor) is not server streaming")
         add(RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
-            let request = try Request(buffer: bytes)
-            return PreparedCall(body: { context, sink in
-                try await handler(request, ServerStreamWriter(sink: sink), context)
-                return nil
-            })
+            PreparedStream(request: try Request(buffer: bytes), handler: handler)
         })
     }
 

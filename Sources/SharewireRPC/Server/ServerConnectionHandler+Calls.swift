@@ -36,7 +36,7 @@ extension ServerConnectionHandler {
                 details: [StatusDetail(reason: "MESSAGE_TOO_LARGE", subject: "\(payload.message.readableBytes)",
                                        metadata: [MetadataEntry(key: "limit", value: "\(config.maxMessageSize)")])]))
         }
-        let prepared: PreparedCall
+        let prepared: any PreparedCall
         do {
             prepared = try handler.prepare(payload.message)
         } catch {
@@ -50,9 +50,8 @@ extension ServerConnectionHandler {
         run(handler.descriptor, prepared, head: head, streamID: streamID)
     }
 
-    private func run(_ method: MethodDescriptor, _ prepared: PreparedCall, head: RequestHead, streamID: UInt32) {
-        guard let context, let taskExecutor else { return }
-        let eventLoop = context.eventLoop
+    private func run(_ method: MethodDescriptor, _ prepared: any PreparedCall, head: RequestHead, streamID: UInt32) {
+        guard context != nil else { return }
         var timeout = head.timeoutMicros > 0 ? TimeAmount.microseconds(Int64(clamping: head.timeoutMicros)) : nil
         // Unary calls are bounded even without a deadline; streams (feeds,
         // watches) may legitimately run until cancelled or drained.
@@ -63,15 +62,15 @@ extension ServerConnectionHandler {
         let now = readTime
         let deadline = timeout.map { now + $0 }
         let startedAt: NIODeadline? = observes ? now : nil
-        let callContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
-                                        streamID: streamID, peer: peer, peerCertificate: peerCertificate,
-                                        authentication: authentication, deadlineExplanation: nil)
         // The synchronous attempt: no task, not among the running calls
         // (nothing can cancel or time out a call answered before this returns).
-        if let immediate = prepared.immediate {
+        if prepared.hasImmediate {
+            let callContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
+                                            streamID: streamID, peer: peer, peerCertificate: peerCertificate,
+                                            authentication: authentication, deadlineExplanation: nil)
             let answer: Result<(any ProtoMessage)?, any Error>?
             do {
-                answer = try immediate(callContext).map { .success($0) }
+                answer = try prepared.immediate(callContext).map { .success($0) }
             } catch {
                 answer = .failure(error)
             }
@@ -82,7 +81,8 @@ extension ServerConnectionHandler {
                               at: observes ? clock.now() : now)
             }
         }
-        let body = prepared.body
+        guard let context, let taskExecutor else { return }
+        let eventLoop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         // Only a call that may be timed out while it waits needs somewhere
         // to say why (one allocation, off the synchronous path).
@@ -97,7 +97,7 @@ extension ServerConnectionHandler {
         let task = Task.immediate(executorPreference: taskExecutor) {
             let result: Result<(any ProtoMessage)?, any Error>
             do {
-                result = .success(try await body(taskContext, sink))
+                result = .success(try await prepared.body(taskContext, sink))
             } catch {
                 result = .failure(error)
             }
