@@ -38,6 +38,7 @@ extension CBridgedMessage {
     /// Arena bytes of the top-level C struct itself (not in `cArenaHint`).
     static var cArenaTopLevelHint: Int { cDescriptor.pointer.pointee.sizeof_message + 16 }
 
+    @inline(__always)
     func withCMessage<R>(arena: inout CEncodingArena, _ body: (UnsafePointer<CMessage>) -> R) -> R {
         let c = arena.message(Self.self)
         fill(c, arena: &arena)

@@ -32,6 +32,9 @@ enum EmbeddedNULScan {
     /// recursive messages, so real input never comes close.
     static let maxDepth = 64
 
+    /// The largest message checked with one `memchr` before any walk.
+    static let nulScanShortcutLimit = 512
+
     static func check(
         _ bytes: UnsafeRawBufferPointer,
         descriptor: UnsafePointer<ProtobufCMessageDescriptor>,
@@ -42,8 +45,9 @@ enum EmbeddedNULScan {
         let count = bytes.count
         // No zero byte anywhere, so none in a string: the common case (a
         // proto3 encoder writes no zero scalars), found with one `memchr`
-        // instead of a walk with a descriptor lookup per field.
-        if depth == 0, memchr(base, 0, count) == nil { return }
+        // instead of a walk with a descriptor lookup per field. Only for
+        // small messages: the walk skips a large `bytes` field by its length.
+        if depth == 0, count <= nulScanShortcutLimit, memchr(base, 0, count) == nil { return }
         var offset = 0
         while offset < count {
             let key = try readVarint(base, count, &offset)

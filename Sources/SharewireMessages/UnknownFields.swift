@@ -33,21 +33,31 @@ public struct UnknownFields: Sendable, Hashable {
     ///   rejects it only in a one-byte tag and keeps an over-long encoding of
     ///   it (`0x85 0x00`) as an unknown field, which would then re-encode
     ///   as bytes that no longer decode.
+    // The common case (none) inlines into every message's decoder; the copy
+    // is out of line.
+    @inline(__always)
     init(_ base: ProtobufCMessage) throws(ProtoDecodingError) {
         guard base.n_unknown_fields > 0, let unknown = base.unknown_fields else { return }
+        storage = try Self.copy(unknown, count: Int(base.n_unknown_fields))
+    }
+
+    @inline(never)
+    private static func copy(_ unknown: UnsafeMutablePointer<ProtobufCMessageUnknownField>,
+                             count: Int) throws(ProtoDecodingError) -> [Field] {
         var fields: [Field] = []
-        fields.reserveCapacity(Int(base.n_unknown_fields))
-        for index in 0..<Int(base.n_unknown_fields) {
+        fields.reserveCapacity(count)
+        for index in 0..<count {
             let field = unknown[index]
             guard field.tag != 0 else { throw .malformed(message: "") }
             let bytes = field.len > 0 && field.data != nil
                 ? Array(UnsafeBufferPointer(start: field.data, count: field.len)) : []
             fields.append(Field(number: field.tag, wireType: field.wire_type.rawValue, bytes: bytes))
         }
-        storage = fields
+        return fields
     }
 
     /// Arena bytes `CEncodingArena.unknownFields(_:into:)` takes.
+    @inline(__always)
     var arenaHint: Int {
         guard let fields = storage else { return 0 }
         return fields.reduce(CEncodingArena.hint(ProtobufCMessageUnknownField.self, count: fields.count)) {
@@ -58,8 +68,14 @@ public struct UnknownFields: Sendable, Hashable {
 
 extension CEncodingArena {
     /// Points a C message at copies of `unknown`, so protobuf-c packs them.
+    @inline(__always)
     mutating func unknownFields(_ unknown: UnknownFields, into base: inout ProtobufCMessage) {
         guard let known = unknown.storage else { return }
+        fill(known, into: &base)
+    }
+
+    @inline(never)
+    private mutating func fill(_ known: [UnknownFields.Field], into base: inout ProtobufCMessage) {
         let fields = allocate(ProtobufCMessageUnknownField.self, count: known.count)
         for (index, field) in known.enumerated() {
             let data = binaryData(field.bytes)

@@ -1,5 +1,5 @@
 import Testing
-import SharewireMessages
+@testable import SharewireMessages
 
 /// Length-delimited field `number` holding `payload`.
 func field(_ number: UInt64, _ payload: [UInt8]) -> [UInt8] {
@@ -162,6 +162,19 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
         #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.HealthCheckRequest", field: "service")) {
             try HealthCheckRequest(bytes: field(1, bad))
         }
+    }
+
+    /// Messages up to the shortcut's limit with no zero byte skip the walk;
+    /// longer ones, and any with a zero byte, are walked: a NUL in a string is
+    /// found either side of the limit.
+    @Test(arguments: [0, EmbeddedNULScan.nulScanShortcutLimit - 8, EmbeddedNULScan.nulScanShortcutLimit + 64])
+    func nulIsFoundOnEitherSideOfTheShortcutLimit(padding: Int) {
+        let filler = field(4, field(1, [0x6B]) + field(2, Array(repeating: 0x61, count: padding)))
+        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.RequestHead", field: "method")) {
+            try RequestHead(bytes: filler + field(1, [0x61, 0x00]))
+        }
+        // A zero byte outside strings (an unknown varint field of value 0) is walked past.
+        #expect(throws: Never.self) { try RequestHead(bytes: filler + [0x98, 0x06, 0x00] + field(1, [0x61])) }
     }
 
     @Test func nulOutsideStringFieldsIsFine() throws {

@@ -54,7 +54,13 @@ extension EchoRequest: CBridgedMessage {
     }
 
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
-        c.pointee.payload = arena.binaryData(payload)
+        fill(c, arena: &arena, inPlace: false)
+    }
+
+    /// `inPlace`: `payload` is left to the caller, which points it at the array's storage.
+    @inline(__always)
+    private func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena, inPlace: Bool) {
+        if !inPlace { c.pointee.payload = arena.binaryData(payload) }
         c.pointee.delay_ms = delayMs
         c.pointee.count = count
         c.pointee.interval_ms = intervalMs
@@ -67,9 +73,7 @@ extension EchoRequest: CBridgedMessage {
     /// encode instead of copying it into the arena (payloads can be large).
     func withCMessage<R>(arena: inout CEncodingArena, _ body: (UnsafePointer<CMessage>) -> R) -> R {
         let c = arena.message(Self.self)
-        var rest = self
-        rest.payload = []
-        rest.fill(c, arena: &arena)
+        fill(c, arena: &arena, inPlace: true)
         return payload.withUnsafeBufferPointer { bytes in
             // protobuf-c only reads through `data` when packing.
             c.pointee.payload = ProtobufCBinaryData(len: bytes.count, data: UnsafeMutablePointer(mutating: bytes.baseAddress))
@@ -115,7 +119,13 @@ extension EchoResponse: CBridgedMessage {
     }
 
     func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena) {
-        c.pointee.payload = arena.binaryData(payload)
+        fill(c, arena: &arena, inPlace: false)
+    }
+
+    /// `inPlace`: `payload` is left to the caller, which points it at the array's storage.
+    @inline(__always)
+    private func fill(_ c: UnsafeMutablePointer<CMessage>, arena: inout CEncodingArena, inPlace: Bool) {
+        if !inPlace { c.pointee.payload = arena.binaryData(payload) }
         c.pointee.sequence = sequence
         arena.unknownFields(unknownFields, into: &c.pointee.base)
     }
@@ -124,9 +134,7 @@ extension EchoResponse: CBridgedMessage {
     /// encode instead of copying it into the arena (payloads can be large).
     func withCMessage<R>(arena: inout CEncodingArena, _ body: (UnsafePointer<CMessage>) -> R) -> R {
         let c = arena.message(Self.self)
-        var rest = self
-        rest.payload = []
-        rest.fill(c, arena: &arena)
+        fill(c, arena: &arena, inPlace: true)
         return payload.withUnsafeBufferPointer { bytes in
             // protobuf-c only reads through `data` when packing.
             c.pointee.payload = ProtobufCBinaryData(len: bytes.count, data: UnsafeMutablePointer(mutating: bytes.baseAddress))
