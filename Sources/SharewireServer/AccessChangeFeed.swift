@@ -14,9 +14,9 @@ import SharingDomain
 extension EventService {
     func watchAccessChanges(request: WatchAccessChangesRequest,
                             response writer: ServerStreamWriter<WatchAccessChangesResponse>,
-                            context: ServerContext) async throws {
+                            credentials: CallCredentials, context: ServerContext) async throws {
         let viewer: AccountID?
-        switch try env.auth.principal(context, in: env.snapshots.latest()) {
+        switch try env.auth.principal(credentials, in: env.snapshots.latest()) {
         case .service: viewer = nil
         case let .account(caller): viewer = caller.account
         }

@@ -6,9 +6,9 @@ import SharingDomain
 /// Whoami and the caller's named API keys.
 struct AccountService: Sharewire_V1.AccountService.Handler {
     let env: ServiceEnvironment
+    var authentication: ServiceAuthentication { env.authentication }
 
     func createAccount(request: CreateAccountRequest, context: ServerContext) async throws -> CreateAccountResponse {
-        try env.requireServiceKey(context, action: "account creation")
         // Unspecified: inherited from the contact entries for this email (docs/DOMAIN.md).
         let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
         let (result, key) = try await Self.createAccount(env, email: request.email, language: language)
@@ -19,15 +19,14 @@ struct AccountService: Sharewire_V1.AccountService.Handler {
         return CreateAccountResponse(account: AccountInfo(account), apiKey: key, revision: result.revision)
     }
 
-    func whoami(request: WhoamiRequest, context: ServerContext) async throws -> WhoamiResponse {
-        let caller = try env.caller(context)
+    func whoami(request: WhoamiRequest, caller: Caller, context: ServerContext) async throws -> WhoamiResponse {
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let account = try env.domain { () throws(SharingError) in try snapshot.state.whoami(caller.account) }
         return WhoamiResponse(account: AccountInfo(account), revision: snapshot.revision)
     }
 
-    func createApiKey(request: CreateApiKeyRequest, context: ServerContext) async throws -> CreateApiKeyResponse {
-        let caller = try env.caller(context)
+    func createApiKey(request: CreateApiKeyRequest, caller: Caller,
+                      context: ServerContext) async throws -> CreateApiKeyResponse {
         let result: WriteResult
         let key: String
         do {
@@ -40,8 +39,8 @@ struct AccountService: Sharewire_V1.AccountService.Handler {
         return CreateApiKeyResponse(key: ApiKeyInfo(record, lastUsed: nil), apiKey: key, revision: result.revision)
     }
 
-    func listApiKeys(request: ListApiKeysRequest, context: ServerContext) async throws -> ListApiKeysResponse {
-        let caller = try env.caller(context)
+    func listApiKeys(request: ListApiKeysRequest, caller: Caller,
+                     context: ServerContext) async throws -> ListApiKeysResponse {
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let keys = try env.domain { () throws(SharingError) in try snapshot.state.listAPIKeys(caller.account) }
         let used = try await env.storage("API key usage") {
@@ -50,9 +49,9 @@ struct AccountService: Sharewire_V1.AccountService.Handler {
         return ListApiKeysResponse(keys: keys.map { ApiKeyInfo($0, lastUsed: used[$0.id]) }, revision: snapshot.revision)
     }
 
-    func revokeApiKey(request: RevokeApiKeyRequest, context: ServerContext) async throws -> RevokeApiKeyResponse {
-        let caller = try env.caller(context)
-        let id = try env.domain { () throws(SharingError) in try APIKeyID.parse(request.keyID, field: "keyId") }
+    func revokeApiKey(request: RevokeApiKeyRequest, caller: Caller,
+                      context: ServerContext) async throws -> RevokeApiKeyResponse {
+        let id = try env.domain { () throws(SharingError) in try APIKeyID.parse(request.keyID, field: .keyId) }
         let result = try await env.write(.revokeAPIKey(id), as: caller)
         guard case let .apiKey(record) = result.outcome else { throw RPCError(.internal, "key revocation returned no key") }
         env.logger.info("API key revoked", metadata: ["account": "\(caller.account)", "key": "\(record.id)"])

@@ -23,63 +23,71 @@ struct CheckService: Sharewire_V1.CheckService.Handler {
     // `min_revision`: on the event loop with no task when that snapshot is
     // already visible (the common case), otherwise in a task once it is.
 
-    func immediateCheck(request: CheckPortRequest, context: ServerContext) throws -> CheckPortResponse? {
-        try env.reads.ready(request.minRevision).map { try Self.answer(request, context, $0, env) }
+    func immediateCheck(request: CheckPortRequest, credentials: CallCredentials,
+                        context: ServerContext) throws -> CheckPortResponse? {
+        try env.reads.ready(request.minRevision).map { try Self.answer(request, credentials, $0, env) }
     }
 
-    func check(request: CheckPortRequest, context: ServerContext) async throws -> CheckPortResponse {
-        try Self.answer(request, context, try await env.read(atLeast: request.minRevision, context), env)
+    func check(request: CheckPortRequest, credentials: CallCredentials,
+               context: ServerContext) async throws -> CheckPortResponse {
+        try Self.answer(request, credentials, try await env.read(atLeast: request.minRevision, context), env)
     }
 
-    func immediateCheckScripting(request: CheckScriptingRequest,
+    func immediateCheckScripting(request: CheckScriptingRequest, credentials: CallCredentials,
                                  context: ServerContext) throws -> CheckScriptingResponse? {
-        try env.reads.ready(request.minRevision).map { try Self.answer(request, context, $0, env) }
+        try env.reads.ready(request.minRevision).map { try Self.answer(request, credentials, $0, env) }
     }
 
-    func checkScripting(request: CheckScriptingRequest, context: ServerContext) async throws -> CheckScriptingResponse {
-        try Self.answer(request, context, try await env.read(atLeast: request.minRevision, context), env)
+    func checkScripting(request: CheckScriptingRequest, credentials: CallCredentials,
+                        context: ServerContext) async throws -> CheckScriptingResponse {
+        try Self.answer(request, credentials, try await env.read(atLeast: request.minRevision, context), env)
     }
 
-    func immediateCheckBatch(request: CheckBatchRequest, context: ServerContext) throws -> CheckBatchResponse? {
-        try env.reads.ready(request.minRevision).map { try Self.answer(request, context, $0, env) }
+    func immediateCheckBatch(request: CheckBatchRequest, credentials: CallCredentials,
+                             context: ServerContext) throws -> CheckBatchResponse? {
+        try env.reads.ready(request.minRevision).map { try Self.answer(request, credentials, $0, env) }
     }
 
-    func checkBatch(request: CheckBatchRequest, context: ServerContext) async throws -> CheckBatchResponse {
-        try Self.answer(request, context, try await env.read(atLeast: request.minRevision, context), env)
+    func checkBatch(request: CheckBatchRequest, credentials: CallCredentials,
+                    context: ServerContext) async throws -> CheckBatchResponse {
+        try Self.answer(request, credentials, try await env.read(atLeast: request.minRevision, context), env)
     }
 
-    private static func answer(_ request: CheckPortRequest, _ context: ServerContext,
+    private static func answer(_ request: CheckPortRequest, _ credentials: CallCredentials,
                                _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckPortResponse {
-        let principal = try env.auth.principal(context, in: snapshot)
-        let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
-        let port = try env.domain { () throws(SharingError) in try Parse.port(request.port, field: "port") }
+        let principal = try env.auth.principal(credentials, in: snapshot)
+        let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env,
+                                         fields: (.deviceId, .userId))
+        let port = try env.domain { () throws(SharingError) in try Parse.port(request.port, field: .port) }
         return CheckPortResponse(allowed: snapshot.check(user: user, device: device, port: port),
                                  revision: snapshot.revision)
     }
 
-    private static func answer(_ request: CheckScriptingRequest, _ context: ServerContext,
+    private static func answer(_ request: CheckScriptingRequest, _ credentials: CallCredentials,
                                _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckScriptingResponse {
-        let principal = try env.auth.principal(context, in: snapshot)
-        let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env, field: "")
+        let principal = try env.auth.principal(credentials, in: snapshot)
+        let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env,
+                                         fields: (.deviceId, .userId))
         return CheckScriptingResponse(allowed: snapshot.checkScripting(user: user, device: device),
                                       revision: snapshot.revision)
     }
 
-    private static func answer(_ request: CheckBatchRequest, _ context: ServerContext,
+    private static func answer(_ request: CheckBatchRequest, _ credentials: CallCredentials,
                                _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckBatchResponse {
         // Refuse an oversized batch before parsing any of it.
         if request.checks.count > env.limits.maxChecksPerBatch {
             throw env.errors.status(for: SharingError(
-                .limitExceeded, subject: String(request.checks.count), field: "checks",
+                .limitExceeded, subject: String(request.checks.count), field: .checks, limit: .checksPerBatch,
                 message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
         }
-        let principal = try env.auth.principal(context, in: snapshot)
+        let principal = try env.auth.principal(credentials, in: snapshot)
         var questions: [CheckRequest] = []
         questions.reserveCapacity(request.checks.count)
         for item in request.checks {
-            let (user, device) = try subject(item.userID, item.deviceID, principal, snapshot, env, field: "checks.")
+            let (user, device) = try subject(item.userID, item.deviceID, principal, snapshot, env,
+                                             fields: (.checksDeviceId, .checksUserId))
             let port = try item.port.map { p throws(RPCError) in
-                try env.domain { () throws(SharingError) in try Parse.port(p, field: "checks.port") }
+                try env.domain { () throws(SharingError) in try Parse.port(p, field: .checksPort) }
             }
             questions.append(CheckRequest(user: user, device: device, port: port))
         }
@@ -87,14 +95,17 @@ struct CheckService: Sharewire_V1.CheckService.Handler {
         return CheckBatchResponse(allowed: answers, revision: snapshot.revision)
     }
 
+    /// The request fields a check's device and user are in (top level, or `checks.`).
+    private typealias SubjectFields = (device: SharingError.Field, user: SharingError.Field)
+
     /// The (user, device) a check asks about, if the principal may ask it.
     /// Parsing an id walks its bytes and allocates nothing.
     private static func subject(_ userText: String, _ deviceText: String, _ principal: Authenticator.Principal,
                                 _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment,
-                                field prefix: StaticString) throws(RPCError) -> (AccountID, DeviceID) {
+                                fields: SubjectFields) throws(RPCError) -> (AccountID, DeviceID) {
         guard let device = DeviceID(external: deviceText) else {
             throw env.errors.status(for: SharingError(.invalidID, subject: String(deviceText.prefix(Limits.maxIDLength)),
-                                                      field: "\(prefix)deviceId", message: "not a valid dev_… id"))
+                                                      field: fields.device, message: "not a valid dev_… id"))
         }
         let user: AccountID
         if userText.isEmpty, case let .account(caller) = principal {
@@ -103,13 +114,13 @@ struct CheckService: Sharewire_V1.CheckService.Handler {
             user = parsed
         } else {
             throw env.errors.status(for: SharingError(.invalidID, subject: String(userText.prefix(Limits.maxIDLength)),
-                                                      field: "\(prefix)userId", message: "not a valid acc_… id"))
+                                                      field: fields.user, message: "not a valid acc_… id"))
         }
         guard case let .account(caller) = principal, caller.account != user else { return (user, device) }
         // Asking about someone else: only the device's owner may.
         if snapshot.state.owns(caller.account, device) { return (user, device) }
         throw RPCError(.permissionDenied, "an account may check only its own access, or access to devices it owns",
                        details: [StatusDetail(reason: "CHECK_NOT_ALLOWED", subject: device.external,
-                                              field: "\(prefix)user_id")])
+                                              field: fields.user.wireName)])
     }
 }

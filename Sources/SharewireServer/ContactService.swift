@@ -9,9 +9,10 @@ import SharingDomain
 /// not found.
 struct ContactService: Sharewire_V1.ContactService.Handler {
     let env: ServiceEnvironment
+    var authentication: ServiceAuthentication { env.authentication }
 
-    func create(request: CreateContactRequest, context: ServerContext) async throws -> CreateContactResponse {
-        let caller = try env.caller(context)
+    func create(request: CreateContactRequest, caller: Caller,
+                context: ServerContext) async throws -> CreateContactResponse {
         let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
         // On create an empty string means "not given".
         let fields = ContactFields(firstName: request.firstName.isEmpty ? nil : request.firstName,
@@ -22,8 +23,8 @@ struct ContactService: Sharewire_V1.ContactService.Handler {
         return CreateContactResponse(contact: try Self.info(result, env), revision: result.revision)
     }
 
-    func update(request: UpdateContactRequest, context: ServerContext) async throws -> UpdateContactResponse {
-        let caller = try env.caller(context)
+    func update(request: UpdateContactRequest, caller: Caller,
+                context: ServerContext) async throws -> UpdateContactResponse {
         let language = try env.domain { () throws(SharingError) in try Parse.language(request.language) }
         let fields = ContactFields(firstName: request.firstName, lastName: request.lastName,
                                    company: request.company, language: language)
@@ -31,16 +32,16 @@ struct ContactService: Sharewire_V1.ContactService.Handler {
         return UpdateContactResponse(contact: try Self.info(result, env), revision: result.revision)
     }
 
-    func delete(request: DeleteContactRequest, context: ServerContext) async throws -> DeleteContactResponse {
-        let caller = try env.caller(context)
+    func delete(request: DeleteContactRequest, caller: Caller,
+                context: ServerContext) async throws -> DeleteContactResponse {
         // An absent `notify` notifies, as before the field existed.
         let result = try await env.write(.deleteContact(email: request.email, notify: request.notify ?? true), as: caller,
                                          validateOnly: request.validateOnly)
         return DeleteContactResponse(revision: result.revision, sharesRemoved: UInt32(clamping: result.outcome.removed))
     }
 
-    func list(request: ListContactsRequest, context: ServerContext) async throws -> ListContactsResponse {
-        let caller = try env.caller(context)
+    func list(request: ListContactsRequest, caller: Caller,
+              context: ServerContext) async throws -> ListContactsResponse {
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let page = try env.domain { () throws(SharingError) in
             try snapshot.state.listContacts(caller.account, query: request.query,
@@ -51,8 +52,8 @@ struct ContactService: Sharewire_V1.ContactService.Handler {
                                     revision: snapshot.revision)
     }
 
-    func invite(request: InviteContactRequest, context: ServerContext) async throws -> InviteContactResponse {
-        let caller = try env.caller(context)
+    func invite(request: InviteContactRequest, caller: Caller,
+                context: ServerContext) async throws -> InviteContactResponse {
         let result = try await env.write(.inviteContact(email: request.email, resend: request.resend), as: caller)
         return InviteContactResponse(contact: try Self.info(result, env), revision: result.revision)
     }

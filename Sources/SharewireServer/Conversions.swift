@@ -3,17 +3,17 @@ import SharewireRPC
 import SharingDomain
 
 // Domain values <-> wire messages. Request parsing throws `SharingError`
-// naming the field in the domain's spelling, which `ErrorMapper` renames to
-// the .proto spelling, so every validation error has the same shape.
+// naming the field (`SharingError.Field`, whose raw value is the .proto
+// spelling), so every validation error has the same shape.
 
 enum Parse {
     /// One external id, or `INVALID_ID` naming `field`.
-    static func id<ID: SharingID>(_ text: String, field: String) throws(SharingError) -> ID {
+    static func id<ID: SharingID>(_ text: String, field: SharingError.Field) throws(SharingError) -> ID {
         try ID.parse(text, field: field)
     }
 
     /// Every id of a list, in order, or `INVALID_ID` naming the first bad one.
-    static func ids<ID: SharingID>(_ texts: [String], field: String) throws(SharingError) -> [ID] {
+    static func ids<ID: SharingID>(_ texts: [String], field: SharingError.Field) throws(SharingError) -> [ID] {
         var out: [ID] = []
         out.reserveCapacity(texts.count)
         for text in texts { out.append(try ID.parse(text, field: field)) }
@@ -21,7 +21,7 @@ enum Parse {
     }
 
     /// `nil` for UNSPECIFIED (the caller's default applies).
-    static func language(_ code: LanguageCode, field: String = "language") throws(SharingError) -> Language? {
+    static func language(_ code: LanguageCode, field: SharingError.Field = .language) throws(SharingError) -> Language? {
         switch code {
         case .unspecified: return nil
         case .en: return .en
@@ -32,15 +32,16 @@ enum Parse {
     }
 
     /// A port 1–65535.
-    static func port(_ value: UInt32, field: String) throws(SharingError) -> UInt16 {
+    static func port(_ value: UInt32, field: SharingError.Field) throws(SharingError) -> UInt16 {
         guard value >= 1, value <= 65535 else {
             throw SharingError(.invalidPort, subject: String(value), field: field, message: "port must be 1-65535")
         }
         return UInt16(value)
     }
 
-    static func service(_ s: NewService, field: String) throws(SharingError) -> ServiceSpec {
-        ServiceSpec(name: s.name, port: try port(s.port, field: "\(field).port"), protocol: s.protocol)
+    /// A new service; an invalid port names `portField` (`services.port`, `service.port`).
+    static func service(_ s: NewService, portField: SharingError.Field) throws(SharingError) -> ServiceSpec {
+        ServiceSpec(name: s.name, port: try port(s.port, field: portField), protocol: s.protocol)
     }
 
     /// A share's access. `ALL` must list no services or ports; `UNSPECIFIED` is invalid.
@@ -48,19 +49,19 @@ enum Parse {
         switch a.mode {
         case .all:
             guard a.serviceIDs.isEmpty else {
-                throw SharingError(.invalidArgument, field: "serviceIds", message: "service_ids must be empty for ALL")
+                throw SharingError(.invalidArgument, field: .serviceIds, message: "service_ids must be empty for ALL")
             }
             guard a.ports.isEmpty else {
-                throw SharingError(.invalidArgument, field: "ports", message: "ports must be empty for ALL")
+                throw SharingError(.invalidArgument, field: .ports, message: "ports must be empty for ALL")
             }
             return .all(scripting: a.scripting)
         case .ports:
-            let ids: [ServiceID] = try ids(a.serviceIDs, field: "serviceIds")
+            let ids: [ServiceID] = try ids(a.serviceIDs, field: .serviceIds)
             var ports = Set<UInt16>()
-            for p in a.ports { ports.insert(try port(p, field: "ports")) }
+            for p in a.ports { ports.insert(try port(p, field: .ports)) }
             return .portNumbers(ports, services: Set(ids), scripting: a.scripting)
         case .unspecified, .unrecognized:
-            throw SharingError(.invalidArgument, subject: String(a.mode.rawValue), field: "access.mode",
+            throw SharingError(.invalidArgument, subject: String(a.mode.rawValue), field: .accessMode,
                                message: "access.mode must be ALL or PORTS")
         }
     }
@@ -77,7 +78,7 @@ enum Parse {
     /// A share's expiry: 0 means none; a negative instant is invalid.
     static func expiry(_ ms: Int64) throws(SharingError) -> Timestamp? {
         if ms < 0 {
-            throw SharingError(.invalidArgument, subject: String(ms), field: "expiresAtMs",
+            throw SharingError(.invalidArgument, subject: String(ms), field: .expiresAtMs,
                                message: "expires_at_ms must be 0 (no time limit) or an instant after now")
         }
         return time(ms)
@@ -114,7 +115,7 @@ enum Parse {
         case .shareAccepted: return .shareAccepted
         case .shareDeclined: return .shareDeclined
         case let .unrecognized(value):
-            throw SharingError(.invalidArgument, subject: String(value), field: "kind", message: "unknown event kind")
+            throw SharingError(.invalidArgument, subject: String(value), field: .kind, message: "unknown event kind")
         }
     }
 }

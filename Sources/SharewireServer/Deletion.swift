@@ -6,9 +6,9 @@ import SharingDomain
 /// §2, "Deleting devices and accounts"): one write each, with `validate_only`
 /// and `notify` (absent = notify) like the other destructive writes.
 extension DeviceService {
-    func delete(request: DeleteDeviceRequest, context: ServerContext) async throws -> DeleteDeviceResponse {
-        let caller = try env.caller(context)
-        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
+    func delete(request: DeleteDeviceRequest, caller: Caller,
+                context: ServerContext) async throws -> DeleteDeviceResponse {
+        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: .deviceId) }
         let result = try await env.write(.deleteDevice(device, notify: request.notify ?? true), as: caller,
                                          validateOnly: request.validateOnly)
         let removed = result.outcome.deleted
@@ -21,9 +21,9 @@ extension DeviceService {
 }
 
 extension AccountService {
-    func deleteAccount(request: DeleteAccountRequest, context: ServerContext) async throws -> DeleteAccountResponse {
+    func deleteAccount(request: DeleteAccountRequest, caller: Caller,
+                       context: ServerContext) async throws -> DeleteAccountResponse {
         // The account's own key, or the service key acting for it.
-        let caller = try env.caller(context)
         let result = try await env.write(.deleteAccount(confirmEmail: request.confirmEmail, notify: request.notify ?? true),
                                          as: caller, validateOnly: request.validateOnly)
         let removed = result.outcome.deleted

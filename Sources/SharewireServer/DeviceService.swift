@@ -10,27 +10,28 @@ import SharingDomain
 /// a recipient attempting an owner action is `NOT_DEVICE_OWNER`.
 struct DeviceService: Sharewire_V1.DeviceService.Handler {
     let env: ServiceEnvironment
+    var authentication: ServiceAuthentication { env.authentication }
 
-    func register(request: RegisterDeviceRequest, context: ServerContext) async throws -> RegisterDeviceResponse {
-        let caller = try env.caller(context)
+    func register(request: RegisterDeviceRequest, caller: Caller,
+                  context: ServerContext) async throws -> RegisterDeviceResponse {
         let services = try env.domain { () throws(SharingError) in
-            try request.services.map { s throws(SharingError) in try Parse.service(s, field: "services") }
+            try request.services.map { s throws(SharingError) in try Parse.service(s, portField: .servicesPort) }
         }
         let result = try await env.write(.registerDevice(name: request.name, services: services), as: caller)
         return RegisterDeviceResponse(device: try Self.info(result, caller, env), revision: result.revision)
     }
 
-    func rename(request: RenameDeviceRequest, context: ServerContext) async throws -> RenameDeviceResponse {
-        let caller = try env.caller(context)
-        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
+    func rename(request: RenameDeviceRequest, caller: Caller,
+                context: ServerContext) async throws -> RenameDeviceResponse {
+        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: .deviceId) }
         let result = try await env.write(.renameDevice(device, name: request.name), as: caller)
         return RenameDeviceResponse(device: try Self.info(result, caller, env), revision: result.revision)
     }
 
-    func addService(request: AddServiceRequest, context: ServerContext) async throws -> AddServiceResponse {
-        let caller = try env.caller(context)
+    func addService(request: AddServiceRequest, caller: Caller,
+                    context: ServerContext) async throws -> AddServiceResponse {
         let (device, spec) = try env.domain { () throws(SharingError) -> (DeviceID, ServiceSpec) in
-            (try Parse.id(request.deviceID, field: "deviceId"), try Parse.service(request.service, field: "service"))
+            (try Parse.id(request.deviceID, field: .deviceId), try Parse.service(request.service, portField: .servicePort))
         }
         let result = try await env.write(.addService(device, spec), as: caller)
         guard case let .service(_, service) = result.outcome else {
@@ -39,25 +40,23 @@ struct DeviceService: Sharewire_V1.DeviceService.Handler {
         return AddServiceResponse(service: ServiceInfo(service), revision: result.revision)
     }
 
-    func removeService(request: RemoveServiceRequest, context: ServerContext) async throws -> RemoveServiceResponse {
-        let caller = try env.caller(context)
+    func removeService(request: RemoveServiceRequest, caller: Caller,
+                       context: ServerContext) async throws -> RemoveServiceResponse {
         let (device, service) = try env.domain { () throws(SharingError) -> (DeviceID, ServiceID) in
-            (try Parse.id(request.deviceID, field: "deviceId"), try Parse.id(request.serviceID, field: "serviceId"))
+            (try Parse.id(request.deviceID, field: .deviceId), try Parse.id(request.serviceID, field: .serviceId))
         }
         let result = try await env.write(.removeService(device, service), as: caller)
         return RemoveServiceResponse(revision: result.revision)
     }
 
-    func get(request: GetDeviceRequest, context: ServerContext) async throws -> GetDeviceResponse {
-        let caller = try env.caller(context)
-        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
+    func get(request: GetDeviceRequest, caller: Caller, context: ServerContext) async throws -> GetDeviceResponse {
+        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: .deviceId) }
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let view = try env.domain { () throws(SharingError) in try snapshot.state.device(caller.account, device) }
         return GetDeviceResponse(device: DeviceInfo(view), revision: snapshot.revision)
     }
 
-    func list(request: ListDevicesRequest, context: ServerContext) async throws -> ListDevicesResponse {
-        let caller = try env.caller(context)
+    func list(request: ListDevicesRequest, caller: Caller, context: ServerContext) async throws -> ListDevicesResponse {
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let page = try env.domain { () throws(SharingError) in
             try snapshot.state.listDevices(caller.account, cursor: Parse.pageToken(request.pageToken),

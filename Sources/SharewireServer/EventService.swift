@@ -9,15 +9,16 @@ import SharingDomain
 /// never widen it.
 struct EventService: Sharewire_V1.EventService.Handler {
     let env: ServiceEnvironment
+    var authentication: ServiceAuthentication { env.authentication }
     /// Ends the WatchAccessChanges streams at shutdown.
     let stopping: ShutdownSignal
 
-    func listEvents(request: ListEventsRequest, context: ServerContext) async throws -> ListEventsResponse {
-        let caller = try env.caller(context)
+    func listEvents(request: ListEventsRequest, caller: Caller,
+                    context: ServerContext) async throws -> ListEventsResponse {
         let query = try env.domain { () throws(SharingError) -> EventQuery in
             let filter = EventFilter(
-                device: request.deviceID.isEmpty ? nil : try Parse.id(request.deviceID, field: "deviceId") as DeviceID,
-                user: request.userID.isEmpty ? nil : try Parse.id(request.userID, field: "userId") as AccountID,
+                device: request.deviceID.isEmpty ? nil : try Parse.id(request.deviceID, field: .deviceId) as DeviceID,
+                user: request.userID.isEmpty ? nil : try Parse.id(request.userID, field: .userId) as AccountID,
                 kind: try Parse.eventKind(request.kind),
                 since: Parse.time(request.sinceMs), until: Parse.time(request.untilMs))
             return try EventQuery(caller: caller.account, filter: filter, cursor: Parse.pageToken(request.pageToken),

@@ -18,12 +18,11 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
     let env: ServiceEnvironment
     let stopping: ShutdownSignal
 
-    static let action = "the notification outbox"
+    var authentication: ServiceAuthentication { env.authentication }
 
     func watchNotifications(request: WatchNotificationsRequest,
                             response writer: ServerStreamWriter<WatchNotificationsResponse>,
                             context: ServerContext) async throws {
-        try env.requireServiceKey(context, action: Self.action)
         let consumer = try Self.consumer(request.consumer, env)
         if request.minRevision > 0 { _ = try await env.read(atLeast: request.minRevision, context) }
         let acknowledged = try await env.storage("reading the outbox cursor") {
@@ -52,7 +51,6 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
     }
 
     func ackNotifications(request: AckNotificationsRequest, context: ServerContext) async throws -> AckNotificationsResponse {
-        try env.requireServiceKey(context, action: Self.action)
         let consumer = try Self.consumer(request.consumer, env)
         let through = request.throughSequence
         if through > 0 {
@@ -84,7 +82,7 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
     static func consumer(_ name: String, _ env: ServiceEnvironment) throws -> NotificationConsumer {
         guard let consumer = NotificationConsumer(name) else {
             throw env.errors.status(for: SharingError(
-                .invalidArgument, subject: String(name.prefix(NotificationConsumer.maxLength)), field: "consumer",
+                .invalidArgument, subject: String(name.prefix(NotificationConsumer.maxLength)), field: .consumer,
                 message: "a consumer name is 1-64 of the letters A-Z a-z, digits and . _ -"))
         }
         return consumer

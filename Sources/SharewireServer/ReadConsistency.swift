@@ -67,7 +67,7 @@ public struct ReadConsistency: Sendable {
         let remaining = context.deadline.map { Duration.nanoseconds(($0 - NIODeadline.now()).nanoseconds) }
         let timeout = waitLimit(remaining: remaining)
         let notReached = errors.status(for: SharingError(.revisionNotReached, subject: String(minRevision),
-                                                         field: "atLeastRevision",
+                                                         field: .atLeastRevision,
                                                          message: "revision not reached by the call's deadline"))
         // Should the transport's deadline fire before this wait's own timer
         // (a loaded machine), it answers with this at once.

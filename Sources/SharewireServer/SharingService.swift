@@ -12,11 +12,11 @@ import SharingDomain
 /// are all-or-nothing.
 struct SharingService: Sharewire_V1.SharingService.Handler {
     let env: ServiceEnvironment
+    var authentication: ServiceAuthentication { env.authentication }
 
-    func share(request: ShareRequest, context: ServerContext) async throws -> ShareResponse {
-        let caller = try env.caller(context)
+    func share(request: ShareRequest, caller: Caller, context: ServerContext) async throws -> ShareResponse {
         let (devices, access, expiresAt) = try env.domain { () throws(SharingError) -> ([DeviceID], AccessRequest, Timestamp?) in
-            (try Parse.ids(request.deviceIDs, field: "deviceIds"), try Parse.access(request.access),
+            (try Parse.ids(request.deviceIDs, field: .deviceIds), try Parse.access(request.access),
              try Parse.expiry(request.expiresAtMs))
         }
         let result = try await env.write(.share(devices: devices, emails: request.emails, access: access,
@@ -30,10 +30,10 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
                              updated: UInt32(clamping: updated))
     }
 
-    func updateShare(request: UpdateShareRequest, context: ServerContext) async throws -> UpdateShareResponse {
-        let caller = try env.caller(context)
+    func updateShare(request: UpdateShareRequest, caller: Caller,
+                     context: ServerContext) async throws -> UpdateShareResponse {
         let (device, access, expiry) = try env.domain { () throws(SharingError) -> (DeviceID, AccessRequest, ExpiryUpdate) in
-            (try Parse.id(request.deviceID, field: "deviceId"), try Parse.access(request.access),
+            (try Parse.id(request.deviceID, field: .deviceId), try Parse.access(request.access),
              try Parse.expiryUpdate(request.expiresAtMs))
         }
         let result = try await env.write(.updateShare(device: device, email: request.email, access: access,
@@ -44,10 +44,10 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         return UpdateShareResponse(revision: result.revision, updated: changed)
     }
 
-    func removeShares(request: RemoveSharesRequest, context: ServerContext) async throws -> RemoveSharesResponse {
-        let caller = try env.caller(context)
+    func removeShares(request: RemoveSharesRequest, caller: Caller,
+                      context: ServerContext) async throws -> RemoveSharesResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-            try Parse.ids(request.deviceIDs, field: "deviceIds")
+            try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
         let result = try await env.write(.removeShares(devices: devices, emails: request.emails,
                                                        notify: request.notify), as: caller,
@@ -55,10 +55,10 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         return RemoveSharesResponse(revision: result.revision, removed: UInt32(clamping: result.outcome.removed))
     }
 
-    func commonSharees(request: CommonShareesRequest, context: ServerContext) async throws -> CommonShareesResponse {
-        let caller = try env.caller(context)
+    func commonSharees(request: CommonShareesRequest, caller: Caller,
+                       context: ServerContext) async throws -> CommonShareesResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-            try Parse.ids(request.deviceIDs, field: "deviceIds")
+            try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let sharees = try env.domain { () throws(SharingError) in
@@ -67,10 +67,9 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         return CommonShareesResponse(sharees: sharees.map(Sharee.init), revision: snapshot.revision)
     }
 
-    func leave(request: LeaveRequest, context: ServerContext) async throws -> LeaveResponse {
-        let caller = try env.caller(context)
+    func leave(request: LeaveRequest, caller: Caller, context: ServerContext) async throws -> LeaveResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-            try Parse.ids(request.deviceIDs, field: "deviceIds")
+            try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
         // An absent `notify` notifies, as before the field existed.
         let result = try await env.write(.leave(devices: devices, notify: request.notify ?? true), as: caller,
@@ -78,9 +77,9 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         return LeaveResponse(revision: result.revision, left: UInt32(clamping: result.outcome.removed))
     }
 
-    func listDeviceShares(request: ListDeviceSharesRequest, context: ServerContext) async throws -> ListDeviceSharesResponse {
-        let caller = try env.caller(context)
-        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: "deviceId") }
+    func listDeviceShares(request: ListDeviceSharesRequest, caller: Caller,
+                          context: ServerContext) async throws -> ListDeviceSharesResponse {
+        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: .deviceId) }
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let page = try env.domain { () throws(SharingError) in
             try snapshot.state.listShares(caller.account, device: device, cursor: Parse.pageToken(request.pageToken),
@@ -92,10 +91,9 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
                                         revision: snapshot.revision)
     }
 
-    func transfer(request: TransferRequest, context: ServerContext) async throws -> TransferResponse {
-        let caller = try env.caller(context)
+    func transfer(request: TransferRequest, caller: Caller, context: ServerContext) async throws -> TransferResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-            try Parse.ids(request.deviceIDs, field: "deviceIds")
+            try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
         let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail,
                                                    notify: request.notify ?? true), as: caller,
@@ -107,19 +105,20 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
 /// `SharingService/AcceptInvitations` and `DeclineInvitations`: a recipient
 /// answers its pending invitations (docs/DOMAIN.md §2, "Invitations").
 extension SharingService {
-    func acceptInvitations(request: RespondToInvitationsRequest, context: ServerContext) async throws -> RespondToInvitationsResponse {
-        try await respond(request, accept: true, context)
+    func acceptInvitations(request: RespondToInvitationsRequest, caller: Caller,
+                           context: ServerContext) async throws -> RespondToInvitationsResponse {
+        try await respond(request, accept: true, caller)
     }
 
-    func declineInvitations(request: RespondToInvitationsRequest, context: ServerContext) async throws -> RespondToInvitationsResponse {
-        try await respond(request, accept: false, context)
+    func declineInvitations(request: RespondToInvitationsRequest, caller: Caller,
+                            context: ServerContext) async throws -> RespondToInvitationsResponse {
+        try await respond(request, accept: false, caller)
     }
 
     private func respond(_ request: RespondToInvitationsRequest, accept: Bool,
-                         _ context: ServerContext) async throws -> RespondToInvitationsResponse {
-        let caller = try env.caller(context)
+                         _ caller: Caller) async throws -> RespondToInvitationsResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
-            try Parse.ids(request.deviceIDs, field: "deviceIds")
+            try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
         let result = try await env.write(.respondToInvitations(devices: devices, accept: accept), as: caller,
                                          validateOnly: request.validateOnly)

@@ -48,15 +48,9 @@ struct ServiceEnvironment: Sendable {
 
     var limits: Limits { errors.limits }
 
-    /// The account the call acts for, authenticated against the latest snapshot.
-    func caller(_ context: ServerContext) throws(RPCError) -> Caller {
-        try auth.caller(context, in: snapshots.latest())
-    }
-
-    /// Requires the service key itself.
-    func requireServiceKey(_ context: ServerContext, action: String) throws(RPCError) {
-        try auth.requireServiceKey(context, in: snapshots.latest(), action: action)
-    }
+    /// What authenticates every call before its handler runs (the generated
+    /// pipeline's ``CallAuthentication``).
+    var authentication: ServiceAuthentication { ServiceAuthentication(auth: auth, snapshots: snapshots) }
 
     /// Submits a write and waits until it is durable; with `validateOnly`,
     /// runs its rules against the latest snapshot instead and answers what it

@@ -122,7 +122,7 @@ public struct Applied: Sendable {
 
 extension SharingID {
     /// Parses an external id or throws `INVALID_ID` naming `field`.
-    public static func parse(_ text: some StringProtocol, field: String) throws(SharingError) -> Self {
+    public static func parse(_ text: some StringProtocol, field: SharingError.Field) throws(SharingError) -> Self {
         guard let id = Self(external: text) else {
             throw SharingError(.invalidID, subject: String(text.prefix(Limits.maxIDLength)), field: field,
                                message: "not a valid \(Self.prefix)… id")

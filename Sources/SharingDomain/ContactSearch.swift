@@ -78,7 +78,7 @@ enum ContactSearch {
         guard bytes.count >= 3, bytes.count <= 16, bytes[0] == UInt8(ascii: "s"),
               let rank = Rank(rawValue: bytes[1] &- UInt8(ascii: "0")),
               let raw = UInt64(String(decoding: bytes[2...], as: UTF8.self), radix: 36) else {
-            throw SharingError(.invalidCursor, subject: String(text.prefix(32)), field: "cursor",
+            throw SharingError(.invalidCursor, subject: String(text.prefix(32)), field: .cursor,
                                message: "not a search cursor from this service (a cursor belongs to its query)")
         }
         return (rank, raw)
@@ -94,11 +94,11 @@ extension SharingState {
                         size: Int) throws(SharingError) -> Page<ContactView> {
         let trimmed = raw.trimmingSpaces
         if trimmed.utf8.count > limits.maxNameLength {
-            throw SharingError(.stringTooLong, subject: String(trimmed.prefix(32)), field: "query",
+            throw SharingError(.stringTooLong, subject: String(trimmed.prefix(32)), field: .query, limit: .nameLength,
                                message: "query is longer than \(limits.maxNameLength) bytes")
         }
         for s in trimmed.unicodeScalars where s.value < 0x20 || s.value == 0x7F {
-            throw SharingError(.invalidArgument, field: "query", message: "query contains a control character")
+            throw SharingError(.invalidArgument, field: .query, message: "query contains a control character")
         }
         let after = try ContactSearch.decode(cursor)
         let query = ContactSearch.fold(trimmed)

@@ -1,8 +1,9 @@
 /// A typed, stable failure of a sharing rule.
 ///
 /// `reason` is a stable UPPER_SNAKE code clients may switch on; `subject` names
-/// the offending id or email and `field` the request field; `status` is a hint
-/// the RPC layer maps to a gRPC status code. `message` is for humans only.
+/// the offending id or email, `field` the request field and `limit` the
+/// configured limit that was hit; `status` is a hint the RPC layer maps to a
+/// gRPC status code. `message` is for humans only.
 public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
     /// Stable reason codes. Never rename a case's raw value: clients depend on it.
     public enum Reason: String, Sendable, Hashable, CaseIterable {
@@ -90,15 +91,19 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
     public let reason: Reason
     /// The offending id or email (external form), when there is one.
     public let subject: String?
-    /// The request field at fault, when there is one (`deviceIds`, `emails`, `serviceIds`…).
-    public let field: String?
+    /// The request field at fault, when there is one (``Field/deviceIds``, ``Field/emails``…).
+    public let field: Field?
+    /// The configured limit the request went over (`LIMIT_EXCEEDED` and the
+    /// length reasons), reported with its value (docs/DOMAIN.md §4).
+    public let limit: Limit?
     /// A human-readable explanation. Not stable.
     public let message: String
 
-    public init(_ reason: Reason, subject: String? = nil, field: String? = nil, message: String) {
+    public init(_ reason: Reason, subject: String? = nil, field: Field? = nil, limit: Limit? = nil, message: String) {
         self.reason = reason
         self.subject = subject
         self.field = field
+        self.limit = limit
         self.message = message
     }
 
@@ -107,19 +112,130 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
 
     public var description: String {
         var s = "\(reason.rawValue): \(message)"
-        if let subject { s += " [\(field ?? "subject")=\(subject)]" }
+        if let subject { s += " [\(field?.rawValue ?? "subject")=\(subject)]" }
         return s
     }
 }
 
 extension SharingError {
-    static func deviceNotFound(_ id: DeviceID, field: String = "deviceIds") -> SharingError {
+    static func deviceNotFound(_ id: DeviceID, field: Field = .deviceIds) -> SharingError {
         SharingError(.deviceNotFound, subject: id.external, field: field, message: "no such device")
     }
-    static func notOwner(_ id: DeviceID, field: String = "deviceIds") -> SharingError {
+    static func notOwner(_ id: DeviceID, field: Field = .deviceIds) -> SharingError {
         SharingError(.notDeviceOwner, subject: id.external, field: field, message: "only the device's owner may do this")
     }
     static func accountNotFound(_ id: AccountID) -> SharingError {
-        SharingError(.accountNotFound, subject: id.external, field: "account", message: "no such account")
+        SharingError(.accountNotFound, subject: id.external, field: .account, message: "no such account")
+    }
+}
+
+extension SharingError {
+    /// The request field an error names. The case is the domain's name for
+    /// it; the raw value is the field as the .proto files spell it, which is
+    /// what goes on the wire (`StatusDetail.field`, docs/PROTOCOL.md §12).
+    /// A nested field is `parent.child`, a field of a repeated message
+    /// `list.child`.
+    public enum Field: String, Sendable, Hashable, CaseIterable {
+        case account
+        case accessMode = "access.mode"
+        /// The account a write acts for (an unknown or missing actor).
+        case actor
+        case apiKey = "api_key"
+        /// A read's `min_revision`.
+        case atLeastRevision = "min_revision"
+        case checks
+        case checksDeviceId = "checks.device_id"
+        case checksPort = "checks.port"
+        case checksUserId = "checks.user_id"
+        case company
+        case confirmEmail = "confirm_email"
+        case consumer
+        case contacts
+        /// A list's `page_token`.
+        case cursor = "page_token"
+        case deviceId = "device_id"
+        case deviceIds = "device_ids"
+        case devices
+        case email
+        case emails
+        case expiresAtMs = "expires_at_ms"
+        case firstName = "first_name"
+        case keyId = "key_id"
+        case kind
+        case language
+        case lastName = "last_name"
+        case name
+        case pageSize = "page_size"
+        case pairs
+        case port
+        /// A `PORTS` share's port numbers.
+        case ports = "access.ports"
+        case query
+        case resend
+        case serviceId = "service_id"
+        /// A `PORTS` share's service ids.
+        case serviceIds = "access.service_ids"
+        case servicePort = "service.port"
+        case services
+        case servicesName = "services.name"
+        case servicesPort = "services.port"
+        case servicesProtocol = "services.protocol"
+        /// Stored state, not a request field (an inconsistent store).
+        case storage
+        case toEmail = "to_email"
+        case userId = "user_id"
+
+        /// The field as the .proto files spell it.
+        public var wireName: String { rawValue }
+    }
+
+    /// A configured limit (``Limits``) an error reports, with its value, as
+    /// `limit=N` (docs/DOMAIN.md §4).
+    public enum Limit: Sendable, Hashable, CaseIterable {
+        /// ``Limits/maxPairsPerBulk``: pairs of a bulk share or remove, and
+        /// the rows one device or account deletion may remove.
+        case pairsPerBulk
+        /// ``Limits/maxPortsPerShare``.
+        case portsPerShare
+        /// ``Limits/maxServicesPerDevice``.
+        case servicesPerDevice
+        /// ``Limits/maxPageSize``.
+        case pageSize
+        /// ``Limits/maxChecksPerBatch``.
+        case checksPerBatch
+        /// ``Limits/maxDevicesPerCall``.
+        case devicesPerCall
+        /// ``Limits/maxContactsPerAccount``.
+        case contactsPerAccount
+        /// ``Limits/maxDevicesPerAccount``.
+        case devicesPerAccount
+        /// ``Limits/maxShareLifetimeMs``.
+        case shareLifetimeMs
+        /// ``Limits/maxNameLength``.
+        case nameLength
+        /// ``Limits/maxProtocolLength``.
+        case protocolLength
+        /// ``Limits/maxEmailLength`` (fixed).
+        case emailLength
+    }
+}
+
+extension Limits {
+    /// The configured value of `limit`.
+    public func value(of limit: SharingError.Limit) -> Int {
+        switch limit {
+        case .pairsPerBulk: maxPairsPerBulk
+        case .portsPerShare: maxPortsPerShare
+        case .servicesPerDevice: maxServicesPerDevice
+        case .pageSize: maxPageSize
+        case .checksPerBatch: maxChecksPerBatch
+        case .devicesPerCall: maxDevicesPerCall
+        case .contactsPerAccount: maxContactsPerAccount
+        case .devicesPerAccount: maxDevicesPerAccount
+        case .shareLifetimeMs: Int(clamping: maxShareLifetimeMs)
+        case .nameLength: maxNameLength
+        case .protocolLength: maxProtocolLength
+        case .emailLength: Self.maxEmailLength
+        }
     }
 }

@@ -57,7 +57,7 @@ extension SharingState {
     public func checkBatch(_ requests: [CheckRequest],
                            at now: @autoclosure () -> Timestamp = Timestamp.now()) throws(SharingError) -> [Bool] {
         if requests.count > limits.maxChecksPerBatch {
-            throw SharingError(.limitExceeded, subject: String(requests.count), field: "checks",
+            throw SharingError(.limitExceeded, subject: String(requests.count), field: .checks, limit: .checksPerBatch,
                                message: "at most \(limits.maxChecksPerBatch) checks per batch")
         }
         var out: [Bool] = []

@@ -37,7 +37,7 @@ extension SharingState {
     /// The caller's own account.
     public func whoami(_ caller: AccountID) throws(SharingError) -> Account {
         guard let a = accounts[caller] else {
-            throw SharingError(.unauthenticated, subject: caller.external, field: "actor", message: "unknown account")
+            throw SharingError(.unauthenticated, subject: caller.external, field: .actor, message: "unknown account")
         }
         return a
     }
@@ -98,7 +98,7 @@ extension SharingState {
     public func contact(_ caller: AccountID, email text: String) throws(SharingError) -> ContactView {
         let email = try Email(text)
         guard let id = contactsByOwner[caller]?[email], let c = contacts[id] else {
-            throw SharingError(.contactNotFound, subject: email.value, field: "email", message: "no such contact")
+            throw SharingError(.contactNotFound, subject: email.value, field: .email, message: "no such contact")
         }
         return view(c)
     }
@@ -109,7 +109,7 @@ extension SharingState {
 
     /// One device the caller owns or received; otherwise `DEVICE_NOT_FOUND`.
     public func device(_ caller: AccountID, _ id: DeviceID) throws(SharingError) -> DeviceView {
-        guard let v = deviceView(caller, id) else { throw .deviceNotFound(id, field: "deviceId") }
+        guard let v = deviceView(caller, id) else { throw .deviceNotFound(id, field: .deviceId) }
         return v
     }
 
@@ -136,7 +136,7 @@ extension SharingState {
     /// The shares of a device the caller owns, in user id order.
     public func listShares(_ caller: AccountID, device id: DeviceID, cursor: String?,
                            pageSize: Int) throws(SharingError) -> Page<ShareView> {
-        _ = try ownedDevice(caller, id, field: "deviceId")
+        _ = try ownedDevice(caller, id, field: .deviceId)
         let size = try limits.pageSize(pageSize)
         let after = try PageCursor.decode(cursor)
         let (page, next) = PageCursor.page(sharesByDevice[id] ?? [], after: after, size: size)
@@ -151,9 +151,9 @@ extension SharingState {
     /// stop-sharing may offer. Sorted by email.
     public func commonSharees(_ caller: AccountID, devices ids: [DeviceID]) throws(SharingError) -> [AccountSummary] {
         let unique = uniqued(ids)
-        if unique.isEmpty { throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given") }
+        if unique.isEmpty { throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given") }
         if unique.count > limits.maxDevicesPerCall {
-            throw SharingError(.limitExceeded, subject: String(unique.count), field: "deviceIds",
+            throw SharingError(.limitExceeded, subject: String(unique.count), field: .deviceIds, limit: .devicesPerCall,
                                message: "at most \(limits.maxDevicesPerCall) devices per call")
         }
         for id in unique { _ = try ownedDevice(caller, id) }
@@ -174,7 +174,7 @@ extension SharingState {
     /// The device `caller` owns, for an owner-only query or write: the one
     /// owner check. A recipient gets `NOT_DEVICE_OWNER`; anyone else
     /// `DEVICE_NOT_FOUND`, so strangers cannot probe which ids exist.
-    func ownedDevice(_ caller: AccountID, _ id: DeviceID, field: String = "deviceIds") throws(SharingError) -> Device {
+    func ownedDevice(_ caller: AccountID, _ id: DeviceID, field: SharingError.Field = .deviceIds) throws(SharingError) -> Device {
         guard let d = devices[id] else { throw .deviceNotFound(id, field: field) }
         if d.owner == caller { return d }
         if shares[ShareKey(device: id, user: caller)] != nil { throw .notOwner(id, field: field) }

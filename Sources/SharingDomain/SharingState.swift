@@ -76,7 +76,7 @@ public struct SharingState: Sendable {
     }
 
     private static func corrupt(_ message: String) -> SharingError {
-        SharingError(.invalidArgument, field: "storage", message: "inconsistent stored state: \(message)")
+        SharingError(.invalidArgument, field: .storage, message: "inconsistent stored state: \(message)")
     }
 
     // MARK: - Counts (for tests and metrics)

@@ -159,3 +159,38 @@ private struct ProtoReadError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+/// Who may call each method: the `(sharewire.v1.auth)` option of
+/// services.proto, which the generated pipeline applies before every handler.
+struct MethodAuthTests {
+    /// The policy each method must have. The switch has no `default`: a new
+    /// method does not compile here until its policy is written down.
+    static func expected(_ method: MethodID) -> MethodAuth {
+        switch method {
+        case .healthCheck, .healthWatch, .diagnosticsEcho, .diagnosticsEchoStream:
+            .none
+        case .accountCreateAccount, .notificationWatchNotifications, .notificationAckNotifications:
+            .serviceKey
+        case .checkCheck, .checkCheckScripting, .checkCheckBatch, .eventWatchAccessChanges:
+            .principal
+        case .accountWhoami, .accountCreateApiKey, .accountListApiKeys, .accountRevokeApiKey, .accountDeleteAccount,
+             .contactCreate, .contactUpdate, .contactDelete, .contactList, .contactInvite,
+             .deviceRegister, .deviceRename, .deviceAddService, .deviceRemoveService, .deviceGet, .deviceList,
+             .deviceDelete,
+             .sharingShare, .sharingUpdateShare, .sharingRemoveShares, .sharingCommonSharees, .sharingLeave,
+             .sharingListDeviceShares, .sharingTransfer, .sharingAcceptInvitations, .sharingDeclineInvitations,
+             .eventListEvents:
+            .account
+        }
+    }
+
+    @Test func everyMethodHasItsAuthPolicy() {
+        for method in MethodID.allCases {
+            #expect(method.auth == Self.expected(method), "\(method.path)")
+        }
+        // Only Health and Diagnostics are open.
+        #expect(MethodID.allCases.filter { $0.auth == .none }.allSatisfy {
+            $0.path.hasPrefix("/sharewire.v1.Health/") || $0.path.hasPrefix("/sharewire.v1.Diagnostics/")
+        })
+    }
+}

@@ -47,7 +47,7 @@ import Testing
         #expect(w.state.apiKey(ci.id) == nil)
         #expect(w.state.authenticate(apiKey: laptopSecret) == alice)
         // Revoking it again: it is gone.
-        expectFailure(.apiKeyNotFound, subject: ci.id.external, field: "keyId") { () throws(SharingError) in
+        expectFailure(.apiKeyNotFound, subject: ci.id.external, field: .keyId) { () throws(SharingError) in
             try w.run(.revokeAPIKey(ci.id), as: alice)
         }
         // A name is free again once its key is revoked.
@@ -60,10 +60,10 @@ import Testing
         let alice = w.account("a@example.com")
         let mallory = w.account("m@example.com")
         let (key, secret) = try Self.key(&w, alice, "ci")
-        expectFailure(.apiKeyNotFound, subject: key.id.external, field: "keyId") { () throws(SharingError) in
+        expectFailure(.apiKeyNotFound, subject: key.id.external, field: .keyId) { () throws(SharingError) in
             try w.run(.revokeAPIKey(key.id), as: mallory)
         }
-        expectFailure(.apiKeyNotFound, subject: "key_999", field: "keyId") { () throws(SharingError) in
+        expectFailure(.apiKeyNotFound, subject: "key_999", field: .keyId) { () throws(SharingError) in
             try w.run(.revokeAPIKey(APIKeyID(raw: 999)), as: mallory)
         }
         #expect(try w.state.listAPIKeys(mallory).map(\.name) == ["default"])
@@ -75,18 +75,18 @@ import Testing
         let alice = w.account("a@example.com")
         let bob = w.account("b@example.com")
         _ = try Self.key(&w, alice, "ci")
-        expectFailure(.apiKeyNameInUse, subject: "ci", field: "name") { () throws(SharingError) in
+        expectFailure(.apiKeyNameInUse, subject: "ci", field: .name) { () throws(SharingError) in
             _ = try Self.key(&w, alice, "ci")
         }
-        expectFailure(.apiKeyNameInUse, subject: "default", field: "name") { () throws(SharingError) in
+        expectFailure(.apiKeyNameInUse, subject: "default", field: .name) { () throws(SharingError) in
             _ = try Self.key(&w, alice, "default")
         }
         _ = try Self.key(&w, bob, "ci")  // another account's names are its own
-        expectFailure(.invalidArgument, field: "name") { () throws(SharingError) in _ = try Self.key(&w, alice, "") }
-        expectFailure(.invalidArgument, field: "name") { () throws(SharingError) in _ = try Self.key(&w, alice, "a\nb") }
+        expectFailure(.invalidArgument, field: .name) { () throws(SharingError) in _ = try Self.key(&w, alice, "") }
+        expectFailure(.invalidArgument, field: .name) { () throws(SharingError) in _ = try Self.key(&w, alice, "a\nb") }
         let longest = String(repeating: "k", count: w.state.limits.maxNameLength)
         _ = try Self.key(&w, alice, longest)
-        expectFailure(.stringTooLong, field: "name") { () throws(SharingError) in _ = try Self.key(&w, alice, longest + "k") }
+        expectFailure(.stringTooLong, field: .name) { () throws(SharingError) in _ = try Self.key(&w, alice, longest + "k") }
     }
 
     @Test func theKeyCountIsLimitedPerAccount() throws {
@@ -96,7 +96,7 @@ import Testing
         let alice = w.account("a@example.com")  // key 1 of 3: default
         _ = try Self.key(&w, alice, "two")
         let (three, _) = try Self.key(&w, alice, "three")  // at the maximum
-        expectFailure(.limitExceeded, field: "name") { () throws(SharingError) in _ = try Self.key(&w, alice, "four") }
+        expectFailure(.limitExceeded, field: .name) { () throws(SharingError) in _ = try Self.key(&w, alice, "four") }
         try w.run(.revokeAPIKey(three.id), as: alice)
         _ = try Self.key(&w, alice, "four")  // room again
     }

@@ -15,7 +15,7 @@ import Testing
     @Test func emailIsUniqueCaseInsensitively() {
         var w = World()
         _ = w.account("a@example.com")
-        expectFailure(.accountExists, subject: "a@example.com", field: "email") { () throws(SharingError) in
+        expectFailure(.accountExists, subject: "a@example.com", field: .email) { () throws(SharingError) in
             try w.run(.createAccount(email: " A@EXAMPLE.com", language: .en, apiKeyHash: APIKey.hash(APIKey.generate())), as: nil)
         }
     }
@@ -102,7 +102,7 @@ import Testing
         expectFailure(.contactIsSelf, subject: "a@example.com") { () throws(SharingError) in
             try w.run(.createContact(email: "a@example.com", fields: ContactFields()), as: a)
         }
-        expectFailure(.invalidEmail, field: "email") { () throws(SharingError) in
+        expectFailure(.invalidEmail, field: .email) { () throws(SharingError) in
             try w.run(.createContact(email: "nope", fields: ContactFields()), as: a)
         }
         expectFailure(.contactNotFound, subject: "zed@example.com") { () throws(SharingError) in
@@ -115,12 +115,12 @@ import Testing
         var w = World()
         let a = w.account("a@example.com")
         try w.run(.createContact(email: "b@example.com", fields: ContactFields(firstName: String(repeating: "x", count: 128))), as: a)
-        expectFailure(.stringTooLong, field: "lastName") { () throws(SharingError) in
+        expectFailure(.stringTooLong, field: .lastName) { () throws(SharingError) in
             try w.run(.createContact(email: "c@example.com", fields: ContactFields(lastName: String(repeating: "x", count: 129))), as: a)
         }
         // Multi-byte: 42 × 3-byte "あ" = 126 bytes ok; 43 = 129 bytes too long.
         try w.run(.updateContact(email: "b@example.com", fields: ContactFields(company: String(repeating: "あ", count: 42))), as: a)
-        expectFailure(.stringTooLong, field: "company") { () throws(SharingError) in
+        expectFailure(.stringTooLong, field: .company) { () throws(SharingError) in
             try w.run(.updateContact(email: "b@example.com", fields: ContactFields(company: String(repeating: "あ", count: 43))), as: a)
         }
     }
@@ -141,7 +141,7 @@ import Testing
         var w = World(limits: limits)
         let a = w.account("a@example.com")
         for i in 0..<3 { w.contact(a, "c\(i)@example.com") }
-        expectFailure(.limitExceeded, field: "contacts") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .contacts) { () throws(SharingError) in
             try w.run(.createContact(email: "c3@example.com", fields: ContactFields()), as: a)
         }
     }
@@ -155,7 +155,7 @@ import Testing
         let second = try w.state.listContacts(a, cursor: first.nextCursor, pageSize: 500)
         #expect(second.items.map(\.contact.email.value) == ["c500@example.com"])
         #expect(second.nextCursor == nil)
-        expectFailure(.limitExceeded, field: "pageSize") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .pageSize) { () throws(SharingError) in
             _ = try w.state.listContacts(a, cursor: nil, pageSize: 501)
         }
     }
@@ -190,7 +190,7 @@ import Testing
             try w.run(.inviteContact(email: "new@example.com"), as: a)
             Issue.record("a second invite 1 ms inside the window was sent")
         } catch {
-            #expect(error.reason == .inviteRecentlySent && error.field == "resend" && error.subject == "new@example.com")
+            #expect(error.reason == .inviteRecentlySent && error.field == .resend && error.subject == "new@example.com")
             #expect(error.reason.status == .failedPrecondition)
             #expect(error.message.contains("another can go in 1 min, or now with resend"), "\(error)")
         }

@@ -73,8 +73,8 @@ import Testing
         #expect(third.items.map(\.contact.email.value) == ["bob@example.com", "alice.yamada@example.com"])
         #expect(third.nextCursor == nil)
         // A plain list's cursor is not a search cursor, and the other way round.
-        expectFailure(.invalidCursor, field: "cursor") { () throws(SharingError) in _ = try b.search("yam", cursor: "c1") }
-        expectFailure(.invalidCursor, field: "cursor") { () throws(SharingError) in
+        expectFailure(.invalidCursor, field: .cursor) { () throws(SharingError) in _ = try b.search("yam", cursor: "c1") }
+        expectFailure(.invalidCursor, field: .cursor) { () throws(SharingError) in
             _ = try b.w.state.listContacts(b.a, cursor: first.nextCursor, pageSize: 0)
         }
         // An empty (or blank) query is the plain list, in creation order.
@@ -85,11 +85,11 @@ import Testing
         let b = Book()
         _ = try b.search(String(repeating: "y", count: 128))
         _ = try b.search(String(repeating: "山", count: 42) + "yy")  // 126 + 2 bytes
-        expectFailure(.stringTooLong, field: "query") { () throws(SharingError) in
+        expectFailure(.stringTooLong, field: .query) { () throws(SharingError) in
             _ = try b.search(String(repeating: "y", count: 129))
         }
-        expectFailure(.invalidArgument, field: "query") { () throws(SharingError) in _ = try b.search("ya\u{7}") }
-        expectFailure(.limitExceeded, field: "pageSize") { () throws(SharingError) in _ = try b.search("y", size: 501) }
+        expectFailure(.invalidArgument, field: .query) { () throws(SharingError) in _ = try b.search("ya\u{7}") }
+        expectFailure(.limitExceeded, field: .pageSize) { () throws(SharingError) in _ = try b.search("y", size: 501) }
     }
 
     /// Another account's address book never shows (BOLA), whatever the query.

@@ -51,10 +51,10 @@ import Testing
     @Test func onlyTheOwnerDeletesADevice() {
         var s = Setup()
         let stranger = s.w.account("stranger@example.com")
-        expectFailure(.notDeviceOwner, field: "deviceId") { () throws(SharingError) in
+        expectFailure(.notDeviceOwner, field: .deviceId) { () throws(SharingError) in
             try s.w.run(.deleteDevice(s.d.id), as: s.people[0].id)
         }
-        expectFailure(.deviceNotFound, field: "deviceId") { () throws(SharingError) in
+        expectFailure(.deviceNotFound, field: .deviceId) { () throws(SharingError) in
             try s.w.run(.deleteDevice(s.d.id), as: stranger)
         }
         expectFailure(.deviceNotFound) { () throws(SharingError) in try s.w.run(.deleteDevice(DeviceID(raw: 999)), as: s.a) }
@@ -71,7 +71,7 @@ import Testing
         t.w.contact(t.a, "x@example.com")
         try t.w.run(.share(devices: [t.d.id], emails: ["x@example.com"], access: .all(), notify: false), as: t.a)
         #expect(t.w.state.check(user: extra, device: t.d.id, port: 22))
-        expectFailure(.limitExceeded, subject: t.d.id.external, field: "deviceId") { () throws(SharingError) in
+        expectFailure(.limitExceeded, subject: t.d.id.external, field: .deviceId) { () throws(SharingError) in
             try t.w.run(.deleteDevice(t.d.id), as: t.a)
         }
     }
@@ -84,7 +84,7 @@ import Testing
         s.w.contact(b.id, "someone@example.com")
         let bDevice = s.w.device(b.id, "b-pi")
         try s.w.run(.share(devices: [bDevice.id], emails: ["a@example.com"], access: .all(), notify: false), as: b.id)
-        expectFailure(.invalidArgument, field: "confirmEmail") { () throws(SharingError) in
+        expectFailure(.invalidArgument, field: .confirmEmail) { () throws(SharingError) in
             try s.w.run(.deleteAccount(confirmEmail: "a@example.com"), as: b.id)
         }
         let applied = try s.w.run(.deleteAccount(confirmEmail: " P0@example.com "), as: b.id)
@@ -125,7 +125,7 @@ import Testing
         #expect(s.w.state.accountCount == 2 && s.w.state.deviceCount == 0 && s.w.state.shareCount == 0)
         var t = Setup(limits: limits)
         _ = t.w.device(t.a, "third")
-        expectFailure(.limitExceeded, field: "account") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .account) { () throws(SharingError) in
             try t.w.run(.deleteAccount(confirmEmail: "a@example.com"), as: t.a)
         }
         #expect(t.w.state.accountCount == 3)

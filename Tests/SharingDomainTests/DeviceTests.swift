@@ -18,11 +18,11 @@ import Testing
         view = try w.state.device(a, d.id)
         #expect(view.device.services.map(\.port) == [22])
         // Removed, another device's, or never existed: SERVICE_NOT_FOUND alike.
-        expectFailure(.serviceNotFound, subject: web.id.external, field: "serviceId") { () throws(SharingError) in
+        expectFailure(.serviceNotFound, subject: web.id.external, field: .serviceId) { () throws(SharingError) in
             try w.run(.removeService(d.id, web.id), as: a)
         }
         let other = w.device(a, "nas", ports: [80])
-        expectFailure(.serviceNotFound, subject: other.services[0].id.external, field: "serviceId") { () throws(SharingError) in
+        expectFailure(.serviceNotFound, subject: other.services[0].id.external, field: .serviceId) { () throws(SharingError) in
             try w.run(.removeService(d.id, other.services[0].id), as: a)
         }
     }
@@ -30,22 +30,22 @@ import Testing
     @Test func validation() {
         var w = World()
         let a = w.account("a@example.com")
-        expectFailure(.invalidArgument, field: "name") { () throws(SharingError) in
+        expectFailure(.invalidArgument, field: .name) { () throws(SharingError) in
             try w.run(.registerDevice(name: "", services: []), as: a)
         }
         expectFailure(.invalidPort) { () throws(SharingError) in
             try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 0, protocol: "tcp")]), as: a)
         }
-        expectFailure(.stringTooLong, field: "services.protocol") { () throws(SharingError) in
+        expectFailure(.stringTooLong, field: .servicesProtocol) { () throws(SharingError) in
             try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 33))]), as: a)
         }
-        expectFailure(.invalidArgument, field: "name") { () throws(SharingError) in
+        expectFailure(.invalidArgument, field: .name) { () throws(SharingError) in
             try w.run(.registerDevice(name: "bad\u{0}name", services: []), as: a)
         }
-        expectFailure(.invalidArgument, field: "services.protocol") { () throws(SharingError) in
+        expectFailure(.invalidArgument, field: .servicesProtocol) { () throws(SharingError) in
             try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: "")]), as: a)
         }
-        expectFailure(.invalidArgument, field: "services.name") { () throws(SharingError) in
+        expectFailure(.invalidArgument, field: .servicesName) { () throws(SharingError) in
             try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "", port: 1, protocol: "tcp")]), as: a)
         }
     }
@@ -54,7 +54,7 @@ import Testing
         var w = World()
         let a = w.account("a@example.com")
         try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 32))]), as: a)
-        expectFailure(.stringTooLong, field: "services.protocol") { () throws(SharingError) in
+        expectFailure(.stringTooLong, field: .servicesProtocol) { () throws(SharingError) in
             try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 33))]), as: a)
         }
     }
@@ -63,7 +63,7 @@ import Testing
         var w = World()
         let a = w.account("a@example.com")
         try w.run(.registerDevice(name: String(repeating: "n", count: 128), services: []), as: a)
-        expectFailure(.stringTooLong, field: "name") { () throws(SharingError) in
+        expectFailure(.stringTooLong, field: .name) { () throws(SharingError) in
             try w.run(.registerDevice(name: String(repeating: "n", count: 129), services: []), as: a)
         }
     }
@@ -74,10 +74,10 @@ import Testing
         let specs = (1...64).map { ServiceSpec(name: "s\($0)", port: UInt16($0), protocol: "tcp") }
         let applied = try w.run(.registerDevice(name: "full", services: specs), as: a)
         guard case let .device(d) = applied.outcome else { return }
-        expectFailure(.limitExceeded, field: "services") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .services) { () throws(SharingError) in
             try w.run(.addService(d.id, ServiceSpec(name: "s65", port: 65, protocol: "tcp")), as: a)
         }
-        expectFailure(.limitExceeded, field: "services") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .services) { () throws(SharingError) in
             try w.run(.registerDevice(name: "over", services: specs + [ServiceSpec(name: "x", port: 99, protocol: "tcp")]), as: a)
         }
     }
@@ -89,7 +89,7 @@ import Testing
         let a = w.account("a@example.com")
         _ = w.device(a)
         _ = w.device(a)
-        expectFailure(.limitExceeded, field: "devices") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .devices) { () throws(SharingError) in
             try w.run(.registerDevice(name: "third", services: []), as: a)
         }
     }

@@ -149,24 +149,24 @@ import Testing
         let d = s.w.device(a)
         // `run` advances the clock by 1 ms, then applies at `now`.
         func at(_ offset: Int64) -> Timestamp { Timestamp(millisecondsSinceEpoch: s.w.now + 1 + offset) }
-        expectFailure(.invalidArgument, field: "expiresAtMs") { () throws(SharingError) in
+        expectFailure(.invalidArgument, field: .expiresAtMs) { () throws(SharingError) in
             try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(0)), as: a)
         }
-        expectFailure(.invalidArgument, field: "expiresAtMs") { () throws(SharingError) in
+        expectFailure(.invalidArgument, field: .expiresAtMs) { () throws(SharingError) in
             try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(-5_000)), as: a)
         }
-        expectFailure(.limitExceeded, field: "expiresAtMs") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .expiresAtMs) { () throws(SharingError) in
             try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false,
                                expiresAt: at(86_400_001)), as: a)
         }
         try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(86_400_000)), as: a)
         try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(1)), as: a)
         // The same rules on UpdateShare.
-        expectFailure(.limitExceeded, field: "expiresAtMs") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .expiresAtMs) { () throws(SharingError) in
             try s.w.run(.updateShare(device: d.id, email: b.email, access: .all(), notify: false,
                                      expiry: .at(at(86_400_001))), as: a)
         }
-        expectFailure(.invalidArgument, field: "expiresAtMs") { () throws(SharingError) in
+        expectFailure(.invalidArgument, field: .expiresAtMs) { () throws(SharingError) in
             try s.w.run(.updateShare(device: d.id, email: b.email, access: .all(), notify: false, expiry: .at(at(0))), as: a)
         }
         try s.w.run(.updateShare(device: d.id, email: b.email, access: .all(), notify: false,

@@ -50,7 +50,7 @@ struct World {
 }
 
 /// Runs `body` and checks it fails with `reason` (and `subject`/`field` when given).
-func expectFailure(_ reason: SharingError.Reason, subject: String? = nil, field: String? = nil,
+func expectFailure(_ reason: SharingError.Reason, subject: String? = nil, field: SharingError.Field? = nil,
                    sourceLocation: SourceLocation = #_sourceLocation,
                    _ body: () throws(SharingError) -> Void) {
     do {

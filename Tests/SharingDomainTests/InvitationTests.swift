@@ -98,7 +98,7 @@ import Testing
         var limits = Limits()
         limits.maxDevicesPerCall = 2
         var s = Setup(limits: limits)
-        expectFailure(.limitExceeded, field: "deviceIds") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .deviceIds) { () throws(SharingError) in
             try s.w.run(.respondToInvitations(devices: [s.d.id, s.e.id, DeviceID(raw: 99)], accept: true), as: s.b.id)
         }
         try s.w.run(.respondToInvitations(devices: [s.d.id, s.e.id], accept: true), as: s.b.id)

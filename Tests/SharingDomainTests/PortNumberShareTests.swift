@@ -55,7 +55,7 @@ import Testing
         var s = ShareTests.Setup()
         let d3 = s.w.device(s.a, "three", ports: [22])
         let before = s.w.state
-        expectFailure(.serviceNotOnDevice, subject: "80", field: "ports") { () throws(SharingError) in
+        expectFailure(.serviceNotOnDevice, subject: "80", field: .ports) { () throws(SharingError) in
             try s.w.run(.share(devices: [s.d1.id, d3.id, s.d2.id], emails: [s.b.email],
                                access: .portNumbers([22, 80]), notify: true), as: s.a)
         }
@@ -79,7 +79,7 @@ import Testing
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 80))
         #expect(applied.changes.notifications[0].body.contains("port 80"))
-        expectFailure(.serviceNotOnDevice, subject: "8080", field: "ports") { () throws(SharingError) in
+        expectFailure(.serviceNotOnDevice, subject: "8080", field: .ports) { () throws(SharingError) in
             try s.w.run(.updateShare(device: s.d1.id, email: s.b.email, access: .portNumbers([8080]), notify: true), as: s.a)
         }
     }
@@ -93,7 +93,7 @@ import Testing
         let ports = Set((33...64).map { UInt16($0) })
         try w.run(.share(devices: [d.id], emails: [b.email], access: .portNumbers(ports, services: ids), notify: false), as: a)
         #expect(w.state.check(user: b.id, device: d.id, port: 1) && w.state.check(user: b.id, device: d.id, port: 64))
-        expectFailure(.limitExceeded, subject: "65", field: "ports") { () throws(SharingError) in
+        expectFailure(.limitExceeded, subject: "65", field: .ports) { () throws(SharingError) in
             try w.run(.share(devices: [d.id], emails: [b.email],
                              access: .portNumbers(ports.union([65]), services: ids), notify: false), as: a)
         }

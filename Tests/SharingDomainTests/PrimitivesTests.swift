@@ -18,9 +18,9 @@ import Testing
         let max = "dev_" + String(repeating: "9", count: Limits.maxIDLength - 4)
         let over = "dev_" + String(repeating: "9", count: Limits.maxIDLength - 3)
         #expect(max.utf8.count == Limits.maxIDLength)
-        expectFailure(.invalidID, field: "deviceId") { () throws(SharingError) in _ = try DeviceID.parse(over, field: "deviceId") }
-        expectFailure(.invalidID) { () throws(SharingError) in _ = try DeviceID.parse(max, field: "deviceId") }  // overflow
-        #expect(try DeviceID.parse("dev_7", field: "deviceId") == DeviceID(raw: 7))
+        expectFailure(.invalidID, field: .deviceId) { () throws(SharingError) in _ = try DeviceID.parse(over, field: .deviceId) }
+        expectFailure(.invalidID) { () throws(SharingError) in _ = try DeviceID.parse(max, field: .deviceId) }  // overflow
+        #expect(try DeviceID.parse("dev_7", field: .deviceId) == DeviceID(raw: 7))
     }
 }
 
@@ -34,7 +34,7 @@ import Testing
                       ".a@example.com", "a.@example.com", "a@-b.com", "a@b-.com", "a@b..com", "a@@b.com",
                       "a@b.123", "a<b@example.com", "a@exa_mple.com", "ä@example.com"])
     func rejectsInvalid(_ text: String) {
-        expectFailure(.invalidEmail, field: "email") { () throws(SharingError) in _ = try Email(text) }
+        expectFailure(.invalidEmail, field: .email) { () throws(SharingError) in _ = try Email(text) }
     }
 
     @Test(arguments: ["a@b.co", "first.last+tag@sub.example.org", "x_y-z@a-b.example", "o'neil@example.ie"])
@@ -59,7 +59,7 @@ import Testing
         _ = try Email(max)
         let over = email(Limits.maxEmailLength + 1)
         #expect(over.utf8.count == 255)
-        expectFailure(.emailTooLong, field: "email") { () throws(SharingError) in _ = try Email(over) }
+        expectFailure(.emailTooLong, field: .email) { () throws(SharingError) in _ = try Email(over) }
     }
 }
 
@@ -111,8 +111,8 @@ import Testing
         let l = Limits()
         #expect(try l.pageSize(0) == 50)
         #expect(try l.pageSize(500) == 500)
-        expectFailure(.limitExceeded, field: "pageSize") { () throws(SharingError) in _ = try l.pageSize(501) }
-        expectFailure(.invalidArgument, field: "pageSize") { () throws(SharingError) in _ = try l.pageSize(-1) }
+        expectFailure(.limitExceeded, field: .pageSize) { () throws(SharingError) in _ = try l.pageSize(501) }
+        expectFailure(.invalidArgument, field: .pageSize) { () throws(SharingError) in _ = try l.pageSize(-1) }
     }
 
     @Test func everyReasonHasAStableUpperSnakeCodeAndAStatus() {
@@ -125,7 +125,7 @@ import Testing
     }
 
     @Test func cursorsRejectGarbage() throws {
-        expectFailure(.invalidCursor, field: "cursor") { () throws(SharingError) in _ = try PageCursor.decode("zzz") }
+        expectFailure(.invalidCursor, field: .cursor) { () throws(SharingError) in _ = try PageCursor.decode("zzz") }
         #expect(try PageCursor.decode(PageCursor.encode(12345)) == 12345)
         #expect(try PageCursor.decode(nil) == nil)
     }

@@ -55,26 +55,26 @@ import Testing
             .share(devices: devices, emails: emails, access: access, notify: true)
         }
         let w = s.w
-        func fails(_ reason: SharingError.Reason, _ subject: String?, _ field: String?, _ cmd: SharingCommand,
+        func fails(_ reason: SharingError.Reason, _ subject: String?, _ field: SharingError.Field?, _ cmd: SharingCommand,
                    sourceLocation: SourceLocation = #_sourceLocation) {
             var copy = w
             expectFailure(reason, subject: subject, field: field, sourceLocation: sourceLocation) { () throws(SharingError) in
                 try copy.run(cmd, as: s.a)
             }
         }
-        fails(.deviceNotFound, "dev_999", "deviceIds", share([s.d1.id, DeviceID(raw: 999)], [s.b.email]))
-        fails(.deviceNotFound, foreign.id.external, "deviceIds", share([foreign.id], [s.b.email]))  // not the owner, and no access
-        fails(.contactHasNoAccount, "n@example.com", "emails", share([s.d1.id], [s.b.email, "n@example.com"]))
-        fails(.contactNotFound, "x@example.com", "emails", share([s.d1.id], ["x@example.com"]))
-        fails(.shareToSelf, "a@example.com", "emails", share([s.d1.id], ["A@example.com"]))
-        fails(.invalidEmail, "bad", "emails", share([s.d1.id], ["bad"]))
-        fails(.serviceNotOnDevice, s.d2.services[0].id.external, "serviceIds",
+        fails(.deviceNotFound, "dev_999", .deviceIds, share([s.d1.id, DeviceID(raw: 999)], [s.b.email]))
+        fails(.deviceNotFound, foreign.id.external, .deviceIds, share([foreign.id], [s.b.email]))  // not the owner, and no access
+        fails(.contactHasNoAccount, "n@example.com", .emails, share([s.d1.id], [s.b.email, "n@example.com"]))
+        fails(.contactNotFound, "x@example.com", .emails, share([s.d1.id], ["x@example.com"]))
+        fails(.shareToSelf, "a@example.com", .emails, share([s.d1.id], ["A@example.com"]))
+        fails(.invalidEmail, "bad", .emails, share([s.d1.id], ["bad"]))
+        fails(.serviceNotOnDevice, s.d2.services[0].id.external, .serviceIds,
               share([s.d1.id], [s.b.email], .ports([s.d2.services[0].id])))
-        fails(.serviceNotOnDevice, s.d1.services[0].id.external, "serviceIds",
+        fails(.serviceNotOnDevice, s.d1.services[0].id.external, .serviceIds,
               share([s.d1.id, s.d2.id], [s.b.email], .ports([s.d1.services[0].id])))
-        fails(.emptySelection, nil, "deviceIds", share([], [s.b.email]))
-        fails(.emptySelection, nil, "emails", share([s.d1.id], []))
-        fails(.emptyAccess, nil, "serviceIds", share([s.d1.id], [s.b.email], .ports([], scripting: false)))
+        fails(.emptySelection, nil, .deviceIds, share([], [s.b.email]))
+        fails(.emptySelection, nil, .emails, share([s.d1.id], []))
+        fails(.emptyAccess, nil, .serviceIds, share([s.d1.id], [s.b.email], .ports([], scripting: false)))
     }
 
     @Test func recipientCannotReshare() throws {
@@ -278,10 +278,10 @@ import Testing
         #expect(ok.changes.notifications.count == 100)
         #expect(w.state.shareCount == 10_000)
         // 73 × 137 = 10,001: refused before anything applies.
-        expectFailure(.limitExceeded, subject: "10001", field: "pairs") { () throws(SharingError) in
+        expectFailure(.limitExceeded, subject: "10001", field: .pairs) { () throws(SharingError) in
             try w.run(.share(devices: devices.prefix(73).map(\.id), emails: people.map(\.email), access: .all(), notify: false), as: a)
         }
-        expectFailure(.limitExceeded, subject: "10001", field: "pairs") { () throws(SharingError) in
+        expectFailure(.limitExceeded, subject: "10001", field: .pairs) { () throws(SharingError) in
             try w.run(.removeShares(devices: devices.prefix(73).map(\.id), emails: people.map(\.email), notify: false), as: a)
         }
         // Duplicates do not count twice.
@@ -297,7 +297,7 @@ import Testing
         let all = Set(d.services.map(\.id))
         try w.run(.share(devices: [d.id], emails: [b.email], access: .ports(all), notify: false), as: a)
         #expect(w.state.check(user: b.id, device: d.id, port: 64))
-        expectFailure(.limitExceeded, subject: "65", field: "serviceIds") { () throws(SharingError) in
+        expectFailure(.limitExceeded, subject: "65", field: .serviceIds) { () throws(SharingError) in
             try w.run(.share(devices: [d.id], emails: [b.email], access: .ports(all.union([ServiceID(raw: 9999)])), notify: false), as: a)
         }
     }
@@ -307,10 +307,10 @@ import Testing
         let a = w.account("a@example.com")
         let ids = (0..<1000).map { w.device(a, "d\($0)", ports: []).id }
         #expect(try w.state.commonSharees(a, devices: ids).isEmpty)
-        expectFailure(.limitExceeded, subject: "1001", field: "deviceIds") { () throws(SharingError) in
+        expectFailure(.limitExceeded, subject: "1001", field: .deviceIds) { () throws(SharingError) in
             _ = try w.state.commonSharees(a, devices: ids + [DeviceID(raw: 99_999)])
         }
-        expectFailure(.limitExceeded, subject: "1001", field: "deviceIds") { () throws(SharingError) in
+        expectFailure(.limitExceeded, subject: "1001", field: .deviceIds) { () throws(SharingError) in
             try w.run(.leave(devices: ids + [DeviceID(raw: 99_999)]), as: a)
         }
     }

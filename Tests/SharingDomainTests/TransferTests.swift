@@ -71,15 +71,15 @@ import Testing
         let d = w.device(a)
         try w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false), as: a)
         // The target must be a contact with an account, as for a share.
-        expectFailure(.contactNotFound, subject: "nobody@example.com", field: "toEmail") { () throws(SharingError) in
+        expectFailure(.contactNotFound, subject: "nobody@example.com", field: .toEmail) { () throws(SharingError) in
             try w.run(.transfer(devices: [d.id], toEmail: "nobody@example.com"), as: a)
         }
         _ = w.account("stranger@example.com")
-        expectFailure(.contactNotFound, subject: "stranger@example.com", field: "toEmail") { () throws(SharingError) in
+        expectFailure(.contactNotFound, subject: "stranger@example.com", field: .toEmail) { () throws(SharingError) in
             try w.run(.transfer(devices: [d.id], toEmail: "stranger@example.com"), as: a)
         }
         w.contact(a, "later@example.com")
-        expectFailure(.contactHasNoAccount, subject: "later@example.com", field: "toEmail") { () throws(SharingError) in
+        expectFailure(.contactHasNoAccount, subject: "later@example.com", field: .toEmail) { () throws(SharingError) in
             try w.run(.transfer(devices: [d.id], toEmail: "later@example.com"), as: a)
         }
         // Another owner's contact does not count: contacts are per owner.
@@ -92,7 +92,7 @@ import Testing
         expectFailure(.notDeviceOwner) { () throws(SharingError) in
             try w.run(.transfer(devices: [d.id], toEmail: "nobody@example.com"), as: b.id)
         }
-        expectFailure(.transferToSelf, field: "toEmail") { () throws(SharingError) in
+        expectFailure(.transferToSelf, field: .toEmail) { () throws(SharingError) in
             try w.run(.transfer(devices: [d.id], toEmail: "a@example.com"), as: a)
         }
         expectFailure(.notDeviceOwner) { () throws(SharingError) in
@@ -106,7 +106,7 @@ import Testing
         small.contact(x, "y@example.com")
         let dx = small.device(x)
         _ = small.device(y)
-        expectFailure(.limitExceeded, field: "toEmail") { () throws(SharingError) in
+        expectFailure(.limitExceeded, field: .toEmail) { () throws(SharingError) in
             try small.run(.transfer(devices: [dx.id], toEmail: "y@example.com"), as: x)
         }
     }
@@ -191,7 +191,7 @@ import Testing
         let script = CheckRequest(user: a, device: d.id, port: nil)
         let answers = try w.state.checkBatch(Array(repeating: one, count: 999) + [script])
         #expect(answers.count == 1000 && answers.allSatisfy { $0 })
-        expectFailure(.limitExceeded, subject: "1001", field: "checks") { () throws(SharingError) in
+        expectFailure(.limitExceeded, subject: "1001", field: .checks) { () throws(SharingError) in
             _ = try w.state.checkBatch(Array(repeating: one, count: 1001))
         }
     }

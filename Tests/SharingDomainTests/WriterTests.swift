@@ -185,7 +185,7 @@ import Testing
 
     @Test func unreachedRevisionTimesOut() async throws {
         let holder = SharingSnapshots(SharingState())
-        await #expect(throws: SharingError(.revisionNotReached, subject: "7", field: "atLeastRevision",
+        await #expect(throws: SharingError(.revisionNotReached, subject: "7", field: .atLeastRevision,
                                            message: "revision not reached within 0.05 seconds")) {
             _ = try await holder.snapshot(atLeast: 7, timeout: .milliseconds(50))
         }

@@ -256,6 +256,68 @@ public enum MethodID: UInt32, Sendable, Hashable, CaseIterable {
         case .sharingDeclineInvitations: .unknown
         }
     }
+
+    /// Who may call the method (`(sharewire.v1.auth)` in services.proto).
+    public var auth: MethodAuth {
+        switch self {
+        case .healthCheck: .none
+        case .healthWatch: .none
+        case .diagnosticsEcho: .none
+        case .diagnosticsEchoStream: .none
+        case .accountCreateAccount: .serviceKey
+        case .accountWhoami: .account
+        case .accountCreateApiKey: .account
+        case .accountListApiKeys: .account
+        case .accountRevokeApiKey: .account
+        case .contactCreate: .account
+        case .contactUpdate: .account
+        case .contactDelete: .account
+        case .contactList: .account
+        case .contactInvite: .account
+        case .deviceRegister: .account
+        case .deviceRename: .account
+        case .deviceAddService: .account
+        case .deviceRemoveService: .account
+        case .deviceGet: .account
+        case .deviceList: .account
+        case .sharingShare: .account
+        case .sharingUpdateShare: .account
+        case .sharingRemoveShares: .account
+        case .sharingCommonSharees: .account
+        case .sharingLeave: .account
+        case .sharingListDeviceShares: .account
+        case .sharingTransfer: .account
+        case .checkCheck: .principal
+        case .checkCheckScripting: .principal
+        case .checkCheckBatch: .principal
+        case .eventListEvents: .account
+        case .notificationWatchNotifications: .serviceKey
+        case .notificationAckNotifications: .serviceKey
+        case .eventWatchAccessChanges: .principal
+        case .deviceDelete: .account
+        case .accountDeleteAccount: .account
+        case .sharingAcceptInvitations: .account
+        case .sharingDeclineInvitations: .account
+        }
+    }
+}
+
+/// Who may call a method: the `(sharewire.v1.auth)` option (`AuthPolicy` in
+/// options.proto). The generated `register(in:)` of each service applies it
+/// once, before the method's handler runs (docs/ARCHITECTURE.md, "Service
+/// pipeline").
+public enum MethodAuth: Sendable, Hashable {
+    /// No authentication (Health, Diagnostics).
+    case none
+    /// An account: its own key, or the service acting for it. The handler
+    /// receives the authenticated account.
+    case account
+    /// An account, or the service itself without act-as, authenticated
+    /// against the state the method reads. The handler receives the call's
+    /// credentials to authenticate at that state.
+    case principal
+    /// The service key or a trusted service certificate only.
+    case serviceKey
 }
 
 /// Whether a client may repeat a call whose outcome it does not know:

@@ -23,6 +23,7 @@ extension Sharewire_V1 {
             /// Creates an account and returns its API key once (service key only).
             ///
             /// `/sharewire.v1.AccountService/CreateAccount`, id 100, unary, idempotency `unknown`.
+            /// Auth `SERVICE_KEY` (``MethodAuth``).
             public enum CreateAccount: UnaryMethod {
                 public typealias Input = CreateAccountRequest
                 public typealias Output = CreateAccountResponse
@@ -33,6 +34,7 @@ extension Sharewire_V1 {
             /// The calling account.
             ///
             /// `/sharewire.v1.AccountService/Whoami`, id 101, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Whoami: UnaryMethod {
                 public typealias Input = WhoamiRequest
                 public typealias Output = WhoamiResponse
@@ -43,6 +45,7 @@ extension Sharewire_V1 {
             /// Adds a named API key to the calling account and returns it once.
             ///
             /// `/sharewire.v1.AccountService/CreateApiKey`, id 102, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum CreateApiKey: UnaryMethod {
                 public typealias Input = CreateApiKeyRequest
                 public typealias Output = CreateApiKeyResponse
@@ -53,6 +56,7 @@ extension Sharewire_V1 {
             /// The calling account's API keys, with when each was last used.
             ///
             /// `/sharewire.v1.AccountService/ListApiKeys`, id 103, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum ListApiKeys: UnaryMethod {
                 public typealias Input = ListApiKeysRequest
                 public typealias Output = ListApiKeysResponse
@@ -64,6 +68,7 @@ extension Sharewire_V1 {
             /// every connection.
             ///
             /// `/sharewire.v1.AccountService/RevokeApiKey`, id 104, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum RevokeApiKey: UnaryMethod {
                 public typealias Input = RevokeApiKeyRequest
                 public typealias Output = RevokeApiKeyResponse
@@ -74,6 +79,7 @@ extension Sharewire_V1 {
             /// Deletes the calling account with its devices, shares and contacts.
             ///
             /// `/sharewire.v1.AccountService/DeleteAccount`, id 232, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum DeleteAccount: UnaryMethod {
                 public typealias Input = DeleteAccountRequest
                 public typealias Output = DeleteAccountResponse
@@ -86,125 +92,99 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.AccountService {
     /// The server side of `sharewire.v1.AccountService`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
-    ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     public protocol Handler: Sendable {
+        /// What authenticates the `ACCOUNT` and `SERVICE_KEY` methods' calls.
+        associatedtype Authentication: CallAuthentication
+
+        /// Authenticates each call before its method runs.
+        var authentication: Authentication { get }
+
         /// Creates an account and returns its API key once (service key only).
+        ///
+        /// Auth `SERVICE_KEY`.
         func createAccount(request: CreateAccountRequest, context: ServerContext) async throws -> CreateAccountResponse
 
-        /// `CreateAccount` without suspending, or nil to run `createAccount(request:context:)`.
-        func immediateCreateAccount(
-            request: CreateAccountRequest,
-            context: ServerContext
-        ) throws -> CreateAccountResponse?
-
         /// The calling account.
-        func whoami(request: WhoamiRequest, context: ServerContext) async throws -> WhoamiResponse
-
-        /// `Whoami` without suspending, or nil to run `whoami(request:context:)`.
-        func immediateWhoami(request: WhoamiRequest, context: ServerContext) throws -> WhoamiResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func whoami(
+            request: WhoamiRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> WhoamiResponse
 
         /// Adds a named API key to the calling account and returns it once.
-        func createApiKey(request: CreateApiKeyRequest, context: ServerContext) async throws -> CreateApiKeyResponse
-
-        /// `CreateApiKey` without suspending, or nil to run `createApiKey(request:context:)`.
-        func immediateCreateApiKey(request: CreateApiKeyRequest, context: ServerContext) throws -> CreateApiKeyResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func createApiKey(
+            request: CreateApiKeyRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> CreateApiKeyResponse
 
         /// The calling account's API keys, with when each was last used.
-        func listApiKeys(request: ListApiKeysRequest, context: ServerContext) async throws -> ListApiKeysResponse
-
-        /// `ListApiKeys` without suspending, or nil to run `listApiKeys(request:context:)`.
-        func immediateListApiKeys(request: ListApiKeysRequest, context: ServerContext) throws -> ListApiKeysResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func listApiKeys(
+            request: ListApiKeysRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> ListApiKeysResponse
 
         /// Revokes one of the calling account's API keys: its next call fails, on
         /// every connection.
-        func revokeApiKey(request: RevokeApiKeyRequest, context: ServerContext) async throws -> RevokeApiKeyResponse
-
-        /// `RevokeApiKey` without suspending, or nil to run `revokeApiKey(request:context:)`.
-        func immediateRevokeApiKey(request: RevokeApiKeyRequest, context: ServerContext) throws -> RevokeApiKeyResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func revokeApiKey(
+            request: RevokeApiKeyRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> RevokeApiKeyResponse
 
         /// Deletes the calling account with its devices, shares and contacts.
-        func deleteAccount(request: DeleteAccountRequest, context: ServerContext) async throws -> DeleteAccountResponse
-
-        /// `DeleteAccount` without suspending, or nil to run `deleteAccount(request:context:)`.
-        func immediateDeleteAccount(
+        ///
+        /// Auth `ACCOUNT`.
+        func deleteAccount(
             request: DeleteAccountRequest,
+            caller: Authentication.Account,
             context: ServerContext
-        ) throws -> DeleteAccountResponse?
+        ) async throws -> DeleteAccountResponse
     }
 }
 
 extension Sharewire_V1.AccountService.Handler {
-    /// No immediate attempt: `CreateAccount` always runs in a task.
-    public func immediateCreateAccount(
-        request: CreateAccountRequest,
-        context: ServerContext
-    ) throws -> CreateAccountResponse? { nil }
-
-    /// No immediate attempt: `Whoami` always runs in a task.
-    public func immediateWhoami(request: WhoamiRequest, context: ServerContext) throws -> WhoamiResponse? { nil }
-
-    /// No immediate attempt: `CreateApiKey` always runs in a task.
-    public func immediateCreateApiKey(
-        request: CreateApiKeyRequest,
-        context: ServerContext
-    ) throws -> CreateApiKeyResponse? { nil }
-
-    /// No immediate attempt: `ListApiKeys` always runs in a task.
-    public func immediateListApiKeys(
-        request: ListApiKeysRequest,
-        context: ServerContext
-    ) throws -> ListApiKeysResponse? { nil }
-
-    /// No immediate attempt: `RevokeApiKey` always runs in a task.
-    public func immediateRevokeApiKey(
-        request: RevokeApiKeyRequest,
-        context: ServerContext
-    ) throws -> RevokeApiKeyResponse? { nil }
-
-    /// No immediate attempt: `DeleteAccount` always runs in a task.
-    public func immediateDeleteAccount(
-        request: DeleteAccountRequest,
-        context: ServerContext
-    ) throws -> DeleteAccountResponse? { nil }
-
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
-        router.unary(Sharewire_V1.AccountService.Method.CreateAccount.self, immediate: { request, context in
-            try self.immediateCreateAccount(request: request, context: context)
-        }, { request, context in
-            try await self.createAccount(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.AccountService.Method.Whoami.self, immediate: { request, context in
-            try self.immediateWhoami(request: request, context: context)
-        }, { request, context in
-            try await self.whoami(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.AccountService.Method.CreateApiKey.self, immediate: { request, context in
-            try self.immediateCreateApiKey(request: request, context: context)
-        }, { request, context in
-            try await self.createApiKey(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.AccountService.Method.ListApiKeys.self, immediate: { request, context in
-            try self.immediateListApiKeys(request: request, context: context)
-        }, { request, context in
-            try await self.listApiKeys(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.AccountService.Method.RevokeApiKey.self, immediate: { request, context in
-            try self.immediateRevokeApiKey(request: request, context: context)
-        }, { request, context in
-            try await self.revokeApiKey(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.AccountService.Method.DeleteAccount.self, immediate: { request, context in
-            try self.immediateDeleteAccount(request: request, context: context)
-        }, { request, context in
-            try await self.deleteAccount(request: request, context: context)
-        })
+        router.unary(Sharewire_V1.AccountService.Method.CreateAccount.self) { request, context in
+            try self.authentication.requireService(context, for: .accountCreateAccount)
+            return try await self.createAccount(request: request, context: context)
+        }
+        router.unary(Sharewire_V1.AccountService.Method.Whoami.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.whoami(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.AccountService.Method.CreateApiKey.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.createApiKey(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.AccountService.Method.ListApiKeys.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.listApiKeys(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.AccountService.Method.RevokeApiKey.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.revokeApiKey(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.AccountService.Method.DeleteAccount.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.deleteAccount(request: request, caller: caller, context: context)
+        }
     }
 }
 

@@ -20,6 +20,7 @@ extension Sharewire_V1 {
             /// May the user connect to the port?
             ///
             /// `/sharewire.v1.CheckService/Check`, id 180, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `PRINCIPAL` (``MethodAuth``).
             public enum Check: UnaryMethod {
                 public typealias Input = CheckPortRequest
                 public typealias Output = CheckPortResponse
@@ -30,6 +31,7 @@ extension Sharewire_V1 {
             /// May the user run scripts on the device?
             ///
             /// `/sharewire.v1.CheckService/CheckScripting`, id 181, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `PRINCIPAL` (``MethodAuth``).
             public enum CheckScripting: UnaryMethod {
                 public typealias Input = CheckScriptingRequest
                 public typealias Output = CheckScriptingResponse
@@ -40,6 +42,7 @@ extension Sharewire_V1 {
             /// Many checks in one call.
             ///
             /// `/sharewire.v1.CheckService/CheckBatch`, id 182, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `PRINCIPAL` (``MethodAuth``).
             public enum CheckBatch: UnaryMethod {
                 public typealias Input = CheckBatchRequest
                 public typealias Output = CheckBatchResponse
@@ -52,72 +55,107 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.CheckService {
     /// The server side of `sharewire.v1.CheckService`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// Unary methods without an authentication step first (`NONE`, `PRINCIPAL`)
+    /// also have `immediate<Method>`, tried first on the connection's event loop
+    /// with no task (docs/ARCHITECTURE.md, "Concurrency model of a call"): it
+    /// answers or throws, or returns nil to run the async requirement in a task.
+    /// Its default returns nil. Keep it short: it holds the event loop.
     public protocol Handler: Sendable {
         /// May the user connect to the port?
-        func check(request: CheckPortRequest, context: ServerContext) async throws -> CheckPortResponse
+        ///
+        /// Auth `PRINCIPAL`.
+        func check(
+            request: CheckPortRequest,
+            credentials: CallCredentials,
+            context: ServerContext
+        ) async throws -> CheckPortResponse
 
-        /// `Check` without suspending, or nil to run `check(request:context:)`.
-        func immediateCheck(request: CheckPortRequest, context: ServerContext) throws -> CheckPortResponse?
+        /// `Check` without suspending, or nil to run `check(request:credentials:context:)`.
+        func immediateCheck(
+            request: CheckPortRequest,
+            credentials: CallCredentials,
+            context: ServerContext
+        ) throws -> CheckPortResponse?
 
         /// May the user run scripts on the device?
+        ///
+        /// Auth `PRINCIPAL`.
         func checkScripting(
             request: CheckScriptingRequest,
+            credentials: CallCredentials,
             context: ServerContext
         ) async throws -> CheckScriptingResponse
 
-        /// `CheckScripting` without suspending, or nil to run `checkScripting(request:context:)`.
+        /// `CheckScripting` without suspending, or nil to run `checkScripting(request:credentials:context:)`.
         func immediateCheckScripting(
             request: CheckScriptingRequest,
+            credentials: CallCredentials,
             context: ServerContext
         ) throws -> CheckScriptingResponse?
 
         /// Many checks in one call.
-        func checkBatch(request: CheckBatchRequest, context: ServerContext) async throws -> CheckBatchResponse
+        ///
+        /// Auth `PRINCIPAL`.
+        func checkBatch(
+            request: CheckBatchRequest,
+            credentials: CallCredentials,
+            context: ServerContext
+        ) async throws -> CheckBatchResponse
 
-        /// `CheckBatch` without suspending, or nil to run `checkBatch(request:context:)`.
-        func immediateCheckBatch(request: CheckBatchRequest, context: ServerContext) throws -> CheckBatchResponse?
+        /// `CheckBatch` without suspending, or nil to run `checkBatch(request:credentials:context:)`.
+        func immediateCheckBatch(
+            request: CheckBatchRequest,
+            credentials: CallCredentials,
+            context: ServerContext
+        ) throws -> CheckBatchResponse?
     }
 }
 
 extension Sharewire_V1.CheckService.Handler {
     /// No immediate attempt: `Check` always runs in a task.
-    public func immediateCheck(request: CheckPortRequest, context: ServerContext) throws -> CheckPortResponse? { nil }
+    public func immediateCheck(
+        request: CheckPortRequest,
+        credentials: CallCredentials,
+        context: ServerContext
+    ) throws -> CheckPortResponse? { nil }
 
     /// No immediate attempt: `CheckScripting` always runs in a task.
     public func immediateCheckScripting(
         request: CheckScriptingRequest,
+        credentials: CallCredentials,
         context: ServerContext
     ) throws -> CheckScriptingResponse? { nil }
 
     /// No immediate attempt: `CheckBatch` always runs in a task.
     public func immediateCheckBatch(
         request: CheckBatchRequest,
+        credentials: CallCredentials,
         context: ServerContext
     ) throws -> CheckBatchResponse? { nil }
 
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.CheckService.Method.Check.self, immediate: { request, context in
-            try self.immediateCheck(request: request, context: context)
+            try self.immediateCheck(request: request, credentials: CallCredentials(context), context: context)
         }, { request, context in
-            try await self.check(request: request, context: context)
+            try await self.check(request: request, credentials: CallCredentials(context), context: context)
         })
         router.unary(Sharewire_V1.CheckService.Method.CheckScripting.self, immediate: { request, context in
-            try self.immediateCheckScripting(request: request, context: context)
+            try self.immediateCheckScripting(request: request, credentials: CallCredentials(context), context: context)
         }, { request, context in
-            try await self.checkScripting(request: request, context: context)
+            try await self.checkScripting(request: request, credentials: CallCredentials(context), context: context)
         })
         router.unary(Sharewire_V1.CheckService.Method.CheckBatch.self, immediate: { request, context in
-            try self.immediateCheckBatch(request: request, context: context)
+            try self.immediateCheckBatch(request: request, credentials: CallCredentials(context), context: context)
         }, { request, context in
-            try await self.checkBatch(request: request, context: context)
+            try await self.checkBatch(request: request, credentials: CallCredentials(context), context: context)
         })
     }
 }

@@ -22,6 +22,7 @@ extension Sharewire_V1 {
             /// Adds a contact (only the email is required).
             ///
             /// `/sharewire.v1.ContactService/Create`, id 110, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Create: UnaryMethod {
                 public typealias Input = CreateContactRequest
                 public typealias Output = CreateContactResponse
@@ -32,6 +33,7 @@ extension Sharewire_V1 {
             /// Changes a contact's names, company or language.
             ///
             /// `/sharewire.v1.ContactService/Update`, id 111, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Update: UnaryMethod {
                 public typealias Input = UpdateContactRequest
                 public typealias Output = UpdateContactResponse
@@ -42,6 +44,7 @@ extension Sharewire_V1 {
             /// Deletes a contact and revokes what the caller shared with them.
             ///
             /// `/sharewire.v1.ContactService/Delete`, id 112, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Delete: UnaryMethod {
                 public typealias Input = DeleteContactRequest
                 public typealias Output = DeleteContactResponse
@@ -52,6 +55,7 @@ extension Sharewire_V1 {
             /// A page of the caller's contacts.
             ///
             /// `/sharewire.v1.ContactService/List`, id 113, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum List: UnaryMethod {
                 public typealias Input = ListContactsRequest
                 public typealias Output = ListContactsResponse
@@ -62,6 +66,7 @@ extension Sharewire_V1 {
             /// Invites a contact who has no account yet.
             ///
             /// `/sharewire.v1.ContactService/Invite`, id 114, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Invite: UnaryMethod {
                 public typealias Input = InviteContactRequest
                 public typealias Output = InviteContactResponse
@@ -74,104 +79,89 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.ContactService {
     /// The server side of `sharewire.v1.ContactService`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
-    ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     public protocol Handler: Sendable {
-        /// Adds a contact (only the email is required).
-        func create(request: CreateContactRequest, context: ServerContext) async throws -> CreateContactResponse
+        /// What authenticates the `ACCOUNT` and `SERVICE_KEY` methods' calls.
+        associatedtype Authentication: CallAuthentication
 
-        /// `Create` without suspending, or nil to run `create(request:context:)`.
-        func immediateCreate(request: CreateContactRequest, context: ServerContext) throws -> CreateContactResponse?
+        /// Authenticates each call before its method runs.
+        var authentication: Authentication { get }
+
+        /// Adds a contact (only the email is required).
+        ///
+        /// Auth `ACCOUNT`.
+        func create(
+            request: CreateContactRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> CreateContactResponse
 
         /// Changes a contact's names, company or language.
-        func update(request: UpdateContactRequest, context: ServerContext) async throws -> UpdateContactResponse
-
-        /// `Update` without suspending, or nil to run `update(request:context:)`.
-        func immediateUpdate(request: UpdateContactRequest, context: ServerContext) throws -> UpdateContactResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func update(
+            request: UpdateContactRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> UpdateContactResponse
 
         /// Deletes a contact and revokes what the caller shared with them.
-        func delete(request: DeleteContactRequest, context: ServerContext) async throws -> DeleteContactResponse
-
-        /// `Delete` without suspending, or nil to run `delete(request:context:)`.
-        func immediateDelete(request: DeleteContactRequest, context: ServerContext) throws -> DeleteContactResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func delete(
+            request: DeleteContactRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> DeleteContactResponse
 
         /// A page of the caller's contacts.
-        func list(request: ListContactsRequest, context: ServerContext) async throws -> ListContactsResponse
-
-        /// `List` without suspending, or nil to run `list(request:context:)`.
-        func immediateList(request: ListContactsRequest, context: ServerContext) throws -> ListContactsResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func list(
+            request: ListContactsRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> ListContactsResponse
 
         /// Invites a contact who has no account yet.
-        func invite(request: InviteContactRequest, context: ServerContext) async throws -> InviteContactResponse
-
-        /// `Invite` without suspending, or nil to run `invite(request:context:)`.
-        func immediateInvite(request: InviteContactRequest, context: ServerContext) throws -> InviteContactResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func invite(
+            request: InviteContactRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> InviteContactResponse
     }
 }
 
 extension Sharewire_V1.ContactService.Handler {
-    /// No immediate attempt: `Create` always runs in a task.
-    public func immediateCreate(
-        request: CreateContactRequest,
-        context: ServerContext
-    ) throws -> CreateContactResponse? { nil }
-
-    /// No immediate attempt: `Update` always runs in a task.
-    public func immediateUpdate(
-        request: UpdateContactRequest,
-        context: ServerContext
-    ) throws -> UpdateContactResponse? { nil }
-
-    /// No immediate attempt: `Delete` always runs in a task.
-    public func immediateDelete(
-        request: DeleteContactRequest,
-        context: ServerContext
-    ) throws -> DeleteContactResponse? { nil }
-
-    /// No immediate attempt: `List` always runs in a task.
-    public func immediateList(
-        request: ListContactsRequest,
-        context: ServerContext
-    ) throws -> ListContactsResponse? { nil }
-
-    /// No immediate attempt: `Invite` always runs in a task.
-    public func immediateInvite(
-        request: InviteContactRequest,
-        context: ServerContext
-    ) throws -> InviteContactResponse? { nil }
-
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
-        router.unary(Sharewire_V1.ContactService.Method.Create.self, immediate: { request, context in
-            try self.immediateCreate(request: request, context: context)
-        }, { request, context in
-            try await self.create(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.ContactService.Method.Update.self, immediate: { request, context in
-            try self.immediateUpdate(request: request, context: context)
-        }, { request, context in
-            try await self.update(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.ContactService.Method.Delete.self, immediate: { request, context in
-            try self.immediateDelete(request: request, context: context)
-        }, { request, context in
-            try await self.delete(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.ContactService.Method.List.self, immediate: { request, context in
-            try self.immediateList(request: request, context: context)
-        }, { request, context in
-            try await self.list(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.ContactService.Method.Invite.self, immediate: { request, context in
-            try self.immediateInvite(request: request, context: context)
-        }, { request, context in
-            try await self.invite(request: request, context: context)
-        })
+        router.unary(Sharewire_V1.ContactService.Method.Create.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.create(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.ContactService.Method.Update.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.update(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.ContactService.Method.Delete.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.delete(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.ContactService.Method.List.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.list(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.ContactService.Method.Invite.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.invite(request: request, caller: caller, context: context)
+        }
     }
 }
 

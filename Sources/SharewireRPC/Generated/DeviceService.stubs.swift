@@ -24,6 +24,7 @@ extension Sharewire_V1 {
             /// Registers a device with its services.
             ///
             /// `/sharewire.v1.DeviceService/Register`, id 130, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Register: UnaryMethod {
                 public typealias Input = RegisterDeviceRequest
                 public typealias Output = RegisterDeviceResponse
@@ -34,6 +35,7 @@ extension Sharewire_V1 {
             /// Renames a device (owner only).
             ///
             /// `/sharewire.v1.DeviceService/Rename`, id 131, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Rename: UnaryMethod {
                 public typealias Input = RenameDeviceRequest
                 public typealias Output = RenameDeviceResponse
@@ -44,6 +46,7 @@ extension Sharewire_V1 {
             /// Adds a service (port) to a device.
             ///
             /// `/sharewire.v1.DeviceService/AddService`, id 132, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum AddService: UnaryMethod {
                 public typealias Input = AddServiceRequest
                 public typealias Output = AddServiceResponse
@@ -54,6 +57,7 @@ extension Sharewire_V1 {
             /// Removes a service from a device and from the port shares that name it.
             ///
             /// `/sharewire.v1.DeviceService/RemoveService`, id 133, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum RemoveService: UnaryMethod {
                 public typealias Input = RemoveServiceRequest
                 public typealias Output = RemoveServiceResponse
@@ -64,6 +68,7 @@ extension Sharewire_V1 {
             /// One device the caller owns or that is shared with them.
             ///
             /// `/sharewire.v1.DeviceService/Get`, id 134, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Get: UnaryMethod {
                 public typealias Input = GetDeviceRequest
                 public typealias Output = GetDeviceResponse
@@ -74,6 +79,7 @@ extension Sharewire_V1 {
             /// A page of the devices the caller owns or that are shared with them.
             ///
             /// `/sharewire.v1.DeviceService/List`, id 135, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum List: UnaryMethod {
                 public typealias Input = ListDevicesRequest
                 public typealias Output = ListDevicesResponse
@@ -84,6 +90,7 @@ extension Sharewire_V1 {
             /// Deletes a device and every share of it (owner only).
             ///
             /// `/sharewire.v1.DeviceService/Delete`, id 231, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Delete: UnaryMethod {
                 public typealias Input = DeleteDeviceRequest
                 public typealias Output = DeleteDeviceResponse
@@ -96,138 +103,115 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.DeviceService {
     /// The server side of `sharewire.v1.DeviceService`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
-    ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     public protocol Handler: Sendable {
-        /// Registers a device with its services.
-        func register(request: RegisterDeviceRequest, context: ServerContext) async throws -> RegisterDeviceResponse
+        /// What authenticates the `ACCOUNT` and `SERVICE_KEY` methods' calls.
+        associatedtype Authentication: CallAuthentication
 
-        /// `Register` without suspending, or nil to run `register(request:context:)`.
-        func immediateRegister(request: RegisterDeviceRequest, context: ServerContext) throws -> RegisterDeviceResponse?
+        /// Authenticates each call before its method runs.
+        var authentication: Authentication { get }
+
+        /// Registers a device with its services.
+        ///
+        /// Auth `ACCOUNT`.
+        func register(
+            request: RegisterDeviceRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> RegisterDeviceResponse
 
         /// Renames a device (owner only).
-        func rename(request: RenameDeviceRequest, context: ServerContext) async throws -> RenameDeviceResponse
-
-        /// `Rename` without suspending, or nil to run `rename(request:context:)`.
-        func immediateRename(request: RenameDeviceRequest, context: ServerContext) throws -> RenameDeviceResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func rename(
+            request: RenameDeviceRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> RenameDeviceResponse
 
         /// Adds a service (port) to a device.
-        func addService(request: AddServiceRequest, context: ServerContext) async throws -> AddServiceResponse
-
-        /// `AddService` without suspending, or nil to run `addService(request:context:)`.
-        func immediateAddService(request: AddServiceRequest, context: ServerContext) throws -> AddServiceResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func addService(
+            request: AddServiceRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> AddServiceResponse
 
         /// Removes a service from a device and from the port shares that name it.
-        func removeService(request: RemoveServiceRequest, context: ServerContext) async throws -> RemoveServiceResponse
-
-        /// `RemoveService` without suspending, or nil to run `removeService(request:context:)`.
-        func immediateRemoveService(
+        ///
+        /// Auth `ACCOUNT`.
+        func removeService(
             request: RemoveServiceRequest,
+            caller: Authentication.Account,
             context: ServerContext
-        ) throws -> RemoveServiceResponse?
+        ) async throws -> RemoveServiceResponse
 
         /// One device the caller owns or that is shared with them.
-        func get(request: GetDeviceRequest, context: ServerContext) async throws -> GetDeviceResponse
-
-        /// `Get` without suspending, or nil to run `get(request:context:)`.
-        func immediateGet(request: GetDeviceRequest, context: ServerContext) throws -> GetDeviceResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func get(
+            request: GetDeviceRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> GetDeviceResponse
 
         /// A page of the devices the caller owns or that are shared with them.
-        func list(request: ListDevicesRequest, context: ServerContext) async throws -> ListDevicesResponse
-
-        /// `List` without suspending, or nil to run `list(request:context:)`.
-        func immediateList(request: ListDevicesRequest, context: ServerContext) throws -> ListDevicesResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func list(
+            request: ListDevicesRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> ListDevicesResponse
 
         /// Deletes a device and every share of it (owner only).
-        func delete(request: DeleteDeviceRequest, context: ServerContext) async throws -> DeleteDeviceResponse
-
-        /// `Delete` without suspending, or nil to run `delete(request:context:)`.
-        func immediateDelete(request: DeleteDeviceRequest, context: ServerContext) throws -> DeleteDeviceResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func delete(
+            request: DeleteDeviceRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> DeleteDeviceResponse
     }
 }
 
 extension Sharewire_V1.DeviceService.Handler {
-    /// No immediate attempt: `Register` always runs in a task.
-    public func immediateRegister(
-        request: RegisterDeviceRequest,
-        context: ServerContext
-    ) throws -> RegisterDeviceResponse? { nil }
-
-    /// No immediate attempt: `Rename` always runs in a task.
-    public func immediateRename(
-        request: RenameDeviceRequest,
-        context: ServerContext
-    ) throws -> RenameDeviceResponse? { nil }
-
-    /// No immediate attempt: `AddService` always runs in a task.
-    public func immediateAddService(
-        request: AddServiceRequest,
-        context: ServerContext
-    ) throws -> AddServiceResponse? { nil }
-
-    /// No immediate attempt: `RemoveService` always runs in a task.
-    public func immediateRemoveService(
-        request: RemoveServiceRequest,
-        context: ServerContext
-    ) throws -> RemoveServiceResponse? { nil }
-
-    /// No immediate attempt: `Get` always runs in a task.
-    public func immediateGet(request: GetDeviceRequest, context: ServerContext) throws -> GetDeviceResponse? { nil }
-
-    /// No immediate attempt: `List` always runs in a task.
-    public func immediateList(
-        request: ListDevicesRequest,
-        context: ServerContext
-    ) throws -> ListDevicesResponse? { nil }
-
-    /// No immediate attempt: `Delete` always runs in a task.
-    public func immediateDelete(
-        request: DeleteDeviceRequest,
-        context: ServerContext
-    ) throws -> DeleteDeviceResponse? { nil }
-
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
-        router.unary(Sharewire_V1.DeviceService.Method.Register.self, immediate: { request, context in
-            try self.immediateRegister(request: request, context: context)
-        }, { request, context in
-            try await self.register(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.DeviceService.Method.Rename.self, immediate: { request, context in
-            try self.immediateRename(request: request, context: context)
-        }, { request, context in
-            try await self.rename(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.DeviceService.Method.AddService.self, immediate: { request, context in
-            try self.immediateAddService(request: request, context: context)
-        }, { request, context in
-            try await self.addService(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.DeviceService.Method.RemoveService.self, immediate: { request, context in
-            try self.immediateRemoveService(request: request, context: context)
-        }, { request, context in
-            try await self.removeService(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.DeviceService.Method.Get.self, immediate: { request, context in
-            try self.immediateGet(request: request, context: context)
-        }, { request, context in
-            try await self.get(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.DeviceService.Method.List.self, immediate: { request, context in
-            try self.immediateList(request: request, context: context)
-        }, { request, context in
-            try await self.list(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.DeviceService.Method.Delete.self, immediate: { request, context in
-            try self.immediateDelete(request: request, context: context)
-        }, { request, context in
-            try await self.delete(request: request, context: context)
-        })
+        router.unary(Sharewire_V1.DeviceService.Method.Register.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.register(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.DeviceService.Method.Rename.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.rename(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.DeviceService.Method.AddService.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.addService(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.DeviceService.Method.RemoveService.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.removeService(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.DeviceService.Method.Get.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.get(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.DeviceService.Method.List.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.list(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.DeviceService.Method.Delete.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.delete(request: request, caller: caller, context: context)
+        }
     }
 }
 

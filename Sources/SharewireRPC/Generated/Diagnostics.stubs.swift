@@ -17,6 +17,7 @@ extension Sharewire_V1 {
             /// Answers with the request's payload, after delay_ms.
             ///
             /// `/sharewire.v1.Diagnostics/Echo`, id 10, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `NONE` (``MethodAuth``).
             public enum Echo: UnaryMethod {
                 public typealias Input = EchoRequest
                 public typealias Output = EchoResponse
@@ -27,6 +28,7 @@ extension Sharewire_V1 {
             /// Answers with count messages, interval_ms apart.
             ///
             /// `/sharewire.v1.Diagnostics/EchoStream`, id 11, server streaming, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `NONE` (``MethodAuth``).
             public enum EchoStream: ServerStreamingMethod {
                 public typealias Input = EchoRequest
                 public typealias Output = EchoResponse
@@ -39,21 +41,30 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.Diagnostics {
     /// The server side of `sharewire.v1.Diagnostics`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// Unary methods without an authentication step first (`NONE`, `PRINCIPAL`)
+    /// also have `immediate<Method>`, tried first on the connection's event loop
+    /// with no task (docs/ARCHITECTURE.md, "Concurrency model of a call"): it
+    /// answers or throws, or returns nil to run the async requirement in a task.
+    /// Its default returns nil. Keep it short: it holds the event loop.
     public protocol Handler: Sendable {
         /// Answers with the request's payload, after delay_ms.
+        ///
+        /// Auth `NONE`.
         func echo(request: EchoRequest, context: ServerContext) async throws -> EchoResponse
 
         /// `Echo` without suspending, or nil to run `echo(request:context:)`.
         func immediateEcho(request: EchoRequest, context: ServerContext) throws -> EchoResponse?
 
         /// Answers with count messages, interval_ms apart.
+        ///
+        /// Auth `NONE`.
         func echoStream(
             request: EchoRequest,
             response: ServerStreamWriter<EchoResponse>,
@@ -66,7 +77,7 @@ extension Sharewire_V1.Diagnostics.Handler {
     /// No immediate attempt: `Echo` always runs in a task.
     public func immediateEcho(request: EchoRequest, context: ServerContext) throws -> EchoResponse? { nil }
 
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.Diagnostics.Method.Echo.self, immediate: { request, context in
             try self.immediateEcho(request: request, context: context)

@@ -16,6 +16,7 @@ extension Sharewire_V1 {
             /// A page of events.
             ///
             /// `/sharewire.v1.EventService/ListEvents`, id 190, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum ListEvents: UnaryMethod {
                 public typealias Input = ListEventsRequest
                 public typealias Output = ListEventsResponse
@@ -27,6 +28,7 @@ extension Sharewire_V1 {
             /// ones as they commit (connection brokers).
             ///
             /// `/sharewire.v1.EventService/WatchAccessChanges`, id 230, server streaming, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `PRINCIPAL` (``MethodAuth``).
             public enum WatchAccessChanges: ServerStreamingMethod {
                 public typealias Input = WatchAccessChangesRequest
                 public typealias Output = WatchAccessChangesResponse
@@ -39,46 +41,55 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.EventService {
     /// The server side of `sharewire.v1.EventService`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
-    ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     public protocol Handler: Sendable {
-        /// A page of events.
-        func listEvents(request: ListEventsRequest, context: ServerContext) async throws -> ListEventsResponse
+        /// What authenticates the `ACCOUNT` and `SERVICE_KEY` methods' calls.
+        associatedtype Authentication: CallAuthentication
 
-        /// `ListEvents` without suspending, or nil to run `listEvents(request:context:)`.
-        func immediateListEvents(request: ListEventsRequest, context: ServerContext) throws -> ListEventsResponse?
+        /// Authenticates each call before its method runs.
+        var authentication: Authentication { get }
+
+        /// A page of events.
+        ///
+        /// Auth `ACCOUNT`.
+        func listEvents(
+            request: ListEventsRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> ListEventsResponse
 
         /// Every change that grants or revokes access after a revision, then new
         /// ones as they commit (connection brokers).
+        ///
+        /// Auth `PRINCIPAL`.
         func watchAccessChanges(
             request: WatchAccessChangesRequest,
             response: ServerStreamWriter<WatchAccessChangesResponse>,
+            credentials: CallCredentials,
             context: ServerContext
         ) async throws
     }
 }
 
 extension Sharewire_V1.EventService.Handler {
-    /// No immediate attempt: `ListEvents` always runs in a task.
-    public func immediateListEvents(
-        request: ListEventsRequest,
-        context: ServerContext
-    ) throws -> ListEventsResponse? { nil }
-
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
-        router.unary(Sharewire_V1.EventService.Method.ListEvents.self, immediate: { request, context in
-            try self.immediateListEvents(request: request, context: context)
-        }, { request, context in
-            try await self.listEvents(request: request, context: context)
-        })
+        router.unary(Sharewire_V1.EventService.Method.ListEvents.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.listEvents(request: request, caller: caller, context: context)
+        }
         router.serverStreaming(Sharewire_V1.EventService.Method.WatchAccessChanges.self) { request, response, context in
-            try await self.watchAccessChanges(request: request, response: response, context: context)
+            try await self.watchAccessChanges(
+                request: request,
+                response: response,
+                credentials: CallCredentials(context),
+                context: context
+            )
         }
     }
 }

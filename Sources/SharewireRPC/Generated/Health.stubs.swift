@@ -17,6 +17,7 @@ extension Sharewire_V1 {
             /// The current status of a service ("" is the whole server).
             ///
             /// `/sharewire.v1.Health/Check`, id 1, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `NONE` (``MethodAuth``).
             public enum Check: UnaryMethod {
                 public typealias Input = HealthCheckRequest
                 public typealias Output = HealthCheckResponse
@@ -27,6 +28,7 @@ extension Sharewire_V1 {
             /// The current status at once, then every change, until a drain ends it.
             ///
             /// `/sharewire.v1.Health/Watch`, id 2, server streaming, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `NONE` (``MethodAuth``).
             public enum Watch: ServerStreamingMethod {
                 public typealias Input = HealthCheckRequest
                 public typealias Output = HealthCheckResponse
@@ -39,21 +41,30 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.Health {
     /// The server side of `sharewire.v1.Health`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// Unary methods without an authentication step first (`NONE`, `PRINCIPAL`)
+    /// also have `immediate<Method>`, tried first on the connection's event loop
+    /// with no task (docs/ARCHITECTURE.md, "Concurrency model of a call"): it
+    /// answers or throws, or returns nil to run the async requirement in a task.
+    /// Its default returns nil. Keep it short: it holds the event loop.
     public protocol Handler: Sendable {
         /// The current status of a service ("" is the whole server).
+        ///
+        /// Auth `NONE`.
         func check(request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse
 
         /// `Check` without suspending, or nil to run `check(request:context:)`.
         func immediateCheck(request: HealthCheckRequest, context: ServerContext) throws -> HealthCheckResponse?
 
         /// The current status at once, then every change, until a drain ends it.
+        ///
+        /// Auth `NONE`.
         func watch(
             request: HealthCheckRequest,
             response: ServerStreamWriter<HealthCheckResponse>,
@@ -69,7 +80,7 @@ extension Sharewire_V1.Health.Handler {
         context: ServerContext
     ) throws -> HealthCheckResponse? { nil }
 
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.Health.Method.Check.self, immediate: { request, context in
             try self.immediateCheck(request: request, context: context)

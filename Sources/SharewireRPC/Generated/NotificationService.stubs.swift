@@ -16,6 +16,7 @@ extension Sharewire_V1 {
             /// Every notification after a sequence, then new ones as they commit.
             ///
             /// `/sharewire.v1.NotificationService/WatchNotifications`, id 191, server streaming, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `SERVICE_KEY` (``MethodAuth``).
             public enum WatchNotifications: ServerStreamingMethod {
                 public typealias Input = WatchNotificationsRequest
                 public typealias Output = WatchNotificationsResponse
@@ -26,6 +27,7 @@ extension Sharewire_V1 {
             /// Moves the acknowledged cursor forward (never back: a repeat is harmless).
             ///
             /// `/sharewire.v1.NotificationService/AckNotifications`, id 192, unary, idempotency `IDEMPOTENT`.
+            /// Auth `SERVICE_KEY` (``MethodAuth``).
             public enum AckNotifications: UnaryMethod {
                 public typealias Input = AckNotificationsRequest
                 public typealias Output = AckNotificationsResponse
@@ -38,15 +40,22 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.NotificationService {
     /// The server side of `sharewire.v1.NotificationService`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
-    ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     public protocol Handler: Sendable {
+        /// What authenticates the `ACCOUNT` and `SERVICE_KEY` methods' calls.
+        associatedtype Authentication: CallAuthentication
+
+        /// Authenticates each call before its method runs.
+        var authentication: Authentication { get }
+
         /// Every notification after a sequence, then new ones as they commit.
+        ///
+        /// Auth `SERVICE_KEY`.
         func watchNotifications(
             request: WatchNotificationsRequest,
             response: ServerStreamWriter<WatchNotificationsResponse>,
@@ -54,36 +63,26 @@ extension Sharewire_V1.NotificationService {
         ) async throws
 
         /// Moves the acknowledged cursor forward (never back: a repeat is harmless).
+        ///
+        /// Auth `SERVICE_KEY`.
         func ackNotifications(
             request: AckNotificationsRequest,
             context: ServerContext
         ) async throws -> AckNotificationsResponse
-
-        /// `AckNotifications` without suspending, or nil to run `ackNotifications(request:context:)`.
-        func immediateAckNotifications(
-            request: AckNotificationsRequest,
-            context: ServerContext
-        ) throws -> AckNotificationsResponse?
     }
 }
 
 extension Sharewire_V1.NotificationService.Handler {
-    /// No immediate attempt: `AckNotifications` always runs in a task.
-    public func immediateAckNotifications(
-        request: AckNotificationsRequest,
-        context: ServerContext
-    ) throws -> AckNotificationsResponse? { nil }
-
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
         router.serverStreaming(Sharewire_V1.NotificationService.Method.WatchNotifications.self) { request, response, context in
+            try self.authentication.requireService(context, for: .notificationWatchNotifications)
             try await self.watchNotifications(request: request, response: response, context: context)
         }
-        router.unary(Sharewire_V1.NotificationService.Method.AckNotifications.self, immediate: { request, context in
-            try self.immediateAckNotifications(request: request, context: context)
-        }, { request, context in
-            try await self.ackNotifications(request: request, context: context)
-        })
+        router.unary(Sharewire_V1.NotificationService.Method.AckNotifications.self) { request, context in
+            try self.authentication.requireService(context, for: .notificationAckNotifications)
+            return try await self.ackNotifications(request: request, context: context)
+        }
     }
 }
 

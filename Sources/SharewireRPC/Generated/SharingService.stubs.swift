@@ -26,6 +26,7 @@ extension Sharewire_V1 {
             /// Shares N devices with M contacts, all with the same access.
             ///
             /// `/sharewire.v1.SharingService/Share`, id 150, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Share: UnaryMethod {
                 public typealias Input = ShareRequest
                 public typealias Output = ShareResponse
@@ -36,6 +37,7 @@ extension Sharewire_V1 {
             /// Changes one person's access to one device.
             ///
             /// `/sharewire.v1.SharingService/UpdateShare`, id 151, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum UpdateShare: UnaryMethod {
                 public typealias Input = UpdateShareRequest
                 public typealias Output = UpdateShareResponse
@@ -46,6 +48,7 @@ extension Sharewire_V1 {
             /// Stops sharing N devices with M people.
             ///
             /// `/sharewire.v1.SharingService/RemoveShares`, id 152, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum RemoveShares: UnaryMethod {
                 public typealias Input = RemoveSharesRequest
                 public typealias Output = RemoveSharesResponse
@@ -56,6 +59,7 @@ extension Sharewire_V1 {
             /// The people every one of the given devices is shared with.
             ///
             /// `/sharewire.v1.SharingService/CommonSharees`, id 153, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum CommonSharees: UnaryMethod {
                 public typealias Input = CommonShareesRequest
                 public typealias Output = CommonShareesResponse
@@ -66,6 +70,7 @@ extension Sharewire_V1 {
             /// A recipient gives up a device shared with them.
             ///
             /// `/sharewire.v1.SharingService/Leave`, id 154, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Leave: UnaryMethod {
                 public typealias Input = LeaveRequest
                 public typealias Output = LeaveResponse
@@ -76,6 +81,7 @@ extension Sharewire_V1 {
             /// The shares of one device (owner only).
             ///
             /// `/sharewire.v1.SharingService/ListDeviceShares`, id 155, unary, idempotency `NO_SIDE_EFFECTS`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum ListDeviceShares: UnaryMethod {
                 public typealias Input = ListDeviceSharesRequest
                 public typealias Output = ListDeviceSharesResponse
@@ -86,6 +92,7 @@ extension Sharewire_V1 {
             /// Hands devices to a contact with an account and clears their shares.
             ///
             /// `/sharewire.v1.SharingService/Transfer`, id 156, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum Transfer: UnaryMethod {
                 public typealias Input = TransferRequest
                 public typealias Output = TransferResponse
@@ -96,6 +103,7 @@ extension Sharewire_V1 {
             /// A recipient accepts pending invitations: the shares give access from now.
             ///
             /// `/sharewire.v1.SharingService/AcceptInvitations`, id 233, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum AcceptInvitations: UnaryMethod {
                 public typealias Input = RespondToInvitationsRequest
                 public typealias Output = RespondToInvitationsResponse
@@ -106,6 +114,7 @@ extension Sharewire_V1 {
             /// A recipient declines pending invitations: the shares are removed.
             ///
             /// `/sharewire.v1.SharingService/DeclineInvitations`, id 234, unary, idempotency `unknown`.
+            /// Auth `ACCOUNT` (``MethodAuth``).
             public enum DeclineInvitations: UnaryMethod {
                 public typealias Input = RespondToInvitationsRequest
                 public typealias Output = RespondToInvitationsResponse
@@ -118,184 +127,141 @@ extension Sharewire_V1 {
 
 extension Sharewire_V1.SharingService {
     /// The server side of `sharewire.v1.SharingService`: one requirement per method.
-    /// `register(in:)` registers them all with their typed methods.
-    ///
-    /// Each unary method also has `immediate<Method>`, tried first on the
-    /// connection's event loop with no task (docs/ARCHITECTURE.md, "Concurrency
-    /// model of a call"): it answers or throws, or returns nil to run the
-    /// async requirement in a task. Its default returns nil. Keep it short:
-    /// it holds the event loop.
+    /// `register(in:)` registers them all with their typed methods, each behind
+    /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
+    /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
+    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
+    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
+    /// method runs only for the service.
     public protocol Handler: Sendable {
-        /// Shares N devices with M contacts, all with the same access.
-        func share(request: ShareRequest, context: ServerContext) async throws -> ShareResponse
+        /// What authenticates the `ACCOUNT` and `SERVICE_KEY` methods' calls.
+        associatedtype Authentication: CallAuthentication
 
-        /// `Share` without suspending, or nil to run `share(request:context:)`.
-        func immediateShare(request: ShareRequest, context: ServerContext) throws -> ShareResponse?
+        /// Authenticates each call before its method runs.
+        var authentication: Authentication { get }
+
+        /// Shares N devices with M contacts, all with the same access.
+        ///
+        /// Auth `ACCOUNT`.
+        func share(
+            request: ShareRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> ShareResponse
 
         /// Changes one person's access to one device.
-        func updateShare(request: UpdateShareRequest, context: ServerContext) async throws -> UpdateShareResponse
-
-        /// `UpdateShare` without suspending, or nil to run `updateShare(request:context:)`.
-        func immediateUpdateShare(request: UpdateShareRequest, context: ServerContext) throws -> UpdateShareResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func updateShare(
+            request: UpdateShareRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> UpdateShareResponse
 
         /// Stops sharing N devices with M people.
-        func removeShares(request: RemoveSharesRequest, context: ServerContext) async throws -> RemoveSharesResponse
-
-        /// `RemoveShares` without suspending, or nil to run `removeShares(request:context:)`.
-        func immediateRemoveShares(request: RemoveSharesRequest, context: ServerContext) throws -> RemoveSharesResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func removeShares(
+            request: RemoveSharesRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> RemoveSharesResponse
 
         /// The people every one of the given devices is shared with.
-        func commonSharees(request: CommonShareesRequest, context: ServerContext) async throws -> CommonShareesResponse
-
-        /// `CommonSharees` without suspending, or nil to run `commonSharees(request:context:)`.
-        func immediateCommonSharees(
+        ///
+        /// Auth `ACCOUNT`.
+        func commonSharees(
             request: CommonShareesRequest,
+            caller: Authentication.Account,
             context: ServerContext
-        ) throws -> CommonShareesResponse?
+        ) async throws -> CommonShareesResponse
 
         /// A recipient gives up a device shared with them.
-        func leave(request: LeaveRequest, context: ServerContext) async throws -> LeaveResponse
-
-        /// `Leave` without suspending, or nil to run `leave(request:context:)`.
-        func immediateLeave(request: LeaveRequest, context: ServerContext) throws -> LeaveResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func leave(
+            request: LeaveRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> LeaveResponse
 
         /// The shares of one device (owner only).
+        ///
+        /// Auth `ACCOUNT`.
         func listDeviceShares(
             request: ListDeviceSharesRequest,
+            caller: Authentication.Account,
             context: ServerContext
         ) async throws -> ListDeviceSharesResponse
 
-        /// `ListDeviceShares` without suspending, or nil to run `listDeviceShares(request:context:)`.
-        func immediateListDeviceShares(
-            request: ListDeviceSharesRequest,
-            context: ServerContext
-        ) throws -> ListDeviceSharesResponse?
-
         /// Hands devices to a contact with an account and clears their shares.
-        func transfer(request: TransferRequest, context: ServerContext) async throws -> TransferResponse
-
-        /// `Transfer` without suspending, or nil to run `transfer(request:context:)`.
-        func immediateTransfer(request: TransferRequest, context: ServerContext) throws -> TransferResponse?
+        ///
+        /// Auth `ACCOUNT`.
+        func transfer(
+            request: TransferRequest,
+            caller: Authentication.Account,
+            context: ServerContext
+        ) async throws -> TransferResponse
 
         /// A recipient accepts pending invitations: the shares give access from now.
+        ///
+        /// Auth `ACCOUNT`.
         func acceptInvitations(
             request: RespondToInvitationsRequest,
+            caller: Authentication.Account,
             context: ServerContext
         ) async throws -> RespondToInvitationsResponse
-
-        /// `AcceptInvitations` without suspending, or nil to run `acceptInvitations(request:context:)`.
-        func immediateAcceptInvitations(
-            request: RespondToInvitationsRequest,
-            context: ServerContext
-        ) throws -> RespondToInvitationsResponse?
 
         /// A recipient declines pending invitations: the shares are removed.
+        ///
+        /// Auth `ACCOUNT`.
         func declineInvitations(
             request: RespondToInvitationsRequest,
+            caller: Authentication.Account,
             context: ServerContext
         ) async throws -> RespondToInvitationsResponse
-
-        /// `DeclineInvitations` without suspending, or nil to run `declineInvitations(request:context:)`.
-        func immediateDeclineInvitations(
-            request: RespondToInvitationsRequest,
-            context: ServerContext
-        ) throws -> RespondToInvitationsResponse?
     }
 }
 
 extension Sharewire_V1.SharingService.Handler {
-    /// No immediate attempt: `Share` always runs in a task.
-    public func immediateShare(request: ShareRequest, context: ServerContext) throws -> ShareResponse? { nil }
-
-    /// No immediate attempt: `UpdateShare` always runs in a task.
-    public func immediateUpdateShare(
-        request: UpdateShareRequest,
-        context: ServerContext
-    ) throws -> UpdateShareResponse? { nil }
-
-    /// No immediate attempt: `RemoveShares` always runs in a task.
-    public func immediateRemoveShares(
-        request: RemoveSharesRequest,
-        context: ServerContext
-    ) throws -> RemoveSharesResponse? { nil }
-
-    /// No immediate attempt: `CommonSharees` always runs in a task.
-    public func immediateCommonSharees(
-        request: CommonShareesRequest,
-        context: ServerContext
-    ) throws -> CommonShareesResponse? { nil }
-
-    /// No immediate attempt: `Leave` always runs in a task.
-    public func immediateLeave(request: LeaveRequest, context: ServerContext) throws -> LeaveResponse? { nil }
-
-    /// No immediate attempt: `ListDeviceShares` always runs in a task.
-    public func immediateListDeviceShares(
-        request: ListDeviceSharesRequest,
-        context: ServerContext
-    ) throws -> ListDeviceSharesResponse? { nil }
-
-    /// No immediate attempt: `Transfer` always runs in a task.
-    public func immediateTransfer(request: TransferRequest, context: ServerContext) throws -> TransferResponse? { nil }
-
-    /// No immediate attempt: `AcceptInvitations` always runs in a task.
-    public func immediateAcceptInvitations(
-        request: RespondToInvitationsRequest,
-        context: ServerContext
-    ) throws -> RespondToInvitationsResponse? { nil }
-
-    /// No immediate attempt: `DeclineInvitations` always runs in a task.
-    public func immediateDeclineInvitations(
-        request: RespondToInvitationsRequest,
-        context: ServerContext
-    ) throws -> RespondToInvitationsResponse? { nil }
-
-    /// Registers every method of the service in `router`.
+    /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
-        router.unary(Sharewire_V1.SharingService.Method.Share.self, immediate: { request, context in
-            try self.immediateShare(request: request, context: context)
-        }, { request, context in
-            try await self.share(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.SharingService.Method.UpdateShare.self, immediate: { request, context in
-            try self.immediateUpdateShare(request: request, context: context)
-        }, { request, context in
-            try await self.updateShare(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.SharingService.Method.RemoveShares.self, immediate: { request, context in
-            try self.immediateRemoveShares(request: request, context: context)
-        }, { request, context in
-            try await self.removeShares(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.SharingService.Method.CommonSharees.self, immediate: { request, context in
-            try self.immediateCommonSharees(request: request, context: context)
-        }, { request, context in
-            try await self.commonSharees(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.SharingService.Method.Leave.self, immediate: { request, context in
-            try self.immediateLeave(request: request, context: context)
-        }, { request, context in
-            try await self.leave(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.SharingService.Method.ListDeviceShares.self, immediate: { request, context in
-            try self.immediateListDeviceShares(request: request, context: context)
-        }, { request, context in
-            try await self.listDeviceShares(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.SharingService.Method.Transfer.self, immediate: { request, context in
-            try self.immediateTransfer(request: request, context: context)
-        }, { request, context in
-            try await self.transfer(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.SharingService.Method.AcceptInvitations.self, immediate: { request, context in
-            try self.immediateAcceptInvitations(request: request, context: context)
-        }, { request, context in
-            try await self.acceptInvitations(request: request, context: context)
-        })
-        router.unary(Sharewire_V1.SharingService.Method.DeclineInvitations.self, immediate: { request, context in
-            try self.immediateDeclineInvitations(request: request, context: context)
-        }, { request, context in
-            try await self.declineInvitations(request: request, context: context)
-        })
+        router.unary(Sharewire_V1.SharingService.Method.Share.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.share(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.SharingService.Method.UpdateShare.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.updateShare(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.SharingService.Method.RemoveShares.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.removeShares(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.SharingService.Method.CommonSharees.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.commonSharees(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.SharingService.Method.Leave.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.leave(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.SharingService.Method.ListDeviceShares.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.listDeviceShares(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.SharingService.Method.Transfer.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.transfer(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.SharingService.Method.AcceptInvitations.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.acceptInvitations(request: request, caller: caller, context: context)
+        }
+        router.unary(Sharewire_V1.SharingService.Method.DeclineInvitations.self) { request, context in
+            let caller = try self.authentication.account(context)
+            return try await self.declineInvitations(request: request, caller: caller, context: context)
+        }
     }
 }
 

@@ -45,7 +45,7 @@ public struct AccessRequest: Hashable, Sendable {
     public func resolved(on device: Device) throws(SharingError) -> ShareAccess {
         guard mode == .ports else { return .all(scripting: scripting) }
         for sid in services.sorted() where !device.hasService(sid) {
-            throw SharingError(.serviceNotOnDevice, subject: sid.external, field: "serviceIds",
+            throw SharingError(.serviceNotOnDevice, subject: sid.external, field: .serviceIds,
                                message: "service is not on device \(device.id)")
         }
         var granted = services
@@ -56,7 +56,7 @@ public struct AccessRequest: Hashable, Sendable {
                 found = true
             }
             if !found {
-                throw SharingError(.serviceNotOnDevice, subject: String(port), field: "ports",
+                throw SharingError(.serviceNotOnDevice, subject: String(port), field: .ports,
                                    message: "device \(device.id) has no service on port \(port)")
             }
         }

@@ -13,10 +13,10 @@ public struct Email: Hashable, Comparable, Sendable, CustomStringConvertible, Co
     ///
     /// - Throws: `INVALID_EMAIL` or `EMAIL_TOO_LONG`, naming the offending text
     ///   and `field`.
-    public init(_ text: some StringProtocol, field: String = "email") throws(SharingError) {
+    public init(_ text: some StringProtocol, field: SharingError.Field = .email) throws(SharingError) {
         let trimmed = Email.trim(Substring(text))
         guard trimmed.utf8.count <= Limits.maxEmailLength else {
-            throw SharingError(.emailTooLong, subject: String(trimmed.prefix(64)), field: field,
+            throw SharingError(.emailTooLong, subject: String(trimmed.prefix(64)), field: field, limit: .emailLength,
                                message: "email is longer than \(Limits.maxEmailLength) bytes")
         }
         let lowered = trimmed.lowercased()

@@ -3,18 +3,18 @@
 /// create the new one, move the callers, revoke the old (docs/SERVER.md).
 extension ApplyContext {
     mutating func createAPIKey(name: String, hash: APIKeyHash) throws(SharingError) -> Applied {
-        try limits.checkName(name, field: "name")
+        try limits.checkName(name, field: .name)
         let held = state.apiKeysByAccount[actor] ?? []
         if held.contains(where: { state.apiKeys[$0]?.name == name }) {
-            throw SharingError(.apiKeyNameInUse, subject: name, field: "name", message: "the account has a key with this name")
+            throw SharingError(.apiKeyNameInUse, subject: name, field: .name, message: "the account has a key with this name")
         }
         guard held.count < limits.maxAPIKeysPerAccount else {
-            throw SharingError(.limitExceeded, subject: String(held.count), field: "name",
+            throw SharingError(.limitExceeded, subject: String(held.count), field: .name,
                                message: "the account has the maximum of \(limits.maxAPIKeysPerAccount) API keys; revoke one first")
         }
         if state.apiKeyByHash[hash] != nil {
             // 2^-256 by chance; only a caller reusing a key gets here.
-            throw SharingError(.invalidArgument, field: "apiKey", message: "API key already in use")
+            throw SharingError(.invalidArgument, field: .apiKey, message: "API key already in use")
         }
         return finish(.apiKey(addAPIKey(name: name, hash: hash)))
     }
@@ -22,7 +22,7 @@ extension ApplyContext {
     mutating func revokeAPIKey(_ id: APIKeyID) throws(SharingError) -> Applied {
         // Someone else's key is "not found": ids must not be probed.
         guard let key = state.apiKeys[id], key.account == actor else {
-            throw SharingError(.apiKeyNotFound, subject: id.external, field: "keyId", message: "no such API key")
+            throw SharingError(.apiKeyNotFound, subject: id.external, field: .keyId, message: "no such API key")
         }
         state.removeAPIKey(key)
         changes.mutations.append(.deleteAPIKey(id))

@@ -8,11 +8,11 @@ extension SharingState {
         let inherited = requested == nil ? languageFromContacts(of: email) : nil
         let language = requested ?? inherited ?? .en
         if accountByEmail[email] != nil {
-            throw SharingError(.accountExists, subject: email.value, field: "email", message: "an account with this email exists")
+            throw SharingError(.accountExists, subject: email.value, field: .email, message: "an account with this email exists")
         }
         if apiKeyByHash[apiKeyHash] != nil {
             // 2^-256 by chance; only a caller reusing a key gets here.
-            throw SharingError(.invalidArgument, field: "apiKey", message: "API key already in use")
+            throw SharingError(.invalidArgument, field: .apiKey, message: "API key already in use")
         }
         var next = self
         next.counters.account += 1

@@ -12,7 +12,7 @@ extension SharingState {
         }
         if case .expireShares = command { return expireShares(at: at) }
         guard let actor else {
-            throw SharingError(.unauthenticated, field: "actor", message: "this write needs an authenticated account")
+            throw SharingError(.unauthenticated, field: .actor, message: "this write needs an authenticated account")
         }
         var cx = ApplyContext(state: self, actor: actor, at: at)
         _ = try cx.actorAccount()

@@ -27,13 +27,13 @@ struct ApplyContext {
     /// The actor's account; an unknown actor is not authenticated.
     func actorAccount() throws(SharingError) -> Account {
         guard let a = state.accounts[actor] else {
-            throw SharingError(.unauthenticated, subject: actor.external, field: "actor", message: "unknown account")
+            throw SharingError(.unauthenticated, subject: actor.external, field: .actor, message: "unknown account")
         }
         return a
     }
 
     /// A device the actor owns (``SharingState/ownedDevice(_:_:field:)``).
-    func ownedDevice(_ id: DeviceID, field: String = "deviceIds") throws(SharingError) -> Device {
+    func ownedDevice(_ id: DeviceID, field: SharingError.Field = .deviceIds) throws(SharingError) -> Device {
         try state.ownedDevice(actor, id, field: field)
     }
 

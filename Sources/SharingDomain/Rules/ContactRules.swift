@@ -3,14 +3,14 @@ extension ApplyContext {
         let me = try actorAccount()
         let email = try Email(text)
         if email == me.email {
-            throw SharingError(.contactIsSelf, subject: email.value, field: "email", message: "you cannot add yourself as a contact")
+            throw SharingError(.contactIsSelf, subject: email.value, field: .email, message: "you cannot add yourself as a contact")
         }
         let mine = state.contactsByOwner[actor] ?? [:]
         if mine[email] != nil {
-            throw SharingError(.contactExists, subject: email.value, field: "email", message: "you already have this contact")
+            throw SharingError(.contactExists, subject: email.value, field: .email, message: "you already have this contact")
         }
         if mine.count >= limits.maxContactsPerAccount {
-            throw SharingError(.limitExceeded, subject: String(mine.count + 1), field: "contacts",
+            throw SharingError(.limitExceeded, subject: String(mine.count + 1), field: .contacts, limit: .contactsPerAccount,
                                message: "at most \(limits.maxContactsPerAccount) contacts per account")
         }
         try validate(fields)
@@ -68,7 +68,7 @@ extension ApplyContext {
         let me = try actorAccount()
         var contact = try myContact(text)
         if state.accountByEmail[contact.email] != nil {
-            throw SharingError(.contactHasAccount, subject: contact.email.value, field: "email",
+            throw SharingError(.contactHasAccount, subject: contact.email.value, field: .email,
                                message: "this contact already has an account")
         }
         let window = Int64(limits.inviteResendWindowSeconds) * 1000
@@ -76,7 +76,7 @@ extension ApplyContext {
            at.millisecondsSinceEpoch - last.millisecondsSinceEpoch < window {
             let minutes = (last.millisecondsSinceEpoch + window - at.millisecondsSinceEpoch + 59_999) / 60_000
             let wait = minutes >= 60 ? "\(minutes / 60) h \(minutes % 60) min" : "\(minutes) min"
-            throw SharingError(.inviteRecentlySent, subject: contact.email.value, field: "resend",
+            throw SharingError(.inviteRecentlySent, subject: contact.email.value, field: .resend,
                                message: "an invite was sent to this contact less than "
                                    + "\(limits.inviteResendWindowSeconds) s ago; another can go in \(wait), or now with resend")
         }
@@ -94,15 +94,15 @@ extension ApplyContext {
     func myContact(_ text: String) throws(SharingError) -> Contact {
         let email = try Email(text)
         guard let id = state.contactsByOwner[actor]?[email], let c = state.contacts[id] else {
-            throw SharingError(.contactNotFound, subject: email.value, field: "email", message: "no such contact")
+            throw SharingError(.contactNotFound, subject: email.value, field: .email, message: "no such contact")
         }
         return c
     }
 
     func validate(_ f: ContactFields) throws(SharingError) {
-        if let v = f.firstName { try limits.checkName(v, field: "firstName", allowEmpty: true) }
-        if let v = f.lastName { try limits.checkName(v, field: "lastName", allowEmpty: true) }
-        if let v = f.company { try limits.checkName(v, field: "company", allowEmpty: true) }
+        if let v = f.firstName { try limits.checkName(v, field: .firstName, allowEmpty: true) }
+        if let v = f.lastName { try limits.checkName(v, field: .lastName, allowEmpty: true) }
+        if let v = f.company { try limits.checkName(v, field: .company, allowEmpty: true) }
     }
 
     func apply(_ f: ContactFields, to c: inout Contact) {

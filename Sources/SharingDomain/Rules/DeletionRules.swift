@@ -7,10 +7,10 @@ extension ApplyContext {
     /// shares is refused (`LIMIT_EXCEEDED`, field `deviceId`): remove shares first.
     mutating func deleteDevice(_ id: DeviceID, notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
-        let device = try ownedDevice(id, field: "deviceId")
+        let device = try ownedDevice(id, field: .deviceId)
         let recipients = (state.sharesByDevice[id] ?? []).sorted()
         if recipients.count > limits.maxPairsPerBulk {
-            throw SharingError(.limitExceeded, subject: id.external, field: "deviceId",
+            throw SharingError(.limitExceeded, subject: id.external, field: .deviceId, limit: .pairsPerBulk,
                                message: "the device has \(recipients.count) shares, more than \(limits.maxPairsPerBulk) "
                                    + "one write may remove; remove some shares first")
         }
@@ -39,16 +39,16 @@ extension ApplyContext {
     /// delete devices first.
     mutating func deleteAccount(confirmEmail: String, notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
-        guard let confirmed = try? Email(confirmEmail, field: "confirmEmail"), confirmed == me.email else {
+        guard let confirmed = try? Email(confirmEmail, field: .confirmEmail), confirmed == me.email else {
             throw SharingError(.invalidArgument, subject: String(confirmEmail.prefix(Limits.maxEmailLength)),
-                               field: "confirmEmail", message: "confirm with the account's own email")
+                               field: .confirmEmail, message: "confirm with the account's own email")
         }
         let owned = (state.devicesByOwner[actor] ?? []).sorted()
         let received = (state.sharesByUser[actor] ?? []).sorted()
         let ownedShares = owned.reduce(0) { $0 + (state.sharesByDevice[$1]?.count ?? 0) }
         let rows = owned.count + ownedShares + received.count
         if rows > limits.maxPairsPerBulk {
-            throw SharingError(.limitExceeded, subject: actor.external, field: "account",
+            throw SharingError(.limitExceeded, subject: actor.external, field: .account, limit: .pairsPerBulk,
                                message: "the account has \(owned.count) devices and \(ownedShares + received.count) "
                                    + "shares, more than \(limits.maxPairsPerBulk) one write may remove; delete devices first")
         }

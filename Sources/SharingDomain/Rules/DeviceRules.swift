@@ -1,9 +1,9 @@
 extension ApplyContext {
     mutating func registerDevice(name: String, services specs: [ServiceSpec]) throws(SharingError) -> Applied {
-        try limits.checkName(name, field: "name")
+        try limits.checkName(name, field: .name)
         let owned = state.devicesByOwner[actor]?.count ?? 0
         if owned >= limits.maxDevicesPerAccount {
-            throw SharingError(.limitExceeded, subject: String(owned + 1), field: "devices",
+            throw SharingError(.limitExceeded, subject: String(owned + 1), field: .devices, limit: .devicesPerAccount,
                                message: "at most \(limits.maxDevicesPerAccount) devices per account")
         }
         try checkServiceCount(specs.count)
@@ -23,8 +23,8 @@ extension ApplyContext {
 
     /// Owner only: a recipient cannot rename a device it received.
     mutating func renameDevice(_ id: DeviceID, name: String) throws(SharingError) -> Applied {
-        var device = try ownedDevice(id, field: "deviceId")
-        try limits.checkName(name, field: "name")
+        var device = try ownedDevice(id, field: .deviceId)
+        try limits.checkName(name, field: .name)
         device.name = name
         device.updatedAt = at
         put(device)
@@ -34,7 +34,7 @@ extension ApplyContext {
 
     /// `ALL` shares cover the new service at once; `PORTS` shares do not.
     mutating func addService(_ id: DeviceID, _ spec: ServiceSpec) throws(SharingError) -> Applied {
-        var device = try ownedDevice(id, field: "deviceId")
+        var device = try ownedDevice(id, field: .deviceId)
         try checkServiceCount(device.services.count + 1)
         try validate(spec)
         let sid: ServiceID = nextID(\.service, ServiceID.self)
@@ -59,9 +59,9 @@ extension ApplyContext {
     /// which (docs/DOMAIN.md §2).
     mutating func removeService(_ id: DeviceID, _ sid: ServiceID) throws(SharingError) -> Applied {
         let me = try actorAccount()
-        var device = try ownedDevice(id, field: "deviceId")
+        var device = try ownedDevice(id, field: .deviceId)
         guard let index = device.services.firstIndex(where: { $0.id == sid }) else {
-            throw SharingError(.serviceNotFound, subject: sid.external, field: "serviceId",
+            throw SharingError(.serviceNotFound, subject: sid.external, field: .serviceId,
                                message: "the device has no such service")
         }
         device.services.remove(at: index)
@@ -105,23 +105,23 @@ extension ApplyContext {
 
     func checkServiceCount(_ n: Int) throws(SharingError) {
         if n > limits.maxServicesPerDevice {
-            throw SharingError(.limitExceeded, subject: String(n), field: "services",
+            throw SharingError(.limitExceeded, subject: String(n), field: .services, limit: .servicesPerDevice,
                                message: "at most \(limits.maxServicesPerDevice) services per device")
         }
     }
 
     func validate(_ spec: ServiceSpec) throws(SharingError) {
-        try limits.checkName(spec.name, field: "services.name")
+        try limits.checkName(spec.name, field: .servicesName)
         if spec.port == 0 {
-            throw SharingError(.invalidPort, subject: "0", field: "services.port", message: "port must be 1...65535")
+            throw SharingError(.invalidPort, subject: "0", field: .servicesPort, message: "port must be 1...65535")
         }
         if spec.protocol.isEmpty || spec.protocol.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
-            throw SharingError(.invalidArgument, subject: nil, field: "services.protocol",
+            throw SharingError(.invalidArgument, subject: nil, field: .servicesProtocol,
                                message: "protocol must be a non-empty word without spaces or control characters")
         }
         if spec.protocol.utf8.count > limits.maxProtocolLength {
-            throw SharingError(.stringTooLong, subject: String(spec.protocol.prefix(32)), field: "services.protocol",
-                               message: "protocol is longer than \(limits.maxProtocolLength) bytes")
+            throw SharingError(.stringTooLong, subject: String(spec.protocol.prefix(32)), field: .servicesProtocol,
+                               limit: .protocolLength, message: "protocol is longer than \(limits.maxProtocolLength) bytes")
         }
     }
 }

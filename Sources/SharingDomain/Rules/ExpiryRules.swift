@@ -13,13 +13,13 @@ extension ApplyContext {
     func validateExpiry(_ expiresAt: Timestamp?) throws(SharingError) {
         guard let expiresAt else { return }
         if expiresAt <= at {
-            throw SharingError(.invalidArgument, subject: String(expiresAt.millisecondsSinceEpoch), field: "expiresAtMs",
+            throw SharingError(.invalidArgument, subject: String(expiresAt.millisecondsSinceEpoch), field: .expiresAtMs,
                                message: "the expiry must be in the future (server time \(at.millisecondsSinceEpoch) ms)")
         }
         let (latest, overflow) = at.millisecondsSinceEpoch.addingReportingOverflow(limits.maxShareLifetimeMs)
         if overflow || expiresAt.millisecondsSinceEpoch > latest {
-            throw SharingError(.limitExceeded, subject: String(expiresAt.millisecondsSinceEpoch), field: "expiresAtMs",
-                               message: "a share may last at most \(limits.maxShareLifetimeMs / 86_400_000) days")
+            throw SharingError(.limitExceeded, subject: String(expiresAt.millisecondsSinceEpoch), field: .expiresAtMs,
+                               limit: .shareLifetimeMs, message: "a share may last at most \(limits.maxShareLifetimeMs / 86_400_000) days")
         }
     }
 }

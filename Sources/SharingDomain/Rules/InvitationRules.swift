@@ -9,9 +9,9 @@ extension ApplyContext {
     mutating func respondToInvitations(devices raw: [DeviceID], accept: Bool) throws(SharingError) -> Applied {
         _ = try actorAccount()
         let ids = uniqued(raw)
-        if ids.isEmpty { throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given") }
+        if ids.isEmpty { throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given") }
         if ids.count > limits.maxDevicesPerCall {
-            throw SharingError(.limitExceeded, subject: String(ids.count), field: "deviceIds",
+            throw SharingError(.limitExceeded, subject: String(ids.count), field: .deviceIds, limit: .devicesPerCall,
                                message: "at most \(limits.maxDevicesPerCall) devices per call")
         }
         var pending: [Share] = []
@@ -22,7 +22,7 @@ extension ApplyContext {
                 throw .deviceNotFound(id)
             }
             guard share.isPending else {
-                throw SharingError(.shareNotFound, subject: id.external, field: "deviceIds",
+                throw SharingError(.shareNotFound, subject: id.external, field: .deviceIds,
                                    message: "no pending invitation for this device: the share is already accepted")
             }
             pending.append(share)

@@ -19,9 +19,9 @@ extension ApplyContext {
         var users: [AccountID] = []
         for email in emails {
             if email == me.email {
-                throw SharingError(.shareToSelf, subject: email.value, field: "emails", message: "you cannot share with yourself")
+                throw SharingError(.shareToSelf, subject: email.value, field: .emails, message: "you cannot share with yourself")
             }
-            users.append(try contactAccount(email, field: "emails"))
+            users.append(try contactAccount(email, field: .emails))
         }
 
         // Valid: apply every pair.
@@ -77,13 +77,13 @@ extension ApplyContext {
     mutating func updateShare(device id: DeviceID, email text: String, access request: AccessRequest,
                               notify: Bool, expiry: ExpiryUpdate) throws(SharingError) -> Applied {
         let me = try actorAccount()
-        let device = try ownedDevice(id, field: "deviceId")
+        let device = try ownedDevice(id, field: .deviceId)
         let email = try Email(text)
         try validate(request)
         if case let .at(instant) = expiry { try validateExpiry(instant) }
         let access = try request.resolved(on: device)
         guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)] else {
-            throw SharingError(.shareNotFound, subject: email.value, field: "email",
+            throw SharingError(.shareNotFound, subject: email.value, field: .email,
                                message: "the device is not shared with this person")
         }
         let expiresAt: Timestamp?
@@ -145,17 +145,17 @@ extension ApplyContext {
         let me = try actorAccount()
         let ids = uniqued(rawDevices)
         if ids.isEmpty {
-            throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given")
+            throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given")
         }
         if ids.count > limits.maxDevicesPerCall {
-            throw SharingError(.limitExceeded, subject: String(ids.count), field: "deviceIds",
+            throw SharingError(.limitExceeded, subject: String(ids.count), field: .deviceIds, limit: .devicesPerCall,
                                message: "at most \(limits.maxDevicesPerCall) devices per call")
         }
         var byOwner: [AccountID: [DeviceID]] = [:]
         var owners: [AccountID] = []
         for id in ids {
             guard state.shares[ShareKey(device: id, user: actor)] != nil, let d = state.devices[id] else {
-                throw SharingError(.shareNotFound, subject: id.external, field: "deviceIds",
+                throw SharingError(.shareNotFound, subject: id.external, field: .deviceIds,
                                    message: "this device is not shared with you")
             }
             if byOwner[d.owner] == nil { owners.append(d.owner) }
@@ -175,7 +175,7 @@ extension ApplyContext {
 
     /// The account of one of the actor's contacts: the only people a device
     /// is shared with or transferred to (docs/DOMAIN.md §2).
-    func contactAccount(_ email: Email, field: String) throws(SharingError) -> AccountID {
+    func contactAccount(_ email: Email, field: SharingError.Field) throws(SharingError) -> AccountID {
         guard state.contactsByOwner[actor]?[email] != nil else {
             throw SharingError(.contactNotFound, subject: email.value, field: field,
                                message: "add this person as a contact first")
@@ -190,16 +190,17 @@ extension ApplyContext {
     func parseEmails(_ raw: [String]) throws(SharingError) -> [Email] {
         var out: [Email] = []
         out.reserveCapacity(raw.count)
-        for text in raw { out.append(try Email(text, field: "emails")) }
+        for text in raw { out.append(try Email(text, field: .emails)) }
         return uniqued(out)
     }
 
     func checkSelection(devices: Int, emails: Int) throws(SharingError) {
-        if devices == 0 { throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given") }
-        if emails == 0 { throw SharingError(.emptySelection, field: "emails", message: "no emails given") }
+        if devices == 0 { throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given") }
+        if emails == 0 { throw SharingError(.emptySelection, field: .emails, message: "no emails given") }
         let (pairs, overflow) = devices.multipliedReportingOverflow(by: emails)
         if overflow || pairs > limits.maxPairsPerBulk {
-            throw SharingError(.limitExceeded, subject: overflow ? "overflow" : String(pairs), field: "pairs",
+            throw SharingError(.limitExceeded, subject: overflow ? "overflow" : String(pairs), field: .pairs,
+                               limit: .pairsPerBulk,
                                message: "devices × emails is above the maximum of \(limits.maxPairsPerBulk)")
         }
     }
@@ -208,11 +209,11 @@ extension ApplyContext {
         guard access.mode == .ports else { return }
         if access.entryCount > limits.maxPortsPerShare {
             throw SharingError(.limitExceeded, subject: String(access.entryCount),
-                               field: access.ports.isEmpty ? "serviceIds" : "ports",
+                               field: access.ports.isEmpty ? .serviceIds : .ports, limit: .portsPerShare,
                                message: "at most \(limits.maxPortsPerShare) services and ports per share")
         }
         if access.entryCount == 0 && !access.scripting {
-            throw SharingError(.emptyAccess, field: "serviceIds",
+            throw SharingError(.emptyAccess, field: .serviceIds,
                                message: "PORTS with no services or ports grants nothing unless scripting is allowed")
         }
     }

@@ -7,22 +7,22 @@ extension ApplyContext {
                            notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let ids = uniqued(rawDevices)
-        if ids.isEmpty { throw SharingError(.emptySelection, field: "deviceIds", message: "no devices given") }
+        if ids.isEmpty { throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given") }
         if ids.count > limits.maxDevicesPerCall {
-            throw SharingError(.limitExceeded, subject: String(ids.count), field: "deviceIds",
+            throw SharingError(.limitExceeded, subject: String(ids.count), field: .deviceIds, limit: .devicesPerCall,
                                message: "at most \(limits.maxDevicesPerCall) devices per call")
         }
         // Authorize before looking at the target, so a stranger learns nothing about it.
         let devices = try ownedDevices(ids)
-        let email = try Email(text, field: "toEmail")
+        let email = try Email(text, field: .toEmail)
         if email == me.email {
-            throw SharingError(.transferToSelf, subject: email.value, field: "toEmail", message: "you already own these devices")
+            throw SharingError(.transferToSelf, subject: email.value, field: .toEmail, message: "you already own these devices")
         }
         // Like sharing, a transfer goes to a contact with an account.
-        let target = try contactAccount(email, field: "toEmail")
+        let target = try contactAccount(email, field: .toEmail)
         let targetOwned = state.devicesByOwner[target]?.count ?? 0
         if targetOwned + devices.count > limits.maxDevicesPerAccount {
-            throw SharingError(.limitExceeded, subject: email.value, field: "toEmail",
+            throw SharingError(.limitExceeded, subject: email.value, field: .toEmail, limit: .devicesPerAccount,
                                message: "the receiver would own more than \(limits.maxDevicesPerAccount) devices")
         }
         revocation = .deviceTransferred

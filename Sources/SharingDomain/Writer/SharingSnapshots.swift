@@ -116,7 +116,7 @@ public final class SharingSnapshots: Sendable {
                     }
                     let timer = Task { [weak self] in
                         do { try await Task.sleep(for: timeout) } catch { return }
-                        self?.fail(id, SharingError(.revisionNotReached, subject: String(revision), field: "atLeastRevision",
+                        self?.fail(id, SharingError(.revisionNotReached, subject: String(revision), field: .atLeastRevision,
                                                     message: "revision not reached within \(timeout)"))
                     }
                     let stillWaiting = box.withLock { b -> Bool in
