@@ -68,6 +68,8 @@ public struct OutboxNotification: Sendable, Hashable, Codable, CustomStringConve
         case shareAccepted = "share.accepted"
         /// The recipient declined an invitation (sent to the owner).
         case shareDeclined = "share.declined"
+        /// An invitation lapsed without an answer (sent to the owner).
+        case invitationExpired = "invitation.expired"
         /// A kind this client version does not know.
         case unknown
 

@@ -181,6 +181,7 @@ extension OutboxNotification.Kind {
         case .shareInvitation: .shareInvitation
         case .shareAccepted: .shareAccepted
         case .shareDeclined: .shareDeclined
+        case .invitationExpired: .invitationExpired
         case .unspecified, .unrecognized: .unknown
         }
     }

@@ -262,6 +262,7 @@ extension NotificationKind {
         case .shareInvitation: self = .shareInvitation
         case .shareAccepted: self = .shareAccepted
         case .shareDeclined: self = .shareDeclined
+        case .invitationExpired: self = .invitationExpired
         }
     }
 }

@@ -121,6 +121,16 @@ public enum NotificationTemplates {
         case (.shareDeclined, .ja):
             return ("\(actor)さんが共有デバイスの招待を辞退しました",
                     "\(actor)さんが\(names)への招待を辞退しました。アクセス権はありません。あとで改めて共有することもできます。")
+        // A lapsed invitation: `actor` is the owner who invited, `other` the recipient who did not answer.
+        case (.invitationExpired, .en):
+            return (one ? "Your invitation to \(other) for a device has lapsed"
+                        : "Your invitation to \(other) for \(n) devices has lapsed",
+                    "\(other) did not accept your invitation to \(names) in time, so it lapsed. They have no access; "
+                        + "share again to invite them anew.")
+        case (.invitationExpired, .ja):
+            return ("\(other)さんへのデバイス共有の招待が期限切れになりました",
+                    "\(other)さんが期限内に\(names)への招待を承諾しなかったため、招待は無効になりました。"
+                        + "アクセス権はありません。改めて招待するには、もう一度共有してください。")
         case (.shareInvitation, .ja):
             return (one ? "\(actor)さんからデバイスの共有の招待が届いています" : "\(actor)さんから\(n)台のデバイスの共有の招待が届いています",
                     "\(actor)さんが\(names)をあなたと共有しようとしています。承諾後のアクセス権：\(accessText(data.access, .ja))。"

@@ -76,7 +76,12 @@ import Testing
         #expect(at.state.shareCount == 0 && at.outcome == .count(created: 0, updated: 0, removed: 2))
         #expect(at.changes.events.map(\.kind) == [.shareDeclined, .shareDeclined])
         #expect(at.changes.events.allSatisfy { $0.actor == s.a && $0.detail == "reason=invitation.expired" })
-        #expect(at.changes.notifications.isEmpty && at.changes.accessChanges.isEmpty)
+        #expect(at.changes.accessChanges.isEmpty)  // they gave no access
+        // The owner hears of it once for the recipient, naming both devices; the recipient is not told.
+        let told = at.changes.notifications
+        #expect(told.map(\.template) == [.invitationExpired] && told[0].recipient == s.a)
+        #expect(told[0].subject == "Your invitation to \(s.b.email) for 2 devices has lapsed")
+        #expect(told[0].body.contains("\"pi\"") && told[0].body.contains("\"nas\""))
         // Accepted in time, the share no longer lapses.
         try s.w.run(.respondToInvitations(devices: [s.d.id], accept: true), as: s.b.id)
         let later = try s.w.state.apply(.expireShares, actor: nil, at: lapse)

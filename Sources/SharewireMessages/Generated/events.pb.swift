@@ -182,11 +182,15 @@ public enum NotificationKind: ProtoEnum {
     ///
     /// `NOTIFICATION_KIND_SHARE_DECLINED` (12).
     case shareDeclined
+    /// An invitation lapsed unanswered (sent to the owner).
+    ///
+    /// `NOTIFICATION_KIND_INVITATION_EXPIRED` (13).
+    case invitationExpired
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner, .shareInvitation, .shareAccepted, .shareDeclined]
+    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner, .shareInvitation, .shareAccepted, .shareDeclined, .invitationExpired]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -204,6 +208,7 @@ public enum NotificationKind: ProtoEnum {
         case 10: self = .shareInvitation
         case 11: self = .shareAccepted
         case 12: self = .shareDeclined
+        case 13: self = .invitationExpired
         default: self = .unrecognized(rawValue)
         }
     }
@@ -224,6 +229,7 @@ public enum NotificationKind: ProtoEnum {
         case .shareInvitation: 10
         case .shareAccepted: 11
         case .shareDeclined: 12
+        case .invitationExpired: 13
         case .unrecognized(let value): value
         }
     }

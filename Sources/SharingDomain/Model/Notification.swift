@@ -17,6 +17,8 @@ public enum NotificationTemplate: String, Sendable, Hashable, CaseIterable {
     case shareAccepted = "share.accepted"
     /// To the owner: the recipient declined its invitation.
     case shareDeclined = "share.declined"
+    /// To the owner: an invitation lapsed without an answer.
+    case invitationExpired = "invitation.expired"
 }
 
 /// An outbox entry, written in the same transaction as the change causing it.

@@ -125,7 +125,11 @@ typedef enum _Sharewire__V1__NotificationKind {
   /*
    * The recipient declined an invitation (sent to the owner).
    */
-  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_DECLINED = 12
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_DECLINED = 12,
+  /*
+   * An invitation lapsed unanswered (sent to the owner).
+   */
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_INVITATION_EXPIRED = 13
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__NOTIFICATION_KIND)
 } Sharewire__V1__NotificationKind;
 /*
