@@ -108,7 +108,7 @@ public enum NotificationTemplates {
                     "\(actor) wants to share \(names) with you. Access once you accept: \(accessText(data.access, .en)). "
                         + "To accept, run `sharewire invitations accept` with the device (or accept it in your Sharewire "
                         + "app); to decline, `sharewire invitations decline`. Until you accept you have no access, and the "
-                        + "invitation lapses if not accepted within \(data.days) days.")
+                        + "invitation lapses if not accepted within \(data.days == 1 ? "1 day" : "\(data.days) days").")
         case (.shareAccepted, .en):
             return (one ? "\(actor) accepted a device you shared" : "\(actor) accepted \(n) devices you shared",
                     "\(actor) accepted your invitation to \(names) and now has the access you gave.")

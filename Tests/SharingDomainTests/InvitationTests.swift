@@ -117,4 +117,35 @@ import Testing
                     as: s.a)
         #expect(s.w.state.check(user: s.b.id, device: s.d.id, port: 22))
     }
+
+    @Test func updatingAPendingInvitationKeepsItPendingAndInvitesAgain() throws {
+        var s = Setup()
+        let view = try s.w.state.device(s.b.id, s.d.id)
+        let lapse = try #require(view.acceptBy)
+        s.w.now += 3 * 86_400_000 + 5  // three days and a bit later: four days (rounded up) left
+        let updated = try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: true), as: s.a)
+        #expect(updated.outcome == .count(created: 0, updated: 1, removed: 0))
+        // Still pending, same answer-by time, the new access waiting: no access, no access-feed entry.
+        let share = try #require(s.w.state.listShares(s.a, device: s.d.id, cursor: nil, pageSize: 10).items.first?.share)
+        #expect(share.acceptBy == lapse && share.access == .all(scripting: false))
+        #expect(!s.w.state.check(user: s.b.id, device: s.d.id, port: 80))
+        #expect(updated.changes.accessChanges.isEmpty)
+        #expect(updated.changes.events.map(\.kind) == [.shareUpdated])
+        #expect(updated.changes.events[0].detail.hasSuffix("acceptance=pending"))
+        // The recipient is invited again to the new terms, with the days left.
+        let told = updated.changes.notifications
+        #expect(told.map(\.template) == [.shareInvitation] && told[0].recipient == s.b.id)
+        #expect(told[0].body.contains("all services") && told[0].body.contains("within 4 days"))
+        // Accepting grants the updated access.
+        try s.w.run(.respondToInvitations(devices: [s.d.id], accept: true), as: s.b.id)
+        #expect(s.w.state.check(user: s.b.id, device: s.d.id, port: 80))
+        // The same through a re-share, on the other pending device, a day before the lapse.
+        s.w.now = lapse.millisecondsSinceEpoch - 86_400_000 + 10
+        let reshared = try s.w.run(.share(devices: [s.e.id], emails: [s.b.email], access: .all(), notify: true), as: s.a)
+        #expect(reshared.outcome == .count(created: 0, updated: 1, removed: 0))
+        #expect(try s.w.state.device(s.b.id, s.e.id).acceptBy == lapse)
+        #expect(reshared.changes.notifications.map(\.template) == [.shareInvitation])
+        #expect(reshared.changes.notifications[0].body.contains("within 1 day."))
+        #expect(reshared.changes.accessChanges.isEmpty)
+    }
 }

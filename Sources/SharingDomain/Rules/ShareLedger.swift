@@ -27,6 +27,9 @@ extension ApplyContext {
         // Valid: apply every pair.
         var created: [AccountID: [DeviceID]] = [:]
         var updated: [AccountID: [DeviceID]] = [:]
+        // Pending invitations whose terms changed: still pending, told as a fresh invitation.
+        var reinvited: [AccountID: [DeviceID]] = [:]
+        var answerBy: [AccountID: Timestamp] = [:]
         var createdCount = 0, updatedCount = 0
         for (d, deviceAccess) in zip(devices, granted) {
             for user in users {
@@ -38,7 +41,12 @@ extension ApplyContext {
                     existing.expiresAt = expiresAt
                     existing.updatedAt = at
                     put(existing)
-                    updated[user, default: []].append(d.id)
+                    if let acceptBy = existing.acceptBy {
+                        reinvited[user, default: []].append(d.id)
+                        answerBy[user] = min(answerBy[user] ?? acceptBy, acceptBy)
+                    } else {
+                        updated[user, default: []].append(d.id)
+                    }
                     updatedCount += 1
                 } else {
                     // With requireAcceptance a new share is an invitation: no access until accepted.
@@ -56,7 +64,8 @@ extension ApplyContext {
             record(.shareCreated, devices: devicesIn(created), users: users.filter { created[$0] != nil }, detail: detail)
         }
         if updatedCount > 0 {
-            record(.shareUpdated, devices: devicesIn(updated), users: users.filter { updated[$0] != nil }, detail: detail)
+            let changed = updated.merging(reinvited) { $0 + $1 }
+            record(.shareUpdated, devices: devicesIn(changed), users: users.filter { changed[$0] != nil }, detail: detail)
         }
         if notify {
             for user in users {
@@ -68,6 +77,11 @@ extension ApplyContext {
                 if let ds = updated[user] {
                     notifyContact(.shareUpdated, account: user,
                                   data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
+                }
+                if let ds = reinvited[user], let by = answerBy[user] {
+                    notifyContact(.shareInvitation, account: user,
+                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access,
+                                                         days: daysLeft(until: by)))
                 }
             }
         }
@@ -99,10 +113,19 @@ extension ApplyContext {
         share.expiresAt = expiresAt
         share.updatedAt = at
         put(share)
-        record(.shareUpdated, devices: [id], users: [user], detail: describe(request) + describe(expiresAt))
+        // A pending invitation stays pending, with its answer-by time: the
+        // recipient is invited again to the new terms (it has no access to change).
+        record(.shareUpdated, devices: [id], users: [user],
+               detail: describe(request) + describe(expiresAt) + (share.isPending ? " acceptance=pending" : ""))
         if notify {
-            notifyContact(.shareUpdated, account: user,
-                          data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
+            if let acceptBy = share.acceptBy {
+                notifyContact(.shareInvitation, account: user,
+                              data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request,
+                                                     days: daysLeft(until: acceptBy)))
+            } else {
+                notifyContact(.shareUpdated, account: user,
+                              data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
+            }
         }
         return finish(.count(created: 0, updated: 1, removed: 0))
     }
@@ -228,6 +251,13 @@ extension ApplyContext {
         var all = Set<DeviceID>()
         for ds in m.values { all.formUnion(ds) }
         return all.sorted()
+    }
+
+    /// Whole days left to answer an invitation lapsing at `acceptBy`, rounded
+    /// up, at least 1 (what a re-sent invitation says).
+    func daysLeft(until acceptBy: Timestamp) -> Int {
+        let ms = max(acceptBy.millisecondsSinceEpoch - at.millisecondsSinceEpoch, 1)
+        return Int((ms + 86_399_999) / 86_400_000)
     }
 
     /// ` expiresAt=<ms>` for a time-limited share, nothing otherwise.
