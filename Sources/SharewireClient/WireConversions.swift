@@ -182,6 +182,8 @@ extension OutboxNotification.Kind {
         case .shareAccepted: .shareAccepted
         case .shareDeclined: .shareDeclined
         case .invitationExpired: .invitationExpired
+        case .deviceDeleted: .deviceDeleted
+        case .accountClosed: .accountClosed
         case .unspecified, .unrecognized: .unknown
         }
     }

@@ -263,6 +263,8 @@ extension NotificationKind {
         case .shareAccepted: self = .shareAccepted
         case .shareDeclined: self = .shareDeclined
         case .invitationExpired: self = .invitationExpired
+        case .deviceDeleted: self = .deviceDeleted
+        case .accountClosed: self = .accountClosed
         }
     }
 }

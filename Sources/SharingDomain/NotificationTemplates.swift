@@ -131,6 +131,19 @@ public enum NotificationTemplates {
             return ("\(other)さんへのデバイス共有の招待が期限切れになりました",
                     "\(other)さんが期限内に\(names)への招待を承諾しなかったため、招待は無効になりました。"
                         + "アクセス権はありません。改めて招待するには、もう一度共有してください。")
+        // Deletions: `actor` deleted the device or closed the account.
+        case (.deviceDeleted, .en):
+            return (one ? "\(actor) deleted a device they shared with you" : "\(actor) deleted \(n) devices they shared with you",
+                    "\(actor) deleted \(names), which they had shared with you. You no longer have access to \(it).")
+        case (.deviceDeleted, .ja):
+            return ("\(actor)さんが共有していたデバイスを削除しました",
+                    "\(actor)さんが、あなたと共有していた\(names)を削除しました。\(kono)にはアクセスできなくなりました。")
+        case (.accountClosed, .en):
+            return ("\(actor) closed their Sharewire account",
+                    "\(actor) closed their Sharewire account, so the sharing of \(names) between you has ended.")
+        case (.accountClosed, .ja):
+            return ("\(actor)さんがSharewireのアカウントを削除しました",
+                    "\(actor)さんがSharewireのアカウントを削除したため、\(names)の共有は終了しました。")
         case (.shareInvitation, .ja):
             return (one ? "\(actor)さんからデバイスの共有の招待が届いています" : "\(actor)さんから\(n)台のデバイスの共有の招待が届いています",
                     "\(actor)さんが\(names)をあなたと共有しようとしています。承諾後のアクセス権：\(accessText(data.access, .ja))。"

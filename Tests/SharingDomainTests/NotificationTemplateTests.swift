@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func japaneseSaysThisDeviceForOneAndTheseForSeveral() throws {
-        for template in [NotificationTemplate.shareRemoved, .left, .transferSent] {
+        for template in [NotificationTemplate.shareRemoved, .left, .transferSent, .deviceDeleted] {
             let one = NotificationTemplates.render(template, language: .ja, data: try Self.data(["pi"]))
             let two = NotificationTemplates.render(template, language: .ja, data: try Self.data(["pi", "nas"]))
             #expect(one.body.contains("このデバイス") && !one.body.contains("これらのデバイス"), "\(template)")
