@@ -34,6 +34,9 @@ extension ApplyContext {
         for (d, deviceAccess) in zip(devices, granted) {
             for user in users {
                 let key = ShareKey(device: d.id, user: user)
+                // A share that ended (expired, or lapsed unanswered) but is not removed yet is over:
+                // end it as the expiry write would, then share anew.
+                if state.shares[key]?.hasEnded(at: at) == true { endLapsed(key) }
                 if var existing = state.shares[key] {
                     // Nothing to change.
                     guard existing.access != deviceAccess || existing.expiresAt != expiresAt else { continue }
@@ -96,7 +99,9 @@ extension ApplyContext {
         try validate(request)
         if case let .at(instant) = expiry { try validateExpiry(instant) }
         let access = try request.resolved(on: device)
-        guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)] else {
+        // A share that has ended (expired or lapsed) is over, as the lists show: share again instead.
+        guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)],
+              !share.hasEnded(at: at) else {
             throw SharingError(.shareNotFound, subject: email.value, field: "email",
                                message: "the device is not shared with this person")
         }
@@ -195,6 +200,23 @@ extension ApplyContext {
     }
 
     // MARK: helpers
+
+    /// Ends a share whose time is up ahead of the expiry write, with the
+    /// event and access change that write would record (no notification: the
+    /// owner is sharing again right now). An invitation that lapsed records
+    /// `share.declined`, an expired share `share.expired`.
+    mutating func endLapsed(_ key: ShareKey) {
+        guard let share = state.shares[key] else { return }
+        let saved = revocation
+        revocation = .shareExpired
+        delete(key)
+        revocation = saved
+        if share.isPending {
+            record(.shareDeclined, devices: [key.device], users: [key.user], detail: "reason=invitation.expired")
+        } else {
+            record(.shareExpired, devices: [key.device], users: [key.user], detail: "reason=expired")
+        }
+    }
 
     /// The account of one of the actor's contacts: the only people a device
     /// is shared with or transferred to (docs/DOMAIN.md §2).
