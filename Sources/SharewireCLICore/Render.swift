@@ -84,6 +84,22 @@ public enum Render {
         return table.render()
     }
 
+    /// ID NAME FROM ACCESS ACCEPT BY: the pending invitations among `devices`
+    /// (shared with the caller, not accepted yet), soonest to lapse first.
+    public static func invitations(_ devices: [Device]) -> String {
+        var table = Table(header: ["ID", "NAME", "FROM", "ACCESS", "ACCEPT BY"])
+        for device in pendingInvitations(devices) {
+            guard case let .shared(by, access, scripting) = device.role else { continue }
+            table.append([device.id, device.name, by, accessText(access, scripting: scripting), time(device.acceptBy)])
+        }
+        return table.render()
+    }
+
+    /// The devices shared with the caller that wait for its acceptance, soonest to lapse first.
+    public static func pendingInvitations(_ devices: [Device]) -> [Device] {
+        devices.filter { $0.acceptBy != nil }.sorted { ($0.acceptBy!, $0.id) < ($1.acceptBy!, $1.id) }
+    }
+
     /// `ports 22`, `all, scripting`, `scripts only`.
     public static func accessText(_ access: ShareAccess, scripting: Bool) -> String {
         let base: String

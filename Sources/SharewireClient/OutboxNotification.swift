@@ -68,6 +68,12 @@ public struct OutboxNotification: Sendable, Hashable, Codable, CustomStringConve
         case shareAccepted = "share.accepted"
         /// The recipient declined an invitation (sent to the owner).
         case shareDeclined = "share.declined"
+        /// An invitation lapsed without an answer (sent to the owner).
+        case invitationExpired = "invitation.expired"
+        /// The owner deleted a device shared with the recipient.
+        case deviceDeleted = "device.deleted"
+        /// An account was closed; the sharing between it and the recipient ended.
+        case accountClosed = "account.closed"
         /// A kind this client version does not know.
         case unknown
 

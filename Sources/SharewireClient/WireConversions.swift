@@ -181,6 +181,9 @@ extension OutboxNotification.Kind {
         case .shareInvitation: .shareInvitation
         case .shareAccepted: .shareAccepted
         case .shareDeclined: .shareDeclined
+        case .invitationExpired: .invitationExpired
+        case .deviceDeleted: .deviceDeleted
+        case .accountClosed: .accountClosed
         case .unspecified, .unrecognized: .unknown
         }
     }

@@ -263,6 +263,9 @@ extension NotificationKind {
         case .shareInvitation: self = .shareInvitation
         case .shareAccepted: self = .shareAccepted
         case .shareDeclined: self = .shareDeclined
+        case .invitationExpired: self = .invitationExpired
+        case .deviceDeleted: self = .deviceDeleted
+        case .accountClosed: self = .accountClosed
         }
     }
 }

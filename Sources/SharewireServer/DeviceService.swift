@@ -52,7 +52,7 @@ struct DeviceService: Sharewire_V1.DeviceService.Handler {
     func get(request: GetDeviceRequest, caller: Caller, context: ServerContext) async throws -> GetDeviceResponse {
         let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: .deviceId) }
         let snapshot = try await env.read(atLeast: request.minRevision, context)
-        let view = try env.domain { () throws(SharingError) in try snapshot.state.device(caller.account, device) }
+        let view = try env.domain { () throws(SharingError) in try snapshot.state.device(caller.account, device, at: snapshot.now) }
         return GetDeviceResponse(device: DeviceInfo(view), revision: snapshot.revision)
     }
 
@@ -60,7 +60,7 @@ struct DeviceService: Sharewire_V1.DeviceService.Handler {
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let page = try env.domain { () throws(SharingError) in
             try snapshot.state.listDevices(caller.account, cursor: Parse.pageToken(request.pageToken),
-                                           pageSize: Parse.pageSize(request.pageSize))
+                                           pageSize: Parse.pageSize(request.pageSize), at: snapshot.now)
         }
         return ListDevicesResponse(devices: page.items.map(DeviceInfo.init), nextPageToken: page.nextCursor ?? "",
                                    revision: snapshot.revision)
@@ -73,7 +73,8 @@ struct DeviceService: Sharewire_V1.DeviceService.Handler {
         guard case let .device(device) = result.outcome else {
             throw RPCError(.internal, "device write returned no device")
         }
-        if let view = try? env.snapshots.latest().state.device(caller.account, device.id), case .owner = view.role {
+        let latest = env.snapshots.latest()
+        if let view = try? latest.state.device(caller.account, device.id, at: latest.now), case .owner = view.role {
             return DeviceInfo(device, role: view.role)
         }
         return DeviceInfo(device, role: .owner(shareCount: 0))

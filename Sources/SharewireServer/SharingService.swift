@@ -62,7 +62,7 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         }
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let sharees = try env.domain { () throws(SharingError) in
-            try snapshot.state.commonSharees(caller.account, devices: devices)
+            try snapshot.state.commonSharees(caller.account, devices: devices, at: snapshot.now)
         }
         return CommonShareesResponse(sharees: sharees.map(Sharee.init), revision: snapshot.revision)
     }
@@ -83,9 +83,9 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let page = try env.domain { () throws(SharingError) in
             try snapshot.state.listShares(caller.account, device: device, cursor: Parse.pageToken(request.pageToken),
-                                          pageSize: Parse.pageSize(request.pageSize))
+                                          pageSize: Parse.pageSize(request.pageSize), at: snapshot.now)
         }
-        let owned = try? snapshot.state.device(caller.account, device).device
+        let owned = try? snapshot.state.device(caller.account, device, at: snapshot.now).device
         return ListDeviceSharesResponse(shares: page.items.map { ShareInfo($0, on: owned) },
                                         nextPageToken: page.nextCursor ?? "",
                                         revision: snapshot.revision)

@@ -108,7 +108,7 @@ public enum NotificationTemplates {
                     "\(actor) wants to share \(names) with you. Access once you accept: \(accessText(data.access, .en)). "
                         + "To accept, run `sharewire invitations accept` with the device (or accept it in your Sharewire "
                         + "app); to decline, `sharewire invitations decline`. Until you accept you have no access, and the "
-                        + "invitation lapses if not accepted within \(data.days) days.")
+                        + "invitation lapses if not accepted within \(data.days == 1 ? "1 day" : "\(data.days) days").")
         case (.shareAccepted, .en):
             return (one ? "\(actor) accepted a device you shared" : "\(actor) accepted \(n) devices you shared",
                     "\(actor) accepted your invitation to \(names) and now has the access you gave.")
@@ -121,6 +121,29 @@ public enum NotificationTemplates {
         case (.shareDeclined, .ja):
             return ("\(actor)さんが共有デバイスの招待を辞退しました",
                     "\(actor)さんが\(names)への招待を辞退しました。アクセス権はありません。あとで改めて共有することもできます。")
+        // A lapsed invitation: `actor` is the owner who invited, `other` the recipient who did not answer.
+        case (.invitationExpired, .en):
+            return (one ? "Your invitation to \(other) for a device has lapsed"
+                        : "Your invitation to \(other) for \(n) devices has lapsed",
+                    "\(other) did not accept your invitation to \(names) in time, so it lapsed. They have no access; "
+                        + "share again to invite them anew.")
+        case (.invitationExpired, .ja):
+            return ("\(other)さんへのデバイス共有の招待が期限切れになりました",
+                    "\(other)さんが期限内に\(names)への招待を承諾しなかったため、招待は無効になりました。"
+                        + "アクセス権はありません。改めて招待するには、もう一度共有してください。")
+        // Deletions: `actor` deleted the device or closed the account.
+        case (.deviceDeleted, .en):
+            return (one ? "\(actor) deleted a device they shared with you" : "\(actor) deleted \(n) devices they shared with you",
+                    "\(actor) deleted \(names), which they had shared with you. You no longer have access to \(it).")
+        case (.deviceDeleted, .ja):
+            return ("\(actor)さんが共有していたデバイスを削除しました",
+                    "\(actor)さんが、あなたと共有していた\(names)を削除しました。\(kono)にはアクセスできなくなりました。")
+        case (.accountClosed, .en):
+            return ("\(actor) closed their Sharewire account",
+                    "\(actor) closed their Sharewire account, so the sharing of \(names) between you has ended.")
+        case (.accountClosed, .ja):
+            return ("\(actor)さんがSharewireのアカウントを削除しました",
+                    "\(actor)さんがSharewireのアカウントを削除したため、\(names)の共有は終了しました。")
         case (.shareInvitation, .ja):
             return (one ? "\(actor)さんからデバイスの共有の招待が届いています" : "\(actor)さんから\(n)台のデバイスの共有の招待が届いています",
                     "\(actor)さんが\(names)をあなたと共有しようとしています。承諾後のアクセス権：\(accessText(data.access, .ja))。"

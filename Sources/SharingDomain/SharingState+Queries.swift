@@ -33,6 +33,11 @@ public struct AccountSummary: Hashable, Sendable {
 /// The reads. Each takes the authenticated caller and shows only what that
 /// caller may see (object-level authorization): another account's contact,
 /// device or share answers "not found", never its contents.
+///
+/// Reads of shares take `now`, the snapshot's clock, as Check does: a share
+/// that has ended by then (``Share/hasEnded(at:)``: expired, or an invitation
+/// past its answer-by time) is not shown, exactly from that instant, though
+/// its row stays until the expiry write removes it.
 extension SharingState {
     /// The caller's own account.
     public func whoami(_ caller: AccountID) throws(SharingError) -> Account {
@@ -108,40 +113,44 @@ extension SharingState {
     }
 
     /// One device the caller owns or received; otherwise `DEVICE_NOT_FOUND`.
-    public func device(_ caller: AccountID, _ id: DeviceID) throws(SharingError) -> DeviceView {
-        guard let v = deviceView(caller, id) else { throw .deviceNotFound(id, field: .deviceId) }
+    public func device(_ caller: AccountID, _ id: DeviceID,
+                       at now: Timestamp = Timestamp.now()) throws(SharingError) -> DeviceView {
+        guard let v = deviceView(caller, id, at: now) else { throw .deviceNotFound(id, field: .deviceId) }
         return v
     }
 
     /// The caller's devices and the devices shared with it, in id order.
-    public func listDevices(_ caller: AccountID, cursor: String?, pageSize: Int) throws(SharingError) -> Page<DeviceView> {
+    public func listDevices(_ caller: AccountID, cursor: String?, pageSize: Int,
+                            at now: Timestamp = Timestamp.now()) throws(SharingError) -> Page<DeviceView> {
         _ = try whoami(caller)
         let size = try limits.pageSize(pageSize)
         let after = try PageCursor.decode(cursor)
         let owned = devicesByOwner[caller] ?? []
         let received = sharesByUser[caller] ?? []
         let (page, next) = PageCursor.page(owned.union(received), after: after, size: size)
-        return Page(items: page.compactMap { deviceView(caller, $0) }, nextCursor: next)
+        return Page(items: page.compactMap { deviceView(caller, $0, at: now) }, nextCursor: next)
     }
 
-    private func deviceView(_ caller: AccountID, _ id: DeviceID) -> DeviceView? {
+    private func deviceView(_ caller: AccountID, _ id: DeviceID, at now: Timestamp) -> DeviceView? {
         guard let d = devices[id] else { return nil }
-        if d.owner == caller { return DeviceView(device: d, role: .owner(shareCount: sharesByDevice[id]?.count ?? 0)) }
-        guard let share = shares[ShareKey(device: id, user: caller)], let owner = accounts[d.owner] else { return nil }
+        if d.owner == caller { return DeviceView(device: d, role: .owner(shareCount: liveShareCount(id, at: now))) }
+        guard let share = liveShare(ShareKey(device: id, user: caller), at: now), let owner = accounts[d.owner] else {
+            return nil
+        }
         return DeviceView(device: d.visible(through: share.access, pending: share.isPending),
                           role: .recipient(sharedBy: owner.email, access: share.access), expiresAt: share.expiresAt,
                           acceptBy: share.acceptBy)
     }
 
     /// The shares of a device the caller owns, in user id order.
-    public func listShares(_ caller: AccountID, device id: DeviceID, cursor: String?,
-                           pageSize: Int) throws(SharingError) -> Page<ShareView> {
+    public func listShares(_ caller: AccountID, device id: DeviceID, cursor: String?, pageSize: Int,
+                           at now: Timestamp = Timestamp.now()) throws(SharingError) -> Page<ShareView> {
         _ = try ownedDevice(caller, id, field: .deviceId)
         let size = try limits.pageSize(pageSize)
         let after = try PageCursor.decode(cursor)
         let (page, next) = PageCursor.page(sharesByDevice[id] ?? [], after: after, size: size)
         let items = page.compactMap { user -> ShareView? in
-            guard let s = shares[ShareKey(device: id, user: user)], let a = accounts[user] else { return nil }
+            guard let s = liveShare(ShareKey(device: id, user: user), at: now), let a = accounts[user] else { return nil }
             return ShareView(share: s, email: a.email)
         }
         return Page(items: items, nextCursor: next)
@@ -149,7 +158,8 @@ extension SharingState {
 
     /// The people shared on *every* one of the caller's `devices`: what a bulk
     /// stop-sharing may offer. Sorted by email.
-    public func commonSharees(_ caller: AccountID, devices ids: [DeviceID]) throws(SharingError) -> [AccountSummary] {
+    public func commonSharees(_ caller: AccountID, devices ids: [DeviceID],
+                              at now: Timestamp = Timestamp.now()) throws(SharingError) -> [AccountSummary] {
         let unique = uniqued(ids)
         if unique.isEmpty { throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given") }
         if unique.count > limits.maxDevicesPerCall {
@@ -162,8 +172,21 @@ extension SharingState {
             common = common.intersection(sharesByDevice[id] ?? [])
             if common.isEmpty { break }
         }
-        return common.compactMap { u in accounts[u].map { AccountSummary(id: u, email: $0.email) } }
+        let live = common.filter { u in unique.allSatisfy { liveShare(ShareKey(device: $0, user: u), at: now) != nil } }
+        return live.compactMap { u in accounts[u].map { AccountSummary(id: u, email: $0.email) } }
             .sorted { $0.email < $1.email }
+    }
+
+    /// The share `key` unless it has ended at `now` (the row may still be there).
+    func liveShare(_ key: ShareKey, at now: Timestamp) -> Share? {
+        guard let s = shares[key], !s.hasEnded(at: now) else { return nil }
+        return s
+    }
+
+    /// How many shares of `device` have not ended at `now`.
+    func liveShareCount(_ device: DeviceID, at now: Timestamp) -> Int {
+        if expiring.isEmpty { return sharesByDevice[device]?.count ?? 0 }  // nothing can have ended
+        return (sharesByDevice[device] ?? []).reduce(0) { $0 + (liveShare(ShareKey(device: device, user: $1), at: now) == nil ? 0 : 1) }
     }
 
     /// Whether `account` owns `device` (an unknown device is no one's).

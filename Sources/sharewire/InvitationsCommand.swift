@@ -3,20 +3,40 @@ import Foundation
 import SharewireCLICore
 import SharewireClient
 
-/// `sharewire invitations accept|decline DEVICE…`: answering shares made with
-/// `--require-acceptance`.
+/// `sharewire invitations list|accept|decline`: the shares made with
+/// `--require-acceptance` waiting for the caller, and answering them.
 struct InvitationsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "invitations",
-        abstract: "Accept or decline devices shared with you that need your acceptance.",
+        abstract: "List, accept or decline devices shared with you that need your acceptance.",
         discussion: """
-            A share made with --require-acceptance gives no access until you accept it; `devices list` shows \
-            it as "(invitation: accept by …)". An invitation not accepted in time lapses.
+            A share made with --require-acceptance gives no access until you accept it; `invitations list` \
+            and `devices list` show it with its "accept by" time. An invitation not accepted by then lapses \
+            (the owner is told).
 
-            \(example("sharewire invitations accept pi", "sharewire invitations decline dev_3"))
+            \(example("sharewire invitations list", "sharewire invitations accept pi", "sharewire invitations decline dev_3"))
             """,
-        subcommands: [Accept.self, Decline.self]
+        subcommands: [List.self, Accept.self, Decline.self]
     )
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list", abstract: "List the invitations waiting for your answer, soonest to lapse first.",
+            discussion: """
+                FROM is who shared the device; ACCESS what you get once you accept; ACCEPT BY when it lapses.
+
+                \(example("sharewire invitations list", "sharewire invitations list --json"))
+                """, aliases: ["ls"])
+        @OptionGroup var connection: ConnectionOptions
+
+        func run() async throws {
+            try await connection.run(.account) { client, output in
+                let devices = try await client.devices(pageSize: 500).collect(limit: 100_000)
+                let pending = Render.pendingInvitations(devices)
+                output.emit(pending, name: \.id) { Render.invitations(pending) }
+            }
+        }
+    }
 
     struct Accept: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

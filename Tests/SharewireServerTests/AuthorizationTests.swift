@@ -1,3 +1,4 @@
+import Foundation
 import SharewireMessages
 import SharewireRPC
 import SharewireServer
@@ -37,6 +38,13 @@ struct AuthorizationTests {
         let dev = device.device.id, svc = device.device.services[0].id
         _ = try await h.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(deviceIDs: [dev], emails: ["c@example.com"],
                                                                 access: Access(mode: .all)), as: b) as ShareResponse
+        // A second device of B's with a pending invitation to C (require_acceptance).
+        let cam: RegisterDeviceResponse = try await h.call(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
+            name: "b-cam", services: [NewService(name: "rtsp", port: 554, protocol: "tcp")]), as: b)
+        _ = try await h.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
+            deviceIDs: [cam.device.id], emails: ["c@example.com"], access: Access(mode: .all), requireAcceptance: true),
+            as: b) as ShareResponse
+        let inAnHour = Int64(Date().timeIntervalSince1970 * 1000) + 3_600_000
         // A knows C too, so "share B's device with my contact" is a meaningful attempt.
         _ = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "c@example.com"), as: a) as CreateContactResponse
         let revision = h.revision
@@ -65,6 +73,23 @@ struct AuthorizationTests {
                          ListDeviceSharesResponse.self),
             Self.attempt(Sharewire_V1.SharingService.Method.Transfer.descriptor, TransferRequest(deviceIDs: [dev], toEmail: "a@example.com"),
                          TransferResponse.self),
+            // The lifecycle methods: deleting, invitations, expiries.
+            Self.attempt(Sharewire_V1.DeviceService.Method.Delete.descriptor, DeleteDeviceRequest(deviceID: dev), DeleteDeviceResponse.self),
+            Self.attempt(Sharewire_V1.DeviceService.Method.Delete.descriptor, DeleteDeviceRequest(deviceID: dev, validateOnly: true),
+                         DeleteDeviceResponse.self),
+            Self.attempt(Sharewire_V1.AccountService.Method.DeleteAccount.descriptor, DeleteAccountRequest(confirmEmail: "b@example.com"),
+                         DeleteAccountResponse.self, expect: [.invalidArgument]),
+            Self.attempt(Sharewire_V1.SharingService.Method.AcceptInvitations.descriptor,
+                         RespondToInvitationsRequest(deviceIDs: [cam.device.id]), RespondToInvitationsResponse.self),
+            Self.attempt(Sharewire_V1.SharingService.Method.DeclineInvitations.descriptor,
+                         RespondToInvitationsRequest(deviceIDs: [cam.device.id]), RespondToInvitationsResponse.self),
+            Self.attempt(Sharewire_V1.SharingService.Method.UpdateShare.descriptor, UpdateShareRequest(
+                deviceID: dev, email: "c@example.com", access: Access(mode: .all), expiresAtMs: inAnHour), UpdateShareResponse.self),
+            Self.attempt(Sharewire_V1.SharingService.Method.UpdateShare.descriptor, UpdateShareRequest(
+                deviceID: cam.device.id, email: "c@example.com", access: Access(mode: .all), expiresAtMs: 0), UpdateShareResponse.self),
+            Self.attempt(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
+                deviceIDs: [dev], emails: ["c@example.com"], access: Access(mode: .all), expiresAtMs: inAnHour, requireAcceptance: true),
+                ShareResponse.self),
             Self.attempt(Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: b.id, deviceID: dev, port: 22), CheckPortResponse.self,
                          expect: [.permissionDenied]),
             Self.attempt(Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: c.id, deviceID: dev, port: 22), CheckPortResponse.self,

@@ -31,8 +31,11 @@ import Testing
         #expect(!s.w.state.check(user: s.a, device: s.d.id, port: 22))
         #expect(s.w.state.check(user: s.people[0].id, device: s.other.id, port: 22))  // the other device keeps its share
         expectFailure(.deviceNotFound) { () throws(SharingError) in _ = try s.w.state.device(s.a, s.d.id) }
-        #expect(applied.changes.notifications.map(\.template) == [.shareRemoved, .shareRemoved])
+        #expect(applied.changes.notifications.map(\.template) == [.deviceDeleted, .deviceDeleted])
         #expect(Set(applied.changes.notifications.compactMap(\.recipient)) == Set(s.people.map(\.id)))
+        #expect(applied.changes.notifications.allSatisfy {
+            $0.subject == "a@example.com deleted a device they shared with you" && $0.body.contains("\"pi\"")
+        })
         #expect(applied.changes.events.map(\.kind) == [.deviceDeleted])
         #expect(applied.changes.events[0].users == [s.a] + s.people.map(\.id))
         let access = applied.changes.accessChanges
@@ -98,9 +101,11 @@ import Testing
         #expect(s.w.state.contactCount == 2)  // a's two entries; b's two are gone
         // a's entry for b stays, with no account now.
         #expect(try s.w.state.contact(s.a, email: b.email).hasAccount == false)
-        // Told: a lost b's device (share.removed, as b's contact), a's devices lost b (share.left to a).
-        #expect(applied.changes.notifications.map(\.template).sorted { $0.rawValue < $1.rawValue } == [.left, .shareRemoved])
-        #expect(applied.changes.notifications.allSatisfy { $0.recipient == s.a })
+        // Told once: a lost b's device and a's devices lost b (account.closed, naming all three).
+        let told = applied.changes.notifications
+        #expect(told.map(\.template) == [.accountClosed] && told[0].recipient == s.a)
+        #expect(told[0].subject == "\(b.email) closed their Sharewire account")
+        #expect(["\"b-pi\"", "\"pi\"", "\"nas\""].allSatisfy(told[0].body.contains))
         #expect(applied.changes.events.map(\.kind) == [.accountDeleted])
         #expect(applied.changes.events[0].users == [b.id, s.a] && applied.changes.events[0].devices == [bDevice.id])
         let access = applied.changes.accessChanges

@@ -161,6 +161,8 @@ import Testing
         }
         try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(86_400_000)), as: a)
         try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(1)), as: a)
+        // That share ends 1 ms later, at the next write: give it a minute for the UpdateShare cases.
+        try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(60_000)), as: a)
         // The same rules on UpdateShare.
         expectFailure(.limitExceeded, field: .expiresAtMs) { () throws(SharingError) in
             try s.w.run(.updateShare(device: d.id, email: b.email, access: .all(), notify: false,
@@ -194,6 +196,66 @@ import Testing
                         as: stranger)
         }
         #expect(s.w.state.revision == revision && s.w.state.nextExpiry == nil)
+    }
+
+    /// Reads filter by the clock exactly as Check does: an expired share is
+    /// gone from Get, ListDevices, ListShares, the owner's share count and
+    /// CommonSharees from its instant on, before the expiry write lands.
+    @Test func readsHideAnEndedShareFromTheInstantExactly() throws {
+        var s = Setup()
+        let other = s.w.device(s.a, "nas")
+        let expiry = s.ms(60_000)
+        try s.w.run(.share(devices: [s.d.id, other.id], emails: [s.b.email], access: .all(), notify: false,
+                           expiresAt: expiry), as: s.a)
+        // The other device's share is extended: it does not end.
+        try s.w.run(.updateShare(device: other.id, email: s.b.email, access: .all(), notify: false, expiry: .clear), as: s.a)
+        let before = Timestamp(millisecondsSinceEpoch: expiry.millisecondsSinceEpoch - 1)
+        let after = Timestamp(millisecondsSinceEpoch: expiry.millisecondsSinceEpoch + 1)
+        let st = s.w.state
+        // One millisecond before: shown, with its expiry.
+        #expect(try st.device(s.b.id, s.d.id, at: before).expiresAt == expiry)
+        #expect(try st.listDevices(s.b.id, cursor: nil, pageSize: 10, at: before).items.map(\.device.id) == [s.d.id, other.id])
+        #expect(try st.listShares(s.a, device: s.d.id, cursor: nil, pageSize: 10, at: before).items.count == 1)
+        #expect(try st.device(s.a, s.d.id, at: before).role == .owner(shareCount: 1))
+        #expect(try st.commonSharees(s.a, devices: [s.d.id, other.id], at: before).map(\.id) == [s.b.id])
+        for t in [expiry, after] {
+            expectFailure(.deviceNotFound, field: .deviceId) { () throws(SharingError) in _ = try st.device(s.b.id, s.d.id, at: t) }
+            #expect(try st.listDevices(s.b.id, cursor: nil, pageSize: 10, at: t).items.map(\.device.id) == [other.id])
+            #expect(try st.listShares(s.a, device: s.d.id, cursor: nil, pageSize: 10, at: t).items.isEmpty)
+            #expect(try st.device(s.a, s.d.id, at: t).role == .owner(shareCount: 0))
+            #expect(try st.device(s.a, other.id, at: t).role == .owner(shareCount: 1))
+            #expect(try st.commonSharees(s.a, devices: [s.d.id, other.id], at: t).isEmpty)
+            #expect(try st.commonSharees(s.a, devices: [other.id], at: t).map(\.id) == [s.b.id])
+        }
+        // The row is still there: only the reads changed.
+        #expect(st.shareCount == 2 && st.nextExpiry == expiry)
+    }
+
+    /// Writes at or after the instant treat an ended share as over too:
+    /// UpdateShare cannot revive it, and a re-share ends it (with the event
+    /// and access change the expiry write would record) and shares anew.
+    @Test func writesTreatAnEndedShareAsOver() throws {
+        var s = Setup()
+        let expiry = s.ms(60_000)
+        try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .portNumbers([22]), notify: false,
+                           expiresAt: expiry), as: s.a)
+        s.w.now = expiry.millisecondsSinceEpoch - 2  // the write runs at expiry - 1: still live, extended
+        let ends = s.ms(1_000)
+        try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .portNumbers([22]), notify: false,
+                                 expiry: .at(ends)), as: s.a)
+        #expect(s.w.state.nextExpiry == ends && s.w.state.shareCount == 1)
+        s.w.now = ends.millisecondsSinceEpoch - 1  // the next write runs at the new instant exactly: over
+        expectFailure(.shareNotFound, field: .email) { () throws(SharingError) in
+            try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: false, expiry: .clear), as: s.a)
+        }
+        #expect(!s.w.state.check(user: s.b.id, device: s.d.id, port: 22, at: ends))
+        s.w.now = ends.millisecondsSinceEpoch - 1
+        let again = try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: true), as: s.a)
+        #expect(again.outcome == .count(created: 1, updated: 0, removed: 0))
+        #expect(again.changes.events.map(\.kind) == [.shareExpired, .shareCreated])
+        #expect(again.changes.accessChanges.map(\.kind) == [.shareExpired, .shareCreated])
+        #expect(again.changes.notifications.map(\.template) == [.shared])
+        #expect(s.w.state.check(user: s.b.id, device: s.d.id, port: 80, at: ends) && s.w.state.nextExpiry == nil)
     }
 
     /// The expiry survives the change log (a cluster replica) like any row.

@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func japaneseSaysThisDeviceForOneAndTheseForSeveral() throws {
-        for template in [NotificationTemplate.shareRemoved, .left, .transferSent] {
+        for template in [NotificationTemplate.shareRemoved, .left, .transferSent, .deviceDeleted] {
             let one = NotificationTemplates.render(template, language: .ja, data: try Self.data(["pi"]))
             let two = NotificationTemplates.render(template, language: .ja, data: try Self.data(["pi", "nas"]))
             #expect(one.body.contains("このデバイス") && !one.body.contains("これらのデバイス"), "\(template)")
@@ -33,7 +33,7 @@ import Testing
     @Test func bothLanguagesNameTheSharerInTheSubject() throws {
         // A notification about the reader's own act names the other party instead:
         // the receiver of a transfer it made, the person whose access it had limited.
-        for template in NotificationTemplate.allCases where template != .transferSent && template != .shareExpiredOwner {
+        for template in NotificationTemplate.allCases where ![.transferSent, .shareExpiredOwner, .invitationExpired].contains(template) {
             for language in Language.allCases {
                 let r = NotificationTemplates.render(template, language: language, data: try Self.data(["pi"]))
                 #expect(r.subject.contains("alice@example.com"), "\(template) \(language)")
@@ -41,10 +41,14 @@ import Testing
         }
         #expect(NotificationTemplates.render(.shared, language: .ja, data: try Self.data(["pi", "nas"])).subject
                     == "alice@example.comさんが2台のデバイスを共有しました")
-        for language in Language.allCases {
-            let r = NotificationTemplates.render(.shareExpiredOwner, language: language, data: try Self.data(["pi"]))
-            #expect(r.subject.contains("bob@example.com"), "\(language)")
+        for template in [NotificationTemplate.shareExpiredOwner, .invitationExpired] {
+            for language in Language.allCases {
+                let r = NotificationTemplates.render(template, language: language, data: try Self.data(["pi"]))
+                #expect(r.subject.contains("bob@example.com") && r.body.contains("pi"), "\(template) \(language)")
+            }
         }
+        #expect(NotificationTemplates.render(.invitationExpired, language: .en, data: try Self.data(["pi", "nas"])).subject
+                    == "Your invitation to bob@example.com for 2 devices has lapsed")
     }
 
     @Test func accessPhrases() {

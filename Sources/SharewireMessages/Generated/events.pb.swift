@@ -182,11 +182,24 @@ public enum NotificationKind: ProtoEnum {
     ///
     /// `NOTIFICATION_KIND_SHARE_DECLINED` (12).
     case shareDeclined
+    /// An invitation lapsed unanswered (sent to the owner).
+    ///
+    /// `NOTIFICATION_KIND_INVITATION_EXPIRED` (13).
+    case invitationExpired
+    /// The owner deleted a device shared with the recipient.
+    ///
+    /// `NOTIFICATION_KIND_DEVICE_DELETED` (14).
+    case deviceDeleted
+    /// An account closed: the sharing between it and the recipient ended (either
+    /// way: devices it shared, or devices shared with it).
+    ///
+    /// `NOTIFICATION_KIND_ACCOUNT_CLOSED` (15).
+    case accountClosed
     /// A value this build does not know (sent by a peer with a newer schema).
     case unrecognized(Int32)
 
     /// The known cases, in declaration order.
-    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner, .shareInvitation, .shareAccepted, .shareDeclined]
+    public static let allCases: [NotificationKind] = [.unspecified, .invite, .shareCreated, .shareUpdated, .shareRemoved, .shareLeft, .transferSent, .transferReceived, .shareExpired, .shareExpiredOwner, .shareInvitation, .shareAccepted, .shareDeclined, .invitationExpired, .deviceDeleted, .accountClosed]
 
     /// The case for `rawValue`, or `.unrecognized(rawValue)`.
     public init(rawValue: Int32) {
@@ -204,6 +217,9 @@ public enum NotificationKind: ProtoEnum {
         case 10: self = .shareInvitation
         case 11: self = .shareAccepted
         case 12: self = .shareDeclined
+        case 13: self = .invitationExpired
+        case 14: self = .deviceDeleted
+        case 15: self = .accountClosed
         default: self = .unrecognized(rawValue)
         }
     }
@@ -224,6 +240,9 @@ public enum NotificationKind: ProtoEnum {
         case .shareInvitation: 10
         case .shareAccepted: 11
         case .shareDeclined: 12
+        case .invitationExpired: 13
+        case .deviceDeleted: 14
+        case .accountClosed: 15
         case .unrecognized(let value): value
         }
     }

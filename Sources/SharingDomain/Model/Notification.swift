@@ -17,6 +17,12 @@ public enum NotificationTemplate: String, Sendable, Hashable, CaseIterable {
     case shareAccepted = "share.accepted"
     /// To the owner: the recipient declined its invitation.
     case shareDeclined = "share.declined"
+    /// To the owner: an invitation lapsed without an answer.
+    case invitationExpired = "invitation.expired"
+    /// To each recipient: the owner deleted a device shared with it.
+    case deviceDeleted = "device.deleted"
+    /// To everyone sharing with a closed account, either way: that sharing ended.
+    case accountClosed = "account.closed"
 }
 
 /// An outbox entry, written in the same transaction as the change causing it.

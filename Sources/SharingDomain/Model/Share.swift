@@ -71,6 +71,16 @@ public struct Share: Hashable, Sendable, Codable {
         self.acceptBy = acceptBy
     }
 
+    /// Whether the share is over at `now`: expired, or a pending invitation
+    /// past its `acceptBy`. Reads and writes treat it as gone from that
+    /// instant, before the expiry write removes the row.
+    public func hasEnded(at now: Timestamp) -> Bool {
+        switch (expiresAt, acceptBy) {
+        case (nil, nil): return false
+        case let (e, a): return (e.map { now >= $0 } ?? false) || (a.map { now >= $0 } ?? false)
+        }
+    }
+
     /// Whether the share has expired at `now`: from `expiresAt` on, exactly.
     @inlinable
     public func isExpired(at now: @autoclosure () -> Timestamp) -> Bool {

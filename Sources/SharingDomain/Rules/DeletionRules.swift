@@ -1,6 +1,6 @@
 extension ApplyContext {
     /// Deletes one of the actor's devices: every share of it ends (each
-    /// recipient told with `share.removed` unless `notify` is false), then
+    /// recipient told with `device.deleted` unless `notify` is false), then
     /// the device and its services go. Events that mention it are kept.
     ///
     /// Bounded like a bulk write: a device with more than `maxPairsPerBulk`
@@ -16,7 +16,7 @@ extension ApplyContext {
         }
         if notify {
             for user in recipients {
-                notifyContact(.shareRemoved, account: user,
+                notifyContact(.deviceDeleted, account: user,
                               data: NotificationData(actorEmail: me.email, deviceNames: [device.name]))
             }
         }
@@ -29,8 +29,9 @@ extension ApplyContext {
     /// Deletes the actor's account: its devices with their shares, the
     /// shares it received, its address book, then the account. Other owners'
     /// contact entries with its email stay (and show no account again);
-    /// events are kept. Recipients of its devices are told `share.removed`,
-    /// owners of devices shared with it `share.left`, unless `notify` is false.
+    /// events are kept. Everyone it shared with, either way, is told once
+    /// (`account.closed`, naming the devices of both directions), unless
+    /// `notify` is false.
     ///
     /// `confirmEmail` must be the account's own email (`INVALID_ARGUMENT`,
     /// field `confirmEmail`): a key mixed up with another account's does not
@@ -62,13 +63,12 @@ extension ApplyContext {
             if let owner = state.devices[d]?.owner { leftFrom[owner, default: []].append(d) }
         }
         if notify {
-            for user in removedFrom.keys.sorted() {
-                notifyContact(.shareRemoved, account: user,
-                              data: NotificationData(actorEmail: me.email, deviceNames: names(removedFrom[user]!)))
-            }
-            for owner in leftFrom.keys.sorted() {
-                self.notify(.left, account: owner,
-                            data: NotificationData(actorEmail: me.email, deviceNames: names(leftFrom[owner]!)))
+            // One notice per person: its devices they had, then theirs it had. In the language this
+            // account set on its contact entry for them, else their own (notifyContact).
+            for user in Set(removedFrom.keys).union(leftFrom.keys).sorted() {
+                let devices = (removedFrom[user] ?? []) + (leftFrom[user] ?? [])
+                notifyContact(.accountClosed, account: user,
+                              data: NotificationData(actorEmail: me.email, deviceNames: names(devices)))
             }
         }
         revocation = .accountDeleted

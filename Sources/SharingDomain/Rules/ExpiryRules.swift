@@ -54,7 +54,8 @@ extension SharingState {
         }
         due.sort { ($0.device, $0.user) < ($1.device, $1.user) }
         // Invitations not accepted in time lapse: removed with a share.declined
-        // event (reason=invitation.expired) and no notification: they gave no access.
+        // event (reason=invitation.expired) and no access change (they gave no
+        // access); the owner hears of it, once per recipient.
         let lapsed = due.filter { shares[$0]?.isPending == true }
         due.removeAll { shares[$0]?.isPending == true }
         // Grouped by owner, then device; owners and devices in id order.
@@ -65,11 +66,23 @@ extension SharingState {
         }
         let firstOwner = (due + lapsed).compactMap { devices[$0.device]?.owner }.min()!
         var cx = ApplyContext(state: self, actor: firstOwner, at: at)
+        var unanswered: [AccountID: [AccountID: [DeviceID]]] = [:]
         for key in lapsed {
             guard let owner = devices[key.device]?.owner else { continue }
             cx.actor = owner
             cx.delete(key)
             cx.record(.shareDeclined, devices: [key.device], users: [key.user], detail: "reason=invitation.expired")
+            unanswered[owner, default: [:]][key.user, default: []].append(key.device)
+        }
+        for owner in unanswered.keys.sorted() {
+            guard let ownerAccount = accounts[owner] else { continue }
+            cx.actor = owner
+            for user in unanswered[owner]!.keys.sorted() {
+                guard let recipient = accounts[user] else { continue }
+                cx.notify(.invitationExpired, account: owner,
+                          data: NotificationData(actorEmail: ownerAccount.email, otherEmail: recipient.email,
+                                                 deviceNames: cx.names(unanswered[owner]![user]!)))
+            }
         }
         cx.revocation = .shareExpired
         for owner in byOwner.keys.sorted() {

@@ -18,7 +18,9 @@ extension ApplyContext {
         var owners: [AccountID] = []
         var byOwner: [AccountID: [DeviceID]] = [:]
         for id in ids {
-            guard let d = state.devices[id], let share = state.shares[ShareKey(device: id, user: actor)] else {
+            // An invitation past its answer-by time has lapsed (the expiry write removes it): gone.
+            guard let d = state.devices[id], let share = state.shares[ShareKey(device: id, user: actor)],
+                  !share.hasEnded(at: at) else {
                 throw .deviceNotFound(id)
             }
             guard share.isPending else {

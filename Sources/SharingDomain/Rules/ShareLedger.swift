@@ -27,10 +27,16 @@ extension ApplyContext {
         // Valid: apply every pair.
         var created: [AccountID: [DeviceID]] = [:]
         var updated: [AccountID: [DeviceID]] = [:]
+        // Pending invitations whose terms changed: still pending, told as a fresh invitation.
+        var reinvited: [AccountID: [DeviceID]] = [:]
+        var answerBy: [AccountID: Timestamp] = [:]
         var createdCount = 0, updatedCount = 0
         for (d, deviceAccess) in zip(devices, granted) {
             for user in users {
                 let key = ShareKey(device: d.id, user: user)
+                // A share that ended (expired, or lapsed unanswered) but is not removed yet is over:
+                // end it as the expiry write would, then share anew.
+                if state.shares[key]?.hasEnded(at: at) == true { endLapsed(key) }
                 if var existing = state.shares[key] {
                     // Nothing to change.
                     guard existing.access != deviceAccess || existing.expiresAt != expiresAt else { continue }
@@ -38,7 +44,12 @@ extension ApplyContext {
                     existing.expiresAt = expiresAt
                     existing.updatedAt = at
                     put(existing)
-                    updated[user, default: []].append(d.id)
+                    if let acceptBy = existing.acceptBy {
+                        reinvited[user, default: []].append(d.id)
+                        answerBy[user] = min(answerBy[user] ?? acceptBy, acceptBy)
+                    } else {
+                        updated[user, default: []].append(d.id)
+                    }
                     updatedCount += 1
                 } else {
                     // With requireAcceptance a new share is an invitation: no access until accepted.
@@ -56,7 +67,8 @@ extension ApplyContext {
             record(.shareCreated, devices: devicesIn(created), users: users.filter { created[$0] != nil }, detail: detail)
         }
         if updatedCount > 0 {
-            record(.shareUpdated, devices: devicesIn(updated), users: users.filter { updated[$0] != nil }, detail: detail)
+            let changed = updated.merging(reinvited) { $0 + $1 }
+            record(.shareUpdated, devices: devicesIn(changed), users: users.filter { changed[$0] != nil }, detail: detail)
         }
         if notify {
             for user in users {
@@ -68,6 +80,11 @@ extension ApplyContext {
                 if let ds = updated[user] {
                     notifyContact(.shareUpdated, account: user,
                                   data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
+                }
+                if let ds = reinvited[user], let by = answerBy[user] {
+                    notifyContact(.shareInvitation, account: user,
+                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access,
+                                                         days: daysLeft(until: by)))
                 }
             }
         }
@@ -82,7 +99,9 @@ extension ApplyContext {
         try validate(request)
         if case let .at(instant) = expiry { try validateExpiry(instant) }
         let access = try request.resolved(on: device)
-        guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)] else {
+        // A share that has ended (expired or lapsed) is over, as the lists show: share again instead.
+        guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)],
+              !share.hasEnded(at: at) else {
             throw SharingError(.shareNotFound, subject: email.value, field: .email,
                                message: "the device is not shared with this person")
         }
@@ -99,10 +118,19 @@ extension ApplyContext {
         share.expiresAt = expiresAt
         share.updatedAt = at
         put(share)
-        record(.shareUpdated, devices: [id], users: [user], detail: describe(request) + describe(expiresAt))
+        // A pending invitation stays pending, with its answer-by time: the
+        // recipient is invited again to the new terms (it has no access to change).
+        record(.shareUpdated, devices: [id], users: [user],
+               detail: describe(request) + describe(expiresAt) + (share.isPending ? " acceptance=pending" : ""))
         if notify {
-            notifyContact(.shareUpdated, account: user,
-                          data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
+            if let acceptBy = share.acceptBy {
+                notifyContact(.shareInvitation, account: user,
+                              data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request,
+                                                     days: daysLeft(until: acceptBy)))
+            } else {
+                notifyContact(.shareUpdated, account: user,
+                              data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
+            }
         }
         return finish(.count(created: 0, updated: 1, removed: 0))
     }
@@ -173,6 +201,23 @@ extension ApplyContext {
 
     // MARK: helpers
 
+    /// Ends a share whose time is up ahead of the expiry write, with the
+    /// event and access change that write would record (no notification: the
+    /// owner is sharing again right now). An invitation that lapsed records
+    /// `share.declined`, an expired share `share.expired`.
+    mutating func endLapsed(_ key: ShareKey) {
+        guard let share = state.shares[key] else { return }
+        let saved = revocation
+        revocation = .shareExpired
+        delete(key)
+        revocation = saved
+        if share.isPending {
+            record(.shareDeclined, devices: [key.device], users: [key.user], detail: "reason=invitation.expired")
+        } else {
+            record(.shareExpired, devices: [key.device], users: [key.user], detail: "reason=expired")
+        }
+    }
+
     /// The account of one of the actor's contacts: the only people a device
     /// is shared with or transferred to (docs/DOMAIN.md §2).
     func contactAccount(_ email: Email, field: SharingError.Field) throws(SharingError) -> AccountID {
@@ -229,6 +274,13 @@ extension ApplyContext {
         var all = Set<DeviceID>()
         for ds in m.values { all.formUnion(ds) }
         return all.sorted()
+    }
+
+    /// Whole days left to answer an invitation lapsing at `acceptBy`, rounded
+    /// up, at least 1 (what a re-sent invitation says).
+    func daysLeft(until acceptBy: Timestamp) -> Int {
+        let ms = max(acceptBy.millisecondsSinceEpoch - at.millisecondsSinceEpoch, 1)
+        return Int((ms + 86_399_999) / 86_400_000)
     }
 
     /// ` expiresAt=<ms>` for a time-limited share, nothing otherwise.

@@ -1482,7 +1482,7 @@ const ProtobufCEnumDescriptor sharewire__v1__audit_event_kind__descriptor =
   sharewire__v1__audit_event_kind__value_ranges,
   NULL,NULL,NULL,NULL   /* reserved[1234] */
 };
-static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by_number[13] =
+static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by_number[16] =
 {
   { "NOTIFICATION_KIND_UNSPECIFIED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_UNSPECIFIED", 0 },
   { "NOTIFICATION_KIND_INVITE", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_INVITE", 1 },
@@ -1497,12 +1497,18 @@ static const ProtobufCEnumValue sharewire__v1__notification_kind__enum_values_by
   { "NOTIFICATION_KIND_SHARE_INVITATION", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_INVITATION", 10 },
   { "NOTIFICATION_KIND_SHARE_ACCEPTED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_ACCEPTED", 11 },
   { "NOTIFICATION_KIND_SHARE_DECLINED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_DECLINED", 12 },
+  { "NOTIFICATION_KIND_INVITATION_EXPIRED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_INVITATION_EXPIRED", 13 },
+  { "NOTIFICATION_KIND_DEVICE_DELETED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_DEVICE_DELETED", 14 },
+  { "NOTIFICATION_KIND_ACCOUNT_CLOSED", "SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_ACCOUNT_CLOSED", 15 },
 };
 static const ProtobufCIntRange sharewire__v1__notification_kind__value_ranges[] = {
-{0, 0},{0, 13}
+{0, 0},{0, 16}
 };
-static const ProtobufCEnumValueIndex sharewire__v1__notification_kind__enum_values_by_name[13] =
+static const ProtobufCEnumValueIndex sharewire__v1__notification_kind__enum_values_by_name[16] =
 {
+  { "NOTIFICATION_KIND_ACCOUNT_CLOSED", 15 },
+  { "NOTIFICATION_KIND_DEVICE_DELETED", 14 },
+  { "NOTIFICATION_KIND_INVITATION_EXPIRED", 13 },
   { "NOTIFICATION_KIND_INVITE", 1 },
   { "NOTIFICATION_KIND_SHARE_ACCEPTED", 11 },
   { "NOTIFICATION_KIND_SHARE_CREATED", 2 },
@@ -1524,9 +1530,9 @@ const ProtobufCEnumDescriptor sharewire__v1__notification_kind__descriptor =
   "NotificationKind",
   "Sharewire__V1__NotificationKind",
   "sharewire.v1",
-  13,
+  16,
   sharewire__v1__notification_kind__enum_values_by_number,
-  13,
+  16,
   sharewire__v1__notification_kind__enum_values_by_name,
   1,
   sharewire__v1__notification_kind__value_ranges,

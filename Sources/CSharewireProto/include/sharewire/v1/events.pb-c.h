@@ -125,7 +125,20 @@ typedef enum _Sharewire__V1__NotificationKind {
   /*
    * The recipient declined an invitation (sent to the owner).
    */
-  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_DECLINED = 12
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_SHARE_DECLINED = 12,
+  /*
+   * An invitation lapsed unanswered (sent to the owner).
+   */
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_INVITATION_EXPIRED = 13,
+  /*
+   * The owner deleted a device shared with the recipient.
+   */
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_DEVICE_DELETED = 14,
+  /*
+   * An account closed: the sharing between it and the recipient ended (either
+   * way: devices it shared, or devices shared with it).
+   */
+  SHAREWIRE__V1__NOTIFICATION_KIND__NOTIFICATION_KIND_ACCOUNT_CLOSED = 15
     PROTOBUF_C__FORCE_ENUM_TO_BE_INT_SIZE(SHAREWIRE__V1__NOTIFICATION_KIND)
 } Sharewire__V1__NotificationKind;
 /*
