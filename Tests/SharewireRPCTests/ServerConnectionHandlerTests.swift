@@ -238,6 +238,29 @@ final class EmbeddedServerConnection {
         #expect(!connection.isOpen)
         #expect(try connection.goAway() == nil)
     }
+
+    /// Found by FuzzServerConnection with LeakSanitizer: with failed-
+    /// authentication limiting on (the default), the handler and its
+    /// ConnectionAuthentication, whose GOAWAY closure holds the handler,
+    /// kept each other alive after the connection closed.
+    @Test(arguments: [true, false])
+    func theHandlerIsFreedOnceItsConnectionCloses(servedACall: Bool) throws {
+        weak var handler: ServerConnectionHandler?
+        do {
+            let connection = try EmbeddedServerConnection()
+            let added = try connection.channel.pipeline.syncOperations.handler(type: ServerConnectionHandler.self)
+            #expect(added.authentication != nil, "the limiter is on, so the cycle can form")
+            handler = added
+            try connection.handshake()
+            if servedACall {
+                try connection.send(EmbeddedServerConnection.echo(streamID: 1))
+                #expect(try connection.frames().contains { $0.response(for: 1) != nil })
+            }
+            try connection.channel.close().wait()
+            _ = try connection.channel.finish(acceptAlreadyClosed: true)
+        }
+        #expect(handler == nil)
+    }
 }
 
 /// Every violation of docs/PROTOCOL.md §13 that the server detects, on the

@@ -108,6 +108,11 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameReading {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
+        // Breaks the cycle handler → authentication → its GOAWAY closure →
+        // handler, which otherwise kept every closed connection's handler
+        // (state machine, buffers, logger) alive. Calls still running keep
+        // their own reference through their ServerContext.
+        authentication = nil
     }
 
     // MARK: Reading

@@ -10,7 +10,7 @@ let package = Package(
     name: "SharewireFuzz",
     platforms: [.macOS(.v15)],
     dependencies: [
-        .package(name: "Sharewire", path: "../.."),
+        .package(name: "Sharewire", path: "../../.."),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.0"),
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.0"),
     ],

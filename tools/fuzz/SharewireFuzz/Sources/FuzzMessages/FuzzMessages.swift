@@ -14,8 +14,10 @@ func roundTrip<Message: ProtoMessage>(_: Message.Type, _ bytes: UnsafeRawBufferP
     do {
         message = try Message(serializedBytes: bytes)
     } catch {
+        fuzzTrace("\(Message.self) rejected: \(error)")
         return  // typed error: fine
     }
+    fuzzTrace("\(Message.self) decoded")
     do {
         try message.validate()
     } catch {

@@ -44,11 +44,20 @@ let server: RPCServer = {
 struct OutputChecker {
     var decoder = FrameDecoder(role: .client, maxFrameSize: .max)
     var buffer = ByteBuffer()
+    /// What the server wrote, for `SHAREWIRE_FUZZ_TRACE`.
+    var written: [String] = []
 
     mutating func consume(_ bytes: ByteBuffer) {
         buffer.writeImmutableBuffer(bytes)
         do {
-            while try decoder.next(from: &buffer) != nil {}
+            while let event = try decoder.next(from: &buffer) {
+                guard fuzzTracing else { continue }
+                switch event {
+                case .preface: written.append("preface")
+                case let .frame(frame): written.append("\(frame.type)#\(frame.streamID)")
+                case let .oversized(header): written.append("oversized \(header.type)#\(header.streamID)")
+                }
+            }
         } catch {
             fatalError("the server wrote an invalid byte stream: \(error)")
         }
@@ -102,6 +111,7 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     drain(channel, into: &checker)
     _ = try? channel.finish(acceptAlreadyClosed: true)
     checker.finish()
+    fuzzTrace("server wrote: \(checker.written.joined(separator: " "))")
     return 0
 }
 
