@@ -190,8 +190,10 @@ let coreTargets: [Target] = [
     // Persistence: embedded SQLite through GRDB (WAL, synchronous=FULL).
     .target(
         name: "SharingStore",
-        dependencies: ["SharingDomain", "SharingSQL", .product(name: "GRDB", package: "GRDB.swift"),
-                       .product(name: "GRDBSQLite", package: "GRDB.swift")],
+        dependencies: [
+            "SharingDomain", "SharingSQL", .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
+        ],
         swiftSettings: swift6
     ),
     // The SQL both stores run and the decoding of its rows, written once. Pure.
@@ -213,8 +215,10 @@ let coreTargets: [Target] = [
     ),
     .testTarget(
         name: "SharingStoreTests",
-        dependencies: ["SharingStore", "SharingPostgres", "SharingSQL", "SharingDomain", "SharewireTestSupport",
-                       .product(name: "GRDB", package: "GRDB.swift")],
+        dependencies: [
+            "SharingStore", "SharingPostgres", "SharingSQL", "SharingDomain", "SharewireTestSupport",
+            .product(name: "GRDB", package: "GRDB.swift"),
+        ],
         swiftSettings: swift6
     ),
 

@@ -14,8 +14,10 @@ public struct AccessEdit: Sendable, Hashable {
     public var scripting: Bool?
 
     /// An edit; see ``parse(all:ports:services:addPorts:removePorts:scripting:)`` for the flags.
-    public init(replacement: ShareAccess? = nil, addPorts: [UInt16] = [], removePorts: [UInt16] = [],
-                scripting: Bool? = nil) {
+    public init(
+        replacement: ShareAccess? = nil, addPorts: [UInt16] = [], removePorts: [UInt16] = [],
+        scripting: Bool? = nil
+    ) {
         self.replacement = replacement
         self.addPorts = addPorts
         self.removePorts = removePorts
@@ -25,16 +27,22 @@ public struct AccessEdit: Sendable, Hashable {
     /// The edit the flags describe.
     /// - Throws: `.usage` when nothing is asked, or a replacement is mixed
     ///   with relative port changes, or a port list is malformed.
-    public static func parse(all: Bool, ports: String?, services: String?, addPorts: String?, removePorts: String?,
-                             scripting: Bool?) throws(CLIError) -> AccessEdit {
+    public static func parse(
+        all: Bool, ports: String?, services: String?, addPorts: String?, removePorts: String?,
+        scripting: Bool?
+    ) throws(CLIError) -> AccessEdit {
         let replaces = all || ports != nil || services != nil
         let relative = addPorts != nil || removePorts != nil
         if replaces && relative {
-            throw CLIError(.usage, "give either --all/--ports/--services (replace) or --add-ports/--remove-ports (change), not both")
+            throw CLIError(
+                .usage,
+                "give either --all/--ports/--services (replace) or --add-ports/--remove-ports (change), not both")
         }
         guard replaces || relative || scripting != nil else {
-            throw CLIError(.usage, "say what to change: --ports, --all, --services, --add-ports, --remove-ports, --scripting or --no-scripting",
-                           hint: "e.g. --add-ports 80, or --no-scripting")
+            throw CLIError(
+                .usage,
+                "say what to change: --ports, --all, --services, --add-ports, --remove-ports, --scripting or --no-scripting",
+                hint: "e.g. --add-ports 80, or --no-scripting")
         }
         var edit = AccessEdit(scripting: scripting)
         if replaces {
@@ -51,22 +59,26 @@ public struct AccessEdit: Sendable, Hashable {
     /// - Throws: `.usage` when ports are removed from whole-device access,
     ///   when a removed port is not granted, or when nothing would be left.
     public func applied(to share: Share, services: [Service])
-        throws(CLIError) -> (access: ShareAccess, scripting: Bool) {
+        throws(CLIError) -> (access: ShareAccess, scripting: Bool)
+    {
         let scripting = self.scripting ?? share.scripting
         var access: ShareAccess
         if let replacement {
             access = replacement
         } else if share.access.mode == .all {
             guard removePorts.isEmpty else {
-                throw CLIError(.usage, "\(share.email) has the whole device, so there are no ports to remove",
-                               hint: "give the ports to keep with --ports")
+                throw CLIError(
+                    .usage, "\(share.email) has the whole device, so there are no ports to remove",
+                    hint: "give the ports to keep with --ports")
             }
             access = .all  // adding ports to the whole device changes nothing
         } else {
             let missing = removePorts.filter { !share.access.ports.contains($0) }
             if !missing.isEmpty {
-                throw CLIError(.usage,
-                               "\(share.email) has no access to port \(missing.map(String.init).joined(separator: ",")) (has: \(Render.accessText(share.access, scripting: share.scripting)))")
+                throw CLIError(
+                    .usage,
+                    "\(share.email) has no access to port \(missing.map(String.init).joined(separator: ",")) (has: \(Render.accessText(share.access, scripting: share.scripting)))"
+                )
             }
             let removed = Set(removePorts)
             let portOf = Dictionary(services.map { ($0.id, $0.port) }, uniquingKeysWith: { first, _ in first })
@@ -77,8 +89,9 @@ public struct AccessEdit: Sendable, Hashable {
             access = ShareAccess(mode: .ports, serviceIDs: kept, ports: added)
         }
         if access.mode == .ports, access.serviceIDs.isEmpty, access.ports.isEmpty, !scripting {
-            throw CLIError(.usage, "that would leave \(share.email) with no access at all",
-                           hint: "to stop sharing, use `sharewire unshare \(share.deviceID) --from \(share.email)`")
+            throw CLIError(
+                .usage, "that would leave \(share.email) with no access at all",
+                hint: "to stop sharing, use `sharewire unshare \(share.deviceID) --from \(share.email)`")
         }
         return (access, scripting)
     }

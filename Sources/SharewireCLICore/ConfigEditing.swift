@@ -5,8 +5,10 @@ extension ConfigFile {
     /// missing profile is appended as a new `[profiles.NAME]`.
     /// - Throws: `.config` if `text` is not a valid config file, or for an
     ///   unknown key or an invalid profile name.
-    public static func editing(_ text: String, path: String = "config", profile: String?, key: String,
-                               value: String?) throws(CLIError) -> String {
+    public static func editing(
+        _ text: String, path: String = "config", profile: String?, key: String,
+        value: String?
+    ) throws(CLIError) -> String {
         _ = try ConfigFile(parsing: text, path: path)
         guard knownKeys.contains(key) else {
             throw CLIError(.usage, "unknown key '\(key)' (known: \(knownKeys.joined(separator: ", ")))")
@@ -20,12 +22,13 @@ extension ConfigFile {
 
         // The target section's lines: [start, end).
         let headers = lines.indices.filter { lines[$0].trimmingWhitespace().hasPrefix("[") }
-        let start: Int? = if let profile {
-            headers.first { profileName(header: lines[$0].trimmingWhitespace()).map(String.init) == profile }
-                .map { $0 + 1 }
-        } else {
-            0
-        }
+        let start: Int? =
+            if let profile {
+                headers.first { profileName(header: lines[$0].trimmingWhitespace()).map(String.init) == profile }
+                    .map { $0 + 1 }
+            } else {
+                0
+            }
         let end = start.flatMap { first in headers.first { $0 >= first } } ?? lines.count
         guard let start else {
             guard let value else { return text }

@@ -41,9 +41,13 @@ public struct ConfigFile: Sendable, Hashable {
         guard let profile else { return values }
         guard let own = profiles[profile] else {
             let known = profiles.keys.sorted()
-            throw CLIError(.config, "no profile '\(profile)' in \(path)"
-                + (known.isEmpty ? " (it has none)" : " (profiles: \(known.joined(separator: ", ")))"),
-                hint: "add one with `sharewire login --profile \(profile)` or `sharewire config set KEY VALUE --profile \(profile)`")
+            throw CLIError(
+                .config,
+                "no profile '\(profile)' in \(path)"
+                    + (known.isEmpty ? " (it has none)" : " (profiles: \(known.joined(separator: ", ")))"),
+                hint:
+                    "add one with `sharewire login --profile \(profile)` or `sharewire config set KEY VALUE --profile \(profile)`"
+            )
         }
         return values.merging(own) { _, profileValue in profileValue }
     }
@@ -76,7 +80,8 @@ public struct ConfigFile: Sendable, Hashable {
             }
             if line.hasPrefix("[") {
                 guard let name = Self.profileName(header: line), Self.isValidProfileName(name) else {
-                    throw fail("unknown section \(line) (a profile is [profiles.NAME], NAME of letters, digits, - and _)")
+                    throw fail(
+                        "unknown section \(line) (a profile is [profiles.NAME], NAME of letters, digits, - and _)")
                 }
                 guard profiles[String(name)] == nil else { throw fail("profile '\(name)' appears twice") }
                 profile = String(name)
@@ -90,7 +95,9 @@ public struct ConfigFile: Sendable, Hashable {
             }
             let rest = line[line.index(after: equals)...].trimmingWhitespace()
             if let profile {
-                guard profiles[profile]?[key] == nil else { throw fail("'\(key)' is set twice in profile '\(profile)'") }
+                guard profiles[profile]?[key] == nil else {
+                    throw fail("'\(key)' is set twice in profile '\(profile)'")
+                }
                 profiles[profile]?[key] = try Self.value(rest, fail: fail)
             } else {
                 guard values[key] == nil else { throw fail("'\(key)' is set twice") }
@@ -107,7 +114,8 @@ public struct ConfigFile: Sendable, Hashable {
     private static func value(_ text: String, fail: (String) -> CLIError) throws(CLIError) -> String {
         if text.unicodeScalars.first == "[" { return try array(text, fail: fail) }
         guard text.unicodeScalars.first == "\"" else {
-            let bare = text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
+            let bare =
+                text.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first
                 .map { String($0).trimmingWhitespace() } ?? ""
             guard !bare.isEmpty else { throw fail("missing value") }
             guard !bare.contains(where: { $0 == " " || $0 == "\t" || $0 == "\"" }) else {
@@ -156,11 +164,15 @@ public struct ConfigFile: Sendable, Hashable {
         let trailing = text[text.index(after: close)...].trimmingWhitespace()
         guard trailing.isEmpty || trailing.hasPrefix("#") else { throw fail("unexpected text after the closing ]") }
         var items: [String] = []
-        for part in text[text.index(after: text.startIndex)..<close].split(separator: ",", omittingEmptySubsequences: false) {
+        for part in text[text.index(after: text.startIndex)..<close].split(
+            separator: ",", omittingEmptySubsequences: false)
+        {
             let item = part.trimmingWhitespace()
-            if item.isEmpty, part.allSatisfy({ $0 == " " || $0 == "\t" }), items.count > 0 { continue }  // a trailing comma
+            // A trailing comma.
+            if item.isEmpty, part.allSatisfy({ $0 == " " || $0 == "\t" }), items.count > 0 { continue }
             guard item.count >= 2, item.hasPrefix("\""), item.hasSuffix("\""),
-                  !item.dropFirst().dropLast().contains(where: { $0 == "\"" || $0 == "\\" }) else {
+                !item.dropFirst().dropLast().contains(where: { $0 == "\"" || $0 == "\\" })
+            else {
                 throw fail("a list is [\"item\", \"item\"] (double-quoted items without escapes)")
             }
             items.append(String(item.dropFirst().dropLast()))

@@ -24,8 +24,9 @@ public enum Confirmation: Sendable, Hashable {
 
     /// The error for a command that needs `--yes` and has no terminal to ask on.
     public static func refusal(_ what: String) -> CLIError {
-        CLIError(.usage, "\(what) needs confirmation and there is no terminal to ask on",
-                 hint: "pass --yes to go ahead (see what it would do first in a terminal)")
+        CLIError(
+            .usage, "\(what) needs confirmation and there is no terminal to ask on",
+            hint: "pass --yes to go ahead (see what it would do first in a terminal)")
     }
 
     /// The error for a declined question.
@@ -37,7 +38,8 @@ public enum AccessComparison {
     /// True when `access`/`scripting` grant less than `old` does: scripting
     /// taken away, the whole device reduced to chosen services, or a port or
     /// service dropped. `services` (the device's) map service ids to ports when known.
-    public static func narrows(_ old: Share, to access: ShareAccess, scripting: Bool, services: [Service] = []) -> Bool {
+    public static func narrows(_ old: Share, to access: ShareAccess, scripting: Bool, services: [Service] = []) -> Bool
+    {
         if old.scripting && !scripting { return true }
         switch (old.access.mode, access.mode) {
         case (_, .all): return false

@@ -65,10 +65,12 @@ public struct SettingsLayer: Sendable, Hashable {
     public var tlsKeyFile: String?
 
     /// A layer; every argument defaults to unset.
-    public init(address: String? = nil, apiKey: String? = nil, serviceKey: String? = nil,
-                serviceKeyFile: String? = nil, actAs: String? = nil, timeout: String? = nil,
-                tls: String? = nil, tlsCAFile: String? = nil, tlsServerName: String? = nil,
-                tlsCertFile: String? = nil, tlsKeyFile: String? = nil) {
+    public init(
+        address: String? = nil, apiKey: String? = nil, serviceKey: String? = nil,
+        serviceKeyFile: String? = nil, actAs: String? = nil, timeout: String? = nil,
+        tls: String? = nil, tlsCAFile: String? = nil, tlsServerName: String? = nil,
+        tlsCertFile: String? = nil, tlsKeyFile: String? = nil
+    ) {
         self.address = address
         self.apiKey = apiKey
         self.serviceKey = serviceKey
@@ -115,11 +117,12 @@ public struct SettingsLayer: Sendable, Hashable {
     /// The layer the environment gives (empty values count as unset).
     public init(environment: [String: String]) {
         func get(_ name: String) -> String? { environment[name].flatMap { $0.isEmpty ? nil : $0 } }
-        self.init(address: get(Variable.address), apiKey: get(Variable.apiKey), serviceKey: get(Variable.serviceKey),
-                  serviceKeyFile: get(Variable.serviceKeyFile), actAs: get(Variable.actAs),
-                  timeout: get(Variable.timeout), tls: get(Variable.tls), tlsCAFile: get(Variable.tlsCAFile),
-                  tlsServerName: get(Variable.tlsServerName), tlsCertFile: get(Variable.tlsCertFile),
-                  tlsKeyFile: get(Variable.tlsKeyFile))
+        self.init(
+            address: get(Variable.address), apiKey: get(Variable.apiKey), serviceKey: get(Variable.serviceKey),
+            serviceKeyFile: get(Variable.serviceKeyFile), actAs: get(Variable.actAs),
+            timeout: get(Variable.timeout), tls: get(Variable.tls), tlsCAFile: get(Variable.tlsCAFile),
+            tlsServerName: get(Variable.tlsServerName), tlsCertFile: get(Variable.tlsCertFile),
+            tlsKeyFile: get(Variable.tlsKeyFile))
     }
 
     /// The layer a config file gives (outside every profile).
@@ -129,10 +132,11 @@ public struct SettingsLayer: Sendable, Hashable {
 
     /// The layer a config file's settings give, e.g. those of ``ConfigFile/values(profile:path:)``.
     public init(configValues values: [String: String]) {
-        self.init(address: values["address"], apiKey: values["api_key"], serviceKey: values["service_key"],
-                  serviceKeyFile: values["service_key_file"], actAs: values["act_as"], timeout: values["timeout"],
-                  tls: values["tls"], tlsCAFile: values["tls_ca_file"], tlsServerName: values["tls_server_name"],
-                  tlsCertFile: values["tls_cert_file"], tlsKeyFile: values["tls_key_file"])
+        self.init(
+            address: values["address"], apiKey: values["api_key"], serviceKey: values["service_key"],
+            serviceKeyFile: values["service_key_file"], actAs: values["act_as"], timeout: values["timeout"],
+            tls: values["tls"], tlsCAFile: values["tls_ca_file"], tlsServerName: values["tls_server_name"],
+            tlsCertFile: values["tls_cert_file"], tlsKeyFile: values["tls_key_file"])
     }
 }
 
@@ -185,9 +189,11 @@ public struct ConnectionSettings: Sendable, Hashable {
     public var configPath: String?
 
     /// Settings as given (tests; commands use ``resolve(flags:environment:config:configPath:readFile:)``).
-    public init(endpoints: Sourced<[Endpoint]>, apiKey: Sourced<String>?, serviceKey: Sourced<String>?,
-                actAs: Sourced<String>?, timeout: Sourced<Duration>, tls: Sourced<TLSSettings>? = nil,
-                configPath: String?) {
+    public init(
+        endpoints: Sourced<[Endpoint]>, apiKey: Sourced<String>?, serviceKey: Sourced<String>?,
+        actAs: Sourced<String>?, timeout: Sourced<Duration>, tls: Sourced<TLSSettings>? = nil,
+        configPath: String?
+    ) {
         self.endpoints = endpoints
         self.apiKey = apiKey
         self.serviceKey = serviceKey
@@ -207,11 +213,15 @@ public struct ConnectionSettings: Sendable, Hashable {
     /// A service key file is read with `readFile` (trimmed); within one layer
     /// it wins over a literal service key, as with `sharewired`.
     /// - Throws: ``CLIError`` `.config` for a bad address, timeout or unreadable key file.
-    public static func resolve(flags: SettingsLayer, environment: SettingsLayer, config: SettingsLayer,
-                               configPath: String? = nil,
-                               readFile: (String) throws -> String) throws(CLIError) -> ConnectionSettings {
-        let layers: [(SettingsLayer, SettingSource)] = [(flags, .flag), (environment, .environment),
-                                                         (config, .configFile)]
+    public static func resolve(
+        flags: SettingsLayer, environment: SettingsLayer, config: SettingsLayer,
+        configPath: String? = nil,
+        readFile: (String) throws -> String
+    ) throws(CLIError) -> ConnectionSettings {
+        let layers: [(SettingsLayer, SettingSource)] = [
+            (flags, .flag), (environment, .environment),
+            (config, .configFile),
+        ]
         func pick(_ keyPath: KeyPath<SettingsLayer, String?>) -> Sourced<String>? {
             for (layer, source) in layers { if let value = layer[keyPath: keyPath] { return Sourced(value, source) } }
             return nil
@@ -241,7 +251,10 @@ public struct ConnectionSettings: Sendable, Hashable {
         var timeout = Sourced(defaultTimeout, .defaultValue)
         if let text = pick(\.timeout) {
             guard let seconds = Double(text.value), seconds > 0, seconds <= 86_400 else {
-                throw CLIError(.config, "timeout must be seconds between 0 and 86400, not '\(text.value)' (from \(name(text.source, flag: "--timeout", variable: SettingsLayer.Variable.timeout, key: "timeout")))")
+                throw CLIError(
+                    .config,
+                    "timeout must be seconds between 0 and 86400, not '\(text.value)' (from \(name(text.source, flag: "--timeout", variable: SettingsLayer.Variable.timeout, key: "timeout")))"
+                )
             }
             timeout = Sourced(.milliseconds(Int64(seconds * 1000)), text.source)
         }
@@ -253,7 +266,10 @@ public struct ConnectionSettings: Sendable, Hashable {
                 do {
                     text = try readFile(file)
                 } catch {
-                    throw CLIError(.config, "cannot read the service key file '\(file)' (from \(name(source, flag: "--service-key-file", variable: SettingsLayer.Variable.serviceKeyFile, key: "service_key_file"))): \(FileErrors.describe(error))")
+                    throw CLIError(
+                        .config,
+                        "cannot read the service key file '\(file)' (from \(name(source, flag: "--service-key-file", variable: SettingsLayer.Variable.serviceKeyFile, key: "service_key_file"))): \(FileErrors.describe(error))"
+                    )
                 }
                 let key = text.trimmingWhitespaceAndNewlines()
                 guard !key.isEmpty else { throw CLIError(.config, "the service key file '\(file)' is empty") }
@@ -273,18 +289,23 @@ public struct ConnectionSettings: Sendable, Hashable {
             let enabled = tlsParts[0]
             if let settings = try TLSSettings(
                 enabled: enabled?.value,
-                enabledName: enabled.map { name($0.source, flag: "--tls", variable: SettingsLayer.Variable.tls, key: "tls") } ?? "tls",
+                enabledName: enabled.map {
+                    name($0.source, flag: "--tls", variable: SettingsLayer.Variable.tls, key: "tls")
+                } ?? "tls",
                 caFile: tlsParts[1]?.value, serverName: tlsParts[2]?.value,
-                certificateFile: tlsParts[3]?.value, keyFile: tlsParts[4]?.value) {
+                certificateFile: tlsParts[3]?.value, keyFile: tlsParts[4]?.value)
+            {
                 tls = Sourced(settings, tlsParts.compactMap { $0?.source }.max() ?? .defaultValue)
             }
         } catch {
-            throw CLIError(.config, error.message,
-                           hint: "TLS settings: --tls, --tls-ca-file, --tls-server-name, --tls-cert with --tls-key (docs/CLI.md)")
+            throw CLIError(
+                .config, error.message,
+                hint: "TLS settings: --tls, --tls-ca-file, --tls-server-name, --tls-cert with --tls-key (docs/CLI.md)")
         }
 
-        return ConnectionSettings(endpoints: endpoints, apiKey: pick(\.apiKey), serviceKey: serviceKey,
-                                  actAs: pick(\.actAs), timeout: timeout, tls: tls, configPath: configPath)
+        return ConnectionSettings(
+            endpoints: endpoints, apiKey: pick(\.apiKey), serviceKey: serviceKey,
+            actAs: pick(\.actAs), timeout: timeout, tls: tls, configPath: configPath)
     }
 
     /// What a command needs to call the server as.
@@ -330,8 +351,11 @@ public struct ConnectionSettings: Sendable, Hashable {
     private func accountCredentials() throws(CLIError) -> Credentials {
         switch (apiKey, actAs) {
         case (nil, nil):
-            throw CLIError(.config, "no account credentials",
-                           hint: "set --api-key or \(SettingsLayer.Variable.apiKey) (an account's sw_… key), or --act-as EMAIL with the service key")
+            throw CLIError(
+                .config, "no account credentials",
+                hint:
+                    "set --api-key or \(SettingsLayer.Variable.apiKey) (an account's sw_… key), or --act-as EMAIL with the service key"
+            )
         case let (apiKey?, nil):
             return .apiKey(apiKey.value)
         case let (apiKey, actAs?):
@@ -346,7 +370,9 @@ public struct ConnectionSettings: Sendable, Hashable {
 
     private static let noServiceKey = CLIError(
         .config, "no service key",
-        hint: "set \(SettingsLayer.Variable.serviceKey), --service-key-file PATH, or service_key_file in the config file (or a trusted client certificate: --tls-cert and --tls-key)")
+        hint:
+            "set \(SettingsLayer.Variable.serviceKey), --service-key-file PATH, or service_key_file in the config file (or a trusted client certificate: --tls-cert and --tls-key)"
+    )
 
     /// `on (CA /etc/ca.pem, client certificate svc.pem)`: what `config show` prints.
     public static func describe(_ tls: TLSSettings) -> String {

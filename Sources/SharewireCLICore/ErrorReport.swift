@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import SharewireClient
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A failure as the CLI reports it: exit code, message, the typed detail of
 /// a server error, and a hint. Printed as `error: …` lines for people, or as
@@ -42,7 +43,8 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
             message = "unknown service key"
         }
         if error.code == .unavailable, message.hasSuffix(" ms)"),
-           let retry = message.range(of: " (next attempt in ", options: .backwards) {
+            let retry = message.range(of: " (next attempt in ", options: .backwards)
+        {
             // The library's pool retries; the CLI makes one attempt, so the schedule means nothing here.
             message = String(message[..<retry.lowerBound])
         }
@@ -106,7 +108,8 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
         case .tlsRequired?:
             return "the server requires TLS: add --tls (SHAREWIRE_TLS=true) and --tls-ca-file if its CA is private"
         case .tlsNotSpokenByServer?:
-            return "the server at \(endpoint ?? "the address") may be plaintext: drop --tls / SHAREWIRE_TLS, or check the port"
+            return
+                "the server at \(endpoint ?? "the address") may be plaintext: drop --tls / SHAREWIRE_TLS, or check the port"
         case .tlsConfigurationInvalid?:
             return "check the TLS files: --tls-ca-file, --tls-cert, --tls-key"
         default:
@@ -116,14 +119,16 @@ public struct ErrorReport: Sendable, Hashable, Encodable {
         case .unauthenticated:
             switch credentials {
             case .serviceKey?:
-                return "use the service key sharewired was started with: --service-key-file or SHAREWIRE_SERVICE_KEY(_FILE)"
+                return
+                    "use the service key sharewired was started with: --service-key-file or SHAREWIRE_SERVICE_KEY(_FILE)"
             case .apiKey?:
                 return "check the account's API key (sw_…): --api-key or SHAREWIRE_API_KEY"
             default:
                 return "check the key: --api-key / SHAREWIRE_API_KEY, or the service key"
             }
         case .unavailable:
-            return "is sharewired running at \(endpoint ?? "the address")? Try `sharewire status`; set --address or SHAREWIRE_ADDRESS"
+            return
+                "is sharewired running at \(endpoint ?? "the address")? Try `sharewire status`; set --address or SHAREWIRE_ADDRESS"
         case .deadlineExceeded:
             return "the server did not answer in time; SHAREWIRE_TIMEOUT sets the limit in seconds"
         default:
@@ -137,7 +142,9 @@ public enum JSONOutput {
     /// Sorted keys, ISO 8601 dates, `/` unescaped.
     public static func encoder(pretty: Bool) -> JSONEncoder {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = pretty ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.outputFormatting =
+            pretty
+            ? [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
             : [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .iso8601
         return encoder

@@ -9,8 +9,9 @@ public enum ArgumentSyntax {
         for part in text.split(separator: ",", omittingEmptySubsequences: false) {
             let item = part.trimmingWhitespace()
             guard let port = UInt16(item), port >= 1 else {
-                throw CLIError(.usage, "not a port list: '\(text)' ('\(item)' is not a port 1-65535)",
-                               hint: "write ports as numbers separated by commas, e.g. --ports 22,80")
+                throw CLIError(
+                    .usage, "not a port list: '\(text)' ('\(item)' is not a port 1-65535)",
+                    hint: "write ports as numbers separated by commas, e.g. --ports 22,80")
             }
             if !ports.contains(port) { ports.append(port) }
         }
@@ -41,8 +42,9 @@ public enum ArgumentSyntax {
     /// A service of `devices add --service`: `NAME:PORT` or `NAME:PORT/PROTOCOL`
     /// (protocol `tcp` by default), e.g. `ssh:22`, `web:80/http`.
     public static func service(_ text: String) throws(CLIError) -> NewService {
-        let usage = CLIError(.usage, "not a service: '\(text)'",
-                             hint: "write NAME:PORT or NAME:PORT/PROTOCOL, e.g. --service ssh:22 --service web:80/http")
+        let usage = CLIError(
+            .usage, "not a service: '\(text)'",
+            hint: "write NAME:PORT or NAME:PORT/PROTOCOL, e.g. --service ssh:22 --service web:80/http")
         guard let colon = text.lastIndex(of: ":") else { throw usage }
         let name = String(text[..<colon])
         var rest = text[text.index(after: colon)...]
@@ -58,8 +60,10 @@ public enum ArgumentSyntax {
     /// The access of `share` and `access edit`: exactly one of `--all`,
     /// `--ports` and `--services`; none is allowed only with `--scripting`
     /// (scripts only).
-    public static func access(all: Bool, ports: String?, services: String?,
-                              scripting: Bool) throws(CLIError) -> ShareAccess {
+    public static func access(
+        all: Bool, ports: String?, services: String?,
+        scripting: Bool
+    ) throws(CLIError) -> ShareAccess {
         let given = [all, ports != nil, services != nil].filter { $0 }.count
         guard given <= 1 else {
             throw CLIError(.usage, "give only one of --all, --ports and --services")
@@ -68,8 +72,9 @@ public enum ArgumentSyntax {
         if let ports { return .ports(try Self.ports(ports)) }
         if let services { return .services(try list(services, what: "service id")) }
         guard scripting else {
-            throw CLIError(.usage, "say what to share: --ports 22,80, --all, --services svc_1, or --scripting alone",
-                           hint: "e.g. --ports 22")
+            throw CLIError(
+                .usage, "say what to share: --ports 22,80, --all, --services svc_1, or --scripting alone",
+                hint: "e.g. --ports 22")
         }
         return .scriptsOnly
     }
@@ -95,13 +100,16 @@ public enum ArgumentSyntax {
                 let matches = devices.filter { $0.name == reference }
                 switch matches.count {
                 case 0:
-                    throw CLIError(.notFound, "no device named '\(reference)'",
-                                   hint: "see `sharewire devices list` for ids and names")
+                    throw CLIError(
+                        .notFound, "no device named '\(reference)'",
+                        hint: "see `sharewire devices list` for ids and names")
                 case 1:
                     id = matches[0].id
                 default:
-                    throw CLIError(.usage, "several devices are named '\(reference)': \(matches.map(\.id).joined(separator: ", "))",
-                                   hint: "use the device id instead")
+                    throw CLIError(
+                        .usage,
+                        "several devices are named '\(reference)': \(matches.map(\.id).joined(separator: ", "))",
+                        hint: "use the device id instead")
                 }
             }
             if !ids.contains(id) { ids.append(id) }

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import SharewireClient
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// The human output of each command: tables of SharewireClient values.
 /// `--json` prints the values themselves instead (``JSONOutput``).
@@ -16,15 +17,18 @@ public enum Render {
 
     /// EMAIL NAME COMPANY LANG ACCOUNT INVITED ID, and SHARES (how many of
     /// your devices each is shared on, by lower-cased email) when `shareCounts` is given.
-    public static func contacts(_ contacts: [Contact], shareCounts: [String: Int]? = nil, wide: Bool = false) -> String {
+    public static func contacts(_ contacts: [Contact], shareCounts: [String: Int]? = nil, wide: Bool = false) -> String
+    {
         var header = ["EMAIL", "NAME", "COMPANY", "LANG", "ACCOUNT", "INVITED"]
         if shareCounts != nil { header.append("SHARES") }
         header.append("ID")
         if wide { header += ["CREATED", "UPDATED"] }
         var table = Table(header: header)
         for contact in contacts {
-            var row = [contact.email, contact.name ?? "", contact.company ?? "", contact.language.rawValue,
-                       contact.hasAccount ? "yes" : "no", time(contact.invitedAt)]
+            var row = [
+                contact.email, contact.name ?? "", contact.company ?? "", contact.language.rawValue,
+                contact.hasAccount ? "yes" : "no", time(contact.invitedAt),
+            ]
             if let shareCounts { row.append(String(shareCounts[contact.email.lowercased()] ?? 0)) }
             row.append(contact.id)
             if wide { row += [time(contact.createdAt), time(contact.updatedAt)] }
@@ -40,9 +44,13 @@ public enum Render {
         var table = Table(header: ["DEVICE", "EMAIL", "USER", "ACCESS", "SINCE"] + (limited ? ["TIME LEFT"] : []))
         for share in shares {
             let device = deviceNames[share.deviceID].map { "\($0) (\(share.deviceID))" } ?? share.deviceID
-            table.append([device, share.email, share.userID, accessText(share.access, scripting: share.scripting) + pending(share.acceptBy),
-                          time(share.createdAt)]
-                         + (limited ? [ShareExpirySyntax.timeLeft(share.expiresAt, now: now)] : []))
+            table.append(
+                [
+                    device, share.email, share.userID,
+                    accessText(share.access, scripting: share.scripting) + pending(share.acceptBy),
+                    time(share.createdAt),
+                ]
+                    + (limited ? [ShareExpirySyntax.timeLeft(share.expiresAt, now: now)] : []))
         }
         return table.render()
     }
@@ -72,12 +80,16 @@ public enum Render {
             case let .owned(count):
                 row = [device.id, device.name, services(device.services), "me", String(count), "owner"]
             case let .shared(by, access, scripting):
-                row = [device.id, device.name, services(device.services), by, "",
-                       accessText(access, scripting: scripting) + pending(device.acceptBy)]
+                row = [
+                    device.id, device.name, services(device.services), by, "",
+                    accessText(access, scripting: scripting) + pending(device.acceptBy),
+                ]
             }
             if limited { row.append(ShareExpirySyntax.timeLeft(device.expiresAt, now: now)) }
             if wide {
-                row += [device.services.map(\.id).joined(separator: ","), time(device.createdAt), time(device.updatedAt)]
+                row += [
+                    device.services.map(\.id).joined(separator: ","), time(device.createdAt), time(device.updatedAt),
+                ]
             }
             table.append(row)
         }
@@ -119,7 +131,11 @@ public enum Render {
         var ports = Set(access.ports)
         var unknown: [String] = []
         for id in access.serviceIDs {
-            if let service = services.first(where: { $0.id == id }) { ports.insert(service.port) } else { unknown.append(id) }
+            if let service = services.first(where: { $0.id == id }) {
+                ports.insert(service.port)
+            } else {
+                unknown.append(id)
+            }
         }
         guard unknown.isEmpty else { return accessText(access, scripting: scripting) }
         return accessText(ShareAccess(mode: .ports, ports: ports.sorted()), scripting: scripting)
@@ -127,15 +143,25 @@ public enum Render {
 
     /// The device's fields, its services and (for an owner) its shares.
     public static func device(_ device: Device, shares: [Share]?) -> String {
-        var text = Table(header: ["FIELD", "VALUE"], rows: [
-            ["id", device.id], ["name", device.name],
-            ["owner", device.sharedBy ?? "me"],
-            ["access", device.isOwned ? "owner" : {
-                if case let .shared(_, access, scripting) = device.role { return accessText(access, scripting: scripting) }
-                return ""
-            }()],
-            ["created", time(device.createdAt)], ["updated", time(device.updatedAt)],
-        ]).render()
+        var text = Table(
+            header: ["FIELD", "VALUE"],
+            rows: [
+                ["id", device.id], ["name", device.name],
+                ["owner", device.sharedBy ?? "me"],
+                [
+                    "access",
+                    device.isOwned
+                        ? "owner"
+                        : {
+                            if case let .shared(_, access, scripting) = device.role {
+                                return accessText(access, scripting: scripting)
+                            }
+                            return ""
+                        }(),
+                ],
+                ["created", time(device.createdAt)], ["updated", time(device.updatedAt)],
+            ]
+        ).render()
         text += "\nSERVICES\n"
         var serviceTable = Table(header: ["ID", "NAME", "PORT", "PROTOCOL"])
         for service in device.services {
@@ -153,9 +179,13 @@ public enum Render {
         let limited = shares.contains { $0.expiresAt != nil }
         var table = Table(header: ["EMAIL", "USER", "ACCESS", "SINCE"] + (limited ? ["TIME LEFT"] : []))
         for share in shares {
-            table.append([share.email, share.userID, accessText(share.access, scripting: share.scripting) + pending(share.acceptBy),
-                          time(share.createdAt)]
-                         + (limited ? [ShareExpirySyntax.timeLeft(share.expiresAt, now: now)] : []))
+            table.append(
+                [
+                    share.email, share.userID,
+                    accessText(share.access, scripting: share.scripting) + pending(share.acceptBy),
+                    time(share.createdAt),
+                ]
+                    + (limited ? [ShareExpirySyntax.timeLeft(share.expiresAt, now: now)] : []))
         }
         return table.render()
     }
@@ -172,10 +202,12 @@ public enum Render {
     public static func events(_ events: [AuditEvent], deviceNames: [String: String] = [:]) -> String {
         var table = Table(header: ["ID", "REV", "TIME", "KIND", "ACTOR", "DEVICES", "USERS", "DETAIL"])
         for event in events {
-            table.append([event.id, String(event.revision.rawValue), time(event.at), event.kind.rawValue,
-                          event.actorID,
-                          event.deviceIDs.map { id in deviceNames[id].map { "\($0) (\(id))" } ?? id }.joined(separator: ","),
-                          event.userIDs.joined(separator: ","), event.detail])
+            table.append([
+                event.id, String(event.revision.rawValue), time(event.at), event.kind.rawValue,
+                event.actorID,
+                event.deviceIDs.map { id in deviceNames[id].map { "\($0) (\(id))" } ?? id }.joined(separator: ","),
+                event.userIDs.joined(separator: ","), event.detail,
+            ])
         }
         return table.render()
     }
@@ -183,18 +215,21 @@ public enum Render {
     /// One notification: a header line, then the subject and the body indented.
     /// `r12 dev_1 acc_2 share.removed → none (owner acc_1) 2026-11-23T15:00:00Z`.
     public static func accessChange(_ change: AccessChange) -> String {
-        let grant: String = switch change.grant {
-        case .none: "none"
-        case .owner: "owner"
-        case let .shared(access, scripting, expiresAt):
-            "\(access)" + (scripting ? ", scripting" : "") + (expiresAt.map { " until \(time($0))" } ?? "")
-        }
-        return "\(change.revision) \(change.deviceID) \(change.userID) \(change.kind) → \(grant) (owner \(change.ownerID)) "
+        let grant: String =
+            switch change.grant {
+            case .none: "none"
+            case .owner: "owner"
+            case let .shared(access, scripting, expiresAt):
+                "\(access)" + (scripting ? ", scripting" : "") + (expiresAt.map { " until \(time($0))" } ?? "")
+            }
+        return
+            "\(change.revision) \(change.deviceID) \(change.userID) \(change.kind) → \(grant) (owner \(change.ownerID)) "
             + "\(time(change.at))\n"
     }
 
     public static func notification(_ notification: OutboxNotification) -> String {
-        var text = "#\(notification.sequence) \(notification.kind) → \(notification.recipientEmail)"
+        var text =
+            "#\(notification.sequence) \(notification.kind) → \(notification.recipientEmail)"
             + " (\(notification.language)) \(time(notification.createdAt))\n"
         text += "    \(notification.subject)\n"
         for line in notification.body.split(separator: "\n", omittingEmptySubsequences: false) {

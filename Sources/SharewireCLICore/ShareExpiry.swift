@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// Time-limited shares on the command line: `--for 2h` / `--until
@@ -22,7 +22,8 @@ public enum ShareExpirySyntax {
             return now.addingTimeInterval(try seconds(duration))
         case let (nil, instant?):
             guard let date = self.instant(instant) else {
-                throw CLIError(.usage, "--until must be an ISO 8601 time with a zone such as 2027-01-31T12:00Z, not '\(instant)'")
+                throw CLIError(
+                    .usage, "--until must be an ISO 8601 time with a zone such as 2027-01-31T12:00Z, not '\(instant)'")
             }
             return date
         }
@@ -85,7 +86,8 @@ public enum ShareExpirySyntax {
             return true
         }
         guard let year = digits(4), expect(45), let month = digits(2), expect(45), let day = digits(2),
-              i < b.count, b[i] == 84 || b[i] == 116 else { return nil }  // T or t
+            i < b.count, b[i] == 84 || b[i] == 116
+        else { return nil }  // T or t
         i += 1
         guard let hour = digits(2), expect(58), let minute = digits(2) else { return nil }
         var second = 0
@@ -115,7 +117,8 @@ public enum ShareExpirySyntax {
             return nil
         }
         guard i == b.count, (1...12).contains(month), (1...daysIn(month, year)).contains(day),
-              hour < 24, minute < 60, second < 60 else { return nil }
+            hour < 24, minute < 60, second < 60
+        else { return nil }
         let days = daysFromCivil(year, month, day)
         let seconds = Double(days * 86_400 + hour * 3_600 + minute * 60 + second - offset) + fraction
         return Date(timeIntervalSince1970: seconds)

@@ -16,8 +16,10 @@ public struct ShareReport: Sendable {
 
     /// A report of sharing `devices` (ids; `names` by id) with `emails`;
     /// `existing` holds each device's shares before the call.
-    public init(devices: [String], names: [String: String], emails: [String], existing: [String: [Share]],
-                access: ShareAccess, scripting: Bool) {
+    public init(
+        devices: [String], names: [String: String], emails: [String], existing: [String: [Share]],
+        access: ShareAccess, scripting: Bool
+    ) {
         self.devices = devices
         self.names = names
         self.emails = emails
@@ -34,9 +36,11 @@ public struct ShareReport: Sendable {
         for device in devices {
             for email in emails {
                 guard let old = existing[device]?.first(where: { $0.email.lowercased() == email.lowercased() }),
-                      AccessComparison.narrows(old, to: access, scripting: scripting, services: services[device] ?? [])
+                    AccessComparison.narrows(old, to: access, scripting: scripting, services: services[device] ?? [])
                 else { continue }
-                lines.append("\(email) on \(label(device)): \(Render.accessText(old.access, scripting: old.scripting)) → \(after)")
+                lines.append(
+                    "\(email) on \(label(device)): \(Render.accessText(old.access, scripting: old.scripting)) → \(after)"
+                )
             }
         }
         return lines
@@ -44,8 +48,10 @@ public struct ShareReport: Sendable {
 
     /// The existing shares among `devices` × `emails`, as
     /// `bob@example.com on pi (dev_1): ports 22` lines (what an unshare ends).
-    public static func pairs(of devices: [String], with emails: [String], names: [String: String],
-                             existing: [String: [Share]]) -> [String] {
+    public static func pairs(
+        of devices: [String], with emails: [String], names: [String: String],
+        existing: [String: [Share]]
+    ) -> [String] {
         let wanted = Set(emails.map { $0.lowercased() })
         return devices.flatMap { device in
             (existing[device] ?? []).filter { wanted.contains($0.email.lowercased()) }.map { share in

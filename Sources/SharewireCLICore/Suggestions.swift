@@ -38,7 +38,9 @@ public enum Suggestions {
     public static func phrase(_ suggestions: [String]) -> String? {
         guard !suggestions.isEmpty else { return nil }
         let quoted = suggestions.map { "'\($0)'" }
-        let list = quoted.count == 1 ? quoted[0]
+        let list =
+            quoted.count == 1
+            ? quoted[0]
             : quoted.dropLast().joined(separator: ", ") + " or " + quoted.last!
         return "did you mean \(list)?"
     }

@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 internal import SharewireMessages
 internal import SharewireRPC
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// One change of one account's access to one device, from
 /// ``SharewireClient/watchAccessChanges(after:options:)``.
@@ -60,12 +61,13 @@ public struct AccessChange: Sendable, Hashable, Codable, CustomStringConvertible
 
     /// `r12 dev_1 acc_2 share.removed: none`.
     public var description: String {
-        let what: String = switch grant {
-        case .none: "none"
-        case .owner: "owner"
-        case let .shared(access, scripting, expiresAt):
-            "\(access)" + (scripting ? "; scripts" : "") + (expiresAt.map { " until \($0)" } ?? "")
-        }
+        let what: String =
+            switch grant {
+            case .none: "none"
+            case .owner: "owner"
+            case let .shared(access, scripting, expiresAt):
+                "\(access)" + (scripting ? "; scripts" : "") + (expiresAt.map { " until \($0)" } ?? "")
+            }
         return "\(revision) \(deviceID) \(userID) \(kind): \(what)"
     }
 }
@@ -136,39 +138,46 @@ public struct AccessChangeStream: AsyncSequence, Sendable {
         init(client: SharewireClient, after: Revision?, options: CallOptions) {
             self.client = client
             self.through = after?.rawValue
-            self.core = ResumingStream(client: client, options: options,
-                                       idempotent: WatchAccess.descriptor.idempotency.allowsRetry)
+            self.core = ResumingStream(
+                client: client, options: options,
+                idempotent: WatchAccess.descriptor.idempotency.allowsRetry)
         }
 
         /// The next batch; nil when the server ended the stream.
         public mutating func next() async throws(SharewireError) -> AccessChangeBatch? {
             let request = WatchAccessChangesRequest(afterRevision: through ?? 0, fromLatest: through == nil)
             let stubs = client.stubs
-            guard let message = try await core.next({ options throws(SharewireError) in
-                try await stubs.events.watchAccessChanges(request, options: options)
-            }) else { return nil }
+            guard
+                let message = try await core.next({ options throws(SharewireError) in
+                    try await stubs.events.watchAccessChanges(request, options: options)
+                })
+            else { return nil }
             let fresh = message.changes.filter { c in
                 guard let last else { return true }
                 return (c.revision, Int(c.position)) > last
             }
             if let newest = fresh.last { last = (newest.revision, Int(newest.position)) }
             through = Swift.max(through ?? 0, message.throughRevision)
-            return AccessChangeBatch(changes: fresh.map(AccessChange.init), throughRevision: Revision(message.throughRevision))
+            return AccessChangeBatch(
+                changes: fresh.map(AccessChange.init), throughRevision: Revision(message.throughRevision))
         }
     }
 }
 
 extension AccessChange {
     init(_ c: SharewireMessages.AccessChange) {
-        let grant: Grant = switch c.level {
-        case .owner: .owner
-        case .shared:
-            .shared(ShareAccess.from(c.access).0, scripting: c.access.scripting,
+        let grant: Grant =
+            switch c.level {
+            case .owner: .owner
+            case .shared:
+                .shared(
+                    ShareAccess.from(c.access).0, scripting: c.access.scripting,
                     expiresAt: c.expiresAtMs == 0 ? nil : Date(milliseconds: c.expiresAtMs))
-        default: .none
-        }
-        self.init(revision: Revision(c.revision), position: Int(c.position), at: Date(milliseconds: c.atMs),
-                  deviceID: c.deviceID, userID: c.userID, ownerID: c.ownerID, kind: Kind(c.kind), grant: grant)
+            default: .none
+            }
+        self.init(
+            revision: Revision(c.revision), position: Int(c.position), at: Date(milliseconds: c.atMs),
+            deviceID: c.deviceID, userID: c.userID, ownerID: c.ownerID, kind: Kind(c.kind), grant: grant)
     }
 }
 

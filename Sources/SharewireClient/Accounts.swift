@@ -10,12 +10,15 @@ extension SharewireClient {
     ///   - language: of its notifications. Nil: the language the people who
     ///     have this email as a contact chose for it (the entry that invited
     ///     them last, else the one changed last), English if nobody does.
-    public func createAccount(email: String, language: Language? = nil,
-                              options: CallOptions = .default) async throws(SharewireError) -> CreatedAccount {
+    public func createAccount(
+        email: String, language: Language? = nil,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> CreatedAccount {
         let response = try await stubs.accounts.createAccount(
             CreateAccountRequest(email: email, language: language?.wire ?? .unspecified), options: options)
-        return CreatedAccount(account: Account(response.account), apiKey: response.apiKey,
-                              revision: Revision(response.revision))
+        return CreatedAccount(
+            account: Account(response.account), apiKey: response.apiKey,
+            revision: Revision(response.revision))
     }
 
     /// The account this client acts as.
@@ -30,7 +33,9 @@ extension SharewireClient {
     ///
     /// - Throws: `.alreadyExists` (`API_KEY_NAME_IN_USE`) for a name the
     ///   account has; `.resourceExhausted` (`LIMIT_EXCEEDED`) at the limit.
-    public func createAPIKey(name: String, options: CallOptions = .default) async throws(SharewireError) -> CreatedAPIKey {
+    public func createAPIKey(name: String, options: CallOptions = .default) async throws(SharewireError)
+        -> CreatedAPIKey
+    {
         let response = try await stubs.accounts.createApiKey(CreateApiKeyRequest(name: name), options: options)
         return CreatedAPIKey(key: APIKey(response.key), apiKey: response.apiKey, revision: Revision(response.revision))
     }

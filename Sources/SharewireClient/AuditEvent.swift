@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// An audit record: who did what to which devices and people, when.
@@ -24,8 +24,10 @@ public struct AuditEvent: Sendable, Hashable, Codable, Identifiable, CustomStrin
     public var detail: String
 
     /// An event value.
-    public init(id: String, revision: Revision, at: Date, actorID: String, kind: Kind, deviceIDs: [String],
-                userIDs: [String], detail: String) {
+    public init(
+        id: String, revision: Revision, at: Date, actorID: String, kind: Kind, deviceIDs: [String],
+        userIDs: [String], detail: String
+    ) {
         self.id = id
         self.revision = revision
         self.at = at
@@ -111,8 +113,10 @@ public struct EventFilter: Sendable, Hashable, Codable {
     public var until: Date?
 
     /// A filter; no argument lists everything that concerns the caller.
-    public init(deviceID: String? = nil, userID: String? = nil, kind: AuditEvent.Kind? = nil, since: Date? = nil,
-                until: Date? = nil) {
+    public init(
+        deviceID: String? = nil, userID: String? = nil, kind: AuditEvent.Kind? = nil, since: Date? = nil,
+        until: Date? = nil
+    ) {
         self.deviceID = deviceID
         self.userID = userID
         self.kind = kind

@@ -26,8 +26,9 @@ struct Caller: MethodCaller {
     ) async throws(SharewireError) -> ServerStream<Method.Output> {
         do {
             return try await client.transports.transport(start: client.transports.start(), attempt: 1)
-                .serverStream(Method.descriptor, request, metadata: client.metadata, timeout: options.timeout,
-                              responseType: Method.Output.self)
+                .serverStream(
+                    Method.descriptor, request, metadata: client.metadata, timeout: options.timeout,
+                    responseType: Method.Output.self)
         } catch {
             throw SharewireError(error)
         }
@@ -92,28 +93,33 @@ extension SharewireClient {
                     _ = try await transport.eventLoopForNextCall()
                     remaining = deadline - clock.now
                     if remaining! <= .zero {
-                        throw RPCError(.deadlineExceeded, "deadline exceeded before the call was sent",
-                                       notProcessed: true)
+                        throw RPCError(
+                            .deadlineExceeded, "deadline exceeded before the call was sent",
+                            notProcessed: true)
                     }
                 }
-                let response: Response = try await transport.unary(method, request, metadata: metadata,
-                                                                   timeout: remaining)
+                let response: Response = try await transport.unary(
+                    method, request, metadata: metadata,
+                    timeout: remaining)
                 retryBudget?.recordSuccess()
                 return response
             } catch {
                 failure = SharewireError(error, attempts: attempt)
             }
-            try await backOff(after: failure, attempt: attempt, idempotent: method.idempotency.allowsRetry,
-                              policy: policy,
-                              deadline: deadline, clock: clock, rng: &rng)
+            try await backOff(
+                after: failure, attempt: attempt, idempotent: method.idempotency.allowsRetry,
+                policy: policy,
+                deadline: deadline, clock: clock, rng: &rng)
         }
     }
 
     /// Returns after the backoff when attempt `attempt`, which failed with
     /// `error`, may be retried; throws `error` otherwise.
-    func backOff(after error: SharewireError, attempt: Int, idempotent: Bool, policy: RetryPolicy,
-                 deadline: ContinuousClock.Instant?, clock: ContinuousClock,
-                 rng: inout SystemRandomNumberGenerator) async throws(SharewireError) {
+    func backOff(
+        after error: SharewireError, attempt: Int, idempotent: Bool, policy: RetryPolicy,
+        deadline: ContinuousClock.Instant?, clock: ContinuousClock,
+        rng: inout SystemRandomNumberGenerator
+    ) async throws(SharewireError) {
         guard policy.isRetryable(error, idempotent: idempotent) else { throw error }
         let budgetAllows = retryBudget?.recordFailure() ?? true
         guard attempt < policy.maxAttempts, budgetAllows, !Task.isCancelled, !transports.isClosed else { throw error }

@@ -40,32 +40,40 @@ extension SharewireClient {
     /// With read-your-writes the answer reflects every write this client has
     /// seen, so a revoke followed by a check never lets the revoked user in.
     /// - Parameter user: an account id `acc_N`; `nil` for the caller itself.
-    public func check(user: String? = nil, device: String, port: UInt16,
-                      options: CallOptions = .default) async throws(SharewireError) -> Bool {
-        let request = CheckPortRequest(userID: user ?? "", deviceID: device, port: UInt32(port),
-                                       minRevision: minRevision(options))
+    public func check(
+        user: String? = nil, device: String, port: UInt16,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> Bool {
+        let request = CheckPortRequest(
+            userID: user ?? "", deviceID: device, port: UInt32(port),
+            minRevision: minRevision(options))
         return try await stubs.checks.check(request, options: options).allowed
     }
 
     /// May `user` run scripts on `device`?
     /// - Parameter user: an account id `acc_N`; `nil` for the caller itself.
-    public func checkScripting(user: String? = nil, device: String,
-                               options: CallOptions = .default) async throws(SharewireError) -> Bool {
+    public func checkScripting(
+        user: String? = nil, device: String,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> Bool {
         let request = CheckScriptingRequest(userID: user ?? "", deviceID: device, minRevision: minRevision(options))
         return try await stubs.checks.checkScripting(request, options: options)
             .allowed
     }
 
     /// Answers many checks against one state, in order (at most 1,000).
-    public func checkBatch(_ queries: [CheckQuery],
-                           options: CallOptions = .default) async throws(SharewireError) -> [Bool] {
+    public func checkBatch(
+        _ queries: [CheckQuery],
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> [Bool] {
         let request = CheckBatchRequest(
             checks: queries.map { CheckItem(userID: $0.user, deviceID: $0.device, port: $0.port.map(UInt32.init)) },
             minRevision: minRevision(options))
         let response = try await stubs.checks.checkBatch(request, options: options)
         guard response.allowed.count == queries.count else {
-            throw SharewireError.local(.internal,
-                                       "CheckBatch answered \(response.allowed.count) of \(queries.count) checks")
+            throw SharewireError.local(
+                .internal,
+                "CheckBatch answered \(response.allowed.count) of \(queries.count) checks")
         }
         return response.allowed
     }

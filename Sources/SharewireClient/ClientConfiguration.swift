@@ -15,7 +15,7 @@ public struct Endpoint: Sendable, Hashable, Codable, LosslessStringConvertible {
     /// nil if malformed.
     public init?(_ description: String) {
         guard let colon = description.lastIndex(of: ":"),
-              let port = Int(description[description.index(after: colon)...]), (1...65535).contains(port)
+            let port = Int(description[description.index(after: colon)...]), (1...65535).contains(port)
         else { return nil }
         var host = String(description[..<colon])
         if host.hasPrefix("["), host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
@@ -210,23 +210,25 @@ extension SharewireClient {
             do {
                 endpoints = try Endpoint.list(environment[EnvironmentKey.address] ?? "")
             } catch {
-                throw SharewireError.local(.invalidArgument, "\(EnvironmentKey.address): not host:port: \(error.text)",
-                                           reason: .invalidArgument, field: EnvironmentKey.address, subject: error.text)
+                throw SharewireError.local(
+                    .invalidArgument, "\(EnvironmentKey.address): not host:port: \(error.text)",
+                    reason: .invalidArgument, field: EnvironmentKey.address, subject: error.text)
             }
             let nonEmpty = { (key: String) in environment[key].flatMap { $0.isEmpty ? nil : $0 } }
             let tls = try TLSSettings(
                 enabled: nonEmpty(EnvironmentKey.tls), enabledName: EnvironmentKey.tls,
                 caFile: nonEmpty(EnvironmentKey.tlsCAFile), serverName: nonEmpty(EnvironmentKey.tlsServerName),
                 certificateFile: nonEmpty(EnvironmentKey.tlsCertFile), keyFile: nonEmpty(EnvironmentKey.tlsKeyFile))
-            let credentials: Credentials = if let key = nonEmpty(EnvironmentKey.apiKey) {
-                .apiKey(key)
-            } else if let key = nonEmpty(EnvironmentKey.serviceKey) {
-                .serviceKey(key, actingAs: nonEmpty(EnvironmentKey.actAs))
-            } else if tls?.clientCertificate != nil {
-                .clientCertificate(actingAs: nonEmpty(EnvironmentKey.actAs))
-            } else {
-                .none
-            }
+            let credentials: Credentials =
+                if let key = nonEmpty(EnvironmentKey.apiKey) {
+                    .apiKey(key)
+                } else if let key = nonEmpty(EnvironmentKey.serviceKey) {
+                    .serviceKey(key, actingAs: nonEmpty(EnvironmentKey.actAs))
+                } else if tls?.clientCertificate != nil {
+                    .clientCertificate(actingAs: nonEmpty(EnvironmentKey.actAs))
+                } else {
+                    .none
+                }
             self.init(endpoints: endpoints.isEmpty ? [.localDefault] : endpoints, credentials: credentials)
             self.tls = tls
         }
@@ -299,16 +301,19 @@ public struct TLSSettings: Sendable, Hashable {
     /// or `0`/`false`/`no`; a CA file or a client certificate implies TLS.
     /// - Throws: INVALID_ARGUMENT naming `enabledName` for another `enabled`
     ///   value, or the certificate or key given without the other.
-    public init?(enabled: String?, enabledName: String, caFile: String?, serverName: String?,
-                 certificateFile: String?, keyFile: String?) throws(SharewireError) {
+    public init?(
+        enabled: String?, enabledName: String, caFile: String?, serverName: String?,
+        certificateFile: String?, keyFile: String?
+    ) throws(SharewireError) {
         var on = caFile != nil || certificateFile != nil || keyFile != nil || serverName != nil
         if let enabled {
             switch enabled.lowercased() {
             case "1", "true", "yes", "on": on = true
             case "0", "false", "no", "off": on = false
             default:
-                throw SharewireError.local(.invalidArgument, "\(enabledName): expected true or false, not '\(enabled)'",
-                                           reason: .invalidArgument, field: enabledName, subject: enabled)
+                throw SharewireError.local(
+                    .invalidArgument, "\(enabledName): expected true or false, not '\(enabled)'",
+                    reason: .invalidArgument, field: enabledName, subject: enabled)
             }
         }
         guard on else { return nil }
@@ -317,8 +322,9 @@ public struct TLSSettings: Sendable, Hashable {
         case let (cert?, key?): certificate = ClientCertificate(certificateFile: cert, keyFile: key)
         case (nil, nil): certificate = nil
         case (_?, nil), (nil, _?):
-            throw SharewireError.local(.invalidArgument, "a TLS client certificate and its key file go together: set both",
-                                       reason: .invalidArgument, field: certificateFile == nil ? "certificate" : "key")
+            throw SharewireError.local(
+                .invalidArgument, "a TLS client certificate and its key file go together: set both",
+                reason: .invalidArgument, field: certificateFile == nil ? "certificate" : "key")
         }
         self.init(trust: caFile.map { .caFile($0) } ?? .system, serverName: serverName, clientCertificate: certificate)
     }

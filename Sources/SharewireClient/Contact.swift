@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// An entry of the caller's address book. Shares go only to contacts.
@@ -28,9 +28,11 @@ public struct Contact: Sendable, Hashable, Codable, Identifiable, CustomStringCo
     public var updatedAt: Date
 
     /// A contact value.
-    public init(id: String, email: String, firstName: String? = nil, lastName: String? = nil, company: String? = nil,
-                language: Language = .en, hasAccount: Bool = false, invitedAt: Date? = nil, createdAt: Date,
-                updatedAt: Date) {
+    public init(
+        id: String, email: String, firstName: String? = nil, lastName: String? = nil, company: String? = nil,
+        language: Language = .en, hasAccount: Bool = false, invitedAt: Date? = nil, createdAt: Date,
+        updatedAt: Date
+    ) {
         self.id = id
         self.email = email
         self.firstName = firstName

@@ -26,8 +26,10 @@ extension SharewireClient {
     /// - Returns: the shares that ended with it, and the revision.
     /// - Throws: LIMIT_EXCEEDED when the device has more shares than one write
     ///   may remove (10,000 by default): remove shares first.
-    public func deleteDevice(_ deviceID: String, notify: Bool = true, validateOnly: Bool = false,
-                             options: CallOptions = .default) async throws(SharewireError) -> WriteResult {
+    public func deleteDevice(
+        _ deviceID: String, notify: Bool = true, validateOnly: Bool = false,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> WriteResult {
         let response = try await stubs.devices.delete(
             DeleteDeviceRequest(deviceID: deviceID, validateOnly: validateOnly, notify: notify), options: options)
         return WriteResult(count: Int(response.sharesRemoved), revision: Revision(response.revision))
@@ -43,11 +45,15 @@ extension SharewireClient {
     ///   - validateOnly: a dry run: the counts the call would have, nothing changed.
     /// - Throws: LIMIT_EXCEEDED when devices and shares together exceed what
     ///   one write may remove (10,000 by default): delete devices first.
-    public func deleteAccount(confirmEmail: String, notify: Bool = true, validateOnly: Bool = false,
-                              options: CallOptions = .default) async throws(SharewireError) -> AccountDeletion {
+    public func deleteAccount(
+        confirmEmail: String, notify: Bool = true, validateOnly: Bool = false,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> AccountDeletion {
         let response = try await stubs.accounts.deleteAccount(
-            DeleteAccountRequest(confirmEmail: confirmEmail, validateOnly: validateOnly, notify: notify), options: options)
-        return AccountDeletion(devicesDeleted: Int(response.devicesDeleted), sharesRemoved: Int(response.sharesRemoved),
-                               contactsDeleted: Int(response.contactsDeleted), revision: Revision(response.revision))
+            DeleteAccountRequest(confirmEmail: confirmEmail, validateOnly: validateOnly, notify: notify),
+            options: options)
+        return AccountDeletion(
+            devicesDeleted: Int(response.devicesDeleted), sharesRemoved: Int(response.sharesRemoved),
+            contactsDeleted: Int(response.contactsDeleted), revision: Revision(response.revision))
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A device as the caller sees it: one it owns, or one shared with it.
@@ -29,8 +29,10 @@ public struct Device: Sendable, Hashable, Codable, Identifiable, CustomStringCon
     public var acceptBy: Date?
 
     /// A device value.
-    public init(id: String, name: String, services: [Service], createdAt: Date, updatedAt: Date, role: Role,
-                expiresAt: Date? = nil, acceptBy: Date? = nil) {
+    public init(
+        id: String, name: String, services: [Service], createdAt: Date, updatedAt: Date, role: Role,
+        expiresAt: Date? = nil, acceptBy: Date? = nil
+    ) {
         self.id = id
         self.name = name
         self.services = services

@@ -5,24 +5,30 @@ extension SharewireClient {
     /// - Parameters:
     ///   - name: at most 128 bytes.
     ///   - services: at most 64.
-    public func registerDevice(name: String, services: [NewService] = [],
-                               options: CallOptions = .default) async throws(SharewireError) -> Device {
+    public func registerDevice(
+        name: String, services: [NewService] = [],
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> Device {
         let response = try await stubs.devices.register(
             RegisterDeviceRequest(name: name, services: services.map(\.wire)), options: options)
         return Device(response.device)
     }
 
     /// Renames a device the caller owns.
-    public func renameDevice(_ deviceID: String, to name: String,
-                             options: CallOptions = .default) async throws(SharewireError) -> Device {
+    public func renameDevice(
+        _ deviceID: String, to name: String,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> Device {
         let response = try await stubs.devices.rename(
             RenameDeviceRequest(deviceID: deviceID, name: name), options: options)
         return Device(response.device)
     }
 
     /// Adds a service to a device the caller owns; returns it with its id.
-    public func addService(_ service: NewService, to deviceID: String,
-                           options: CallOptions = .default) async throws(SharewireError) -> Service {
+    public func addService(
+        _ service: NewService, to deviceID: String,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> Service {
         let response = try await stubs.devices.addService(
             AddServiceRequest(deviceID: deviceID, service: service.wire), options: options)
         return Service(response.service)
@@ -33,8 +39,10 @@ extension SharewireClient {
     /// NOT_FOUND with reason `serviceNotFound`.
     /// - Returns: the revision of the write.
     @discardableResult
-    public func removeService(_ serviceID: String, from deviceID: String,
-                              options: CallOptions = .default) async throws(SharewireError) -> Revision {
+    public func removeService(
+        _ serviceID: String, from deviceID: String,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> Revision {
         let response = try await stubs.devices.removeService(
             RemoveServiceRequest(deviceID: deviceID, serviceID: serviceID), options: options)
         return Revision(response.revision)
@@ -49,13 +57,17 @@ extension SharewireClient {
     }
 
     /// One page of the devices the caller owns or received, in id order.
-    public func listDevices(pageSize: Int? = nil, pageToken: String? = nil,
-                            options: CallOptions = .default) async throws(SharewireError) -> Page<Device> {
-        let request = ListDevicesRequest(pageSize: UInt32(clamping: pageSize ?? 0), pageToken: pageToken ?? "",
-                                         minRevision: minRevision(options))
+    public func listDevices(
+        pageSize: Int? = nil, pageToken: String? = nil,
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> Page<Device> {
+        let request = ListDevicesRequest(
+            pageSize: UInt32(clamping: pageSize ?? 0), pageToken: pageToken ?? "",
+            minRevision: minRevision(options))
         let response = try await stubs.devices.list(request, options: options)
-        return Page(items: response.devices.map(Device.init), nextPageToken: response.nextPageToken.nonEmpty,
-                    revision: Revision(response.revision))
+        return Page(
+            items: response.devices.map(Device.init), nextPageToken: response.nextPageToken.nonEmpty,
+            revision: Revision(response.revision))
     }
 
     /// Every device the caller owns or received, fetching pages as needed.

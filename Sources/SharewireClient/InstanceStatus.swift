@@ -18,8 +18,10 @@ public struct InstanceStatus: Sendable, Hashable, Codable, CustomStringConvertib
     public var error: SharewireError?
 
     /// An instance's status as given.
-    public init(endpoint: Endpoint, status: ServingStatus?, revision: Revision?, feedStalenessMilliseconds: UInt64?,
-                error: SharewireError?) {
+    public init(
+        endpoint: Endpoint, status: ServingStatus?, revision: Revision?, feedStalenessMilliseconds: UInt64?,
+        error: SharewireError?
+    ) {
         self.endpoint = endpoint
         self.status = status
         self.revision = revision
@@ -28,8 +30,9 @@ public struct InstanceStatus: Sendable, Hashable, Codable, CustomStringConvertib
     }
 
     init(endpoint: Endpoint, response: HealthCheckResponse) {
-        self.init(endpoint: endpoint, status: ServingStatus(response.status), revision: Revision(response.revision),
-                  feedStalenessMilliseconds: response.feedStalenessMs, error: nil)
+        self.init(
+            endpoint: endpoint, status: ServingStatus(response.status), revision: Revision(response.revision),
+            feedStalenessMilliseconds: response.feedStalenessMs, error: nil)
     }
 
     init(endpoint: Endpoint, error: SharewireError) {
@@ -41,7 +44,9 @@ public struct InstanceStatus: Sendable, Hashable, Codable, CustomStringConvertib
 
     /// `127.0.0.1:7070 SERVING r42 feed 3 ms`, or `127.0.0.1:7071 unreachable: …`.
     public var description: String {
-        guard let status else { return "\(endpoint) unreachable: \(error.map { "\($0.code): \($0.message)" } ?? "no answer")" }
+        guard let status else {
+            return "\(endpoint) unreachable: \(error.map { "\($0.code): \($0.message)" } ?? "no answer")"
+        }
         var text = "\(endpoint) \(status)"
         if let revision { text += " \(revision)" }
         if let feedStalenessMilliseconds { text += " feed \(feedStalenessMilliseconds) ms" }
@@ -51,11 +56,12 @@ public struct InstanceStatus: Sendable, Hashable, Codable, CustomStringConvertib
 
 extension ServingStatus {
     init(_ status: HealthCheckResponse.ServingStatus) {
-        self = switch status {
-        case .serving: .serving
-        case .notServing: .notServing
-        case .serviceUnknown: .serviceUnknown
-        default: .unknown
-        }
+        self =
+            switch status {
+            case .serving: .serving
+            case .notServing: .notServing
+            case .serviceUnknown: .serviceUnknown
+            default: .unknown
+            }
     }
 }

@@ -31,8 +31,10 @@ extension SharewireClient {
     ///   - consumer: whose cursor applies (1–64 of `[A-Za-z0-9._-]`); empty
     ///     is the server's `default` consumer. An invalid name fails the
     ///     first `next()` with INVALID_ARGUMENT.
-    public func watchNotifications(from sequence: UInt64 = 0, consumer: String = "",
-                                   options: CallOptions = .default) -> NotificationStream {
+    public func watchNotifications(
+        from sequence: UInt64 = 0, consumer: String = "",
+        options: CallOptions = .default
+    ) -> NotificationStream {
         NotificationStream(client: self, after: sequence, consumer: consumer, options: options)
     }
 
@@ -44,10 +46,13 @@ extension SharewireClient {
     /// - Throws: OUT_OF_RANGE `SEQUENCE_NOT_REACHED` for a sequence not written
     ///   yet; INVALID_ARGUMENT for an invalid consumer name.
     @discardableResult
-    public func ackNotifications(through sequence: UInt64, consumer: String = "",
-                                 options: CallOptions = .default) async throws(SharewireError) -> UInt64 {
+    public func ackNotifications(
+        through sequence: UInt64, consumer: String = "",
+        options: CallOptions = .default
+    ) async throws(SharewireError) -> UInt64 {
         try await stubs.notifications.ackNotifications(
-            AckNotificationsRequest(throughSequence: sequence, consumer: consumer), options: options).acknowledgedSequence
+            AckNotificationsRequest(throughSequence: sequence, consumer: consumer), options: options
+        ).acknowledgedSequence
     }
 }
 
@@ -84,8 +89,9 @@ public struct NotificationStream: AsyncSequence, Sendable {
             self.client = client
             self.lastSequence = lastSequence
             self.consumer = consumer
-            self.core = ResumingStream(client: client, options: options,
-                                       idempotent: Watch.descriptor.idempotency.allowsRetry)
+            self.core = ResumingStream(
+                client: client, options: options,
+                idempotent: Watch.descriptor.idempotency.allowsRetry)
         }
 
         /// The next notification; nil when the server ended the stream.
@@ -96,12 +102,15 @@ public struct NotificationStream: AsyncSequence, Sendable {
                     lastSequence = buffer[index].sequence
                     return buffer[index]
                 }
-                let request = WatchNotificationsRequest(afterSequence: lastSequence,
-                                                        minRevision: client.minRevision(core.options), consumer: consumer)
+                let request = WatchNotificationsRequest(
+                    afterSequence: lastSequence,
+                    minRevision: client.minRevision(core.options), consumer: consumer)
                 let stubs = client.stubs
-                guard let batch = try await core.next({ options throws(SharewireError) in
-                    try await stubs.notifications.watchNotifications(request, options: options)
-                }) else { return nil }
+                guard
+                    let batch = try await core.next({ options throws(SharewireError) in
+                        try await stubs.notifications.watchNotifications(request, options: options)
+                    })
+                else { return nil }
                 buffer = batch.notifications.filter { $0.sequence > lastSequence }.map(OutboxNotification.init)
                 index = 0
             }

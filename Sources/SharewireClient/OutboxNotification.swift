@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// A notification from the server's outbox, rendered in the recipient's
@@ -29,8 +29,10 @@ public struct OutboxNotification: Sendable, Hashable, Codable, CustomStringConve
     public var body: String
 
     /// A notification value.
-    public init(sequence: UInt64, revision: Revision, createdAt: Date, recipientEmail: String, recipientID: String?,
-                language: Language, kind: Kind, subject: String, body: String) {
+    public init(
+        sequence: UInt64, revision: Revision, createdAt: Date, recipientEmail: String, recipientID: String?,
+        language: Language, kind: Kind, subject: String, body: String
+    ) {
         self.sequence = sequence
         self.revision = revision
         self.createdAt = createdAt

@@ -55,8 +55,9 @@ struct ResumingStream<Response: Sendable> {
                 var failed = error
                 failed.attempts = failures
                 do {
-                    try await client.backOff(after: failed, attempt: failures, idempotent: idempotent, policy: policy,
-                                             deadline: deadline, clock: ContinuousClock(), rng: &rng)
+                    try await client.backOff(
+                        after: failed, attempt: failures, idempotent: idempotent, policy: policy,
+                        deadline: deadline, clock: ContinuousClock(), rng: &rng)
                 } catch {
                     finished = true
                     throw error

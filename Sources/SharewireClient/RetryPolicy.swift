@@ -36,8 +36,10 @@ public struct RetryPolicy: Sendable, Hashable, Codable {
     ///   - initialBackoff: ceiling of the first delay (default 50 ms).
     ///   - maxBackoff: largest ceiling (default 2 s).
     ///   - backoffMultiplier: growth per retry (default 2).
-    public init(maxAttempts: Int = 4, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2),
-                backoffMultiplier: Double = 2) {
+    public init(
+        maxAttempts: Int = 4, initialBackoff: Duration = .milliseconds(50), maxBackoff: Duration = .seconds(2),
+        backoffMultiplier: Double = 2
+    ) {
         self.maxAttempts = max(1, maxAttempts)
         self.initialBackoff = initialBackoff
         self.maxBackoff = maxBackoff

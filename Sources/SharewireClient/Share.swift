@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// What a share lets its recipient reach (scripting is granted separately).
@@ -75,7 +75,11 @@ public struct ShareAccess: Sendable, Hashable, Codable, CustomStringConvertible 
         }
     }
 
-    private enum CodingKeys: String, CodingKey { case mode, serviceIDs = "serviceIds", ports }
+    private enum CodingKeys: String, CodingKey {
+        case mode
+        case serviceIDs = "serviceIds"
+        case ports
+    }
 }
 
 /// One share of a device, as its owner sees it.
@@ -101,8 +105,10 @@ public struct Share: Sendable, Hashable, Codable, CustomStringConvertible {
     public var acceptBy: Date?
 
     /// A share value.
-    public init(deviceID: String, userID: String, email: String, access: ShareAccess, scripting: Bool,
-                createdAt: Date, updatedAt: Date, expiresAt: Date? = nil, acceptBy: Date? = nil) {
+    public init(
+        deviceID: String, userID: String, email: String, access: ShareAccess, scripting: Bool,
+        createdAt: Date, updatedAt: Date, expiresAt: Date? = nil, acceptBy: Date? = nil
+    ) {
         self.deviceID = deviceID
         self.userID = userID
         self.email = email

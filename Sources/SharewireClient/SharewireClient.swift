@@ -70,12 +70,13 @@ public final class SharewireClient: Sendable {
     ///
     /// - Parameter account: an account id or email; `nil` for the service key itself.
     public func acting(as account: String?) -> SharewireClient {
-        let credentials: Credentials = switch configuration.credentials {
-        case let .serviceKey(key, _): .serviceKey(key, actingAs: account)
-        case let .apiKey(key): account == nil ? .apiKey(key) : .serviceKey(key, actingAs: account)
-        case .clientCertificate: .clientCertificate(actingAs: account)
-        case .none: .none
-        }
+        let credentials: Credentials =
+            switch configuration.credentials {
+            case let .serviceKey(key, _): .serviceKey(key, actingAs: account)
+            case let .apiKey(key): account == nil ? .apiKey(key) : .serviceKey(key, actingAs: account)
+            case .clientCertificate: .clientCertificate(actingAs: account)
+            case .none: .none
+            }
         return SharewireClient(sharing: self, credentials: credentials)
     }
 
@@ -256,8 +257,9 @@ extension Duration {
 extension ClientTLS {
     init(_ settings: TLSSettings) {
         let caFile: String? = if case let .caFile(path) = settings.trust { path } else { nil }
-        self.init(caFile: caFile, serverName: settings.serverName,
-                  certificateChainFile: settings.clientCertificate?.certificateFile,
-                  privateKeyFile: settings.clientCertificate?.keyFile)
+        self.init(
+            caFile: caFile, serverName: settings.serverName,
+            certificateChainFile: settings.clientCertificate?.certificateFile,
+            privateKeyFile: settings.clientCertificate?.keyFile)
     }
 }

@@ -1,10 +1,11 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 internal import SharewireMessages
 internal import SharewireRPC
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// A failed call: a gRPC status code, a human message and, usually, a typed
 /// detail naming what was at fault.
@@ -135,7 +136,8 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
             guard let subject, let underscore = subject.firstIndex(of: "_") else { return nil }
             let prefix = subject[..<underscore], digits = subject[subject.index(after: underscore)...]
             guard !prefix.isEmpty, prefix.allSatisfy({ $0.isLetter && $0.isLowercase }),
-                  !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+                !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber)
+            else { return nil }
             return subject
         }
 
@@ -307,16 +309,20 @@ public struct SharewireError: Error, Sendable, Hashable, Codable, CustomStringCo
 extension SharewireError {
     /// Maps a transport error, keeping the first detail.
     init(_ error: RPCError, attempts: Int = 1) {
-        self.init(code: Code(error.code), message: error.message,
-                  detail: error.details.first.map(Detail.init), notProcessed: error.notProcessed, attempts: attempts)
+        self.init(
+            code: Code(error.code), message: error.message,
+            detail: error.details.first.map(Detail.init), notProcessed: error.notProcessed, attempts: attempts)
     }
 
     /// A local failure (never sent, or given up locally).
-    static func local(_ code: Code, _ message: String, reason: Reason? = nil, field: String? = nil,
-                      subject: String? = nil, notProcessed: Bool = false) -> SharewireError {
-        SharewireError(code: code, message: message,
-                       detail: reason.map { Detail(reason: $0, subject: subject, field: field) },
-                       notProcessed: notProcessed)
+    static func local(
+        _ code: Code, _ message: String, reason: Reason? = nil, field: String? = nil,
+        subject: String? = nil, notProcessed: Bool = false
+    ) -> SharewireError {
+        SharewireError(
+            code: code, message: message,
+            detail: reason.map { Detail(reason: $0, subject: subject, field: field) },
+            notProcessed: notProcessed)
     }
 
     /// The caller's task was cancelled.
@@ -333,9 +339,10 @@ extension SharewireError.Detail {
     init(_ detail: StatusDetail) {
         var metadata: [String: String] = [:]
         for entry in detail.metadata where metadata[entry.key] == nil { metadata[entry.key] = entry.value }
-        self.init(reason: SharewireError.Reason(rawValue: detail.reason),
-                  subject: detail.subject.isEmpty ? nil : detail.subject,
-                  field: detail.field.isEmpty ? nil : detail.field, metadata: metadata)
+        self.init(
+            reason: SharewireError.Reason(rawValue: detail.reason),
+            subject: detail.subject.isEmpty ? nil : detail.subject,
+            field: detail.field.isEmpty ? nil : detail.field, metadata: metadata)
     }
 }
 

@@ -1,9 +1,10 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 internal import SharewireMessages
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 // Wire messages -> the client's value types, and back. Internal: callers
 // never see a message type.
@@ -37,24 +38,27 @@ extension Language {
 
 extension Account {
     init(_ info: AccountInfo) {
-        self.init(id: info.id, email: info.email, language: Language(info.language),
-                  createdAt: Date(milliseconds: info.createdAtMs))
+        self.init(
+            id: info.id, email: info.email, language: Language(info.language),
+            createdAt: Date(milliseconds: info.createdAtMs))
     }
 }
 
 extension APIKey {
     init(_ info: ApiKeyInfo) {
-        self.init(id: info.id, name: info.name, createdAt: Date(milliseconds: info.createdAtMs),
-                  lastUsedAt: Date.optional(milliseconds: info.lastUsedAtMs))
+        self.init(
+            id: info.id, name: info.name, createdAt: Date(milliseconds: info.createdAtMs),
+            lastUsedAt: Date.optional(milliseconds: info.lastUsedAtMs))
     }
 }
 
 extension Contact {
     init(_ info: ContactInfo) {
-        self.init(id: info.id, email: info.email, firstName: info.firstName.nonEmpty, lastName: info.lastName.nonEmpty,
-                  company: info.company.nonEmpty, language: Language(info.language), hasAccount: info.hasAccount,
-                  invitedAt: .optional(milliseconds: info.invitedAtMs), createdAt: Date(milliseconds: info.createdAtMs),
-                  updatedAt: Date(milliseconds: info.updatedAtMs))
+        self.init(
+            id: info.id, email: info.email, firstName: info.firstName.nonEmpty, lastName: info.lastName.nonEmpty,
+            company: info.company.nonEmpty, language: Language(info.language), hasAccount: info.hasAccount,
+            invitedAt: .optional(milliseconds: info.invitedAtMs), createdAt: Date(milliseconds: info.createdAtMs),
+            updatedAt: Date(milliseconds: info.updatedAtMs))
     }
 }
 
@@ -74,13 +78,16 @@ extension ShareAccess {
     /// The access and scripting of a wire `Access`.
     static func from(_ access: Access) -> (ShareAccess, scripting: Bool) {
         let mode: Mode = access.mode == .all ? .all : .ports
-        return (ShareAccess(mode: mode, serviceIDs: access.serviceIDs, ports: access.ports.map { UInt16(clamping: $0) }),
-                access.scripting)
+        return (
+            ShareAccess(mode: mode, serviceIDs: access.serviceIDs, ports: access.ports.map { UInt16(clamping: $0) }),
+            access.scripting
+        )
     }
 
     func wire(scripting: Bool) -> Access {
-        Access(mode: mode == .all ? .all : .ports, serviceIDs: serviceIDs, scripting: scripting,
-               ports: ports.map(UInt32.init))
+        Access(
+            mode: mode == .all ? .all : .ports, serviceIDs: serviceIDs, scripting: scripting,
+            ports: ports.map(UInt32.init))
     }
 }
 
@@ -100,20 +107,22 @@ extension Device {
         case nil:
             role = .owned(shareCount: 0)
         }
-        self.init(id: info.id, name: info.name, services: info.services.map(Service.init),
-                  createdAt: Date(milliseconds: info.createdAtMs), updatedAt: Date(milliseconds: info.updatedAtMs),
-                  role: role, expiresAt: expiresAt, acceptBy: acceptBy)
+        self.init(
+            id: info.id, name: info.name, services: info.services.map(Service.init),
+            createdAt: Date(milliseconds: info.createdAtMs), updatedAt: Date(milliseconds: info.updatedAtMs),
+            role: role, expiresAt: expiresAt, acceptBy: acceptBy)
     }
 }
 
 extension Share {
     init(_ info: ShareInfo) {
         let (access, scripting) = ShareAccess.from(info.access)
-        self.init(deviceID: info.deviceID, userID: info.userID, email: info.email, access: access,
-                  scripting: scripting, createdAt: Date(milliseconds: info.createdAtMs),
-                  updatedAt: Date(milliseconds: info.updatedAtMs),
-                  expiresAt: Date.optional(milliseconds: info.expiresAtMs),
-                  acceptBy: Date.optional(milliseconds: info.acceptByMs))
+        self.init(
+            deviceID: info.deviceID, userID: info.userID, email: info.email, access: access,
+            scripting: scripting, createdAt: Date(milliseconds: info.createdAtMs),
+            updatedAt: Date(milliseconds: info.updatedAtMs),
+            expiresAt: Date.optional(milliseconds: info.expiresAtMs),
+            acceptBy: Date.optional(milliseconds: info.acceptByMs))
     }
 }
 
@@ -125,30 +134,31 @@ extension Sharee {
 
 extension AuditEvent.Kind {
     init(_ kind: AuditEventKind) {
-        self = switch kind {
-        case .accountCreated: .accountCreated
-        case .contactCreated: .contactCreated
-        case .contactUpdated: .contactUpdated
-        case .contactDeleted: .contactDeleted
-        case .contactInvited: .contactInvited
-        case .deviceRegistered: .deviceRegistered
-        case .deviceRenamed: .deviceRenamed
-        case .serviceAdded: .serviceAdded
-        case .serviceRemoved: .serviceRemoved
-        case .shareCreated: .shareCreated
-        case .shareUpdated: .shareUpdated
-        case .shareRemoved: .shareRemoved
-        case .shareLeft: .shareLeft
-        case .deviceTransferred: .deviceTransferred
-        case .shareExpired: .shareExpired
-        case .apiKeyCreated: .apiKeyCreated
-        case .apiKeyRevoked: .apiKeyRevoked
-        case .deviceDeleted: .deviceDeleted
-        case .accountDeleted: .accountDeleted
-        case .shareAccepted: .shareAccepted
-        case .shareDeclined: .shareDeclined
-        case .unspecified, .unrecognized: .unknown
-        }
+        self =
+            switch kind {
+            case .accountCreated: .accountCreated
+            case .contactCreated: .contactCreated
+            case .contactUpdated: .contactUpdated
+            case .contactDeleted: .contactDeleted
+            case .contactInvited: .contactInvited
+            case .deviceRegistered: .deviceRegistered
+            case .deviceRenamed: .deviceRenamed
+            case .serviceAdded: .serviceAdded
+            case .serviceRemoved: .serviceRemoved
+            case .shareCreated: .shareCreated
+            case .shareUpdated: .shareUpdated
+            case .shareRemoved: .shareRemoved
+            case .shareLeft: .shareLeft
+            case .deviceTransferred: .deviceTransferred
+            case .shareExpired: .shareExpired
+            case .apiKeyCreated: .apiKeyCreated
+            case .apiKeyRevoked: .apiKeyRevoked
+            case .deviceDeleted: .deviceDeleted
+            case .accountDeleted: .accountDeleted
+            case .shareAccepted: .shareAccepted
+            case .shareDeclined: .shareDeclined
+            case .unspecified, .unrecognized: .unknown
+            }
     }
 
     /// The wire kind, found through ``init(_:)`` so the mapping is written
@@ -160,40 +170,43 @@ extension AuditEvent.Kind {
 
 extension AuditEvent {
     init(_ event: SharewireMessages.AuditEvent) {
-        self.init(id: event.id, revision: Revision(event.revision), at: Date(milliseconds: event.atMs),
-                  actorID: event.actorID, kind: Kind(event.kind), deviceIDs: event.deviceIDs, userIDs: event.userIDs,
-                  detail: event.detail)
+        self.init(
+            id: event.id, revision: Revision(event.revision), at: Date(milliseconds: event.atMs),
+            actorID: event.actorID, kind: Kind(event.kind), deviceIDs: event.deviceIDs, userIDs: event.userIDs,
+            detail: event.detail)
     }
 }
 
 extension OutboxNotification.Kind {
     init(_ kind: NotificationKind) {
-        self = switch kind {
-        case .invite: .invite
-        case .shareCreated: .shareCreated
-        case .shareUpdated: .shareUpdated
-        case .shareRemoved: .shareRemoved
-        case .shareLeft: .shareLeft
-        case .transferSent: .transferSent
-        case .transferReceived: .transferReceived
-        case .shareExpired: .shareExpired
-        case .shareExpiredOwner: .shareExpiredOwner
-        case .shareInvitation: .shareInvitation
-        case .shareAccepted: .shareAccepted
-        case .shareDeclined: .shareDeclined
-        case .invitationExpired: .invitationExpired
-        case .deviceDeleted: .deviceDeleted
-        case .accountClosed: .accountClosed
-        case .unspecified, .unrecognized: .unknown
-        }
+        self =
+            switch kind {
+            case .invite: .invite
+            case .shareCreated: .shareCreated
+            case .shareUpdated: .shareUpdated
+            case .shareRemoved: .shareRemoved
+            case .shareLeft: .shareLeft
+            case .transferSent: .transferSent
+            case .transferReceived: .transferReceived
+            case .shareExpired: .shareExpired
+            case .shareExpiredOwner: .shareExpiredOwner
+            case .shareInvitation: .shareInvitation
+            case .shareAccepted: .shareAccepted
+            case .shareDeclined: .shareDeclined
+            case .invitationExpired: .invitationExpired
+            case .deviceDeleted: .deviceDeleted
+            case .accountClosed: .accountClosed
+            case .unspecified, .unrecognized: .unknown
+            }
     }
 }
 
 extension OutboxNotification {
     init(_ entry: NotificationEntry) {
-        self.init(sequence: entry.sequence, revision: Revision(entry.revision),
-                  createdAt: Date(milliseconds: entry.createdAtMs), recipientEmail: entry.recipientEmail,
-                  recipientID: entry.recipientID.nonEmpty, language: Language(entry.language),
-                  kind: Kind(entry.template), subject: entry.subject, body: entry.body)
+        self.init(
+            sequence: entry.sequence, revision: Revision(entry.revision),
+            createdAt: Date(milliseconds: entry.createdAtMs), recipientEmail: entry.recipientEmail,
+            recipientID: entry.recipientID.nonEmpty, language: Language(entry.language),
+            kind: Kind(entry.template), subject: entry.subject, body: entry.body)
     }
 }

@@ -19,7 +19,8 @@ public struct RateStage: Sendable, Hashable, Codable {
     public init(parsing text: String) throws(LoadError) {
         let parts = text.split(separator: ":", omittingEmptySubsequences: false)
         guard parts.count == 2, let seconds = DurationText.seconds(String(parts[0])), seconds > 0,
-              let rate = Double(parts[1]), rate >= 0, rate.isFinite else {
+            let rate = Double(parts[1]), rate >= 0, rate.isFinite
+        else {
             throw LoadError("stage '\(text)' is not DURATION:RATE (e.g. 10s:5000)")
         }
         self.init(seconds: seconds, targetRate: rate)
@@ -129,8 +130,10 @@ public struct ArrivalSchedule: Sendable {
     private var rng: SplitMix64
 
     /// A schedule for worker `worker` of `workers`, ending at `endSeconds`.
-    public init(profile: RateProfile, process: ArrivalProcess, endSeconds: Double,
-                worker: Int = 0, workers: Int = 1, seed: UInt64 = 1) {
+    public init(
+        profile: RateProfile, process: ArrivalProcess, endSeconds: Double,
+        worker: Int = 0, workers: Int = 1, seed: UInt64 = 1
+    ) {
         self.profile = profile
         self.process = process
         self.endSeconds = endSeconds

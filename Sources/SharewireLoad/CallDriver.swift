@@ -60,8 +60,10 @@ final class RPCCallDriver: CallDriver {
     /// Per owned owner: whether its transfer device is with the partner now.
     private var transferred: [Bool]
 
-    init(lease: RPCConnectionLease, tables: RequestTables, population: Population, timeout: Duration?,
-         worker: Int, workers: Int) {
+    init(
+        lease: RPCConnectionLease, tables: RequestTables, population: Population, timeout: Duration?,
+        worker: Int, workers: Int
+    ) {
         self.lease = lease
         self.tables = tables
         self.population = population
@@ -79,7 +81,10 @@ final class RPCCallDriver: CallDriver {
         switch operation {
         case .echo:
             let request = tables.echoes[Int(sequence & 15)]
-            lease.startUnary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, request, timeout: timeout, responseType: EchoResponse.self) {
+            lease.startUnary(
+                Sharewire_V1.Diagnostics.Method.Echo.descriptor, request, timeout: timeout,
+                responseType: EchoResponse.self
+            ) {
                 completion(Self.outcome($0) { _ in nil })
             }
         case .check:
@@ -87,8 +92,10 @@ final class RPCCallDriver: CallDriver {
             // An odd stride over a power-of-two table visits every entry once per pass.
             checkCursor = (checkCursor &+ 40_503) & (tables.checks.count - 1)
             let (request, metadata) = tables.checks[checkCursor]
-            lease.startUnary(Sharewire_V1.CheckService.Method.Check.descriptor, request, metadata: metadata, timeout: timeout,
-                             responseType: CheckPortResponse.self) { completion(Self.outcome($0) { _ in nil }) }
+            lease.startUnary(
+                Sharewire_V1.CheckService.Method.Check.descriptor, request, metadata: metadata, timeout: timeout,
+                responseType: CheckPortResponse.self
+            ) { completion(Self.outcome($0) { _ in nil }) }
         case .share: startShare(completion)
         case .bulkShare: startBulkShare(completion)
         case .transfer: startTransfer(completion)
@@ -96,7 +103,8 @@ final class RPCCallDriver: CallDriver {
         }
     }
 
-    private static let notSeeded = CallOutcome.failed(code: "NOT_SEEDED", message: "this worker has no seeded owners (more connections than owners?)", kind: .status)
+    private static let notSeeded = CallOutcome.failed(
+        code: "NOT_SEEDED", message: "this worker has no seeded owners (more connections than owners?)", kind: .status)
 
     /// 1 device × 1 contact of the PORTS band; each pass over the pairs flips
     /// the granted service, so every call is a real update.
@@ -111,13 +119,18 @@ final class RPCCallDriver: CallDriver {
         let pair = n % pairs, pass = n / pairs
         let owner = population.owners[owners[pair / pairsPerOwner]]
         let device = owner.devices[(pair % pairsPerOwner) / band.count]
-        let contact = population.owners[shape.contact(owners[pair / pairsPerOwner], band.lowerBound + pair % band.count)]
+        let contact = population.owners[
+            shape.contact(owners[pair / pairsPerOwner], band.lowerBound + pair % band.count)]
         // Seeded with port 22: the first pass grants the last service's port, the next 22 again, …
-        let access = shape.servicesPerDevice > 1
+        let access =
+            shape.servicesPerDevice > 1
             ? Access(mode: .ports, ports: [pass % 2 == 0 ? device.ports[device.ports.count - 1] : device.ports[0]])
             : Access(mode: .ports, scripting: pass % 2 == 0, ports: [device.ports[0]])
-        lease.startUnary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(deviceIDs: [device.id], emails: [contact.account.email], access: access),
-                         metadata: owner.account.metadata, timeout: timeout, responseType: ShareResponse.self) {
+        lease.startUnary(
+            Sharewire_V1.SharingService.Method.Share.descriptor,
+            ShareRequest(deviceIDs: [device.id], emails: [contact.account.email], access: access),
+            metadata: owner.account.metadata, timeout: timeout, responseType: ShareResponse.self
+        ) {
             completion(Self.outcome($0) { $0.created + $0.updated == 1 ? nil : "share changed nothing" })
         }
     }
@@ -135,16 +148,21 @@ final class RPCCallDriver: CallDriver {
 
     /// Group `g`: (owner, its first N devices, a window of M unshared contacts).
     private func bulkGroup(_ group: Int) -> BulkGroup {
-        if bulkGroups.isEmpty { bulkGroups = Array(repeating: nil, count: owners.count * population.shape.bulkGroupsPerOwner) }
+        if bulkGroups.isEmpty {
+            bulkGroups = Array(repeating: nil, count: owners.count * population.shape.bulkGroupsPerOwner)
+        }
         if let built = bulkGroups[group] { return built }
         let shape = population.shape
         let ownerIndex = owners[group / shape.bulkGroupsPerOwner]
         let owner = population.owners[ownerIndex]
         let first = shape.freeBand.lowerBound + (group % shape.bulkGroupsPerOwner) * shape.shareContacts
-        let emails = (first..<(first + shape.shareContacts)).map { population.owners[shape.contact(ownerIndex, $0)].account.email }
+        let emails = (first..<(first + shape.shareContacts)).map {
+            population.owners[shape.contact(ownerIndex, $0)].account.email
+        }
         let devices = owner.devices[0..<shape.shareDevices].map(\.id)
         let built = BulkGroup(
-            share: ShareRequest(deviceIDs: devices, emails: emails, access: shape.shareAccess.access(scripting: shape.shareScripting)),
+            share: ShareRequest(
+                deviceIDs: devices, emails: emails, access: shape.shareAccess.access(scripting: shape.shareScripting)),
             remove: RemoveSharesRequest(deviceIDs: devices, emails: emails),
             metadata: owner.account.metadata, pairs: UInt32(devices.count * emails.count))
         bulkGroups[group] = built
@@ -161,13 +179,20 @@ final class RPCCallDriver: CallDriver {
         let group = bulkGroup(n % groups)
         let pairs = group.pairs
         if (n / groups) % 2 == 0 {
-            lease.startUnary(Sharewire_V1.SharingService.Method.Share.descriptor, group.share, metadata: group.metadata, timeout: timeout,
-                             responseType: ShareResponse.self) {
-                completion(Self.outcome($0) { $0.created + $0.updated == pairs ? nil : "bulk share did not touch every pair" })
+            lease.startUnary(
+                Sharewire_V1.SharingService.Method.Share.descriptor, group.share, metadata: group.metadata,
+                timeout: timeout,
+                responseType: ShareResponse.self
+            ) {
+                completion(
+                    Self.outcome($0) { $0.created + $0.updated == pairs ? nil : "bulk share did not touch every pair" })
             }
         } else {
-            lease.startUnary(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, group.remove, metadata: group.metadata, timeout: timeout,
-                             responseType: RemoveSharesResponse.self) {
+            lease.startUnary(
+                Sharewire_V1.SharingService.Method.RemoveShares.descriptor, group.remove, metadata: group.metadata,
+                timeout: timeout,
+                responseType: RemoveSharesResponse.self
+            ) {
                 completion(Self.outcome($0) { $0.removed == pairs ? nil : "bulk unshare did not remove every pair" })
             }
         }
@@ -184,8 +209,11 @@ final class RPCCallDriver: CallDriver {
         guard let device = owner.transferDevice else { return completion(Self.notSeeded) }
         let (from, to) = transferred[slot] ? (partner, owner) : (owner, partner)
         transferred[slot].toggle()
-        lease.startUnary(Sharewire_V1.SharingService.Method.Transfer.descriptor, TransferRequest(deviceIDs: [device.id], toEmail: to.account.email),
-                         metadata: from.account.metadata, timeout: timeout, responseType: TransferResponse.self) {
+        lease.startUnary(
+            Sharewire_V1.SharingService.Method.Transfer.descriptor,
+            TransferRequest(deviceIDs: [device.id], toEmail: to.account.email),
+            metadata: from.account.metadata, timeout: timeout, responseType: TransferResponse.self
+        ) {
             completion(Self.outcome($0) { $0.transferred == 1 ? nil : "transfer moved nothing" })
         }
         // A failed transfer leaves the device where it was; the toggle stays (the
@@ -201,22 +229,33 @@ final class RPCCallDriver: CallDriver {
         let lag = population.churnLag
         let index = n / 3 + 2 * lag
         func target(_ i: Int) -> (String, Metadata) {
-            (population.churnEmail(worker: worker, index: i),
-             population.owners[owners[i % owners.count]].account.metadata)
+            (
+                population.churnEmail(worker: worker, index: i),
+                population.owners[owners[i % owners.count]].account.metadata
+            )
         }
         switch n % 3 {
         case 0:
             let (email, auth) = target(index)
-            lease.startUnary(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: email), metadata: auth, timeout: timeout,
-                             responseType: CreateContactResponse.self) { completion(Self.outcome($0) { _ in nil }) }
+            lease.startUnary(
+                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: email),
+                metadata: auth, timeout: timeout,
+                responseType: CreateContactResponse.self
+            ) { completion(Self.outcome($0) { _ in nil }) }
         case 1:
             let (email, auth) = target(index - lag)
-            lease.startUnary(Sharewire_V1.ContactService.Method.Invite.descriptor, InviteContactRequest(email: email), metadata: auth, timeout: timeout,
-                             responseType: InviteContactResponse.self) { completion(Self.outcome($0) { _ in nil }) }
+            lease.startUnary(
+                Sharewire_V1.ContactService.Method.Invite.descriptor, InviteContactRequest(email: email),
+                metadata: auth, timeout: timeout,
+                responseType: InviteContactResponse.self
+            ) { completion(Self.outcome($0) { _ in nil }) }
         default:
             let (email, auth) = target(index - 2 * lag)
-            lease.startUnary(Sharewire_V1.ContactService.Method.Delete.descriptor, DeleteContactRequest(email: email), metadata: auth, timeout: timeout,
-                             responseType: DeleteContactResponse.self) { completion(Self.outcome($0) { _ in nil }) }
+            lease.startUnary(
+                Sharewire_V1.ContactService.Method.Delete.descriptor, DeleteContactRequest(email: email),
+                metadata: auth, timeout: timeout,
+                responseType: DeleteContactResponse.self
+            ) { completion(Self.outcome($0) { _ in nil }) }
         }
     }
 
@@ -227,8 +266,11 @@ final class RPCCallDriver: CallDriver {
             if let problem = check(response) { return .unexpected(problem) }
             return .ok
         case let .failure(error):
-            let kind: FailureKind = error.code == .deadlineExceeded ? .timeout
-                : (error.code == .unavailable && (error.notProcessed || error.message.hasPrefix("connection")) ? .connection : .status)
+            let kind: FailureKind =
+                error.code == .deadlineExceeded
+                ? .timeout
+                : (error.code == .unavailable && (error.notProcessed || error.message.hasPrefix("connection"))
+                    ? .connection : .status)
             return .failed(code: "\(error.code)", message: error.message, kind: kind)
         }
     }

@@ -8,8 +8,9 @@ public typealias LatencyHistogram = Histogram<UInt64>
 extension Histogram where Count == UInt64 {
     /// The histogram every recorder uses; all of them merge with each other.
     public static func latency() -> Histogram<UInt64> {
-        Histogram(lowestDiscernibleValue: 1_000, highestTrackableValue: LatencyLimits.highestNanoseconds,
-                  numberOfSignificantValueDigits: .three)
+        Histogram(
+            lowestDiscernibleValue: 1_000, highestTrackableValue: LatencyLimits.highestNanoseconds,
+            numberOfSignificantValueDigits: .three)
     }
 
     /// Records `nanoseconds`, clamped into the trackable range.
@@ -96,7 +97,8 @@ public struct ErrorTable: Sendable {
         if counts[key] != nil || counts.count < Self.maxKeys {
             counts[key, default: 0] += count
         } else {
-            counts[Key(operation: key.operation, code: "OTHER", message: "(further distinct errors)"), default: 0] += count
+            counts[Key(operation: key.operation, code: "OTHER", message: "(further distinct errors)"), default: 0] +=
+                count
         }
     }
 
@@ -132,8 +134,10 @@ public struct LatencyRecorder: Sendable {
 
     /// Records one completed call. Latency runs from `intended` to `completed`
     /// (the corrected figure); service time from `sent` to `completed`.
-    public mutating func record(_ operation: OperationKind, intended: Int64, sent: Int64, completed: Int64,
-                                outcome: CallOutcome) {
+    public mutating func record(
+        _ operation: OperationKind, intended: Int64, sent: Int64, completed: Int64,
+        outcome: CallOutcome
+    ) {
         let index = operation.index
         if operations[index] == nil { operations[index] = OperationStats() }
         operations[index]!.latency.recordClamped(completed - intended)

@@ -48,7 +48,7 @@ public struct LoadConfiguration: Sendable, Codable {
 
     enum CodingKeys: String, CodingKey {
         case host, port, allowRemote, scenario, mix, model, rate, arrival, concurrency, maxInFlight, connections,
-             threads, durationSeconds, warmupSeconds, requests, timeoutSeconds, timerSlackSeconds, population, namespace
+            threads, durationSeconds, warmupSeconds, requests, timeoutSeconds, timerSlackSeconds, population, namespace
     }
 
     /// The open-loop cap actually used.
@@ -64,27 +64,39 @@ public struct LoadConfiguration: Sendable, Codable {
         }
         guard (1...256).contains(connections) else { throw LoadError("--connections must be in 1...256") }
         guard (1...64).contains(threads) else { throw LoadError("--threads must be in 1...64") }
-        guard timeoutSeconds > 0, timeoutSeconds <= 600 else { throw LoadError("--timeout must be in (0, 600] seconds") }
-        guard timerSlackSeconds >= 0, timerSlackSeconds <= 0.1 else { throw LoadError("--timer-slack must be in [0, 100ms]") }
+        guard timeoutSeconds > 0, timeoutSeconds <= 600 else {
+            throw LoadError("--timeout must be in (0, 600] seconds")
+        }
+        guard timerSlackSeconds >= 0, timerSlackSeconds <= 0.1 else {
+            throw LoadError("--timer-slack must be in [0, 100ms]")
+        }
         if let requests, requests < 1 { throw LoadError("--requests must be at least 1") }
         switch model {
         case .closed:
             guard (1...1_000_000).contains(concurrency) else { throw LoadError("--concurrency must be in 1...1000000") }
             guard concurrency <= 1_024 * connections else {
-                throw LoadError("--concurrency \(concurrency) exceeds 1024 calls per connection (the protocol default); add --connections")
+                throw LoadError(
+                    "--concurrency \(concurrency) exceeds 1024 calls per connection (the protocol default); add --connections"
+                )
             }
         case .open:
-            guard rate.startRate >= 0, rate.startRate <= 10_000_000, rate.stages.allSatisfy({ $0.targetRate <= 10_000_000 }) else {
+            guard rate.startRate >= 0, rate.startRate <= 10_000_000,
+                rate.stages.allSatisfy({ $0.targetRate <= 10_000_000 })
+            else {
                 throw LoadError("rates must be in 0...10000000 per second")
             }
             guard rate.startRate > 0 || rate.stages.contains(where: { $0.targetRate > 0 }) else {
                 throw LoadError("the rate is zero throughout: nothing would be sent")
             }
-            guard (1...1_000_000).contains(effectiveMaxInFlight) else { throw LoadError("--max-in-flight must be in 1...1000000") }
+            guard (1...1_000_000).contains(effectiveMaxInFlight) else {
+                throw LoadError("--max-in-flight must be in 1...1000000")
+            }
         }
         try population.validate(for: mix)
         if mix.operations.contains(where: \.writes), connections > population.owners {
-            throw LoadError("writes are partitioned by owner over the connections: --owners (\(population.owners)) must be at least --connections (\(connections))")
+            throw LoadError(
+                "writes are partitioned by owner over the connections: --owners (\(population.owners)) must be at least --connections (\(connections))"
+            )
         }
         try TargetPolicy.check(host: host, allowRemote: allowRemote)
     }
@@ -112,7 +124,8 @@ public enum TargetPolicy {
         if target.hasPrefix("["), let close = target.firstIndex(of: "]") {
             let host = String(target[target.index(after: target.startIndex)..<close])
             let rest = target[target.index(after: close)...]
-            guard rest.isEmpty || rest.hasPrefix(":"), let port = rest.isEmpty ? defaultPort : Int(rest.dropFirst()) else {
+            guard rest.isEmpty || rest.hasPrefix(":"), let port = rest.isEmpty ? defaultPort : Int(rest.dropFirst())
+            else {
                 throw LoadError("target '\(target)' is not [HOST]:PORT")
             }
             return (host, port)

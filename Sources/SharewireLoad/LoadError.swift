@@ -12,7 +12,9 @@ public enum DurationText {
     /// Seconds for `text`, or nil when it is not a duration.
     public static func seconds(_ text: String) -> Double? {
         let text = text.trimmingCharacters(in: .whitespaces)
-        let units: [(String, Double)] = [("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600)]
+        let units: [(String, Double)] = [
+            ("ns", 1e-9), ("us", 1e-6), ("µs", 1e-6), ("ms", 1e-3), ("s", 1), ("m", 60), ("h", 3600),
+        ]
         for (suffix, scale) in units where text.hasSuffix(suffix) {
             guard let value = Double(text.dropLast(suffix.count)), value.isFinite, value >= 0 else { return nil }
             return value * scale

@@ -46,7 +46,9 @@ public struct LoadRun: Sendable {
         }
     }
 
-    private func run(on group: MultiThreadedEventLoopGroup) async throws -> (report: RunReport, histogram: LatencyHistogram) {
+    private func run(on group: MultiThreadedEventLoopGroup) async throws -> (
+        report: RunReport, histogram: LatencyHistogram
+    ) {
         let config = configuration
         let namespace = config.namespace ?? String(UUID().uuidString.prefix(8)).lowercased()
 
@@ -58,11 +60,14 @@ public struct LoadRun: Sendable {
         defer { seedClient.close() }
         let needsSeed = Set(config.mix.operations) != [.echo]
         if needsSeed, config.serviceKey == nil {
-            throw LoadError("this mix seeds accounts: give the server's service key (--service-key-file or SHAREWIRE_SERVICE_KEY), or use --spawn-server")
+            throw LoadError(
+                "this mix seeds accounts: give the server's service key (--service-key-file or SHAREWIRE_SERVICE_KEY), or use --spawn-server"
+            )
         }
         let population = try await Seeder(client: seedClient, serviceKey: config.serviceKey ?? "")
-            .seed(config.population, mix: config.mix, workers: config.connections, namespace: namespace, progress: log,
-                  shouldStop: { [stopSignal] in stopSignal.isStopped })
+            .seed(
+                config.population, mix: config.mix, workers: config.connections, namespace: namespace, progress: log,
+                shouldStop: { [stopSignal] in stopSignal.isStopped })
         seedClient.close()
         let tables = RequestTables(population: population)
 
@@ -91,44 +96,54 @@ public struct LoadRun: Sendable {
         var workers: [NIOLoopBound<LoadWorker>] = []
         let workerCount = leases.count
         for (w, lease) in leases.enumerated() {
-            let share = Self.split(config.model == .closed ? config.concurrency : config.effectiveMaxInFlight,
-                                   worker: w, workers: leases.count)
+            let share = Self.split(
+                config.model == .closed ? config.concurrency : config.effectiveMaxInFlight,
+                worker: w, workers: leases.count)
             // In a closed loop with more connections than calls in flight, only the
             // first `concurrency` workers have calls; the request cap is theirs.
             let active = config.model == .closed ? min(leases.count, config.concurrency) : leases.count
             let limit = config.requests.map { w < active ? UInt64(Self.split(Int($0), worker: w, workers: active)) : 0 }
-            let mode: LoadScheduler.Mode = config.model == .closed ? .closed : .open(ArrivalSchedule(
-                profile: config.rate, process: config.arrival, endSeconds: endSeconds, worker: w,
-                workers: leases.count, seed: config.population.seed))
+            let mode: LoadScheduler.Mode =
+                config.model == .closed
+                ? .closed
+                : .open(
+                    ArrivalSchedule(
+                        profile: config.rate, process: config.arrival, endSeconds: endSeconds, worker: w,
+                        workers: leases.count, seed: config.population.seed))
             let client = clients[w]
-            workers.append(try await lease.eventLoop.submit {
-                let driver = RPCCallDriver(lease: lease, tables: tables, population: population, timeout: timeout,
-                                           worker: w, workers: workerCount)
-                let worker = LoadWorker(
-                    eventLoop: lease.eventLoop, driver: driver,
-                    scheduler: LoadScheduler(mode: mode, maxInFlight: max(1, share), measureFrom: warmupNanos,
-                                             endNanos: Int64(endSeconds * 1e9),
-                                             // A closed-loop worker with no share of the calls in flight
-                                             // (more connections than calls) sends nothing, warm-up included.
-                                             requestLimit: w >= active ? 0 : limit),
-                    operations: operations, start: start, timerSlackNanos: Int64(config.timerSlackSeconds * 1e9))
-                let boundDriver = NIOLoopBound(driver, eventLoop: lease.eventLoop)
-                worker.onConnectionFailure = {
-                    // Replace the connection in the background; sends wait meanwhile (they show as late).
-                    Task {
-                        if let fresh = try? await client.lease() {
-                            boundDriver.eventLoop.execute { boundDriver.value.replace(lease: fresh) }
+            workers.append(
+                try await lease.eventLoop.submit {
+                    let driver = RPCCallDriver(
+                        lease: lease, tables: tables, population: population, timeout: timeout,
+                        worker: w, workers: workerCount)
+                    let worker = LoadWorker(
+                        eventLoop: lease.eventLoop, driver: driver,
+                        scheduler: LoadScheduler(
+                            mode: mode, maxInFlight: max(1, share), measureFrom: warmupNanos,
+                            endNanos: Int64(endSeconds * 1e9),
+                            // A closed-loop worker with no share of the calls in flight
+                            // (more connections than calls) sends nothing, warm-up included.
+                            requestLimit: w >= active ? 0 : limit),
+                        operations: operations, start: start, timerSlackNanos: Int64(config.timerSlackSeconds * 1e9))
+                    let boundDriver = NIOLoopBound(driver, eventLoop: lease.eventLoop)
+                    worker.onConnectionFailure = {
+                        // Replace the connection in the background; sends wait meanwhile (they show as late).
+                        Task {
+                            if let fresh = try? await client.lease() {
+                                boundDriver.eventLoop.execute { boundDriver.value.replace(lease: fresh) }
+                            }
                         }
                     }
-                }
-                return NIOLoopBound(worker, eventLoop: lease.eventLoop)
-            }.get())
+                    return NIOLoopBound(worker, eventLoop: lease.eventLoop)
+                }.get())
         }
-        let describe = config.model == .open
+        let describe =
+            config.model == .open
             ? "open loop, \(config.arrival.rawValue) \(Self.rateText(config.rate)), at most \(config.effectiveMaxInFlight) in flight"
             : "closed loop, concurrency \(config.concurrency)"
-        log("sharewire-load: \(config.scenario) (\(config.mix)) against \(config.host):\(config.port), \(describe), "
-            + "\(config.connections) connection(s), \(config.warmupSeconds)s warm-up + \(config.durationSeconds)s")
+        log(
+            "sharewire-load: \(config.scenario) (\(config.mix)) against \(config.host):\(config.port), \(describe), "
+                + "\(config.connections) connection(s), \(config.warmupSeconds)s warm-up + \(config.durationSeconds)s")
 
         // Go.
         for worker in workers { worker.eventLoop.execute { worker.value.begin() } }
@@ -146,7 +161,9 @@ public struct LoadRun: Sendable {
         var interrupted = false
         let end = start + .nanoseconds(Int64(endSeconds * 1e9))
         let measureStart = start + .nanoseconds(warmupNanos)
-        if warmupNanos == 0 { cpuAtWarmup = (ProcessCPU.selfMicroseconds(), serverPID.flatMap(ProcessCPU.microseconds(pid:)), start) }
+        if warmupNanos == 0 {
+            cpuAtWarmup = (ProcessCPU.selfMicroseconds(), serverPID.flatMap(ProcessCPU.microseconds(pid:)), start)
+        }
         while true {
             let now = NIODeadline.now()
             if cpuAtWarmup == nil, now >= measureStart {
@@ -159,8 +176,9 @@ public struct LoadRun: Sendable {
             }
             let nextTick = start + .seconds(Int64(tick))
             if now >= nextTick {
-                let row = try await collectInterval(workers, since: lastTick, until: now, start: start,
-                                                    warmup: lastTick < measureStart)
+                let row = try await collectInterval(
+                    workers, since: lastTick, until: now, start: start,
+                    warmup: lastTick < measureStart)
                 intervals.append(row)
                 log(Self.progressLine(row, elapsed: tick))
                 lastTick = now
@@ -186,8 +204,9 @@ public struct LoadRun: Sendable {
         }
         if (stopAt - lastTick).nanoseconds > 10_000_000 {
             // The last (possibly partial) interval, completions during the grace period included.
-            let row = try await collectInterval(workers, since: lastTick, until: stopAt, start: start,
-                                                warmup: lastTick < measureStart)
+            let row = try await collectInterval(
+                workers, since: lastTick, until: stopAt, start: start,
+                warmup: lastTick < measureStart)
             intervals.append(row)
             log(Self.progressLine(row, elapsed: tick))
         }
@@ -206,15 +225,19 @@ public struct LoadRun: Sendable {
         let utilization = window > 0 ? toolCPU / 1e6 / window / Double(config.threads) : 0
         let lagP99 = Double(merged.schedulerLag.valueAtPercentile(99)) / 1_000
         var warnings: [String] = []
-        let saturated = utilization > 0.9 || (config.model == .open && merged.schedulerLag.totalCount > 0 && lagP99 > 1_000)
+        let saturated =
+            utilization > 0.9 || (config.model == .open && merged.schedulerLag.totalCount > 0 && lagP99 > 1_000)
         if saturated {
-            warnings.append("the load generator could not keep to its schedule (its CPU \(Int(utilization * 100))% of "
-                            + "\(config.threads) thread(s), scheduler lag p99 \(DurationText.format(seconds: lagP99 / 1e6))): "
-                            + "the tool or the machine is saturated, so the figures reflect the generator, not only the server; "
-                            + "add --threads, lower the rate, or free the machine")
+            warnings.append(
+                "the load generator could not keep to its schedule (its CPU \(Int(utilization * 100))% of "
+                    + "\(config.threads) thread(s), scheduler lag p99 \(DurationText.format(seconds: lagP99 / 1e6))): "
+                    + "the tool or the machine is saturated, so the figures reflect the generator, not only the server; "
+                    + "add --threads, lower the rate, or free the machine")
         }
         if merged.missedSends > 0 {
-            warnings.append("\(merged.missedSends) sends were due but never went out (in-flight cap \(config.effectiveMaxInFlight) reached): the server did not keep up with the rate")
+            warnings.append(
+                "\(merged.missedSends) sends were due but never went out (in-flight cap \(config.effectiveMaxInFlight) reached): the server did not keep up with the rate"
+            )
         }
         if unfinished > 0 { warnings.append("\(unfinished) calls were still in flight after the grace period") }
         let report = RunReport(
@@ -222,31 +245,42 @@ public struct LoadRun: Sendable {
             configuration: Self.reportConfiguration(config),
             measuredSeconds: window, interrupted: interrupted,
             total: RunReport.OperationSummary(total, seconds: window),
-            operations: Dictionary(uniqueKeysWithValues: OperationKind.allCases.compactMap { kind in
-                merged.operations[kind.rawValue].map { (kind.name, RunReport.OperationSummary($0, seconds: window)) }
-            }),
-            errors: merged.errorTable.counts.map { RunReport.ErrorCount(operation: $0.key.operation, code: $0.key.code,
-                                                                       message: $0.key.message, count: $0.value) }
-                .sorted { $0.count > $1.count },
-            sends: RunReport.SendSummary(sent: merged.sent, late: merged.lateSends, capped: merged.cappedSends,
-                                         missed: merged.missedSends, unfinished: unfinished, schedulerLagP99: lagP99,
-                                         schedulerLagMax: Double(merged.schedulerLag.max) / 1_000),
-            cpu: RunReport.CPUSummary(toolMicrosPerRequest: completed > 0 ? toolCPU / completed : 0,
-                                      toolUtilization: utilization,
-                                      serverMicrosPerRequest: serverCPU.map { completed > 0 ? $0 / completed : 0 },
-                                      saturated: saturated),
+            operations: Dictionary(
+                uniqueKeysWithValues: OperationKind.allCases.compactMap { kind in
+                    merged.operations[kind.rawValue].map {
+                        (kind.name, RunReport.OperationSummary($0, seconds: window))
+                    }
+                }),
+            errors: merged.errorTable.counts.map {
+                RunReport.ErrorCount(
+                    operation: $0.key.operation, code: $0.key.code,
+                    message: $0.key.message, count: $0.value)
+            }
+            .sorted { $0.count > $1.count },
+            sends: RunReport.SendSummary(
+                sent: merged.sent, late: merged.lateSends, capped: merged.cappedSends,
+                missed: merged.missedSends, unfinished: unfinished, schedulerLagP99: lagP99,
+                schedulerLagMax: Double(merged.schedulerLag.max) / 1_000),
+            cpu: RunReport.CPUSummary(
+                toolMicrosPerRequest: completed > 0 ? toolCPU / completed : 0,
+                toolUtilization: utilization,
+                serverMicrosPerRequest: serverCPU.map { completed > 0 ? $0 / completed : 0 },
+                saturated: saturated),
             intervals: intervals, spectrum: RunReport.spectrum(total.latency), warnings: warnings)
         return (report, total.latency)
     }
 
-    private func collectInterval(_ workers: [NIOLoopBound<LoadWorker>], since: NIODeadline, until: NIODeadline,
-                                 start: NIODeadline, warmup: Bool) async throws -> RunReport.IntervalRow {
+    private func collectInterval(
+        _ workers: [NIOLoopBound<LoadWorker>], since: NIODeadline, until: NIODeadline,
+        start: NIODeadline, warmup: Bool
+    ) async throws -> RunReport.IntervalRow {
         var stats = IntervalStats()
         for worker in workers {
             stats.merge(try await worker.eventLoop.submit { worker.value.takeInterval() }.get())
         }
-        return RunReport.IntervalRow(stats, elapsed: Double((until - start).nanoseconds) / 1e9,
-                                     seconds: Double((until - since).nanoseconds) / 1e9, warmup: warmup)
+        return RunReport.IntervalRow(
+            stats, elapsed: Double((until - start).nanoseconds) / 1e9,
+            seconds: Double((until - since).nanoseconds) / 1e9, warmup: warmup)
     }
 
     /// `total` split over workers: the first `total % workers` get one more.
@@ -256,13 +290,15 @@ public struct LoadRun: Sendable {
 
     static func rateText(_ profile: RateProfile) -> String {
         guard !profile.stages.isEmpty else { return "\(Int(profile.startRate))/s" }
-        return "\(Int(profile.startRate))/s then " + profile.stages.map { "\($0.seconds)s→\(Int($0.targetRate))/s" }.joined(separator: ", ")
+        return "\(Int(profile.startRate))/s then "
+            + profile.stages.map { "\($0.seconds)s→\(Int($0.targetRate))/s" }.joined(separator: ", ")
     }
 
     static func progressLine(_ row: RunReport.IntervalRow, elapsed: Int) -> String {
         let p99 = DurationText.format(seconds: row.p99 / 1e6), max = DurationText.format(seconds: row.max / 1e6)
         return String(format: "[%4ds] rate %9.0f/s", elapsed, row.rate)
-            + "  p99 \(p99)  max \(max)  errors \(row.errors)  in flight \(row.inFlight)" + (row.warmup ? "  (warm-up)" : "")
+            + "  p99 \(p99)  max \(max)  errors \(row.errors)  in flight \(row.inFlight)"
+            + (row.warmup ? "  (warm-up)" : "")
     }
 
     static func reportConfiguration(_ c: LoadConfiguration) -> RunReport.Configuration {
@@ -270,7 +306,8 @@ public struct LoadRun: Sendable {
             target: "\(c.host):\(c.port)", scenario: c.scenario, mix: c.mix.description, model: c.model.rawValue,
             rate: c.model == .open ? c.rate.startRate : nil, stages: c.model == .open ? c.rate.stages : [],
             arrival: c.model == .open ? c.arrival.rawValue : nil, concurrency: c.model == .closed ? c.concurrency : nil,
-            maxInFlight: c.model == .open ? c.effectiveMaxInFlight : nil, connections: c.connections, threads: c.threads,
+            maxInFlight: c.model == .open ? c.effectiveMaxInFlight : nil, connections: c.connections,
+            threads: c.threads,
             durationSeconds: c.durationSeconds, warmupSeconds: c.warmupSeconds, requests: c.requests,
             timeoutSeconds: c.timeoutSeconds, timerSlackSeconds: c.model == .open ? c.timerSlackSeconds : nil,
             population: c.population)

@@ -62,9 +62,11 @@ public final class LoadWorker {
     public var result: EventLoopFuture<LatencyRecorder> { finished.futureResult }
 
     /// A worker; call `begin()` on `eventLoop` to start sending.
-    public init(eventLoop: any EventLoop, driver: any CallDriver, scheduler: LoadScheduler,
-                operations: [OperationKind], start: NIODeadline, timerSlackNanos: Int64 = 0,
-                now: @escaping () -> NIODeadline = NIODeadline.now) {
+    public init(
+        eventLoop: any EventLoop, driver: any CallDriver, scheduler: LoadScheduler,
+        operations: [OperationKind], start: NIODeadline, timerSlackNanos: Int64 = 0,
+        now: @escaping () -> NIODeadline = NIODeadline.now
+    ) {
         precondition(!operations.isEmpty)
         self.eventLoop = eventLoop
         self.driver = driver
@@ -113,7 +115,8 @@ public final class LoadWorker {
                 let bound = NIOLoopBound(self, eventLoop: eventLoop)
                 let intended = send.intended, sentAt = t
                 driver.start(operation, sequence: send.sequence) { outcome in
-                    bound.value.complete(operation, intended: intended, sent: sentAt, measured: measured, outcome: outcome)
+                    bound.value.complete(
+                        operation, intended: intended, sent: sentAt, measured: measured, outcome: outcome)
                 }
                 t = elapsed
                 if t < pausedUntil { break }
@@ -121,7 +124,9 @@ public final class LoadWorker {
         } while pumpAgain
     }
 
-    private func complete(_ operation: OperationKind, intended: Int64, sent: Int64, measured: Bool, outcome: CallOutcome) {
+    private func complete(
+        _ operation: OperationKind, intended: Int64, sent: Int64, measured: Bool, outcome: CallOutcome
+    ) {
         inFlight -= 1
         let t = elapsed
         if measured {

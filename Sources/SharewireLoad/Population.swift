@@ -33,7 +33,9 @@ public struct PopulationShape: Sendable, Hashable, Codable {
     /// Checks the shape is consistent, with a message naming the flag at fault.
     public func validate(for mix: OperationMix) throws(LoadError) {
         guard (1...100_000).contains(owners) else { throw LoadError("--owners must be in 1...100000") }
-        guard (1...10_000).contains(devicesPerOwner) else { throw LoadError("--devices-per-owner must be in 1...10000") }
+        guard (1...10_000).contains(devicesPerOwner) else {
+            throw LoadError("--devices-per-owner must be in 1...10000")
+        }
         guard (1...64).contains(servicesPerDevice) else { throw LoadError("--services-per-device must be in 1...64") }
         guard contactsPerOwner >= 0, contactsPerOwner < max(owners, 1) || contactsPerOwner == 0 else {
             throw LoadError("--contacts-per-owner must be less than --owners (contacts are other owners)")
@@ -41,7 +43,8 @@ public struct PopulationShape: Sendable, Hashable, Codable {
         let ops = Set(mix.operations)
         if ops.contains(.check) || ops.contains(.share) || ops.contains(.transfer) {
             guard contactsPerOwner >= 4 else {
-                throw LoadError("check, share and transfer need --contacts-per-owner of at least 4 (and --owners of at least 5)")
+                throw LoadError(
+                    "check, share and transfer need --contacts-per-owner of at least 4 (and --owners of at least 5)")
             }
         }
         if ops.contains(.bulkShare) {
@@ -49,11 +52,13 @@ public struct PopulationShape: Sendable, Hashable, Codable {
                 throw LoadError("--share-devices must be in 1...--devices-per-owner (\(devicesPerOwner))")
             }
             guard shareContacts >= 1, bulkGroupsPerOwner >= 1 else {
-                throw LoadError("bulk-share needs --contacts-per-owner of at least 2 × --share-contacts "
-                                + "(the upper half of each owner's contacts is kept unshared for it)")
+                throw LoadError(
+                    "bulk-share needs --contacts-per-owner of at least 2 × --share-contacts "
+                        + "(the upper half of each owner's contacts is kept unshared for it)")
             }
             if shareAccess == .scripts && !shareScripting {
-                throw LoadError("--share-access scripts grants scripting only and cannot be combined with --no-share-scripting")
+                throw LoadError(
+                    "--share-access scripts grants scripting only and cannot be combined with --no-share-scripting")
             }
         }
     }

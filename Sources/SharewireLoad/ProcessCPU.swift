@@ -13,7 +13,8 @@ public enum ProcessCPU {
     /// Another process, from `/proc/<pid>/stat` (utime + stime, fields 14 and 15).
     public static func microseconds(pid: Int32) -> Double? {
         guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-              let paren = stat.lastIndex(of: ")") else { return nil }
+            let paren = stat.lastIndex(of: ")")
+        else { return nil }
         let fields = stat[stat.index(paren, offsetBy: 2)...].split(separator: " ")
         // fields[0] is field 3 (state); utime is field 14.
         guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return nil }

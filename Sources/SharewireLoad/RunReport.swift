@@ -82,7 +82,13 @@ public struct RunReport: Codable, Sendable, Equatable {
         init(_ h: LatencyHistogram) {
             func us(_ v: UInt64) -> Double { Double(v) / 1_000 }
             guard h.totalCount > 0 else {
-                p50 = 0; p90 = 0; p99 = 0; p999 = 0; p9999 = 0; max = 0; mean = 0
+                p50 = 0
+                p90 = 0
+                p99 = 0
+                p999 = 0
+                p9999 = 0
+                max = 0
+                mean = 0
                 return
             }
             p50 = us(h.valueAtPercentile(50))
@@ -189,9 +195,10 @@ extension RunReport.OperationSummary {
 extension RunReport.IntervalRow {
     init(_ stats: IntervalStats, elapsed: Double, seconds: Double, warmup: Bool) {
         let p = RunReport.Percentiles(stats.latency)
-        self.init(elapsed: elapsed, warmup: warmup, sent: stats.sent, ok: stats.ok, errors: stats.errors,
-                  rate: seconds > 0 ? Double(stats.ok + stats.errors) / seconds : 0,
-                  p50: p.p50, p90: p.p90, p99: p.p99, max: p.max, inFlight: stats.inFlight)
+        self.init(
+            elapsed: elapsed, warmup: warmup, sent: stats.sent, ok: stats.ok, errors: stats.errors,
+            rate: seconds > 0 ? Double(stats.ok + stats.errors) / seconds : 0,
+            p50: p.p50, p90: p.p90, p99: p.p99, max: p.max, inFlight: stats.inFlight)
     }
 }
 
@@ -201,7 +208,8 @@ extension RunReport {
         guard histogram.totalCount > 0 else { return [] }
         var points: [SpectrumPoint] = []
         for value in histogram.percentiles(ticksPerHalfDistance: 5) {
-            points.append(SpectrumPoint(percentile: value.percentileLevelIteratedTo, micros: Double(value.value) / 1_000))
+            points.append(
+                SpectrumPoint(percentile: value.percentileLevelIteratedTo, micros: Double(value.value) / 1_000))
             if points.count >= 400 { break }
         }
         return points

@@ -22,8 +22,9 @@ public struct OperationMix: Sendable, Hashable, Codable, CustomStringConvertible
         for part in text.split(separator: ",") {
             let pieces = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
             guard let kind = OperationKind(name: pieces[0]) else {
-                throw LoadError("unknown operation '\(pieces[0])' in mix '\(text)'; known: "
-                                + OperationKind.allCases.map(\.name).joined(separator: ", "))
+                throw LoadError(
+                    "unknown operation '\(pieces[0])' in mix '\(text)'; known: "
+                        + OperationKind.allCases.map(\.name).joined(separator: ", "))
             }
             let weight = pieces.count == 2 ? Int(pieces[1]) : 1
             guard let weight, (1...1_000_000).contains(weight) else {

@@ -25,15 +25,21 @@ public final class ServerLauncher: Sendable {
     }
 
     /// Starts `binary --host 127.0.0.1 --port 0` and waits (at most `timeout`) for its listening line.
-    public init(binary: String, threads: Int = 1, extraArguments: [String] = [],
-                timeout: Duration = .seconds(30)) async throws {
-        dataDirectory = FileManager.default.temporaryDirectory
+    public init(
+        binary: String, threads: Int = 1, extraArguments: [String] = [],
+        timeout: Duration = .seconds(30)
+    ) async throws {
+        dataDirectory =
+            FileManager.default.temporaryDirectory
             .appendingPathComponent("sharewire-load-\(UUID().uuidString)").path
         serviceKey = "load-" + UUID().uuidString.lowercased() + UUID().uuidString.lowercased()
         let process = Process()
         process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments = ["--host", "127.0.0.1", "--port", "0", "--threads", "\(threads)", "--log-level", "warning",
-                             "--data-dir", dataDirectory] + extraArguments
+        process.arguments =
+            [
+                "--host", "127.0.0.1", "--port", "0", "--threads", "\(threads)", "--log-level", "warning",
+                "--data-dir", dataDirectory,
+            ] + extraArguments
         var environment = ProcessInfo.processInfo.environment
         environment["SHAREWIRE_SERVICE_KEY"] = serviceKey
         process.environment = environment
@@ -62,7 +68,9 @@ public final class ServerLauncher: Sendable {
             if found == nil || (wantsMetrics && metrics == nil) { try await Task.sleep(for: .milliseconds(20)) }
         }
         guard let found, !wantsMetrics || metrics != nil else {
-            let how = process.isRunning ? "no listening line within \(timeout)"
+            let how =
+                process.isRunning
+                ? "no listening line within \(timeout)"
                 : "it exited with status \(process.terminationStatus)"
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
             let errors = String(((try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? "").suffix(2000))

@@ -6,7 +6,10 @@ import Foundation
 public struct Threshold: Sendable, Equatable, CustomStringConvertible {
     /// What is compared.
     public enum Metric: String, Sendable, CaseIterable {
-        case p50, p90, p99, p999 = "p99.9", p9999 = "p99.99", max, mean
+        case p50, p90, p99
+        case p999 = "p99.9"
+        case p9999 = "p99.99"
+        case max, mean
         /// Errors: a count, or a percentage of completed requests when written with `%`.
         case errors
         case timeouts
@@ -19,7 +22,10 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
     }
 
     public enum Comparison: String, Sendable, CaseIterable {
-        case greaterOrEqual = ">=", lessOrEqual = "<=", greater = ">", less = "<"
+        case greaterOrEqual = ">="
+        case lessOrEqual = "<="
+        case greater = ">"
+        case less = "<"
     }
 
     public var metric: Metric
@@ -38,7 +44,8 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
         self.text = text
         let spec = text.replacingOccurrences(of: " ", with: "")
         guard let comparison = Comparison.allCases.first(where: { spec.contains($0.rawValue) }),
-              let range = spec.range(of: comparison.rawValue) else {
+            let range = spec.range(of: comparison.rawValue)
+        else {
             throw LoadError("threshold '\(text)' has no comparison (>, >=, <, <=); e.g. 'p99>5ms' or 'errors>0.1%'")
         }
         self.comparison = comparison
@@ -54,8 +61,9 @@ public struct Threshold: Sendable, Equatable, CustomStringConvertible {
             name = String(name[name.index(after: dot)...])
         }
         guard let metric = Metric(rawValue: name) else {
-            throw LoadError("threshold '\(text)': unknown metric '\(name)'; known: "
-                            + Metric.allCases.map(\.rawValue).joined(separator: ", "))
+            throw LoadError(
+                "threshold '\(text)': unknown metric '\(name)'; known: "
+                    + Metric.allCases.map(\.rawValue).joined(separator: ", "))
         }
         self.metric = metric
         percent = valueText.hasSuffix("%")

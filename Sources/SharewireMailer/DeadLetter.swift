@@ -18,8 +18,10 @@ public struct DeadLetter: Codable, Sendable, Hashable {
     public var createdAt: Date
     public var failedAt: Date
 
-    public init(sequence: UInt64, kind: String, language: String, envelopeFrom: String, recipients: [String],
-                error: String, attempts: Int, createdAt: Date, failedAt: Date = Date()) {
+    public init(
+        sequence: UInt64, kind: String, language: String, envelopeFrom: String, recipients: [String],
+        error: String, attempts: Int, createdAt: Date, failedAt: Date = Date()
+    ) {
         self.sequence = sequence
         self.kind = kind
         self.language = language
@@ -32,9 +34,10 @@ public struct DeadLetter: Codable, Sendable, Hashable {
     }
 
     public init(notification n: OutboxNotification, envelope: SMTPEnvelope, error: String, attempts: Int) {
-        self.init(sequence: n.sequence, kind: n.kind.rawValue, language: n.language.rawValue,
-                  envelopeFrom: envelope.from, recipients: envelope.recipients, error: error, attempts: attempts,
-                  createdAt: n.createdAt)
+        self.init(
+            sequence: n.sequence, kind: n.kind.rawValue, language: n.language.rawValue,
+            envelopeFrom: envelope.from, recipients: envelope.recipients, error: error, attempts: attempts,
+            createdAt: n.createdAt)
     }
 
     public var envelope: SMTPEnvelope { SMTPEnvelope(from: envelopeFrom, recipients: recipients) }
@@ -60,8 +63,9 @@ public struct DeadLetterDirectory: Sendable, Hashable {
     }
 
     public func write(_ record: DeadLetter, message: [UInt8]) throws {
-        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
-                                                attributes: [.posixPermissions: 0o700])
+        try FileManager.default.createDirectory(
+            atPath: path, withIntermediateDirectories: true,
+            attributes: [.posixPermissions: 0o700])
         let base = "\(path)/\(Self.name(record.sequence))"
         try Self.atomicWrite(message, to: base + ".eml")
         try update(record)
@@ -99,7 +103,9 @@ public struct DeadLetterDirectory: Sendable, Hashable {
     /// Removes a record (delivered by a retry, or dropped by the operator).
     public func remove(_ sequence: UInt64) throws {
         let base = "\(path)/\(Self.name(sequence))"
-        guard FileManager.default.fileExists(atPath: base + ".json") else { throw DeadLetterError.missing(base + ".json") }
+        guard FileManager.default.fileExists(atPath: base + ".json") else {
+            throw DeadLetterError.missing(base + ".json")
+        }
         try FileManager.default.removeItem(atPath: base + ".json")
         try? FileManager.default.removeItem(atPath: base + ".eml")
     }
@@ -113,7 +119,10 @@ public struct DeadLetterDirectory: Sendable, Hashable {
             guard let base = raw.baseAddress else { return fsync(fd) == 0 }
             while written < raw.count {
                 let n = Foundation.write(fd, base + written, raw.count - written)
-                if n < 0 { if errno == EINTR { continue }; return false }
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    return false
+                }
                 written += n
             }
             return fsync(fd) == 0

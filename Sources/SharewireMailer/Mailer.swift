@@ -32,10 +32,12 @@ public struct MailerOptions: Sendable {
     /// Where permanently refused messages are kept (nil: logged and counted only).
     public var deadLetters: DeadLetterDirectory?
 
-    public init(consumer: String = "mailer", mail: MailSettings, retry: RetrySchedule = RetrySchedule(),
-                reconnect: RetrySchedule = RetrySchedule(initial: .milliseconds(500), maximum: .seconds(30)),
-                concurrency: Int = 4, maximumSpan: UInt64 = 1000, perDomainRate: Double? = nil,
-                perDomainBurst: Int? = nil, deadLetters: DeadLetterDirectory? = nil) {
+    public init(
+        consumer: String = "mailer", mail: MailSettings, retry: RetrySchedule = RetrySchedule(),
+        reconnect: RetrySchedule = RetrySchedule(initial: .milliseconds(500), maximum: .seconds(30)),
+        concurrency: Int = 4, maximumSpan: UInt64 = 1000, perDomainRate: Double? = nil,
+        perDomainBurst: Int? = nil, deadLetters: DeadLetterDirectory? = nil
+    ) {
         self.consumer = consumer
         self.mail = mail
         self.retry = retry
@@ -103,8 +105,10 @@ public final class Mailer: Sendable {
         self.transport = transport
         self.options = options
         self.logger = logger
-        state = Mutex(State(window: DeliveryWindow(concurrency: options.concurrency, maximumSpan: options.maximumSpan),
-                            limiter: DomainRateLimiter(rate: options.perDomainRate, burst: options.perDomainBurst)))
+        state = Mutex(
+            State(
+                window: DeliveryWindow(concurrency: options.concurrency, maximumSpan: options.maximumSpan),
+                limiter: DomainRateLimiter(rate: options.perDomainRate, burst: options.perDomainBurst)))
     }
 
     public var stats: Stats {
@@ -152,8 +156,11 @@ public final class Mailer: Sendable {
             } catch {
                 if state.withLock({ $0.stopping }) || Task.isCancelled { break }
                 failures += 1
-                logger.warning("following the outbox failed; retrying", metadata: [
-                    "error": "\(error)", "attempt": "\(failures)"])
+                logger.warning(
+                    "following the outbox failed; retrying",
+                    metadata: [
+                        "error": "\(error)", "attempt": "\(failures)",
+                    ])
             }
             do {
                 try await Task.sleep(for: options.reconnect.delay(attempt: max(1, failures), using: &rng))
@@ -236,14 +243,19 @@ public final class Mailer: Sendable {
         let mail = NotificationMail.message(for: n, settings: options.mail)
         let bytes = mail.rendered()
         let envelope = SMTPEnvelope(from: options.mail.from.address, recipients: [n.recipientEmail])
-        let meta: Logger.Metadata = ["sequence": "\(n.sequence)", "kind": "\(n.kind)",
-                                     "to": "\(n.recipientEmail)", "language": "\(n.language)"]
+        let meta: Logger.Metadata = [
+            "sequence": "\(n.sequence)", "kind": "\(n.kind)",
+            "to": "\(n.recipientEmail)", "language": "\(n.language)",
+        ]
         var attempt = 0
         while true {
             let rateWait = state.withLock { $0.limiter.reserve(domain: mailDomain(of: n.recipientEmail), now: .now) }
             if rateWait > .zero {
-                logger.debug("rate limit for the recipient's domain", metadata: meta.merging([
-                    "wait": "\(rateWait)"]) { a, _ in a })
+                logger.debug(
+                    "rate limit for the recipient's domain",
+                    metadata: meta.merging([
+                        "wait": "\(rateWait)"
+                    ]) { a, _ in a })
                 guard await wait(rateWait, sequence: n.sequence) else { return .abandoned }
             }
             do throws(SMTPError) {
@@ -253,13 +265,16 @@ public final class Mailer: Sendable {
                 state.withLock { $0.stats.sent += 1 }
                 logger.info("sent", metadata: meta.merging(["attempts": "\(attempt + 1)"]) { a, _ in a })
                 return .sent
-            } catch where error.isTransient {
+            } catch  where error.isTransient {
                 attempt += 1
                 retriedCounter.increment()
                 state.withLock { $0.stats.retried += 1 }
                 let delay = options.retry.delay(attempt: attempt, using: &rng)
-                logger.warning("delivery failed for now; retrying", metadata: meta.merging([
-                    "error": "\(error)", "attempt": "\(attempt)", "retry_in": "\(delay)"]) { a, _ in a })
+                logger.warning(
+                    "delivery failed for now; retrying",
+                    metadata: meta.merging([
+                        "error": "\(error)", "attempt": "\(attempt)", "retry_in": "\(delay)",
+                    ]) { a, _ in a })
                 guard await wait(delay, sequence: n.sequence) else { return .abandoned }
             } catch {
                 skippedCounter.increment()
@@ -267,8 +282,9 @@ public final class Mailer: Sendable {
                 var where_ = "not kept (no dead-letter directory)"
                 if let deadLetters = options.deadLetters {
                     do {
-                        let record = DeadLetter(notification: n, envelope: envelope, error: error.description,
-                                                attempts: attempt + 1)
+                        let record = DeadLetter(
+                            notification: n, envelope: envelope, error: error.description,
+                            attempts: attempt + 1)
                         try deadLetters.write(record, message: bytes)
                         where_ = deadLetters.path(for: n.sequence)
                     } catch {
@@ -277,8 +293,11 @@ public final class Mailer: Sendable {
                         where_ = "could not be written: \(error)"
                     }
                 }
-                logger.error("delivery refused permanently; dead-lettered", metadata: meta.merging([
-                    "error": "\(error)", "dead_letter": "\(where_)"]) { a, _ in a })
+                logger.error(
+                    "delivery refused permanently; dead-lettered",
+                    metadata: meta.merging([
+                        "error": "\(error)", "dead_letter": "\(where_)",
+                    ]) { a, _ in a })
                 return .refused
             }
         }
@@ -326,8 +345,11 @@ public final class Mailer: Sendable {
                 }
                 cursorGauge.record(Double(acknowledged))
             } catch {
-                logger.warning("acknowledging failed; a restart may send these again", metadata: [
-                    "through": "\(target)", "error": "\(error)"])
+                logger.warning(
+                    "acknowledging failed; a restart may send these again",
+                    metadata: [
+                        "through": "\(target)", "error": "\(error)",
+                    ])
                 state.withLock { $0.acknowledging = false }
                 return
             }

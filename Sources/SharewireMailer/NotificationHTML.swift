@@ -7,15 +7,20 @@ import SharewireClient
 /// inline styles only: mail clients ignore style sheets and scripts.
 public enum NotificationHTML {
     /// A whole HTML document for `body` and `footer` in `language`.
-    public static func document(subject: String, body: String, link: (label: String, url: String)? = nil,
-                                footer: String, language: Language) -> String {
+    public static func document(
+        subject: String, body: String, link: (label: String, url: String)? = nil,
+        footer: String, language: Language
+    ) -> String {
         let paragraphs = normalized(body).components(separatedBy: "\n\n")
             .filter { !$0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty }
-            .map { "<p style=\"margin:0 0 1em 0\">" + escape($0).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>" }
-        let button = link.map {
-            "\n<p style=\"margin:1.5em 0\"><a href=\"\(escape($0.url))\" style=\"background:#1a73e8;color:#fff;"
-                + "padding:10px 18px;border-radius:4px;text-decoration:none\">\(escape($0.label))</a></p>"
-        } ?? ""
+            .map {
+                "<p style=\"margin:0 0 1em 0\">" + escape($0).replacingOccurrences(of: "\n", with: "<br>\n") + "</p>"
+            }
+        let button =
+            link.map {
+                "\n<p style=\"margin:1.5em 0\"><a href=\"\(escape($0.url))\" style=\"background:#1a73e8;color:#fff;"
+                    + "padding:10px 18px;border-radius:4px;text-decoration:none\">\(escape($0.label))</a></p>"
+            } ?? ""
         return """
             <!DOCTYPE html>
             <html lang="\(language.rawValue)">

@@ -11,12 +11,15 @@ public struct MailSettings: Sendable {
     /// invitee's address, percent-encoded (``SignupLink``).
     public var signupURL: SignupLink?
 
-    public init(from: MailAddress, replyTo: MailAddress? = nil, messageIDDomain: String? = nil,
-                signupURL: SignupLink? = nil) {
+    public init(
+        from: MailAddress, replyTo: MailAddress? = nil, messageIDDomain: String? = nil,
+        signupURL: SignupLink? = nil
+    ) {
         self.from = from
         self.replyTo = replyTo
         self.signupURL = signupURL
-        self.messageIDDomain = messageIDDomain
+        self.messageIDDomain =
+            messageIDDomain
             ?? from.address.split(separator: "@").last.map(String.init) ?? "localhost"
     }
 }
@@ -51,13 +54,16 @@ public enum NotificationMail {
     public static func message(for n: OutboxNotification, settings: MailSettings) -> MailMessage {
         let millis = Int64((n.createdAt.timeIntervalSince1970 * 1000).rounded())
         let footer = footer(n.language)
-        let link = n.kind == .invite ? settings.signupURL.map { (label: signupLabel(n.language), url: $0.url(for: n.recipientEmail)) } : nil
+        let link =
+            n.kind == .invite
+            ? settings.signupURL.map { (label: signupLabel(n.language), url: $0.url(for: n.recipientEmail)) } : nil
         let text = n.body + (link.map { "\n\n\($0.label): \($0.url)" } ?? "")
         return MailMessage(
             from: settings.from, to: [MailAddress(n.recipientEmail)], replyTo: settings.replyTo,
             subject: n.subject, body: text + "\n\n-- \n" + footer + "\n",
-            html: NotificationHTML.document(subject: n.subject, body: n.body, link: link, footer: footer,
-                                            language: n.language),
+            html: NotificationHTML.document(
+                subject: n.subject, body: n.body, link: link, footer: footer,
+                language: n.language),
             dateMilliseconds: millis, messageID: messageID(n, domain: settings.messageIDDomain),
             extraHeaders: [
                 ("Auto-Submitted", "auto-generated"),

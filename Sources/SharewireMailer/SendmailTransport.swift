@@ -75,8 +75,12 @@ public struct SendmailTransport: MailTransport {
 
 /// The child's exit, awaited once.
 final class ProcessExit: Sendable {
-    private let state = Mutex<(result: (Int32, Process.TerminationReason)?,
-                               waiter: CheckedContinuation<(Int32, Process.TerminationReason), Never>?)>((nil, nil))
+    private let state = Mutex<
+        (
+            result: (Int32, Process.TerminationReason)?,
+            waiter: CheckedContinuation<(Int32, Process.TerminationReason), Never>?
+        )
+    >((nil, nil))
 
     func finish(_ status: Int32, reason: Process.TerminationReason) {
         let waiter = state.withLock { s in

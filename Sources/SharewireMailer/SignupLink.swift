@@ -20,7 +20,8 @@ public struct SignupLink: Sendable, Hashable {
             throw Invalid(description: "the sign-up URL must contain {email}, where the invitee's address goes")
         }
         guard URL(string: template.replacingOccurrences(of: "{email}", with: "x")) != nil,
-              !template.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "<" || $0 == ">" }) else {
+            !template.contains(where: { $0.isWhitespace || $0 == "\"" || $0 == "<" || $0 == ">" })
+        else {
             throw Invalid(description: "the sign-up URL is not a valid URL: \(template)")
         }
         self.template = template
@@ -29,7 +30,8 @@ public struct SignupLink: Sendable, Hashable {
     /// The link for `email`.
     public func url(for email: String) -> String {
         // RFC 3986 unreserved characters only: everything else, `@` and `+` included, is escaped.
-        var allowed = CharacterSet.alphanumerics.intersection(CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
+        var allowed = CharacterSet.alphanumerics.intersection(
+            CharacterSet(charactersIn: Unicode.Scalar(0)...Unicode.Scalar(127)))
         allowed.insert(charactersIn: "-._~")
         let encoded = email.addingPercentEncoding(withAllowedCharacters: allowed) ?? email
         return template.replacingOccurrences(of: "{email}", with: encoded)

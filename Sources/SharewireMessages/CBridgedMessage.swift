@@ -1,5 +1,5 @@
 import CProtobufC
-import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
+import CSharewireProto  // see docs/MESSAGES.md, "Importing the C modules"
 import NIOCore
 
 /// A Swift message type bridged to the protobuf-c struct generated for it.
@@ -78,7 +78,8 @@ extension CBridgedMessage {
     /// which protobuf-c cannot encode (it would truncate the string there).
     /// Strings obtained by decoding never contain NUL.
     public func validate() throws(ProtoDecodingError) {
-        let nulField = CEncodingArena.with(capacityHint: Self.cArenaTopLevelHint + cArenaHint, checkingNUL: true) { arena in
+        let nulField = CEncodingArena.with(capacityHint: Self.cArenaTopLevelHint + cArenaHint, checkingNUL: true) {
+            arena in
             withCMessage(arena: &arena) { _ in () }
             return arena.firstNULField
         }

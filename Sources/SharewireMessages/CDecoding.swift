@@ -1,5 +1,5 @@
 import CProtobufC
-import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
+import CSharewireProto  // see docs/MESSAGES.md, "Importing the C modules"
 
 /// Copying protobuf-c field values into Swift values while decoding.
 ///

@@ -1,12 +1,12 @@
 import CProtobufC
-import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
+import CSharewireProto  // see docs/MESSAGES.md, "Importing the C modules"
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Scratch memory for building protobuf-c structs while encoding.
@@ -53,7 +53,11 @@ struct CEncodingArena: ~Copyable {
     /// True in builds where `assert` is active (constant-folded away otherwise).
     static var assertionsEnabled: Bool {
         var enabled = false
-        assert({ enabled = true; return true }())
+        assert(
+            {
+                enabled = true
+                return true
+            }())
         return enabled
     }
 

@@ -1,5 +1,5 @@
 import CProtobufC
-import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
+import CSharewireProto  // see docs/MESSAGES.md, "Importing the C modules"
 
 /// The address of a generated protobuf-c message descriptor.
 ///

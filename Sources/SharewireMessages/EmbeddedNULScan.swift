@@ -1,12 +1,12 @@
 import CProtobufC
-import CSharewireProto // see docs/MESSAGES.md, "Importing the C modules"
+import CSharewireProto  // see docs/MESSAGES.md, "Importing the C modules"
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// Finds NUL bytes in string fields by scanning the wire bytes.
@@ -53,23 +53,23 @@ enum EmbeddedNULScan {
             let key = try readVarint(base, count, &offset)
             let wireType = key & 7
             switch wireType {
-            case 0: // varint
+            case 0:  // varint
                 _ = try readVarint(base, count, &offset)
-            case 1: // 64-bit
+            case 1:  // 64-bit
                 guard count - offset >= 8 else { throw .malformed(message: "") }
                 offset += 8
-            case 5: // 32-bit
+            case 5:  // 32-bit
                 guard count - offset >= 4 else { throw .malformed(message: "") }
                 offset += 4
-            case 2: // length-delimited
+            case 2:  // length-delimited
                 let length = try readVarint(base, count, &offset)
                 guard length <= UInt64(count - offset) else { throw .malformed(message: "") }
                 let start = offset
                 offset += Int(length)
                 let fieldNumber = key >> 3
                 guard fieldNumber <= UInt64(UInt32.max),
-                      let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(fieldNumber))
-                else { continue } // unknown field: not turned into a char *
+                    let field = protobuf_c_message_descriptor_get_field(descriptor, UInt32(fieldNumber))
+                else { continue }  // unknown field: not turned into a char *
                 switch field.pointee.type {
                 case PROTOBUF_C_TYPE_STRING:
                     if length > 0, memchr(base + start, 0, Int(length)) != nil {
@@ -85,9 +85,9 @@ enum EmbeddedNULScan {
                         throw error.nested(in: String(cString: field.pointee.name))
                     }
                 default:
-                    break // bytes, or a packed repeated scalar
+                    break  // bytes, or a packed repeated scalar
                 }
-            default: // groups (3, 4) and invalid wire types: protobuf-c rejects them too
+            default:  // groups (3, 4) and invalid wire types: protobuf-c rejects them too
                 throw .malformed(message: "")
             }
         }

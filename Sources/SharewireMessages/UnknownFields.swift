@@ -42,14 +42,17 @@ public struct UnknownFields: Sendable, Hashable {
     }
 
     @inline(never)
-    private static func copy(_ unknown: UnsafeMutablePointer<ProtobufCMessageUnknownField>,
-                             count: Int) throws(ProtoDecodingError) -> [Field] {
+    private static func copy(
+        _ unknown: UnsafeMutablePointer<ProtobufCMessageUnknownField>,
+        count: Int
+    ) throws(ProtoDecodingError) -> [Field] {
         var fields: [Field] = []
         fields.reserveCapacity(count)
         for index in 0..<count {
             let field = unknown[index]
             guard field.tag != 0 else { throw .malformed(message: "") }
-            let bytes = field.len > 0 && field.data != nil
+            let bytes =
+                field.len > 0 && field.data != nil
                 ? Array(UnsafeBufferPointer(start: field.data, count: field.len)) : []
             fields.append(Field(number: field.tag, wireType: field.wire_type.rawValue, bytes: bytes))
         }
@@ -79,9 +82,10 @@ extension CEncodingArena {
         let fields = allocate(ProtobufCMessageUnknownField.self, count: known.count)
         for (index, field) in known.enumerated() {
             let data = binaryData(field.bytes)
-            (fields + index).initialize(to: ProtobufCMessageUnknownField(
-                tag: field.number, wire_type: ProtobufCWireType(rawValue: field.wireType),
-                len: data.len, data: data.data))
+            (fields + index).initialize(
+                to: ProtobufCMessageUnknownField(
+                    tag: field.number, wire_type: ProtobufCWireType(rawValue: field.wireType),
+                    len: data.len, data: data.data))
         }
         base.n_unknown_fields = UInt32(known.count)
         base.unknown_fields = fields

@@ -60,8 +60,9 @@ final class HTTPTimeoutHandler: ChannelDuplexHandler {
         guard let phase = clock.expired(at: .now()) else { return schedule(context: context) }
         let what = phase == .idle ? "idle" : "request"
         metrics.timedOut(phase: what)
-        logger.debug("closing HTTP connection: \(what) timeout",
-                     metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "unknown")"])
+        logger.debug(
+            "closing HTTP connection: \(what) timeout",
+            metadata: ["peer": "\(context.channel.remoteAddress.map { "\($0)" } ?? "unknown")"])
         context.close(promise: nil)
     }
 }

@@ -44,10 +44,12 @@ public final class OpsEndpoint: Sendable {
     ///
     /// - Parameter metrics: appends the Prometheus text exposition; nil
     ///   answers `/metrics` with 404.
-    public static func start(configuration: OpsEndpointConfiguration, readiness: Readiness,
-                             metrics: (@Sendable (inout [UInt8]) -> Void)?,
-                             group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                             logger: Logger = Logger(label: "sharewire.ops-http")) async throws -> OpsEndpoint {
+    public static func start(
+        configuration: OpsEndpointConfiguration, readiness: Readiness,
+        metrics: (@Sendable (inout [UInt8]) -> Void)?,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "sharewire.ops-http")
+    ) async throws -> OpsEndpoint {
         let config = configuration
         let routes = OpsRoutes(readiness: readiness, metrics: metrics)
         let counters = OpsEndpointMetrics()
@@ -64,22 +66,26 @@ public final class OpsEndpoint: Sendable {
                 }
                 guard let count else {
                     counters.connectionRefused()
-                    logger.notice("HTTP connection refused: connection limit reached",
-                                  metadata: ["limit": "\(config.maxConnections)"])
+                    logger.notice(
+                        "HTTP connection refused: connection limit reached",
+                        metadata: ["limit": "\(config.maxConnections)"])
                     return channel.close()
                 }
                 counters.connections(count)
                 channel.closeFuture.whenComplete { _ in
-                    counters.connections(open.table.withLock { table in
-                        table[id] = nil
-                        return table.count
-                    })
+                    counters.connections(
+                        open.table.withLock { table in
+                            table[id] = nil
+                            return table.count
+                        })
                 }
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
-                    try sync.addHandler(HTTPTimeoutHandler(idleTimeout: config.idleTimeout,
-                                                           requestTimeout: config.requestTimeout,
-                                                           metrics: counters, logger: logger))
+                    try sync.addHandler(
+                        HTTPTimeoutHandler(
+                            idleTimeout: config.idleTimeout,
+                            requestTimeout: config.requestTimeout,
+                            metrics: counters, logger: logger))
                     try sync.configureHTTPServerPipeline(withErrorHandling: true)
                     try sync.addHandler(OpsHTTPHandler(routes: routes))
                 }
@@ -90,9 +96,11 @@ public final class OpsEndpoint: Sendable {
             try? await channel.close()
             throw OpsEndpointError("HTTP listener has no local address")
         }
-        logger.info("HTTP endpoint listening", metadata: [
-            "address": "\(address)", "max-connections": "\(config.maxConnections)",
-        ])
+        logger.info(
+            "HTTP endpoint listening",
+            metadata: [
+                "address": "\(address)", "max-connections": "\(config.maxConnections)",
+            ])
         return OpsEndpoint(channel: channel, localAddress: address, connections: open)
     }
 

@@ -40,8 +40,12 @@ final class OpsHTTPHandler: ChannelInboundHandler {
         if let allow = answer.allow { headers.add(name: "allow", value: allow) }
         let keepAlive = request.isKeepAlive
         if !keepAlive { headers.add(name: "connection", value: "close") }
-        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: answer.status,
-                                                             headers: headers))), promise: nil)
+        context.write(
+            wrapOutboundOut(
+                .head(
+                    HTTPResponseHead(
+                        version: request.version, status: answer.status,
+                        headers: headers))), promise: nil)
         if request.method != .HEAD, !scratch.isEmpty {
             var body = context.channel.allocator.buffer(capacity: scratch.count)
             body.writeBytes(scratch)

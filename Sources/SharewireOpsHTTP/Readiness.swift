@@ -28,8 +28,9 @@ public final class Readiness: Sendable {
 
     /// The listener accepts calls. A server that already began draining stays draining.
     public func markServing() {
-        _ = state.compareExchange(expected: Phase.starting.rawValue, desired: Phase.serving.rawValue,
-                                  ordering: .acquiringAndReleasing)
+        _ = state.compareExchange(
+            expected: Phase.starting.rawValue, desired: Phase.serving.rawValue,
+            ordering: .acquiringAndReleasing)
     }
 
     /// A drain began: not ready again.

@@ -31,9 +31,11 @@ public struct MailMessage: Hashable, Sendable {
     /// Further headers, ASCII only (e.g. `Auto-Submitted: auto-generated`).
     public var extraHeaders: [(name: String, value: String)]
 
-    public init(from: MailAddress, to: [MailAddress], replyTo: MailAddress? = nil, subject: String, body: String,
-                html: String? = nil, dateMilliseconds: Int64, messageID: String,
-                extraHeaders: [(name: String, value: String)] = []) {
+    public init(
+        from: MailAddress, to: [MailAddress], replyTo: MailAddress? = nil, subject: String, body: String,
+        html: String? = nil, dateMilliseconds: Int64, messageID: String,
+        extraHeaders: [(name: String, value: String)] = []
+    ) {
         self.from = from
         self.to = to
         self.replyTo = replyTo
@@ -76,7 +78,8 @@ public struct MailMessage: Hashable, Sendable {
         }
         let boundary = boundary
         headers.append("Content-Type: multipart/alternative; boundary=\"\(boundary)\"")
-        var out = headers.joined(separator: "\r\n") + "\r\n\r\nThis is a MIME message with a text and an HTML version.\r\n"
+        var out =
+            headers.joined(separator: "\r\n") + "\r\n\r\nThis is a MIME message with a text and an HTML version.\r\n"
         for (text, subtype) in [(body, "plain"), (html, "html")] {
             let (partHeaders, encoded) = MailBody.textPart(text, subtype: subtype)
             out += "\r\n--\(boundary)\r\n" + partHeaders.joined(separator: "\r\n") + "\r\n\r\n" + encoded
@@ -165,8 +168,12 @@ public enum MailBody {
         let text = normalizedLines(text)
         let quotedPrintable = prefersQuotedPrintable(text)
         let encoded = quotedPrintable ? MailBody.quotedPrintable(text) : base64Lines(Array(text.utf8))
-        return (["Content-Type: text/\(subtype); charset=UTF-8",
-                 "Content-Transfer-Encoding: " + (quotedPrintable ? "quoted-printable" : "base64")], encoded)
+        return (
+            [
+                "Content-Type: text/\(subtype); charset=UTF-8",
+                "Content-Transfer-Encoding: " + (quotedPrintable ? "quoted-printable" : "base64"),
+            ], encoded
+        )
     }
 
     /// Every line break as CRLF.

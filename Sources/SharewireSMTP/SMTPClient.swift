@@ -18,10 +18,12 @@ public struct SMTPConfiguration: Sendable {
     /// How long the server may stay silent after a command, and the connect timeout.
     public var timeout: TimeAmount
 
-    public init(host: String, port: Int, tls: SMTPTLSMode = .startTLSIfOffered,
-                tlsConfiguration: TLSConfiguration = .makeClientConfiguration(),
-                credentials: SMTPCredentials? = nil, allowAuthWithoutTLS: Bool = false,
-                hostname: String = "localhost", timeout: TimeAmount = .seconds(60)) {
+    public init(
+        host: String, port: Int, tls: SMTPTLSMode = .startTLSIfOffered,
+        tlsConfiguration: TLSConfiguration = .makeClientConfiguration(),
+        credentials: SMTPCredentials? = nil, allowAuthWithoutTLS: Bool = false,
+        hostname: String = "localhost", timeout: TimeAmount = .seconds(60)
+    ) {
         self.host = host
         self.port = port
         self.tls = tls
@@ -56,9 +58,10 @@ public struct SMTPClient: Sendable {
         } catch {
             throw .unsupported("TLS configuration: \(error)")
         }
-        let machine = SMTPClientStateMachine(hostname: config.hostname, envelope: envelope, message: message,
-                                             tls: config.tls, credentials: config.credentials,
-                                             allowAuthWithoutTLS: config.allowAuthWithoutTLS)
+        let machine = SMTPClientStateMachine(
+            hostname: config.hostname, envelope: envelope, message: message,
+            tls: config.tls, credentials: config.credentials,
+            allowAuthWithoutTLS: config.allowAuthWithoutTLS)
         let promise = group.any().makePromise(of: Void.self)
         let bootstrap = ClientBootstrap(group: group)
             .connectTimeout(config.timeout)
@@ -66,10 +69,13 @@ public struct SMTPClient: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if config.tls == .implicit, let sslContext {
-                        try sync.addHandler(NIOSSLClientHandler(context: sslContext, serverHostname: Self.sni(config.host)))
+                        try sync.addHandler(
+                            NIOSSLClientHandler(context: sslContext, serverHostname: Self.sni(config.host)))
                     }
-                    try sync.addHandler(SMTPClientHandler(machine: machine, sslContext: sslContext, host: config.host,
-                                                          timeout: config.timeout, done: promise))
+                    try sync.addHandler(
+                        SMTPClientHandler(
+                            machine: machine, sslContext: sslContext, host: config.host,
+                            timeout: config.timeout, done: promise))
                 }
             }
         let channel: any Channel
@@ -133,8 +139,10 @@ final class SMTPClientHandler: ChannelInboundHandler, RemovableChannelHandler {
     /// The longest reply line accepted (RFC 5321 §4.5.3.1.5 allows 512).
     static let maxLine = 4096
 
-    init(machine: SMTPClientStateMachine, sslContext: NIOSSLContext?, host: String, timeout: TimeAmount,
-         done: EventLoopPromise<Void>) {
+    init(
+        machine: SMTPClientStateMachine, sslContext: NIOSSLContext?, host: String, timeout: TimeAmount,
+        done: EventLoopPromise<Void>
+    ) {
         self.machine = machine
         self.sslContext = sslContext
         self.host = host

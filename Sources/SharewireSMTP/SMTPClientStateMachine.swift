@@ -64,8 +64,11 @@ public struct SMTPClientStateMachine: Sendable {
 
     enum State: Hashable, Sendable {
         case greeting, ehlo, helo, startTLS, tlsHandshake, ehloAfterTLS
-        case authPlain, authLogin(step: Int)
-        case mailFrom, rcptTo(index: Int), data, message, quit, done
+        case authPlain
+        case authLogin(step: Int)
+        case mailFrom
+        case rcptTo(index: Int)
+        case data, message, quit, done
     }
 
     private(set) var state: State = .greeting
@@ -87,8 +90,10 @@ public struct SMTPClientStateMachine: Sendable {
     ///     terminated here.
     ///   - allowAuthWithoutTLS: send credentials over a plain connection
     ///     (only for a relay on loopback).
-    public init(hostname: String, envelope: SMTPEnvelope, message: [UInt8], tls: SMTPTLSMode,
-                credentials: SMTPCredentials? = nil, allowAuthWithoutTLS: Bool = false) {
+    public init(
+        hostname: String, envelope: SMTPEnvelope, message: [UInt8], tls: SMTPTLSMode,
+        credentials: SMTPCredentials? = nil, allowAuthWithoutTLS: Bool = false
+    ) {
         self.hostname = hostname
         self.envelope = envelope
         self.message = message
@@ -204,7 +209,8 @@ public struct SMTPClientStateMachine: Sendable {
             state = .authLogin(step: 0)
             return command("AUTH LOGIN")
         }
-        return .fail(.unsupported("credentials are given but the server offers neither AUTH PLAIN nor LOGIN"), quit: true)
+        return .fail(
+            .unsupported("credentials are given but the server offers neither AUTH PLAIN nor LOGIN"), quit: true)
     }
 
     private mutating func mailFrom() -> Action {

@@ -48,6 +48,9 @@ public enum SMTPError: Error, Hashable, Sendable, CustomStringConvertible {
 
 /// The step of the SMTP dialogue a reply answered.
 public enum SMTPStage: String, Hashable, Sendable, CustomStringConvertible {
-    case greeting, ehlo, helo, starttls, auth, mailFrom = "MAIL FROM", rcptTo = "RCPT TO", data, message, quit
+    case greeting, ehlo, helo, starttls, auth
+    case mailFrom = "MAIL FROM"
+    case rcptTo = "RCPT TO"
+    case data, message, quit
     public var description: String { rawValue }
 }

@@ -58,7 +58,10 @@ public struct SMTPReplyParser: Sendable {
         lines.append(bytes.count > 4 ? String(decoding: bytes[4...], as: UTF8.self) : "")
         guard lines.count <= Self.maxLines else { throw .protocolViolation("reply longer than \(Self.maxLines) lines") }
         if separator == UInt8(ascii: "-") { return nil }
-        defer { code = nil; lines = [] }
+        defer {
+            code = nil
+            lines = []
+        }
         return SMTPReply(code: lineCode, lines: lines)
     }
 }

@@ -25,13 +25,15 @@ public struct SMTPServerURL: Hashable, Sendable {
 
     public init(_ text: String) throws(Invalid) {
         guard let components = URLComponents(string: text), let scheme = components.scheme?.lowercased(),
-              let host = components.host, !host.isEmpty else {
+            let host = components.host, !host.isEmpty
+        else {
             throw Invalid(description: "the SMTP URL must be smtp://[user@]host[:port] or smtps://…, got \(text)")
         }
         guard components.password == nil else {
             throw Invalid(description: "the SMTP URL must not carry a password (it would show in ps and logs)")
         }
-        guard components.path.isEmpty || components.path == "/", components.query == nil, components.fragment == nil else {
+        guard components.path.isEmpty || components.path == "/", components.query == nil, components.fragment == nil
+        else {
             throw Invalid(description: "the SMTP URL takes no path, query or fragment, got \(text)")
         }
         switch scheme {

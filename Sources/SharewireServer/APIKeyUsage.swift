@@ -44,7 +44,9 @@ public final class APIKeyUsage: Sendable {
     /// minute per cached key); a store write happens only in ``flush()``.
     public func note(_ key: APIKeyID, at: Timestamp) {
         noted.withLock { n in
-            if let last = n.last[key], at.millisecondsSinceEpoch - last.millisecondsSinceEpoch < Self.resolutionMs { return }
+            if let last = n.last[key], at.millisecondsSinceEpoch - last.millisecondsSinceEpoch < Self.resolutionMs {
+                return
+            }
             n.last[key] = at
             n.pending[key] = at
         }
@@ -70,10 +72,12 @@ public final class APIKeyUsage: Sendable {
         do {
             try await store.recordAPIKeyUsage(pending)
         } catch {
-            logger.warning("could not record API key usage; keeping it for the next flush",
-                           metadata: ["keys": "\(pending.count)", "error": "\(error)"])
+            logger.warning(
+                "could not record API key usage; keeping it for the next flush",
+                metadata: ["keys": "\(pending.count)", "error": "\(error)"])
             noted.withLock { n in
-                for (id, at) in pending where (n.pending[id]?.millisecondsSinceEpoch ?? .min) < at.millisecondsSinceEpoch {
+                for (id, at) in pending
+                where (n.pending[id]?.millisecondsSinceEpoch ?? .min) < at.millisecondsSinceEpoch {
                     n.pending[id] = at
                 }
             }

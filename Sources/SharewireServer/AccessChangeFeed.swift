@@ -12,9 +12,11 @@ import SharingDomain
 /// the change feed applies), and reads the store only when the revision has
 /// moved.
 extension EventService {
-    func watchAccessChanges(request: WatchAccessChangesRequest,
-                            response writer: ServerStreamWriter<WatchAccessChangesResponse>,
-                            credentials: CallCredentials, context: ServerContext) async throws {
+    func watchAccessChanges(
+        request: WatchAccessChangesRequest,
+        response writer: ServerStreamWriter<WatchAccessChangesResponse>,
+        credentials: CallCredentials, context: ServerContext
+    ) async throws {
         let viewer: AccountID?
         switch try env.auth.principal(credentials, in: env.snapshots.latest()) {
         case .service: viewer = nil
@@ -37,7 +39,8 @@ extension EventService {
             let through = env.snapshots.latest().revision
             if cursor < .caughtUp(through: through) {
                 let page = try await env.storage("reading the access-change log") {
-                    try await env.log.accessChanges(after: cursor, through: through, visibleTo: viewer, limit: batchSize)
+                    try await env.log.accessChanges(
+                        after: cursor, through: through, visibleTo: viewer, limit: batchSize)
                 }
                 // Checked on every read: pruning may overtake a stream that fell behind.
                 if page.prunedThrough > cursor.revision {
@@ -45,17 +48,25 @@ extension EventService {
                 }
                 let full = page.changes.count == batchSize
                 let complete = full ? page.changes.last!.revision - 1 : through
-                cursor = full ? AccessChangeCursor(revision: page.changes.last!.revision,
-                                                   position: page.changes.last!.position) : .caughtUp(through: through)
+                cursor =
+                    full
+                    ? AccessChangeCursor(
+                        revision: page.changes.last!.revision,
+                        position: page.changes.last!.position) : .caughtUp(through: through)
                 // Progress without changes: the first time (the caller learns where it is), then
                 // at most every progressInterval, so an idle watcher's cursor stays in the window.
-                let progressDue = sentThrough == nil
-                    || (complete > sentThrough! && clock.now - lastSent >= env.configuration.accessChangeProgressInterval)
+                let progressDue =
+                    sentThrough == nil
+                    || (complete > sentThrough!
+                        && clock.now - lastSent >= env.configuration.accessChangeProgressInterval)
                 if !page.changes.isEmpty || progressDue {
                     let snapshot = env.snapshots.latest()
-                    try await writer.send(WatchAccessChangesResponse(
-                        changes: page.changes.map { AccessChange($0, on: snapshot.state.unauthorizedDevice($0.device)) },
-                        throughRevision: complete))
+                    try await writer.send(
+                        WatchAccessChangesResponse(
+                            changes: page.changes.map {
+                                AccessChange($0, on: snapshot.state.unauthorizedDevice($0.device))
+                            },
+                            throughRevision: complete))
                     sentThrough = complete
                     lastSent = clock.now
                 }
@@ -67,7 +78,8 @@ extension EventService {
             }
             // Wakes at the next published revision; the timeout bounds how long a
             // shutdown waits for this stream.
-            _ = try? await env.snapshots.snapshot(atLeast: through + 1, timeout: env.configuration.accessChangePollInterval)
+            _ = try? await env.snapshots.snapshot(
+                atLeast: through + 1, timeout: env.configuration.accessChangePollInterval)
         }
     }
 
@@ -76,16 +88,22 @@ extension EventService {
     static let aheadWait: Duration = .seconds(1)
 
     static func unknownCursor(_ after: UInt64, latest: UInt64) -> RPCError {
-        RPCError(.outOfRange, "revision \(after) has not been written (the latest is \(latest)); watch from a revision this server returned",
-                 details: [StatusDetail(reason: "ACCESS_CURSOR_UNKNOWN", subject: String(after), field: "after_revision")])
+        RPCError(
+            .outOfRange,
+            "revision \(after) has not been written (the latest is \(latest)); watch from a revision this server returned",
+            details: [StatusDetail(reason: "ACCESS_CURSOR_UNKNOWN", subject: String(after), field: "after_revision")])
     }
 
     static func expiredCursor(_ after: UInt64, prunedThrough: UInt64) -> RPCError {
-        RPCError(.failedPrecondition,
-                 "the access-change log no longer holds the changes after revision \(after) (kept: after \(prunedThrough)); "
-                    + "re-read the state (devices and shares) and watch again from the revision that read returns",
-                 details: [StatusDetail(reason: "ACCESS_CURSOR_EXPIRED", subject: String(after), field: "after_revision",
-                                        metadata: [MetadataEntry(key: "pruned_through", value: String(prunedThrough))])])
+        RPCError(
+            .failedPrecondition,
+            "the access-change log no longer holds the changes after revision \(after) (kept: after \(prunedThrough)); "
+                + "re-read the state (devices and shares) and watch again from the revision that read returns",
+            details: [
+                StatusDetail(
+                    reason: "ACCESS_CURSOR_EXPIRED", subject: String(after), field: "after_revision",
+                    metadata: [MetadataEntry(key: "pruned_through", value: String(prunedThrough))])
+            ])
     }
 }
 
@@ -103,9 +121,10 @@ extension AccessChange {
             access = Access(grant, on: device)
             expires = expiresAt?.millisecondsSinceEpoch ?? 0
         }
-        self.init(revision: c.revision, atMs: c.at.millisecondsSinceEpoch, deviceID: c.device.external,
-                  userID: c.user.external, ownerID: c.owner.external, kind: AccessChangeKind(c.kind), level: level,
-                  access: access, expiresAtMs: expires, position: UInt32(clamping: c.position))
+        self.init(
+            revision: c.revision, atMs: c.at.millisecondsSinceEpoch, deviceID: c.device.external,
+            userID: c.user.external, ownerID: c.owner.external, kind: AccessChangeKind(c.kind), level: level,
+            access: access, expiresAtMs: expires, position: UInt32(clamping: c.position))
     }
 }
 

@@ -25,8 +25,10 @@ struct AccountService: Sharewire_V1.AccountService.Handler {
         return WhoamiResponse(account: AccountInfo(account), revision: snapshot.revision)
     }
 
-    func createApiKey(request: CreateApiKeyRequest, caller: Caller,
-                      context: ServerContext) async throws -> CreateApiKeyResponse {
+    func createApiKey(
+        request: CreateApiKeyRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> CreateApiKeyResponse {
         let result: WriteResult
         let key: String
         do {
@@ -34,32 +36,43 @@ struct AccountService: Sharewire_V1.AccountService.Handler {
         } catch {
             throw env.errors.status(for: error)
         }
-        guard case let .apiKey(record) = result.outcome else { throw RPCError(.internal, "key creation returned no key") }
+        guard case let .apiKey(record) = result.outcome else {
+            throw RPCError(.internal, "key creation returned no key")
+        }
         env.logger.info("API key created", metadata: ["account": "\(caller.account)", "key": "\(record.id)"])
         return CreateApiKeyResponse(key: ApiKeyInfo(record, lastUsed: nil), apiKey: key, revision: result.revision)
     }
 
-    func listApiKeys(request: ListApiKeysRequest, caller: Caller,
-                     context: ServerContext) async throws -> ListApiKeysResponse {
+    func listApiKeys(
+        request: ListApiKeysRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> ListApiKeysResponse {
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let keys = try env.domain { () throws(SharingError) in try snapshot.state.listAPIKeys(caller.account) }
         let used = try await env.storage("API key usage") {
             try await env.keyUsage.lastUsed(account: caller.account, keys: keys.map(\.id))
         }
-        return ListApiKeysResponse(keys: keys.map { ApiKeyInfo($0, lastUsed: used[$0.id]) }, revision: snapshot.revision)
+        return ListApiKeysResponse(
+            keys: keys.map { ApiKeyInfo($0, lastUsed: used[$0.id]) }, revision: snapshot.revision)
     }
 
-    func revokeApiKey(request: RevokeApiKeyRequest, caller: Caller,
-                      context: ServerContext) async throws -> RevokeApiKeyResponse {
+    func revokeApiKey(
+        request: RevokeApiKeyRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> RevokeApiKeyResponse {
         let id = try env.domain { () throws(SharingError) in try APIKeyID.parse(request.keyID, field: .keyId) }
         let result = try await env.write(.revokeAPIKey(id), as: caller)
-        guard case let .apiKey(record) = result.outcome else { throw RPCError(.internal, "key revocation returned no key") }
+        guard case let .apiKey(record) = result.outcome else {
+            throw RPCError(.internal, "key revocation returned no key")
+        }
         env.logger.info("API key revoked", metadata: ["account": "\(caller.account)", "key": "\(record.id)"])
         return RevokeApiKeyResponse(key: ApiKeyInfo(record, lastUsed: nil), revision: result.revision)
     }
 
-    private static func createAccount(_ env: ServiceEnvironment, email: String,
-                                      language: Language?) async throws(RPCError) -> (WriteResult, String) {
+    private static func createAccount(
+        _ env: ServiceEnvironment, email: String,
+        language: Language?
+    ) async throws(RPCError) -> (WriteResult, String) {
         do {
             return try await env.writer.createAccount(email: email, language: language)
         } catch {

@@ -50,7 +50,9 @@ final class AuthCache: Sendable {
     /// revoked); `noteUse` says whether this use (at the snapshot's time)
     /// starts a new minute for the key, so its use should be noted (always
     /// true without a cache).
-    func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> (record: APIKeyRecord, noteUse: Bool)? {
+    func authenticate(_ key: Substring, in snapshot: SharingSnapshots.Snapshot) -> (
+        record: APIKeyRecord, noteUse: Bool
+    )? {
         guard isEnabled else { return snapshot.authenticateKey(key).map { ($0, true) } }
         let slot = Int(truncatingIfNeeded: slotHash(key) >> shift)
         let cached = slots.withLock { $0[slot] }

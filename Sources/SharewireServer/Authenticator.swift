@@ -33,8 +33,10 @@ public struct Authenticator: Sendable {
     /// - Parameter trustedServices: client-certificate names that may act as
     ///   the service (only meaningful with mutual TLS).
     /// - Parameter usage: where to note each account key's use (last-used times).
-    public init(serviceKeys: ServiceKeyRing, cacheCapacity: Int = 0, trustedServices: Set<String> = [],
-                usage: APIKeyUsage? = nil) {
+    public init(
+        serviceKeys: ServiceKeyRing, cacheCapacity: Int = 0, trustedServices: Set<String> = [],
+        usage: APIKeyUsage? = nil
+    ) {
         self.serviceKeys = serviceKeys
         self.trustedServices = trustedServices
         self.cache = AuthCache(capacity: cacheCapacity)
@@ -43,8 +45,9 @@ public struct Authenticator: Sendable {
 
     /// One service key (or none), no rotation.
     public init(serviceKey: ServiceKey?, cacheCapacity: Int = 0, trustedServices: Set<String> = []) {
-        self.init(serviceKeys: ServiceKeyRing(current: serviceKey), cacheCapacity: cacheCapacity,
-                  trustedServices: trustedServices)
+        self.init(
+            serviceKeys: ServiceKeyRing(current: serviceKey), cacheCapacity: cacheCapacity,
+            trustedServices: trustedServices)
     }
 
     /// The trusted-service name of the call's verified client certificate,
@@ -67,20 +70,25 @@ public struct Authenticator: Sendable {
     /// - Throws: `UNAUTHENTICATED` for missing, malformed or unknown
     ///   credentials or an unknown act-as account; `PERMISSION_DENIED` when an
     ///   account key tries to act as someone.
-    public func principal(_ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
-                          in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Principal {
+    public func principal(
+        _ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
+        in snapshot: SharingSnapshots.Snapshot
+    ) throws(RPCError) -> Principal {
         let actAs = metadata[Self.actAsKey]
         if let service = trustedService(metadata, certificate) {
             guard let actAs, !actAs.isEmpty else { return .service }
-            return .account(Caller(account: try Self.resolve(actAs: actAs, in: snapshot.state),
-                                   credential: .serviceCertificate(service)))
+            return .account(
+                Caller(
+                    account: try Self.resolve(actAs: actAs, in: snapshot.state),
+                    credential: .serviceCertificate(service)))
         }
         let key = try Self.bearerKey(metadata)
         // `authenticate` checks the key's shape itself (nil when it is not `sw_…`).
         if let (record, noteUse) = cache.authenticate(key, in: snapshot) {
             guard actAs == nil else {
-                throw AuthError.permissionDenied("only the service key may act for another account",
-                                                 reason: "SERVICE_KEY_REQUIRED", field: Self.actAsKey)
+                throw AuthError.permissionDenied(
+                    "only the service key may act for another account",
+                    reason: "SERVICE_KEY_REQUIRED", field: Self.actAsKey)
             }
             if noteUse { usage?.note(record.id, at: snapshot.now) }
             return .account(Caller(account: record.account, credential: .accountKey(record.id)))
@@ -96,14 +104,17 @@ public struct Authenticator: Sendable {
     ///
     /// - Throws: as ``principal(_:in:)``, and `INVALID_ARGUMENT`
     ///   (`ACT_AS_REQUIRED`) when a service key names no account.
-    public func caller(_ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
-                       in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Caller {
+    public func caller(
+        _ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
+        in snapshot: SharingSnapshots.Snapshot
+    ) throws(RPCError) -> Caller {
         switch try principal(metadata, certificate: certificate, in: snapshot) {
         case let .account(caller):
             return caller
         case .service:
-            throw RPCError(.invalidArgument, "a service key must name the account it acts for in \(Self.actAsKey)",
-                           details: [StatusDetail(reason: "ACT_AS_REQUIRED", field: Self.actAsKey)])
+            throw RPCError(
+                .invalidArgument, "a service key must name the account it acts for in \(Self.actAsKey)",
+                details: [StatusDetail(reason: "ACT_AS_REQUIRED", field: Self.actAsKey)])
         }
     }
 
@@ -114,19 +125,23 @@ public struct Authenticator: Sendable {
     ///   server has none, `UNAUTHENTICATED` for missing or unknown
     ///   credentials, `PERMISSION_DENIED` (`SERVICE_KEY_REQUIRED`) for an
     ///   account's key.
-    public func requireServiceKey(_ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
-                                  in snapshot: SharingSnapshots.Snapshot, action: String) throws(RPCError) {
+    public func requireServiceKey(
+        _ metadata: Metadata, certificate: VerifiedPeerCertificate? = nil,
+        in snapshot: SharingSnapshots.Snapshot, action: String
+    ) throws(RPCError) {
         if trustedService(metadata, certificate) != nil { return }
         guard serviceKeys.isConfigured else {
-            throw RPCError(.failedPrecondition,
-                           "\(action) is disabled: this server has no service key (set \(ServiceKey.environmentVariable) or --service-key-file)",
-                           details: [StatusDetail(reason: "SERVICE_KEY_NOT_CONFIGURED")])
+            throw RPCError(
+                .failedPrecondition,
+                "\(action) is disabled: this server has no service key (set \(ServiceKey.environmentVariable) or --service-key-file)",
+                details: [StatusDetail(reason: "SERVICE_KEY_NOT_CONFIGURED")])
         }
         let key = try Self.bearerKey(metadata)
         if serviceKeys.match(key) != nil { return }
         if snapshot.authenticate(apiKey: key) != nil {
-            throw AuthError.permissionDenied("\(action) requires the service key", reason: "SERVICE_KEY_REQUIRED",
-                                             field: "authorization")
+            throw AuthError.permissionDenied(
+                "\(action) requires the service key", reason: "SERVICE_KEY_REQUIRED",
+                field: "authorization")
         }
         throw AuthError.unauthenticated("unknown API key", cause: "unknown_key")
     }
@@ -136,7 +151,8 @@ public struct Authenticator: Sendable {
 
     static func bearerKey(_ metadata: Metadata) throws(RPCError) -> Substring {
         guard let value = metadata[Metadata.authorizationKey] else {
-            throw AuthError.unauthenticated("missing credentials: send authorization: Bearer <api-key>", cause: "missing")
+            throw AuthError.unauthenticated(
+                "missing credentials: send authorization: Bearer <api-key>", cause: "missing")
         }
         // On UTF-8 bytes: `hasPrefix` and `dropFirst` on characters cost
         // about 3% of an authenticated Check's server CPU.
@@ -159,8 +175,9 @@ public struct Authenticator: Sendable {
         } else if let email = try? Email(actAs), let id = state.account(email: email) {
             return id
         }
-        throw AuthError.unauthenticated("\(actAsKey) names no account", cause: "unknown_account", field: actAsKey,
-                                        subject: String(actAs.prefix(Limits.maxEmailLength)))
+        throw AuthError.unauthenticated(
+            "\(actAsKey) names no account", cause: "unknown_account", field: actAsKey,
+            subject: String(actAs.prefix(Limits.maxEmailLength)))
     }
 }
 
@@ -168,7 +185,9 @@ extension Authenticator {
     /// ``principal(_:certificate:in:)`` for a call: its metadata and its
     /// verified client certificate, under the connection's failed-authentication
     /// limiting (``limited(_:_:)``).
-    public func principal(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Principal {
+    public func principal(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot) throws(RPCError)
+        -> Principal
+    {
         try Self.limited(context) { () throws(RPCError) in
             try principal(context.metadata, certificate: context.peerCertificate, in: snapshot)
         }
@@ -182,8 +201,10 @@ extension Authenticator {
     }
 
     /// ``requireServiceKey(_:certificate:in:action:)`` for a call.
-    public func requireServiceKey(_ context: ServerContext, in snapshot: SharingSnapshots.Snapshot,
-                                  action: String) throws(RPCError) {
+    public func requireServiceKey(
+        _ context: ServerContext, in snapshot: SharingSnapshots.Snapshot,
+        action: String
+    ) throws(RPCError) {
         try Self.limited(context) { () throws(RPCError) in
             try requireServiceKey(context.metadata, certificate: context.peerCertificate, in: snapshot, action: action)
         }
@@ -216,11 +237,17 @@ extension Authenticator {
 enum AuthError {
     /// UNAUTHENTICATED, reason `UNAUTHENTICATED`, `cause` in the detail's metadata
     /// (`missing`, `malformed`, `unknown_key`, `unknown_account`).
-    static func unauthenticated(_ message: String, cause: String, field: String = "authorization",
-                                subject: String = "") -> RPCError {
-        RPCError(.unauthenticated, message,
-                 details: [StatusDetail(reason: "UNAUTHENTICATED", subject: subject, field: field,
-                                        metadata: [MetadataEntry(key: "cause", value: cause)])])
+    static func unauthenticated(
+        _ message: String, cause: String, field: String = "authorization",
+        subject: String = ""
+    ) -> RPCError {
+        RPCError(
+            .unauthenticated, message,
+            details: [
+                StatusDetail(
+                    reason: "UNAUTHENTICATED", subject: subject, field: field,
+                    metadata: [MetadataEntry(key: "cause", value: cause)])
+            ])
     }
 
     static func permissionDenied(_ message: String, reason: String, field: String) -> RPCError {

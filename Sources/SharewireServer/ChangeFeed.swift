@@ -39,42 +39,48 @@ public final class ChangeFeed: Sendable {
     }
 
     /// Starts following `store` for `writer`.
-    static func start(writer: SharingWriter, store: any SharedSharingStorage, configuration: Configuration,
-                      metrics: CommitMetrics?, logger: Logger) -> ChangeFeed {
+    static func start(
+        writer: SharingWriter, store: any SharedSharingStorage, configuration: Configuration,
+        metrics: CommitMetrics?, logger: Logger
+    ) -> ChangeFeed {
         let feed = ChangeFeed()
         let wake = feed.wake
         var started: [Task<Void, Never>] = []
         if configuration.listen {
             started.append(Task { await store.followChanges { wake.ring() } })
         }
-        started.append(Task { [weak feed] in
-            var failing = false
-            while !Task.isCancelled {
-                let seen = wake.generation
-                do {
-                    try await writer.catchUp()
-                    guard let feed else { return }
-                    feed.caughtUp.withLock { $0 = .now }
-                    feed.rounds.add(1, ordering: .relaxed)
-                    if failing { logger.info("change feed resumed") }
-                    failing = false
-                } catch {
-                    // Logged once per outage: the store may be down for a while.
-                    if !failing { logger.warning("change feed cannot read the store", metadata: ["error": "\(error)"]) }
-                    failing = true
+        started.append(
+            Task { [weak feed] in
+                var failing = false
+                while !Task.isCancelled {
+                    let seen = wake.generation
+                    do {
+                        try await writer.catchUp()
+                        guard let feed else { return }
+                        feed.caughtUp.withLock { $0 = .now }
+                        feed.rounds.add(1, ordering: .relaxed)
+                        if failing { logger.info("change feed resumed") }
+                        failing = false
+                    } catch {
+                        // Logged once per outage: the store may be down for a while.
+                        if !failing {
+                            logger.warning("change feed cannot read the store", metadata: ["error": "\(error)"])
+                        }
+                        failing = true
+                    }
+                    if let metrics, let feed {
+                        let (seconds, attoseconds) = feed.staleness.components
+                        metrics.feedStaleness.record(Double(seconds) + Double(attoseconds) / 1e18)
+                    }
+                    await wake.wait(past: seen, timeout: configuration.pollInterval)
                 }
-                if let metrics, let feed {
-                    let (seconds, attoseconds) = feed.staleness.components
-                    metrics.feedStaleness.record(Double(seconds) + Double(attoseconds) / 1e18)
-                }
-                await wake.wait(past: seen, timeout: configuration.pollInterval)
-            }
-        })
+            })
         if let retention = configuration.changeLogRetention {
             // Every instance prunes; the DELETE is idempotent, so they may overlap.
-            started.append(PeriodicPruning.start(every: configuration.pruneInterval, what: "change log", logger: logger) {
-                try await store.pruneChangeLog(retaining: retention)
-            })
+            started.append(
+                PeriodicPruning.start(every: configuration.pruneInterval, what: "change log", logger: logger) {
+                    try await store.pruneChangeLog(retaining: retention)
+                })
         }
         feed.tasks.withLock { $0 = started }
         return feed

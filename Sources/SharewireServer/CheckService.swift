@@ -23,69 +23,93 @@ struct CheckService: Sharewire_V1.CheckService.Handler {
     // `min_revision`: on the event loop with no task when that snapshot is
     // already visible (the common case), otherwise in a task once it is.
 
-    func immediateCheck(request: CheckPortRequest, credentials: CallCredentials,
-                        context: ServerContext) throws -> CheckPortResponse? {
+    func immediateCheck(
+        request: CheckPortRequest, credentials: CallCredentials,
+        context: ServerContext
+    ) throws -> CheckPortResponse? {
         try env.reads.ready(request.minRevision).map { try Self.answer(request, credentials, $0, env) }
     }
 
-    func check(request: CheckPortRequest, credentials: CallCredentials,
-               context: ServerContext) async throws -> CheckPortResponse {
+    func check(
+        request: CheckPortRequest, credentials: CallCredentials,
+        context: ServerContext
+    ) async throws -> CheckPortResponse {
         try Self.answer(request, credentials, try await env.read(atLeast: request.minRevision, context), env)
     }
 
-    func immediateCheckScripting(request: CheckScriptingRequest, credentials: CallCredentials,
-                                 context: ServerContext) throws -> CheckScriptingResponse? {
+    func immediateCheckScripting(
+        request: CheckScriptingRequest, credentials: CallCredentials,
+        context: ServerContext
+    ) throws -> CheckScriptingResponse? {
         try env.reads.ready(request.minRevision).map { try Self.answer(request, credentials, $0, env) }
     }
 
-    func checkScripting(request: CheckScriptingRequest, credentials: CallCredentials,
-                        context: ServerContext) async throws -> CheckScriptingResponse {
+    func checkScripting(
+        request: CheckScriptingRequest, credentials: CallCredentials,
+        context: ServerContext
+    ) async throws -> CheckScriptingResponse {
         try Self.answer(request, credentials, try await env.read(atLeast: request.minRevision, context), env)
     }
 
-    func immediateCheckBatch(request: CheckBatchRequest, credentials: CallCredentials,
-                             context: ServerContext) throws -> CheckBatchResponse? {
+    func immediateCheckBatch(
+        request: CheckBatchRequest, credentials: CallCredentials,
+        context: ServerContext
+    ) throws -> CheckBatchResponse? {
         try env.reads.ready(request.minRevision).map { try Self.answer(request, credentials, $0, env) }
     }
 
-    func checkBatch(request: CheckBatchRequest, credentials: CallCredentials,
-                    context: ServerContext) async throws -> CheckBatchResponse {
+    func checkBatch(
+        request: CheckBatchRequest, credentials: CallCredentials,
+        context: ServerContext
+    ) async throws -> CheckBatchResponse {
         try Self.answer(request, credentials, try await env.read(atLeast: request.minRevision, context), env)
     }
 
-    private static func answer(_ request: CheckPortRequest, _ credentials: CallCredentials,
-                               _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckPortResponse {
+    private static func answer(
+        _ request: CheckPortRequest, _ credentials: CallCredentials,
+        _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment
+    ) throws -> CheckPortResponse {
         let principal = try env.auth.principal(credentials, in: snapshot)
-        let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env,
-                                         fields: (.deviceId, .userId))
+        let (user, device) = try subject(
+            request.userID, request.deviceID, principal, snapshot, env,
+            fields: (.deviceId, .userId))
         let port = try env.domain { () throws(SharingError) in try Parse.port(request.port, field: .port) }
-        return CheckPortResponse(allowed: snapshot.check(user: user, device: device, port: port),
-                                 revision: snapshot.revision)
+        return CheckPortResponse(
+            allowed: snapshot.check(user: user, device: device, port: port),
+            revision: snapshot.revision)
     }
 
-    private static func answer(_ request: CheckScriptingRequest, _ credentials: CallCredentials,
-                               _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckScriptingResponse {
+    private static func answer(
+        _ request: CheckScriptingRequest, _ credentials: CallCredentials,
+        _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment
+    ) throws -> CheckScriptingResponse {
         let principal = try env.auth.principal(credentials, in: snapshot)
-        let (user, device) = try subject(request.userID, request.deviceID, principal, snapshot, env,
-                                         fields: (.deviceId, .userId))
-        return CheckScriptingResponse(allowed: snapshot.checkScripting(user: user, device: device),
-                                      revision: snapshot.revision)
+        let (user, device) = try subject(
+            request.userID, request.deviceID, principal, snapshot, env,
+            fields: (.deviceId, .userId))
+        return CheckScriptingResponse(
+            allowed: snapshot.checkScripting(user: user, device: device),
+            revision: snapshot.revision)
     }
 
-    private static func answer(_ request: CheckBatchRequest, _ credentials: CallCredentials,
-                               _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment) throws -> CheckBatchResponse {
+    private static func answer(
+        _ request: CheckBatchRequest, _ credentials: CallCredentials,
+        _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment
+    ) throws -> CheckBatchResponse {
         // Refuse an oversized batch before parsing any of it.
         if request.checks.count > env.limits.maxChecksPerBatch {
-            throw env.errors.status(for: SharingError(
-                .limitExceeded, subject: String(request.checks.count), field: .checks, limit: .checksPerBatch,
-                message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
+            throw env.errors.status(
+                for: SharingError(
+                    .limitExceeded, subject: String(request.checks.count), field: .checks, limit: .checksPerBatch,
+                    message: "at most \(env.limits.maxChecksPerBatch) checks per batch"))
         }
         let principal = try env.auth.principal(credentials, in: snapshot)
         var questions: [CheckRequest] = []
         questions.reserveCapacity(request.checks.count)
         for item in request.checks {
-            let (user, device) = try subject(item.userID, item.deviceID, principal, snapshot, env,
-                                             fields: (.checksDeviceId, .checksUserId))
+            let (user, device) = try subject(
+                item.userID, item.deviceID, principal, snapshot, env,
+                fields: (.checksDeviceId, .checksUserId))
             let port = try item.port.map { p throws(RPCError) in
                 try env.domain { () throws(SharingError) in try Parse.port(p, field: .checksPort) }
             }
@@ -100,12 +124,16 @@ struct CheckService: Sharewire_V1.CheckService.Handler {
 
     /// The (user, device) a check asks about, if the principal may ask it.
     /// Parsing an id walks its bytes and allocates nothing.
-    private static func subject(_ userText: String, _ deviceText: String, _ principal: Authenticator.Principal,
-                                _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment,
-                                fields: SubjectFields) throws(RPCError) -> (AccountID, DeviceID) {
+    private static func subject(
+        _ userText: String, _ deviceText: String, _ principal: Authenticator.Principal,
+        _ snapshot: SharingSnapshots.Snapshot, _ env: ServiceEnvironment,
+        fields: SubjectFields
+    ) throws(RPCError) -> (AccountID, DeviceID) {
         guard let device = DeviceID(external: deviceText) else {
-            throw env.errors.status(for: SharingError(.invalidID, subject: String(deviceText.prefix(Limits.maxIDLength)),
-                                                      field: fields.device, message: "not a valid dev_… id"))
+            throw env.errors.status(
+                for: SharingError(
+                    .invalidID, subject: String(deviceText.prefix(Limits.maxIDLength)),
+                    field: fields.device, message: "not a valid dev_… id"))
         }
         let user: AccountID
         if userText.isEmpty, case let .account(caller) = principal {
@@ -113,14 +141,20 @@ struct CheckService: Sharewire_V1.CheckService.Handler {
         } else if let parsed = AccountID(external: userText) {
             user = parsed
         } else {
-            throw env.errors.status(for: SharingError(.invalidID, subject: String(userText.prefix(Limits.maxIDLength)),
-                                                      field: fields.user, message: "not a valid acc_… id"))
+            throw env.errors.status(
+                for: SharingError(
+                    .invalidID, subject: String(userText.prefix(Limits.maxIDLength)),
+                    field: fields.user, message: "not a valid acc_… id"))
         }
         guard case let .account(caller) = principal, caller.account != user else { return (user, device) }
         // Asking about someone else: only the device's owner may.
         if snapshot.state.owns(caller.account, device) { return (user, device) }
-        throw RPCError(.permissionDenied, "an account may check only its own access, or access to devices it owns",
-                       details: [StatusDetail(reason: "CHECK_NOT_ALLOWED", subject: device.external,
-                                              field: fields.user.wireName)])
+        throw RPCError(
+            .permissionDenied, "an account may check only its own access, or access to devices it owns",
+            details: [
+                StatusDetail(
+                    reason: "CHECK_NOT_ALLOWED", subject: device.external,
+                    field: fields.user.wireName)
+            ])
     }
 }

@@ -21,13 +21,15 @@ enum Parse {
     }
 
     /// `nil` for UNSPECIFIED (the caller's default applies).
-    static func language(_ code: LanguageCode, field: SharingError.Field = .language) throws(SharingError) -> Language? {
+    static func language(_ code: LanguageCode, field: SharingError.Field = .language) throws(SharingError) -> Language?
+    {
         switch code {
         case .unspecified: return nil
         case .en: return .en
         case .ja: return .ja
         case let .unrecognized(value):
-            throw SharingError(.invalidLanguage, subject: String(value), field: field, message: "language must be EN or JA")
+            throw SharingError(
+                .invalidLanguage, subject: String(value), field: field, message: "language must be EN or JA")
         }
     }
 
@@ -61,8 +63,9 @@ enum Parse {
             for p in a.ports { ports.insert(try port(p, field: .ports)) }
             return .portNumbers(ports, services: Set(ids), scripting: a.scripting)
         case .unspecified, .unrecognized:
-            throw SharingError(.invalidArgument, subject: String(a.mode.rawValue), field: .accessMode,
-                               message: "access.mode must be ALL or PORTS")
+            throw SharingError(
+                .invalidArgument, subject: String(a.mode.rawValue), field: .accessMode,
+                message: "access.mode must be ALL or PORTS")
         }
     }
 
@@ -78,8 +81,9 @@ enum Parse {
     /// A share's expiry: 0 means none; a negative instant is invalid.
     static func expiry(_ ms: Int64) throws(SharingError) -> Timestamp? {
         if ms < 0 {
-            throw SharingError(.invalidArgument, subject: String(ms), field: .expiresAtMs,
-                               message: "expires_at_ms must be 0 (no time limit) or an instant after now")
+            throw SharingError(
+                .invalidArgument, subject: String(ms), field: .expiresAtMs,
+                message: "expires_at_ms must be 0 (no time limit) or an instant after now")
         }
         return time(ms)
     }
@@ -131,17 +135,19 @@ extension LanguageCode {
 
 extension AccountInfo {
     init(_ a: Account) {
-        self.init(id: a.id.external, email: a.email.value, language: LanguageCode(a.language),
-                  createdAtMs: a.createdAt.millisecondsSinceEpoch)
+        self.init(
+            id: a.id.external, email: a.email.value, language: LanguageCode(a.language),
+            createdAtMs: a.createdAt.millisecondsSinceEpoch)
     }
 }
 
 extension ContactInfo {
     init(_ c: Contact, hasAccount: Bool) {
-        self.init(id: c.id.external, email: c.email.value, firstName: c.firstName ?? "", lastName: c.lastName ?? "",
-                  company: c.company ?? "", language: LanguageCode(c.language), hasAccount: hasAccount,
-                  invitedAtMs: c.invitedAt?.millisecondsSinceEpoch ?? 0, createdAtMs: c.createdAt.millisecondsSinceEpoch,
-                  updatedAtMs: c.updatedAt.millisecondsSinceEpoch)
+        self.init(
+            id: c.id.external, email: c.email.value, firstName: c.firstName ?? "", lastName: c.lastName ?? "",
+            company: c.company ?? "", language: LanguageCode(c.language), hasAccount: hasAccount,
+            invitedAtMs: c.invitedAt?.millisecondsSinceEpoch ?? 0, createdAtMs: c.createdAt.millisecondsSinceEpoch,
+            updatedAtMs: c.updatedAt.millisecondsSinceEpoch)
     }
 
     init(_ view: ContactView) {
@@ -163,8 +169,9 @@ extension Access {
             for s in device.services where a.services.contains(s.id) { ports.insert(UInt32(s.port)) }
         }
         // Sorted so equal access always encodes the same.
-        self.init(mode: a.mode == .all ? .all : .ports, serviceIDs: a.services.sorted().map(\.external),
-                  scripting: a.scripting, ports: ports.sorted())
+        self.init(
+            mode: a.mode == .all ? .all : .ports, serviceIDs: a.services.sorted().map(\.external),
+            scripting: a.scripting, ports: ports.sorted())
     }
 }
 
@@ -175,13 +182,16 @@ extension DeviceInfo {
         case let .owner(shareCount):
             wireRole = .owned(OwnedDevice(shareCount: UInt32(clamping: shareCount)))
         case let .recipient(sharedBy, access):
-            wireRole = .shared(SharedDevice(sharedBy: sharedBy.value, access: Access(access, on: d),
-                                            expiresAtMs: expiresAt?.millisecondsSinceEpoch ?? 0,
-                                            acceptByMs: acceptBy?.millisecondsSinceEpoch ?? 0))
+            wireRole = .shared(
+                SharedDevice(
+                    sharedBy: sharedBy.value, access: Access(access, on: d),
+                    expiresAtMs: expiresAt?.millisecondsSinceEpoch ?? 0,
+                    acceptByMs: acceptBy?.millisecondsSinceEpoch ?? 0))
         }
-        self.init(id: d.id.external, name: d.name, services: d.services.map(ServiceInfo.init),
-                  createdAtMs: d.createdAt.millisecondsSinceEpoch, updatedAtMs: d.updatedAt.millisecondsSinceEpoch,
-                  role: wireRole)
+        self.init(
+            id: d.id.external, name: d.name, services: d.services.map(ServiceInfo.init),
+            createdAtMs: d.createdAt.millisecondsSinceEpoch, updatedAtMs: d.updatedAt.millisecondsSinceEpoch,
+            role: wireRole)
     }
 
     init(_ view: DeviceView) {
@@ -192,10 +202,11 @@ extension DeviceInfo {
 extension ShareInfo {
     init(_ view: ShareView, on device: Device?) {
         let s = view.share
-        self.init(deviceID: s.device.external, userID: s.user.external, email: view.email.value,
-                  access: Access(s.access, on: device), createdAtMs: s.createdAt.millisecondsSinceEpoch,
-                  updatedAtMs: s.updatedAt.millisecondsSinceEpoch, expiresAtMs: s.expiresAt?.millisecondsSinceEpoch ?? 0,
-                  acceptByMs: s.acceptBy?.millisecondsSinceEpoch ?? 0)
+        self.init(
+            deviceID: s.device.external, userID: s.user.external, email: view.email.value,
+            access: Access(s.access, on: device), createdAtMs: s.createdAt.millisecondsSinceEpoch,
+            updatedAtMs: s.updatedAt.millisecondsSinceEpoch, expiresAtMs: s.expiresAt?.millisecondsSinceEpoch ?? 0,
+            acceptByMs: s.acceptBy?.millisecondsSinceEpoch ?? 0)
     }
 }
 
@@ -235,16 +246,18 @@ extension AuditEventKind {
 
 extension ApiKeyInfo {
     init(_ k: APIKeyRecord, lastUsed: Timestamp?) {
-        self.init(id: k.id.external, name: k.name, createdAtMs: k.createdAt.millisecondsSinceEpoch,
-                  lastUsedAtMs: lastUsed?.millisecondsSinceEpoch ?? 0)
+        self.init(
+            id: k.id.external, name: k.name, createdAtMs: k.createdAt.millisecondsSinceEpoch,
+            lastUsedAtMs: lastUsed?.millisecondsSinceEpoch ?? 0)
     }
 }
 
 extension AuditEvent {
     init(_ e: Event) {
-        self.init(id: e.id.external, revision: e.revision, atMs: e.at.millisecondsSinceEpoch, actorID: e.actor.external,
-                  kind: AuditEventKind(e.kind), deviceIDs: e.devices.map(\.external), userIDs: e.users.map(\.external),
-                  detail: e.detail)
+        self.init(
+            id: e.id.external, revision: e.revision, atMs: e.at.millisecondsSinceEpoch, actorID: e.actor.external,
+            kind: AuditEventKind(e.kind), deviceIDs: e.devices.map(\.external), userIDs: e.users.map(\.external),
+            detail: e.detail)
     }
 }
 
@@ -272,9 +285,10 @@ extension NotificationKind {
 
 extension NotificationEntry {
     init(_ n: OutboxNotification) {
-        self.init(sequence: n.sequence, revision: n.revision, createdAtMs: n.createdAt.millisecondsSinceEpoch,
-                  recipientEmail: n.recipientEmail.value, recipientID: n.recipient?.external ?? "",
-                  language: LanguageCode(n.language), template: NotificationKind(n.template), subject: n.subject,
-                  body: n.body)
+        self.init(
+            sequence: n.sequence, revision: n.revision, createdAtMs: n.createdAt.millisecondsSinceEpoch,
+            recipientEmail: n.recipientEmail.value, recipientID: n.recipient?.external ?? "",
+            language: LanguageCode(n.language), template: NotificationKind(n.template), subject: n.subject,
+            body: n.body)
     }
 }

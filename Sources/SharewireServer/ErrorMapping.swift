@@ -25,9 +25,11 @@ public struct ErrorMapper: Sendable {
         if let limit = error.limit {
             metadata.append(MetadataEntry(key: "limit", value: String(limits.value(of: limit))))
         }
-        let detail = StatusDetail(reason: error.reason.rawValue, subject: error.subject ?? "",
-                                  field: error.field?.wireName ?? "", metadata: metadata)
-        return RPCError(StatusCode(wireValue: UInt32(error.status.rawValue)), error.message, details: [detail],
-                        notProcessed: error.reason == .storageUnavailable)
+        let detail = StatusDetail(
+            reason: error.reason.rawValue, subject: error.subject ?? "",
+            field: error.field?.wireName ?? "", metadata: metadata)
+        return RPCError(
+            StatusCode(wireValue: UInt32(error.status.rawValue)), error.message, details: [detail],
+            notProcessed: error.reason == .storageUnavailable)
     }
 }

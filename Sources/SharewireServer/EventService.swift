@@ -13,23 +13,27 @@ struct EventService: Sharewire_V1.EventService.Handler {
     /// Ends the WatchAccessChanges streams at shutdown.
     let stopping: ShutdownSignal
 
-    func listEvents(request: ListEventsRequest, caller: Caller,
-                    context: ServerContext) async throws -> ListEventsResponse {
+    func listEvents(
+        request: ListEventsRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> ListEventsResponse {
         let query = try env.domain { () throws(SharingError) -> EventQuery in
             let filter = EventFilter(
                 device: request.deviceID.isEmpty ? nil : try Parse.id(request.deviceID, field: .deviceId) as DeviceID,
                 user: request.userID.isEmpty ? nil : try Parse.id(request.userID, field: .userId) as AccountID,
                 kind: try Parse.eventKind(request.kind),
                 since: Parse.time(request.sinceMs), until: Parse.time(request.untilMs))
-            return try EventQuery(caller: caller.account, filter: filter, cursor: Parse.pageToken(request.pageToken),
-                                  pageSize: Parse.pageSize(request.pageSize), limits: env.limits)
+            return try EventQuery(
+                caller: caller.account, filter: filter, cursor: Parse.pageToken(request.pageToken),
+                pageSize: Parse.pageSize(request.pageSize), limits: env.limits)
         }
         // Events are stored in the same transaction as the write; once the
         // snapshot has the revision, so does the store.
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let fetched = try await env.storage("listing events") { try await env.log.events(query) }
         let page = query.page(fetched)
-        return ListEventsResponse(events: page.items.map(AuditEvent.init), nextPageToken: page.nextCursor ?? "",
-                                  revision: snapshot.revision)
+        return ListEventsResponse(
+            events: page.items.map(AuditEvent.init), nextPageToken: page.nextCursor ?? "",
+            revision: snapshot.revision)
     }
 }

@@ -35,8 +35,10 @@ public final class ExpiryTimer: Sendable {
 
     /// Starts the timer over `writer`, reading time from `clock` (the same
     /// clock the writer stamps writes with and the snapshots check against).
-    static func start(writer: SharingWriter, clock: @escaping @Sendable () -> Timestamp,
-                      configuration: Configuration, logger: Logger) -> ExpiryTimer {
+    static func start(
+        writer: SharingWriter, clock: @escaping @Sendable () -> Timestamp,
+        configuration: Configuration, logger: Logger
+    ) -> ExpiryTimer {
         let timer = ExpiryTimer()
         let started = Task { [weak timer] in
             while !Task.isCancelled {
@@ -49,8 +51,12 @@ public final class ExpiryTimer: Sendable {
                             let result = try await writer.submit(.expireShares, actor: nil)
                             timer?.rounds.add(1, ordering: .relaxed)
                             if case let .count(_, _, removed) = result.outcome, removed > 0 {
-                                logger.info("shares expired", metadata: ["count": "\(removed)",
-                                                                         "revision": "\(result.revision)"])
+                                logger.info(
+                                    "shares expired",
+                                    metadata: [
+                                        "count": "\(removed)",
+                                        "revision": "\(result.revision)",
+                                    ])
                                 continue  // the next expiry may be due too
                             }
                             // Nothing was due on the writer's state (another instance expired

@@ -1,7 +1,7 @@
-import Synchronization
 import SharewireMessages
 import SharewireRPC
 import SharingDomain
+import Synchronization
 
 /// `sharewire.v1.NotificationService`: the outbox, for the notification
 /// sender (service key only).
@@ -20,9 +20,11 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
 
     var authentication: ServiceAuthentication { env.authentication }
 
-    func watchNotifications(request: WatchNotificationsRequest,
-                            response writer: ServerStreamWriter<WatchNotificationsResponse>,
-                            context: ServerContext) async throws {
+    func watchNotifications(
+        request: WatchNotificationsRequest,
+        response writer: ServerStreamWriter<WatchNotificationsResponse>,
+        context: ServerContext
+    ) async throws {
         let consumer = try Self.consumer(request.consumer, env)
         if request.minRevision > 0 { _ = try await env.read(atLeast: request.minRevision, context) }
         let acknowledged = try await env.storage("reading the outbox cursor") {
@@ -50,7 +52,9 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
         }
     }
 
-    func ackNotifications(request: AckNotificationsRequest, context: ServerContext) async throws -> AckNotificationsResponse {
+    func ackNotifications(request: AckNotificationsRequest, context: ServerContext) async throws
+        -> AckNotificationsResponse
+    {
         let consumer = try Self.consumer(request.consumer, env)
         let through = request.throughSequence
         if through > 0 {
@@ -60,9 +64,13 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
                 try await env.log.notifications(after: through - 1, limit: 1)
             }
             guard !existing.isEmpty else {
-                throw RPCError(.outOfRange, "no notification with sequence \(through) exists yet",
-                               details: [StatusDetail(reason: "SEQUENCE_NOT_REACHED", subject: String(through),
-                                                      field: "through_sequence")])
+                throw RPCError(
+                    .outOfRange, "no notification with sequence \(through) exists yet",
+                    details: [
+                        StatusDetail(
+                            reason: "SEQUENCE_NOT_REACHED", subject: String(through),
+                            field: "through_sequence")
+                    ])
             }
             do {
                 try await env.log.acknowledgeNotifications(through: through, consumer: consumer)
@@ -81,9 +89,10 @@ struct NotificationService: Sharewire_V1.NotificationService.Handler {
     /// it is not 1–64 of `[A-Za-z0-9._-]`.
     static func consumer(_ name: String, _ env: ServiceEnvironment) throws -> NotificationConsumer {
         guard let consumer = NotificationConsumer(name) else {
-            throw env.errors.status(for: SharingError(
-                .invalidArgument, subject: String(name.prefix(NotificationConsumer.maxLength)), field: .consumer,
-                message: "a consumer name is 1-64 of the letters A-Z a-z, digits and . _ -"))
+            throw env.errors.status(
+                for: SharingError(
+                    .invalidArgument, subject: String(name.prefix(NotificationConsumer.maxLength)), field: .consumer,
+                    message: "a consumer name is 1-64 of the letters A-Z a-z, digits and . _ -"))
         }
         return consumer
     }

@@ -6,8 +6,10 @@ import Logging
 /// prune is idempotent, so instances of a cluster may overlap.
 enum PeriodicPruning {
     /// Runs `prune` every `interval` until the task is cancelled.
-    static func start(every interval: Duration, what: String, logger: Logger,
-                      _ prune: @escaping @Sendable () async throws -> Void) -> Task<Void, Never> {
+    static func start(
+        every interval: Duration, what: String, logger: Logger,
+        _ prune: @escaping @Sendable () async throws -> Void
+    ) -> Task<Void, Never> {
         Task {
             while !Task.isCancelled {
                 do { try await Task.sleep(for: interval) } catch { return }

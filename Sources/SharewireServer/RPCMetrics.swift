@@ -45,7 +45,8 @@ public final class RPCMetrics: ServerObserver {
         func counter(_ code: StatusCode) -> Counter {
             counters.withLock { counters in
                 if let counter = counters[Int(code.rawValue)] { return counter }
-                let counter = Counter(label: RPCMetrics.callsLabel, dimensions: [("method", path), ("code", code.description)])
+                let counter = Counter(
+                    label: RPCMetrics.callsLabel, dimensions: [("method", path), ("code", code.description)])
                 counters[Int(code.rawValue)] = counter
                 return counter
             }
@@ -61,8 +62,9 @@ public final class RPCMetrics: ServerObserver {
     private let authGoAways = Counter(label: RPCMetrics.authGoAwayLabel)
     private let certificateExpiry = Gauge(label: RPCMetrics.certificateExpiryLabel)
     private let certificateReloads = Counter(label: RPCMetrics.certificateReloadsLabel, dimensions: [("result", "ok")])
-    private let certificateReloadFailures = Counter(label: RPCMetrics.certificateReloadsLabel,
-                                                    dimensions: [("result", "failed")])
+    private let certificateReloadFailures = Counter(
+        label: RPCMetrics.certificateReloadsLabel,
+        dimensions: [("result", "failed")])
     /// The first load (at start) is not a reload.
     private let certificateLoads = Atomic<Int>(0)
 

@@ -41,7 +41,9 @@ public struct ReadConsistency: Sendable {
     }
 
     /// A snapshot with at least `minRevision`, waiting if needed.
-    public func snapshot(atLeast minRevision: UInt64, context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot {
+    public func snapshot(atLeast minRevision: UInt64, context: ServerContext) async throws(RPCError)
+        -> SharingSnapshots.Snapshot
+    {
         if let ready = ready(minRevision) { return ready }
         return try await wait(for: minRevision, context: context)
     }
@@ -63,19 +65,23 @@ public struct ReadConsistency: Sendable {
     }
 
     /// Waits for `minRevision`, at most ``waitLimit(remaining:)``.
-    public func wait(for minRevision: UInt64, context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot {
+    public func wait(for minRevision: UInt64, context: ServerContext) async throws(RPCError)
+        -> SharingSnapshots.Snapshot
+    {
         let remaining = context.deadline.map { Duration.nanoseconds(($0 - NIODeadline.now()).nanoseconds) }
         let timeout = waitLimit(remaining: remaining)
-        let notReached = errors.status(for: SharingError(.revisionNotReached, subject: String(minRevision),
-                                                         field: .atLeastRevision,
-                                                         message: "revision not reached by the call's deadline"))
+        let notReached = errors.status(
+            for: SharingError(
+                .revisionNotReached, subject: String(minRevision),
+                field: .atLeastRevision,
+                message: "revision not reached by the call's deadline"))
         // Should the transport's deadline fire before this wait's own timer
         // (a loaded machine), it answers with this at once.
         context.explainDeadline(notReached)
         defer { context.explainDeadline(nil) }
         do {
             return try await snapshots.snapshot(atLeast: minRevision, timeout: timeout)
-        } catch where error.reason == .cancelled && context.deadline.map({ NIODeadline.now() >= $0 }) == true {
+        } catch  where error.reason == .cancelled && context.deadline.map({ NIODeadline.now() >= $0 }) == true {
             // Cancelled at the deadline: say why it ran out of time.
             throw notReached
         } catch {

@@ -33,8 +33,10 @@ struct ServiceAuthentication: CallAuthentication {
 extension Authenticator {
     /// ``principal(_:certificate:in:)`` for a `PRINCIPAL` call, against the
     /// snapshot the method reads.
-    public func principal(_ credentials: CallCredentials,
-                          in snapshot: SharingSnapshots.Snapshot) throws(RPCError) -> Principal {
+    public func principal(
+        _ credentials: CallCredentials,
+        in snapshot: SharingSnapshots.Snapshot
+    ) throws(RPCError) -> Principal {
         try principal(credentials.context, in: snapshot)
     }
 }

@@ -1,11 +1,12 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import SharingDomain
+
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Musl)
+    import Musl
+#elseif canImport(Darwin)
+    import Darwin
+#endif
 
 /// The server's service key: a shared secret that lets a trusted backend
 /// create accounts and act for any account (`x-sharewire-act-as`).
@@ -80,8 +81,10 @@ public struct ServiceKey: Sendable {
     /// - Parameter emptyFileMeansNone: an empty (or whitespace-only) file
     ///   loads as no key instead of failing; for the next key of a rotation,
     ///   whose file is emptied to end the rotation.
-    public static func load(file: String?, environment: [String: String], variable: String = environmentVariable,
-                            emptyFileMeansNone: Bool = false) throws(InvalidKey) -> (ServiceKey, Source)? {
+    public static func load(
+        file: String?, environment: [String: String], variable: String = environmentVariable,
+        emptyFileMeansNone: Bool = false
+    ) throws(InvalidKey) -> (ServiceKey, Source)? {
         if let file {
             let text = try readFile(file)
             if emptyFileMeansNone, trim(text).isEmpty { return nil }

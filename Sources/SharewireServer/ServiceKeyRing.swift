@@ -32,9 +32,10 @@ public final class ServiceKeyRing: Sendable {
     ///   - next: the key a rotation moves to, accepted as well.
     public init(current: ServiceKey?, next: ServiceKey? = nil) {
         keys = Mutex(Keys(current: current, next: next))
-        useCounters = Dictionary(uniqueKeysWithValues: Slot.allCases.map {
-            ($0, Counter(label: "sharewire_service_key_uses_total", dimensions: [("key", $0.rawValue)]))
-        })
+        useCounters = Dictionary(
+            uniqueKeysWithValues: Slot.allCases.map {
+                ($0, Counter(label: "sharewire_service_key_uses_total", dimensions: [("key", $0.rawValue)]))
+            })
     }
 
     /// Whether any service key is configured.

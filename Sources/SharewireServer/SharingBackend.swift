@@ -36,8 +36,10 @@ public final class SharingBackend: Sendable {
     /// The published snapshots (read without awaiting the writer).
     public var snapshots: SharingSnapshots { writer.snapshots }
 
-    private init(store: any SharingStorage, writer: SharingWriter, bell: CommitBell, feed: ChangeFeed?,
-                 expiry: ExpiryTimer, keyUsage: APIKeyUsage, accessPruning: Task<Void, Never>?) {
+    private init(
+        store: any SharingStorage, writer: SharingWriter, bell: CommitBell, feed: ChangeFeed?,
+        expiry: ExpiryTimer, keyUsage: APIKeyUsage, accessPruning: Task<Void, Never>?
+    ) {
         self.store = store
         self.writer = writer
         self.bell = bell
@@ -48,13 +50,16 @@ public final class SharingBackend: Sendable {
     }
 
     /// Opens (creating if needed) the SQLite store in `directory` and loads it.
-    public static func open(directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
-                            maxBatch: Int = 512, clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
-                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
-                            keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration(),
-                            accessRetention: AccessChangeRetention = AccessChangeRetention()) async throws -> SharingBackend {
-        try await open(store: try SharingStore(directory: directory), limits: limits, metrics: metrics, maxBatch: maxBatch,
-                       clock: clock, expiry: expiry, keyUsage: keyUsage, accessRetention: accessRetention)
+    public static func open(
+        directory: String, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
+        maxBatch: Int = 512, clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
+        expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
+        keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration(),
+        accessRetention: AccessChangeRetention = AccessChangeRetention()
+    ) async throws -> SharingBackend {
+        try await open(
+            store: try SharingStore(directory: directory), limits: limits, metrics: metrics, maxBatch: maxBatch,
+            clock: clock, expiry: expiry, keyUsage: keyUsage, accessRetention: accessRetention)
     }
 
     /// Loads the state from an opened `store` and starts the writer on it. The
@@ -72,33 +77,41 @@ public final class SharingBackend: Sendable {
     ///   - expiry: the share-expiry timer's settings.
     ///   - keyUsage: how often API key last-use times are written.
     ///   - accessRetention: how much of the access-change log is kept.
-    public static func open(store: any SharingStorage, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
-                            maxBatch: Int = 512, feed: ChangeFeed.Configuration = ChangeFeed.Configuration(),
-                            logger: Logger = Logger(label: "sharewire.feed"),
-                            clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
-                            expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
-                            keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration(),
-                            accessRetention: AccessChangeRetention = AccessChangeRetention()) async throws -> SharingBackend {
+    public static func open(
+        store: any SharingStorage, limits: Limits = Limits(), metrics: CommitMetrics? = nil,
+        maxBatch: Int = 512, feed: ChangeFeed.Configuration = ChangeFeed.Configuration(),
+        logger: Logger = Logger(label: "sharewire.feed"),
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
+        expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration(),
+        keyUsage: APIKeyUsage.Configuration = APIKeyUsage.Configuration(),
+        accessRetention: AccessChangeRetention = AccessChangeRetention()
+    ) async throws -> SharingBackend {
         let bell = CommitBell()
         let persistence = ObservedPersistence(store, bell: bell, metrics: metrics)
         do {
-            let writer = try await SharingWriter.open(persistence: persistence, limits: limits, maxBatch: maxBatch,
-                                                      clock: clock)
+            let writer = try await SharingWriter.open(
+                persistence: persistence, limits: limits, maxBatch: maxBatch,
+                clock: clock)
             let follower = (store as? any SharedSharingStorage).map { shared in
                 ChangeFeed.start(writer: writer, store: shared, configuration: feed, metrics: metrics, logger: logger)
             }
-            let timer = ExpiryTimer.start(writer: writer, clock: clock, configuration: expiry,
-                                          logger: Logger(label: "sharewire.expiry"))
-            let usage = APIKeyUsage.start(store: store, configuration: keyUsage,
-                                          logger: Logger(label: "sharewire.key-usage"))
+            let timer = ExpiryTimer.start(
+                writer: writer, clock: clock, configuration: expiry,
+                logger: Logger(label: "sharewire.expiry"))
+            let usage = APIKeyUsage.start(
+                store: store, configuration: keyUsage,
+                logger: Logger(label: "sharewire.key-usage"))
             let pruning = accessRetention.revisions.map { revisions in
-                PeriodicPruning.start(every: accessRetention.pruneInterval, what: "access-change log",
-                                      logger: Logger(label: "sharewire.access")) {
+                PeriodicPruning.start(
+                    every: accessRetention.pruneInterval, what: "access-change log",
+                    logger: Logger(label: "sharewire.access")
+                ) {
                     try await store.pruneAccessChanges(retaining: revisions)
                 }
             }
-            return SharingBackend(store: store, writer: writer, bell: bell, feed: follower, expiry: timer,
-                                  keyUsage: usage, accessPruning: pruning)
+            return SharingBackend(
+                store: store, writer: writer, bell: bell, feed: follower, expiry: timer,
+                keyUsage: usage, accessPruning: pruning)
         } catch {
             // Inconsistent or unreadable rows: refuse to serve, but release the database.
             try? await store.close()

@@ -15,48 +15,67 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
     var authentication: ServiceAuthentication { env.authentication }
 
     func share(request: ShareRequest, caller: Caller, context: ServerContext) async throws -> ShareResponse {
-        let (devices, access, expiresAt) = try env.domain { () throws(SharingError) -> ([DeviceID], AccessRequest, Timestamp?) in
-            (try Parse.ids(request.deviceIDs, field: .deviceIds), try Parse.access(request.access),
-             try Parse.expiry(request.expiresAtMs))
+        let (devices, access, expiresAt) = try env.domain {
+            () throws(SharingError) -> ([DeviceID], AccessRequest, Timestamp?) in
+            (
+                try Parse.ids(request.deviceIDs, field: .deviceIds), try Parse.access(request.access),
+                try Parse.expiry(request.expiresAtMs)
+            )
         }
-        let result = try await env.write(.share(devices: devices, emails: request.emails, access: access,
-                                                notify: request.notify, expiresAt: expiresAt,
-                                                requireAcceptance: request.requireAcceptance), as: caller,
-                                         validateOnly: request.validateOnly)
+        let result = try await env.write(
+            .share(
+                devices: devices, emails: request.emails, access: access,
+                notify: request.notify, expiresAt: expiresAt,
+                requireAcceptance: request.requireAcceptance), as: caller,
+            validateOnly: request.validateOnly)
         guard case let .count(created, updated, _) = result.outcome else {
             throw RPCError(.internal, "share returned no counts")
         }
-        return ShareResponse(revision: result.revision, created: UInt32(clamping: created),
-                             updated: UInt32(clamping: updated))
+        return ShareResponse(
+            revision: result.revision, created: UInt32(clamping: created),
+            updated: UInt32(clamping: updated))
     }
 
-    func updateShare(request: UpdateShareRequest, caller: Caller,
-                     context: ServerContext) async throws -> UpdateShareResponse {
-        let (device, access, expiry) = try env.domain { () throws(SharingError) -> (DeviceID, AccessRequest, ExpiryUpdate) in
-            (try Parse.id(request.deviceID, field: .deviceId), try Parse.access(request.access),
-             try Parse.expiryUpdate(request.expiresAtMs))
+    func updateShare(
+        request: UpdateShareRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> UpdateShareResponse {
+        let (device, access, expiry) = try env.domain {
+            () throws(SharingError) -> (DeviceID, AccessRequest, ExpiryUpdate) in
+            (
+                try Parse.id(request.deviceID, field: .deviceId), try Parse.access(request.access),
+                try Parse.expiryUpdate(request.expiresAtMs)
+            )
         }
-        let result = try await env.write(.updateShare(device: device, email: request.email, access: access,
-                                                      notify: request.notify, expiry: expiry), as: caller,
-                                         validateOnly: request.validateOnly)
+        let result = try await env.write(
+            .updateShare(
+                device: device, email: request.email, access: access,
+                notify: request.notify, expiry: expiry), as: caller,
+            validateOnly: request.validateOnly)
         var changed = false
         if case let .count(_, updated, _) = result.outcome { changed = updated > 0 }
         return UpdateShareResponse(revision: result.revision, updated: changed)
     }
 
-    func removeShares(request: RemoveSharesRequest, caller: Caller,
-                      context: ServerContext) async throws -> RemoveSharesResponse {
+    func removeShares(
+        request: RemoveSharesRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> RemoveSharesResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
-        let result = try await env.write(.removeShares(devices: devices, emails: request.emails,
-                                                       notify: request.notify), as: caller,
-                                         validateOnly: request.validateOnly)
+        let result = try await env.write(
+            .removeShares(
+                devices: devices, emails: request.emails,
+                notify: request.notify), as: caller,
+            validateOnly: request.validateOnly)
         return RemoveSharesResponse(revision: result.revision, removed: UInt32(clamping: result.outcome.removed))
     }
 
-    func commonSharees(request: CommonShareesRequest, caller: Caller,
-                       context: ServerContext) async throws -> CommonShareesResponse {
+    func commonSharees(
+        request: CommonShareesRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> CommonShareesResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
@@ -72,32 +91,41 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
             try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
         // An absent `notify` notifies, as before the field existed.
-        let result = try await env.write(.leave(devices: devices, notify: request.notify ?? true), as: caller,
-                                         validateOnly: request.validateOnly)
+        let result = try await env.write(
+            .leave(devices: devices, notify: request.notify ?? true), as: caller,
+            validateOnly: request.validateOnly)
         return LeaveResponse(revision: result.revision, left: UInt32(clamping: result.outcome.removed))
     }
 
-    func listDeviceShares(request: ListDeviceSharesRequest, caller: Caller,
-                          context: ServerContext) async throws -> ListDeviceSharesResponse {
-        let device: DeviceID = try env.domain { () throws(SharingError) in try Parse.id(request.deviceID, field: .deviceId) }
+    func listDeviceShares(
+        request: ListDeviceSharesRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> ListDeviceSharesResponse {
+        let device: DeviceID = try env.domain { () throws(SharingError) in
+            try Parse.id(request.deviceID, field: .deviceId)
+        }
         let snapshot = try await env.read(atLeast: request.minRevision, context)
         let page = try env.domain { () throws(SharingError) in
-            try snapshot.state.listShares(caller.account, device: device, cursor: Parse.pageToken(request.pageToken),
-                                          pageSize: Parse.pageSize(request.pageSize), at: snapshot.now)
+            try snapshot.state.listShares(
+                caller.account, device: device, cursor: Parse.pageToken(request.pageToken),
+                pageSize: Parse.pageSize(request.pageSize), at: snapshot.now)
         }
         let owned = try? snapshot.state.device(caller.account, device, at: snapshot.now).device
-        return ListDeviceSharesResponse(shares: page.items.map { ShareInfo($0, on: owned) },
-                                        nextPageToken: page.nextCursor ?? "",
-                                        revision: snapshot.revision)
+        return ListDeviceSharesResponse(
+            shares: page.items.map { ShareInfo($0, on: owned) },
+            nextPageToken: page.nextCursor ?? "",
+            revision: snapshot.revision)
     }
 
     func transfer(request: TransferRequest, caller: Caller, context: ServerContext) async throws -> TransferResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
-        let result = try await env.write(.transfer(devices: devices, toEmail: request.toEmail,
-                                                   notify: request.notify ?? true), as: caller,
-                                         validateOnly: request.validateOnly)
+        let result = try await env.write(
+            .transfer(
+                devices: devices, toEmail: request.toEmail,
+                notify: request.notify ?? true), as: caller,
+            validateOnly: request.validateOnly)
         return TransferResponse(revision: result.revision, transferred: UInt32(clamping: result.outcome.removed))
     }
 }
@@ -105,27 +133,35 @@ struct SharingService: Sharewire_V1.SharingService.Handler {
 /// `SharingService/AcceptInvitations` and `DeclineInvitations`: a recipient
 /// answers its pending invitations (docs/DOMAIN.md §2, "Invitations").
 extension SharingService {
-    func acceptInvitations(request: RespondToInvitationsRequest, caller: Caller,
-                           context: ServerContext) async throws -> RespondToInvitationsResponse {
+    func acceptInvitations(
+        request: RespondToInvitationsRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> RespondToInvitationsResponse {
         try await respond(request, accept: true, caller)
     }
 
-    func declineInvitations(request: RespondToInvitationsRequest, caller: Caller,
-                            context: ServerContext) async throws -> RespondToInvitationsResponse {
+    func declineInvitations(
+        request: RespondToInvitationsRequest, caller: Caller,
+        context: ServerContext
+    ) async throws -> RespondToInvitationsResponse {
         try await respond(request, accept: false, caller)
     }
 
-    private func respond(_ request: RespondToInvitationsRequest, accept: Bool,
-                         _ caller: Caller) async throws -> RespondToInvitationsResponse {
+    private func respond(
+        _ request: RespondToInvitationsRequest, accept: Bool,
+        _ caller: Caller
+    ) async throws -> RespondToInvitationsResponse {
         let devices: [DeviceID] = try env.domain { () throws(SharingError) in
             try Parse.ids(request.deviceIDs, field: .deviceIds)
         }
-        let result = try await env.write(.respondToInvitations(devices: devices, accept: accept), as: caller,
-                                         validateOnly: request.validateOnly)
-        let answered: Int = switch result.outcome {
-        case let .count(_, updated, removed): accept ? updated : removed
-        default: 0
-        }
+        let result = try await env.write(
+            .respondToInvitations(devices: devices, accept: accept), as: caller,
+            validateOnly: request.validateOnly)
+        let answered: Int =
+            switch result.outcome {
+            case let .count(_, updated, removed): accept ? updated : removed
+            default: 0
+            }
         return RespondToInvitationsResponse(revision: result.revision, answered: UInt32(clamping: answered))
     }
 }

@@ -55,7 +55,9 @@ struct ServiceEnvironment: Sendable {
     /// Submits a write and waits until it is durable; with `validateOnly`,
     /// runs its rules against the latest snapshot instead and answers what it
     /// would do, at the snapshot's revision, changing nothing.
-    func write(_ command: SharingCommand, as caller: Caller?, validateOnly: Bool = false) async throws(RPCError) -> WriteResult {
+    func write(_ command: SharingCommand, as caller: Caller?, validateOnly: Bool = false) async throws(RPCError)
+        -> WriteResult
+    {
         if validateOnly {
             let snapshot = snapshots.latest()
             let applied = try domain { () throws(SharingError) in
@@ -74,7 +76,8 @@ struct ServiceEnvironment: Sendable {
     }
 
     /// A snapshot including `minRevision` (0: the latest).
-    func read(atLeast minRevision: UInt64, _ context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot {
+    func read(atLeast minRevision: UInt64, _ context: ServerContext) async throws(RPCError) -> SharingSnapshots.Snapshot
+    {
         try await reads.snapshot(atLeast: minRevision, context: context)
     }
 
@@ -111,27 +114,34 @@ public struct SharingServices: Sendable {
     ///   - backend: the store and writer the services read and write.
     ///   - serviceKey: the service key, or `nil` (account creation and the
     ///     notification outbox are then refused).
-    public init(backend: SharingBackend, serviceKey: ServiceKey?,
-                configuration: SharingServicesConfiguration = SharingServicesConfiguration(),
-                logger: Logger = Logger(label: "sharewire.services")) {
-        self.init(backend: backend, serviceKeys: ServiceKeyRing(current: serviceKey), configuration: configuration,
-                  logger: logger)
+    public init(
+        backend: SharingBackend, serviceKey: ServiceKey?,
+        configuration: SharingServicesConfiguration = SharingServicesConfiguration(),
+        logger: Logger = Logger(label: "sharewire.services")
+    ) {
+        self.init(
+            backend: backend, serviceKeys: ServiceKeyRing(current: serviceKey), configuration: configuration,
+            logger: logger)
     }
 
     /// - Parameters:
     ///   - serviceKeys: the accepted service keys; replacing them in the ring
     ///     (a rotation) takes effect on the next call.
-    public init(backend: SharingBackend, serviceKeys: ServiceKeyRing,
-                configuration: SharingServicesConfiguration = SharingServicesConfiguration(),
-                logger: Logger = Logger(label: "sharewire.services")) {
+    public init(
+        backend: SharingBackend, serviceKeys: ServiceKeyRing,
+        configuration: SharingServicesConfiguration = SharingServicesConfiguration(),
+        logger: Logger = Logger(label: "sharewire.services")
+    ) {
         let limits = backend.snapshots.latest().state.limits
         let errors = ErrorMapper(limits: limits)
         environment = ServiceEnvironment(
             writer: backend.writer, snapshots: backend.snapshots, log: backend.store, bell: backend.bell,
-            auth: Authenticator(serviceKeys: serviceKeys, cacheCapacity: configuration.authCacheCapacity,
-                                trustedServices: configuration.trustedServices, usage: backend.keyUsage),
+            auth: Authenticator(
+                serviceKeys: serviceKeys, cacheCapacity: configuration.authCacheCapacity,
+                trustedServices: configuration.trustedServices, usage: backend.keyUsage),
             keyUsage: backend.keyUsage, errors: errors,
-            reads: ReadConsistency(snapshots: backend.snapshots, maxWait: configuration.maxRevisionWait, errors: errors),
+            reads: ReadConsistency(
+                snapshots: backend.snapshots, maxWait: configuration.maxRevisionWait, errors: errors),
             configuration: configuration, logger: logger)
     }
 

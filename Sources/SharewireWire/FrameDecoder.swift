@@ -91,7 +91,8 @@ public struct FrameDecoder: Sendable {
         guard buffer.readableBytes >= FrameHeader.size else {
             // Reject an unknown type as soon as its byte arrives.
             if buffer.readableBytes > 4, let raw = buffer.getInteger(at: buffer.readerIndex + 4, as: UInt8.self),
-               FrameType(rawValue: raw) == nil {
+                FrameType(rawValue: raw) == nil
+            {
                 throw .unknownFrameType(raw)
             }
             return nil

@@ -50,11 +50,13 @@ public enum SharingCommand: Hashable, Sendable {
     /// expiry (`nil`: none). All-or-nothing. Re-sharing to someone who already
     /// has access replaces their access and expiry. Port numbers in `access`
     /// resolve per device (``AccessRequest``).
-    case share(devices: [DeviceID], emails: [String], access: AccessRequest, notify: Bool,
-               expiresAt: Timestamp? = nil, requireAcceptance: Bool = false)
+    case share(
+        devices: [DeviceID], emails: [String], access: AccessRequest, notify: Bool,
+        expiresAt: Timestamp? = nil, requireAcceptance: Bool = false)
     /// Replaces one person's access to one device; `expiry` keeps, clears or sets its expiry.
-    case updateShare(device: DeviceID, email: String, access: AccessRequest, notify: Bool,
-                     expiry: ExpiryUpdate = .keep)
+    case updateShare(
+        device: DeviceID, email: String, access: AccessRequest, notify: Bool,
+        expiry: ExpiryUpdate = .keep)
     /// Removes the shares of every (device, email) pair that has one. All-or-nothing.
     case removeShares(devices: [DeviceID], emails: [String], notify: Bool)
     /// The actor, a recipient, gives up its access to these devices; `notify`
@@ -124,8 +126,9 @@ extension SharingID {
     /// Parses an external id or throws `INVALID_ID` naming `field`.
     public static func parse(_ text: some StringProtocol, field: SharingError.Field) throws(SharingError) -> Self {
         guard let id = Self(external: text) else {
-            throw SharingError(.invalidID, subject: String(text.prefix(Limits.maxIDLength)), field: field,
-                               message: "not a valid \(Self.prefix)… id")
+            throw SharingError(
+                .invalidID, subject: String(text.prefix(Limits.maxIDLength)), field: field,
+                message: "not a valid \(Self.prefix)… id")
         }
         return id
     }

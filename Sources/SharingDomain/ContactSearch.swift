@@ -76,10 +76,12 @@ enum ContactSearch {
         guard let text, !text.isEmpty else { return nil }
         let bytes = Array(text.utf8)
         guard bytes.count >= 3, bytes.count <= 16, bytes[0] == UInt8(ascii: "s"),
-              let rank = Rank(rawValue: bytes[1] &- UInt8(ascii: "0")),
-              let raw = UInt64(String(decoding: bytes[2...], as: UTF8.self), radix: 36) else {
-            throw SharingError(.invalidCursor, subject: String(text.prefix(32)), field: .cursor,
-                               message: "not a search cursor from this service (a cursor belongs to its query)")
+            let rank = Rank(rawValue: bytes[1] &- UInt8(ascii: "0")),
+            let raw = UInt64(String(decoding: bytes[2...], as: UTF8.self), radix: 36)
+        else {
+            throw SharingError(
+                .invalidCursor, subject: String(text.prefix(32)), field: .cursor,
+                message: "not a search cursor from this service (a cursor belongs to its query)")
         }
         return (rank, raw)
     }
@@ -90,12 +92,15 @@ extension SharingState {
     /// search"), best first: by ``ContactSearch/Rank``, then creation order.
     /// Keyset-paginated on (rank, id), so pages stay stable while contacts
     /// are added. O(contacts of the caller), which the per-account limit bounds.
-    func searchContacts(_ caller: AccountID, query raw: String, cursor: String?,
-                        size: Int) throws(SharingError) -> Page<ContactView> {
+    func searchContacts(
+        _ caller: AccountID, query raw: String, cursor: String?,
+        size: Int
+    ) throws(SharingError) -> Page<ContactView> {
         let trimmed = raw.trimmingSpaces
         if trimmed.utf8.count > limits.maxNameLength {
-            throw SharingError(.stringTooLong, subject: String(trimmed.prefix(32)), field: .query, limit: .nameLength,
-                               message: "query is longer than \(limits.maxNameLength) bytes")
+            throw SharingError(
+                .stringTooLong, subject: String(trimmed.prefix(32)), field: .query, limit: .nameLength,
+                message: "query is longer than \(limits.maxNameLength) bytes")
         }
         for s in trimmed.unicodeScalars where s.value < 0x20 || s.value == 0x7F {
             throw SharingError(.invalidArgument, field: .query, message: "query contains a control character")

@@ -54,12 +54,14 @@ public struct Limits: Sendable, Hashable {
     public func pageSize(_ requested: Int) throws(SharingError) -> Int {
         if requested == 0 { return defaultPageSize }
         guard requested > 0 else {
-            throw SharingError(.invalidArgument, subject: String(requested), field: .pageSize,
-                               message: "page size must be positive")
+            throw SharingError(
+                .invalidArgument, subject: String(requested), field: .pageSize,
+                message: "page size must be positive")
         }
         guard requested <= maxPageSize else {
-            throw SharingError(.limitExceeded, subject: String(requested), field: .pageSize, limit: .pageSize,
-                               message: "page size above the maximum of \(maxPageSize)")
+            throw SharingError(
+                .limitExceeded, subject: String(requested), field: .pageSize, limit: .pageSize,
+                message: "page size above the maximum of \(maxPageSize)")
         }
         return requested
     }
@@ -67,15 +69,18 @@ public struct Limits: Sendable, Hashable {
     /// Checks a free-text field's length.
     func checkName(_ text: String, field: SharingError.Field, allowEmpty: Bool = false) throws(SharingError) {
         if !allowEmpty && text.isEmpty {
-            throw SharingError(.invalidArgument, subject: nil, field: field, message: "\(field.wireName) must not be empty")
+            throw SharingError(
+                .invalidArgument, subject: nil, field: field, message: "\(field.wireName) must not be empty")
         }
         if text.utf8.count > maxNameLength {
-            throw SharingError(.stringTooLong, subject: String(text.prefix(32)), field: field, limit: .nameLength,
-                               message: "\(field.wireName) is longer than \(maxNameLength) bytes")
+            throw SharingError(
+                .stringTooLong, subject: String(text.prefix(32)), field: field, limit: .nameLength,
+                message: "\(field.wireName) is longer than \(maxNameLength) bytes")
         }
         for s in text.unicodeScalars where s.value < 0x20 || s.value == 0x7F {
-            throw SharingError(.invalidArgument, subject: nil, field: field,
-                               message: "\(field.wireName) contains a control character")
+            throw SharingError(
+                .invalidArgument, subject: nil, field: field,
+                message: "\(field.wireName) contains a control character")
         }
     }
 }

@@ -21,7 +21,9 @@ public enum PageCursor {
     public static func decode(_ text: String?) throws(SharingError) -> UInt64? {
         guard let text, !text.isEmpty else { return nil }
         guard text.utf8.count <= 16, text.first == "c", let raw = UInt64(text.dropFirst(), radix: 36) else {
-            throw SharingError(.invalidCursor, subject: String(text.prefix(32)), field: .cursor, message: "not a cursor from this service")
+            throw SharingError(
+                .invalidCursor, subject: String(text.prefix(32)), field: .cursor,
+                message: "not a cursor from this service")
         }
         return raw
     }

@@ -53,11 +53,11 @@ public struct SharingError: Error, Hashable, Sendable, CustomStringConvertible {
         public var status: StatusHint {
             switch self {
             case .invalidArgument, .invalidEmail, .invalidID, .invalidCursor, .invalidLanguage, .invalidPort,
-                 .emailTooLong, .stringTooLong, .emptySelection, .emptyAccess, .shareToSelf, .contactIsSelf,
-                 .transferToSelf:
+                .emailTooLong, .stringTooLong, .emptySelection, .emptyAccess, .shareToSelf, .contactIsSelf,
+                .transferToSelf:
                 return .invalidArgument
             case .accountNotFound, .contactNotFound, .deviceNotFound, .serviceNotFound, .shareNotFound,
-                 .apiKeyNotFound:
+                .apiKeyNotFound:
                 return .notFound
             case .contactHasNoAccount, .contactHasAccount, .serviceNotOnDevice, .inviteRecentlySent:
                 return .failedPrecondition
@@ -122,7 +122,8 @@ extension SharingError {
         SharingError(.deviceNotFound, subject: id.external, field: field, message: "no such device")
     }
     static func notOwner(_ id: DeviceID, field: Field = .deviceIds) -> SharingError {
-        SharingError(.notDeviceOwner, subject: id.external, field: field, message: "only the device's owner may do this")
+        SharingError(
+            .notDeviceOwner, subject: id.external, field: field, message: "only the device's owner may do this")
     }
     static func accountNotFound(_ id: AccountID) -> SharingError {
         SharingError(.accountNotFound, subject: id.external, field: .account, message: "no such account")

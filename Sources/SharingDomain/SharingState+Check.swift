@@ -22,11 +22,14 @@ extension SharingState {
     /// until the share's expiry (from `expiresAt` on, no).
     /// A port no service of the device listens on is never reachable.
     @inlinable
-    public func check(user: AccountID, device: DeviceID, port: UInt16,
-                      at now: @autoclosure () -> Timestamp = Timestamp.now()) -> Bool {
+    public func check(
+        user: AccountID, device: DeviceID, port: UInt16,
+        at now: @autoclosure () -> Timestamp = Timestamp.now()
+    ) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return d.services.contains { $0.port == port } }
-        guard let share = shares[ShareKey(device: device, user: user)], !share.isPending, !share.isExpired(at: now()) else {
+        guard let share = shares[ShareKey(device: device, user: user)], !share.isPending, !share.isExpired(at: now())
+        else {
             return false
         }
         switch share.access.mode {
@@ -42,11 +45,14 @@ extension SharingState {
     /// Whether `user` may run scripts on `device`: the owner always, a recipient
     /// if its share allows and has not expired.
     @inlinable
-    public func checkScripting(user: AccountID, device: DeviceID,
-                               at now: @autoclosure () -> Timestamp = Timestamp.now()) -> Bool {
+    public func checkScripting(
+        user: AccountID, device: DeviceID,
+        at now: @autoclosure () -> Timestamp = Timestamp.now()
+    ) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return true }
-        guard let share = shares[ShareKey(device: device, user: user)], !share.isPending, !share.isExpired(at: now()) else {
+        guard let share = shares[ShareKey(device: device, user: user)], !share.isPending, !share.isExpired(at: now())
+        else {
             return false
         }
         return share.access.scripting
@@ -54,11 +60,14 @@ extension SharingState {
 
     /// Answers many checks against this one snapshot, all at one instant
     /// (the clock is read once, when the first expiring share is met).
-    public func checkBatch(_ requests: [CheckRequest],
-                           at now: @autoclosure () -> Timestamp = Timestamp.now()) throws(SharingError) -> [Bool] {
+    public func checkBatch(
+        _ requests: [CheckRequest],
+        at now: @autoclosure () -> Timestamp = Timestamp.now()
+    ) throws(SharingError) -> [Bool] {
         if requests.count > limits.maxChecksPerBatch {
-            throw SharingError(.limitExceeded, subject: String(requests.count), field: .checks, limit: .checksPerBatch,
-                               message: "at most \(limits.maxChecksPerBatch) checks per batch")
+            throw SharingError(
+                .limitExceeded, subject: String(requests.count), field: .checks, limit: .checksPerBatch,
+                message: "at most \(limits.maxChecksPerBatch) checks per batch")
         }
         var out: [Bool] = []
         out.reserveCapacity(requests.count)

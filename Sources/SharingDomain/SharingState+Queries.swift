@@ -60,7 +60,8 @@ extension SharingState {
         guard APIKey.isWellFormed(apiKey) else { return nil }
         let hash = APIKey.hash(apiKey)
         guard let id = apiKeyByHash[hash], let k = apiKeys[id], k.hash.constantTimeEquals(hash),
-              accounts[k.account] != nil else {
+            accounts[k.account] != nil
+        else {
             return nil
         }
         return k
@@ -86,8 +87,10 @@ extension SharingState {
 
     /// The caller's contacts, in creation order; with a non-empty `query`, the
     /// ones it matches, best first (``searchContacts(_:query:cursor:size:)``).
-    public func listContacts(_ caller: AccountID, query: String = "", cursor: String?,
-                             pageSize: Int) throws(SharingError) -> Page<ContactView> {
+    public func listContacts(
+        _ caller: AccountID, query: String = "", cursor: String?,
+        pageSize: Int
+    ) throws(SharingError) -> Page<ContactView> {
         _ = try whoami(caller)
         let size = try limits.pageSize(pageSize)
         if !query.trimmingSpaces.isEmpty {
@@ -113,15 +116,19 @@ extension SharingState {
     }
 
     /// One device the caller owns or received; otherwise `DEVICE_NOT_FOUND`.
-    public func device(_ caller: AccountID, _ id: DeviceID,
-                       at now: Timestamp = Timestamp.now()) throws(SharingError) -> DeviceView {
+    public func device(
+        _ caller: AccountID, _ id: DeviceID,
+        at now: Timestamp = Timestamp.now()
+    ) throws(SharingError) -> DeviceView {
         guard let v = deviceView(caller, id, at: now) else { throw .deviceNotFound(id, field: .deviceId) }
         return v
     }
 
     /// The caller's devices and the devices shared with it, in id order.
-    public func listDevices(_ caller: AccountID, cursor: String?, pageSize: Int,
-                            at now: Timestamp = Timestamp.now()) throws(SharingError) -> Page<DeviceView> {
+    public func listDevices(
+        _ caller: AccountID, cursor: String?, pageSize: Int,
+        at now: Timestamp = Timestamp.now()
+    ) throws(SharingError) -> Page<DeviceView> {
         _ = try whoami(caller)
         let size = try limits.pageSize(pageSize)
         let after = try PageCursor.decode(cursor)
@@ -137,20 +144,25 @@ extension SharingState {
         guard let share = liveShare(ShareKey(device: id, user: caller), at: now), let owner = accounts[d.owner] else {
             return nil
         }
-        return DeviceView(device: d.visible(through: share.access, pending: share.isPending),
-                          role: .recipient(sharedBy: owner.email, access: share.access), expiresAt: share.expiresAt,
-                          acceptBy: share.acceptBy)
+        return DeviceView(
+            device: d.visible(through: share.access, pending: share.isPending),
+            role: .recipient(sharedBy: owner.email, access: share.access), expiresAt: share.expiresAt,
+            acceptBy: share.acceptBy)
     }
 
     /// The shares of a device the caller owns, in user id order.
-    public func listShares(_ caller: AccountID, device id: DeviceID, cursor: String?, pageSize: Int,
-                           at now: Timestamp = Timestamp.now()) throws(SharingError) -> Page<ShareView> {
+    public func listShares(
+        _ caller: AccountID, device id: DeviceID, cursor: String?, pageSize: Int,
+        at now: Timestamp = Timestamp.now()
+    ) throws(SharingError) -> Page<ShareView> {
         _ = try ownedDevice(caller, id, field: .deviceId)
         let size = try limits.pageSize(pageSize)
         let after = try PageCursor.decode(cursor)
         let (page, next) = PageCursor.page(sharesByDevice[id] ?? [], after: after, size: size)
         let items = page.compactMap { user -> ShareView? in
-            guard let s = liveShare(ShareKey(device: id, user: user), at: now), let a = accounts[user] else { return nil }
+            guard let s = liveShare(ShareKey(device: id, user: user), at: now), let a = accounts[user] else {
+                return nil
+            }
             return ShareView(share: s, email: a.email)
         }
         return Page(items: items, nextCursor: next)
@@ -158,13 +170,16 @@ extension SharingState {
 
     /// The people shared on *every* one of the caller's `devices`: what a bulk
     /// stop-sharing may offer. Sorted by email.
-    public func commonSharees(_ caller: AccountID, devices ids: [DeviceID],
-                              at now: Timestamp = Timestamp.now()) throws(SharingError) -> [AccountSummary] {
+    public func commonSharees(
+        _ caller: AccountID, devices ids: [DeviceID],
+        at now: Timestamp = Timestamp.now()
+    ) throws(SharingError) -> [AccountSummary] {
         let unique = uniqued(ids)
         if unique.isEmpty { throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given") }
         if unique.count > limits.maxDevicesPerCall {
-            throw SharingError(.limitExceeded, subject: String(unique.count), field: .deviceIds, limit: .devicesPerCall,
-                               message: "at most \(limits.maxDevicesPerCall) devices per call")
+            throw SharingError(
+                .limitExceeded, subject: String(unique.count), field: .deviceIds, limit: .devicesPerCall,
+                message: "at most \(limits.maxDevicesPerCall) devices per call")
         }
         for id in unique { _ = try ownedDevice(caller, id) }
         var common = sharesByDevice[unique[0]] ?? []
@@ -186,7 +201,9 @@ extension SharingState {
     /// How many shares of `device` have not ended at `now`.
     func liveShareCount(_ device: DeviceID, at now: Timestamp) -> Int {
         if expiring.isEmpty { return sharesByDevice[device]?.count ?? 0 }  // nothing can have ended
-        return (sharesByDevice[device] ?? []).reduce(0) { $0 + (liveShare(ShareKey(device: device, user: $1), at: now) == nil ? 0 : 1) }
+        return (sharesByDevice[device] ?? []).reduce(0) {
+            $0 + (liveShare(ShareKey(device: device, user: $1), at: now) == nil ? 0 : 1)
+        }
     }
 
     /// Whether `account` owns `device` (an unknown device is no one's).
@@ -197,7 +214,9 @@ extension SharingState {
     /// The device `caller` owns, for an owner-only query or write: the one
     /// owner check. A recipient gets `NOT_DEVICE_OWNER`; anyone else
     /// `DEVICE_NOT_FOUND`, so strangers cannot probe which ids exist.
-    func ownedDevice(_ caller: AccountID, _ id: DeviceID, field: SharingError.Field = .deviceIds) throws(SharingError) -> Device {
+    func ownedDevice(_ caller: AccountID, _ id: DeviceID, field: SharingError.Field = .deviceIds) throws(SharingError)
+        -> Device
+    {
         guard let d = devices[id] else { throw .deviceNotFound(id, field: field) }
         if d.owner == caller { return d }
         if shares[ShareKey(device: id, user: caller)] != nil { throw .notOwner(id, field: field) }

@@ -43,9 +43,11 @@ public struct SharingState: Sendable {
     ///
     /// - Throws: `INVALID_ARGUMENT` when the rows are inconsistent (a share of
     ///   an unknown device, say): better to refuse to start than to serve wrong answers.
-    public static func restore(limits: Limits = Limits(), revision: UInt64, counters: IDCounters,
-                               accounts: [Account], apiKeys: [APIKeyRecord], contacts: [Contact],
-                               devices: [Device], shares: [Share]) throws(SharingError) -> SharingState {
+    public static func restore(
+        limits: Limits = Limits(), revision: UInt64, counters: IDCounters,
+        accounts: [Account], apiKeys: [APIKeyRecord], contacts: [Contact],
+        devices: [Device], shares: [Share]
+    ) throws(SharingError) -> SharingState {
         var s = SharingState(limits: limits)
         s.revision = revision
         s.counters = counters

@@ -10,22 +10,27 @@ public enum PostgresAdministration {
     }
 
     /// `CREATE DATABASE name`. Names are limited to `[a-z0-9_]`, at most 63 bytes.
-    public static func createDatabase(_ name: String, on server: PostgresStoreConfiguration,
-                                      logger: Logger = Logger(label: "sharewire.postgres")) async throws {
+    public static func createDatabase(
+        _ name: String, on server: PostgresStoreConfiguration,
+        logger: Logger = Logger(label: "sharewire.postgres")
+    ) async throws {
         try check(name)
         try await run("CREATE DATABASE \(name)", on: server, logger: logger)
     }
 
     /// `DROP DATABASE IF EXISTS name`, closing any session still connected to it.
-    public static func dropDatabase(_ name: String, on server: PostgresStoreConfiguration,
-                                    logger: Logger = Logger(label: "sharewire.postgres")) async throws {
+    public static func dropDatabase(
+        _ name: String, on server: PostgresStoreConfiguration,
+        logger: Logger = Logger(label: "sharewire.postgres")
+    ) async throws {
         try check(name)
         try await run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: server, logger: logger)
     }
 
     private static func check(_ name: String) throws {
         guard !name.isEmpty, name.utf8.count <= 63,
-              name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 }) else {
+            name.utf8.allSatisfy({ ($0 >= 97 && $0 <= 122) || ($0 >= 48 && $0 <= 57) || $0 == 95 })
+        else {
             throw NameError(description: "database name \(name) must be 1-63 of [a-z0-9_]")
         }
     }

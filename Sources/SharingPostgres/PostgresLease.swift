@@ -26,7 +26,8 @@ final class OperationGate: Sendable {
     private let phase = Atomic<UInt8>(Phase.leasing.rawValue)
 
     private func move(from: Phase, to: Phase) -> Bool {
-        phase.compareExchange(expected: from.rawValue, desired: to.rawValue, ordering: .sequentiallyConsistent).exchanged
+        phase.compareExchange(expected: from.rawValue, desired: to.rawValue, ordering: .sequentiallyConsistent)
+            .exchanged
     }
 
     /// The body got its connection; false when the operation was already abandoned.
@@ -46,7 +47,12 @@ private final class Outcome<T: Sendable>: Sendable {
     /// Resumes the waiter unless something else did; true if this call did.
     @discardableResult
     func deliver(_ result: Result<T, any Error>) -> Bool {
-        guard let c = continuation.withLock({ c -> CheckedContinuation<T, any Error>? in defer { c = nil }; return c }) else {
+        guard
+            let c = continuation.withLock({ c -> CheckedContinuation<T, any Error>? in
+                defer { c = nil }
+                return c
+            })
+        else {
             return false
         }
         c.resume(with: result)
@@ -103,25 +109,31 @@ extension PostgresSharingStore {
                     return
                 }
                 do { try await Task.sleep(for: timeout - lease) } catch { return }
-                let failure: any Error = gate.abandonRunning()
+                let failure: any Error =
+                    gate.abandonRunning()
                     ? PostgresStoreTimeout(timeout: timeout)
                     : CommitOutcomeUnknown(cause: PostgresStoreTimeout(timeout: timeout))
                 if outcome.deliver(.failure(failure)) {
-                    logger.warning("PostgreSQL operation timed out; not waiting for it", metadata: ["timeout": "\(timeout)"])
+                    logger.warning(
+                        "PostgreSQL operation timed out; not waiting for it", metadata: ["timeout": "\(timeout)"])
                 }
             }
         }
     }
 
     /// ``withConnection(_:)`` for a body that needs no gate.
-    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func withConnection<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
+        -> T
+    {
         try await withConnection { c, _ in try await body(c) }
     }
 
     /// ``withConnection(_:)`` in one transaction (postgres-nio's: BEGIN,
     /// `body`, COMMIT; ROLLBACK on a throw). For reads; writes use
     /// ``writeTransaction(_:)``, which tells an unknown COMMIT outcome apart.
-    func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+    func withTransaction<T: Sendable>(_ body: @escaping @Sendable (PostgresConnection) async throws -> T) async throws
+        -> T
+    {
         let logger = self.logger
         return try await withConnection { c in
             try await c.withTransaction(logger: logger) { c in try await body(c) }

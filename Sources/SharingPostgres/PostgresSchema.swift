@@ -31,16 +31,20 @@ public enum PostgresSchema {
     static let migrations: [Migration] = [
         Migration(version: 1, name: "sharing tables", statements: SharingSchema.v1(.postgres)),
         Migration(version: 2, name: "cluster change log", statements: SharingSchema.clusterChangeLog(.postgres)),
-        Migration(version: 3, name: SharingSchema.consumerCursorsName,
-                  statements: SharingSchema.consumerCursors(.postgres)),
+        Migration(
+            version: 3, name: SharingSchema.consumerCursorsName,
+            statements: SharingSchema.consumerCursors(.postgres)),
         Migration(version: 4, name: SharingSchema.shareExpiryName, statements: SharingSchema.shareExpiry(.postgres)),
         Migration(version: 5, name: SharingSchema.namedAPIKeysName, statements: SharingSchema.namedAPIKeys(.postgres)),
-        Migration(version: 6, name: SharingSchema.accessChangesName, statements: SharingSchema.accessChanges(.postgres)),
-        Migration(version: 7, name: SharingSchema.shareInvitationsName,
-                  statements: SharingSchema.shareInvitations(.postgres)),
+        Migration(
+            version: 6, name: SharingSchema.accessChangesName, statements: SharingSchema.accessChanges(.postgres)),
+        Migration(
+            version: 7, name: SharingSchema.shareInvitationsName,
+            statements: SharingSchema.shareInvitations(.postgres)),
     ]
 
-    static let createVersionTable = SQLStatement("""
+    static let createVersionTable = SQLStatement(
+        """
         CREATE TABLE IF NOT EXISTS schema_migrations (
             version BIGINT PRIMARY KEY,
             name TEXT NOT NULL,
@@ -50,13 +54,18 @@ public enum PostgresSchema {
 
     /// The highest applied version, 0 when none (or no table yet).
     static func version(_ c: PostgresConnection, logger: Logger) async throws -> Int {
-        let exists = try await c.fetch(SQLStatement("""
-            SELECT COUNT(*) FROM information_schema.tables
-            WHERE table_schema = current_schema() AND table_name = 'schema_migrations'
-            """), logger: logger) { try $0.int(0) }
+        let exists = try await c.fetch(
+            SQLStatement(
+                """
+                SELECT COUNT(*) FROM information_schema.tables
+                WHERE table_schema = current_schema() AND table_name = 'schema_migrations'
+                """), logger: logger
+        ) { try $0.int(0) }
         guard exists.first ?? 0 > 0 else { return 0 }
-        let max = try await c.fetch(SQLStatement("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"),
-                                    logger: logger) { try $0.int(0) }
+        let max = try await c.fetch(
+            SQLStatement("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"),
+            logger: logger
+        ) { try $0.int(0) }
         return Int(max.first ?? 0)
     }
 
@@ -79,12 +88,15 @@ public enum PostgresSchema {
             var applied: [Int] = []
             for m in migrations where m.version > current {
                 let didApply = try await c.withTransaction(logger: logger) { c in
-                    try await c.execute(SQLStatement("SELECT pg_advisory_xact_lock(?)", [.int(migrationLock)]), logger: logger)
+                    try await c.execute(
+                        SQLStatement("SELECT pg_advisory_xact_lock(?)", [.int(migrationLock)]), logger: logger)
                     guard try await version(c, logger: logger) < m.version else { return false }
                     try await c.execute(createVersionTable, logger: logger)
                     for sql in m.statements { try await c.execute(SQLStatement(sql), logger: logger) }
-                    try await c.execute(SQLStatement("INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
-                                                     [.int(Int64(m.version)), .text(m.name)]), logger: logger)
+                    try await c.execute(
+                        SQLStatement(
+                            "INSERT INTO schema_migrations (version, name) VALUES (?, ?)",
+                            [.int(Int64(m.version)), .text(m.name)]), logger: logger)
                     return true
                 }
                 guard didApply else { continue }

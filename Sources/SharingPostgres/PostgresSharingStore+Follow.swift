@@ -15,8 +15,10 @@ extension PostgresSharingStore {
         while !Task.isCancelled {
             do {
                 let connection = try await PostgresConnection.connect(
-                    on: PostgresClient.defaultEventLoopGroup.any(), configuration: try configuration.connectionConfiguration,
-                    id: 1, logger: logger).get()
+                    on: PostgresClient.defaultEventLoopGroup.any(),
+                    configuration: try configuration.connectionConfiguration,
+                    id: 1, logger: logger
+                ).get()
                 attempt = 0
                 do {
                     try await withTaskCancellationHandler {
@@ -30,13 +32,16 @@ extension PostgresSharingStore {
                     }
                 } catch {
                     if !Task.isCancelled {
-                        logger.warning("change notifications lost; reconnecting", metadata: ["error": "\(String(reflecting: error))"])
+                        logger.warning(
+                            "change notifications lost; reconnecting",
+                            metadata: ["error": "\(String(reflecting: error))"])
                     }
                 }
                 try? await connection.close()
             } catch {
                 if !Task.isCancelled {
-                    logger.warning("cannot listen for change notifications", metadata: ["error": "\(String(reflecting: error))"])
+                    logger.warning(
+                        "cannot listen for change notifications", metadata: ["error": "\(String(reflecting: error))"])
                 }
             }
             attempt += 1
@@ -53,7 +58,8 @@ extension PostgresSharingStore {
     /// instances may run it at once). Keeps at least the latest entry.
     public func pruneChangeLog(retaining revisions: UInt64) async throws {
         try await withConnection { [logger] c in
-            let latest = try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
+            let latest =
+                try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
             guard latest > max(revisions, 1) else { return }
             try await c.execute(SharingSQL.pruneChangeLog(through: latest - max(revisions, 1)), logger: logger)
         }

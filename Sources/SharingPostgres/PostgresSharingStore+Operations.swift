@@ -27,11 +27,14 @@ extension PostgresSharingStore {
     /// and only if it commits. The statements are sent together
     /// (``PostgresNIO/PostgresConnection/executeAll(_:logger:)``). Returns
     /// how to recognise the entry after a lost COMMIT.
-    static func write(_ batch: CommitBatch, base: UInt64, on c: PostgresConnection,
-                      logger: Logger) async throws -> CommitMarker {
+    static func write(
+        _ batch: CommitBatch, base: UInt64, on c: PostgresConnection,
+        logger: Logger
+    ) async throws -> CommitMarker {
         var statements = SharingSQL.statements(for: batch)
-        let (append, body) = try SharingSQL.appendChangeLog(ChangeLogEntry(batch: batch, base: base),
-                                                            batchToken: batchToken())
+        let (append, body) = try SharingSQL.appendChangeLog(
+            ChangeLogEntry(batch: batch, base: base),
+            batchToken: batchToken())
         statements.append(append)
         statements.append(SQLStatement("NOTIFY \(PostgresSharingStore.changeChannel)"))
         try await c.executeAll(statements, logger: logger)
@@ -79,12 +82,13 @@ extension PostgresSharingStore {
     /// log cannot get there.
     public func catchUp(_ state: SharingState) async throws -> SharingState {
         let (latest, entries) = try await withConnection { [logger] c in
-            let answers = try await c.executeAll([
-                PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
-                SharingSQL.revision.postgres,
-                SharingSQL.changeLog(after: state.revision, limit: Self.changeLogPage).postgres,
-                PostgresQuery(unsafeSQL: "COMMIT"),
-            ], logger: logger)
+            let answers = try await c.executeAll(
+                [
+                    PostgresQuery(unsafeSQL: "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY"),
+                    SharingSQL.revision.postgres,
+                    SharingSQL.changeLog(after: state.revision, limit: Self.changeLogPage).postgres,
+                    PostgresQuery(unsafeSQL: "COMMIT"),
+                ], logger: logger)
             let latest = try answers[1].rows.first.map { UInt64(bitPattern: try PostgresSQLRow($0).int(0)) } ?? 0
             return (latest, try answers[2].rows.map { try SharingSQL.changeLogEntry(PostgresSQLRow($0)) })
         }
@@ -101,8 +105,10 @@ extension PostgresSharingStore {
     func catchUpPaged(_ state: SharingState) async throws -> SharingState {
         try await withTransaction { [logger] c in
             // One snapshot: the revision and the log entries up to it agree.
-            try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
-            let latest = try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
+            try await c.execute(
+                SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
+            let latest =
+                try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
             return try await Self.catchUp(state, to: latest, on: c, logger: logger)
         }
     }
@@ -115,25 +121,31 @@ extension PostgresSharingStore {
     /// the log cannot get there: a gap (a state older than the log, or rows
     /// written by a binary without it), or a state newer than the database
     /// (restored from a backup).
-    static func catchUp(_ state: SharingState, to latest: UInt64, on c: PostgresConnection,
-                        logger: Logger) async throws -> SharingState {
+    static func catchUp(
+        _ state: SharingState, to latest: UInt64, on c: PostgresConnection,
+        logger: Logger
+    ) async throws -> SharingState {
         var s = state
         while s.revision < latest {
-            let entries = try await c.fetch(SharingSQL.changeLog(after: s.revision, limit: changeLogPage), logger: logger) {
+            let entries = try await c.fetch(
+                SharingSQL.changeLog(after: s.revision, limit: changeLogPage), logger: logger
+            ) {
                 try SharingSQL.changeLogEntry($0)
             }
             guard !entries.isEmpty else { break }
             do {
                 for e in entries where e.revision <= latest { s = try s.replaying(e) }
             } catch {
-                logger.warning("change log does not reach the latest revision; reloading", metadata: ["reason": "\(error)"])
+                logger.warning(
+                    "change log does not reach the latest revision; reloading", metadata: ["reason": "\(error)"])
                 return try await load(on: c, limits: state.limits, logger: logger)
             }
             if entries.count < changeLogPage { break }
         }
         guard s.revision == latest else {
-            logger.warning("change log does not reach the latest revision; reloading",
-                           metadata: ["state": "\(s.revision)", "latest": "\(latest)"])
+            logger.warning(
+                "change log does not reach the latest revision; reloading",
+                metadata: ["state": "\(s.revision)", "latest": "\(latest)"])
             return try await load(on: c, limits: state.limits, logger: logger)
         }
         return s
@@ -142,7 +154,8 @@ extension PostgresSharingStore {
     /// Reads every row into a ``SharingState``, from one consistent snapshot.
     public func loadState(limits: Limits) async throws -> SharingState {
         try await withTransaction { [logger] c in
-            try await c.execute(SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
+            try await c.execute(
+                SQLStatement("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"), logger: logger)
             return try await Self.load(on: c, limits: limits, logger: logger)
         }
     }
@@ -188,11 +201,16 @@ extension PostgresSharingStore {
 
     /// Access changes after `cursor`, then the pruned mark (read after them,
     /// so a prune in between shows).
-    public func accessChanges(after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
-                              limit: Int) async throws -> AccessChangePage {
+    public func accessChanges(
+        after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
+        limit: Int
+    ) async throws -> AccessChangePage {
         try await withConnection { [logger] c in
-            let changes = try await c.fetch(SharingSQL.accessChanges(after: cursor, through: through, visibleTo: account,
-                                                                     limit: limit), logger: logger) {
+            let changes = try await c.fetch(
+                SharingSQL.accessChanges(
+                    after: cursor, through: through, visibleTo: account,
+                    limit: limit), logger: logger
+            ) {
                 try SharingSQL.accessChange($0)
             }
             let mark = try await c.fetch(SharingSQL.accessChangesPrunedThrough, logger: logger) { try $0.int(0) }
@@ -204,8 +222,11 @@ extension PostgresSharingStore {
     /// idempotent, so instances may prune concurrently.
     public func pruneAccessChanges(retaining revisions: UInt64) async throws {
         try await withTransaction { [logger] c in
-            let latest = try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
-            guard let through = SharingSQL.accessChangesPruneTarget(latest: latest, retaining: revisions) else { return }
+            let latest =
+                try await c.fetch(SharingSQL.revision, logger: logger) { UInt64(bitPattern: try $0.int(0)) }.first ?? 0
+            guard let through = SharingSQL.accessChangesPruneTarget(latest: latest, retaining: revisions) else {
+                return
+            }
             for statement in SharingSQL.pruneAccessChanges(through: through) {
                 try await c.execute(statement, logger: logger)
             }
@@ -215,9 +236,10 @@ extension PostgresSharingStore {
     /// One consumer's cursor; 0 when it acknowledged nothing yet.
     public func acknowledgedNotificationSequence(consumer: NotificationConsumer) async throws -> UInt64 {
         try await withConnection { [logger] c in
-            UInt64(bitPattern: try await c.fetch(SharingSQL.acknowledged(consumer: consumer), logger: logger) {
-                try $0.int(0)
-            }.first ?? 0)
+            UInt64(
+                bitPattern: try await c.fetch(SharingSQL.acknowledged(consumer: consumer), logger: logger) {
+                    try $0.int(0)
+                }.first ?? 0)
         }
     }
 }
@@ -233,7 +255,9 @@ extension PostgresSharingStore: APIKeyUsageLog {
     public func apiKeyUsage(account: AccountID) async throws -> [APIKeyID: Timestamp] {
         try await withConnection { [logger] c in
             var out: [APIKeyID: Timestamp] = [:]
-            for (id, at) in try await c.fetch(SharingSQL.apiKeyUsage(account: account), logger: logger, SharingSQL.apiKeyUse) {
+            for (id, at) in try await c.fetch(
+                SharingSQL.apiKeyUsage(account: account), logger: logger, SharingSQL.apiKeyUse)
+            {
                 out[id] = at
             }
             return out

@@ -43,8 +43,10 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
     /// COMMIT; nil (always, outside tests) sends COMMIT.
     let commitFault = Mutex<CommitFault?>(nil)
 
-    private init(configuration: PostgresStoreConfiguration, client: PostgresClient, running: Task<Void, Never>,
-                 logger: Logger) {
+    private init(
+        configuration: PostgresStoreConfiguration, client: PostgresClient, running: Task<Void, Never>,
+        logger: Logger
+    ) {
         self.configuration = configuration
         self.client = client
         self.running = running
@@ -53,8 +55,10 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
 
     /// Connects, checks the server's durability settings, and migrates the
     /// schema to ``PostgresSchema/latestVersion``.
-    public static func open(_ configuration: PostgresStoreConfiguration,
-                            logger: Logger = Logger(label: "sharewire.postgres")) async throws -> PostgresSharingStore {
+    public static func open(
+        _ configuration: PostgresStoreConfiguration,
+        logger: Logger = Logger(label: "sharewire.postgres")
+    ) async throws -> PostgresSharingStore {
         try await probe(configuration, logger: logger)
         let client = PostgresClient(configuration: try configuration.clientConfiguration, backgroundLogger: logger)
         let running = await startRunning(client)
@@ -76,12 +80,15 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
         let connection: PostgresConnection
         do {
             connection = try await PostgresConnection.connect(
-                on: PostgresClient.defaultEventLoopGroup.any(), configuration: try configuration.connectionConfiguration,
-                id: 0, logger: logger).get()
+                on: PostgresClient.defaultEventLoopGroup.any(),
+                configuration: try configuration.connectionConfiguration,
+                id: 0, logger: logger
+            ).get()
         } catch {
             // PSQLError's description is deliberately generic; its reflection
             // names the cause (refused, TLS, authentication) and holds no password.
-            throw PostgresStoreOpenError(description: "cannot connect to \(configuration.redacted): \(String(reflecting: error))")
+            throw PostgresStoreOpenError(
+                description: "cannot connect to \(configuration.redacted): \(String(reflecting: error))")
         }
         try await connection.close()
     }
@@ -110,7 +117,8 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
         // part-way through the versions; a real error repeats and is thrown.
         for attempt in 1...Self.migrationAttempts {
             do {
-                return try await bounded { [client, logger] in try await PostgresSchema.migrate(client, logger: logger) }
+                return try await bounded { [client, logger] in try await PostgresSchema.migrate(client, logger: logger)
+                }
             } catch let error as SchemaNewerThanBinaryError {
                 throw error
             } catch {
@@ -138,11 +146,14 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
 
     private func verifyDurability() async throws {
         let fsync = try await bounded { [client, logger] in
-            try await client.withConnection { c in try await c.fetch(SQLStatement("SHOW fsync"), logger: logger) { try $0.text(0) } }
+            try await client.withConnection { c in
+                try await c.fetch(SQLStatement("SHOW fsync"), logger: logger) { try $0.text(0) }
+            }
         }
         guard fsync.first == "on" else {
-            throw PostgresStoreOpenError(description: "the PostgreSQL server runs with fsync=\(fsync.first ?? "?"); "
-                                         + "an acknowledged write would not survive a crash")
+            throw PostgresStoreOpenError(
+                description: "the PostgreSQL server runs with fsync=\(fsync.first ?? "?"); "
+                    + "an acknowledged write would not survive a crash")
         }
     }
 

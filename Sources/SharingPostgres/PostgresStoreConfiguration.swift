@@ -66,13 +66,16 @@ public struct PostgresStoreConfiguration: Sendable {
     /// Parses a `postgres://` URL (see the type's documentation).
     public init(url text: String) throws(URLError) {
         guard let components = URLComponents(string: text),
-              let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql" else {
+            let scheme = components.scheme?.lowercased(), scheme == "postgres" || scheme == "postgresql"
+        else {
             throw URLError(description: "not a postgres:// URL")
         }
         guard let host = components.host, !host.isEmpty else { throw URLError(description: "the URL has no host") }
         guard let user = components.user, !user.isEmpty else { throw URLError(description: "the URL has no user") }
         let path = components.path.hasPrefix("/") ? String(components.path.dropFirst()) : components.path
-        guard !path.isEmpty, !path.contains("/") else { throw URLError(description: "the URL has no database (…/DATABASE)") }
+        guard !path.isEmpty, !path.contains("/") else {
+            throw URLError(description: "the URL has no database (…/DATABASE)")
+        }
         self.host = host
         self.port = components.port ?? 5432
         self.username = user.removingPercentEncoding ?? user
@@ -92,11 +95,16 @@ public struct PostgresStoreConfiguration: Sendable {
                 sslMode = mode
             case "sslrootcert": sslRootCertificate = value
             case "connect_timeout":
-                guard let s = Int(value), s > 0 else { throw URLError(description: "connect_timeout must be a positive number of seconds") }
+                guard let s = Int(value), s > 0 else {
+                    throw URLError(description: "connect_timeout must be a positive number of seconds")
+                }
                 connectTimeout = .seconds(s)
             case "application_name": applicationName = value
             default:
-                throw URLError(description: "unknown URL parameter \(item.name) (known: sslmode, sslrootcert, connect_timeout, application_name)")
+                throw URLError(
+                    description:
+                        "unknown URL parameter \(item.name) (known: sslmode, sslrootcert, connect_timeout, application_name)"
+                )
             }
         }
     }
@@ -115,8 +123,9 @@ public struct PostgresStoreConfiguration: Sendable {
 
     var clientConfiguration: PostgresClient.Configuration {
         get throws {
-            var config = PostgresClient.Configuration(host: host, port: port, username: username, password: password,
-                                                      database: database, tls: try tls)
+            var config = PostgresClient.Configuration(
+                host: host, port: port, username: username, password: password,
+                database: database, tls: try tls)
             config.options.maximumConnections = poolSize
             config.options.connectTimeout = connectTimeout
             config.options.additionalStartupParameters = startupParameters
@@ -129,13 +138,17 @@ public struct PostgresStoreConfiguration: Sendable {
     /// certificate) until the operation times out instead of reporting it.
     var connectionConfiguration: PostgresConnection.Configuration {
         get throws {
-            let tls: PostgresConnection.Configuration.TLS = switch try tlsSettings {
-            case nil: .disable
-            case let (required, config)?:
-                required ? .require(try NIOSSLContext(configuration: config)) : .prefer(try NIOSSLContext(configuration: config))
-            }
-            var c = PostgresConnection.Configuration(host: host, port: port, username: username, password: password,
-                                                     database: database, tls: tls)
+            let tls: PostgresConnection.Configuration.TLS =
+                switch try tlsSettings {
+                case nil: .disable
+                case let (required, config)?:
+                    required
+                        ? .require(try NIOSSLContext(configuration: config))
+                        : .prefer(try NIOSSLContext(configuration: config))
+                }
+            var c = PostgresConnection.Configuration(
+                host: host, port: port, username: username, password: password,
+                database: database, tls: tls)
             c.options.connectTimeout = .nanoseconds(Int64(connectTimeout.components.seconds) * 1_000_000_000)
             c.options.additionalStartupParameters = startupParameters
             return c

@@ -83,7 +83,8 @@ extension PostgresConnection {
         for try await row in try await query(statement.postgres, logger: logger) { try body(PostgresSQLRow(row)) }
     }
 
-    func fetch<T>(_ statement: SQLStatement, logger: Logger, _ decode: (PostgresSQLRow) throws -> T) async throws -> [T] {
+    func fetch<T>(_ statement: SQLStatement, logger: Logger, _ decode: (PostgresSQLRow) throws -> T) async throws -> [T]
+    {
         var out: [T] = []
         try await forEach(statement, logger: logger) { out.append(try decode($0)) }
         return out

@@ -34,10 +34,12 @@ extension PostgresSharingStore {
                 // BEGIN and the lock go out together: one wait, not two.
                 let value: (R, CommitMarker?)
                 do {
-                    let locked = try await c.executeAll([PostgresQuery(unsafeSQL: "BEGIN"), SharingSQL.lockRevision.postgres],
-                                                        logger: logger)[1]
+                    let locked = try await c.executeAll(
+                        [PostgresQuery(unsafeSQL: "BEGIN"), SharingSQL.lockRevision.postgres],
+                        logger: logger)[1]
                     guard let row = locked.rows.first else {
-                        throw PostgresStoreOpenError(description: "the meta row 'revision' is missing (schema not migrated?)")
+                        throw PostgresStoreOpenError(
+                            description: "the meta row 'revision' is missing (schema not migrated?)")
                     }
                     value = try await body(c, UInt64(bitPattern: try PostgresSQLRow(row).int(0)))
                 } catch {
@@ -72,12 +74,14 @@ extension PostgresSharingStore {
             guard let marker else { return value }
             switch await resolveOutcome(of: marker) {
             case .committed:
-                logger.notice("connection lost at COMMIT; the change log shows the batch committed",
-                              metadata: ["revision": "\(marker.revision)"])
+                logger.notice(
+                    "connection lost at COMMIT; the change log shows the batch committed",
+                    metadata: ["revision": "\(marker.revision)"])
                 return value
             case .rolledBack:
-                logger.notice("connection lost at COMMIT; the change log shows the batch did not commit",
-                              metadata: ["revision": "\(marker.revision)"])
+                logger.notice(
+                    "connection lost at COMMIT; the change log shows the batch did not commit",
+                    metadata: ["revision": "\(marker.revision)"])
                 throw CommitRolledBack(revision: marker.revision, cause: unknown.cause)
             case let .unknown(reason):
                 logger.warning("connection lost at COMMIT; outcome unknown", metadata: ["reason": "\(reason)"])
@@ -110,9 +114,10 @@ extension PostgresSharingStore {
                     }.first
                     if let body { return body == marker.body ? .committed : .rolledBack }
                     if latest < marker.revision { return .rolledBack }
-                    let oldest = try await c.fetch(SharingSQL.oldestChangeLogRevision, logger: logger) {
-                        try $0.optionalInt(0).map { UInt64(bitPattern: $0) }
-                    }.first ?? nil
+                    let oldest =
+                        try await c.fetch(SharingSQL.oldestChangeLogRevision, logger: logger) {
+                            try $0.optionalInt(0).map { UInt64(bitPattern: $0) }
+                        }.first ?? nil
                     if let oldest, oldest <= marker.revision { return .rolledBack }
                     return .unknown("the change log no longer reaches revision \(marker.revision)")
                 }

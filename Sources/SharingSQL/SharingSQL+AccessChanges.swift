@@ -8,34 +8,45 @@ extension SharingSQL {
 
     /// The rows of `changes` (one multi-row insert per chunk).
     static func insert(_ changes: [AccessChangeRecord]) -> [SQLStatement] {
-        multiRow("""
+        multiRow(
+            """
             INSERT INTO access_changes (revision, pos, at, device_id, user_id, owner_id, kind, level, scripting, services, expires_at)
             VALUES
-            """, changes.map { c in
-                let (level, scripting, services, expiresAt): (String, Bool, String, Timestamp?) = switch c.grant {
-                case .none: ("NONE", false, "", nil)
-                case .owner: ("OWNER", true, "", nil)
-                case let .shared(access, expiresAt):
-                    (access.mode.rawValue, access.scripting,
-                     access.services.map(\.raw).sorted().map(String.init).joined(separator: " "), expiresAt)
-                }
-                return [c.revision.sqlValue, .int(Int64(c.position)), c.at.sqlValue, c.device.sqlValue,
-                        c.user.sqlValue, c.owner.sqlValue, .text(c.kind.rawValue), .text(level), .bool(scripting),
-                        .text(services), expiresAt?.sqlValue ?? .null]
+            """,
+            changes.map { c in
+                let (level, scripting, services, expiresAt): (String, Bool, String, Timestamp?) =
+                    switch c.grant {
+                    case .none: ("NONE", false, "", nil)
+                    case .owner: ("OWNER", true, "", nil)
+                    case let .shared(access, expiresAt):
+                        (
+                            access.mode.rawValue, access.scripting,
+                            access.services.map(\.raw).sorted().map(String.init).joined(separator: " "), expiresAt
+                        )
+                    }
+                return [
+                    c.revision.sqlValue, .int(Int64(c.position)), c.at.sqlValue, c.device.sqlValue,
+                    c.user.sqlValue, c.owner.sqlValue, .text(c.kind.rawValue), .text(level), .bool(scripting),
+                    .text(services), expiresAt?.sqlValue ?? .null,
+                ]
             })
     }
 
     /// Changes after `cursor` up to revision `through`, in (revision,
     /// position) order, at most `limit`; only those `account` may see
     /// (its own access, or on a device it owned), or all for `nil`.
-    public static func accessChanges(after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
-                                     limit: Int) -> SQLStatement {
+    public static func accessChanges(
+        after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
+        limit: Int
+    ) -> SQLStatement {
         var sql = """
             SELECT revision, pos, at, device_id, user_id, owner_id, kind, level, scripting, services, expires_at
             FROM access_changes WHERE (revision > ? OR (revision = ? AND pos > ?)) AND revision <= ?
             """
-        var values: [SQLValue] = [cursor.revision.sqlValue, cursor.revision.sqlValue, .int(Int64(cursor.position)),
-                                  through.sqlValue]
+        var values: [SQLValue] = [
+            cursor.revision.sqlValue, cursor.revision.sqlValue, .int(Int64(cursor.position)),
+            through.sqlValue,
+        ]
         if let account {
             sql += " AND (user_id = ? OR owner_id = ?)"
             values += [account.sqlValue, account.sqlValue]
@@ -50,11 +61,14 @@ extension SharingSQL {
     /// Deletes the changes of revisions up to `revision` and moves the pruned
     /// mark there (never back); run both in one transaction.
     public static func pruneAccessChanges(through revision: UInt64) -> [SQLStatement] {
-        [SQLStatement("DELETE FROM access_changes WHERE revision <= ?", [revision.sqlValue]),
-         SQLStatement("""
-            INSERT INTO meta (key, value) VALUES (?, ?)
-            ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value
-            """, [.text(accessChangesPrunedThroughKey), revision.sqlValue])]
+        [
+            SQLStatement("DELETE FROM access_changes WHERE revision <= ?", [revision.sqlValue]),
+            SQLStatement(
+                """
+                INSERT INTO meta (key, value) VALUES (?, ?)
+                ON CONFLICT (key) DO UPDATE SET value = excluded.value WHERE meta.value < excluded.value
+                """, [.text(accessChangesPrunedThroughKey), revision.sqlValue]),
+        ]
     }
 
     /// The revision to prune through so that the latest `revisions`
@@ -84,11 +98,13 @@ extension SharingSQL {
                 guard let raw = UInt64(part) else { throw StoredValueError(description: "bad access services \(part)") }
                 services.insert(ServiceID(raw: raw))
             }
-            grant = .shared(ShareAccess(mode: mode, services: services, scripting: try row.bool(8)),
-                            expiresAt: try row.optionalInt(10).map(Timestamp.init(sqlInt:)))
+            grant = .shared(
+                ShareAccess(mode: mode, services: services, scripting: try row.bool(8)),
+                expiresAt: try row.optionalInt(10).map(Timestamp.init(sqlInt:)))
         }
-        return AccessChangeRecord(revision: try row.unsigned(0), position: Int(try row.int(1)), at: try row.timestamp(2),
-                            device: try row.id(3), user: try row.id(4), owner: try row.id(5), kind: kind, grant: grant)
+        return AccessChangeRecord(
+            revision: try row.unsigned(0), position: Int(try row.int(1)), at: try row.timestamp(2),
+            device: try row.id(3), user: try row.id(4), owner: try row.id(5), kind: kind, grant: grant)
     }
 }
 

@@ -16,17 +16,23 @@ extension SharingSQL {
     /// Change-log entries of batches after `revision`, oldest first, at most
     /// `limit`. Rows: `body`.
     public static func changeLog(after revision: UInt64, limit: Int) -> SQLStatement {
-        SQLStatement("SELECT body FROM change_log WHERE revision > ? ORDER BY revision LIMIT ?",
-                     [revision.sqlValue, .int(Int64(limit))])
+        SQLStatement(
+            "SELECT body FROM change_log WHERE revision > ? ORDER BY revision LIMIT ?",
+            [revision.sqlValue, .int(Int64(limit))])
     }
 
     /// Appends `entry`, stored with the writing transaction's `batchToken`
     /// (``changeLogBody(_:batchToken:)``); committed in the same transaction
     /// as its batch. Returns the statement and the stored body.
-    public static func appendChangeLog(_ entry: ChangeLogEntry, batchToken: String) throws -> (SQLStatement, body: String) {
+    public static func appendChangeLog(_ entry: ChangeLogEntry, batchToken: String) throws -> (
+        SQLStatement, body: String
+    ) {
         let body = try changeLogBody(entry, batchToken: batchToken)
-        return (SQLStatement("INSERT INTO change_log (revision, first_revision, body) VALUES (?, ?, ?)",
-                             [entry.revision.sqlValue, entry.firstRevision.sqlValue, .text(body)]), body)
+        return (
+            SQLStatement(
+                "INSERT INTO change_log (revision, first_revision, body) VALUES (?, ?, ?)",
+                [entry.revision.sqlValue, entry.firstRevision.sqlValue, .text(body)]), body
+        )
     }
 
     /// The stored JSON of `entry`: its fields plus `"batch": batchToken`, a

@@ -27,8 +27,9 @@ public enum SharingSQL {
             append(shares, to: &out)
             shares.removeAll(keepingCapacity: true)
             keys.removeAll(keepingCapacity: true)
-            out += multiRow("DELETE FROM shares WHERE (device_id, account_id) IN (VALUES",
-                            deleted.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
+            out += multiRow(
+                "DELETE FROM shares WHERE (device_id, account_id) IN (VALUES",
+                deleted.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
             deleted.removeAll(keepingCapacity: true)
         }
         for m in batch.changes.mutations {
@@ -48,25 +49,31 @@ public enum SharingSQL {
         }
         flush()
         append(batch.changes.events, to: &out)
-        out += multiRow("""
+        out += multiRow(
+            """
             INSERT INTO notifications (seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body)
             VALUES
-            """, batch.changes.notifications.map { n in
-                [n.sequence.sqlValue, n.revision.sqlValue, n.createdAt.sqlValue, .text(n.recipientEmail.value),
-                 n.recipient?.sqlValue ?? .null, .text(n.language.rawValue), .text(n.template.rawValue),
-                 .text(n.subject), .text(n.body)]
+            """,
+            batch.changes.notifications.map { n in
+                [
+                    n.sequence.sqlValue, n.revision.sqlValue, n.createdAt.sqlValue, .text(n.recipientEmail.value),
+                    n.recipient?.sqlValue ?? .null, .text(n.language.rawValue), .text(n.template.rawValue),
+                    .text(n.subject), .text(n.body),
+                ]
             })
         out += insert(batch.changes.accessChanges)
-        out += setMeta([(MetaKey.revision, batch.revision)]
-                       + MetaKey.counters.map { ($0.0, batch.counters[keyPath: $0.1]) })
+        out += setMeta(
+            [(MetaKey.revision, batch.revision)]
+                + MetaKey.counters.map { ($0.0, batch.counters[keyPath: $0.1]) })
         return out
     }
 
     /// One upsert of every `(key, value)` pair (the revision and the id
     /// counters of a batch in one statement, not one round trip each).
     static func setMeta(_ pairs: [(String, UInt64)]) -> [SQLStatement] {
-        multiRow("INSERT INTO meta (key, value) VALUES", pairs.map { [.text($0.0), $0.1.sqlValue] },
-                 suffix: "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+        multiRow(
+            "INSERT INTO meta (key, value) VALUES", pairs.map { [.text($0.0), $0.1.sqlValue] },
+            suffix: "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
     }
 
     // Upserts use ON CONFLICT DO UPDATE, never INSERT OR REPLACE: REPLACE
@@ -74,41 +81,56 @@ public enum SharingSQL {
     private static func append(_ m: Mutation, to out: inout [SQLStatement]) {
         switch m {
         case let .putAccount(a):
-            out.append(SQLStatement("""
-                INSERT INTO accounts (id, email, language, created_at) VALUES (?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET email = excluded.email, language = excluded.language
-                """, [a.id.sqlValue, .text(a.email.value), .text(a.language.rawValue), a.createdAt.sqlValue]))
+            out.append(
+                SQLStatement(
+                    """
+                    INSERT INTO accounts (id, email, language, created_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET email = excluded.email, language = excluded.language
+                    """, [a.id.sqlValue, .text(a.email.value), .text(a.language.rawValue), a.createdAt.sqlValue]))
         case let .putAPIKey(k):
             // Keys are never changed once created; a replayed put changes nothing.
-            out.append(SQLStatement("""
-                INSERT INTO api_keys (id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO NOTHING
-                """, [k.id.sqlValue, k.account.sqlValue, .text(k.name), .bytes(k.hash.bytes), k.createdAt.sqlValue]))
+            out.append(
+                SQLStatement(
+                    """
+                    INSERT INTO api_keys (id, account_id, name, key_hash, created_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO NOTHING
+                    """, [k.id.sqlValue, k.account.sqlValue, .text(k.name), .bytes(k.hash.bytes), k.createdAt.sqlValue])
+            )
         case let .deleteAPIKey(id):
             out.append(SQLStatement("DELETE FROM api_keys WHERE id = ?", [id.sqlValue]))
         case let .putContact(c):
-            out.append(SQLStatement("""
-                INSERT INTO contacts (id, owner_id, email, first_name, last_name, company, language, invited_at, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
-                    company = excluded.company, language = excluded.language, invited_at = excluded.invited_at,
-                    updated_at = excluded.updated_at
-                """, [c.id.sqlValue, c.owner.sqlValue, .text(c.email.value), c.firstName.sqlValue, c.lastName.sqlValue,
-                      c.company.sqlValue, .text(c.language.rawValue), c.invitedAt?.sqlValue ?? .null,
-                      c.createdAt.sqlValue, c.updatedAt.sqlValue]))
+            out.append(
+                SQLStatement(
+                    """
+                    INSERT INTO contacts (id, owner_id, email, first_name, last_name, company, language, invited_at, created_at, updated_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET first_name = excluded.first_name, last_name = excluded.last_name,
+                        company = excluded.company, language = excluded.language, invited_at = excluded.invited_at,
+                        updated_at = excluded.updated_at
+                    """,
+                    [
+                        c.id.sqlValue, c.owner.sqlValue, .text(c.email.value), c.firstName.sqlValue,
+                        c.lastName.sqlValue,
+                        c.company.sqlValue, .text(c.language.rawValue), c.invitedAt?.sqlValue ?? .null,
+                        c.createdAt.sqlValue, c.updatedAt.sqlValue,
+                    ]))
         case let .deleteContact(id):
             out.append(SQLStatement("DELETE FROM contacts WHERE id = ?", [id.sqlValue]))
         case let .putDevice(d):
-            out.append(SQLStatement("""
-                INSERT INTO devices (id, owner_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name,
-                    updated_at = excluded.updated_at
-                """, [d.id.sqlValue, d.owner.sqlValue, .text(d.name), d.createdAt.sqlValue, d.updatedAt.sqlValue]))
+            out.append(
+                SQLStatement(
+                    """
+                    INSERT INTO devices (id, owner_id, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET owner_id = excluded.owner_id, name = excluded.name,
+                        updated_at = excluded.updated_at
+                    """, [d.id.sqlValue, d.owner.sqlValue, .text(d.name), d.createdAt.sqlValue, d.updatedAt.sqlValue]))
         case let .putService(device, s):
-            out.append(SQLStatement("""
-                INSERT INTO services (id, device_id, name, port, protocol) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (id) DO UPDATE SET name = excluded.name, port = excluded.port, protocol = excluded.protocol
-                """, [s.id.sqlValue, device.sqlValue, .text(s.name), .int(Int64(s.port)), .text(s.protocol)]))
+            out.append(
+                SQLStatement(
+                    """
+                    INSERT INTO services (id, device_id, name, port, protocol) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (id) DO UPDATE SET name = excluded.name, port = excluded.port, protocol = excluded.protocol
+                    """, [s.id.sqlValue, device.sqlValue, .text(s.name), .int(Int64(s.port)), .text(s.protocol)]))
         case let .deleteService(id):
             out.append(SQLStatement("DELETE FROM services WHERE id = ?", [id.sqlValue]))
         case .putShare, .deleteShare:
@@ -129,36 +151,52 @@ public enum SharingSQL {
     /// statements on different keys commute.
     private static func append(_ shares: [Share], to out: inout [SQLStatement]) {
         guard !shares.isEmpty else { return }
-        out += multiRow("INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at, expires_at, accept_by) VALUES",
-                        shares.map { s in
-                            [s.device.sqlValue, s.user.sqlValue, .text(s.access.mode.rawValue), .bool(s.access.scripting),
-                             s.createdAt.sqlValue, s.updatedAt.sqlValue, s.expiresAt?.sqlValue ?? .null,
-                             s.acceptBy?.sqlValue ?? .null]
-                        }, suffix: """
-                            ON CONFLICT (device_id, account_id) DO UPDATE SET mode = excluded.mode,
-                                scripting = excluded.scripting, updated_at = excluded.updated_at,
-                                expires_at = excluded.expires_at, accept_by = excluded.accept_by
-                            """)
-        out += multiRow("DELETE FROM share_ports WHERE (device_id, account_id) IN (VALUES",
-                        shares.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
-        out += multiRow("INSERT INTO share_ports (device_id, account_id, service_id) VALUES", shares.flatMap { s in
-            s.access.services.sorted().map { [s.device.sqlValue, s.user.sqlValue, $0.sqlValue] }
-        })
+        out += multiRow(
+            "INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at, expires_at, accept_by) VALUES",
+            shares.map { s in
+                [
+                    s.device.sqlValue, s.user.sqlValue, .text(s.access.mode.rawValue), .bool(s.access.scripting),
+                    s.createdAt.sqlValue, s.updatedAt.sqlValue, s.expiresAt?.sqlValue ?? .null,
+                    s.acceptBy?.sqlValue ?? .null,
+                ]
+            },
+            suffix: """
+                ON CONFLICT (device_id, account_id) DO UPDATE SET mode = excluded.mode,
+                    scripting = excluded.scripting, updated_at = excluded.updated_at,
+                    expires_at = excluded.expires_at, accept_by = excluded.accept_by
+                """)
+        out += multiRow(
+            "DELETE FROM share_ports WHERE (device_id, account_id) IN (VALUES",
+            shares.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
+        out += multiRow(
+            "INSERT INTO share_ports (device_id, account_id, service_id) VALUES",
+            shares.flatMap { s in
+                s.access.services.sorted().map { [s.device.sqlValue, s.user.sqlValue, $0.sqlValue] }
+            })
     }
 
     /// The audit events of a batch and their members, as three multi-row
     /// inserts in all (a batch of 64 single shares wrote 192 statements
     /// with a statement per event and member list).
     private static func append(_ events: [Event], to out: inout [SQLStatement]) {
-        out += multiRow("INSERT INTO events (id, revision, at, actor_id, kind, detail) VALUES", events.map { e in
-            [e.id.sqlValue, e.revision.sqlValue, e.at.sqlValue, e.actor.sqlValue, .text(e.kind.rawValue), .text(e.detail)]
-        })
-        out += multiRow("INSERT INTO event_devices (device_id, event_id, pos) VALUES", events.flatMap { e in
-            e.devices.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] }
-        })
-        out += multiRow("INSERT INTO event_users (account_id, event_id, pos) VALUES", events.flatMap { e in
-            e.users.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] }
-        })
+        out += multiRow(
+            "INSERT INTO events (id, revision, at, actor_id, kind, detail) VALUES",
+            events.map { e in
+                [
+                    e.id.sqlValue, e.revision.sqlValue, e.at.sqlValue, e.actor.sqlValue, .text(e.kind.rawValue),
+                    .text(e.detail),
+                ]
+            })
+        out += multiRow(
+            "INSERT INTO event_devices (device_id, event_id, pos) VALUES",
+            events.flatMap { e in
+                e.devices.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] }
+            })
+        out += multiRow(
+            "INSERT INTO event_users (account_id, event_id, pos) VALUES",
+            events.flatMap { e in
+                e.users.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] }
+            })
     }
 
     /// Most rows in one multi-row statement (keeps the parameters of one
@@ -179,7 +217,8 @@ public enum SharingSQL {
 
     /// Moves one consumer's outbox cursor forward, never back.
     public static func acknowledge(through sequence: UInt64, consumer: NotificationConsumer) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             INSERT INTO notification_cursors (consumer, acked_seq) VALUES (?, ?)
             ON CONFLICT (consumer) DO UPDATE SET acked_seq = excluded.acked_seq
             WHERE notification_cursors.acked_seq < excluded.acked_seq
@@ -198,9 +237,11 @@ public enum MetaKey {
     /// The single outbox cursor of schema version 1; the consumer-cursor
     /// migration moves it to the consumer `default` and deletes it.
     public static let acknowledged = "notifications_acked"
-    static var counters: [(String, WritableKeyPath<IDCounters, UInt64>)] { [
-        ("next_account", \.account), ("next_contact", \.contact), ("next_device", \.device),
-        ("next_service", \.service), ("next_event", \.event), ("next_notification", \.notification),
-        ("next_api_key", \.apiKey),
-    ] }
+    static var counters: [(String, WritableKeyPath<IDCounters, UInt64>)] {
+        [
+            ("next_account", \.account), ("next_contact", \.contact), ("next_device", \.device),
+            ("next_service", \.service), ("next_event", \.event), ("next_notification", \.notification),
+            ("next_api_key", \.apiKey),
+        ]
+    }
 }

@@ -11,9 +11,18 @@ extension SharingSQL {
             WHERE u.account_id = ? AND u.event_id > ?
             """
         var args: [SQLValue] = [q.caller.sqlValue, (q.afterID ?? 0).sqlValue]
-        if let kind = q.filter.kind { sql += " AND e.kind = ?"; args.append(.text(kind.rawValue)) }
-        if let since = q.filter.since { sql += " AND e.at >= ?"; args.append(since.sqlValue) }
-        if let until = q.filter.until { sql += " AND e.at < ?"; args.append(until.sqlValue) }
+        if let kind = q.filter.kind {
+            sql += " AND e.kind = ?"
+            args.append(.text(kind.rawValue))
+        }
+        if let since = q.filter.since {
+            sql += " AND e.at >= ?"
+            args.append(since.sqlValue)
+        }
+        if let until = q.filter.until {
+            sql += " AND e.at < ?"
+            args.append(until.sqlValue)
+        }
         if let device = q.filter.device {
             sql += " AND EXISTS (SELECT 1 FROM event_devices d WHERE d.device_id = ? AND d.event_id = e.id)"
             args.append(device.sqlValue)
@@ -33,7 +42,8 @@ extension SharingSQL {
     public static func eventMembers(_ ids: [Int64]) -> SQLStatement? {
         guard !ids.isEmpty else { return nil }
         let list = Array(repeating: "?", count: ids.count).joined(separator: ", ")
-        return SQLStatement("""
+        return SQLStatement(
+            """
             SELECT event_id, CAST(0 AS BIGINT), device_id, pos FROM event_devices WHERE event_id IN (\(list))
             UNION ALL
             SELECT event_id, CAST(1 AS BIGINT), account_id, pos FROM event_users WHERE event_id IN (\(list))
@@ -43,15 +53,19 @@ extension SharingSQL {
 
     /// Decodes the rows of ``events(_:)`` with their members from ``eventMembers(_:)``.
     public struct EventAssembler {
-        private var heads: [(id: Int64, revision: UInt64, at: Timestamp, actor: AccountID, kind: EventKind, detail: String)] = []
+        private var heads:
+            [(id: Int64, revision: UInt64, at: Timestamp, actor: AccountID, kind: EventKind, detail: String)] = []
         private var devices: [Int64: [DeviceID]] = [:]
         private var users: [Int64: [AccountID]] = [:]
         public init() {}
 
         public mutating func addEvent(_ row: some SQLRow) throws {
             let kindText = try row.text(4)
-            guard let kind = EventKind(rawValue: kindText) else { throw StoredValueError(description: "bad event kind \(kindText)") }
-            heads.append((try row.int(0), try row.unsigned(1), try row.timestamp(2), try row.id(3), kind, try row.text(5)))
+            guard let kind = EventKind(rawValue: kindText) else {
+                throw StoredValueError(description: "bad event kind \(kindText)")
+            }
+            heads.append(
+                (try row.int(0), try row.unsigned(1), try row.timestamp(2), try row.id(3), kind, try row.text(5)))
         }
 
         /// The ids to pass to ``SharingSQL/eventMembers(_:)``.
@@ -59,21 +73,26 @@ extension SharingSQL {
 
         public mutating func addMember(_ row: some SQLRow) throws {
             let event = try row.int(0)
-            if try row.int(1) == 0 { devices[event, default: []].append(try row.id(2)) }
-            else { users[event, default: []].append(try row.id(2)) }
+            if try row.int(1) == 0 {
+                devices[event, default: []].append(try row.id(2))
+            } else {
+                users[event, default: []].append(try row.id(2))
+            }
         }
 
         public var events: [Event] {
             heads.map { h in
-                Event(id: EventID(sqlInt: h.id), revision: h.revision, at: h.at, actor: h.actor, kind: h.kind,
-                      devices: devices[h.id] ?? [], users: users[h.id] ?? [], detail: h.detail)
+                Event(
+                    id: EventID(sqlInt: h.id), revision: h.revision, at: h.at, actor: h.actor, kind: h.kind,
+                    devices: devices[h.id] ?? [], users: users[h.id] ?? [], detail: h.detail)
             }
         }
     }
 
     /// Outbox entries after `sequence`, in order, at most `limit`.
     public static func notifications(after sequence: UInt64, limit: Int) -> SQLStatement {
-        SQLStatement("""
+        SQLStatement(
+            """
             SELECT seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body
             FROM notifications WHERE seq > ? ORDER BY seq LIMIT ?
             """, [sequence.sqlValue, .int(Int64(limit))])
@@ -87,7 +106,8 @@ extension SharingSQL {
         }
         return OutboxNotification(
             sequence: try row.unsigned(0), revision: try row.unsigned(1), createdAt: try row.timestamp(2),
-            recipientEmail: Email(trusted: try row.text(3)), recipient: try row.optionalInt(4).map(AccountID.init(sqlInt:)),
+            recipientEmail: Email(trusted: try row.text(3)),
+            recipient: try row.optionalInt(4).map(AccountID.init(sqlInt:)),
             language: try row.language(5), template: template, subject: try row.text(7), body: try row.text(8))
     }
 }
@@ -96,14 +116,16 @@ extension SharingSQL {
     /// Moves one key's `last_used_at` forward (never back; a revoked key has
     /// no row left to update).
     public static func recordAPIKeyUse(_ id: APIKeyID, at: Timestamp) -> SQLStatement {
-        SQLStatement("UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-                     [at.sqlValue, id.sqlValue, at.sqlValue])
+        SQLStatement(
+            "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+            [at.sqlValue, id.sqlValue, at.sqlValue])
     }
 
     /// Rows of `id, last_used_at` for the account's keys used at least once.
     public static func apiKeyUsage(account: AccountID) -> SQLStatement {
-        SQLStatement("SELECT id, last_used_at FROM api_keys WHERE account_id = ? AND last_used_at IS NOT NULL",
-                     [account.sqlValue])
+        SQLStatement(
+            "SELECT id, last_used_at FROM api_keys WHERE account_id = ? AND last_used_at IS NOT NULL",
+            [account.sqlValue])
     }
 
     /// One row of ``apiKeyUsage(account:)``.

@@ -232,24 +232,25 @@ extension SharingSchema {
             SELECT id, id, 'default', api_key_hash, created_at FROM accounts
             """
         let counter = "INSERT INTO meta (key, value) SELECT 'next_api_key', COALESCE(MAX(id), 0) FROM accounts"
-        let drop: [String] = switch d {
-        case .postgres:
-            ["ALTER TABLE accounts DROP COLUMN api_key_hash"]
-        case .sqlite:
-            [
-                """
-                CREATE TABLE accounts_rebuilt (
-                    id INTEGER PRIMARY KEY,
-                    email TEXT NOT NULL UNIQUE,
-                    language TEXT NOT NULL,
-                    created_at INTEGER NOT NULL
-                )
-                """,
-                "INSERT INTO accounts_rebuilt (id, email, language, created_at) SELECT id, email, language, created_at FROM accounts",
-                "DROP TABLE accounts",
-                "ALTER TABLE accounts_rebuilt RENAME TO accounts",
-            ]
-        }
+        let drop: [String] =
+            switch d {
+            case .postgres:
+                ["ALTER TABLE accounts DROP COLUMN api_key_hash"]
+            case .sqlite:
+                [
+                    """
+                    CREATE TABLE accounts_rebuilt (
+                        id INTEGER PRIMARY KEY,
+                        email TEXT NOT NULL UNIQUE,
+                        language TEXT NOT NULL,
+                        created_at INTEGER NOT NULL
+                    )
+                    """,
+                    "INSERT INTO accounts_rebuilt (id, email, language, created_at) SELECT id, email, language, created_at FROM accounts",
+                    "DROP TABLE accounts",
+                    "ALTER TABLE accounts_rebuilt RENAME TO accounts",
+                ]
+            }
         // The copy runs before the drop; api_keys references accounts by
         // name, so the rebuilt table satisfies it after the rename.
         return [create, copy, counter] + drop

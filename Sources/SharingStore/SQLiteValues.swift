@@ -31,7 +31,9 @@ extension Database {
 }
 
 extension [SQLValue] {
-    var gRDBArguments: StatementArguments { StatementArguments(map { $0.databaseValue as (any DatabaseValueConvertible)? }) }
+    var gRDBArguments: StatementArguments {
+        StatementArguments(map { $0.databaseValue as (any DatabaseValueConvertible)? })
+    }
 }
 
 extension Row: SQLRow {

@@ -34,12 +34,16 @@ extension SharingStore {
     }
 
     /// Access changes after `cursor`, and the pruned mark, in one read transaction.
-    public func accessChanges(after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
-                              limit: Int) async throws -> AccessChangePage {
+    public func accessChanges(
+        after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
+        limit: Int
+    ) async throws -> AccessChangePage {
         try await pool.read { db in
             var changes: [AccessChangeRecord] = []
-            let rows = try db.rows(SharingSQL.accessChanges(after: cursor, through: through, visibleTo: account,
-                                                            limit: limit))
+            let rows = try db.rows(
+                SharingSQL.accessChanges(
+                    after: cursor, through: through, visibleTo: account,
+                    limit: limit))
             while let row = try rows.next() { changes.append(try SharingSQL.accessChange(row)) }
             let mark = try db.rows(SharingSQL.accessChangesPrunedThrough)
             return AccessChangePage(changes: changes, prunedThrough: UInt64(bitPattern: try mark.next()?.int(0) ?? 0))
@@ -51,7 +55,9 @@ extension SharingStore {
         try await pool.write { db in
             let rows = try db.rows(SharingSQL.revision)
             let latest = UInt64(bitPattern: try rows.next()?.int(0) ?? 0)
-            guard let through = SharingSQL.accessChangesPruneTarget(latest: latest, retaining: revisions) else { return }
+            guard let through = SharingSQL.accessChangesPruneTarget(latest: latest, retaining: revisions) else {
+                return
+            }
             for statement in SharingSQL.pruneAccessChanges(through: through) { try db.execute(statement) }
         }
     }

@@ -48,7 +48,9 @@ public final class SharingStore: SharingPersistence, SharingEventLog, Sendable {
         config.busyMode = .timeout(5)
         pool = try DatabasePool(path: path, configuration: config)
         do {
-            try pool.read { db in try DataDirectoryCheck.checkSchema(db, directory: directory, migrator: StoreSchema.migrator) }
+            try pool.read { db in
+                try DataDirectoryCheck.checkSchema(db, directory: directory, migrator: StoreSchema.migrator)
+            }
             try StoreSchema.migrator.migrate(pool)
             try pool.writeWithoutTransaction { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
@@ -71,21 +73,26 @@ public final class SharingStore: SharingPersistence, SharingEventLog, Sendable {
     /// Reads the pragmas back from the writer connection.
     public func pragmas() throws -> Pragmas {
         try pool.writeWithoutTransaction { db in
-            Pragmas(synchronous: try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
-                    journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
-                    foreignKeys: try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") ?? false)
+            Pragmas(
+                synchronous: try Int.fetchOne(db, sql: "PRAGMA synchronous") ?? -1,
+                journalMode: try String.fetchOne(db, sql: "PRAGMA journal_mode") ?? "",
+                foreignKeys: try Bool.fetchOne(db, sql: "PRAGMA foreign_keys") ?? false)
         }
     }
 
     private func verifyPragmas(directory: String) throws {
         let p = try pragmas()
         guard p.synchronous == 2 else {
-            throw StoreOpenError.pragma(directory: directory, reason: "PRAGMA synchronous reads \(p.synchronous), expected 2 (FULL)")
+            throw StoreOpenError.pragma(
+                directory: directory, reason: "PRAGMA synchronous reads \(p.synchronous), expected 2 (FULL)")
         }
         guard p.journalMode.lowercased() == "wal" else {
-            throw StoreOpenError.pragma(directory: directory, reason: "PRAGMA journal_mode reads \(p.journalMode), expected wal")
+            throw StoreOpenError.pragma(
+                directory: directory, reason: "PRAGMA journal_mode reads \(p.journalMode), expected wal")
         }
-        guard p.foreignKeys else { throw StoreOpenError.pragma(directory: directory, reason: "PRAGMA foreign_keys is off") }
+        guard p.foreignKeys else {
+            throw StoreOpenError.pragma(directory: directory, reason: "PRAGMA foreign_keys is off")
+        }
     }
 
     /// The migrations applied to the file, in order.
@@ -111,4 +118,3 @@ public final class SharingStore: SharingPersistence, SharingEventLog, Sendable {
         if let failure { throw failure }
     }
 }
-

@@ -52,7 +52,8 @@ public enum StoreOpenError: Error, CustomStringConvertible, Equatable, Sendable 
                 + "to write \(file), \(file)-wal and \(file)-shm: fix the permissions or the mount, or run it as "
                 + "the owner of the data dir"
         case let .newerSchema(directory, version, knownUpTo, unknown):
-            let found = version.map { "database schema version \($0) is newer than this sharewired" }
+            let found =
+                version.map { "database schema version \($0) is newer than this sharewired" }
                 ?? "the database has migrations this sharewired does not know (\(unknown.joined(separator: ", ")))"
             return "data dir \(directory): \(found) (knows up to \(knownUpTo)); a newer sharewired wrote it. "
                 + "Run that version, or restore a backup made by this one"

@@ -41,9 +41,11 @@ struct AuthBurst {
         func row(_ name: String, _ r: WorkerResult) -> String {
             let h = r.histogram
             func us(_ p: Double) -> String { String(format: "%.1f", Double(h.valueAtPercentile(p)) / 1000) }
-            return "| \(name) | \(h.totalCount) | \(us(50)) | \(us(99)) | \(us(99.9)) | \(String(format: "%.1f", Double(h.max) / 1000)) | \(r.errors) |"
+            return
+                "| \(name) | \(h.totalCount) | \(us(50)) | \(us(99)) | \(us(99.9)) | \(String(format: "%.1f", Double(h.max) / 1000)) | \(r.errors) |"
         }
-        let ratio = Double(during.histogram.valueAtPercentile(99)) / Double(max(1, alone.histogram.valueAtPercentile(99)))
+        let ratio =
+            Double(during.histogram.valueAtPercentile(99)) / Double(max(1, alone.histogram.valueAtPercentile(99)))
         return [
             "| probe (Check, valid key, own connection, 1 in flight) | calls | p50 µs | p99 µs | p99.9 µs | max µs | errors |",
             "|---|---:|---:|---:|---:|---:|---:|",

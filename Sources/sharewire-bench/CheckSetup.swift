@@ -21,18 +21,24 @@ enum BenchMethod: String, CaseIterable {
 /// port 22?" with the recipient's own key (so every call authenticates).
 /// With `expiring`, the share ends in a year, so each Check also tests the expiry.
 enum CheckSetup {
-    static func prepare(port: Int, tls: ClientTLS? = nil, serviceKey: String, expiring: Bool = false) async throws -> BenchCall {
+    static func prepare(port: Int, tls: ClientTLS? = nil, serviceKey: String, expiring: Bool = false) async throws
+        -> BenchCall
+    {
         try await Seeder.with(port: port, tls: tls, serviceKey: serviceKey) { seeder in
             let (ownerKey, friend, device) = try await seeder.ownerFriendDevice("")
-            _ = try await seeder.client.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                deviceIDs: [device.id], emails: [friend.email],
-                access: Access(mode: .ports, serviceIDs: [device.services[0].id]),
-                expiresAtMs: expiring ? Int64((Date().timeIntervalSince1970 + 365 * 86_400) * 1000) : 0),
-                metadata: Seeder.auth(ownerKey)) as ShareResponse
+            _ =
+                try await seeder.client.unary(
+                    Sharewire_V1.SharingService.Method.Share.descriptor,
+                    ShareRequest(
+                        deviceIDs: [device.id], emails: [friend.email],
+                        access: Access(mode: .ports, serviceIDs: [device.services[0].id]),
+                        expiresAtMs: expiring ? Int64((Date().timeIntervalSince1970 + 365 * 86_400) * 1000) : 0),
+                    metadata: Seeder.auth(ownerKey)) as ShareResponse
             let request = CheckPortRequest(userID: friend.info.account.id, deviceID: device.id, port: 22)
             let metadata = Seeder.auth(friend.info.apiKey)
             return { client, _ in
-                let response: CheckPortResponse = try await client.unary(Sharewire_V1.CheckService.Method.Check.descriptor, request, metadata: metadata)
+                let response: CheckPortResponse = try await client.unary(
+                    Sharewire_V1.CheckService.Method.Check.descriptor, request, metadata: metadata)
                 if !response.allowed { throw BenchError("check denied: the benchmark's share is missing") }
             }
         }

@@ -22,16 +22,24 @@ enum CodecBench {
         let devices = (0..<10).map { "dev_\(1_000 + $0)" }
         let emails = (0..<10).map { "recipient\($0)@example.com" }
         return [
-            ("ShareRequest 10 devices x 10 emails, PORTS",
-             ShareRequest(deviceIDs: devices, emails: emails,
-                          access: Access(mode: .ports, serviceIDs: ["svc_1", "svc_2"]), notify: true)),
+            (
+                "ShareRequest 10 devices x 10 emails, PORTS",
+                ShareRequest(
+                    deviceIDs: devices, emails: emails,
+                    access: Access(mode: .ports, serviceIDs: ["svc_1", "svc_2"]), notify: true)
+            ),
             ("CheckPortRequest", CheckPortRequest(userID: "acc_123456", deviceID: "dev_654321", port: 22)),
             ("CheckPortResponse", CheckPortResponse(allowed: true, revision: 123_456_789)),
-            ("RequestHead, path + 2 metadata",
-             RequestHead(method: "/sharewire.v1.CheckService/Check", timeoutMicros: 5_000_000, metadata: [
-                MetadataEntry(key: "authorization", value: "Bearer sw_" + String(repeating: "0123456789abcdef", count: 4)),
-                MetadataEntry(key: "x-request-id", value: "8d1f4c2e-0b7a-4f7e-9a55-3c2b1e0f9d8a"),
-             ])),
+            (
+                "RequestHead, path + 2 metadata",
+                RequestHead(
+                    method: "/sharewire.v1.CheckService/Check", timeoutMicros: 5_000_000,
+                    metadata: [
+                        MetadataEntry(
+                            key: "authorization", value: "Bearer sw_" + String(repeating: "0123456789abcdef", count: 4)),
+                        MetadataEntry(key: "x-request-id", value: "8d1f4c2e-0b7a-4f7e-9a55-3c2b1e0f9d8a"),
+                    ])
+            ),
             ("RequestHead, method id only", RequestHead(methodID: 150)),
             ("EchoRequest, 1 KiB payload", EchoRequest(payload: Array(repeating: 0x5A, count: 1024))),
         ]
@@ -41,7 +49,9 @@ enum CodecBench {
         try cases().map { name, message in try measure(name, message, iterations: iterations, rounds: rounds) }
     }
 
-    private static func measure<M: ProtoMessage>(_ name: String, _ message: M, iterations: Int, rounds: Int) throws -> Row {
+    private static func measure<M: ProtoMessage>(_ name: String, _ message: M, iterations: Int, rounds: Int) throws
+        -> Row
+    {
         var buffer = ByteBuffer()
         buffer.reserveCapacity(4096)
         var best = UInt64.max

@@ -17,9 +17,11 @@ struct CommitCounters: Sendable {
             if parts.count == 2, let value = Double(parts[1]) { values[String(parts[0])] = value }
         }
         guard let commits = values["sharewire_commit_batch_writes_count"],
-              let writes = values["sharewire_commit_batch_writes_sum"] else { return nil }
-        return CommitCounters(commits: commits, writes: writes,
-                              commitSeconds: values["sharewire_commit_duration_seconds_sum"] ?? .nan)
+            let writes = values["sharewire_commit_batch_writes_sum"]
+        else { return nil }
+        return CommitCounters(
+            commits: commits, writes: writes,
+            commitSeconds: values["sharewire_commit_duration_seconds_sum"] ?? .nan)
     }
 
     private static func httpGet(port: Int, path: String) -> String? {
@@ -34,7 +36,9 @@ struct CommitCounters: Sendable {
         address.sin_port = in_port_t(UInt16(port).bigEndian)
         address.sin_addr.s_addr = inet_addr("127.0.0.1")
         let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+            }
         }
         guard connected == 0 else { return nil }
         let request = Array("GET \(path) HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".utf8)

@@ -63,11 +63,15 @@ struct EchoLoad {
         // CPU counters are sampled when the measured window opens and closes.
         let sampler = Task {
             try? await Task.sleep(until: measureFrom, clock: clock)
-            let before = (server: serverPID.flatMap(ProcessCPU.microseconds(pid:)), client: ProcessCPU.selfMicroseconds(),
-                          commits: metricsPort.flatMap(CommitCounters.scrape(port:)))
+            let before = (
+                server: serverPID.flatMap(ProcessCPU.microseconds(pid:)), client: ProcessCPU.selfMicroseconds(),
+                commits: metricsPort.flatMap(CommitCounters.scrape(port:))
+            )
             try? await Task.sleep(until: end, clock: clock)
-            let after = (server: serverPID.flatMap(ProcessCPU.microseconds(pid:)), client: ProcessCPU.selfMicroseconds(),
-                         commits: metricsPort.flatMap(CommitCounters.scrape(port:)))
+            let after = (
+                server: serverPID.flatMap(ProcessCPU.microseconds(pid:)), client: ProcessCPU.selfMicroseconds(),
+                commits: metricsPort.flatMap(CommitCounters.scrape(port:))
+            )
             return (before, after)
         }
 
@@ -101,10 +105,13 @@ struct EchoLoad {
         let (before, after) = await sampler.value
         let seconds = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
         let calls = merged.histogram.totalCount
-        let commits = before.commits.flatMap { b in after.commits.map {
-            CommitCounters(commits: $0.commits - b.commits, writes: $0.writes - b.writes,
-                           commitSeconds: $0.commitSeconds - b.commitSeconds)
-        } }
+        let commits = before.commits.flatMap { b in
+            after.commits.map {
+                CommitCounters(
+                    commits: $0.commits - b.commits, writes: $0.writes - b.writes,
+                    commitSeconds: $0.commitSeconds - b.commitSeconds)
+            }
+        }
         let perCall = { (a: Double?, b: Double?) -> Double? in
             guard let a, let b, calls > 0 else { return nil }
             return (b - a) / Double(calls)
@@ -126,8 +133,9 @@ struct EchoLoad {
 
 /// One worker's measurements, merged at the end.
 struct WorkerResult: Sendable {
-    var histogram = Histogram<UInt64>(lowestDiscernibleValue: 1_000, highestTrackableValue: 60_000_000_000,
-                                      numberOfSignificantValueDigits: .three)
+    var histogram = Histogram<UInt64>(
+        lowestDiscernibleValue: 1_000, highestTrackableValue: 60_000_000_000,
+        numberOfSignificantValueDigits: .three)
     var errors: UInt64 = 0
 }
 

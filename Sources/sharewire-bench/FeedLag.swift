@@ -20,7 +20,9 @@ struct FeedLag {
     let group: MultiThreadedEventLoopGroup
 
     func run() async throws -> [String] {
-        let seeded = try await Seeder.with(port: writePort, serviceKey: serviceKey) { try await $0.ownerFriendDevice("lag-") }
+        let seeded = try await Seeder.with(port: writePort, serviceKey: serviceKey) {
+            try await $0.ownerFriendDevice("lag-")
+        }
         let writer = client(writePort), reader = client(readPort)
         try await writer.connect()
         try await reader.connect()
@@ -34,15 +36,22 @@ struct FeedLag {
         var turn = 0
         func write() async throws -> UInt64 {
             turn += 1
-            let response: ShareResponse = try await writer.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                deviceIDs: [seeded.device.id], emails: [seeded.friend.email],
-                access: Access(mode: .ports, serviceIDs: [services[turn % 2]])), metadata: ownerAuth)
-            guard response.created + response.updated == 1 else { throw BenchError("the lag probe's share changed nothing") }
+            let response: ShareResponse = try await writer.unary(
+                Sharewire_V1.SharingService.Method.Share.descriptor,
+                ShareRequest(
+                    deviceIDs: [seeded.device.id], emails: [seeded.friend.email],
+                    access: Access(mode: .ports, serviceIDs: [services[turn % 2]])), metadata: ownerAuth)
+            guard response.created + response.updated == 1 else {
+                throw BenchError("the lag probe's share changed nothing")
+            }
             return response.revision
         }
         func check(_ minRevision: UInt64) async throws {
-            let _: CheckPortResponse = try await reader.unary(Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(
-                userID: seeded.friend.info.account.id, deviceID: seeded.device.id, port: 22, minRevision: minRevision),
+            let _: CheckPortResponse = try await reader.unary(
+                Sharewire_V1.CheckService.Method.Check.descriptor,
+                CheckPortRequest(
+                    userID: seeded.friend.info.account.id, deviceID: seeded.device.id, port: 22,
+                    minRevision: minRevision),
                 metadata: friendAuth)
         }
         // B accepts the friend's key once it has applied the seeding.
@@ -67,7 +76,8 @@ struct FeedLag {
         func row(_ name: String, _ r: WorkerResult) -> String {
             let h = r.histogram
             func ms(_ p: Double) -> String { String(format: "%.2f", Double(h.valueAtPercentile(p)) / 1e6) }
-            return "| \(name) | \(h.totalCount) | \(ms(50)) | \(ms(90)) | \(ms(99)) | \(String(format: "%.2f", Double(h.max) / 1e6)) | \(r.errors) |"
+            return
+                "| \(name) | \(h.totalCount) | \(ms(50)) | \(ms(90)) | \(ms(99)) | \(String(format: "%.2f", Double(h.max) / 1e6)) | \(r.errors) |"
         }
         return [
             "| feed lag, A (port \(writePort)) → B (port \(readPort)) | probes | p50 ms | p90 ms | p99 ms | max ms | errors |",

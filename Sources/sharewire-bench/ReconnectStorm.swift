@@ -37,9 +37,9 @@ struct ReconnectStorm: Sendable {
     }
 
     static let header = """
-    | transport | connections | parallel | connections/s | p50 µs (connect + Echo) | p99 µs | server CPU µs/connection | errors |
-    |---|---:|---:|---:|---:|---:|---:|---:|
-    """
+        | transport | connections | parallel | connections/s | p50 µs (connect + Echo) | p99 µs | server CPU µs/connection | errors |
+        |---|---:|---:|---:|---:|---:|---:|---:|
+        """
 
     func run() async throws -> Result {
         let config = {
@@ -65,8 +65,9 @@ struct ReconnectStorm: Sendable {
                         let client = RPCClient(configuration: config, group: group)
                         do {
                             try await client.connect()
-                            _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, request,
-                                                       responseType: EchoResponse.self)
+                            _ = try await client.unary(
+                                Sharewire_V1.Diagnostics.Method.Echo.descriptor, request,
+                                responseType: EchoResponse.self)
                             result.histogram.record(UInt64((clock.now - began).nanosecondsClamped))
                         } catch {
                             result.errors += 1
@@ -92,7 +93,9 @@ struct ReconnectStorm: Sendable {
             connectionsPerSecond: Double(done) / seconds,
             p50Micros: Double(merged.histogram.valueAtPercentile(50)) / 1000,
             p99Micros: Double(merged.histogram.valueAtPercentile(99)) / 1000,
-            serverCPUMicrosPerConnection: serverBefore.flatMap { b in serverAfter.map { a in done > 0 ? (a - b) / Double(done) : 0 } })
+            serverCPUMicrosPerConnection: serverBefore.flatMap { b in
+                serverAfter.map { a in done > 0 ? (a - b) / Double(done) : 0 }
+            })
     }
 }
 

@@ -1,7 +1,7 @@
 import Foundation
+import SharewireLoad
 import SharewireMessages
 import SharewireRPC
-import SharewireLoad
 import SharewireServer
 import Synchronization
 
@@ -19,8 +19,10 @@ struct Seeder: Sendable {
     let tag = String(UUID().uuidString.prefix(8)).lowercased()
 
     /// Opens a seeding client, runs `body`, closes the client.
-    static func with<T>(port: Int, tls: ClientTLS? = nil, serviceKey: String,
-                        _ body: (Seeder) async throws -> T) async throws -> T {
+    static func with<T>(
+        port: Int, tls: ClientTLS? = nil, serviceKey: String,
+        _ body: (Seeder) async throws -> T
+    ) async throws -> T {
         var config = ClientConfiguration(host: "127.0.0.1", port: port)
         config.tls = tls
         config.defaultTimeout = .seconds(30)
@@ -35,17 +37,22 @@ struct Seeder: Sendable {
     func account(_ name: String) async throws -> (info: CreateAccountResponse, email: String) {
         let email = "\(name)-\(tag)@example.com"
         let response: CreateAccountResponse = try await client.unary(
-            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: email), metadata: Self.auth(serviceKey))
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: email),
+            metadata: Self.auth(serviceKey))
         return (response, email)
     }
 
     /// `count` recipient accounts, each added as a contact of `ownerKey`
     /// (so the owner may share with them). Returns their emails in order.
-    func recipients(_ prefix: String, count: Int, ownerKey: String) async throws -> [(info: CreateAccountResponse, email: String)] {
+    func recipients(_ prefix: String, count: Int, ownerKey: String) async throws -> [(
+        info: CreateAccountResponse, email: String
+    )] {
         try await boundedParallelMap(0..<count, width: 16) { i in
             let recipient = try await account("\(prefix)\(i)")
-            _ = try await client.unary(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: recipient.email),
-                                       metadata: Self.auth(ownerKey)) as CreateContactResponse
+            _ =
+                try await client.unary(
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: recipient.email),
+                    metadata: Self.auth(ownerKey)) as CreateContactResponse
             return recipient
         }
     }
@@ -53,13 +60,16 @@ struct Seeder: Sendable {
     /// An owner, one recipient (its contact) and one device of the owner with
     /// the services ssh (22) and web (80): the Check benchmarks' data.
     func ownerFriendDevice(_ prefix: String) async throws
-        -> (ownerKey: String, friend: (info: CreateAccountResponse, email: String), device: DeviceInfo) {
+        -> (ownerKey: String, friend: (info: CreateAccountResponse, email: String), device: DeviceInfo)
+    {
         let owner = try await account("\(prefix)owner")
         let friend = try await recipients("\(prefix)friend", count: 1, ownerKey: owner.info.apiKey)[0]
         let device = try await devices(
             count: 1, ownerKey: owner.info.apiKey,
-            services: [NewService(name: "ssh", port: 22, protocol: "ssh"),
-                       NewService(name: "web", port: 80, protocol: "http")])[0]
+            services: [
+                NewService(name: "ssh", port: 22, protocol: "ssh"),
+                NewService(name: "web", port: 80, protocol: "http"),
+            ])[0]
         return (owner.info.apiKey, friend, device)
     }
 
@@ -67,7 +77,8 @@ struct Seeder: Sendable {
     func devices(count: Int, ownerKey: String, services: [NewService]) async throws -> [DeviceInfo] {
         try await boundedParallelMap(0..<count, width: 16) { i in
             let response: RegisterDeviceResponse = try await client.unary(
-                Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(name: "bench-\(i)", services: services),
+                Sharewire_V1.DeviceService.Method.Register.descriptor,
+                RegisterDeviceRequest(name: "bench-\(i)", services: services),
                 metadata: Self.auth(ownerKey))
             return response.device
         }

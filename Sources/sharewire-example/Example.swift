@@ -46,23 +46,29 @@ struct Example {
         let ownerClient = broker.acting(as: owner.account.email)
         var devices: [Device] = []
         for name in ["pi", "nas", "router"] {
-            devices.append(try await ownerClient.registerDevice(name: "\(name)-\(run)", services: [
-                NewService(name: "ssh", port: 22, protocol: "ssh"), NewService(name: "web", port: 80, protocol: "http"),
-            ]))
+            devices.append(
+                try await ownerClient.registerDevice(
+                    name: "\(name)-\(run)",
+                    services: [
+                        NewService(name: "ssh", port: 22, protocol: "ssh"),
+                        NewService(name: "web", port: 80, protocol: "http"),
+                    ]))
         }
         for recipient in recipients { _ = try await ownerClient.createContact(email: recipient.email) }
 
         // Bulk share: 3 devices x 3 people, one durable all-or-nothing write.
         // Port 22 resolves on each device to the service listening on it.
-        let shared = try await ownerClient.share(devices: devices.map(\.id), with: recipients.map(\.email),
-                                                 access: .ports([22]), scripting: true)
+        let shared = try await ownerClient.share(
+            devices: devices.map(\.id), with: recipients.map(\.email),
+            access: .ports([22]), scripting: true)
         print("bulk share: \(shared)")
 
         // Service-to-service Check, as the broker (service key without act-as).
         let first = recipients[0], device = devices[0]
         let allowed = try await broker.check(user: first.id, device: device.id, port: 22)
         print("check \(first.id) → \(device.id):22 = \(allowed)")
-        let queries = recipients.map { CheckQuery.port(22, user: $0.id, device: device.id) }
+        let queries =
+            recipients.map { CheckQuery.port(22, user: $0.id, device: device.id) }
             + [CheckQuery.port(80, user: first.id, device: device.id), .scripting(user: first.id, device: device.id)]
         let answers = try await broker.checkBatch(queries)
         for (query, answer) in zip(queries, answers) { print("  \(query) = \(answer)") }
@@ -108,7 +114,8 @@ struct Options {
         }
         let configuration = try SharewireClient.Configuration(environment: environment)
         guard case .serviceKey(_, actingAs: nil) = configuration.credentials else {
-            throw ExampleError("no service key: pass --service-key-file or set SHAREWIRE_SERVICE_KEY (and no SHAREWIRE_ACT_AS)")
+            throw ExampleError(
+                "no service key: pass --service-key-file or set SHAREWIRE_SERVICE_KEY (and no SHAREWIRE_ACT_AS)")
         }
         return Options(configuration: configuration)
     }

@@ -8,11 +8,12 @@ import SharewireLoad
 struct SharewireLoadCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sharewire-load",
-        abstract: "Load-test a Sharewire server with built-in scenarios; honest latency (coordinated omission corrected).",
+        abstract:
+            "Load-test a Sharewire server with built-in scenarios; honest latency (coordinated omission corrected).",
         discussion: """
-        Exit status: 0 when the run passed every --fail-if, 3 when a threshold failed, \
-        1 on an error, 64 on a usage error.
-        """,
+            Exit status: 0 when the run passed every --fail-if, 3 when a threshold failed, \
+            1 on an error, 64 on a usage error.
+            """,
         subcommands: [Run.self, Compare.self],
         defaultSubcommand: Run.self)
 }
@@ -24,29 +25,29 @@ struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Seed, load and report (the default subcommand).",
         discussion: """
-        Scenarios: check (read-heavy Check on a seeded population), bulk-share (share N devices x M \
-        contacts then unshare), mixed (95% check, 4% share, 1% transfer), churn (contacts created, \
-        invited, deleted), echo (protocol only). --mix gives any weighted mix of the operations \
-        echo, check, share, bulk-share, transfer, churn.
+            Scenarios: check (read-heavy Check on a seeded population), bulk-share (share N devices x M \
+            contacts then unshare), mixed (95% check, 4% share, 1% transfer), churn (contacts created, \
+            invited, deleted), echo (protocol only). --mix gives any weighted mix of the operations \
+            echo, check, share, bulk-share, transfer, churn.
 
-        Open loop is the default: sends follow --rate (constant or --arrival poisson, with --stage \
-        ramps) whatever the server does, and latency runs from each send's intended time, so a \
-        stalled server shows in the percentiles. --concurrency switches to a closed loop.
+            Open loop is the default: sends follow --rate (constant or --arrival poisson, with --stage \
+            ramps) whatever the server does, and latency runs from each send's intended time, so a \
+            stalled server shows in the percentiles. --concurrency switches to a closed loop.
 
-        Examples:
-          # Start a throwaway sharewired and check at 20,000/s for 10 s:
-          sharewire-load --spawn-server --scenario check --rate 20000 --duration 10s
-          # Against a running server (its service key seeds accounts), with reports:
-          SHAREWIRE_SERVICE_KEY=... sharewire-load --target 127.0.0.1:7070 --scenario mixed \\
-              --rate 5000 --json run.json --html run.html --csv run.csv --hgrm run.hgrm
-          # Ramp 0 -> 50,000/s over 20 s, hold 10 s; fail the CI job if p99 > 1 ms:
-          sharewire-load --spawn-server --stage 20s:50000 --stage 10s:50000 --fail-if 'p99>1ms'
-          # bulk-share 100 devices x 10 contacts, closed loop with 4 in flight:
-          sharewire-load --spawn-server --scenario bulk-share --devices-per-owner 100 \\
-              --share-devices 100 --share-contacts 10 --owners 21 --concurrency 4
-          # Compare two runs:
-          sharewire-load compare before.json after.json
-        """)
+            Examples:
+              # Start a throwaway sharewired and check at 20,000/s for 10 s:
+              sharewire-load --spawn-server --scenario check --rate 20000 --duration 10s
+              # Against a running server (its service key seeds accounts), with reports:
+              SHAREWIRE_SERVICE_KEY=... sharewire-load --target 127.0.0.1:7070 --scenario mixed \\
+                  --rate 5000 --json run.json --html run.html --csv run.csv --hgrm run.hgrm
+              # Ramp 0 -> 50,000/s over 20 s, hold 10 s; fail the CI job if p99 > 1 ms:
+              sharewire-load --spawn-server --stage 20s:50000 --stage 10s:50000 --fail-if 'p99>1ms'
+              # bulk-share 100 devices x 10 contacts, closed loop with 4 in flight:
+              sharewire-load --spawn-server --scenario bulk-share --devices-per-owner 100 \\
+                  --share-devices 100 --share-contacts 10 --owners 21 --concurrency 4
+              # Compare two runs:
+              sharewire-load compare before.json after.json
+            """)
 
     @Option(help: "Server to load, HOST:PORT. Loopback only unless --allow-remote.")
     var target = "127.0.0.1:7070"
@@ -54,7 +55,10 @@ struct Run: AsyncParsableCommand {
     @Flag(help: "Allow a non-loopback --target.")
     var allowRemote = false
 
-    @Flag(help: "Start a fresh sharewired (next to this binary, or --server-binary) on a free loopback port with a temp data dir, and stop it at the end.")
+    @Flag(
+        help:
+            "Start a fresh sharewired (next to this binary, or --server-binary) on a free loopback port with a temp data dir, and stop it at the end."
+    )
     var spawnServer = false
 
     @Option(help: "The sharewired binary for --spawn-server.")
@@ -63,7 +67,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Event-loop threads of the spawned server.")
     var serverThreads = 1
 
-    @Option(help: "Also report the CPU per request of this local process (a server you started, e.g. pinned with taskset), from /proc/<pid>/stat. Not with --spawn-server, which measures its own.")
+    @Option(
+        help:
+            "Also report the CPU per request of this local process (a server you started, e.g. pinned with taskset), from /proc/<pid>/stat. Not with --spawn-server, which measures its own."
+    )
     var serverPID: Int32?
 
     @Option(help: "File holding the server's service key (else $SHAREWIRE_SERVICE_KEY); needed to seed accounts.")
@@ -81,13 +88,20 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Open loop: 'constant' (evenly spaced) or 'poisson'.")
     var arrival = "constant"
 
-    @Option(name: .customLong("stage"), help: "Open loop ramp stage DURATION:RATE, repeatable (e.g. --stage 10s:5000 --stage 30s:5000). Rate ramps linearly from the previous stage (or --rate, default 0).")
+    @Option(
+        name: .customLong("stage"),
+        help:
+            "Open loop ramp stage DURATION:RATE, repeatable (e.g. --stage 10s:5000 --stage 30s:5000). Rate ramps linearly from the previous stage (or --rate, default 0)."
+    )
     var stages: [String] = []
 
     @Option(help: "Closed loop: calls in flight in total (selects the closed loop).")
     var concurrency: Int?
 
-    @Option(help: "Open loop: most calls in flight (default 1024 per connection); due sends beyond it wait and count as late, or missed at the end.")
+    @Option(
+        help:
+            "Open loop: most calls in flight (default 1024 per connection); due sends beyond it wait and count as late, or missed at the end."
+    )
     var maxInFlight: Int?
 
     @Option(help: "Connections (one worker each), independent of concurrency.")
@@ -108,7 +122,10 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Deadline of each call (default 5s).")
     var timeout = "5s"
 
-    @Option(help: "Open loop: least time between a worker's timer wake-ups, e.g. 200us (default 0: every send at its exact time). Sends due in between go out together, late by up to this (their latency includes it): less CPU per request at high rates.")
+    @Option(
+        help:
+            "Open loop: least time between a worker's timer wake-ups, e.g. 200us (default 0: every send at its exact time). Sends due in between go out together, late by up to this (their latency includes it): less CPU per request at high rates."
+    )
     var timerSlack = "0"
 
     @Option(help: "Seeded owners (each also a contact of others).")
@@ -123,7 +140,10 @@ struct Run: AsyncParsableCommand {
     var shareDevices = 10
     @Option(help: "bulk-share: contacts per call.")
     var shareContacts = 10
-    @Option(help: "bulk-share: 'all', 'ports' (PORTS on port 22, resolved on every device) or 'scripts' (scripts-only PORTS).")
+    @Option(
+        help:
+            "bulk-share: 'all', 'ports' (PORTS on port 22, resolved on every device) or 'scripts' (scripts-only PORTS)."
+    )
     var shareAccess = "all"
     @Flag(inversion: .prefixedNo, help: "bulk-share: grant scripting.")
     var shareScripting = true
@@ -135,14 +155,20 @@ struct Run: AsyncParsableCommand {
     @Option(help: "Write the latency distribution in HdrHistogram .hgrm format here.") var hgrm: String?
     @Option(help: "Write a self-contained HTML report with charts here.") var html: String?
 
-    @Option(name: .customLong("fail-if"), help: "Fail (exit 3) if this holds, repeatable: 'p99>5ms', 'errors>0.1%', 'rate<1000', 'missed>0', 'check.p99.9>2ms', 'cpu>5'.")
+    @Option(
+        name: .customLong("fail-if"),
+        help:
+            "Fail (exit 3) if this holds, repeatable: 'p99>5ms', 'errors>0.1%', 'rate<1000', 'missed>0', 'check.p99.9>2ms', 'cpu>5'."
+    )
     var failIf: [String] = []
 
     @Flag(help: "No progress lines.")
     var quiet = false
 
     func seconds(_ text: String, _ flag: String) throws -> Double {
-        guard let s = DurationText.seconds(text) else { throw ValidationError("\(flag) '\(text)' is not a duration (e.g. 10s, 500ms, 2m)") }
+        guard let s = DurationText.seconds(text) else {
+            throw ValidationError("\(flag) '\(text)' is not a duration (e.g. 10s, 500ms, 2m)")
+        }
         return s
     }
 
@@ -155,19 +181,26 @@ struct Run: AsyncParsableCommand {
             c.scenario = "custom"
         } else {
             guard let s = Scenario(rawValue: scenario) else {
-                throw ValidationError("unknown scenario '\(scenario)'; known: \(Scenario.allCases.map(\.rawValue).joined(separator: ", "))")
+                throw ValidationError(
+                    "unknown scenario '\(scenario)'; known: \(Scenario.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             c.mix = s.mix
             c.scenario = s.rawValue
         }
         if let concurrency {
-            guard rate == nil, stages.isEmpty else { throw ValidationError("--concurrency (closed loop) cannot be combined with --rate or --stage (open loop)") }
+            guard rate == nil, stages.isEmpty else {
+                throw ValidationError(
+                    "--concurrency (closed loop) cannot be combined with --rate or --stage (open loop)")
+            }
             c.model = .closed
             c.concurrency = concurrency
         } else {
             let parsed = try stages.map { try RateStage(parsing: $0) }
             c.rate = RateProfile(startRate: rate ?? (parsed.isEmpty ? 1_000 : 0), stages: parsed)
-            guard let process = ArrivalProcess(rawValue: arrival) else { throw ValidationError("--arrival must be constant or poisson") }
+            guard let process = ArrivalProcess(rawValue: arrival) else {
+                throw ValidationError("--arrival must be constant or poisson")
+            }
             c.arrival = process
         }
         c.maxInFlight = maxInFlight
@@ -185,13 +218,16 @@ struct Run: AsyncParsableCommand {
         p.contactsPerOwner = contactsPerOwner
         p.shareDevices = shareDevices
         p.shareContacts = shareContacts
-        guard let access = BulkAccess(rawValue: shareAccess) else { throw ValidationError("--share-access must be all, ports or scripts") }
+        guard let access = BulkAccess(rawValue: shareAccess) else {
+            throw ValidationError("--share-access must be all, ports or scripts")
+        }
         p.shareAccess = access
         p.shareScripting = shareScripting
         p.seed = seed
         c.population = p
         if let serviceKeyFile {
-            c.serviceKey = try String(contentsOfFile: serviceKeyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+            c.serviceKey = try String(contentsOfFile: serviceKeyFile, encoding: .utf8).trimmingCharacters(
+                in: .whitespacesAndNewlines)
         } else {
             c.serviceKey = ProcessInfo.processInfo.environment["SHAREWIRE_SERVICE_KEY"]
         }
@@ -206,7 +242,8 @@ struct Run: AsyncParsableCommand {
         if let serverPID {
             guard !spawnServer else { throw ValidationError("--server-pid and --spawn-server: pick one") }
             guard ProcessCPU.microseconds(pid: serverPID) != nil else {
-                throw ValidationError("--server-pid \(serverPID): no such local process (cannot read /proc/\(serverPID)/stat)")
+                throw ValidationError(
+                    "--server-pid \(serverPID): no such local process (cannot read /proc/\(serverPID)/stat)")
             }
         }
         if spawnServer {
@@ -263,10 +300,10 @@ struct Compare: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Print the deltas between two JSON reports (B against A).",
         discussion: """
-        Example:
-          sharewire-load compare baseline.json candidate.json --fail-if 'p99>2ms'
-        --fail-if here checks report B.
-        """)
+            Example:
+              sharewire-load compare baseline.json candidate.json --fail-if 'p99>2ms'
+            --fail-if here checks report B.
+            """)
 
     @Argument(help: "Baseline report (A).") var a: String
     @Argument(help: "Candidate report (B).") var b: String

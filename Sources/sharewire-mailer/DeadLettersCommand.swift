@@ -35,8 +35,10 @@ struct DeadLettersCommand: AsyncParsableCommand {
                 return
             }
             let rows = records.map { r in
-                ["\(r.sequence)", r.failedAt.formatted(.iso8601), r.recipients.joined(separator: ","), r.kind,
-                 "\(r.attempts)", r.error]
+                [
+                    "\(r.sequence)", r.failedAt.formatted(.iso8601), r.recipients.joined(separator: ","), r.kind,
+                    "\(r.attempts)", r.error,
+                ]
             }
             printTable(header: ["SEQ", "FAILED AT", "TO", "KIND", "ATTEMPTS", "REASON"], rows: rows)
         }
@@ -45,7 +47,8 @@ struct DeadLettersCommand: AsyncParsableCommand {
     struct Retry: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Send dead letters again; each one accepted is removed.",
-            discussion: "Exits 0 when every one was accepted, 1 when some were refused again (their records are updated).")
+            discussion:
+                "Exits 0 when every one was accepted, 1 when some were refused again (their records are updated).")
         @Argument(help: "The sequences to retry.") var sequences: [UInt64] = []
         @Flag(help: "Retry every dead letter.") var all = false
         @OptionGroup var deadLetters: DeadLetterOptions
@@ -58,12 +61,15 @@ struct DeadLettersCommand: AsyncParsableCommand {
         func run() async throws {
             let directory = DeadLetterDirectory(path: deadLetters.deadLetterDir)
             let records = try directory.list()
-            let chosen = all ? records : try sequences.map { seq in
-                guard let r = records.first(where: { $0.sequence == seq }) else {
-                    throw ValidationError("no dead letter \(seq) in \(deadLetters.deadLetterDir)")
+            let chosen =
+                all
+                ? records
+                : try sequences.map { seq in
+                    guard let r = records.first(where: { $0.sequence == seq }) else {
+                        throw ValidationError("no dead letter \(seq) in \(deadLetters.deadLetterDir)")
+                    }
+                    return r
                 }
-                return r
-            }
             let (sender, described) = try transport.transport()
             var refused = 0
             for var record in chosen {

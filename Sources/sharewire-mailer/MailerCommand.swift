@@ -15,8 +15,10 @@ struct MailerCommand: AsyncParsableCommand {
 
 /// The dead-letter directory option, shared by every command that reads or writes it.
 struct DeadLetterOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Where permanently refused messages are kept (SEQ.eml and SEQ.json).",
-                               valueName: "dir"))
+    @Option(
+        help: ArgumentHelp(
+            "Where permanently refused messages are kept (SEQ.eml and SEQ.json).",
+            valueName: "dir"))
     var deadLetterDir = "sharewire-data/mailer-dead-letters"
 }
 

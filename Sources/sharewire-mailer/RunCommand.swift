@@ -4,8 +4,8 @@ import Logging
 import Metrics
 import Prometheus
 import SharewireClient
-import SharewireOpsHTTP
 import SharewireMailer
+import SharewireOpsHTTP
 import SharewireSMTP
 
 /// `sharewire-mailer run`: follow the outbox and send.
@@ -31,8 +31,10 @@ struct RunCommand: AsyncParsableCommand {
               sharewire-mailer --sendmail /usr/sbin/sendmail --from noreply@example.com
             """)
 
-    @Option(help: ArgumentHelp("The sharewired to follow, or several instances of a cluster, comma-separated (default: SHAREWIRE_ADDRESS, else 127.0.0.1:7070).",
-                               valueName: "host:port[,…]"))
+    @Option(
+        help: ArgumentHelp(
+            "The sharewired to follow, or several instances of a cluster, comma-separated (default: SHAREWIRE_ADDRESS, else 127.0.0.1:7070).",
+            valueName: "host:port[,…]"))
     var address: String?
     @Option(help: "A file holding the service key (default: SHAREWIRE_SERVICE_KEY).") var serviceKeyFile: String?
     @Option(help: "The outbox consumer name whose cursor the mailer moves.") var consumer = "mailer"
@@ -43,21 +45,27 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "The From address (also the envelope sender).") var from: String
     @Option(help: "The From display name.") var fromName = "Sharewire"
     @Option(help: "A Reply-To address.") var replyTo: String?
-    @Option(help: ArgumentHelp(
-        "The sign-up page invites link to; {email} becomes the invitee's address, e.g. https://app.example.com/signup?email={email}.",
-        valueName: "url"))
+    @Option(
+        help: ArgumentHelp(
+            "The sign-up page invites link to; {email} becomes the invitee's address, e.g. https://app.example.com/signup?email={email}.",
+            valueName: "url"))
     var signupUrl: String?
 
     @Option(help: "Messages sent at once, each on its own connection (1-64).") var concurrency = 4
-    @Option(help: ArgumentHelp(
-        "A message starts only while it is fewer than this many notifications above the oldest one still being sent (bounds what a crash resends).",
-        valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "A message starts only while it is fewer than this many notifications above the oldest one still being sent (bounds what a crash resends).",
+            valueName: "n"))
     var maxUnacknowledged = 1000
-    @Option(help: ArgumentHelp("Messages per second to any one recipient domain (default: no limit).",
-                               valueName: "rate"))
+    @Option(
+        help: ArgumentHelp(
+            "Messages per second to any one recipient domain (default: no limit).",
+            valueName: "rate"))
     var perDomainRate: Double?
-    @Option(help: ArgumentHelp("Messages sent at once to a domain before --per-domain-rate applies (default: the rate, at least 1).",
-                               valueName: "n"))
+    @Option(
+        help: ArgumentHelp(
+            "Messages sent at once to a domain before --per-domain-rate applies (default: the rate, at least 1).",
+            valueName: "n"))
     var perDomainBurst: Int?
     @Option(help: ArgumentHelp("The first retry of a transient failure waits about this long.", valueName: "ms"))
     var retryInitialMs = 1000
@@ -65,8 +73,10 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.") var logLevel = "info"
     @Flag(name: [.short, .long], help: "Log a progress line every 5 seconds (sent, per second, in flight, cursor).")
     var verbose = false
-    @Option(help: ArgumentHelp("Serve /metrics (Prometheus), /healthz and /readyz on this port; off unless given; 0 picks a free port.",
-                               valueName: "port"))
+    @Option(
+        help: ArgumentHelp(
+            "Serve /metrics (Prometheus), /healthz and /readyz on this port; off unless given; 0 picks a free port.",
+            valueName: "port"))
     var metricsPort: Int?
     @Option(help: "Address of that endpoint. It has no authentication: keep it on loopback or a private network.")
     var metricsHost = "127.0.0.1"
@@ -88,7 +98,9 @@ struct RunCommand: AsyncParsableCommand {
             throw ValidationError("--per-domain-rate must be a positive number of messages per second")
         }
         if let perDomainBurst, perDomainBurst < 1 { throw ValidationError("--per-domain-burst must be at least 1") }
-        if let metricsPort, !(0...65535).contains(metricsPort) { throw ValidationError("--metrics-port must be 0-65535") }
+        if let metricsPort, !(0...65535).contains(metricsPort) {
+            throw ValidationError("--metrics-port must be 0-65535")
+        }
         if let signupUrl {
             do { _ = try SignupLink(signupUrl) } catch { throw ValidationError("--signup-url: \(error)") }
         }
@@ -105,8 +117,11 @@ struct RunCommand: AsyncParsableCommand {
         guard !endpoints.isEmpty, endpoints.count == endpointText.split(separator: ",").count else {
             throw ValidationError("--address must be host:port[,host:port…], got \(endpointText)")
         }
-        guard let serviceKey = try Secrets.read(file: serviceKeyFile, variable: "SHAREWIRE_SERVICE_KEY",
-                                                what: "the service key") else {
+        guard
+            let serviceKey = try Secrets.read(
+                file: serviceKeyFile, variable: "SHAREWIRE_SERVICE_KEY",
+                what: "the service key")
+        else {
             throw ValidationError("no service key: set SHAREWIRE_SERVICE_KEY or pass --service-key-file")
         }
         let (mailTransport, described) = try transport.transport()
@@ -124,9 +139,10 @@ struct RunCommand: AsyncParsableCommand {
             configuration.host = metricsHost
             configuration.port = metricsPort
             do {
-                opsEndpoint = try await OpsEndpoint.start(configuration: configuration, readiness: readiness,
-                                                       metrics: { registry.emit(into: &$0) },
-                                                       logger: Logger(label: "sharewire-mailer.http"))
+                opsEndpoint = try await OpsEndpoint.start(
+                    configuration: configuration, readiness: readiness,
+                    metrics: { registry.emit(into: &$0) },
+                    logger: Logger(label: "sharewire-mailer.http"))
             } catch {
                 throw ValidationError("cannot serve metrics on \(metricsHost):\(metricsPort): \(error)")
             }
@@ -134,15 +150,20 @@ struct RunCommand: AsyncParsableCommand {
         let client = SharewireClient(configuration: .init(endpoints: endpoints, credentials: .serviceKey(serviceKey)))
         let options = MailerOptions(
             consumer: consumer,
-            mail: MailSettings(from: MailAddress(from, displayName: fromName), replyTo: replyTo.map { MailAddress($0) },
-                               signupURL: try signupUrl.map { try SignupLink($0) }),
+            mail: MailSettings(
+                from: MailAddress(from, displayName: fromName), replyTo: replyTo.map { MailAddress($0) },
+                signupURL: try signupUrl.map { try SignupLink($0) }),
             retry: RetrySchedule(initial: .milliseconds(retryInitialMs), maximum: .seconds(retryMaxSeconds)),
             concurrency: concurrency, maximumSpan: UInt64(maxUnacknowledged), perDomainRate: perDomainRate,
             perDomainBurst: perDomainBurst, deadLetters: DeadLetterDirectory(path: deadLetters.deadLetterDir))
         let mailer = Mailer(client: client, transport: mailTransport, options: options, logger: logger)
-        logger.info("sharewire-mailer started", metadata: [
-            "sharewired": "\(endpoints.map(\.description).joined(separator: ","))", "consumer": "\(consumer)", "transport": "\(described)",
-            "concurrency": "\(concurrency)", "dead_letters": "\(deadLetters.deadLetterDir)"])
+        logger.info(
+            "sharewire-mailer started",
+            metadata: [
+                "sharewired": "\(endpoints.map(\.description).joined(separator: ","))", "consumer": "\(consumer)",
+                "transport": "\(described)",
+                "concurrency": "\(concurrency)", "dead_letters": "\(deadLetters.deadLetterDir)",
+            ])
 
         let running = Task { await mailer.run() }
         readiness.markServing()
@@ -164,9 +185,12 @@ struct RunCommand: AsyncParsableCommand {
         progress?.cancel()
         for source in sources { source.cancel() }
         let stats = mailer.stats
-        logger.info("sharewire-mailer stopped", metadata: [
-            "sent": "\(stats.sent)", "retried": "\(stats.retried)", "dead_lettered": "\(stats.skipped)",
-            "acknowledged_through": "\(stats.lastAcknowledged)"])
+        logger.info(
+            "sharewire-mailer stopped",
+            metadata: [
+                "sent": "\(stats.sent)", "retried": "\(stats.retried)", "dead_lettered": "\(stats.skipped)",
+                "acknowledged_through": "\(stats.lastAcknowledged)",
+            ])
         client.close()
         await opsEndpoint?.close()
     }
@@ -179,10 +203,13 @@ extension RunCommand {
         while (try? await Task.sleep(for: .seconds(5))) != nil {
             let now = mailer.stats
             guard now != last || now.inFlight > 0 else { continue }
-            logger.notice("progress", metadata: [
-                "sent": "\(now.sent)", "per_second": "\(Double(now.sent - last.sent) / 5)",
-                "retried": "\(now.retried)", "dead_lettered": "\(now.skipped)", "in_flight": "\(now.inFlight)",
-                "acknowledged_through": "\(now.lastAcknowledged)"])
+            logger.notice(
+                "progress",
+                metadata: [
+                    "sent": "\(now.sent)", "per_second": "\(Double(now.sent - last.sent) / 5)",
+                    "retried": "\(now.retried)", "dead_lettered": "\(now.skipped)", "in_flight": "\(now.inFlight)",
+                    "acknowledged_through": "\(now.lastAcknowledged)",
+                ])
             last = now
         }
     }
@@ -192,8 +219,10 @@ extension RunCommand {
 /// early so a typo fails at start, not on the first call.
 enum NotificationConsumerName {
     static func isValid(_ name: String) -> Bool {
-        !name.isEmpty && name.utf8.count <= 64 && name.utf8.allSatisfy {
-            ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 46 || $0 == 95 || $0 == 45
-        }
+        !name.isEmpty && name.utf8.count <= 64
+            && name.utf8.allSatisfy {
+                ($0 >= 48 && $0 <= 57) || ($0 >= 65 && $0 <= 90) || ($0 >= 97 && $0 <= 122) || $0 == 46 || $0 == 95
+                    || $0 == 45
+            }
     }
 }

@@ -1,27 +1,30 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ArgumentParser
 import SharewireCLICore
 import SharewireClient
+
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
 
 /// `sharewire access list|edit`: one person's access to one device.
 struct AccessCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "access",
         abstract: "Who may reach a device you own, and what exactly.",
-        discussion: example("sharewire access list pi",
-                            "sharewire access edit pi bob@example.com --ports 22,80 --scripting",
-                            "sharewire access watch --after 120"),
+        discussion: example(
+            "sharewire access list pi",
+            "sharewire access edit pi bob@example.com --ports 22,80 --scripting",
+            "sharewire access watch --after 120"),
         subcommands: [List.self, Edit.self, Watch.self]
     )
 
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "watch",
-            abstract: "Print every change that grants or revokes access, as it is committed, until Ctrl-C, --limit or --timeout.",
+            abstract:
+                "Print every change that grants or revokes access, as it is committed, until Ctrl-C, --limit or --timeout.",
             discussion: """
                 With an account: the changes on the devices it owns and of its own access; with the service key                 (--service, no --act-as): every change. Starts after --after REVISION (the revision a listing                 returned; the server keeps the latest revisions only, and an older one fails with                 ACCESS_CURSOR_EXPIRED: list again), or at the current revision. One line per change, or one JSON                 object per line with --json. Ctrl-C stops it (exit 130); --timeout ends watching normally (exit 0;                 11 with --limit and fewer arrived).
 
@@ -43,7 +46,9 @@ struct AccessCommand: AsyncParsableCommand {
         private func watch() async throws {
             try await connection.run(service ? .service : .account) { client, output in
                 try await Watching.read(limit: limit, timeout: timeout, what: "access changes") { options, count in
-                    for try await batch in client.watchAccessChanges(after: after.map { Revision(rawValue: $0) }, options: options) {
+                    for try await batch in client.watchAccessChanges(
+                        after: after.map { Revision(rawValue: $0) }, options: options)
+                    {
                         for change in batch.changes {
                             output.emitLine(change) { Render.accessChange(change) }
                             count += 1
@@ -100,12 +105,15 @@ struct AccessCommand: AsyncParsableCommand {
                           "sharewire access edit pi bob@example.com --for 7d"))
                 """)
         @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
-        @Argument(help: "The person's email.", completion: ServerCompletion.emails(accountsOnly: true)) var email: String
+        @Argument(help: "The person's email.", completion: ServerCompletion.emails(accountsOnly: true)) var email:
+            String
         @Option(help: ArgumentHelp("Replace the ports with these (comma-separated).", valueName: "ports"))
         var ports: String?
         @Flag(help: "Replace the access with the whole device: every service, including ones added later.")
         var all = false
-        @Option(help: ArgumentHelp("Replace the access with these services by id (comma-separated).", valueName: "service-ids"))
+        @Option(
+            help: ArgumentHelp(
+                "Replace the access with these services by id (comma-separated).", valueName: "service-ids"))
         var services: String?
         @Option(help: ArgumentHelp("Add these ports (comma-separated), keeping the rest.", valueName: "ports"))
         var addPorts: String?
@@ -128,8 +136,9 @@ struct AccessCommand: AsyncParsableCommand {
         }
 
         func edit() throws(CLIError) -> AccessEdit {
-            try AccessEdit.parse(all: all, ports: ports, services: services, addPorts: addPorts,
-                                 removePorts: removePorts, scripting: scripting)
+            try AccessEdit.parse(
+                all: all, ports: ports, services: services, addPorts: addPorts,
+                removePorts: removePorts, scripting: scripting)
         }
 
         func validate() throws {
@@ -145,23 +154,30 @@ struct AccessCommand: AsyncParsableCommand {
                 let found = try await client.device(id)
                 let shares = try await client.shares(of: id, pageSize: 500).collect(limit: 100_000)
                 guard let share = shares.first(where: { $0.email.lowercased() == email.lowercased() }) else {
-                    throw CLIError(.notFound, "\(email) has no share of \(found.name) (\(id))",
-                                   hint: "share it first: sharewire share \(id) --with \(email) --ports …")
+                    throw CLIError(
+                        .notFound, "\(email) has no share of \(found.name) (\(id))",
+                        hint: "share it first: sharewire share \(id) --with \(email) --ports …")
                 }
                 let (access, scripting) = try edit().applied(to: share, services: found.services)
                 if AccessComparison.narrows(share, to: access, scripting: scripting, services: found.services) {
-                    try confirm.confirm("an access edit that takes access away", summary: """
-                        This takes access away from \(share.email) on \(found.name) (\(id)):
-                          \(Render.accessText(share.access, scripting: share.scripting)) → \(Render.accessText(access, scripting: scripting, services: found.services))
-                        """)
+                    try confirm.confirm(
+                        "an access edit that takes access away",
+                        summary: """
+                            This takes access away from \(share.email) on \(found.name) (\(id)):
+                              \(Render.accessText(share.access, scripting: share.scripting)) → \(Render.accessText(access, scripting: scripting, services: found.services))
+                            """)
                 }
-                let result = try await client.updateShare(device: id, email: share.email, access: access,
-                                                          scripting: scripting, expiry: try expiryUpdate(now: Date()),
-                                                          notify: !noNotify, validateOnly: confirm.dryRun)
+                let result = try await client.updateShare(
+                    device: id, email: share.email, access: access,
+                    scripting: scripting, expiry: try expiryUpdate(now: Date()),
+                    notify: !noNotify, validateOnly: confirm.dryRun)
                 output.emit(result) {
                     let before = Render.accessText(share.access, scripting: share.scripting)
-                    guard result.changed else { return "unchanged: \(share.email) on \(found.name) (\(id)): \(before)\n" }
-                    return confirm.resultPrefix + "\(share.email) on \(found.name) (\(id)): \(before) → \(Render.accessText(access, scripting: scripting, services: found.services))"
+                    guard result.changed else {
+                        return "unchanged: \(share.email) on \(found.name) (\(id)): \(before)\n"
+                    }
+                    return confirm.resultPrefix
+                        + "\(share.email) on \(found.name) (\(id)): \(before) → \(Render.accessText(access, scripting: scripting, services: found.services))"
                         + output.revisionSuffix(result.revision) + "\n"
                 }
             }

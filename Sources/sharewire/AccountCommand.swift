@@ -34,13 +34,18 @@ struct AccountCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.run(.account) { client, output in
                 let preview = try await client.deleteAccount(confirmEmail: email, notify: !noNotify, validateOnly: true)
-                try confirm.confirm("account delete", summary: "Delete the account \(email) with its "
-                    + "\(preview.devicesDeleted) devices, \(preview.sharesRemoved) shares and "
-                    + "\(preview.contactsDeleted) contacts? Its API key stops working; this cannot be undone.")
-                let result = confirm.dryRun ? preview
+                try confirm.confirm(
+                    "account delete",
+                    summary: "Delete the account \(email) with its "
+                        + "\(preview.devicesDeleted) devices, \(preview.sharesRemoved) shares and "
+                        + "\(preview.contactsDeleted) contacts? Its API key stops working; this cannot be undone.")
+                let result =
+                    confirm.dryRun
+                    ? preview
                     : try await client.deleteAccount(confirmEmail: email, notify: !noNotify)
                 output.emit(result) {
-                    confirm.resultPrefix + "deleted \(email): \(result.devicesDeleted) devices, \(result.sharesRemoved) "
+                    confirm.resultPrefix
+                        + "deleted \(email): \(result.devicesDeleted) devices, \(result.sharesRemoved) "
                         + "shares, \(result.contactsDeleted) contacts" + output.revisionSuffix(result.revision) + "\n"
                 }
             }

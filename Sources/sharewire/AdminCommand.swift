@@ -7,16 +7,18 @@ struct AdminCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "admin",
         abstract: "Operator commands, with the service key.",
-        discussion: example("export SHAREWIRE_SERVICE_KEY=…",
-                            "sharewire admin accounts create alice@example.com"),
+        discussion: example(
+            "export SHAREWIRE_SERVICE_KEY=…",
+            "sharewire admin accounts create alice@example.com"),
         subcommands: [Accounts.self]
     )
 
     struct Accounts: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "accounts", abstract: "Create and look up accounts.",
-            discussion: example("sharewire admin accounts create bob@example.com --language ja",
-                                "sharewire admin accounts show bob@example.com"),
+            discussion: example(
+                "sharewire admin accounts create bob@example.com --language ja",
+                "sharewire admin accounts show bob@example.com"),
             subcommands: [Create.self, Show.self]
         )
     }
@@ -32,7 +34,10 @@ struct AdminCommand: AsyncParsableCommand {
                           "ALICE_KEY=$(sharewire admin accounts create alice@example.com --key-only)"))
                 """)
         @Argument(help: "The account's email.") var email: String
-        @Option(help: "Language of its notifications: en or ja (default: the language its inviters chose for this email as a contact, else en).")
+        @Option(
+            help:
+                "Language of its notifications: en or ja (default: the language its inviters chose for this email as a contact, else en)."
+        )
         var language: Language?
         @Flag(help: "Print only the API key.") var keyOnly = false
         @OptionGroup var connection: ConnectionOptions
@@ -40,7 +45,9 @@ struct AdminCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.run(.service) { client, output in
                 let created = try await client.createAccount(email: email, language: language)
-                output.emitNewKey(created, apiKey: created.apiKey, keyOnly: keyOnly) { Render.accounts([created.account]) }
+                output.emitNewKey(created, apiKey: created.apiKey, keyOnly: keyOnly) {
+                    Render.accounts([created.account])
+                }
             }
         }
     }

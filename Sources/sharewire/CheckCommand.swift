@@ -65,8 +65,9 @@ struct CheckCommand: AsyncParsableCommand {
     /// share it with them.
     static func accountID(of email: String, device: String, client: SharewireClient) async throws -> String? {
         if case .serviceKey(_, nil) = client.configuration.credentials {
-            throw CLIError(.usage, "the service key alone checks by account id, not by email ('\(email)')",
-                           hint: "give the account id (see `sharewire admin accounts show \(email)`)")
+            throw CLIError(
+                .usage, "the service key alone checks by account id, not by email ('\(email)')",
+                hint: "give the account id (see `sharewire admin accounts show \(email)`)")
         }
         let me = try await client.whoami()
         if me.email == email.lowercased() { return nil }

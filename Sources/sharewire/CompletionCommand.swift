@@ -17,8 +17,9 @@ struct CompletionCommand: ParsableCommand {
                       "sharewire completion fish > ~/.config/fish/completions/sharewire.fish"))
             """)
 
-    @Argument(help: ArgumentHelp("bash, zsh or fish.", valueName: "shell"),
-              completion: .list(CompletionShell.allCases.map(\.rawValue)))
+    @Argument(
+        help: ArgumentHelp("bash, zsh or fish.", valueName: "shell"),
+        completion: .list(CompletionShell.allCases.map(\.rawValue)))
     var shell: String
 
     func validate() throws {
@@ -59,7 +60,8 @@ enum ServerCompletion {
     /// within a second; any failure completes nothing (a completion must never print an error).
     static func lookup(_ body: @escaping @Sendable (SharewireClient) async throws -> [String]) async -> [String] {
         guard let options = try? ConnectionOptions.parse([]), let settings = try? options.settings(),
-              let credentials = try? settings.credentials(for: .account) else { return [] }
+            let credentials = try? settings.credentials(for: .account)
+        else { return [] }
         var configuration = settings.clientConfiguration(credentials: credentials, connectTimeout: .seconds(1))
         configuration.defaultTimeout = .seconds(1)
         let client = SharewireClient(configuration: configuration)

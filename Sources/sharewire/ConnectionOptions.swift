@@ -7,58 +7,81 @@ import SharewireClient
 /// `--json`. Each setting is taken from the flag, else the environment, else
 /// the config file (docs/CLI.md §Configuration).
 struct ConnectionOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Server address, host:port; several instances of a cluster comma-separated, a:7070,b:7070 (env SHAREWIRE_ADDRESS; default 127.0.0.1:7070).",
-                               valueName: "host:port[,…]"))
+    @Option(
+        help: ArgumentHelp(
+            "Server address, host:port; several instances of a cluster comma-separated, a:7070,b:7070 (env SHAREWIRE_ADDRESS; default 127.0.0.1:7070).",
+            valueName: "host:port[,…]"))
     var address: String?
 
-    @Option(help: ArgumentHelp("An account's API key, sw_… (env SHAREWIRE_API_KEY). Prefer the environment or the config file: flags show in `ps`.",
-                               valueName: "key"))
+    @Option(
+        help: ArgumentHelp(
+            "An account's API key, sw_… (env SHAREWIRE_API_KEY). Prefer the environment or the config file: flags show in `ps`.",
+            valueName: "key"))
     var apiKey: String?
 
     @Option(help: ArgumentHelp("The operator's service key (env SHAREWIRE_SERVICE_KEY).", valueName: "key"))
     var serviceKey: String?
 
-    @Option(help: ArgumentHelp("A file holding the service key (env SHAREWIRE_SERVICE_KEY_FILE).",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "A file holding the service key (env SHAREWIRE_SERVICE_KEY_FILE).",
+            valueName: "path"))
     var serviceKeyFile: String?
 
-    @Option(help: ArgumentHelp("With the service key: the account to act for, acc_N or email (env SHAREWIRE_ACT_AS).",
-                                valueName: "account"))
+    @Option(
+        help: ArgumentHelp(
+            "With the service key: the account to act for, acc_N or email (env SHAREWIRE_ACT_AS).",
+            valueName: "account"))
     var actAs: String?
 
     @Flag(help: "Connect with TLS, trusting the system's CAs unless --tls-ca-file is given (env SHAREWIRE_TLS=true).")
     var tls = false
 
-    @Option(help: ArgumentHelp("PEM file of the CAs to trust; implies --tls (env SHAREWIRE_TLS_CA_FILE).", valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "PEM file of the CAs to trust; implies --tls (env SHAREWIRE_TLS_CA_FILE).", valueName: "path"))
     var tlsCAFile: String?
 
-    @Option(help: ArgumentHelp("The name the server's certificate must carry, if not the host of --address (env SHAREWIRE_TLS_SERVER_NAME).",
-                               valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The name the server's certificate must carry, if not the host of --address (env SHAREWIRE_TLS_SERVER_NAME).",
+            valueName: "name"))
     var tlsServerName: String?
 
-    @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
-        "PEM file of a client certificate, for servers that require one; with --tls-key; implies --tls (env SHAREWIRE_TLS_CERT_FILE).",
-        valueName: "path"))
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp(
+            "PEM file of a client certificate, for servers that require one; with --tls-key; implies --tls (env SHAREWIRE_TLS_CERT_FILE).",
+            valueName: "path"))
     var tlsCertFile: String?
 
-    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM file of the client certificate's key (env SHAREWIRE_TLS_KEY_FILE).",
-                                                             valueName: "path"))
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp(
+            "PEM file of the client certificate's key (env SHAREWIRE_TLS_KEY_FILE).",
+            valueName: "path"))
     var tlsKeyFile: String?
 
-    @Option(help: ArgumentHelp("The config file's profile to use: its [profiles.NAME] settings (env SHAREWIRE_PROFILE).",
-                               valueName: "name"))
+    @Option(
+        help: ArgumentHelp(
+            "The config file's profile to use: its [profiles.NAME] settings (env SHAREWIRE_PROFILE).",
+            valueName: "name"))
     var profile: String?
 
-    @Option(help: ArgumentHelp("Config file (env SHAREWIRE_CONFIG; default $XDG_CONFIG_HOME/sharewire/config.toml or ~/.config/sharewire/config.toml).",
-                               valueName: "path"))
+    @Option(
+        help: ArgumentHelp(
+            "Config file (env SHAREWIRE_CONFIG; default $XDG_CONFIG_HOME/sharewire/config.toml or ~/.config/sharewire/config.toml).",
+            valueName: "path"))
     var config: String?
 
     @Flag(name: .customLong("json"), help: "Print JSON instead of tables (docs/CLI.md §JSON); the same as -o json.")
     var jsonFlag = false
 
-    @Option(name: [.customShort("o"), .long],
-            help: ArgumentHelp("Output format: table (default), wide (more columns), json, or name (one id per line).",
-                               valueName: "format"))
+    @Option(
+        name: [.customShort("o"), .long],
+        help: ArgumentHelp(
+            "Output format: table (default), wide (more columns), json, or name (one id per line).",
+            valueName: "format"))
     var output: OutputFormat?
 
     /// JSON output, by `--json` or `-o json`.
@@ -76,7 +99,9 @@ struct ConnectionOptions: ParsableArguments {
     /// config file with a key in it, the service key file in use).
     func keyFileWarnings(_ settings: ConnectionSettings) -> [String] {
         var files: [(path: String, holds: String)] = []
-        if let path = settings.configPath, settings.apiKey?.source == .configFile || settings.serviceKey?.source == .configFile {
+        if let path = settings.configPath,
+            settings.apiKey?.source == .configFile || settings.serviceKey?.source == .configFile
+        {
             files.append((path, "a key"))
         }
         let environment = ProcessInfo.processInfo.environment
@@ -85,7 +110,8 @@ struct ConnectionOptions: ParsableArguments {
         }
         return files.compactMap { file in
             guard let attributes = try? FileManager.default.attributesOfItem(atPath: file.path),
-                  let mode = attributes[.posixPermissions] as? Int else { return nil }
+                let mode = attributes[.posixPermissions] as? Int
+            else { return nil }
             return KeyFilePermissions.warning(path: file.path, mode: UInt32(mode), holds: file.holds)
         }
     }
@@ -105,25 +131,30 @@ struct ConnectionOptions: ParsableArguments {
                 do {
                     text = try String(contentsOfFile: location.path, encoding: .utf8)
                 } catch {
-                    throw CLIError(.config, "cannot read the config file \(location.path): \(FileErrors.describe(error))")
+                    throw CLIError(
+                        .config, "cannot read the config file \(location.path): \(FileErrors.describe(error))")
                 }
                 let file = try ConfigFile(parsing: text, path: location.path)
                 let known = profile.map { file.profiles[$0] != nil } ?? true
-                configLayer = SettingsLayer(configValues: try file.values(profile: known || requireProfile ? profile : nil,
-                                                                          path: location.path))
+                configLayer = SettingsLayer(
+                    configValues: try file.values(
+                        profile: known || requireProfile ? profile : nil,
+                        path: location.path))
                 configPath = location.path
             } else if location.explicit {
                 throw CLIError(.config, "no config file at \(location.path)")
             }
         }
         if let profile, configPath == nil, requireProfile {
-            throw CLIError(.config, "no profile '\(profile)': there is no config file\(location.map { " at \($0.path)" } ?? "")",
-                           hint: "create it with `sharewire login --profile \(profile)`")
+            throw CLIError(
+                .config, "no profile '\(profile)': there is no config file\(location.map { " at \($0.path)" } ?? "")",
+                hint: "create it with `sharewire login --profile \(profile)`")
         }
-        let flags = SettingsLayer(address: address, apiKey: apiKey, serviceKey: serviceKey,
-                                  serviceKeyFile: serviceKeyFile, actAs: actAs, tls: tls ? "true" : nil,
-                                  tlsCAFile: tlsCAFile, tlsServerName: tlsServerName, tlsCertFile: tlsCertFile,
-                                  tlsKeyFile: tlsKeyFile)
+        let flags = SettingsLayer(
+            address: address, apiKey: apiKey, serviceKey: serviceKey,
+            serviceKeyFile: serviceKeyFile, actAs: actAs, tls: tls ? "true" : nil,
+            tlsCAFile: tlsCAFile, tlsServerName: tlsServerName, tlsCertFile: tlsCertFile,
+            tlsKeyFile: tlsKeyFile)
         return try ConnectionSettings.resolve(
             flags: flags, environment: SettingsLayer(environment: environment), config: configLayer,
             configPath: configPath, readFile: { try String(contentsOfFile: $0, encoding: .utf8) })
@@ -132,8 +163,10 @@ struct ConnectionOptions: ParsableArguments {
     /// Runs `body` with a client for `principal`; any failure is printed
     /// (`error: …`, or JSON with `--json`) on stderr and becomes the
     /// documented exit code. Never a stack trace.
-    func run(_ principal: ConnectionSettings.Principal, requireProfile: Bool = true,
-             _ body: (SharewireClient, Output) async throws -> Void) async throws {
+    func run(
+        _ principal: ConnectionSettings.Principal, requireProfile: Bool = true,
+        _ body: (SharewireClient, Output) async throws -> Void
+    ) async throws {
         let output = Output(json: json, verbose: verbose, format: self.output ?? (json ? .json : .table))
         var endpoint: String?
         var credentials: Credentials?
@@ -160,7 +193,9 @@ struct ConnectionOptions: ParsableArguments {
 extension ConnectionSettings {
     /// The client configuration for these settings and `credentials`; a call
     /// takes the timeout, connecting at most 5 s of it (or `connectTimeout`).
-    func clientConfiguration(credentials: Credentials, connectTimeout: Duration = .seconds(5)) -> SharewireClient.Configuration {
+    func clientConfiguration(credentials: Credentials, connectTimeout: Duration = .seconds(5))
+        -> SharewireClient.Configuration
+    {
         var configuration = SharewireClient.Configuration(endpoints: endpoints.value, credentials: credentials)
         configuration.defaultTimeout = timeout.value
         configuration.connectTimeout = min(timeout.value, connectTimeout)
@@ -240,8 +275,9 @@ func resolveDevices(_ references: [String], client: SharewireClient) async throw
     case .serviceKey(_, actingAs: nil), .clientCertificate(actingAs: nil):
         // The service itself owns no devices: a name means nothing to it.
         let name = references.first { !ArgumentSyntax.isID($0, kind: "dev") } ?? references[0]
-        throw CLIError(.usage, "the device name '\(name)' cannot be resolved without an account: the service key owns no devices",
-                       hint: "give the device id (dev_N), or --act-as the owner's email to use names")
+        throw CLIError(
+            .usage, "the device name '\(name)' cannot be resolved without an account: the service key owns no devices",
+            hint: "give the device id (dev_N), or --act-as the owner's email to use names")
     default:
         break
     }

@@ -7,8 +7,9 @@ struct ContactsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "contacts",
         abstract: "Your address book: the people you can share devices with.",
-        discussion: example("sharewire contacts add bob@example.com --first-name Bob",
-                            "sharewire contacts list"),
+        discussion: example(
+            "sharewire contacts add bob@example.com --first-name Bob",
+            "sharewire contacts list"),
         subcommands: [Add.self, List.self, Edit.self, Remove.self, Invite.self]
     )
 
@@ -26,14 +27,16 @@ struct ContactsCommand: AsyncParsableCommand {
         @Option(help: "First name.") var firstName: String?
         @Option(help: "Last name.") var lastName: String?
         @Option(help: "Company.") var company: String?
-        @Option(help: "Language of the mails you send them (invite, shares): en or ja (default: their account's, else en).")
+        @Option(
+            help: "Language of the mails you send them (invite, shares): en or ja (default: their account's, else en).")
         var language: Language?
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
             try await connection.run(.account) { client, output in
-                let contact = try await client.createContact(email: email, firstName: firstName, lastName: lastName,
-                                                             company: company, language: language)
+                let contact = try await client.createContact(
+                    email: email, firstName: firstName, lastName: lastName,
+                    company: company, language: language)
                 output.emit(contact) { Render.contacts([contact]) }
             }
         }
@@ -57,11 +60,15 @@ struct ContactsCommand: AsyncParsableCommand {
             try await connection.run(.account) { client, output in
                 let contacts = try await client.contacts(matching: search, pageSize: 500).collect(limit: 100_000)
                 // SHARES: one read per device of yours that has any share.
-                let counts = output.format == .json || output.format == .name ? nil
+                let counts =
+                    output.format == .json || output.format == .name
+                    ? nil
                     : try await OwnerShares.all(client: client).shares.reduce(into: [String: Int]()) {
                         $0[$1.email.lowercased(), default: 0] += 1
                     }
-                output.emit(contacts, name: \.email, wide: { Render.contacts(contacts, shareCounts: counts, wide: true) }) {
+                output.emit(
+                    contacts, name: \.email, wide: { Render.contacts(contacts, shareCounts: counts, wide: true) }
+                ) {
                     Render.contacts(contacts, shareCounts: counts)
                 }
             }
@@ -92,8 +99,9 @@ struct ContactsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await connection.run(.account) { client, output in
-                let contact = try await client.updateContact(email: email, firstName: firstName, lastName: lastName,
-                                                             company: company, language: language)
+                let contact = try await client.updateContact(
+                    email: email, firstName: firstName, lastName: lastName,
+                    company: company, language: language)
                 output.emit(contact) { Render.contacts([contact]) }
             }
         }
@@ -121,12 +129,22 @@ struct ContactsCommand: AsyncParsableCommand {
                 // Not a contact: nothing to ask; the server says so below.
                 let known = try await client.contacts(pageSize: 500).collect(limit: 100_000)
                     .contains { $0.email.lowercased() == email.lowercased() }
-                if known { try confirm.confirm("contacts rm", summary: ending.isEmpty ? "Remove the contact \(email) (no shares end)."
-                    : "Remove the contact \(email) and end \(ending.count == 1 ? "this share" : "these \(ending.count) shares"):\n"
-                        + ending.map { "  \(names[$0.deviceID] ?? $0.deviceID) (\($0.deviceID)): \(Render.accessText($0.access, scripting: $0.scripting))\n" }.joined()) }
-                let result = try await client.deleteContact(email: email, notify: !noNotify, validateOnly: confirm.dryRun)
+                if known {
+                    try confirm.confirm(
+                        "contacts rm",
+                        summary: ending.isEmpty
+                            ? "Remove the contact \(email) (no shares end)."
+                            : "Remove the contact \(email) and end \(ending.count == 1 ? "this share" : "these \(ending.count) shares"):\n"
+                                + ending.map {
+                                    "  \(names[$0.deviceID] ?? $0.deviceID) (\($0.deviceID)): \(Render.accessText($0.access, scripting: $0.scripting))\n"
+                                }.joined())
+                }
+                let result = try await client.deleteContact(
+                    email: email, notify: !noNotify, validateOnly: confirm.dryRun)
                 output.emit(result) {
-                    confirm.resultPrefix + "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked)" + output.revisionSuffix(result.revision) + "\n"
+                    confirm.resultPrefix
+                        + "removed \(email) (\(result.sharesRemoved) share\(result.sharesRemoved == 1 ? "" : "s") revoked)"
+                        + output.revisionSuffix(result.revision) + "\n"
                 }
             }
         }

@@ -21,12 +21,15 @@ struct DevicesCommand: AsyncParsableCommand {
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Register a device you own, with its services.",
-            discussion: example("sharewire devices add pi --service ssh:22 --service web:80/http",
-                                "DEVICE=$(sharewire devices add nas --service ssh:22 --quiet)"))
+            discussion: example(
+                "sharewire devices add pi --service ssh:22 --service web:80/http",
+                "DEVICE=$(sharewire devices add nas --service ssh:22 --quiet)"))
         @Argument(help: "The device's name.") var name: String
-        @Option(name: .customLong("service"),
-                help: ArgumentHelp("A service, NAME:PORT or NAME:PORT/PROTOCOL (protocol tcp by default); repeat for more.",
-                                   valueName: "name:port[/protocol]"))
+        @Option(
+            name: .customLong("service"),
+            help: ArgumentHelp(
+                "A service, NAME:PORT or NAME:PORT/PROTOCOL (protocol tcp by default); repeat for more.",
+                valueName: "name:port[/protocol]"))
         var services: [String] = []
         @Flag(name: [.short, .long], help: "Print only the new device's id.") var quiet = false
         @OptionGroup var connection: ConnectionOptions
@@ -59,7 +62,9 @@ struct DevicesCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.run(.account) { client, output in
                 let devices = try await client.devices(pageSize: 500).collect(limit: 100_000)
-                output.emit(devices, name: \.id, wide: { Render.devices(devices, wide: true) }) { Render.devices(devices) }
+                output.emit(devices, name: \.id, wide: { Render.devices(devices, wide: true) }) {
+                    Render.devices(devices)
+                }
             }
         }
     }
@@ -80,7 +85,8 @@ struct DevicesCommand: AsyncParsableCommand {
             try await connection.run(.account) { client, output in
                 let id = try await resolveDevices([device], client: client)[0]
                 let found = try await client.device(id)
-                let shares = found.isOwned ? try await client.shares(of: id, pageSize: 500).collect(limit: 100_000) : nil
+                let shares =
+                    found.isOwned ? try await client.shares(of: id, pageSize: 500).collect(limit: 100_000) : nil
                 output.emit(Shown(device: found, shares: shares)) { Render.device(found, shares: shares) }
             }
         }
@@ -122,10 +128,13 @@ struct DevicesCommand: AsyncParsableCommand {
             try await connection.run(.account) { client, output in
                 let id = try await resolveDevices([device], client: client)[0]
                 let shares = try await client.shares(of: id, pageSize: 500).collect(limit: 100_000)
-                let who = shares.prefix(20).map { "  \($0.email)\n" }.joined()
+                let who =
+                    shares.prefix(20).map { "  \($0.email)\n" }.joined()
                     + (shares.count > 20 ? "  … and \(shares.count - 20) more\n" : "")
-                try confirm.confirm("devices rm", summary: "Delete \(device) (\(id))"
-                    + (shares.isEmpty ? ", shared with nobody." : "; the access of these people ends:\n" + who))
+                try confirm.confirm(
+                    "devices rm",
+                    summary: "Delete \(device) (\(id))"
+                        + (shares.isEmpty ? ", shared with nobody." : "; the access of these people ends:\n" + who))
                 let result = try await client.deleteDevice(id, notify: !noNotify, validateOnly: confirm.dryRun)
                 output.emit(result) {
                     confirm.resultPrefix + "deleted \(id); \(result.count) share\(result.count == 1 ? "" : "s") ended"
@@ -151,9 +160,11 @@ struct DevicesCommand: AsyncParsableCommand {
     struct AddService: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add", abstract: "Add a service to a device you own.",
-            discussion: example("sharewire devices services add pi vnc:5900", "sharewire devices services add pi web:80/http"))
+            discussion: example(
+                "sharewire devices services add pi vnc:5900", "sharewire devices services add pi web:80/http"))
         @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
-        @Argument(help: ArgumentHelp("The service, NAME:PORT or NAME:PORT/PROTOCOL.", valueName: "name:port[/protocol]"))
+        @Argument(
+            help: ArgumentHelp("The service, NAME:PORT or NAME:PORT/PROTOCOL.", valueName: "name:port[/protocol]"))
         var service: String
         @OptionGroup var connection: ConnectionOptions
 
@@ -169,7 +180,8 @@ struct DevicesCommand: AsyncParsableCommand {
     struct RemoveService: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "rm", abstract: "Remove a service (by id, or every service on a port) from a device you own.",
-            discussion: example("sharewire devices services rm pi svc_3", "sharewire devices services rm pi 5900"), aliases: ["remove", "delete"])
+            discussion: example("sharewire devices services rm pi svc_3", "sharewire devices services rm pi 5900"),
+            aliases: ["remove", "delete"])
         @Argument(help: "A device you own (id or name).", completion: ServerCompletion.devices) var device: String
         @Argument(help: ArgumentHelp("A service id, or a port number.", valueName: "service|port")) var service: String
         @OptionGroup var connection: ConnectionOptions

@@ -15,7 +15,8 @@ struct EventsCommand: AsyncParsableCommand {
             \(example("sharewire events --device pi --kind share.created",
                       "sharewire events --since 2026-01-01T00:00:00Z --limit 20 --json"))
             """)
-    @Option(help: "Only events about this device (id or name).", completion: ServerCompletion.devices) var device: String?
+    @Option(help: "Only events about this device (id or name).", completion: ServerCompletion.devices) var device:
+        String?
     @Option(help: "Only events that also concern this account (acc_N).") var user: String?
     @Option(help: "Only this kind.") var kind: AuditEvent.Kind?
     @Option(help: ArgumentHelp("Only events at or after this time (ISO 8601).", valueName: "time")) var since: String?
@@ -40,10 +41,13 @@ struct EventsCommand: AsyncParsableCommand {
         try await connection.run(.account) { client, output in
             var deviceID: String?
             if let device { deviceID = try await resolveDevices([device], client: client)[0] }
-            let filter = EventFilter(deviceID: deviceID, userID: user, kind: kind, since: since.flatMap(Self.date),
-                                     until: until.flatMap(Self.date))
+            let filter = EventFilter(
+                deviceID: deviceID, userID: user, kind: kind, since: since.flatMap(Self.date),
+                until: until.flatMap(Self.date))
             let events = try await client.events(filter, pageSize: min(limit, 500)).collect(limit: limit)
-            let names = output.format == .json || output.format == .name ? [:]
+            let names =
+                output.format == .json || output.format == .name
+                ? [:]
                 : try await client.devices(pageSize: 500).collect(limit: 100_000)
                     .reduce(into: [String: String]()) { $0[$1.id] = $1.name }
             output.emit(events, name: \.id) { Render.events(events, deviceNames: names) }

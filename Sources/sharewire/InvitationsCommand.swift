@@ -42,7 +42,8 @@ struct InvitationsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "accept", abstract: "Accept invitations: the devices' access starts now.",
             discussion: example("sharewire invitations accept pi nas"))
-        @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices: [String]
+        @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices:
+            [String]
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws { try await InvitationsCommand.answer(devices, accept: true, connection) }
@@ -52,7 +53,8 @@ struct InvitationsCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "decline", abstract: "Decline invitations: the shares are removed.",
             discussion: example("sharewire invitations decline pi"))
-        @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices: [String]
+        @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices:
+            [String]
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws { try await InvitationsCommand.answer(devices, accept: false, connection) }
@@ -61,7 +63,9 @@ struct InvitationsCommand: AsyncParsableCommand {
     static func answer(_ devices: [String], accept: Bool, _ connection: ConnectionOptions) async throws {
         try await connection.run(.account) { client, output in
             let ids = try await resolveDevices(devices, client: client)
-            let result = accept ? try await client.acceptInvitations(devices: ids)
+            let result =
+                accept
+                ? try await client.acceptInvitations(devices: ids)
                 : try await client.declineInvitations(devices: ids)
             output.emit(result) {
                 "\(accept ? "accepted" : "declined") \(result.count) invitation\(result.count == 1 ? "" : "s")"

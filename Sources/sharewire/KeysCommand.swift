@@ -74,10 +74,12 @@ struct KeysCommand: AsyncParsableCommand {
             try await connection.run(.account) { client, output in
                 let keys = try await client.apiKeys()
                 if let known = keys.first(where: { $0.id == key }) {
-                    try confirmation.confirm("keys revoke", summary: """
-                        Revoke the API key \(known.id) "\(known.name)" (last used \
-                        \(known.lastUsedAt.map(Render.time) ?? "never")): every caller using it will fail.
-                        """)
+                    try confirmation.confirm(
+                        "keys revoke",
+                        summary: """
+                            Revoke the API key \(known.id) "\(known.name)" (last used \
+                            \(known.lastUsedAt.map(Render.time) ?? "never")): every caller using it will fail.
+                            """)
                 }
                 let revoked = try await client.revokeAPIKey(key)
                 output.emit(revoked) { "revoked \(revoked.id) \(revoked.name)\n" }

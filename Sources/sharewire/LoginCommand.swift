@@ -32,8 +32,9 @@ struct LoginCommand: AsyncParsableCommand {
             let location = try ConfigWriter.location(connection)
             let key = try connection.apiKey ?? Self.readKey()
             guard key.hasPrefix("sw_") else {
-                throw CLIError(.invalidArgument, "that is not an API key: they start with sw_",
-                               hint: "create one with `sharewire admin accounts create EMAIL` (service key)")
+                throw CLIError(
+                    .invalidArgument, "that is not an API key: they start with sw_",
+                    hint: "create one with `sharewire admin accounts create EMAIL` (service key)")
             }
             let settings = try connection.settings(requireProfile: false)
             let client = SharewireClient(configuration: settings.clientConfiguration(credentials: .apiKey(key)))
@@ -44,12 +45,16 @@ struct LoginCommand: AsyncParsableCommand {
             var text = try ConfigWriter.read(location)
             text = try ConfigFile.editing(text, path: location, profile: profile, key: "api_key", value: key)
             if settings.endpoints.source >= .environment {
-                text = try ConfigFile.editing(text, path: location, profile: profile, key: "address",
-                                              value: settings.address)
+                text = try ConfigFile.editing(
+                    text, path: location, profile: profile, key: "address",
+                    value: settings.address)
             }
             try ConfigWriter.write(text, to: location)
-            output.emit(LoggedIn(account: account, address: settings.address,
-                                 configFile: location, profile: profile)) {
+            output.emit(
+                LoggedIn(
+                    account: account, address: settings.address,
+                    configFile: location, profile: profile)
+            ) {
                 "logged in as \(account.email) (\(account.id)) at \(settings.address); key saved in \(location)"
                     + (profile.map { " (profile \($0))" } ?? "") + "\n"
             }
@@ -83,8 +88,12 @@ struct LoginCommand: AsyncParsableCommand {
 enum ConfigWriter {
     /// The config file's path for these options.
     static func location(_ connection: ConnectionOptions) throws(CLIError) -> String {
-        guard let location = ConfigLocation.resolve(flag: connection.config, environment: ProcessInfo.processInfo.environment)
-        else { throw CLIError(.config, "no home directory to keep a config file in", hint: "give one with --config PATH") }
+        guard
+            let location = ConfigLocation.resolve(
+                flag: connection.config, environment: ProcessInfo.processInfo.environment)
+        else {
+            throw CLIError(.config, "no home directory to keep a config file in", hint: "give one with --config PATH")
+        }
         return location.path
     }
 
@@ -105,11 +114,15 @@ enum ConfigWriter {
         let temporary = path + ".tmp-\(getpid())"
         do {
             if !directory.isEmpty {
-                try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
-                                                        attributes: [.posixPermissions: 0o700])
+                try FileManager.default.createDirectory(
+                    atPath: directory, withIntermediateDirectories: true,
+                    attributes: [.posixPermissions: 0o700])
             }
-            guard FileManager.default.createFile(atPath: temporary, contents: Data(text.utf8),
-                                                 attributes: [.posixPermissions: 0o600]) else {
+            guard
+                FileManager.default.createFile(
+                    atPath: temporary, contents: Data(text.utf8),
+                    attributes: [.posixPermissions: 0o600])
+            else {
                 throw CLIError(.config, "cannot write the config file \(path): cannot create \(temporary)")
             }
             guard rename(temporary, path) == 0 else {

@@ -19,7 +19,8 @@ struct NotificationsCommand: AsyncParsableCommand {
 
     struct Watch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "watch", abstract: "Print notifications as they are queued, until Ctrl-C, --limit or --timeout.",
+            commandName: "watch",
+            abstract: "Print notifications as they are queued, until Ctrl-C, --limit or --timeout.",
             discussion: """
                 Starts after the consumer's acknowledged cursor (or after --from), prints what is stored, then \
                 waits for new ones. Each consumer (--consumer, default "default") has its own cursor. --json prints one JSON object per line. Ctrl-C stops it (exit 130). --timeout ends watching normally (exit 0); \
@@ -50,7 +51,9 @@ struct NotificationsCommand: AsyncParsableCommand {
         private func watch() async throws {
             try await connection.run(.service) { client, output in
                 try await Watching.read(limit: limit, timeout: timeout, what: "notifications") { options, count in
-                    for try await notification in client.watchNotifications(from: from, consumer: consumer, options: options) {
+                    for try await notification in client.watchNotifications(
+                        from: from, consumer: consumer, options: options)
+                    {
                         output.emitLine(notification) { Render.notification(notification) }
                         if ack { try await client.ackNotifications(through: notification.sequence, consumer: consumer) }
                         count += 1

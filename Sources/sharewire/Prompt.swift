@@ -41,7 +41,8 @@ struct YesOption: ParsableArguments {
         case .proceed: return
         case .refuse: throw Confirmation.refusal(what)
         case .ask:
-            FileHandle.standardError.write(Data((summary + (summary.hasSuffix("\n") ? "" : "\n") + "Continue? [y/N] ").utf8))
+            FileHandle.standardError.write(
+                Data((summary + (summary.hasSuffix("\n") ? "" : "\n") + "Continue? [y/N] ").utf8))
             guard Confirmation.isYes(readLine(strippingNewline: true)) else { throw Confirmation.declined }
         }
     }

@@ -1,16 +1,19 @@
-#if canImport(FoundationEssentials)
-import FoundationEssentials
-#else
-import Foundation
-#endif
 import ArgumentParser
 import SharewireCLICore
 import SharewireClient
 
+#if canImport(FoundationEssentials)
+    import FoundationEssentials
+#else
+    import Foundation
+#endif
+
 /// What to grant: `--all`, `--ports`, `--services`, `--scripting`.
 struct AccessOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Share these ports (comma-separated), resolved on each device to its services on them.",
-                               valueName: "ports"))
+    @Option(
+        help: ArgumentHelp(
+            "Share these ports (comma-separated), resolved on each device to its services on them.",
+            valueName: "ports"))
     var ports: String?
 
     @Flag(help: "Share the whole device: every service, including ones added later.")
@@ -37,12 +40,15 @@ struct AccessOptions: ParsableArguments {
 
 /// A share's time limit: `--for DURATION` or `--until TIME`.
 struct ExpiryOptions: ParsableArguments {
-    @Option(name: .customLong("for"),
-            help: ArgumentHelp("Access ends after this long: 90s, 45m, 2h, 1h30m, 7d.", valueName: "duration"))
+    @Option(
+        name: .customLong("for"),
+        help: ArgumentHelp("Access ends after this long: 90s, 45m, 2h, 1h30m, 7d.", valueName: "duration"))
     var duration: String?
 
-    @Option(help: ArgumentHelp("Access ends at this time (ISO 8601 with a zone, e.g. 2027-01-31T12:00Z).",
-                               valueName: "time"))
+    @Option(
+        help: ArgumentHelp(
+            "Access ends at this time (ISO 8601 with a zone, e.g. 2027-01-31T12:00Z).",
+            valueName: "time"))
     var until: String?
 
     func validate() throws {
@@ -78,13 +84,19 @@ struct ShareCommand: AsyncParsableCommand {
                       "sharewire share pi --with bob@example.com --ports 22 --for 2h"))
             """)
     @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
-    @Option(name: .customLong("with"), help: ArgumentHelp("Contact emails to share with (comma-separated; repeatable).",
-                                                          valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
+    @Option(
+        name: .customLong("with"),
+        help: ArgumentHelp(
+            "Contact emails to share with (comma-separated; repeatable).",
+            valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
     var with: [String] = []
     @OptionGroup var access: AccessOptions
     @OptionGroup var expiry: ExpiryOptions
     @Flag(help: "Do not notify the recipients.") var noNotify = false
-    @Flag(help: "People without access get an invitation they must accept (sharewire invitations accept) before it gives access.")
+    @Flag(
+        help:
+            "People without access get an invitation they must accept (sharewire invitations accept) before it gives access."
+    )
     var requireAcceptance = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
@@ -105,19 +117,23 @@ struct ShareCommand: AsyncParsableCommand {
             // What each pair had before, so replaced access is shown, not silent, and taking
             // access away is asked first.
             let before = try await ShareReport.existing(on: ids, client: client)
-            let report = ShareReport(devices: ids, names: before.names, emails: emails, existing: before.shares,
-                                     access: granted, scripting: access.scripting)
+            let report = ShareReport(
+                devices: ids, names: before.names, emails: emails, existing: before.shares,
+                access: granted, scripting: access.scripting)
             let narrowed = report.narrowed(services: before.services)
             if !narrowed.isEmpty {
-                try confirm.confirm("sharing that takes access away",
-                                    summary: "This takes access away:\n" + narrowed.map { "  \($0)\n" }.joined())
+                try confirm.confirm(
+                    "sharing that takes access away",
+                    summary: "This takes access away:\n" + narrowed.map { "  \($0)\n" }.joined())
             }
-            let result = try await client.share(devices: ids, with: emails, access: granted,
-                                                scripting: access.scripting, expiresAt: try expiry.date(now: Date()),
-                                                requireAcceptance: requireAcceptance, notify: !noNotify,
-                                                validateOnly: confirm.dryRun)
+            let result = try await client.share(
+                devices: ids, with: emails, access: granted,
+                scripting: access.scripting, expiresAt: try expiry.date(now: Date()),
+                requireAcceptance: requireAcceptance, notify: !noNotify,
+                validateOnly: confirm.dryRun)
             output.emit(result) {
-                report.text() + confirm.resultPrefix + "\(result.created) created, \(result.updated) updated" + output.revisionSuffix(result.revision) + "\n"
+                report.text() + confirm.resultPrefix + "\(result.created) created, \(result.updated) updated"
+                    + output.revisionSuffix(result.revision) + "\n"
             }
         }
     }
@@ -126,7 +142,8 @@ struct ShareCommand: AsyncParsableCommand {
 extension ShareReport {
     /// The devices' names, services and current shares, read before a share replaces them.
     static func existing(on ids: [String], client: SharewireClient) async throws
-        -> (names: [String: String], services: [String: [Service]], shares: [String: [Share]]) {
+        -> (names: [String: String], services: [String: [Service]], shares: [String: [Share]])
+    {
         var names: [String: String] = [:]
         var services: [String: [Service]] = [:]
         var shares: [String: [Share]] = [:]
@@ -154,8 +171,11 @@ struct UnshareCommand: AsyncParsableCommand {
             \(example("sharewire unshare pi nas --from bob@example.com,carol@example.com"))
             """)
     @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
-    @Option(name: .customLong("from"), help: ArgumentHelp("Emails to stop sharing with (comma-separated; repeatable).",
-                                                          valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp(
+            "Emails to stop sharing with (comma-separated; repeatable).",
+            valueName: "emails"), completion: ServerCompletion.emails(accountsOnly: true))
     var from: [String] = []
     @Flag(help: "Do not notify them.") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
@@ -176,14 +196,19 @@ struct UnshareCommand: AsyncParsableCommand {
             if !ending.isEmpty {
                 try confirm.confirm("unshare", summary: "Stop sharing:\n" + ending.map { "  \($0)\n" }.joined())
             }
-            let result = try await client.removeShares(devices: ids, from: emails, notify: !noNotify,
-                                                       validateOnly: confirm.dryRun)
+            let result = try await client.removeShares(
+                devices: ids, from: emails, notify: !noNotify,
+                validateOnly: confirm.dryRun)
             guard result.count > 0 else {
-                throw CLIError(.notFound,
-                               "no share of \(devices.joined(separator: ", ")) with \(emails.joined(separator: ", ")): nothing removed",
-                               hint: "see who has access with `sharewire access list DEVICE`")
+                throw CLIError(
+                    .notFound,
+                    "no share of \(devices.joined(separator: ", ")) with \(emails.joined(separator: ", ")): nothing removed",
+                    hint: "see who has access with `sharewire access list DEVICE`")
             }
-            output.emit(result) { confirm.resultPrefix + "removed \(result.count) share\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
+            output.emit(result) {
+                confirm.resultPrefix + "removed \(result.count) share\(result.count == 1 ? "" : "s")"
+                    + output.revisionSuffix(result.revision) + "\n"
+            }
         }
     }
 }
@@ -219,7 +244,8 @@ struct LeaveCommand: AsyncParsableCommand {
 
             \(example("sharewire leave pi", "sharewire leave pi --yes"))
             """)
-    @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices: [String]
+    @Argument(help: "Devices shared with you (ids or names).", completion: ServerCompletion.devices) var devices:
+        [String]
     @Flag(help: "Do not notify the owners (for a caller that tells them itself).") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
@@ -230,12 +256,16 @@ struct LeaveCommand: AsyncParsableCommand {
             let known = try await client.devices(pageSize: 500).collect(limit: 100_000)
             let lines = ids.map { id in
                 guard let device = known.first(where: { $0.id == id }),
-                      case let .shared(by, access, scripting) = device.role else { return "  \(id)\n" }
+                    case let .shared(by, access, scripting) = device.role
+                else { return "  \(id)\n" }
                 return "  \(device.name) (\(id)), shared by \(by): \(Render.accessText(access, scripting: scripting))\n"
             }
             try confirm.confirm("leave", summary: "Give up your access to:\n" + lines.joined())
             let result = try await client.leave(devices: ids, notify: !noNotify, validateOnly: confirm.dryRun)
-            output.emit(result) { confirm.resultPrefix + "left \(result.count) device\(result.count == 1 ? "" : "s")" + output.revisionSuffix(result.revision) + "\n" }
+            output.emit(result) {
+                confirm.resultPrefix + "left \(result.count) device\(result.count == 1 ? "" : "s")"
+                    + output.revisionSuffix(result.revision) + "\n"
+            }
         }
     }
 }
@@ -252,8 +282,10 @@ struct TransferCommand: AsyncParsableCommand {
             \(example("sharewire transfer pi --to bob@example.com", "sharewire transfer pi --to bob@example.com --yes"))
             """)
     @Argument(help: "Devices you own (ids or names).", completion: ServerCompletion.devices) var devices: [String]
-    @Option(name: .customLong("to"), help: ArgumentHelp("The new owner: a contact of yours with an account.", valueName: "email"),
-            completion: ServerCompletion.emails(accountsOnly: true)) var email: String
+    @Option(
+        name: .customLong("to"),
+        help: ArgumentHelp("The new owner: a contact of yours with an account.", valueName: "email"),
+        completion: ServerCompletion.emails(accountsOnly: true)) var email: String
     @Flag(help: "Do not notify the new owner, you or the former recipients.") var noNotify = false
     @OptionGroup var confirm: ConfirmOptions
     @OptionGroup var connection: ConnectionOptions
@@ -266,12 +298,15 @@ struct TransferCommand: AsyncParsableCommand {
                 guard let device = known.first(where: { $0.id == id }), case let .owned(count) = device.role else {
                     return "  \(id)\n"
                 }
-                return "  \(device.name) (\(id))" + (count > 0 ? ": its \(count) share\(count == 1 ? "" : "s") end" : "") + "\n"
+                return "  \(device.name) (\(id))"
+                    + (count > 0 ? ": its \(count) share\(count == 1 ? "" : "s") end" : "") + "\n"
             }
             try confirm.confirm("transfer", summary: "Give to \(email), who becomes the owner:\n" + lines.joined())
-            let result = try await client.transfer(devices: ids, to: email, notify: !noNotify, validateOnly: confirm.dryRun)
+            let result = try await client.transfer(
+                devices: ids, to: email, notify: !noNotify, validateOnly: confirm.dryRun)
             output.emit(result) {
-                confirm.resultPrefix + "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email)" + output.revisionSuffix(result.revision) + "\n"
+                confirm.resultPrefix + "transferred \(result.count) device\(result.count == 1 ? "" : "s") to \(email)"
+                    + output.revisionSuffix(result.revision) + "\n"
             }
         }
     }

@@ -23,7 +23,8 @@ struct Sharewire: AsyncParsableCommand {
         subcommands: [
             ContactsCommand.self, DevicesCommand.self, ShareCommand.self, UnshareCommand.self, AccessCommand.self,
             CommonShareesCommand.self, LeaveCommand.self, TransferCommand.self, CheckCommand.self,
-            EventsCommand.self, NotificationsCommand.self, KeysCommand.self, AdminCommand.self, WhoamiCommand.self, AccountCommand.self,
+            EventsCommand.self, NotificationsCommand.self, KeysCommand.self, AdminCommand.self, WhoamiCommand.self,
+            AccountCommand.self,
             InvitationsCommand.self,
             StatusCommand.self, LoginCommand.self, ConfigCommand.self, CompletionCommand.self,
         ]
@@ -33,8 +34,10 @@ struct Sharewire: AsyncParsableCommand {
     /// usage errors exit 2 (not ArgumentParser's 64), others as in ``CLIExitCode``.
     static func main() async {
         let raw = Array(CommandLine.arguments.dropFirst())
-        if let first = raw.first, first.hasPrefix("---") || first == "--generate-completion-script"
-            || first == "--experimental-dump-help" {
+        if let first = raw.first,
+            first.hasPrefix("---") || first == "--generate-completion-script"
+                || first == "--experimental-dump-help"
+        {
             // The completion scripts call back with `---completion …`, and the man page generator
             // asks for `--experimental-dump-help`: ArgumentParser's own protocol, not a user's words.
             await main(raw)

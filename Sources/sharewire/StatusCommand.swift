@@ -22,7 +22,8 @@ struct WhoamiCommand: AsyncParsableCommand {
 /// addresses (a cluster), every instance.
 struct StatusCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "status", abstract: "Ask the server, or every instance of a cluster, whether it is serving (needs no key).",
+        commandName: "status",
+        abstract: "Ask the server, or every instance of a cluster, whether it is serving (needs no key).",
         discussion: """
             Prints each address with its status, the revision it answers reads at and, in a PostgreSQL \
             cluster, how long since its change feed last caught up. Exits 0 when every instance is \
@@ -77,7 +78,9 @@ struct StatusCommand: AsyncParsableCommand {
         var serving = false
         try await connection.run(.none) { client, output in
             let clock = ContinuousClock()
-            let end = clock.now + (try wait.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--wait") } ?? .zero)
+            let end =
+                clock.now
+                + (try wait.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--wait") } ?? .zero)
             var instances: [InstanceStatus] = []
             // Bounded by --wait: one round, then one every 100 ms until the end.
             while true {
@@ -89,9 +92,10 @@ struct StatusCommand: AsyncParsableCommand {
             if instances.allSatisfy({ $0.status == nil }), let error = instances.first?.error { throw error }
             serving = instances.allSatisfy(\.isServing)
             let shown = instances.map(Instance.init)
-            let whole = Status(address: shown.map(\.address).joined(separator: ","),
-                               status: serving ? .serving : (instances.first { !$0.isServing }?.status ?? .unknown),
-                               instances: shown)
+            let whole = Status(
+                address: shown.map(\.address).joined(separator: ","),
+                status: serving ? .serving : (instances.first { !$0.isServing }?.status ?? .unknown),
+                instances: shown)
             output.emit(whole) { shown.map(\.line).joined() }
         }
         if !serving { throw ExitCode(CLIExitCode.unavailable.rawValue) }
@@ -123,7 +127,8 @@ struct ConfigCommand: AsyncParsableCommand {
                 \(example("sharewire config set address db1.example.com:7070 --profile work",
                           "sharewire config set timeout 30"))
                 """)
-        @Argument(help: ArgumentHelp("The key.", valueName: "key"), completion: .list(ConfigFile.knownKeys)) var key: String
+        @Argument(help: ArgumentHelp("The key.", valueName: "key"), completion: .list(ConfigFile.knownKeys)) var key:
+            String
         @Argument(help: ArgumentHelp("Its value.", valueName: "value")) var value: String
         @OptionGroup var connection: ConnectionOptions
 
@@ -138,7 +143,8 @@ struct ConfigCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "unset", abstract: "Remove a key from the config file (from a profile with --profile).",
             discussion: example("sharewire config unset api_key --profile work"))
-        @Argument(help: ArgumentHelp("The key.", valueName: "key"), completion: .list(ConfigFile.knownKeys)) var key: String
+        @Argument(help: ArgumentHelp("The key.", valueName: "key"), completion: .list(ConfigFile.knownKeys)) var key:
+            String
         @OptionGroup var connection: ConnectionOptions
 
         func run() async throws {
@@ -157,8 +163,11 @@ struct ConfigCommand: AsyncParsableCommand {
         if after != before { try ConfigWriter.write(after, to: location) }
         let place = location + (profile.map { " (profile \($0))" } ?? "")
         let shown = key.hasSuffix("_key") && key != "service_key_file" ? value.map(ConnectionSettings.mask) : value
-        FileHandle.standardOutput.write(Data((value == nil ? "removed \(key) from \(place)\n"
-            : "set \(key) = \(shown ?? "") in \(place)\n").utf8))
+        FileHandle.standardOutput.write(
+            Data(
+                (value == nil
+                    ? "removed \(key) from \(place)\n"
+                    : "set \(key) = \(shown ?? "") in \(place)\n").utf8))
     }
 
     struct Show: AsyncParsableCommand {
@@ -178,22 +187,30 @@ struct ConfigCommand: AsyncParsableCommand {
                 let settings = try connection.settings()
                 let rows: [Setting] = [
                     Setting(name: "address", value: settings.address, source: settings.endpoints.source.description),
-                    Setting(name: "api_key", value: settings.apiKey.map { ConnectionSettings.mask($0.value) },
-                            source: settings.apiKey?.source.description),
-                    Setting(name: "service_key", value: settings.serviceKey.map { ConnectionSettings.mask($0.value) },
-                            source: settings.serviceKey?.source.description),
+                    Setting(
+                        name: "api_key", value: settings.apiKey.map { ConnectionSettings.mask($0.value) },
+                        source: settings.apiKey?.source.description),
+                    Setting(
+                        name: "service_key", value: settings.serviceKey.map { ConnectionSettings.mask($0.value) },
+                        source: settings.serviceKey?.source.description),
                     Setting(name: "act_as", value: settings.actAs?.value, source: settings.actAs?.source.description),
-                    Setting(name: "timeout", value: "\(settings.timeout.value.components.seconds)s",
-                            source: settings.timeout.source.description),
-                    Setting(name: "tls", value: settings.tls.map { ConnectionSettings.describe($0.value) } ?? "off",
-                            source: settings.tls?.source.description),
+                    Setting(
+                        name: "timeout", value: "\(settings.timeout.value.components.seconds)s",
+                        source: settings.timeout.source.description),
+                    Setting(
+                        name: "tls", value: settings.tls.map { ConnectionSettings.describe($0.value) } ?? "off",
+                        source: settings.tls?.source.description),
                     Setting(name: "config_file", value: settings.configPath, source: nil),
-                    Setting(name: "profile", value: connection.selectedProfile,
-                            source: connection.profile != nil ? "flag" : connection.selectedProfile != nil ? "environment" : nil),
+                    Setting(
+                        name: "profile", value: connection.selectedProfile,
+                        source: connection.profile != nil
+                            ? "flag" : connection.selectedProfile != nil ? "environment" : nil),
                 ]
                 output.emit(rows) {
-                    Table(header: ["SETTING", "VALUE", "SOURCE"],
-                          rows: rows.map { [$0.name, $0.value ?? "", $0.source ?? ""] }).render()
+                    Table(
+                        header: ["SETTING", "VALUE", "SOURCE"],
+                        rows: rows.map { [$0.name, $0.value ?? "", $0.source ?? ""] }
+                    ).render()
                 }
             }
         }
@@ -211,7 +228,8 @@ struct ConfigCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let location = ConfigLocation.resolve(flag: connection.config, environment: ProcessInfo.processInfo.environment)
+            let location = ConfigLocation.resolve(
+                flag: connection.config, environment: ProcessInfo.processInfo.environment)
             let exists = location.map { FileManager.default.fileExists(atPath: $0.path) } ?? false
             Output(json: connection.json).emit(Location(path: location?.path, exists: exists)) {
                 (location?.path ?? "(no home directory)") + "\n"

@@ -15,7 +15,9 @@ enum UsageErrors {
             // Options end the walk: ArgumentParser judges them.
             guard !word.hasPrefix("-"), !subcommands.isEmpty else { break }
             if command == Sharewire.self, word == "help" { break }
-            guard let next = subcommands.first(where: { name(of: $0) == word || $0.configuration.aliases.contains(word) }) else {
+            guard
+                let next = subcommands.first(where: { name(of: $0) == word || $0.configuration.aliases.contains(word) })
+            else {
                 return (path, command, word)
             }
             command = next
@@ -83,7 +85,9 @@ enum UsageErrors {
     static func wantsJSON(_ arguments: [String]) -> Bool {
         for (index, word) in arguments.enumerated() {
             if word == "--json" || word == "--output=json" || word == "-o=json" { return true }
-            if word == "-o" || word == "--output", index + 1 < arguments.count, arguments[index + 1] == "json" { return true }
+            if word == "-o" || word == "--output", index + 1 < arguments.count, arguments[index + 1] == "json" {
+                return true
+            }
         }
         return false
     }

@@ -25,9 +25,12 @@ enum Watching {
     /// Ctrl-C exits 130; the deadline of `--timeout` ends normally unless
     /// fewer than `--limit` arrived (exit 11); a stream the server ended
     /// early with `--limit` unmet exits 10.
-    static func read(limit: Int?, timeout: String?, what: String,
-                     _ body: (CallOptions, inout Int) async throws -> Void) async throws {
-        let duration = try timeout.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--timeout") }
+    static func read(
+        limit: Int?, timeout: String?, what: String,
+        _ body: (CallOptions, inout Int) async throws -> Void
+    ) async throws {
+        let duration = try timeout.map { text throws(CLIError) in try ArgumentSyntax.seconds(text, option: "--timeout")
+        }
         var options = CallOptions.default
         options.timeout = duration
         var count = 0

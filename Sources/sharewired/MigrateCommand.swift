@@ -12,13 +12,13 @@ struct Migrate: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Apply the store's schema migrations, then exit (does not serve).",
         discussion: """
-        Exit 0 with the schema version on stdout; exit 1 with the reason on
-        stderr (store unreachable, schema newer than this sharewired).
+            Exit 0 with the schema version on stdout; exit 1 with the reason on
+            stderr (store unreachable, schema newer than this sharewired).
 
-        Examples:
-          sharewired migrate --store-file /etc/sharewire/store-url
-          SHAREWIRE_STORE=postgres://sharewire@db:5432/sharewire sharewired migrate
-        """)
+            Examples:
+              sharewired migrate --store-file /etc/sharewire/store-url
+              SHAREWIRE_STORE=postgres://sharewire@db:5432/sharewire sharewired migrate
+            """)
 
     @Option(help: "Directory of the SQLite database, when the store is sqlite (the default).")
     var dataDir = "./sharewire-data"

@@ -1,10 +1,10 @@
 import ArgumentParser
 import Logging
 import NIOCore
-import SharewireOpsHTTP
-import SharewireServer
 import Prometheus
+import SharewireOpsHTTP
 import SharewireRPC
+import SharewireServer
 import SharingDomain
 
 /// Transport flags: address, threads and the protocol limits of docs/PROTOCOL.md §10.
@@ -46,18 +46,27 @@ struct ServerOptions: ParsableArguments {
     @Option(help: "Hard limit on a graceful drain, in seconds.")
     var drainGraceSeconds = 30
 
-    @Option(help: "Seconds a frame may take to arrive once its first byte has; a connection stalled inside a frame is then closed.")
+    @Option(
+        help:
+            "Seconds a frame may take to arrive once its first byte has; a connection stalled inside a frame is then closed."
+    )
     var frameTimeoutSeconds = 10
 
     private static let authDefaults = AuthFailureLimits()
 
-    @Option(help: "Failed authentications one connection may make at once; the next one gets GOAWAY (UNAUTHENTICATED) and the connection closes.")
+    @Option(
+        help:
+            "Failed authentications one connection may make at once; the next one gets GOAWAY (UNAUTHENTICATED) and the connection closes."
+    )
     var maxAuthFailuresPerConnection = authDefaults.connectionBurst
 
     @Option(help: "Seconds after which a connection is forgiven one failed authentication.")
     var authFailureForgiveSeconds = Int((1 / authDefaults.connectionRefillPerSecond).rounded())
 
-    @Option(help: "Failed authentications one peer address (an IPv6 /64) may make at once across its connections; then calls on its connections that never authenticated are refused (RESOURCE_EXHAUSTED).")
+    @Option(
+        help:
+            "Failed authentications one peer address (an IPv6 /64) may make at once across its connections; then calls on its connections that never authenticated are refused (RESOURCE_EXHAUSTED)."
+    )
     var maxAuthFailuresPerAddress = authDefaults.peerBurst
 
     @Option(help: "Failed authentications per second a peer address earns back.")
@@ -69,15 +78,17 @@ struct ServerOptions: ParsableArguments {
         guard maxMessageSize >= 1024, maxMessageSize <= 64 * 1024 * 1024 else {
             throw ValidationError("--max-message-size must be 1 KiB...64 MiB")
         }
-        for (name, value) in [("--max-concurrent-calls-per-connection", maxConcurrentCallsPerConnection),
-                              ("--max-concurrent-calls", maxConcurrentCalls), ("--max-connections", maxConnections),
-                              ("--idle-timeout-seconds", idleTimeoutSeconds), ("--keepalive-seconds", keepaliveSeconds),
-                              ("--drain-grace-seconds", drainGraceSeconds),
-                              ("--frame-timeout-seconds", frameTimeoutSeconds),
-                              ("--max-auth-failures-per-connection", maxAuthFailuresPerConnection),
-                              ("--auth-failure-forgive-seconds", authFailureForgiveSeconds),
-                              ("--max-auth-failures-per-address", maxAuthFailuresPerAddress),
-                              ("--auth-failures-per-second-per-address", authFailuresPerSecondPerAddress)] where value < 1 {
+        for (name, value) in [
+            ("--max-concurrent-calls-per-connection", maxConcurrentCallsPerConnection),
+            ("--max-concurrent-calls", maxConcurrentCalls), ("--max-connections", maxConnections),
+            ("--idle-timeout-seconds", idleTimeoutSeconds), ("--keepalive-seconds", keepaliveSeconds),
+            ("--drain-grace-seconds", drainGraceSeconds),
+            ("--frame-timeout-seconds", frameTimeoutSeconds),
+            ("--max-auth-failures-per-connection", maxAuthFailuresPerConnection),
+            ("--auth-failure-forgive-seconds", authFailureForgiveSeconds),
+            ("--max-auth-failures-per-address", maxAuthFailuresPerAddress),
+            ("--auth-failures-per-second-per-address", authFailuresPerSecondPerAddress),
+        ] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
     }
@@ -108,45 +119,61 @@ struct ServerOptions: ParsableArguments {
 
 /// Where state lives and who may create accounts.
 struct StorageOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Directory of the SQLite database; created if missing. The whole state is reloaded from it on start.",
-        discussion: "sharewired refuses to start if it holds database files but no valid, writable database of a known schema version."))
+    @Option(
+        help: ArgumentHelp(
+            "Directory of the SQLite database; created if missing. The whole state is reloaded from it on start.",
+            discussion:
+                "sharewired refuses to start if it holds database files but no valid, writable database of a known schema version."
+        ))
     var dataDir = "./sharewire-data"
 
-    @Option(help: ArgumentHelp(
-        "File holding the service key (at least 32 bytes; surrounding whitespace is trimmed).",
-        discussion: "Takes precedence over the SHAREWIRE_SERVICE_KEY environment variable."))
+    @Option(
+        help: ArgumentHelp(
+            "File holding the service key (at least 32 bytes; surrounding whitespace is trimmed).",
+            discussion: "Takes precedence over the SHAREWIRE_SERVICE_KEY environment variable."))
     var serviceKeyFile: String?
 
-    @Option(help: ArgumentHelp(
-        "File holding the next service key during a rotation; accepted as well as the current one.",
-        discussion: "Takes precedence over SHAREWIRE_NEXT_SERVICE_KEY; an empty file means no next key. SIGHUP rereads both files, so a rotation needs no restart (docs/SERVER.md, \"Rotating the service key\")."))
+    @Option(
+        help: ArgumentHelp(
+            "File holding the next service key during a rotation; accepted as well as the current one.",
+            discussion:
+                "Takes precedence over SHAREWIRE_NEXT_SERVICE_KEY; an empty file means no next key. SIGHUP rereads both files, so a rotation needs no restart (docs/SERVER.md, \"Rotating the service key\")."
+        ))
     var nextServiceKeyFile: String?
 
-    @Flag(help: ArgumentHelp(
-        "Create the --service-key-file with a new random key (mode 0600) if it does not exist yet.",
-        discussion: "For a first start (tools/run-server uses it); an existing file is used as it is."))
+    @Flag(
+        help: ArgumentHelp(
+            "Create the --service-key-file with a new random key (mode 0600) if it does not exist yet.",
+            discussion: "For a first start (tools/run-server uses it); an existing file is used as it is."))
     var createServiceKey = false
 
-    @Option(help: "Longest a read with min_revision waits for that revision, in milliseconds (the call's deadline may cut it shorter).")
+    @Option(
+        help:
+            "Longest a read with min_revision waits for that revision, in milliseconds (the call's deadline may cut it shorter)."
+    )
     var maxRevisionWaitMs = 10_000
 
     @Option(help: "Most writes committed in one SQLite transaction (group commit).")
     var maxWriteBatch = 512
 
-    @Option(help: "Recently authenticated API keys remembered in memory so they are not hashed on every call; 0 disables.")
+    @Option(
+        help: "Recently authenticated API keys remembered in memory so they are not hashed on every call; 0 disables.")
     var authCacheSize = 4096
 
     func validate() throws {
         guard (0...600_000).contains(maxRevisionWaitMs) else {
             throw ValidationError("--max-revision-wait-ms must be 0...600000")
         }
-        guard (1...100_000).contains(maxWriteBatch) else { throw ValidationError("--max-write-batch must be 1...100000") }
+        guard (1...100_000).contains(maxWriteBatch) else {
+            throw ValidationError("--max-write-batch must be 1...100000")
+        }
         guard !dataDir.isEmpty else { throw ValidationError("--data-dir must not be empty") }
         if createServiceKey, serviceKeyFile == nil {
             throw ValidationError("--create-service-key needs --service-key-file (the file to create)")
         }
-        guard (0...1 << 20).contains(authCacheSize) else { throw ValidationError("--auth-cache-size must be 0...1048576") }
+        guard (0...1 << 20).contains(authCacheSize) else {
+            throw ValidationError("--auth-cache-size must be 0...1048576")
+        }
     }
 }
 
@@ -178,22 +205,28 @@ struct LimitOptions: ParsableArguments {
     var maxDevicesPerAccount = defaults.maxDevicesPerAccount
     @Option(help: "Most API keys one account may hold at once.")
     var maxAPIKeysPerAccount = defaults.maxAPIKeysPerAccount
-    @Option(help: ArgumentHelp("A second invite to a contact within this many seconds needs resend (0: no window).",
-                               valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "A second invite to a contact within this many seconds needs resend (0: no window).",
+            valueName: "seconds"))
     var inviteResendWindowSeconds = defaults.inviteResendWindowSeconds
-    @Option(help: ArgumentHelp("How long a share invitation (require_acceptance) waits for acceptance before it lapses.",
-                               valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "How long a share invitation (require_acceptance) waits for acceptance before it lapses.",
+            valueName: "seconds"))
     var invitationLifetimeSeconds = Int(defaults.invitationLifetimeMs / 1000)
 
     func validate() throws {
-        for (name, value) in [("--max-pairs-per-bulk", maxPairsPerBulk), ("--max-ports-per-share", maxPortsPerShare),
-                              ("--max-services-per-device", maxServicesPerDevice), ("--max-name-length", maxNameLength),
-                              ("--max-protocol-length", maxProtocolLength), ("--max-page-size", maxPageSize),
-                              ("--default-page-size", defaultPageSize), ("--max-checks-per-batch", maxChecksPerBatch),
-                              ("--max-devices-per-call", maxDevicesPerCall),
-                              ("--max-contacts-per-account", maxContactsPerAccount),
-                              ("--max-devices-per-account", maxDevicesPerAccount),
-                              ("--max-api-keys-per-account", maxAPIKeysPerAccount)] where value < 1 {
+        for (name, value) in [
+            ("--max-pairs-per-bulk", maxPairsPerBulk), ("--max-ports-per-share", maxPortsPerShare),
+            ("--max-services-per-device", maxServicesPerDevice), ("--max-name-length", maxNameLength),
+            ("--max-protocol-length", maxProtocolLength), ("--max-page-size", maxPageSize),
+            ("--default-page-size", defaultPageSize), ("--max-checks-per-batch", maxChecksPerBatch),
+            ("--max-devices-per-call", maxDevicesPerCall),
+            ("--max-contacts-per-account", maxContactsPerAccount),
+            ("--max-devices-per-account", maxDevicesPerAccount),
+            ("--max-api-keys-per-account", maxAPIKeysPerAccount),
+        ] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
         guard inviteResendWindowSeconds >= 0, inviteResendWindowSeconds <= 365 * 86_400 else {
@@ -239,10 +272,14 @@ struct ObservabilityOptions: ParsableArguments {
     @Option(help: "Log lines as text (key=value metadata) or one JSON object per line.")
     var logFormat: LogFormat = .text
 
-    @Option(help: "Serve HTTP on this port: Prometheus metrics (GET /metrics), liveness (/healthz) and readiness (/readyz); off unless given; 0 picks a free port.")
+    @Option(
+        help:
+            "Serve HTTP on this port: Prometheus metrics (GET /metrics), liveness (/healthz) and readiness (/readyz); off unless given; 0 picks a free port."
+    )
     var metricsPort: Int?
 
-    @Option(help: "Address of the metrics endpoint. It has no authentication: keep it on loopback or a private network.")
+    @Option(
+        help: "Address of the metrics endpoint. It has no authentication: keep it on loopback or a private network.")
     var metricsHost = "127.0.0.1"
 
     @Option(help: "Open connections to the metrics endpoint; one more is closed at once.")
@@ -258,9 +295,11 @@ struct ObservabilityOptions: ParsableArguments {
         if let metricsPort, !(0...65535).contains(metricsPort) {
             throw ValidationError("--metrics-port must be 0...65535")
         }
-        for (name, value) in [("--metrics-max-connections", metricsMaxConnections),
-                              ("--metrics-idle-timeout-seconds", metricsIdleTimeoutSeconds),
-                              ("--metrics-request-timeout-seconds", metricsRequestTimeoutSeconds)] where value < 1 {
+        for (name, value) in [
+            ("--metrics-max-connections", metricsMaxConnections),
+            ("--metrics-idle-timeout-seconds", metricsIdleTimeoutSeconds),
+            ("--metrics-request-timeout-seconds", metricsRequestTimeoutSeconds),
+        ] where value < 1 {
             throw ValidationError("\(name) must be at least 1")
         }
     }
@@ -312,32 +351,43 @@ struct ObservabilityOptions: ParsableArguments {
 
 /// TLS, mutual TLS and the trusted services (docs/SERVER.md, "TLS").
 struct TLSOptions: ParsableArguments {
-    @Option(name: .customLong("tls-cert"), help: ArgumentHelp(
-        "PEM file with the server's certificate, then its intermediates. With --tls-key, every connection uses TLS 1.2 or 1.3 (ALPN sharewire/1).",
-        valueName: "file"))
+    @Option(
+        name: .customLong("tls-cert"),
+        help: ArgumentHelp(
+            "PEM file with the server's certificate, then its intermediates. With --tls-key, every connection uses TLS 1.2 or 1.3 (ALPN sharewire/1).",
+            valueName: "file"))
     var certificateFile: String?
 
-    @Option(name: .customLong("tls-key"), help: ArgumentHelp("PEM file with the certificate's private key (unencrypted).",
-                                                             valueName: "file"))
+    @Option(
+        name: .customLong("tls-key"),
+        help: ArgumentHelp(
+            "PEM file with the certificate's private key (unencrypted).",
+            valueName: "file"))
     var keyFile: String?
 
-    @Option(name: .customLong("tls-client-ca"), help: ArgumentHelp(
-        "PEM file of CA certificates: every client must present a certificate they signed (mutual TLS), or its handshake fails.",
-        valueName: "file"))
+    @Option(
+        name: .customLong("tls-client-ca"),
+        help: ArgumentHelp(
+            "PEM file of CA certificates: every client must present a certificate they signed (mutual TLS), or its handshake fails.",
+            valueName: "file"))
     var clientCAFile: String?
 
-    @Option(name: .customLong("trusted-service"), help: ArgumentHelp(
-        "A client-certificate name (subject CN or DNS SAN) that acts as the service, like the service key, with no key. Repeatable; needs --tls-client-ca.",
-        valueName: "name"))
+    @Option(
+        name: .customLong("trusted-service"),
+        help: ArgumentHelp(
+            "A client-certificate name (subject CN or DNS SAN) that acts as the service, like the service key, with no key. Repeatable; needs --tls-client-ca.",
+            valueName: "name"))
     var trustedServices: [String] = []
 
     @Flag(help: "Allow plain TCP on an address other than loopback: API keys then cross the network unencrypted.")
     var insecurePlaintext = false
 
-    @Option(help: ArgumentHelp(
-        "How often to look for changed TLS and service-key files and reload them, in seconds (0: only on SIGHUP).",
-        discussion: "A change is reloaded once the files have stayed the same for one more interval, so a certificate and its key written one after the other load together.",
-        valueName: "seconds"))
+    @Option(
+        help: ArgumentHelp(
+            "How often to look for changed TLS and service-key files and reload them, in seconds (0: only on SIGHUP).",
+            discussion:
+                "A change is reloaded once the files have stayed the same for one more interval, so a certificate and its key written one after the other load together.",
+            valueName: "seconds"))
     var reloadCheckSeconds = 10
 
     func validate() throws {
@@ -350,7 +400,8 @@ struct TLSOptions: ParsableArguments {
             throw ValidationError("--tls-client-ca needs --tls-cert and --tls-key (mutual TLS is TLS)")
         }
         if !trustedServices.isEmpty, clientCAFile == nil {
-            throw ValidationError("--trusted-service needs --tls-client-ca (only verified client certificates are trusted)")
+            throw ValidationError(
+                "--trusted-service needs --tls-client-ca (only verified client certificates are trusted)")
         }
         if trustedServices.contains(where: \.isEmpty) { throw ValidationError("--trusted-service must not be empty") }
         if insecurePlaintext, certificateFile != nil {
@@ -369,9 +420,10 @@ struct TLSOptions: ParsableArguments {
     /// Refuses plain TCP on an address other people can reach, unless asked for.
     func checkExposure(host: String) throws(StartupFailure) {
         guard certificateFile == nil, !insecurePlaintext, !Self.isLoopback(host) else { return }
-        throw StartupFailure(message: "refusing to serve plain TCP on \(host), which is not a loopback address: "
-            + "API keys would cross the network unencrypted. Serve TLS with --tls-cert FILE --tls-key FILE, "
-            + "or pass --insecure-plaintext to accept that (e.g. behind a TLS-terminating proxy)")
+        throw StartupFailure(
+            message: "refusing to serve plain TCP on \(host), which is not a loopback address: "
+                + "API keys would cross the network unencrypted. Serve TLS with --tls-cert FILE --tls-key FILE, "
+                + "or pass --insecure-plaintext to accept that (e.g. behind a TLS-terminating proxy)")
     }
 
     /// `localhost`, `127.0.0.0/8` and `::1`.

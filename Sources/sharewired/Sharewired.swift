@@ -6,11 +6,11 @@ import NIOCore
 import NIOPosix
 import Prometheus
 import ServiceLifecycle
-import SharewireRPC
 import SharewireOpsHTTP
+import SharewireRPC
 import SharewireServer
-import SharingStore
 import SharingDomain
+import SharingStore
 import UnixSignals
 
 /// `sharewired`: the Sharewire server.
@@ -20,37 +20,37 @@ struct Sharewired: AsyncParsableCommand {
         commandName: "sharewired",
         abstract: "Serve the Sharewire RPC protocol over TCP.",
         discussion: """
-        Keeps its state in SQLite under --data-dir (created if missing) and
-        reloads all of it on start. It refuses to start (exit 1, the reason on
-        stderr) rather than start empty if that directory holds database files
-        but no valid database, if the database is not writable, or if a newer
-        sharewired wrote it. Listens on loopback by default; pass
-        --host 0.0.0.0 to expose it, with TLS (--tls-cert, --tls-key):
-        plain TCP on an address other than loopback is refused unless
-        --insecure-plaintext is given.
+            Keeps its state in SQLite under --data-dir (created if missing) and
+            reloads all of it on start. It refuses to start (exit 1, the reason on
+            stderr) rather than start empty if that directory holds database files
+            but no valid database, if the database is not writable, or if a newer
+            sharewired wrote it. Listens on loopback by default; pass
+            --host 0.0.0.0 to expose it, with TLS (--tls-cert, --tls-key):
+            plain TCP on an address other than loopback is refused unless
+            --insecure-plaintext is given.
 
-        The service key (account creation, acting for an account, the
-        notification outbox) comes from --service-key-file or the environment
-        variable SHAREWIRE_SERVICE_KEY; there is no default. Without one the
-        server runs, but refuses account creation. --create-service-key makes
-        a new one in the --service-key-file if that file does not exist.
+            The service key (account creation, acting for an account, the
+            notification outbox) comes from --service-key-file or the environment
+            variable SHAREWIRE_SERVICE_KEY; there is no default. Without one the
+            server runs, but refuses account creation. --create-service-key makes
+            a new one in the --service-key-file if that file does not exist.
 
-        SIGTERM or SIGINT starts a graceful drain: running calls finish, new
-        calls get UNAVAILABLE, and after --drain-grace-seconds the rest close;
-        then every submitted write commits, and the WAL is checkpointed into
-        the database file before it closes.
+            SIGTERM or SIGINT starts a graceful drain: running calls finish, new
+            calls get UNAVAILABLE, and after --drain-grace-seconds the rest close;
+            then every submitted write commits, and the WAL is checkpointed into
+            the database file before it closes.
 
-        Examples:
-          sharewired --data-dir ./sharewire-data \\
-            --service-key-file ./sharewire-data/service.key --create-service-key
-          head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > service.key
-          chmod 600 service.key
-          sharewired --data-dir /var/lib/sharewire --service-key-file service.key \\
-            --metrics-port 9464
-          sharewired --host 0.0.0.0 --tls-cert server.pem --tls-key server.key \\
-            --tls-client-ca clients-ca.pem --trusted-service billing.internal
-          sharewired migrate --store-file store-url   # schema only, then exit
-        """,
+            Examples:
+              sharewired --data-dir ./sharewire-data \\
+                --service-key-file ./sharewire-data/service.key --create-service-key
+              head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > service.key
+              chmod 600 service.key
+              sharewired --data-dir /var/lib/sharewire --service-key-file service.key \\
+                --metrics-port 9464
+              sharewired --host 0.0.0.0 --tls-cert server.pem --tls-key server.key \\
+                --tls-client-ca clients-ca.pem --trusted-service billing.internal
+              sharewired migrate --store-file store-url   # schema only, then exit
+            """,
         subcommands: [Migrate.self]
     )
 
@@ -110,22 +110,25 @@ struct Sharewired: AsyncParsableCommand {
         var ops: OpsEndpoint?
         if let registry, let port = observability.metricsPort {
             do {
-                ops = try await OpsEndpoint.start(configuration: observability.endpointConfiguration(port: port),
-                                                  readiness: readiness,
-                                                  metrics: { registry.emit(into: &$0) }, group: group,
-                                                  logger: Logger(label: "sharewired.http"))
+                ops = try await OpsEndpoint.start(
+                    configuration: observability.endpointConfiguration(port: port),
+                    readiness: readiness,
+                    metrics: { registry.emit(into: &$0) }, group: group,
+                    logger: Logger(label: "sharewired.http"))
             } catch {
                 try? await group.shutdownGracefully()
-                throw StartupFailure.listen(host: observability.metricsHost, port: port, flag: "--metrics-port",
-                                            error: error)
+                throw StartupFailure.listen(
+                    host: observability.metricsHost, port: port, flag: "--metrics-port",
+                    error: error)
             }
         }
 
         let backend: SharingBackend
         do {
-            backend = try await store.openBackend(dataDir: storage.dataDir, limits: limits.domainLimits,
-                                                  metrics: registry == nil ? nil : CommitMetrics(),
-                                                  maxBatch: storage.maxWriteBatch, logger: logger)
+            backend = try await store.openBackend(
+                dataDir: storage.dataDir, limits: limits.domainLimits,
+                metrics: registry == nil ? nil : CommitMetrics(),
+                maxBatch: storage.maxWriteBatch, logger: logger)
         } catch let error as StoreOpenError {
             await ops?.close()
             try? await group.shutdownGracefully()
@@ -137,10 +140,12 @@ struct Sharewired: AsyncParsableCommand {
             throw StartupFailure(message: "cannot load the store: \(error)")
         }
         let state = backend.snapshots.latest().state
-        logger.info("state loaded", metadata: [
-            "data-dir": "\(storage.dataDir)", "revision": "\(state.revision)", "accounts": "\(state.accountCount)",
-            "devices": "\(state.deviceCount)", "shares": "\(state.shareCount)",
-        ])
+        logger.info(
+            "state loaded",
+            metadata: [
+                "data-dir": "\(storage.dataDir)", "revision": "\(state.revision)", "accounts": "\(state.accountCount)",
+                "devices": "\(state.deviceCount)", "shares": "\(state.shareCount)",
+            ])
 
         // Check tells its revision and feed staleness, so `sharewire status`
         // shows how far each instance of a cluster is behind.
@@ -154,8 +159,9 @@ struct Sharewired: AsyncParsableCommand {
         servicesConfig.maxRevisionWait = .milliseconds(storage.maxRevisionWaitMs)
         servicesConfig.authCacheCapacity = storage.authCacheSize
         servicesConfig.trustedServices = Set(tls.trustedServices)
-        let services = SharingServices(backend: backend, serviceKeys: serviceKeys, configuration: servicesConfig,
-                                       logger: Logger(label: "sharewire.services"))
+        let services = SharingServices(
+            backend: backend, serviceKeys: serviceKeys, configuration: servicesConfig,
+            logger: Logger(label: "sharewire.services"))
         services.register(in: &router)
 
         var config = server.configuration
@@ -222,8 +228,10 @@ struct Sharewired: AsyncParsableCommand {
             for await _ in hangups { reload("SIGHUP") }
         }
         defer { reloadOnSignal.cancel() }
-        let watched = [tls.certificateFile, tls.keyFile, tls.clientCAFile, storage.serviceKeyFile,
-                       storage.nextServiceKeyFile].compactMap { $0 }
+        let watched = [
+            tls.certificateFile, tls.keyFile, tls.clientCAFile, storage.serviceKeyFile,
+            storage.nextServiceKeyFile,
+        ].compactMap { $0 }
         let reloadOnChange = Task { [interval = tls.reloadCheckSeconds] in
             guard interval > 0, !watched.isEmpty else { return }
             var detector = FileChangeDetector(loaded: FileChangeDetector.look(at: watched))
@@ -262,18 +270,21 @@ extension StorageOptions {
     func loadServiceKeys(logger: Logger) throws -> (current: ServiceKey?, next: ServiceKey?) {
         let environment = ProcessInfo.processInfo.environment
         let current = try ServiceKey.load(file: serviceKeyFile, environment: environment)
-        let next = try ServiceKey.load(file: nextServiceKeyFile, environment: environment,
-                                       variable: ServiceKey.nextEnvironmentVariable, emptyFileMeansNone: true)
+        let next = try ServiceKey.load(
+            file: nextServiceKeyFile, environment: environment,
+            variable: ServiceKey.nextEnvironmentVariable, emptyFileMeansNone: true)
         if let source = current?.1 {
             logger.info("service key loaded", metadata: ["source": "\(source)"])
         }
         if let source = next?.1 {
-            logger.info("next service key loaded: both keys are accepted until it is made the current one",
-                        metadata: ["source": "\(source)"])
+            logger.info(
+                "next service key loaded: both keys are accepted until it is made the current one",
+                metadata: ["source": "\(source)"])
         }
         if current == nil && next == nil {
-            logger.warning("no service key configured: account creation and the notification outbox are disabled",
-                           metadata: ["hint": "set \(ServiceKey.environmentVariable) or --service-key-file"])
+            logger.warning(
+                "no service key configured: account creation and the notification outbox are disabled",
+                metadata: ["hint": "set \(ServiceKey.environmentVariable) or --service-key-file"])
         }
         return (current?.0, next?.0)
     }

@@ -18,8 +18,9 @@ struct StartupFailure: Error {
     static func listen(host: String, port: Int, flag: String, error: any Error) -> StartupFailure {
         let endpoint = Endpoint.text(host: host, port: port)
         if let io = error as? IOError, io.errnoCode == EADDRINUSE {
-            return StartupFailure(message: "cannot listen on \(endpoint): address already in use "
-                + "(is another sharewired running? choose another port with \(flag))")
+            return StartupFailure(
+                message: "cannot listen on \(endpoint): address already in use "
+                    + "(is another sharewired running? choose another port with \(flag))")
         }
         return StartupFailure(message: "cannot listen on \(endpoint): \(error)")
     }

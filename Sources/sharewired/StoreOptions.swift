@@ -43,40 +43,53 @@ enum StoreLocation {
 
 /// `--store`, `--store-file`, `SHAREWIRE_STORE` and the pool size.
 struct StoreOptions: ParsableArguments {
-    @Option(help: ArgumentHelp(
-        "Where state lives: sqlite:<dir> or postgres://user@host:port/db[?sslmode=require] (default: sqlite:<--data-dir>).",
-        discussion: "A URL with a password is better given with --store-file or SHAREWIRE_STORE, so it is not in ps."))
+    @Option(
+        help: ArgumentHelp(
+            "Where state lives: sqlite:<dir> or postgres://user@host:port/db[?sslmode=require] (default: sqlite:<--data-dir>).",
+            discussion:
+                "A URL with a password is better given with --store-file or SHAREWIRE_STORE, so it is not in ps."))
     var store: String?
 
-    @Option(help: "File holding the --store value (surrounding whitespace trimmed). Takes precedence over SHAREWIRE_STORE.")
+    @Option(
+        help: "File holding the --store value (surrounding whitespace trimmed). Takes precedence over SHAREWIRE_STORE.")
     var storeFile: String?
 
     @Option(help: "Most connections to PostgreSQL (the writer uses one; event and outbox reads the others).")
     var postgresPoolSize = PostgresStoreConfiguration.defaultPoolSize
 
-    @Option(help: ArgumentHelp(
-        "PostgreSQL: longest one group commit may take before its writes fail (seconds).",
-        discussion: "Below your clients' deadlines, a batch stalled by a database outage fails UNAVAILABLE (not processed) before they give up; too low, and a large bulk share on a slow database fails."))
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL: longest one group commit may take before its writes fail (seconds).",
+            discussion:
+                "Below your clients' deadlines, a batch stalled by a database outage fails UNAVAILABLE (not processed) before they give up; too low, and a large bulk share on a slow database fails."
+        ))
     var postgresWriteTimeoutSeconds = Int(PostgresStoreConfiguration.defaultWriteTimeout.components.seconds)
 
-    @Option(help: ArgumentHelp(
-        "PostgreSQL: longest, in ms, before a write committed by another instance is applied here without a notification.",
-        discussion: "Instances are woken by LISTEN/NOTIFY; this polling covers a lost notification."))
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL: longest, in ms, before a write committed by another instance is applied here without a notification.",
+            discussion: "Instances are woken by LISTEN/NOTIFY; this polling covers a lost notification."))
     var feedPollMs = 200
 
-    @Option(help: ArgumentHelp(
-        "PostgreSQL: how many of the latest revisions the change log keeps (pruned every minute).",
-        discussion: "An instance that falls further behind (stopped for longer) reloads the whole state instead of replaying the log."))
+    @Option(
+        help: ArgumentHelp(
+            "PostgreSQL: how many of the latest revisions the change log keeps (pruned every minute).",
+            discussion:
+                "An instance that falls further behind (stopped for longer) reloads the whole state instead of replaying the log."
+        ))
     var changeLogRetention = ChangeFeed.Configuration.defaultChangeLogRetention
 
-    @Option(help: ArgumentHelp(
-        "How many of the latest revisions the access-change log (WatchAccessChanges) keeps (pruned every minute).",
-        discussion: "A watcher resuming from an older revision gets ACCESS_CURSOR_EXPIRED and re-reads the state."))
+    @Option(
+        help: ArgumentHelp(
+            "How many of the latest revisions the access-change log (WatchAccessChanges) keeps (pruned every minute).",
+            discussion: "A watcher resuming from an older revision gets ACCESS_CURSOR_EXPIRED and re-reads the state."))
     var accessChangeRetention = SharingBackend.AccessChangeRetention.defaultRevisions
 
     func validate() throws {
         guard store == nil || storeFile == nil else { throw ValidationError("give --store or --store-file, not both") }
-        guard (2...1000).contains(postgresPoolSize) else { throw ValidationError("--postgres-pool-size must be 2...1000") }
+        guard (2...1000).contains(postgresPoolSize) else {
+            throw ValidationError("--postgres-pool-size must be 2...1000")
+        }
         guard (1...600).contains(postgresWriteTimeoutSeconds) else {
             throw ValidationError("--postgres-write-timeout-seconds must be 1...600")
         }
@@ -99,21 +112,26 @@ struct StoreOptions: ParsableArguments {
             }
             return try StoreLocation.parse(text)
         }
-        if let spec = environment[StoreLocation.environmentVariable], !spec.isEmpty { return try StoreLocation.parse(spec) }
+        if let spec = environment[StoreLocation.environmentVariable], !spec.isEmpty {
+            return try StoreLocation.parse(spec)
+        }
         return .sqlite(directory: dataDir)
     }
 
     /// Opens the chosen store and the backend on it.
-    func openBackend(dataDir: String, limits: Limits, metrics: CommitMetrics?, maxBatch: Int,
-                     logger: Logger) async throws -> SharingBackend {
+    func openBackend(
+        dataDir: String, limits: Limits, metrics: CommitMetrics?, maxBatch: Int,
+        logger: Logger
+    ) async throws -> SharingBackend {
         let location = try location(dataDir: dataDir, environment: ProcessInfo.processInfo.environment)
         logger.info("opening store", metadata: ["store": "\(location.redacted)"])
         var retention = SharingBackend.AccessChangeRetention()
         retention.revisions = accessChangeRetention
         switch location {
         case let .sqlite(directory):
-            return try await SharingBackend.open(directory: directory, limits: limits, metrics: metrics, maxBatch: maxBatch,
-                                                 accessRetention: retention)
+            return try await SharingBackend.open(
+                directory: directory, limits: limits, metrics: metrics, maxBatch: maxBatch,
+                accessRetention: retention)
         case var .postgres(config):
             config.poolSize = postgresPoolSize
             config.writeTimeout = .seconds(postgresWriteTimeoutSeconds)
@@ -121,8 +139,9 @@ struct StoreOptions: ParsableArguments {
             var feed = ChangeFeed.Configuration()
             feed.pollInterval = .milliseconds(feedPollMs)
             feed.changeLogRetention = changeLogRetention
-            return try await SharingBackend.open(store: store, limits: limits, metrics: metrics, maxBatch: maxBatch,
-                                                 feed: feed, logger: Logger(label: "sharewire.feed"), accessRetention: retention)
+            return try await SharingBackend.open(
+                store: store, limits: limits, metrics: metrics, maxBatch: maxBatch,
+                feed: feed, logger: Logger(label: "sharewire.feed"), accessRetention: retention)
         }
     }
 }

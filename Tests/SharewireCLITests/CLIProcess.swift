@@ -18,8 +18,10 @@ struct CLI {
         /// Stack traces, crash reports and Swift runtime errors never appear.
         var hasNoCrashOutput: Bool {
             let text = stdout + stderr
-            return !["Fatal error", "Stack dump", "stack trace", "Backtrace", "Crash", "SIGSEGV", "SIGILL",
-                     "Thread 0", "#0 "].contains { text.contains($0) }
+            return ![
+                "Fatal error", "Stack dump", "stack trace", "Backtrace", "Crash", "SIGSEGV", "SIGILL",
+                "Thread 0", "#0 ",
+            ].contains { text.contains($0) }
         }
 
         /// The stdout parsed as JSON.
@@ -41,8 +43,10 @@ struct CLI {
     init(address: String? = nil) throws {
         dir = try TempDirectory("sharewire-cli-test")
         try FileManager.default.createDirectory(atPath: dir.file("home"), withIntermediateDirectories: true)
-        environment = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
-                       "HOME": dir.file("home"), "LANG": "C.UTF-8"]
+        environment = [
+            "PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin",
+            "HOME": dir.file("home"), "LANG": "C.UTF-8",
+        ]
         if let address { environment["SHAREWIRE_ADDRESS"] = address }
     }
 
@@ -99,15 +103,20 @@ struct CLI {
 
     /// Runs `sharewire arguments…` with the base environment plus `env`,
     /// and waits (at most `timeout`) for it to exit.
-    func run(_ arguments: [String], env: [String: String] = [:], stdin: String? = nil,
-             timeout: Duration = .seconds(60)) async throws -> Result {
-        try await launch(arguments, env: env, stdin: stdin).finish(by: .now + timeout, what: "did not exit within \(timeout)")
+    func run(
+        _ arguments: [String], env: [String: String] = [:], stdin: String? = nil,
+        timeout: Duration = .seconds(60)
+    ) async throws -> Result {
+        try await launch(arguments, env: env, stdin: stdin).finish(
+            by: .now + timeout, what: "did not exit within \(timeout)")
     }
 
     /// Starts `sharewire arguments…`, waits (bounded) until its stdout
     /// contains `marker`, sends SIGINT (Ctrl-C), and waits for it to exit.
-    func interrupt(_ arguments: [String], env: [String: String] = [:], after marker: String,
-                   timeout: Duration = .seconds(30)) async throws -> Result {
+    func interrupt(
+        _ arguments: [String], env: [String: String] = [:], after marker: String,
+        timeout: Duration = .seconds(30)
+    ) async throws -> Result {
         let launched = try launch(arguments, env: env)
         let end = ContinuousClock.now + timeout
         while launched.process.isRunning, !launched.stdout.contains(marker), ContinuousClock.now < end {
@@ -119,8 +128,9 @@ struct CLI {
 
     /// Creates an account with the service key; returns the environment that acts as it.
     func account(_ email: String) async throws -> [String: String] {
-        let created = try await run(["admin", "accounts", "create", email, "--key-only"],
-                                    env: ["SHAREWIRE_SERVICE_KEY": CLIServer.serviceKey])
+        let created = try await run(
+            ["admin", "accounts", "create", email, "--key-only"],
+            env: ["SHAREWIRE_SERVICE_KEY": CLIServer.serviceKey])
         guard created.status == 0 else { throw CLIFailure("cannot create \(email): \(created)") }
         return ["SHAREWIRE_API_KEY": created.out]
     }
@@ -179,8 +189,10 @@ struct CLIFailure: Error, CustomStringConvertible {
 /// Runs any program (a shell, tools/tests/pty-run) to completion, bounded.
 enum CLIProcessRunner {
     /// `executable arguments…` with exactly `environment`; SIGKILLed after `timeout`.
-    static func run(_ executable: String, _ arguments: [String], environment: [String: String],
-                    timeout: Duration = .seconds(30)) async throws -> CLI.Result {
+    static func run(
+        _ executable: String, _ arguments: [String], environment: [String: String],
+        timeout: Duration = .seconds(30)
+    ) async throws -> CLI.Result {
         let dir = try TempDirectory("sharewire-cli-run")
         defer { dir.remove() }
         let process = Process()
@@ -200,8 +212,9 @@ enum CLIProcessRunner {
             process.waitUntilExit()
             throw CLIFailure("\(executable) \(arguments) did not exit within \(timeout)")
         }
-        return CLI.Result(status: process.terminationStatus,
-                          stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-                          stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+        return CLI.Result(
+            status: process.terminationStatus,
+            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
+            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
     }
 }

@@ -9,7 +9,10 @@ struct ClusterStatusTests {
         try await CLIServer.with { first in
             let second = try await CLIServer.start()
             var secondRunning = true
-            defer { if secondRunning { second.process.killIfRunning() }; second.dir.remove() }
+            defer {
+                if secondRunning { second.process.killIfRunning() }
+                second.dir.remove()
+            }
             let cli = try CLI(address: "\(first.address),\(second.address)")
             defer { cli.dir.remove() }
 

@@ -39,12 +39,17 @@ struct CompletionTests {
         try await CLIServer.with { server in
             let cli = try CLI(address: server.address)
             defer { cli.dir.remove() }
-            let key = try await cli.run("admin accounts create alice@example.com --key-only",
-                                        env: ["SHAREWIRE_SERVICE_KEY": CLIServer.serviceKey]).out
-            _ = try await cli.run("admin accounts create bob@example.com", env: ["SHAREWIRE_SERVICE_KEY": CLIServer.serviceKey])
+            let key = try await cli.run(
+                "admin accounts create alice@example.com --key-only",
+                env: ["SHAREWIRE_SERVICE_KEY": CLIServer.serviceKey]
+            ).out
+            _ = try await cli.run(
+                "admin accounts create bob@example.com", env: ["SHAREWIRE_SERVICE_KEY": CLIServer.serviceKey])
             let alice = ["SHAREWIRE_API_KEY": key]
-            for line in ["contacts add bob@example.com", "contacts add bert@example.com",
-                         "devices add pi --service ssh:22", "devices add pinas --service ssh:22", "devices add nas"] {
+            for line in [
+                "contacts add bob@example.com", "contacts add bert@example.com",
+                "devices add pi --service ssh:22", "devices add pinas --service ssh:22", "devices add nas",
+            ] {
                 #expect(try await cli.run(line, env: alice).status == 0, "\(line)")
             }
             let env = alice.merging(["SHAREWIRE_ADDRESS": server.address]) { $1 }
@@ -55,21 +60,24 @@ struct CompletionTests {
             #expect(lines.contains("sharewire share p => pi pinas"), "\(result)")
             // --with offers contacts with an account only (bert has none).
             #expect(lines.contains("sharewire share pi --with b => bob@example.com"), "\(result)")
-            #expect(lines.contains("sharewire share pi --with bob@example.com,b => bob@example.com,bob@example.com"),
-                    "\(result)")
+            #expect(
+                lines.contains("sharewire share pi --with bob@example.com,b => bob@example.com,bob@example.com"),
+                "\(result)")
             #expect(lines.contains("sharewire contacts rm b => bob@example.com bert@example.com"), "\(result)")
             #expect(lines.contains("sharewire access edit pinas  => bob@example.com"), "\(result)")
 
             // No server: completion offers nothing, prints nothing, and stays quick.
-            let offline = try await Self.shell("bash", Self.bashHarness,
-                                               env: alice.merging(["SHAREWIRE_ADDRESS": "127.0.0.1:1"]) { $1 })
+            let offline = try await Self.shell(
+                "bash", Self.bashHarness,
+                env: alice.merging(["SHAREWIRE_ADDRESS": "127.0.0.1:1"]) { $1 })
             #expect(offline.status == 0 && offline.stderr.isEmpty, "\(offline)")
             #expect(offline.stdout.contains("sharewire share p => \n"), "\(offline)")
         }
     }
 
     @Test func theScriptsLoadInBashAndZsh() async throws {
-        let bash = try await Self.shell("bash", "source <(sharewire completion bash) && complete -p sharewire", env: [:])
+        let bash = try await Self.shell(
+            "bash", "source <(sharewire completion bash) && complete -p sharewire", env: [:])
         #expect(bash.status == 0 && bash.stdout.contains("-F _sharewire sharewire"), "\(bash)")
         let zsh = try await Self.shell(
             "zsh", "autoload -U compinit && compinit -u && source <(sharewire completion zsh) && whence -w _sharewire",

@@ -6,16 +6,20 @@ import Testing
 @Suite("Config file")
 struct ConfigFileTests {
     @Test func parsesQuotedBareCommentsAndEscapes() throws {
-        let config = try ConfigFile(parsing: """
-            # a comment
+        let config = try ConfigFile(
+            parsing: """
+                # a comment
 
-            address = "127.0.0.1:7171"   # trailing comment
-              api_key="sw_abc"
-            timeout = 5
-            act_as = "say \\"hi\\" \\\\ there"
-            """)
-        #expect(config.values == ["address": "127.0.0.1:7171", "api_key": "sw_abc", "timeout": "5",
-                                  "act_as": "say \"hi\" \\ there"])
+                address = "127.0.0.1:7171"   # trailing comment
+                  api_key="sw_abc"
+                timeout = 5
+                act_as = "say \\"hi\\" \\\\ there"
+                """)
+        #expect(
+            config.values == [
+                "address": "127.0.0.1:7171", "api_key": "sw_abc", "timeout": "5",
+                "act_as": "say \"hi\" \\ there",
+            ])
     }
 
     @Test(arguments: [
@@ -51,8 +55,9 @@ struct ConnectionSettingsTests {
         let config = SettingsLayer(address: "10.0.0.1:1", apiKey: "sw_config", actAs: "config@x", timeout: "3")
         let environment = SettingsLayer(address: "127.0.0.1:2", apiKey: "sw_env")
         let flags = SettingsLayer(address: "127.0.0.1:3")
-        let settings = try ConnectionSettings.resolve(flags: flags, environment: environment, config: config,
-                                                      readFile: noFile)
+        let settings = try ConnectionSettings.resolve(
+            flags: flags, environment: environment, config: config,
+            readFile: noFile)
         #expect(settings.endpoints == Sourced([Endpoint(host: "127.0.0.1", port: 3)], .flag))
         #expect(settings.apiKey == Sourced("sw_env", .environment))
         #expect(settings.actAs == Sourced("config@x", .configFile))
@@ -65,25 +70,33 @@ struct ConnectionSettingsTests {
     @Test func severalAddressesFromEveryLayer() throws {
         let two = [Endpoint(host: "127.0.0.1", port: 7070), Endpoint(host: "db2.example", port: 7071)]
         for (layer, source) in [(SettingsLayer(address: "127.0.0.1:7070, db2.example:7071"), SettingSource.flag)] {
-            let settings = try ConnectionSettings.resolve(flags: layer, environment: .init(), config: .init(), readFile: noFile)
+            let settings = try ConnectionSettings.resolve(
+                flags: layer, environment: .init(), config: .init(), readFile: noFile)
             #expect(settings.endpoints == Sourced(two, source))
             #expect(settings.address == "127.0.0.1:7070,db2.example:7071")
         }
-        let environment = SettingsLayer(environment: ["SHAREWIRE_ADDRESS": "127.0.0.1:7070,db2.example:7071,127.0.0.1:7070"])
-        #expect(try ConnectionSettings.resolve(flags: .init(), environment: environment, config: .init(), readFile: noFile)
-            .endpoints == Sourced(two, .environment))
-        for line in ["address = \"127.0.0.1:7070,db2.example:7071\"",
-                     "address = [\"127.0.0.1:7070\", \"db2.example:7071\"]  # the cluster",
-                     "address = [ \"127.0.0.1:7070\",\"db2.example:7071\", ]"] {
+        let environment = SettingsLayer(environment: [
+            "SHAREWIRE_ADDRESS": "127.0.0.1:7070,db2.example:7071,127.0.0.1:7070"
+        ])
+        #expect(
+            try ConnectionSettings.resolve(flags: .init(), environment: environment, config: .init(), readFile: noFile)
+                .endpoints == Sourced(two, .environment))
+        for line in [
+            "address = \"127.0.0.1:7070,db2.example:7071\"",
+            "address = [\"127.0.0.1:7070\", \"db2.example:7071\"]  # the cluster",
+            "address = [ \"127.0.0.1:7070\",\"db2.example:7071\", ]",
+        ] {
             let file = try ConfigFile(parsing: line + "\n")
-            let settings = try ConnectionSettings.resolve(flags: .init(), environment: .init(), config: SettingsLayer(config: file),
-                                                          readFile: noFile)
+            let settings = try ConnectionSettings.resolve(
+                flags: .init(), environment: .init(), config: SettingsLayer(config: file),
+                readFile: noFile)
             #expect(settings.endpoints == Sourced(two, .configFile), "\(line)")
         }
         for bad in ["a:1,b", "a:1,:2", ","] {
             #expect(throws: CLIError.self, "\(bad)") {
-                try ConnectionSettings.resolve(flags: SettingsLayer(address: bad), environment: .init(), config: .init(),
-                                               readFile: noFile)
+                try ConnectionSettings.resolve(
+                    flags: SettingsLayer(address: bad), environment: .init(), config: .init(),
+                    readFile: noFile)
             }
         }
         for bad in ["address = [\"a:1\"", "address = []", "address = [a:1]", "address = [\"a:1\"] x"] {
@@ -92,8 +105,9 @@ struct ConnectionSettingsTests {
     }
 
     @Test func defaults() throws {
-        let settings = try ConnectionSettings.resolve(flags: .init(), environment: .init(), config: .init(),
-                                                      readFile: noFile)
+        let settings = try ConnectionSettings.resolve(
+            flags: .init(), environment: .init(), config: .init(),
+            readFile: noFile)
         #expect(settings.endpoints == Sourced([Endpoint.localDefault], .defaultValue))
         #expect(settings.timeout == Sourced(ConnectionSettings.defaultTimeout, .defaultValue))
         #expect(throws: CLIError.self) { try settings.credentials(for: .account) }
@@ -102,11 +116,16 @@ struct ConnectionSettingsTests {
     }
 
     @Test func environmentLayerReadsTheVariablesAndIgnoresEmptyOnes() {
-        let layer = SettingsLayer(environment: ["SHAREWIRE_ADDRESS": "h:1", "SHAREWIRE_API_KEY": "",
-                                                "SHAREWIRE_SERVICE_KEY": "svc", "SHAREWIRE_ACT_AS": "a@b",
-                                                "SHAREWIRE_SERVICE_KEY_FILE": "/k", "SHAREWIRE_TIMEOUT": "2"])
-        #expect(layer == SettingsLayer(address: "h:1", apiKey: nil, serviceKey: "svc", serviceKeyFile: "/k",
-                                       actAs: "a@b", timeout: "2"))
+        let layer = SettingsLayer(environment: [
+            "SHAREWIRE_ADDRESS": "h:1", "SHAREWIRE_API_KEY": "",
+            "SHAREWIRE_SERVICE_KEY": "svc", "SHAREWIRE_ACT_AS": "a@b",
+            "SHAREWIRE_SERVICE_KEY_FILE": "/k", "SHAREWIRE_TIMEOUT": "2",
+        ])
+        #expect(
+            layer
+                == SettingsLayer(
+                    address: "h:1", apiKey: nil, serviceKey: "svc", serviceKeyFile: "/k",
+                    actAs: "a@b", timeout: "2"))
     }
 
     @Test func serviceKeyFileWinsWithinItsLayerAndIsTrimmed() throws {
@@ -120,15 +139,18 @@ struct ConnectionSettingsTests {
         #expect(settings.serviceKey == Sourced("from-file-key", .environment))
         // A higher layer's literal key beats a lower layer's file.
         let flagged = try ConnectionSettings.resolve(
-            flags: SettingsLayer(serviceKey: "flag-key"), environment: SettingsLayer(serviceKeyFile: "/keys/service.key"),
+            flags: SettingsLayer(serviceKey: "flag-key"),
+            environment: SettingsLayer(serviceKeyFile: "/keys/service.key"),
             config: .init(), readFile: read)
         #expect(flagged.serviceKey == Sourced("flag-key", .flag))
     }
 
     @Test func unreadableKeyFileBadAddressAndBadTimeoutAreConfigErrors() {
-        for (layer, fragment) in [(SettingsLayer(serviceKeyFile: "/nope"), "/nope"),
-                                  (SettingsLayer(address: "no-port"), "not host:port: 'no-port'"),
-                                  (SettingsLayer(timeout: "-1"), "timeout must be seconds")] {
+        for (layer, fragment) in [
+            (SettingsLayer(serviceKeyFile: "/nope"), "/nope"),
+            (SettingsLayer(address: "no-port"), "not host:port: 'no-port'"),
+            (SettingsLayer(timeout: "-1"), "timeout must be seconds"),
+        ] {
             #expect {
                 try ConnectionSettings.resolve(flags: .init(), environment: layer, config: .init(), readFile: noFile)
             } throws: { error in
@@ -139,26 +161,32 @@ struct ConnectionSettingsTests {
 
     @Test func credentialChoice() throws {
         func settings(api: Sourced<String>?, actAs: Sourced<String>?, service: Sourced<String>?) -> ConnectionSettings {
-            ConnectionSettings(endpoints: Sourced([.localDefault], .defaultValue), apiKey: api, serviceKey: service,
-                               actAs: actAs, timeout: Sourced(.seconds(1), .defaultValue), configPath: nil)
+            ConnectionSettings(
+                endpoints: Sourced([.localDefault], .defaultValue), apiKey: api, serviceKey: service,
+                actAs: actAs, timeout: Sourced(.seconds(1), .defaultValue), configPath: nil)
         }
         let api = Sourced("sw_k", SettingSource.environment)
         let service = Sourced("svc", SettingSource.environment)
         // Only an API key: it is used; the service key alone serves service commands and check.
         #expect(try settings(api: api, actAs: nil, service: service).credentials(for: .account) == .apiKey("sw_k"))
         #expect(try settings(api: nil, actAs: nil, service: service).credentials(for: .service) == .serviceKey("svc"))
-        #expect(try settings(api: nil, actAs: nil, service: service).credentials(for: .accountOrService)
-            == .serviceKey("svc"))
-        #expect(try settings(api: api, actAs: nil, service: service).credentials(for: .accountOrService)
-            == .apiKey("sw_k"))
+        #expect(
+            try settings(api: nil, actAs: nil, service: service).credentials(for: .accountOrService)
+                == .serviceKey("svc"))
+        #expect(
+            try settings(api: api, actAs: nil, service: service).credentials(for: .accountOrService)
+                == .apiKey("sw_k"))
         // act-as from a flag beats an API key from the environment, and the reverse.
-        #expect(try settings(api: api, actAs: Sourced("a@x", .flag), service: service).credentials(for: .account)
-            == .serviceKey("svc", actingAs: "a@x"))
-        #expect(try settings(api: Sourced("sw_k", .flag), actAs: Sourced("a@x", .environment), service: service)
-            .credentials(for: .account) == .apiKey("sw_k"))
+        #expect(
+            try settings(api: api, actAs: Sourced("a@x", .flag), service: service).credentials(for: .account)
+                == .serviceKey("svc", actingAs: "a@x"))
+        #expect(
+            try settings(api: Sourced("sw_k", .flag), actAs: Sourced("a@x", .environment), service: service)
+                .credentials(for: .account) == .apiKey("sw_k"))
         // A tie goes to act-as.
-        #expect(try settings(api: api, actAs: Sourced("a@x", .environment), service: service)
-            .credentials(for: .account) == .serviceKey("svc", actingAs: "a@x"))
+        #expect(
+            try settings(api: api, actAs: Sourced("a@x", .environment), service: service)
+                .credentials(for: .account) == .serviceKey("svc", actingAs: "a@x"))
         // act-as without a service key is a config error.
         #expect(throws: CLIError.self) {
             try settings(api: nil, actAs: Sourced("a@x", .flag), service: nil).credentials(for: .account)
@@ -166,14 +194,18 @@ struct ConnectionSettingsTests {
     }
 
     @Test func configLocation() {
-        #expect(ConfigLocation.resolve(flag: "/c.toml", environment: ["SHAREWIRE_CONFIG": "/e.toml"])
-            == ConfigLocation(path: "/c.toml", explicit: true))
-        #expect(ConfigLocation.resolve(flag: nil, environment: ["SHAREWIRE_CONFIG": "/e.toml", "HOME": "/h"])
-            == ConfigLocation(path: "/e.toml", explicit: true))
-        #expect(ConfigLocation.resolve(flag: nil, environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/h"])
-            == ConfigLocation(path: "/x/sharewire/config.toml", explicit: false))
-        #expect(ConfigLocation.resolve(flag: nil, environment: ["XDG_CONFIG_HOME": "relative", "HOME": "/h"])
-            == ConfigLocation(path: "/h/.config/sharewire/config.toml", explicit: false))
+        #expect(
+            ConfigLocation.resolve(flag: "/c.toml", environment: ["SHAREWIRE_CONFIG": "/e.toml"])
+                == ConfigLocation(path: "/c.toml", explicit: true))
+        #expect(
+            ConfigLocation.resolve(flag: nil, environment: ["SHAREWIRE_CONFIG": "/e.toml", "HOME": "/h"])
+                == ConfigLocation(path: "/e.toml", explicit: true))
+        #expect(
+            ConfigLocation.resolve(flag: nil, environment: ["XDG_CONFIG_HOME": "/x", "HOME": "/h"])
+                == ConfigLocation(path: "/x/sharewire/config.toml", explicit: false))
+        #expect(
+            ConfigLocation.resolve(flag: nil, environment: ["XDG_CONFIG_HOME": "relative", "HOME": "/h"])
+                == ConfigLocation(path: "/h/.config/sharewire/config.toml", explicit: false))
         #expect(ConfigLocation.resolve(flag: nil, environment: [:]) == nil)
     }
 
@@ -192,7 +224,9 @@ struct ArgumentSyntaxTests {
         for bad in ["", "22,", "0", "65536", "ssh", "22;80", "-1"] {
             #expect {
                 try ArgumentSyntax.ports(bad)
-            } throws: { ($0 as? CLIError)?.exitCode == .usage && ($0 as? CLIError)?.message.contains("'\(bad)'") == true }
+            } throws: {
+                ($0 as? CLIError)?.exitCode == .usage && ($0 as? CLIError)?.message.contains("'\(bad)'") == true
+            }
         }
     }
 
@@ -207,12 +241,18 @@ struct ArgumentSyntaxTests {
 
     @Test func access() throws {
         #expect(try ArgumentSyntax.access(all: true, ports: nil, services: nil, scripting: false) == .all)
-        #expect(try ArgumentSyntax.access(all: false, ports: "22,80", services: nil, scripting: true) == .ports([22, 80]))
-        #expect(try ArgumentSyntax.access(all: false, ports: nil, services: "svc_1", scripting: false)
-            == .services(["svc_1"]))
+        #expect(
+            try ArgumentSyntax.access(all: false, ports: "22,80", services: nil, scripting: true) == .ports([22, 80]))
+        #expect(
+            try ArgumentSyntax.access(all: false, ports: nil, services: "svc_1", scripting: false)
+                == .services(["svc_1"]))
         #expect(try ArgumentSyntax.access(all: false, ports: nil, services: nil, scripting: true) == .scriptsOnly)
-        #expect(throws: CLIError.self) { try ArgumentSyntax.access(all: false, ports: nil, services: nil, scripting: false) }
-        #expect(throws: CLIError.self) { try ArgumentSyntax.access(all: true, ports: "22", services: nil, scripting: false) }
+        #expect(throws: CLIError.self) {
+            try ArgumentSyntax.access(all: false, ports: nil, services: nil, scripting: false)
+        }
+        #expect(throws: CLIError.self) {
+            try ArgumentSyntax.access(all: true, ports: "22", services: nil, scripting: false)
+        }
     }
 
     @Test func devicesResolveByIdOrUniqueName() throws {
@@ -234,11 +274,13 @@ struct ArgumentSyntaxTests {
 
     @Test func servicesByIdOrPort() throws {
         let now = Date(timeIntervalSince1970: 0)
-        let device = Device(id: "dev_1", name: "pi", services: [
-            Service(id: "svc_1", name: "ssh", port: 22, protocol: "tcp"),
-            Service(id: "svc_2", name: "web", port: 80, protocol: "http"),
-            Service(id: "svc_3", name: "alt", port: 80, protocol: "tcp"),
-        ], createdAt: now, updatedAt: now, role: .owned(shareCount: 0))
+        let device = Device(
+            id: "dev_1", name: "pi",
+            services: [
+                Service(id: "svc_1", name: "ssh", port: 22, protocol: "tcp"),
+                Service(id: "svc_2", name: "web", port: 80, protocol: "http"),
+                Service(id: "svc_3", name: "alt", port: 80, protocol: "tcp"),
+            ], createdAt: now, updatedAt: now, role: .owned(shareCount: 0))
         #expect(try ArgumentSyntax.services(matching: "svc_2", on: device) == ["svc_2"])
         #expect(try ArgumentSyntax.services(matching: "80", on: device) == ["svc_2", "svc_3"])
         #expect { try ArgumentSyntax.services(matching: "svc_9", on: device) } throws: {
@@ -282,23 +324,27 @@ struct ExitCodeTests {
     }
 
     @Test func humanReportNamesTheSubjectAndHints() {
-        let error = SharewireError(code: .failedPrecondition, message: "contact has no account",
-                                   detail: .init(reason: .contactHasNoAccount, subject: "carol@example.com",
-                                                 field: "emails"))
+        let error = SharewireError(
+            code: .failedPrecondition, message: "contact has no account",
+            detail: .init(
+                reason: .contactHasNoAccount, subject: "carol@example.com",
+                field: "emails"))
         let report = ErrorReport(error)
         #expect(report.exitCode == 8)
-        #expect(report.humanText() == """
-            error: contact has no account (CONTACT_HAS_NO_ACCOUNT, carol@example.com, field emails)
-            hint: invite them: sharewire contacts invite carol@example.com
+        #expect(
+            report.humanText() == """
+                error: contact has no account (CONTACT_HAS_NO_ACCOUNT, carol@example.com, field emails)
+                hint: invite them: sharewire contacts invite carol@example.com
 
-            """)
+                """)
         #expect(report.jsonText().contains("\"subject\":\"carol@example.com\""))
         #expect(report.jsonText().hasPrefix("{\"error\":{"))
     }
 
     @Test func unavailableHintNamesTheAddress() {
-        let report = ErrorReport(SharewireError(code: .unavailable, message: "connection refused", notProcessed: true),
-                                 endpoint: "127.0.0.1:1")
+        let report = ErrorReport(
+            SharewireError(code: .unavailable, message: "connection refused", notProcessed: true),
+            endpoint: "127.0.0.1:1")
         #expect(report.exitCode == 10)
         #expect(report.humanText().contains("hint: is sharewired running at 127.0.0.1:1?"))
     }
@@ -307,13 +353,15 @@ struct ExitCodeTests {
 @Suite("Tables")
 struct TableTests {
     @Test func alignsColumnsAndMarksEmptyCells() {
-        let table = Table(header: ["ID", "NAME", "NOTE"], rows: [["dev_1", "pi", "multi\nline"], ["dev_10", "", "x"]])
-        #expect(table.render() == """
-            ID      NAME  NOTE
-            dev_1   pi    multi line
-            dev_10  -     x
+        let table = Table(
+            header: ["ID", "NAME", "NOTE"], rows: [["dev_1", "pi", "multi\nline"], ["dev_10", "", "x"]])
+        #expect(
+            table.render() == """
+                ID      NAME  NOTE
+                dev_1   pi    multi line
+                dev_10  -     x
 
-            """)
+                """)
     }
 
     @Test func wideCharactersCountTwoCells() {
@@ -327,18 +375,22 @@ struct TableTests {
         let now = Date(timeIntervalSince1970: 0)
         let services = [Service(id: "svc_1", name: "ssh", port: 22, protocol: "tcp")]
         let text = Render.devices([
-            Device(id: "dev_1", name: "pi", services: services, createdAt: now, updatedAt: now,
-                   role: .owned(shareCount: 2)),
-            Device(id: "dev_2", name: "nas", services: services, createdAt: now, updatedAt: now,
-                   role: .shared(by: "alice@example.com", access: ShareAccess(mode: .ports, serviceIDs: ["svc_1"], ports: [22]),
-                                 scripting: true)),
+            Device(
+                id: "dev_1", name: "pi", services: services, createdAt: now, updatedAt: now,
+                role: .owned(shareCount: 2)),
+            Device(
+                id: "dev_2", name: "nas", services: services, createdAt: now, updatedAt: now,
+                role: .shared(
+                    by: "alice@example.com", access: ShareAccess(mode: .ports, serviceIDs: ["svc_1"], ports: [22]),
+                    scripting: true)),
         ])
-        #expect(text == """
-            ID     NAME  SERVICES    OWNER              SHARES  ACCESS
-            dev_1  pi    ssh:22/tcp  me                 2       owner
-            dev_2  nas   ssh:22/tcp  alice@example.com  -       ports 22, scripting
+        #expect(
+            text == """
+                ID     NAME  SERVICES    OWNER              SHARES  ACCESS
+                dev_1  pi    ssh:22/tcp  me                 2       owner
+                dev_2  nas   ssh:22/tcp  alice@example.com  -       ports 22, scripting
 
-            """)
+                """)
     }
 
     @Test func suggestionsForMistypedCommands() {
@@ -355,8 +407,9 @@ struct TableTests {
     }
 
     @Test func repeatedAndCommaSeparatedEmails() throws {
-        #expect(try ArgumentSyntax.emails(["a@x.com,b@x.com", "c@x.com", "a@x.com"], option: "--with")
-            == ["a@x.com", "b@x.com", "c@x.com"])
+        #expect(
+            try ArgumentSyntax.emails(["a@x.com,b@x.com", "c@x.com", "a@x.com"], option: "--with")
+                == ["a@x.com", "b@x.com", "c@x.com"])
         #expect(throws: CLIError.self) { try ArgumentSyntax.emails(["a@x.com,"], option: "--with") }
     }
 
@@ -375,8 +428,9 @@ struct KeyFilePermissionsTests {
     @Test func onlyOwnerOnlyFilesPassSilently() {
         #expect(KeyFilePermissions.warning(path: "/k", mode: 0o600, holds: "a key") == nil)
         #expect(KeyFilePermissions.warning(path: "/k", mode: 0o400, holds: "a key") == nil)
-        #expect(KeyFilePermissions.warning(path: "/k", mode: 0o640, holds: "the service key")
-            == "warning: /k holds the service key and other users may read it (mode 0640); run: chmod 600 /k")
+        #expect(
+            KeyFilePermissions.warning(path: "/k", mode: 0o640, holds: "the service key")
+                == "warning: /k holds the service key and other users may read it (mode 0640); run: chmod 600 /k")
         #expect(KeyFilePermissions.warning(path: "/k", mode: 0o100604, holds: "a key")?.contains("mode 0604") == true)
     }
 }

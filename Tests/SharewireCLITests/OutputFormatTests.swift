@@ -12,9 +12,12 @@ struct OutputFormatTests {
             defer { cli.dir.remove() }
             let alice = try await cli.account("alice@example.com")
             _ = try await cli.account("bob@example.com")
-            try await cli.runAll(["contacts add bob@example.com", "contacts add carol@example.com",
-                                 "devices add pi --service ssh:22", "devices add nas --service ssh:22", "devices add cam",
-                                 "share pi nas --with bob@example.com --ports 22"], env: alice)
+            try await cli.runAll(
+                [
+                    "contacts add bob@example.com", "contacts add carol@example.com",
+                    "devices add pi --service ssh:22", "devices add nas --service ssh:22", "devices add cam",
+                    "share pi nas --with bob@example.com --ports 22",
+                ], env: alice)
             // -o name: one id (or email) per line.
             var result = try await cli.run("devices list -o name", env: alice)
             #expect(result.stdout == "dev_1\ndev_2\ndev_3\n", "\(result)")
@@ -25,19 +28,24 @@ struct OutputFormatTests {
             #expect((try result.json() as? [Any])?.count == 3, "\(result)")
             // -o wide adds columns.
             result = try await cli.run("devices list -o wide", env: alice)
-            #expect(result.stdout.hasPrefix("ID ") && result.stdout.contains("SERVICE IDS") && result.stdout.contains("CREATED"),
-                    "\(result)")
+            #expect(
+                result.stdout.hasPrefix("ID ") && result.stdout.contains("SERVICE IDS")
+                    && result.stdout.contains("CREATED"),
+                "\(result)")
             // Contacts with how many of your devices each is shared on.
             result = try await cli.run("contacts list", env: alice)
-            let rows = result.stdout.split(separator: "\n").map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+            let rows = result.stdout.split(separator: "\n").map {
+                $0.split(separator: " ", omittingEmptySubsequences: true)
+            }
             let header = try #require(rows.first)
             let shares = try #require(header.firstIndex(of: "SHARES"))
             #expect(rows.first { $0.first == "bob@example.com" }?[shares] == "2", "\(result)")
             #expect(rows.first { $0.first == "carol@example.com" }?.contains("0") == true, "\(result)")
             // Every share of every device you own, with device names.
             result = try await cli.run("access list --all", env: alice)
-            #expect(result.status == 0 && result.stdout.contains("pi (dev_1)") && result.stdout.contains("nas (dev_2)"),
-                    "\(result)")
+            #expect(
+                result.status == 0 && result.stdout.contains("pi (dev_1)") && result.stdout.contains("nas (dev_2)"),
+                "\(result)")
             #expect(!result.stdout.contains("cam"), "\(result)")
             result = try await cli.run("access list --all -o name", env: alice)
             #expect(result.stdout == "dev_1 bob@example.com\ndev_2 bob@example.com\n", "\(result)")

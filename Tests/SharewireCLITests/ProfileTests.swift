@@ -30,10 +30,12 @@ struct ConfigProfileUnitTests {
     }
 
     @Test func badSectionsNameTheirLine() {
-        for (text, problem) in [("[work]\n", "c:1: unknown section [work]"),
-                                ("[profiles.a b]\n", "c:1: unknown section [profiles.a b]"),
-                                ("[profiles.a]\n[profiles.a]\n", "c:2: profile 'a' appears twice"),
-                                ("[profiles.a]\ntimeout = 1\ntimeout = 2\n", "c:3: 'timeout' is set twice in profile 'a'")] {
+        for (text, problem) in [
+            ("[work]\n", "c:1: unknown section [work]"),
+            ("[profiles.a b]\n", "c:1: unknown section [profiles.a b]"),
+            ("[profiles.a]\n[profiles.a]\n", "c:2: profile 'a' appears twice"),
+            ("[profiles.a]\ntimeout = 1\ntimeout = 2\n", "c:3: 'timeout' is set twice in profile 'a'"),
+        ] {
             let error = #expect(throws: CLIError.self) { try ConfigFile(parsing: text, path: "c") }
             #expect(error?.message.hasPrefix(problem) == true, "\(text): \(String(describing: error?.message))")
         }
@@ -72,11 +74,13 @@ struct ConfigProfileUnitTests {
     @Test func editingKeepsEveryOtherLine() throws {
         // Replace in a profile: the comment on another line stays; the edited line is rewritten.
         var text = try ConfigFile.editing(Self.text, profile: "work", key: "api_key", value: "sw_new")
-        #expect(text.contains("api_key = \"sw_new\"") && text.contains("# mine") && text.contains("api_key = \"sw_top\""))
+        #expect(
+            text.contains("api_key = \"sw_new\"") && text.contains("# mine") && text.contains("api_key = \"sw_top\""))
         #expect(try ConfigFile(parsing: text).values(profile: "work")["api_key"] == "sw_new")
         // Insert at the top level: before the first profile, not inside it.
         text = try ConfigFile.editing(text, profile: nil, key: "timeout", value: "9")
-        #expect(try ConfigFile(parsing: text).values == ["address": "127.0.0.1:7070", "api_key": "sw_top", "timeout": "9"])
+        #expect(
+            try ConfigFile(parsing: text).values == ["address": "127.0.0.1:7070", "api_key": "sw_top", "timeout": "9"])
         #expect(try ConfigFile(parsing: text).profiles["work"]?["timeout"] == nil)
         // A new profile is appended; removing a key removes only its line.
         text = try ConfigFile.editing(text, profile: "home", key: "address", value: "10.0.0.2:7070")
@@ -104,7 +108,8 @@ struct LoginAndProfileTests {
             let configFile = cli.dir.file("home/.config/sharewire/config.toml")
 
             // A wrong key is refused and nothing is written.
-            var result = try await cli.run(["login", "--address", server.address], stdin: "sw_" + String(repeating: "1", count: 64) + "\n")
+            var result = try await cli.run(
+                ["login", "--address", server.address], stdin: "sw_" + String(repeating: "1", count: 64) + "\n")
             #expect(result.status == 7, "\(result)")
             #expect(!FileManager.default.fileExists(atPath: configFile))
             result = try await cli.run(["login", "--address", server.address], stdin: "not-a-key\n")
@@ -113,24 +118,31 @@ struct LoginAndProfileTests {
             // The key on stdin, checked, saved with the address in a profile, mode 0600.
             result = try await cli.run(["login", "--profile", "work", "--address", server.address], stdin: key + "\n")
             #expect(result.status == 0, "\(result)")
-            #expect(result.out == "logged in as erin@example.com (acc_1) at \(server.address); key saved in \(configFile) (profile work)",
-                    "\(result)")
+            #expect(
+                result.out
+                    == "logged in as erin@example.com (acc_1) at \(server.address); key saved in \(configFile) (profile work)",
+                "\(result)")
             let attributes = try FileManager.default.attributesOfItem(atPath: configFile)
             #expect((attributes[.posixPermissions] as? Int) == 0o600)
             // No key outside the profile: whoami needs the profile.
             result = try await cli.run(["whoami"])
             #expect(result.status == 12, "\(result)")
             result = try await cli.run(["whoami", "--profile", "work"])
-            #expect(result.status == 0 && result.stdout.contains("erin@example.com") && result.stderr.isEmpty, "\(result)")
+            #expect(
+                result.status == 0 && result.stdout.contains("erin@example.com") && result.stderr.isEmpty, "\(result)")
             result = try await cli.run(["whoami"], env: ["SHAREWIRE_PROFILE": "work"])
             #expect(result.status == 0, "\(result)")
             result = try await cli.run(["whoami", "--profile", "home"])
-            #expect(result.status == 12 && result.stderr.contains("no profile 'home'") && result.stderr.contains("(profiles: work)"),
-                    "\(result)")
+            #expect(
+                result.status == 12 && result.stderr.contains("no profile 'home'")
+                    && result.stderr.contains("(profiles: work)"),
+                "\(result)")
 
             // config set / unset edit the profile; config show names it.
             result = try await cli.run(["config", "set", "address", "127.0.0.1:1", "--profile", "work"])
-            #expect(result.status == 0 && result.out == "set address = 127.0.0.1:1 in \(configFile) (profile work)", "\(result)")
+            #expect(
+                result.status == 0 && result.out == "set address = 127.0.0.1:1 in \(configFile) (profile work)",
+                "\(result)")
             result = try await cli.run(["whoami", "--profile", "work"])
             #expect(result.status == 10, "\(result)")
             result = try await cli.run(["config", "unset", "address", "--profile", "work"])
@@ -139,7 +151,8 @@ struct LoginAndProfileTests {
             #expect(result.status == 0, "\(result)")
             result = try await cli.run(["config", "show", "--profile", "work", "--json"])
             let rows = try #require(try result.json() as? [[String: Any]])
-            #expect(rows.contains { $0["name"] as? String == "profile" && $0["value"] as? String == "work" }, "\(result)")
+            #expect(
+                rows.contains { $0["name"] as? String == "profile" && $0["value"] as? String == "work" }, "\(result)")
             #expect(rows.contains { $0["name"] as? String == "address" && $0["value"] as? String == server.address })
             result = try await cli.run(["whoami", "--profile", "work"])
             #expect(result.status == 0, "\(result)")

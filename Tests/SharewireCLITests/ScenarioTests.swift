@@ -16,8 +16,9 @@ struct ScenarioTests {
             #expect(created.status == 0, "\(created)")
             let alice = ["SHAREWIRE_API_KEY": created.out]
             #expect(created.out.hasPrefix("sw_"))
-            let bobCreated = try await cli.run("admin accounts create bob@example.com --language ja --json",
-                                               env: service)
+            let bobCreated = try await cli.run(
+                "admin accounts create bob@example.com --language ja --json",
+                env: service)
             #expect(bobCreated.status == 0, "\(bobCreated)")
             let bobJSON = try #require(try bobCreated.json() as? [String: Any])
             let bob = ["SHAREWIRE_API_KEY": try #require(bobJSON["apiKey"] as? String)]
@@ -43,8 +44,12 @@ struct ScenarioTests {
             #expect(result.stdout.hasPrefix("EMAIL "), "\(result)")
 
             // Two devices with ssh on 22.
-            let pi = try await cli.run(["devices", "add", "pi", "--service", "ssh:22", "--service", "web:80/http",
-                                        "-q"], env: alice).out
+            let pi = try await cli.run(
+                [
+                    "devices", "add", "pi", "--service", "ssh:22", "--service", "web:80/http",
+                    "-q",
+                ], env: alice
+            ).out
             let nas = try await cli.run("devices add nas --service ssh:22 --quiet", env: alice).out
             #expect(pi.hasPrefix("dev_") && nas.hasPrefix("dev_") && pi != nas, "\(pi) \(nas)")
 
@@ -60,7 +65,8 @@ struct ScenarioTests {
             #expect(result.stdout.contains("bob@example.com on pi (\(pi)): ports 22, scripting (new)\n"), "\(result)")
 
             // Refused: the contact without an account. Nothing is shared; stderr names the email.
-            result = try await cli.run("share pi nas --with bob@example.com,carol@example.jp --ports 22 --yes", env: alice)
+            result = try await cli.run(
+                "share pi nas --with bob@example.com,carol@example.jp --ports 22 --yes", env: alice)
             #expect(result.status == 8, "\(result)")
             #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains("carol@example.jp"), "\(result)")
             #expect(result.stderr.contains("CONTACT_HAS_NO_ACCOUNT") && result.stdout.isEmpty, "\(result)")
@@ -69,8 +75,9 @@ struct ScenarioTests {
             // The recipient sees who shared and what.
             result = try await cli.run("devices list", env: bob)
             #expect(result.status == 0, "\(result)")
-            #expect(result.stdout.contains("alice@example.com") && result.stdout.contains("ports 22, scripting"),
-                    "\(result)")
+            #expect(
+                result.stdout.contains("alice@example.com") && result.stdout.contains("ports 22, scripting"),
+                "\(result)")
             result = try await cli.run("devices list --json", env: bob)
             let bobDevices = try #require(try result.json() as? [[String: Any]])
             #expect(bobDevices.count == 2)
@@ -97,8 +104,10 @@ struct ScenarioTests {
             result = try await cli.run("access edit pi bob@example.com --scripting", env: alice)
             #expect(result.status == 0 && result.stdout.hasPrefix("unchanged: bob@example.com on pi"), "\(result)")
             result = try await cli.run("access edit pi bob@example.com --add-ports 80", env: alice)
-            #expect(result.status == 0 && result.out.hasSuffix("ports 22, scripting → ports 22,80, scripting"), "\(result)")
-            result = try await cli.run("access edit pi bob@example.com --remove-ports 22 --no-scripting --yes", env: alice)
+            #expect(
+                result.status == 0 && result.out.hasSuffix("ports 22, scripting → ports 22,80, scripting"), "\(result)")
+            result = try await cli.run(
+                "access edit pi bob@example.com --remove-ports 22 --no-scripting --yes", env: alice)
             #expect(result.status == 0 && result.out.hasSuffix("ports 22,80, scripting → ports 80"), "\(result)")
             #expect(!result.out.contains(" at r"), "\(result)")
             result = try await cli.run("access list pi", env: alice)
@@ -121,7 +130,8 @@ struct ScenarioTests {
             // Unshare, share again, transfer: the shares end, bob owns pi.
             // Without a terminal a destructive command needs --yes, and changes nothing without it.
             result = try await cli.run("unshare pi --from bob@example.com", env: alice)
-            #expect(result.status == 2 && result.stderr.contains("unshare needs confirmation and there is no terminal")
+            #expect(
+                result.status == 2 && result.stderr.contains("unshare needs confirmation and there is no terminal")
                     && result.stderr.contains("--yes"), "\(result)")
             // --dry-run: no question, the server's answer, nothing changed.
             result = try await cli.run("unshare pi --from bob@example.com --dry-run", env: alice)
@@ -139,22 +149,29 @@ struct ScenarioTests {
 
             // Events: the audit trail of all that.
             result = try await cli.run("events", env: alice)
-            for kind in ["contact.invited", "service.added", "service.removed", "share.created", "share.updated", "share.removed", "device.transferred"] {
+            for kind in [
+                "contact.invited", "service.added", "service.removed", "share.created", "share.updated",
+                "share.removed", "device.transferred",
+            ] {
                 #expect(result.stdout.contains(kind), "\(kind): \(result)")
             }
             result = try await cli.run("events --kind share.left --json", env: alice)
             #expect((try result.json() as? [Any])?.count == 1, "\(result)")
 
             // The access-change feed from the start: the bulk share first, one line per device.
-            result = try await cli.run(["access", "watch", "--after", "0", "--limit", "2", "--timeout", "20", "--json"],
-                                       env: alice)
+            result = try await cli.run(
+                ["access", "watch", "--after", "0", "--limit", "2", "--timeout", "20", "--json"],
+                env: alice)
             #expect(result.status == 0, "\(result)")
             let changes = try result.stdout.split(separator: "\n").map {
                 try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
             }
             #expect(changes.map { $0["kind"] as? String } == ["share.created", "share.created"], "\(result)")
-            #expect(changes.map { $0["deviceID"] as? String } == [pi, nas] && changes.allSatisfy { $0["userID"] as? String == bobID })
-            result = try await cli.run(["access", "watch", "--after", "0", "--limit", "1", "--timeout", "20"], env: bob)
+            #expect(
+                changes.map { $0["deviceID"] as? String } == [pi, nas]
+                    && changes.allSatisfy { $0["userID"] as? String == bobID })
+            result = try await cli.run(
+                ["access", "watch", "--after", "0", "--limit", "1", "--timeout", "20"], env: bob)
             #expect(result.status == 0 && result.stdout.contains(" \(bobID) share.created → ports 22"), "\(result)")
             // A revision the server has not written: OUT_OF_RANGE, exit 3; nothing more within the timeout: exit 0.
             result = try await cli.run(["access", "watch", "--after", "999999", "--timeout", "5"], env: alice)
@@ -163,12 +180,15 @@ struct ScenarioTests {
             #expect(result.status == 0 && result.stdout.isEmpty, "\(result)")
 
             // Notifications: the invite in Japanese, bob's share in Japanese (his language).
-            result = try await cli.run(["notifications", "watch", "--limit", "3", "--timeout", "20", "--json"],
-                                       env: service)
+            result = try await cli.run(
+                ["notifications", "watch", "--limit", "3", "--timeout", "20", "--json"],
+                env: service)
             #expect(result.status == 0, "\(result)")
             let lines = result.stdout.split(separator: "\n")
             #expect(lines.count == 3, "\(result)")
-            let notes = try lines.map { try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+            let notes = try lines.map {
+                try #require(JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
+            }
             let invite = try #require(notes.first { $0["kind"] as? String == "invite" }, "\(result)")
             #expect(invite["recipientEmail"] as? String == "carol@example.jp")
             #expect(invite["language"] as? String == "ja")
@@ -178,14 +198,16 @@ struct ScenarioTests {
             #expect((share["body"] as? String).map(Self.hasJapanese) == true, "\(share)")
 
             // Human output, with --ack: the next watch starts after what was acknowledged.
-            result = try await cli.run(["notifications", "watch", "--limit", "1", "--ack", "--timeout", "20"],
-                                       env: service)
+            result = try await cli.run(
+                ["notifications", "watch", "--limit", "1", "--ack", "--timeout", "20"],
+                env: service)
             #expect(result.status == 0 && result.stdout.hasPrefix("#1 invite → carol@example.jp (ja)"), "\(result)")
             result = try await cli.run(["notifications", "watch", "--limit", "1", "--timeout", "20"], env: service)
             #expect(result.status == 0 && result.stdout.hasPrefix("#2 "), "\(result)")
             // Nothing past the end within the timeout: with --limit that is exit 11, without it exit 0.
-            result = try await cli.run(["notifications", "watch", "--from", "1000", "--limit", "1", "--timeout", "0.5"],
-                                       env: service)
+            result = try await cli.run(
+                ["notifications", "watch", "--from", "1000", "--limit", "1", "--timeout", "0.5"],
+                env: service)
             #expect(result.status == 11, "\(result)")
             result = try await cli.run(["notifications", "watch", "--from", "1000", "--timeout", "0.5"], env: service)
             #expect(result.status == 0 && result.stdout.isEmpty, "\(result)")
@@ -197,8 +219,11 @@ struct ScenarioTests {
             result = try await cli.run(["notifications", "watch", "--limit", "1", "--timeout", "20"], env: service)
             #expect(result.status == 0 && result.stdout.hasPrefix("#3 share.updated"), "\(result)")
             // A named consumer has its own cursor: it starts at the beginning, and its ack leaves "default" alone.
-            result = try await cli.run(["notifications", "watch", "--consumer", "audit", "--limit", "1", "--ack",
-                                        "--timeout", "20"], env: service)
+            result = try await cli.run(
+                [
+                    "notifications", "watch", "--consumer", "audit", "--limit", "1", "--ack",
+                    "--timeout", "20",
+                ], env: service)
             #expect(result.status == 0 && result.stdout.hasPrefix("#1 invite"), "\(result)")
             result = try await cli.run("notifications ack 0 --consumer audit", env: service)
             #expect(result.status == 0 && result.out == "acknowledged through #1", "\(result)")

@@ -13,18 +13,22 @@ struct TLSCLITests {
         defer { certificates.remove() }
         let dir = certificates.directory
         let server = try await ServerProcess(
-            arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "5",
-                        "--tls-cert", certificates.server.certificate, "--tls-key", certificates.server.key,
-                        "--tls-client-ca", certificates.caFile, "--trusted-service", TestCertificates.trustedServiceName],
+            arguments: [
+                "--data-dir", dir.file("data"), "--drain-grace-seconds", "5",
+                "--tls-cert", certificates.server.certificate, "--tls-key", certificates.server.key,
+                "--tls-client-ca", certificates.caFile, "--trusted-service", TestCertificates.trustedServiceName,
+            ],
             logTo: dir.file("sharewired.log"))
         defer { server.killIfRunning() }
         let cli = try CLI(address: "127.0.0.1:\(server.port)")
         defer { cli.dir.remove() }
 
         // The trusted service certificate, from the environment, is the service: no key anywhere.
-        let service = ["SHAREWIRE_TLS_CA_FILE": certificates.caFile,
-                       "SHAREWIRE_TLS_CERT_FILE": certificates.trustedClient.certificate,
-                       "SHAREWIRE_TLS_KEY_FILE": certificates.trustedClient.key]
+        let service = [
+            "SHAREWIRE_TLS_CA_FILE": certificates.caFile,
+            "SHAREWIRE_TLS_CERT_FILE": certificates.trustedClient.certificate,
+            "SHAREWIRE_TLS_KEY_FILE": certificates.trustedClient.key,
+        ]
         let created = try await cli.run("admin accounts create tess@example.com --key-only", env: service)
         #expect(created.status == 0, "\(created)")
         let key = created.out
@@ -46,14 +50,17 @@ struct TLSCLITests {
         let shown = try await cli.run(["config", "show"], env: byConfig)
         #expect(shown.stdout.contains("on (CA \(certificates.caFile), client certificate"), "\(shown)")
 
-        func expectFailure(_ arguments: [String], env: [String: String], mentions: [String],
-                           sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        func expectFailure(
+            _ arguments: [String], env: [String: String], mentions: [String],
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) async throws {
             let clock = ContinuousClock()
             let started = clock.now
             let result = try await cli.run(arguments, env: env, timeout: .seconds(30))
             #expect(result.status == 10, "\(arguments): \(result)", sourceLocation: sourceLocation)
             for text in mentions {
-                #expect(result.stderr.contains(text), "should mention \(text): \(result)", sourceLocation: sourceLocation)
+                #expect(
+                    result.stderr.contains(text), "should mention \(text): \(result)", sourceLocation: sourceLocation)
             }
             #expect(result.hasNoCrashOutput, sourceLocation: sourceLocation)
             #expect(clock.now - started < .seconds(10), sourceLocation: sourceLocation)
@@ -62,13 +69,17 @@ struct TLSCLITests {
         // Plaintext client against the TLS port.
         try await expectFailure(["whoami"], env: apiKey, mentions: ["requires TLS", "TLS_REQUIRED", "hint: ", "--tls"])
         // The system's trust store does not know the test CA.
-        try await expectFailure(["whoami", "--tls"], env: apiKey,
-                                mentions: ["not signed by a trusted CA", "TLS_CERTIFICATE_UNTRUSTED", "--tls-ca-file"])
+        try await expectFailure(
+            ["whoami", "--tls"], env: apiKey,
+            mentions: ["not signed by a trusted CA", "TLS_CERTIFICATE_UNTRUSTED", "--tls-ca-file"])
         // A certificate from a CA the server does not trust.
-        try await expectFailure(["whoami", "--tls-ca-file", certificates.caFile,
-                                 "--tls-cert", certificates.otherCAClient.certificate,
-                                 "--tls-key", certificates.otherCAClient.key],
-                                env: apiKey, mentions: ["refused this client's certificate", "TLS_CLIENT_CERTIFICATE_REJECTED"])
+        try await expectFailure(
+            [
+                "whoami", "--tls-ca-file", certificates.caFile,
+                "--tls-cert", certificates.otherCAClient.certificate,
+                "--tls-key", certificates.otherCAClient.key,
+            ],
+            env: apiKey, mentions: ["refused this client's certificate", "TLS_CLIENT_CERTIFICATE_REJECTED"])
         _ = try await server.stop(signal: SIGTERM, timeout: .seconds(20))
     }
 

@@ -8,9 +8,11 @@ import Testing
 /// service key").
 @Suite("API keys and service-key rotation end to end", .timeLimit(.minutes(3)))
 struct APIKeysTests {
-    static func expectCode(_ code: SharewireError.Code, reason: SharewireError.Reason? = nil,
-                           sourceLocation: SourceLocation = #_sourceLocation,
-                           _ body: () async throws -> Void) async {
+    static func expectCode(
+        _ code: SharewireError.Code, reason: SharewireError.Reason? = nil,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ body: () async throws -> Void
+    ) async {
         do {
             try await body()
             Issue.record("expected \(code)", sourceLocation: sourceLocation)
@@ -27,7 +29,10 @@ struct APIKeysTests {
         try await LiveServer.with { server in
             let (alice, aliceClient) = try await server.account("alice@example.com")
             let (_, bobClient) = try await server.account("bob@example.com")
-            defer { aliceClient.close(); bobClient.close() }
+            defer {
+                aliceClient.close()
+                bobClient.close()
+            }
 
             let created = try await aliceClient.createAPIKey(name: "ci")
             #expect(created.key.name == "ci" && created.key.lastUsedAt == nil)
@@ -47,7 +52,9 @@ struct APIKeysTests {
                 _ = try await aliceClient.createAPIKey(name: "ci")
             }
             // BOLA: Bob cannot revoke (or tell apart) Alice's key.
-            await Self.expectCode(.notFound, reason: .apiKeyNotFound) { try await bobClient.revokeAPIKey(created.key.id) }
+            await Self.expectCode(.notFound, reason: .apiKeyNotFound) {
+                try await bobClient.revokeAPIKey(created.key.id)
+            }
             #expect(try await ci.whoami() == alice)
 
             let revoked = try await aliceClient.revokeAPIKey(created.key.id)
@@ -55,7 +62,9 @@ struct APIKeysTests {
             // The revoked key fails on its already-open connection, at its next call.
             await Self.expectCode(.unauthenticated) { _ = try await ci.whoami() }
             #expect(try await aliceClient.apiKeys().map(\.name) == ["default"])
-            await Self.expectCode(.notFound, reason: .apiKeyNotFound) { try await aliceClient.revokeAPIKey(created.key.id) }
+            await Self.expectCode(.notFound, reason: .apiKeyNotFound) {
+                try await aliceClient.revokeAPIKey(created.key.id)
+            }
             await Self.expectCode(.invalidArgument) { try await aliceClient.revokeAPIKey("dev_1") }
 
             let kinds = try await aliceClient.events().collect().map(\.kind)
@@ -105,22 +114,27 @@ struct APIKeysTests {
 
     /// A server whose current service key is in a file (the old key) beside an
     /// empty next-key file; `body` gets the server and the next-key file.
-    static func withRotatingServer(reloadCheckSeconds: Int,
-                                   _ body: (LiveServer, _ current: String, _ next: String) async throws -> Void) async throws {
+    static func withRotatingServer(
+        reloadCheckSeconds: Int,
+        _ body: (LiveServer, _ current: String, _ next: String) async throws -> Void
+    ) async throws {
         let dir = try TempDirectory("sharewire-rotation")
         defer { dir.remove() }
         let current = dir.file("service.key"), next = dir.file("next.key")
         try oldServiceKey.write(toFile: current, atomically: true, encoding: .utf8)
         try "".write(toFile: next, atomically: true, encoding: .utf8)  // empty: no next key yet
-        try await LiveServer.with(["--service-key-file", current, "--next-service-key-file", next,
-                                   "--reload-check-seconds", String(reloadCheckSeconds)]) { server in
+        try await LiveServer.with([
+            "--service-key-file", current, "--next-service-key-file", next,
+            "--reload-check-seconds", String(reloadCheckSeconds),
+        ]) { server in
             try await body(server, current, next)
         }
     }
 
     /// A client with a service key of its own (no act-as).
     static func admin(_ key: String, _ server: LiveServer) -> SharewireClient {
-        var configuration = SharewireClient.Configuration(endpoint: server.endpoint, credentials: .serviceKey(key, actingAs: nil))
+        var configuration = SharewireClient.Configuration(
+            endpoint: server.endpoint, credentials: .serviceKey(key, actingAs: nil))
         configuration.defaultTimeout = .seconds(20)
         return SharewireClient(configuration: configuration)
     }
@@ -131,7 +145,10 @@ struct APIKeysTests {
         // Only SIGHUP reloads here (a file-change reload is tested below).
         try await Self.withRotatingServer(reloadCheckSeconds: 0) { server, current, next in
             let oldAdmin = Self.admin(old, server), newAdmin = Self.admin(new, server)
-            defer { oldAdmin.close(); newAdmin.close() }
+            defer {
+                oldAdmin.close()
+                newAdmin.close()
+            }
             _ = try await oldAdmin.createAccount(email: "a@example.com")  // opens its connection
             await Self.expectCode(.unauthenticated) { _ = try await newAdmin.createAccount(email: "b@example.com") }
 
@@ -143,7 +160,7 @@ struct APIKeysTests {
                     do {
                         _ = try await client.createAccount(email: email)
                         if accepted { return }
-                    } catch where error.code == .unauthenticated {
+                    } catch  where error.code == .unauthenticated {
                         if !accepted { return }
                     }
                     try await Task.sleep(for: .milliseconds(50))

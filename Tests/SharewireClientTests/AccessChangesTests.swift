@@ -14,7 +14,11 @@ struct AccessChangesTests {
             let (alice, aliceClient) = try await server.account("alice@example.com")
             let (bob, bobClient) = try await server.account("bob@example.com")
             let (_, strangerClient) = try await server.account("stranger@example.com")
-            defer { aliceClient.close(); bobClient.close(); strangerClient.close() }
+            defer {
+                aliceClient.close()
+                bobClient.close()
+                strangerClient.close()
+            }
             _ = try await aliceClient.createContact(email: "bob@example.com")
             let device = try await aliceClient.registerDevice(name: "pi", services: [NewService(name: "ssh", port: 22)])
             let start = try await aliceClient.listDevices().revision
@@ -23,8 +27,9 @@ struct AccessChangesTests {
             let watching = Mutex(false)
             let writer = Task {
                 for _ in 0..<500 where !watching.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
-                _ = try await aliceClient.share(devices: [device.id], with: ["bob@example.com"], access: .ports([22]),
-                                                scripting: true)
+                _ = try await aliceClient.share(
+                    devices: [device.id], with: ["bob@example.com"], access: .ports([22]),
+                    scripting: true)
                 _ = try await aliceClient.removeShares(devices: [device.id], from: ["bob@example.com"])
             }
             var seen: [AccessChange] = []
@@ -57,7 +62,9 @@ struct AccessChangesTests {
             }
             // Resumed after the share: only the revoke.
             var resumed: [AccessChange.Kind] = []
-            for try await batch in bobClient.watchAccessChanges(after: seen[0].revision, options: .timeout(.seconds(20))) {
+            for try await batch in bobClient.watchAccessChanges(
+                after: seen[0].revision, options: .timeout(.seconds(20)))
+            {
                 resumed += batch.changes.map(\.kind)
                 if batch.throughRevision >= through { break }
             }

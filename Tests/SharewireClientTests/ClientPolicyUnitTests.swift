@@ -1,14 +1,18 @@
 import Foundation
-@testable import SharewireClient
 import Testing
+
+@testable import SharewireClient
 
 /// The retry policy, the retry budget, revision tracking and the value
 /// types, without a server.
 @Suite("Client policy units")
 struct ClientPolicyUnitTests {
-    static func error(_ code: SharewireError.Code, reason: SharewireError.Reason? = nil,
-                      notProcessed: Bool = false) -> SharewireError {
-        SharewireError(code: code, message: "test", detail: reason.map { .init(reason: $0) }, notProcessed: notProcessed)
+    static func error(
+        _ code: SharewireError.Code, reason: SharewireError.Reason? = nil,
+        notProcessed: Bool = false
+    ) -> SharewireError {
+        SharewireError(
+            code: code, message: "test", detail: reason.map { .init(reason: $0) }, notProcessed: notProcessed)
     }
 
     @Test("what is retried: not processed for any method; any UNAVAILABLE only for idempotent ones")
@@ -51,8 +55,9 @@ struct ClientPolicyUnitTests {
 
     @Test("backoff: exponential ceiling capped at maxBackoff, full jitter below it")
     func backoff() {
-        let policy = RetryPolicy(maxAttempts: 5, initialBackoff: .milliseconds(100), maxBackoff: .milliseconds(500),
-                                 backoffMultiplier: 2)
+        let policy = RetryPolicy(
+            maxAttempts: 5, initialBackoff: .milliseconds(100), maxBackoff: .milliseconds(500),
+            backoffMultiplier: 2)
         #expect(policy.backoffCeiling(beforeRetry: 1) == .milliseconds(100))
         #expect(policy.backoffCeiling(beforeRetry: 2) == .milliseconds(200))
         #expect(policy.backoffCeiling(beforeRetry: 3) == .milliseconds(400))
@@ -188,8 +193,10 @@ struct ClientPolicyUnitTests {
         #expect(SharewireError.Detail(reason: .limitExceeded, metadata: ["limit": "500"]).limit == 500)
         #expect(SharewireError.Code.unauthenticated.number == 16 && SharewireError.Code.ok.number == 0)
         let error = SharewireError(code: .failedPrecondition, message: "invite them first", detail: email, attempts: 2)
-        #expect(error.description
-            == "FAILED_PRECONDITION: invite them first [CONTACT_HAS_NO_ACCOUNT bob@example.com field=emails] (after 2 attempts)")
+        #expect(
+            error.description
+                == "FAILED_PRECONDITION: invite them first [CONTACT_HAS_NO_ACCOUNT bob@example.com field=emails] (after 2 attempts)"
+        )
         #expect(error.localizedDescription == error.description)
     }
 
@@ -197,10 +204,12 @@ struct ClientPolicyUnitTests {
     func json() throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
-        #expect(String(decoding: try encoder.encode(ShareAccess.all), as: UTF8.self)
-            == #"{"mode":"all","ports":[],"serviceIds":[]}"#)
-        #expect(String(decoding: try encoder.encode(ShareAccess.ports([22, 80])), as: UTF8.self)
-            == #"{"mode":"ports","ports":[22,80],"serviceIds":[]}"#)
+        #expect(
+            String(decoding: try encoder.encode(ShareAccess.all), as: UTF8.self)
+                == #"{"mode":"all","ports":[],"serviceIds":[]}"#)
+        #expect(
+            String(decoding: try encoder.encode(ShareAccess.ports([22, 80])), as: UTF8.self)
+                == #"{"mode":"ports","ports":[22,80],"serviceIds":[]}"#)
         #expect("\(ShareAccess.ports([22, 80]))" == "ports 22, 80")
         #expect("\(ShareAccess.services(["svc_1"]))" == "services svc_1")
         #expect("\(ShareAccess.scriptsOnly)" == "no services")

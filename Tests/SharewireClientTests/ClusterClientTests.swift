@@ -12,11 +12,16 @@ struct ClusterClientTests {
     @Test("calls spread over the ready instances and never go to one whose connection is failing")
     func callsGoToReadyInstances() async throws {
         try await ClusterInstances.with(2) { cluster in
-            let proxies = [try await FaultProxy.start(upstreamPort: cluster.instances[0].port),
-                           try await FaultProxy.start(upstreamPort: cluster.instances[1].port)]
+            let proxies = [
+                try await FaultProxy.start(upstreamPort: cluster.instances[0].port),
+                try await FaultProxy.start(upstreamPort: cluster.instances[1].port),
+            ]
             let dead = try ClosedPort()
             defer { dead.release() }
-            let endpoints = proxies.map { Endpoint(host: "127.0.0.1", port: $0.port) } + [Endpoint(host: "127.0.0.1", port: dead.port)]
+            let endpoints =
+                proxies.map { Endpoint(host: "127.0.0.1", port: $0.port) } + [
+                    Endpoint(host: "127.0.0.1", port: dead.port)
+                ]
             // No retries: a call sent to the dead endpoint would fail.
             let client = cluster.serviceClient(endpoints: endpoints) { $0.retry = .disabled }
             defer { client.close() }
@@ -36,7 +41,8 @@ struct ClusterClientTests {
         try await ClusterInstances.with(2) { cluster in
             let dead = try ClosedPort()
             defer { dead.release() }
-            let client = cluster.serviceClient(endpoints: cluster.endpoints + [Endpoint(host: "127.0.0.1", port: dead.port)])
+            let client = cluster.serviceClient(
+                endpoints: cluster.endpoints + [Endpoint(host: "127.0.0.1", port: dead.port)])
             defer { client.close() }
             let created = try await client.createAccount(email: "owner@example.com")
             // Both instances reach the write's revision (the feed polls every 100 ms).
@@ -60,7 +66,9 @@ struct ClusterClientTests {
     @Test("after kill -9 of one instance, reads are retried and new writes land on the other")
     func killedInstanceIsLeftBehind() async throws {
         try await ClusterInstances.with(2) { cluster in
-            let client = cluster.serviceClient { $0.retry = RetryPolicy(maxAttempts: 4, initialBackoff: .milliseconds(5)) }
+            let client = cluster.serviceClient {
+                $0.retry = RetryPolicy(maxAttempts: 4, initialBackoff: .milliseconds(5))
+            }
             defer { client.close() }
             try await client.connect()
             _ = try await client.createAccount(email: "before@example.com")

@@ -1,7 +1,7 @@
 import Foundation
 import SharewireClient
-import Synchronization
 import SharewireTestSupport
+import Synchronization
 import Testing
 
 /// Failures under a write load from 16 clients against two instances on one
@@ -22,8 +22,9 @@ struct ClusterFailoverTests {
                     .acting(as: email)
             }
             // Some load on both instances first.
-            #expect(await load.wait(upTo: .seconds(20)) { load.acknowledgedSinceMark.reduce(0, +) >= 64 },
-                    "no load: \(load.failures)")
+            #expect(
+                await load.wait(upTo: .seconds(20)) { load.acknowledgedSinceMark.reduce(0, +) >= 64 },
+                "no load: \(load.failures)")
             _ = try await cluster.instances[0].stop(signal: SIGKILL, timeout: .seconds(10))
             // Its port stays closed (best effort), so no other test's server answers there.
             let held = try? ClosedPort(port: cluster.instances[0].port)
@@ -32,7 +33,9 @@ struct ClusterFailoverTests {
             // Every client goes on writing through the other instance.
             let failedOver = await load.wait(upTo: .seconds(30)) { load.acknowledgedSinceMark.allSatisfy { $0 >= 3 } }
             await load.stop()
-            #expect(failedOver, "acknowledged per worker after the kill: \(load.acknowledgedSinceMark); failures: \(load.failures)")
+            #expect(
+                failedOver,
+                "acknowledged per worker after the kill: \(load.acknowledgedSinceMark); failures: \(load.failures)")
             let survivor = cluster.serviceClient(endpoints: [cluster.endpoints[1]])
             defer { survivor.close() }
             try await load.audit(reader: survivor)
@@ -57,7 +60,9 @@ struct ClusterFailoverTests {
 
     func restartUnderLoad(_ database: TestPostgres) async throws {
         // Group commits time out after 5 s, below the writes' deadline (see below).
-        try await ClusterInstances.with(2, serverURL: database.url, extraArguments: ["--postgres-write-timeout-seconds", "5"]) { cluster in
+        try await ClusterInstances.with(
+            2, serverURL: database.url, extraArguments: ["--postgres-write-timeout-seconds", "5"]
+        ) { cluster in
             let admin = cluster.serviceClient()
             defer { admin.close() }
             // A device shared with a friend: Checks answered from each instance's snapshot.
@@ -65,10 +70,12 @@ struct ClusterFailoverTests {
             let owner = admin.acting(as: (try await admin.createAccount(email: "owner@example.com")).account.id)
             let friend = try await admin.acting(as: "friend@example.com").whoami()
             _ = try await owner.createContact(email: "friend@example.com")
-            let device = try await owner.registerDevice(name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")])
+            let device = try await owner.registerDevice(
+                name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")])
             _ = try await owner.share(devices: [device.id], with: ["friend@example.com"], access: .ports([22]))
-            let checker = CheckLoad(client: cluster.serviceClient { $0.consistency = .minimizeLatency },
-                                    user: friend.id, device: device.id)
+            let checker = CheckLoad(
+                client: cluster.serviceClient { $0.consistency = .minimizeLatency },
+                user: friend.id, device: device.id)
             checker.start()
 
             let load = WriteLoad(workers: Self.workers)
@@ -76,18 +83,23 @@ struct ClusterFailoverTests {
             // timeout (2 s) and write timeout (5 s; a write may wait for the
             // batch before its own): a write during the outage fails with the
             // server's UNAVAILABLE.
-            try await load.start(admin: admin, makeClient: { email in
-                cluster.serviceClient { $0.retry = .disabled }.acting(as: email)
-            }, timeout: .seconds(30))
-            #expect(await load.wait(upTo: .seconds(20)) { load.acknowledgedSinceMark.reduce(0, +) >= 48 },
-                    "no load: \(load.failures)")
+            try await load.start(
+                admin: admin,
+                makeClient: { email in
+                    cluster.serviceClient { $0.retry = .disabled }.acting(as: email)
+                }, timeout: .seconds(30))
+            #expect(
+                await load.wait(upTo: .seconds(20)) { load.acknowledgedSinceMark.reduce(0, +) >= 48 },
+                "no load: \(load.failures)")
 
             try await database.pause()
             let checksBefore = checker.answered
             // Writes fail while the database is down.
             // Bounded by a few group commits stalled on connections that died
             // with the server (5 s each, --postgres-write-timeout-seconds).
-            let failed = await load.wait(upTo: .seconds(25)) { (load.failures["UNAVAILABLE STORAGE_UNAVAILABLE not-processed"] ?? 0) >= 1 }
+            let failed = await load.wait(upTo: .seconds(25)) {
+                (load.failures["UNAVAILABLE STORAGE_UNAVAILABLE not-processed"] ?? 0) >= 1
+            }
             try await Task.sleep(for: .seconds(1))
             let checksDuringOutage = checker.answered - checksBefore
             try await database.resume()
@@ -98,7 +110,10 @@ struct ClusterFailoverTests {
             await checker.stop()
 
             #expect(failed, "no write failed UNAVAILABLE while the database was down: \(load.failures)")
-            #expect(resumed, "acknowledged per worker after the restart: \(load.acknowledgedSinceMark); failures: \(load.failures); logs: \(cluster.logTails)")
+            #expect(
+                resumed,
+                "acknowledged per worker after the restart: \(load.acknowledgedSinceMark); failures: \(load.failures); logs: \(cluster.logTails)"
+            )
             #expect(checksDuringOutage >= 10, "Checks answered while the database was down: \(checksDuringOutage)")
             #expect(checker.failures.isEmpty, "Checks failed: \(checker.failures)")
             #expect(checker.denied == 0, "a Check said no")
@@ -132,7 +147,8 @@ final class CheckLoad: Sendable {
                 // Bounded by count; stopped by the test long before.
                 for _ in 0..<1_000_000 where !stopping.load(ordering: .relaxed) {
                     do {
-                        let allowed = try await client.check(user: user, device: device, port: 22, options: .timeout(.seconds(2)))
+                        let allowed = try await client.check(
+                            user: user, device: device, port: 22, options: .timeout(.seconds(2)))
                         counts.withLock {
                             $0.answered += 1
                             if !allowed { $0.denied += 1 }
@@ -197,8 +213,12 @@ struct TestPostgres {
         let outPath = dir.file("out"), errPath = dir.file("err"), statusPath = dir.file("status")
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments = ["-c", "\"$0\" \"$@\" >\"\(outPath)\" 2>\"\(errPath)\" </dev/null; echo $? >\"\(statusPath).tmp\"; mv \"\(statusPath).tmp\" \"\(statusPath)\"",
-                             script] + arguments
+        process.arguments =
+            [
+                "-c",
+                "\"$0\" \"$@\" >\"\(outPath)\" 2>\"\(errPath)\" </dev/null; echo $? >\"\(statusPath).tmp\"; mv \"\(statusPath).tmp\" \"\(statusPath)\"",
+                script,
+            ] + arguments
         try process.run()
         let end = ContinuousClock.now + .seconds(90)
         var status: String?
@@ -208,10 +228,14 @@ struct TestPostgres {
         }
         guard let status else {
             kill(process.processIdentifier, SIGKILL)
-            throw ScriptFailure(description: "tools/postgres-test-server \(arguments.joined(separator: " ")) did not exit in 90 s")
+            throw ScriptFailure(
+                description: "tools/postgres-test-server \(arguments.joined(separator: " ")) did not exit in 90 s")
         }
         guard status.trimmingCharacters(in: .whitespacesAndNewlines) == "0" else {
-            throw ScriptFailure(description: "tools/postgres-test-server \(arguments.joined(separator: " ")) exited \(status): \((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")")
+            throw ScriptFailure(
+                description:
+                    "tools/postgres-test-server \(arguments.joined(separator: " ")) exited \(status): \((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")"
+            )
         }
         return (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? ""
     }

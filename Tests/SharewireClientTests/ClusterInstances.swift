@@ -23,8 +23,10 @@ struct ClusterInstances {
     /// Starts `count` instances on a fresh database of the test PostgreSQL
     /// (tools/postgres-test-server), runs `body`, then kills whatever still
     /// runs and drops the database. Skipped (cancelled) without a server.
-    static func with(_ count: Int, serverURL: String? = nil, extraArguments: [String] = [],
-                     _ body: (ClusterInstances) async throws -> Void) async throws {
+    static func with(
+        _ count: Int, serverURL: String? = nil, extraArguments: [String] = [],
+        _ body: (ClusterInstances) async throws -> Void
+    ) async throws {
         guard let server = try serverURL ?? PostgresTestDatabase.serverURL() else {
             try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason))
         }
@@ -34,7 +36,8 @@ struct ClusterInstances {
             var started: [ServerProcess] = []
             defer { for instance in started { instance.killIfRunning() } }
             for index in 0..<count {
-                started.append(try await start(url: url, dir: dir, name: "instance\(index)", extraArguments: extraArguments))
+                started.append(
+                    try await start(url: url, dir: dir, name: "instance\(index)", extraArguments: extraArguments))
             }
             try await body(ClusterInstances(dir: dir, url: url, instances: started))
         }
@@ -42,17 +45,23 @@ struct ClusterInstances {
 
     /// One instance on `url`; the feed polls every 100 ms so a test never
     /// depends on a notification.
-    static func start(url: String, dir: TempDirectory, name: String, extraArguments: [String] = []) async throws -> ServerProcess {
-        try await ServerProcess(arguments: ["--store", url, "--feed-poll-ms", "100", "--drain-grace-seconds", "5"] + extraArguments,
-                                environment: ["SHAREWIRE_SERVICE_KEY": LiveServer.serviceKey],
-                                logTo: dir.file("\(name).log"))
+    static func start(url: String, dir: TempDirectory, name: String, extraArguments: [String] = []) async throws
+        -> ServerProcess
+    {
+        try await ServerProcess(
+            arguments: ["--store", url, "--feed-poll-ms", "100", "--drain-grace-seconds", "5"] + extraArguments,
+            environment: ["SHAREWIRE_SERVICE_KEY": LiveServer.serviceKey],
+            logTo: dir.file("\(name).log"))
     }
 
     /// A client of `endpoints` (all instances by default) with the service key.
-    func serviceClient(endpoints: [Endpoint]? = nil,
-                       configure: (inout SharewireClient.Configuration) -> Void = { _ in }) -> SharewireClient {
-        var configuration = SharewireClient.Configuration(endpoints: endpoints ?? self.endpoints,
-                                                          credentials: .serviceKey(LiveServer.serviceKey))
+    func serviceClient(
+        endpoints: [Endpoint]? = nil,
+        configure: (inout SharewireClient.Configuration) -> Void = { _ in }
+    ) -> SharewireClient {
+        var configuration = SharewireClient.Configuration(
+            endpoints: endpoints ?? self.endpoints,
+            credentials: .serviceKey(LiveServer.serviceKey))
         configuration.defaultTimeout = .seconds(20)
         configure(&configuration)
         return SharewireClient(configuration: configuration)

@@ -10,7 +10,10 @@ struct DeletionClientTests {
         try await LiveServer.with { server in
             let (_, alice) = try await server.account("alice@example.com")
             let (_, bob) = try await server.account("bob@example.com")
-            defer { alice.close(); bob.close() }
+            defer {
+                alice.close()
+                bob.close()
+            }
             _ = try await alice.createContact(email: "bob@example.com")
             let pi = try await alice.registerDevice(name: "pi", services: [NewService(name: "ssh", port: 22)])
             _ = try await alice.share(devices: [pi.id], with: ["bob@example.com"], access: .all)
@@ -26,7 +29,8 @@ struct DeletionClientTests {
             }
             let deleted = try await alice.deleteDevice(pi.id, notify: false)
             #expect(deleted.count == 1)
-            let allowed = try await bob.check(device: pi.id, port: 22, options: CallOptions(consistency: .atLeast(deleted.revision)))
+            let allowed = try await bob.check(
+                device: pi.id, port: 22, options: CallOptions(consistency: .atLeast(deleted.revision)))
             #expect(!allowed)
 
             let account = try await alice.deleteAccount(confirmEmail: "alice@example.com")

@@ -31,8 +31,9 @@ struct ErrorsAndConsistencyTests {
             let before = alice.revision
 
             let error = await failure {
-                try await alice.share(devices: [device.id], with: ["bob@example.com", "nobody@example.com"],
-                                      access: .all)
+                try await alice.share(
+                    devices: [device.id], with: ["bob@example.com", "nobody@example.com"],
+                    access: .all)
             }
             #expect(error?.code == .failedPrecondition)
             #expect(error?.reason == .contactHasNoAccount)
@@ -116,18 +117,22 @@ struct ErrorsAndConsistencyTests {
             let clock = ContinuousClock()
             let started = clock.now
             let waited = await failure {
-                _ = try await ahead.check(user: bob.account.id, device: device.id, port: 22,
-                                          options: .timeout(.milliseconds(300)))
+                _ = try await ahead.check(
+                    user: bob.account.id, device: device.id, port: 22,
+                    options: .timeout(.milliseconds(300)))
             }
             #expect(waited?.code == .deadlineExceeded)
             #expect(clock.now - started < .seconds(5))
             // The same read without read-your-writes is answered at once.
-            #expect(try await !ahead.check(user: bob.account.id, device: device.id, port: 22,
-                                           options: .consistency(.minimizeLatency)))
+            #expect(
+                try await !ahead.check(
+                    user: bob.account.id, device: device.id, port: 22,
+                    options: .consistency(.minimizeLatency)))
             // An explicit "at least" revision is honoured too.
             let explicit = await failure {
-                _ = try await owner.listDevices(options: CallOptions(
-                    timeout: .milliseconds(200), consistency: .atLeast(Revision(owner.revision.rawValue + 500))))
+                _ = try await owner.listDevices(
+                    options: CallOptions(
+                        timeout: .milliseconds(200), consistency: .atLeast(Revision(owner.revision.rawValue + 500))))
             }
             #expect(explicit?.code == .deadlineExceeded)
         }

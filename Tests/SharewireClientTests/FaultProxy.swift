@@ -99,8 +99,9 @@ private struct FrameSplitter {
             return (preface, false)
         }
         guard let length = buffer.getInteger(at: buffer.readerIndex, as: UInt32.self),
-              buffer.readableBytes >= FrameHeader.size + Int(length),
-              let frame = buffer.readSlice(length: FrameHeader.size + Int(length)) else { return nil }
+            buffer.readableBytes >= FrameHeader.size + Int(length),
+            let frame = buffer.readSlice(length: FrameHeader.size + Int(length))
+        else { return nil }
         return (frame, true)
     }
 }
@@ -160,8 +161,10 @@ private final class ClientSide: ChannelInboundHandler {
                 continue
             }
             let stream = streamID(unit) ?? 0
-            let payload = unit.getSlice(at: unit.readerIndex + FrameHeader.size,
-                                        length: unit.readableBytes - FrameHeader.size) ?? ByteBuffer()
+            let payload =
+                unit.getSlice(
+                    at: unit.readerIndex + FrameHeader.size,
+                    length: unit.readableBytes - FrameHeader.size) ?? ByteBuffer()
             let head = (try? HeadedPayload(splitting: payload)).flatMap { try? RequestHead(buffer: $0.head) }
             switch proxy.onRequest(methodID: head?.methodID ?? 0) {
             case .refuse:
@@ -224,19 +227,22 @@ private final class ServerSide: ChannelInboundHandler {
         splitter.buffer.writeBuffer(&bytes)
         while let (unit, isFrame) = splitter.next() {
             if isFrame, frameType(unit) == FrameType.response.rawValue,
-               let stream = streamID(unit), owner.value.dropping.contains(stream) {
+                let stream = streamID(unit), owner.value.dropping.contains(stream)
+            {
                 client.flush()
                 client.close(promise: nil)
                 context.close(promise: nil)
                 return
             }
             if isFrame, frameType(unit) == FrameType.response.rawValue,
-               let stream = streamID(unit), owner.value.swallowing.contains(stream) {
+                let stream = streamID(unit), owner.value.swallowing.contains(stream)
+            {
                 continue
             }
             client.write(unit, promise: nil)
             if isFrame, frameType(unit) == FrameType.message.rawValue,
-               let stream = streamID(unit), owner.value.breaking.contains(stream) {
+                let stream = streamID(unit), owner.value.breaking.contains(stream)
+            {
                 client.flush()
                 client.close(promise: nil)
                 context.close(promise: nil)

@@ -26,8 +26,10 @@ struct LiveServer {
     }
 
     /// Runs `body` against a fresh server, then stops it (SIGTERM) and removes its data.
-    static func with<T>(_ extraArguments: [String] = [],
-                        _ body: (LiveServer) async throws -> T) async throws -> T {
+    static func with<T>(
+        _ extraArguments: [String] = [],
+        _ body: (LiveServer) async throws -> T
+    ) async throws -> T {
         try await withStarted({ try await start(extraArguments) }, stop: { await $0.stop() }, body)
     }
 
@@ -37,20 +39,26 @@ struct LiveServer {
     }
 
     /// A client with the service key (optionally acting for an account).
-    func serviceClient(actingAs account: String? = nil, endpoint: Endpoint? = nil,
-                       configure: (inout SharewireClient.Configuration) -> Void = { _ in }) -> SharewireClient {
-        var configuration = SharewireClient.Configuration(endpoint: endpoint ?? self.endpoint,
-                                                          credentials: .serviceKey(Self.serviceKey, actingAs: account))
+    func serviceClient(
+        actingAs account: String? = nil, endpoint: Endpoint? = nil,
+        configure: (inout SharewireClient.Configuration) -> Void = { _ in }
+    ) -> SharewireClient {
+        var configuration = SharewireClient.Configuration(
+            endpoint: endpoint ?? self.endpoint,
+            credentials: .serviceKey(Self.serviceKey, actingAs: account))
         configuration.defaultTimeout = .seconds(20)
         configure(&configuration)
         return SharewireClient(configuration: configuration)
     }
 
     /// A client with an account's API key.
-    func client(apiKey: String, endpoint: Endpoint? = nil,
-                configure: (inout SharewireClient.Configuration) -> Void = { _ in }) -> SharewireClient {
-        var configuration = SharewireClient.Configuration(endpoint: endpoint ?? self.endpoint,
-                                                          credentials: .apiKey(apiKey))
+    func client(
+        apiKey: String, endpoint: Endpoint? = nil,
+        configure: (inout SharewireClient.Configuration) -> Void = { _ in }
+    ) -> SharewireClient {
+        var configuration = SharewireClient.Configuration(
+            endpoint: endpoint ?? self.endpoint,
+            credentials: .apiKey(apiKey))
         configuration.defaultTimeout = .seconds(20)
         configure(&configuration)
         return SharewireClient(configuration: configuration)

@@ -145,7 +145,9 @@ struct NotificationsTests {
         }
     }
 
-    @Test("languages over the wire: a new account inherits its inviter's choice; a share uses the sharer's contact language")
+    @Test(
+        "languages over the wire: a new account inherits its inviter's choice; a share uses the sharer's contact language"
+    )
     func languagesFollowTheContactEntries() async throws {
         try await LiveServer.with { server in
             let admin = server.serviceClient()

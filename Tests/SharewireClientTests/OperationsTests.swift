@@ -15,15 +15,19 @@ struct OperationsTests {
 
             let (alice, aliceClient) = try await server.account("alice@example.com")
             let (bob, bobClient) = try await server.account("Bob@Example.com", language: .ja)
-            defer { aliceClient.close(); bobClient.close() }
+            defer {
+                aliceClient.close()
+                bobClient.close()
+            }
             #expect(bob.email == "bob@example.com")
             #expect(bob.language == .ja)
             #expect(try await aliceClient.whoami() == alice)
             #expect(try await admin.acting(as: "bob@example.com").whoami().id == bob.id)
 
             // Contacts: create, update, invite, list with pagination.
-            let bobContact = try await aliceClient.createContact(email: "bob@example.com", firstName: "Bob",
-                                                                 company: "Acme")
+            let bobContact = try await aliceClient.createContact(
+                email: "bob@example.com", firstName: "Bob",
+                company: "Acme")
             #expect(bobContact.hasAccount)
             #expect(bobContact.name == "Bob")
             let carol = try await aliceClient.createContact(email: "carol@example.com", language: .ja)
@@ -40,9 +44,12 @@ struct OperationsTests {
             #expect(all.map(\.email) == ["bob@example.com", "carol@example.com"])
 
             // Devices: register, rename, add and remove a service, get, list.
-            let pi = try await aliceClient.registerDevice(name: "pi", services: [
-                NewService(name: "ssh", port: 22, protocol: "ssh"), NewService(name: "web", port: 80, protocol: "http"),
-            ])
+            let pi = try await aliceClient.registerDevice(
+                name: "pi",
+                services: [
+                    NewService(name: "ssh", port: 22, protocol: "ssh"),
+                    NewService(name: "web", port: 80, protocol: "http"),
+                ])
             #expect(pi.isOwned)
             #expect(pi.services.map(\.port) == [22, 80])
             let nas = try await aliceClient.registerDevice(name: "nas")
@@ -68,24 +75,29 @@ struct OperationsTests {
 
             // Sharing: ports (by service id) with scripting on one device, all on both.
             let ssh = try #require(pi.service(onPort: 22))
-            let shared = try await aliceClient.share(devices: [pi.id], with: ["bob@example.com"],
-                                                     access: .services([ssh.id]), scripting: true)
+            let shared = try await aliceClient.share(
+                devices: [pi.id], with: ["bob@example.com"],
+                access: .services([ssh.id]), scripting: true)
             #expect(shared.created == 1)
             #expect(shared.revision == aliceClient.revision)
             #expect(try await aliceClient.check(user: bob.id, device: pi.id, port: 22))
             #expect(try await !aliceClient.check(user: bob.id, device: pi.id, port: 80))
             #expect(try await bobClient.check(device: pi.id, port: 22))
             #expect(try await bobClient.checkScripting(device: pi.id))
-            #expect(try await aliceClient.checkBatch([
-                .port(22, user: bob.id, device: pi.id), .port(80, user: bob.id, device: pi.id),
-                .scripting(user: bob.id, device: pi.id), .port(445, user: bob.id, device: nas.id),
-            ]) == [true, false, true, false])
+            #expect(
+                try await aliceClient.checkBatch([
+                    .port(22, user: bob.id, device: pi.id), .port(80, user: bob.id, device: pi.id),
+                    .scripting(user: bob.id, device: pi.id), .port(445, user: bob.id, device: nas.id),
+                ]) == [true, false, true, false])
 
             let bobsView = try await bobClient.device(pi.id)
             // A grant by service id reads back with the ports of the granted services.
-            #expect(bobsView.role == .shared(by: "alice@example.com",
-                                             access: ShareAccess(mode: .ports, serviceIDs: [ssh.id], ports: [22]),
-                                             scripting: true))
+            #expect(
+                bobsView.role
+                    == .shared(
+                        by: "alice@example.com",
+                        access: ShareAccess(mode: .ports, serviceIDs: [ssh.id], ports: [22]),
+                        scripting: true))
             #expect(bobsView.sharedBy == "alice@example.com" && bobsView.shareCount == nil)
             #expect(try await aliceClient.device(pi.id).shareCount == 1)
             let shares = try await aliceClient.shares(of: pi.id).collect()
@@ -96,12 +108,14 @@ struct OperationsTests {
             let bulk = try await aliceClient.share(devices: [pi.id, nas.id], with: ["bob@example.com"], access: .all)
             #expect(bulk.created == 1 && bulk.updated == 1)
             #expect(try await aliceClient.check(user: bob.id, device: nas.id, port: 445))
-            #expect(try await aliceClient.commonSharees(devices: [pi.id, nas.id])
-                .map(\.email) == ["bob@example.com"])
+            #expect(
+                try await aliceClient.commonSharees(devices: [pi.id, nas.id])
+                    .map(\.email) == ["bob@example.com"])
             let same = try await aliceClient.updateShare(device: pi.id, email: "bob@example.com", access: .all)
             #expect(!same.changed)
-            let narrowed = try await aliceClient.updateShare(device: pi.id, email: "bob@example.com",
-                                                             access: .scriptsOnly, scripting: true)
+            let narrowed = try await aliceClient.updateShare(
+                device: pi.id, email: "bob@example.com",
+                access: .scriptsOnly, scripting: true)
             #expect(narrowed.changed)
             #expect(try await !aliceClient.check(user: bob.id, device: pi.id, port: 22))
 
@@ -139,16 +153,24 @@ struct OperationsTests {
             for email in [bob.email, carol.email] { _ = try await alice.createContact(email: email) }
             var devices: [Device] = []
             for name in ["pi", "nas", "router"] {
-                devices.append(try await alice.registerDevice(name: name, services: [
-                    NewService(name: "ssh", port: 22, protocol: "ssh"), NewService(name: "web", port: 80, protocol: "http"),
-                ]))
+                devices.append(
+                    try await alice.registerDevice(
+                        name: name,
+                        services: [
+                            NewService(name: "ssh", port: 22, protocol: "ssh"),
+                            NewService(name: "web", port: 80, protocol: "http"),
+                        ]))
             }
-            let shared = try await alice.share(devices: devices.map(\.id), with: [bob.email, carol.email],
-                                               access: .ports([22]))
+            let shared = try await alice.share(
+                devices: devices.map(\.id), with: [bob.email, carol.email],
+                access: .ports([22]))
             #expect(shared.created == 6)
             let checks = devices.flatMap { device in
                 [bob, carol].flatMap { user in
-                    [CheckQuery.port(22, user: user.id, device: device.id), .port(80, user: user.id, device: device.id)]
+                    [
+                        CheckQuery.port(22, user: user.id, device: device.id),
+                        .port(80, user: user.id, device: device.id),
+                    ]
                 }
             }
             #expect(try await alice.checkBatch(checks) == Array(repeating: [true, false], count: 6).flatMap { $0 })

@@ -9,8 +9,10 @@ import Testing
 @Suite("Client retry safety end to end")
 struct RetrySafetyTests {
     /// A client for `server` whose calls pass through `proxy`.
-    func client(_ server: LiveServer, through proxy: FaultProxy, key: String? = nil,
-                configure: (inout SharewireClient.Configuration) -> Void = { _ in }) -> SharewireClient {
+    func client(
+        _ server: LiveServer, through proxy: FaultProxy, key: String? = nil,
+        configure: (inout SharewireClient.Configuration) -> Void = { _ in }
+    ) -> SharewireClient {
         let endpoint = Endpoint(host: "127.0.0.1", port: proxy.port)
         if let key { return server.client(apiKey: key, endpoint: endpoint, configure: configure) }
         return server.serviceClient(endpoint: endpoint, configure: configure)
@@ -129,8 +131,11 @@ struct RetrySafetyTests {
             // Past maxAttempts the refusal surfaces, still marked not processed.
             proxy.inject(.refuse, into: .deviceRename, times: 10)
             do throws(SharewireError) {
-                _ = try await client.renameDevice(device.id, to: "nas", options: CallOptions(retry: RetryPolicy(
-                    maxAttempts: 3, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(5))))
+                _ = try await client.renameDevice(
+                    device.id, to: "nas",
+                    options: CallOptions(
+                        retry: RetryPolicy(
+                            maxAttempts: 3, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(5))))
                 Issue.record("expected UNAVAILABLE")
             } catch {
                 #expect(error.code == .unavailable && error.notProcessed)
@@ -187,8 +192,9 @@ struct RetrySafetyTests {
     func drainingServerFailsOver() async throws {
         try await LiveServer.with { first in
             try await LiveServer.with { second in
-                var configuration = SharewireClient.Configuration(endpoints: [first.endpoint, second.endpoint],
-                                                                  credentials: .serviceKey(LiveServer.serviceKey))
+                var configuration = SharewireClient.Configuration(
+                    endpoints: [first.endpoint, second.endpoint],
+                    credentials: .serviceKey(LiveServer.serviceKey))
                 configuration.retry = RetryPolicy(maxAttempts: 4, initialBackoff: .milliseconds(5))
                 let client = SharewireClient(configuration: configuration)
                 defer { client.close() }
@@ -205,8 +211,9 @@ struct RetrySafetyTests {
                 let onSecond = second.serviceClient()
                 defer { onSecond.close() }
                 for index in 0..<4 {
-                    #expect(try await onSecond.acting(as: "user\(index)@example.com").whoami().email
-                        == "user\(index)@example.com")
+                    #expect(
+                        try await onSecond.acting(as: "user\(index)@example.com").whoami().email
+                            == "user\(index)@example.com")
                 }
             }
         }

@@ -11,8 +11,10 @@ struct TLSClientTests {
     static let service = TestCertificates.trustedServiceName
 
     static func serverArguments(_ certificates: TestCertificates) -> [String] {
-        ["--tls-cert", certificates.server.certificate, "--tls-key", certificates.server.key,
-         "--tls-client-ca", certificates.caFile, "--trusted-service", service]
+        [
+            "--tls-cert", certificates.server.certificate, "--tls-key", certificates.server.key,
+            "--tls-client-ca", certificates.caFile, "--trusted-service", service,
+        ]
     }
 
     static func client(_ server: LiveServer, _ credentials: Credentials, tls: TLSSettings?) -> SharewireClient {
@@ -23,15 +25,17 @@ struct TLSClientTests {
     }
 
     static func tls(_ certificates: TestCertificates, _ pair: TestCertificates.Pair?) -> TLSSettings {
-        TLSSettings(trust: .caFile(certificates.caFile),
-                    clientCertificate: pair.map { .init(certificateFile: $0.certificate, keyFile: $0.key) })
+        TLSSettings(
+            trust: .caFile(certificates.caFile),
+            clientCertificate: pair.map { .init(certificateFile: $0.certificate, keyFile: $0.key) })
     }
 
     @Test func trustedServiceCertificateActsAsTheServiceWithoutAKey() async throws {
         let certificates = try await TestCertificates()
         defer { certificates.remove() }
         try await LiveServer.with(Self.serverArguments(certificates)) { server in
-            let backend = Self.client(server, .clientCertificate(), tls: Self.tls(certificates, certificates.trustedClient))
+            let backend = Self.client(
+                server, .clientCertificate(), tls: Self.tls(certificates, certificates.trustedClient))
             defer { backend.close() }
             // Service-only: account creation, then act-as like the service key.
             let created = try await backend.createAccount(email: "alice@example.com")
@@ -40,8 +44,9 @@ struct TLSClientTests {
             #expect(try await backend.check(user: created.account.id, device: device.id, port: 22) == false)
 
             // A certificate off the allow-list authenticates nothing by itself…
-            let plain = Self.client(server, .clientCertificate(actingAs: "alice@example.com"),
-                                    tls: Self.tls(certificates, certificates.plainClient))
+            let plain = Self.client(
+                server, .clientCertificate(actingAs: "alice@example.com"),
+                tls: Self.tls(certificates, certificates.plainClient))
             defer { plain.close() }
             do throws(SharewireError) {
                 _ = try await plain.whoami()
@@ -53,8 +58,10 @@ struct TLSClientTests {
             let alice = plain.with(credentials: .apiKey(created.apiKey))
             #expect(try await alice.whoami().email == "alice@example.com")
             // An account key may not act as anyone, trusted certificate or not.
-            let sneaky = Self.client(server, .apiKey(created.apiKey), tls: Self.tls(certificates, certificates.trustedClient))
-                .acting(as: "bob@example.com")
+            let sneaky = Self.client(
+                server, .apiKey(created.apiKey), tls: Self.tls(certificates, certificates.trustedClient)
+            )
+            .acting(as: "bob@example.com")
             defer { sneaky.close() }
             do throws(SharewireError) {
                 _ = try await sneaky.whoami()

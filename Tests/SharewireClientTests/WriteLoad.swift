@@ -47,37 +47,41 @@ final class WriteLoad: Sendable {
     /// - Parameters:
     ///   - makeClient: a client over every endpoint acting for the given account.
     ///   - timeout: each call's deadline.
-    func start(admin: SharewireClient, makeClient: @escaping @Sendable (String) -> SharewireClient,
-               timeout: Duration = .seconds(5)) async throws {
+    func start(
+        admin: SharewireClient, makeClient: @escaping @Sendable (String) -> SharewireClient,
+        timeout: Duration = .seconds(5)
+    ) async throws {
         for index in 0..<workers { _ = try await admin.createAccount(email: Self.email(worker: index)) }
         var started: [Task<Void, Never>] = []
         for index in 0..<workers {
             let book = outcomes[index]
-            started.append(Task { [self] in
-                let client = makeClient(Self.email(worker: index))
-                defer { client.close() }
-                // Bounded by count; stopped by the test long before.
-                for n in 0..<5_000 where !stopping.load(ordering: .relaxed) {
-                    let email = "c\(n)@w\(index).example"
-                    do throws(SharewireError) {
-                        _ = try await client.createContact(email: email, options: .timeout(timeout))
-                        let revision = client.revision
-                        book.withLock {
-                            $0.acknowledged.append(email)
-                            $0.sinceMark += 1
-                            $0.revision = max($0.revision, revision)
+            started.append(
+                Task { [self] in
+                    let client = makeClient(Self.email(worker: index))
+                    defer { client.close() }
+                    // Bounded by count; stopped by the test long before.
+                    for n in 0..<5_000 where !stopping.load(ordering: .relaxed) {
+                        let email = "c\(n)@w\(index).example"
+                        do throws(SharewireError) {
+                            _ = try await client.createContact(email: email, options: .timeout(timeout))
+                            let revision = client.revision
+                            book.withLock {
+                                $0.acknowledged.append(email)
+                                $0.sinceMark += 1
+                                $0.revision = max($0.revision, revision)
+                            }
+                        } catch {
+                            let key =
+                                "\(error.code) \(error.reason.map { "\($0)" } ?? "-")\(error.notProcessed ? " not-processed" : "")"
+                            book.withLock {
+                                $0.failures[key, default: 0] += 1
+                                if Self.isDefinite(error) { $0.refused.append(email) } else { $0.unknown.append(email) }
+                            }
+                            // Not a busy loop while everything fails.
+                            try? await Task.sleep(for: .milliseconds(20))
                         }
-                    } catch {
-                        let key = "\(error.code) \(error.reason.map { "\($0)" } ?? "-")\(error.notProcessed ? " not-processed" : "")"
-                        book.withLock {
-                            $0.failures[key, default: 0] += 1
-                            if Self.isDefinite(error) { $0.refused.append(email) } else { $0.unknown.append(email) }
-                        }
-                        // Not a busy loop while everything fails.
-                        try? await Task.sleep(for: .milliseconds(20))
                     }
-                }
-            })
+                })
         }
         tasks.withLock { $0 = started }
     }
@@ -88,7 +92,7 @@ final class WriteLoad: Sendable {
         if error.notProcessed { return true }
         switch error.code {
         case .invalidArgument, .notFound, .alreadyExists, .permissionDenied, .failedPrecondition, .outOfRange,
-             .unauthenticated:
+            .unauthenticated:
             return true
         default:
             return false
@@ -139,10 +143,13 @@ final class WriteLoad: Sendable {
             let missing = book.acknowledged.filter { !present.contains($0) }
             let wronglyPresent = book.refused.filter { present.contains($0) }
             #expect(missing.isEmpty, "worker \(index): acknowledged but missing: \(missing)")
-            #expect(wronglyPresent.isEmpty, "worker \(index): answered with a definite failure but present: \(wronglyPresent)")
+            #expect(
+                wronglyPresent.isEmpty,
+                "worker \(index): answered with a definite failure but present: \(wronglyPresent)")
             // Nothing else appeared: every contact is one this worker tried.
             let tried = Set(book.acknowledged + book.refused + book.unknown)
-            #expect(present.isSubset(of: tried), "worker \(index): contacts nobody wrote: \(present.subtracting(tried))")
+            #expect(
+                present.isSubset(of: tried), "worker \(index): contacts nobody wrote: \(present.subtracting(tried))")
         }
     }
 }

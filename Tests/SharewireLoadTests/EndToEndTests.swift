@@ -1,6 +1,7 @@
 import Foundation
 import SharewireTestSupport
 import Testing
+
 @testable import SharewireLoad
 
 /// Each scenario for a short, bounded run against a real `sharewired`

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SharewireLoad
 
 /// Reports, thresholds, comparisons and option parsing, on synthetic data.
@@ -9,25 +10,34 @@ import Testing
         var recorder = LatencyRecorder()
         for i in 1...1_000 {
             let outcome: CallOutcome = i <= errors ? .failed(code: "UNAVAILABLE", message: "busy", kind: .status) : .ok
-            recorder.record(i % 2 == 0 ? .check : .share, intended: 0, sent: 0, completed: Int64(i) * 1_000 * latencyScale,
-                            outcome: outcome)
+            recorder.record(
+                i % 2 == 0 ? .check : .share, intended: 0, sent: 0, completed: Int64(i) * 1_000 * latencyScale,
+                outcome: outcome)
             recorder.recordSend(lagNanos: 10_000, heldByCap: false)
         }
         var interval = IntervalStats()
         interval.latency = recorder.total.latency
         interval.ok = recorder.total.ok
-        let rows = [RunReport.IntervalRow(interval, elapsed: 1, seconds: 1, warmup: true),
-                    RunReport.IntervalRow(interval, elapsed: 2, seconds: 1, warmup: false)]
+        let rows = [
+            RunReport.IntervalRow(interval, elapsed: 1, seconds: 1, warmup: true),
+            RunReport.IntervalRow(interval, elapsed: 2, seconds: 1, warmup: false),
+        ]
         var config = LoadConfiguration()
         config.mix = Scenario.mixed.mix
         let total = recorder.total
         let report = RunReport(
             startedAt: "2026-11-23T12:00:00Z", configuration: LoadRun.reportConfiguration(config), measuredSeconds: 2,
             interrupted: false, total: .init(total, seconds: 2),
-            operations: ["check": .init(recorder.operations[OperationKind.check.rawValue]!, seconds: 2),
-                         "share": .init(recorder.operations[OperationKind.share.rawValue]!, seconds: 2)],
-            errors: recorder.errorTable.counts.map { .init(operation: $0.key.operation, code: $0.key.code, message: $0.key.message, count: $0.value) },
-            sends: .init(sent: recorder.sent, late: 0, capped: 0, missed: 0, unfinished: 0, schedulerLagP99: 10, schedulerLagMax: 10),
+            operations: [
+                "check": .init(recorder.operations[OperationKind.check.rawValue]!, seconds: 2),
+                "share": .init(recorder.operations[OperationKind.share.rawValue]!, seconds: 2),
+            ],
+            errors: recorder.errorTable.counts.map {
+                .init(operation: $0.key.operation, code: $0.key.code, message: $0.key.message, count: $0.value)
+            },
+            sends: .init(
+                sent: recorder.sent, late: 0, capped: 0, missed: 0, unfinished: 0, schedulerLagP99: 10,
+                schedulerLagMax: 10),
             cpu: .init(toolMicrosPerRequest: 3.5, toolUtilization: 0.4, serverMicrosPerRequest: nil, saturated: false),
             intervals: rows, spectrum: RunReport.spectrum(total.latency), warnings: [])
         return (report, total.latency)
@@ -162,9 +172,12 @@ import Testing
         shape.contactsPerOwner = 4
         shape.seed = seed
         let owners = (0..<8).map { i in
-            SeededOwner(account: SeededAccount(id: "acc_\(i)", email: Population.ownerEmail(i, namespace: "t"), key: "sw_\(i)"),
-                        devices: (0..<3).map { d in SeededDevice(id: "dev_\(i)_\(d)", serviceIDs: ["svc_a", "svc_b"], ports: [22, 8001]) },
-                        transferDevice: nil)
+            SeededOwner(
+                account: SeededAccount(id: "acc_\(i)", email: Population.ownerEmail(i, namespace: "t"), key: "sw_\(i)"),
+                devices: (0..<3).map { d in
+                    SeededDevice(id: "dev_\(i)_\(d)", serviceIDs: ["svc_a", "svc_b"], ports: [22, 8001])
+                },
+                transferDevice: nil)
         }
         return Population(shape: shape, namespace: "t", owners: owners, churnLag: 128)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharewireLoad
 
 /// The open-loop scheduler meets its timing, on a virtual clock.
@@ -18,8 +19,9 @@ import Testing
     @Test func constantRateGivesTheExpectedCount() {
         // 1,000/s for 2 s: exactly 2,000 sends, evenly 1 ms apart.
         let schedule = ArrivalSchedule(profile: .constant(1_000), process: .constant, endSeconds: 2)
-        var scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 10, measureFrom: 0, endNanos: 2_000_000_000,
-                                      requestLimit: nil)
+        var scheduler = LoadScheduler(
+            mode: .open(schedule), maxInFlight: 10, measureFrom: 0, endNanos: 2_000_000_000,
+            requestLimit: nil)
         let sends = drive(&scheduler, until: 2_000_000_000, step: 100_000)
         #expect(sends.count == 2_000)
         let gaps = zip(sends.dropFirst(), sends).map { $0 - $1 }
@@ -31,7 +33,8 @@ import Testing
         // 4 workers at 10,000/s total for 1 s: 10,000 sends, 100 µs apart overall.
         var all: [Int64] = []
         for w in 0..<4 {
-            var s = ArrivalSchedule(profile: .constant(10_000), process: .constant, endSeconds: 1, worker: w, workers: 4)
+            var s = ArrivalSchedule(
+                profile: .constant(10_000), process: .constant, endSeconds: 1, worker: w, workers: 4)
             while let t = s.next() { all.append(Int64((t * 1e9).rounded())) }
         }
         all.sort()
@@ -83,8 +86,9 @@ import Testing
     @Test func inFlightCapHoldsSendsAndKeepsTheirIntendedTime() {
         // 1,000/s, cap 1: the first call never completes, so every later send waits.
         let schedule = ArrivalSchedule(profile: .constant(1_000), process: .constant, endSeconds: 1)
-        var scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 1, measureFrom: 0, endNanos: 1_000_000_000,
-                                      requestLimit: nil)
+        var scheduler = LoadScheduler(
+            mode: .open(schedule), maxInFlight: 1, measureFrom: 0, endNanos: 1_000_000_000,
+            requestLimit: nil)
         let first = scheduler.nextSend(now: 1_000_000, inFlight: 0)
         #expect(first?.intended == 500_000)
         #expect(scheduler.nextSend(now: 10_000_000, inFlight: 1) == nil)
@@ -98,8 +102,9 @@ import Testing
 
     @Test func requestLimitAndWarmup() {
         let schedule = ArrivalSchedule(profile: .constant(1_000), process: .constant, endSeconds: 10)
-        var scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 100, measureFrom: 100_000_000,
-                                      endNanos: 10_000_000_000, requestLimit: 50)
+        var scheduler = LoadScheduler(
+            mode: .open(schedule), maxInFlight: 100, measureFrom: 100_000_000,
+            endNanos: 10_000_000_000, requestLimit: 50)
         let sends = drive(&scheduler, until: 1_000_000_000, step: 1_000_000)
         // 100 warm-up sends (not counted against the limit) + 50 measured.
         #expect(sends.count == 150)

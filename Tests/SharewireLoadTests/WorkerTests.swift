@@ -1,6 +1,7 @@
 import NIOCore
 import NIOEmbedded
 import Testing
+
 @testable import SharewireLoad
 
 /// A server simulated on an `EmbeddedEventLoop`'s virtual clock: answers
@@ -37,10 +38,12 @@ final class StallingDriver: CallDriver {
     func run(_ mode: LoadScheduler.Mode, maxInFlight: Int, seconds: Int64 = 2) throws -> (LatencyRecorder, Int) {
         let loop = EmbeddedEventLoop()
         let driver = StallingDriver(loop: loop, service: .microseconds(100), stall: 500_000_000..<1_000_000_000)
-        let scheduler = LoadScheduler(mode: mode, maxInFlight: maxInFlight, measureFrom: 0,
-                                      endNanos: seconds * 1_000_000_000, requestLimit: nil)
-        let worker = LoadWorker(eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
-                                start: loop.now, now: { loop.now })
+        let scheduler = LoadScheduler(
+            mode: mode, maxInFlight: maxInFlight, measureFrom: 0,
+            endNanos: seconds * 1_000_000_000, requestLimit: nil)
+        let worker = LoadWorker(
+            eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
+            start: loop.now, now: { loop.now })
         worker.begin()
         loop.advanceTime(by: .seconds(seconds))
         worker.stop()
@@ -90,10 +93,12 @@ final class StallingDriver: CallDriver {
         let loop = EmbeddedEventLoop()
         let driver = StallingDriver(loop: loop, service: .microseconds(100), stall: 500_000_000..<5_000_000_000)
         let schedule = ArrivalSchedule(profile: .constant(1_000), process: .constant, endSeconds: 1)
-        let scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 1, measureFrom: 0, endNanos: 1_000_000_000,
-                                      requestLimit: nil)
-        let worker = LoadWorker(eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
-                                start: loop.now, now: { loop.now })
+        let scheduler = LoadScheduler(
+            mode: .open(schedule), maxInFlight: 1, measureFrom: 0, endNanos: 1_000_000_000,
+            requestLimit: nil)
+        let worker = LoadWorker(
+            eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
+            start: loop.now, now: { loop.now })
         worker.begin()
         loop.advanceTime(by: .seconds(1))
         worker.stop()
@@ -108,10 +113,12 @@ final class StallingDriver: CallDriver {
         let loop = EmbeddedEventLoop()
         let driver = StallingDriver(loop: loop, service: .microseconds(100), stall: 0..<0)
         let schedule = ArrivalSchedule(profile: .constant(100), process: .constant, endSeconds: 3)
-        let scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 100, measureFrom: 1_000_000_000,
-                                      endNanos: 3_000_000_000, requestLimit: nil)
-        let worker = LoadWorker(eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo, .check],
-                                start: loop.now, now: { loop.now })
+        let scheduler = LoadScheduler(
+            mode: .open(schedule), maxInFlight: 100, measureFrom: 1_000_000_000,
+            endNanos: 3_000_000_000, requestLimit: nil)
+        let worker = LoadWorker(
+            eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo, .check],
+            start: loop.now, now: { loop.now })
         worker.begin()
         var perSecond: [UInt64] = []
         for _ in 0..<3 {
@@ -136,7 +143,8 @@ final class StallingDriver: CallDriver {
         for i in 0..<10_000 {
             let latency = Int64(rng.next() % 50_000_000) + 1_000
             let operation: OperationKind = i % 3 == 0 ? .check : .share
-            let outcome: CallOutcome = i % 100 == 0 ? .failed(code: "UNAVAILABLE", message: "x", kind: .connection) : .ok
+            let outcome: CallOutcome =
+                i % 100 == 0 ? .failed(code: "UNAVAILABLE", message: "x", kind: .connection) : .ok
             if i % 2 == 0 {
                 a.record(operation, intended: 0, sent: 0, completed: latency, outcome: outcome)
             } else {
@@ -179,10 +187,12 @@ final class StallingDriver: CallDriver {
         let loop = EmbeddedEventLoop()
         let driver = StallingDriver(loop: loop, service: .microseconds(250), stall: 0..<0)
         let schedule = ArrivalSchedule(profile: .constant(10_000), process: .constant, endSeconds: 1)
-        let scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 1_000, measureFrom: 0, endNanos: 1_000_000_000,
-                                      requestLimit: nil)
-        let worker = LoadWorker(eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
-                                start: loop.now, timerSlackNanos: 1_000_000, now: { loop.now })
+        let scheduler = LoadScheduler(
+            mode: .open(schedule), maxInFlight: 1_000, measureFrom: 0, endNanos: 1_000_000_000,
+            requestLimit: nil)
+        let worker = LoadWorker(
+            eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
+            start: loop.now, timerSlackNanos: 1_000_000, now: { loop.now })
         worker.begin()
         loop.advanceTime(by: .seconds(1))
         worker.stop()
@@ -206,10 +216,12 @@ final class StallingDriver: CallDriver {
         let loop = EmbeddedEventLoop()
         let driver = StallingDriver(loop: loop, service: .microseconds(30), stall: 0..<0)
         let schedule = ArrivalSchedule(profile: .constant(10_000), process: .constant, endSeconds: 1)
-        let scheduler = LoadScheduler(mode: .open(schedule), maxInFlight: 2, measureFrom: 0, endNanos: 1_000_000_000,
-                                      requestLimit: nil)
-        let worker = LoadWorker(eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
-                                start: loop.now, timerSlackNanos: 1_000_000, now: { loop.now })
+        let scheduler = LoadScheduler(
+            mode: .open(schedule), maxInFlight: 2, measureFrom: 0, endNanos: 1_000_000_000,
+            requestLimit: nil)
+        let worker = LoadWorker(
+            eventLoop: loop, driver: driver, scheduler: scheduler, operations: [.echo],
+            start: loop.now, timerSlackNanos: 1_000_000, now: { loop.now })
         worker.begin()
         loop.advanceTime(by: .milliseconds(1_010))  // past the end by more than the slack: nothing left due
         worker.stop()

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharewireMailer
 
 @Suite struct DeliveryWindowTests {
@@ -27,8 +28,10 @@ import Testing
     @Test func aStuckMessageBoundsHowFarOthersMayRunAhead() {
         var w = DeliveryWindow(concurrency: 4, maximumSpan: 3)
         w.start(1)  // stuck in retries
-        w.start(2); w.finish(2)
-        w.start(3); w.finish(3)
+        w.start(2)
+        w.finish(2)
+        w.start(3)
+        w.finish(3)
         #expect(!w.canStart(4))  // 4 − 1 = 3 is not below the span
         w.finish(1)
         #expect(w.canStart(4))
@@ -37,7 +40,8 @@ import Testing
 
     @Test func anAbandonedMessageHoldsTheCursorBelowIt() {
         var w = DeliveryWindow(concurrency: 2, maximumSpan: 10)
-        w.start(5); w.start(6)
+        w.start(5)
+        w.start(6)
         w.abandon(5)  // stopping while it waited out a backoff
         w.finish(6)
         #expect(w.count == 0)

@@ -23,31 +23,41 @@ import Testing
         return (status, child.log)
     }
 
-    func startMailer(dir: TempDirectory, server: ServerProcess, sink: SMTPSink, log: String,
-                     extra: [String] = []) throws -> ChildProcess {
-        try ChildProcess(try Self.mailerBinary(), extra + [
-            "--address", "127.0.0.1:\(server.port)", "--consumer", "mailer",
-            "--smtp-host", "127.0.0.1", "--smtp-port", "\(sink.port)", "--smtp-tls", "none",
-            "--from", "noreply@sharewire.test", "--from-name", "Sharewire",
-            "--retry-initial-ms", "50", "--retry-max-seconds", "1", "--hostname", "mailer.test",
-            "--dead-letter-dir", dir.file("dead-letters"),
-        ], environment: ["SHAREWIRE_SERVICE_KEY": Self.serviceKey], logTo: dir.file(log))
+    func startMailer(
+        dir: TempDirectory, server: ServerProcess, sink: SMTPSink, log: String,
+        extra: [String] = []
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            try Self.mailerBinary(),
+            extra + [
+                "--address", "127.0.0.1:\(server.port)", "--consumer", "mailer",
+                "--smtp-host", "127.0.0.1", "--smtp-port", "\(sink.port)", "--smtp-tls", "none",
+                "--from", "noreply@sharewire.test", "--from-name", "Sharewire",
+                "--retry-initial-ms", "50", "--retry-max-seconds", "1", "--hostname", "mailer.test",
+                "--dead-letter-dir", dir.file("dead-letters"),
+            ], environment: ["SHAREWIRE_SERVICE_KEY": Self.serviceKey], logTo: dir.file(log))
     }
 
     @Test func deliversInTheRecipientsLanguageRetriesSkipsAndResumes() async throws {
         let dir = try TempDirectory("sharewire-mailer-test")
         defer { dir.remove() }
         // 451 once for grey (then accepted); 550 once for gone (dead-lettered, then retried by hand).
-        let sink = try await SMTPSink.start(in: dir.file("sink"), arguments: [
-            "--reject", "grey@example.com=451x1", "--reject", "gone@example.com=550x1"])
+        let sink = try await SMTPSink.start(
+            in: dir.file("sink"),
+            arguments: [
+                "--reject", "grey@example.com=451x1", "--reject", "gone@example.com=550x1",
+            ])
         defer { sink.child.killIfRunning() }
-        let server = try await ServerProcess(arguments: ["--data-dir", dir.file("data")],
-                                             environment: ["SHAREWIRE_SERVICE_KEY": Self.serviceKey],
-                                             logTo: dir.file("sharewired.log"))
+        let server = try await ServerProcess(
+            arguments: ["--data-dir", dir.file("data")],
+            environment: ["SHAREWIRE_SERVICE_KEY": Self.serviceKey],
+            logTo: dir.file("sharewired.log"))
         defer { server.killIfRunning() }
 
-        let admin = SharewireClient(configuration: .init(endpoint: Endpoint("127.0.0.1:\(server.port)")!,
-                                                         credentials: .serviceKey(Self.serviceKey)))
+        let admin = SharewireClient(
+            configuration: .init(
+                endpoint: Endpoint("127.0.0.1:\(server.port)")!,
+                credentials: .serviceKey(Self.serviceKey)))
         defer { admin.close() }
         _ = try await admin.createAccount(email: "alice@example.com", language: .en)
         _ = try await admin.createAccount(email: "bob@example.com", language: .en)
@@ -55,11 +65,14 @@ import Testing
         _ = try await admin.createAccount(email: "grey@example.com", language: .en)
         _ = try await admin.createAccount(email: "gone@example.com", language: .en)
         let alice = admin.acting(as: "alice@example.com")
-        for (email, language) in [("bob@example.com", Language.en), ("carol@example.jp", .ja),
-                                  ("grey@example.com", .en), ("gone@example.com", .en)] {
+        for (email, language) in [
+            ("bob@example.com", Language.en), ("carol@example.jp", .ja),
+            ("grey@example.com", .en), ("gone@example.com", .en),
+        ] {
             _ = try await alice.createContact(email: email, language: language)
         }
-        let pi = try await alice.registerDevice(name: "Home Pi", services: [.init(name: "ssh", port: 22, protocol: "ssh")])
+        let pi = try await alice.registerDevice(
+            name: "Home Pi", services: [.init(name: "ssh", port: 22, protocol: "ssh")])
         _ = try await alice.share(devices: [pi.id], with: ["bob@example.com", "carol@example.jp"], access: .all)
         _ = try await alice.share(devices: [pi.id], with: ["gone@example.com"], access: .all)
         _ = try await alice.share(devices: [pi.id], with: ["grey@example.com"], access: .all)
@@ -70,10 +83,14 @@ import Testing
             outbox.append(n)
             if outbox.count == 4 { break }
         }
-        #expect(outbox.map(\.recipientEmail) == ["bob@example.com", "carol@example.jp", "gone@example.com", "grey@example.com"])
+        #expect(
+            outbox.map(\.recipientEmail) == [
+                "bob@example.com", "carol@example.jp", "gone@example.com", "grey@example.com",
+            ])
 
-        let mailer = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-1.log",
-                                     extra: ["--metrics-port", "0"])
+        let mailer = try startMailer(
+            dir: dir, server: server, sink: sink, log: "mailer-1.log",
+            extra: ["--metrics-port", "0"])
         defer { mailer.killIfRunning() }
         try await waitUntil("3 delivered messages and gone skipped") {
             sink.messageFiles().count >= 3 && mailer.log.contains("delivery refused permanently; dead-lettered")
@@ -162,8 +179,10 @@ import Testing
         #expect(records.first?.contains("gone@example.com") == true)
         #expect(records.first?.contains("550") == true)
         let retried = try await runMailerCommand(
-            ["dead-letters", "retry", "--all", "--smtp-host", "127.0.0.1", "--smtp-port", "\(sink.port)",
-             "--smtp-tls", "none"] + deadLetters, dir: dir)
+            [
+                "dead-letters", "retry", "--all", "--smtp-host", "127.0.0.1", "--smtp-port", "\(sink.port)",
+                "--smtp-tls", "none",
+            ] + deadLetters, dir: dir)
         #expect(retried.status == 0, "\(retried.output)")
         let afterRetry = try await ParsedMail.parseAll(sink.messageFiles())
         #expect(afterRetry.count == 5)
@@ -184,12 +203,15 @@ import Testing
         defer { dir.remove() }
         let sink = try await SMTPSink.start(in: dir.file("sink"))
         defer { sink.child.killIfRunning() }
-        let server = try await ServerProcess(arguments: ["--data-dir", dir.file("data")],
-                                             environment: ["SHAREWIRE_SERVICE_KEY": Self.serviceKey],
-                                             logTo: dir.file("sharewired.log"))
+        let server = try await ServerProcess(
+            arguments: ["--data-dir", dir.file("data")],
+            environment: ["SHAREWIRE_SERVICE_KEY": Self.serviceKey],
+            logTo: dir.file("sharewired.log"))
         defer { server.killIfRunning() }
-        let admin = SharewireClient(configuration: .init(endpoint: Endpoint("127.0.0.1:\(server.port)")!,
-                                                         credentials: .serviceKey(Self.serviceKey)))
+        let admin = SharewireClient(
+            configuration: .init(
+                endpoint: Endpoint("127.0.0.1:\(server.port)")!,
+                credentials: .serviceKey(Self.serviceKey)))
         defer { admin.close() }
         _ = try await admin.createAccount(email: "owner@example.com", language: .en)
         let owner = admin.acting(as: "owner@example.com")
@@ -207,8 +229,10 @@ import Testing
         let second = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-2.log", extra: signup)
         defer { second.killIfRunning() }
         try await waitUntil("every invite") {
-            Set(try sink.messageFiles().map { try String(contentsOfFile: $0, encoding: .utf8) }
-                .compactMap { $0.split(separator: "\r\n").first { $0.hasPrefix("Message-ID:") } }).count == count
+            Set(
+                try sink.messageFiles().map { try String(contentsOfFile: $0, encoding: .utf8) }
+                    .compactMap { $0.split(separator: "\r\n").first { $0.hasPrefix("Message-ID:") } }
+            ).count == count
         }
         #expect(try await second.stop(signal: SIGTERM) == 0)
         let parsed = try await ParsedMail.parseAll(sink.messageFiles())

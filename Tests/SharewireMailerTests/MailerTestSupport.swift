@@ -27,7 +27,8 @@ final class ChildProcess: Sendable {
     let process: Process
     let logPath: String
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logTo logPath: String) throws {
+    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logTo logPath: String) throws
+    {
         let process = ServerProcess.process(executable: executable, arguments: arguments, environment: environment)
         _ = FileManager.default.createFile(atPath: logPath, contents: nil)
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
@@ -49,7 +50,8 @@ final class ChildProcess: Sendable {
         while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
         guard !process.isRunning else {
             kill(process.processIdentifier, SIGKILL)
-            throw TestFailure("\(process.executableURL?.lastPathComponent ?? "child") did not exit after signal \(signal)")
+            throw TestFailure(
+                "\(process.executableURL?.lastPathComponent ?? "child") did not exit after signal \(signal)")
         }
         return process.terminationStatus
     }
@@ -66,8 +68,9 @@ struct SMTPSink {
     let child: ChildProcess
 
     static func start(in dir: String, arguments: [String] = []) async throws -> SMTPSink {
-        let child = try ChildProcess("/usr/bin/python3", ["\(packageRoot)/tools/smtp-sink", dir] + arguments,
-                                     logTo: dir + "-sink.log")
+        let child = try ChildProcess(
+            "/usr/bin/python3", ["\(packageRoot)/tools/smtp-sink", dir] + arguments,
+            logTo: dir + "-sink.log")
         var port: Int?
         do {
             try await waitUntil("the SMTP sink to listen", timeout: .seconds(30)) {
@@ -123,26 +126,26 @@ struct ParsedMail: Decodable {
     }
 
     static let script = #"""
-import email, email.policy, json, sys
-path = sys.argv[1]
-raw = open(path, "rb").read()
-m = email.message_from_bytes(raw, policy=email.policy.default)
-env = json.load(open(path[:-4] + ".json"))
-part = m.get_body(preferencelist=("plain",))
-html = m.get_body(preferencelist=("html",))
-leaves = [p for p in m.walk() if not p.is_multipart()]
-defects = [repr(d) for p in m.walk() for d in p.defects]
-print(json.dumps({
-  "from": str(m["From"]), "to": str(m["To"]), "subject": str(m["Subject"]),
-  "messageID": str(m["Message-ID"]), "date": str(m["Date"]), "contentType": m.get_content_type(),
-  "charset": str(part.get_content_charset()), "transferEncoding": str(part["Content-Transfer-Encoding"]),
-  "contentLanguage": str(m["Content-Language"]), "autoSubmitted": str(m["Auto-Submitted"]),
-  "body": part.get_content().replace("\r\n", "\n"), "defects": defects,
-  "html": html.get_content().replace("\r\n", "\n") if html is not None else "",
-  "partTypes": [p.get_content_type() for p in leaves],
-  "envelopeFrom": env["mail_from"], "envelopeTo": env["rcpt_tos"],
-}))
-"""#
+        import email, email.policy, json, sys
+        path = sys.argv[1]
+        raw = open(path, "rb").read()
+        m = email.message_from_bytes(raw, policy=email.policy.default)
+        env = json.load(open(path[:-4] + ".json"))
+        part = m.get_body(preferencelist=("plain",))
+        html = m.get_body(preferencelist=("html",))
+        leaves = [p for p in m.walk() if not p.is_multipart()]
+        defects = [repr(d) for p in m.walk() for d in p.defects]
+        print(json.dumps({
+          "from": str(m["From"]), "to": str(m["To"]), "subject": str(m["Subject"]),
+          "messageID": str(m["Message-ID"]), "date": str(m["Date"]), "contentType": m.get_content_type(),
+          "charset": str(part.get_content_charset()), "transferEncoding": str(part["Content-Transfer-Encoding"]),
+          "contentLanguage": str(m["Content-Language"]), "autoSubmitted": str(m["Auto-Submitted"]),
+          "body": part.get_content().replace("\r\n", "\n"), "defects": defects,
+          "html": html.get_content().replace("\r\n", "\n") if html is not None else "",
+          "partTypes": [p.get_content_type() for p in leaves],
+          "envelopeFrom": env["mail_from"], "envelopeTo": env["rcpt_tos"],
+        }))
+        """#
 
     /// Parses a delivered message with Python's `email` package. Awaits the
     /// process (bounded) instead of blocking a thread of the cooperative pool.
@@ -181,8 +184,9 @@ enum HTTPGet {
     /// The port of the "HTTP endpoint listening" log line (`address=[IPv4]127.0.0.1/127.0.0.1:PORT`).
     static func port(fromLog log: String) -> Int? {
         guard let line = log.split(separator: "\n").first(where: { $0.contains("HTTP endpoint listening") }),
-              let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
-              let colon = address.lastIndex(of: ":") else { return nil }
+            let address = line.split(separator: " ").first(where: { $0.hasPrefix("address=") }),
+            let colon = address.lastIndex(of: ":")
+        else { return nil }
         return Int(address[address.index(after: colon)...].prefix { $0.isNumber })
     }
 }

@@ -2,6 +2,7 @@ import Foundation
 import SharewireClient
 import SharewireSMTP
 import Testing
+
 @testable import SharewireMailer
 
 @Suite struct MailerUnitTests {
@@ -18,9 +19,10 @@ import Testing
     }
 
     @Test func aNotificationBecomesAMailInItsLanguage() {
-        let n = OutboxNotification(sequence: 42, revision: 7, createdAt: Date(timeIntervalSince1970: 1_796_582_416),
-                                   recipientEmail: "carol@example.jp", recipientID: "acc_3", language: .ja,
-                                   kind: .shareCreated, subject: "共有", body: "本文")
+        let n = OutboxNotification(
+            sequence: 42, revision: 7, createdAt: Date(timeIntervalSince1970: 1_796_582_416),
+            recipientEmail: "carol@example.jp", recipientID: "acc_3", language: .ja,
+            kind: .shareCreated, subject: "共有", body: "本文")
         let settings = MailSettings(from: MailAddress("noreply@sharewire.test", displayName: "Sharewire"))
         let mail = NotificationMail.message(for: n, settings: settings)
         #expect(mail.messageID == "notification-42@sharewire.test")
@@ -34,8 +36,9 @@ import Testing
     }
 
     @Test func theHTMLAlternativeEscapesAndKeepsParagraphs() {
-        let html = NotificationHTML.document(subject: "a <b> & \"c\"", body: "Line 1\nLine <2>\n\nPara 'two' & more",
-                                             footer: "自動送信", language: .ja)
+        let html = NotificationHTML.document(
+            subject: "a <b> & \"c\"", body: "Line 1\nLine <2>\n\nPara 'two' & more",
+            footer: "自動送信", language: .ja)
         #expect(html.contains("<html lang=\"ja\">"))
         #expect(html.contains("<title>a &lt;b&gt; &amp; &quot;c&quot;</title>"))
         #expect(html.contains("Line 1<br>\nLine &lt;2&gt;</p>"))
@@ -50,24 +53,32 @@ import Testing
         #expect(link.url(for: "a+b@example.com") == "https://app.example.com/signup?email=a%2Bb%40example.com&src=mail")
         let settings = MailSettings(from: MailAddress("noreply@sharewire.test"), signupURL: link)
         func notification(_ kind: OutboxNotification.Kind, _ language: Language) -> OutboxNotification {
-            OutboxNotification(sequence: 7, revision: 3, createdAt: Date(timeIntervalSince1970: 0),
-                               recipientEmail: "a+b@example.com", recipientID: nil, language: language,
-                               kind: kind, subject: "s", body: "b")
+            OutboxNotification(
+                sequence: 7, revision: 3, createdAt: Date(timeIntervalSince1970: 0),
+                recipientEmail: "a+b@example.com", recipientID: nil, language: language,
+                kind: kind, subject: "s", body: "b")
         }
         let en = NotificationMail.message(for: notification(.invite, .en), settings: settings)
-        #expect(en.body.hasPrefix("b\n\nCreate your account: https://app.example.com/signup?email=a%2Bb%40example.com&src=mail\n"))
-        #expect(en.html?.contains("href=\"https://app.example.com/signup?email=a%2Bb%40example.com&amp;src=mail\"") == true)
+        #expect(
+            en.body.hasPrefix(
+                "b\n\nCreate your account: https://app.example.com/signup?email=a%2Bb%40example.com&src=mail\n"))
+        #expect(
+            en.html?.contains("href=\"https://app.example.com/signup?email=a%2Bb%40example.com&amp;src=mail\"") == true)
         #expect(en.html?.contains(">Create your account</a>") == true)
         let ja = NotificationMail.message(for: notification(.invite, .ja), settings: settings)
         #expect(ja.body.contains("アカウントの作成はこちら: https://"))
         // Only invites carry it; without --signup-url none does.
-        #expect(!NotificationMail.message(for: notification(.shareCreated, .en), settings: settings).body.contains("https://"))
+        #expect(
+            !NotificationMail.message(for: notification(.shareCreated, .en), settings: settings).body.contains(
+                "https://"))
         let plain = MailSettings(from: MailAddress("noreply@sharewire.test"))
         #expect(!NotificationMail.message(for: notification(.invite, .en), settings: plain).body.contains("https://"))
     }
 
-    @Test(arguments: ["app.example.com/signup?email={email}", "https://app.example.com/signup", "ftp://x/{email}",
-                      "https://app.example.com/sign up?e={email}", "https://x/\"{email}"])
+    @Test(arguments: [
+        "app.example.com/signup?email={email}", "https://app.example.com/signup", "ftp://x/{email}",
+        "https://app.example.com/sign up?e={email}", "https://x/\"{email}",
+    ])
     func badSignupTemplatesAreRefused(_ template: String) {
         #expect(throws: SignupLink.Invalid.self) { try SignupLink(template) }
     }

@@ -2,6 +2,7 @@ import Foundation
 import SharewireSMTP
 import SharewireTestSupport
 import Testing
+
 @testable import SharewireMailer
 
 /// `--sendmail` against a real sendmail-compatible MTA: Debian's msmtp,
@@ -11,27 +12,34 @@ import Testing
     static let msmtp = "/usr/bin/msmtp"
 
     func transport(_ sink: SMTPSink) -> SendmailTransport {
-        SendmailTransport(executable: Self.msmtp,
-                          arguments: ["--host=127.0.0.1", "--port=\(sink.port)", "--tls=off", "--auth=off"],
-                          timeout: .seconds(30))
+        SendmailTransport(
+            executable: Self.msmtp,
+            arguments: ["--host=127.0.0.1", "--port=\(sink.port)", "--tls=off", "--auth=off"],
+            timeout: .seconds(30))
     }
 
     static func message(to: String) -> [UInt8] {
-        MailMessage(from: MailAddress("noreply@sharewire.test"), to: [MailAddress(to)], subject: "共有のお知らせ",
-                    body: "本文\n.a line starting with a dot\n", html: "<p>本文</p>", dateMilliseconds: 0,
-                    messageID: "notification-1@sharewire.test").rendered()
+        MailMessage(
+            from: MailAddress("noreply@sharewire.test"), to: [MailAddress(to)], subject: "共有のお知らせ",
+            body: "本文\n.a line starting with a dot\n", html: "<p>本文</p>", dateMilliseconds: 0,
+            messageID: "notification-1@sharewire.test"
+        ).rendered()
     }
 
     @Test func deliversThroughTheMTAAndMapsItsExitStatuses() async throws {
         let dir = try TempDirectory("sharewire-sendmail")
         defer { dir.remove() }
-        let sink = try await SMTPSink.start(in: dir.file("sink"), arguments: [
-            "--reject", "gone@example.com=550", "--reject", "grey@example.com=451"])
+        let sink = try await SMTPSink.start(
+            in: dir.file("sink"),
+            arguments: [
+                "--reject", "gone@example.com=550", "--reject", "grey@example.com=451",
+            ])
         defer { sink.child.killIfRunning() }
         let mta = transport(sink)
 
-        try await mta.send(Self.message(to: "bob@example.jp"),
-                           envelope: SMTPEnvelope(from: "noreply@sharewire.test", recipients: ["bob@example.jp"]))
+        try await mta.send(
+            Self.message(to: "bob@example.jp"),
+            envelope: SMTPEnvelope(from: "noreply@sharewire.test", recipients: ["bob@example.jp"]))
         let files = sink.messageFiles()
         #expect(files.count == 1)
         let mail = try await ParsedMail.parse(files[0])
@@ -42,16 +50,18 @@ import Testing
         #expect(mail.defects.isEmpty)
 
         do {
-            try await mta.send(Self.message(to: "gone@example.com"),
-                               envelope: SMTPEnvelope(from: "noreply@sharewire.test", recipients: ["gone@example.com"]))
+            try await mta.send(
+                Self.message(to: "gone@example.com"),
+                envelope: SMTPEnvelope(from: "noreply@sharewire.test", recipients: ["gone@example.com"]))
             Issue.record("a 550 was accepted")
         } catch {
             #expect(!error.isTransient, "\(error)")  // msmtp: EX_DATAERR
             #expect(error.description.contains("550"))
         }
         do {
-            try await mta.send(Self.message(to: "grey@example.com"),
-                               envelope: SMTPEnvelope(from: "noreply@sharewire.test", recipients: ["grey@example.com"]))
+            try await mta.send(
+                Self.message(to: "grey@example.com"),
+                envelope: SMTPEnvelope(from: "noreply@sharewire.test", recipients: ["grey@example.com"]))
             Issue.record("a 451 was accepted")
         } catch {
             #expect(error.isTransient, "\(error)")  // msmtp: EX_UNAVAILABLE
@@ -64,8 +74,9 @@ import Testing
         defer { dir.remove() }
         // A shell that ignores its sendmail arguments and hangs (no script file: one
         // written and executed at once can fail with ETXTBSY if another test forks meanwhile).
-        let stuck = SendmailTransport(executable: "/bin/sh", arguments: ["-c", "exec sleep 30"],
-                                      timeout: .milliseconds(300))
+        let stuck = SendmailTransport(
+            executable: "/bin/sh", arguments: ["-c", "exec sleep 30"],
+            timeout: .milliseconds(300))
         let envelope = SMTPEnvelope(from: "a@example.com", recipients: ["b@example.com"])
         let start = ContinuousClock.now
         await #expect(throws: SMTPError.localMTA(status: -1, output: "killed by signal 9")) {

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharewireMessages
 
 /// Length-delimited field `number` holding `payload`.
@@ -40,19 +41,28 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
             let bytes = (0..<length).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
             for type in allMessageTypes where decodeIsSafe(type, bytes) { accepted += 1 }
         }
-        #expect(accepted > 0) // some short inputs are valid messages
+        #expect(accepted > 0)  // some short inputs are valid messages
     }
 
     /// Random mutations of valid encodings reach deeper into the decoder
     /// than pure garbage does.
     @Test func mutatedEncodingsNeverCrash() {
         let seeds: [[UInt8]] = [
-            RequestHead(method: "/sharewire.v1.Diagnostics/Echo", methodID: 10, timeoutMicros: 1 << 33,
-                        metadata: [MetadataEntry(key: "k", value: "日本"), MetadataEntry(key: "x", value: "")]).serializedBytes(),
-            ResponseHead(code: 3, message: "m", details: [StatusDetail(reason: "R", subject: "s", field: "f",
-                         metadata: [MetadataEntry(key: "a", value: "b")])],
-                         metadata: [MetadataEntry(key: "c", value: "d")]).serializedBytes(),
-            EchoRequest(payload: [1, 2, 3], delayMs: 1, count: 2, intervalMs: 3, failCode: 4, failMessage: "f").serializedBytes(),
+            RequestHead(
+                method: "/sharewire.v1.Diagnostics/Echo", methodID: 10, timeoutMicros: 1 << 33,
+                metadata: [MetadataEntry(key: "k", value: "日本"), MetadataEntry(key: "x", value: "")]
+            ).serializedBytes(),
+            ResponseHead(
+                code: 3, message: "m",
+                details: [
+                    StatusDetail(
+                        reason: "R", subject: "s", field: "f",
+                        metadata: [MetadataEntry(key: "a", value: "b")])
+                ],
+                metadata: [MetadataEntry(key: "c", value: "d")]
+            ).serializedBytes(),
+            EchoRequest(payload: [1, 2, 3], delayMs: 1, count: 2, intervalMs: 3, failCode: 4, failMessage: "f")
+                .serializedBytes(),
             Hello(agent: "a", maxFrameSize: 1, maxMessageSize: 2, maxConcurrentCalls: 3).serializedBytes(),
         ]
         var rng = SplitMix64(seed: 0x5EED_0002)
@@ -77,7 +87,9 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
     @Test func truncatedEncodings() throws {
         let head = ResponseHead(
             code: 13, message: "内部エラー",
-            details: [StatusDetail(reason: "R", subject: "s", field: "f", metadata: [MetadataEntry(key: "k", value: "v")])],
+            details: [
+                StatusDetail(reason: "R", subject: "s", field: "f", metadata: [MetadataEntry(key: "k", value: "v")])
+            ],
             metadata: [MetadataEntry(key: "a", value: "b"), MetadataEntry(key: "c", value: "d")])
         let full = head.serializedBytes()
         var boundaries = 0
@@ -88,10 +100,11 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
                 #expect(decoded.serializedBytes() == prefix)
                 boundaries += 1
             } catch {
-                #expect(error == .malformed(message: "sharewire.v1.ResponseHead"), "prefix of \(length) bytes: \(error)")
+                #expect(
+                    error == .malformed(message: "sharewire.v1.ResponseHead"), "prefix of \(length) bytes: \(error)")
             }
         }
-        #expect(boundaries == 5) // empty, after code, message, details, first metadata
+        #expect(boundaries == 5)  // empty, after code, message, details, first metadata
 
         let method = RequestHead(method: "/abc").serializedBytes()
         for length in 1..<method.count {
@@ -102,14 +115,14 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
     }
 
     static let invalidUTF8: [[UInt8]] = [
-        [0xC3, 0x28],             // bad continuation
-        [0xFF],                   // never valid
-        [0x61, 0x80],             // lone continuation
-        [0xC0, 0xAF],             // overlong "/"
-        [0xE0, 0x80, 0xAF],       // overlong "/"
-        [0xED, 0xA0, 0x80],       // UTF-16 surrogate
-        [0xF4, 0x90, 0x80, 0x80], // beyond U+10FFFF
-        [0xE6, 0x97],             // truncated sequence
+        [0xC3, 0x28],  // bad continuation
+        [0xFF],  // never valid
+        [0x61, 0x80],  // lone continuation
+        [0xC0, 0xAF],  // overlong "/"
+        [0xE0, 0x80, 0xAF],  // overlong "/"
+        [0xED, 0xA0, 0x80],  // UTF-16 surrogate
+        [0xF4, 0x90, 0x80, 0x80],  // beyond U+10FFFF
+        [0xE6, 0x97],  // truncated sequence
     ]
 
     @Test(arguments: invalidUTF8)
@@ -122,11 +135,14 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
         }
         // ResponseHead.details[0].metadata[1].value
         let detail = field(1, Array("R".utf8)) + field(4, field(1, [0x6B])) + field(4, field(2, bad))
-        #expect(throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.ResponseHead", field: "details.metadata.value")) {
+        #expect(
+            throws: ProtoDecodingError.invalidUTF8(
+                message: "sharewire.v1.ResponseHead", field: "details.metadata.value")
+        ) {
             try ResponseHead(bytes: field(3, detail))
         }
         #expect(throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.EchoRequest", field: "fail_message")) {
-            try EchoRequest(bytes: field(1, bad) + field(6, bad)) // bytes payload may hold anything
+            try EchoRequest(bytes: field(1, bad) + field(6, bad))  // bytes payload may hold anything
         }
         #expect(throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.Hello", field: "agent")) {
             try Hello(bytes: field(1, bad))
@@ -150,10 +166,13 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
         #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.RequestHead", field: "metadata.value")) {
             try RequestHead(bytes: field(4, field(1, [0x6B]) + field(2, bad)))
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ResponseHead", field: "details.metadata.key")) {
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ResponseHead", field: "details.metadata.key")
+        ) {
             try ResponseHead(bytes: field(2, Array("m".utf8)) + field(3, field(4, field(1, bad))))
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ResponseHead", field: "details.subject")) {
+        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ResponseHead", field: "details.subject"))
+        {
             try ResponseHead(bytes: field(3, field(2, bad)))
         }
         #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.GoAway", field: "reason")) {

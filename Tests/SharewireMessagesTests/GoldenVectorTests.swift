@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import SharewireMessages
+import Testing
 
 /// Golden vectors: `Golden/<Message>.<case>.txtpb` encoded by protoc (the
 /// C++ reference implementation) into `.bin` by
@@ -27,7 +27,9 @@ import SharewireMessages
         #expect(decoded == expected, "\(name).bin decoded differently", sourceLocation: sourceLocation)
         // protobuf-c and protoc both write fields in field-number order, so
         // a canonical encoding is byte-identical.
-        #expect(expected.serializedBytes() == golden, "\(name): protobuf-c encoding differs from protoc's", sourceLocation: sourceLocation)
+        #expect(
+            expected.serializedBytes() == golden, "\(name): protobuf-c encoding differs from protoc's",
+            sourceLocation: sourceLocation)
     }
 
     /// Every vector on disk has a test below.
@@ -50,9 +52,11 @@ import SharewireMessages
     }
 
     @Test func hello() throws {
-        try Self.check("Hello.full", Hello(
-            agent: "sharewired/0.1.0", maxFrameSize: 16384, maxMessageSize: 4_294_967_295,
-            maxConcurrentCalls: 100, keepaliveIntervalMs: 30000, minPingIntervalMs: 5000, idleTimeoutMs: 600_000))
+        try Self.check(
+            "Hello.full",
+            Hello(
+                agent: "sharewired/0.1.0", maxFrameSize: 16384, maxMessageSize: 4_294_967_295,
+                maxConcurrentCalls: 100, keepaliveIntervalMs: 30000, minPingIntervalMs: 5000, idleTimeoutMs: 600_000))
         try Self.check("Hello.empty", Hello())
         let full = try Hello(bytes: Self.load("Hello.full"))
         #expect(full.agent == "sharewired/0.1.0")
@@ -60,14 +64,18 @@ import SharewireMessages
     }
 
     @Test func requestHead() throws {
-        try Self.check("RequestHead.full", RequestHead(
-            method: "/sharewire.v1.Diagnostics/Echo", methodID: 10, timeoutMicros: .max,
-            metadata: [
-                MetadataEntry(key: "authorization", value: "Bearer sk_test_123"),
-                MetadataEntry(key: "accept-language", value: "日本語"),
-                MetadataEntry(key: "empty-value", value: ""),
-            ]))
-        try Self.check("RequestHead.method_id_only", RequestHead(methodID: MethodID.healthCheck.rawValue, timeoutMicros: 1_000_000))
+        try Self.check(
+            "RequestHead.full",
+            RequestHead(
+                method: "/sharewire.v1.Diagnostics/Echo", methodID: 10, timeoutMicros: .max,
+                metadata: [
+                    MetadataEntry(key: "authorization", value: "Bearer sk_test_123"),
+                    MetadataEntry(key: "accept-language", value: "日本語"),
+                    MetadataEntry(key: "empty-value", value: ""),
+                ]))
+        try Self.check(
+            "RequestHead.method_id_only", RequestHead(methodID: MethodID.healthCheck.rawValue, timeoutMicros: 1_000_000)
+        )
         let head = try RequestHead(bytes: Self.load("RequestHead.full"))
         #expect(head.method == "/sharewire.v1.Diagnostics/Echo")
         #expect(MethodID(rawValue: head.methodID) == .diagnosticsEcho)
@@ -77,35 +85,47 @@ import SharewireMessages
     }
 
     @Test func responseHead() throws {
-        try Self.check("ResponseHead.error", ResponseHead(
-            code: 9, message: "共有先のメールアドレスにアカウントがありません",
-            details: [
-                StatusDetail(reason: "CONTACT_HAS_NO_ACCOUNT", subject: "tanaka@example.jp", field: "emails",
-                             metadata: [MetadataEntry(key: "index", value: "3")]),
-                StatusDetail(reason: "LIMIT_EXCEEDED", metadata: [
-                    MetadataEntry(key: "limit", value: "10000"), MetadataEntry(key: "actual", value: "10001"),
-                ]),
-            ],
-            metadata: [MetadataEntry(key: "retry-after-ms", value: "250")]))
+        try Self.check(
+            "ResponseHead.error",
+            ResponseHead(
+                code: 9, message: "共有先のメールアドレスにアカウントがありません",
+                details: [
+                    StatusDetail(
+                        reason: "CONTACT_HAS_NO_ACCOUNT", subject: "tanaka@example.jp", field: "emails",
+                        metadata: [MetadataEntry(key: "index", value: "3")]),
+                    StatusDetail(
+                        reason: "LIMIT_EXCEEDED",
+                        metadata: [
+                            MetadataEntry(key: "limit", value: "10000"), MetadataEntry(key: "actual", value: "10001"),
+                        ]),
+                ],
+                metadata: [MetadataEntry(key: "retry-after-ms", value: "250")]))
         try Self.check("ResponseHead.ok", ResponseHead())
     }
 
     @Test func statusDetailAndMetadataEntry() throws {
-        try Self.check("StatusDetail.full", StatusDetail(
-            reason: "PORTS_PER_SHARE", subject: "device-😀", field: "ports",
-            metadata: [MetadataEntry(key: "limit", value: "64")]))
-        try Self.check("MetadataEntry.full", MetadataEntry(key: "x-trace-id", value: "0af7651916cd43dd8448eb211c80319c"))
+        try Self.check(
+            "StatusDetail.full",
+            StatusDetail(
+                reason: "PORTS_PER_SHARE", subject: "device-😀", field: "ports",
+                metadata: [MetadataEntry(key: "limit", value: "64")]))
+        try Self.check(
+            "MetadataEntry.full", MetadataEntry(key: "x-trace-id", value: "0af7651916cd43dd8448eb211c80319c"))
     }
 
     @Test func goAway() throws {
-        try Self.check("GoAway.drain", GoAway(lastStreamID: 2_147_483_647, code: 0, reason: "server shutting down / サーバー停止"))
+        try Self.check(
+            "GoAway.drain", GoAway(lastStreamID: 2_147_483_647, code: 0, reason: "server shutting down / サーバー停止"))
     }
 
     @Test func echo() throws {
-        try Self.check("EchoRequest.full", EchoRequest(
-            payload: [0, 1, 2] + Array("hello".utf8) + [0xFF, 0xFE], delayMs: 250, count: 5, intervalMs: 100,
-            failCode: 14, failMessage: "unavailable: 再試行してください"))
-        try Self.check("EchoResponse.full", EchoResponse(payload: Array("ping".utf8) + [0] + Array("pong".utf8), sequence: .max))
+        try Self.check(
+            "EchoRequest.full",
+            EchoRequest(
+                payload: [0, 1, 2] + Array("hello".utf8) + [0xFF, 0xFE], delayMs: 250, count: 5, intervalMs: 100,
+                failCode: 14, failMessage: "unavailable: 再試行してください"))
+        try Self.check(
+            "EchoResponse.full", EchoResponse(payload: Array("ping".utf8) + [0] + Array("pong".utf8), sequence: .max))
     }
 
     @Test func health() throws {

@@ -17,7 +17,10 @@ enum ProtoSchema {
         var comment = ""
         for line in lines[(start + 1)...] {
             if line.hasPrefix("}") { break }
-            if line.hasPrefix("//") { comment = String(line.dropFirst(2)).trimmingCharacters(in: .whitespaces); continue }
+            if line.hasPrefix("//") {
+                comment = String(line.dropFirst(2)).trimmingCharacters(in: .whitespaces)
+                continue
+            }
             let parts = line.split(whereSeparator: { " =;".contains($0) })
             if parts.count == 2, let number = Int32(parts[1]) {
                 values.append((String(parts[0]), number, comment))

@@ -4,8 +4,8 @@ import Testing
 /// Paths of the repository, found from this file's location.
 enum Repository {
     static let root = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent() // SharewireMessagesTests
-        .deletingLastPathComponent() // Tests
+        .deletingLastPathComponent()  // SharewireMessagesTests
+        .deletingLastPathComponent()  // Tests
         .deletingLastPathComponent()
     static let protoRoot = root.appendingPathComponent("proto")
     /// Every schema file, relative to `protoRoot` (as tools/generate-protos.sh finds them).
@@ -31,7 +31,9 @@ enum Protoc {
 
     static func run(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
         guard FileManager.default.isExecutableFile(atPath: path) else {
-            throw TestFailure("protoc not found at \(path): install protobuf-compiler (apt-get install protobuf-compiler) or set PROTOC")
+            throw TestFailure(
+                "protoc not found at \(path): install protobuf-compiler (apt-get install protobuf-compiler) or set PROTOC"
+            )
         }
         let inputURL = FileManager.default.temporaryDirectory
             .appendingPathComponent("sharewire-protoc-\(UUID().uuidString).bin")
@@ -53,7 +55,8 @@ enum Protoc {
         let errors = stderr.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else {
-            throw TestFailure("protoc \(arguments) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
+            throw TestFailure(
+                "protoc \(arguments) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
         }
         return [UInt8](output)
     }
@@ -165,7 +168,10 @@ struct TextFormatParser {
             let name = identifier()
             guard !name.isEmpty else { throw TestFailure("expected field name at \(index)") }
             skipSpace()
-            if peek(":") { index += 1; skipSpace() }
+            if peek(":") {
+                index += 1
+                skipSpace()
+            }
             if peek("{") {
                 index += 1
                 message.fields.append(TextMessage.Field(name: name, value: .message(try parseFields(closing: true))))
@@ -189,7 +195,8 @@ struct TextFormatParser {
         let start = index
         while index < bytes.count {
             let b = bytes[index]
-            let ok = (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
+            let ok =
+                (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
                 || b == UInt8(ascii: "_") || b == UInt8(ascii: "-") || b == UInt8(ascii: ".")
             guard ok else { break }
             index += 1
@@ -205,7 +212,10 @@ struct TextFormatParser {
             let b = bytes[index]
             index += 1
             if b == UInt8(ascii: "\"") { return out }
-            guard b == UInt8(ascii: "\\") else { out.append(b); continue }
+            guard b == UInt8(ascii: "\\") else {
+                out.append(b)
+                continue
+            }
             guard index < bytes.count else { break }
             let e = bytes[index]
             index += 1
@@ -233,7 +243,7 @@ struct TextFormatParser {
                     digits += 1
                 }
                 out.append(UInt8(value))
-            default: out.append(e) // \" \' \\
+            default: out.append(e)  // \" \' \\
             }
         }
         throw TestFailure("unterminated string")

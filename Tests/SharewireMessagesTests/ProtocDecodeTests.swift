@@ -1,5 +1,5 @@
-import Testing
 import SharewireMessages
+import Testing
 
 /// The reverse of the golden vectors: bytes protobuf-c encodes must decode
 /// with `protoc --decode` (the C++ reference implementation) to the same
@@ -8,8 +8,9 @@ import SharewireMessages
     static let japanese = "共有されたデバイス「リビングのラズパイ」"
 
     @Test func hello() throws {
-        let hello = Hello(agent: "sharewire/0.1.0 \(Self.japanese)", maxFrameSize: 1 << 20, maxMessageSize: .max,
-                          maxConcurrentCalls: 7, keepaliveIntervalMs: 1, minPingIntervalMs: 2, idleTimeoutMs: 3)
+        let hello = Hello(
+            agent: "sharewire/0.1.0 \(Self.japanese)", maxFrameSize: 1 << 20, maxMessageSize: .max,
+            maxConcurrentCalls: 7, keepaliveIntervalMs: 1, minPingIntervalMs: 2, idleTimeoutMs: 3)
         let text = try Protoc.decode("Hello", hello.serializedBytes())
         #expect(try Hello(text: text) == hello)
         #expect(try text.uint("max_message_size", as: UInt32.self) == .max)
@@ -34,8 +35,9 @@ import SharewireMessages
         let head = ResponseHead(
             code: 16, message: "認証が必要です\n(line 2)\t\u{7}",
             details: [
-                StatusDetail(reason: "UNAUTHENTICATED", subject: "api-key", field: "authorization",
-                             metadata: [MetadataEntry(key: "hint", value: "😀")]),
+                StatusDetail(
+                    reason: "UNAUTHENTICATED", subject: "api-key", field: "authorization",
+                    metadata: [MetadataEntry(key: "hint", value: "😀")]),
                 StatusDetail(),
                 StatusDetail(field: "x"),
             ],
@@ -52,7 +54,8 @@ import SharewireMessages
     @Test func echo() throws {
         var rng = SplitMix64(seed: 7)
         let payload = (0..<70_000).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
-        let request = EchoRequest(payload: payload, delayMs: .max, count: 3, intervalMs: 4, failCode: 5, failMessage: Self.japanese)
+        let request = EchoRequest(
+            payload: payload, delayMs: .max, count: 3, intervalMs: 4, failCode: 5, failMessage: Self.japanese)
         #expect(try EchoRequest(text: Protoc.decode("EchoRequest", request.serializedBytes())) == request)
         let response = EchoResponse(payload: [0, 0, 0, 0xFF], sequence: 12)
         #expect(try EchoResponse(text: Protoc.decode("EchoResponse", response.serializedBytes())) == response)
@@ -61,7 +64,8 @@ import SharewireMessages
     @Test(arguments: HealthCheckResponse.ServingStatus.allCases)
     func health(status: HealthCheckResponse.ServingStatus) throws {
         let response = HealthCheckResponse(status: status)
-        #expect(try HealthCheckResponse(text: Protoc.decode("HealthCheckResponse", response.serializedBytes())) == response)
+        #expect(
+            try HealthCheckResponse(text: Protoc.decode("HealthCheckResponse", response.serializedBytes())) == response)
         let request = HealthCheckRequest(service: "sharewire.v1.Health")
         #expect(try HealthCheckRequest(text: Protoc.decode("HealthCheckRequest", request.serializedBytes())) == request)
     }
@@ -79,8 +83,10 @@ extension MetadataEntry {
 
 extension Hello {
     init(text: TextMessage) throws {
-        try text.expectOnly(["agent", "max_frame_size", "max_message_size", "max_concurrent_calls",
-                             "keepalive_interval_ms", "min_ping_interval_ms", "idle_timeout_ms"])
+        try text.expectOnly([
+            "agent", "max_frame_size", "max_message_size", "max_concurrent_calls",
+            "keepalive_interval_ms", "min_ping_interval_ms", "idle_timeout_ms",
+        ])
         self.init(
             agent: try text.string("agent"),
             maxFrameSize: try text.uint("max_frame_size"),
@@ -128,7 +134,9 @@ extension ResponseHead {
 extension GoAway {
     init(text: TextMessage) throws {
         try text.expectOnly(["last_stream_id", "code", "reason"])
-        self.init(lastStreamID: try text.uint("last_stream_id"), code: try text.uint("code"), reason: try text.string("reason"))
+        self.init(
+            lastStreamID: try text.uint("last_stream_id"), code: try text.uint("code"),
+            reason: try text.string("reason"))
     }
 }
 

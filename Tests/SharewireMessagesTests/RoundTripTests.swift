@@ -1,5 +1,5 @@
-import Testing
 import SharewireMessages
+import Testing
 
 @Suite struct RoundTripTests {
     @Test func hello() throws {
@@ -15,7 +15,9 @@ import SharewireMessages
         let head = RequestHead(
             method: "/sharewire.v1.Diagnostics/Echo", methodID: MethodID.diagnosticsEcho.rawValue,
             timeoutMicros: .max,
-            metadata: [MetadataEntry(key: "authorization", value: "Bearer x"), MetadataEntry(key: "lang", value: "日本語")])
+            metadata: [
+                MetadataEntry(key: "authorization", value: "Bearer x"), MetadataEntry(key: "lang", value: "日本語"),
+            ])
         #expect(try roundTrip(head) == head)
         #expect(try roundTrip(RequestHead(method: "/x/y")) == RequestHead(method: "/x/y"))
     }
@@ -30,8 +32,9 @@ import SharewireMessages
         let head = ResponseHead(
             code: 9, message: "共有先のアカウントがありません",
             details: [
-                StatusDetail(reason: "CONTACT_HAS_NO_ACCOUNT", subject: "a@example.com", field: "emails",
-                             metadata: [MetadataEntry(key: "limit", value: "10000")]),
+                StatusDetail(
+                    reason: "CONTACT_HAS_NO_ACCOUNT", subject: "a@example.com", field: "emails",
+                    metadata: [MetadataEntry(key: "limit", value: "10000")]),
                 StatusDetail(reason: "EMPTY"),
             ],
             metadata: [MetadataEntry(key: "retry-after", value: "1")])
@@ -45,7 +48,8 @@ import SharewireMessages
     }
 
     @Test func echo() throws {
-        let request = EchoRequest(payload: Array(0...255), delayMs: 5, count: 3, intervalMs: 7, failCode: 13, failMessage: "失敗")
+        let request = EchoRequest(
+            payload: Array(0...255), delayMs: 5, count: 3, intervalMs: 7, failCode: 13, failMessage: "失敗")
         #expect(try roundTrip(request) == request)
         #expect(try roundTrip(EchoRequest()) == EchoRequest())
         let large = EchoResponse(payload: (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) }, sequence: 42)
@@ -59,7 +63,7 @@ import SharewireMessages
         for status in HealthCheckResponse.ServingStatus.allCases {
             #expect(try roundTrip(HealthCheckResponse(status: status)) == HealthCheckResponse(status: status))
         }
-        #expect(HealthCheckResponse().serializedBytes().isEmpty) // UNKNOWN is the proto3 default
+        #expect(HealthCheckResponse().serializedBytes().isEmpty)  // UNKNOWN is the proto3 default
         let request = HealthCheckRequest(service: "sharewire.v1.Diagnostics")
         #expect(try roundTrip(request) == request)
         #expect(try roundTrip(HealthCheckRequest()) == HealthCheckRequest())
@@ -71,8 +75,9 @@ import SharewireMessages
             String(repeating: "長い文字列", count: 10_000),
         ]
         for text in texts {
-            let head = ResponseHead(code: 3, message: text, details: [StatusDetail(reason: text, subject: text, field: text)],
-                                    metadata: [MetadataEntry(key: text, value: text)])
+            let head = ResponseHead(
+                code: 3, message: text, details: [StatusDetail(reason: text, subject: text, field: text)],
+                metadata: [MetadataEntry(key: text, value: text)])
             #expect(try roundTrip(head) == head)
             #expect(try roundTrip(GoAway(reason: text)).reason == text)
             #expect(try roundTrip(Hello(agent: text)).agent == text)
@@ -94,15 +99,17 @@ import SharewireMessages
             let head = RequestHead(metadata: Array(repeating: MetadataEntry(), count: count))
             #expect(head.serializedBytes().count == 2 * count)
             #expect(try roundTrip(head) == head)
-            let response = ResponseHead(details: Array(repeating: StatusDetail(metadata: [MetadataEntry()]), count: count))
+            let response = ResponseHead(
+                details: Array(repeating: StatusDetail(metadata: [MetadataEntry()]), count: count))
             #expect(try roundTrip(response) == response)
         }
     }
 
     @Test func deepAndWideDetails() throws {
         let details = (0..<200).map { index in
-            StatusDetail(reason: "R\(index)", subject: "s", field: "f",
-                         metadata: (0..<20).map { MetadataEntry(key: "k\($0)", value: "値\(index)-\($0)") })
+            StatusDetail(
+                reason: "R\(index)", subject: "s", field: "f",
+                metadata: (0..<20).map { MetadataEntry(key: "k\($0)", value: "値\(index)-\($0)") })
         }
         let head = ResponseHead(code: 8, message: "too many", details: details)
         #expect(try roundTrip(head) == head)
@@ -119,9 +126,12 @@ import SharewireMessages
             try RequestHead(method: "a\u{0}b").validate()
         }
         #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.RequestHead", field: "metadata.value")) {
-            try RequestHead(metadata: [MetadataEntry(key: "k", value: "ok"), MetadataEntry(key: "k", value: "\u{0}")]).validate()
+            try RequestHead(metadata: [MetadataEntry(key: "k", value: "ok"), MetadataEntry(key: "k", value: "\u{0}")])
+                .validate()
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ResponseHead", field: "details.metadata.key")) {
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ResponseHead", field: "details.metadata.key")
+        ) {
             try ResponseHead(details: [StatusDetail(metadata: [MetadataEntry(key: "k\u{0}")])]).validate()
         }
         #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.EchoRequest", field: "fail_message")) {
@@ -130,12 +140,12 @@ import SharewireMessages
     }
 
     #if DEBUG
-    /// Debug builds assert instead of silently truncating at the NUL.
-    @Test func serializingNULAssertsInDebug() async {
-        await #expect(processExitsWith: .failure) {
-            _ = RequestHead(method: "a\u{0}b").serializedBytes()
+        /// Debug builds assert instead of silently truncating at the NUL.
+        @Test func serializingNULAssertsInDebug() async {
+            await #expect(processExitsWith: .failure) {
+                _ = RequestHead(method: "a\u{0}b").serializedBytes()
+            }
         }
-    }
     #endif
 
     @Test func methodIDPaths() {

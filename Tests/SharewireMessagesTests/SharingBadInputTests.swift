@@ -1,5 +1,5 @@
-import Testing
 import SharewireMessages
+import Testing
 
 /// Input protobuf-c accepts but Sharewire rejects, in messages with nested
 /// repeated strings: ShareRequest (`emails`, `access.service_ids`) and
@@ -15,7 +15,9 @@ import SharewireMessages
     static func listDevices(serviceName: [UInt8]? = nil, sharedServiceID: [UInt8]? = nil) -> [UInt8] {
         var device = field(1, Array("dev_1".utf8))
         if let serviceName { device += field(3, field(1, Array("svc_1".utf8)) + field(2, serviceName)) }
-        if let sharedServiceID { device += field(7, field(1, Array("a@example.com".utf8)) + field(2, field(2, sharedServiceID))) }
+        if let sharedServiceID {
+            device += field(7, field(1, Array("a@example.com".utf8)) + field(2, field(2, sharedServiceID)))
+        }
         return field(1, SharingSamples.ownedDevice.serializedBytes()) + field(1, device)
     }
 
@@ -24,17 +26,26 @@ import SharewireMessages
         #expect(throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.ShareRequest", field: "emails")) {
             try ShareRequest(bytes: field(2, Array("ok@example.com".utf8)) + field(2, bad))
         }
-        #expect(throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.ShareRequest", field: "access.service_ids")) {
+        #expect(
+            throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.ShareRequest", field: "access.service_ids")
+        ) {
             try ShareRequest(bytes: Self.shareRequest(serviceID: bad))
         }
-        #expect(throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.ListDevicesResponse", field: "devices.services.name")) {
+        #expect(
+            throws: ProtoDecodingError.invalidUTF8(
+                message: "sharewire.v1.ListDevicesResponse", field: "devices.services.name")
+        ) {
             try ListDevicesResponse(bytes: Self.listDevices(serviceName: bad))
         }
-        #expect(throws: ProtoDecodingError.invalidUTF8(
-            message: "sharewire.v1.ListDevicesResponse", field: "devices.shared.access.service_ids")) {
+        #expect(
+            throws: ProtoDecodingError.invalidUTF8(
+                message: "sharewire.v1.ListDevicesResponse", field: "devices.shared.access.service_ids")
+        ) {
             try ListDevicesResponse(bytes: Self.listDevices(sharedServiceID: bad))
         }
-        #expect(throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.UpdateContactRequest", field: "first_name")) {
+        #expect(
+            throws: ProtoDecodingError.invalidUTF8(message: "sharewire.v1.UpdateContactRequest", field: "first_name")
+        ) {
             try UpdateContactRequest(bytes: field(2, bad))
         }
     }
@@ -44,29 +55,44 @@ import SharewireMessages
         #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ShareRequest", field: "device_ids")) {
             try ShareRequest(bytes: field(1, Array("dev_1".utf8)) + field(1, bad))
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ShareRequest", field: "access.service_ids")) {
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ShareRequest", field: "access.service_ids")
+        ) {
             try ShareRequest(bytes: Self.shareRequest(serviceID: bad))
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ListDevicesResponse", field: "devices.services.name")) {
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(
+                message: "sharewire.v1.ListDevicesResponse", field: "devices.services.name")
+        ) {
             try ListDevicesResponse(bytes: Self.listDevices(serviceName: bad))
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(
-            message: "sharewire.v1.ListDevicesResponse", field: "devices.shared.access.service_ids")) {
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(
+                message: "sharewire.v1.ListDevicesResponse", field: "devices.shared.access.service_ids")
+        ) {
             try ListDevicesResponse(bytes: Self.listDevices(sharedServiceID: bad))
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.CheckBatchRequest", field: "checks.user_id")) {
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.CheckBatchRequest", field: "checks.user_id")
+        ) {
             try CheckBatchRequest(bytes: field(1, field(1, bad)))
         }
     }
 
     @Test func wellFormedBuildersDecode() throws {
         let share = try ShareRequest(bytes: Self.shareRequest(serviceID: Array("svc_2".utf8)))
-        #expect(share == ShareRequest(deviceIDs: ["dev_1"], emails: ["a@example.com"],
-                                      access: Access(mode: .ports, serviceIDs: ["svc_1", "svc_2"])))
-        let devices = try ListDevicesResponse(bytes: Self.listDevices(serviceName: Array("名前".utf8), sharedServiceID: Array("svc_1".utf8)))
+        #expect(
+            share
+                == ShareRequest(
+                    deviceIDs: ["dev_1"], emails: ["a@example.com"],
+                    access: Access(mode: .ports, serviceIDs: ["svc_1", "svc_2"])))
+        let devices = try ListDevicesResponse(
+            bytes: Self.listDevices(serviceName: Array("名前".utf8), sharedServiceID: Array("svc_1".utf8)))
         #expect(devices.devices.count == 2)
         #expect(devices.devices[1].services.first?.name == "名前")
-        #expect(devices.devices[1].role == .shared(SharedDevice(sharedBy: "a@example.com", access: Access(serviceIDs: ["svc_1"]))))
+        #expect(
+            devices.devices[1].role
+                == .shared(SharedDevice(sharedBy: "a@example.com", access: Access(serviceIDs: ["svc_1"]))))
     }
 
     @Test func malformedPackedAndOneofFields() {
@@ -80,10 +106,10 @@ import SharewireMessages
             }
         }
         #expect(throws: ProtoDecodingError.malformed(message: "sharewire.v1.DeviceInfo")) {
-            try DeviceInfo(bytes: [0x32, 0x02, 0x08]) // owned { share_count: <truncated> }
+            try DeviceInfo(bytes: [0x32, 0x02, 0x08])  // owned { share_count: <truncated> }
         }
         #expect(throws: ProtoDecodingError.malformed(message: "sharewire.v1.CheckItem")) {
-            try CheckItem(bytes: [0x1A, 0x01, 0x16]) // port as length-delimited
+            try CheckItem(bytes: [0x1A, 0x01, 0x16])  // port as length-delimited
         }
     }
 

@@ -1,5 +1,5 @@
-import Testing
 import SharewireMessages
+import Testing
 
 /// Sharing-service messages encoded by protobuf-c decode with
 /// `protoc --decode` (the C++ reference implementation) to the same values.
@@ -14,12 +14,14 @@ import SharewireMessages
         let text = try Protoc.decode("CheckBatchRequest", request.serializedBytes())
         #expect(try CheckBatchRequest(text: text) == request)
         let response = CheckBatchResponse(allowed: (0..<300).map { $0 % 5 == 0 }, revision: 1 << 40)
-        #expect(try CheckBatchResponse(text: Protoc.decode("CheckBatchResponse", response.serializedBytes())) == response)
+        #expect(
+            try CheckBatchResponse(text: Protoc.decode("CheckBatchResponse", response.serializedBytes())) == response)
     }
 
     @Test func listDevicesResponse() throws {
         let response = SharingSamples.listDevicesResponse
-        #expect(try ListDevicesResponse(text: Protoc.decode("ListDevicesResponse", response.serializedBytes())) == response)
+        #expect(
+            try ListDevicesResponse(text: Protoc.decode("ListDevicesResponse", response.serializedBytes())) == response)
     }
 
     @Test func updateContactRequest() throws {
@@ -85,7 +87,9 @@ extension TextMessage {
     func protoEnum<E: ProtoEnum>(_ name: String, _ enumName: String, in file: String) throws -> E {
         guard let token = try enumToken(name) else { return E(rawValue: 0) }
         let values = try ProtoSchema.enumValues(enumName, in: "sharewire/v1/\(file)")
-        guard let value = values.first(where: { $0.name == token }) else { throw TestFailure("unknown \(enumName) \(token)") }
+        guard let value = values.first(where: { $0.name == token }) else {
+            throw TestFailure("unknown \(enumName) \(token)")
+        }
         return E(rawValue: value.number)
     }
 
@@ -99,32 +103,36 @@ extension TextMessage {
 extension Access {
     init(text: TextMessage) throws {
         try text.expectOnly(["mode", "service_ids", "scripting", "ports"])
-        self.init(mode: try text.protoEnum("mode", "AccessMode", in: "common.proto"),
-                  serviceIDs: try text.strings("service_ids"), scripting: try text.bool("scripting"),
-                  ports: try text.uint32s("ports"))
+        self.init(
+            mode: try text.protoEnum("mode", "AccessMode", in: "common.proto"),
+            serviceIDs: try text.strings("service_ids"), scripting: try text.bool("scripting"),
+            ports: try text.uint32s("ports"))
     }
 }
 
 extension ShareRequest {
     init(text: TextMessage) throws {
         try text.expectOnly(["device_ids", "emails", "access", "notify"])
-        self.init(deviceIDs: try text.strings("device_ids"), emails: try text.strings("emails"),
-                  access: try text.message("access").map(Access.init(text:)) ?? Access(), notify: try text.bool("notify"))
+        self.init(
+            deviceIDs: try text.strings("device_ids"), emails: try text.strings("emails"),
+            access: try text.message("access").map(Access.init(text:)) ?? Access(), notify: try text.bool("notify"))
     }
 }
 
 extension CheckItem {
     init(text: TextMessage) throws {
         try text.expectOnly(["user_id", "device_id", "port"])
-        self.init(userID: try text.string("user_id"), deviceID: try text.string("device_id"),
-                  port: text.has("port") ? try text.uint("port") : nil)
+        self.init(
+            userID: try text.string("user_id"), deviceID: try text.string("device_id"),
+            port: text.has("port") ? try text.uint("port") : nil)
     }
 }
 
 extension CheckBatchRequest {
     init(text: TextMessage) throws {
         try text.expectOnly(["checks", "min_revision"])
-        self.init(checks: try text.messages("checks").map(CheckItem.init(text:)), minRevision: try text.uint("min_revision"))
+        self.init(
+            checks: try text.messages("checks").map(CheckItem.init(text:)), minRevision: try text.uint("min_revision"))
     }
 }
 
@@ -138,8 +146,9 @@ extension CheckBatchResponse {
 extension ServiceInfo {
     init(text: TextMessage) throws {
         try text.expectOnly(["id", "name", "port", "protocol"])
-        self.init(id: try text.string("id"), name: try text.string("name"), port: try text.uint("port"),
-                  protocol: try text.string("protocol"))
+        self.init(
+            id: try text.string("id"), name: try text.string("name"), port: try text.uint("port"),
+            protocol: try text.string("protocol"))
     }
 }
 
@@ -153,44 +162,52 @@ extension DeviceInfo {
         }
         if let shared = try text.message("shared") {
             try shared.expectOnly(["shared_by", "access"])
-            role = .shared(SharedDevice(sharedBy: try shared.string("shared_by"),
-                                        access: try shared.message("access").map(Access.init(text:)) ?? Access()))
+            role = .shared(
+                SharedDevice(
+                    sharedBy: try shared.string("shared_by"),
+                    access: try shared.message("access").map(Access.init(text:)) ?? Access()))
         }
-        self.init(id: try text.string("id"), name: try text.string("name"),
-                  services: try text.messages("services").map(ServiceInfo.init(text:)),
-                  createdAtMs: try text.uint("created_at_ms"), updatedAtMs: try text.uint("updated_at_ms"), role: role)
+        self.init(
+            id: try text.string("id"), name: try text.string("name"),
+            services: try text.messages("services").map(ServiceInfo.init(text:)),
+            createdAtMs: try text.uint("created_at_ms"), updatedAtMs: try text.uint("updated_at_ms"), role: role)
     }
 }
 
 extension ListDevicesResponse {
     init(text: TextMessage) throws {
         try text.expectOnly(["devices", "next_page_token", "revision"])
-        self.init(devices: try text.messages("devices").map(DeviceInfo.init(text:)),
-                  nextPageToken: try text.string("next_page_token"), revision: try text.uint("revision"))
+        self.init(
+            devices: try text.messages("devices").map(DeviceInfo.init(text:)),
+            nextPageToken: try text.string("next_page_token"), revision: try text.uint("revision"))
     }
 }
 
 extension UpdateContactRequest {
     init(text: TextMessage) throws {
         try text.expectOnly(["email", "first_name", "last_name", "company", "language"])
-        self.init(email: try text.string("email"),
-                  firstName: text.has("first_name") ? try text.string("first_name") : nil,
-                  lastName: text.has("last_name") ? try text.string("last_name") : nil,
-                  company: text.has("company") ? try text.string("company") : nil,
-                  language: try text.protoEnum("language", "LanguageCode", in: "common.proto"))
+        self.init(
+            email: try text.string("email"),
+            firstName: text.has("first_name") ? try text.string("first_name") : nil,
+            lastName: text.has("last_name") ? try text.string("last_name") : nil,
+            company: text.has("company") ? try text.string("company") : nil,
+            language: try text.protoEnum("language", "LanguageCode", in: "common.proto"))
     }
 }
 
 extension NotificationEntry {
     init(text: TextMessage) throws {
-        try text.expectOnly(["sequence", "revision", "created_at_ms", "recipient_email", "recipient_id", "language",
-                             "template", "subject", "body"])
-        self.init(sequence: try text.uint("sequence"), revision: try text.uint("revision"),
-                  createdAtMs: try text.uint("created_at_ms"), recipientEmail: try text.string("recipient_email"),
-                  recipientID: try text.string("recipient_id"),
-                  language: try text.protoEnum("language", "LanguageCode", in: "common.proto"),
-                  template: try text.protoEnum("template", "NotificationKind", in: "events.proto"),
-                  subject: try text.string("subject"), body: try text.string("body"))
+        try text.expectOnly([
+            "sequence", "revision", "created_at_ms", "recipient_email", "recipient_id", "language",
+            "template", "subject", "body",
+        ])
+        self.init(
+            sequence: try text.uint("sequence"), revision: try text.uint("revision"),
+            createdAtMs: try text.uint("created_at_ms"), recipientEmail: try text.string("recipient_email"),
+            recipientID: try text.string("recipient_id"),
+            language: try text.protoEnum("language", "LanguageCode", in: "common.proto"),
+            template: try text.protoEnum("template", "NotificationKind", in: "events.proto"),
+            subject: try text.string("subject"), body: try text.string("body"))
     }
 }
 

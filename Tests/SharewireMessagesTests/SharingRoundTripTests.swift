@@ -1,11 +1,12 @@
 import Foundation
-import Testing
 import SharewireMessages
+import Testing
 
 /// Round trips of every sharing-service message, and the wire details the
 /// Swift mapping must preserve: oneof presence, open enums, packed bools.
 @Suite struct SharingRoundTripTests {
-    static func expectRoundTrip<M: ProtoMessage>(_ message: M, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    static func expectRoundTrip<M: ProtoMessage>(_ message: M, sourceLocation: SourceLocation = #_sourceLocation) throws
+    {
         #expect(try roundTrip(message) == message, "\(M.self)", sourceLocation: sourceLocation)
     }
 
@@ -19,7 +20,8 @@ import SharewireMessages
         var names: Set<String> = []
         for file in files {
             let url = Repository.protoRoot.appendingPathComponent("sharewire/v1/\(file).proto")
-            for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n") where line.hasPrefix("message ") {
+            for line in try String(contentsOf: url, encoding: .utf8).split(separator: "\n")
+            where line.hasPrefix("message ") {
                 names.insert(String(line.split(separator: " ")[1]))
             }
         }
@@ -48,7 +50,7 @@ import SharewireMessages
         #expect(decoded.lastName == nil)
         #expect(decoded.company == "サンプル合同会社")
         #expect(decoded.language == .unspecified)
-        #expect(clearing.serializedBytes().contains(0x12)) // field 2, present though empty
+        #expect(clearing.serializedBytes().contains(0x12))  // field 2, present though empty
         let untouched = UpdateContactRequest(email: "a@example.com")
         #expect(try roundTrip(untouched).firstName == nil)
     }
@@ -81,7 +83,9 @@ import SharewireMessages
         }
         #expect(try Access(bytes: [0x08, 0x02]).mode == .ports)
         #expect(try AuditEvent(bytes: [0x28, 15]).kind == .unrecognized(15))
-        #expect(try NotificationEntry(bytes: [0x30, 2, 0x38, 8]) == NotificationEntry(language: .ja, template: .unrecognized(8)))
+        #expect(
+            try NotificationEntry(bytes: [0x30, 2, 0x38, 8])
+                == NotificationEntry(language: .ja, template: .unrecognized(8)))
         #expect(LanguageCode(rawValue: 1) == .en)
         #expect(AccessMode.allCases == [.unspecified, .all, .ports])
     }
@@ -92,39 +96,50 @@ import SharewireMessages
             deviceIDs: (1...100).map { "dev_\($0)" }, emails: (1...100).map { "user\($0)@example.jp" },
             access: Access(mode: .ports, serviceIDs: (1...64).map { "svc_\($0)" }), notify: true)
         try Self.expectRoundTrip(share)
-        let checks = CheckBatchRequest(checks: (0..<1000).map {
-            CheckItem(userID: "acc_\($0 % 7 + 1)", deviceID: "dev_\($0 + 1)", port: $0 % 3 == 0 ? nil : UInt32($0))
-        })
+        let checks = CheckBatchRequest(
+            checks: (0..<1000).map {
+                CheckItem(userID: "acc_\($0 % 7 + 1)", deviceID: "dev_\($0 + 1)", port: $0 % 3 == 0 ? nil : UInt32($0))
+            })
         try Self.expectRoundTrip(checks)
         let answers = CheckBatchResponse(allowed: (0..<1000).map { $0 % 3 == 0 }, revision: .max)
         try Self.expectRoundTrip(answers)
-        #expect(answers.serializedBytes().count == 1 + 2 + 1000 + 1 + 10) // packed: one byte per bool
+        #expect(answers.serializedBytes().count == 1 + 2 + 1000 + 1 + 10)  // packed: one byte per bool
     }
 
     @Test func unicodeInNestedRepeatedStrings() throws {
         let names = ["日本語", "ｶﾀｶﾅ", "𠮷野家", "👨‍👩‍👧‍👦", "e\u{301}", "\u{10FFFF}"]
-        let response = ListDevicesResponse(devices: names.map { name in
-            DeviceInfo(id: "dev_1", name: name, services: [ServiceInfo(id: "svc_1", name: name, port: 1, protocol: "tcp")],
-                       role: .shared(SharedDevice(sharedBy: "a@example.com", access: Access(mode: .ports, serviceIDs: [name]))))
-        })
+        let response = ListDevicesResponse(
+            devices: names.map { name in
+                DeviceInfo(
+                    id: "dev_1", name: name, services: [ServiceInfo(id: "svc_1", name: name, port: 1, protocol: "tcp")],
+                    role: .shared(
+                        SharedDevice(sharedBy: "a@example.com", access: Access(mode: .ports, serviceIDs: [name]))))
+            })
         try Self.expectRoundTrip(response)
     }
 
     @Test func validateFindsNULInNestedFields() {
-        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ShareRequest", field: "access.service_ids")) {
-            try ShareRequest(deviceIDs: ["dev_1"], access: Access(mode: .ports, serviceIDs: ["svc_1", "svc\u{0}2"])).validate()
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ShareRequest", field: "access.service_ids")
+        ) {
+            try ShareRequest(deviceIDs: ["dev_1"], access: Access(mode: .ports, serviceIDs: ["svc_1", "svc\u{0}2"]))
+                .validate()
         }
         #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.ShareRequest", field: "emails")) {
             try ShareRequest(emails: ["a@example.com\u{0}"]).validate()
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(
-            message: "sharewire.v1.ListDevicesResponse", field: "devices.shared.access.service_ids")) {
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(
+                message: "sharewire.v1.ListDevicesResponse", field: "devices.shared.access.service_ids")
+        ) {
             try ListDevicesResponse(devices: [
                 SharingSamples.ownedDevice,
                 DeviceInfo(role: .shared(SharedDevice(access: Access(serviceIDs: ["\u{0}"])))),
             ]).validate()
         }
-        #expect(throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.UpdateContactRequest", field: "first_name")) {
+        #expect(
+            throws: ProtoDecodingError.embeddedNUL(message: "sharewire.v1.UpdateContactRequest", field: "first_name")
+        ) {
             try UpdateContactRequest(firstName: "a\u{0}").validate()
         }
     }
@@ -134,8 +149,11 @@ import SharewireMessages
         #expect(MethodID.sharingShare.path == "/sharewire.v1.SharingService/Share")
         #expect(MethodID(rawValue: 180)?.path == "/sharewire.v1.CheckService/Check")
         #expect(MethodID(rawValue: 191)?.path == "/sharewire.v1.NotificationService/WatchNotifications")
-        #expect(Set(MethodID.allCases.filter(\.isServerStreaming)) == [.healthWatch, .diagnosticsEchoStream, .notificationWatchNotifications,
-                                                                                .eventWatchAccessChanges])
+        #expect(
+            Set(MethodID.allCases.filter(\.isServerStreaming)) == [
+                .healthWatch, .diagnosticsEchoStream, .notificationWatchNotifications,
+                .eventWatchAccessChanges,
+            ])
         #expect(MethodID.allCases.count == 38)
     }
 }

@@ -3,13 +3,14 @@ import SharewireMessages
 /// Realistic values of every sharing-service message, reused by the
 /// round-trip, golden-vector and protoc cross-check tests.
 enum SharingSamples {
-    static let t0: Int64 = 1_767_225_600_000 // 2026-01-01T00:00:00Z
+    static let t0: Int64 = 1_767_225_600_000  // 2026-01-01T00:00:00Z
     static let tanaka = "tanaka.hanako@example.jp"
     static let alice = "alice@example.com"
 
     // MARK: Shared pieces
 
-    static let portsAccess = Access(mode: .ports, serviceIDs: ["svc_7", "svc_8"], scripting: true, ports: [22, 80, 65535])
+    static let portsAccess = Access(
+        mode: .ports, serviceIDs: ["svc_7", "svc_8"], scripting: true, ports: [22, 80, 65535])
     static let scriptsOnly = Access(mode: .ports, serviceIDs: [], scripting: true)
     static let allAccess = Access(mode: .all)
 
@@ -26,7 +27,8 @@ enum SharingSamples {
         id: "dev_12", name: "リビングのラズパイ", services: [ssh, web], createdAtMs: t0, updatedAtMs: t0 + 5,
         role: .owned(OwnedDevice(shareCount: 3)))
     static let sharedDevice = DeviceInfo(
-        id: "dev_40", name: "Office NAS 🗄️", services: [ServiceInfo(id: "svc_90", name: "SMB", port: 445, protocol: "tcp")],
+        id: "dev_40", name: "Office NAS 🗄️",
+        services: [ServiceInfo(id: "svc_90", name: "SMB", port: 445, protocol: "tcp")],
         createdAtMs: t0 - 86_400_000, updatedAtMs: t0,
         role: .shared(SharedDevice(sharedBy: alice, access: portsAccess)))
 
@@ -68,8 +70,9 @@ enum SharingSamples {
     /// the last name and the language alone.
     static let updateContactClearing = UpdateContactRequest(email: tanaka, firstName: "", company: "サンプル合同会社")
 
-    static let apiKey = ApiKeyInfo(id: "key_9", name: "ci", createdAtMs: 1_700_000_000_123,
-                                   lastUsedAtMs: 1_700_000_060_000)
+    static let apiKey = ApiKeyInfo(
+        id: "key_9", name: "ci", createdAtMs: 1_700_000_000_123,
+        lastUsedAtMs: 1_700_000_060_000)
 
     // MARK: Every message
 
@@ -77,13 +80,15 @@ enum SharingSamples {
     static let all: [any ProtoMessage] = [
         portsAccess, scriptsOnly, allAccess, account,
         CreateAccountRequest(email: tanaka, language: .ja),
-        CreateAccountResponse(account: account, apiKey: "sw_" + String(repeating: "0123456789abcdef", count: 4), revision: 1),
+        CreateAccountResponse(
+            account: account, apiKey: "sw_" + String(repeating: "0123456789abcdef", count: 4), revision: 1),
         WhoamiRequest(minRevision: 5), WhoamiResponse(account: account, revision: 5),
         apiKey, CreateApiKeyRequest(name: "ノートパソコン"),
         CreateApiKeyResponse(key: apiKey, apiKey: "sw_" + String(repeating: "fedcba9876543210", count: 4), revision: 6),
         ListApiKeysRequest(minRevision: 6),
-        ListApiKeysResponse(keys: [apiKey, ApiKeyInfo(id: "key_1", name: "default", createdAtMs: 1_700_000_000_000)],
-                            revision: 6),
+        ListApiKeysResponse(
+            keys: [apiKey, ApiKeyInfo(id: "key_1", name: "default", createdAtMs: 1_700_000_000_000)],
+            revision: 6),
         RevokeApiKeyRequest(keyID: "key_9"), RevokeApiKeyResponse(key: apiKey, revision: 7),
         contact,
         CreateContactRequest(email: tanaka, firstName: "花子", lastName: "田中", company: "株式会社サンプル", language: .ja),
@@ -93,17 +98,22 @@ enum SharingSamples {
         UpdateContactResponse(contact: contact, revision: 11),
         DeleteContactRequest(email: tanaka), DeleteContactResponse(revision: 12, sharesRemoved: 4),
         ListContactsRequest(pageSize: 500, pageToken: "c2s", minRevision: 12),
-        ListContactsResponse(contacts: [contact, ContactInfo(id: "con_4", email: alice, language: .en, hasAccount: true)],
-                             nextPageToken: "c4", revision: 12),
+        ListContactsResponse(
+            contacts: [contact, ContactInfo(id: "con_4", email: alice, language: .en, hasAccount: true)],
+            nextPageToken: "c4", revision: 12),
         InviteContactRequest(email: tanaka), InviteContactResponse(contact: contact, revision: 13),
         ssh, NewService(name: "リモートデスクトップ", port: 3389, protocol: "rdp"),
         OwnedDevice(shareCount: 0), SharedDevice(sharedBy: alice, access: allAccess),
         ownedDevice, sharedDevice, DeviceInfo(id: "dev_1", name: "no role"),
-        RegisterDeviceRequest(name: "リビングのラズパイ", services: [
-            NewService(name: "SSH", port: 22, protocol: "ssh"), NewService(name: "Web", port: 443, protocol: "https"),
-        ]),
+        RegisterDeviceRequest(
+            name: "リビングのラズパイ",
+            services: [
+                NewService(name: "SSH", port: 22, protocol: "ssh"),
+                NewService(name: "Web", port: 443, protocol: "https"),
+            ]),
         RegisterDeviceResponse(device: ownedDevice, revision: 20),
-        RenameDeviceRequest(deviceID: "dev_12", name: "寝室のラズパイ"), RenameDeviceResponse(device: ownedDevice, revision: 21),
+        RenameDeviceRequest(deviceID: "dev_12", name: "寝室のラズパイ"),
+        RenameDeviceResponse(device: ownedDevice, revision: 21),
         AddServiceRequest(deviceID: "dev_12", service: NewService(name: "VNC", port: 5900, protocol: "tcp")),
         AddServiceResponse(service: ServiceInfo(id: "svc_9", name: "VNC", port: 5900, protocol: "tcp"), revision: 22),
         RemoveServiceRequest(deviceID: "dev_12", serviceID: "svc_9"), RemoveServiceResponse(revision: 23),
@@ -116,39 +126,51 @@ enum SharingSamples {
         RemoveSharesRequest(deviceIDs: ["dev_12", "dev_13"], emails: [tanaka], notify: true),
         RemoveSharesResponse(revision: 32, removed: 2),
         CommonShareesRequest(deviceIDs: ["dev_12", "dev_13"], minRevision: 32),
-        CommonShareesResponse(sharees: [Sharee(userID: "acc_9", email: alice), Sharee(userID: "acc_42", email: tanaka)],
-                              revision: 32),
+        CommonShareesResponse(
+            sharees: [Sharee(userID: "acc_9", email: alice), Sharee(userID: "acc_42", email: tanaka)],
+            revision: 32),
         LeaveRequest(deviceIDs: ["dev_40"]), LeaveResponse(revision: 33, left: 1),
         ListDeviceSharesRequest(deviceID: "dev_12", pageSize: 10, pageToken: "c41", minRevision: 33),
         ListDeviceSharesResponse(shares: [shareInfo], nextPageToken: "", revision: 33),
-        TransferRequest(deviceIDs: ["dev_12", "dev_13"], toEmail: alice), TransferResponse(revision: 34, transferred: 2),
+        TransferRequest(deviceIDs: ["dev_12", "dev_13"], toEmail: alice),
+        TransferResponse(revision: 34, transferred: 2),
         CheckPortRequest(userID: "acc_42", deviceID: "dev_12", port: 22, minRevision: 34),
         CheckPortResponse(allowed: true, revision: 34),
         CheckScriptingRequest(userID: "acc_42", deviceID: "dev_12", minRevision: 34),
         CheckScriptingResponse(allowed: false, revision: 35),
         CheckItem(userID: "acc_42", deviceID: "dev_12", port: 65535), checkBatch, checkBatchResponse,
         event,
-        ListEventsRequest(deviceID: "dev_12", userID: "acc_42", kind: .shareRemoved, sinceMs: t0, untilMs: t0 + 86_400_000,
-                          pageSize: 100, pageToken: "c120", minRevision: 77),
-        ListEventsResponse(events: [event, AuditEvent(id: "evt_121", revision: 78, atMs: t0 + 1, actorID: "acc_42",
-                                                      kind: .shareLeft, deviceIDs: ["dev_12"], userIDs: ["acc_42", "acc_1"])],
-                           nextPageToken: "c121", revision: 78),
+        ListEventsRequest(
+            deviceID: "dev_12", userID: "acc_42", kind: .shareRemoved, sinceMs: t0, untilMs: t0 + 86_400_000,
+            pageSize: 100, pageToken: "c120", minRevision: 77),
+        ListEventsResponse(
+            events: [
+                event,
+                AuditEvent(
+                    id: "evt_121", revision: 78, atMs: t0 + 1, actorID: "acc_42",
+                    kind: .shareLeft, deviceIDs: ["dev_12"], userIDs: ["acc_42", "acc_1"]),
+            ],
+            nextPageToken: "c121", revision: 78),
         notification,
         WatchNotificationsRequest(afterSequence: 9000, minRevision: 77),
         WatchNotificationsResponse(notifications: [
             notification,
-            NotificationEntry(sequence: 9002, revision: 78, createdAtMs: t0 + 1, recipientEmail: "new.user@example.org",
-                         recipientID: "", language: .en, template: .invite, subject: "alice@example.com invited you to Sharewire",
-                         body: "alice@example.com wants to share devices with you on Sharewire."),
+            NotificationEntry(
+                sequence: 9002, revision: 78, createdAtMs: t0 + 1, recipientEmail: "new.user@example.org",
+                recipientID: "", language: .en, template: .invite,
+                subject: "alice@example.com invited you to Sharewire",
+                body: "alice@example.com wants to share devices with you on Sharewire."),
         ]),
         AckNotificationsRequest(throughSequence: 9002), AckNotificationsResponse(acknowledgedSequence: 9002),
         WatchAccessChangesRequest(afterRevision: 77), WatchAccessChangesRequest(fromLatest: true),
         accessChange,
-        WatchAccessChangesResponse(changes: [
-            accessChange,
-            AccessChange(revision: 78, atMs: t0 + 1, deviceID: "dev_12", userID: "acc_42", ownerID: "acc_1",
-                         kind: .deviceTransferred, level: .none, position: 1),
-        ], throughRevision: 78),
+        WatchAccessChangesResponse(
+            changes: [
+                accessChange,
+                AccessChange(
+                    revision: 78, atMs: t0 + 1, deviceID: "dev_12", userID: "acc_42", ownerID: "acc_1",
+                    kind: .deviceTransferred, level: .none, position: 1),
+            ], throughRevision: 78),
         DeleteDeviceRequest(deviceID: "dev_12", validateOnly: true, notify: false),
         DeleteDeviceResponse(revision: 79, sharesRemoved: 3),
         DeleteAccountRequest(confirmEmail: "alice@example.com", notify: true),
@@ -158,6 +180,7 @@ enum SharingSamples {
     ]
 
     static let accessChange = AccessChange(
-        revision: 78, atMs: t0, deviceID: "dev_12", userID: "acc_7", ownerID: "acc_1", kind: .shareUpdated, level: .shared,
+        revision: 78, atMs: t0, deviceID: "dev_12", userID: "acc_7", ownerID: "acc_1", kind: .shareUpdated,
+        level: .shared,
         access: Access(mode: .ports, serviceIDs: ["svc_3"], scripting: true, ports: [22]), expiresAtMs: t0 + 3_600_000)
 }

@@ -1,11 +1,11 @@
 import NIOCore
-import Testing
 import SharewireMessages
+import Testing
 
 /// Encodes `message` both ways (ByteBuffer and array) and decodes it back.
 func roundTrip<M: ProtoMessage>(_ message: M, sourceLocation: SourceLocation = #_sourceLocation) throws -> M {
     var buffer = ByteBuffer()
-    buffer.writeString("prefix") // serialize must append, not overwrite
+    buffer.writeString("prefix")  // serialize must append, not overwrite
     let written = message.serialize(into: &buffer)
     #expect(buffer.readableBytes == 6 + written, sourceLocation: sourceLocation)
     buffer.moveReaderIndex(forwardBy: 6)

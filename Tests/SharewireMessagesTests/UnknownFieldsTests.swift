@@ -23,7 +23,8 @@ struct UnknownFieldsTests {
     }
 
     @Test func transportMessagesKeepUnknownFields() throws {
-        try Self.check(RequestHead(method: "/m", methodID: 10, timeoutMicros: 5, metadata: [MetadataEntry(key: "k", value: "v")]))
+        try Self.check(
+            RequestHead(method: "/m", methodID: 10, timeoutMicros: 5, metadata: [MetadataEntry(key: "k", value: "v")]))
         try Self.check(ResponseHead(code: 5, message: "gone", details: [StatusDetail(reason: "R")]))
         try Self.check(Hello(agent: "a", maxFrameSize: 1))
         try Self.check(GoAway(lastStreamID: 3, code: 0, reason: "bye"))

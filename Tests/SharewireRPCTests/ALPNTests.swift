@@ -60,8 +60,9 @@ struct ALPNTests {
         let certificates = try await TestCertificates()
         defer { certificates.remove() }
         let server = try await TestServer.start { config in
-            config.tls = ServerTLS(certificateChainFile: certificates.server.certificate,
-                                   privateKeyFile: certificates.server.key)
+            config.tls = ServerTLS(
+                certificateChainFile: certificates.server.certificate,
+                privateKeyFile: certificates.server.key)
         }
         let port = server.port, ca = certificates.caFile
         #expect(try await Self.handshake(port: port, caFile: ca, offering: ["h2", "sharewire/1"]) == "sharewire/1")

@@ -1,6 +1,7 @@
 import NIOCore
-@testable import SharewireRPC
 import Testing
+
+@testable import SharewireRPC
 
 /// ``TokenBucket`` and ``PeerFailureTable`` on a manual clock.
 @Suite struct AuthLimitingUnitTests {

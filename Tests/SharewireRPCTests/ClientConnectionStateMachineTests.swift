@@ -1,8 +1,9 @@
 import NIOCore
 import SharewireMessages
-@testable import SharewireRPC
 import SharewireWire
 import Testing
+
+@testable import SharewireRPC
 
 /// Steps ``ClientConnectionStateMachine`` through docs/PROTOCOL.md §14.2
 /// and §14.3 with time passed in by hand.
@@ -48,19 +49,31 @@ import Testing
     @Test func handshakingThenReadyOnTheServerHello() {
         var machine = Self.machine { $0.keepaliveInterval = .seconds(30) }
         #expect(machine.connected() == .send([.preface, .hello(machine.configuration.hello)]))
-        guard case .refuse = machine.admit() else { Issue.record("a call started before READY"); return }
+        guard case .refuse = machine.admit() else {
+            Issue.record("a call started before READY")
+            return
+        }
         let step = machine.helloReceived(Self.payload(Hello(agent: "s", minPingIntervalMs: 45_000)), at: t0)
         #expect(machine.state == .ready)
-        guard case .success? = step.handshake else { Issue.record("handshake not done"); return }
+        guard case .success? = step.handshake else {
+            Issue.record("handshake not done")
+            return
+        }
         // Never more often than the server allows.
         #expect(step.startKeepalive == .seconds(45))
     }
 
     @Test func aGoAwayInPlaceOfHelloFailsTheHandshake() {
         var machine = Self.machine()
-        let step = machine.goAwayReceived(Self.payload(GoAway(code: StatusCode.unimplemented.rawValue,
-                                                              reason: "unsupported protocol version 2.0")))
-        guard case let .failure(error)? = step.handshake else { Issue.record("handshake not failed"); return }
+        let step = machine.goAwayReceived(
+            Self.payload(
+                GoAway(
+                    code: StatusCode.unimplemented.rawValue,
+                    reason: "unsupported protocol version 2.0")))
+        guard case let .failure(error)? = step.handshake else {
+            Issue.record("handshake not failed")
+            return
+        }
         #expect(error.notProcessed)
         #expect(step.unusable)
         #expect(machine.state == .goingAway(lastStreamID: 0))
@@ -68,8 +81,12 @@ import Testing
 
     @Test func aFailedPreconditionGoAwayBeforeHelloMeansTLSRequired() {
         var machine = Self.machine()
-        let step = machine.goAwayReceived(Self.payload(GoAway(code: StatusCode.failedPrecondition.rawValue, reason: "tls")))
-        guard case let .failure(error)? = step.handshake else { Issue.record("handshake not failed"); return }
+        let step = machine.goAwayReceived(
+            Self.payload(GoAway(code: StatusCode.failedPrecondition.rawValue, reason: "tls")))
+        guard case let .failure(error)? = step.handshake else {
+            Issue.record("handshake not failed")
+            return
+        }
         #expect(error.details.first?.reason == TransportSecurity.Reason.tlsRequired)
         #expect(step.note == nil)
     }
@@ -90,7 +107,10 @@ import Testing
         }
         #expect(step.connection == .none)
         // No new calls; the last tracked one ending closes the connection.
-        guard case .refuse = machine.admit() else { Issue.record("a call started after GOAWAY"); return }
+        guard case .refuse = machine.admit() else {
+            Issue.record("a call started after GOAWAY")
+            return
+        }
         var response = ByteBuffer()
         response.writeInteger(UInt32(0))
         guard case let .ended(_, then) = machine.responseReceived(streamID: ids[0], response) else {
@@ -112,7 +132,10 @@ import Testing
             return
         }
         #expect(error.code == .notFound)
-        guard case .untracked = machine.responseReceived(streamID: id, head) else { Issue.record("delivered twice"); return }
+        guard case .untracked = machine.responseReceived(streamID: id, head) else {
+            Issue.record("delivered twice")
+            return
+        }
     }
 
     @Test func aMalformedResponseIsAViolation() {
@@ -123,7 +146,11 @@ import Testing
             return
         }
         guard case let .sendAndClose(frames, _) = step.connection,
-              case let .goAway(0, .internal, reason)? = frames.first else { Issue.record("no GOAWAY"); return }
+            case let .goAway(0, .internal, reason)? = frames.first
+        else {
+            Issue.record("no GOAWAY")
+            return
+        }
         #expect(reason.hasPrefix("RESPONSE on stream 1: "))
         #expect(machine.state == .closed)
     }
@@ -131,8 +158,13 @@ import Testing
     @Test func aDeadlineOrCancelSendsCancelAndEndsTheCall() {
         var machine = ready()
         let id = Self.start(&machine)!
-        guard case let .ended(ended, then) = machine.abandon(streamID: id, RPCError(.deadlineExceeded, "deadline exceeded"))
-        else { Issue.record("not ended"); return }
+        guard
+            case let .ended(ended, then) = machine.abandon(
+                streamID: id, RPCError(.deadlineExceeded, "deadline exceeded"))
+        else {
+            Issue.record("not ended")
+            return
+        }
         #expect(then == .send([.cancel(streamID: id)]))
         if case let .failure(error) = ended.result { #expect(error.code == .deadlineExceeded) }
         guard case .untracked = machine.abandon(streamID: id, RPCError(.cancelled, "x")) else {
@@ -144,17 +176,27 @@ import Testing
     @Test func theServersCallLimitIsRespected() {
         var machine = ready(maxCalls: 1)
         #expect(Self.start(&machine) != nil)
-        guard case let .refuse(error, unusable) = machine.admit() else { Issue.record("over the limit"); return }
+        guard case let .refuse(error, unusable) = machine.admit() else {
+            Issue.record("over the limit")
+            return
+        }
         #expect(error.code == .resourceExhausted)
         #expect(!unusable)
     }
 
     @Test func keepalivePingsAfterSilenceAndClosesWithoutPong() {
-        var machine = ready { $0.keepaliveInterval = .seconds(30); $0.keepaliveTimeout = .seconds(10) }
+        var machine = ready {
+            $0.keepaliveInterval = .seconds(30)
+            $0.keepaliveTimeout = .seconds(10)
+        }
         #expect(machine.keepaliveTick(at: t0 + .seconds(29)) == .none)
-        #expect(machine.keepaliveTick(at: t0 + .seconds(30)) == .send([.ping(opaque: (t0 + .seconds(30)).uptimeNanoseconds)]))
+        #expect(
+            machine.keepaliveTick(at: t0 + .seconds(30))
+                == .send([.ping(opaque: (t0 + .seconds(30)).uptimeNanoseconds)]))
         #expect(machine.keepaliveTick(at: t0 + .seconds(39)) == .none)
-        #expect(machine.keepaliveTick(at: t0 + .seconds(40)) == .close(because: .info("closing connection: keepalive timeout")))
+        #expect(
+            machine.keepaliveTick(at: t0 + .seconds(40))
+                == .close(because: .info("closing connection: keepalive timeout")))
         // A PONG clears it.
         var other = ready { $0.keepaliveInterval = .seconds(30) }
         _ = other.keepaliveTick(at: t0 + .seconds(30))

@@ -13,8 +13,9 @@ struct DeadlineAndCancelTests {
         let clock = ContinuousClock()
         let start = clock.now
         let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(TestMethods.block, EchoRequest(payload: Array("deadline".utf8)),
-                                       timeout: .milliseconds(100), responseType: EchoResponse.self)
+            _ = try await client.unary(
+                TestMethods.block, EchoRequest(payload: Array("deadline".utf8)),
+                timeout: .milliseconds(100), responseType: EchoResponse.self)
         }
         let elapsed = clock.now - start
         #expect(error?.code == .deadlineExceeded)
@@ -31,9 +32,11 @@ struct DeadlineAndCancelTests {
         // A raw client that never cancels: only the server's timer can end it.
         try await RawConnection.with(port: server.port) { raw in
             try await raw.send(RawConnection.handshakeBytes())
-            try await raw.send(RawConnection.requestBytes(streamID: 1, method: TestMethods.block.path,
-                                                          message: EchoRequest(payload: Array("wire".utf8)),
-                                                          timeoutMicros: 50_000))
+            try await raw.send(
+                RawConnection.requestBytes(
+                    streamID: 1, method: TestMethods.block.path,
+                    message: EchoRequest(payload: Array("wire".utf8)),
+                    timeoutMicros: 50_000))
             let event = try await raw.read { $0.response(for: 1) != nil }
             let frame = try #require(event?.response(for: 1))
             let head = try ResponseHead(buffer: HeadedPayload(splitting: frame.payload).head)
@@ -50,9 +53,11 @@ struct DeadlineAndCancelTests {
         let server = try await TestServer.start()
         try await RawConnection.with(port: server.port) { raw in
             try await raw.send(RawConnection.handshakeBytes())
-            try await raw.send(RawConnection.requestBytes(streamID: 1, method: TestMethods.spinThenBlock.path,
-                                                          message: EchoRequest(payload: Array("spin".utf8), delayMs: 80),
-                                                          timeoutMicros: 20_000))
+            try await raw.send(
+                RawConnection.requestBytes(
+                    streamID: 1, method: TestMethods.spinThenBlock.path,
+                    message: EchoRequest(payload: Array("spin".utf8), delayMs: 80),
+                    timeoutMicros: 20_000))
             let event = try await raw.read { $0.response(for: 1) != nil }
             let frame = try #require(event?.response(for: 1))
             let head = try ResponseHead(buffer: HeadedPayload(splitting: frame.payload).head)
@@ -71,9 +76,11 @@ struct DeadlineAndCancelTests {
         try await RawConnection.with(port: server.port) { raw in
             try await raw.send(RawConnection.handshakeBytes())
             let started = clock.now
-            try await raw.send(RawConnection.requestBytes(streamID: 1, method: TestMethods.explainedWait.path,
-                                                          message: EchoRequest(payload: Array("rev".utf8), delayMs: 3_000),
-                                                          timeoutMicros: 50_000))
+            try await raw.send(
+                RawConnection.requestBytes(
+                    streamID: 1, method: TestMethods.explainedWait.path,
+                    message: EchoRequest(payload: Array("rev".utf8), delayMs: 3_000),
+                    timeoutMicros: 50_000))
             let event = try await raw.read { $0.response(for: 1) != nil }
             let elapsed = clock.now - started
             let frame = try #require(event?.response(for: 1))
@@ -85,10 +92,13 @@ struct DeadlineAndCancelTests {
             #expect(elapsed < .seconds(2), "answered after \(elapsed), not at the deadline")
             // The handler's late result is dropped, and the connection serves on.
             #expect(await server.probe.waitFor("ended:rev"))
-            try await raw.send(RawConnection.requestBytes(streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                          message: EchoRequest(payload: [7])))
+            try await raw.send(
+                RawConnection.requestBytes(
+                    streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(payload: [7])))
             let next = try #require(try await raw.read { $0.response(for: 3) != nil }?.response(for: 3))
-            #expect(try ResponseHead(buffer: HeadedPayload(splitting: next.payload).head).code == StatusCode.ok.rawValue)
+            #expect(
+                try ResponseHead(buffer: HeadedPayload(splitting: next.payload).head).code == StatusCode.ok.rawValue)
         }
         await server.stop()
     }
@@ -97,8 +107,9 @@ struct DeadlineAndCancelTests {
         let server = try await TestServer.start()
         let client = server.client()
         let call = Task {
-            try await client.unary(TestMethods.block, EchoRequest(payload: Array("cancel".utf8)),
-                                   responseType: EchoResponse.self)
+            try await client.unary(
+                TestMethods.block, EchoRequest(payload: Array("cancel".utf8)),
+                responseType: EchoResponse.self)
         }
         #expect(await server.probe.waitFor("started:cancel"))
         call.cancel()
@@ -107,7 +118,8 @@ struct DeadlineAndCancelTests {
         if case let .failure(error as RPCError) = result { #expect(error.code == .cancelled) }
         #expect(await server.probe.waitFor("cancelled:cancel"))
         // The connection keeps working after a cancel.
-        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [9]), responseType: EchoResponse.self)
+        let reply = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [9]), responseType: EchoResponse.self)
         #expect(reply.payload == [9])
         client.close()
         await server.stop()

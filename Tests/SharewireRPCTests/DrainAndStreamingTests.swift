@@ -12,8 +12,9 @@ struct DrainAndStreamingTests {
         let client = server.client()
         try await client.connect()
         let inFlight = Task {
-            try await client.unary(TestMethods.slowEcho, EchoRequest(payload: Array("inflight".utf8), delayMs: 500),
-                                   responseType: EchoResponse.self)
+            try await client.unary(
+                TestMethods.slowEcho, EchoRequest(payload: Array("inflight".utf8), delayMs: 500),
+                responseType: EchoResponse.self)
         }
         // Drain only once the call is running on the server.
         #expect(await server.probe.waitFor("started:inflight"))
@@ -27,7 +28,8 @@ struct DrainAndStreamingTests {
         var error: RPCError?
         while error == nil, clock.now < end {
             do {
-                _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
+                _ = try await client.unary(
+                    Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
             } catch let refused {
                 error = refused
                 break
@@ -48,8 +50,9 @@ struct DrainAndStreamingTests {
         let server = try await TestServer.start { $0.drainGracePeriod = .milliseconds(300) }
         let client = server.client()
         let stuck = Task {
-            try await client.unary(TestMethods.block, EchoRequest(payload: Array("stuck".utf8)),
-                                   responseType: EchoResponse.self)
+            try await client.unary(
+                TestMethods.block, EchoRequest(payload: Array("stuck".utf8)),
+                responseType: EchoResponse.self)
         }
         #expect(await server.probe.waitFor("started:stuck"))
         let clock = ContinuousClock()
@@ -65,9 +68,10 @@ struct DrainAndStreamingTests {
     @Test func serverStreamDeliversAllMessagesInOrder() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let stream = try await client.serverStream(Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
-                                                   EchoRequest(payload: [1], count: 50, intervalMs: 1),
-                                                   responseType: EchoResponse.self)
+        let stream = try await client.serverStream(
+            Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
+            EchoRequest(payload: [1], count: 50, intervalMs: 1),
+            responseType: EchoResponse.self)
         var sequences: [UInt32] = []
         for try await message in stream { sequences.append(message.sequence) }
         #expect(sequences == Array(0..<50))
@@ -78,10 +82,12 @@ struct DrainAndStreamingTests {
     @Test func serverStreamEndsWithErrorStatus() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let stream = try await client.serverStream(Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
-                                                   EchoRequest(count: 3, failCode: StatusCode.aborted.rawValue,
-                                                               failMessage: "stop"),
-                                                   responseType: EchoResponse.self)
+        let stream = try await client.serverStream(
+            Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
+            EchoRequest(
+                count: 3, failCode: StatusCode.aborted.rawValue,
+                failMessage: "stop"),
+            responseType: EchoResponse.self)
         var received = 0
         do {
             for try await _ in stream { received += 1 }
@@ -98,9 +104,10 @@ struct DrainAndStreamingTests {
     @Test func abandoningAStreamCancelsTheServerSide() async throws {
         let server = try await TestServer.start()
         let client = server.client()
-        let stream = try await client.serverStream(Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
-                                                   EchoRequest(count: 100_000, intervalMs: 5),
-                                                   responseType: EchoResponse.self)
+        let stream = try await client.serverStream(
+            Sharewire_V1.Diagnostics.Method.EchoStream.descriptor,
+            EchoRequest(count: 100_000, intervalMs: 5),
+            responseType: EchoResponse.self)
         var received = 0
         for try await _ in stream {
             received += 1
@@ -108,7 +115,8 @@ struct DrainAndStreamingTests {
         }
         #expect(received == 3)
         // The connection stays usable after the cancel.
-        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [6]), responseType: EchoResponse.self)
+        let reply = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [6]), responseType: EchoResponse.self)
         #expect(reply.payload == [6])
         client.close()
         await server.stop()
@@ -120,13 +128,18 @@ struct ReconnectTests {
     @Test func clientBacksOffWhileServerIsDownAndReconnectsWhenItReturns() async throws {
         let first = try await TestServer.start()
         let port = first.port
-        let client = first.client { $0.backoff.initial = .milliseconds(50); $0.backoff.maximum = .milliseconds(200) }
-        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
+        let client = first.client {
+            $0.backoff.initial = .milliseconds(50)
+            $0.backoff.maximum = .milliseconds(200)
+        }
+        _ = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
         await first.stop()
 
         // Nothing listens: calls fail fast, marked safe to retry.
         let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
+            _ = try await client.unary(
+                Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
         }
         #expect(error?.code == .unavailable)
         #expect(error?.notProcessed == true)
@@ -134,7 +147,9 @@ struct ReconnectTests {
         let second = try await TestServer.start { $0.port = port }
         var reply: EchoResponse?
         for _ in 0..<100 where reply == nil {
-            reply = try? await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [7]), responseType: EchoResponse.self)
+            reply = try? await client.unary(
+                Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [7]),
+                responseType: EchoResponse.self)
             if reply == nil { try await Task.sleep(for: .milliseconds(20)) }
         }
         #expect(reply?.payload == [7])
@@ -159,23 +174,35 @@ struct TwoPhaseGoAwayTests {
             // the parallel suites this test's task has been held more than 5 s
             // between reading phase 2 and sending stream 5; the grace period is
             // longer still, so call 1 finishes OK).
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                                  message: EchoRequest(payload: [1], delayMs: 15_000)))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(payload: [1], delayMs: 15_000)))
             try await raw.send(bytes)
-            _ = try await raw.read { if case .frame(let f) = $0 { return f.type == .hello }; return false }
+            _ = try await raw.read {
+                if case .frame(let f) = $0 { return f.type == .hello }
+                return false
+            }
             let drain = Task { await server.server.drain() }
 
             // Phase 1: GOAWAY with the maximum id, then a PING to time the round trip.
             let first = try #require(try await raw.read { $0.isGoAway })
             guard case let .frame(firstFrame) = first else { return }
             #expect(try GoAway(buffer: firstFrame.payload).lastStreamID == 0x7FFF_FFFF)
-            let ping = try #require(try await raw.read { if case .frame(let f) = $0 { return f.type == .ping }; return false })
+            let ping = try #require(
+                try await raw.read {
+                    if case .frame(let f) = $0 { return f.type == .ping }
+                    return false
+                })
             guard case let .frame(pingFrame) = ping else { return }
             // A call sent before the client saw phase 2 is still accepted.
             var more = ByteBuffer()
-            more.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                                 message: EchoRequest(payload: [3])))
-            more.writePing(.pong, opaque: pingFrame.payload.getInteger(at: pingFrame.payload.readerIndex, as: UInt64.self)!)
+            more.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(payload: [3])))
+            more.writePing(
+                .pong, opaque: pingFrame.payload.getInteger(at: pingFrame.payload.readerIndex, as: UInt64.self)!)
             try await raw.send(more)
 
             // Phase 2: GOAWAY naming the last stream the server took.
@@ -183,8 +210,10 @@ struct TwoPhaseGoAwayTests {
             guard case let .frame(secondFrame) = second else { return }
             #expect(try GoAway(buffer: secondFrame.payload).lastStreamID == 3)
             var late = ByteBuffer()
-            late.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                                 message: EchoRequest(payload: [5])))
+            late.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(payload: [5])))
             try await raw.send(late)
             let refused = try #require(try await raw.read { $0.response(for: 5) != nil }?.response(for: 5))
             let head = try ResponseHead(buffer: HeadedPayload(splitting: refused.payload).head)

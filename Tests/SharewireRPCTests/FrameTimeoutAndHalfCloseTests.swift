@@ -16,8 +16,9 @@ struct FrameTimeoutAndHalfCloseTests {
         let goAway = try await RawConnection.with(port: server.port) { raw in
             raw.closeAfter(.seconds(10))  // the idle timeout (300 s) would be far later
             var bytes = RawConnection.handshakeBytes()
-            let request = RawConnection.requestBytes(streamID: 1, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
-                                                     message: EchoRequest(payload: [1, 2, 3]))
+            let request = RawConnection.requestBytes(
+                streamID: 1, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
+                message: EchoRequest(payload: [1, 2, 3]))
             // The header and one byte of the payload, then nothing.
             bytes.writeImmutableBuffer(request.getSlice(at: request.readerIndex, length: FrameHeader.size + 1)!)
             try await raw.send(bytes)
@@ -35,9 +36,10 @@ struct FrameTimeoutAndHalfCloseTests {
         let (response, closed) = try await RawConnection.with(port: server.port) { raw in
             raw.closeAfter(.seconds(10))
             var bytes = RawConnection.handshakeBytes()
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 1, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
-                message: EchoRequest(payload: Array("late".utf8), delayMs: 300)))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 1, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
+                    message: EchoRequest(payload: Array("late".utf8), delayMs: 300)))
             try await raw.send(bytes)
             try await raw.closeOutput()
             let response = try await raw.read { $0.response(for: 1) != nil }?.response(for: 1)

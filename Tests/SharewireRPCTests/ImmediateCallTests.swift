@@ -6,8 +6,10 @@ import Testing
 /// loop with no task, or handed to a task when the attempt returns nil.
 @Suite(.timeLimit(.minutes(1)))
 struct ImmediateCallTests {
-    private func call(_ client: RPCClient, _ tag: String, delayMs: UInt32 = 0, failCode: StatusCode? = nil,
-                      timeout: Duration? = nil) async throws -> String {
+    private func call(
+        _ client: RPCClient, _ tag: String, delayMs: UInt32 = 0, failCode: StatusCode? = nil,
+        timeout: Duration? = nil
+    ) async throws -> String {
         let reply = try await client.unary(
             TestMethods.immediateOrTask,
             EchoRequest(payload: Array(tag.utf8), delayMs: delayMs, failCode: failCode?.rawValue ?? 0),
@@ -60,7 +62,9 @@ struct ImmediateCallTests {
         let client = server.client()
         for i in 0..<50 {
             if i % 5 == 0 {
-                let error = await #expect(throws: RPCError.self) { _ = try await call(client, "n\(i)", failCode: .aborted) }
+                let error = await #expect(throws: RPCError.self) {
+                    _ = try await call(client, "n\(i)", failCode: .aborted)
+                }
                 #expect(error?.code == .aborted)
             } else {
                 #expect(try await call(client, "n\(i)") == "immediate")

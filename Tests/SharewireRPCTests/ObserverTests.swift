@@ -5,7 +5,10 @@ import Testing
 
 /// Records what the server reports to its observer.
 final class RecordingObserver: ServerObserver {
-    struct Finished: Equatable { let path: String; let code: StatusCode }
+    struct Finished: Equatable {
+        let path: String
+        let code: StatusCode
+    }
     private let state = Mutex<(finished: [Finished], refused: [StatusCode], opened: Int, closed: Int)>(([], [], 0, 0))
 
     func callFinished(method: MethodDescriptor, code: StatusCode, duration: Duration) {
@@ -27,19 +30,24 @@ struct ObserverTests {
         let observer = RecordingObserver()
         let server = try await TestServer.start { $0.observer = observer }
         let client = server.client()
-        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [1]), responseType: EchoResponse.self)
-        _ = try? await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(failCode: StatusCode.notFound.rawValue),
-                                    responseType: EchoResponse.self)
-        _ = try? await client.unary(MethodDescriptor(path: "/sharewire.v1.Nope/Missing"), EchoRequest(),
-                                    responseType: EchoResponse.self)
-        _ = try? await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(delayMs: 5_000), timeout: .milliseconds(50),
-                                    responseType: EchoResponse.self)
+        _ = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [1]), responseType: EchoResponse.self)
+        _ = try? await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(failCode: StatusCode.notFound.rawValue),
+            responseType: EchoResponse.self)
+        _ = try? await client.unary(
+            MethodDescriptor(path: "/sharewire.v1.Nope/Missing"), EchoRequest(),
+            responseType: EchoResponse.self)
+        _ = try? await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(delayMs: 5_000), timeout: .milliseconds(50),
+            responseType: EchoResponse.self)
         // The server reports a call once its handler has stopped; wait (bounded) for all four.
         let clock = ContinuousClock()
         let end = clock.now + .seconds(10)
         while observer.finished.count < 3, clock.now < end { try await Task.sleep(for: .milliseconds(5)) }
         let echo = Sharewire_V1.Diagnostics.Method.Echo.descriptor.path
-        #expect(Array(observer.finished.prefix(2)) == [.init(path: echo, code: .ok), .init(path: echo, code: .notFound)])
+        #expect(
+            Array(observer.finished.prefix(2)) == [.init(path: echo, code: .ok), .init(path: echo, code: .notFound)])
         // The timed-out call ends as DEADLINE_EXCEEDED (server deadline) or CANCELLED (client CANCEL first).
         #expect([StatusCode.deadlineExceeded, .cancelled].contains(observer.finished.last?.code))
         #expect(observer.refused == [.unimplemented])

@@ -1,6 +1,7 @@
 import NIOCore
-@testable import SharewireRPC
 import Testing
+
+@testable import SharewireRPC
 
 @Suite struct PingPolicerTests {
     let start = NIODeadline.uptimeNanoseconds(1_000_000_000)

@@ -1,6 +1,7 @@
 import NIOCore
 import SharewireMessages
 import Testing
+
 @testable import SharewireRPC
 
 /// ``RequestHeadCache``: a head with the bytes of the last one is answered
@@ -12,8 +13,9 @@ import Testing
         return buffer
     }
 
-    private let check = RequestHead(methodID: 150, timeoutMicros: 5_000_000,
-                                    metadata: [MetadataEntry(key: "authorization", value: "Bearer sw_" + String(repeating: "k", count: 40))])
+    private let check = RequestHead(
+        methodID: 150, timeoutMicros: 5_000_000,
+        metadata: [MetadataEntry(key: "authorization", value: "Bearer sw_" + String(repeating: "k", count: 40))])
 
     @Test func equalBytesGiveTheKeptHeadAndOtherBytesADecodedOne() throws {
         var cache = RequestHeadCache()
@@ -43,7 +45,8 @@ import Testing
         var cache = RequestHeadCache()
         _ = try cache.decode(bytes(check))
         var big = check
-        big.metadata.append(MetadataEntry(key: "x-trace", value: String(repeating: "t", count: RequestHeadCache.maxBytes)))
+        big.metadata.append(
+            MetadataEntry(key: "x-trace", value: String(repeating: "t", count: RequestHeadCache.maxBytes)))
         #expect(bytes(big).readableBytes > RequestHeadCache.maxBytes)
         #expect(try cache.decode(bytes(big)) == big)
         #expect(cache.keptByteCount == bytes(check).readableBytes)

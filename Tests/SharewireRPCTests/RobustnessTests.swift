@@ -22,8 +22,9 @@ struct RobustnessTests {
                 bytes.writeBytes((0..<512).map { _ in UInt8.random(in: 0...255, using: &rng) })
                 try await raw.send(bytes)
             }
-            let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [UInt8(round)]),
-                                               responseType: EchoResponse.self)
+            let reply = try await client.unary(
+                Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [UInt8(round)]),
+                responseType: EchoResponse.self)
             #expect(reply.payload == [UInt8(round)])
         }
         // Every garbage connection is gone; only the good client remains.
@@ -41,9 +42,13 @@ struct RobustnessTests {
         let server = try await TestServer.start()
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path, message: EchoRequest()))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path, message: EchoRequest()))
             // Stream ids must increase: 3 after 5 is a violation.
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path, message: EchoRequest()))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path, message: EchoRequest()))
             try await raw.send(bytes)
             let goAway = try #require(try await raw.readUntilClosed())
             #expect(goAway.code == StatusCode.internal.rawValue)
@@ -70,29 +75,44 @@ struct RobustnessTests {
         let client = server.client()
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: TestMethods.block.path,
-                                                          message: EchoRequest(payload: Array("gone".utf8))))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 1, method: TestMethods.block.path,
+                    message: EchoRequest(payload: Array("gone".utf8))))
             try await raw.send(bytes)
-            _ = try await raw.read { if case .frame(let f) = $0 { return f.type == .hello }; return false }
+            _ = try await raw.read {
+                if case .frame(let f) = $0 { return f.type == .hello }
+                return false
+            }
         }
         #expect(await server.probe.waitFor("started:gone"))
         #expect(await server.probe.waitFor("cancelled:gone"))
-        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [3]), responseType: EchoResponse.self)
+        let reply = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [3]), responseType: EchoResponse.self)
         #expect(reply.payload == [3])
         client.close()
         await server.stop()
     }
 
     @Test func oversizedRequestIsResourceExhaustedAndConnectionSurvives() async throws {
-        let server = try await TestServer.start { $0.maxFrameSize = 1024; $0.maxMessageSize = 512 }
+        let server = try await TestServer.start {
+            $0.maxFrameSize = 1024
+            $0.maxMessageSize = 512
+        }
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                          message: EchoRequest(payload: Array(repeating: 1, count: 4000))))
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                          message: EchoRequest(payload: Array(repeating: 2, count: 700))))
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                          message: EchoRequest(payload: [42])))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(payload: Array(repeating: 1, count: 4000))))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(payload: Array(repeating: 2, count: 700))))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 5, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(payload: [42])))
             try await raw.send(bytes)
             for (stream, expected) in [(UInt32(1), "FRAME_TOO_LARGE"), (UInt32(3), "MESSAGE_TOO_LARGE")] {
                 let frame = try #require(try await raw.read { $0.response(for: stream) != nil }?.response(for: stream))
@@ -113,8 +133,10 @@ struct RobustnessTests {
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
             for stream in [UInt32(1), 3, 5] {
-                bytes.writeImmutableBuffer(RawConnection.requestBytes(streamID: stream, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                                                              message: EchoRequest(delayMs: 300)))
+                bytes.writeImmutableBuffer(
+                    RawConnection.requestBytes(
+                        streamID: stream, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                        message: EchoRequest(delayMs: 300)))
             }
             try await raw.send(bytes)
             let frame = try #require(try await raw.read { $0.response(for: 5) != nil }?.response(for: 5))
@@ -134,14 +156,18 @@ struct RobustnessTests {
             let goAway = try #require(try await raw.readUntilClosed())
             #expect(goAway.code == StatusCode.resourceExhausted.rawValue)
         }
-        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [4]), responseType: EchoResponse.self)
+        let reply = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [4]), responseType: EchoResponse.self)
         #expect(reply.payload == [4])
         client.close()
         await server.stop()
     }
 
     @Test func abusivePingsGetGoAway() async throws {
-        let server = try await TestServer.start { $0.minPingInterval = .seconds(10); $0.maxPingStrikes = 2 }
+        let server = try await TestServer.start {
+            $0.minPingInterval = .seconds(10)
+            $0.maxPingStrikes = 2
+        }
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
             for i in 0..<5 { bytes.writePing(.ping, opaque: UInt64(i)) }
@@ -149,7 +175,10 @@ struct RobustnessTests {
             let goAway = try #require(try await raw.readUntilClosed())
             #expect(goAway.code == StatusCode.resourceExhausted.rawValue)
             #expect(goAway.reason == "too_many_pings")
-            let pongs = raw.events.filter { if case .frame(let f) = $0 { return f.type == .pong }; return false }
+            let pongs = raw.events.filter {
+                if case .frame(let f) = $0 { return f.type == .pong }
+                return false
+            }
             #expect(pongs.count == 3)
         }
         await server.stop()
@@ -160,7 +189,8 @@ struct RobustnessTests {
         // for a second between its handshake and its first call.
         let server = try await TestServer.start { $0.idleTimeout = .seconds(2) }
         let client = server.client()
-        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
+        _ = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
         // Bounded wait for the idle close, not a fixed sleep: on a loaded
         // machine the housekeeping tick can run late.
         let clock = ContinuousClock()
@@ -173,8 +203,9 @@ struct RobustnessTests {
         // else, or five in a row, fails.
         for attempt in 1...5 {
             do {
-                let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [5]),
-                                                   responseType: EchoResponse.self)
+                let reply = try await client.unary(
+                    Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [5]),
+                    responseType: EchoResponse.self)
                 #expect(reply.payload == [5])
                 break
             } catch {
@@ -227,8 +258,9 @@ struct HandshakeAndLifetimeTests {
         let server = try await TestServer.start()
         let client = server.client()
         let error = await #expect(throws: RPCError.self) {
-            _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(failCode: StatusCode.unavailable.rawValue),
-                                       responseType: EchoResponse.self)
+            _ = try await client.unary(
+                Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(failCode: StatusCode.unavailable.rawValue),
+                responseType: EchoResponse.self)
         }
         #expect(error?.code == .invalidArgument)
         #expect(error?.details.first?.reason == "RESERVED_STATUS")
@@ -244,12 +276,14 @@ struct ClientFrameLimitTests {
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes(maxFrameSize: 256)
             let longMessage = String(repeating: "x", count: 1000)
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                message: EchoRequest(failCode: StatusCode.aborted.rawValue, failMessage: longMessage)))
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                message: EchoRequest(failCode: StatusCode.aborted.rawValue, failMessage: "short")))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(failCode: StatusCode.aborted.rawValue, failMessage: longMessage)))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 3, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
+                    message: EchoRequest(failCode: StatusCode.aborted.rawValue, failMessage: "short")))
             try await raw.send(bytes)
             let long = try #require(try await raw.read { $0.response(for: 1) != nil }?.response(for: 1))
             #expect(long.payload.readableBytes <= 256)

@@ -2,10 +2,11 @@ import Logging
 import NIOCore
 import NIOEmbedded
 import SharewireMessages
-@_spi(Testing) @testable import SharewireRPC
 import SharewireTestSupport
 import SharewireWire
 import Testing
+
+@_spi(Testing) @testable import SharewireRPC
 
 /// The server connection handler on NIO's `EmbeddedChannel` with a manual
 /// clock: bytes in, frames out, time stepped by hand. No sockets, no sleeps.
@@ -77,8 +78,9 @@ final class EmbeddedServerConnection {
     var isOpen: Bool { channel.isActive }
 
     static func echo(streamID: UInt32, _ payload: [UInt8] = [1], timeoutMicros: UInt64 = 0) -> ByteBuffer {
-        RawConnection.requestBytes(streamID: streamID, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
-                                   message: EchoRequest(payload: payload), timeoutMicros: timeoutMicros)
+        RawConnection.requestBytes(
+            streamID: streamID, methodID: Sharewire_V1.Diagnostics.Method.Echo.descriptor.id,
+            message: EchoRequest(payload: payload), timeoutMicros: timeoutMicros)
     }
 }
 
@@ -123,7 +125,10 @@ final class EmbeddedServerConnection {
     }
 
     @Test func anIdleConnectionIsClosedWithGoAwayIdleTimeout() throws {
-        let connection = try EmbeddedServerConnection { $0.idleTimeout = .seconds(5); $0.keepaliveInterval = .seconds(3600) }
+        let connection = try EmbeddedServerConnection {
+            $0.idleTimeout = .seconds(5)
+            $0.keepaliveInterval = .seconds(3600)
+        }
         try connection.handshake()
         try connection.send(EmbeddedServerConnection.echo(streamID: 1))
         connection.advance(by: .seconds(4))
@@ -137,7 +142,10 @@ final class EmbeddedServerConnection {
     }
 
     @Test func keepalivePingsAfterSilenceAndClosesWithoutGoAwayWhenUnanswered() throws {
-        let connection = try EmbeddedServerConnection { $0.keepaliveInterval = .seconds(60); $0.keepaliveTimeout = .seconds(20) }
+        let connection = try EmbeddedServerConnection {
+            $0.keepaliveInterval = .seconds(60)
+            $0.keepaliveTimeout = .seconds(20)
+        }
         try connection.handshake()
         connection.advance(by: .seconds(60))
         let pings = try connection.frames().filter { if case let .frame(f) = $0 { f.type == .ping } else { false } }
@@ -150,7 +158,10 @@ final class EmbeddedServerConnection {
     }
 
     @Test func keepalivePongsDoNotKeepAnIdleConnectionOpen() throws {
-        let connection = try EmbeddedServerConnection { $0.idleTimeout = .seconds(20); $0.keepaliveInterval = .seconds(2) }
+        let connection = try EmbeddedServerConnection {
+            $0.idleTimeout = .seconds(20)
+            $0.keepaliveInterval = .seconds(2)
+        }
         try connection.handshake()
         var pongs = 0
         for _ in 0..<19 {
@@ -198,7 +209,10 @@ final class EmbeddedServerConnection {
         #expect(try connection.frames().contains { $0.response(for: 3) != nil })
         connection.advance(by: .seconds(1))
         frames = try connection.frames()
-        guard case let .frame(final)? = frames.first else { Issue.record("no phase-2 GOAWAY"); return }
+        guard case let .frame(final)? = frames.first else {
+            Issue.record("no phase-2 GOAWAY")
+            return
+        }
         #expect(try GoAway(buffer: final.payload).lastStreamID == 3)
         #expect(!connection.isOpen)
     }
@@ -278,22 +292,32 @@ final class EmbeddedServerConnection {
         var preface = ByteBuffer()
         Preface.current.write(to: &preface)
         let all = RawConnection.handshakeBytes()
-        return all.getSlice(at: all.readerIndex + preface.readableBytes, length: all.readableBytes - preface.readableBytes)!
+        return all.getSlice(
+            at: all.readerIndex + preface.readableBytes, length: all.readableBytes - preface.readableBytes)!
     }
 
     static let rows: [(row: Int, bytes: ByteBuffer, reason: String)] = [
         (3, frame(0x42, stream: 0), "unknown frame type 0x42"),
         (5, helloOnly(), "HELLO sent twice"),
-        (6, frame(FrameType.response.rawValue, stream: 1, payload: [0, 0, 0, 0]),
-         "frame type response not allowed in this direction"),
-        (7, frame(FrameType.request.rawValue, stream: 0x8000_0001), "stream id 2147483649 has the reserved top bit set"),
-        (8, frame(FrameType.ping.rawValue, stream: 3, payload: [UInt8](repeating: 0, count: 8)),
-         "ping frame must use stream 0, got 3"),
+        (
+            6, frame(FrameType.response.rawValue, stream: 1, payload: [0, 0, 0, 0]),
+            "frame type response not allowed in this direction"
+        ),
+        (
+            7, frame(FrameType.request.rawValue, stream: 0x8000_0001),
+            "stream id 2147483649 has the reserved top bit set"
+        ),
+        (
+            8, frame(FrameType.ping.rawValue, stream: 3, payload: [UInt8](repeating: 0, count: 8)),
+            "ping frame must use stream 0, got 3"
+        ),
         (9, frame(FrameType.cancel.rawValue, stream: 0), "cancel frame must not use stream 0"),
         (10, frame(FrameType.ping.rawValue, stream: 0, payload: [1, 2]), "invalid payload length 2 for ping frame"),
         (11, frame(FrameType.cancel.rawValue, stream: 9), "cancel frame for stream 9, which was never opened"),
-        (15, frame(FrameType.request.rawValue, stream: 1, payload: [0, 0]),
-         "REQUEST on stream 1: payload of 2 bytes is too short for its head length"),
+        (
+            15, frame(FrameType.request.rawValue, stream: 1, payload: [0, 0]),
+            "REQUEST on stream 1: payload of 2 bytes is too short for its head length"
+        ),
     ]
 
     @Test(arguments: rows.indices)

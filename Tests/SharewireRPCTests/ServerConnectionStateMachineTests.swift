@@ -1,8 +1,9 @@
 import NIOCore
 import SharewireMessages
-@testable import SharewireRPC
 import SharewireWire
 import Testing
+
+@testable import SharewireRPC
 
 /// Steps ``ServerConnectionStateMachine`` through every transition of
 /// docs/PROTOCOL.md §14.1, with time passed in by hand: no sockets, no sleeps.
@@ -11,8 +12,10 @@ import Testing
     static let t0 = NIODeadline.uptimeNanoseconds(1_000_000_000)
     let t0 = Self.t0
 
-    static func configuration(acceptedWithinLimit: Bool = true,
-                              _ configure: (inout ServerConfiguration) -> Void = { _ in }) -> Machine.Configuration {
+    static func configuration(
+        acceptedWithinLimit: Bool = true,
+        _ configure: (inout ServerConfiguration) -> Void = { _ in }
+    ) -> Machine.Configuration {
         var config = ServerConfiguration()
         configure(&config)
         return Machine.Configuration(config, acceptedWithinLimit: acceptedWithinLimit)
@@ -41,7 +44,9 @@ import Testing
 
     /// Feeds `bytes` and decodes until more are needed; returns the events
     /// and, if decoding failed, what the machine does about it.
-    static func feed(_ machine: inout Machine, _ bytes: ByteBuffer, at now: NIODeadline) -> ([FrameEvent], ConnectionAction?) {
+    static func feed(_ machine: inout Machine, _ bytes: ByteBuffer, at now: NIODeadline) -> (
+        [FrameEvent], ConnectionAction?
+    ) {
         machine.bytesReceived(bytes, at: now)
         var events: [FrameEvent] = []
         while true {
@@ -73,7 +78,10 @@ import Testing
         Preface.current.write(to: &bytes)
         let (events, failure) = Self.feed(&machine, bytes, at: t0)
         #expect(failure == nil)
-        guard case .preface? = events.first else { Issue.record("no preface event"); return }
+        guard case .preface? = events.first else {
+            Issue.record("no preface event")
+            return
+        }
         #expect(machine.prefaceReceived() == .send([.preface, .hello(machine.configuration.hello)]))
         #expect(machine.state == .awaitHello)
     }
@@ -91,25 +99,37 @@ import Testing
         var bytes = ByteBuffer()
         Preface(major: 2, minor: 0).write(to: &bytes)
         let (_, failure) = Self.feed(&machine, bytes, at: t0)
-        #expect(failure == .sendAndClose(
-            [.preface, Self.goAway(0, .unimplemented, "unsupported protocol version 2.0; this server speaks 1.x")],
-            because: nil))
+        #expect(
+            failure
+                == .sendAndClose(
+                    [
+                        .preface,
+                        Self.goAway(0, .unimplemented, "unsupported protocol version 2.0; this server speaks 1.x"),
+                    ],
+                    because: nil))
         #expect(machine.state == .closed)
     }
 
     @Test func theHandshakeTimeoutClosesSilentlyBeforeThePreface() {
         var machine = Machine(configuration: Self.configuration { $0.handshakeTimeout = .seconds(10) }, now: t0)
         #expect(machine.housekeeping(at: t0 + .seconds(9)) == .none)
-        #expect(machine.housekeeping(at: t0 + .seconds(10)) == .close(because: .debug("closing connection: no handshake")))
+        #expect(
+            machine.housekeeping(at: t0 + .seconds(10)) == .close(because: .debug("closing connection: no handshake")))
         #expect(machine.state == .closed)
     }
 
     @Test func overTheConnectionLimitTheHandshakeIsFollowedByGoAwayCode8() {
-        var machine = Machine(configuration: Self.configuration(acceptedWithinLimit: false) { $0.maxConnections = 7 },
-                              now: t0)
-        #expect(machine.prefaceReceived() == .sendAndClose(
-            [.preface, .hello(machine.configuration.hello), Self.goAway(0, .resourceExhausted, "connection limit of 7 reached")],
-            because: nil))
+        var machine = Machine(
+            configuration: Self.configuration(acceptedWithinLimit: false) { $0.maxConnections = 7 },
+            now: t0)
+        #expect(
+            machine.prefaceReceived()
+                == .sendAndClose(
+                    [
+                        .preface, .hello(machine.configuration.hello),
+                        Self.goAway(0, .resourceExhausted, "connection limit of 7 reached"),
+                    ],
+                    because: nil))
         #expect(machine.state == .closed)
     }
 
@@ -127,14 +147,18 @@ import Testing
         Preface.current.write(to: &bytes)
         bytes.writePing(.ping, opaque: 1)
         let (_, failure) = Self.feed(&machine, bytes, at: t0)
-        #expect(failure == .sendAndClose([Self.goAway(0, .internal, "expected HELLO as first frame, got ping")],
-                                         because: .notice("protocol violation: expected HELLO as first frame, got ping")))
+        #expect(
+            failure
+                == .sendAndClose(
+                    [Self.goAway(0, .internal, "expected HELLO as first frame, got ping")],
+                    because: .notice("protocol violation: expected HELLO as first frame, got ping")))
     }
 
     @Test func theHandshakeTimeoutAppliesUntilTheHello() {
         var machine = Machine(configuration: Self.configuration { $0.handshakeTimeout = .seconds(10) }, now: t0)
         _ = machine.prefaceReceived()
-        #expect(machine.housekeeping(at: t0 + .seconds(10)) == .close(because: .debug("closing connection: no handshake")))
+        #expect(
+            machine.housekeeping(at: t0 + .seconds(10)) == .close(because: .debug("closing connection: no handshake")))
 
         var served = Machine(configuration: Self.configuration { $0.handshakeTimeout = .seconds(10) }, now: t0)
         _ = served.prefaceReceived()
@@ -147,7 +171,8 @@ import Testing
         var machine = Machine(configuration: Self.configuration(), now: t0)
         _ = machine.prefaceReceived()
         guard case let .sendAndClose(frames, _) = machine.helloReceived(ByteBuffer(bytes: [0xff, 0xff, 0xff]), at: t0),
-              case let .goAway(0, .internal, reason)? = frames.first else {
+            case let .goAway(0, .internal, reason)? = frames.first
+        else {
             Issue.record("no GOAWAY")
             return
         }
@@ -228,8 +253,11 @@ import Testing
     @Test func aDrainAnnouncesThenTheMatchingPongSendsTheFinalGoAway() {
         var machine = Self.serving()
         let opaque: UInt64 = 1 | (1 << 63)
-        #expect(machine.drainRequested(at: t0) == .send([
-            Self.goAway(FrameHeader.maxStreamID, .ok, "server shutting down"), .ping(opaque: opaque)]))
+        #expect(
+            machine.drainRequested(at: t0)
+                == .send([
+                    Self.goAway(FrameHeader.maxStreamID, .ok, "server shutting down"), .ping(opaque: opaque),
+                ]))
         #expect(machine.state == .announced(pingOpaque: opaque, since: t0))
         // REQUESTs are still accepted in phase 1; a client GOAWAY changes nothing.
         _ = Self.feed(&machine, RawRequest.bytes(streamID: 1), at: t0)
@@ -251,7 +279,8 @@ import Testing
         _ = machine.drainRequested(at: t0)
         #expect(machine.housekeeping(at: t0 + .milliseconds(999)) == .none)
         // No call runs: phase 2 and close at once.
-        #expect(machine.housekeeping(at: t0 + .seconds(1))
+        #expect(
+            machine.housekeeping(at: t0 + .seconds(1))
                 == .sendAndClose([Self.goAway(0, .ok, "server shutting down")], because: nil))
         #expect(machine.state == .closed)
     }
@@ -287,7 +316,10 @@ import Testing
             var bytes = ByteBuffer()
             bytes.writeMultipleIntegers(UInt32(0), UInt8(0x42), UInt8(0), UInt32(0))
             let (_, failure) = Self.feed(&machine, bytes, at: t0)
-            guard case let .sendAndClose(frames, _)? = failure else { Issue.record("not closed"); continue }
+            guard case let .sendAndClose(frames, _)? = failure else {
+                Issue.record("not closed")
+                continue
+            }
             #expect(frames == [Self.goAway(machine.lastRequestStreamID, .internal, "unknown frame type 0x42")])
             #expect(machine.state == .closed)
         }
@@ -298,9 +330,11 @@ import Testing
             #expect(machine.pingReceived(opaque: 1, at: t0) == .send([.pong(opaque: 1)]))
             #expect(machine.pingReceived(opaque: 2, at: t0) == .send([.pong(opaque: 2)]))
             #expect(machine.pingReceived(opaque: 3, at: t0) == .send([.pong(opaque: 3)]))
-            #expect(machine.pingReceived(opaque: 4, at: t0) == .sendAndClose(
-                [Self.goAway(machine.lastRequestStreamID, .resourceExhausted, "too_many_pings")],
-                because: .notice("closing connection: too many pings")))
+            #expect(
+                machine.pingReceived(opaque: 4, at: t0)
+                    == .sendAndClose(
+                        [Self.goAway(machine.lastRequestStreamID, .resourceExhausted, "too_many_pings")],
+                        because: .notice("closing connection: too many pings")))
             #expect(machine.state == .closed)
         }
     }
@@ -314,17 +348,25 @@ import Testing
     }
 
     @Test func anIdleConnectionGetsGoAwayIdleTimeout() {
-        var machine = Self.serving { $0.idleTimeout = .seconds(300); $0.keepaliveInterval = .seconds(3600) }
+        var machine = Self.serving {
+            $0.idleTimeout = .seconds(300)
+            $0.keepaliveInterval = .seconds(3600)
+        }
         // PINGs and PONGs are not calls: they do not keep it open.
         #expect(machine.pingReceived(opaque: 1, at: t0 + .seconds(200)) == .send([.pong(opaque: 1)]))
         #expect(machine.pongReceived(opaque: 1) == .none)
         #expect(machine.housekeeping(at: t0 + .seconds(299)) == .none)
-        #expect(machine.housekeeping(at: t0 + .seconds(300)) == .sendAndClose(
-            [Self.goAway(0, .ok, "idle timeout")], because: .debug("closing idle connection")))
+        #expect(
+            machine.housekeeping(at: t0 + .seconds(300))
+                == .sendAndClose(
+                    [Self.goAway(0, .ok, "idle timeout")], because: .debug("closing idle connection")))
     }
 
     @Test func aRunningCallKeepsTheConnectionFromIdling() {
-        var machine = Self.serving { $0.idleTimeout = .seconds(5); $0.keepaliveInterval = .seconds(3600) }
+        var machine = Self.serving {
+            $0.idleTimeout = .seconds(5)
+            $0.keepaliveInterval = .seconds(3600)
+        }
         machine.callStarted(streamID: 1, Self.call())
         #expect(machine.housekeeping(at: t0 + .seconds(60)) == .none)
         _ = machine.removeCall(streamID: 1)
@@ -344,9 +386,11 @@ import Testing
         // More bytes of the same frame do not restart its clock.
         _ = Self.feed(&machine, request.getSlice(at: FrameHeader.size + 1, length: 1)!, at: t0 + .seconds(5))
         #expect(machine.housekeeping(at: t0 + .seconds(9)) == .none)
-        #expect(machine.housekeeping(at: t0 + .seconds(10)) == .sendAndClose(
-            [Self.goAway(0, .deadlineExceeded, "frame not completed within 10000 ms")],
-            because: .notice("closing connection: frame not completed in time")))
+        #expect(
+            machine.housekeeping(at: t0 + .seconds(10))
+                == .sendAndClose(
+                    [Self.goAway(0, .deadlineExceeded, "frame not completed within 10000 ms")],
+                    because: .notice("closing connection: frame not completed in time")))
     }
 
     @Test func aCompletedFrameStopsTheFrameClockAndHeldReadsDoNotCount() {
@@ -361,25 +405,33 @@ import Testing
         let resume = machine.writabilityChanged(writable: true, at: t0 + .seconds(30))
         #expect(resume)
         #expect(machine.partialFrameSince == t0 + .seconds(30))
-        let (events, _) = Self.feed(&machine, request.getSlice(at: half, length: request.readableBytes - half)!,
-                                    at: t0 + .seconds(31))
+        let (events, _) = Self.feed(
+            &machine, request.getSlice(at: half, length: request.readableBytes - half)!,
+            at: t0 + .seconds(31))
         #expect(events.count == 1)
         #expect(machine.partialFrameSince == nil)
         #expect(machine.housekeeping(at: t0 + .seconds(45)) == .none)
     }
 
     @Test func keepalivePingsASilentConnectionAndClosesWithoutPong() {
-        var machine = Self.serving { $0.keepaliveInterval = .seconds(60); $0.keepaliveTimeout = .seconds(20) }
+        var machine = Self.serving {
+            $0.keepaliveInterval = .seconds(60)
+            $0.keepaliveTimeout = .seconds(20)
+        }
         #expect(machine.housekeeping(at: t0 + .seconds(59)) == .none)
         #expect(machine.housekeeping(at: t0 + .seconds(60)) == .send([.ping(opaque: 1)]))
         #expect(machine.housekeeping(at: t0 + .seconds(61)) == .none)  // one outstanding at a time
-        #expect(machine.housekeeping(at: t0 + .seconds(80))
+        #expect(
+            machine.housekeeping(at: t0 + .seconds(80))
                 == .close(because: .info("closing connection: keepalive timeout")))
         #expect(machine.state == .closed)
     }
 
     @Test func anyPongClearsTheKeepalivePingAndBytesCountAsActivity() {
-        var machine = Self.serving { $0.keepaliveInterval = .seconds(60); $0.keepaliveTimeout = .seconds(20) }
+        var machine = Self.serving {
+            $0.keepaliveInterval = .seconds(60)
+            $0.keepaliveTimeout = .seconds(20)
+        }
         #expect(machine.housekeeping(at: t0 + .seconds(60)) == .send([.ping(opaque: 1)]))
         var pong = ByteBuffer()
         pong.writePing(.pong, opaque: 1)
@@ -394,13 +446,15 @@ import Testing
         _ = Self.feed(&machine, RawRequest.bytes(streamID: 1), at: t0)
         let reason = "too many failed authentications on this connection (more than 5); check the API key"
         // During the failing (synchronous) call: its own end closes.
-        #expect(machine.authenticationLimitReached(burst: 5, duringCall: true)
+        #expect(
+            machine.authenticationLimitReached(burst: 5, duringCall: true)
                 == .send([Self.goAway(1, .unauthenticated, reason)]))
         #expect(machine.state == .draining(lastStreamID: 1))
         #expect(machine.callEnded(at: t0) == .sendAndClose([], because: nil))
         // From elsewhere with nothing running: close at once.
         var other = Self.serving()
-        #expect(other.authenticationLimitReached(burst: 5, duringCall: false)
+        #expect(
+            other.authenticationLimitReached(burst: 5, duringCall: false)
                 == .sendAndClose([Self.goAway(0, .unauthenticated, reason)], because: nil))
     }
 
@@ -413,7 +467,10 @@ import Testing
             Issue.record("no grace")
             return
         }
-        guard case .none = machine.deadlineExpired(streamID: 1) else { Issue.record("twice"); return }
+        guard case .none = machine.deadlineExpired(streamID: 1) else {
+            Issue.record("twice")
+            return
+        }
         let owed = machine.deadlineGraceOver(streamID: 1)
         let owedAgain = machine.deadlineGraceOver(streamID: 1)
         #expect(owed)
@@ -426,8 +483,11 @@ import Testing
         var machine = Self.serving()
         let explanation = DeadlineExplanation()
         explanation.set(RPCError(.deadlineExceeded, "waiting"))
-        machine.callStarted(streamID: 1, ServerCall(method: MethodDescriptor(path: "/t.T/M"), startedAt: nil,
-                                                    deadlineExplanation: explanation))
+        machine.callStarted(
+            streamID: 1,
+            ServerCall(
+                method: MethodDescriptor(path: "/t.T/M"), startedAt: nil,
+                deadlineExplanation: explanation))
         guard case let .answer(error, _) = machine.deadlineExpired(streamID: 1) else {
             Issue.record("not answered")
             return

@@ -18,8 +18,9 @@ struct ServerProcessStreamTests {
     @Test func aNonReadingStreamClientBoundsServerMemoryAndOtherCallsLatency() async throws {
         let dir = try TempDirectory("sharewire-backpressure")
         defer { dir.remove() }
-        let server = try await ServerProcess(arguments: ["--data-dir", dir.file("data"), "--threads", "1"],
-                                             logTo: dir.file("sharewired.log"))
+        let server = try await ServerProcess(
+            arguments: ["--data-dir", dir.file("data"), "--threads", "1"],
+            logTo: dir.file("sharewired.log"))
         defer { server.killIfRunning() }
         // The probe client gets a thread of its own, so the other tests
         // running in parallel in this process do not delay its answers.
@@ -29,15 +30,18 @@ struct ServerProcessStreamTests {
             client.close()
             probeGroup.shutdownGracefully { _ in }
         }
-        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
+        _ = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
         let baseline = try #require(ProcessMemory.residentKiB(pid: server.pid))
 
         let latencies = try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
             let request = EchoRequest(payload: Array(repeating: UInt8(ascii: "z"), count: 1000), count: 100_000)
             for streamID: UInt32 in [1, 3, 5, 7] {
-                bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                    streamID: streamID, methodID: Sharewire_V1.Diagnostics.Method.EchoStream.descriptor.id, message: request))
+                bytes.writeImmutableBuffer(
+                    RawConnection.requestBytes(
+                        streamID: streamID, methodID: Sharewire_V1.Diagnostics.Method.EchoStream.descriptor.id,
+                        message: request))
             }
             try await raw.send(bytes)
             // Never read this connection; meanwhile call on another one.
@@ -45,8 +49,9 @@ struct ServerProcessStreamTests {
             let clock = ContinuousClock()
             for _ in 0..<40 {
                 let started = clock.now
-                _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [1]),
-                                           responseType: EchoResponse.self)
+                _ = try await client.unary(
+                    Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [1]),
+                    responseType: EchoResponse.self)
                 latencies.append(clock.now - started)
                 try await Task.sleep(for: .milliseconds(50))
             }
@@ -63,7 +68,8 @@ struct ServerProcessStreamTests {
         #expect(growthMiB < 48, "server peak RSS grew by \(growthMiB) MiB")
         #expect(slowest < .milliseconds(2500), "slowest call on the other connection: \(slowest)")
         // The server still serves, and the streams ended with their connection.
-        _ = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
+        _ = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(), responseType: EchoResponse.self)
     }
 
     /// SIGTERM: Health turns NOT_SERVING before the first GOAWAY, a Health
@@ -73,21 +79,25 @@ struct ServerProcessStreamTests {
         let dir = try TempDirectory("sharewire-drain")
         defer { dir.remove() }
         let key = String(repeating: "ab", count: 32)
-        let server = try await ServerProcess(arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "20"],
-                                             environment: ["SHAREWIRE_SERVICE_KEY": key],
-                                             logTo: dir.file("sharewired.log"))
+        let server = try await ServerProcess(
+            arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "20"],
+            environment: ["SHAREWIRE_SERVICE_KEY": key],
+            logTo: dir.file("sharewired.log"))
         defer { server.killIfRunning() }
         let clock = ContinuousClock()
         var signalledAt = clock.now
         try await RawConnection.with(port: server.port) { raw in
             raw.closeAfter(.seconds(30))
             var bytes = RawConnection.handshakeBytes()
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 1, methodID: Sharewire_V1.Health.Method.Watch.descriptor.id, message: HealthCheckRequest()))
-            bytes.writeImmutableBuffer(RawConnection.requestBytes(
-                streamID: 3, methodID: MethodID.notificationWatchNotifications.rawValue,
-                message: WatchNotificationsRequest(),
-                metadata: [MetadataEntry(key: "authorization", value: "Bearer \(key)")]))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 1, methodID: Sharewire_V1.Health.Method.Watch.descriptor.id, message: HealthCheckRequest()
+                ))
+            bytes.writeImmutableBuffer(
+                RawConnection.requestBytes(
+                    streamID: 3, methodID: MethodID.notificationWatchNotifications.rawValue,
+                    message: WatchNotificationsRequest(),
+                    metadata: [MetadataEntry(key: "authorization", value: "Bearer \(key)")]))
             try await raw.send(bytes)
             let first = try #require(try await raw.read { $0.message(for: 1) != nil }?.message(for: 1))
             #expect(try HealthCheckResponse(buffer: first.payload).status == .serving)
@@ -96,8 +106,10 @@ struct ServerProcessStreamTests {
             kill(server.pid, SIGTERM)
             #expect(try await raw.read { $0.isGoAway } != nil)
             // A call crossing the first GOAWAY is still served, and says NOT_SERVING.
-            try await raw.send(RawConnection.requestBytes(streamID: 5, methodID: Sharewire_V1.Health.Method.Check.descriptor.id,
-                                                          message: HealthCheckRequest()))
+            try await raw.send(
+                RawConnection.requestBytes(
+                    streamID: 5, methodID: Sharewire_V1.Health.Method.Check.descriptor.id,
+                    message: HealthCheckRequest()))
             let check = try #require(try await raw.read { $0.response(for: 5) != nil }?.response(for: 5))
             let checkPayload = try HeadedPayload(splitting: check.payload)
             #expect(try ResponseHead(buffer: checkPayload.head).code == StatusCode.ok.rawValue)
@@ -108,9 +120,11 @@ struct ServerProcessStreamTests {
                 .map { try HealthCheckResponse(buffer: $0.payload).status }
             #expect(watchStatuses == [.serving, .notServing])
             for streamID: UInt32 in [1, 3] {
-                let end = try #require(raw.events.compactMap { $0.response(for: streamID) }.first,
-                                       "stream \(streamID) got no RESPONSE")
-                #expect(try ResponseHead(buffer: HeadedPayload(splitting: end.payload).head).code == StatusCode.ok.rawValue)
+                let end = try #require(
+                    raw.events.compactMap { $0.response(for: streamID) }.first,
+                    "stream \(streamID) got no RESPONSE")
+                #expect(
+                    try ResponseHead(buffer: HeadedPayload(splitting: end.payload).head).code == StatusCode.ok.rawValue)
             }
         }
         #expect(try await server.stop(signal: SIGTERM) == 0)

@@ -1,5 +1,6 @@
-@testable import SharewireRPC
 import Testing
+
+@testable import SharewireRPC
 
 /// The pure pacing rules of server streams (no sockets).
 struct StreamPacerTests {
@@ -24,15 +25,19 @@ struct StreamPacerTests {
     @Test func passingTheThresholdFlushesAndYields() {
         var pacer = StreamPacer(flushThreshold: 1000, messagesPerYield: 100)
         let steps = [999, 1000, 10].map { append(&pacer, pending: $0) }
-        #expect(steps == [Step(flushed: false, pace: .proceed), Step(flushed: true, pace: .yield),
-                          // The quota starts again after a yield.
-                          Step(flushed: false, pace: .proceed)])
+        #expect(
+            steps == [
+                Step(flushed: false, pace: .proceed), Step(flushed: true, pace: .yield),
+                // The quota starts again after a yield.
+                Step(flushed: false, pace: .proceed),
+            ])
     }
 
     @Test func anUnwritableChannelAlwaysWaits() {
         var pacer = StreamPacer(flushThreshold: 1000, messagesPerYield: 1)
         let steps = [5000, 1].map { append(&pacer, pending: $0, writable: false) }
-        #expect(steps == [Step(flushed: true, pace: .waitUntilWritable), Step(flushed: false, pace: .waitUntilWritable)])
+        #expect(
+            steps == [Step(flushed: true, pace: .waitUntilWritable), Step(flushed: false, pace: .waitUntilWritable)])
     }
 
     @Test func nonsenseSettingsAreClampedToOne() {

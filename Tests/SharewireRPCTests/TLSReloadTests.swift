@@ -17,7 +17,9 @@ struct TLSReloadTests {
         var loaded: [ServerCertificateSummary] { loadedList.withLock { $0 } }
         let failed = Atomic<Int>(0)
         func callFinished(method: MethodDescriptor, code: StatusCode, duration: Duration) {}
-        func tlsCertificateLoaded(_ certificate: ServerCertificateSummary) { loadedList.withLock { $0.append(certificate) } }
+        func tlsCertificateLoaded(_ certificate: ServerCertificateSummary) {
+            loadedList.withLock { $0.append(certificate) }
+        }
         func tlsCertificateReloadFailed() { failed.add(1, ordering: .relaxed) }
     }
 
@@ -40,8 +42,9 @@ struct TLSReloadTests {
                 config.tls = ServerTLS(certificateChainFile: certificateFile, privateKeyFile: keyFile)
                 config.observer = observer
             }
-            return Setup(certificates: certificates, certificateFile: certificateFile, keyFile: keyFile,
-                         server: server, observer: observer)
+            return Setup(
+                certificates: certificates, certificateFile: certificateFile, keyFile: keyFile,
+                server: server, observer: observer)
         }
 
         func install(_ pair: TestCertificates.Pair) throws {
@@ -49,7 +52,10 @@ struct TLSReloadTests {
         }
 
         func client(trusting caFile: String) -> RPCClient {
-            server.client { $0.tls = ClientTLS(caFile: caFile); $0.connectTimeout = .seconds(5) }
+            server.client {
+                $0.tls = ClientTLS(caFile: caFile)
+                $0.connectTimeout = .seconds(5)
+            }
         }
 
         func stop() async {
@@ -66,8 +72,9 @@ struct TLSReloadTests {
     }
 
     static func echo(_ client: RPCClient, _ text: String = "x") async throws(RPCError) -> String {
-        let reply = try await client.unary(Sharewire_V1.Diagnostics.Method.Echo.descriptor,
-                                           EchoRequest(payload: Array(text.utf8)), responseType: EchoResponse.self)
+        let reply = try await client.unary(
+            Sharewire_V1.Diagnostics.Method.Echo.descriptor,
+            EchoRequest(payload: Array(text.utf8)), responseType: EchoResponse.self)
         return String(decoding: reply.payload, as: UTF8.self)
     }
 

@@ -16,27 +16,36 @@ struct TLSTests {
     }
 
     /// A TLS server (mutual with `clientCA`) and a call through a client with `tls`.
-    private func call(serverCertificate: TestCertificates.Pair? = nil, mutual: Bool = false, tls: ClientTLS?,
-                      serverTLS: Bool = true) async throws -> Result<String, RPCError> {
+    private func call(
+        serverCertificate: TestCertificates.Pair? = nil, mutual: Bool = false, tls: ClientTLS?,
+        serverTLS: Bool = true
+    ) async throws -> Result<String, RPCError> {
         try await timedCall(serverCertificate: serverCertificate, mutual: mutual, tls: tls, serverTLS: serverTLS).0
     }
 
     /// ``call(serverCertificate:mutual:tls:serverTLS:)`` and how long the call alone took.
-    private func timedCall(serverCertificate: TestCertificates.Pair? = nil, mutual: Bool = false, tls: ClientTLS?,
-                           serverTLS: Bool = true) async throws -> (Result<String, RPCError>, Duration) {
+    private func timedCall(
+        serverCertificate: TestCertificates.Pair? = nil, mutual: Bool = false, tls: ClientTLS?,
+        serverTLS: Bool = true
+    ) async throws -> (Result<String, RPCError>, Duration) {
         let server = try await TestServer.start { config in
             guard serverTLS else { return }
             let pair = serverCertificate ?? certificates.server
-            config.tls = ServerTLS(certificateChainFile: pair.certificate, privateKeyFile: pair.key,
-                                   clientCAFile: mutual ? certificates.caFile : nil)
+            config.tls = ServerTLS(
+                certificateChainFile: pair.certificate, privateKeyFile: pair.key,
+                clientCAFile: mutual ? certificates.caFile : nil)
         }
-        let client = server.client { $0.tls = tls; $0.connectTimeout = .seconds(5) }
+        let client = server.client {
+            $0.tls = tls
+            $0.connectTimeout = .seconds(5)
+        }
         defer { client.close() }
         let result: Result<String, RPCError>
         let clock = ContinuousClock()
         let started = clock.now
         do {
-            let reply = try await client.unary(TestMethods.peerCertificate, EchoRequest(), responseType: EchoResponse.self)
+            let reply = try await client.unary(
+                TestMethods.peerCertificate, EchoRequest(), responseType: EchoResponse.self)
             result = .success(String(decoding: reply.payload, as: UTF8.self))
         } catch {
             result = .failure(error)
@@ -54,9 +63,11 @@ struct TLSTests {
 
     /// Expects the call to fail with `reason`, a message mentioning `text`, within 5 s
     /// (the connect timeout; server start and stop are not counted).
-    private func expectRefusal(_ reason: String, mentioning text: String,
-                               sourceLocation: SourceLocation = #_sourceLocation,
-                               _ attempt: () async throws -> (Result<String, RPCError>, Duration)) async throws {
+    private func expectRefusal(
+        _ reason: String, mentioning text: String,
+        sourceLocation: SourceLocation = #_sourceLocation,
+        _ attempt: () async throws -> (Result<String, RPCError>, Duration)
+    ) async throws {
         let (result, elapsed) = try await attempt()
         guard case let .failure(error) = result else {
             Issue.record("expected \(reason), got \(result)", sourceLocation: sourceLocation)
@@ -77,8 +88,9 @@ struct TLSTests {
     @Test func mutualTLSHandsTheVerifiedIdentityToHandlers() async throws {
         let names = try await call(mutual: true, tls: client(certificates.trustedClient)).get()
         #expect(names == "\(TestCertificates.trustedServiceName),\(TestCertificates.trustedServiceName)")
-        #expect(try await call(mutual: true, tls: client(certificates.plainClient)).get()
-            == "someone.internal,someone.internal")
+        #expect(
+            try await call(mutual: true, tls: client(certificates.plainClient)).get()
+                == "someone.internal,someone.internal")
     }
 
     @Test func clientCertificatesTheServerCannotVerifyAreRefused() async throws {
@@ -99,7 +111,8 @@ struct TLSTests {
             try await timedCall(serverCertificate: certificates.expiredServer, tls: trustingCA)
         }
         // The system's trust store does not know the test CA.
-        try await expectRefusal(TransportSecurity.Reason.certificateUntrusted, mentioning: "not signed by a trusted CA") {
+        try await expectRefusal(TransportSecurity.Reason.certificateUntrusted, mentioning: "not signed by a trusted CA")
+        {
             try await timedCall(tls: ClientTLS())
         }
         // 127.0.0.1, but the certificate names only elsewhere.example…
@@ -107,8 +120,11 @@ struct TLSTests {
             try await timedCall(serverCertificate: certificates.wrongNameServer, tls: trustingCA)
         }
         // …which the server-name override accepts.
-        #expect(try await call(serverCertificate: certificates.wrongNameServer,
-                               tls: ClientTLS(caFile: certificates.caFile, serverName: "elsewhere.example")).get() == "-")
+        #expect(
+            try await call(
+                serverCertificate: certificates.wrongNameServer,
+                tls: ClientTLS(caFile: certificates.caFile, serverName: "elsewhere.example")
+            ).get() == "-")
     }
 
     @Test func plaintextAndTLSMismatchesFailClearlyBothWays() async throws {
@@ -126,7 +142,8 @@ struct TLSTests {
             _ = try ServerTLS(certificateChainFile: missing, privateKeyFile: certificates.server.key).makeContext()
         }
         do {
-            _ = try ServerTLS(certificateChainFile: certificates.server.certificate, privateKeyFile: missing).makeContext()
+            _ = try ServerTLS(certificateChainFile: certificates.server.certificate, privateKeyFile: missing)
+                .makeContext()
             Issue.record("a missing key file was accepted")
         } catch {
             #expect(error.description.contains("missing.pem does not exist"), "\(error)")

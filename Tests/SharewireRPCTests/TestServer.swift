@@ -91,13 +91,16 @@ struct TestServer {
             try await Task.sleep(for: .milliseconds(request.delayMs))
             return EchoResponse(payload: request.payload)
         }
-        router.unary(TestMethods.immediateOrTask, immediate: { (request: EchoRequest, _) -> EchoResponse? in
-            let tag = String(decoding: request.payload, as: UTF8.self)
-            probe.record("immediate:\(tag)")
-            if tag == "wait" { return nil }
-            if request.failCode != 0 { throw RPCError(StatusCode(wireValue: request.failCode), "immediate \(tag)") }
-            return EchoResponse(payload: Array("immediate".utf8))
-        }) { (request: EchoRequest, _) -> EchoResponse in
+        router.unary(
+            TestMethods.immediateOrTask,
+            immediate: { (request: EchoRequest, _) -> EchoResponse? in
+                let tag = String(decoding: request.payload, as: UTF8.self)
+                probe.record("immediate:\(tag)")
+                if tag == "wait" { return nil }
+                if request.failCode != 0 { throw RPCError(StatusCode(wireValue: request.failCode), "immediate \(tag)") }
+                return EchoResponse(payload: Array("immediate".utf8))
+            }
+        ) { (request: EchoRequest, _) -> EchoResponse in
             let tag = String(decoding: request.payload, as: UTF8.self)
             probe.record("task:\(tag)")
             try await Task.sleep(for: .milliseconds(request.delayMs))
@@ -106,21 +109,28 @@ struct TestServer {
         }
         router.unary(TestMethods.explainedWait) { (request: EchoRequest, context) -> EchoResponse in
             let tag = String(decoding: request.payload, as: UTF8.self)
-            context.explainDeadline(RPCError(.deadlineExceeded, "waiting for \(tag)",
-                                             details: [StatusDetail(reason: "TEST_WAIT", subject: tag)]))
+            context.explainDeadline(
+                RPCError(
+                    .deadlineExceeded, "waiting for \(tag)",
+                    details: [StatusDetail(reason: "TEST_WAIT", subject: tag)]))
             // A wait cancellation cannot cut short (a busy `try? await
             // Task.sleep` loop would spin the event loop once cancelled).
             await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(request.delayMs))) { done.resume() }
+                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(request.delayMs))) {
+                    done.resume()
+                }
             }
             probe.record("ended:\(tag)")
             return EchoResponse(payload: request.payload)
         }
-        router.unary(TestMethods.peerCertificate, immediate: { (_: EchoRequest, context) -> EchoResponse? in
-            guard let certificate = context.peerCertificate else { return EchoResponse(payload: Array("-".utf8)) }
-            let names = [certificate.commonName ?? ""] + certificate.dnsNames
-            return EchoResponse(payload: Array(names.joined(separator: ",").utf8))
-        }) { (_: EchoRequest, _) -> EchoResponse in EchoResponse() }
+        router.unary(
+            TestMethods.peerCertificate,
+            immediate: { (_: EchoRequest, context) -> EchoResponse? in
+                guard let certificate = context.peerCertificate else { return EchoResponse(payload: Array("-".utf8)) }
+                let names = [certificate.commonName ?? ""] + certificate.dnsNames
+                return EchoResponse(payload: Array(names.joined(separator: ",").utf8))
+            }
+        ) { (_: EchoRequest, _) -> EchoResponse in EchoResponse() }
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         let server = RPCServer(configuration: config, router: router, logger: logger)

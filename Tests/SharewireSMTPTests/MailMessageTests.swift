@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+
 @testable import SharewireSMTP
 
 @Suite struct MailMessageTests {
@@ -24,7 +25,9 @@ import Testing
 
     @Test func mailboxesQuoteOrEncodeTheName() {
         #expect(MailHeaders.mailbox(MailAddress("a@example.com")) == "a@example.com")
-        #expect(MailHeaders.mailbox(MailAddress("a@example.com", displayName: "Share \"wire\"")) == "\"Share \\\"wire\\\"\" <a@example.com>")
+        #expect(
+            MailHeaders.mailbox(MailAddress("a@example.com", displayName: "Share \"wire\""))
+                == "\"Share \\\"wire\\\"\" <a@example.com>")
         let ja = MailHeaders.mailbox(MailAddress("a@example.jp", displayName: "シェアワイヤ"))
         #expect(ja.hasSuffix(" <a@example.jp>"))
         #expect(Self.decodeWords(String(ja.dropLast(" <a@example.jp>".count))) == "シェアワイヤ")
@@ -48,10 +51,11 @@ import Testing
 
     @Test func renderedMessageHasTheHeadersAndADecodableBody() {
         let body = "こんにちは\nアクセスできるサービス: 22、80\n"
-        let m = MailMessage(from: MailAddress("noreply@sharewire.test", displayName: "Sharewire"),
-                            to: [MailAddress("bob@example.jp")], subject: "共有のお知らせ", body: body,
-                            dateMilliseconds: 0, messageID: "n1.sharewire@sharewire.test",
-                            extraHeaders: [("Auto-Submitted", "auto-generated")])
+        let m = MailMessage(
+            from: MailAddress("noreply@sharewire.test", displayName: "Sharewire"),
+            to: [MailAddress("bob@example.jp")], subject: "共有のお知らせ", body: body,
+            dateMilliseconds: 0, messageID: "n1.sharewire@sharewire.test",
+            extraHeaders: [("Auto-Submitted", "auto-generated")])
         let text = String(decoding: m.rendered(), as: UTF8.self)
         let parts = text.components(separatedBy: "\r\n\r\n")
         let headers = parts[0].components(separatedBy: "\r\n")
@@ -68,9 +72,10 @@ import Testing
     }
 
     @Test func withHTMLTheMessageIsMultipartAlternativeTextFirst() throws {
-        var m = MailMessage(from: MailAddress("noreply@sharewire.test"), to: [MailAddress("bob@example.jp")],
-                            subject: "共有", body: "本文です\n", html: "<p>本文です</p>\n",
-                            dateMilliseconds: 0, messageID: "notification-7@sharewire.test")
+        var m = MailMessage(
+            from: MailAddress("noreply@sharewire.test"), to: [MailAddress("bob@example.jp")],
+            subject: "共有", body: "本文です\n", html: "<p>本文です</p>\n",
+            dateMilliseconds: 0, messageID: "notification-7@sharewire.test")
         let text = String(decoding: m.rendered(), as: UTF8.self)
         #expect(text.utf8.allSatisfy { $0 < 0x80 })
         let boundary = "=_sharewire_notification-7.sharewire.test"
@@ -94,15 +99,23 @@ import Testing
 
 @Suite struct SMTPServerURLTests {
     @Test func schemesPortsUsersAndHosts() throws {
-        #expect(try SMTPServerURL("smtp://mail.example.com") == SMTPServerURL(host: "mail.example.com", port: 587, tls: .startTLS, user: nil))
-        #expect(try SMTPServerURL("smtps://relay@mail.example.com") == SMTPServerURL(host: "mail.example.com", port: 465, tls: .implicit, user: "relay"))
-        #expect(try SMTPServerURL("SMTP://127.0.0.1:2525/") == SMTPServerURL(host: "127.0.0.1", port: 2525, tls: .startTLS, user: nil))
+        #expect(
+            try SMTPServerURL("smtp://mail.example.com")
+                == SMTPServerURL(host: "mail.example.com", port: 587, tls: .startTLS, user: nil))
+        #expect(
+            try SMTPServerURL("smtps://relay@mail.example.com")
+                == SMTPServerURL(host: "mail.example.com", port: 465, tls: .implicit, user: "relay"))
+        #expect(
+            try SMTPServerURL("SMTP://127.0.0.1:2525/")
+                == SMTPServerURL(host: "127.0.0.1", port: 2525, tls: .startTLS, user: nil))
         #expect(try SMTPServerURL("smtp://[::1]:25") == SMTPServerURL(host: "::1", port: 25, tls: .startTLS, user: nil))
         #expect(try SMTPServerURL("smtp://a%40b@h") == SMTPServerURL(host: "h", port: 587, tls: .startTLS, user: "a@b"))
     }
 
-    @Test(arguments: ["smtp://u:secret@h", "http://h", "smtp://", "mail.example.com:587", "smtp://h/path",
-                      "smtp://h?tls=no", "smtp://h:0", "smtp://h:70000"])
+    @Test(arguments: [
+        "smtp://u:secret@h", "http://h", "smtp://", "mail.example.com:587", "smtp://h/path",
+        "smtp://h?tls=no", "smtp://h:0", "smtp://h:70000",
+    ])
     func refused(_ text: String) {
         #expect(throws: SMTPServerURL.Invalid.self) { try SMTPServerURL(text) }
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharewireSMTP
 
 /// Scripted dialogues: each reply in, the expected action out.
@@ -6,20 +7,27 @@ import Testing
     static let envelope = SMTPEnvelope(from: "noreply@sharewire.test", recipients: ["bob@example.com"])
     static let message = Array("Subject: hi\r\n\r\nHello\r\n.leading dot\r\n".utf8)
 
-    static func machine(tls: SMTPTLSMode = .none, credentials: SMTPCredentials? = nil,
-                        allowAuthWithoutTLS: Bool = false, recipients: [String] = ["bob@example.com"]) -> SMTPClientStateMachine {
-        SMTPClientStateMachine(hostname: "mailer.test", envelope: SMTPEnvelope(from: envelope.from, recipients: recipients),
-                               message: message, tls: tls, credentials: credentials,
-                               allowAuthWithoutTLS: allowAuthWithoutTLS)
+    static func machine(
+        tls: SMTPTLSMode = .none, credentials: SMTPCredentials? = nil,
+        allowAuthWithoutTLS: Bool = false, recipients: [String] = ["bob@example.com"]
+    ) -> SMTPClientStateMachine {
+        SMTPClientStateMachine(
+            hostname: "mailer.test", envelope: SMTPEnvelope(from: envelope.from, recipients: recipients),
+            message: message, tls: tls, credentials: credentials,
+            allowAuthWithoutTLS: allowAuthWithoutTLS)
     }
 
-    static func r(_ code: Int, _ lines: String...) -> SMTPReply { SMTPReply(code: code, lines: lines.isEmpty ? [""] : lines) }
+    static func r(_ code: Int, _ lines: String...) -> SMTPReply {
+        SMTPReply(code: code, lines: lines.isEmpty ? [""] : lines)
+    }
     static func send(_ s: String) -> SMTPClientStateMachine.Action { .send(Array(s.utf8)) }
 
     @Test func plainDeliveryToTwoRecipients() {
         var m = Self.machine(recipients: ["bob@example.com", "carol@example.jp"])
         #expect(m.receive(Self.r(220, "hi")) == Self.send("EHLO mailer.test\r\n"))
-        #expect(m.receive(Self.r(250, "hello", "8BITMIME", "SIZE 1000")) == Self.send("MAIL FROM:<noreply@sharewire.test>\r\n"))
+        #expect(
+            m.receive(Self.r(250, "hello", "8BITMIME", "SIZE 1000"))
+                == Self.send("MAIL FROM:<noreply@sharewire.test>\r\n"))
         #expect(m.extensions["SIZE"] == "1000")
         #expect(m.receive(Self.r(250)) == Self.send("RCPT TO:<bob@example.com>\r\n"))
         #expect(m.receive(Self.r(250)) == Self.send("RCPT TO:<carol@example.jp>\r\n"))
@@ -90,7 +98,8 @@ import Testing
             Issue.record("credentials went out in plain text")
             return
         }
-        var allowed = Self.machine(credentials: SMTPCredentials(username: "u", password: "p"), allowAuthWithoutTLS: true)
+        var allowed = Self.machine(
+            credentials: SMTPCredentials(username: "u", password: "p"), allowAuthWithoutTLS: true)
         _ = allowed.receive(Self.r(220))
         #expect(allowed.receive(Self.r(250, "hi", "AUTH PLAIN")) == Self.send("AUTH PLAIN AHUAcA==\r\n"))
     }
@@ -128,7 +137,8 @@ import Testing
     }
 
     @Test func dotStuffingNormalisesLineEndsAndTerminates() {
-        #expect(SMTPDotStuffing.dataSection(Array(".a\n..b\r\nc\rd".utf8)) == Array("..a\r\n...b\r\nc\r\nd\r\n.\r\n".utf8))
+        #expect(
+            SMTPDotStuffing.dataSection(Array(".a\n..b\r\nc\rd".utf8)) == Array("..a\r\n...b\r\nc\r\nd\r\n.\r\n".utf8))
         #expect(SMTPDotStuffing.dataSection(Array("x\r\n".utf8)) == Array("x\r\n.\r\n".utf8))
         #expect(SMTPDotStuffing.dataSection(Array(".".utf8)) == Array("..\r\n.\r\n".utf8))
     }

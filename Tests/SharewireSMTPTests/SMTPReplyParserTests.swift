@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharewireSMTP
 
 @Suite struct SMTPReplyParserTests {
@@ -8,7 +9,9 @@ import Testing
         #expect(try p.feed("250-mail.example.com") == nil)
         #expect(p.isInsideReply)
         #expect(try p.feed("250-STARTTLS") == nil)
-        #expect(try p.feed("250 AUTH PLAIN LOGIN") == SMTPReply(code: 250, lines: ["mail.example.com", "STARTTLS", "AUTH PLAIN LOGIN"]))
+        #expect(
+            try p.feed("250 AUTH PLAIN LOGIN")
+                == SMTPReply(code: 250, lines: ["mail.example.com", "STARTTLS", "AUTH PLAIN LOGIN"]))
         #expect(!p.isInsideReply)
         #expect(try p.feed("354") == SMTPReply(code: 354, lines: [""]))
     }

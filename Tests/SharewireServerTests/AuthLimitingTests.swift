@@ -38,8 +38,10 @@ struct AuthLimitingTests {
 
     /// Sends up to `count` Whoami calls with `key`, one at a time, each after
     /// the previous answer, until the server closes the connection.
-    static func attempt(port: Int, key: String, count: Int,
-                        call: (method: String, message: any ProtoMessage) = (whoami.path, WhoamiRequest())) async throws -> Attempts {
+    static func attempt(
+        port: Int, key: String, count: Int,
+        call: (method: String, message: any ProtoMessage) = (whoami.path, WhoamiRequest())
+    ) async throws -> Attempts {
         try await RawConnection.with(port: port) { raw in
             raw.closeAfter(.seconds(30))
             try await raw.send(RawConnection.handshakeBytes())
@@ -47,9 +49,10 @@ struct AuthLimitingTests {
             for i in 0..<count {
                 let stream = UInt32(2 * i + 1)
                 do {
-                    try await raw.send(RawConnection.requestBytes(
-                        streamID: stream, method: call.method, message: call.message,
-                        metadata: [MetadataEntry(key: "authorization", value: "Bearer \(key)")]))
+                    try await raw.send(
+                        RawConnection.requestBytes(
+                            streamID: stream, method: call.method, message: call.message,
+                            metadata: [MetadataEntry(key: "authorization", value: "Bearer \(key)")]))
                 } catch {
                     // Closed after its GOAWAY, which is still to be read.
                     seen.goAway = try await raw.readUntilClosed()
@@ -58,7 +61,8 @@ struct AuthLimitingTests {
                 }
                 // The answer, and a GOAWAY that may come just before it.
                 while true {
-                    guard let event = try await raw.read(until: { $0.response(for: stream) != nil || $0.isGoAway }) else {
+                    guard let event = try await raw.read(until: { $0.response(for: stream) != nil || $0.isGoAway })
+                    else {
                         seen.closed = true
                         return seen
                     }
@@ -89,8 +93,9 @@ struct AuthLimitingTests {
         let backend = try await SharingBackend.open(directory: dir.path, limits: Limits())
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
-        let services = SharingServices(backend: backend, serviceKey: try ServiceKey(secret: Harness.serviceKey),
-                                       configuration: SharingServicesConfiguration(), logger: logger)
+        let services = SharingServices(
+            backend: backend, serviceKey: try ServiceKey(secret: Harness.serviceKey),
+            configuration: SharingServicesConfiguration(), logger: logger)
         var router = RPCRouter()
         services.register(in: &router)
         let observer = CountingObserver()
@@ -129,8 +134,9 @@ struct AuthLimitingTests {
         // sixth, over the burst, gets GOAWAY UNAUTHENTICATED and its answer.
         // Check answers on the synchronous path (no task), Whoami below as a task.
         let check = CheckPortRequest(userID: before.account.id, deviceID: "dev_1", port: 22)
-        let first = try await Self.attempt(port: port, key: wrongKey, count: 10,
-                                           call: (Sharewire_V1.CheckService.Method.Check.descriptor.path, check))
+        let first = try await Self.attempt(
+            port: port, key: wrongKey, count: 10,
+            call: (Sharewire_V1.CheckService.Method.Check.descriptor.path, check))
         #expect(first.codes == Array(repeating: StatusCode.unauthenticated.rawValue, count: 6))
         #expect(first.goAway?.code == StatusCode.unauthenticated.rawValue)
         #expect(first.goAway?.reason.contains("too many failed authentications") == true)

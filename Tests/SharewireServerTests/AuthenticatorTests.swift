@@ -12,7 +12,9 @@ struct AuthenticatorTests {
     static let serviceSecret = "test-service-key-0123456789abcdef-0123456789"
 
     /// A backend with two accounts; returns their keys.
-    static func backendWithAccounts() async throws -> (SharingBackend, TempDirectory, alice: (AccountID, String), bob: (AccountID, String)) {
+    static func backendWithAccounts() async throws -> (
+        SharingBackend, TempDirectory, alice: (AccountID, String), bob: (AccountID, String)
+    ) {
         let dir = try TempDirectory()
         let backend = try await SharingBackend.open(directory: dir.path)
         let (a, aliceKey) = try await backend.writer.createAccount(email: "alice@example.com", language: .en)
@@ -30,8 +32,10 @@ struct AuthenticatorTests {
         return metadata
     }
 
-    func expectError(_ code: StatusCode, reason: String, _ body: () throws(RPCError) -> Void,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ code: StatusCode, reason: String, _ body: () throws(RPCError) -> Void,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         do {
             try body()
             Issue.record("expected \(code)", sourceLocation: sourceLocation)
@@ -47,10 +51,12 @@ struct AuthenticatorTests {
         let auth = Authenticator(serviceKey: try ServiceKey(secret: Self.serviceSecret))
         let snapshot = backend.snapshots.latest()
         // With no other keys created, the n-th account's `default` key is key_n.
-        #expect(try auth.caller(Self.bearer(alice.1), in: snapshot)
-            == Caller(account: alice.0, credential: .accountKey(APIKeyID(raw: alice.0.raw))))
-        #expect(try auth.caller(Self.bearer(bob.1), in: snapshot)
-            == Caller(account: bob.0, credential: .accountKey(APIKeyID(raw: bob.0.raw))))
+        #expect(
+            try auth.caller(Self.bearer(alice.1), in: snapshot)
+                == Caller(account: alice.0, credential: .accountKey(APIKeyID(raw: alice.0.raw))))
+        #expect(
+            try auth.caller(Self.bearer(bob.1), in: snapshot)
+                == Caller(account: bob.0, credential: .accountKey(APIKeyID(raw: bob.0.raw))))
         try await backend.shutdown()
     }
 
@@ -67,8 +73,9 @@ struct AuthenticatorTests {
         let backend = try await SharingBackend.open(directory: dir.path, clock: { time.now })
         let (created, key) = try await backend.writer.createAccount(email: "alice@example.com", language: .en)
         guard case let .account(alice) = created.outcome else { throw CancellationError() }
-        let auth = Authenticator(serviceKeys: ServiceKeyRing(current: nil), cacheCapacity: cacheCapacity,
-                                 usage: backend.keyUsage)
+        let auth = Authenticator(
+            serviceKeys: ServiceKeyRing(current: nil), cacheCapacity: cacheCapacity,
+            usage: backend.keyUsage)
         func use(at ms: Int64) async throws -> Int64? {
             time.ms.withLock { $0 = ms }
             for _ in 0..<3 { _ = try auth.caller(Self.bearer(key), in: backend.snapshots.latest()) }
@@ -112,7 +119,9 @@ struct AuthenticatorTests {
         defer { dir.remove() }
         let auth = Authenticator(serviceKey: try ServiceKey(secret: Self.serviceSecret))
         let snapshot = backend.snapshots.latest()
-        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in _ = try auth.caller([], in: snapshot) }
+        expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
+            _ = try auth.caller([], in: snapshot)
+        }
         expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
             _ = try auth.caller([MetadataEntry(key: "authorization", value: "Basic \(alice.1)")], in: snapshot)
         }
@@ -139,10 +148,12 @@ struct AuthenticatorTests {
         defer { dir.remove() }
         let auth = Authenticator(serviceKey: try ServiceKey(secret: Self.serviceSecret))
         let snapshot = backend.snapshots.latest()
-        #expect(try auth.caller(Self.bearer(Self.serviceSecret, actAs: alice.0.external), in: snapshot)
-            == Caller(account: alice.0, credential: .serviceKey))
-        #expect(try auth.caller(Self.bearer(Self.serviceSecret, actAs: " BOB@Example.com "), in: snapshot)
-            == Caller(account: bob.0, credential: .serviceKey))
+        #expect(
+            try auth.caller(Self.bearer(Self.serviceSecret, actAs: alice.0.external), in: snapshot)
+                == Caller(account: alice.0, credential: .serviceKey))
+        #expect(
+            try auth.caller(Self.bearer(Self.serviceSecret, actAs: " BOB@Example.com "), in: snapshot)
+                == Caller(account: bob.0, credential: .serviceKey))
         expectError(.invalidArgument, reason: "ACT_AS_REQUIRED") { () throws(RPCError) in
             _ = try auth.caller(Self.bearer(Self.serviceSecret), in: snapshot)
         }
@@ -158,7 +169,8 @@ struct AuthenticatorTests {
         }
         // Without a configured service key, the secret is just an unknown key.
         expectError(.unauthenticated, reason: "UNAUTHENTICATED") { () throws(RPCError) in
-            _ = try Authenticator(serviceKey: nil).caller(Self.bearer(Self.serviceSecret, actAs: alice.0.external), in: snapshot)
+            _ = try Authenticator(serviceKey: nil).caller(
+                Self.bearer(Self.serviceSecret, actAs: alice.0.external), in: snapshot)
         }
         try await backend.shutdown()
     }
@@ -176,8 +188,9 @@ struct AuthenticatorTests {
             try auth.requireServiceKey(Self.bearer("not-the-key"), in: snapshot, action: "account creation")
         }
         expectError(.failedPrecondition, reason: "SERVICE_KEY_NOT_CONFIGURED") { () throws(RPCError) in
-            try Authenticator(serviceKey: nil).requireServiceKey(Self.bearer(Self.serviceSecret), in: snapshot,
-                                                                 action: "account creation")
+            try Authenticator(serviceKey: nil).requireServiceKey(
+                Self.bearer(Self.serviceSecret), in: snapshot,
+                action: "account creation")
         }
         try await backend.shutdown()
     }
@@ -186,7 +199,9 @@ struct AuthenticatorTests {
 @Suite struct ServiceKeyTests {
     @Test func shortOrSpacedKeysAreRefused() {
         #expect(throws: ServiceKey.InvalidKey.self) { try ServiceKey(secret: "short") }
-        #expect(throws: ServiceKey.InvalidKey.self) { try ServiceKey(secret: String(repeating: "a", count: 20) + " " + String(repeating: "b", count: 20)) }
+        #expect(throws: ServiceKey.InvalidKey.self) {
+            try ServiceKey(secret: String(repeating: "a", count: 20) + " " + String(repeating: "b", count: 20))
+        }
         #expect(throws: ServiceKey.InvalidKey.self) { try ServiceKey(secret: String(repeating: "k", count: 2000)) }
     }
 

@@ -29,14 +29,17 @@ struct CertificateReloadProcessTests {
     /// `sharewired` with TLS on a copy of the 2-day server certificate
     /// (`live.pem`, `live.key`) and its metrics port; also returns the log path.
     static func start(_ certificates: TestCertificates, reloadCheckSeconds: Int) async throws
-        -> (server: ServerProcess, certificate: String, key: String, log: String) {
+        -> (server: ServerProcess, certificate: String, key: String, log: String)
+    {
         let dir = certificates.directory
         let (live, liveKey) = (dir.file("live.pem"), dir.file("live.key"))
         try TestCertificates.install(certificates.server, certificateFile: live, keyFile: liveKey)
         let log = dir.file("sharewired.log")
         let server = try await ServerProcess(
-            arguments: ["--data-dir", dir.file("data"), "--tls-cert", live, "--tls-key", liveKey, "--metrics-port", "0",
-                        "--reload-check-seconds", String(reloadCheckSeconds)],
+            arguments: [
+                "--data-dir", dir.file("data"), "--tls-cert", live, "--tls-key", liveKey, "--metrics-port", "0",
+                "--reload-check-seconds", String(reloadCheckSeconds),
+            ],
             logTo: log)
         return (server, live, liveKey, log)
     }
@@ -58,7 +61,8 @@ struct CertificateReloadProcessTests {
         #expect(abs(first - (now + 2 * 86_400)) < 600)
 
         // A 30-day renewal, then SIGHUP.
-        try TestCertificates.install(try await certificates.makeServer(name: "renewal", days: 30), certificateFile: live, keyFile: liveKey)
+        try TestCertificates.install(
+            try await certificates.makeServer(name: "renewal", days: 30), certificateFile: live, keyFile: liveKey)
         kill(server.pid, SIGHUP)
         let renewed = try #require(try await Self.waitFor(expiry, port: port) { ($0 ?? 0) > first + 86_400 })
         #expect(abs(renewed - (now + 30 * 86_400)) < 600)
@@ -90,7 +94,8 @@ struct CertificateReloadProcessTests {
         let expiry = "sharewire_tls_certificate_not_after_seconds"
         let first = try #require(try await Self.sample(expiry, port: port))
 
-        try TestCertificates.install(try await certificates.makeServer(name: "renewal", days: 30), certificateFile: live, keyFile: liveKey)
+        try TestCertificates.install(
+            try await certificates.makeServer(name: "renewal", days: 30), certificateFile: live, keyFile: liveKey)
         let renewed = try #require(try await Self.waitFor(expiry, port: port) { ($0 ?? 0) > first + 86_400 })
         #expect(abs(renewed - (Date().timeIntervalSince1970 + 30 * 86_400)) < 600)
         let text = try String(contentsOfFile: log, encoding: .utf8)

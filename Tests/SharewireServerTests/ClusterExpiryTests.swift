@@ -21,8 +21,9 @@ struct ClusterExpiryTests {
         let store = try await PostgresSharingStore.open(try PostgresStoreConfiguration(url: url), logger: logger)
         var feed = ChangeFeed.Configuration()
         feed.pollInterval = .milliseconds(200)  // NOTIFY brings writes sooner; polling covers a lost one
-        let backend = try await SharingBackend.open(store: store, feed: feed, logger: logger, clock: clock.read,
-                                                    expiry: ExpiryServerTests.expiryConfiguration())
+        let backend = try await SharingBackend.open(
+            store: store, feed: feed, logger: logger, clock: clock.read,
+            expiry: ExpiryServerTests.expiryConfiguration())
         return try await Harness.start(backend: backend, dir: try TempDirectory("cluster-expiry"))
     }
 
@@ -33,12 +34,16 @@ struct ClusterExpiryTests {
             let b = try await Self.node(url, clock: clock)
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            let _: CreateContactResponse = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor,
-                                                            CreateContactRequest(email: friend.email), as: owner)
+            let _: CreateContactResponse = try await a.call(
+                Sharewire_V1.ContactService.Method.Create.descriptor,
+                CreateContactRequest(email: friend.email), as: owner)
             let dev = try await ClusterTests.device("vault", of: owner, on: a)
             let expiry = ExpiryServerTests.start + 60_000
-            let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all), notify: false, expiresAtMs: expiry),
+            let shared: ShareResponse = try await a.call(
+                Sharewire_V1.SharingService.Method.Share.descriptor,
+                ShareRequest(
+                    deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all), notify: false,
+                    expiresAtMs: expiry),
                 as: owner)
 
             func allowed(on h: Harness) async throws -> Bool {
@@ -57,13 +62,16 @@ struct ClusterExpiryTests {
             #expect(!atA && !atB)
 
             // Both timers run; the removal is committed once, and both instances see it.
-            #expect(try await ExpiryServerTests.eventually {
-                a.backend.snapshots.latest().state.shareCount == 0 && b.backend.snapshots.latest().state.shareCount == 0
-            })
+            #expect(
+                try await ExpiryServerTests.eventually {
+                    a.backend.snapshots.latest().state.shareCount == 0
+                        && b.backend.snapshots.latest().state.shareCount == 0
+                })
             try await Task.sleep(for: .milliseconds(300))  // several timer rounds on each instance
             #expect(a.revision == shared.revision + 1 && b.revision == shared.revision + 1)
-            let events: ListEventsResponse = try await b.call(Sharewire_V1.EventService.Method.ListEvents.descriptor,
-                                                              ListEventsRequest(kind: .shareExpired), as: friend)
+            let events: ListEventsResponse = try await b.call(
+                Sharewire_V1.EventService.Method.ListEvents.descriptor,
+                ListEventsRequest(kind: .shareExpired), as: friend)
             #expect(events.events.count == 1 && events.events.first?.revision == shared.revision + 1)
             let outbox = try await a.backend.store.notifications(after: 0, limit: 100)
             #expect(outbox.map(\.template) == [.shareExpired, .shareExpiredOwner])

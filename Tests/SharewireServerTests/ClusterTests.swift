@@ -16,8 +16,10 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct ClusterTests {
     /// An instance on the database at `url`.
-    static func node(_ url: String, pollInterval: Duration = .seconds(60), listen: Bool = true,
-                     operationTimeout: Duration = .seconds(30)) async throws -> Harness {
+    static func node(
+        _ url: String, pollInterval: Duration = .seconds(60), listen: Bool = true,
+        operationTimeout: Duration = .seconds(30)
+    ) async throws -> Harness {
         var logger = Logger(label: "test.cluster")
         logger.logLevel = .critical
         var config = try PostgresStoreConfiguration(url: url)
@@ -41,8 +43,10 @@ struct ClusterTests {
     /// The device `name` registered by `owner` with ssh on 22, and the
     /// sharee's contact, on `h`.
     static func device(_ name: String, of owner: TestAccount, on h: Harness) async throws -> String {
-        let device: RegisterDeviceResponse = try await h.call(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
-            name: name, services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), as: owner)
+        let device: RegisterDeviceResponse = try await h.call(
+            Sharewire_V1.DeviceService.Method.Register.descriptor,
+            RegisterDeviceRequest(
+                name: name, services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), as: owner)
         return device.device.id
     }
 
@@ -55,36 +59,50 @@ struct ClusterTests {
             let others = [try await Self.node(url), try await Self.node(url)]
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
+            _ =
+                try await a.call(
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email),
+                    as: owner)
                 as CreateContactResponse
             let dev = try await Self.device("vault", of: owner, on: a)
             for round in 0..<10 {
-                let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                    deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
+                let shared: ShareResponse = try await a.call(
+                    Sharewire_V1.SharingService.Method.Share.descriptor,
+                    ShareRequest(
+                        deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
                 for (i, other) in others.enumerated() {
                     let granted: CheckPortResponse = try await other.client.unary(
-                        Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                             minRevision: shared.revision),
+                        Sharewire_V1.CheckService.Method.Check.descriptor,
+                        CheckPortRequest(
+                            userID: friend.id, deviceID: dev, port: 22,
+                            minRevision: shared.revision),
                         metadata: Harness.service())
                     #expect(granted.allowed, "round \(round), instance \(i + 2)")
                     #expect(granted.revision >= shared.revision)
                 }
-                let revoked: RemoveSharesResponse = try await a.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, RemoveSharesRequest(
-                    deviceIDs: [dev], emails: [friend.email]), as: owner)
+                let revoked: RemoveSharesResponse = try await a.call(
+                    Sharewire_V1.SharingService.Method.RemoveShares.descriptor,
+                    RemoveSharesRequest(
+                        deviceIDs: [dev], emails: [friend.email]), as: owner)
                 for (i, other) in others.enumerated() {
                     let denied: CheckPortResponse = try await other.client.unary(
-                        Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                             minRevision: revoked.revision),
+                        Sharewire_V1.CheckService.Method.Check.descriptor,
+                        CheckPortRequest(
+                            userID: friend.id, deviceID: dev, port: 22,
+                            minRevision: revoked.revision),
                         metadata: Harness.service())
                     #expect(!denied.allowed, "round \(round): instance \(i + 2) still let the revoked user in")
                     #expect(denied.revision >= revoked.revision)
                 }
             }
             // A read on B (not only Check) waits for the revision too.
-            let late: RegisterDeviceResponse = try await a.call(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
-                name: "late", services: []), as: owner)
+            let late: RegisterDeviceResponse = try await a.call(
+                Sharewire_V1.DeviceService.Method.Register.descriptor,
+                RegisterDeviceRequest(
+                    name: "late", services: []), as: owner)
             let listed: ListDevicesResponse = try await others[0].call(
-                Sharewire_V1.DeviceService.Method.List.descriptor, ListDevicesRequest(pageSize: 50, minRevision: late.revision), as: owner)
+                Sharewire_V1.DeviceService.Method.List.descriptor,
+                ListDevicesRequest(pageSize: 50, minRevision: late.revision), as: owner)
             #expect(listed.devices.map(\.name).contains("late"))
             await a.stop()
             for other in others { await other.stop() }
@@ -104,10 +122,16 @@ struct ClusterTests {
             let owner = try await a.createAccount("owner@example.com")
             let buyer = try await a.createAccount("buyer@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
+            _ =
+                try await a.call(
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email),
+                    as: owner)
                 as CreateContactResponse
             // A transfer goes to a contact.
-            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: buyer.email), as: owner)
+            _ =
+                try await a.call(
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: buyer.email),
+                    as: owner)
                 as CreateContactResponse
             var devices: [String] = []
             for i in 0..<16 { devices.append(try await Self.device("d\(i)", of: owner, on: a)) }
@@ -118,17 +142,21 @@ struct ClusterTests {
                 for dev in devices {
                     group.addTask {
                         let moved: TransferResponse = try await a.call(
-                            Sharewire_V1.SharingService.Method.Transfer.descriptor, TransferRequest(deviceIDs: [dev], toEmail: buyer.email), as: owner)
+                            Sharewire_V1.SharingService.Method.Transfer.descriptor,
+                            TransferRequest(deviceIDs: [dev], toEmail: buyer.email), as: owner)
                         return moved.revision
                     }
                     group.addTask {
                         do throws(RPCError) {
-                            let shared: ShareResponse = try await b.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                                deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
+                            let shared: ShareResponse = try await b.call(
+                                Sharewire_V1.SharingService.Method.Share.descriptor,
+                                ShareRequest(
+                                    deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
                             return shared.revision
                         } catch {
                             // Refused because A's transfer came first: the owner no longer owns it.
-                            #expect(error.code == .notFound || error.code == .permissionDenied
+                            #expect(
+                                error.code == .notFound || error.code == .permissionDenied
                                     || error.code == .failedPrecondition, "\(error)")
                             return nil
                         }
@@ -166,22 +194,33 @@ struct ClusterTests {
             let b = try await Self.node(url, pollInterval: .milliseconds(50), listen: false)
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
+            _ =
+                try await a.call(
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email),
+                    as: owner)
                 as CreateContactResponse
             let dev = try await Self.device("vault", of: owner, on: a)
             for round in 0..<5 {
-                let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                    deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
+                let shared: ShareResponse = try await a.call(
+                    Sharewire_V1.SharingService.Method.Share.descriptor,
+                    ShareRequest(
+                        deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
                 let granted: CheckPortResponse = try await b.client.unary(
-                    Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                         minRevision: shared.revision),
+                    Sharewire_V1.CheckService.Method.Check.descriptor,
+                    CheckPortRequest(
+                        userID: friend.id, deviceID: dev, port: 22,
+                        minRevision: shared.revision),
                     metadata: Harness.service())
                 #expect(granted.allowed, "round \(round)")
-                let revoked: RemoveSharesResponse = try await a.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, RemoveSharesRequest(
-                    deviceIDs: [dev], emails: [friend.email]), as: owner)
+                let revoked: RemoveSharesResponse = try await a.call(
+                    Sharewire_V1.SharingService.Method.RemoveShares.descriptor,
+                    RemoveSharesRequest(
+                        deviceIDs: [dev], emails: [friend.email]), as: owner)
                 let denied: CheckPortResponse = try await b.client.unary(
-                    Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                         minRevision: revoked.revision),
+                    Sharewire_V1.CheckService.Method.Check.descriptor,
+                    CheckPortRequest(
+                        userID: friend.id, deviceID: dev, port: 22,
+                        minRevision: revoked.revision),
                     metadata: Harness.service())
                 #expect(!denied.allowed, "round \(round)")
             }
@@ -202,22 +241,31 @@ struct ClusterTests {
             let a = try await Self.node(url, pollInterval: .milliseconds(100), operationTimeout: .seconds(10))
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
+            _ =
+                try await a.call(
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email),
+                    as: owner)
                 as CreateContactResponse
             let dev = try await Self.device("vault", of: owner, on: a)
-            let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
+            let shared: ShareResponse = try await a.call(
+                Sharewire_V1.SharingService.Method.Share.descriptor,
+                ShareRequest(
+                    deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
             let name = String(try #require(URLComponents(string: url)).path.dropFirst())
             try await PostgresAdministration.dropDatabase(name, on: try PostgresStoreConfiguration(url: server))
 
-            let failed = await a.failure(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(name: "late", services: []),
-                                         metadata: owner.metadata, responseType: RegisterDeviceResponse.self)
+            let failed = await a.failure(
+                Sharewire_V1.DeviceService.Method.Register.descriptor,
+                RegisterDeviceRequest(name: "late", services: []),
+                metadata: owner.metadata, responseType: RegisterDeviceResponse.self)
             #expect(failed?.code == .unavailable, "\(String(describing: failed))")
             #expect(failed?.reason == "STORAGE_UNAVAILABLE")
             for _ in 0..<3 {
                 let check: CheckPortResponse = try await a.client.unary(
-                    Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                         minRevision: shared.revision),
+                    Sharewire_V1.CheckService.Method.Check.descriptor,
+                    CheckPortRequest(
+                        userID: friend.id, deviceID: dev, port: 22,
+                        minRevision: shared.revision),
                     metadata: Harness.service())
                 #expect(check.allowed)
                 #expect(check.revision == shared.revision)
@@ -236,23 +284,34 @@ struct ClusterTests {
             let b = try await Self.node(url)
             let owner = try await a.createAccount("owner@example.com")
             let friend = try await a.createAccount("friend@example.com")
-            _ = try await a.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email), as: owner)
+            _ =
+                try await a.call(
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: friend.email),
+                    as: owner)
                 as CreateContactResponse
             let dev = try await Self.device("vault", of: owner, on: a)
-            let shared: ShareResponse = try await a.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
+            let shared: ShareResponse = try await a.call(
+                Sharewire_V1.SharingService.Method.Share.descriptor,
+                ShareRequest(
+                    deviceIDs: [dev], emails: [friend.email], access: Access(mode: .all)), as: owner)
             let granted: CheckPortResponse = try await b.client.unary(
-                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                     minRevision: shared.revision), metadata: Harness.service())
+                Sharewire_V1.CheckService.Method.Check.descriptor,
+                CheckPortRequest(
+                    userID: friend.id, deviceID: dev, port: 22,
+                    minRevision: shared.revision), metadata: Harness.service())
             #expect(granted.allowed)
 
             let terminated = try await Self.terminateListeners(url)
             #expect(terminated >= 1, "no LISTEN session found to drop")
-            let revoked: RemoveSharesResponse = try await a.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, RemoveSharesRequest(
-                deviceIDs: [dev], emails: [friend.email]), as: owner)
+            let revoked: RemoveSharesResponse = try await a.call(
+                Sharewire_V1.SharingService.Method.RemoveShares.descriptor,
+                RemoveSharesRequest(
+                    deviceIDs: [dev], emails: [friend.email]), as: owner)
             let denied: CheckPortResponse = try await b.client.unary(
-                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.id, deviceID: dev, port: 22,
-                                                     minRevision: revoked.revision), metadata: Harness.service())
+                Sharewire_V1.CheckService.Method.Check.descriptor,
+                CheckPortRequest(
+                    userID: friend.id, deviceID: dev, port: 22,
+                    minRevision: revoked.revision), metadata: Harness.service())
             #expect(!denied.allowed)
             await a.stop()
             await b.stop()
@@ -271,7 +330,8 @@ struct ClusterTests {
         let connection = try await PostgresConnection.connect(configuration: config, id: 99, logger: logger)
         defer { Task { try? await connection.close() } }
         var count = 0
-        let rows = try await connection.query("""
+        let rows = try await connection.query(
+            """
             SELECT pg_terminate_backend(pid) FROM pg_stat_activity
             WHERE datname = current_database() AND pid <> pg_backend_pid() AND query LIKE 'LISTEN%'
             """, logger: logger)

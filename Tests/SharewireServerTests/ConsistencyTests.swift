@@ -14,26 +14,37 @@ struct ConsistencyTests {
         let h = try await Harness.start()
         let owner = try await h.createAccount("owner@example.com")
         let enemy = try await h.createAccount("enemy@example.com")
-        _ = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "enemy@example.com"), as: owner)
+        _ =
+            try await h.call(
+                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "enemy@example.com"),
+                as: owner)
             as CreateContactResponse
-        let device: RegisterDeviceResponse = try await h.call(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
-            name: "vault", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), as: owner)
+        let device: RegisterDeviceResponse = try await h.call(
+            Sharewire_V1.DeviceService.Method.Register.descriptor,
+            RegisterDeviceRequest(
+                name: "vault", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), as: owner)
         let dev = device.device.id
         // Repeat, so a revoke racing a check would show up at least once.
         for round in 0..<25 {
-            let shared: ShareResponse = try await h.call(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                deviceIDs: [dev], emails: ["enemy@example.com"], access: Access(mode: .all)), as: owner)
+            let shared: ShareResponse = try await h.call(
+                Sharewire_V1.SharingService.Method.Share.descriptor,
+                ShareRequest(
+                    deviceIDs: [dev], emails: ["enemy@example.com"], access: Access(mode: .all)), as: owner)
             let granted: CheckPortResponse = try await h.client.unary(
-                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: enemy.id, deviceID: dev, port: 22, minRevision: shared.revision),
+                Sharewire_V1.CheckService.Method.Check.descriptor,
+                CheckPortRequest(userID: enemy.id, deviceID: dev, port: 22, minRevision: shared.revision),
                 metadata: Harness.service())
             #expect(granted.allowed, "round \(round)")
             #expect(granted.revision >= shared.revision)
-            let revoked: RemoveSharesResponse = try await h.call(Sharewire_V1.SharingService.Method.RemoveShares.descriptor, RemoveSharesRequest(
-                deviceIDs: [dev], emails: ["enemy@example.com"]), as: owner)
+            let revoked: RemoveSharesResponse = try await h.call(
+                Sharewire_V1.SharingService.Method.RemoveShares.descriptor,
+                RemoveSharesRequest(
+                    deviceIDs: [dev], emails: ["enemy@example.com"]), as: owner)
             #expect(revoked.removed == 1)
             #expect(revoked.revision > shared.revision)
             let denied: CheckPortResponse = try await h.client.unary(
-                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: enemy.id, deviceID: dev, port: 22, minRevision: revoked.revision),
+                Sharewire_V1.CheckService.Method.Check.descriptor,
+                CheckPortRequest(userID: enemy.id, deviceID: dev, port: 22, minRevision: revoked.revision),
                 metadata: Harness.service())
             #expect(!denied.allowed, "round \(round): the revoked user got in")
             #expect(denied.revision >= revoked.revision)
@@ -45,11 +56,15 @@ struct ConsistencyTests {
         let h = try await Harness.start()
         let a = try await h.createAccount("a@example.com")
         let future = h.revision + 1_000
-        let error = await h.failure(Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(deviceID: "dev_1", port: 22, minRevision: future),
-                                    metadata: a.metadata, timeout: .milliseconds(300), responseType: CheckPortResponse.self)
+        let error = await h.failure(
+            Sharewire_V1.CheckService.Method.Check.descriptor,
+            CheckPortRequest(deviceID: "dev_1", port: 22, minRevision: future),
+            metadata: a.metadata, timeout: .milliseconds(300), responseType: CheckPortResponse.self)
         #expect(error?.code == .deadlineExceeded)
-        let list = await h.failure(Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(minRevision: future), metadata: a.metadata,
-                                   timeout: .milliseconds(300), responseType: ListContactsResponse.self)
+        let list = await h.failure(
+            Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(minRevision: future),
+            metadata: a.metadata,
+            timeout: .milliseconds(300), responseType: ListContactsResponse.self)
         #expect(list?.code == .deadlineExceeded)
         await h.stop()
     }
@@ -75,18 +90,21 @@ struct ConsistencyTests {
             for round in 0..<20 {
                 let streamID = UInt32(2 * round + 1)
                 let started = clock.now
-                let bytes: ByteBuffer = switch method {
-                case .checkCheck:
-                    Self.request(streamID, method, CheckPortRequest(deviceID: "dev_1", port: 22, minRevision: future), a)
-                case .deviceList:
-                    Self.request(streamID, method, ListDevicesRequest(minRevision: future), a)
-                case .contactList:
-                    Self.request(streamID, method, ListContactsRequest(minRevision: future), a)
-                default:
-                    Self.request(streamID, method, WhoamiRequest(minRevision: future), a)
-                }
+                let bytes: ByteBuffer =
+                    switch method {
+                    case .checkCheck:
+                        Self.request(
+                            streamID, method, CheckPortRequest(deviceID: "dev_1", port: 22, minRevision: future), a)
+                    case .deviceList:
+                        Self.request(streamID, method, ListDevicesRequest(minRevision: future), a)
+                    case .contactList:
+                        Self.request(streamID, method, ListContactsRequest(minRevision: future), a)
+                    default:
+                        Self.request(streamID, method, WhoamiRequest(minRevision: future), a)
+                    }
                 try await raw.send(bytes)
-                let frame = try #require(try await raw.read { $0.response(for: streamID) != nil }?.response(for: streamID))
+                let frame = try #require(
+                    try await raw.read { $0.response(for: streamID) != nil }?.response(for: streamID))
                 let elapsed = clock.now - started
                 let head = try ResponseHead(buffer: HeadedPayload(splitting: frame.payload).head)
                 #expect(head.code == StatusCode.deadlineExceeded.rawValue, "round \(round): \(head.message)")
@@ -101,15 +119,19 @@ struct ConsistencyTests {
         await h.stop()
     }
 
-    private static func request(_ streamID: UInt32, _ method: MethodID, _ message: some ProtoMessage,
-                                _ account: TestAccount) -> ByteBuffer {
-        RawConnection.requestBytes(streamID: streamID, methodID: method.rawValue, message: message,
-                                   timeoutMicros: 200_000, metadata: account.metadata)
+    private static func request(
+        _ streamID: UInt32, _ method: MethodID, _ message: some ProtoMessage,
+        _ account: TestAccount
+    ) -> ByteBuffer {
+        RawConnection.requestBytes(
+            streamID: streamID, methodID: method.rawValue, message: message,
+            timeoutMicros: 200_000, metadata: account.metadata)
     }
 
     @Test func theRevisionWaitEndsBeforeTheCallDeadline() {
-        let reads = ReadConsistency(snapshots: SharingSnapshots(SharingState()), maxWait: .seconds(10),
-                                    errors: ErrorMapper(limits: Limits()))
+        let reads = ReadConsistency(
+            snapshots: SharingSnapshots(SharingState()), maxWait: .seconds(10),
+            errors: ErrorMapper(limits: Limits()))
         #expect(reads.waitLimit(remaining: nil) == .seconds(10))
         #expect(reads.waitLimit(remaining: .milliseconds(200)) == .milliseconds(150))
         #expect(reads.waitLimit(remaining: .seconds(2)) == .milliseconds(1_900))
@@ -122,13 +144,18 @@ struct ConsistencyTests {
         let a = try await h.createAccount("a@example.com")
         let next = h.revision + 1
         let waiting = Task {
-            try await h.call(Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(minRevision: next), as: a) as ListContactsResponse
+            try await h.call(
+                Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(minRevision: next), as: a)
+                as ListContactsResponse
         }
         // Bounded wait until the read is parked, then write.
         let clock = ContinuousClock()
         let end = clock.now + .seconds(10)
         while h.backend.snapshots.waitingReaders == 0, clock.now < end { try await Task.sleep(for: .milliseconds(2)) }
-        _ = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "z@example.com"), as: a) as CreateContactResponse
+        _ =
+            try await h.call(
+                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "z@example.com"),
+                as: a) as CreateContactResponse
         let listed = try await waiting.value
         #expect(listed.revision >= next)
         #expect(listed.contacts.map(\.email) == ["z@example.com"])
@@ -141,7 +168,8 @@ struct ConsistencyTests {
 struct NotificationOutboxTests {
     func watch(_ h: Harness, after: UInt64 = 0, consumer: String = "", count: Int) async throws -> [NotificationEntry] {
         let stream: ServerStream<WatchNotificationsResponse> = try await h.client.serverStream(
-            Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor, WatchNotificationsRequest(afterSequence: after, consumer: consumer),
+            Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor,
+            WatchNotificationsRequest(afterSequence: after, consumer: consumer),
             metadata: Harness.service(), timeout: .seconds(30))
         var all: [NotificationEntry] = []
         for try await message in stream {
@@ -156,8 +184,14 @@ struct NotificationOutboxTests {
         let h = try await Harness.start()
         let owner = try await h.createAccount("owner@example.com")
         func invite(_ email: String) async throws {
-            _ = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: email), as: owner) as CreateContactResponse
-            _ = try await h.call(Sharewire_V1.ContactService.Method.Invite.descriptor, InviteContactRequest(email: email), as: owner) as InviteContactResponse
+            _ =
+                try await h.call(
+                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: email), as: owner)
+                as CreateContactResponse
+            _ =
+                try await h.call(
+                    Sharewire_V1.ContactService.Method.Invite.descriptor, InviteContactRequest(email: email), as: owner)
+                as InviteContactResponse
         }
         try await invite("one@example.com")
         try await invite("two@example.com")
@@ -174,7 +208,8 @@ struct NotificationOutboxTests {
 
         // Ack the first; a new stream resumes after it.
         let ack: AckNotificationsResponse = try await h.client.unary(
-            Sharewire_V1.NotificationService.Method.AckNotifications.descriptor, AckNotificationsRequest(throughSequence: followed[0].sequence),
+            Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
+            AckNotificationsRequest(throughSequence: followed[0].sequence),
             metadata: Harness.service())
         #expect(ack.acknowledgedSequence == followed[0].sequence)
         let resumed = try await watch(h, count: 2)
@@ -185,32 +220,37 @@ struct NotificationOutboxTests {
 
         // The cursor never moves back, and never past what exists.
         let back: AckNotificationsResponse = try await h.client.unary(
-            Sharewire_V1.NotificationService.Method.AckNotifications.descriptor, AckNotificationsRequest(throughSequence: 0), metadata: Harness.service())
+            Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
+            AckNotificationsRequest(throughSequence: 0), metadata: Harness.service())
         #expect(back.acknowledgedSequence == followed[0].sequence)
-        let ahead = await h.failure(Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
-                                    AckNotificationsRequest(throughSequence: followed[2].sequence + 1),
-                                    metadata: Harness.service(), responseType: AckNotificationsResponse.self)
+        let ahead = await h.failure(
+            Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
+            AckNotificationsRequest(throughSequence: followed[2].sequence + 1),
+            metadata: Harness.service(), responseType: AckNotificationsResponse.self)
         #expect(ahead?.code == .outOfRange)
         #expect(ahead?.reason == "SEQUENCE_NOT_REACHED")
 
         // Named consumers: each has its own cursor; "" is "default".
         func ackFor(_ through: UInt64, _ consumer: String) async throws -> UInt64 {
             let r: AckNotificationsResponse = try await h.client.unary(
-                Sharewire_V1.NotificationService.Method.AckNotifications.descriptor, AckNotificationsRequest(throughSequence: through, consumer: consumer),
+                Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
+                AckNotificationsRequest(throughSequence: through, consumer: consumer),
                 metadata: Harness.service())
             return r.acknowledgedSequence
         }
         #expect(try await ackFor(0, "default") == followed[0].sequence)  // the unnamed cursor is "default"'s
-        #expect(try await watch(h, consumer: "mailer", count: 3).map(\.recipientEmail)
-                    == ["one@example.com", "two@example.com", "three@example.com"])
+        #expect(
+            try await watch(h, consumer: "mailer", count: 3).map(\.recipientEmail)
+                == ["one@example.com", "two@example.com", "three@example.com"])
         #expect(try await ackFor(followed[1].sequence, "mailer") == followed[1].sequence)
         #expect(try await watch(h, consumer: "mailer", count: 1).map(\.recipientEmail) == ["three@example.com"])
         #expect(try await ackFor(0, "") == followed[0].sequence)  // untouched by the mailer's ack
         #expect(try await ackFor(0, "analytics") == 0)
         for bad in ["no spaces", String(repeating: "m", count: 65), "mäiler"] {
-            let refused = await h.failure(Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
-                                          AckNotificationsRequest(throughSequence: 0, consumer: bad),
-                                          metadata: Harness.service(), responseType: AckNotificationsResponse.self)
+            let refused = await h.failure(
+                Sharewire_V1.NotificationService.Method.AckNotifications.descriptor,
+                AckNotificationsRequest(throughSequence: 0, consumer: bad),
+                metadata: Harness.service(), responseType: AckNotificationsResponse.self)
             #expect(refused?.code == .invalidArgument)
             #expect(refused?.details.first?.field == "consumer")
         }
@@ -220,7 +260,8 @@ struct NotificationOutboxTests {
     @Test func shutdownEndsOpenStreams() async throws {
         let h = try await Harness.start()
         let stream: ServerStream<WatchNotificationsResponse> = try await h.client.serverStream(
-            Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor, WatchNotificationsRequest(), metadata: Harness.service(),
+            Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor, WatchNotificationsRequest(),
+            metadata: Harness.service(),
             timeout: .seconds(30))
         let clock = ContinuousClock()
         let end = clock.now + .seconds(10)

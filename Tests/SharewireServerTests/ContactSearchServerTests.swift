@@ -11,15 +11,21 @@ struct ContactSearchServerTests {
         let h = try await Harness.start()
         let owner = try await h.createAccount("owner@example.com")
         let other = try await h.createAccount("other@example.com")
-        for (email, first, last) in [("taro@example.jp", "太郎", "山田"), ("hanako@example.jp", "花子", "ヤマダ"),
-                                     ("yamada@example.com", "Taro", "Yamada"), ("bob@example.com", "Bob", "Smith")] {
-            let _: CreateContactResponse = try await h.call(Sharewire_V1.ContactService.Method.Create.descriptor,
+        for (email, first, last) in [
+            ("taro@example.jp", "太郎", "山田"), ("hanako@example.jp", "花子", "ヤマダ"),
+            ("yamada@example.com", "Taro", "Yamada"), ("bob@example.com", "Bob", "Smith"),
+        ] {
+            let _: CreateContactResponse = try await h.call(
+                Sharewire_V1.ContactService.Method.Create.descriptor,
                 CreateContactRequest(email: email, firstName: first, lastName: last), as: owner)
         }
-        func search(_ query: String, as who: TestAccount = owner, size: UInt32 = 0,
-                    token: String = "") async throws -> ListContactsResponse {
-            try await h.call(Sharewire_V1.ContactService.Method.List.descriptor,
-                             ListContactsRequest(pageSize: size, pageToken: token, query: query), as: who)
+        func search(
+            _ query: String, as who: TestAccount = owner, size: UInt32 = 0,
+            token: String = ""
+        ) async throws -> ListContactsResponse {
+            try await h.call(
+                Sharewire_V1.ContactService.Method.List.descriptor,
+                ListContactsRequest(pageSize: size, pageToken: token, query: query), as: who)
         }
         #expect(try await search("山田").contacts.map(\.email) == ["taro@example.jp"])
         #expect(try await search("やまだ").contacts.map(\.email) == ["hanako@example.jp"])
@@ -33,17 +39,19 @@ struct ContactSearchServerTests {
         #expect(try await search("yam", as: other).contacts.isEmpty)
         // 128 bytes is the most; 129 is STRING_TOO_LONG naming `query` and the limit.
         _ = try await search(String(repeating: "a", count: 128))
-        let error = await h.failure(Sharewire_V1.ContactService.Method.List.descriptor,
-                                    ListContactsRequest(query: String(repeating: "a", count: 129)),
-                                    metadata: owner.metadata, responseType: ListContactsResponse.self)
+        let error = await h.failure(
+            Sharewire_V1.ContactService.Method.List.descriptor,
+            ListContactsRequest(query: String(repeating: "a", count: 129)),
+            metadata: owner.metadata, responseType: ListContactsResponse.self)
         #expect(error?.code == .invalidArgument && error?.reason == "STRING_TOO_LONG")
         #expect(error?.details.first?.field == "query")
         #expect(error?.details.first?.metadata.first { $0.key == "limit" }?.value == "128")
         // A plain list's token is not a search token.
         let plain = try await search("", size: 1)
-        let mixed = await h.failure(Sharewire_V1.ContactService.Method.List.descriptor,
-                                    ListContactsRequest(pageSize: 1, pageToken: plain.nextPageToken, query: "ta"),
-                                    metadata: owner.metadata, responseType: ListContactsResponse.self)
+        let mixed = await h.failure(
+            Sharewire_V1.ContactService.Method.List.descriptor,
+            ListContactsRequest(pageSize: 1, pageToken: plain.nextPageToken, query: "ta"),
+            metadata: owner.metadata, responseType: ListContactsResponse.self)
         #expect(mixed?.reason == "INVALID_CURSOR")
         await h.stop()
     }

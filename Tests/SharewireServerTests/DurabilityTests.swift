@@ -49,16 +49,22 @@ struct DurabilityTests {
         let dataDir = dir.file("data")
 
         // First life: key from the environment.
-        let first = try await ServerProcess(arguments: ["--data-dir", dataDir],
-                                            environment: ["SHAREWIRE_SERVICE_KEY": Self.secret], logTo: dir.file("first.log"))
+        let first = try await ServerProcess(
+            arguments: ["--data-dir", dataDir],
+            environment: ["SHAREWIRE_SERVICE_KEY": Self.secret], logTo: dir.file("first.log"))
         let c1 = client(port: first.port)
         let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
         let owner: CreateAccountResponse = try await c1.unary(
-            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor,
+            CreateAccountRequest(email: "owner@example.com"), metadata: service)
         let friend: CreateAccountResponse = try await c1.unary(
-            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "friend@example.com"), metadata: service)
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor,
+            CreateAccountRequest(email: "friend@example.com"), metadata: service)
         let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
-        _ = try await c1.unary(Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"), metadata: auth)
+        _ =
+            try await c1.unary(
+                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"),
+                metadata: auth)
             as CreateContactResponse
 
         // Writers run until the kill cuts them off; only acknowledged writes are recorded.
@@ -75,18 +81,26 @@ struct DurabilityTests {
                             case 0:
                                 let email = "c\(worker)-\(i)@example.com"
                                 let r: CreateContactResponse = try await c1.unary(
-                                    Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: email), metadata: auth)
+                                    Sharewire_V1.ContactService.Method.Create.descriptor,
+                                    CreateContactRequest(email: email), metadata: auth)
                                 acks.withLock { $0.append(.contact(email: email, revision: r.revision)) }
                             case 1:
                                 let name = "d\(worker)-\(i)"
-                                let r: RegisterDeviceResponse = try await c1.unary(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
-                                    name: name, services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
+                                let r: RegisterDeviceResponse = try await c1.unary(
+                                    Sharewire_V1.DeviceService.Method.Register.descriptor,
+                                    RegisterDeviceRequest(
+                                        name: name, services: [NewService(name: "ssh", port: 22, protocol: "ssh")]),
+                                    metadata: auth)
                                 acks.withLock { $0.append(.device(id: r.device.id, name: name, revision: r.revision)) }
                             default:
-                                let devices = acks.withLock { $0.compactMap { if case let .device(id, _, _) = $0 { id } else { nil } } }
+                                let devices = acks.withLock {
+                                    $0.compactMap { if case let .device(id, _, _) = $0 { id } else { nil } }
+                                }
                                 guard let device = devices.last else { continue }
-                                let r: ShareResponse = try await c1.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                                    deviceIDs: [device], emails: ["friend@example.com"], access: Access(mode: .all)),
+                                let r: ShareResponse = try await c1.unary(
+                                    Sharewire_V1.SharingService.Method.Share.descriptor,
+                                    ShareRequest(
+                                        deviceIDs: [device], emails: ["friend@example.com"], access: Access(mode: .all)),
                                     metadata: auth)
                                 acks.withLock { $0.append(.share(device: device, revision: r.revision)) }
                             }
@@ -99,7 +113,9 @@ struct DurabilityTests {
             // Kill mid-flight once enough writes are acknowledged (bounded wait).
             let clock = ContinuousClock()
             let end = clock.now + .seconds(120)
-            while acks.withLock({ $0.count }) < killAfter, clock.now < end { try await Task.sleep(for: .milliseconds(5)) }
+            while acks.withLock({ $0.count }) < killAfter, clock.now < end {
+                try await Task.sleep(for: .milliseconds(5))
+            }
             let status = try await first.stop(signal: SIGKILL)
             try await group.waitForAll()
             return status
@@ -120,8 +136,9 @@ struct DurabilityTests {
 
         // The API key still works (only its hash is stored), and the state has
         // every acknowledged revision without waiting for anything.
-        let who: WhoamiResponse = try await c2.unary(Sharewire_V1.AccountService.Method.Whoami.descriptor, WhoamiRequest(minRevision: maxRevision),
-                                                     metadata: auth, timeout: .seconds(5))
+        let who: WhoamiResponse = try await c2.unary(
+            Sharewire_V1.AccountService.Method.Whoami.descriptor, WhoamiRequest(minRevision: maxRevision),
+            metadata: auth, timeout: .seconds(5))
         #expect(who.account.id == owner.account.id)
         #expect(who.revision >= maxRevision)
 
@@ -129,7 +146,8 @@ struct DurabilityTests {
         var token = ""
         repeat {
             let page: ListContactsResponse = try await c2.unary(
-                Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(pageSize: 500, pageToken: token), metadata: auth)
+                Sharewire_V1.ContactService.Method.List.descriptor,
+                ListContactsRequest(pageSize: 500, pageToken: token), metadata: auth)
             contacts.formUnion(page.contacts.map(\.email))
             token = page.nextPageToken
         } while !token.isEmpty
@@ -137,7 +155,8 @@ struct DurabilityTests {
         token = ""
         repeat {
             let page: ListDevicesResponse = try await c2.unary(
-                Sharewire_V1.DeviceService.Method.List.descriptor, ListDevicesRequest(pageSize: 500, pageToken: token), metadata: auth)
+                Sharewire_V1.DeviceService.Method.List.descriptor, ListDevicesRequest(pageSize: 500, pageToken: token),
+                metadata: auth)
             for d in page.devices { devices[d.id] = d.name }
             token = page.nextPageToken
         } while !token.isEmpty
@@ -150,7 +169,8 @@ struct DurabilityTests {
                 if devices[id] != name { lost.append("device \(id) \(name) @\(revision)") }
             case let .share(device, revision):
                 let shares: ListDeviceSharesResponse = try await c2.unary(
-                    Sharewire_V1.SharingService.Method.ListDeviceShares.descriptor, ListDeviceSharesRequest(deviceID: device), metadata: auth)
+                    Sharewire_V1.SharingService.Method.ListDeviceShares.descriptor,
+                    ListDeviceSharesRequest(deviceID: device), metadata: auth)
                 if !shares.shares.contains(where: { $0.userID == friend.account.id }) {
                     lost.append("share \(device) @\(revision)")
                 }
@@ -162,8 +182,10 @@ struct DurabilityTests {
         let port = try #require(second.metricsPort)
         let metrics = try await Self.httpGet(port: port, path: "/metrics")
         #expect(metrics.hasPrefix("HTTP/1.1 200"))
-        #expect(metrics.contains("sharewire_rpc_calls_total{method=\"/sharewire.v1.AccountService/Whoami\",code=\"OK\"} 1"))
-        #expect(metrics.contains("sharewire_rpc_call_duration_seconds_bucket{method=\"/sharewire.v1.ContactService/List\""))
+        #expect(
+            metrics.contains("sharewire_rpc_calls_total{method=\"/sharewire.v1.AccountService/Whoami\",code=\"OK\"} 1"))
+        #expect(
+            metrics.contains("sharewire_rpc_call_duration_seconds_bucket{method=\"/sharewire.v1.ContactService/List\""))
         #expect(metrics.contains("sharewire_rpc_connections"))
         #expect(metrics.contains("sharewire_revision"))
         let missing = try await Self.httpGet(port: port, path: "/nope")
@@ -180,17 +202,22 @@ struct DurabilityTests {
         let dir = try TempDirectory("sharewired-metrics")
         defer { dir.remove() }
         let server = try await ServerProcess(
-            arguments: ["--data-dir", dir.file("data"), "--metrics-port", "0", "--log-format", "json",
-                        "--max-page-size", "5", "--default-page-size", "5"],
+            arguments: [
+                "--data-dir", dir.file("data"), "--metrics-port", "0", "--log-format", "json",
+                "--max-page-size", "5", "--default-page-size", "5",
+            ],
             environment: ["SHAREWIRE_SERVICE_KEY": Self.secret], logTo: dir.file("run.log"))
         let c = client(port: server.port)
         let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
         let account: CreateAccountResponse = try await c.unary(
-            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "m@example.com"), metadata: service)
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "m@example.com"),
+            metadata: service)
         // The limit flags reach the domain and come back in the status detail.
         do {
-            _ = try await c.unary(Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(pageSize: 6),
-                                  metadata: [MetadataEntry(key: "authorization", value: "Bearer \(account.apiKey)")])
+            _ =
+                try await c.unary(
+                    Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(pageSize: 6),
+                    metadata: [MetadataEntry(key: "authorization", value: "Bearer \(account.apiKey)")])
                 as ListContactsResponse
             Issue.record("page size 6 passed --max-page-size 5")
         } catch {
@@ -215,8 +242,9 @@ struct DurabilityTests {
         defer { dir.remove() }
         try "short\n".write(toFile: dir.file("key"), atomically: true, encoding: .utf8)
         do {
-            let server = try await ServerProcess(arguments: ["--data-dir", dir.file("data"), "--service-key-file", dir.file("key")],
-                                                 logTo: dir.file("run.log"))
+            let server = try await ServerProcess(
+                arguments: ["--data-dir", dir.file("data"), "--service-key-file", dir.file("key")],
+                logTo: dir.file("run.log"))
             _ = try? await server.stop(signal: SIGKILL)
             Issue.record("sharewired started with a 5-byte service key")
         } catch let error as ServerProcess.ProcessError {
@@ -233,7 +261,8 @@ struct DurabilityTests {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
+            try await outbound.write(
+                ByteBuffer(string: "GET \(path) HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"))
             var response = ""
             for try await chunk in inbound { response += String(buffer: chunk) }
             return response

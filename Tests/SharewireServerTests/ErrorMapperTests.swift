@@ -20,25 +20,36 @@ import Testing
     }
 
     @Test func fieldsUseProtoNamesAndLimitsAreReported() {
-        let pairs = mapper.status(for: SharingError(.limitExceeded, subject: "8", field: .pairs, limit: .pairsPerBulk,
-                                                    message: "m"))
+        let pairs = mapper.status(
+            for: SharingError(
+                .limitExceeded, subject: "8", field: .pairs, limit: .pairsPerBulk,
+                message: "m"))
         #expect(pairs.code == .resourceExhausted)
         #expect(pairs.details.first?.field == "pairs")
         #expect(pairs.details.first?.subject == "8")
         #expect(pairs.details.first?.metadata.first?.key == "limit")
         #expect(pairs.details.first?.metadata.first?.value == "7")
 
-        let devices = mapper.status(for: SharingError(.deviceNotFound, subject: "dev_3", field: .deviceIds, message: "m"))
+        let devices = mapper.status(
+            for: SharingError(.deviceNotFound, subject: "dev_3", field: .deviceIds, message: "m"))
         #expect(devices.code == .notFound)
         #expect(devices.details.first?.field == "device_ids")
         #expect(devices.details.first?.metadata.isEmpty == true)
 
-        #expect(mapper.status(for: SharingError(.invalidCursor, field: .cursor, message: "m")).details.first?.field == "page_token")
-        #expect(mapper.status(for: SharingError(.invalidID, field: .toEmail, message: "m")).details.first?.field == "to_email")
-        #expect(mapper.status(for: SharingError(.stringTooLong, field: .servicesProtocol, limit: .protocolLength, message: "m"))
+        #expect(
+            mapper.status(for: SharingError(.invalidCursor, field: .cursor, message: "m")).details.first?.field
+                == "page_token")
+        #expect(
+            mapper.status(for: SharingError(.invalidID, field: .toEmail, message: "m")).details.first?.field
+                == "to_email")
+        #expect(
+            mapper.status(
+                for: SharingError(.stringTooLong, field: .servicesProtocol, limit: .protocolLength, message: "m")
+            )
             .details.first?.metadata.first?.value == "32")
-        #expect(mapper.status(for: SharingError(.emailTooLong, field: .email, limit: .emailLength, message: "m"))
-            .details.first?.metadata.first?.value == "254")
+        #expect(
+            mapper.status(for: SharingError(.emailTooLong, field: .email, limit: .emailLength, message: "m"))
+                .details.first?.metadata.first?.value == "254")
         #expect(mapper.status(for: SharingError(.invalidArgument, field: nil, message: "m")).details.first?.field == "")
     }
 

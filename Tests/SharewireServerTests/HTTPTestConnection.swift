@@ -1,6 +1,6 @@
+import Foundation
 import NIOCore
 import NIOPosix
-import Foundation
 
 /// A bare TCP connection speaking hand-written HTTP/1.1, for the operations
 /// endpoint's tests: half-sent requests, idle connections, the connection cap.
@@ -128,7 +128,8 @@ struct HTTPTestResponse {
         var headers: [String: String] = [:]
         for line in lines.dropFirst() {
             guard let colon = line.firstIndex(of: ":") else { continue }
-            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(
+                in: .whitespaces)
         }
         let length = bodiless ? 0 : Int(headers["content-length"] ?? "0") ?? 0
         let rest = text[end.upperBound...]

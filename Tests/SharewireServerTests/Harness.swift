@@ -33,14 +33,17 @@ struct Harness {
 
     /// A server over an opened `backend` (say, one of several instances on
     /// one PostgreSQL database); `dir` is removed by ``stop()``.
-    static func start(backend: SharingBackend, dir: TempDirectory,
-                      serviceKey: String? = Harness.serviceKey) async throws -> Harness {
+    static func start(
+        backend: SharingBackend, dir: TempDirectory,
+        serviceKey: String? = Harness.serviceKey
+    ) async throws -> Harness {
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         var servicesConfig = SharingServicesConfiguration()
         servicesConfig.notificationPollInterval = .milliseconds(200)
-        let services = SharingServices(backend: backend, serviceKey: try serviceKey.map { try ServiceKey(secret: $0) },
-                                       configuration: servicesConfig, logger: logger)
+        let services = SharingServices(
+            backend: backend, serviceKey: try serviceKey.map { try ServiceKey(secret: $0) },
+            configuration: servicesConfig, logger: logger)
         var router = RPCRouter()
         services.register(in: &router)
         var config = ServerConfiguration()
@@ -67,7 +70,8 @@ struct Harness {
 
     func createAccount(_ email: String, language: LanguageCode = .en) async throws -> TestAccount {
         let response: CreateAccountResponse = try await client.unary(
-            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: email, language: language),
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor,
+            CreateAccountRequest(email: email, language: language),
             metadata: Self.service())
         return TestAccount(id: response.account.id, email: response.account.email, key: response.apiKey)
     }
@@ -86,7 +90,8 @@ struct Harness {
         responseType: Response.Type
     ) async -> RPCError? {
         do {
-            _ = try await client.unary(method, request, metadata: metadata, timeout: timeout, responseType: responseType)
+            _ = try await client.unary(
+                method, request, metadata: metadata, timeout: timeout, responseType: responseType)
             return nil
         } catch {
             return error

@@ -75,11 +75,15 @@ struct MethodTableTests {
         #expect(MethodID.sharingShare.idempotency == .unknown)
         #expect(!MethodID.sharingRemoveShares.idempotency.allowsRetry)
         let writes = MethodID.allCases.filter { !$0.idempotency.allowsRetry }
-        #expect(Set(writes) == [.accountCreateAccount, .accountCreateApiKey, .accountRevokeApiKey, .contactCreate, .contactUpdate, .contactDelete, .contactInvite,
-                                .deviceRegister, .deviceRename, .deviceAddService, .deviceRemoveService,
-                                .sharingShare, .sharingUpdateShare, .sharingRemoveShares, .sharingLeave,
-                                .sharingTransfer, .deviceDelete, .accountDeleteAccount, .sharingAcceptInvitations,
-                                .sharingDeclineInvitations])
+        #expect(
+            Set(writes) == [
+                .accountCreateAccount, .accountCreateApiKey, .accountRevokeApiKey, .contactCreate, .contactUpdate,
+                .contactDelete, .contactInvite,
+                .deviceRegister, .deviceRename, .deviceAddService, .deviceRemoveService,
+                .sharingShare, .sharingUpdateShare, .sharingRemoveShares, .sharingLeave,
+                .sharingTransfer, .deviceDelete, .accountDeleteAccount, .sharingAcceptInvitations,
+                .sharingDeclineInvitations,
+            ])
     }
 
     @Test func theTypedClientStubCallsTheRegisteredHandler() async throws {
@@ -129,8 +133,10 @@ private struct ServicesProto {
         func finish() throws {
             guard let c = current else { return }
             guard let id = c.id else { throw ProtoReadError("\(service)/\(c.name) has no method_id") }
-            methods.append(ServicesProto(path: "/sharewire.v1.\(service)/\(c.name)", id: id,
-                                         kind: c.streaming ? .serverStreaming : .unary, idempotency: c.level))
+            methods.append(
+                ServicesProto(
+                    path: "/sharewire.v1.\(service)/\(c.name)", id: id,
+                    kind: c.streaming ? .serverStreaming : .unary, idempotency: c.level))
             current = nil
         }
         for raw in text.split(separator: "\n") {
@@ -146,7 +152,9 @@ private struct ServicesProto {
             } else if line.hasPrefix("option (sharewire.v1.method_id)"), let last = words.last {
                 current?.id = UInt32(last)
             } else if line.hasPrefix("option idempotency_level") {
-                current?.level = line.contains("NO_SIDE_EFFECTS") ? .noSideEffects
+                current?.level =
+                    line.contains("NO_SIDE_EFFECTS")
+                    ? .noSideEffects
                     : line.contains("IDEMPOTENT") ? .idempotent : .unknown
             }
         }
@@ -174,12 +182,12 @@ struct MethodAuthTests {
         case .checkCheck, .checkCheckScripting, .checkCheckBatch, .eventWatchAccessChanges:
             .principal
         case .accountWhoami, .accountCreateApiKey, .accountListApiKeys, .accountRevokeApiKey, .accountDeleteAccount,
-             .contactCreate, .contactUpdate, .contactDelete, .contactList, .contactInvite,
-             .deviceRegister, .deviceRename, .deviceAddService, .deviceRemoveService, .deviceGet, .deviceList,
-             .deviceDelete,
-             .sharingShare, .sharingUpdateShare, .sharingRemoveShares, .sharingCommonSharees, .sharingLeave,
-             .sharingListDeviceShares, .sharingTransfer, .sharingAcceptInvitations, .sharingDeclineInvitations,
-             .eventListEvents:
+            .contactCreate, .contactUpdate, .contactDelete, .contactList, .contactInvite,
+            .deviceRegister, .deviceRename, .deviceAddService, .deviceRemoveService, .deviceGet, .deviceList,
+            .deviceDelete,
+            .sharingShare, .sharingUpdateShare, .sharingRemoveShares, .sharingCommonSharees, .sharingLeave,
+            .sharingListDeviceShares, .sharingTransfer, .sharingAcceptInvitations, .sharingDeclineInvitations,
+            .eventListEvents:
             .account
         }
     }
@@ -189,8 +197,9 @@ struct MethodAuthTests {
             #expect(method.auth == Self.expected(method), "\(method.path)")
         }
         // Only Health and Diagnostics are open.
-        #expect(MethodID.allCases.filter { $0.auth == .none }.allSatisfy {
-            $0.path.hasPrefix("/sharewire.v1.Health/") || $0.path.hasPrefix("/sharewire.v1.Diagnostics/")
-        })
+        #expect(
+            MethodID.allCases.filter { $0.auth == .none }.allSatisfy {
+                $0.path.hasPrefix("/sharewire.v1.Health/") || $0.path.hasPrefix("/sharewire.v1.Diagnostics/")
+            })
     }
 }

@@ -1,24 +1,28 @@
 import Logging
 import NIOCore
-@testable import SharewireOpsHTTP
-@testable import SharewireServer
 import SharewireRPC
 import SharewireTestSupport
 import SharewireWire
 import Testing
 
+@testable import SharewireOpsHTTP
+@testable import SharewireServer
+
 /// The operations HTTP endpoint: routes, readiness, timeouts and the
 /// connection cap (docs/SERVER.md §7).
 @Suite(.timeLimit(.minutes(1)))
 struct OpsEndpointTests {
-    static func start(_ configure: (inout OpsEndpointConfiguration) -> Void = { _ in },
-                      readiness: Readiness = Readiness()) async throws -> OpsEndpoint {
+    static func start(
+        _ configure: (inout OpsEndpointConfiguration) -> Void = { _ in },
+        readiness: Readiness = Readiness()
+    ) async throws -> OpsEndpoint {
         var config = OpsEndpointConfiguration()
         configure(&config)
         var logger = Logger(label: "test.ops")
         logger.logLevel = .critical
-        return try await OpsEndpoint.start(configuration: config, readiness: readiness,
-                                           metrics: { $0 += Array("sharewire_test_total 7\n".utf8) }, logger: logger)
+        return try await OpsEndpoint.start(
+            configuration: config, readiness: readiness,
+            metrics: { $0 += Array("sharewire_test_total 7\n".utf8) }, logger: logger)
     }
 
     @Test func routesAnswerMetricsHealthAndReadiness() async throws {

@@ -21,12 +21,14 @@ struct PipelineAuthTests {
         }
         do {
             if M.descriptor.kind == .serverStreaming {
-                let stream = try await h.client.serverStream(M.descriptor, request, metadata: metadata,
-                                                             timeout: .seconds(10), responseType: M.Output.self)
+                let stream = try await h.client.serverStream(
+                    M.descriptor, request, metadata: metadata,
+                    timeout: .seconds(10), responseType: M.Output.self)
                 for try await _ in stream { break }
             } else {
-                _ = try await h.client.unary(M.descriptor, request, metadata: metadata, timeout: .seconds(10),
-                                             responseType: M.Output.self)
+                _ = try await h.client.unary(
+                    M.descriptor, request, metadata: metadata, timeout: .seconds(10),
+                    responseType: M.Output.self)
             }
             return nil
         } catch let error as RPCError {

@@ -31,17 +31,20 @@ struct PostgresServerTests {
         defer { dir.remove() }
         try await PostgresTestDatabase.with(serverURL: server) { url in
             // First life: --store on the command line.
-            let first = try await ServerProcess(arguments: ["--store", url],
-                                                environment: ["SHAREWIRE_SERVICE_KEY": Self.secret],
-                                                logTo: dir.file("first.log"))
+            let first = try await ServerProcess(
+                arguments: ["--store", url],
+                environment: ["SHAREWIRE_SERVICE_KEY": Self.secret],
+                logTo: dir.file("first.log"))
             defer { first.killIfRunning() }
             let c1 = client(port: first.port)
             let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
             let owner: CreateAccountResponse = try await c1.unary(
-                Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+                Sharewire_V1.AccountService.Method.CreateAccount.descriptor,
+                CreateAccountRequest(email: "owner@example.com"), metadata: service)
             let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
             let created: CreateContactResponse = try await c1.unary(
-                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"), metadata: auth)
+                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"),
+                metadata: auth)
             c1.close()
             #expect(try await first.stop(signal: SIGTERM) == 0)
 
@@ -52,13 +55,15 @@ struct PostgresServerTests {
                 (["--store-file", file], [:]), ([], ["SHAREWIRE_STORE": url]),
             ]
             for (life, (arguments, environment)) in lives.enumerated() {
-                let next = try await ServerProcess(arguments: arguments,
-                                                   environment: environment.merging(["SHAREWIRE_SERVICE_KEY": Self.secret]) { a, _ in a },
-                                                   logTo: dir.file("life\(life + 2).log"))
+                let next = try await ServerProcess(
+                    arguments: arguments,
+                    environment: environment.merging(["SHAREWIRE_SERVICE_KEY": Self.secret]) { a, _ in a },
+                    logTo: dir.file("life\(life + 2).log"))
                 defer { next.killIfRunning() }
                 let c = client(port: next.port)
                 let page: ListContactsResponse = try await c.unary(
-                    Sharewire_V1.ContactService.Method.List.descriptor, ListContactsRequest(pageSize: 10, pageToken: "", minRevision: created.revision),
+                    Sharewire_V1.ContactService.Method.List.descriptor,
+                    ListContactsRequest(pageSize: 10, pageToken: "", minRevision: created.revision),
                     metadata: auth)
                 c.close()
                 #expect(page.contacts.map(\.email) == ["friend@example.com"])
@@ -85,36 +90,50 @@ struct PostgresServerTests {
                 #expect(output.contains("is at schema version \(PostgresSchema.latestVersion)"), "\(output)")
             }
             let environment = ["SHAREWIRE_SERVICE_KEY": Self.secret]
-            let a = try await ServerProcess(arguments: ["--store", url, "--feed-poll-ms", "60000"],
-                                            environment: environment, logTo: dir.file("a.log"))
+            let a = try await ServerProcess(
+                arguments: ["--store", url, "--feed-poll-ms", "60000"],
+                environment: environment, logTo: dir.file("a.log"))
             defer { a.killIfRunning() }
-            let b = try await ServerProcess(arguments: ["--store", url, "--feed-poll-ms", "60000"],
-                                            environment: environment, logTo: dir.file("b.log"))
+            let b = try await ServerProcess(
+                arguments: ["--store", url, "--feed-poll-ms", "60000"],
+                environment: environment, logTo: dir.file("b.log"))
             defer { b.killIfRunning() }
             let ca = client(port: a.port), cb = client(port: b.port)
             let service = [MetadataEntry(key: "authorization", value: "Bearer \(Self.secret)")]
             let owner: CreateAccountResponse = try await ca.unary(
-                Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+                Sharewire_V1.AccountService.Method.CreateAccount.descriptor,
+                CreateAccountRequest(email: "owner@example.com"), metadata: service)
             let friend: CreateAccountResponse = try await ca.unary(
-                Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "friend@example.com"), metadata: service)
+                Sharewire_V1.AccountService.Method.CreateAccount.descriptor,
+                CreateAccountRequest(email: "friend@example.com"), metadata: service)
             let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
             let _: CreateContactResponse = try await ca.unary(
-                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"), metadata: auth)
-            let device: RegisterDeviceResponse = try await ca.unary(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
-                name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
-            let shared: ShareResponse = try await ca.unary(Sharewire_V1.SharingService.Method.Share.descriptor, ShareRequest(
-                deviceIDs: [device.device.id], emails: ["friend@example.com"], access: Access(mode: .all)), metadata: auth)
+                Sharewire_V1.ContactService.Method.Create.descriptor, CreateContactRequest(email: "friend@example.com"),
+                metadata: auth)
+            let device: RegisterDeviceResponse = try await ca.unary(
+                Sharewire_V1.DeviceService.Method.Register.descriptor,
+                RegisterDeviceRequest(
+                    name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
+            let shared: ShareResponse = try await ca.unary(
+                Sharewire_V1.SharingService.Method.Share.descriptor,
+                ShareRequest(
+                    deviceIDs: [device.device.id], emails: ["friend@example.com"], access: Access(mode: .all)),
+                metadata: auth)
             let check: CheckPortResponse = try await cb.unary(
-                Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: friend.account.id, deviceID: device.device.id, port: 22,
-                                                     minRevision: shared.revision), metadata: service)
+                Sharewire_V1.CheckService.Method.Check.descriptor,
+                CheckPortRequest(
+                    userID: friend.account.id, deviceID: device.device.id, port: 22,
+                    minRevision: shared.revision), metadata: service)
             #expect(check.allowed)
             #expect(check.revision >= shared.revision)
             // A write on B follows A's in the one order of revisions.
             let renamed: RenameDeviceResponse = try await cb.unary(
-                Sharewire_V1.DeviceService.Method.Rename.descriptor, RenameDeviceRequest(deviceID: device.device.id, name: "pi2"), metadata: auth)
+                Sharewire_V1.DeviceService.Method.Rename.descriptor,
+                RenameDeviceRequest(deviceID: device.device.id, name: "pi2"), metadata: auth)
             #expect(renamed.revision == shared.revision + 1)
             let listed: ListDevicesResponse = try await ca.unary(
-                Sharewire_V1.DeviceService.Method.List.descriptor, ListDevicesRequest(pageSize: 10, minRevision: renamed.revision), metadata: auth)
+                Sharewire_V1.DeviceService.Method.List.descriptor,
+                ListDevicesRequest(pageSize: 10, minRevision: renamed.revision), metadata: auth)
             #expect(listed.devices.map(\.name) == ["pi2"])
             ca.close()
             cb.close()

@@ -14,8 +14,10 @@ struct RemoveServiceTests {
         let owner = try await h.createAccount("owner@example.com")
         let stranger = try await h.createAccount("stranger@example.com")
         func register(_ name: String, port: UInt32, as account: TestAccount) async throws -> DeviceInfo {
-            let response: RegisterDeviceResponse = try await h.call(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
-                name: name, services: [NewService(name: "svc", port: port, protocol: "tcp")]), as: account)
+            let response: RegisterDeviceResponse = try await h.call(
+                Sharewire_V1.DeviceService.Method.Register.descriptor,
+                RegisterDeviceRequest(
+                    name: name, services: [NewService(name: "svc", port: port, protocol: "tcp")]), as: account)
             return response.device
         }
         let pi = try await register("pi", port: 22, as: owner)
@@ -24,9 +26,10 @@ struct RemoveServiceTests {
         let before = h.revision
 
         for serviceID in [nas.services[0].id, theirs.services[0].id, "svc_999999"] {
-            let error = await h.failure(Sharewire_V1.DeviceService.Method.RemoveService.descriptor,
-                                        RemoveServiceRequest(deviceID: pi.id, serviceID: serviceID),
-                                        metadata: owner.metadata, responseType: RemoveServiceResponse.self)
+            let error = await h.failure(
+                Sharewire_V1.DeviceService.Method.RemoveService.descriptor,
+                RemoveServiceRequest(deviceID: pi.id, serviceID: serviceID),
+                metadata: owner.metadata, responseType: RemoveServiceResponse.self)
             #expect(error?.code == .notFound, "\(serviceID)")
             #expect(error?.reason == "SERVICE_NOT_FOUND", "\(serviceID)")
             #expect(error?.details.first?.subject == serviceID)
@@ -36,7 +39,8 @@ struct RemoveServiceTests {
 
         // The device's own service is removed.
         let removed: RemoveServiceResponse = try await h.call(
-            Sharewire_V1.DeviceService.Method.RemoveService.descriptor, RemoveServiceRequest(deviceID: pi.id, serviceID: pi.services[0].id), as: owner)
+            Sharewire_V1.DeviceService.Method.RemoveService.descriptor,
+            RemoveServiceRequest(deviceID: pi.id, serviceID: pi.services[0].id), as: owner)
         #expect(removed.revision == before + 1)
         await h.stop()
     }

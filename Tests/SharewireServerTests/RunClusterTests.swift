@@ -40,11 +40,14 @@ struct RunClusterTests {
         // cannot unblock it, so its trap would never run. A terminal does
         // not block them.
         process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["python3", "-c", """
+        process.arguments = [
+            "python3", "-c",
+            """
             import os, signal, sys
             signal.pthread_sigmask(signal.SIG_SETMASK, set())
             os.execv(sys.argv[1], sys.argv[1:])
-            """, Self.script, "2"]
+            """, Self.script, "2",
+        ]
         var environment = ProcessInfo.processInfo.environment
         environment["SHAREWIRED_BIN"] = try ServerProcess.binary()
         environment["RUN_CLUSTER_READY_FILE"] = ready
@@ -68,10 +71,12 @@ struct RunClusterTests {
         }
         let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
         try #require(addresses.count == 2, "run-cluster did not get ready: \(text)")
-        let keyFile = try #require(text.split(separator: "\n")
-            .first { $0.contains("export SHAREWIRE_SERVICE_KEY_FILE=") }
-            .map { String($0.split(separator: "=", maxSplits: 1)[1]) })
-        let secret = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let keyFile = try #require(
+            text.split(separator: "\n")
+                .first { $0.contains("export SHAREWIRE_SERVICE_KEY_FILE=") }
+                .map { String($0.split(separator: "=", maxSplits: 1)[1]) })
+        let secret = try String(contentsOfFile: keyFile, encoding: .utf8).trimmingCharacters(
+            in: .whitespacesAndNewlines)
         let pids = text.split(separator: "\n").compactMap { line -> Int32? in
             guard let range = line.range(of: "(pid ") else { return nil }
             return Int32(line[range.upperBound...].prefix { $0.isNumber })
@@ -89,13 +94,18 @@ struct RunClusterTests {
         }
         let service = [MetadataEntry(key: "authorization", value: "Bearer \(secret)")]
         let owner: CreateAccountResponse = try await clients[0].unary(
-            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "owner@example.com"), metadata: service)
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor,
+            CreateAccountRequest(email: "owner@example.com"), metadata: service)
         let auth = [MetadataEntry(key: "authorization", value: "Bearer \(owner.apiKey)")]
-        let device: RegisterDeviceResponse = try await clients[0].unary(Sharewire_V1.DeviceService.Method.Register.descriptor, RegisterDeviceRequest(
-            name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
+        let device: RegisterDeviceResponse = try await clients[0].unary(
+            Sharewire_V1.DeviceService.Method.Register.descriptor,
+            RegisterDeviceRequest(
+                name: "pi", services: [NewService(name: "ssh", port: 22, protocol: "ssh")]), metadata: auth)
         let check: CheckPortResponse = try await clients[1].unary(
-            Sharewire_V1.CheckService.Method.Check.descriptor, CheckPortRequest(userID: owner.account.id, deviceID: device.device.id, port: 22,
-                                                 minRevision: device.revision), metadata: service)
+            Sharewire_V1.CheckService.Method.Check.descriptor,
+            CheckPortRequest(
+                userID: owner.account.id, deviceID: device.device.id, port: 22,
+                minRevision: device.revision), metadata: service)
         #expect(check.allowed)
         for c in clients { c.close() }
 

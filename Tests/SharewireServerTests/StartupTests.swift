@@ -17,16 +17,18 @@ struct StartupTests {
 
     /// A server on `dataDir` that acknowledged one account, then got `signal`.
     static func serveOneAccount(dataDir: String, dir: TempDirectory, signal: Int32) async throws -> Int32 {
-        let server = try await ServerProcess(arguments: ["--data-dir", dataDir],
-                                             environment: ["SHAREWIRE_SERVICE_KEY": secret],
-                                             logTo: dir.file("first-\(UUID().uuidString).log"))
+        let server = try await ServerProcess(
+            arguments: ["--data-dir", dataDir],
+            environment: ["SHAREWIRE_SERVICE_KEY": secret],
+            logTo: dir.file("first-\(UUID().uuidString).log"))
         var config = ClientConfiguration(host: "127.0.0.1", port: server.port)
         config.defaultTimeout = .seconds(20)
         var logger = Logger(label: "test.startup.client")
         logger.logLevel = .critical
         let client = RPCClient(configuration: config, logger: logger)
         let created: CreateAccountResponse = try await client.unary(
-            Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "kept@example.com"),
+            Sharewire_V1.AccountService.Method.CreateAccount.descriptor,
+            CreateAccountRequest(email: "kept@example.com"),
             metadata: [MetadataEntry(key: "authorization", value: "Bearer \(secret)")])
         #expect(created.revision == 1)
         client.close()
@@ -38,13 +40,17 @@ struct StartupTests {
     }
 
     /// The refusal is one `sharewired: …` line naming the data dir, not a crash.
-    static func expectRefusal(_ refusal: ServerProcess.Refusal, dataDir: String, _ phrase: String,
-                              sourceLocation: SourceLocation = #_sourceLocation) {
+    static func expectRefusal(
+        _ refusal: ServerProcess.Refusal, dataDir: String, _ phrase: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(refusal.status != nil && refusal.status != 0, "\(refusal)", sourceLocation: sourceLocation)
-        #expect(refusal.stderr.contains("sharewired: data dir \(dataDir)"), "\(refusal)", sourceLocation: sourceLocation)
+        #expect(
+            refusal.stderr.contains("sharewired: data dir \(dataDir)"), "\(refusal)", sourceLocation: sourceLocation)
         #expect(refusal.stderr.contains(phrase), "\(refusal)", sourceLocation: sourceLocation)
-        #expect(!refusal.stderr.contains("Fatal error") && !refusal.stderr.contains("Stack dump"), "\(refusal)",
-                sourceLocation: sourceLocation)
+        #expect(
+            !refusal.stderr.contains("Fatal error") && !refusal.stderr.contains("Stack dump"), "\(refusal)",
+            sourceLocation: sourceLocation)
     }
 
     @Test func aTruncatedDatabaseStopsStartupAndIsLeftAlone() async throws {
@@ -76,7 +82,8 @@ struct StartupTests {
         _ = try await Self.serveOneAccount(dataDir: dataDir, dir: dir, signal: SIGKILL)
         for name in [Self.file, "\(Self.file)-wal", "\(Self.file)-shm"] { _ = chmod("\(dataDir)/\(name)", 0o444) }
         _ = chmod(dataDir, 0o555)
-        let wrapper = getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
+        let wrapper =
+            getuid() == 0 ? ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--"] : []
         let refusal = try await ServerProcess.refusal(
             arguments: ["--port", "0", "--data-dir", dataDir], environment: ["SHAREWIRE_SERVICE_KEY": Self.secret],
             wrapper: wrapper, in: dir)
@@ -104,8 +111,9 @@ struct StartupTests {
     @Test func theListeningLinesAreHostColonPort() async throws {
         let dir = try TempDirectory("sharewired-lines")
         defer { dir.remove() }
-        let server = try await ServerProcess(arguments: ["--data-dir", dir.file("data"), "--metrics-port", "0"],
-                                             logTo: dir.file("v4.log"))
+        let server = try await ServerProcess(
+            arguments: ["--data-dir", dir.file("data"), "--metrics-port", "0"],
+            logTo: dir.file("v4.log"))
         let lines = server.stdout.split(separator: "\n").map(String.init)
         #expect(lines.contains("sharewired listening on 127.0.0.1:\(server.port)"), "\(lines)")
         #expect(lines.contains("sharewired metrics on 127.0.0.1:\(try #require(server.metricsPort))"), "\(lines)")
@@ -113,9 +121,11 @@ struct StartupTests {
         // installed before the line is printed.
         #expect(try await server.stop(signal: SIGTERM) == 0)
         if Self.hasIPv6Loopback {
-            let v6 = try await ServerProcess(arguments: ["--host", "::1", "--data-dir", dir.file("data")],
-                                             logTo: dir.file("v6.log"))
-            #expect(v6.stdout.split(separator: "\n").contains("sharewired listening on [::1]:\(v6.port)"), "\(v6.stdout)")
+            let v6 = try await ServerProcess(
+                arguments: ["--host", "::1", "--data-dir", dir.file("data")],
+                logTo: dir.file("v6.log"))
+            #expect(
+                v6.stdout.split(separator: "\n").contains("sharewired listening on [::1]:\(v6.port)"), "\(v6.stdout)")
             #expect(try await v6.stop(signal: SIGTERM) == 0)
         }
     }
@@ -125,9 +135,12 @@ struct StartupTests {
     @Test func aServiceKeyFileInTheWorkingDirectoryIsCreated() async throws {
         let dir = try TempDirectory("sharewired-key-cwd")
         defer { dir.remove() }
-        let server = try await ServerProcess(arguments: ["--data-dir", "data", "--service-key-file", "k",
-                                                         "--create-service-key"],
-                                             currentDirectory: dir.path, logTo: dir.file("sharewired.log"))
+        let server = try await ServerProcess(
+            arguments: [
+                "--data-dir", "data", "--service-key-file", "k",
+                "--create-service-key",
+            ],
+            currentDirectory: dir.path, logTo: dir.file("sharewired.log"))
         let attributes = try FileManager.default.attributesOfItem(atPath: dir.file("k"))
         #expect((attributes[.posixPermissions] as? Int) == 0o600)
         #expect(try String(contentsOfFile: dir.file("k"), encoding: .utf8).count == 65)
@@ -137,21 +150,26 @@ struct StartupTests {
     @Test func aBusyPortIsNamedWithTheFlagThatChangesIt() async throws {
         let dir = try TempDirectory("sharewired-busy")
         defer { dir.remove() }
-        let first = try await ServerProcess(arguments: ["--data-dir", dir.file("first"), "--metrics-port", "0"],
-                                            logTo: dir.file("first.log"))
+        let first = try await ServerProcess(
+            arguments: ["--data-dir", dir.file("first"), "--metrics-port", "0"],
+            logTo: dir.file("first.log"))
         let busy = try await ServerProcess.refusal(
             arguments: ["--port", "\(first.port)", "--data-dir", dir.file("second")], in: dir)
         #expect(busy.status == 1, "\(busy)")
-        #expect(busy.stderr.contains("sharewired: cannot listen on 127.0.0.1:\(first.port): address already in use "
-            + "(is another sharewired running? choose another port with --port)"), "\(busy)")
+        #expect(
+            busy.stderr.contains(
+                "sharewired: cannot listen on 127.0.0.1:\(first.port): address already in use "
+                    + "(is another sharewired running? choose another port with --port)"), "\(busy)")
         #expect(!busy.stderr.contains("bind(descriptor"), "\(busy)")
 
         let metrics = try #require(first.metricsPort)
         let busyMetrics = try await ServerProcess.refusal(
             arguments: ["--port", "0", "--metrics-port", "\(metrics)", "--data-dir", dir.file("second")], in: dir)
         #expect(busyMetrics.status == 1, "\(busyMetrics)")
-        #expect(busyMetrics.stderr.contains("sharewired: cannot listen on 127.0.0.1:\(metrics): address already in use "
-            + "(is another sharewired running? choose another port with --metrics-port)"), "\(busyMetrics)")
+        #expect(
+            busyMetrics.stderr.contains(
+                "sharewired: cannot listen on 127.0.0.1:\(metrics): address already in use "
+                    + "(is another sharewired running? choose another port with --metrics-port)"), "\(busyMetrics)")
         _ = try await first.stop(signal: SIGTERM)
     }
 }

@@ -24,14 +24,18 @@ struct TLSStartupTests {
         defer { certificates.remove() }
         let dir = certificates.directory
         let missing = try await ServerProcess.refusal(
-            arguments: ["--port", "0", "--data-dir", dir.file("data"), "--tls-cert", dir.file("nope.pem"),
-                        "--tls-key", certificates.server.key], in: dir)
+            arguments: [
+                "--port", "0", "--data-dir", dir.file("data"), "--tls-cert", dir.file("nope.pem"),
+                "--tls-key", certificates.server.key,
+            ], in: dir)
         #expect(missing.status == 1, "\(missing)")
         #expect(missing.stderr.contains("TLS certificate file \(dir.file("nope.pem")) does not exist"), "\(missing)")
         // A key that does not belong to the certificate.
         let mismatched = try await ServerProcess.refusal(
-            arguments: ["--port", "0", "--data-dir", dir.file("data"), "--tls-cert", certificates.server.certificate,
-                        "--tls-key", certificates.plainClient.key], in: dir)
+            arguments: [
+                "--port", "0", "--data-dir", dir.file("data"), "--tls-cert", certificates.server.certificate,
+                "--tls-key", certificates.plainClient.key,
+            ], in: dir)
         #expect(mismatched.status == 1, "\(mismatched)")
         #expect(mismatched.stderr.contains("cannot be used together"), "\(mismatched)")
         // --trusted-service without mutual TLS is a usage error.
@@ -41,4 +45,3 @@ struct TLSStartupTests {
         #expect(usage.stderr.contains("--trusted-service needs --tls-client-ca"), "\(usage)")
     }
 }
-

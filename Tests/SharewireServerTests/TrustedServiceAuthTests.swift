@@ -21,21 +21,25 @@ struct TrustedServiceAuthTests {
         let auth = Authenticator(serviceKey: nil, trustedServices: ["billing.internal"])
         let actAs = [MetadataEntry(key: Authenticator.actAsKey, value: "alice@example.com")]
         #expect(try auth.principal([], certificate: Self.trusted, in: snapshot) == .service)
-        #expect(try auth.caller(actAs, certificate: Self.trusted, in: snapshot)
-            == Caller(account: alice.0, credential: .serviceCertificate("billing.internal")))
+        #expect(
+            try auth.caller(actAs, certificate: Self.trusted, in: snapshot)
+                == Caller(account: alice.0, credential: .serviceCertificate("billing.internal")))
         try auth.requireServiceKey([], certificate: Self.trusted, in: snapshot, action: "account creation")
         // The CN matches too.
         let byCN = Authenticator(serviceKey: nil, trustedServices: ["other-cn"])
         #expect(try byCN.principal([], certificate: Self.trusted, in: snapshot) == .service)
 
         // authorization, when sent, decides alone: an account key stays that account…
-        #expect(try auth.caller(Base.bearer(alice.1), certificate: Self.trusted, in: snapshot)
-            == Caller(account: alice.0, credential: .accountKey(APIKeyID(raw: alice.0.raw))))
+        #expect(
+            try auth.caller(Base.bearer(alice.1), certificate: Self.trusted, in: snapshot)
+                == Caller(account: alice.0, credential: .accountKey(APIKeyID(raw: alice.0.raw))))
         // …may not act as anyone, and a wrong key fails.
         #expect(throws: RPCError.self) {
             try auth.caller(Base.bearer(alice.1, actAs: "bob@example.com"), certificate: Self.trusted, in: snapshot)
         }
-        #expect(throws: RPCError.self) { try auth.principal(Base.bearer("sw_wrong"), certificate: Self.trusted, in: snapshot) }
+        #expect(throws: RPCError.self) {
+            try auth.principal(Base.bearer("sw_wrong"), certificate: Self.trusted, in: snapshot)
+        }
 
         // A certificate off the list, or none, authenticates nothing.
         for certificate in [Self.untrusted, nil] {

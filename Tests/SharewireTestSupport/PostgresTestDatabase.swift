@@ -13,7 +13,8 @@ public enum PostgresTestDatabase {
         """
 
     public struct Missing: Error, CustomStringConvertible {
-        public let description = "SHAREWIRE_REQUIRE_POSTGRES=1 but SHAREWIRE_TEST_POSTGRES_URL is unset: "
+        public let description =
+            "SHAREWIRE_REQUIRE_POSTGRES=1 but SHAREWIRE_TEST_POSTGRES_URL is unset: "
             + "the PostgreSQL tests must not be skipped here"
     }
 
@@ -32,7 +33,8 @@ public enum PostgresTestDatabase {
         let server = try PostgresStoreConfiguration(url: serverURL)
         let name = "sw_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await PostgresAdministration.createDatabase(name, on: server)
-        let url = URL(string: serverURL).flatMap { URLComponents(url: $0, resolvingAgainstBaseURL: false) }
+        let url =
+            URL(string: serverURL).flatMap { URLComponents(url: $0, resolvingAgainstBaseURL: false) }
             .map { c -> String in
                 var c = c
                 c.path = "/" + name

@@ -1,10 +1,11 @@
 import NIOCore
-#if canImport(Glibc)
-import Glibc
-#endif
 import NIOPosix
 import SharewireMessages
 import SharewireWire
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// A bare TCP connection, with no deadlines or retries of its own, for sending hand-made bytes and reading the
 /// server's answer back through an independent frame decoder.
@@ -27,14 +28,17 @@ public struct RawConnection {
                 }
             }
         return try await channel.executeThenClose { inbound, outbound in
-            var connection = RawConnection(channel: channel.channel, inbound: inbound.makeAsyncIterator(),
-                                           outbound: outbound)
+            var connection = RawConnection(
+                channel: channel.channel, inbound: inbound.makeAsyncIterator(),
+                outbound: outbound)
             return try await body(&connection)
         }
     }
 
-    private init(channel: any Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
-                 outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>) {
+    private init(
+        channel: any Channel, inbound: NIOAsyncChannelInboundStream<ByteBuffer>.AsyncIterator,
+        outbound: NIOAsyncChannelOutboundWriter<ByteBuffer>
+    ) {
         self.channel = channel
         self.inbound = inbound
         self.outbound = outbound
@@ -111,8 +115,10 @@ public struct RawConnection {
     }
 
     /// A REQUEST frame for `method` carrying `message`.
-    public static func requestBytes(streamID: UInt32, method: String = "", methodID: UInt32 = 0, message: some ProtoMessage,
-                             timeoutMicros: UInt64 = 0, metadata: [MetadataEntry] = []) -> ByteBuffer {
+    public static func requestBytes(
+        streamID: UInt32, method: String = "", methodID: UInt32 = 0, message: some ProtoMessage,
+        timeoutMicros: UInt64 = 0, metadata: [MetadataEntry] = []
+    ) -> ByteBuffer {
         var buffer = ByteBuffer()
         let frame = buffer.beginFrame(.request, streamID: streamID)
         let head = buffer.beginHead()

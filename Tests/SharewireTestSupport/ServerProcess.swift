@@ -29,12 +29,15 @@ public final class ServerProcess: Sendable {
     /// tools/run-server, with the same arguments) and waits (bounded) for its
     /// listening line.
     /// `currentDirectory` is the process's working directory (default: the test's).
-    public init(executable: String? = nil, arguments: [String], environment: [String: String] = [:],
-                currentDirectory: String? = nil, logTo stderrPath: String,
-                timeout: Duration = .seconds(60)) async throws {
-        let process = try Self.process(executable: executable ?? Self.binary(),
-                                       arguments: ["--port", "0", "--log-level", "info"] + arguments,
-                                       environment: environment)
+    public init(
+        executable: String? = nil, arguments: [String], environment: [String: String] = [:],
+        currentDirectory: String? = nil, logTo stderrPath: String,
+        timeout: Duration = .seconds(60)
+    ) async throws {
+        let process = try Self.process(
+            executable: executable ?? Self.binary(),
+            arguments: ["--port", "0", "--log-level", "info"] + arguments,
+            environment: environment)
         if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
         let out = Pipe()
         process.standardOutput = out
@@ -102,18 +105,24 @@ public final class ServerProcess: Sendable {
     /// Runs `sharewired arguments…` (no `--port` is added) until it exits, or
     /// until it prints its listening line, in which case it is killed. With
     /// `wrapper` (e.g. `setpriv …`), runs `wrapper… sharewired arguments…`.
-    public static func refusal(arguments: [String], environment: [String: String] = [:], wrapper: [String] = [],
-                               in dir: TempDirectory, timeout: Duration = .seconds(60)) async throws -> Refusal {
+    public static func refusal(
+        arguments: [String], environment: [String: String] = [:], wrapper: [String] = [],
+        in dir: TempDirectory, timeout: Duration = .seconds(60)
+    ) async throws -> Refusal {
         let binary = try binary()
-        let process = Self.process(executable: wrapper.first ?? binary,
-                                   arguments: wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + arguments,
-                                   environment: environment)
+        let process = Self.process(
+            executable: wrapper.first ?? binary,
+            arguments: wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + arguments,
+            environment: environment)
         let id = UUID().uuidString
         let outPath = dir.file("refusal-\(id).out"), errPath = dir.file("refusal-\(id).err")
         for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
         let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
         let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer { try? out.close(); try? err.close() }
+        defer {
+            try? out.close()
+            try? err.close()
+        }
         process.standardOutput = out
         process.standardError = err
         process.standardInput = FileHandle.nullDevice

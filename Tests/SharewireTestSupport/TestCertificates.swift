@@ -47,21 +47,28 @@ public struct TestCertificates: Sendable {
         let openssl = OpenSSL(directory: dir.path, timeout: timeout)
         caFile = try await openssl.makeCA(name: "ca", commonName: "Sharewire Test CA")
         _ = try await openssl.makeCA(name: "other-ca", commonName: "Some Other CA")
-        server = try await openssl.makeLeaf(name: "server", commonName: "sharewired", ca: "ca",
-                                      subjectAltName: "DNS:localhost,IP:127.0.0.1", days: 2)
-        expiredServer = try await openssl.makeLeaf(name: "expired-server", commonName: "sharewired", ca: "ca",
-                                             subjectAltName: "DNS:localhost,IP:127.0.0.1", days: -1)
-        wrongNameServer = try await openssl.makeLeaf(name: "wrong-name-server", commonName: "elsewhere.example", ca: "ca",
-                                               subjectAltName: "DNS:elsewhere.example", days: 2)
+        server = try await openssl.makeLeaf(
+            name: "server", commonName: "sharewired", ca: "ca",
+            subjectAltName: "DNS:localhost,IP:127.0.0.1", days: 2)
+        expiredServer = try await openssl.makeLeaf(
+            name: "expired-server", commonName: "sharewired", ca: "ca",
+            subjectAltName: "DNS:localhost,IP:127.0.0.1", days: -1)
+        wrongNameServer = try await openssl.makeLeaf(
+            name: "wrong-name-server", commonName: "elsewhere.example", ca: "ca",
+            subjectAltName: "DNS:elsewhere.example", days: 2)
         let service = Self.trustedServiceName
-        trustedClient = try await openssl.makeLeaf(name: "trusted-client", commonName: service, ca: "ca",
-                                             subjectAltName: "DNS:\(service)", days: 2)
-        plainClient = try await openssl.makeLeaf(name: "plain-client", commonName: "someone.internal", ca: "ca",
-                                           subjectAltName: "DNS:someone.internal", days: 2)
-        otherCAClient = try await openssl.makeLeaf(name: "other-ca-client", commonName: service, ca: "other-ca",
-                                             subjectAltName: "DNS:\(service)", days: 2)
-        expiredClient = try await openssl.makeLeaf(name: "expired-client", commonName: service, ca: "ca",
-                                             subjectAltName: "DNS:\(service)", days: -1)
+        trustedClient = try await openssl.makeLeaf(
+            name: "trusted-client", commonName: service, ca: "ca",
+            subjectAltName: "DNS:\(service)", days: 2)
+        plainClient = try await openssl.makeLeaf(
+            name: "plain-client", commonName: "someone.internal", ca: "ca",
+            subjectAltName: "DNS:someone.internal", days: 2)
+        otherCAClient = try await openssl.makeLeaf(
+            name: "other-ca-client", commonName: service, ca: "other-ca",
+            subjectAltName: "DNS:\(service)", days: 2)
+        expiredClient = try await openssl.makeLeaf(
+            name: "expired-client", commonName: service, ca: "ca",
+            subjectAltName: "DNS:\(service)", days: -1)
     }
 
     public func remove() { directory.remove() }
@@ -71,8 +78,9 @@ public struct TestCertificates: Sendable {
     /// renewal, for certificate-reload tests.
     public func makeServer(name: String, days: Int, otherCA: Bool = false) async throws -> Pair {
         try await OpenSSL(directory: directory.path, timeout: .seconds(30))
-            .makeLeaf(name: name, commonName: "sharewired", ca: otherCA ? "other-ca" : "ca",
-                      subjectAltName: "DNS:localhost,IP:127.0.0.1", days: days)
+            .makeLeaf(
+                name: name, commonName: "sharewired", ca: otherCA ? "other-ca" : "ca",
+                subjectAltName: "DNS:localhost,IP:127.0.0.1", days: days)
     }
 
     /// Puts `pair` in place as `certificateFile` and `keyFile` the way a
@@ -112,27 +120,35 @@ struct OpenSSL {
 
     /// A self-signed CA: `<name>.pem`, `<name>.key`. Returns the certificate path.
     func makeCA(name: String, commonName: String) async throws -> String {
-        try await run(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", "\(name).key", "-out", "\(name).pem", "-days", "2", "-subj", "/CN=\(commonName)",
-                 "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"])
+        try await run([
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "\(name).key", "-out", "\(name).pem", "-days", "2", "-subj", "/CN=\(commonName)",
+            "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+        ])
         return "\(directory)/\(name).pem"
     }
 
     /// A leaf signed by CA `ca`, valid for `days` (negative: expired).
-    func makeLeaf(name: String, commonName: String, ca: String, subjectAltName: String, days: Int) async throws -> TestCertificates.Pair {
-        try await run(["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-                 "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(commonName)"])
+    func makeLeaf(name: String, commonName: String, ca: String, subjectAltName: String, days: Int) async throws
+        -> TestCertificates.Pair
+    {
+        try await run([
+            "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-keyout", "\(name).key", "-out", "\(name).csr", "-subj", "/CN=\(commonName)",
+        ])
         let extensions = """
-        basicConstraints=critical,CA:FALSE
-        keyUsage=critical,digitalSignature
-        extendedKeyUsage=serverAuth,clientAuth
-        subjectAltName=\(subjectAltName)
+            basicConstraints=critical,CA:FALSE
+            keyUsage=critical,digitalSignature
+            extendedKeyUsage=serverAuth,clientAuth
+            subjectAltName=\(subjectAltName)
 
-        """
+            """
         try extensions.write(toFile: "\(directory)/\(name).ext", atomically: true, encoding: .utf8)
-        try await run(["x509", "-req", "-in", "\(name).csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key",
-                 "-set_serial", String(UInt32.random(in: 1...UInt32.max)), "-days", String(days),
-                 "-extfile", "\(name).ext", "-out", "\(name).pem"])
+        try await run([
+            "x509", "-req", "-in", "\(name).csr", "-CA", "\(ca).pem", "-CAkey", "\(ca).key",
+            "-set_serial", String(UInt32.random(in: 1...UInt32.max)), "-days", String(days),
+            "-extfile", "\(name).ext", "-out", "\(name).pem",
+        ])
         return TestCertificates.Pair(certificate: "\(directory)/\(name).pem", key: "\(directory)/\(name).key")
     }
 
@@ -162,7 +178,9 @@ struct OpenSSL {
         }
         guard process.terminationStatus == 0 else {
             let text = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
-            throw Failure(description: "openssl \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)")
+            throw Failure(
+                description:
+                    "openssl \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)")
         }
     }
 }

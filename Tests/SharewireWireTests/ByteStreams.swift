@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 // Test helpers: building inbound byte streams by hand, and driving a
@@ -139,8 +140,9 @@ enum Event: Hashable, CustomStringConvertible {
     }
 
     static let preface10 = Event.preface(major: 1, minor: 0)
-    static let hello = Event.frame(FrameHeader(length: UInt32(helloPayload.count), type: .hello, streamID: 0),
-                                   payload: helloPayload)
+    static let hello = Event.frame(
+        FrameHeader(length: UInt32(helloPayload.count), type: .hello, streamID: 0),
+        payload: helloPayload)
 
     /// A frame event whose header length matches `payload`.
     static func frame(_ type: FrameType, streamID: UInt32 = 0, payload: [UInt8] = []) -> Event {
@@ -241,13 +243,13 @@ enum Chunking: CustomStringConvertible {
         case .all:
             return [bytes[...]]
         case .oneByte:
-            return bytes.indices.map { bytes[$0 ..< $0 + 1] }
+            return bytes.indices.map { bytes[$0..<$0 + 1] }
         case let .sizes(sizes):
             var result: [ArraySlice<UInt8>] = []
             var start = 0
             for size in sizes where start < bytes.count {
                 let end = min(start + size, bytes.count)
-                result.append(bytes[start ..< end])
+                result.append(bytes[start..<end])
                 start = end
             }
             if start < bytes.count { result.append(bytes[start...]) }
@@ -261,7 +263,7 @@ enum Chunking: CustomStringConvertible {
             while start < bytes.count {
                 let size = Int.random(in: 0...maxChunk, using: &rng)
                 let end = min(start + size, bytes.count)
-                result.append(bytes[start ..< end])
+                result.append(bytes[start..<end])
                 start = end
             }
             return result
@@ -304,12 +306,14 @@ func decodeEveryWay(
     expectPreface: Bool = true, randomSplits: Int = 8, seedBase: UInt64 = 0x5EED,
     sourceLocation: SourceLocation = #_sourceLocation
 ) -> DecodeOutcome {
-    let reference = decode(bytes, role: role, maxFrameSize: maxFrameSize, expectPreface: expectPreface,
-                           sourceLocation: sourceLocation)
+    let reference = decode(
+        bytes, role: role, maxFrameSize: maxFrameSize, expectPreface: expectPreface,
+        sourceLocation: sourceLocation)
     let chunkings = [Chunking.oneByte] + (0..<UInt64(randomSplits)).map { .random(seed: seedBase &+ $0) }
     for chunking in chunkings {
-        let outcome = decode(bytes, role: role, maxFrameSize: maxFrameSize, expectPreface: expectPreface,
-                             chunking: chunking, sourceLocation: sourceLocation)
+        let outcome = decode(
+            bytes, role: role, maxFrameSize: maxFrameSize, expectPreface: expectPreface,
+            chunking: chunking, sourceLocation: sourceLocation)
         #expect(outcome == reference, "fed \(chunking)", sourceLocation: sourceLocation)
     }
     return reference

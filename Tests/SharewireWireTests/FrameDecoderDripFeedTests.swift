@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 /// The decoder fed one byte at a time, and at seeded random split points,
@@ -14,8 +15,11 @@ import Testing
 
         mutating func frame(_ type: FrameType, flags: UInt8 = 0, streamID: UInt32 = 0, payload: [UInt8]) {
             wire.frame(type, flags: flags, streamID: streamID, payload: payload)
-            expected.append(.frame(FrameHeader(length: UInt32(payload.count), type: type, flags: flags,
-                                               streamID: streamID), payload: payload))
+            expected.append(
+                .frame(
+                    FrameHeader(
+                        length: UInt32(payload.count), type: type, flags: flags,
+                        streamID: streamID), payload: payload))
         }
 
         /// A frame over the limit: header, then a payload that must be skipped.
@@ -44,8 +48,9 @@ import Testing
                     script.frame(.request, flags: flags, streamID: last, payload: headed(head, message))
                 case 4:
                     last += 1
-                    script.oversized(.request, streamID: last,
-                                     length: limit + UInt32.random(in: 1...100, using: &rng), rng: &rng)
+                    script.oversized(
+                        .request, streamID: last,
+                        length: limit + UInt32.random(in: 1...100, using: &rng), rng: &rng)
                 case 5:
                     last += 2
                     script.frame(.request, streamID: last, payload: headed([], rng.bytes(Int(limit) - 4)))
@@ -73,13 +78,17 @@ import Testing
                 let stream = UInt32.random(in: 1...FrameHeader.maxStreamID, using: &rng)
                 switch Int.random(in: 0..<8, using: &rng) {
                 case 0...2:
-                    script.frame(.message, streamID: stream, payload: rng.bytes(Int.random(in: 0...Int(limit), using: &rng)))
+                    script.frame(
+                        .message, streamID: stream, payload: rng.bytes(Int.random(in: 0...Int(limit), using: &rng)))
                 case 3:
                     let head = rng.bytes(Int.random(in: 0...8, using: &rng))
-                    script.frame(.response, streamID: stream, payload: headed(head, rng.bytes(Int.random(in: 0...20, using: &rng))))
+                    script.frame(
+                        .response, streamID: stream,
+                        payload: headed(head, rng.bytes(Int.random(in: 0...20, using: &rng))))
                 case 4:
-                    script.oversized(.message, streamID: stream,
-                                     length: limit + UInt32.random(in: 1...200, using: &rng), rng: &rng)
+                    script.oversized(
+                        .message, streamID: stream,
+                        length: limit + UInt32.random(in: 1...200, using: &rng), rng: &rng)
                 case 5:
                     script.oversized(.response, streamID: stream, length: limit + 1, rng: &rng)
                 default:
@@ -94,30 +103,35 @@ import Testing
     @Test(arguments: [UInt64(1), 2, 3, 0xDEAD_BEEF])
     func serverStream(seed: UInt64) {
         let script = Script.server(seed: seed, frames: 150)
-        #expect(script.expected.contains { if case .oversized = $0 { true } else { false } },
-                "script seed \(seed) has no oversized frame")
-        let outcome = decodeEveryWay(script.wire.bytes, role: .server, maxFrameSize: Self.limit,
-                                     randomSplits: 25, seedBase: seed &* 1000)
+        #expect(
+            script.expected.contains { if case .oversized = $0 { true } else { false } },
+            "script seed \(seed) has no oversized frame")
+        let outcome = decodeEveryWay(
+            script.wire.bytes, role: .server, maxFrameSize: Self.limit,
+            randomSplits: 25, seedBase: seed &* 1000)
         #expect(outcome == DecodeOutcome(events: script.expected, leftover: 0), "script seed \(seed)")
     }
 
     @Test(arguments: [UInt64(4), 5, 6, 0xFACE])
     func clientStream(seed: UInt64) {
         let script = Script.client(seed: seed, frames: 150)
-        let outcome = decodeEveryWay(script.wire.bytes, role: .client, maxFrameSize: Self.limit,
-                                     randomSplits: 25, seedBase: seed &* 1000)
+        let outcome = decodeEveryWay(
+            script.wire.bytes, role: .client, maxFrameSize: Self.limit,
+            randomSplits: 25, seedBase: seed &* 1000)
         #expect(outcome == DecodeOutcome(events: script.expected, leftover: 0), "script seed \(seed)")
     }
 
     /// Many short scripts, each under many split patterns.
     @Test func manyShortScripts() {
         for seed in UInt64(100)..<160 {
-            let script = seed.isMultiple(of: 2)
+            let script =
+                seed.isMultiple(of: 2)
                 ? Script.server(seed: seed, frames: 12)
                 : Script.client(seed: seed, frames: 12)
             let role: FrameRole = seed.isMultiple(of: 2) ? .server : .client
-            let outcome = decodeEveryWay(script.wire.bytes, role: role, maxFrameSize: Self.limit,
-                                         randomSplits: 10, seedBase: seed &* 1000)
+            let outcome = decodeEveryWay(
+                script.wire.bytes, role: role, maxFrameSize: Self.limit,
+                randomSplits: 10, seedBase: seed &* 1000)
             #expect(outcome == DecodeOutcome(events: script.expected, leftover: 0), "script seed \(seed)")
         }
     }
@@ -127,11 +141,11 @@ import Testing
     // Preface 8 + HELLO 13 = 21 bytes, then the oversized header (10) and
     // its 70-byte payload end at 101, then PING (18) and REQUEST (16).
     @Test(arguments: [
-        [31],                       // exactly up to the end of the oversized header
-        [32, 1, 1],                 // one payload byte at a time at first
-        [101],                      // skip ends exactly at a chunk boundary
-        [100, 2, 3],                // the last skipped byte plus the next header's first byte
-        [106, 5],                   // next header split in half
+        [31],  // exactly up to the end of the oversized header
+        [32, 1, 1],  // one payload byte at a time at first
+        [101],  // skip ends exactly at a chunk boundary
+        [100, 2, 3],  // the last skipped byte plus the next header's first byte
+        [106, 5],  // next header split in half
         [20, 10, 50, 10, 100],
     ])
     func oversizedInTheMiddle(chunks: [Int]) {
@@ -142,12 +156,13 @@ import Testing
             $0.ping(9)
             $0.request(2, head: [7], message: [8])
         }
-        let expected = DecodeOutcome(events: [
-            .preface10, .hello,
-            .oversized(.request, length: 70, streamID: 1),
-            .frame(.ping, payload: be64(9)),
-            .frame(.request, streamID: 2, payload: headed([7], [8])),
-        ], leftover: 0)
+        let expected = DecodeOutcome(
+            events: [
+                .preface10, .hello,
+                .oversized(.request, length: 70, streamID: 1),
+                .frame(.ping, payload: be64(9)),
+                .frame(.request, streamID: 2, payload: headed([7], [8])),
+            ], leftover: 0)
         #expect(decode(bytes, maxFrameSize: Self.limit, chunking: .sizes(chunks)) == expected)
         #expect(decodeEveryWay(bytes, maxFrameSize: Self.limit) == expected)
     }

@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 /// Seeded random and mutated inputs. Whatever the bytes, the decoder must only
@@ -27,9 +28,11 @@ import Testing
                 #expect(payload.count == Int(header.length), "\(context): \(event)", sourceLocation: sourceLocation)
                 #expect(header.length <= limit, "\(context): \(event)", sourceLocation: sourceLocation)
                 #expect(role.accepts(header.type), "\(context): \(event)", sourceLocation: sourceLocation)
-                #expect(header.streamID <= FrameHeader.maxStreamID, "\(context): \(event)", sourceLocation: sourceLocation)
-                #expect(header.type.isConnectionLevel == (header.streamID == 0), "\(context): \(event)",
-                        sourceLocation: sourceLocation)
+                #expect(
+                    header.streamID <= FrameHeader.maxStreamID, "\(context): \(event)", sourceLocation: sourceLocation)
+                #expect(
+                    header.type.isConnectionLevel == (header.streamID == 0), "\(context): \(event)",
+                    sourceLocation: sourceLocation)
                 switch header.type {
                 case .hello:
                     hellos += 1
@@ -37,8 +40,9 @@ import Testing
                 case .ping, .pong:
                     #expect(header.length == 8, "\(context): \(event)", sourceLocation: sourceLocation)
                 case .cancel:
-                    #expect(header.length == 0 && header.streamID <= lastRequest, "\(context): \(event)",
-                            sourceLocation: sourceLocation)
+                    #expect(
+                        header.length == 0 && header.streamID <= lastRequest, "\(context): \(event)",
+                        sourceLocation: sourceLocation)
                 case .request:
                     #expect(header.streamID > lastRequest, "\(context): \(event)", sourceLocation: sourceLocation)
                     lastRequest = header.streamID
@@ -49,11 +53,13 @@ import Testing
                     #expect(hellos == 1, "\(context): \(event) before HELLO", sourceLocation: sourceLocation)
                 }
             case let .oversized(header):
-                #expect([.request, .message, .response].contains(header.type) && header.length > limit,
-                        "\(context): \(event)", sourceLocation: sourceLocation)
-                #expect(role.accepts(header.type) && header.streamID != 0
-                            && header.streamID <= FrameHeader.maxStreamID,
-                        "\(context): \(event)", sourceLocation: sourceLocation)
+                #expect(
+                    [.request, .message, .response].contains(header.type) && header.length > limit,
+                    "\(context): \(event)", sourceLocation: sourceLocation)
+                #expect(
+                    role.accepts(header.type) && header.streamID != 0
+                        && header.streamID <= FrameHeader.maxStreamID,
+                    "\(context): \(event)", sourceLocation: sourceLocation)
                 if header.type == .request {
                     #expect(header.streamID > lastRequest, "\(context): \(event)", sourceLocation: sourceLocation)
                     lastRequest = header.streamID
@@ -61,22 +67,27 @@ import Testing
             }
         }
         if outcome.error == nil, let finishError = outcome.finishError {
-            #expect(finishError == .truncated(bufferedBytes: outcome.leftover ?? -1), "\(context)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                finishError == .truncated(bufferedBytes: outcome.leftover ?? -1), "\(context)",
+                sourceLocation: sourceLocation)
         }
     }
 
     /// Decodes all at once, one byte at a time and at one random split;
     /// checks they agree and that the events obey the rules.
-    static func fuzz(_ bytes: [UInt8], role: FrameRole, seed: UInt64, input: Int,
-                     sourceLocation: SourceLocation = #_sourceLocation) -> DecodeOutcome {
+    static func fuzz(
+        _ bytes: [UInt8], role: FrameRole, seed: UInt64, input: Int,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) -> DecodeOutcome {
         let context = "seed \(seed), input \(input): \(bytes)"
         let reference = decode(bytes, role: role, maxFrameSize: limit, sourceLocation: sourceLocation)
-        checkInvariants(reference, role: role, inputLength: bytes.count, context: context,
-                        sourceLocation: sourceLocation)
+        checkInvariants(
+            reference, role: role, inputLength: bytes.count, context: context,
+            sourceLocation: sourceLocation)
         for chunking in [Chunking.oneByte, .random(seed: seed &+ UInt64(input))] {
-            let outcome = decode(bytes, role: role, maxFrameSize: limit, chunking: chunking,
-                                 sourceLocation: sourceLocation)
+            let outcome = decode(
+                bytes, role: role, maxFrameSize: limit, chunking: chunking,
+                sourceLocation: sourceLocation)
             #expect(outcome == reference, "\(context), fed \(chunking)", sourceLocation: sourceLocation)
         }
         return reference
@@ -129,19 +140,22 @@ import Testing
             builder.handshake()
             for _ in 0..<Int.random(in: 1...8, using: &rng) {
                 let type = UInt8.random(in: 0...9, using: &rng)
-                let streamID: UInt32 = switch Int.random(in: 0..<8, using: &rng) {
-                case 0: 0
-                case 1: 0x8000_0000 | UInt32.random(in: 0...3, using: &rng)
-                default: UInt32.random(in: 1...6, using: &rng)
-                }
-                let length: UInt32 = switch Int.random(in: 0..<6, using: &rng) {
-                case 0: 0
-                case 1: 8
-                case 2: Self.limit
-                case 3: Self.limit + 1
-                default: UInt32.random(in: 0...70, using: &rng)
-                }
-                builder.header(length: length, type: type, flags: UInt8.random(in: 0...255, using: &rng), streamID: streamID)
+                let streamID: UInt32 =
+                    switch Int.random(in: 0..<8, using: &rng) {
+                    case 0: 0
+                    case 1: 0x8000_0000 | UInt32.random(in: 0...3, using: &rng)
+                    default: UInt32.random(in: 1...6, using: &rng)
+                    }
+                let length: UInt32 =
+                    switch Int.random(in: 0..<6, using: &rng) {
+                    case 0: 0
+                    case 1: 8
+                    case 2: Self.limit
+                    case 3: Self.limit + 1
+                    default: UInt32.random(in: 0...70, using: &rng)
+                    }
+                builder.header(
+                    length: length, type: type, flags: UInt8.random(in: 0...255, using: &rng), streamID: streamID)
                 // Usually the whole payload; sometimes short, to run into the next header.
                 let payload = Bool.random(using: &rng) ? Int(length) : Int.random(in: 0...Int(length), using: &rng)
                 builder.raw(rng.bytes(payload))
@@ -160,7 +174,8 @@ import Testing
         let seed: UInt64 = role == .server ? 0x3117 : 0x3118
         var rng = SeededRNG(seed: seed)
         for input in 0..<400 {
-            let script = role == .server
+            let script =
+                role == .server
                 ? FrameDecoderDripFeedTests.Script.server(seed: seed &+ UInt64(input), frames: 6)
                 : FrameDecoderDripFeedTests.Script.client(seed: seed &+ UInt64(input), frames: 6)
             var bytes = script.wire.bytes

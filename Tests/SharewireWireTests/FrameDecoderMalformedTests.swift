@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 /// Every protocol violation, each with its exact `FrameDecodingError`. Every
@@ -14,7 +15,8 @@ import Testing
     @Test func badMagic() {
         #expect(decodeEveryWay(Array("GET / HTTP/1.1\r\n".utf8)) == DecodeOutcome(error: .badMagic))
         // A TLS ClientHello.
-        #expect(decodeEveryWay([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC]) == DecodeOutcome(error: .badMagic))
+        #expect(
+            decodeEveryWay([0x16, 0x03, 0x01, 0x02, 0x00, 0x01, 0x00, 0x01, 0xFC]) == DecodeOutcome(error: .badMagic))
         // Lower case magic.
         #expect(decodeEveryWay(Array("shwr\r\n".utf8) + [1, 0]) == DecodeOutcome(error: .badMagic))
     }
@@ -47,8 +49,9 @@ import Testing
     }
 
     @Test func unsupportedVersionDescriptionCarriesTheGoAwayReason() {
-        #expect(FrameDecodingError.unsupportedVersion(major: 2, minor: 1).description
-            .hasPrefix("unsupported protocol version"))
+        #expect(
+            FrameDecodingError.unsupportedVersion(major: 2, minor: 1).description
+                .hasPrefix("unsupported protocol version"))
     }
 
     // MARK: Frame types
@@ -60,15 +63,17 @@ import Testing
                 $0.handshake()
                 $0.header(length: 0, type: raw, streamID: 1)
             }
-            #expect(decodeEveryWay(afterHello, role: role)
-                == DecodeOutcome(events: Self.handshake, error: .unknownFrameType(raw)))
+            #expect(
+                decodeEveryWay(afterHello, role: role)
+                    == DecodeOutcome(events: Self.handshake, error: .unknownFrameType(raw)))
             // As the first frame it is unknown, not merely "not HELLO".
             let first = wire {
                 $0.preface()
                 $0.header(length: 0, type: raw, streamID: 0)
             }
-            #expect(decodeEveryWay(first, role: role)
-                == DecodeOutcome(events: [.preface10], error: .unknownFrameType(raw)))
+            #expect(
+                decodeEveryWay(first, role: role)
+                    == DecodeOutcome(events: [.preface10], error: .unknownFrameType(raw)))
         }
     }
 
@@ -107,8 +112,9 @@ import Testing
             $0.handshake()
             $0.frame(type, streamID: 1, payload: type == .cancel ? [] : headed([], []))
         }
-        #expect(decodeEveryWay(bytes, role: role)
-            == DecodeOutcome(events: Self.handshake, error: .unexpectedFrameType(type)))
+        #expect(
+            decodeEveryWay(bytes, role: role)
+                == DecodeOutcome(events: Self.handshake, error: .unexpectedFrameType(type)))
     }
 
     // MARK: HELLO
@@ -124,13 +130,15 @@ import Testing
                 $0.frame(type, streamID: streamID, payload: payload)
                 $0.hello()
             }
-            #expect(decodeEveryWay(bytes, role: role)
-                == DecodeOutcome(events: [.preface10], error: .helloExpected(got: type)))
+            #expect(
+                decodeEveryWay(bytes, role: role)
+                    == DecodeOutcome(events: [.preface10], error: .helloExpected(got: type)))
             let withoutPreface = wire {
                 $0.frame(type, streamID: streamID, payload: payload)
             }
-            #expect(decodeEveryWay(withoutPreface, role: role, expectPreface: false)
-                == DecodeOutcome(error: .helloExpected(got: type)))
+            #expect(
+                decodeEveryWay(withoutPreface, role: role, expectPreface: false)
+                    == DecodeOutcome(error: .helloExpected(got: type)))
         }
     }
 
@@ -141,14 +149,17 @@ import Testing
                 $0.ping(1)
                 $0.hello()
             }
-            #expect(decodeEveryWay(bytes, role: role)
-                == DecodeOutcome(events: Self.handshake + [.frame(.ping, payload: be64(1))], error: .duplicateHello))
+            #expect(
+                decodeEveryWay(bytes, role: role)
+                    == DecodeOutcome(events: Self.handshake + [.frame(.ping, payload: be64(1))], error: .duplicateHello)
+            )
             let immediately = wire {
                 $0.handshake()
                 $0.frame(.hello, payload: [])
             }
-            #expect(decodeEveryWay(immediately, role: role)
-                == DecodeOutcome(events: Self.handshake, error: .duplicateHello))
+            #expect(
+                decodeEveryWay(immediately, role: role)
+                    == DecodeOutcome(events: Self.handshake, error: .duplicateHello))
         }
     }
 
@@ -163,8 +174,9 @@ import Testing
             $0.frame(type, streamID: streamID, payload: payload)
         }
         let events: [Event] = type == .hello ? [.preface10] : Self.handshake
-        #expect(decodeEveryWay(bytes, role: .client)
-            == DecodeOutcome(events: events, error: .streamIDMustBeZero(type, streamID: streamID)))
+        #expect(
+            decodeEveryWay(bytes, role: .client)
+                == DecodeOutcome(events: events, error: .streamIDMustBeZero(type, streamID: streamID)))
     }
 
     @Test(arguments: [
@@ -182,10 +194,11 @@ import Testing
         #expect(outcome.events.count == (role == .server ? 3 : 2))
     }
 
-    @Test(arguments: [
-        (FrameRole.server, FrameType.request), (.server, .cancel), (.server, .ping), (.server, .hello),
-        (.client, .message), (.client, .response), (.client, .goAway), (.client, .pong),
-    ], [UInt32(0x8000_0000), 0x8000_0001, 0xFFFF_FFFF])
+    @Test(
+        arguments: [
+            (FrameRole.server, FrameType.request), (.server, .cancel), (.server, .ping), (.server, .hello),
+            (.client, .message), (.client, .response), (.client, .goAway), (.client, .pong),
+        ], [UInt32(0x8000_0000), 0x8000_0001, 0xFFFF_FFFF])
     func reservedTopBit(roleAndType: (FrameRole, FrameType), streamID: UInt32) {
         let (role, type) = roleAndType
         let payload: [UInt8] = type == .cancel ? [] : Array(repeating: 0, count: 8)
@@ -195,8 +208,9 @@ import Testing
             $0.frame(type, streamID: streamID, payload: payload)
         }
         let events: [Event] = type == .hello ? [.preface10] : Self.handshake
-        #expect(decodeEveryWay(bytes, role: role)
-            == DecodeOutcome(events: events, error: .reservedStreamIDBit(streamID)))
+        #expect(
+            decodeEveryWay(bytes, role: role)
+                == DecodeOutcome(events: events, error: .reservedStreamIDBit(streamID)))
     }
 
     @Test func requestStreamIDReused() {
@@ -228,8 +242,9 @@ import Testing
             $0.handshake()
             $0.cancel(1)
         }
-        #expect(decodeEveryWay(first)
-            == DecodeOutcome(events: Self.handshake, error: .unopenedStream(.cancel, streamID: 1)))
+        #expect(
+            decodeEveryWay(first)
+                == DecodeOutcome(events: Self.handshake, error: .unopenedStream(.cancel, streamID: 1)))
 
         let beyond = wire {
             $0.handshake()
@@ -250,8 +265,9 @@ import Testing
             $0.handshake()
             $0.frame(type, payload: Array(repeating: 0xAB, count: Int(length)))
         }
-        #expect(decodeEveryWay(bytes)
-            == DecodeOutcome(events: Self.handshake, error: .invalidPayloadLength(type, length: length)))
+        #expect(
+            decodeEveryWay(bytes)
+                == DecodeOutcome(events: Self.handshake, error: .invalidPayloadLength(type, length: length)))
     }
 
     /// The length is checked on the header alone: the payload is never awaited.
@@ -260,8 +276,9 @@ import Testing
             $0.handshake()
             $0.header(length: 1_000_000, .ping, streamID: 0)
         }
-        #expect(decodeEveryWay(bytes)
-            == DecodeOutcome(events: Self.handshake, error: .invalidPayloadLength(.ping, length: 1_000_000)))
+        #expect(
+            decodeEveryWay(bytes)
+                == DecodeOutcome(events: Self.handshake, error: .invalidPayloadLength(.ping, length: 1_000_000)))
     }
 
     @Test(arguments: [UInt32(1), 4, 0xFFFF_FFFF])
@@ -287,8 +304,9 @@ import Testing
             $0.header(length: length, type, streamID: 0)
         }
         let events: [Event] = type == .hello ? [.preface10] : Self.handshake
-        #expect(decodeEveryWay(bytes, role: .client, maxFrameSize: 64)
-            == DecodeOutcome(events: events, error: .frameTooLarge(type, length: length, limit: 64)))
+        #expect(
+            decodeEveryWay(bytes, role: .client, maxFrameSize: 64)
+                == DecodeOutcome(events: events, error: .frameTooLarge(type, length: length, limit: 64)))
     }
 
     @Test(arguments: [FrameType.ping, .pong])
@@ -297,8 +315,9 @@ import Testing
             $0.handshake()
             $0.frame(type, payload: be64(1))
         }
-        #expect(decodeEveryWay(bytes, maxFrameSize: 7)
-            == DecodeOutcome(events: Self.handshake, error: .frameTooLarge(type, length: 8, limit: 7)))
+        #expect(
+            decodeEveryWay(bytes, maxFrameSize: 7)
+                == DecodeOutcome(events: Self.handshake, error: .frameTooLarge(type, length: 8, limit: 7)))
     }
 
     // MARK: Truncation
@@ -306,32 +325,38 @@ import Testing
     @Test func truncatedInPreface() {
         for count in 1..<8 {
             let bytes = Array(wire { $0.preface() }.prefix(count))
-            #expect(decodeEveryWay(bytes)
-                == DecodeOutcome(leftover: count, finishError: .truncated(bufferedBytes: count)))
+            #expect(
+                decodeEveryWay(bytes)
+                    == DecodeOutcome(leftover: count, finishError: .truncated(bufferedBytes: count)))
         }
     }
 
     @Test func truncatedMidHeader() {
         for count in 1..<FrameHeader.size {
             let bytes = wire { $0.handshake() } + Array(wire { $0.ping(1) }.prefix(count))
-            #expect(decodeEveryWay(bytes)
-                == DecodeOutcome(events: Self.handshake, leftover: count,
-                                 finishError: .truncated(bufferedBytes: count)))
+            #expect(
+                decodeEveryWay(bytes)
+                    == DecodeOutcome(
+                        events: Self.handshake, leftover: count,
+                        finishError: .truncated(bufferedBytes: count)))
         }
     }
 
     @Test func truncatedMidHelloHeader() {
         let bytes = wire { $0.preface() } + Array(wire { $0.hello() }.prefix(4))
-        #expect(decodeEveryWay(bytes)
-            == DecodeOutcome(events: [.preface10], leftover: 4, finishError: .truncated(bufferedBytes: 4)))
+        #expect(
+            decodeEveryWay(bytes)
+                == DecodeOutcome(events: [.preface10], leftover: 4, finishError: .truncated(bufferedBytes: 4)))
     }
 
     @Test func truncatedMidPayload() {
-        for count in FrameHeader.size ..< FrameHeader.size + 8 {
+        for count in FrameHeader.size..<FrameHeader.size + 8 {
             let bytes = wire { $0.handshake() } + Array(wire { $0.ping(1) }.prefix(count))
-            #expect(decodeEveryWay(bytes)
-                == DecodeOutcome(events: Self.handshake, leftover: count,
-                                 finishError: .truncated(bufferedBytes: count)))
+            #expect(
+                decodeEveryWay(bytes)
+                    == DecodeOutcome(
+                        events: Self.handshake, leftover: count,
+                        finishError: .truncated(bufferedBytes: count)))
         }
     }
 
@@ -370,32 +395,47 @@ import Testing
     /// A header breaking several rules reports the first in a fixed order.
     @Test func firstViolationWins() {
         // Not allowed for the role beats a bad stream id.
-        #expect(decodeEveryWay(wire {
-            $0.handshake()
-            $0.frame(.message, streamID: 0x8000_0000)
-        }, role: .server).error == .unexpectedFrameType(.message))
+        #expect(
+            decodeEveryWay(
+                wire {
+                    $0.handshake()
+                    $0.frame(.message, streamID: 0x8000_0000)
+                }, role: .server
+            ).error == .unexpectedFrameType(.message))
         // HELLO expected beats everything but an unknown type.
-        #expect(decodeEveryWay(wire {
-            $0.preface()
-            $0.header(length: 99, .request, streamID: 0x8000_0000)
-        }, role: .client).error == .helloExpected(got: .request))
+        #expect(
+            decodeEveryWay(
+                wire {
+                    $0.preface()
+                    $0.header(length: 99, .request, streamID: 0x8000_0000)
+                }, role: .client
+            ).error == .helloExpected(got: .request))
         // Reserved bit beats "must be zero".
-        #expect(decodeEveryWay(wire {
-            $0.handshake()
-            $0.ping(0)
-            $0.header(length: 8, .pong, streamID: 0x8000_0001)
-        }).error == .reservedStreamIDBit(0x8000_0001))
+        #expect(
+            decodeEveryWay(
+                wire {
+                    $0.handshake()
+                    $0.ping(0)
+                    $0.header(length: 8, .pong, streamID: 0x8000_0001)
+                }
+            ).error == .reservedStreamIDBit(0x8000_0001))
         // A bad PING length beats the size limit.
-        #expect(decodeEveryWay(wire {
-            $0.handshake()
-            $0.header(length: 100, .ping, streamID: 0)
-        }, maxFrameSize: 64).error == .invalidPayloadLength(.ping, length: 100))
+        #expect(
+            decodeEveryWay(
+                wire {
+                    $0.handshake()
+                    $0.header(length: 100, .ping, streamID: 0)
+                }, maxFrameSize: 64
+            ).error == .invalidPayloadLength(.ping, length: 100))
         // A reused stream id beats the size limit: no oversized event for it.
-        #expect(decodeEveryWay(wire {
-            $0.handshake()
-            $0.request(5)
-            $0.header(length: 100, .request, streamID: 5)
-        }, maxFrameSize: 64).error == .streamIDNotIncreasing(streamID: 5, last: 5))
+        #expect(
+            decodeEveryWay(
+                wire {
+                    $0.handshake()
+                    $0.request(5)
+                    $0.header(length: 100, .request, streamID: 5)
+                }, maxFrameSize: 64
+            ).error == .streamIDNotIncreasing(streamID: 5, last: 5))
     }
 
     /// After an error the caller closes; the error does not depend on what
@@ -408,8 +448,9 @@ import Testing
         var rng = SeededRNG(seed: 77)
         for _ in 0..<20 {
             let bytes = bad + rng.bytes(Int.random(in: 0...40, using: &rng))
-            #expect(decodeEveryWay(bytes, randomSplits: 2)
-                == DecodeOutcome(events: Self.handshake, error: .unopenedStream(.cancel, streamID: 1)))
+            #expect(
+                decodeEveryWay(bytes, randomSplits: 2)
+                    == DecodeOutcome(events: Self.handshake, error: .unopenedStream(.cancel, streamID: 1)))
         }
     }
 }

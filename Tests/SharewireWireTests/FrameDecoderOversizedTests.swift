@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 /// REQUEST, MESSAGE and RESPONSE frames over `maxFrameSize`: reported as
@@ -15,12 +16,16 @@ import Testing
             $0.frame(.request, streamID: 2, payload: headed([], Array(repeating: 2, count: Int(Self.limit) - 3)))
             $0.ping(3)
         }
-        #expect(decodeEveryWay(bytes, maxFrameSize: Self.limit) == DecodeOutcome(events: [
-            .preface10, .hello,
-            .frame(.request, streamID: 1, payload: headed([], Array(repeating: 1, count: Int(Self.limit) - 4))),
-            .oversized(.request, length: Self.limit + 1, streamID: 2),
-            .frame(.ping, payload: be64(3)),
-        ], leftover: 0))
+        #expect(
+            decodeEveryWay(bytes, maxFrameSize: Self.limit)
+                == DecodeOutcome(
+                    events: [
+                        .preface10, .hello,
+                        .frame(
+                            .request, streamID: 1, payload: headed([], Array(repeating: 1, count: Int(Self.limit) - 4))),
+                        .oversized(.request, length: Self.limit + 1, streamID: 2),
+                        .frame(.ping, payload: be64(3)),
+                    ], leftover: 0))
     }
 
     @Test(arguments: [FrameType.message, .response])
@@ -31,12 +36,15 @@ import Testing
             $0.frame(type, flags: 0x42, streamID: 3, payload: Array(repeating: 0xBB, count: Int(Self.limit) + 1))
             $0.frame(type, streamID: 5, payload: [0xCC])
         }
-        #expect(decodeEveryWay(bytes, role: .client, maxFrameSize: Self.limit) == DecodeOutcome(events: [
-            .preface10, .hello,
-            .frame(type, streamID: 3, payload: Array(repeating: 0xAA, count: Int(Self.limit))),
-            .oversized(FrameHeader(length: Self.limit + 1, type: type, flags: 0x42, streamID: 3)),
-            .frame(type, streamID: 5, payload: [0xCC]),
-        ], leftover: 0))
+        #expect(
+            decodeEveryWay(bytes, role: .client, maxFrameSize: Self.limit)
+                == DecodeOutcome(
+                    events: [
+                        .preface10, .hello,
+                        .frame(type, streamID: 3, payload: Array(repeating: 0xAA, count: Int(Self.limit))),
+                        .oversized(FrameHeader(length: Self.limit + 1, type: type, flags: 0x42, streamID: 3)),
+                        .frame(type, streamID: 5, payload: [0xCC]),
+                    ], leftover: 0))
     }
 
     /// The oversized event comes with the header alone, and the payload is
@@ -73,7 +81,8 @@ import Testing
     @Test(arguments: [UInt32(0x7FFF_FFFF), 0xFFFF_FFFF])
     func hugeDeclaredLength(length: UInt32) throws {
         var decoder = FrameDecoder(role: .client, maxFrameSize: Self.limit)
-        var buffer = byteBuffer(wire { $0.handshake() } + headerBytes(length: length, type: 0x03, streamID: 1) + [1, 2, 3])
+        var buffer = byteBuffer(
+            wire { $0.handshake() } + headerBytes(length: length, type: 0x03, streamID: 1) + [1, 2, 3])
         var events: [Event] = []
         while let event = try decoder.next(from: &buffer) { events.append(Event(event)) }
         #expect(events == [.preface10, .hello, .oversized(.message, length: length, streamID: 1)])
@@ -90,11 +99,14 @@ import Testing
             $0.raw(Array(repeating: 0, count: Int(Self.limit) + 1))
             $0.request(4)
         }
-        #expect(decodeEveryWay(lower, maxFrameSize: Self.limit) == DecodeOutcome(events: [
-            .preface10, .hello,
-            .frame(.request, streamID: 2, payload: headed([0x0A, 0x01, 0x6D], [])),
-            .oversized(.request, length: Self.limit + 1, streamID: 5),
-        ], error: .streamIDNotIncreasing(streamID: 4, last: 5)))
+        #expect(
+            decodeEveryWay(lower, maxFrameSize: Self.limit)
+                == DecodeOutcome(
+                    events: [
+                        .preface10, .hello,
+                        .frame(.request, streamID: 2, payload: headed([0x0A, 0x01, 0x6D], [])),
+                        .oversized(.request, length: Self.limit + 1, streamID: 5),
+                    ], error: .streamIDNotIncreasing(streamID: 4, last: 5)))
 
         let same = wire {
             $0.handshake()
@@ -115,29 +127,41 @@ import Testing
             $0.cancel(5)
             $0.request(6)
         }
-        #expect(decodeEveryWay(bytes, maxFrameSize: Self.limit) == DecodeOutcome(events: [
-            .preface10, .hello,
-            .oversized(.request, length: Self.limit + 10, streamID: 5),
-            .frame(.cancel, streamID: 5),
-            .frame(.request, streamID: 6, payload: headed([0x0A, 0x01, 0x6D], [])),
-        ], leftover: 0))
+        #expect(
+            decodeEveryWay(bytes, maxFrameSize: Self.limit)
+                == DecodeOutcome(
+                    events: [
+                        .preface10, .hello,
+                        .oversized(.request, length: Self.limit + 10, streamID: 5),
+                        .frame(.cancel, streamID: 5),
+                        .frame(.request, streamID: 6, payload: headed([0x0A, 0x01, 0x6D], [])),
+                    ], leftover: 0))
     }
 
     /// Oversized frames are still validated first: a bad one is an error,
     /// not an oversized event.
     @Test func oversizedFramesAreValidatedFirst() {
-        #expect(decodeEveryWay(wire {
-            $0.handshake()
-            $0.header(length: Self.limit + 1, .request, streamID: 0)
-        }, maxFrameSize: Self.limit).error == .streamIDMustBeNonZero(.request))
-        #expect(decodeEveryWay(wire {
-            $0.handshake()
-            $0.header(length: Self.limit + 1, .message, streamID: 1)
-        }, maxFrameSize: Self.limit).error == .unexpectedFrameType(.message))
-        #expect(decodeEveryWay(wire {
-            $0.handshake()
-            $0.header(length: Self.limit + 1, .response, streamID: 0x8000_0001)
-        }, role: .client, maxFrameSize: Self.limit).error == .reservedStreamIDBit(0x8000_0001))
+        #expect(
+            decodeEveryWay(
+                wire {
+                    $0.handshake()
+                    $0.header(length: Self.limit + 1, .request, streamID: 0)
+                }, maxFrameSize: Self.limit
+            ).error == .streamIDMustBeNonZero(.request))
+        #expect(
+            decodeEveryWay(
+                wire {
+                    $0.handshake()
+                    $0.header(length: Self.limit + 1, .message, streamID: 1)
+                }, maxFrameSize: Self.limit
+            ).error == .unexpectedFrameType(.message))
+        #expect(
+            decodeEveryWay(
+                wire {
+                    $0.handshake()
+                    $0.header(length: Self.limit + 1, .response, streamID: 0x8000_0001)
+                }, role: .client, maxFrameSize: Self.limit
+            ).error == .reservedStreamIDBit(0x8000_0001))
     }
 
     /// Bytes inside a skipped payload are never interpreted, even if they
@@ -154,11 +178,14 @@ import Testing
             $0.raw(inner)
             $0.message(1, [1])
         }
-        #expect(decodeEveryWay(bytes, role: .client, maxFrameSize: 8) == DecodeOutcome(events: [
-            .preface10, .hello,
-            .oversized(.message, length: UInt32(inner.count), streamID: 1),
-            .frame(.message, streamID: 1, payload: [1]),
-        ], leftover: 0))
+        #expect(
+            decodeEveryWay(bytes, role: .client, maxFrameSize: 8)
+                == DecodeOutcome(
+                    events: [
+                        .preface10, .hello,
+                        .oversized(.message, length: UInt32(inner.count), streamID: 1),
+                        .frame(.message, streamID: 1, payload: [1]),
+                    ], leftover: 0))
     }
 
     /// Frames at, under and over the limit back to back.
@@ -172,13 +199,16 @@ import Testing
             $0.header(length: 0, .request, streamID: 5)
         }
         // HELLO is 3 bytes, so a limit of 3 admits it; only the 4-byte REQUEST is oversized.
-        #expect(decodeEveryWay(bytes, maxFrameSize: 3) == DecodeOutcome(events: [
-            .preface10, .hello,
-            .frame(.request, streamID: 1, payload: [1]),
-            .frame(.request, streamID: 2, payload: [2, 2]),
-            .frame(.request, streamID: 3, payload: [3, 3, 3]),
-            .oversized(.request, length: 4, streamID: 4),
-            .frame(.request, streamID: 5, payload: []),
-        ], leftover: 0))
+        #expect(
+            decodeEveryWay(bytes, maxFrameSize: 3)
+                == DecodeOutcome(
+                    events: [
+                        .preface10, .hello,
+                        .frame(.request, streamID: 1, payload: [1]),
+                        .frame(.request, streamID: 2, payload: [2, 2]),
+                        .frame(.request, streamID: 3, payload: [3, 3, 3]),
+                        .oversized(.request, length: 4, streamID: 4),
+                        .frame(.request, streamID: 5, payload: []),
+                    ], leftover: 0))
     }
 }

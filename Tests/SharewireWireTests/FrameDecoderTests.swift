@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 /// Well-formed inbound streams: the events the decoder yields, and the
@@ -29,10 +30,12 @@ import Testing
             $0.handshake(minor: minor)
             $0.ping(42)
         }
-        #expect(decodeEveryWay(bytes, role: .client) == DecodeOutcome(
-            events: [.preface(major: 1, minor: minor), .hello, .frame(.ping, payload: be64(42))],
-            leftover: 0
-        ))
+        #expect(
+            decodeEveryWay(bytes, role: .client)
+                == DecodeOutcome(
+                    events: [.preface(major: 1, minor: minor), .hello, .frame(.ping, payload: be64(42))],
+                    leftover: 0
+                ))
     }
 
     @Test func emptyInputIsACleanClose() {
@@ -61,18 +64,21 @@ import Testing
             $0.goAway([0x08, 0x04])
         }
         let outcome = decodeEveryWay(bytes, role: .server)
-        #expect(outcome == DecodeOutcome(events: [
-            .preface10,
-            .hello,
-            .frame(.request, streamID: 1, payload: headed([0x0A, 0x01, 0x61], [0x08, 0x01])),
-            .frame(.request, streamID: 3, payload: [0, 0, 0, 0]),
-            .frame(.ping, payload: [1, 2, 3, 4, 5, 6, 7, 8]),
-            .frame(.cancel, streamID: 3),
-            .frame(.request, streamID: 4, payload: headed([0xAA], [0xBB, 0xCC])),
-            .frame(.pong, payload: be64(7)),
-            .frame(.cancel, streamID: 1),
-            .frame(.goAway, payload: [0x08, 0x04]),
-        ], leftover: 0))
+        #expect(
+            outcome
+                == DecodeOutcome(
+                    events: [
+                        .preface10,
+                        .hello,
+                        .frame(.request, streamID: 1, payload: headed([0x0A, 0x01, 0x61], [0x08, 0x01])),
+                        .frame(.request, streamID: 3, payload: [0, 0, 0, 0]),
+                        .frame(.ping, payload: [1, 2, 3, 4, 5, 6, 7, 8]),
+                        .frame(.cancel, streamID: 3),
+                        .frame(.request, streamID: 4, payload: headed([0xAA], [0xBB, 0xCC])),
+                        .frame(.pong, payload: be64(7)),
+                        .frame(.cancel, streamID: 1),
+                        .frame(.goAway, payload: [0x08, 0x04]),
+                    ], leftover: 0))
     }
 
     @Test func clientConversation() {
@@ -87,25 +93,29 @@ import Testing
             $0.goAway()
         }
         let outcome = decodeEveryWay(bytes, role: .client)
-        #expect(outcome == DecodeOutcome(events: [
-            .preface10,
-            .hello,
-            .frame(.message, streamID: 1, payload: [0x01]),
-            .frame(.message, streamID: 1, payload: []),
-            .frame(.response, streamID: 1, payload: headed([0x08, 0x00], [0x02])),
-            .frame(.response, streamID: 5, payload: headed([0x08, 0x05], [])),
-            .frame(.message, streamID: 3, payload: [0x03, 0x03]),
-            .frame(.goAway, payload: [0x08, 0x07]),
-        ], leftover: 0))
+        #expect(
+            outcome
+                == DecodeOutcome(
+                    events: [
+                        .preface10,
+                        .hello,
+                        .frame(.message, streamID: 1, payload: [0x01]),
+                        .frame(.message, streamID: 1, payload: []),
+                        .frame(.response, streamID: 1, payload: headed([0x08, 0x00], [0x02])),
+                        .frame(.response, streamID: 5, payload: headed([0x08, 0x05], [])),
+                        .frame(.message, streamID: 3, payload: [0x03, 0x03]),
+                        .frame(.goAway, payload: [0x08, 0x07]),
+                    ], leftover: 0))
     }
 
     /// Each call returns one event and leaves the rest buffered.
     @Test func oneEventPerCall() throws {
-        var buffer = byteBuffer(wire {
-            $0.handshake()
-            $0.ping(1)
-            $0.ping(2)
-        })
+        var buffer = byteBuffer(
+            wire {
+                $0.handshake()
+                $0.ping(1)
+                $0.ping(2)
+            })
         var decoder = FrameDecoder(role: .server, maxFrameSize: 64)
         #expect(try decoder.next(from: &buffer).map(Event.init) == .preface10)
         #expect(buffer.readableBytes == 13 + 18 + 18)
@@ -153,8 +163,9 @@ import Testing
         buffer.writeBytes(request.prefix(FrameHeader.size + 1))
         #expect(try decoder.next(from: &buffer) == nil)
         buffer.writeBytes(request.dropFirst(FrameHeader.size + 1))
-        #expect(try decoder.next(from: &buffer).map(Event.init)
-            == .frame(.request, streamID: 1, payload: headed([1], [2])))
+        #expect(
+            try decoder.next(from: &buffer).map(Event.init)
+                == .frame(.request, streamID: 1, payload: headed([1], [2])))
         #expect(decoder.lastRequestStreamID == 1)
     }
 
@@ -170,19 +181,22 @@ import Testing
         }
         let outcome = decodeEveryWay(bytes)
         #expect(outcome.error == nil)
-        #expect(Array(outcome.events.dropFirst(2)) == [UInt32(2), 3, 1000, FrameHeader.maxStreamID].map {
-            Event.frame(.request, streamID: $0, payload: [0, 0, 0, 0])
-        })
+        #expect(
+            Array(outcome.events.dropFirst(2))
+                == [UInt32(2), 3, 1000, FrameHeader.maxStreamID].map {
+                    Event.frame(.request, streamID: $0, payload: [0, 0, 0, 0])
+                })
     }
 
     @Test func lastRequestStreamIDTracksRequests() throws {
         var decoder = FrameDecoder(role: .server, maxFrameSize: 64)
-        var buffer = byteBuffer(wire {
-            $0.handshake()
-            $0.request(5)
-            $0.cancel(5)
-            $0.request(9)
-        })
+        var buffer = byteBuffer(
+            wire {
+                $0.handshake()
+                $0.request(5)
+                $0.cancel(5)
+                $0.request(9)
+            })
         #expect(decoder.lastRequestStreamID == 0)
         var seen: [UInt32] = []
         while try decoder.next(from: &buffer) != nil {
@@ -233,27 +247,32 @@ import Testing
             $0.frame(.response, streamID: 1, payload: payload)
         }
         let outcome = decodeEveryWay(bytes, role: .client, maxFrameSize: limit)
-        #expect(outcome == DecodeOutcome(events: [
-            .preface10,
-            .frame(.hello, payload: payload),
-            .frame(.goAway, payload: payload),
-            .frame(.message, streamID: 1, payload: payload),
-            .frame(.response, streamID: 1, payload: payload),
-        ], leftover: 0))
+        #expect(
+            outcome
+                == DecodeOutcome(
+                    events: [
+                        .preface10,
+                        .frame(.hello, payload: payload),
+                        .frame(.goAway, payload: payload),
+                        .frame(.message, streamID: 1, payload: payload),
+                        .frame(.response, streamID: 1, payload: payload),
+                    ], leftover: 0))
     }
 
     /// `maxFrameSize` may change mid-connection (e.g. after HELLO); the next
     /// header is checked against the new value.
     @Test func maxFrameSizeChangeAppliesToTheNextFrame() throws {
         var decoder = FrameDecoder(role: .client, maxFrameSize: 4)
-        var buffer = byteBuffer(wire {
-            $0.preface()
-            $0.hello(payload: [1, 2, 3, 4])
-            $0.message(1, [1, 2, 3, 4, 5])
-        })
+        var buffer = byteBuffer(
+            wire {
+                $0.preface()
+                $0.hello(payload: [1, 2, 3, 4])
+                $0.message(1, [1, 2, 3, 4, 5])
+            })
         #expect(try decoder.next(from: &buffer).map(Event.init) == .preface10)
         #expect(try decoder.next(from: &buffer).map(Event.init) == .frame(.hello, payload: [1, 2, 3, 4]))
         decoder.maxFrameSize = 5
-        #expect(try decoder.next(from: &buffer).map(Event.init) == .frame(.message, streamID: 1, payload: [1, 2, 3, 4, 5]))
+        #expect(
+            try decoder.next(from: &buffer).map(Event.init) == .frame(.message, streamID: 1, payload: [1, 2, 3, 4, 5]))
     }
 }

@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 /// The in-place `ByteBuffer` frame encoder: exact bytes, big-endian per
@@ -60,9 +61,10 @@ import Testing
         let second = buffer.beginFrame(.message, streamID: 3)
         buffer.writeBytes([3])
         buffer.endFrame(second)
-        #expect(buffer.bytes == [0x97]
-            + [0, 0, 0, 2, 0x03, 0, 0, 0, 0, 1, 1, 2]
-            + [0, 0, 0, 1, 0x03, 0, 0, 0, 0, 3, 3])
+        #expect(
+            buffer.bytes == [0x97]
+                + [0, 0, 0, 2, 0x03, 0, 0, 0, 0, 1, 1, 2]
+                + [0, 0, 0, 1, 0x03, 0, 0, 0, 0, 3, 3])
     }
 
     @Test func headedPayloadInPlace() {
@@ -74,9 +76,10 @@ import Testing
         buffer.endHead(head)
         buffer.writeBytes([0xDE, 0xAD])
         buffer.endFrame(frame)
-        #expect(buffer.bytes == [0, 0, 0, 11, 0x02, 0, 0, 0, 0, 5]
-            + [0, 0, 0, 5, 0x0A, 0x03, 0x61, 0x62, 0x63]
-            + [0xDE, 0xAD])
+        #expect(
+            buffer.bytes == [0, 0, 0, 11, 0x02, 0, 0, 0, 0, 5]
+                + [0, 0, 0, 5, 0x0A, 0x03, 0x61, 0x62, 0x63]
+                + [0xDE, 0xAD])
     }
 
     @Test func emptyHeadAndEmptyMessage() {
@@ -132,6 +135,7 @@ import Testing
         let mark = buffer.beginFrame(type, flags: 0x11, streamID: 0x1234_5678)
         buffer.writeBytes([0xAA])
         buffer.endFrame(mark)
-        #expect(buffer.bytes == headerBytes(length: 1, type: type.rawValue, flags: 0x11, streamID: 0x1234_5678) + [0xAA])
+        #expect(
+            buffer.bytes == headerBytes(length: 1, type: type.rawValue, flags: 0x11, streamID: 0x1234_5678) + [0xAA])
     }
 }

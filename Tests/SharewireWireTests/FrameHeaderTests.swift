@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharewireWire
 
 /// Constants of the frame header and frame types (docs/PROTOCOL.md §2, §3).

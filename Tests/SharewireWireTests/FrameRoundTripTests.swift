@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 /// Frames written with the encoder and read back with the decoder.
@@ -22,7 +23,9 @@ import Testing
             buffer.endHead(head)
             buffer.writeBytes([0x08, 0x96, 0x01])
             buffer.endFrame(mark)
-            return [.frame(type, streamID: 7, payload: headed([0x0A, 0x04, 0x2F, 0x61, 0x2F, 0x62], [0x08, 0x96, 0x01]))]
+            return [
+                .frame(type, streamID: 7, payload: headed([0x0A, 0x04, 0x2F, 0x61, 0x2F, 0x62], [0x08, 0x96, 0x01]))
+            ]
         case .message:
             var payload = ByteBuffer()
             payload.writeBytes([0x12, 0x00, 0xFF])
@@ -112,11 +115,16 @@ import Testing
         payload.writeBytes([1, 2, 3, 4, 5, 6, 7, 8])
         buffer.writeFrame(.ping, flags: 0x01, streamID: 0, payload: payload)
         let outcome = decodeEveryWay(buffer.bytes, role: .client)
-        #expect(outcome == DecodeOutcome(events: [
-            .preface10,
-            .frame(FrameHeader(length: 0, type: .hello, flags: 0xFF, streamID: 0), payload: []),
-            .frame(FrameHeader(length: 8, type: .ping, flags: 0x01, streamID: 0), payload: [1, 2, 3, 4, 5, 6, 7, 8]),
-        ], leftover: 0))
+        #expect(
+            outcome
+                == DecodeOutcome(
+                    events: [
+                        .preface10,
+                        .frame(FrameHeader(length: 0, type: .hello, flags: 0xFF, streamID: 0), payload: []),
+                        .frame(
+                            FrameHeader(length: 8, type: .ping, flags: 0x01, streamID: 0),
+                            payload: [1, 2, 3, 4, 5, 6, 7, 8]),
+                    ], leftover: 0))
     }
 
     @Test func withoutPreface() {

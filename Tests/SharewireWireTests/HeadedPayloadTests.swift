@@ -1,5 +1,6 @@
 import NIOCore
 import Testing
+
 @testable import SharewireWire
 
 /// Splitting a REQUEST/RESPONSE payload: `u32 head_len` · head · message.
@@ -13,8 +14,10 @@ import Testing
         }
     }
 
-    func expectSplit(_ bytes: [UInt8], head: [UInt8], message: [UInt8],
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectSplit(
+        _ bytes: [UInt8], head: [UInt8], message: [UInt8],
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         switch split(bytes) {
         case let .success((h, m)):
             #expect(h == head, sourceLocation: sourceLocation)
@@ -24,8 +27,10 @@ import Testing
         }
     }
 
-    func expectError(_ bytes: [UInt8], _ expected: HeadedPayloadError,
-                     sourceLocation: SourceLocation = #_sourceLocation) {
+    func expectError(
+        _ bytes: [UInt8], _ expected: HeadedPayloadError,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         switch split(bytes) {
         case let .success((h, m)):
             Issue.record("unexpectedly split into head \(h), message \(m)", sourceLocation: sourceLocation)
@@ -96,9 +101,11 @@ import Testing
     }
 
     @Test func errorDescriptions() {
-        #expect(HeadedPayloadError.missingHeadLength(payloadLength: 3).description
-            == "payload of 3 bytes is too short for its head length")
-        #expect(HeadedPayloadError.headLengthOutOfBounds(headLength: 9, available: 2).description
-            == "head length 9 exceeds the 2 bytes that follow it")
+        #expect(
+            HeadedPayloadError.missingHeadLength(payloadLength: 3).description
+                == "payload of 3 bytes is too short for its head length")
+        #expect(
+            HeadedPayloadError.headLengthOutOfBounds(headLength: 9, available: 2).description
+                == "head length 9 exceeds the 2 bytes that follow it")
     }
 }

@@ -1,12 +1,15 @@
 import Foundation
 import Testing
+
 @testable import SharingDomain
 
 /// Named API keys (docs/DOMAIN.md, "API keys"): create, list, revoke, the
 /// limits, and authentication following revocation at once.
 @Suite struct APIKeyTests {
     /// Creates a key for `account` and returns its record and the key itself.
-    static func key(_ w: inout World, _ account: AccountID, _ name: String) throws(SharingError) -> (APIKeyRecord, String) {
+    static func key(_ w: inout World, _ account: AccountID, _ name: String) throws(SharingError) -> (
+        APIKeyRecord, String
+    ) {
         let secret = APIKey.generate()
         let applied = try w.run(.createAPIKey(name: name, hash: APIKey.hash(secret)), as: account)
         guard case let .apiKey(record) = applied.outcome else { fatalError("no key") }
@@ -16,7 +19,8 @@ import Testing
     @Test func anAccountStartsWithItsDefaultKeyAndAddsNamedOnes() throws {
         var w = World()
         let secret = APIKey.generate()
-        let applied = try w.run(.createAccount(email: "a@example.com", language: .en, apiKeyHash: APIKey.hash(secret)), as: nil)
+        let applied = try w.run(
+            .createAccount(email: "a@example.com", language: .en, apiKeyHash: APIKey.hash(secret)), as: nil)
         guard case let .account(alice) = applied.outcome else { fatalError() }
         // The first key comes with the account; account.created stands for it.
         #expect(w.lastChanges.events.map(\.kind) == [.accountCreated])
@@ -86,7 +90,9 @@ import Testing
         expectFailure(.invalidArgument, field: .name) { () throws(SharingError) in _ = try Self.key(&w, alice, "a\nb") }
         let longest = String(repeating: "k", count: w.state.limits.maxNameLength)
         _ = try Self.key(&w, alice, longest)
-        expectFailure(.stringTooLong, field: .name) { () throws(SharingError) in _ = try Self.key(&w, alice, longest + "k") }
+        expectFailure(.stringTooLong, field: .name) { () throws(SharingError) in
+            _ = try Self.key(&w, alice, longest + "k")
+        }
     }
 
     @Test func theKeyCountIsLimitedPerAccount() throws {
@@ -115,26 +121,32 @@ import Testing
             var counters = base.counters
             counters.apiKey = 2
             counters.event = w.state.counters.event
-            replayed = try replayed.replaying(ChangeLogEntry(firstRevision: revision, revision: revision,
-                                                             counters: counters, mutations: changes.mutations))
+            replayed = try replayed.replaying(
+                ChangeLogEntry(
+                    firstRevision: revision, revision: revision,
+                    counters: counters, mutations: changes.mutations))
         }
         #expect(replayed.authenticateKey(ciSecret) == ci)
         #expect(replayed.apiKey(APIKeyID(raw: 1)) == nil)
 
-        let restored = try SharingState.restore(revision: w.state.revision, counters: w.state.counters,
-                                                accounts: [try w.state.whoami(alice)], apiKeys: [ci],
-                                                contacts: [], devices: [], shares: [])
+        let restored = try SharingState.restore(
+            revision: w.state.revision, counters: w.state.counters,
+            accounts: [try w.state.whoami(alice)], apiKeys: [ci],
+            contacts: [], devices: [], shares: [])
         #expect(restored.authenticateKey(ciSecret) == ci)
         #expect(try restored.listAPIKeys(alice) == [ci])
         // A key of an unknown account, or two keys with one digest, is refused.
         #expect(throws: SharingError.self) {
-            try SharingState.restore(revision: 1, counters: IDCounters(), accounts: [], apiKeys: [ci],
-                                     contacts: [], devices: [], shares: [])
+            try SharingState.restore(
+                revision: 1, counters: IDCounters(), accounts: [], apiKeys: [ci],
+                contacts: [], devices: [], shares: [])
         }
-        let twin = APIKeyRecord(id: APIKeyID(raw: 9), account: alice, name: "twin", hash: ci.hash, createdAt: ci.createdAt)
+        let twin = APIKeyRecord(
+            id: APIKeyID(raw: 9), account: alice, name: "twin", hash: ci.hash, createdAt: ci.createdAt)
         #expect(throws: SharingError.self) {
-            try SharingState.restore(revision: 1, counters: IDCounters(), accounts: [try w.state.whoami(alice)],
-                                     apiKeys: [ci, twin], contacts: [], devices: [], shares: [])
+            try SharingState.restore(
+                revision: 1, counters: IDCounters(), accounts: [try w.state.whoami(alice)],
+                apiKeys: [ci, twin], contacts: [], devices: [], shares: [])
         }
     }
 
@@ -149,7 +161,8 @@ import Testing
     @Test func deletingTheAccountEndsAllItsKeys() throws {
         var w = World()
         let secret = APIKey.generate()
-        let applied = try w.run(.createAccount(email: "a@example.com", language: .en, apiKeyHash: APIKey.hash(secret)), as: nil)
+        let applied = try w.run(
+            .createAccount(email: "a@example.com", language: .en, apiKeyHash: APIKey.hash(secret)), as: nil)
         guard case let .account(alice) = applied.outcome else { fatalError() }
         let (ci, ciSecret) = try Self.key(&w, alice.id, "ci")
         let bob = w.account("b@example.com")
@@ -160,8 +173,10 @@ import Testing
         #expect(w.state.authenticateKey(ciSecret) == nil && w.state.apiKey(ci.id) == nil)
         #expect(w.state.authenticate(apiKey: bobSecret) == bob)
         // Replayed from the change log (on another instance), the keys go too.
-        let replayed = try before.replaying(ChangeLogEntry(firstRevision: before.revision + 1, revision: w.state.revision,
-                                                           counters: w.state.counters, mutations: w.lastChanges.mutations))
+        let replayed = try before.replaying(
+            ChangeLogEntry(
+                firstRevision: before.revision + 1, revision: w.state.revision,
+                counters: w.state.counters, mutations: w.lastChanges.mutations))
         #expect(replayed.authenticate(apiKey: secret) == nil && replayed.authenticateKey(ciSecret) == nil)
         #expect(replayed.authenticate(apiKey: bobSecret) == bob)
     }

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 /// The access-change records every write makes (WatchAccessChanges' source):
@@ -39,8 +40,10 @@ import Testing
         #expect(s.w.lastChanges.accessChanges.isEmpty)
 
         let until = Timestamp(millisecondsSinceEpoch: s.w.now + 60_000)
-        try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .all(scripting: true), notify: false,
-                                 expiry: .at(until)), as: s.a)
+        try s.w.run(
+            .updateShare(
+                device: s.d.id, email: s.b.email, access: .all(scripting: true), notify: false,
+                expiry: .at(until)), as: s.a)
         change = try #require(only(s.w.lastChanges))
         #expect(change.kind == .shareUpdated && change.grant == .shared(.all(scripting: true), expiresAt: until))
 
@@ -67,7 +70,8 @@ import Testing
         #expect(change.kind == .shareLeft && change.user == s.b.id && change.owner == s.a && change.grant == .none)
 
         let soon = Timestamp(millisecondsSinceEpoch: s.w.now + 10)
-        try s.w.run(.share(devices: [s.d.id], emails: [s.c.email], access: .all(), notify: false, expiresAt: soon), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d.id], emails: [s.c.email], access: .all(), notify: false, expiresAt: soon), as: s.a)
         let expired = try s.w.state.apply(.expireShares, actor: nil, at: soon)
         change = try #require(only(expired.changes))
         #expect(change.kind == .shareExpired && change.user == s.c.id && change.owner == s.a && change.grant == .none)
@@ -95,7 +99,8 @@ import Testing
     @Test func bulkShareRecordsEveryPairInOrder() throws {
         var s = Setup()
         let d2 = s.w.device(s.a, "two")
-        try s.w.run(.share(devices: [s.d.id, d2.id], emails: [s.b.email, s.c.email], access: .all(), notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d.id, d2.id], emails: [s.b.email, s.c.email], access: .all(), notify: false), as: s.a)
         let changes = s.w.lastChanges.accessChanges
         #expect(changes.count == 4)
         #expect(changes.map(\.position) == Array(0..<4))

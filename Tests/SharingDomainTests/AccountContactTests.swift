@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 @Suite struct AccountTests {
@@ -16,7 +17,9 @@ import Testing
         var w = World()
         _ = w.account("a@example.com")
         expectFailure(.accountExists, subject: "a@example.com", field: .email) { () throws(SharingError) in
-            try w.run(.createAccount(email: " A@EXAMPLE.com", language: .en, apiKeyHash: APIKey.hash(APIKey.generate())), as: nil)
+            try w.run(
+                .createAccount(email: " A@EXAMPLE.com", language: .en, apiKeyHash: APIKey.hash(APIKey.generate())),
+                as: nil)
         }
     }
 
@@ -27,9 +30,13 @@ import Testing
         let alice = w.account("alice@example.com")
         let bob = w.account("bob@example.com")
         func create(_ email: String, _ language: Language?) throws -> Account {
-            let applied = try w.run(.createAccount(email: email, language: language,
-                                                   apiKeyHash: APIKey.hash(APIKey.generate())), as: nil)
-            guard case let .account(a) = applied.outcome else { throw SharingError(.invalidArgument, message: "no account") }
+            let applied = try w.run(
+                .createAccount(
+                    email: email, language: language,
+                    apiKeyHash: APIKey.hash(APIKey.generate())), as: nil)
+            guard case let .account(a) = applied.outcome else {
+                throw SharingError(.invalidArgument, message: "no account")
+            }
             return a
         }
         // Nobody's contact: English.
@@ -78,8 +85,10 @@ import Testing
     @Test func createWithOptionalFieldsAndList() throws {
         var w = World()
         let a = w.account("a@example.com")
-        try w.run(.createContact(email: "Bob@Example.com",
-                                 fields: ContactFields(firstName: "Bob", lastName: "B", company: "Acme", language: .ja)), as: a)
+        try w.run(
+            .createContact(
+                email: "Bob@Example.com",
+                fields: ContactFields(firstName: "Bob", lastName: "B", company: "Acme", language: .ja)), as: a)
         _ = w.account("bob@example.com")
         w.contact(a, "carol@example.com")
         let page = try w.state.listContacts(a, cursor: nil, pageSize: 0)
@@ -108,20 +117,30 @@ import Testing
         expectFailure(.contactNotFound, subject: "zed@example.com") { () throws(SharingError) in
             try w.run(.updateContact(email: "zed@example.com", fields: ContactFields(firstName: "Z")), as: a)
         }
-        expectFailure(.contactNotFound) { () throws(SharingError) in try w.run(.deleteContact(email: "zed@example.com"), as: a) }
+        expectFailure(.contactNotFound) { () throws(SharingError) in
+            try w.run(.deleteContact(email: "zed@example.com"), as: a)
+        }
     }
 
     @Test func nameLengthAtMaxAndMaxPlusOne() throws {
         var w = World()
         let a = w.account("a@example.com")
-        try w.run(.createContact(email: "b@example.com", fields: ContactFields(firstName: String(repeating: "x", count: 128))), as: a)
+        try w.run(
+            .createContact(
+                email: "b@example.com", fields: ContactFields(firstName: String(repeating: "x", count: 128))), as: a)
         expectFailure(.stringTooLong, field: .lastName) { () throws(SharingError) in
-            try w.run(.createContact(email: "c@example.com", fields: ContactFields(lastName: String(repeating: "x", count: 129))), as: a)
+            try w.run(
+                .createContact(
+                    email: "c@example.com", fields: ContactFields(lastName: String(repeating: "x", count: 129))), as: a)
         }
         // Multi-byte: 42 × 3-byte "あ" = 126 bytes ok; 43 = 129 bytes too long.
-        try w.run(.updateContact(email: "b@example.com", fields: ContactFields(company: String(repeating: "あ", count: 42))), as: a)
+        try w.run(
+            .updateContact(email: "b@example.com", fields: ContactFields(company: String(repeating: "あ", count: 42))),
+            as: a)
         expectFailure(.stringTooLong, field: .company) { () throws(SharingError) in
-            try w.run(.updateContact(email: "b@example.com", fields: ContactFields(company: String(repeating: "あ", count: 43))), as: a)
+            try w.run(
+                .updateContact(
+                    email: "b@example.com", fields: ContactFields(company: String(repeating: "あ", count: 43))), as: a)
         }
     }
 
@@ -269,8 +288,9 @@ import Testing
         #expect(languages() == [.ja])
         try w.run(.share(devices: [nas.id], emails: ["bob@example.com"], access: .all(), notify: true), as: carol)
         #expect(languages() == [.en])
-        try w.run(.updateShare(device: pi.id, email: "bob@example.com", access: .portNumbers([22]), notify: true),
-                  as: alice)
+        try w.run(
+            .updateShare(device: pi.id, email: "bob@example.com", access: .portNumbers([22]), notify: true),
+            as: alice)
         #expect(languages() == [.ja])
         #expect(w.lastChanges.notifications.first?.subject.contains("さん") == true)
         // Bob leaves Carol's device: Carol is told in her own (account) language.
@@ -286,9 +306,10 @@ import Testing
         // A transfer: the receiver in the contact language Alice chose, Alice in her own.
         w.contact(alice, "carol@example.com", language: .en)
         try w.run(.transfer(devices: [pi.id], toEmail: "carol@example.com"), as: alice)
-        let byRecipient = Dictionary(uniqueKeysWithValues: w.lastChanges.notifications.map {
-            ($0.recipientEmail.value, $0.language)
-        })
+        let byRecipient = Dictionary(
+            uniqueKeysWithValues: w.lastChanges.notifications.map {
+                ($0.recipientEmail.value, $0.language)
+            })
         #expect(byRecipient == ["alice@example.com": .en, "carol@example.com": .en])
         _ = carol
     }

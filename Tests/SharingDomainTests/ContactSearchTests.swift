@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 /// ListContacts with a query: prefix search on email, names and company,
@@ -10,16 +11,20 @@ import Testing
         init() {
             a = w.account("a@example.com")
             let entries: [(String, String?, String?, String?)] = [
-                ("taro@example.jp", "太郎", "山田", "株式会社サンプル"),      // 1
-                ("yamada@example.com", "Taro", "Yamada", "Acme"),          // 2
-                ("alice.yamada@example.com", "Alice", "Smith", nil),      // 3
-                ("hanako@example.jp", "花子", "ヤマダ", "やまと運輸"),        // 4
-                ("bob@example.com", "Bob", "Builder", "Yamaha Motor"),    // 5
-                ("ga@example.jp", "学", "がっこう", nil),                   // 6
+                ("taro@example.jp", "太郎", "山田", "株式会社サンプル"),  // 1
+                ("yamada@example.com", "Taro", "Yamada", "Acme"),  // 2
+                ("alice.yamada@example.com", "Alice", "Smith", nil),  // 3
+                ("hanako@example.jp", "花子", "ヤマダ", "やまと運輸"),  // 4
+                ("bob@example.com", "Bob", "Builder", "Yamaha Motor"),  // 5
+                ("ga@example.jp", "学", "がっこう", nil),  // 6
             ]
             for (email, first, last, company) in entries {
-                try! w.run(.createContact(email: email, fields: ContactFields(firstName: first, lastName: last,
-                                                                               company: company)), as: a)
+                try! w.run(
+                    .createContact(
+                        email: email,
+                        fields: ContactFields(
+                            firstName: first, lastName: last,
+                            company: company)), as: a)
             }
         }
         func search(_ query: String, size: Int = 0, cursor: String? = nil) throws(SharingError) -> Page<ContactView> {
@@ -46,7 +51,7 @@ import Testing
     @Test func japaneseNames() throws {
         let b = Book()
         #expect(try b.emails("山") == ["taro@example.jp"])
-        #expect(try b.emails("山田太郎") == ["taro@example.jp"])   // family name first, no space
+        #expect(try b.emails("山田太郎") == ["taro@example.jp"])  // family name first, no space
         #expect(try b.emails("山田 太郎") == ["taro@example.jp"])
         #expect(try b.emails("株式") == ["taro@example.jp"])
         #expect(try b.emails("サンプル").isEmpty)  // not a prefix: the company starts with 株式会社
@@ -73,7 +78,8 @@ import Testing
         #expect(third.items.map(\.contact.email.value) == ["bob@example.com", "alice.yamada@example.com"])
         #expect(third.nextCursor == nil)
         // A plain list's cursor is not a search cursor, and the other way round.
-        expectFailure(.invalidCursor, field: .cursor) { () throws(SharingError) in _ = try b.search("yam", cursor: "c1") }
+        expectFailure(.invalidCursor, field: .cursor) { () throws(SharingError) in _ = try b.search("yam", cursor: "c1")
+        }
         expectFailure(.invalidCursor, field: .cursor) { () throws(SharingError) in
             _ = try b.w.state.listContacts(b.a, cursor: first.nextCursor, pageSize: 0)
         }
@@ -100,7 +106,8 @@ import Testing
             #expect(try b.w.state.listContacts(stranger, query: query, cursor: nil, pageSize: 0).items.isEmpty)
         }
         try b.w.run(.createContact(email: "yamada@example.com", fields: ContactFields()), as: stranger)
-        #expect(try b.w.state.listContacts(stranger, query: "yam", cursor: nil, pageSize: 0).items
-                    .map { $0.contact.owner } == [stranger])
+        #expect(
+            try b.w.state.listContacts(stranger, query: "yam", cursor: nil, pageSize: 0).items
+                .map { $0.contact.owner } == [stranger])
     }
 }

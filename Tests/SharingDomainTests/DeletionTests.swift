@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 /// DeleteDevice and DeleteAccount: who may, every dependent row, the
@@ -29,22 +30,27 @@ import Testing
         #expect(s.w.state.deviceCount == 1 && s.w.state.shareCount == 1)
         for p in s.people { #expect(!s.w.state.check(user: p.id, device: s.d.id, port: 22)) }
         #expect(!s.w.state.check(user: s.a, device: s.d.id, port: 22))
-        #expect(s.w.state.check(user: s.people[0].id, device: s.other.id, port: 22))  // the other device keeps its share
+        // The other device keeps its share.
+        #expect(s.w.state.check(user: s.people[0].id, device: s.other.id, port: 22))
         expectFailure(.deviceNotFound) { () throws(SharingError) in _ = try s.w.state.device(s.a, s.d.id) }
         #expect(applied.changes.notifications.map(\.template) == [.deviceDeleted, .deviceDeleted])
         #expect(Set(applied.changes.notifications.compactMap(\.recipient)) == Set(s.people.map(\.id)))
-        #expect(applied.changes.notifications.allSatisfy {
-            $0.subject == "a@example.com deleted a device they shared with you" && $0.body.contains("\"pi\"")
-        })
+        #expect(
+            applied.changes.notifications.allSatisfy {
+                $0.subject == "a@example.com deleted a device they shared with you" && $0.body.contains("\"pi\"")
+            })
         #expect(applied.changes.events.map(\.kind) == [.deviceDeleted])
         #expect(applied.changes.events[0].users == [s.a] + s.people.map(\.id))
         let access = applied.changes.accessChanges
         #expect(access.map(\.kind) == [.deviceDeleted, .deviceDeleted, .deviceDeleted])
         #expect(access.map(\.user) == s.people.map(\.id) + [s.a] && access.allSatisfy { $0.grant == .none })
         // Shares first (their rows reference the device), then the device.
-        #expect(applied.changes.mutations == [.deleteShare(ShareKey(device: s.d.id, user: s.people[0].id)),
-                                              .deleteShare(ShareKey(device: s.d.id, user: s.people[1].id)),
-                                              .deleteDevice(s.d.id)])
+        #expect(
+            applied.changes.mutations == [
+                .deleteShare(ShareKey(device: s.d.id, user: s.people[0].id)),
+                .deleteShare(ShareKey(device: s.d.id, user: s.people[1].id)),
+                .deleteDevice(s.d.id),
+            ])
         // Without notify: the same events, no notification.
         var quiet = Setup()
         let silent = try quiet.w.run(.deleteDevice(quiet.d.id, notify: false), as: quiet.a)
@@ -60,7 +66,9 @@ import Testing
         expectFailure(.deviceNotFound, field: .deviceId) { () throws(SharingError) in
             try s.w.run(.deleteDevice(s.d.id), as: stranger)
         }
-        expectFailure(.deviceNotFound) { () throws(SharingError) in try s.w.run(.deleteDevice(DeviceID(raw: 999)), as: s.a) }
+        expectFailure(.deviceNotFound) { () throws(SharingError) in
+            try s.w.run(.deleteDevice(DeviceID(raw: 999)), as: s.a)
+        }
         #expect(s.w.state.deviceCount == 2 && s.w.state.shareCount == 3)
     }
 
@@ -97,7 +105,9 @@ import Testing
         expectFailure(.unauthenticated) { () throws(SharingError) in _ = try s.w.state.whoami(b.id) }
         #expect(s.w.state.deviceCount == 2 && s.w.state.shareCount == 1)  // a's pi still shared with p1
         #expect(!s.w.state.check(user: s.a, device: bDevice.id, port: 22))
-        #expect(!s.w.state.check(user: b.id, device: s.d.id, port: 22) && !s.w.state.check(user: b.id, device: s.other.id, port: 22))
+        #expect(
+            !s.w.state.check(user: b.id, device: s.d.id, port: 22)
+                && !s.w.state.check(user: b.id, device: s.other.id, port: 22))
         #expect(s.w.state.contactCount == 2)  // a's two entries; b's two are gone
         // a's entry for b stays, with no account now.
         #expect(try s.w.state.contact(s.a, email: b.email).hasAccount == false)
@@ -110,9 +120,12 @@ import Testing
         #expect(applied.changes.events[0].users == [b.id, s.a] && applied.changes.events[0].devices == [bDevice.id])
         let access = applied.changes.accessChanges
         #expect(access.allSatisfy { $0.kind == .accountDeleted && $0.grant == .none })
-        #expect(Set(access.map { "\($0.device.raw)/\($0.user.raw)" })
-                == ["\(s.d.id.raw)/\(b.id.raw)", "\(s.other.id.raw)/\(b.id.raw)", "\(bDevice.id.raw)/\(s.a.raw)",
-                    "\(bDevice.id.raw)/\(b.id.raw)"])
+        #expect(
+            Set(access.map { "\($0.device.raw)/\($0.user.raw)" })
+                == [
+                    "\(s.d.id.raw)/\(b.id.raw)", "\(s.other.id.raw)/\(b.id.raw)", "\(bDevice.id.raw)/\(s.a.raw)",
+                    "\(bDevice.id.raw)/\(b.id.raw)",
+                ])
         // Rows that reference the account go before it.
         #expect(applied.changes.mutations.last == .deleteAccount(b.id))
         // The email is free again: a new account gets a new id, and a's entry shows it.
@@ -126,7 +139,8 @@ import Testing
         // a: 2 devices + 3 shares = 5 rows: at the limit.
         var s = Setup(limits: limits)
         let applied = try s.w.run(.deleteAccount(confirmEmail: "a@example.com", notify: false), as: s.a)
-        #expect(applied.outcome == .deleted(devices: 2, shares: 3, contacts: 2) && applied.changes.notifications.isEmpty)
+        #expect(
+            applied.outcome == .deleted(devices: 2, shares: 3, contacts: 2) && applied.changes.notifications.isEmpty)
         #expect(s.w.state.accountCount == 2 && s.w.state.deviceCount == 0 && s.w.state.shareCount == 0)
         var t = Setup(limits: limits)
         _ = t.w.device(t.a, "third")

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 @Suite struct DeviceTests {
@@ -9,7 +10,10 @@ import Testing
         #expect(d.services.map(\.port) == [22])
         try w.run(.renameDevice(d.id, name: "garage"), as: a)
         let applied = try w.run(.addService(d.id, ServiceSpec(name: "web", port: 8080, protocol: "http")), as: a)
-        guard case let .service(_, web) = applied.outcome else { Issue.record("no service"); return }
+        guard case let .service(_, web) = applied.outcome else {
+            Issue.record("no service")
+            return
+        }
         var view = try w.state.device(a, d.id)
         #expect(view.device.name == "garage")
         #expect(view.device.services.map(\.port) == [22, 8080])
@@ -22,7 +26,8 @@ import Testing
             try w.run(.removeService(d.id, web.id), as: a)
         }
         let other = w.device(a, "nas", ports: [80])
-        expectFailure(.serviceNotFound, subject: other.services[0].id.external, field: .serviceId) { () throws(SharingError) in
+        expectFailure(.serviceNotFound, subject: other.services[0].id.external, field: .serviceId) {
+            () throws(SharingError) in
             try w.run(.removeService(d.id, other.services[0].id), as: a)
         }
     }
@@ -37,7 +42,10 @@ import Testing
             try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 0, protocol: "tcp")]), as: a)
         }
         expectFailure(.stringTooLong, field: .servicesProtocol) { () throws(SharingError) in
-            try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 33))]), as: a)
+            try w.run(
+                .registerDevice(
+                    name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 33))]),
+                as: a)
         }
         expectFailure(.invalidArgument, field: .name) { () throws(SharingError) in
             try w.run(.registerDevice(name: "bad\u{0}name", services: []), as: a)
@@ -53,9 +61,15 @@ import Testing
     @Test func protocolLengthAtMaxAndMaxPlusOne() throws {
         var w = World()
         let a = w.account("a@example.com")
-        try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 32))]), as: a)
+        try w.run(
+            .registerDevice(
+                name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 32))]),
+            as: a)
         expectFailure(.stringTooLong, field: .servicesProtocol) { () throws(SharingError) in
-            try w.run(.registerDevice(name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 33))]), as: a)
+            try w.run(
+                .registerDevice(
+                    name: "x", services: [ServiceSpec(name: "s", port: 1, protocol: String(repeating: "p", count: 33))]),
+                as: a)
         }
     }
 
@@ -78,7 +92,9 @@ import Testing
             try w.run(.addService(d.id, ServiceSpec(name: "s65", port: 65, protocol: "tcp")), as: a)
         }
         expectFailure(.limitExceeded, field: .services) { () throws(SharingError) in
-            try w.run(.registerDevice(name: "over", services: specs + [ServiceSpec(name: "x", port: 99, protocol: "tcp")]), as: a)
+            try w.run(
+                .registerDevice(name: "over", services: specs + [ServiceSpec(name: "x", port: 99, protocol: "tcp")]),
+                as: a)
         }
     }
 
@@ -141,17 +157,19 @@ import Testing
         let d = w.device(a, ports: [22, 445, 80])
         let (all, ports, scripts) = (people[0], people[1], people[2])
         try w.run(.share(devices: [d.id], emails: [all.email], access: .all(), notify: false), as: a)
-        try w.run(.share(devices: [d.id], emails: [ports.email], access: .ports([d.services[0].id]), notify: false), as: a)
-        try w.run(.share(devices: [d.id], emails: [scripts.email], access: .ports([], scripting: true), notify: false), as: a)
+        try w.run(
+            .share(devices: [d.id], emails: [ports.email], access: .ports([d.services[0].id]), notify: false), as: a)
+        try w.run(
+            .share(devices: [d.id], emails: [scripts.email], access: .ports([], scripting: true), notify: false), as: a)
         func seen(_ user: AccountID) throws -> (get: [UInt16], list: [UInt16]) {
             let one = try w.state.device(user, d.id).device.services.map(\.port)
             let listed = try w.state.listDevices(user, cursor: nil, pageSize: 0).items.first { $0.device.id == d.id }
             return (one, listed?.device.services.map(\.port) ?? [])
         }
-        #expect(try seen(a) == ([22, 445, 80], [22, 445, 80]))           // the owner: everything
-        #expect(try seen(all.id) == ([22, 445, 80], [22, 445, 80]))      // ALL: everything
-        #expect(try seen(ports.id) == ([22], [22]))                     // PORTS 22: not smb:445
-        #expect(try seen(scripts.id) == ([], []))                       // scripts only: no service
+        #expect(try seen(a) == ([22, 445, 80], [22, 445, 80]))  // the owner: everything
+        #expect(try seen(all.id) == ([22, 445, 80], [22, 445, 80]))  // ALL: everything
+        #expect(try seen(ports.id) == ([22], [22]))  // PORTS 22: not smb:445
+        #expect(try seen(scripts.id) == ([], []))  // scripts only: no service
         // ALL follows a new service; PORTS does not.
         try w.run(.addService(d.id, ServiceSpec(name: "vnc", port: 5900, protocol: "tcp")), as: a)
         #expect(try seen(all.id).get == [22, 445, 80, 5900] && seen(ports.id).get == [22])

@@ -1,5 +1,6 @@
 import Synchronization
 import Testing
+
 @testable import SharingDomain
 
 /// Time-limited shares: Check says no from `expiresAt` exactly, the expiry
@@ -21,8 +22,10 @@ import Testing
     @Test func checkSaysNoFromTheInstantExactly() throws {
         var s = Setup()
         let expiry = s.ms(60_000)
-        try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(scripting: true), notify: false,
-                           expiresAt: expiry), as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d.id], emails: [s.b.email], access: .all(scripting: true), notify: false,
+                expiresAt: expiry), as: s.a)
         let before = Timestamp(millisecondsSinceEpoch: expiry.millisecondsSinceEpoch - 1)
         let after = Timestamp(millisecondsSinceEpoch: expiry.millisecondsSinceEpoch + 1)
         #expect(s.w.state.check(user: s.b.id, device: s.d.id, port: 22, at: before))
@@ -34,8 +37,10 @@ import Testing
         // The owner is never time-limited.
         #expect(s.w.state.check(user: s.a, device: s.d.id, port: 22, at: after))
         // CheckBatch: one instant for the whole batch.
-        let batch = [CheckRequest(user: s.b.id, device: s.d.id, port: 22), CheckRequest(user: s.b.id, device: s.d.id, port: nil),
-                     CheckRequest(user: s.a, device: s.d.id, port: 80)]
+        let batch = [
+            CheckRequest(user: s.b.id, device: s.d.id, port: 22), CheckRequest(user: s.b.id, device: s.d.id, port: nil),
+            CheckRequest(user: s.a, device: s.d.id, port: 80),
+        ]
         #expect(try s.w.state.checkBatch(batch, at: before) == [true, true, true])
         #expect(try s.w.state.checkBatch(batch, at: expiry) == [false, false, true])
         #expect(try s.w.state.checkBatch(batch, at: after) == [false, false, true])
@@ -48,7 +53,8 @@ import Testing
     @Test func snapshotsCheckAgainstTheirClock() throws {
         var s = Setup()
         let expiry = s.ms(1_000)
-        try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false, expiresAt: expiry), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false, expiresAt: expiry), as: s.a)
         let clock = ManualClock(expiry.millisecondsSinceEpoch - 1)
         let snapshots = SharingSnapshots(s.w.state, clock: clock.read)
         let snapshot = snapshots.latest()
@@ -67,14 +73,18 @@ import Testing
         s.w.contact(s.a, "j@example.com")
         let d2 = s.w.device(s.a, "nas")
         let soon = s.ms(10_000), later = s.ms(20_000)
-        try s.w.run(.share(devices: [s.d.id, d2.id], emails: [s.b.email, "j@example.com"], access: .all(), notify: false,
-                           expiresAt: soon), as: s.a)
-        try s.w.run(.share(devices: [s.d.id], emails: [c.email], access: .all(), notify: false, expiresAt: later), as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d.id, d2.id], emails: [s.b.email, "j@example.com"], access: .all(), notify: false,
+                expiresAt: soon), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d.id], emails: [c.email], access: .all(), notify: false, expiresAt: later), as: s.a)
         #expect(s.w.state.expiringShareCount == 5 && s.w.state.nextExpiry == soon)
 
         // Before anything is due: nothing is written, not even a revision.
         let revision = s.w.state.revision
-        let early = try s.w.state.apply(.expireShares, actor: nil, at: Timestamp(millisecondsSinceEpoch: soon.millisecondsSinceEpoch - 1))
+        let early = try s.w.state.apply(
+            .expireShares, actor: nil, at: Timestamp(millisecondsSinceEpoch: soon.millisecondsSinceEpoch - 1))
         #expect(early.state.revision == revision && early.changes.isEmpty)
 
         let applied = try s.w.state.apply(.expireShares, actor: nil, at: soon)
@@ -89,7 +99,8 @@ import Testing
         let told = applied.changes.notifications.map { ($0.recipient, $0.template) }
         #expect(told.map(\.0) == [s.b.id, s.a, j, s.a])
         #expect(told.map(\.1) == [.shareExpired, .shareExpiredOwner, .shareExpired, .shareExpiredOwner])
-        #expect(applied.changes.notifications[0].body
+        #expect(
+            applied.changes.notifications[0].body
                 == "The time limit a@example.com set has passed: you no longer have access to \"pi\", \"nas\".")
         #expect(applied.changes.notifications[1].subject == "b0@example.com's access to 2 devices you shared has ended")
         #expect(applied.changes.notifications[2].subject == "a@example.comさんが共有したデバイスの利用期限が切れました")
@@ -104,35 +115,48 @@ import Testing
         #expect(s.w.state.nextExpiry == nil)
         // Set on an existing share through a re-share with the same access: an update.
         let first = s.ms(60_000)
-        var applied = try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: true,
-                                         expiresAt: first), as: s.a)
+        var applied = try s.w.run(
+            .share(
+                devices: [s.d.id], emails: [s.b.email], access: .all(), notify: true,
+                expiresAt: first), as: s.a)
         #expect(applied.outcome == .count(created: 0, updated: 1, removed: 0))
         #expect(applied.changes.events.first?.detail.hasSuffix("expiresAt=\(first.millisecondsSinceEpoch)") == true)
         // Extend, keeping the access.
         let extended = s.ms(3_600_000)
-        applied = try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: false,
-                                           expiry: .at(extended)), as: s.a)
+        applied = try s.w.run(
+            .updateShare(
+                device: s.d.id, email: s.b.email, access: .all(), notify: false,
+                expiry: .at(extended)), as: s.a)
         #expect(applied.outcome == .count(created: 0, updated: 1, removed: 0) && s.w.state.nextExpiry == extended)
         // Keep: an access change leaves the expiry alone.
-        try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .ports([s.d.services[0].id]), notify: false), as: s.a)
+        try s.w.run(
+            .updateShare(device: s.d.id, email: s.b.email, access: .ports([s.d.services[0].id]), notify: false), as: s.a
+        )
         #expect(s.w.state.nextExpiry == extended)
         // Shorten.
         let shorter = s.ms(1_000)
-        try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .ports([s.d.services[0].id]), notify: false,
-                                 expiry: .at(shorter)), as: s.a)
+        try s.w.run(
+            .updateShare(
+                device: s.d.id, email: s.b.email, access: .ports([s.d.services[0].id]), notify: false,
+                expiry: .at(shorter)), as: s.a)
         #expect(s.w.state.nextExpiry == shorter)
         #expect(!s.w.state.check(user: s.b.id, device: s.d.id, port: 22, at: shorter))
         // Identical expiry and access: nothing changes.
-        applied = try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .ports([s.d.services[0].id]),
-                                           notify: false, expiry: .at(shorter)), as: s.a)
+        applied = try s.w.run(
+            .updateShare(
+                device: s.d.id, email: s.b.email, access: .ports([s.d.services[0].id]),
+                notify: false, expiry: .at(shorter)), as: s.a)
         #expect(applied.outcome == .count(created: 0, updated: 0, removed: 0))
         // Clear: no time limit any more.
-        try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .ports([s.d.services[0].id]), notify: false,
-                                 expiry: .clear), as: s.a)
+        try s.w.run(
+            .updateShare(
+                device: s.d.id, email: s.b.email, access: .ports([s.d.services[0].id]), notify: false,
+                expiry: .clear), as: s.a)
         #expect(s.w.state.nextExpiry == nil && s.w.state.expiringShareCount == 0)
         #expect(s.w.state.check(user: s.b.id, device: s.d.id, port: 22, at: s.ms(100_000_000)))
         // A re-share without an expiry replaces one with none.
-        try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false, expiresAt: first), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false, expiresAt: first), as: s.a)
         try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)
         #expect(s.w.state.nextExpiry == nil)
     }
@@ -150,29 +174,40 @@ import Testing
         // `run` advances the clock by 1 ms, then applies at `now`.
         func at(_ offset: Int64) -> Timestamp { Timestamp(millisecondsSinceEpoch: s.w.now + 1 + offset) }
         expectFailure(.invalidArgument, field: .expiresAtMs) { () throws(SharingError) in
-            try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(0)), as: a)
+            try s.w.run(
+                .share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(0)), as: a)
         }
         expectFailure(.invalidArgument, field: .expiresAtMs) { () throws(SharingError) in
-            try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(-5_000)), as: a)
+            try s.w.run(
+                .share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(-5_000)), as: a)
         }
         expectFailure(.limitExceeded, field: .expiresAtMs) { () throws(SharingError) in
-            try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false,
-                               expiresAt: at(86_400_001)), as: a)
+            try s.w.run(
+                .share(
+                    devices: [d.id], emails: [b.email], access: .all(), notify: false,
+                    expiresAt: at(86_400_001)), as: a)
         }
-        try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(86_400_000)), as: a)
+        try s.w.run(
+            .share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(86_400_000)), as: a)
         try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(1)), as: a)
         // That share ends 1 ms later, at the next write: give it a minute for the UpdateShare cases.
-        try s.w.run(.share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(60_000)), as: a)
+        try s.w.run(
+            .share(devices: [d.id], emails: [b.email], access: .all(), notify: false, expiresAt: at(60_000)), as: a)
         // The same rules on UpdateShare.
         expectFailure(.limitExceeded, field: .expiresAtMs) { () throws(SharingError) in
-            try s.w.run(.updateShare(device: d.id, email: b.email, access: .all(), notify: false,
-                                     expiry: .at(at(86_400_001))), as: a)
+            try s.w.run(
+                .updateShare(
+                    device: d.id, email: b.email, access: .all(), notify: false,
+                    expiry: .at(at(86_400_001))), as: a)
         }
         expectFailure(.invalidArgument, field: .expiresAtMs) { () throws(SharingError) in
-            try s.w.run(.updateShare(device: d.id, email: b.email, access: .all(), notify: false, expiry: .at(at(0))), as: a)
+            try s.w.run(
+                .updateShare(device: d.id, email: b.email, access: .all(), notify: false, expiry: .at(at(0))), as: a)
         }
-        try s.w.run(.updateShare(device: d.id, email: b.email, access: .all(), notify: false,
-                                 expiry: .at(at(86_400_000))), as: a)
+        try s.w.run(
+            .updateShare(
+                device: d.id, email: b.email, access: .all(), notify: false,
+                expiry: .at(at(86_400_000))), as: a)
     }
 
     /// Only the owner sets an expiry (BOLA): a recipient is NOT_DEVICE_OWNER,
@@ -184,16 +219,19 @@ import Testing
         let revision = s.w.state.revision
         let soon = s.ms(60_000)
         expectFailure(.notDeviceOwner) { () throws(SharingError) in
-            try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: false, expiry: .at(soon)),
-                        as: s.b.id)
+            try s.w.run(
+                .updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: false, expiry: .at(soon)),
+                as: s.b.id)
         }
         expectFailure(.deviceNotFound) { () throws(SharingError) in
-            try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: false, expiry: .clear),
-                        as: stranger)
+            try s.w.run(
+                .updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: false, expiry: .clear),
+                as: stranger)
         }
         expectFailure(.deviceNotFound) { () throws(SharingError) in
-            try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false, expiresAt: soon),
-                        as: stranger)
+            try s.w.run(
+                .share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false, expiresAt: soon),
+                as: stranger)
         }
         #expect(s.w.state.revision == revision && s.w.state.nextExpiry == nil)
     }
@@ -205,21 +243,29 @@ import Testing
         var s = Setup()
         let other = s.w.device(s.a, "nas")
         let expiry = s.ms(60_000)
-        try s.w.run(.share(devices: [s.d.id, other.id], emails: [s.b.email], access: .all(), notify: false,
-                           expiresAt: expiry), as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d.id, other.id], emails: [s.b.email], access: .all(), notify: false,
+                expiresAt: expiry), as: s.a)
         // The other device's share is extended: it does not end.
-        try s.w.run(.updateShare(device: other.id, email: s.b.email, access: .all(), notify: false, expiry: .clear), as: s.a)
+        try s.w.run(
+            .updateShare(device: other.id, email: s.b.email, access: .all(), notify: false, expiry: .clear), as: s.a)
         let before = Timestamp(millisecondsSinceEpoch: expiry.millisecondsSinceEpoch - 1)
         let after = Timestamp(millisecondsSinceEpoch: expiry.millisecondsSinceEpoch + 1)
         let st = s.w.state
         // One millisecond before: shown, with its expiry.
         #expect(try st.device(s.b.id, s.d.id, at: before).expiresAt == expiry)
-        #expect(try st.listDevices(s.b.id, cursor: nil, pageSize: 10, at: before).items.map(\.device.id) == [s.d.id, other.id])
+        #expect(
+            try st.listDevices(s.b.id, cursor: nil, pageSize: 10, at: before).items.map(\.device.id) == [
+                s.d.id, other.id,
+            ])
         #expect(try st.listShares(s.a, device: s.d.id, cursor: nil, pageSize: 10, at: before).items.count == 1)
         #expect(try st.device(s.a, s.d.id, at: before).role == .owner(shareCount: 1))
         #expect(try st.commonSharees(s.a, devices: [s.d.id, other.id], at: before).map(\.id) == [s.b.id])
         for t in [expiry, after] {
-            expectFailure(.deviceNotFound, field: .deviceId) { () throws(SharingError) in _ = try st.device(s.b.id, s.d.id, at: t) }
+            expectFailure(.deviceNotFound, field: .deviceId) { () throws(SharingError) in
+                _ = try st.device(s.b.id, s.d.id, at: t)
+            }
             #expect(try st.listDevices(s.b.id, cursor: nil, pageSize: 10, at: t).items.map(\.device.id) == [other.id])
             #expect(try st.listShares(s.a, device: s.d.id, cursor: nil, pageSize: 10, at: t).items.isEmpty)
             #expect(try st.device(s.a, s.d.id, at: t).role == .owner(shareCount: 0))
@@ -237,16 +283,21 @@ import Testing
     @Test func writesTreatAnEndedShareAsOver() throws {
         var s = Setup()
         let expiry = s.ms(60_000)
-        try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .portNumbers([22]), notify: false,
-                           expiresAt: expiry), as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d.id], emails: [s.b.email], access: .portNumbers([22]), notify: false,
+                expiresAt: expiry), as: s.a)
         s.w.now = expiry.millisecondsSinceEpoch - 2  // the write runs at expiry - 1: still live, extended
         let ends = s.ms(1_000)
-        try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .portNumbers([22]), notify: false,
-                                 expiry: .at(ends)), as: s.a)
+        try s.w.run(
+            .updateShare(
+                device: s.d.id, email: s.b.email, access: .portNumbers([22]), notify: false,
+                expiry: .at(ends)), as: s.a)
         #expect(s.w.state.nextExpiry == ends && s.w.state.shareCount == 1)
         s.w.now = ends.millisecondsSinceEpoch - 1  // the next write runs at the new instant exactly: over
         expectFailure(.shareNotFound, field: .email) { () throws(SharingError) in
-            try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: false, expiry: .clear), as: s.a)
+            try s.w.run(
+                .updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: false, expiry: .clear), as: s.a)
         }
         #expect(!s.w.state.check(user: s.b.id, device: s.d.id, port: 22, at: ends))
         s.w.now = ends.millisecondsSinceEpoch - 1
@@ -262,10 +313,13 @@ import Testing
     @Test func replayKeepsTheExpiry() throws {
         var s = Setup()
         let expiry = s.ms(60_000)
-        let applied = try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false,
-                                         expiresAt: expiry), as: s.a)
+        let applied = try s.w.run(
+            .share(
+                devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false,
+                expiresAt: expiry), as: s.a)
         guard case let .putShare(share)? = applied.changes.mutations.first else {
-            Issue.record("no share written"); return
+            Issue.record("no share written")
+            return
         }
         #expect(share.expiresAt == expiry)
     }

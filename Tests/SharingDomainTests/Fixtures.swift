@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 /// A state and a clock, with shortcuts that apply writes and keep the result.
@@ -21,8 +22,10 @@ struct World {
     }
 
     mutating func account(_ email: String, _ language: Language = .en) -> AccountID {
-        let applied = try! run(.createAccount(email: email, language: language,
-                                              apiKeyHash: APIKey.hash(APIKey.generate())), as: nil)
+        let applied = try! run(
+            .createAccount(
+                email: email, language: language,
+                apiKeyHash: APIKey.hash(APIKey.generate())), as: nil)
         guard case let .account(a) = applied.outcome else { fatalError() }
         return a.id
     }
@@ -50,9 +53,11 @@ struct World {
 }
 
 /// Runs `body` and checks it fails with `reason` (and `subject`/`field` when given).
-func expectFailure(_ reason: SharingError.Reason, subject: String? = nil, field: SharingError.Field? = nil,
-                   sourceLocation: SourceLocation = #_sourceLocation,
-                   _ body: () throws(SharingError) -> Void) {
+func expectFailure(
+    _ reason: SharingError.Reason, subject: String? = nil, field: SharingError.Field? = nil,
+    sourceLocation: SourceLocation = #_sourceLocation,
+    _ body: () throws(SharingError) -> Void
+) {
     do {
         try body()
         Issue.record("expected \(reason.rawValue), but it succeeded", sourceLocation: sourceLocation)

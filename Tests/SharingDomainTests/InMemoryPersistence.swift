@@ -28,15 +28,19 @@ actor InMemoryPersistence: SharingPersistence {
     func loadState(limits: Limits) async throws -> SharingState {
         if failLoads { throw Failure() }
         var rebuilt = devices
-        for (id, d) in rebuilt { rebuilt[id]!.services = [] ; _ = d }
+        for (id, d) in rebuilt {
+            rebuilt[id]!.services = []
+            _ = d
+        }
         for (sid, pair) in services.sorted(by: { $0.key < $1.key }) {
             _ = sid
             rebuilt[pair.0]?.services.append(pair.1)
         }
-        return try SharingState.restore(limits: limits, revision: revision, counters: counters,
-                                        accounts: Array(accounts.values), apiKeys: Array(apiKeys.values),
-                                        contacts: Array(contacts.values),
-                                        devices: Array(rebuilt.values), shares: Array(shares.values))
+        return try SharingState.restore(
+            limits: limits, revision: revision, counters: counters,
+            accounts: Array(accounts.values), apiKeys: Array(apiKeys.values),
+            contacts: Array(contacts.values),
+            devices: Array(rebuilt.values), shares: Array(shares.values))
     }
 
     func commit(_ batch: CommitBatch) async throws {

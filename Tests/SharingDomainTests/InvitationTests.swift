@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 /// Share invitations (`requireAcceptance`): pending (Check = no) until the
@@ -17,8 +18,10 @@ import Testing
             b = w.people(a, 1)[0]
             d = w.device(a, "pi")
             e = w.device(a, "nas")
-            try! w.run(.share(devices: [d.id, e.id], emails: [b.email], access: .portNumbers([22], scripting: true),
-                              notify: true, requireAcceptance: true), as: a)
+            try! w.run(
+                .share(
+                    devices: [d.id, e.id], emails: [b.email], access: .portNumbers([22], scripting: true),
+                    notify: true, requireAcceptance: true), as: a)
         }
     }
 
@@ -26,23 +29,31 @@ import Testing
         var s = Setup()
         let invited = s.w.lastChanges
         #expect(invited.notifications.map(\.template) == [.shareInvitation])
-        #expect(invited.notifications[0].body.contains("sharewire invitations accept") && invited.notifications[0].body.contains("7 days"))
+        #expect(
+            invited.notifications[0].body.contains("sharewire invitations accept")
+                && invited.notifications[0].body.contains("7 days"))
         #expect(invited.accessChanges.isEmpty)  // an invitation grants nothing
         #expect(invited.events.map(\.detail).first?.hasSuffix("acceptance=required") == true)
         // Pending: Check and CheckScripting say no; the recipient sees the device with no service.
         #expect(!s.w.state.check(user: s.b.id, device: s.d.id, port: 22))
         #expect(!s.w.state.checkScripting(user: s.b.id, device: s.d.id))
         let view = try s.w.state.device(s.b.id, s.d.id, at: s.w.at)
-        #expect(view.device.services.isEmpty && view.acceptBy == Timestamp(millisecondsSinceEpoch: s.w.now + 7 * 86_400_000))
+        #expect(
+            view.device.services.isEmpty && view.acceptBy == Timestamp(millisecondsSinceEpoch: s.w.now + 7 * 86_400_000)
+        )
         // The owner sees it pending in its list.
         let shares = try s.w.state.listShares(s.a, device: s.d.id, cursor: nil, pageSize: 10, at: s.w.at).items
         #expect(shares.map(\.share.isPending) == [true])
 
         let accepted = try s.w.run(.respondToInvitations(devices: [s.d.id], accept: true), as: s.b.id)
         #expect(accepted.outcome == .count(created: 0, updated: 1, removed: 0))
-        #expect(s.w.state.check(user: s.b.id, device: s.d.id, port: 22) && s.w.state.checkScripting(user: s.b.id, device: s.d.id))
+        #expect(
+            s.w.state.check(user: s.b.id, device: s.d.id, port: 22)
+                && s.w.state.checkScripting(user: s.b.id, device: s.d.id))
         #expect(!s.w.state.check(user: s.b.id, device: s.e.id, port: 22))  // the other invitation is still pending
-        #expect(accepted.changes.events.map(\.kind) == [.shareAccepted] && accepted.changes.events[0].users == [s.b.id, s.a])
+        #expect(
+            accepted.changes.events.map(\.kind) == [.shareAccepted]
+                && accepted.changes.events[0].users == [s.b.id, s.a])
         #expect(accepted.changes.accessChanges.map(\.kind) == [.shareCreated])
         // The owner hears of it, naming who accepted which device.
         let told = accepted.changes.notifications
@@ -70,7 +81,8 @@ import Testing
         var s = Setup()
         let lapse = try #require(try s.w.state.device(s.b.id, s.d.id, at: s.w.at).acceptBy)
         #expect(s.w.state.nextExpiry == lapse)
-        let before = try s.w.state.apply(.expireShares, actor: nil, at: Timestamp(millisecondsSinceEpoch: lapse.millisecondsSinceEpoch - 1))
+        let before = try s.w.state.apply(
+            .expireShares, actor: nil, at: Timestamp(millisecondsSinceEpoch: lapse.millisecondsSinceEpoch - 1))
         #expect(before.changes.isEmpty && before.state.shareCount == 2)
         let at = try s.w.state.apply(.expireShares, actor: nil, at: lapse)
         #expect(at.state.shareCount == 0 && at.outcome == .count(created: 0, updated: 0, removed: 2))
@@ -122,8 +134,9 @@ import Testing
     @Test func aReshareOfAnActiveShareStaysActive() throws {
         var s = Setup()
         try s.w.run(.respondToInvitations(devices: [s.d.id], accept: true), as: s.b.id)
-        try s.w.run(.share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false, requireAcceptance: true),
-                    as: s.a)
+        try s.w.run(
+            .share(devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false, requireAcceptance: true),
+            as: s.a)
         #expect(s.w.state.check(user: s.b.id, device: s.d.id, port: 22))
     }
 
@@ -135,7 +148,8 @@ import Testing
         let updated = try s.w.run(.updateShare(device: s.d.id, email: s.b.email, access: .all(), notify: true), as: s.a)
         #expect(updated.outcome == .count(created: 0, updated: 1, removed: 0))
         // Still pending, same answer-by time, the new access waiting: no access, no access-feed entry.
-        let share = try #require(s.w.state.listShares(s.a, device: s.d.id, cursor: nil, pageSize: 10, at: s.w.at).items.first?.share)
+        let share = try #require(
+            s.w.state.listShares(s.a, device: s.d.id, cursor: nil, pageSize: 10, at: s.w.at).items.first?.share)
         #expect(share.acceptBy == lapse && share.access == .all(scripting: false))
         #expect(!s.w.state.check(user: s.b.id, device: s.d.id, port: 80))
         #expect(updated.changes.accessChanges.isEmpty)
@@ -150,7 +164,8 @@ import Testing
         #expect(s.w.state.check(user: s.b.id, device: s.d.id, port: 80))
         // The same through a re-share, on the other pending device, a day before the lapse.
         s.w.now = lapse.millisecondsSinceEpoch - 86_400_000 + 10
-        let reshared = try s.w.run(.share(devices: [s.e.id], emails: [s.b.email], access: .all(), notify: true), as: s.a)
+        let reshared = try s.w.run(
+            .share(devices: [s.e.id], emails: [s.b.email], access: .all(), notify: true), as: s.a)
         #expect(reshared.outcome == .count(created: 0, updated: 1, removed: 0))
         #expect(try s.w.state.device(s.b.id, s.e.id, at: s.w.at).acceptBy == lapse)
         #expect(reshared.changes.notifications.map(\.template) == [.shareInvitation])

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 /// `PORTS` by port number: one request, resolved on each device separately.
@@ -6,8 +7,10 @@ import Testing
     @Test func oneBulkShareGrantsThePortOnEveryDevice() throws {
         var s = ShareTests.Setup()
         let c = s.w.people(s.a, 1, prefix: "c")[0]
-        let applied = try s.w.run(.share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email],
-                                         access: .portNumbers([22], scripting: true), notify: true), as: s.a)
+        let applied = try s.w.run(
+            .share(
+                devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email],
+                access: .portNumbers([22], scripting: true), notify: true), as: s.a)
         #expect(applied.outcome == .count(created: 4, updated: 0, removed: 0))
         for d in [s.d1, s.d2] {
             for u in [s.b.id, c.id] {
@@ -30,11 +33,18 @@ import Testing
         var w = World()
         let a = w.account("a@example.com")
         let b = w.people(a, 1)[0]
-        let applied = try! w.run(.registerDevice(name: "dns", services: [
-            ServiceSpec(name: "dns", port: 53, protocol: "udp"), ServiceSpec(name: "dns-tcp", port: 53, protocol: "tcp"),
-            ServiceSpec(name: "web", port: 80, protocol: "tcp"),
-        ]), as: a)
-        guard case let .device(d) = applied.outcome else { Issue.record("no device"); return }
+        let applied = try! w.run(
+            .registerDevice(
+                name: "dns",
+                services: [
+                    ServiceSpec(name: "dns", port: 53, protocol: "udp"),
+                    ServiceSpec(name: "dns-tcp", port: 53, protocol: "tcp"),
+                    ServiceSpec(name: "web", port: 80, protocol: "tcp"),
+                ]), as: a)
+        guard case let .device(d) = applied.outcome else {
+            Issue.record("no device")
+            return
+        }
         try w.run(.share(devices: [d.id], emails: [b.email], access: .portNumbers([53]), notify: false), as: a)
         let access = try #require(w.state.shares[ShareKey(device: d.id, user: b.id)]?.access)
         #expect(access.services == Set(d.services.filter { $0.port == 53 }.map(\.id)))
@@ -45,8 +55,10 @@ import Testing
     @Test func idsAndPortsCombine() throws {
         var s = ShareTests.Setup()
         let web = s.d1.services.first { $0.port == 80 }!.id
-        try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email],
-                           access: .portNumbers([22], services: [web]), notify: false), as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d1.id], emails: [s.b.email],
+                access: .portNumbers([22], services: [web]), notify: false), as: s.a)
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 80))
     }
@@ -56,14 +68,17 @@ import Testing
         let d3 = s.w.device(s.a, "three", ports: [22])
         let before = s.w.state
         expectFailure(.serviceNotOnDevice, subject: "80", field: .ports) { () throws(SharingError) in
-            try s.w.run(.share(devices: [s.d1.id, d3.id, s.d2.id], emails: [s.b.email],
-                               access: .portNumbers([22, 80]), notify: true), as: s.a)
+            try s.w.run(
+                .share(
+                    devices: [s.d1.id, d3.id, s.d2.id], emails: [s.b.email],
+                    access: .portNumbers([22, 80]), notify: true), as: s.a)
         }
         #expect(s.w.state.revision == before.revision)
         #expect(s.w.state.shareCount == 0)
         // The message names the device.
         do {
-            try s.w.run(.share(devices: [d3.id], emails: [s.b.email], access: .portNumbers([443]), notify: true), as: s.a)
+            try s.w.run(
+                .share(devices: [d3.id], emails: [s.b.email], access: .portNumbers([443]), notify: true), as: s.a)
             Issue.record("expected a failure")
         } catch {
             #expect(error.message.contains(d3.id.external))
@@ -73,14 +88,17 @@ import Testing
     @Test func updateByPortNumber() throws {
         var s = ShareTests.Setup()
         try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)
-        let applied = try s.w.run(.updateShare(device: s.d1.id, email: s.b.email, access: .portNumbers([80]),
-                                               notify: true), as: s.a)
+        let applied = try s.w.run(
+            .updateShare(
+                device: s.d1.id, email: s.b.email, access: .portNumbers([80]),
+                notify: true), as: s.a)
         #expect(applied.outcome == .count(created: 0, updated: 1, removed: 0))
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 80))
         #expect(applied.changes.notifications[0].body.contains("port 80"))
         expectFailure(.serviceNotOnDevice, subject: "8080", field: .ports) { () throws(SharingError) in
-            try s.w.run(.updateShare(device: s.d1.id, email: s.b.email, access: .portNumbers([8080]), notify: true), as: s.a)
+            try s.w.run(
+                .updateShare(device: s.d1.id, email: s.b.email, access: .portNumbers([8080]), notify: true), as: s.a)
         }
     }
 
@@ -91,11 +109,15 @@ import Testing
         let d = w.device(a, "big", ports: (1...64).map { UInt16($0) })
         let ids = Set(d.services.prefix(32).map(\.id))
         let ports = Set((33...64).map { UInt16($0) })
-        try w.run(.share(devices: [d.id], emails: [b.email], access: .portNumbers(ports, services: ids), notify: false), as: a)
+        try w.run(
+            .share(devices: [d.id], emails: [b.email], access: .portNumbers(ports, services: ids), notify: false), as: a
+        )
         #expect(w.state.check(user: b.id, device: d.id, port: 1) && w.state.check(user: b.id, device: d.id, port: 64))
         expectFailure(.limitExceeded, subject: "65", field: .ports) { () throws(SharingError) in
-            try w.run(.share(devices: [d.id], emails: [b.email],
-                             access: .portNumbers(ports.union([65]), services: ids), notify: false), as: a)
+            try w.run(
+                .share(
+                    devices: [d.id], emails: [b.email],
+                    access: .portNumbers(ports.union([65]), services: ids), notify: false), as: a)
         }
     }
 
@@ -105,8 +127,10 @@ import Testing
         let j = w.account("j@example.jp", .ja)
         w.contact(a, "j@example.jp", language: .ja)
         let d = w.device(a, "pi")
-        let applied = try w.run(.share(devices: [d.id], emails: ["j@example.jp"], access: .portNumbers([22, 80]),
-                                       notify: true), as: a)
+        let applied = try w.run(
+            .share(
+                devices: [d.id], emails: ["j@example.jp"], access: .portNumbers([22, 80]),
+                notify: true), as: a)
         #expect(applied.changes.notifications.map(\.recipient) == [j])
         #expect(applied.changes.notifications[0].body.contains("ポート22、80"))
     }

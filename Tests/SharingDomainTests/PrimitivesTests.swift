@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 @Suite struct IdentifierTests {
@@ -18,8 +19,11 @@ import Testing
         let max = "dev_" + String(repeating: "9", count: Limits.maxIDLength - 4)
         let over = "dev_" + String(repeating: "9", count: Limits.maxIDLength - 3)
         #expect(max.utf8.count == Limits.maxIDLength)
-        expectFailure(.invalidID, field: .deviceId) { () throws(SharingError) in _ = try DeviceID.parse(over, field: .deviceId) }
-        expectFailure(.invalidID) { () throws(SharingError) in _ = try DeviceID.parse(max, field: .deviceId) }  // overflow
+        expectFailure(.invalidID, field: .deviceId) { () throws(SharingError) in
+            _ = try DeviceID.parse(over, field: .deviceId)
+        }
+        // Overflow.
+        expectFailure(.invalidID) { () throws(SharingError) in _ = try DeviceID.parse(max, field: .deviceId) }
         #expect(try DeviceID.parse("dev_7", field: .deviceId) == DeviceID(raw: 7))
     }
 }
@@ -30,9 +34,11 @@ import Testing
         #expect(try Email("a@b.co") == Email("A@B.CO"))
     }
 
-    @Test(arguments: ["", "plain", "@example.com", "a@", "a@b", "a@b.c", "a b@example.com", "a..b@example.com",
-                      ".a@example.com", "a.@example.com", "a@-b.com", "a@b-.com", "a@b..com", "a@@b.com",
-                      "a@b.123", "a<b@example.com", "a@exa_mple.com", "ä@example.com"])
+    @Test(arguments: [
+        "", "plain", "@example.com", "a@", "a@b", "a@b.c", "a b@example.com", "a..b@example.com",
+        ".a@example.com", "a.@example.com", "a@-b.com", "a@b-.com", "a@b..com", "a@@b.com",
+        "a@b.123", "a<b@example.com", "a@exa_mple.com", "ä@example.com",
+    ])
     func rejectsInvalid(_ text: String) {
         expectFailure(.invalidEmail, field: .email) { () throws(SharingError) in _ = try Email(text) }
     }
@@ -67,19 +73,29 @@ import Testing
     // FIPS 180-4 / NIST test vectors.
     @Test func sha256Vectors() {
         #expect(Hex.encode(SHA256.hash("".utf8)) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
-        #expect(Hex.encode(SHA256.hash("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
-        #expect(Hex.encode(SHA256.hash("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
+        #expect(
+            Hex.encode(SHA256.hash("abc".utf8)) == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(
+            Hex.encode(SHA256.hash("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8))
                 == "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
-        #expect(Hex.encode(SHA256.hash("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu".utf8))
+        #expect(
+            Hex.encode(
+                SHA256.hash(
+                    "abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnopjklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu"
+                        .utf8))
                 == "cf5b16a778af8380036ce59e7b0492370b249b11e8f07a51afac45037afee9d1")
-        #expect(Hex.encode(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 1_000_000)))
+        #expect(
+            Hex.encode(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 1_000_000)))
                 == "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0")
         // Padding edges: 55, 56 and 64 bytes (checked against Python's hashlib).
-        #expect(Hex.encode(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 55)))
+        #expect(
+            Hex.encode(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 55)))
                 == "9f4390f8d30c2dd92ec9f095b65e2b9ae9b0a925a5258e241c9f1e910f734318")
-        #expect(Hex.encode(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 56)))
+        #expect(
+            Hex.encode(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 56)))
                 == "b35439a4ac6f0948b6d6f9e3c6af0f5f590ce20f1bde7090ef7970686ec6738a")
-        #expect(Hex.encode(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 64)))
+        #expect(
+            Hex.encode(SHA256.hash(Array(repeating: UInt8(ascii: "a"), count: 64)))
                 == "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb")
     }
 
@@ -96,8 +112,12 @@ import Testing
     @Test func authenticateFindsOnlyTheRightAccount() {
         var w = World()
         let key = APIKey.generate()
-        let applied = try! w.run(.createAccount(email: "k@example.com", language: .en, apiKeyHash: APIKey.hash(key)), as: nil)
-        guard case let .account(acc) = applied.outcome else { Issue.record("no account"); return }
+        let applied = try! w.run(
+            .createAccount(email: "k@example.com", language: .en, apiKeyHash: APIKey.hash(key)), as: nil)
+        guard case let .account(acc) = applied.outcome else {
+            Issue.record("no account")
+            return
+        }
         #expect(w.state.authenticate(apiKey: key) == acc.id)
         #expect(w.state.authenticate(apiKey: APIKey.generate()) == nil)
         #expect(w.state.authenticate(apiKey: "nonsense") == nil)

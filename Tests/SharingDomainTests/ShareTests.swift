@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 @Suite struct ShareTests {
@@ -22,7 +23,8 @@ import Testing
         var s = Setup()
         let c = s.w.people(s.a, 1, prefix: "c")[0]
         let access = AccessRequest.all(scripting: true)
-        let applied = try s.w.run(.share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: access, notify: true), as: s.a)
+        let applied = try s.w.run(
+            .share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: access, notify: true), as: s.a)
         #expect(applied.outcome == .count(created: 4, updated: 0, removed: 0))
         for d in [s.d1, s.d2] {
             for u in [s.b.id, c.id] {
@@ -32,7 +34,8 @@ import Testing
         }
         #expect(applied.changes.events.count == 1)
         let event = applied.changes.events[0]
-        #expect(event.kind == .shareCreated && event.devices == [s.d1.id, s.d2.id] && event.users == [s.a, s.b.id, c.id])
+        #expect(
+            event.kind == .shareCreated && event.devices == [s.d1.id, s.d2.id] && event.users == [s.a, s.b.id, c.id])
         #expect(event.revision == applied.state.revision)
         // One notification per recipient, not per pair.
         #expect(applied.changes.notifications.map(\.template) == [.shared, .shared])
@@ -42,7 +45,8 @@ import Testing
 
     @Test func notifyFalseQueuesNothing() throws {
         var s = Setup()
-        let applied = try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)
+        let applied = try s.w.run(
+            .share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)
         #expect(applied.changes.notifications.isEmpty)
         #expect(applied.changes.events.count == 1)
     }
@@ -55,23 +59,29 @@ import Testing
             .share(devices: devices, emails: emails, access: access, notify: true)
         }
         let w = s.w
-        func fails(_ reason: SharingError.Reason, _ subject: String?, _ field: SharingError.Field?, _ cmd: SharingCommand,
-                   sourceLocation: SourceLocation = #_sourceLocation) {
+        func fails(
+            _ reason: SharingError.Reason, _ subject: String?, _ field: SharingError.Field?, _ cmd: SharingCommand,
+            sourceLocation: SourceLocation = #_sourceLocation
+        ) {
             var copy = w
-            expectFailure(reason, subject: subject, field: field, sourceLocation: sourceLocation) { () throws(SharingError) in
+            expectFailure(reason, subject: subject, field: field, sourceLocation: sourceLocation) {
+                () throws(SharingError) in
                 try copy.run(cmd, as: s.a)
             }
         }
         fails(.deviceNotFound, "dev_999", .deviceIds, share([s.d1.id, DeviceID(raw: 999)], [s.b.email]))
-        fails(.deviceNotFound, foreign.id.external, .deviceIds, share([foreign.id], [s.b.email]))  // not the owner, and no access
+        // Not the owner, and no access.
+        fails(.deviceNotFound, foreign.id.external, .deviceIds, share([foreign.id], [s.b.email]))
         fails(.contactHasNoAccount, "n@example.com", .emails, share([s.d1.id], [s.b.email, "n@example.com"]))
         fails(.contactNotFound, "x@example.com", .emails, share([s.d1.id], ["x@example.com"]))
         fails(.shareToSelf, "a@example.com", .emails, share([s.d1.id], ["A@example.com"]))
         fails(.invalidEmail, "bad", .emails, share([s.d1.id], ["bad"]))
-        fails(.serviceNotOnDevice, s.d2.services[0].id.external, .serviceIds,
-              share([s.d1.id], [s.b.email], .ports([s.d2.services[0].id])))
-        fails(.serviceNotOnDevice, s.d1.services[0].id.external, .serviceIds,
-              share([s.d1.id, s.d2.id], [s.b.email], .ports([s.d1.services[0].id])))
+        fails(
+            .serviceNotOnDevice, s.d2.services[0].id.external, .serviceIds,
+            share([s.d1.id], [s.b.email], .ports([s.d2.services[0].id])))
+        fails(
+            .serviceNotOnDevice, s.d1.services[0].id.external, .serviceIds,
+            share([s.d1.id, s.d2.id], [s.b.email], .ports([s.d1.services[0].id])))
         fails(.emptySelection, nil, .deviceIds, share([], [s.b.email]))
         fails(.emptySelection, nil, .emails, share([s.d1.id], []))
         fails(.emptyAccess, nil, .serviceIds, share([s.d1.id], [s.b.email], .ports([], scripting: false)))
@@ -88,11 +98,16 @@ import Testing
 
     @Test func rejectedBulkShareLeavesStateUnchanged() throws {
         var s = Setup()
-        try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .ports([s.d1.services[0].id]), notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id], emails: [s.b.email], access: .ports([s.d1.services[0].id]), notify: false),
+            as: s.a)
         let before = s.w.state
         // The last email is bad: nothing of the call may apply, not even the valid pairs before it.
         expectFailure(.contactHasNoAccount) { () throws(SharingError) in
-            try s.w.run(.share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, "n@example.com"], access: .all(), notify: true), as: s.a)
+            try s.w.run(
+                .share(
+                    devices: [s.d1.id, s.d2.id], emails: [s.b.email, "n@example.com"], access: .all(), notify: true),
+                as: s.a)
         }
         #expect(s.w.state.revision == before.revision)
         #expect(s.w.state.shareCount == 1)
@@ -105,7 +120,9 @@ import Testing
         var s = Setup()
         try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: true), as: s.a)
         let ssh = s.d1.services[0]
-        let applied = try s.w.run(.share(devices: [s.d1.id, s.d2.id], emails: [s.b.email], access: .all(scripting: true), notify: true), as: s.a)
+        let applied = try s.w.run(
+            .share(devices: [s.d1.id, s.d2.id], emails: [s.b.email], access: .all(scripting: true), notify: true),
+            as: s.a)
         #expect(applied.outcome == .count(created: 1, updated: 1, removed: 0))
         #expect(Set(applied.changes.events.map(\.kind)) == [.shareCreated, .shareUpdated])
         #expect(Set(applied.changes.notifications.map(\.template)) == [.shared, .shareUpdated])
@@ -116,7 +133,8 @@ import Testing
         #expect(!s.w.state.checkScripting(user: s.b.id, device: s.d1.id))
         #expect(s.w.state.shareCount == 2)
         // Same access again: nothing to change.
-        let same = try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .ports([ssh.id]), notify: true), as: s.a)
+        let same = try s.w.run(
+            .share(devices: [s.d1.id], emails: [s.b.email], access: .ports([ssh.id]), notify: true), as: s.a)
         #expect(same.outcome == .count(created: 0, updated: 0, removed: 0))
         #expect(same.changes.notifications.isEmpty)
     }
@@ -125,7 +143,9 @@ import Testing
         var s = Setup()
         let c = s.w.people(s.a, 1, prefix: "c")[0]
         try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)
-        try s.w.run(.share(devices: [s.d1.id], emails: [c.email], access: .ports([s.d1.services[0].id]), notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id], emails: [c.email], access: .ports([s.d1.services[0].id]), notify: false), as: s.a
+        )
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 3389))
         try s.w.run(.addService(s.d1.id, ServiceSpec(name: "rdp", port: 3389, protocol: "tcp")), as: s.a)
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 3389))
@@ -134,7 +154,9 @@ import Testing
 
     @Test func portsWithEmptySetAndScriptingIsScriptsOnly() throws {
         var s = Setup()
-        try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .ports([], scripting: true), notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id], emails: [s.b.email], access: .ports([], scripting: true), notify: false), as: s.a
+        )
         #expect(s.w.state.checkScripting(user: s.b.id, device: s.d1.id))
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
     }
@@ -142,7 +164,8 @@ import Testing
     @Test func removingAServiceDropsItFromPortsShares() throws {
         var s = Setup()
         let ssh = s.d1.services[0], web = s.d1.services[1]
-        try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .ports([ssh.id, web.id]), notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id], emails: [s.b.email], access: .ports([ssh.id, web.id]), notify: false), as: s.a)
         let applied = try s.w.run(.removeService(s.d1.id, ssh.id), as: s.a)
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 80))
@@ -160,14 +183,22 @@ import Testing
         let ssh = s.d1.services[0], web = s.d1.services[1]
         let people = s.w.people(s.a, 3, prefix: "r")
         let (narrowed, scripts, emptied) = (people[0], people[1], people[2])
-        try s.w.run(.share(devices: [s.d1.id], emails: [narrowed.email], access: .ports([ssh.id, web.id]), notify: false), as: s.a)
-        try s.w.run(.share(devices: [s.d1.id], emails: [scripts.email], access: .ports([ssh.id], scripting: true), notify: false), as: s.a)
-        try s.w.run(.share(devices: [s.d1.id], emails: [emptied.email, s.b.email], access: .ports([ssh.id]), notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id], emails: [narrowed.email], access: .ports([ssh.id, web.id]), notify: false),
+            as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d1.id], emails: [scripts.email], access: .ports([ssh.id], scripting: true), notify: false),
+            as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id], emails: [emptied.email, s.b.email], access: .ports([ssh.id]), notify: false),
+            as: s.a)
         try s.w.run(.updateShare(device: s.d1.id, email: s.b.email, access: .all(), notify: false), as: s.a)
         let applied = try s.w.run(.removeService(s.d1.id, ssh.id), as: s.a)
         // Narrowed: keeps web. Scripts: kept as scripts only. Emptied: gone. ALL: untouched, not told.
         #expect(s.w.state.check(user: narrowed.id, device: s.d1.id, port: 80))
-        #expect(try s.w.state.device(scripts.id, s.d1.id).role
+        #expect(
+            try s.w.state.device(scripts.id, s.d1.id).role
                 == .recipient(sharedBy: try Email("a@example.com"), access: .ports([], scripting: true)))
         expectFailure(.deviceNotFound) { () throws(SharingError) in _ = try s.w.state.device(emptied.id, s.d1.id) }
         #expect(try s.w.state.device(s.a, s.d1.id).role == .owner(shareCount: 3))
@@ -188,7 +219,10 @@ import Testing
     @Test func updateOnePersonsAccess() throws {
         var s = Setup()
         try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)
-        let applied = try s.w.run(.updateShare(device: s.d1.id, email: s.b.email, access: .ports([s.d1.services[1].id], scripting: true), notify: true), as: s.a)
+        let applied = try s.w.run(
+            .updateShare(
+                device: s.d1.id, email: s.b.email, access: .ports([s.d1.services[1].id], scripting: true), notify: true),
+            as: s.a)
         #expect(applied.outcome == .count(created: 0, updated: 1, removed: 0))
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 80))
@@ -198,21 +232,27 @@ import Testing
             try s.w.run(.updateShare(device: s.d2.id, email: s.b.email, access: .all(), notify: false), as: s.a)
         }
         expectFailure(.notDeviceOwner) { () throws(SharingError) in
-            try s.w.run(.updateShare(device: s.d1.id, email: s.b.email, access: .all(scripting: true), notify: false), as: s.b.id)
+            try s.w.run(
+                .updateShare(device: s.d1.id, email: s.b.email, access: .all(scripting: true), notify: false),
+                as: s.b.id)
         }
         expectFailure(.serviceNotOnDevice) { () throws(SharingError) in
-            try s.w.run(.updateShare(device: s.d1.id, email: s.b.email, access: .ports([s.d2.services[0].id]), notify: false), as: s.a)
+            try s.w.run(
+                .updateShare(device: s.d1.id, email: s.b.email, access: .ports([s.d2.services[0].id]), notify: false),
+                as: s.a)
         }
     }
 
     @Test func bulkRemoveIsIdempotentAndOwnerOnly() throws {
         var s = Setup()
         let c = s.w.people(s.a, 1, prefix: "c")[0]
-        try s.w.run(.share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: .all(), notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: .all(), notify: false), as: s.a)
         expectFailure(.notDeviceOwner) { () throws(SharingError) in
             try s.w.run(.removeShares(devices: [s.d1.id], emails: [c.email], notify: true), as: s.b.id)
         }
-        let applied = try s.w.run(.removeShares(devices: [s.d1.id, s.d2.id], emails: [s.b.email, "n@example.com"], notify: true), as: s.a)
+        let applied = try s.w.run(
+            .removeShares(devices: [s.d1.id, s.d2.id], emails: [s.b.email, "n@example.com"], notify: true), as: s.a)
         #expect(applied.outcome == .count(created: 0, updated: 0, removed: 2))
         #expect(applied.changes.notifications.map(\.template) == [.shareRemoved])
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
@@ -226,8 +266,13 @@ import Testing
         var s = Setup()
         let people = s.w.people(s.a, 3, prefix: "q")
         let d3 = s.w.device(s.a, "three")
-        try s.w.run(.share(devices: [s.d1.id, s.d2.id, d3.id], emails: [people[0].email, people[1].email], access: .all(), notify: false), as: s.a)
-        try s.w.run(.share(devices: [s.d1.id, s.d2.id], emails: [people[2].email, s.b.email], access: .all(), notify: false), as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d1.id, s.d2.id, d3.id], emails: [people[0].email, people[1].email], access: .all(),
+                notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id, s.d2.id], emails: [people[2].email, s.b.email], access: .all(), notify: false),
+            as: s.a)
         let all3 = try s.w.state.commonSharees(s.a, devices: [s.d1.id, s.d2.id, d3.id])
         #expect(all3.map(\.email.value) == ["q0@example.com", "q1@example.com"])
         let two = try s.w.state.commonSharees(s.a, devices: [s.d1.id, s.d2.id])
@@ -236,13 +281,16 @@ import Testing
         let none = try s.w.state.commonSharees(s.a, devices: [s.d1.id, empty.id])
         #expect(none.isEmpty)
         expectFailure(.emptySelection) { () throws(SharingError) in _ = try s.w.state.commonSharees(s.a, devices: []) }
-        expectFailure(.notDeviceOwner) { () throws(SharingError) in _ = try s.w.state.commonSharees(people[0].id, devices: [s.d1.id]) }
+        expectFailure(.notDeviceOwner) { () throws(SharingError) in
+            _ = try s.w.state.commonSharees(people[0].id, devices: [s.d1.id])
+        }
     }
 
     @Test func leaveRemovesOnlyMyAccessAndTellsTheOwner() throws {
         var s = Setup()
         let c = s.w.people(s.a, 1, prefix: "c")[0]
-        try s.w.run(.share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: .all(), notify: false), as: s.a)
+        try s.w.run(
+            .share(devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: .all(), notify: false), as: s.a)
         let applied = try s.w.run(.leave(devices: [s.d1.id]), as: s.b.id)
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
         #expect(s.w.state.check(user: s.b.id, device: s.d2.id, port: 22))
@@ -264,7 +312,9 @@ import Testing
         expectFailure(.notDeviceOwner) { () throws(SharingError) in
             _ = try s.w.state.listShares(s.b.id, device: s.d1.id, cursor: nil, pageSize: 0)
         }
-        #expect(try s.w.state.device(s.b.id, s.d1.id).role == .recipient(sharedBy: try Email("a@example.com"), access: .all()))
+        #expect(
+            try s.w.state.device(s.b.id, s.d1.id).role
+                == .recipient(sharedBy: try Email("a@example.com"), access: .all()))
     }
 
     @Test func pairsPerBulkAtMaxAndMaxPlusOne() throws {
@@ -273,19 +323,28 @@ import Testing
         let people = w.people(a, 137)
         let devices = (0..<100).map { w.device(a, "d\($0)", ports: [22]) }
         // 100 × 100 = 10,000: allowed.
-        let ok = try w.run(.share(devices: devices.map(\.id), emails: people.prefix(100).map(\.email), access: .all(), notify: true), as: a)
+        let ok = try w.run(
+            .share(devices: devices.map(\.id), emails: people.prefix(100).map(\.email), access: .all(), notify: true),
+            as: a)
         #expect(ok.outcome == .count(created: 10_000, updated: 0, removed: 0))
         #expect(ok.changes.notifications.count == 100)
         #expect(w.state.shareCount == 10_000)
         // 73 × 137 = 10,001: refused before anything applies.
         expectFailure(.limitExceeded, subject: "10001", field: .pairs) { () throws(SharingError) in
-            try w.run(.share(devices: devices.prefix(73).map(\.id), emails: people.map(\.email), access: .all(), notify: false), as: a)
+            try w.run(
+                .share(
+                    devices: devices.prefix(73).map(\.id), emails: people.map(\.email), access: .all(), notify: false),
+                as: a)
         }
         expectFailure(.limitExceeded, subject: "10001", field: .pairs) { () throws(SharingError) in
-            try w.run(.removeShares(devices: devices.prefix(73).map(\.id), emails: people.map(\.email), notify: false), as: a)
+            try w.run(
+                .removeShares(devices: devices.prefix(73).map(\.id), emails: people.map(\.email), notify: false), as: a)
         }
         // Duplicates do not count twice.
-        let dup = try w.run(.removeShares(devices: devices.map(\.id) + devices.map(\.id), emails: people.prefix(100).map(\.email), notify: false), as: a)
+        let dup = try w.run(
+            .removeShares(
+                devices: devices.map(\.id) + devices.map(\.id), emails: people.prefix(100).map(\.email), notify: false),
+            as: a)
         #expect(dup.outcome == .count(created: 0, updated: 0, removed: 10_000))
     }
 
@@ -298,7 +357,10 @@ import Testing
         try w.run(.share(devices: [d.id], emails: [b.email], access: .ports(all), notify: false), as: a)
         #expect(w.state.check(user: b.id, device: d.id, port: 64))
         expectFailure(.limitExceeded, subject: "65", field: .serviceIds) { () throws(SharingError) in
-            try w.run(.share(devices: [d.id], emails: [b.email], access: .ports(all.union([ServiceID(raw: 9999)])), notify: false), as: a)
+            try w.run(
+                .share(
+                    devices: [d.id], emails: [b.email], access: .ports(all.union([ServiceID(raw: 9999)])), notify: false
+                ), as: a)
         }
     }
 

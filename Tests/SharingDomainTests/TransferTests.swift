@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 @Suite struct TransferTests {
@@ -9,7 +10,10 @@ import Testing
         let people = w.people(a, 2)
         w.contact(a, "t@example.com", language: .ja)
         let d1 = w.device(a, "one"), d2 = w.device(a, "two"), kept = w.device(a, "kept")
-        try w.run(.share(devices: [d1.id, d2.id, kept.id], emails: people.map(\.email) + ["t@example.com"], access: .all(), notify: false), as: a)
+        try w.run(
+            .share(
+                devices: [d1.id, d2.id, kept.id], emails: people.map(\.email) + ["t@example.com"], access: .all(),
+                notify: false), as: a)
         let applied = try w.run(.transfer(devices: [d1.id, d2.id], toEmail: "T@example.com"), as: a)
         #expect(applied.outcome == .count(created: 0, updated: 0, removed: 2))
         for d in [d1, d2] {
@@ -24,7 +28,8 @@ import Testing
         #expect(templates.prefix(2) == [.transferSent, .transferReceived])
         #expect(templates.filter { $0 == .shareRemoved }.count == 2)  // the two former recipients other than t
         let received = applied.changes.notifications[1]
-        #expect(received.recipient == t && received.language == .ja && received.subject == "a@example.comさんからデバイスが譲渡されました")
+        #expect(
+            received.recipient == t && received.language == .ja && received.subject == "a@example.comさんからデバイスが譲渡されました")
         #expect(applied.changes.events.map(\.kind) == [.deviceTransferred])
         // The old owner can no longer act on it.
         expectFailure(.deviceNotFound) { () throws(SharingError) in try w.run(.renameDevice(d1.id, name: "x"), as: a) }
@@ -42,11 +47,15 @@ import Testing
             try! w.run(.share(devices: [d.id], emails: people.map(\.email), access: .all(), notify: false), as: a)
             return (w, a, people, d)
         }
-        let cases: [(name: String, command: ([(email: String, id: AccountID)], Device, Bool) -> SharingCommand, asOwner: Bool, told: Int)] = [
-            ("transfer", { p, d, n in .transfer(devices: [d.id], toEmail: p[0].email, notify: n) }, true, 3),
-            ("leave", { _, d, n in .leave(devices: [d.id], notify: n) }, false, 1),
-            ("deleteContact", { p, _, n in .deleteContact(email: p[1].email, notify: n) }, true, 1),
-        ]
+        let cases:
+            [(
+                name: String, command: ([(email: String, id: AccountID)], Device, Bool) -> SharingCommand,
+                asOwner: Bool, told: Int
+            )] = [
+                ("transfer", { p, d, n in .transfer(devices: [d.id], toEmail: p[0].email, notify: n) }, true, 3),
+                ("leave", { _, d, n in .leave(devices: [d.id], notify: n) }, false, 1),
+                ("deleteContact", { p, _, n in .deleteContact(email: p[1].email, notify: n) }, true, 1),
+            ]
         for c in cases {
             var (loud, a, people, d) = world()
             var (quiet, _, _, _) = world()
@@ -98,7 +107,9 @@ import Testing
         expectFailure(.notDeviceOwner) { () throws(SharingError) in
             try w.run(.transfer(devices: [d.id], toEmail: "a@example.com"), as: b.id)
         }
-        expectFailure(.emptySelection) { () throws(SharingError) in try w.run(.transfer(devices: [], toEmail: b.email), as: a) }
+        expectFailure(.emptySelection) { () throws(SharingError) in
+            try w.run(.transfer(devices: [], toEmail: b.email), as: a)
+        }
         var limits = Limits()
         limits.maxDevicesPerAccount = 1
         var small = World(limits: limits)
@@ -127,8 +138,12 @@ import Testing
         #expect(try w.state.listContacts(b, cursor: nil, pageSize: 0).items.isEmpty)
         #expect(try w.state.listDevices(b, cursor: nil, pageSize: 0).items.isEmpty)
         expectFailure(.contactNotFound) { () throws(SharingError) in _ = try w.state.contact(b, email: c.email) }
-        expectFailure(.deviceNotFound, subject: d.id.external) { () throws(SharingError) in _ = try w.state.device(b, d.id) }
-        expectFailure(.deviceNotFound) { () throws(SharingError) in _ = try w.state.listShares(b, device: d.id, cursor: nil, pageSize: 0) }
+        expectFailure(.deviceNotFound, subject: d.id.external) { () throws(SharingError) in
+            _ = try w.state.device(b, d.id)
+        }
+        expectFailure(.deviceNotFound) { () throws(SharingError) in
+            _ = try w.state.listShares(b, device: d.id, cursor: nil, pageSize: 0)
+        }
         expectFailure(.deviceNotFound) { () throws(SharingError) in _ = try w.state.commonSharees(b, devices: [d.id]) }
         #expect(!w.state.check(user: b, device: d.id, port: 22))
         #expect(!w.state.checkScripting(user: b, device: d.id))
@@ -145,11 +160,15 @@ import Testing
         ]
         for cmd in writes {
             var copy = w
-            expectFailure(.deviceNotFound, subject: d.id.external) { () throws(SharingError) in try copy.run(cmd, as: b) }
+            expectFailure(.deviceNotFound, subject: d.id.external) { () throws(SharingError) in try copy.run(cmd, as: b)
+            }
         }
         var copy = w
-        expectFailure(.contactNotFound) { () throws(SharingError) in try copy.run(.deleteContact(email: c.email), as: b) }
-        expectFailure(.contactNotFound) { () throws(SharingError) in try copy.run(.updateContact(email: c.email, fields: ContactFields(firstName: "x")), as: b) }
+        expectFailure(.contactNotFound) { () throws(SharingError) in try copy.run(.deleteContact(email: c.email), as: b)
+        }
+        expectFailure(.contactNotFound) { () throws(SharingError) in
+            try copy.run(.updateContact(email: c.email, fields: ContactFields(firstName: "x")), as: b)
+        }
         expectFailure(.shareNotFound) { () throws(SharingError) in try copy.run(.leave(devices: [d.id]), as: b) }
         #expect(w.state.revision == before.revision)
     }
@@ -175,9 +194,13 @@ import Testing
         var w = World()
         let a = w.account("a@example.com")
         let b = w.people(a, 1)[0]
-        let applied = try w.run(.registerDevice(name: "dns", services: [
-            ServiceSpec(name: "dns-tcp", port: 53, protocol: "tcp"), ServiceSpec(name: "dns-udp", port: 53, protocol: "udp"),
-        ]), as: a)
+        let applied = try w.run(
+            .registerDevice(
+                name: "dns",
+                services: [
+                    ServiceSpec(name: "dns-tcp", port: 53, protocol: "tcp"),
+                    ServiceSpec(name: "dns-udp", port: 53, protocol: "udp"),
+                ]), as: a)
         guard case let .device(d) = applied.outcome else { return }
         try w.run(.share(devices: [d.id], emails: [b.email], access: .ports([d.services[1].id]), notify: false), as: a)
         #expect(w.state.check(user: b.id, device: d.id, port: 53))
@@ -200,19 +223,24 @@ import Testing
 @Suite struct TemplateTests {
     @Test(arguments: NotificationTemplate.allCases)
     func everyTemplateRendersInBothLanguages(_ template: NotificationTemplate) throws {
-        let data = NotificationData(actorEmail: try Email("a@example.com"), otherEmail: try Email("b@example.com"),
-                                    deviceNames: ["pi"], access: .all(scripting: true))
+        let data = NotificationData(
+            actorEmail: try Email("a@example.com"), otherEmail: try Email("b@example.com"),
+            deviceNames: ["pi"], access: .all(scripting: true))
         let en = NotificationTemplates.render(template, language: .en, data: data)
         let ja = NotificationTemplates.render(template, language: .ja, data: data)
         #expect(!en.subject.isEmpty && !en.body.isEmpty)
         #expect(en.subject != ja.subject && en.body != ja.body)
         // Japanese text really is Japanese: it contains kana or kanji.
-        #expect(ja.body.unicodeScalars.contains { (0x3040...0x30FF).contains($0.value) || (0x4E00...0x9FFF).contains($0.value) })
+        #expect(
+            ja.body.unicodeScalars.contains {
+                (0x3040...0x30FF).contains($0.value) || (0x4E00...0x9FFF).contains($0.value)
+            })
         if template != .invite { #expect(ja.body.contains("pi") && en.body.contains("pi")) }
     }
 
     @Test func japaneseSharedText() throws {
-        let data = NotificationData(actorEmail: try Email("a@example.com"), deviceNames: ["ラズパイ"], access: .ports([ServiceID(raw: 1)]))
+        let data = NotificationData(
+            actorEmail: try Email("a@example.com"), deviceNames: ["ラズパイ"], access: .ports([ServiceID(raw: 1)]))
         let r = NotificationTemplates.render(.shared, language: .ja, data: data)
         #expect(r.subject == "a@example.comさんがデバイスを共有しました")
         #expect(r.body == "a@example.comさんが「ラズパイ」をあなたと共有しました。アクセス権：選択したサービス1件。")

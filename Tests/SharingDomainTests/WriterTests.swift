@@ -1,4 +1,5 @@
 import Testing
+
 @testable import SharingDomain
 
 @Suite struct WriterTests {
@@ -10,7 +11,10 @@ import Testing
         let p = InMemoryPersistence()
         let w = try await makeWriter(p)
         let (result, key) = try await w.createAccount(email: "a@example.com", language: .en)
-        guard case let .account(a) = result.outcome else { Issue.record("no account"); return }
+        guard case let .account(a) = result.outcome else {
+            Issue.record("no account")
+            return
+        }
         #expect(result.revision == 1)
         // Read-your-write without a token: the snapshot is published before the ack.
         #expect(w.snapshots.latest().state.authenticate(apiKey: key) == a.id)
@@ -60,7 +64,9 @@ import Testing
                 group.addTask {
                     // Every other write has an empty name and must fail alone.
                     do throws(SharingError) {
-                        return .success(try await w.submit(.registerDevice(name: i % 2 == 0 ? "ok\(i)" : "", services: []), actor: a.id))
+                        return .success(
+                            try await w.submit(
+                                .registerDevice(name: i % 2 == 0 ? "ok\(i)" : "", services: []), actor: a.id))
                     } catch {
                         return .failure(error)
                     }
@@ -132,7 +138,9 @@ import Testing
         guard case let .account(a) = acc.outcome else { return }
         await p.failNext()
         await p.setFailLoads(true)
-        await #expect(throws: SharingError.self) { try await w.submit(.registerDevice(name: "x", services: []), actor: a.id) }
+        await #expect(throws: SharingError.self) {
+            try await w.submit(.registerDevice(name: "x", services: []), actor: a.id)
+        }
         #expect(w.snapshots.revision == 1)
         #expect(await w.committedRevision == 1)
         #expect(w.snapshots.latest().state.deviceCount == 0)
@@ -143,7 +151,9 @@ import Testing
     @Test func validationFailuresCommitNothing() async throws {
         let p = InMemoryPersistence()
         let w = try await makeWriter(p)
-        await #expect(throws: SharingError.self) { try await w.submit(.registerDevice(name: "x", services: []), actor: AccountID(raw: 1)) }
+        await #expect(throws: SharingError.self) {
+            try await w.submit(.registerDevice(name: "x", services: []), actor: AccountID(raw: 1))
+        }
         #expect(await p.batches.isEmpty)
         #expect(w.snapshots.revision == 0)
     }
@@ -153,7 +163,8 @@ import Testing
         let w = try await makeWriter(p)
         let (acc, key) = try await w.createAccount(email: "a@example.com", language: .en)
         guard case let .account(a) = acc.outcome else { return }
-        _ = try await w.submit(.registerDevice(name: "pi", services: [ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]), actor: a.id)
+        _ = try await w.submit(
+            .registerDevice(name: "pi", services: [ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]), actor: a.id)
         let again = try await makeWriter(p)
         let s = again.snapshots.latest().state
         #expect(s.revision == 2 && s.authenticate(apiKey: key) == a.id && s.deviceCount == 1)
@@ -185,8 +196,11 @@ import Testing
 
     @Test func unreachedRevisionTimesOut() async throws {
         let holder = SharingSnapshots(SharingState())
-        await #expect(throws: SharingError(.revisionNotReached, subject: "7", field: .atLeastRevision,
-                                           message: "revision not reached within 0.05 seconds")) {
+        await #expect(
+            throws: SharingError(
+                .revisionNotReached, subject: "7", field: .atLeastRevision,
+                message: "revision not reached within 0.05 seconds")
+        ) {
             _ = try await holder.snapshot(atLeast: 7, timeout: .milliseconds(50))
         }
         #expect(holder.waitingReaders == 0)
@@ -200,7 +214,10 @@ import Testing
         while holder.waitingReaders == 0 { try await Task.sleep(for: .milliseconds(1)) }
         task.cancel()
         let result = await task.result
-        guard case let .failure(e) = result else { Issue.record("expected cancellation"); return }
+        guard case let .failure(e) = result else {
+            Issue.record("expected cancellation")
+            return
+        }
         #expect((e as? SharingError)?.reason == .cancelled)
         #expect(holder.waitingReaders == 0)
     }
@@ -227,7 +244,8 @@ import Testing
         let (bRes, _) = try await w.createAccount(email: "b@example.com", language: .en)
         guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome else { return }
         _ = try await w.submit(.createContact(email: "b@example.com", fields: ContactFields()), actor: a.id)
-        let reg = try await w.submit(.registerDevice(name: "pi", services: [ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]), actor: a.id)
+        let reg = try await w.submit(
+            .registerDevice(name: "pi", services: [ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]), actor: a.id)
         guard case let .device(d) = reg.outcome else { return }
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
@@ -243,8 +261,10 @@ import Testing
             }
             group.addTask {
                 for _ in 0..<50 {
-                    _ = try await w.submit(.share(devices: [d.id], emails: ["b@example.com"], access: .all(), notify: false), actor: a.id)
-                    let revoke = try await w.submit(.removeShares(devices: [d.id], emails: ["b@example.com"], notify: false), actor: a.id)
+                    _ = try await w.submit(
+                        .share(devices: [d.id], emails: ["b@example.com"], access: .all(), notify: false), actor: a.id)
+                    let revoke = try await w.submit(
+                        .removeShares(devices: [d.id], emails: ["b@example.com"], notify: false), actor: a.id)
                     let snap = try await w.snapshots.snapshot(atLeast: revoke.revision, timeout: .seconds(5))
                     #expect(!snap.state.check(user: b.id, device: d.id, port: 22))
                 }
@@ -263,7 +283,10 @@ import Testing
         let tasks = (0..<20).map { i in
             Task { try? await w.createAccount(email: "u\(i)@example.com", language: .en) }
         }
-        while await p.batches.isEmpty && w.snapshots.revision == 0 { await Task.yield(); try await Task.sleep(for: .milliseconds(1)) }
+        while await p.batches.isEmpty && w.snapshots.revision == 0 {
+            await Task.yield()
+            try await Task.sleep(for: .milliseconds(1))
+        }
         await w.waitUntilIdle()
         for t in tasks { _ = await t.value }
         #expect(w.snapshots.revision == 20)

@@ -14,15 +14,17 @@ import Testing
             let aliceKey = APIKey.generate(), bobKey = APIKey.generate()
             func hex(_ key: String) -> String { APIKey.hash(key).bytes.map { String(format: "%02x", $0) }.joined() }
             let blob = { (key: String) in kind == .sqlite ? "X'\(hex(key))'" : "'\\x\(hex(key))'::bytea" }
-            try await slot.createVersion1(acknowledged: 0, rows: [
-                "INSERT INTO accounts (id, email, language, api_key_hash, created_at) VALUES (1, 'a@example.com', 'en', \(blob(aliceKey)), 1000)",
-                "INSERT INTO accounts (id, email, language, api_key_hash, created_at) VALUES (7, 'b@example.com', 'ja', \(blob(bobKey)), 2000)",
-                // Rows that reference accounts: the migration must keep them valid.
-                "INSERT INTO devices (id, owner_id, name, created_at, updated_at) VALUES (1, 7, 'pi', 2000, 2000)",
-                "INSERT INTO contacts (id, owner_id, email, language, created_at, updated_at) VALUES (1, 1, 'b@example.com', 'ja', 3000, 3000)",
-                "INSERT INTO meta (key, value) VALUES ('revision', 4)",
-                "INSERT INTO meta (key, value) VALUES ('next_account', 7)",
-            ])
+            try await slot.createVersion1(
+                acknowledged: 0,
+                rows: [
+                    "INSERT INTO accounts (id, email, language, api_key_hash, created_at) VALUES (1, 'a@example.com', 'en', \(blob(aliceKey)), 1000)",
+                    "INSERT INTO accounts (id, email, language, api_key_hash, created_at) VALUES (7, 'b@example.com', 'ja', \(blob(bobKey)), 2000)",
+                    // Rows that reference accounts: the migration must keep them valid.
+                    "INSERT INTO devices (id, owner_id, name, created_at, updated_at) VALUES (1, 7, 'pi', 2000, 2000)",
+                    "INSERT INTO contacts (id, owner_id, email, language, created_at, updated_at) VALUES (1, 1, 'b@example.com', 'ja', 3000, 3000)",
+                    "INSERT INTO meta (key, value) VALUES ('revision', 4)",
+                    "INSERT INTO meta (key, value) VALUES ('next_account', 7)",
+                ])
             let store = try await slot.open()
             let state = try await store.loadState(limits: Limits())
             let alice = try #require(state.authenticateKey(aliceKey))
@@ -33,7 +35,10 @@ import Testing
             #expect(state.deviceCount == 1 && state.contactCount == 1)
             let writer = try await SharingWriter.open(persistence: store)
             let (result, laptopKey) = try await writer.createAPIKey(name: "laptop", actor: AccountID(raw: 1))
-            guard case let .apiKey(laptop) = result.outcome else { Issue.record("no key"); return }
+            guard case let .apiKey(laptop) = result.outcome else {
+                Issue.record("no key")
+                return
+            }
             #expect(laptop.id == APIKeyID(raw: 8))
             try await store.close()
 

@@ -1,7 +1,8 @@
 import Foundation
-import Testing
-import SharingDomain
 import SharewireTestSupport
+import SharingDomain
+import Testing
+
 @testable import SharingPostgres
 
 /// The cluster change log is pruned to its retention, and an instance whose
@@ -28,7 +29,10 @@ import SharewireTestSupport
         do {
             let a = try await SharingWriter.open(persistence: storeA)
             let (created, _) = try await a.createAccount(email: "owner@example.com", language: .en)
-            guard case let .account(owner) = created.outcome else { Issue.record("no account"); return }
+            guard case let .account(owner) = created.outcome else {
+                Issue.record("no account")
+                return
+            }
             // B stops following here (as an instance that is down would).
             let b = try await SharingWriter.open(persistence: storeB)
             let lagging = await b.committedRevision

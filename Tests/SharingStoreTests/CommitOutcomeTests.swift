@@ -1,10 +1,11 @@
 import Foundation
 import Logging
 import PostgresNIO
-import Testing
+import SharewireTestSupport
 import SharingDomain
 import SharingSQL
-import SharewireTestSupport
+import Testing
+
 @testable import SharingPostgres
 
 /// A PostgreSQL write whose COMMIT was sent but whose answer never came has
@@ -24,7 +25,10 @@ import SharewireTestSupport
             let store = try await slot.open() as! PostgresSharingStore
             let writer = try await SharingWriter.open(persistence: store)
             let (created, _) = try await writer.createAccount(email: "owner@example.com", language: .en)
-            guard case let .account(owner) = created.outcome else { Issue.record("no account"); return }
+            guard case let .account(owner) = created.outcome else {
+                Issue.record("no account")
+                return
+            }
             do {
                 try await body(store, writer, owner.id)
             } catch {
@@ -99,10 +103,15 @@ import SharewireTestSupport
         try await withWriter { store, writer, owner in
             store.commitFault.withLock {
                 $0 = { [store] c, logger in
-                    let pid = try await c.fetch(SQLStatement("SELECT pg_backend_pid()"), logger: logger) { try $0.int(0) }
-                    let commit: EventLoopFuture<PostgresQueryResult> = c.query(PostgresQuery(unsafeSQL: "COMMIT"), logger: logger)
+                    let pid = try await c.fetch(SQLStatement("SELECT pg_backend_pid()"), logger: logger) {
+                        try $0.int(0)
+                    }
+                    let commit: EventLoopFuture<PostgresQueryResult> = c.query(
+                        PostgresQuery(unsafeSQL: "COMMIT"), logger: logger)
                     try await store.withConnection { other in
-                        try await other.execute(SQLStatement("SELECT pg_terminate_backend(CAST(? AS INTEGER))", [.int(pid[0])]), logger: logger)
+                        try await other.execute(
+                            SQLStatement("SELECT pg_terminate_backend(CAST(? AS INTEGER))", [.int(pid[0])]),
+                            logger: logger)
                     }
                     _ = try await commit.get()
                 }
@@ -117,7 +126,9 @@ import SharewireTestSupport
                     answer = .failure(error)
                 }
                 let after = try await storedAfterKill(store)
-                let landed = try after.listDevices(owner, cursor: nil, pageSize: 100).items.contains { $0.device.name == name }
+                let landed = try after.listDevices(owner, cursor: nil, pageSize: 100).items.contains {
+                    $0.device.name == name
+                }
                 switch answer {
                 case let .success(w):
                     #expect(landed && w.revision == before + 1 && after.revision == before + 1, "round \(round)")
@@ -136,8 +147,10 @@ import SharewireTestSupport
     /// before the FATAL it left behind closes it.
     func storedAfterKill(_ store: PostgresSharingStore) async throws -> SharingState {
         let c = try await PostgresConnection.connect(
-            on: PostgresClient.defaultEventLoopGroup.any(), configuration: try store.configuration.connectionConfiguration,
-            id: 99, logger: store.logger).get()
+            on: PostgresClient.defaultEventLoopGroup.any(),
+            configuration: try store.configuration.connectionConfiguration,
+            id: 99, logger: store.logger
+        ).get()
         do {
             let state = try await PostgresSharingStore.load(on: c, limits: Limits(), logger: store.logger)
             try await c.close()

@@ -1,7 +1,8 @@
 import Foundation
 import GRDB
-import Testing
 import SharingDomain
+import Testing
+
 @testable import SharingStore
 
 /// A data directory that holds Sharewire's files but no valid, writable
@@ -51,8 +52,9 @@ import SharingDomain
             _ = try SharingStore(directory: dir)
         }
         for phrase in phrases {
-            #expect(error?.description.contains(phrase) == true, "\(String(describing: error)) lacks \(phrase)",
-                    sourceLocation: sourceLocation)
+            #expect(
+                error?.description.contains(phrase) == true, "\(String(describing: error)) lacks \(phrase)",
+                sourceLocation: sourceLocation)
         }
     }
 
@@ -121,12 +123,17 @@ import SharingDomain
                 try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v9: device kinds')")
             }
             try queue.close()
-            Self.expectRefused(dir, ["data dir \(dir)",
-                                     "database schema version 9 is newer than this sharewired (knows up to 7)"])
+            Self.expectRefused(
+                dir,
+                [
+                    "data dir \(dir)",
+                    "database schema version 9 is newer than this sharewired (knows up to 7)",
+                ])
             // An unknown migration without a version number is refused too.
             let renamed = try DatabaseQueue(path: "\(dir)/\(Self.file)")
             try await renamed.write { db in
-                try db.execute(sql: "UPDATE grdb_migrations SET identifier = 'device kinds' WHERE identifier LIKE 'v9%'")
+                try db.execute(
+                    sql: "UPDATE grdb_migrations SET identifier = 'device kinds' WHERE identifier LIKE 'v9%'")
             }
             try renamed.close()
             Self.expectRefused(dir, ["migrations this sharewired does not know (device kinds)", "knows up to 7"])
@@ -157,8 +164,9 @@ import SharingDomain
             let error = #expect(throws: StoreOpenError.self) {
                 _ = try SharingStore(directory: crashed, probe: .simulateReadOnly)
             }
-            #expect(error?.description.contains("data dir \(crashed): the database is not writable") == true,
-                    "\(String(describing: error))")
+            #expect(
+                error?.description.contains("data dir \(crashed): the database is not writable") == true,
+                "\(String(describing: error))")
         }
     }
 

@@ -1,6 +1,7 @@
+import SharingDomain
 import Synchronization
 import Testing
-import SharingDomain
+
 @testable import SharingStore
 
 /// A share's expiry is stored (`shares.expires_at`, migration 4) and holds
@@ -26,16 +27,24 @@ import SharingDomain
             let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .en)
             guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome else { return }
             _ = try await writer.submit(.createContact(email: "b@example.com", fields: ContactFields()), actor: a.id)
-            let reg = try await writer.submit(.registerDevice(name: "pi", services: [
-                ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]), actor: a.id)
+            let reg = try await writer.submit(
+                .registerDevice(
+                    name: "pi",
+                    services: [
+                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp")
+                    ]), actor: a.id)
             guard case let .device(d) = reg.outcome else { return }
             let d2Res = try await writer.submit(.registerDevice(name: "nas", services: []), actor: a.id)
             guard case let .device(d2) = d2Res.outcome else { return }
-            _ = try await writer.submit(.share(devices: [d.id], emails: ["b@example.com"], access: .all(scripting: true),
-                                               notify: false, expiresAt: expiry), actor: a.id)
+            _ = try await writer.submit(
+                .share(
+                    devices: [d.id], emails: ["b@example.com"], access: .all(scripting: true),
+                    notify: false, expiresAt: expiry), actor: a.id)
             // A share without an expiry stores NULL and stays unlimited.
-            _ = try await writer.submit(.share(devices: [d2.id], emails: ["b@example.com"], access: .ports([], scripting: true),
-                                               notify: false), actor: a.id)
+            _ = try await writer.submit(
+                .share(
+                    devices: [d2.id], emails: ["b@example.com"], access: .ports([], scripting: true),
+                    notify: false), actor: a.id)
             try await store.close()
 
             // Restart one millisecond before the instant: still allowed.
@@ -45,14 +54,20 @@ import SharingDomain
             var snapshot = writer.snapshots.latest()
             #expect(snapshot.state.nextExpiry == expiry && snapshot.state.expiringShareCount == 1)
             #expect(snapshot.check(user: b.id, device: d.id, port: 22))
-            #expect(try snapshot.checkBatch([CheckRequest(user: b.id, device: d.id, port: nil),
-                                             CheckRequest(user: b.id, device: d2.id, port: nil)]) == [true, true])
+            #expect(
+                try snapshot.checkBatch([
+                    CheckRequest(user: b.id, device: d.id, port: nil),
+                    CheckRequest(user: b.id, device: d2.id, port: nil),
+                ]) == [true, true])
             // At the instant and one millisecond after: no, with no write in between.
             for t in [expiry.millisecondsSinceEpoch, expiry.millisecondsSinceEpoch + 1] {
                 clock.set(t)
                 #expect(!snapshot.check(user: b.id, device: d.id, port: 22))
-                #expect(try snapshot.checkBatch([CheckRequest(user: b.id, device: d.id, port: nil),
-                                                 CheckRequest(user: b.id, device: d2.id, port: nil)]) == [false, true])
+                #expect(
+                    try snapshot.checkBatch([
+                        CheckRequest(user: b.id, device: d.id, port: nil),
+                        CheckRequest(user: b.id, device: d2.id, port: nil),
+                    ]) == [false, true])
             }
             // The expiry write (what the server's timer submits) removes the row.
             let expired = try await writer.submit(.expireShares, actor: nil)
@@ -61,8 +76,10 @@ import SharingDomain
             // Nothing else due: no write at all.
             let none = try await writer.submit(.expireShares, actor: nil)
             #expect(none.revision == revision && writer.snapshots.revision == revision)
-            let events = try await store.events(EventQuery(caller: b.id, filter: EventFilter(kind: .shareExpired),
-                                                           cursor: nil, pageSize: 10, limits: Limits()))
+            let events = try await store.events(
+                EventQuery(
+                    caller: b.id, filter: EventFilter(kind: .shareExpired),
+                    cursor: nil, pageSize: 10, limits: Limits()))
             #expect(events.count == 1 && events.first?.actor == a.id && events.first?.devices == [d.id])
             try await store.close()
 

@@ -1,14 +1,18 @@
 import Foundation
-import Testing
+import SharewireTestSupport
 import SharingDomain
 import SharingSQL
+import Testing
+
 @testable import SharingPostgres
-import SharewireTestSupport
 
 /// What only the PostgreSQL store has: URL parsing and numbered migrations.
 @Suite struct PostgresStoreTests {
     @Test func parsesURLs() throws {
-        let c = try PostgresStoreConfiguration(url: "postgres://app:s%40cret@db.example:6432/share_wire?sslmode=verify-full&connect_timeout=3&application_name=a")
+        let c = try PostgresStoreConfiguration(
+            url:
+                "postgres://app:s%40cret@db.example:6432/share_wire?sslmode=verify-full&connect_timeout=3&application_name=a"
+        )
         #expect(c.host == "db.example" && c.port == 6432 && c.username == "app" && c.password == "s@cret")
         #expect(c.database == "share_wire" && c.sslMode == .verifyFull && c.connectTimeout == .seconds(3))
         #expect(c.applicationName == "a")
@@ -16,8 +20,10 @@ import SharewireTestSupport
         let d = try PostgresStoreConfiguration(url: "postgresql://u@127.0.0.1/db")
         #expect(d.port == 5432 && d.password == nil && d.sslMode == .prefer)
         #expect(d.poolSize == PostgresStoreConfiguration.defaultPoolSize)
-        for bad in ["mysql://u@h/db", "postgres://h/db", "postgres://u@h", "postgres://u@h/db?sslmode=maybe",
-                    "postgres://u@h/db?ssl_mode=require"] {
+        for bad in [
+            "mysql://u@h/db", "postgres://h/db", "postgres://u@h", "postgres://u@h/db?sslmode=maybe",
+            "postgres://u@h/db?ssl_mode=require",
+        ] {
             #expect(throws: PostgresStoreConfiguration.URLError.self) { _ = try PostgresStoreConfiguration(url: bad) }
         }
     }
@@ -38,11 +44,14 @@ import SharewireTestSupport
                 return
             }
             func encrypted(_ query: String) async throws -> Bool {
-                let store = try await PostgresSharingStore.open(try PostgresStoreConfiguration(url: slot.location + query))
+                let store = try await PostgresSharingStore.open(
+                    try PostgresStoreConfiguration(url: slot.location + query))
                 defer { Task { try? await store.close() } }
                 return try await store.client.withConnection { c in
-                    try await c.fetch(SQLStatement("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"),
-                                      logger: store.logger) { try $0.bool(0) }
+                    try await c.fetch(
+                        SQLStatement("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()"),
+                        logger: store.logger
+                    ) { try $0.bool(0) }
                 }.first == true
             }
             #expect(try await encrypted("?sslmode=verify-full&sslrootcert=\(ca)"))
@@ -50,7 +59,9 @@ import SharewireTestSupport
             let plain = try await encrypted("?sslmode=disable")
             #expect(!plain)
             // verify-full against the system roots: the self-signed certificate is refused.
-            await #expect(throws: (any Error).self) { _ = try await encrypted("?sslmode=verify-full&connect_timeout=2") }
+            await #expect(throws: (any Error).self) {
+                _ = try await encrypted("?sslmode=verify-full&connect_timeout=2")
+            }
         }
     }
 
@@ -86,6 +97,7 @@ import SharewireTestSupport
 /// SHAREWIRE_REQUIRE_POSTGRES=1 and no server was given.
 @Test func postgresServerIsGiven() throws {
     guard try PostgresTestDatabase.serverURL() != nil else {
-        try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason + "; the postgres cases of StoreTests did not run"))
+        try Test.cancel(
+            Comment(rawValue: PostgresTestDatabase.skipReason + "; the postgres cases of StoreTests did not run"))
     }
 }

@@ -1,8 +1,9 @@
 import Foundation
-import Testing
-import SharingDomain
-@testable import SharingStore
 import SharewireTestSupport
+import SharingDomain
+import Testing
+
+@testable import SharingStore
 
 @Suite struct StoreTests {
     @Test func opensWithDurablePragmas() async throws {
@@ -21,9 +22,12 @@ import SharewireTestSupport
         try await withDataDir { dir in
             let first = try SharingStore(directory: dir)
             let applied = try first.appliedMigrations()
-            #expect(applied == ["v1: sharing tables", "v3: notification consumer cursors", "v4: share expiry",
-                               "v5: named api keys",
-                               "v6: access change log", "v7: share invitations"])
+            #expect(
+                applied == [
+                    "v1: sharing tables", "v3: notification consumer cursors", "v4: share expiry",
+                    "v5: named api keys",
+                    "v6: access change log", "v7: share invitations",
+                ])
             try first.close()
             let second = try SharingStore(directory: dir)
             #expect(try second.appliedMigrations() == applied)
@@ -40,19 +44,30 @@ import SharewireTestSupport
             let (aRes, key) = try await writer.createAccount(email: "a@example.com", language: .en)
             let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .ja)
             guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome else { return }
-            _ = try await writer.submit(.createContact(email: "b@example.com",
-                                                       fields: ContactFields(firstName: "Bee", company: "Acme", language: .ja)), actor: a.id)
+            _ = try await writer.submit(
+                .createContact(
+                    email: "b@example.com",
+                    fields: ContactFields(firstName: "Bee", company: "Acme", language: .ja)), actor: a.id)
             _ = try await writer.submit(.createContact(email: "new@example.com", fields: ContactFields()), actor: a.id)
             _ = try await writer.submit(.inviteContact(email: "new@example.com"), actor: a.id)
-            let reg = try await writer.submit(.registerDevice(name: "pi", services: [
-                ServiceSpec(name: "ssh", port: 22, protocol: "tcp"), ServiceSpec(name: "web", port: 80, protocol: "http"),
-            ]), actor: a.id)
+            let reg = try await writer.submit(
+                .registerDevice(
+                    name: "pi",
+                    services: [
+                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
+                        ServiceSpec(name: "web", port: 80, protocol: "http"),
+                    ]), actor: a.id)
             guard case let .device(d) = reg.outcome else { return }
-            let d2Res = try await writer.submit(.registerDevice(name: "nas", services: [ServiceSpec(name: "smb", port: 445, protocol: "tcp")]), actor: a.id)
+            let d2Res = try await writer.submit(
+                .registerDevice(name: "nas", services: [ServiceSpec(name: "smb", port: 445, protocol: "tcp")]),
+                actor: a.id)
             guard case let .device(d2) = d2Res.outcome else { return }
-            _ = try await writer.submit(.share(devices: [d.id], emails: ["b@example.com"],
-                                               access: .ports([d.services[0].id], scripting: true), notify: true), actor: a.id)
-            _ = try await writer.submit(.share(devices: [d2.id], emails: ["b@example.com"], access: .all(), notify: true), actor: a.id)
+            _ = try await writer.submit(
+                .share(
+                    devices: [d.id], emails: ["b@example.com"],
+                    access: .ports([d.services[0].id], scripting: true), notify: true), actor: a.id)
+            _ = try await writer.submit(
+                .share(devices: [d2.id], emails: ["b@example.com"], access: .all(), notify: true), actor: a.id)
             let last = try await writer.submit(.renameDevice(d.id, name: "garage pi"), actor: a.id)
             let before = writer.snapshots.latest().state
             try await store.close()
@@ -66,7 +81,9 @@ import SharewireTestSupport
             #expect(try s.whoami(b.id).language == .ja)
             let contacts = try s.listContacts(a.id, cursor: nil, pageSize: 0).items
             #expect(contacts.map(\.contact.email.value) == ["b@example.com", "new@example.com"])
-            #expect(contacts[0].contact.firstName == "Bee" && contacts[0].contact.company == "Acme" && contacts[0].hasAccount)
+            #expect(
+                contacts[0].contact.firstName == "Bee" && contacts[0].contact.company == "Acme"
+                    && contacts[0].hasAccount)
             #expect(contacts[1].contact.invitedAt != nil && !contacts[1].hasAccount)
             let view = try s.device(a.id, d.id)
             #expect(view.device.name == "garage pi")
@@ -77,7 +94,9 @@ import SharewireTestSupport
             #expect(s.checkScripting(user: b.id, device: d.id))
             #expect(s.check(user: b.id, device: d2.id, port: 445))
             // The restored state answers exactly like the one before the restart.
-            #expect(try s.listDevices(b.id, cursor: nil, pageSize: 0).items == (try before.listDevices(b.id, cursor: nil, pageSize: 0).items))
+            #expect(
+                try s.listDevices(b.id, cursor: nil, pageSize: 0).items
+                    == (try before.listDevices(b.id, cursor: nil, pageSize: 0).items))
             // The writer carries on from the stored counters: no id reuse.
             let next = try await writer.submit(.registerDevice(name: "third", services: []), actor: a.id)
             guard case let .device(d3) = next.outcome else { return }
@@ -87,20 +106,30 @@ import SharewireTestSupport
         }
     }
 
-    @Test(arguments: StoreKind.allCases) func serviceRemovalAndTransferAndContactDeletionPersist(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.allCases) func serviceRemovalAndTransferAndContactDeletionPersist(_ kind: StoreKind)
+        async throws
+    {
         try await withStore(kind) { slot in
             var store = try await slot.open()
             var writer = try await SharingWriter.open(persistence: store)
             let (a, b, c) = try await ownerWithTwoContacts(writer)
-            let reg = try await writer.submit(.registerDevice(name: "pi", services: [
-                ServiceSpec(name: "ssh", port: 22, protocol: "tcp"), ServiceSpec(name: "web", port: 80, protocol: "http"),
-            ]), actor: a.id)
+            let reg = try await writer.submit(
+                .registerDevice(
+                    name: "pi",
+                    services: [
+                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
+                        ServiceSpec(name: "web", port: 80, protocol: "http"),
+                    ]), actor: a.id)
             guard case let .device(d) = reg.outcome else { return }
             let reg2 = try await writer.submit(.registerDevice(name: "moved", services: []), actor: a.id)
             guard case let .device(moved) = reg2.outcome else { return }
-            _ = try await writer.submit(.share(devices: [d.id], emails: ["b@example.com"],
-                                               access: .ports([d.services[0].id, d.services[1].id]), notify: false), actor: a.id)
-            _ = try await writer.submit(.share(devices: [d.id, moved.id], emails: ["c@example.com"], access: .all(), notify: false), actor: a.id)
+            _ = try await writer.submit(
+                .share(
+                    devices: [d.id], emails: ["b@example.com"],
+                    access: .ports([d.services[0].id, d.services[1].id]), notify: false), actor: a.id)
+            _ = try await writer.submit(
+                .share(devices: [d.id, moved.id], emails: ["c@example.com"], access: .all(), notify: false), actor: a.id
+            )
             _ = try await writer.submit(.removeService(d.id, d.services[0].id), actor: a.id)
             _ = try await writer.submit(.transfer(devices: [moved.id], toEmail: "b@example.com"), actor: a.id)
             _ = try await writer.submit(.deleteContact(email: "c@example.com"), actor: a.id)
@@ -119,7 +148,9 @@ import SharewireTestSupport
         }
     }
 
-    @Test(arguments: StoreKind.allCases) func eventsAreListedByFilterAndOnlyForThoseConcerned(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.allCases) func eventsAreListedByFilterAndOnlyForThoseConcerned(_ kind: StoreKind)
+        async throws
+    {
         try await withStore(kind) { slot in
             let store = try await slot.open()
             let writer = try await SharingWriter.open(persistence: store)
@@ -127,33 +158,47 @@ import SharewireTestSupport
             let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .en)
             let (xRes, _) = try await writer.createAccount(email: "x@example.com", language: .en)
             guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome,
-                  case let .account(x) = xRes.outcome else { return }
+                case let .account(x) = xRes.outcome
+            else { return }
             _ = try await writer.submit(.createContact(email: "b@example.com", fields: ContactFields()), actor: a.id)
             var devices: [DeviceID] = []
             for i in 0..<3 {
                 let r = try await writer.submit(.registerDevice(name: "d\(i)", services: []), actor: a.id)
                 if case let .device(d) = r.outcome { devices.append(d.id) }
             }
-            _ = try await writer.submit(.share(devices: devices, emails: ["b@example.com"], access: .all(), notify: true), actor: a.id)
+            _ = try await writer.submit(
+                .share(devices: devices, emails: ["b@example.com"], access: .all(), notify: true), actor: a.id)
             _ = try await writer.submit(.leave(devices: [devices[1]]), actor: b.id)
             let limits = Limits()
 
-            let all = try await store.events(EventQuery(caller: a.id, filter: EventFilter(), cursor: nil, pageSize: 0, limits: limits))
-            #expect(all.map(\.kind) == [.accountCreated, .contactCreated, .deviceRegistered, .deviceRegistered,
-                                        .deviceRegistered, .shareCreated, .shareLeft])
+            let all = try await store.events(
+                EventQuery(caller: a.id, filter: EventFilter(), cursor: nil, pageSize: 0, limits: limits))
+            #expect(
+                all.map(\.kind) == [
+                    .accountCreated, .contactCreated, .deviceRegistered, .deviceRegistered,
+                    .deviceRegistered, .shareCreated, .shareLeft,
+                ])
             let share = all[5]
             #expect(share.devices == devices && share.users == [a.id, b.id] && share.detail.contains("mode=ALL"))
 
-            let forB = try await store.events(EventQuery(caller: b.id, filter: EventFilter(), cursor: nil, pageSize: 0, limits: limits))
+            let forB = try await store.events(
+                EventQuery(caller: b.id, filter: EventFilter(), cursor: nil, pageSize: 0, limits: limits))
             #expect(forB.map(\.kind) == [.accountCreated, .shareCreated, .shareLeft])  // a's address book stays private
-            let stranger = try await store.events(EventQuery(caller: x.id, filter: EventFilter(), cursor: nil, pageSize: 0, limits: limits))
+            let stranger = try await store.events(
+                EventQuery(caller: x.id, filter: EventFilter(), cursor: nil, pageSize: 0, limits: limits))
             #expect(stranger.map(\.kind) == [.accountCreated])
 
-            let byDevice = try await store.events(EventQuery(caller: a.id, filter: EventFilter(device: devices[1]), cursor: nil, pageSize: 0, limits: limits))
+            let byDevice = try await store.events(
+                EventQuery(
+                    caller: a.id, filter: EventFilter(device: devices[1]), cursor: nil, pageSize: 0, limits: limits))
             #expect(byDevice.map(\.kind) == [.deviceRegistered, .shareCreated, .shareLeft])
-            let byKind = try await store.events(EventQuery(caller: a.id, filter: EventFilter(kind: .deviceRegistered), cursor: nil, pageSize: 0, limits: limits))
+            let byKind = try await store.events(
+                EventQuery(
+                    caller: a.id, filter: EventFilter(kind: .deviceRegistered), cursor: nil, pageSize: 0, limits: limits
+                ))
             #expect(byKind.count == 3)
-            let withB = try await store.events(EventQuery(caller: a.id, filter: EventFilter(user: b.id), cursor: nil, pageSize: 0, limits: limits))
+            let withB = try await store.events(
+                EventQuery(caller: a.id, filter: EventFilter(user: b.id), cursor: nil, pageSize: 0, limits: limits))
             #expect(withB.map(\.kind) == [.shareCreated, .shareLeft])
 
             // Pagination: pages of 2 over 7 events.
@@ -171,14 +216,17 @@ import SharewireTestSupport
         }
     }
 
-    @Test(arguments: StoreKind.allCases) func outboxHasAMonotonicSequenceAndAnAckCursor(_ kind: StoreKind) async throws {
+    @Test(arguments: StoreKind.allCases) func outboxHasAMonotonicSequenceAndAnAckCursor(_ kind: StoreKind) async throws
+    {
         try await withStore(kind) { slot in
             var store = try await slot.open()
             let writer = try await SharingWriter.open(persistence: store)
             let (aRes, _) = try await writer.createAccount(email: "a@example.com", language: .en)
             guard case let .account(a) = aRes.outcome else { return }
             for i in 0..<3 {
-                _ = try await writer.submit(.createContact(email: "n\(i)@example.com", fields: ContactFields(language: i == 1 ? .ja : .en)), actor: a.id)
+                _ = try await writer.submit(
+                    .createContact(email: "n\(i)@example.com", fields: ContactFields(language: i == 1 ? .ja : .en)),
+                    actor: a.id)
                 _ = try await writer.submit(.inviteContact(email: "n\(i)@example.com"), actor: a.id)
             }
             let all = try await store.notifications(after: 0, limit: 100)
@@ -224,10 +272,16 @@ import SharewireTestSupport
             // A batch whose last row breaks a foreign key: the whole transaction must roll back.
             var changes = Changes()
             changes.mutations = [
-                .putDevice(Device(id: DeviceID(raw: 50), owner: AccountID(raw: 1), name: "ok", services: [],
-                                  createdAt: Timestamp(millisecondsSinceEpoch: 1), updatedAt: Timestamp(millisecondsSinceEpoch: 1))),
-                .putDevice(Device(id: DeviceID(raw: 51), owner: AccountID(raw: 999), name: "bad", services: [],
-                                  createdAt: Timestamp(millisecondsSinceEpoch: 1), updatedAt: Timestamp(millisecondsSinceEpoch: 1))),
+                .putDevice(
+                    Device(
+                        id: DeviceID(raw: 50), owner: AccountID(raw: 1), name: "ok", services: [],
+                        createdAt: Timestamp(millisecondsSinceEpoch: 1), updatedAt: Timestamp(millisecondsSinceEpoch: 1)
+                    )),
+                .putDevice(
+                    Device(
+                        id: DeviceID(raw: 51), owner: AccountID(raw: 999), name: "bad", services: [],
+                        createdAt: Timestamp(millisecondsSinceEpoch: 1), updatedAt: Timestamp(millisecondsSinceEpoch: 1)
+                    )),
             ]
             await #expect(throws: (any Error).self) {
                 try await store.commit(CommitBatch(revision: 99, counters: before.counters, changes: changes))
@@ -247,9 +301,13 @@ import SharewireTestSupport
             let (aRes, _) = try await writer.createAccount(email: "a@example.com", language: .en)
             let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .en)
             guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome else { return }
-            let reg = try await writer.submit(.registerDevice(name: "pi", services: [
-                ServiceSpec(name: "ssh", port: 22, protocol: "tcp"), ServiceSpec(name: "web", port: 80, protocol: "http"),
-            ]), actor: a.id)
+            let reg = try await writer.submit(
+                .registerDevice(
+                    name: "pi",
+                    services: [
+                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
+                        ServiceSpec(name: "web", port: 80, protocol: "http"),
+                    ]), actor: a.id)
             let reg2 = try await writer.submit(.registerDevice(name: "nas", services: []), actor: a.id)
             guard case let .device(d) = reg.outcome, case let .device(d2) = reg2.outcome else { return }
             let before = try await store.loadState(limits: Limits())
@@ -257,12 +315,16 @@ import SharewireTestSupport
             let ssh = d.services[0].id, web = d.services[1].id
             var changes = Changes()
             changes.mutations = [
-                .putShare(Share(device: d.id, user: b.id, access: .ports([ssh, web], scripting: true), createdAt: t, updatedAt: t)),
+                .putShare(
+                    Share(
+                        device: d.id, user: b.id, access: .ports([ssh, web], scripting: true), createdAt: t,
+                        updatedAt: t)),
                 .putShare(Share(device: d2.id, user: b.id, access: .all(), createdAt: t, updatedAt: t)),
                 .putShare(Share(device: d.id, user: b.id, access: .ports([web]), createdAt: t, updatedAt: t)),
                 .deleteShare(ShareKey(device: d2.id, user: b.id)),
             ]
-            try await store.commit(CommitBatch(revision: before.revision + 1, counters: before.counters, changes: changes))
+            try await store.commit(
+                CommitBatch(revision: before.revision + 1, counters: before.counters, changes: changes))
             let after = try await store.loadState(limits: Limits())
             #expect(after.shareCount == 1)
             #expect(after.check(user: b.id, device: d.id, port: 80) && !after.check(user: b.id, device: d.id, port: 22))
@@ -328,7 +390,8 @@ import SharewireTestSupport
                 for i in 0..<100 {
                     group.addTask {
                         _ = try await writer.createAccount(email: "p\(i)@example.com", language: i % 2 == 0 ? .en : .ja)
-                        _ = try await writer.submit(.createContact(email: "p\(i)@example.com", fields: ContactFields()), actor: a.id)
+                        _ = try await writer.submit(
+                            .createContact(email: "p\(i)@example.com", fields: ContactFields()), actor: a.id)
                     }
                 }
                 try await group.waitForAll()
@@ -336,8 +399,13 @@ import SharewireTestSupport
             let devices = try await withThrowingTaskGroup(of: DeviceID.self) { group in
                 for i in 0..<100 {
                     group.addTask {
-                        let r = try await writer.submit(.registerDevice(name: "d\(i)", services: [ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]), actor: a.id)
-                        guard case let .device(d) = r.outcome else { throw SharingError(.invalidArgument, message: "no device") }
+                        let r = try await writer.submit(
+                            .registerDevice(
+                                name: "d\(i)", services: [ServiceSpec(name: "ssh", port: 22, protocol: "tcp")]),
+                            actor: a.id)
+                        guard case let .device(d) = r.outcome else {
+                            throw SharingError(.invalidArgument, message: "no device")
+                        }
                         return d.id
                     }
                 }
@@ -346,8 +414,10 @@ import SharewireTestSupport
                 return ids
             }
             #expect(await writer.batchesCommitted < 301)  // 1 + 200 + 100 writes; concurrency must have batched some
-            let bulk = try await writer.submit(.share(devices: devices, emails: (0..<100).map { "p\($0)@example.com" },
-                                                      access: .all(), notify: true), actor: a.id)
+            let bulk = try await writer.submit(
+                .share(
+                    devices: devices, emails: (0..<100).map { "p\($0)@example.com" },
+                    access: .all(), notify: true), actor: a.id)
             #expect(bulk.outcome == .count(created: 10_000, updated: 0, removed: 0))
             try await store.close()
 
@@ -361,9 +431,11 @@ import SharewireTestSupport
 
             // A bulk remove of half the pairs: 5,000 deletes in one batch.
             let remover = try await SharingWriter.open(persistence: store)
-            let removed = try await remover.submit(.removeShares(devices: Array(devices.prefix(50)),
-                                                                  emails: (0..<100).map { "p\($0)@example.com" }, notify: false),
-                                                    actor: a.id)
+            let removed = try await remover.submit(
+                .removeShares(
+                    devices: Array(devices.prefix(50)),
+                    emails: (0..<100).map { "p\($0)@example.com" }, notify: false),
+                actor: a.id)
             #expect(removed.outcome == .count(created: 0, updated: 0, removed: 5_000))
             let reloaded = try await store.loadState(limits: Limits())
             #expect(reloaded.shareCount == 5_000 && reloaded.revision == removed.revision)

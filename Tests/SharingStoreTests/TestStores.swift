@@ -2,10 +2,11 @@ import Foundation
 import GRDB
 import Logging
 import PostgresNIO
+import SharewireTestSupport
+import SharingDomain
 import SharingSQL
 import Testing
-import SharingDomain
-import SharewireTestSupport
+
 @testable import SharingPostgres
 @testable import SharingStore
 
@@ -42,8 +43,9 @@ struct StoreSlot: Sendable {
         case .postgres:
             let store = try await PostgresSharingStore.open(try PostgresStoreConfiguration(url: location))
             try await store.client.withConnection { c in
-                try await c.execute(.init("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')"),
-                                    logger: store.logger)
+                try await c.execute(
+                    .init("INSERT INTO schema_migrations (version, name) VALUES (999, 'from the future')"),
+                    logger: store.logger)
             }
             try await store.close()
         }
@@ -79,8 +81,9 @@ struct StoreSlot: Sendable {
                 for sql in SharingSchema.v1(.postgres) + [cursor] + rows {
                     try await c.execute(SQLStatement(sql), logger: logger)
                 }
-                try await c.execute(SQLStatement("INSERT INTO schema_migrations (version, name) VALUES (1, 'sharing tables')"),
-                                    logger: logger)
+                try await c.execute(
+                    SQLStatement("INSERT INTO schema_migrations (version, name) VALUES (1, 'sharing tables')"),
+                    logger: logger)
             }
         }
     }
@@ -102,8 +105,12 @@ func withStore(_ kind: StoreKind, _ body: (StoreSlot) async throws -> Void) asyn
     case .sqlite:
         try await withDataDir { try await body(StoreSlot(kind: .sqlite, location: $0)) }
     case .postgres:
-        guard let server = try PostgresTestDatabase.serverURL() else { try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason)) }
-        try await PostgresTestDatabase.with(serverURL: server) { try await body(StoreSlot(kind: .postgres, location: $0)) }
+        guard let server = try PostgresTestDatabase.serverURL() else {
+            try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason))
+        }
+        try await PostgresTestDatabase.with(serverURL: server) {
+            try await body(StoreSlot(kind: .postgres, location: $0))
+        }
     }
 }
 

@@ -22,9 +22,13 @@ final class ClientConnection: Sendable {
 
     /// Connects and completes the handshake (preface and HELLO both ways).
     /// - Parameter tlsContext: made from `configuration.tls` (once per client).
-    static func connect(configuration: ClientConfiguration, tlsContext: NIOSSLContext?, group: any EventLoopGroup,
-                        logger: Logger) async throws -> ClientConnection {
-        let endpoint = configuration.host.contains(":") ? "[\(configuration.host)]:\(configuration.port)"
+    static func connect(
+        configuration: ClientConfiguration, tlsContext: NIOSSLContext?, group: any EventLoopGroup,
+        logger: Logger
+    ) async throws -> ClientConnection {
+        let endpoint =
+            configuration.host.contains(":")
+            ? "[\(configuration.host)]:\(configuration.port)"
             : "\(configuration.host):\(configuration.port)"
         let promiseBox = Mutex<EventLoopPromise<ClientConnection>?>(nil)
         let channel = try await ClientBootstrap(group: group)
@@ -46,8 +50,9 @@ final class ClientConnection: Sendable {
                         connectionBox.withLock { $0 }?.markUnusable()
                     }
                     try channel.pipeline.syncOperations.addHandler(handler)
-                    let connection = ClientConnection(channel: channel,
-                                                      handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                    let connection = ClientConnection(
+                        channel: channel,
+                        handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
                     connectionBox.withLock { $0 = connection }
                     // connection → handler → callback → box → connection is a
                     // cycle; the box lets go once the channel is closed.

@@ -46,8 +46,10 @@ final class ClientConnectionHandler: ChannelDuplexHandler, FrameReading {
 
     var state: ClientConnectionStateMachine.State { machine.state }
 
-    init(config: ClientConfiguration, logger: Logger, handshake: EventLoopPromise<Void>,
-         onUnusable: @escaping @Sendable () -> Void) {
+    init(
+        config: ClientConfiguration, logger: Logger, handshake: EventLoopPromise<Void>,
+        onUnusable: @escaping @Sendable () -> Void
+    ) {
         self.config = config
         self.logger = logger
         self.clock = config.clock
@@ -148,8 +150,9 @@ final class ClientConnectionHandler: ChannelDuplexHandler, FrameReading {
             streamID = id
         }
         let timeoutMicros = call.timeout.map { UInt64(max(1, $0.microsecondsRoundedUp)) } ?? 0
-        let head = RequestHead(method: call.method.id == 0 ? call.method.path : "", methodID: call.method.id,
-                               timeoutMicros: timeoutMicros, metadata: call.metadata)
+        let head = RequestHead(
+            method: call.method.id == 0 ? call.method.path : "", methodID: call.method.id,
+            timeoutMicros: timeoutMicros, metadata: call.metadata)
         let limit = machine.peerLimits.maxMessageSize
         var messageSize = 0
         write { buffer in
@@ -165,21 +168,27 @@ final class ClientConnectionHandler: ChannelDuplexHandler, FrameReading {
             }
         }
         guard messageSize <= limit else {
-            return call.onEnd(.failure(RPCError(
-                .resourceExhausted,
-                "request message of \(messageSize) bytes exceeds the server's limit of \(limit)",
-                notProcessed: true)))
+            return call.onEnd(
+                .failure(
+                    RPCError(
+                        .resourceExhausted,
+                        "request message of \(messageSize) bytes exceeds the server's limit of \(limit)",
+                        notProcessed: true)))
         }
         handle.streamID.store(streamID, ordering: .sequentiallyConsistent)
-        machine.callStarted(streamID: streamID, PendingCall(handle: handle, onMessage: call.onMessage, onEnd: call.onEnd))
+        machine.callStarted(
+            streamID: streamID, PendingCall(handle: handle, onMessage: call.onMessage, onEnd: call.onEnd))
         if let timeout = call.timeout, let context {
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            machine.callTimer(streamID: streamID, context.eventLoop.scheduleTask(
-                in: .nanoseconds(Int64(timeout.nanosecondsClamped))
-            ) {
-                let handler = bound.value
-                handler.apply(handler.machine.abandon(streamID: streamID, RPCError(.deadlineExceeded, "deadline exceeded")))
-            })
+            machine.callTimer(
+                streamID: streamID,
+                context.eventLoop.scheduleTask(
+                    in: .nanoseconds(Int64(timeout.nanosecondsClamped))
+                ) {
+                    let handler = bound.value
+                    handler.apply(
+                        handler.machine.abandon(streamID: streamID, RPCError(.deadlineExceeded, "deadline exceeded")))
+                })
         }
     }
 

@@ -55,8 +55,9 @@ final class ClientConnectionPool: Sendable {
 
     private func connect(slot index: Int) async throws(RPCError) -> ClientConnection {
         if case let .failure(error) = tlsContext {
-            throw RPCError(.failedPrecondition, "TLS settings: \(error)",
-                           details: [StatusDetail(reason: TransportSecurity.Reason.badConfiguration)], notProcessed: true)
+            throw RPCError(
+                .failedPrecondition, "TLS settings: \(error)",
+                details: [StatusDetail(reason: TransportSecurity.Reason.badConfiguration)], notProcessed: true)
         }
         let slot = slots[index]
         let task: Task<ClientConnection, any Error> = try slot.state.withLock { state throws(RPCError) in
@@ -71,9 +72,10 @@ final class ClientConnectionPool: Sendable {
                 let now = NIODeadline.now()
                 guard now >= until else {
                     let wait = (until - now).nanoseconds / 1_000_000
-                    throw RPCError(.unavailable,
-                                   "cannot connect to \(configuration.host):\(configuration.port): \(lastError) (next attempt in \(wait) ms)",
-                                   notProcessed: true)
+                    throw RPCError(
+                        .unavailable,
+                        "cannot connect to \(configuration.host):\(configuration.port): \(lastError) (next attempt in \(wait) ms)",
+                        notProcessed: true)
                 }
                 return startConnecting(&state, slot: index, failures: failures)
             case let .idle(failures):
@@ -87,21 +89,25 @@ final class ClientConnectionPool: Sendable {
         } catch let error as RPCError {
             throw error
         } catch {
-            throw RPCError(.unavailable,
-                           "cannot connect to \(configuration.host):\(configuration.port): \(ConnectFailure.describe(error))",
-                           notProcessed: true)
+            throw RPCError(
+                .unavailable,
+                "cannot connect to \(configuration.host):\(configuration.port): \(ConnectFailure.describe(error))",
+                notProcessed: true)
         }
     }
 
     /// Starts a connection attempt for slot `index`; the attempt itself
     /// moves the slot to ready or to backing off.
-    private func startConnecting(_ state: inout SlotState, slot index: Int, failures: Int) -> Task<ClientConnection, any Error> {
+    private func startConnecting(_ state: inout SlotState, slot index: Int, failures: Int) -> Task<
+        ClientConnection, any Error
+    > {
         let configuration = self.configuration, group = self.group, logger = self.logger, slot = slots[index]
         let tlsContext = try? self.tlsContext?.get()
         let task = Task<ClientConnection, any Error> {
             do {
-                let connection = try await ClientConnection.connect(configuration: configuration, tlsContext: tlsContext, group: group,
-                                                                    logger: logger)
+                let connection = try await ClientConnection.connect(
+                    configuration: configuration, tlsContext: tlsContext, group: group,
+                    logger: logger)
                 let keep = slot.state.withLock { state -> Bool in
                     guard case .connecting = state else { return false }
                     state = .ready(connection)
@@ -114,9 +120,12 @@ final class ClientConnectionPool: Sendable {
                 let delay = configuration.backoff.delay(attempt: failures + 1, using: &rng)
                 slot.state.withLock { state in
                     guard case .connecting = state else { return }
-                    state = .backingOff(until: .now() + delay, failures: failures + 1, lastError: ConnectFailure.describe(error))
+                    state = .backingOff(
+                        until: .now() + delay, failures: failures + 1, lastError: ConnectFailure.describe(error))
                 }
-                logger.debug("connect failed", metadata: ["error": "\(error)", "retry-in-ms": "\(delay.nanoseconds / 1_000_000)"])
+                logger.debug(
+                    "connect failed",
+                    metadata: ["error": "\(error)", "retry-in-ms": "\(delay.nanoseconds / 1_000_000)"])
                 throw error
             }
         }

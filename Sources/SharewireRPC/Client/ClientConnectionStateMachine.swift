@@ -27,9 +27,10 @@ struct ClientConnectionStateMachine {
         var keepaliveTimeout: TimeAmount
 
         init(_ config: ClientConfiguration) {
-            hello = Hello(agent: config.agent, maxFrameSize: config.maxMessageSize + 64 * 1024,
-                          maxMessageSize: config.maxMessageSize,
-                          keepaliveIntervalMs: UInt32(clamping: (config.keepaliveInterval?.nanoseconds ?? 0) / 1_000_000))
+            hello = Hello(
+                agent: config.agent, maxFrameSize: config.maxMessageSize + 64 * 1024,
+                maxMessageSize: config.maxMessageSize,
+                keepaliveIntervalMs: UInt32(clamping: (config.keepaliveInterval?.nanoseconds ?? 0) / 1_000_000))
             keepaliveInterval = config.keepaliveInterval
             keepaliveTimeout = config.keepaliveTimeout
         }
@@ -156,13 +157,20 @@ struct ClientConnectionStateMachine {
         }
         step.unusable = state == .ready || state == .handshaking
         state = .goingAway(lastStreamID: goAway.lastStreamID)
-        step.handshake = .failure(tlsRequired
-            ? RPCError.tls(TransportSecurity.Reason.tlsRequired, "server refused connection: \(goAway.reason)")
-            : RPCError(.unavailable, "server refused connection: \(goAway.reason)", notProcessed: true))
+        step.handshake = .failure(
+            tlsRequired
+                ? RPCError.tls(TransportSecurity.Reason.tlsRequired, "server refused connection: \(goAway.reason)")
+                : RPCError(.unavailable, "server refused connection: \(goAway.reason)", notProcessed: true))
         for streamID in calls.keys where streamID > goAway.lastStreamID {
             let call = calls.removeValue(forKey: streamID)!
-            step.ended.append((call, .failure(RPCError(
-                .unavailable, "server going away (\(goAway.reason)); call not processed", notProcessed: true))))
+            step.ended.append(
+                (
+                    call,
+                    .failure(
+                        RPCError(
+                            .unavailable, "server going away (\(goAway.reason)); call not processed", notProcessed: true
+                        ))
+                ))
         }
         step.connection = closeIfDone()
         return step
@@ -191,8 +199,9 @@ struct ClientConnectionStateMachine {
     mutating func channelClosed() -> Step {
         let wasReady = state == .ready
         state = .closed
-        var step = Step(unusable: wasReady,
-                        handshake: .failure(RPCError(.unavailable, "connection closed during handshake", notProcessed: true)))
+        var step = Step(
+            unusable: wasReady,
+            handshake: .failure(RPCError(.unavailable, "connection closed during handshake", notProcessed: true)))
         step.ended = calls.values.map { (call: $0, result: .failure(RPCError(.unavailable, "connection closed"))) }
         calls.removeAll()
         return step
@@ -203,18 +212,21 @@ struct ClientConnectionStateMachine {
     /// A call asks to start.
     mutating func admit() -> Admission {
         guard state == .ready else {
-            return .refuse(RPCError(.unavailable, "connection not accepting calls", notProcessed: true), unusable: false)
+            return .refuse(
+                RPCError(.unavailable, "connection not accepting calls", notProcessed: true), unusable: false)
         }
         guard calls.count < Int(peerLimits.maxConcurrentCalls) else {
-            return .refuse(RPCError(
-                .resourceExhausted,
-                "server's limit of \(peerLimits.maxConcurrentCalls) concurrent calls reached on this connection",
-                notProcessed: true), unusable: false)
+            return .refuse(
+                RPCError(
+                    .resourceExhausted,
+                    "server's limit of \(peerLimits.maxConcurrentCalls) concurrent calls reached on this connection",
+                    notProcessed: true), unusable: false)
         }
         guard nextStreamID <= FrameHeader.maxStreamID else {
             state = .goingAway(lastStreamID: FrameHeader.maxStreamID)
-            return .refuse(RPCError(.unavailable, "stream ids exhausted on this connection", notProcessed: true),
-                           unusable: true)
+            return .refuse(
+                RPCError(.unavailable, "stream ids exhausted on this connection", notProcessed: true),
+                unusable: true)
         }
         defer { nextStreamID += 1 }
         return .start(streamID: nextStreamID)
@@ -263,9 +275,13 @@ struct ClientConnectionStateMachine {
 
     /// A MESSAGE or RESPONSE too large for this client's limit.
     mutating func oversizedReceived(_ header: FrameHeader) -> CallStep {
-        let step = finish(streamID: header.streamID, .failure(RPCError(
-            .resourceExhausted,
-            "response frame of \(header.length) bytes exceeds this client's limit of \(reader.decoder.maxFrameSize)")))
+        let step = finish(
+            streamID: header.streamID,
+            .failure(
+                RPCError(
+                    .resourceExhausted,
+                    "response frame of \(header.length) bytes exceeds this client's limit of \(reader.decoder.maxFrameSize)"
+                )))
         // A stream goes on sending: tell the server to stop.
         return header.type == .message ? step.cancelling(header.streamID) : step
     }
@@ -292,9 +308,11 @@ struct ClientConnectionStateMachine {
     mutating func protocolViolation(_ reason: String) -> Step {
         guard state != .closed else { return Step() }
         state = .closed
-        return Step(connection: .sendAndClose([.goAway(lastStreamID: 0, code: .internal, reason: reason)],
-                                              because: .warning("protocol violation by server: \(reason)")),
-                    unusable: true)
+        return Step(
+            connection: .sendAndClose(
+                [.goAway(lastStreamID: 0, code: .internal, reason: reason)],
+                because: .warning("protocol violation by server: \(reason)")),
+            unusable: true)
     }
 }
 

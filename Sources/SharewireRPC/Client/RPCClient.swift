@@ -13,9 +13,11 @@ public final class RPCClient: Sendable {
     public let configuration: ClientConfiguration
     let pool: ClientConnectionPool
 
-    public init(configuration: ClientConfiguration,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                logger: Logger = Logger(label: "sharewire.rpc.client")) {
+    public init(
+        configuration: ClientConfiguration,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "sharewire.rpc.client")
+    ) {
         self.configuration = configuration
         self.pool = ClientConnectionPool(configuration: configuration, group: group, logger: logger)
     }
@@ -49,16 +51,18 @@ public final class RPCClient: Sendable {
         let timeout = timeout ?? configuration.defaultTimeout
         let result = await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Result<Response, RPCError>, Never>) in
-                connection.start(CallStart(
-                    method: method, metadata: metadata, timeout: timeout,
-                    writeMessage: { request.serialize(into: &$0) },
-                    onMessage: nil,
-                    onEnd: { outcome in
-                        continuation.resume(returning: outcome.flatMap { bytes in
-                            Result { () throws(ProtoDecodingError) in try Response(buffer: bytes) }
-                                .mapError { RPCError(.internal, "malformed response message: \($0)") }
-                        })
-                    }), handle: handle)
+                connection.start(
+                    CallStart(
+                        method: method, metadata: metadata, timeout: timeout,
+                        writeMessage: { request.serialize(into: &$0) },
+                        onMessage: nil,
+                        onEnd: { outcome in
+                            continuation.resume(
+                                returning: outcome.flatMap { bytes in
+                                    Result { () throws(ProtoDecodingError) in try Response(buffer: bytes) }
+                                        .mapError { RPCError(.internal, "malformed response message: \($0)") }
+                                })
+                        }), handle: handle)
             }
         } onCancel: {
             connection.cancel(handle)
@@ -79,23 +83,24 @@ public final class RPCClient: Sendable {
         continuation.onTermination = { reason in
             if case .cancelled = reason { connection.cancel(handle) }
         }
-        connection.start(CallStart(
-            method: method, metadata: metadata, timeout: timeout,
-            writeMessage: { request.serialize(into: &$0) },
-            onMessage: { bytes in
-                do {
-                    continuation.yield(try Response(buffer: bytes))
-                } catch {
-                    continuation.finish(throwing: RPCError(.internal, "malformed stream message: \(error)"))
-                    connection.cancel(handle)
-                }
-            },
-            onEnd: { outcome in
-                switch outcome {
-                case .success: continuation.finish()
-                case let .failure(error): continuation.finish(throwing: error)
-                }
-            }), handle: handle)
+        connection.start(
+            CallStart(
+                method: method, metadata: metadata, timeout: timeout,
+                writeMessage: { request.serialize(into: &$0) },
+                onMessage: { bytes in
+                    do {
+                        continuation.yield(try Response(buffer: bytes))
+                    } catch {
+                        continuation.finish(throwing: RPCError(.internal, "malformed stream message: \(error)"))
+                        connection.cancel(handle)
+                    }
+                },
+                onEnd: { outcome in
+                    switch outcome {
+                    case .success: continuation.finish()
+                    case let .failure(error): continuation.finish(throwing: error)
+                    }
+                }), handle: handle)
         return ServerStream(base: stream, cancel: { connection.cancel(handle) })
     }
 

@@ -29,16 +29,18 @@ public struct RPCConnectionLease: Sendable {
         responseType: Response.Type = Response.self,
         completion: @escaping @Sendable (Result<Response, RPCError>) -> Void
     ) {
-        connection.start(CallStart(
-            method: method, metadata: metadata, timeout: timeout,
-            writeMessage: { request.serialize(into: &$0) },
-            onMessage: nil,
-            onEnd: { outcome in
-                completion(outcome.flatMap { bytes in
-                    Result { () throws(ProtoDecodingError) in try Response(buffer: bytes) }
-                        .mapError { RPCError(.internal, "malformed response message: \($0)") }
-                })
-            }), handle: CallHandle())
+        connection.start(
+            CallStart(
+                method: method, metadata: metadata, timeout: timeout,
+                writeMessage: { request.serialize(into: &$0) },
+                onMessage: nil,
+                onEnd: { outcome in
+                    completion(
+                        outcome.flatMap { bytes in
+                            Result { () throws(ProtoDecodingError) in try Response(buffer: bytes) }
+                                .mapError { RPCError(.internal, "malformed response message: \($0)") }
+                        })
+                }), handle: CallHandle())
     }
 }
 

@@ -32,7 +32,8 @@ extension MethodDescriptor {
     /// idempotency from the generated method table
     /// (proto/sharewire/v1/services.proto).
     public init(_ id: MethodID) {
-        self.init(path: id.path, id: id.rawValue, kind: id.isServerStreaming ? .serverStreaming : .unary,
-                  idempotency: id.idempotency)
+        self.init(
+            path: id.path, id: id.rawValue, kind: id.isServerStreaming ? .serverStreaming : .unary,
+            idempotency: id.idempotency)
     }
 }

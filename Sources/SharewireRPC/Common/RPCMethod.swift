@@ -70,15 +70,17 @@ extension RPCClient: MethodCaller {
     public func unary<Method: UnaryMethod>(
         _ method: Method.Type, _ request: Method.Input, options: RPCCallOptions
     ) async throws(RPCError) -> Method.Output {
-        try await unary(Method.descriptor, request, metadata: options.metadata, timeout: options.timeout,
-                        responseType: Method.Output.self)
+        try await unary(
+            Method.descriptor, request, metadata: options.metadata, timeout: options.timeout,
+            responseType: Method.Output.self)
     }
 
     /// One server-streaming call of a schema method, with no retry.
     public func serverStreaming<Method: ServerStreamingMethod>(
         _ method: Method.Type, _ request: Method.Input, options: RPCCallOptions
     ) async throws(RPCError) -> ServerStream<Method.Output> {
-        try await serverStream(Method.descriptor, request, metadata: options.metadata, timeout: options.timeout,
-                               responseType: Method.Output.self)
+        try await serverStream(
+            Method.descriptor, request, metadata: options.metadata, timeout: options.timeout,
+            responseType: Method.Output.self)
     }
 }

@@ -74,9 +74,10 @@ public struct RPCRouter: Sendable {
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
         precondition(descriptor.kind == .unary, "\(descriptor) is not unary")
-        add(RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
-            PreparedUnary(request: try Request(buffer: bytes), immediateHandler: nil, handler: handler)
-        })
+        add(
+            RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
+                PreparedUnary(request: try Request(buffer: bytes), immediateHandler: nil, handler: handler)
+            })
     }
 
     /// Registers a unary method whose common case needs no suspension.
@@ -92,9 +93,10 @@ public struct RPCRouter: Sendable {
         _ handler: @escaping @Sendable (Request, ServerContext) async throws -> Response
     ) {
         precondition(descriptor.kind == .unary, "\(descriptor) is not unary")
-        add(RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
-            PreparedUnary(request: try Request(buffer: bytes), immediateHandler: immediate, handler: handler)
-        })
+        add(
+            RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
+                PreparedUnary(request: try Request(buffer: bytes), immediateHandler: immediate, handler: handler)
+            })
     }
 
     /// Registers a server-streaming method by descriptor, for methods outside
@@ -104,9 +106,10 @@ public struct RPCRouter: Sendable {
         _ handler: @escaping @Sendable (Request, ServerStreamWriter<Response>, ServerContext) async throws -> Void
     ) {
         precondition(descriptor.kind == .serverStreaming, "\(descriptor) is not server streaming")
-        add(RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
-            PreparedStream(request: try Request(buffer: bytes), handler: handler)
-        })
+        add(
+            RPCHandler(descriptor: descriptor) { bytes throws(ProtoDecodingError) in
+                PreparedStream(request: try Request(buffer: bytes), handler: handler)
+            })
     }
 
     /// Registers a unary method of the schema; the handler's types are the
@@ -132,7 +135,8 @@ public struct RPCRouter: Sendable {
     /// Registers a server-streaming method of the schema.
     public mutating func serverStreaming<Method: ServerStreamingMethod>(
         _ method: Method.Type,
-        _ handler: @escaping @Sendable (Method.Input, ServerStreamWriter<Method.Output>, ServerContext) async throws -> Void
+        _ handler:
+            @escaping @Sendable (Method.Input, ServerStreamWriter<Method.Output>, ServerContext) async throws -> Void
     ) {
         serverStreaming(Method.descriptor, handler)
     }

@@ -30,9 +30,11 @@ public final class RPCServer: Service, Sendable {
     private let tls = ServerTLSHolder()
     private let drainHandlers = Mutex<[@Sendable () -> Void]>([])
 
-    public init(configuration: ServerConfiguration, router: RPCRouter,
-                group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
-                logger: Logger = Logger(label: "sharewire.rpc.server")) {
+    public init(
+        configuration: ServerConfiguration, router: RPCRouter,
+        group: any EventLoopGroup = MultiThreadedEventLoopGroup.singleton,
+        logger: Logger = Logger(label: "sharewire.rpc.server")
+    ) {
         self.configuration = configuration
         self.shared = ServerSharedState(authFailureLimits: configuration.authFailureLimits)
         self.router = router
@@ -64,8 +66,10 @@ public final class RPCServer: Service, Sendable {
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             // A client's half-close ends its calls like a GOAWAY, with answers.
             .childChannelOption(.allowRemoteHalfClosure, value: true)
-            .childChannelOption(.writeBufferWaterMark,
-                                value: .init(low: config.writeBufferLowWatermark, high: config.writeBufferHighWatermark))
+            .childChannelOption(
+                .writeBufferWaterMark,
+                value: .init(low: config.writeBufferLowWatermark, high: config.writeBufferHighWatermark)
+            )
             .childChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelInitializer { channel in
                 let accepted = shared.add(channel, limit: config.maxConnections)
@@ -82,12 +86,14 @@ public final class RPCServer: Service, Sendable {
                 return channel.eventLoop.makeCompletedFuture {
                     if let tlsContext {
                         let peer = channel.remoteAddress.map { "\($0)" } ?? "unknown"
-                        try channel.pipeline.syncOperations.addHandlers(ServerTLS.handlers(
-                            context: tlsContext, mutual: mutualTLS, logger: logger, peer: peer))
+                        try channel.pipeline.syncOperations.addHandlers(
+                            ServerTLS.handlers(
+                                context: tlsContext, mutual: mutualTLS, logger: logger, peer: peer))
                     }
-                    try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(
-                        router: router, config: config, shared: shared, logger: logger,
-                        acceptedWithinLimit: accepted))
+                    try channel.pipeline.syncOperations.addHandler(
+                        ServerConnectionHandler(
+                            router: router, config: config, shared: shared, logger: logger,
+                            acceptedWithinLimit: accepted))
                 }
             }
             .bind(host: config.host, port: config.port)
@@ -106,8 +112,12 @@ public final class RPCServer: Service, Sendable {
             try? await channel.close()
             return try await start()
         }
-        logger.info("listening", metadata: ["address": "\(address)", "methods": "\(router.methods.count)",
-                                            "tls": "\(config.tls == nil ? "off" : mutualTLS ? "mutual" : "on")"])
+        logger.info(
+            "listening",
+            metadata: [
+                "address": "\(address)", "methods": "\(router.methods.count)",
+                "tls": "\(config.tls == nil ? "off" : mutualTLS ? "mutual" : "on")",
+            ])
         return address
     }
 
@@ -123,8 +133,9 @@ public final class RPCServer: Service, Sendable {
             loaded = try serverTLS.load()
         } catch {
             configuration.observer?.tlsCertificateReloadFailed()
-            logger.error("TLS certificate reload failed; keeping the certificate in use",
-                         metadata: ["error": "\(error)", "not-after": "\(tls.current?.certificate.notValidAfter ?? 0)"])
+            logger.error(
+                "TLS certificate reload failed; keeping the certificate in use",
+                metadata: ["error": "\(error)", "not-after": "\(tls.current?.certificate.notValidAfter ?? 0)"])
             throw error
         }
         tls.replace(with: loaded)
@@ -137,8 +148,10 @@ public final class RPCServer: Service, Sendable {
     public var tlsCertificate: ServerCertificateSummary? { tls.current?.certificate }
 
     private static func metadata(_ certificate: ServerCertificateSummary, file: ServerTLS) -> Logger.Metadata {
-        ["file": "\(file.certificateChainFile)", "subject-cn": "\(certificate.commonName ?? "")",
-         "not-after": "\(certificate.notValidAfter)"]
+        [
+            "file": "\(file.certificateChainFile)", "subject-cn": "\(certificate.commonName ?? "")",
+            "not-after": "\(certificate.notValidAfter)",
+        ]
     }
 
     /// Installs this server's connection handler on `channel`, as for an
@@ -148,8 +161,9 @@ public final class RPCServer: Service, Sendable {
     /// Call on the channel's event loop.
     @_spi(Testing)
     public func addConnectionHandler(to channel: any Channel) throws {
-        try channel.pipeline.syncOperations.addHandler(ServerConnectionHandler(
-            router: router, config: configuration, shared: shared, logger: logger, acceptedWithinLimit: true))
+        try channel.pipeline.syncOperations.addHandler(
+            ServerConnectionHandler(
+                router: router, config: configuration, shared: shared, logger: logger, acceptedWithinLimit: true))
     }
 
     /// The bound address, once started.
@@ -208,8 +222,9 @@ public final class RPCServer: Service, Sendable {
                 return false
             }
             if await group.next() == false {
-                self.logger.warning("drain grace period over; closing remaining connections",
-                                    metadata: ["connections": "\(shared.connectionCount)"])
+                self.logger.warning(
+                    "drain grace period over; closing remaining connections",
+                    metadata: ["connections": "\(shared.connectionCount)"])
                 shared.closeAll()
                 await shared.waitUntilAllClosed()
             }

@@ -2,11 +2,11 @@ import NIOCore
 import SharewireMessages
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif
 
 /// The last request head a connection decoded, kept with its wire bytes.

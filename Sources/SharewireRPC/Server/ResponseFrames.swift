@@ -8,8 +8,10 @@ extension ByteBuffer {
     /// encodes to zero bytes), carrying `message`. If it would break a limit
     /// the client announced, the frame is removed and the error to send
     /// instead is returned.
-    mutating func appendCallData(_ type: FrameType, streamID: UInt32, _ message: (any ProtoMessage)?,
-                                 within limits: PeerLimits) -> RPCError? {
+    mutating func appendCallData(
+        _ type: FrameType, streamID: UInt32, _ message: (any ProtoMessage)?,
+        within limits: PeerLimits
+    ) -> RPCError? {
         let frame = beginFrame(type, streamID: streamID)
         if type == .response { writeInteger(UInt32(0)) }
         let size = message?.serialize(into: &self) ?? 0
@@ -45,15 +47,24 @@ extension ByteBuffer {
                 return
             }
             abandonFrame(frame)
-            head = attempt == 0
-                ? ResponseHead(code: head.code, message: "status of \(length) bytes dropped: exceeds the client's max_frame_size of \(limits.maxFrameSize)")
+            head =
+                attempt == 0
+                ? ResponseHead(
+                    code: head.code,
+                    message:
+                        "status of \(length) bytes dropped: exceeds the client's max_frame_size of \(limits.maxFrameSize)"
+                )
                 : ResponseHead(code: head.code)
         }
     }
 
     private static func responseTooLarge(_ what: String, limit: UInt32) -> RPCError {
-        RPCError(.resourceExhausted, "response \(what)",
-                 details: [StatusDetail(reason: "RESPONSE_TOO_LARGE",
-                                        metadata: [MetadataEntry(key: "limit", value: "\(limit)")])])
+        RPCError(
+            .resourceExhausted, "response \(what)",
+            details: [
+                StatusDetail(
+                    reason: "RESPONSE_TOO_LARGE",
+                    metadata: [MetadataEntry(key: "limit", value: "\(limit)")])
+            ])
     }
 }

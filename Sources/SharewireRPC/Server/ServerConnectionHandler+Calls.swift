@@ -25,16 +25,23 @@ extension ServerConnectionHandler {
         }
         guard let handler = router.handler(id: head.methodID, path: head.method) else {
             let name = head.methodID != 0 ? "method id \(head.methodID)" : head.method
-            return refuse(streamID: streamID, RPCError(
-                .unimplemented, "unknown method \(name)",
-                details: [StatusDetail(reason: "UNKNOWN_METHOD", subject: name)]))
+            return refuse(
+                streamID: streamID,
+                RPCError(
+                    .unimplemented, "unknown method \(name)",
+                    details: [StatusDetail(reason: "UNKNOWN_METHOD", subject: name)]))
         }
         guard payload.message.readableBytes <= config.maxMessageSize else {
-            return refuse(streamID: streamID, RPCError(
-                .resourceExhausted,
-                "request message of \(payload.message.readableBytes) bytes exceeds the limit of \(config.maxMessageSize)",
-                details: [StatusDetail(reason: "MESSAGE_TOO_LARGE", subject: "\(payload.message.readableBytes)",
-                                       metadata: [MetadataEntry(key: "limit", value: "\(config.maxMessageSize)")])]))
+            return refuse(
+                streamID: streamID,
+                RPCError(
+                    .resourceExhausted,
+                    "request message of \(payload.message.readableBytes) bytes exceeds the limit of \(config.maxMessageSize)",
+                    details: [
+                        StatusDetail(
+                            reason: "MESSAGE_TOO_LARGE", subject: "\(payload.message.readableBytes)",
+                            metadata: [MetadataEntry(key: "limit", value: "\(config.maxMessageSize)")])
+                    ]))
         }
         let prepared: any PreparedCall
         do {
@@ -43,9 +50,11 @@ extension ServerConnectionHandler {
             return refuse(streamID: streamID, RPCError(.invalidArgument, "malformed request message: \(error)"))
         }
         guard shared.acquireCall(limit: config.maxConcurrentCalls) else {
-            return refuse(streamID: streamID, RPCError(
-                .resourceExhausted, "server is at its limit of \(config.maxConcurrentCalls) concurrent calls",
-                details: [StatusDetail(reason: "SERVER_CALL_LIMIT")]))
+            return refuse(
+                streamID: streamID,
+                RPCError(
+                    .resourceExhausted, "server is at its limit of \(config.maxConcurrentCalls) concurrent calls",
+                    details: [StatusDetail(reason: "SERVER_CALL_LIMIT")]))
         }
         run(handler.descriptor, prepared, head: head, streamID: streamID)
     }
@@ -65,9 +74,10 @@ extension ServerConnectionHandler {
         // The synchronous attempt: no task, not among the running calls
         // (nothing can cancel or time out a call answered before this returns).
         if prepared.hasImmediate {
-            let callContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
-                                            streamID: streamID, peer: peer, peerCertificate: peerCertificate,
-                                            authentication: authentication, deadlineExplanation: nil)
+            let callContext = ServerContext(
+                method: method.path, metadata: head.metadata, deadline: deadline,
+                streamID: streamID, peer: peer, peerCertificate: peerCertificate,
+                authentication: authentication, deadlineExplanation: nil)
             let answer: Result<(any ProtoMessage)?, any Error>?
             do {
                 answer = try prepared.immediate(callContext).map { .success($0) }
@@ -77,8 +87,9 @@ extension ServerConnectionHandler {
             if let answer {
                 // Unobserved, the end time only moves the idle clock: the
                 // read's time serves, sparing a clock read per call.
-                return finish(ServerCall(method: method, startedAt: startedAt), streamID: streamID, answer,
-                              at: observes ? clock.now() : now)
+                return finish(
+                    ServerCall(method: method, startedAt: startedAt), streamID: streamID, answer,
+                    at: observes ? clock.now() : now)
             }
         }
         guard let context, let taskExecutor else { return }
@@ -87,11 +98,13 @@ extension ServerConnectionHandler {
         // Only a call that may be timed out while it waits needs somewhere
         // to say why (one allocation, off the synchronous path).
         let explanation = deadline == nil ? nil : DeadlineExplanation()
-        let taskContext = ServerContext(method: method.path, metadata: head.metadata, deadline: deadline,
-                                        streamID: streamID, peer: peer, peerCertificate: peerCertificate,
-                                        authentication: authentication, deadlineExplanation: explanation)
-        machine.callStarted(streamID: streamID,
-                            ServerCall(method: method, startedAt: startedAt, deadlineExplanation: explanation))
+        let taskContext = ServerContext(
+            method: method.path, metadata: head.metadata, deadline: deadline,
+            streamID: streamID, peer: peer, peerCertificate: peerCertificate,
+            authentication: authentication, deadlineExplanation: explanation)
+        machine.callStarted(
+            streamID: streamID,
+            ServerCall(method: method, startedAt: startedAt, deadlineExplanation: explanation))
         let sink = ServerStreamSink(streamID: streamID, handler: bound)
         // Runs synchronously up to the first suspension; resumes on this loop.
         let task = Task.immediate(executorPreference: taskExecutor) {
@@ -127,8 +140,10 @@ extension ServerConnectionHandler {
 
     /// Answers a call that has ended (unless a deadline or CANCEL already did)
     /// and frees its slot.
-    private func finish(_ call: ServerCall, streamID: UInt32, _ result: Result<(any ProtoMessage)?, any Error>,
-                        at now: NIODeadline) {
+    private func finish(
+        _ call: ServerCall, streamID: UInt32, _ result: Result<(any ProtoMessage)?, any Error>,
+        at now: NIODeadline
+    ) {
         shared.releaseCall()
         call.deadlineTimer?.cancel()
         var code = call.endedEarlyWith ?? .ok
@@ -162,7 +177,8 @@ extension ServerConnectionHandler {
             }
         }
         if observes, let observer = config.observer, let startedAt = call.startedAt {
-            observer.callFinished(method: call.method, code: code, duration: .nanoseconds((now - startedAt).nanoseconds))
+            observer.callFinished(
+                method: call.method, code: code, duration: .nanoseconds((now - startedAt).nanoseconds))
         }
         apply(machine.callEnded(at: now))
     }

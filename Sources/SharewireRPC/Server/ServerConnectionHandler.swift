@@ -43,8 +43,10 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameReading {
     /// Whether calls are observed (timed); read once, not per call.
     let observes: Bool
 
-    init(router: RPCRouter, config: ServerConfiguration, shared: ServerSharedState, logger: Logger,
-         acceptedWithinLimit: Bool) {
+    init(
+        router: RPCRouter, config: ServerConfiguration, shared: ServerSharedState, logger: Logger,
+        acceptedWithinLimit: Bool
+    ) {
         self.router = router
         self.config = config
         self.shared = shared
@@ -52,8 +54,9 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameReading {
         self.clock = config.clock
         self.readTime = config.clock.now()
         self.observes = config.observer != nil
-        self.pacer = StreamPacer(flushThreshold: config.streamFlushThreshold,
-                                 messagesPerYield: config.streamMessagesPerYield)
+        self.pacer = StreamPacer(
+            flushThreshold: config.streamFlushThreshold,
+            messagesPerYield: config.streamMessagesPerYield)
         self.machine = ServerConnectionStateMachine(
             configuration: .init(config, acceptedWithinLimit: acceptedWithinLimit), now: readTime)
     }
@@ -193,10 +196,15 @@ final class ServerConnectionHandler: ChannelDuplexHandler, FrameReading {
         case let .oversized(header):
             if header.type == .request {
                 let limit = config.maxFrameSize
-                refuse(streamID: header.streamID, RPCError(
-                    .resourceExhausted, "request frame of \(header.length) bytes exceeds the limit of \(limit)",
-                    details: [StatusDetail(reason: "FRAME_TOO_LARGE", subject: "\(header.length)",
-                                           metadata: [MetadataEntry(key: "limit", value: "\(limit)")])]))
+                refuse(
+                    streamID: header.streamID,
+                    RPCError(
+                        .resourceExhausted, "request frame of \(header.length) bytes exceeds the limit of \(limit)",
+                        details: [
+                            StatusDetail(
+                                reason: "FRAME_TOO_LARGE", subject: "\(header.length)",
+                                metadata: [MetadataEntry(key: "limit", value: "\(limit)")])
+                        ]))
             }
         }
     }

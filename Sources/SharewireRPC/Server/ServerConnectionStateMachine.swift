@@ -107,7 +107,8 @@ struct ServerConnectionStateMachine {
         self.configuration = configuration
         reader = FrameReader(decoder: FrameDecoder(role: .server, maxFrameSize: configuration.maxFrameSize))
         policer = PingPolicer(minInterval: configuration.minPingInterval, maxStrikes: configuration.maxPingStrikes)
-        keepalive = Keepalive(interval: configuration.keepaliveInterval, timeout: configuration.keepaliveTimeout, now: now)
+        keepalive = Keepalive(
+            interval: configuration.keepaliveInterval, timeout: configuration.keepaliveTimeout, now: now)
         connectedAt = now
         lastCallEndedAt = now
     }
@@ -167,8 +168,9 @@ struct ServerConnectionStateMachine {
             state = .closed
             return .close(because: nil)
         case let .unsupportedVersion(major, minor):
-            return goAwayAndClose(after: [.preface], code: .unimplemented,
-                                  reason: "unsupported protocol version \(major).\(minor); this server speaks 1.x")
+            return goAwayAndClose(
+                after: [.preface], code: .unimplemented,
+                reason: "unsupported protocol version \(major).\(minor); this server speaks 1.x")
         default:
             return protocolViolation(error.description)
         }
@@ -183,7 +185,8 @@ struct ServerConnectionStateMachine {
         state = .awaitHello
         let frames: [ConnectionFrame] = [.preface, .hello(configuration.hello)]
         if let limit = configuration.overConnectionLimit {
-            return goAwayAndClose(after: frames, code: .resourceExhausted, reason: "connection limit of \(limit) reached")
+            return goAwayAndClose(
+                after: frames, code: .resourceExhausted, reason: "connection limit of \(limit) reached")
         }
         return .send(frames)
     }
@@ -207,8 +210,9 @@ struct ServerConnectionStateMachine {
         case .allow, .strike:
             return .send([.pong(opaque: opaque)])
         case .abusive:
-            return goAwayAndClose(code: .resourceExhausted, reason: "too_many_pings",
-                                  note: .notice("closing connection: too many pings"))
+            return goAwayAndClose(
+                code: .resourceExhausted, reason: "too_many_pings",
+                note: .notice("closing connection: too many pings"))
         }
     }
 
@@ -260,8 +264,10 @@ struct ServerConnectionStateMachine {
         case .awaitHello, .serving:
             let opaque = takePingOpaque() | (1 << 63)
             state = .announced(pingOpaque: opaque, since: now)
-            return .send([.goAway(lastStreamID: FrameHeader.maxStreamID, code: .ok, reason: Self.shuttingDown),
-                          .ping(opaque: opaque)])
+            return .send([
+                .goAway(lastStreamID: FrameHeader.maxStreamID, code: .ok, reason: Self.shuttingDown),
+                .ping(opaque: opaque),
+            ])
         case .announced, .draining, .closed:
             return .none
         }
@@ -276,9 +282,11 @@ struct ServerConnectionStateMachine {
         guard state == .serving else { return .none }  // already going away
         let last = lastRequestStreamID
         state = .draining(lastStreamID: last)
-        let goAway = ConnectionAction.send([.goAway(
-            lastStreamID: last, code: .unauthenticated,
-            reason: "too many failed authentications on this connection (more than \(burst)); check the API key")])
+        let goAway = ConnectionAction.send([
+            .goAway(
+                lastStreamID: last, code: .unauthenticated,
+                reason: "too many failed authentications on this connection (more than \(burst)); check the API key")
+        ])
         return duringCall ? goAway : goAway.then(closeIfDrained())
     }
 
@@ -300,15 +308,17 @@ struct ServerConnectionStateMachine {
             return action.then(.close(because: .debug("closing connection: no handshake")))
         }
         if let since = partialFrameSince, !readHeld, now - since >= configuration.frameTimeout {
-            return action.then(goAwayAndClose(
-                code: .deadlineExceeded,
-                reason: "frame not completed within \(configuration.frameTimeout.nanoseconds / 1_000_000) ms",
-                note: .notice("closing connection: frame not completed in time")))
+            return action.then(
+                goAwayAndClose(
+                    code: .deadlineExceeded,
+                    reason: "frame not completed within \(configuration.frameTimeout.nanoseconds / 1_000_000) ms",
+                    note: .notice("closing connection: frame not completed in time")))
         }
         // Idleness counts calls only: keepalive PONGs must not keep an
         // unused connection open.
         if calls.isEmpty, now - lastCallEndedAt >= configuration.idleTimeout {
-            return action.then(goAwayAndClose(code: .ok, reason: "idle timeout", note: .debug("closing idle connection")))
+            return action.then(
+                goAwayAndClose(code: .ok, reason: "idle timeout", note: .debug("closing idle connection")))
         }
         // After a FIN no PONG can arrive; a dead peer shows up as a failed write.
         guard !peerHalfClosed else { return action }
@@ -338,8 +348,11 @@ struct ServerConnectionStateMachine {
             return RPCError(
                 .resourceExhausted,
                 "too many concurrent calls on this connection (limit \(configuration.maxConcurrentCalls))",
-                details: [StatusDetail(reason: "CONNECTION_CALL_LIMIT",
-                                       metadata: [MetadataEntry(key: "limit", value: "\(configuration.maxConcurrentCalls)")])])
+                details: [
+                    StatusDetail(
+                        reason: "CONNECTION_CALL_LIMIT",
+                        metadata: [MetadataEntry(key: "limit", value: "\(configuration.maxConcurrentCalls)")])
+                ])
         }
         return nil
     }
@@ -453,12 +466,15 @@ struct ServerConnectionStateMachine {
         goAwayAndClose(code: .internal, reason: reason, note: .notice("protocol violation: \(reason)"))
     }
 
-    private mutating func goAwayAndClose(after frames: [ConnectionFrame] = [], code: StatusCode, reason: String,
-                                         note: ConnectionNote? = nil) -> ConnectionAction {
+    private mutating func goAwayAndClose(
+        after frames: [ConnectionFrame] = [], code: StatusCode, reason: String,
+        note: ConnectionNote? = nil
+    ) -> ConnectionAction {
         guard state != .closed else { return .none }
         state = .closed
-        return .sendAndClose(frames + [.goAway(lastStreamID: lastRequestStreamID, code: code, reason: reason)],
-                             because: note)
+        return .sendAndClose(
+            frames + [.goAway(lastStreamID: lastRequestStreamID, code: code, reason: reason)],
+            because: note)
     }
 
     private mutating func takePingOpaque() -> UInt64 {

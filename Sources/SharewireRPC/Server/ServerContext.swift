@@ -23,15 +23,20 @@ public struct ServerContext: Sendable {
     /// out while they wait); nil on the synchronous path.
     let deadlineExplanation: DeadlineExplanation?
 
-    public init(method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
-                peerCertificate: VerifiedPeerCertificate? = nil) {
-        self.init(method: method, metadata: metadata, deadline: deadline, streamID: streamID, peer: peer,
-                  peerCertificate: peerCertificate, authentication: nil, deadlineExplanation: nil)
+    public init(
+        method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
+        peerCertificate: VerifiedPeerCertificate? = nil
+    ) {
+        self.init(
+            method: method, metadata: metadata, deadline: deadline, streamID: streamID, peer: peer,
+            peerCertificate: peerCertificate, authentication: nil, deadlineExplanation: nil)
     }
 
-    init(method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
-         peerCertificate: VerifiedPeerCertificate?, authentication: ConnectionAuthentication?,
-         deadlineExplanation: DeadlineExplanation?) {
+    init(
+        method: String, metadata: Metadata, deadline: NIODeadline?, streamID: UInt32, peer: String,
+        peerCertificate: VerifiedPeerCertificate?, authentication: ConnectionAuthentication?,
+        deadlineExplanation: DeadlineExplanation?
+    ) {
         self.method = method
         self.metadata = metadata
         self.deadline = deadline
@@ -48,8 +53,9 @@ public struct ServerContext: Sendable {
     /// when the wait is over. A no-op on the synchronous path, which cannot
     /// wait.
     public func explainDeadline(_ error: RPCError?) {
-        precondition(error == nil || error?.code == .deadlineExceeded,
-                     "a deadline explanation is a DEADLINE_EXCEEDED status")
+        precondition(
+            error == nil || error?.code == .deadlineExceeded,
+            "a deadline explanation is a DEADLINE_EXCEEDED status")
         deadlineExplanation?.set(error)
     }
 }

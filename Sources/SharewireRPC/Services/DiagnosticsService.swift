@@ -23,8 +23,10 @@ public struct DiagnosticsService: Sharewire_V1.Diagnostics.Handler {
         return try Self.answer(request)
     }
 
-    public func echoStream(request: EchoRequest, response writer: ServerStreamWriter<EchoResponse>,
-                           context: ServerContext) async throws {
+    public func echoStream(
+        request: EchoRequest, response writer: ServerStreamWriter<EchoResponse>,
+        context: ServerContext
+    ) async throws {
         try validate(request)
         if request.delayMs > 0 { try await Task.sleep(for: .milliseconds(request.delayMs)) }
         for sequence in 0..<request.count {
@@ -51,19 +53,28 @@ public struct DiagnosticsService: Sharewire_V1.Diagnostics.Handler {
         // A server's UNAVAILABLE promises "not processed"; an echo that ran
         // must not claim it.
         if request.failCode == StatusCode.unavailable.rawValue {
-            throw RPCError(.invalidArgument, "fail_code 14 (UNAVAILABLE) is reserved for calls the server did not process",
-                           details: [StatusDetail(reason: "RESERVED_STATUS", field: "fail_code")])
+            throw RPCError(
+                .invalidArgument, "fail_code 14 (UNAVAILABLE) is reserved for calls the server did not process",
+                details: [StatusDetail(reason: "RESERVED_STATUS", field: "fail_code")])
         }
         if request.count > maxStreamCount {
-            throw RPCError(.invalidArgument, "count must be at most \(maxStreamCount)",
-                           details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: "count",
-                                                  metadata: [MetadataEntry(key: "limit", value: "\(maxStreamCount)")])])
+            throw RPCError(
+                .invalidArgument, "count must be at most \(maxStreamCount)",
+                details: [
+                    StatusDetail(
+                        reason: "LIMIT_EXCEEDED", field: "count",
+                        metadata: [MetadataEntry(key: "limit", value: "\(maxStreamCount)")])
+                ])
         }
     }
 
     private func delayTooLong(_ field: String) -> RPCError {
-        RPCError(.invalidArgument, "\(field) must be at most \(maxDelayMs)",
-                 details: [StatusDetail(reason: "LIMIT_EXCEEDED", field: field,
-                                        metadata: [MetadataEntry(key: "limit", value: "\(maxDelayMs)")])])
+        RPCError(
+            .invalidArgument, "\(field) must be at most \(maxDelayMs)",
+            details: [
+                StatusDetail(
+                    reason: "LIMIT_EXCEEDED", field: field,
+                    metadata: [MetadataEntry(key: "limit", value: "\(maxDelayMs)")])
+            ])
     }
 }

@@ -69,22 +69,26 @@ public final class HealthService: Sharewire_V1.Health.Handler {
 
     public func check(request: HealthCheckRequest, context: ServerContext) async throws -> HealthCheckResponse {
         guard let status = status(for: request.service) else {
-            throw RPCError(.notFound, "unknown service \(request.service)",
-                           details: [StatusDetail(reason: "UNKNOWN_SERVICE", subject: request.service)])
+            throw RPCError(
+                .notFound, "unknown service \(request.service)",
+                details: [StatusDetail(reason: "UNKNOWN_SERVICE", subject: request.service)])
         }
         var response = HealthCheckResponse(status: status)
         if let details = details?() {
             response.revision = details.revision
             response.feedStalenessMs = details.feedStaleness.map { duration in
                 let (seconds, attoseconds) = duration.components
-                return UInt64(clamping: max(0, seconds)) &* 1000 &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000_000_000))
+                return UInt64(clamping: max(0, seconds)) &* 1000
+                    &+ UInt64(clamping: max(0, attoseconds / 1_000_000_000_000_000))
             }
         }
         return response
     }
 
-    public func watch(request: HealthCheckRequest, response writer: ServerStreamWriter<HealthCheckResponse>,
-                      context: ServerContext) async throws {
+    public func watch(
+        request: HealthCheckRequest, response writer: ServerStreamWriter<HealthCheckResponse>,
+        context: ServerContext
+    ) async throws {
         let (updates, continuation) = AsyncStream.makeStream(of: Status.self, bufferingPolicy: .bufferingNewest(1))
         let id = state.withLock { state in
             defer { state.nextWatcher += 1 }

@@ -84,8 +84,9 @@ final class ServerTLSGate: ChannelInboundHandler, RemovableChannelHandler {
         case .needMoreBytes:
             buffered = bytes
         case .offers(let protocols) where !protocols.contains(TransportSecurity.alpnToken):
-            logger.info("TLS client offered no \(TransportSecurity.alpnToken) in ALPN; refused",
-                        metadata: ["peer": "\(peer)", "offered": "\(protocols.joined(separator: ","))"])
+            logger.info(
+                "TLS client offered no \(TransportSecurity.alpnToken) in ALPN; refused",
+                metadata: ["peer": "\(peer)", "offered": "\(protocols.joined(separator: ","))"])
             var alert = context.channel.allocator.buffer(capacity: 7)
             // Record: alert, TLS 1.2 wire version, length 2; fatal (2), no_application_protocol (120).
             alert.writeBytes([0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 120])
@@ -107,9 +108,11 @@ final class ServerTLSGate: ChannelInboundHandler, RemovableChannelHandler {
         var buffer = context.channel.allocator.buffer(capacity: 128)
         Preface.current.write(to: &buffer)
         let frame = buffer.beginFrame(.goAway, streamID: 0)
-        GoAway(lastStreamID: 0, code: StatusCode.failedPrecondition.rawValue,
-               reason: "this server requires TLS (ALPN \(TransportSecurity.alpnToken)); connect with TLS")
-            .serialize(into: &buffer)
+        GoAway(
+            lastStreamID: 0, code: StatusCode.failedPrecondition.rawValue,
+            reason: "this server requires TLS (ALPN \(TransportSecurity.alpnToken)); connect with TLS"
+        )
+        .serialize(into: &buffer)
         buffer.endFrame(frame)
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(buffer)).whenComplete { _ in channel.close(promise: nil) }
@@ -135,11 +138,12 @@ enum ClientHelloALPN: Equatable {
         var record = bytes
         guard record.readableBytes >= 5 else { return .needMoreBytes }
         guard record.readInteger(as: UInt8.self) == 0x16, record.readInteger(as: UInt16.self) != nil,
-              let length = record.readInteger(as: UInt16.self), 5 + Int(length) <= maxRecord else { return .unparsable }
+            let length = record.readInteger(as: UInt16.self), 5 + Int(length) <= maxRecord
+        else { return .unparsable }
         guard record.readableBytes >= Int(length) else { return .needMoreBytes }
         guard var hello = record.readSlice(length: Int(length)),
-              hello.readInteger(as: UInt8.self) == 1,  // client_hello
-              let high = hello.readInteger(as: UInt8.self), let low = hello.readInteger(as: UInt16.self)
+            hello.readInteger(as: UInt8.self) == 1,  // client_hello
+            let high = hello.readInteger(as: UInt8.self), let low = hello.readInteger(as: UInt16.self)
         else { return .unparsable }
         // A ClientHello split over several records: let the TLS library handle it.
         guard Int(high) << 16 | Int(low) <= hello.readableBytes else { return .unparsable }
@@ -151,17 +155,21 @@ enum ClientHelloALPN: Equatable {
         }
         guard hello.readableBytes > 0 else { return .none }
         guard let extensionsLength = hello.readInteger(as: UInt16.self),
-              var extensions = hello.readSlice(length: Int(extensionsLength)) else { return .unparsable }
+            var extensions = hello.readSlice(length: Int(extensionsLength))
+        else { return .unparsable }
         while extensions.readableBytes >= 4 {
-            guard let type = extensions.readInteger(as: UInt16.self), let size = extensions.readInteger(as: UInt16.self),
-                  var body = extensions.readSlice(length: Int(size)) else { return .unparsable }
+            guard let type = extensions.readInteger(as: UInt16.self),
+                let size = extensions.readInteger(as: UInt16.self),
+                var body = extensions.readSlice(length: Int(size))
+            else { return .unparsable }
             guard type == 16 else { continue }  // application_layer_protocol_negotiation
             guard let listLength = body.readInteger(as: UInt16.self), var list = body.readSlice(length: Int(listLength))
             else { return .unparsable }
             var names: [String] = []
             while list.readableBytes > 0 {
                 guard let nameLength = list.readInteger(as: UInt8.self),
-                      let name = list.readString(length: Int(nameLength)) else { return .unparsable }
+                    let name = list.readString(length: Int(nameLength))
+                else { return .unparsable }
                 names.append(name)
             }
             return .offers(names)
@@ -171,7 +179,9 @@ enum ClientHelloALPN: Equatable {
 
     /// Skips a vector whose length takes `lengthBytes` bytes.
     private static func skip(_ buffer: inout ByteBuffer, lengthBytes: Int) -> Bool {
-        let length: Int? = lengthBytes == 1 ? buffer.readInteger(as: UInt8.self).map(Int.init)
+        let length: Int? =
+            lengthBytes == 1
+            ? buffer.readInteger(as: UInt8.self).map(Int.init)
             : buffer.readInteger(as: UInt16.self).map(Int.init)
         guard let length, buffer.readableBytes >= length else { return false }
         buffer.moveReaderIndex(forwardBy: length)
@@ -189,10 +199,12 @@ final class ServerPeerIdentityHandler: ChannelInboundHandler, RemovableChannelHa
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         if case TLSUserEvent.handshakeCompleted = event,
-           let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
-           let certificate = tls.peerCertificate {
+            let tls = try? context.pipeline.syncOperations.handler(type: NIOSSLServerHandler.self),
+            let certificate = tls.peerCertificate
+        {
             context.fireUserInboundEventTriggered(event)
-            context.fireUserInboundEventTriggered(PeerCertificateVerified(certificate: VerifiedPeerCertificate(certificate)))
+            context.fireUserInboundEventTriggered(
+                PeerCertificateVerified(certificate: VerifiedPeerCertificate(certificate)))
             context.pipeline.syncOperations.removeHandler(context: context, promise: nil)
             return
         }
@@ -202,15 +214,19 @@ final class ServerPeerIdentityHandler: ChannelInboundHandler, RemovableChannelHa
 
 extension ServerTLS {
     /// The handlers that go in front of a server connection's handler.
-    static func handlers(context: NIOSSLContext, mutual: Bool, logger: Logger,
-                         peer: String) throws -> [any ChannelHandler] {
+    static func handlers(
+        context: NIOSSLContext, mutual: Bool, logger: Logger,
+        peer: String
+    ) throws -> [any ChannelHandler] {
         let tls = try SSLHandlerFactory.server(context: context) { result, certificate in
             if result == .failed {
                 let problem = CertificateProblem(certificate)
-                logger.info("client certificate refused", metadata: [
-                    "peer": "\(peer)", "problem": "\(problem.text)",
-                    "subject-cn": "\(VerifiedPeerCertificate(certificate).commonName ?? "")",
-                ])
+                logger.info(
+                    "client certificate refused",
+                    metadata: [
+                        "peer": "\(peer)", "problem": "\(problem.text)",
+                        "subject-cn": "\(VerifiedPeerCertificate(certificate).commonName ?? "")",
+                    ])
             }
             return result
         }
@@ -221,9 +237,9 @@ extension ServerTLS {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

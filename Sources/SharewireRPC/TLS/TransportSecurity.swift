@@ -113,8 +113,9 @@ public struct ServerTLS: Sendable {
     func load() throws(TLSSetupError) -> (context: NIOSSLContext, certificate: ServerCertificateSummary) {
         let chain = try TransportSecurity.loadChain(certificateChainFile, what: "TLS certificate file")
         let key = try TransportSecurity.loadKey(privateKeyFile, what: "TLS key file")
-        var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) },
-                                                                     privateKey: .privateKey(key))
+        var configuration = TLSConfiguration.makeServerConfiguration(
+            certificateChain: chain.map { .certificate($0) },
+            privateKey: .privateKey(key))
         TransportSecurity.restrictVersions(&configuration)
         if let clientCAFile {
             let roots = try TransportSecurity.loadChain(clientCAFile, what: "TLS client CA file")
@@ -126,7 +127,8 @@ public struct ServerTLS: Sendable {
         do {
             return (try NIOSSLContext(configuration: configuration), ServerCertificateSummary(chain[0]))
         } catch {
-            throw TLSSetupError("TLS certificate \(certificateChainFile) and key \(privateKeyFile) cannot be used together (\(error))")
+            throw TLSSetupError(
+                "TLS certificate \(certificateChainFile) and key \(privateKeyFile) cannot be used together (\(error))")
         }
     }
 }
@@ -168,8 +170,10 @@ public struct ClientTLS: Sendable, Hashable {
     /// PEM file: the client certificate's private key.
     public var privateKeyFile: String?
 
-    public init(caFile: String? = nil, serverName: String? = nil, certificateChainFile: String? = nil,
-                privateKeyFile: String? = nil) {
+    public init(
+        caFile: String? = nil, serverName: String? = nil, certificateChainFile: String? = nil,
+        privateKeyFile: String? = nil
+    ) {
         self.caFile = caFile
         self.serverName = serverName
         self.certificateChainFile = certificateChainFile
@@ -246,9 +250,9 @@ extension RPCError {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #elseif canImport(Musl)
-import Musl
+    import Musl
 #elseif canImport(Darwin)
-import Darwin
+    import Darwin
 #endif

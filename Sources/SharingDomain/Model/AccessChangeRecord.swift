@@ -42,8 +42,10 @@ public struct AccessChangeRecord: Hashable, Sendable {
     public let kind: AccessChangeCause
     public let grant: AccessGrant
 
-    public init(revision: UInt64, position: Int, at: Timestamp, device: DeviceID, user: AccountID,
-                owner: AccountID, kind: AccessChangeCause, grant: AccessGrant) {
+    public init(
+        revision: UInt64, position: Int, at: Timestamp, device: DeviceID, user: AccountID,
+        owner: AccountID, kind: AccessChangeCause, grant: AccessGrant
+    ) {
         self.revision = revision
         self.position = position
         self.at = at

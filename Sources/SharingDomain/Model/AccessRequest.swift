@@ -30,8 +30,10 @@ public struct AccessRequest: Hashable, Sendable {
     }
 
     /// Every service on the given port numbers, resolved per device.
-    public static func portNumbers(_ ports: Set<UInt16>, services: Set<ServiceID> = [],
-                                   scripting: Bool = false) -> AccessRequest {
+    public static func portNumbers(
+        _ ports: Set<UInt16>, services: Set<ServiceID> = [],
+        scripting: Bool = false
+    ) -> AccessRequest {
         AccessRequest(mode: .ports, services: services, ports: ports, scripting: scripting)
     }
 
@@ -45,8 +47,9 @@ public struct AccessRequest: Hashable, Sendable {
     public func resolved(on device: Device) throws(SharingError) -> ShareAccess {
         guard mode == .ports else { return .all(scripting: scripting) }
         for sid in services.sorted() where !device.hasService(sid) {
-            throw SharingError(.serviceNotOnDevice, subject: sid.external, field: .serviceIds,
-                               message: "service is not on device \(device.id)")
+            throw SharingError(
+                .serviceNotOnDevice, subject: sid.external, field: .serviceIds,
+                message: "service is not on device \(device.id)")
         }
         var granted = services
         for port in ports.sorted() {
@@ -56,8 +59,9 @@ public struct AccessRequest: Hashable, Sendable {
                 found = true
             }
             if !found {
-                throw SharingError(.serviceNotOnDevice, subject: String(port), field: .ports,
-                                   message: "device \(device.id) has no service on port \(port)")
+                throw SharingError(
+                    .serviceNotOnDevice, subject: String(port), field: .ports,
+                    message: "device \(device.id) has no service on port \(port)")
             }
         }
         return .ports(granted, scripting: scripting)

@@ -15,9 +15,11 @@ public struct Contact: Hashable, Sendable, Codable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
 
-    public init(id: ContactID, owner: AccountID, email: Email, firstName: String? = nil, lastName: String? = nil,
-                company: String? = nil, language: Language = .en, invitedAt: Timestamp? = nil,
-                createdAt: Timestamp, updatedAt: Timestamp) {
+    public init(
+        id: ContactID, owner: AccountID, email: Email, firstName: String? = nil, lastName: String? = nil,
+        company: String? = nil, language: Language = .en, invitedAt: Timestamp? = nil,
+        createdAt: Timestamp, updatedAt: Timestamp
+    ) {
         self.id = id
         self.owner = owner
         self.email = email

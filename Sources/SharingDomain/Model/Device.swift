@@ -37,8 +37,10 @@ public struct Device: Hashable, Sendable, Codable {
     public var createdAt: Timestamp
     public var updatedAt: Timestamp
 
-    public init(id: DeviceID, owner: AccountID, name: String, services: [Service], createdAt: Timestamp,
-                updatedAt: Timestamp) {
+    public init(
+        id: DeviceID, owner: AccountID, name: String, services: [Service], createdAt: Timestamp,
+        updatedAt: Timestamp
+    ) {
         self.id = id
         self.owner = owner
         self.name = name

@@ -16,8 +16,9 @@ public struct Email: Hashable, Comparable, Sendable, CustomStringConvertible, Co
     public init(_ text: some StringProtocol, field: SharingError.Field = .email) throws(SharingError) {
         let trimmed = Email.trim(Substring(text))
         guard trimmed.utf8.count <= Limits.maxEmailLength else {
-            throw SharingError(.emailTooLong, subject: String(trimmed.prefix(64)), field: field, limit: .emailLength,
-                               message: "email is longer than \(Limits.maxEmailLength) bytes")
+            throw SharingError(
+                .emailTooLong, subject: String(trimmed.prefix(64)), field: field, limit: .emailLength,
+                message: "email is longer than \(Limits.maxEmailLength) bytes")
         }
         let lowered = trimmed.lowercased()
         guard Email.isValid(lowered) else {
@@ -46,7 +47,8 @@ public struct Email: Hashable, Comparable, Sendable, CustomStringConvertible, Co
     static func isValid(_ s: String) -> Bool {
         let bytes = Array(s.utf8)
         guard let at = bytes.firstIndex(of: UInt8(ascii: "@")),
-              bytes.lastIndex(of: UInt8(ascii: "@")) == at else { return false }
+            bytes.lastIndex(of: UInt8(ascii: "@")) == at
+        else { return false }
         let local = bytes[..<at]
         let domain = bytes[(at + 1)...]
         guard (1...64).contains(local.count), (4...253).contains(domain.count) else { return false }
@@ -65,7 +67,8 @@ public struct Email: Hashable, Comparable, Sendable, CustomStringConvertible, Co
         guard labels.count >= 2 else { return false }
         for label in labels {
             guard (1...63).contains(label.count),
-                  label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-") else { return false }
+                label.first != UInt8(ascii: "-"), label.last != UInt8(ascii: "-")
+            else { return false }
             for b in label where !(isAlnum(b) || b == UInt8(ascii: "-")) { return false }
         }
         let tld = labels[labels.count - 1]
@@ -80,9 +83,9 @@ public struct Email: Hashable, Comparable, Sendable, CustomStringConvertible, Co
         if isAlnum(b) { return true }
         switch b {
         case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
-             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"),
-             UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
-             UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
+            UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "/"),
+            UInt8(ascii: "="), UInt8(ascii: "?"), UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"),
+            UInt8(ascii: "{"), UInt8(ascii: "|"), UInt8(ascii: "}"), UInt8(ascii: "~"):
             return true
         default:
             return false

@@ -45,8 +45,10 @@ public struct Event: Hashable, Sendable {
     /// A short machine-readable summary, e.g. `mode=PORTS services=svc_1 scripting=true`.
     public let detail: String
 
-    public init(id: EventID, revision: UInt64, at: Timestamp, actor: AccountID, kind: EventKind,
-                devices: [DeviceID], users: [AccountID], detail: String) {
+    public init(
+        id: EventID, revision: UInt64, at: Timestamp, actor: AccountID, kind: EventKind,
+        devices: [DeviceID], users: [AccountID], detail: String
+    ) {
         self.id = id
         self.revision = revision
         self.at = at
@@ -66,8 +68,10 @@ public struct EventFilter: Hashable, Sendable {
     public var kind: EventKind?
     public var since: Timestamp?
     public var until: Timestamp?
-    public init(device: DeviceID? = nil, user: AccountID? = nil, kind: EventKind? = nil,
-                since: Timestamp? = nil, until: Timestamp? = nil) {
+    public init(
+        device: DeviceID? = nil, user: AccountID? = nil, kind: EventKind? = nil,
+        since: Timestamp? = nil, until: Timestamp? = nil
+    ) {
         self.device = device
         self.user = user
         self.kind = kind

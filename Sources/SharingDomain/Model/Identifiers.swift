@@ -37,15 +37,27 @@ extension SharingID {
         var ok = true
         var overflow = false
         for byte in text.utf8 {
-            if index >= Limits.maxIDLength { ok = false; break }
+            if index >= Limits.maxIDLength {
+                ok = false
+                break
+            }
             if index < prefixCount {
-                if byte != prefix.utf8Start[index] { ok = false; break }
+                if byte != prefix.utf8Start[index] {
+                    ok = false
+                    break
+                }
             } else {
-                guard byte >= 0x30, byte <= 0x39 else { ok = false; break }
+                guard byte >= 0x30, byte <= 0x39 else {
+                    ok = false
+                    break
+                }
                 if digits == 0 { firstDigit = byte }
                 let (m, o1) = value.multipliedReportingOverflow(by: 10)
                 let (a, o2) = m.addingReportingOverflow(UInt64(byte - 0x30))
-                if o1 || o2 { overflow = true; break }
+                if o1 || o2 {
+                    overflow = true
+                    break
+                }
                 value = a
                 digits += 1
             }

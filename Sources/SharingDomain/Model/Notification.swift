@@ -42,9 +42,11 @@ public struct OutboxNotification: Hashable, Sendable {
     public let subject: String
     public let body: String
 
-    public init(sequence: UInt64, revision: UInt64, createdAt: Timestamp, recipientEmail: Email,
-                recipient: AccountID?, language: Language, template: NotificationTemplate,
-                subject: String, body: String) {
+    public init(
+        sequence: UInt64, revision: UInt64, createdAt: Timestamp, recipientEmail: Email,
+        recipient: AccountID?, language: Language, template: NotificationTemplate,
+        subject: String, body: String
+    ) {
         self.sequence = sequence
         self.revision = revision
         self.createdAt = createdAt

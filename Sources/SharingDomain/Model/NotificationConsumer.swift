@@ -14,9 +14,13 @@ public struct NotificationConsumer: Hashable, Sendable, CustomStringConvertible 
 
     /// Validates `name`; the empty string is ``default``. Nil when invalid.
     public init?(_ name: String) {
-        if name.isEmpty { self = .default; return }
+        if name.isEmpty {
+            self = .default
+            return
+        }
         guard name.utf8.count <= Self.maxLength,
-              name.utf8.allSatisfy({ Self.allowed($0) }) else { return nil }
+            name.utf8.allSatisfy({ Self.allowed($0) })
+        else { return nil }
         self.name = name
     }
 
@@ -26,7 +30,7 @@ public struct NotificationConsumer: Hashable, Sendable, CustomStringConvertible 
     private static func allowed(_ b: UInt8) -> Bool {
         switch b {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
-             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
+            UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "-"):
             return true
         default:
             return false

@@ -60,8 +60,10 @@ public struct Share: Hashable, Sendable, Codable {
         }
     }
 
-    public init(device: DeviceID, user: AccountID, access: ShareAccess, createdAt: Timestamp, updatedAt: Timestamp,
-                expiresAt: Timestamp? = nil, acceptBy: Timestamp? = nil) {
+    public init(
+        device: DeviceID, user: AccountID, access: ShareAccess, createdAt: Timestamp, updatedAt: Timestamp,
+        expiresAt: Timestamp? = nil, acceptBy: Timestamp? = nil
+    ) {
         self.device = device
         self.user = user
         self.access = access

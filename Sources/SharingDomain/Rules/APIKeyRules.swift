@@ -6,11 +6,13 @@ extension ApplyContext {
         try limits.checkName(name, field: .name)
         let held = state.apiKeysByAccount[actor] ?? []
         if held.contains(where: { state.apiKeys[$0]?.name == name }) {
-            throw SharingError(.apiKeyNameInUse, subject: name, field: .name, message: "the account has a key with this name")
+            throw SharingError(
+                .apiKeyNameInUse, subject: name, field: .name, message: "the account has a key with this name")
         }
         guard held.count < limits.maxAPIKeysPerAccount else {
-            throw SharingError(.limitExceeded, subject: String(held.count), field: .name,
-                               message: "the account has the maximum of \(limits.maxAPIKeysPerAccount) API keys; revoke one first")
+            throw SharingError(
+                .limitExceeded, subject: String(held.count), field: .name,
+                message: "the account has the maximum of \(limits.maxAPIKeysPerAccount) API keys; revoke one first")
         }
         if state.apiKeyByHash[hash] != nil {
             // 2^-256 by chance; only a caller reusing a key gets here.
@@ -33,7 +35,8 @@ extension ApplyContext {
     /// Adds a key to the actor's account, with its event unless told not to;
     /// the caller has validated it.
     mutating func addAPIKey(name: String, hash: APIKeyHash, recordEvent: Bool = true) -> APIKeyRecord {
-        let key = APIKeyRecord(id: nextID(\.apiKey, APIKeyID.self), account: actor, name: name, hash: hash, createdAt: at)
+        let key = APIKeyRecord(
+            id: nextID(\.apiKey, APIKeyID.self), account: actor, name: name, hash: hash, createdAt: at)
         state.putAPIKey(key)
         changes.mutations.append(.putAPIKey(key))
         if recordEvent { record(.apiKeyCreated, detail: "key=\(key.id) name=\(name)") }

@@ -2,13 +2,16 @@ extension SharingState {
     /// - Parameter language: nil takes the language the people who have this
     ///   email as a contact chose for it (``languageFromContacts(of:)``), so
     ///   someone invited in Japanese is not silently English.
-    func createAccount(email text: String, language requested: Language?, apiKeyHash: APIKeyHash,
-                       at: Timestamp) throws(SharingError) -> Applied {
+    func createAccount(
+        email text: String, language requested: Language?, apiKeyHash: APIKeyHash,
+        at: Timestamp
+    ) throws(SharingError) -> Applied {
         let email = try Email(text)
         let inherited = requested == nil ? languageFromContacts(of: email) : nil
         let language = requested ?? inherited ?? .en
         if accountByEmail[email] != nil {
-            throw SharingError(.accountExists, subject: email.value, field: .email, message: "an account with this email exists")
+            throw SharingError(
+                .accountExists, subject: email.value, field: .email, message: "an account with this email exists")
         }
         if apiKeyByHash[apiKeyHash] != nil {
             // 2^-256 by chance; only a caller reusing a key gets here.
@@ -23,8 +26,10 @@ extension SharingState {
         cx.changes.mutations.append(.putAccount(account))
         // Its first key: the account.created event stands for it.
         _ = cx.addAPIKey(name: APIKeyRecord.defaultName, hash: apiKeyHash, recordEvent: false)
-        cx.record(.accountCreated, detail: "language=\(language.rawValue)"
-                  + (requested != nil ? "" : inherited != nil ? " from=contacts" : " from=default"))
+        cx.record(
+            .accountCreated,
+            detail: "language=\(language.rawValue)"
+                + (requested != nil ? "" : inherited != nil ? " from=contacts" : " from=default"))
         return cx.finish(.account(account))
     }
 
@@ -41,12 +46,14 @@ extension SharingState {
                 best = candidate
                 continue
             }
-            let newer: Bool = switch (candidate.invited, current.invited) {
-            case let (a?, b?): a != b ? a > b : (candidate.updated, candidate.id.raw) > (current.updated, current.id.raw)
-            case (.some, nil): true
-            case (nil, .some): false
-            case (nil, nil): (candidate.updated, candidate.id.raw) > (current.updated, current.id.raw)
-            }
+            let newer: Bool =
+                switch (candidate.invited, current.invited) {
+                case let (a?, b?):
+                    a != b ? a > b : (candidate.updated, candidate.id.raw) > (current.updated, current.id.raw)
+                case (.some, nil): true
+                case (nil, .some): false
+                case (nil, nil): (candidate.updated, candidate.id.raw) > (current.updated, current.id.raw)
+                }
             if newer { best = candidate }
         }
         return best?.language

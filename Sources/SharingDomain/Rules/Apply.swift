@@ -40,8 +40,9 @@ extension SharingState {
         case let .removeService(id, service):
             return try cx.removeService(id, service)
         case let .share(devices, emails, access, notify, expiresAt, requireAcceptance):
-            return try cx.share(devices: devices, emails: emails, access: access, notify: notify, expiresAt: expiresAt,
-                                requireAcceptance: requireAcceptance)
+            return try cx.share(
+                devices: devices, emails: emails, access: access, notify: notify, expiresAt: expiresAt,
+                requireAcceptance: requireAcceptance)
         case let .respondToInvitations(devices, accept):
             return try cx.respondToInvitations(devices: devices, accept: accept)
         case let .updateShare(device, email, access, notify, expiry):

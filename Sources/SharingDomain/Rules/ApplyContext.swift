@@ -46,18 +46,23 @@ struct ApplyContext {
         var involved = [actor]
         for u in users where u != actor && !involved.contains(u) { involved.append(u) }
         let id: EventID = nextID(\.event, EventID.self)
-        changes.events.append(Event(id: id, revision: revision, at: at, actor: actor, kind: kind,
-                                    devices: devices, users: involved, detail: detail))
+        changes.events.append(
+            Event(
+                id: id, revision: revision, at: at, actor: actor, kind: kind,
+                devices: devices, users: involved, detail: detail))
     }
 
-    mutating func notify(_ template: NotificationTemplate, to email: Email, account: AccountID?,
-                         language: Language, data: NotificationData) {
+    mutating func notify(
+        _ template: NotificationTemplate, to email: Email, account: AccountID?,
+        language: Language, data: NotificationData
+    ) {
         let rendered = NotificationTemplates.render(template, language: language, data: data)
         state.counters.notification += 1
-        changes.notifications.append(OutboxNotification(
-            sequence: state.counters.notification, revision: revision, createdAt: at, recipientEmail: email,
-            recipient: account, language: language, template: template,
-            subject: rendered.subject, body: rendered.body))
+        changes.notifications.append(
+            OutboxNotification(
+                sequence: state.counters.notification, revision: revision, createdAt: at, recipientEmail: email,
+                recipient: account, language: language, template: template,
+                subject: rendered.subject, body: rendered.body))
     }
 
     /// Notifies an account in its own language (mails about its own devices
@@ -90,7 +95,9 @@ struct ApplyContext {
         state.putShare(share)
         changes.mutations.append(.putShare(share))
         if !share.isPending, before?.access != share.access || before?.expiresAt != share.expiresAt {
-            let kind: AccessChangeCause = before == nil ? .shareCreated
+            let kind: AccessChangeCause =
+                before == nil
+                ? .shareCreated
                 : revocation == .serviceRemoved ? .serviceRemoved : .shareUpdated
             recordAccess(share.device, share.user, kind, .shared(share.access, expiresAt: share.expiresAt))
         }
@@ -115,12 +122,15 @@ struct ApplyContext {
 
     /// Records a change of `user`'s access to `device` for the access-change
     /// feed; `owner` is the device's owner as the state has it now.
-    mutating func recordAccess(_ device: DeviceID, _ user: AccountID, _ kind: AccessChangeCause, _ grant: AccessGrant,
-                               when condition: Bool = true) {
+    mutating func recordAccess(
+        _ device: DeviceID, _ user: AccountID, _ kind: AccessChangeCause, _ grant: AccessGrant,
+        when condition: Bool = true
+    ) {
         guard condition, let owner = state.devices[device]?.owner else { return }
-        changes.accessChanges.append(AccessChangeRecord(
-            revision: revision, position: changes.accessChanges.count, at: at, device: device, user: user,
-            owner: owner, kind: kind, grant: grant))
+        changes.accessChanges.append(
+            AccessChangeRecord(
+                revision: revision, position: changes.accessChanges.count, at: at, device: device, user: user,
+                owner: owner, kind: kind, grant: grant))
     }
 
     mutating func put(_ contact: Contact) {

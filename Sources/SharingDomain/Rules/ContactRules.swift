@@ -3,15 +3,18 @@ extension ApplyContext {
         let me = try actorAccount()
         let email = try Email(text)
         if email == me.email {
-            throw SharingError(.contactIsSelf, subject: email.value, field: .email, message: "you cannot add yourself as a contact")
+            throw SharingError(
+                .contactIsSelf, subject: email.value, field: .email, message: "you cannot add yourself as a contact")
         }
         let mine = state.contactsByOwner[actor] ?? [:]
         if mine[email] != nil {
-            throw SharingError(.contactExists, subject: email.value, field: .email, message: "you already have this contact")
+            throw SharingError(
+                .contactExists, subject: email.value, field: .email, message: "you already have this contact")
         }
         if mine.count >= limits.maxContactsPerAccount {
-            throw SharingError(.limitExceeded, subject: String(mine.count + 1), field: .contacts, limit: .contactsPerAccount,
-                               message: "at most \(limits.maxContactsPerAccount) contacts per account")
+            throw SharingError(
+                .limitExceeded, subject: String(mine.count + 1), field: .contacts, limit: .contactsPerAccount,
+                message: "at most \(limits.maxContactsPerAccount) contacts per account")
         }
         try validate(fields)
         let id: ContactID = nextID(\.contact, ContactID.self)
@@ -53,8 +56,9 @@ extension ApplyContext {
             if !revoked.isEmpty {
                 record(.shareRemoved, devices: revoked, users: [user], detail: "reason=contact.deleted")
                 if notify {
-                    notifyContact(.shareRemoved, account: user,
-                                  data: NotificationData(actorEmail: me.email, deviceNames: names(revoked)))
+                    notifyContact(
+                        .shareRemoved, account: user,
+                        data: NotificationData(actorEmail: me.email, deviceNames: names(revoked)))
                 }
             }
         }
@@ -68,24 +72,28 @@ extension ApplyContext {
         let me = try actorAccount()
         var contact = try myContact(text)
         if state.accountByEmail[contact.email] != nil {
-            throw SharingError(.contactHasAccount, subject: contact.email.value, field: .email,
-                               message: "this contact already has an account")
+            throw SharingError(
+                .contactHasAccount, subject: contact.email.value, field: .email,
+                message: "this contact already has an account")
         }
         let window = Int64(limits.inviteResendWindowSeconds) * 1000
         if !resend, window > 0, let last = contact.invitedAt,
-           at.millisecondsSinceEpoch - last.millisecondsSinceEpoch < window {
+            at.millisecondsSinceEpoch - last.millisecondsSinceEpoch < window
+        {
             let minutes = (last.millisecondsSinceEpoch + window - at.millisecondsSinceEpoch + 59_999) / 60_000
             let wait = minutes >= 60 ? "\(minutes / 60) h \(minutes % 60) min" : "\(minutes) min"
-            throw SharingError(.inviteRecentlySent, subject: contact.email.value, field: .resend,
-                               message: "an invite was sent to this contact less than "
-                                   + "\(limits.inviteResendWindowSeconds) s ago; another can go in \(wait), or now with resend")
+            throw SharingError(
+                .inviteRecentlySent, subject: contact.email.value, field: .resend,
+                message: "an invite was sent to this contact less than "
+                    + "\(limits.inviteResendWindowSeconds) s ago; another can go in \(wait), or now with resend")
         }
         contact.invitedAt = at
         contact.updatedAt = at
         put(contact)
         record(.contactInvited, detail: "contact=\(contact.id) language=\(contact.language.rawValue)")
-        notify(.invite, to: contact.email, account: nil, language: contact.language,
-               data: NotificationData(actorEmail: me.email, otherEmail: contact.email))
+        notify(
+            .invite, to: contact.email, account: nil, language: contact.language,
+            data: NotificationData(actorEmail: me.email, otherEmail: contact.email))
         return finish(.contact(contact))
     }
 

@@ -10,19 +10,22 @@ extension ApplyContext {
         let device = try ownedDevice(id, field: .deviceId)
         let recipients = (state.sharesByDevice[id] ?? []).sorted()
         if recipients.count > limits.maxPairsPerBulk {
-            throw SharingError(.limitExceeded, subject: id.external, field: .deviceId, limit: .pairsPerBulk,
-                               message: "the device has \(recipients.count) shares, more than \(limits.maxPairsPerBulk) "
-                                   + "one write may remove; remove some shares first")
+            throw SharingError(
+                .limitExceeded, subject: id.external, field: .deviceId, limit: .pairsPerBulk,
+                message: "the device has \(recipients.count) shares, more than \(limits.maxPairsPerBulk) "
+                    + "one write may remove; remove some shares first")
         }
         if notify {
             for user in recipients {
-                notifyContact(.deviceDeleted, account: user,
-                              data: NotificationData(actorEmail: me.email, deviceNames: [device.name]))
+                notifyContact(
+                    .deviceDeleted, account: user,
+                    data: NotificationData(actorEmail: me.email, deviceNames: [device.name]))
             }
         }
         removeDevice(device, reason: .deviceDeleted)
-        record(.deviceDeleted, devices: [id], users: recipients,
-               detail: "name=\(device.name) sharesRemoved=\(recipients.count)")
+        record(
+            .deviceDeleted, devices: [id], users: recipients,
+            detail: "name=\(device.name) sharesRemoved=\(recipients.count)")
         return finish(.deleted(devices: 1, shares: recipients.count, contacts: 0))
     }
 
@@ -41,17 +44,19 @@ extension ApplyContext {
     mutating func deleteAccount(confirmEmail: String, notify: Bool) throws(SharingError) -> Applied {
         let me = try actorAccount()
         guard let confirmed = try? Email(confirmEmail, field: .confirmEmail), confirmed == me.email else {
-            throw SharingError(.invalidArgument, subject: String(confirmEmail.prefix(Limits.maxEmailLength)),
-                               field: .confirmEmail, message: "confirm with the account's own email")
+            throw SharingError(
+                .invalidArgument, subject: String(confirmEmail.prefix(Limits.maxEmailLength)),
+                field: .confirmEmail, message: "confirm with the account's own email")
         }
         let owned = (state.devicesByOwner[actor] ?? []).sorted()
         let received = (state.sharesByUser[actor] ?? []).sorted()
         let ownedShares = owned.reduce(0) { $0 + (state.sharesByDevice[$1]?.count ?? 0) }
         let rows = owned.count + ownedShares + received.count
         if rows > limits.maxPairsPerBulk {
-            throw SharingError(.limitExceeded, subject: actor.external, field: .account, limit: .pairsPerBulk,
-                               message: "the account has \(owned.count) devices and \(ownedShares + received.count) "
-                                   + "shares, more than \(limits.maxPairsPerBulk) one write may remove; delete devices first")
+            throw SharingError(
+                .limitExceeded, subject: actor.external, field: .account, limit: .pairsPerBulk,
+                message: "the account has \(owned.count) devices and \(ownedShares + received.count) "
+                    + "shares, more than \(limits.maxPairsPerBulk) one write may remove; delete devices first")
         }
         // Who is told what, before the rows the notifications read go.
         var removedFrom: [AccountID: [DeviceID]] = [:]
@@ -67,8 +72,9 @@ extension ApplyContext {
             // account set on its contact entry for them, else their own (notifyContact).
             for user in Set(removedFrom.keys).union(leftFrom.keys).sorted() {
                 let devices = (removedFrom[user] ?? []) + (leftFrom[user] ?? [])
-                notifyContact(.accountClosed, account: user,
-                              data: NotificationData(actorEmail: me.email, deviceNames: names(devices)))
+                notifyContact(
+                    .accountClosed, account: user,
+                    data: NotificationData(actorEmail: me.email, deviceNames: names(devices)))
             }
         }
         revocation = .accountDeleted
@@ -76,8 +82,9 @@ extension ApplyContext {
         for d in owned { if let device = state.devices[d] { removeDevice(device, reason: .accountDeleted) } }
         let contacts = (state.contactsByOwner[actor]?.values).map { Array($0) } ?? []
         let users = Set(removedFrom.keys).union(leftFrom.keys).sorted()
-        record(.accountDeleted, devices: owned, users: users,
-               detail: "devices=\(owned.count) sharesRemoved=\(ownedShares + received.count) contacts=\(contacts.count)")
+        record(
+            .accountDeleted, devices: owned, users: users,
+            detail: "devices=\(owned.count) sharesRemoved=\(ownedShares + received.count) contacts=\(contacts.count)")
         for id in contacts.sorted() {
             guard let c = state.contacts[id] else { continue }
             state.removeContact(c)

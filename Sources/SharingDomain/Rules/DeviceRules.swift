@@ -3,8 +3,9 @@ extension ApplyContext {
         try limits.checkName(name, field: .name)
         let owned = state.devicesByOwner[actor]?.count ?? 0
         if owned >= limits.maxDevicesPerAccount {
-            throw SharingError(.limitExceeded, subject: String(owned + 1), field: .devices, limit: .devicesPerAccount,
-                               message: "at most \(limits.maxDevicesPerAccount) devices per account")
+            throw SharingError(
+                .limitExceeded, subject: String(owned + 1), field: .devices, limit: .devicesPerAccount,
+                message: "at most \(limits.maxDevicesPerAccount) devices per account")
         }
         try checkServiceCount(specs.count)
         for spec in specs { try validate(spec) }
@@ -61,8 +62,9 @@ extension ApplyContext {
         let me = try actorAccount()
         var device = try ownedDevice(id, field: .deviceId)
         guard let index = device.services.firstIndex(where: { $0.id == sid }) else {
-            throw SharingError(.serviceNotFound, subject: sid.external, field: .serviceId,
-                               message: "the device has no such service")
+            throw SharingError(
+                .serviceNotFound, subject: sid.external, field: .serviceId,
+                message: "the device has no such service")
         }
         device.services.remove(at: index)
         device.updatedAt = at
@@ -93,20 +95,24 @@ extension ApplyContext {
             // The access left, as port numbers: what the recipient can still reach.
             var ports = Set<UInt16>()
             for s in device.services where share.access.services.contains(s.id) { ports.insert(s.port) }
-            notify(.shareUpdated, account: share.user,
-                   data: NotificationData(actorEmail: me.email, deviceNames: [device.name],
-                                          access: .portNumbers(ports, scripting: share.access.scripting)))
+            notify(
+                .shareUpdated, account: share.user,
+                data: NotificationData(
+                    actorEmail: me.email, deviceNames: [device.name],
+                    access: .portNumbers(ports, scripting: share.access.scripting)))
         }
         for user in emptied {
-            notify(.shareRemoved, account: user, data: NotificationData(actorEmail: me.email, deviceNames: [device.name]))
+            notify(
+                .shareRemoved, account: user, data: NotificationData(actorEmail: me.email, deviceNames: [device.name]))
         }
         return finish(.none)
     }
 
     func checkServiceCount(_ n: Int) throws(SharingError) {
         if n > limits.maxServicesPerDevice {
-            throw SharingError(.limitExceeded, subject: String(n), field: .services, limit: .servicesPerDevice,
-                               message: "at most \(limits.maxServicesPerDevice) services per device")
+            throw SharingError(
+                .limitExceeded, subject: String(n), field: .services, limit: .servicesPerDevice,
+                message: "at most \(limits.maxServicesPerDevice) services per device")
         }
     }
 
@@ -115,13 +121,17 @@ extension ApplyContext {
         if spec.port == 0 {
             throw SharingError(.invalidPort, subject: "0", field: .servicesPort, message: "port must be 1...65535")
         }
-        if spec.protocol.isEmpty || spec.protocol.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F }) {
-            throw SharingError(.invalidArgument, subject: nil, field: .servicesProtocol,
-                               message: "protocol must be a non-empty word without spaces or control characters")
+        if spec.protocol.isEmpty
+            || spec.protocol.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7F })
+        {
+            throw SharingError(
+                .invalidArgument, subject: nil, field: .servicesProtocol,
+                message: "protocol must be a non-empty word without spaces or control characters")
         }
         if spec.protocol.utf8.count > limits.maxProtocolLength {
-            throw SharingError(.stringTooLong, subject: String(spec.protocol.prefix(32)), field: .servicesProtocol,
-                               limit: .protocolLength, message: "protocol is longer than \(limits.maxProtocolLength) bytes")
+            throw SharingError(
+                .stringTooLong, subject: String(spec.protocol.prefix(32)), field: .servicesProtocol,
+                limit: .protocolLength, message: "protocol is longer than \(limits.maxProtocolLength) bytes")
         }
     }
 }

@@ -13,13 +13,16 @@ extension ApplyContext {
     func validateExpiry(_ expiresAt: Timestamp?) throws(SharingError) {
         guard let expiresAt else { return }
         if expiresAt <= at {
-            throw SharingError(.invalidArgument, subject: String(expiresAt.millisecondsSinceEpoch), field: .expiresAtMs,
-                               message: "the expiry must be in the future (server time \(at.millisecondsSinceEpoch) ms)")
+            throw SharingError(
+                .invalidArgument, subject: String(expiresAt.millisecondsSinceEpoch), field: .expiresAtMs,
+                message: "the expiry must be in the future (server time \(at.millisecondsSinceEpoch) ms)")
         }
         let (latest, overflow) = at.millisecondsSinceEpoch.addingReportingOverflow(limits.maxShareLifetimeMs)
         if overflow || expiresAt.millisecondsSinceEpoch > latest {
-            throw SharingError(.limitExceeded, subject: String(expiresAt.millisecondsSinceEpoch), field: .expiresAtMs,
-                               limit: .shareLifetimeMs, message: "a share may last at most \(limits.maxShareLifetimeMs / 86_400_000) days")
+            throw SharingError(
+                .limitExceeded, subject: String(expiresAt.millisecondsSinceEpoch), field: .expiresAtMs,
+                limit: .shareLifetimeMs,
+                message: "a share may last at most \(limits.maxShareLifetimeMs / 86_400_000) days")
         }
     }
 }
@@ -79,9 +82,11 @@ extension SharingState {
             cx.actor = owner
             for user in unanswered[owner]!.keys.sorted() {
                 guard let recipient = accounts[user] else { continue }
-                cx.notify(.invitationExpired, account: owner,
-                          data: NotificationData(actorEmail: ownerAccount.email, otherEmail: recipient.email,
-                                                 deviceNames: cx.names(unanswered[owner]![user]!)))
+                cx.notify(
+                    .invitationExpired, account: owner,
+                    data: NotificationData(
+                        actorEmail: ownerAccount.email, otherEmail: recipient.email,
+                        deviceNames: cx.names(unanswered[owner]![user]!)))
             }
         }
         cx.revocation = .shareExpired
@@ -102,12 +107,16 @@ extension SharingState {
                 guard let recipient = accounts[user] else { continue }
                 let names = cx.names(perRecipient[user]!)
                 // The recipient in the language the owner set on their contact entry.
-                cx.notifyContact(.shareExpired, account: user,
-                                 data: NotificationData(actorEmail: ownerAccount.email, otherEmail: recipient.email,
-                                                        deviceNames: names))
-                cx.notify(.shareExpiredOwner, account: owner,
-                          data: NotificationData(actorEmail: ownerAccount.email, otherEmail: recipient.email,
-                                                 deviceNames: names))
+                cx.notifyContact(
+                    .shareExpired, account: user,
+                    data: NotificationData(
+                        actorEmail: ownerAccount.email, otherEmail: recipient.email,
+                        deviceNames: names))
+                cx.notify(
+                    .shareExpiredOwner, account: owner,
+                    data: NotificationData(
+                        actorEmail: ownerAccount.email, otherEmail: recipient.email,
+                        deviceNames: names))
             }
         }
         return cx.finish(.count(created: 0, updated: 0, removed: due.count + lapsed.count))

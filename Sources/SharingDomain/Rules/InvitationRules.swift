@@ -11,8 +11,9 @@ extension ApplyContext {
         let ids = uniqued(raw)
         if ids.isEmpty { throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given") }
         if ids.count > limits.maxDevicesPerCall {
-            throw SharingError(.limitExceeded, subject: String(ids.count), field: .deviceIds, limit: .devicesPerCall,
-                               message: "at most \(limits.maxDevicesPerCall) devices per call")
+            throw SharingError(
+                .limitExceeded, subject: String(ids.count), field: .deviceIds, limit: .devicesPerCall,
+                message: "at most \(limits.maxDevicesPerCall) devices per call")
         }
         var pending: [Share] = []
         var owners: [AccountID] = []
@@ -20,12 +21,14 @@ extension ApplyContext {
         for id in ids {
             // An invitation past its answer-by time has lapsed (the expiry write removes it): gone.
             guard let d = state.devices[id], let share = state.shares[ShareKey(device: id, user: actor)],
-                  !share.hasEnded(at: at) else {
+                !share.hasEnded(at: at)
+            else {
                 throw .deviceNotFound(id)
             }
             guard share.isPending else {
-                throw SharingError(.shareNotFound, subject: id.external, field: .deviceIds,
-                                   message: "no pending invitation for this device: the share is already accepted")
+                throw SharingError(
+                    .shareNotFound, subject: id.external, field: .deviceIds,
+                    message: "no pending invitation for this device: the share is already accepted")
             }
             pending.append(share)
             if !owners.contains(d.owner) { owners.append(d.owner) }
@@ -45,8 +48,9 @@ extension ApplyContext {
         // Each owner hears of the answer, in its own language, as for a recipient leaving.
         let me = try actorAccount()
         for owner in owners {
-            notify(accept ? .shareAccepted : .shareDeclined, account: owner,
-                   data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner] ?? [])))
+            notify(
+                accept ? .shareAccepted : .shareDeclined, account: owner,
+                data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner] ?? [])))
         }
         return finish(.count(created: 0, updated: accept ? ids.count : 0, removed: accept ? 0 : ids.count))
     }

@@ -3,8 +3,10 @@
 /// Each validates the whole request before touching anything, so a rejected
 /// bulk call leaves no trace, and names the first offending id or email.
 extension ApplyContext {
-    mutating func share(devices rawDevices: [DeviceID], emails rawEmails: [String], access: AccessRequest,
-                        notify: Bool, expiresAt: Timestamp?, requireAcceptance: Bool = false) throws(SharingError) -> Applied {
+    mutating func share(
+        devices rawDevices: [DeviceID], emails rawEmails: [String], access: AccessRequest,
+        notify: Bool, expiresAt: Timestamp?, requireAcceptance: Bool = false
+    ) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let deviceIDs = uniqued(rawDevices)
         let emails = try parseEmails(rawEmails)
@@ -19,7 +21,8 @@ extension ApplyContext {
         var users: [AccountID] = []
         for email in emails {
             if email == me.email {
-                throw SharingError(.shareToSelf, subject: email.value, field: .emails, message: "you cannot share with yourself")
+                throw SharingError(
+                    .shareToSelf, subject: email.value, field: .emails, message: "you cannot share with yourself")
             }
             users.append(try contactAccount(email, field: .emails))
         }
@@ -53,10 +56,14 @@ extension ApplyContext {
                     updatedCount += 1
                 } else {
                     // With requireAcceptance a new share is an invitation: no access until accepted.
-                    let acceptBy = requireAcceptance
-                        ? Timestamp(millisecondsSinceEpoch: at.millisecondsSinceEpoch &+ limits.invitationLifetimeMs) : nil
-                    put(Share(device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at,
-                              expiresAt: expiresAt, acceptBy: acceptBy))
+                    let acceptBy =
+                        requireAcceptance
+                        ? Timestamp(millisecondsSinceEpoch: at.millisecondsSinceEpoch &+ limits.invitationLifetimeMs)
+                        : nil
+                    put(
+                        Share(
+                            device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at,
+                            expiresAt: expiresAt, acceptBy: acceptBy))
                     created[user, default: []].append(d.id)
                     createdCount += 1
                 }
@@ -64,35 +71,44 @@ extension ApplyContext {
         }
         let detail = describe(access) + describe(expiresAt) + (requireAcceptance ? " acceptance=required" : "")
         if createdCount > 0 {
-            record(.shareCreated, devices: devicesIn(created), users: users.filter { created[$0] != nil }, detail: detail)
+            record(
+                .shareCreated, devices: devicesIn(created), users: users.filter { created[$0] != nil }, detail: detail)
         }
         if updatedCount > 0 {
             let changed = updated.merging(reinvited) { $0 + $1 }
-            record(.shareUpdated, devices: devicesIn(changed), users: users.filter { changed[$0] != nil }, detail: detail)
+            record(
+                .shareUpdated, devices: devicesIn(changed), users: users.filter { changed[$0] != nil }, detail: detail)
         }
         if notify {
             for user in users {
                 if let ds = created[user] {
-                    notifyContact(requireAcceptance ? .shareInvitation : .shared, account: user,
-                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access,
-                                                         days: Int(limits.invitationLifetimeMs / 86_400_000)))
+                    notifyContact(
+                        requireAcceptance ? .shareInvitation : .shared, account: user,
+                        data: NotificationData(
+                            actorEmail: me.email, deviceNames: names(ds), access: access,
+                            days: Int(limits.invitationLifetimeMs / 86_400_000)))
                 }
                 if let ds = updated[user] {
-                    notifyContact(.shareUpdated, account: user,
-                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
+                    notifyContact(
+                        .shareUpdated, account: user,
+                        data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access))
                 }
                 if let ds = reinvited[user], let by = answerBy[user] {
-                    notifyContact(.shareInvitation, account: user,
-                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds), access: access,
-                                                         days: daysLeft(until: by)))
+                    notifyContact(
+                        .shareInvitation, account: user,
+                        data: NotificationData(
+                            actorEmail: me.email, deviceNames: names(ds), access: access,
+                            days: daysLeft(until: by)))
                 }
             }
         }
         return finish(.count(created: createdCount, updated: updatedCount, removed: 0))
     }
 
-    mutating func updateShare(device id: DeviceID, email text: String, access request: AccessRequest,
-                              notify: Bool, expiry: ExpiryUpdate) throws(SharingError) -> Applied {
+    mutating func updateShare(
+        device id: DeviceID, email text: String, access request: AccessRequest,
+        notify: Bool, expiry: ExpiryUpdate
+    ) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let device = try ownedDevice(id, field: .deviceId)
         let email = try Email(text)
@@ -101,9 +117,11 @@ extension ApplyContext {
         let access = try request.resolved(on: device)
         // A share that has ended (expired or lapsed) is over, as the lists show: share again instead.
         guard let user = state.accountByEmail[email], var share = state.shares[ShareKey(device: id, user: user)],
-              !share.hasEnded(at: at) else {
-            throw SharingError(.shareNotFound, subject: email.value, field: .email,
-                               message: "the device is not shared with this person")
+            !share.hasEnded(at: at)
+        else {
+            throw SharingError(
+                .shareNotFound, subject: email.value, field: .email,
+                message: "the device is not shared with this person")
         }
         let expiresAt: Timestamp?
         switch expiry {
@@ -120,16 +138,20 @@ extension ApplyContext {
         put(share)
         // A pending invitation stays pending, with its answer-by time: the
         // recipient is invited again to the new terms (it has no access to change).
-        record(.shareUpdated, devices: [id], users: [user],
-               detail: describe(request) + describe(expiresAt) + (share.isPending ? " acceptance=pending" : ""))
+        record(
+            .shareUpdated, devices: [id], users: [user],
+            detail: describe(request) + describe(expiresAt) + (share.isPending ? " acceptance=pending" : ""))
         if notify {
             if let acceptBy = share.acceptBy {
-                notifyContact(.shareInvitation, account: user,
-                              data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request,
-                                                     days: daysLeft(until: acceptBy)))
+                notifyContact(
+                    .shareInvitation, account: user,
+                    data: NotificationData(
+                        actorEmail: me.email, deviceNames: [device.name], access: request,
+                        days: daysLeft(until: acceptBy)))
             } else {
-                notifyContact(.shareUpdated, account: user,
-                              data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
+                notifyContact(
+                    .shareUpdated, account: user,
+                    data: NotificationData(actorEmail: me.email, deviceNames: [device.name], access: request))
             }
         }
         return finish(.count(created: 0, updated: 1, removed: 0))
@@ -137,8 +159,10 @@ extension ApplyContext {
 
     /// Pairs without a share, and emails without an account, are no-ops: removing
     /// is idempotent. Devices must all be the actor's.
-    mutating func removeShares(devices rawDevices: [DeviceID], emails rawEmails: [String],
-                               notify: Bool) throws(SharingError) -> Applied {
+    mutating func removeShares(
+        devices rawDevices: [DeviceID], emails rawEmails: [String],
+        notify: Bool
+    ) throws(SharingError) -> Applied {
         let me = try actorAccount()
         let deviceIDs = uniqued(rawDevices)
         let emails = try parseEmails(rawEmails)
@@ -159,8 +183,9 @@ extension ApplyContext {
             if notify {
                 for user in users {
                     guard let ds = removed[user] else { continue }
-                    notifyContact(.shareRemoved, account: user,
-                                  data: NotificationData(actorEmail: me.email, deviceNames: names(ds)))
+                    notifyContact(
+                        .shareRemoved, account: user,
+                        data: NotificationData(actorEmail: me.email, deviceNames: names(ds)))
                 }
             }
         }
@@ -176,15 +201,17 @@ extension ApplyContext {
             throw SharingError(.emptySelection, field: .deviceIds, message: "no devices given")
         }
         if ids.count > limits.maxDevicesPerCall {
-            throw SharingError(.limitExceeded, subject: String(ids.count), field: .deviceIds, limit: .devicesPerCall,
-                               message: "at most \(limits.maxDevicesPerCall) devices per call")
+            throw SharingError(
+                .limitExceeded, subject: String(ids.count), field: .deviceIds, limit: .devicesPerCall,
+                message: "at most \(limits.maxDevicesPerCall) devices per call")
         }
         var byOwner: [AccountID: [DeviceID]] = [:]
         var owners: [AccountID] = []
         for id in ids {
             guard state.shares[ShareKey(device: id, user: actor)] != nil, let d = state.devices[id] else {
-                throw SharingError(.shareNotFound, subject: id.external, field: .deviceIds,
-                                   message: "this device is not shared with you")
+                throw SharingError(
+                    .shareNotFound, subject: id.external, field: .deviceIds,
+                    message: "this device is not shared with you")
             }
             if byOwner[d.owner] == nil { owners.append(d.owner) }
             byOwner[d.owner, default: []].append(id)
@@ -193,8 +220,9 @@ extension ApplyContext {
         for id in ids { delete(ShareKey(device: id, user: actor)) }
         record(.shareLeft, devices: ids, users: owners)
         for owner in owners where notify {
-            self.notify(.left, account: owner,
-                        data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner]!)))
+            self.notify(
+                .left, account: owner,
+                data: NotificationData(actorEmail: me.email, deviceNames: names(byOwner[owner]!)))
         }
         return finish(.count(created: 0, updated: 0, removed: ids.count))
     }
@@ -222,12 +250,14 @@ extension ApplyContext {
     /// is shared with or transferred to (docs/DOMAIN.md §2).
     func contactAccount(_ email: Email, field: SharingError.Field) throws(SharingError) -> AccountID {
         guard state.contactsByOwner[actor]?[email] != nil else {
-            throw SharingError(.contactNotFound, subject: email.value, field: field,
-                               message: "add this person as a contact first")
+            throw SharingError(
+                .contactNotFound, subject: email.value, field: field,
+                message: "add this person as a contact first")
         }
         guard let user = state.accountByEmail[email] else {
-            throw SharingError(.contactHasNoAccount, subject: email.value, field: field,
-                               message: "this contact has no account yet; invite them first")
+            throw SharingError(
+                .contactHasNoAccount, subject: email.value, field: field,
+                message: "this contact has no account yet; invite them first")
         }
         return user
     }
@@ -244,22 +274,25 @@ extension ApplyContext {
         if emails == 0 { throw SharingError(.emptySelection, field: .emails, message: "no emails given") }
         let (pairs, overflow) = devices.multipliedReportingOverflow(by: emails)
         if overflow || pairs > limits.maxPairsPerBulk {
-            throw SharingError(.limitExceeded, subject: overflow ? "overflow" : String(pairs), field: .pairs,
-                               limit: .pairsPerBulk,
-                               message: "devices × emails is above the maximum of \(limits.maxPairsPerBulk)")
+            throw SharingError(
+                .limitExceeded, subject: overflow ? "overflow" : String(pairs), field: .pairs,
+                limit: .pairsPerBulk,
+                message: "devices × emails is above the maximum of \(limits.maxPairsPerBulk)")
         }
     }
 
     func validate(_ access: AccessRequest) throws(SharingError) {
         guard access.mode == .ports else { return }
         if access.entryCount > limits.maxPortsPerShare {
-            throw SharingError(.limitExceeded, subject: String(access.entryCount),
-                               field: access.ports.isEmpty ? .serviceIds : .ports, limit: .portsPerShare,
-                               message: "at most \(limits.maxPortsPerShare) services and ports per share")
+            throw SharingError(
+                .limitExceeded, subject: String(access.entryCount),
+                field: access.ports.isEmpty ? .serviceIds : .ports, limit: .portsPerShare,
+                message: "at most \(limits.maxPortsPerShare) services and ports per share")
         }
         if access.entryCount == 0 && !access.scripting {
-            throw SharingError(.emptyAccess, field: .serviceIds,
-                               message: "PORTS with no services or ports grants nothing unless scripting is allowed")
+            throw SharingError(
+                .emptyAccess, field: .serviceIds,
+                message: "PORTS with no services or ports grants nothing unless scripting is allowed")
         }
     }
 

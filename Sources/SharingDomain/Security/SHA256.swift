@@ -32,7 +32,8 @@ public enum SHA256 {
                 while chunk < message.count {
                     for t in 0..<16 {
                         let i = chunk + t * 4
-                        w[t] = UInt32(message[i]) << 24 | UInt32(message[i + 1]) << 16 | UInt32(message[i + 2]) << 8
+                        w[t] =
+                            UInt32(message[i]) << 24 | UInt32(message[i + 1]) << 16 | UInt32(message[i + 2]) << 8
                             | UInt32(message[i + 3])
                     }
                     for t in 16..<64 {
@@ -48,8 +49,14 @@ public enum SHA256 {
                         let s0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22)
                         let maj = (a & b) ^ (a & c) ^ (b & c)
                         let t2 = s0 &+ maj
-                        hh = g; g = f; f = e; e = d &+ t1
-                        d = c; c = b; b = a; a = t1 &+ t2
+                        hh = g
+                        g = f
+                        f = e
+                        e = d &+ t1
+                        d = c
+                        c = b
+                        b = a
+                        a = t1 &+ t2
                     }
                     h = (h.0 &+ a, h.1 &+ b, h.2 &+ c, h.3 &+ d, h.4 &+ e, h.5 &+ f, h.6 &+ g, h.7 &+ hh)
                     chunk += 64
@@ -63,8 +70,14 @@ public enum SHA256 {
                 out[i + 2] = UInt8(truncatingIfNeeded: word >> 8)
                 out[i + 3] = UInt8(truncatingIfNeeded: word)
             }
-            put(h.0, 0); put(h.1, 4); put(h.2, 8); put(h.3, 12)
-            put(h.4, 16); put(h.5, 20); put(h.6, 24); put(h.7, 28)
+            put(h.0, 0)
+            put(h.1, 4)
+            put(h.2, 8)
+            put(h.3, 12)
+            put(h.4, 16)
+            put(h.5, 20)
+            put(h.6, 24)
+            put(h.7, 28)
             count = 32
         }
     }

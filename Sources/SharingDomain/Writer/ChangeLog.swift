@@ -25,8 +25,9 @@ public struct ChangeLogEntry: Hashable, Sendable, Codable {
 
     /// The entry of `batch` committed on top of a state at `base`.
     public init(batch: CommitBatch, base: UInt64) {
-        self.init(firstRevision: base + 1, revision: batch.revision, counters: batch.counters,
-                  mutations: batch.changes.mutations)
+        self.init(
+            firstRevision: base + 1, revision: batch.revision, counters: batch.counters,
+            mutations: batch.changes.mutations)
     }
 }
 
@@ -78,6 +79,7 @@ extension SharingState {
     /// follow from the rows). For tests and consistency checks across instances.
     public func sameContent(as other: SharingState) -> Bool {
         revision == other.revision && counters == other.counters && accounts == other.accounts
-            && apiKeys == other.apiKeys && contacts == other.contacts && devices == other.devices && shares == other.shares
+            && apiKeys == other.apiKeys && contacts == other.contacts && devices == other.devices
+            && shares == other.shares
     }
 }

@@ -20,8 +20,10 @@ public protocol SharingPersistence: Sendable {
     /// already the latest, so it is `apply` then ``commit(_:)``. A store
     /// shared by several instances overrides it to lock, catch up and commit
     /// in one transaction.
-    func commitSerialized<R: Sendable>(from base: SharingState,
-                                       _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)) async throws -> R
+    func commitSerialized<R: Sendable>(
+        from base: SharingState,
+        _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)
+    ) async throws -> R
 
     /// `state` brought up to the latest committed revision (other instances'
     /// batches replayed from the change log). The default returns `state`:
@@ -71,8 +73,10 @@ public struct EventQuery: Hashable, Sendable {
     public let pageSize: Int
 
     /// Validates page size and cursor against `limits`.
-    public init(caller: AccountID, filter: EventFilter, cursor: String?, pageSize: Int,
-                limits: Limits) throws(SharingError) {
+    public init(
+        caller: AccountID, filter: EventFilter, cursor: String?, pageSize: Int,
+        limits: Limits
+    ) throws(SharingError) {
         self.caller = caller
         self.filter = filter
         self.afterID = try PageCursor.decode(cursor)
@@ -107,8 +111,10 @@ public protocol SharingEventLog: Sendable {
     /// `through`, in (revision, position) order, that `account` may see (all
     /// for `nil`), with the pruned mark read after them: a change pruned
     /// while they were read shows as a mark past the cursor.
-    func accessChanges(after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
-                       limit: Int) async throws -> AccessChangePage
+    func accessChanges(
+        after cursor: AccessChangeCursor, through: UInt64, visibleTo account: AccountID?,
+        limit: Int
+    ) async throws -> AccessChangePage
 
     /// Deletes the access changes older than the latest `revisions`
     /// revisions and moves the pruned mark (docs/SERVER.md "Access-change feed").

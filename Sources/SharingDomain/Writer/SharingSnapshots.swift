@@ -109,15 +109,21 @@ public final class SharingSnapshots: Sendable {
                         b.waiters[id] = Waiter(revision: revision, continuation: c)
                         return nil
                     }
-                    if let ready { c.resume(returning: ready); return }
+                    if let ready {
+                        c.resume(returning: ready)
+                        return
+                    }
                     if Task.isCancelled {
                         fail(id, SharingError(.cancelled, message: "cancelled while waiting for a revision"))
                         return
                     }
                     let timer = Task { [weak self] in
                         do { try await Task.sleep(for: timeout) } catch { return }
-                        self?.fail(id, SharingError(.revisionNotReached, subject: String(revision), field: .atLeastRevision,
-                                                    message: "revision not reached within \(timeout)"))
+                        self?.fail(
+                            id,
+                            SharingError(
+                                .revisionNotReached, subject: String(revision), field: .atLeastRevision,
+                                message: "revision not reached within \(timeout)"))
                     }
                     let stillWaiting = box.withLock { b -> Bool in
                         guard b.waiters[id] != nil else { return false }

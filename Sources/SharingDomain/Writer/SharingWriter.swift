@@ -39,8 +39,10 @@ public actor SharingWriter {
     }
 
     /// A writer over an already loaded state.
-    public init(state: SharingState, persistence: any SharingPersistence, maxBatch: Int = 512,
-                clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) {
+    public init(
+        state: SharingState, persistence: any SharingPersistence, maxBatch: Int = 512,
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }
+    ) {
         precondition(maxBatch > 0)
         self.committed = state
         self.snapshots = SharingSnapshots(state, clock: clock)
@@ -50,15 +52,18 @@ public actor SharingWriter {
     }
 
     /// Loads the committed state from `persistence` and starts a writer on it.
-    public static func open(persistence: any SharingPersistence, limits: Limits = Limits(), maxBatch: Int = 512,
-                            clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }) async throws -> SharingWriter {
+    public static func open(
+        persistence: any SharingPersistence, limits: Limits = Limits(), maxBatch: Int = 512,
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() }
+    ) async throws -> SharingWriter {
         let state = try await persistence.loadState(limits: limits)
         return SharingWriter(state: state, persistence: persistence, maxBatch: maxBatch, clock: clock)
     }
 
     /// Submits a write and returns once it is durable (or has failed).
     public func submit(_ command: SharingCommand, actor: AccountID?) async throws(SharingError) -> WriteResult {
-        let result = await withCheckedContinuation { (c: CheckedContinuation<Result<WriteResult, SharingError>, Never>) in
+        let result = await withCheckedContinuation {
+            (c: CheckedContinuation<Result<WriteResult, SharingError>, Never>) in
             pending.append(Pending(command: command, actor: actor, continuation: c))
             if !draining {
                 draining = true
@@ -71,15 +76,19 @@ public actor SharingWriter {
     /// Creates an account with a fresh API key. The key is returned here once
     /// and never stored. A nil language is inherited from the contact entries
     /// for the email, else English.
-    public func createAccount(email: String, language: Language?) async throws(SharingError) -> (WriteResult, apiKey: String) {
+    public func createAccount(email: String, language: Language?) async throws(SharingError) -> (
+        WriteResult, apiKey: String
+    ) {
         let key = APIKey.generate()
-        let result = try await submit(.createAccount(email: email, language: language, apiKeyHash: APIKey.hash(key)), actor: nil)
+        let result = try await submit(
+            .createAccount(email: email, language: language, apiKeyHash: APIKey.hash(key)), actor: nil)
         return (result, key)
     }
 
     /// Adds a named API key to `actor`'s account. The key is returned here
     /// once and never stored.
-    public func createAPIKey(name: String, actor: AccountID) async throws(SharingError) -> (WriteResult, apiKey: String) {
+    public func createAPIKey(name: String, actor: AccountID) async throws(SharingError) -> (WriteResult, apiKey: String)
+    {
         let key = APIKey.generate()
         let result = try await submit(.createAPIKey(name: name, hash: APIKey.hash(key)), actor: actor)
         return (result, key)
@@ -114,8 +123,10 @@ public actor SharingWriter {
 
     /// Applies `commands` in order on `base` (the latest committed state, in
     /// a store shared by several instances after catching up from them).
-    private static func prepare(_ commands: [(SharingCommand, AccountID?)], on base: SharingState,
-                                clock: @Sendable () -> Timestamp) -> (CommitBatch?, Prepared) {
+    private static func prepare(
+        _ commands: [(SharingCommand, AccountID?)], on base: SharingState,
+        clock: @Sendable () -> Timestamp
+    ) -> (CommitBatch?, Prepared) {
         var working = base
         var changes = Changes()
         var results: [Result<WriteResult, SharingError>] = []
@@ -152,9 +163,11 @@ public actor SharingWriter {
             // have refused: with a shared store the rules ran (if at all) on
             // a state this transaction never committed. A commit that may
             // have landed must not read as not-processed (UNAVAILABLE).
-            let failure = error is CommitOutcomeUnknown
-                ? SharingError(.commitOutcomeUnknown,
-                               message: "the outcome is unknown: \(error); read the state before repeating the write")
+            let failure =
+                error is CommitOutcomeUnknown
+                ? SharingError(
+                    .commitOutcomeUnknown,
+                    message: "the outcome is unknown: \(error); read the state before repeating the write")
                 : SharingError(.storageUnavailable, message: "commit failed: \(error)")
             results = Array(repeating: .failure(failure), count: batch.count)
             // Nothing was sent: storage holds the committed state, and reading
@@ -202,7 +215,8 @@ public actor SharingWriter {
             return
         }
         if let stored = try? await persistence.loadState(limits: committed.limits),
-           stored.revision >= committed.revision {
+            stored.revision >= committed.revision
+        {
             adopt(stored)
         }
     }

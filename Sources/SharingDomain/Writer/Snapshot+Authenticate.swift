@@ -18,7 +18,8 @@ extension SharingSnapshots.Snapshot {
     /// (a state copy costs a retain and a release per map).
     public func apiKey(_ id: APIKeyID, digest: APIKeyHash) -> APIKeyRecord? {
         guard let record = state.apiKeys[id], record.hash.constantTimeEquals(digest),
-              state.accounts.index(forKey: record.account) != nil else { return nil }
+            state.accounts.index(forKey: record.account) != nil
+        else { return nil }
         return record
     }
 }

@@ -47,14 +47,18 @@ public final class ConnectionAuthentication: Sendable {
     private let goAway: @Sendable (_ failures: Int) -> Void
     private let observer: (any ServerObserver)?
 
-    init(limiter: AuthenticationLimiter, peer: String, observer: (any ServerObserver)?,
-         goAway: @escaping @Sendable (_ failures: Int) -> Void) {
+    init(
+        limiter: AuthenticationLimiter, peer: String, observer: (any ServerObserver)?,
+        goAway: @escaping @Sendable (_ failures: Int) -> Void
+    ) {
         self.limiter = limiter
         self.peer = peer
         self.observer = observer
         self.goAway = goAway
-        self.bucket = Mutex(TokenBucket(capacity: limiter.limits.connectionBurst,
-                                        refillPerSecond: limiter.limits.connectionRefillPerSecond, now: .now()))
+        self.bucket = Mutex(
+            TokenBucket(
+                capacity: limiter.limits.connectionBurst,
+                refillPerSecond: limiter.limits.connectionRefillPerSecond, now: .now()))
     }
 
     /// Refuses a call before its credentials are checked while this
@@ -71,9 +75,13 @@ public final class ConnectionAuthentication: Sendable {
         observer?.authenticationLimited()
         countFailure(at: now)
         let milliseconds = max(1, wait.nanoseconds / 1_000_000)
-        throw RPCError(.resourceExhausted, "too many failed authentications from this address; retry later",
-                       details: [StatusDetail(reason: Self.rateLimitedReason,
-                                              metadata: [MetadataEntry(key: "retry_after_ms", value: "\(milliseconds)")])])
+        throw RPCError(
+            .resourceExhausted, "too many failed authentications from this address; retry later",
+            details: [
+                StatusDetail(
+                    reason: Self.rateLimitedReason,
+                    metadata: [MetadataEntry(key: "retry_after_ms", value: "\(milliseconds)")])
+            ])
     }
 
     /// The call's credentials were valid.

@@ -29,7 +29,8 @@ struct PeerFailureTable: Sendable {
     mutating func recordFailure(_ peer: String, at now: NIODeadline) -> Bool {
         if buckets[peer] == nil {
             if buckets.count >= limits.maxTrackedPeers { makeRoom(at: now) }
-            buckets[peer] = TokenBucket(capacity: limits.peerBurst, refillPerSecond: limits.peerRefillPerSecond, now: now)
+            buckets[peer] = TokenBucket(
+                capacity: limits.peerBurst, refillPerSecond: limits.peerRefillPerSecond, now: now)
         }
         return buckets[peer]!.take(at: now)
     }
@@ -37,7 +38,8 @@ struct PeerFailureTable: Sendable {
     private mutating func makeRoom(at now: NIODeadline) {
         buckets = buckets.filter { !$0.value.isFull(at: now) }
         if buckets.count >= limits.maxTrackedPeers,
-           let oldest = buckets.min(by: { $0.value.updatedAt < $1.value.updatedAt })?.key {
+            let oldest = buckets.min(by: { $0.value.updatedAt < $1.value.updatedAt })?.key
+        {
             buckets[oldest] = nil
         }
     }

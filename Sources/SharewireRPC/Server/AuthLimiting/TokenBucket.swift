@@ -10,7 +10,8 @@ public struct TokenBucket: Sendable, Equatable {
     public private(set) var updatedAt: NIODeadline
 
     public init(capacity: Int, refillPerSecond: Double, now: NIODeadline) {
-        precondition(capacity >= 1 && refillPerSecond >= 0, "a bucket holds at least one token and never drains by itself")
+        precondition(
+            capacity >= 1 && refillPerSecond >= 0, "a bucket holds at least one token and never drains by itself")
         self.capacity = Double(capacity)
         self.refillPerSecond = refillPerSecond
         self.tokens = Double(capacity)

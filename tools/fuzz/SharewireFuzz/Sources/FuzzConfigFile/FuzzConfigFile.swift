@@ -31,7 +31,9 @@ func check(_ text: String, control: [UInt8], value: String) {
     }
 
     let key = ConfigFile.knownKeys[Int(control[0] & 0x0F) % ConfigFile.knownKeys.count]
-    let profile: String? = control[0] & 0x10 == 0 ? nil
+    let profile: String? =
+        control[0] & 0x10 == 0
+        ? nil
         : (config.profiles.keys.sorted() + profileNames)[Int(control[1]) % (config.profiles.count + profileNames.count)]
     let newValue: String? = control[0] & 0x20 == 0 ? value : nil
     let edited: String
@@ -41,7 +43,9 @@ func check(_ text: String, control: [UInt8], value: String) {
         return
     }
     guard let after = parse(edited) else {
-        fatalError("editing \(key) in \(profile ?? "top level") made an invalid file: \(edited.debugDescription) from \(text.debugDescription)")
+        fatalError(
+            "editing \(key) in \(profile ?? "top level") made an invalid file: \(edited.debugDescription) from \(text.debugDescription)"
+        )
     }
     var expected = config
     if let profile {
@@ -52,7 +56,9 @@ func check(_ text: String, control: [UInt8], value: String) {
         expected.values[key] = newValue
     }
     guard after == expected else {
-        fatalError("editing \(key) = \(newValue.debugDescription) in \(profile ?? "top level"): got \(after), expected \(expected); text \(edited.debugDescription)")
+        fatalError(
+            "editing \(key) = \(newValue.debugDescription) in \(profile ?? "top level"): got \(after), expected \(expected); text \(edited.debugDescription)"
+        )
     }
 }
 
@@ -64,7 +70,8 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     let rest = input[2...]
     let split = rest.firstIndex(of: 0) ?? rest.endIndex
     let text = String(decoding: UnsafeBufferPointer(rebasing: rest[..<split]), as: UTF8.self)
-    let value = split < rest.endIndex
+    let value =
+        split < rest.endIndex
         ? String(decoding: UnsafeBufferPointer(rebasing: rest[(split + 1)...]), as: UTF8.self) : "v"
     check(text, control: control, value: value)
     return 0

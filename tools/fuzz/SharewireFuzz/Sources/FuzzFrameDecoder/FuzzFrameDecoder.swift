@@ -25,8 +25,10 @@ func describe(_ event: FrameEvent) -> String {
     }
 }
 
-func decode(_ chunks: [UnsafeBufferPointer<UInt8>], role: FrameRole, maxFrameSize: UInt32,
-            expectPreface: Bool) -> Outcome {
+func decode(
+    _ chunks: [UnsafeBufferPointer<UInt8>], role: FrameRole, maxFrameSize: UInt32,
+    expectPreface: Bool
+) -> Outcome {
     var decoder = FrameDecoder(role: role, maxFrameSize: maxFrameSize, expectPreface: expectPreface)
     var buffer = ByteBuffer()
     var outcome = Outcome()
@@ -58,8 +60,9 @@ func fuzzOne(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
     // 0 ... 64 KiB, so small limits (oversized frames) are reachable.
     let maxFrameSize = UInt32(input.control[1]) << 8
     let chunked = decode(input.chunks, role: role, maxFrameSize: maxFrameSize, expectPreface: expectPreface)
-    let whole = decode(input.data.isEmpty ? [] : [input.data], role: role, maxFrameSize: maxFrameSize,
-                       expectPreface: expectPreface)
+    let whole = decode(
+        input.data.isEmpty ? [] : [input.data], role: role, maxFrameSize: maxFrameSize,
+        expectPreface: expectPreface)
     if chunked != whole {
         fatalError("chunking changed the outcome:\nchunked \(chunked)\nwhole   \(whole)")
     }

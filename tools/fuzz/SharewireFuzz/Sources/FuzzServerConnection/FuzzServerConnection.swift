@@ -1,3 +1,8 @@
+import FuzzSupport
+import Logging
+import NIOCore
+import NIOEmbedded
+import SharewireMessages
 // Fuzz target: the server's connection handler (SharewireRPC), on NIO's
 // EmbeddedChannel: bytes in, whatever frames out.
 //
@@ -12,21 +17,19 @@
 // does not allow. Echo (by id and by path) answers with its payload or fails
 // with its fail_code.
 @_spi(Testing) import SharewireRPC
-import FuzzSupport
-import Logging
-import NIOCore
-import NIOEmbedded
-import SharewireMessages
 import SharewireWire
 
 let server: RPCServer = {
     var router = RPCRouter()
-    router.unary(MethodDescriptor(.diagnosticsEcho), immediate: { (request: EchoRequest, _) -> EchoResponse? in
-        if request.failCode != 0 {
-            throw RPCError(StatusCode(wireValue: request.failCode), request.failMessage)
+    router.unary(
+        MethodDescriptor(.diagnosticsEcho),
+        immediate: { (request: EchoRequest, _) -> EchoResponse? in
+            if request.failCode != 0 {
+                throw RPCError(StatusCode(wireValue: request.failCode), request.failMessage)
+            }
+            return EchoResponse(payload: request.payload)
         }
-        return EchoResponse(payload: request.payload)
-    }) { (request: EchoRequest, _) -> EchoResponse in EchoResponse(payload: request.payload) }
+    ) { (request: EchoRequest, _) -> EchoResponse in EchoResponse(payload: request.payload) }
     var configuration = ServerConfiguration()
     // Small limits, so the fuzzer reaches them.
     configuration.maxFrameSize = 4096

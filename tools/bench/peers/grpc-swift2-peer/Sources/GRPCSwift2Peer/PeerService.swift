@@ -12,14 +12,19 @@ struct PeerService: RegistrableRPCService {
     let checker: PeerCheck
 
     func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
-        router.registerHandler(forMethod: Self.echo, deserializer: EchoRequestDeserializer(),
-                               serializer: EchoResponseSerializer()) { request, context in
+        router.registerHandler(
+            forMethod: Self.echo, deserializer: EchoRequestDeserializer(),
+            serializer: EchoResponseSerializer()
+        ) { request, context in
             let single = try await ServerRequest(stream: request)
-            return StreamingServerResponse(single: ServerResponse(message: EchoResponse(payload: single.message.payload)))
+            return StreamingServerResponse(
+                single: ServerResponse(message: EchoResponse(payload: single.message.payload)))
         }
         let checker = self.checker
-        router.registerHandler(forMethod: Self.check, deserializer: CheckPortRequestDeserializer(),
-                               serializer: CheckPortResponseSerializer()) { request, context in
+        router.registerHandler(
+            forMethod: Self.check, deserializer: CheckPortRequestDeserializer(),
+            serializer: CheckPortResponseSerializer()
+        ) { request, context in
             let single = try await ServerRequest(stream: request)
             let response = try await checker.check(single.message, metadata: single.metadata)
             return StreamingServerResponse(single: ServerResponse(message: response))
@@ -41,7 +46,9 @@ struct PeerCheck: Sendable {
 
     func check(_ request: CheckPortRequest, metadata: Metadata) async throws -> CheckPortResponse {
         let latest = snapshots.latest()
-        let snapshot = latest.revision >= request.minRevision ? latest
+        let snapshot =
+            latest.revision >= request.minRevision
+            ? latest
             : try await snapshots.snapshot(atLeast: request.minRevision, timeout: .seconds(5))
         // Authenticator.principal: the bearer key, then the cache, then act-as.
         guard let value = metadata[stringValues: "authorization"].first(where: { _ in true }) else {
@@ -72,16 +79,18 @@ struct PeerCheck: Sendable {
         }
         if caller != user {
             guard let view = try? snapshot.state.device(caller, device), case .owner = view.role else {
-                throw RPCError(code: .permissionDenied,
-                               message: "an account may check only its own access, or access to devices it owns")
+                throw RPCError(
+                    code: .permissionDenied,
+                    message: "an account may check only its own access, or access to devices it owns")
             }
         }
         // Parse.port
         guard request.port >= 1, request.port <= 65535 else {
             throw RPCError(code: .invalidArgument, message: "port must be 1-65535")
         }
-        return CheckPortResponse(allowed: snapshot.check(user: user, device: device, port: UInt16(request.port)),
-                                 revision: snapshot.revision)
+        return CheckPortResponse(
+            allowed: snapshot.check(user: user, device: device, port: UInt16(request.port)),
+            revision: snapshot.revision)
     }
 }
 
@@ -100,25 +109,41 @@ enum CheckSeed {
         var state = SharingState()
         let now = Timestamp.now()
         func account(_ email: String, key: String) throws -> AccountID {
-            let applied = try state.apply(.createAccount(email: email, language: .en, apiKeyHash: APIKey.hash(key)),
-                                          actor: nil, at: now)
+            let applied = try state.apply(
+                .createAccount(email: email, language: .en, apiKeyHash: APIKey.hash(key)),
+                actor: nil, at: now)
             state = applied.state
-            guard case let .account(a) = applied.outcome else { fatalError("createAccount returned \(applied.outcome)") }
+            guard case let .account(a) = applied.outcome else {
+                fatalError("createAccount returned \(applied.outcome)")
+            }
             return a.id
         }
         let owner = try account("owner@example.com", key: APIKey.generate())
         let friendKey = APIKey.generate()
         let friend = try account("friend0@example.com", key: friendKey)
-        state = try state.apply(.createContact(email: "friend0@example.com", fields: ContactFields()), actor: owner, at: now).state
-        let registered = try state.apply(.registerDevice(name: "bench-0", services: [
-            ServiceSpec(name: "ssh", port: 22, protocol: "ssh"), ServiceSpec(name: "web", port: 80, protocol: "http"),
-        ]), actor: owner, at: now)
+        state = try state.apply(
+            .createContact(email: "friend0@example.com", fields: ContactFields()), actor: owner, at: now
+        ).state
+        let registered = try state.apply(
+            .registerDevice(
+                name: "bench-0",
+                services: [
+                    ServiceSpec(name: "ssh", port: 22, protocol: "ssh"),
+                    ServiceSpec(name: "web", port: 80, protocol: "http"),
+                ]), actor: owner, at: now)
         state = registered.state
-        guard case let .device(device) = registered.outcome else { fatalError("registerDevice returned \(registered.outcome)") }
-        state = try state.apply(.share(devices: [device.id], emails: ["friend0@example.com"],
-                                       access: .ports([device.services[0].id]), notify: false),
-                                actor: owner, at: now).state
-        guard state.check(user: friend, device: device.id, port: 22) else { fatalError("seeded share does not allow port 22") }
+        guard case let .device(device) = registered.outcome else {
+            fatalError("registerDevice returned \(registered.outcome)")
+        }
+        state = try state.apply(
+            .share(
+                devices: [device.id], emails: ["friend0@example.com"],
+                access: .ports([device.services[0].id]), notify: false),
+            actor: owner, at: now
+        ).state
+        guard state.check(user: friend, device: device.id, port: 22) else {
+            fatalError("seeded share does not allow port 22")
+        }
         return Seeded(snapshots: SharingSnapshots(state), friendKey: friendKey, friend: friend, device: device.id)
     }
 }

@@ -4,7 +4,7 @@ import NIOPosix
 import SharingDomain
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 // grpc-swift-2 peer for tools/bench/compare.
@@ -53,8 +53,9 @@ let group = MultiThreadedEventLoopGroup(numberOfThreads: threads)
 // what the benchmark sends (as grpc-swift's own docs show, 256) and more.
 var config = HTTP2ServerTransport.Posix.Config.defaults
 config.http2.maxConcurrentStreams = 1024
-let transport = HTTP2ServerTransport.Posix(address: .ipv4(host: "127.0.0.1", port: port),
-                                           transportSecurity: .plaintext, config: config, eventLoopGroup: group)
+let transport = HTTP2ServerTransport.Posix(
+    address: .ipv4(host: "127.0.0.1", port: port),
+    transportSecurity: .plaintext, config: config, eventLoopGroup: group)
 let service = PeerService(checker: PeerCheck(snapshots: seeded.snapshots, cache: AuthCache(capacity: authCacheSize)))
 let server = GRPCServer(transport: transport, services: [service])
 
@@ -64,6 +65,7 @@ try await withThrowingDiscardingTaskGroup { tasks in
         FileHandleOut.error("not listening on IPv4")
         exit(1)
     }
-    FileHandleOut.line("check: key=\(seeded.friendKey) user=\(seeded.friend.external) device=\(seeded.device.external) port=22")
+    FileHandleOut.line(
+        "check: key=\(seeded.friendKey) user=\(seeded.friend.external) device=\(seeded.device.external) port=22")
     FileHandleOut.line("listening on \(address.host):\(address.port)")
 }
