@@ -27,7 +27,8 @@ final class AuthCache: Sendable {
     }
 
     private let slots: Mutex<[Entry?]>
-    private let mask: Int
+    /// False with capacity 0: every key is hashed (SHA-256) and looked up.
+    let isEnabled: Bool
     /// 64 − log2(slot count): the slot is the hash's top bits.
     private let shift: UInt64
     private let seed = UInt64.random(in: .min ... .max) | 1
@@ -40,11 +41,9 @@ final class AuthCache: Sendable {
             while size < capacity { size <<= 1 }
         }
         slots = Mutex(Array(repeating: nil, count: size))
-        mask = size - 1
+        isEnabled = size > 0
         shift = UInt64(64 - max(size, 1).trailingZeroBitCount)
     }
-
-    var isEnabled: Bool { mask >= 0 }
 
     /// The unrevoked API key `key` is in `snapshot`, or `nil` (unknown or
     /// revoked); `noteUse` says whether this use (at the snapshot's time)
@@ -71,8 +70,8 @@ final class AuthCache: Sendable {
     }
 
     /// The slot's hash, from the key's last 8 bytes mixed with a
-    /// per-process random seed. A key's tail is CSPRNG output (16 hex
-    /// digits, 64 bits), so it needs no hashing of the whole key (SipHash,
+    /// per-process random seed. A key's last 8 bytes are 8 hex digits of
+    /// CSPRNG output (32 random bits), so it needs no hashing of the whole key (SipHash,
     /// then FNV over the key, each cost 2–3% of a Check). Presented keys are
     /// the caller's choice, but only keys that authenticated are stored: keys
     /// made to collide can only evict each other's slot (a SHA-256 on the

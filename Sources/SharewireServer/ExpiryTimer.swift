@@ -29,7 +29,8 @@ public final class ExpiryTimer: Sendable {
     }
 
     private let task = OwnedTask()
-    private let rounds = Atomic<Int>(0)
+    private let writeCount = Atomic<Int>(0)
+    private let lookCount = Atomic<Int>(0)
 
     private init() {}
 
@@ -42,6 +43,7 @@ public final class ExpiryTimer: Sendable {
         let timer = ExpiryTimer()
         let started = Task { [weak timer] in
             while !Task.isCancelled {
+                timer?.lookCount.add(1, ordering: .relaxed)
                 let snapshot = writer.snapshots.latest()
                 let now = clock()
                 var sleep = configuration.pollInterval
@@ -49,7 +51,7 @@ public final class ExpiryTimer: Sendable {
                     if next <= now {
                         do {
                             let result = try await writer.submit(.expireShares, actor: nil)
-                            timer?.rounds.add(1, ordering: .relaxed)
+                            timer?.writeCount.add(1, ordering: .relaxed)
                             if case let .count(_, _, removed) = result.outcome, removed > 0 {
                                 logger.info(
                                     "shares expired",
@@ -79,7 +81,12 @@ public final class ExpiryTimer: Sendable {
     }
 
     /// Expiry writes submitted so far (for tests).
-    public var writes: Int { rounds.load(ordering: .relaxed) }
+    public var writes: Int { writeCount.load(ordering: .relaxed) }
+
+    /// Times the timer has started a look at the latest snapshot and the
+    /// clock (for tests: two more looks after a change of the clock or the
+    /// state mean one whole look, and any write it made, saw that change).
+    public var looks: Int { lookCount.load(ordering: .relaxed) }
 
     /// Stops the timer; returns once its task has ended.
     public func stop() async { await task.stop() }

@@ -67,7 +67,9 @@ struct ClusterExpiryTests {
                     a.backend.snapshots.latest().state.shareCount == 0
                         && b.backend.snapshots.latest().state.shareCount == 0
                 })
-            try await Task.sleep(for: .milliseconds(300))  // several timer rounds on each instance
+            // Each instance's timer looks again at the state without the share: neither writes more.
+            #expect(try await ExpiryServerTests.timerHasLooked(a.backend.expiry))
+            #expect(try await ExpiryServerTests.timerHasLooked(b.backend.expiry))
             #expect(a.revision == shared.revision + 1 && b.revision == shared.revision + 1)
             let events: ListEventsResponse = try await b.call(
                 Sharewire_V1.EventService.Method.ListEvents.descriptor,
