@@ -104,9 +104,36 @@ extension PostgresSharingStore {
     /// below it, or a log that still reaches back to it without it means
     /// rolled back. A log pruned past it, or no answer within the write
     /// timeout, leaves it unknown.
+    ///
+    /// A failed look is tried again until the write timeout: the pool may
+    /// hand out the very connection whose backend was terminated (its FATAL
+    /// not yet read), or PostgreSQL may be restarting; the look only reads,
+    /// so repeating it is safe.
     func resolveOutcome(of marker: CommitMarker) async -> CommitResolution {
+        let clock = ContinuousClock()
+        let deadline = clock.now + configuration.writeTimeout
+        var pause = Duration.milliseconds(20)
+        while true {
+            let started = clock.now
+            switch await lookForOutcome(of: marker, timeout: deadline - started) {
+            case let .unknown(reason) where clock.now + pause < deadline && reason.hasPrefix(Self.lookFailed):
+                logger.debug(
+                    "reading the change log for a lost COMMIT failed; trying again", metadata: ["reason": "\(reason)"])
+                try? await Task.sleep(for: pause)
+                pause = min(pause * 2, .seconds(1))
+            case let resolution:
+                return resolution
+            }
+        }
+    }
+
+    /// The prefix of an unknown resolution whose look failed (rather than found a pruned log).
+    static let lookFailed = "cannot read the change log: "
+
+    /// One look at the change log for `marker` (``resolveOutcome(of:)``).
+    private func lookForOutcome(of marker: CommitMarker, timeout: Duration) async -> CommitResolution {
         do {
-            return try await withConnection(timeout: configuration.writeTimeout) { [logger] c, _ in
+            return try await withConnection(timeout: timeout) { [logger] c, _ in
                 try await c.withTransaction(logger: logger) { c in
                     let latest = try await Self.lockRevision(c, logger: logger)
                     let body = try await c.fetch(SharingSQL.changeLogBody(at: marker.revision), logger: logger) {
@@ -123,7 +150,7 @@ extension PostgresSharingStore {
                 }
             }
         } catch {
-            return .unknown("cannot read the change log: \(error)")
+            return .unknown(Self.lookFailed + "\(error)")
         }
     }
 }

@@ -136,8 +136,12 @@ struct OpsEndpointTests {
     @Test func readyzFlipsTo503DuringDrain() async throws {
         var config = ServerConfiguration()
         config.port = 0
-        config.housekeepingInterval = .seconds(3)
-        config.drainGracePeriod = .seconds(20)
+        // The drain's phase 1 waits one housekeeping interval for its PONG (this raw
+        // client never answers) before closing the idle connection; 30 s keeps the
+        // connection open through the probes however slowly a loaded machine runs
+        // them. The client closes it itself afterwards, which ends the drain.
+        config.housekeepingInterval = .seconds(30)
+        config.drainGracePeriod = .seconds(60)
         var logger = Logger(label: "test.server")
         logger.logLevel = .critical
         var router = RPCRouter()
@@ -153,7 +157,7 @@ struct OpsEndpointTests {
         defer { Task { [sender = http.sender] in await sender.close() } }
         #expect(try await http.get("/readyz")?.status == 200)
 
-        try await RawConnection.with(port: rpcPort) { raw in
+        let drain = try await RawConnection.with(port: rpcPort) { raw in
             try await raw.send(RawConnection.handshakeBytes())
             _ = try await raw.read { event in
                 if case let .frame(frame) = event { return frame.type == .hello }
@@ -162,16 +166,17 @@ struct OpsEndpointTests {
             #expect(server.connectionCount == 1)
             let drain = Task { await server.drain() }
             var status: Int?
-            for _ in 0..<200 {  // at most ~2 s
+            for _ in 0..<500 {  // at most ~5 s
                 status = try await http.get("/readyz")?.status
                 if status == 503 { break }
                 try await Task.sleep(for: .milliseconds(10))
             }
             #expect(status == 503)
             #expect(server.connectionCount == 1, "the drain is still under way")
-            await drain.value
-            #expect(try await http.get("/readyz")?.status == 503)
+            return drain
         }
+        await drain.value
+        #expect(try await http.get("/readyz")?.status == 503)
     }
 }
 
