@@ -20,7 +20,7 @@ struct DeadlineAndCancelTests {
         let elapsed = clock.now - start
         #expect(error?.code == .deadlineExceeded)
         #expect(elapsed >= .milliseconds(100))
-        #expect(elapsed < .seconds(5))
+        #expect(elapsed < .seconds(20))  // the deadline, not the blocked handler (never)
         // The server enforces the same deadline: the handler is cancelled.
         #expect(await server.probe.waitFor("cancelled:deadline"))
         client.close()

@@ -14,7 +14,7 @@ final class HandlerProbe: Sendable {
     var all: [String] { events.withLock { $0 } }
 
     /// Waits (bounded) until `event` has been recorded.
-    func waitFor(_ event: String, timeout: Duration = .seconds(5)) async -> Bool {
+    func waitFor(_ event: String, timeout: Duration = .seconds(30)) async -> Bool {
         let clock = ContinuousClock()
         let end = clock.now + timeout
         while clock.now < end {
