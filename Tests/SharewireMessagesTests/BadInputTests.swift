@@ -33,10 +33,12 @@ func decodeIsSafe<M: ProtoMessage>(_ type: M.Type, _ bytes: [UInt8]) -> Bool {
 let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
 
 @Suite struct BadInputTests {
-    @Test func randomGarbageNeverCrashes() {
+    @Test func randomGarbageNeverCrashes() async {
         var rng = SplitMix64(seed: 0x5EED_0001)
         var accepted = 0
-        for _ in 0..<3_000 {
+        for round in 0..<3_000 {
+            // CPU-bound: let other tests' tasks have the (two-thread) cooperative pool now and then.
+            if round.isMultiple(of: 50) { await Task.yield() }
             let length = Int.random(in: 0..<64, using: &rng)
             let bytes = (0..<length).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
             for type in allMessageTypes where decodeIsSafe(type, bytes) { accepted += 1 }
@@ -46,7 +48,7 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
 
     /// Random mutations of valid encodings reach deeper into the decoder
     /// than pure garbage does.
-    @Test func mutatedEncodingsNeverCrash() {
+    @Test func mutatedEncodingsNeverCrash() async {
         let seeds: [[UInt8]] = [
             RequestHead(
                 method: "/sharewire.v1.Diagnostics/Echo", methodID: 10, timeoutMicros: 1 << 33,
@@ -67,6 +69,8 @@ let allMessageTypes: [any ProtoMessage.Type] = MessageTypes.all
         ]
         var rng = SplitMix64(seed: 0x5EED_0002)
         for iteration in 0..<3_000 {
+            // CPU-bound: let other tests' tasks have the (two-thread) cooperative pool now and then.
+            if iteration.isMultiple(of: 50) { await Task.yield() }
             var bytes = seeds[iteration % seeds.count]
             for _ in 0..<Int.random(in: 1...4, using: &rng) {
                 let index = Int.random(in: 0..<bytes.count, using: &rng)

@@ -97,11 +97,13 @@ import Testing
 
     /// Uniformly random bytes after a valid preface + HELLO.
     @Test(arguments: [FrameRole.server, .client])
-    func randomGarbageAfterHandshake(role: FrameRole) {
+    func randomGarbageAfterHandshake(role: FrameRole) async {
         let seed: UInt64 = role == .server ? 0xC0FFEE : 0xBADC0DE
         var rng = SeededRNG(seed: seed)
         var errors = 0
         for input in 0..<2000 {
+            // CPU-bound: let other tests' tasks have the (two-thread) cooperative pool now and then.
+            if input.isMultiple(of: 100) { await Task.yield() }
             let garbage = rng.bytes(Int.random(in: 0...64, using: &rng))
             let outcome = Self.fuzz(Self.handshake + garbage, role: role, seed: seed, input: input)
             #expect(Array(outcome.events.prefix(2)) == [.preface10, .hello], "seed \(seed), input \(input)")
@@ -131,11 +133,13 @@ import Testing
     /// (including 0 and the reserved bit), lengths around the limit and the
     /// PING size, so the deeper checks are reached, not just the type byte.
     @Test(arguments: [FrameRole.server, .client])
-    func randomHeaders(role: FrameRole) {
+    func randomHeaders(role: FrameRole) async {
         let seed: UInt64 = role == .server ? 0x4EAD : 0x4EAE
         var rng = SeededRNG(seed: seed)
         var outcomes: Set<String> = []
         for input in 0..<1500 {
+            // CPU-bound: let other tests' tasks have the (two-thread) cooperative pool now and then.
+            if input.isMultiple(of: 100) { await Task.yield() }
             var builder = WireBuilder()
             builder.handshake()
             for _ in 0..<Int.random(in: 1...8, using: &rng) {
@@ -170,10 +174,12 @@ import Testing
     /// Valid streams (with oversized frames) with a few bytes flipped,
     /// inserted or removed.
     @Test(arguments: [FrameRole.server, .client])
-    func mutatedValidStreams(role: FrameRole) {
+    func mutatedValidStreams(role: FrameRole) async {
         let seed: UInt64 = role == .server ? 0x3117 : 0x3118
         var rng = SeededRNG(seed: seed)
         for input in 0..<400 {
+            // CPU-bound: let other tests' tasks have the (two-thread) cooperative pool now and then.
+            if input.isMultiple(of: 25) { await Task.yield() }
             let script =
                 role == .server
                 ? FrameDecoderDripFeedTests.Script.server(seed: seed &+ UInt64(input), frames: 6)
