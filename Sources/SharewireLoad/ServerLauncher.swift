@@ -88,14 +88,37 @@ public final class ServerLauncher: Sendable {
             .flatMap { $0.split(separator: ":").last }.flatMap { Int($0) }
     }
 
+    /// How long ``stop()`` and ``shutdown()`` wait after SIGTERM before SIGKILL.
+    static let stopGrace: Duration = .seconds(10)
+
     /// SIGTERM, a bounded wait (then SIGKILL), and the data directory removed.
+    /// It blocks its thread while it waits: for the end of a program. Async
+    /// code calls ``shutdown()``, which does not hold a thread of the
+    /// cooperative pool (tests run many servers on that pool at once).
     public func stop() {
         if process.isRunning {
             kill(process.processIdentifier, SIGTERM)
-            let deadline = Date().addingTimeInterval(10)
-            while process.isRunning, Date() < deadline { usleep(10_000) }
+            let clock = ContinuousClock()
+            let deadline = clock.now + Self.stopGrace
+            while process.isRunning, clock.now < deadline { usleep(10_000) }
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
+        removeFiles()
+    }
+
+    /// ``stop()`` awaited: the same signals and bounded wait, without blocking a thread.
+    public func shutdown() async {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            let clock = ContinuousClock()
+            let deadline = clock.now + Self.stopGrace
+            while process.isRunning, clock.now < deadline { try? await Task.sleep(for: .milliseconds(10)) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        removeFiles()
+    }
+
+    private func removeFiles() {
         try? FileManager.default.removeItem(atPath: dataDirectory)
         try? FileManager.default.removeItem(atPath: outputPath)
     }

@@ -31,8 +31,13 @@ import Testing
     func withServer(_ body: (ServerLauncher) async throws -> Void) async throws {
         let binary = try builtBinary(named: "sharewired", environmentVariable: "SHAREWIRED_BIN")
         let server = try await ServerLauncher(binary: binary)
-        defer { server.stop() }
-        try await body(server)
+        do {
+            try await body(server)
+        } catch {
+            await server.shutdown()
+            throw error
+        }
+        await server.shutdown()
     }
 
     func run(_ config: LoadConfiguration) async throws -> (RunReport, LatencyHistogram) {
@@ -149,7 +154,6 @@ import Testing
     @Test func serverGoingAwayShowsAsConnectionErrorsAndTheRunStillEnds() async throws {
         let binary = try builtBinary(named: "sharewired", environmentVariable: "SHAREWIRED_BIN")
         let server = try await ServerLauncher(binary: binary)
-        defer { server.stop() }
         var config = Self.config(.echo, port: server.port, key: server.serviceKey)
         config.durationSeconds = 2
         config.connections = 1
@@ -157,7 +161,7 @@ import Testing
         load.log = { _ in }
         let stopper = Task {
             try await Task.sleep(for: .milliseconds(1_000))
-            server.stop()
+            await server.shutdown()
         }
         let clock = ContinuousClock()
         let started = clock.now
