@@ -169,7 +169,7 @@ let coreTargets: [Target] = [
     .testTarget(
         name: "SharewireMessagesTests",
         dependencies: [
-            "SharewireMessages",
+            "SharewireMessages", "SharewireTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ],
         resources: [.copy("Golden")],
@@ -256,7 +256,7 @@ let coreTargets: [Target] = [
         dependencies: ["SharewireCLICore", "SharewireClient", "SharewireTestSupport"],
         swiftSettings: swift6
     ),
-    // Test helpers shared by test targets: a real sharewired child process, temp dirs.
+    // Test helpers shared by test targets: child processes, a real sharewired child process, temp dirs.
     .target(
         name: "SharewireTestSupport",
         dependencies: [
