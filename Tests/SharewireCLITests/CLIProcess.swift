@@ -84,25 +84,17 @@ struct CLI {
     }
 }
 
-/// A `sharewired` child process with a service key over a temp data dir.
-struct CLIServer {
+/// A `sharewired` child process (``SharewiredChild``) with a service key over a temp data dir.
+struct CLIServer: TestServerHarness {
     static let serviceKey = "cli-tests-service-key-5b8d2f7e1c9a4036b2e4"
-    let dir: TempDirectory
-    let process: ServerProcess
+    let child: SharewiredChild
 
-    var address: String { "127.0.0.1:\(process.port)" }
+    var dir: TempDirectory { child.dir }
+    var process: ServerProcess { child.process }
+    var port: Int { child.port }
 
     static func start() async throws -> CLIServer {
-        let dir = try TempDirectory("sharewire-cli-server")
-        do {
-            let process = try await ServerProcess(
-                arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "5"],
-                environment: ["SHAREWIRE_SERVICE_KEY": serviceKey], logTo: dir.file("sharewired.log"))
-            return CLIServer(dir: dir, process: process)
-        } catch {
-            dir.remove()
-            throw error
-        }
+        CLIServer(child: try await SharewiredChild.start(serviceKey: serviceKey, dirPrefix: "sharewire-cli-server"))
     }
 
     /// Runs `body` against a fresh server, then stops it and removes its data.
@@ -110,10 +102,7 @@ struct CLIServer {
         try await withStarted({ try await start() }, stop: { await $0.stop() }, body)
     }
 
-    func stop() async {
-        _ = try? await process.stop(signal: SIGTERM, timeout: .seconds(20))
-        dir.remove()
-    }
+    func stop() async { await child.stop() }
 }
 
 struct CLIFailure: Error, CustomStringConvertible {

@@ -1,9 +1,9 @@
 import Dispatch
-import Logging
 import NIOCore
 import NIOPosix
 import SharewireMessages
 import SharewireRPC
+import SharewireTestSupport
 import Synchronization
 
 /// Records what handlers observed, so tests can assert server-side effects.
@@ -92,19 +92,16 @@ enum TestMethods {
     static let explainedWait = MethodDescriptor(path: "/sharewire.test.Test/ExplainedWait")
 }
 
-/// An RPCServer on a free loopback port with the built-in services and the
-/// test methods.
-struct TestServer {
-    let server: RPCServer
-    let port: Int
+/// An in-process server (``InProcessServer``) with the built-in services
+/// and the test methods.
+struct TestServer: TestServerHarness {
+    let base: InProcessServer
     let probe: HandlerProbe
-    let runTask: Task<Void, any Error>
+
+    var server: RPCServer { base.server }
+    var port: Int { base.port }
 
     static func start(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
-        var config = ServerConfiguration()
-        config.port = 0
-        config.housekeepingInterval = .milliseconds(50)
-        configure(&config)
         let probe = HandlerProbe()
         var router = RPCRouter()
         HealthService().register(in: &router)
@@ -175,26 +172,12 @@ struct TestServer {
                 return EchoResponse(payload: Array(names.joined(separator: ",").utf8))
             }
         ) { (_: EchoRequest, _) -> EchoResponse in EchoResponse() }
-        var logger = Logger(label: "test.server")
-        logger.logLevel = .critical
-        let server = RPCServer(configuration: config, router: router, logger: logger)
-        let address = try await server.start()
-        let runTask = Task { try await server.run() }
-        return TestServer(server: server, port: address.port!, probe: probe, runTask: runTask)
+        return TestServer(base: try await InProcessServer.start(router: router, configure: configure), probe: probe)
     }
 
     func client(connections: Int = 1, configure: (inout ClientConfiguration) -> Void = { _ in }) -> RPCClient {
-        var config = ClientConfiguration(host: "127.0.0.1", port: port)
-        config.connections = connections
-        config.defaultTimeout = .seconds(10)
-        configure(&config)
-        var logger = Logger(label: "test.client")
-        logger.logLevel = .critical
-        return RPCClient(configuration: config, logger: logger)
+        base.client(connections: connections, configure: configure)
     }
 
-    func stop() async {
-        await server.drain()
-        runTask.cancel()
-    }
+    func stop() async { await base.stop() }
 }
