@@ -169,7 +169,7 @@ let coreTargets: [Target] = [
     .testTarget(
         name: "SharewireMessagesTests",
         dependencies: [
-            "SharewireMessages",
+            "SharewireMessages", "SharewireTestSupport",
             .product(name: "NIOCore", package: "swift-nio"),
         ],
         resources: [.copy("Golden")],
@@ -256,11 +256,13 @@ let coreTargets: [Target] = [
         dependencies: ["SharewireCLICore", "SharewireClient", "SharewireTestSupport"],
         swiftSettings: swift6
     ),
-    // Test helpers shared by test targets: a real sharewired child process, temp dirs.
+    // Test helpers shared by test targets: child processes, the test server harness (in-process and
+    // sharewired child), temp dirs, certificates.
     .target(
         name: "SharewireTestSupport",
         dependencies: [
-            "SharewireWire", "SharewireMessages", "SharingPostgres",
+            "SharewireWire", "SharewireMessages", "SharewireRPC", "SharingPostgres",
+            .product(name: "Logging", package: "swift-log"),
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
         ],

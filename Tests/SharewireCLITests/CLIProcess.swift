@@ -5,30 +5,7 @@ import SharewireTestSupport
 /// build directory `swift build --build-tests` fills), or `$SHAREWIRE_CLI_BIN`.
 struct CLI {
     /// The outcome of one run.
-    struct Result: CustomStringConvertible {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-
-        var description: String { "exit \(status)\nstdout:\n\(stdout)\nstderr:\n\(stderr)" }
-
-        /// The trimmed stdout.
-        var out: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
-
-        /// Stack traces, crash reports and Swift runtime errors never appear.
-        var hasNoCrashOutput: Bool {
-            let text = stdout + stderr
-            return ![
-                "Fatal error", "Stack dump", "stack trace", "Backtrace", "Crash", "SIGSEGV", "SIGILL",
-                "Thread 0", "#0 ",
-            ].contains { text.contains($0) }
-        }
-
-        /// The stdout parsed as JSON.
-        func json() throws -> Any {
-            try JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed])
-        }
-    }
+    typealias Result = ChildProcess.Result
 
     static func binary() throws -> String {
         try builtBinary(named: "sharewire", environmentVariable: "SHAREWIRE_CLI_BIN")
@@ -50,55 +27,11 @@ struct CLI {
         if let address { environment["SHAREWIRE_ADDRESS"] = address }
     }
 
-    /// A started `sharewire` whose stdout and stderr go to files.
-    struct Launched {
-        let process: Process
-        let outPath: String
-        let errPath: String
-        let handles: [FileHandle]
-
-        var stdout: String { (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "" }
-        var stderr: String { (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "" }
-
-        /// Waits (bounded) for the process to exit, SIGKILLs it past `end`; returns what it printed.
-        func finish(by end: ContinuousClock.Instant, what: String) async throws -> Result {
-            defer {
-                for handle in handles { try? handle.close() }
-                try? FileManager.default.removeItem(atPath: outPath)
-                try? FileManager.default.removeItem(atPath: errPath)
-            }
-            while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-                process.waitUntilExit()
-                throw CLIFailure("sharewire \(process.arguments ?? []) \(what)")
-            }
-            return Result(status: process.terminationStatus, stdout: stdout, stderr: stderr)
-        }
-    }
-
     /// Starts `sharewire arguments…` with the base environment plus `env`.
-    func launch(_ arguments: [String], env: [String: String], stdin: String? = nil) throws -> Launched {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try Self.binary())
-        process.arguments = arguments
-        process.environment = environment.merging(env) { _, new in new }
-        let id = UUID().uuidString
-        let outPath = dir.file("out-\(id)"), errPath = dir.file("err-\(id)")
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        process.standardOutput = out
-        process.standardError = err
-        let input = stdin.map { _ in Pipe() }
-        process.standardInput = input ?? FileHandle.nullDevice
-        try process.run()
-        if let input, let stdin {
-            input.fileHandleForWriting.write(Data(stdin.utf8))
-            try input.fileHandleForWriting.close()
-        }
-        return Launched(process: process, outPath: outPath, errPath: errPath, handles: [out, err])
+    func launch(_ arguments: [String], env: [String: String], stdin: String? = nil) throws -> ChildProcess {
+        try ChildProcess(
+            try Self.binary(), arguments, environment: environment.merging(env) { _, new in new },
+            stdin: stdin.map { Array($0.utf8) })
     }
 
     /// Runs `sharewire arguments…` with the base environment plus `env`,
@@ -107,8 +40,9 @@ struct CLI {
         _ arguments: [String], env: [String: String] = [:], stdin: String? = nil,
         timeout: Duration = .seconds(60)
     ) async throws -> Result {
-        try await launch(arguments, env: env, stdin: stdin).finish(
-            by: .now + timeout, what: "did not exit within \(timeout)")
+        try await ChildProcess.run(
+            try Self.binary(), arguments, environment: environment.merging(env) { _, new in new },
+            stdin: stdin.map { Array($0.utf8) }, timeout: timeout)
     }
 
     /// Starts `sharewire arguments…`, waits (bounded) until its stdout
@@ -117,13 +51,14 @@ struct CLI {
         _ arguments: [String], env: [String: String] = [:], after marker: String,
         timeout: Duration = .seconds(30)
     ) async throws -> Result {
-        let launched = try launch(arguments, env: env)
-        let end = ContinuousClock.now + timeout
-        while launched.process.isRunning, !launched.stdout.contains(marker), ContinuousClock.now < end {
-            try await Task.sleep(for: .milliseconds(10))
+        let child = try launch(arguments, env: env)
+        defer {
+            child.killIfRunning()
+            child.removeFiles()
         }
-        if launched.process.isRunning { kill(launched.process.processIdentifier, SIGINT) }
-        return try await launched.finish(by: end, what: "did not exit after SIGINT")
+        _ = try await child.waitForOutput(containing: marker, timeout: timeout)
+        let exit = try await child.stop(signal: SIGINT, timeout: timeout)
+        return Result(exit: exit, stdoutBytes: child.stdoutBytes, stderr: child.stderr)
     }
 
     /// Creates an account with the service key; returns the environment that acts as it.
@@ -149,25 +84,17 @@ struct CLI {
     }
 }
 
-/// A `sharewired` child process with a service key over a temp data dir.
-struct CLIServer {
+/// A `sharewired` child process (``SharewiredChild``) with a service key over a temp data dir.
+struct CLIServer: TestServerHarness {
     static let serviceKey = "cli-tests-service-key-5b8d2f7e1c9a4036b2e4"
-    let dir: TempDirectory
-    let process: ServerProcess
+    let child: SharewiredChild
 
-    var address: String { "127.0.0.1:\(process.port)" }
+    var dir: TempDirectory { child.dir }
+    var process: ServerProcess { child.process }
+    var port: Int { child.port }
 
     static func start() async throws -> CLIServer {
-        let dir = try TempDirectory("sharewire-cli-server")
-        do {
-            let process = try await ServerProcess(
-                arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "5"],
-                environment: ["SHAREWIRE_SERVICE_KEY": serviceKey], logTo: dir.file("sharewired.log"))
-            return CLIServer(dir: dir, process: process)
-        } catch {
-            dir.remove()
-            throw error
-        }
+        CLIServer(child: try await SharewiredChild.start(serviceKey: serviceKey, dirPrefix: "sharewire-cli-server"))
     }
 
     /// Runs `body` against a fresh server, then stops it and removes its data.
@@ -175,10 +102,7 @@ struct CLIServer {
         try await withStarted({ try await start() }, stop: { await $0.stop() }, body)
     }
 
-    func stop() async {
-        _ = try? await process.stop(signal: SIGTERM, timeout: .seconds(20))
-        dir.remove()
-    }
+    func stop() async { await child.stop() }
 }
 
 struct CLIFailure: Error, CustomStringConvertible {
@@ -186,35 +110,21 @@ struct CLIFailure: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// Runs any program (a shell, tools/tests/pty-run) to completion, bounded.
-enum CLIProcessRunner {
-    /// `executable arguments…` with exactly `environment`; SIGKILLed after `timeout`.
-    static func run(
-        _ executable: String, _ arguments: [String], environment: [String: String],
-        timeout: Duration = .seconds(30)
-    ) async throws -> CLI.Result {
-        let dir = try TempDirectory("sharewire-cli-run")
-        defer { dir.remove() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        process.environment = environment
-        let out = dir.file("out"), err = dir.file("err")
-        for path in [out, err] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        process.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let end = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw CLIFailure("\(executable) \(arguments) did not exit within \(timeout)")
-        }
-        return CLI.Result(
-            status: process.terminationStatus,
-            stdout: (try? String(contentsOfFile: out, encoding: .utf8)) ?? "",
-            stderr: (try? String(contentsOfFile: err, encoding: .utf8)) ?? "")
+extension ChildProcess.Result {
+    /// The trimmed stdout.
+    var out: String { stdout.trimmingCharacters(in: .whitespacesAndNewlines) }
+
+    /// Stack traces, crash reports and Swift runtime errors never appear.
+    var hasNoCrashOutput: Bool {
+        let text = stdout + stderr
+        return ![
+            "Fatal error", "Stack dump", "stack trace", "Backtrace", "Crash", "SIGSEGV", "SIGILL",
+            "Thread 0", "#0 ",
+        ].contains { text.contains($0) }
+    }
+
+    /// The stdout parsed as JSON.
+    func json() throws -> Any {
+        try JSONSerialization.jsonObject(with: Data(stdout.utf8), options: [.fragmentsAllowed])
     }
 }

@@ -11,9 +11,10 @@ struct CompletionTests {
         let binDir = URL(fileURLWithPath: try CLI.binary()).deletingLastPathComponent().path
         let home = try TempDirectory("sharewire-completion")
         defer { home.remove() }
-        return try await CLIProcessRunner.run(
+        return try await ChildProcess.run(
             "/usr/bin/env", [shell, "-c", script],
-            environment: env.merging(["PATH": binDir + ":/usr/bin:/bin", "HOME": home.path, "LANG": "C.UTF-8"]) { $1 })
+            environment: env.merging(["PATH": binDir + ":/usr/bin:/bin", "HOME": home.path, "LANG": "C.UTF-8"]) { $1 },
+            timeout: .seconds(30))
     }
 
     /// Completes `line` with the loaded bash script, as bash calls `_sharewire`.

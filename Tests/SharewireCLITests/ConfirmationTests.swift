@@ -19,9 +19,9 @@ struct ConfirmationTests {
     {
         var base = cli
         base.environment = cli.environment.merging(env) { $1 }
-        return try await CLIProcessRunner.run(
+        return try await ChildProcess.run(
             Self.ptyRun, [answer, "[y/N]", "--", try CLI.binary()] + arguments,
-            environment: base.environment)
+            environment: base.environment, timeout: .seconds(30))
     }
 
     @Test func aTerminalIsAskedAndOnlyYesGoesAhead() async throws {

@@ -154,7 +154,7 @@ struct APIKeysTests {
 
             /// Sends SIGHUP and waits (bounded) until `admin` gets `accepted`.
             func reload(until client: SharewireClient, accepted: Bool, email: String) async throws {
-                kill(server.process.pid, SIGHUP)
+                server.process.child.signal(SIGHUP)
                 let deadline = ContinuousClock.now + .seconds(20)
                 while ContinuousClock.now < deadline {
                     do {
@@ -179,7 +179,7 @@ struct APIKeysTests {
             _ = try await newAdmin.createAccount(email: "e@example.com")
             // A bad file keeps the keys in use.
             try "short".write(toFile: current, atomically: true, encoding: .utf8)
-            kill(server.process.pid, SIGHUP)
+            server.process.child.signal(SIGHUP)
             let refused = "service key reload failed; keeping the keys in use"
             let deadline = ContinuousClock.now + .seconds(20)
             while !server.process.log.contains(refused), ContinuousClock.now < deadline {

@@ -100,7 +100,9 @@ struct ClusterFailoverTests {
             let failed = await load.wait(upTo: .seconds(25)) {
                 (load.failures["UNAVAILABLE STORAGE_UNAVAILABLE not-processed"] ?? 0) >= 1
             }
-            try await Task.sleep(for: .seconds(1))
+            // Checks go on while it is down: wait (bounded) for ten of them
+            // rather than for a fixed time.
+            _ = await load.wait(upTo: .seconds(10)) { checker.answered - checksBefore >= 10 }
             let checksDuringOutage = checker.answered - checksBefore
             try await database.resume()
             load.mark()
@@ -211,15 +213,14 @@ struct TestPostgres {
         let dir = try TempDirectory("sharewire-pg-script")
         defer { dir.remove() }
         let outPath = dir.file("out"), errPath = dir.file("err"), statusPath = dir.file("status")
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/bin/sh")
-        process.arguments =
+        let shell = try ChildProcess(
+            "/bin/sh",
             [
                 "-c",
                 "\"$0\" \"$@\" >\"\(outPath)\" 2>\"\(errPath)\" </dev/null; echo $? >\"\(statusPath).tmp\"; mv \"\(statusPath).tmp\" \"\(statusPath)\"",
                 script,
-            ] + arguments
-        try process.run()
+            ] + arguments, stdoutPath: dir.file("shell.out"), stderrPath: dir.file("shell.err"))
+        // A bounded poll of the status file: the shell's own end is not a reliable event here (above).
         let end = ContinuousClock.now + .seconds(90)
         var status: String?
         while status == nil, ContinuousClock.now < end {
@@ -227,7 +228,7 @@ struct TestPostgres {
             status = try? String(contentsOfFile: statusPath, encoding: .utf8)
         }
         guard let status else {
-            kill(process.processIdentifier, SIGKILL)
+            shell.killIfRunning()
             throw ScriptFailure(
                 description: "tools/postgres-test-server \(arguments.joined(separator: " ")) did not exit in 90 s")
         }

@@ -10,23 +10,11 @@ struct ExampleTests {
     func runsAgainstSharewired() async throws {
         let binary = try builtBinary(named: "sharewire-example", environmentVariable: "SHAREWIRE_EXAMPLE_BIN")
         try await LiveServer.with { server in
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["--address", server.endpoint.description]
-            process.environment = ["SHAREWIRE_SERVICE_KEY": LiveServer.serviceKey]
-            let output = server.dir.file("example.out")
-            _ = FileManager.default.createFile(atPath: output, contents: nil)
-            let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-            process.standardOutput = handle
-            process.standardError = handle
-            try process.run()
-            let clock = ContinuousClock()
-            let end = clock.now + .seconds(60)
-            while process.isRunning, clock.now < end { try await Task.sleep(for: .milliseconds(20)) }
-            if process.isRunning { process.terminate() }
-            try handle.close()
-            let text = try String(contentsOfFile: output, encoding: .utf8)
-            #expect(process.terminationStatus == 0, "\(text)")
+            let result = try await ChildProcess.run(
+                binary, ["--address", server.endpoint.description],
+                environment: ["SHAREWIRE_SERVICE_KEY": LiveServer.serviceKey], mergeStderr: true, timeout: .seconds(60))
+            let text = result.stdout
+            #expect(result.status == 0, "\(text)")
             #expect(text.contains("bulk share: 9 created, 0 updated"))
             #expect(text.hasSuffix("ok\n"))
         }

@@ -2,27 +2,23 @@ import Foundation
 import SharewireClient
 import SharewireTestSupport
 
-/// A real `sharewired` child process on a loopback port, over a fresh temp
-/// data dir, with a service key; plus helpers to make clients for it.
-struct LiveServer {
+/// A real `sharewired` child process (``SharewiredChild``) on a loopback
+/// port, over a fresh temp data dir, with a service key; plus helpers to
+/// make clients for it.
+struct LiveServer: TestServerHarness {
     static let serviceKey = "client-tests-service-key-0c5e7f2a9b1d4e6f8a3c"
 
-    let dir: TempDirectory
-    let process: ServerProcess
+    let child: SharewiredChild
 
-    var endpoint: Endpoint { Endpoint(host: "127.0.0.1", port: process.port) }
+    var dir: TempDirectory { child.dir }
+    var process: ServerProcess { child.process }
+    var port: Int { child.port }
+    var endpoint: Endpoint { Endpoint(host: "127.0.0.1", port: port) }
 
     static func start(_ extraArguments: [String] = []) async throws -> LiveServer {
-        let dir = try TempDirectory("sharewire-client-test")
-        do {
-            let process = try await ServerProcess(
-                arguments: ["--data-dir", dir.file("data"), "--drain-grace-seconds", "5"] + extraArguments,
-                environment: ["SHAREWIRE_SERVICE_KEY": serviceKey], logTo: dir.file("sharewired.log"))
-            return LiveServer(dir: dir, process: process)
-        } catch {
-            dir.remove()
-            throw error
-        }
+        LiveServer(
+            child: try await SharewiredChild.start(
+                serviceKey: serviceKey, arguments: extraArguments, dirPrefix: "sharewire-client-test"))
     }
 
     /// Runs `body` against a fresh server, then stops it (SIGTERM) and removes its data.
@@ -33,10 +29,7 @@ struct LiveServer {
         try await withStarted({ try await start(extraArguments) }, stop: { await $0.stop() }, body)
     }
 
-    func stop() async {
-        _ = try? await process.stop(signal: SIGTERM, timeout: .seconds(20))
-        dir.remove()
-    }
+    func stop() async { await child.stop() }
 
     /// A client with the service key (optionally acting for an account).
     func serviceClient(

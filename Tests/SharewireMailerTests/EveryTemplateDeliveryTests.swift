@@ -74,6 +74,6 @@ import Testing
             mails.filter { $0.contentLanguage == "ja" }.allSatisfy {
                 $0.subject.unicodeScalars.contains { $0.value >= 0x3040 }
             })
-        #expect(try await sink.child.stop(signal: SIGTERM) == 0)
+        #expect(try await sink.child.stop(signal: SIGTERM).status == 0)
     }
 }

@@ -18,16 +18,16 @@ import Testing
     /// Runs a one-shot `sharewire-mailer` subcommand; its exit status and output.
     func runMailerCommand(_ arguments: [String], dir: TempDirectory) async throws -> (status: Int32, output: String) {
         let log = dir.file("command-\(UUID().uuidString).log")
-        let child = try ChildProcess(try Self.mailerBinary(), arguments, logTo: log)
-        let status = try await child.stop(signal: 0, timeout: .seconds(60))
-        return (status, child.log)
+        let child = try ChildProcess.logging(try Self.mailerBinary(), arguments, to: log)
+        let exit = try await child.exit(within: .seconds(60))
+        return (exit.status, child.log)
     }
 
     func startMailer(
         dir: TempDirectory, server: ServerProcess, sink: SMTPSink, log: String,
         extra: [String] = []
     ) throws -> ChildProcess {
-        try ChildProcess(
+        try ChildProcess.logging(
             try Self.mailerBinary(),
             extra + [
                 "--address", "127.0.0.1:\(server.port)", "--consumer", "mailer",
@@ -35,7 +35,7 @@ import Testing
                 "--from", "noreply@sharewire.test", "--from-name", "Sharewire",
                 "--retry-initial-ms", "50", "--retry-max-seconds", "1", "--hostname", "mailer.test",
                 "--dead-letter-dir", dir.file("dead-letters"),
-            ], environment: ["SHAREWIRE_SERVICE_KEY": Self.serviceKey], logTo: dir.file(log))
+            ], environment: ["SHAREWIRE_SERVICE_KEY": Self.serviceKey], to: dir.file(log))
     }
 
     @Test func deliversInTheRecipientsLanguageRetriesSkipsAndResumes() async throws {
@@ -148,7 +148,7 @@ import Testing
         #expect(try await HTTPGet.fetch(port: metricsPort, path: "/readyz").status == 200)
 
         // SIGTERM: a clean stop with everything acknowledged under its own consumer.
-        #expect(try await mailer.stop(signal: SIGTERM) == 0)
+        #expect(try await mailer.stop(signal: SIGTERM).status == 0)
         #expect(mailer.log.contains("sent=3") && mailer.log.contains("dead_lettered=1"))
         #expect(try await admin.ackNotifications(through: 0, consumer: "mailer") == outbox[3].sequence)
         #expect(try await admin.ackNotifications(through: 0) == 0)  // the default consumer is untouched
@@ -161,7 +161,7 @@ import Testing
         try await waitUntil("the restarted mailer to acknowledge it") {
             again.log.contains("sent") && again.log.contains("sequence=\(outbox[3].sequence + 1)")
         }
-        #expect(try await again.stop(signal: SIGTERM) == 0)
+        #expect(try await again.stop(signal: SIGTERM).status == 0)
         let all = try await ParsedMail.parseAll(sink.messageFiles()).sorted { $0.sequence < $1.sequence }
         #expect(all.count == 4)
         #expect(Set(all.map(\.messageID)).count == 4)  // nothing sent twice
@@ -191,7 +191,7 @@ import Testing
         let empty = try await runMailerCommand(["dead-letters", "list"] + deadLetters, dir: dir)
         #expect(empty.output.hasPrefix("No dead letters"))
 
-        #expect(try await sink.child.stop(signal: SIGTERM) == 0)
+        #expect(try await sink.child.stop(signal: SIGTERM).status == 0)
         _ = try await server.stop(signal: SIGTERM)
     }
 
@@ -224,7 +224,7 @@ import Testing
         let first = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-1.log", extra: signup)
         defer { first.killIfRunning() }
         try await waitUntil("a few messages") { sink.messageFiles().count >= 5 }
-        #expect(try await first.stop(signal: SIGKILL) == SIGKILL)
+        #expect(try await first.stop(signal: SIGKILL).status == SIGKILL)
         let delivered = sink.messageFiles().count
         let second = try startMailer(dir: dir, server: server, sink: sink, log: "mailer-2.log", extra: signup)
         defer { second.killIfRunning() }
@@ -234,7 +234,7 @@ import Testing
                     .compactMap { $0.split(separator: "\r\n").first { $0.hasPrefix("Message-ID:") } }
             ).count == count
         }
-        #expect(try await second.stop(signal: SIGTERM) == 0)
+        #expect(try await second.stop(signal: SIGTERM).status == 0)
         let parsed = try await ParsedMail.parseAll(sink.messageFiles())
         let ids = parsed.map(\.messageID)
         // Each invite links to the sign-up page with its own address, in its language.

@@ -22,43 +22,20 @@ func waitUntil(_ what: String, timeout: Duration = .seconds(60), _ condition: ()
     throw TestFailure("timed out after \(timeout) waiting for \(what)")
 }
 
-/// A child process started by a test and stopped by its PID.
-final class ChildProcess: Sendable {
-    let process: Process
-    let logPath: String
-
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], logTo logPath: String) throws
-    {
-        let process = ServerProcess.process(executable: executable, arguments: arguments, environment: environment)
-        _ = FileManager.default.createFile(atPath: logPath, contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
-        process.standardOutput = log
-        process.standardError = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        self.process = process
-        self.logPath = logPath
+extension ChildProcess {
+    /// Starts `executable arguments…` with the test runner's environment,
+    /// minus its service key, plus `environment`; stdout and stderr both
+    /// into `logPath`.
+    static func logging(
+        _ executable: String, _ arguments: [String], environment: [String: String] = [:], to logPath: String
+    ) throws -> ChildProcess {
+        try ChildProcess(
+            executable, arguments, environment: ServerProcess.environment(environment), stdoutPath: logPath,
+            mergeStderr: true)
     }
 
-    var log: String { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
-
-    /// Sends `signal`, waits (bounded) for the exit, returns the status.
-    @discardableResult
-    func stop(signal: Int32 = SIGTERM, timeout: Duration = .seconds(30)) async throws -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        let end = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(20)) }
-        guard !process.isRunning else {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestFailure(
-                "\(process.executableURL?.lastPathComponent ?? "child") did not exit after signal \(signal)")
-        }
-        return process.terminationStatus
-    }
-
-    func killIfRunning() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
+    /// What it printed (stdout and stderr of a ``logging(_:_:environment:to:)`` child).
+    var log: String { stdout }
 }
 
 /// tools/smtp-sink (Debian's python3-aiosmtpd) on a free loopback port.
@@ -68,13 +45,12 @@ struct SMTPSink {
     let child: ChildProcess
 
     static func start(in dir: String, arguments: [String] = []) async throws -> SMTPSink {
-        let child = try ChildProcess(
-            "/usr/bin/python3", ["\(packageRoot)/tools/smtp-sink", dir] + arguments,
-            logTo: dir + "-sink.log")
+        let child = try ChildProcess.logging(
+            "/usr/bin/python3", ["\(packageRoot)/tools/smtp-sink", dir] + arguments, to: dir + "-sink.log")
         var port: Int?
         do {
             try await waitUntil("the SMTP sink to listen", timeout: .seconds(30)) {
-                if !child.process.isRunning { throw TestFailure("smtp-sink exited:\n\(child.log)") }
+                if !child.isRunning { throw TestFailure("smtp-sink exited:\n\(child.log)") }
                 port = (try? String(contentsOfFile: dir + "/port", encoding: .utf8))
                     .flatMap { Int($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
                 return port != nil
@@ -192,28 +168,10 @@ enum HTTPGet {
 }
 
 /// Runs `/usr/bin/python3 -c script args…` and returns its standard output.
-/// Awaited, not waited for: no thread of the cooperative pool is blocked.
 enum Python {
     static func run(_ script: String, _ arguments: [String], what: String) async throws -> Data {
-        let dir = try TempDirectory("sharewire-python")
-        defer { dir.remove() }
-        let outPath = dir.file("stdout")
-        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        defer { try? out.close() }
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = ["-c", script] + arguments
-        process.standardOutput = out
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let end = ContinuousClock.now + .seconds(30)
-        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(10)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            throw TestFailure("python did not finish \(what) within 30 s")
-        }
-        guard process.terminationStatus == 0 else { throw TestFailure("python failed \(what)") }
-        return try Data(contentsOf: URL(fileURLWithPath: outPath))
+        let result = try await ChildProcess.run("/usr/bin/python3", ["-c", script] + arguments, timeout: .seconds(30))
+        guard result.status == 0 else { throw TestFailure("python failed \(what): \(result)") }
+        return Data(result.stdoutBytes)
     }
 }

@@ -17,7 +17,7 @@ import Testing
         let sink = try await SMTPSink.start(in: dir.file("sink"), arguments: arguments)
         defer { sink.child.killIfRunning() }
         try await body(sink)
-        #expect(try await sink.child.stop(signal: SIGTERM) == 0)
+        #expect(try await sink.child.stop(signal: SIGTERM).status == 0)
     }
 
     @Test func deliversOverPlainTextWithDotStuffing() async throws {

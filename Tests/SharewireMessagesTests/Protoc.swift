@@ -1,4 +1,5 @@
 import Foundation
+import SharewireTestSupport
 import Testing
 
 /// Paths of the repository, found from this file's location.
@@ -23,42 +24,25 @@ enum Protoc {
     static var path: String { ProcessInfo.processInfo.environment["PROTOC"] ?? "/usr/bin/protoc" }
 
     /// `protoc --decode=sharewire.v1.<message>` of `bytes`, parsed.
-    static func decode(_ message: String, _ bytes: [UInt8]) throws -> TextMessage {
-        let text = try run(["--decode=sharewire.v1.\(message)"], input: bytes)
+    static func decode(_ message: String, _ bytes: [UInt8]) async throws -> TextMessage {
+        let text = try await run(["--decode=sharewire.v1.\(message)"], input: bytes)
         var parser = TextFormatParser(String(decoding: text, as: UTF8.self))
         return try parser.parseMessage()
     }
 
-    static func run(_ arguments: [String], input: [UInt8]) throws -> [UInt8] {
+    /// Runs protoc over every schema file with `input` on stdin; its stdout.
+    /// Awaited (``ChildProcess``): no thread of the cooperative pool blocks.
+    static func run(_ arguments: [String], input: [UInt8]) async throws -> [UInt8] {
         guard FileManager.default.isExecutableFile(atPath: path) else {
             throw TestFailure(
                 "protoc not found at \(path): install protobuf-compiler (apt-get install protobuf-compiler) or set PROTOC"
             )
         }
-        let inputURL = FileManager.default.temporaryDirectory
-            .appendingPathComponent("sharewire-protoc-\(UUID().uuidString).bin")
-        try Data(input).write(to: inputURL)
-        defer { try? FileManager.default.removeItem(at: inputURL) }
-
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments + ["-I", Repository.protoRoot.path] + Repository.protoFiles
-        process.currentDirectoryURL = Repository.protoRoot
-        process.standardInput = try FileHandle(forReadingFrom: inputURL)
-        let stdout = Pipe()
-        let stderr = Pipe()
-        process.standardOutput = stdout
-        process.standardError = stderr
-        try process.run()
-        // Read before waiting so a full pipe cannot block protoc.
-        let output = stdout.fileHandleForReading.readDataToEndOfFile()
-        let errors = stderr.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else {
-            throw TestFailure(
-                "protoc \(arguments) exited \(process.terminationStatus): \(String(decoding: errors, as: UTF8.self))")
-        }
-        return [UInt8](output)
+        let result = try await ChildProcess.run(
+            path, arguments + ["-I", Repository.protoRoot.path] + Repository.protoFiles,
+            currentDirectory: Repository.protoRoot.path, stdin: input, timeout: .seconds(60))
+        guard result.status == 0 else { throw TestFailure("protoc \(arguments) \(result.exit): \(result.stderr)") }
+        return result.stdoutBytes
     }
 }
 

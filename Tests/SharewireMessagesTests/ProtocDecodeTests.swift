@@ -7,31 +7,31 @@ import Testing
 @Suite struct ProtocDecodeTests {
     static let japanese = "共有されたデバイス「リビングのラズパイ」"
 
-    @Test func hello() throws {
+    @Test func hello() async throws {
         let hello = Hello(
             agent: "sharewire/0.1.0 \(Self.japanese)", maxFrameSize: 1 << 20, maxMessageSize: .max,
             maxConcurrentCalls: 7, keepaliveIntervalMs: 1, minPingIntervalMs: 2, idleTimeoutMs: 3)
-        let text = try Protoc.decode("Hello", hello.serializedBytes())
+        let text = try await Protoc.decode("Hello", hello.serializedBytes())
         #expect(try Hello(text: text) == hello)
         #expect(try text.uint("max_message_size", as: UInt32.self) == .max)
     }
 
-    @Test func emptyMessagesDecode() throws {
-        #expect(try Protoc.decode("Hello", Hello().serializedBytes()).fields.isEmpty)
-        #expect(try Protoc.decode("RequestHead", RequestHead().serializedBytes()).fields.isEmpty)
-        #expect(try Protoc.decode("ResponseHead", ResponseHead().serializedBytes()).fields.isEmpty)
+    @Test func emptyMessagesDecode() async throws {
+        #expect(try await Protoc.decode("Hello", Hello().serializedBytes()).fields.isEmpty)
+        #expect(try await Protoc.decode("RequestHead", RequestHead().serializedBytes()).fields.isEmpty)
+        #expect(try await Protoc.decode("ResponseHead", ResponseHead().serializedBytes()).fields.isEmpty)
     }
 
-    @Test func requestHead() throws {
+    @Test func requestHead() async throws {
         let head = RequestHead(
             method: "/sharewire.v1.Health/Check", methodID: 1, timeoutMicros: 1 << 40,
             metadata: (0..<50).map { MetadataEntry(key: "k-\($0)", value: "\(Self.japanese) \($0) \"quoted\"\\") })
-        let text = try Protoc.decode("RequestHead", head.serializedBytes())
+        let text = try await Protoc.decode("RequestHead", head.serializedBytes())
         #expect(try RequestHead(text: text) == head)
         #expect(try text.messages("metadata").count == 50)
     }
 
-    @Test func responseHead() throws {
+    @Test func responseHead() async throws {
         let head = ResponseHead(
             code: 16, message: "認証が必要です\n(line 2)\t\u{7}",
             details: [
@@ -42,32 +42,35 @@ import Testing
                 StatusDetail(field: "x"),
             ],
             metadata: [MetadataEntry(key: "a", value: ""), MetadataEntry(key: "", value: "b")])
-        let text = try Protoc.decode("ResponseHead", head.serializedBytes())
+        let text = try await Protoc.decode("ResponseHead", head.serializedBytes())
         #expect(try ResponseHead(text: text) == head)
     }
 
-    @Test func goAway() throws {
+    @Test func goAway() async throws {
         let goAway = GoAway(lastStreamID: .max, code: 13, reason: "protocol violation: 不正なフレーム")
-        #expect(try GoAway(text: Protoc.decode("GoAway", goAway.serializedBytes())) == goAway)
+        #expect(try await GoAway(text: Protoc.decode("GoAway", goAway.serializedBytes())) == goAway)
     }
 
-    @Test func echo() throws {
+    @Test func echo() async throws {
         var rng = SplitMix64(seed: 7)
         let payload = (0..<70_000).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
         let request = EchoRequest(
             payload: payload, delayMs: .max, count: 3, intervalMs: 4, failCode: 5, failMessage: Self.japanese)
-        #expect(try EchoRequest(text: Protoc.decode("EchoRequest", request.serializedBytes())) == request)
+        #expect(try await EchoRequest(text: Protoc.decode("EchoRequest", request.serializedBytes())) == request)
         let response = EchoResponse(payload: [0, 0, 0, 0xFF], sequence: 12)
-        #expect(try EchoResponse(text: Protoc.decode("EchoResponse", response.serializedBytes())) == response)
+        #expect(try await EchoResponse(text: Protoc.decode("EchoResponse", response.serializedBytes())) == response)
     }
 
     @Test(arguments: HealthCheckResponse.ServingStatus.allCases)
-    func health(status: HealthCheckResponse.ServingStatus) throws {
+    func health(status: HealthCheckResponse.ServingStatus) async throws {
         let response = HealthCheckResponse(status: status)
         #expect(
-            try HealthCheckResponse(text: Protoc.decode("HealthCheckResponse", response.serializedBytes())) == response)
+            try await HealthCheckResponse(text: Protoc.decode("HealthCheckResponse", response.serializedBytes()))
+                == response)
         let request = HealthCheckRequest(service: "sharewire.v1.Health")
-        #expect(try HealthCheckRequest(text: Protoc.decode("HealthCheckRequest", request.serializedBytes())) == request)
+        #expect(
+            try await HealthCheckRequest(text: Protoc.decode("HealthCheckRequest", request.serializedBytes()))
+                == request)
     }
 }
 

@@ -4,38 +4,40 @@ import Testing
 /// Sharing-service messages encoded by protobuf-c decode with
 /// `protoc --decode` (the C++ reference implementation) to the same values.
 @Suite struct SharingProtocDecodeTests {
-    @Test func shareRequest() throws {
+    @Test func shareRequest() async throws {
         let request = SharingSamples.share3x2
-        #expect(try ShareRequest(text: Protoc.decode("ShareRequest", request.serializedBytes())) == request)
+        #expect(try await ShareRequest(text: Protoc.decode("ShareRequest", request.serializedBytes())) == request)
     }
 
-    @Test func checkBatch() throws {
+    @Test func checkBatch() async throws {
         let request = SharingSamples.checkBatch
-        let text = try Protoc.decode("CheckBatchRequest", request.serializedBytes())
+        let text = try await Protoc.decode("CheckBatchRequest", request.serializedBytes())
         #expect(try CheckBatchRequest(text: text) == request)
         let response = CheckBatchResponse(allowed: (0..<300).map { $0 % 5 == 0 }, revision: 1 << 40)
         #expect(
-            try CheckBatchResponse(text: Protoc.decode("CheckBatchResponse", response.serializedBytes())) == response)
+            try await CheckBatchResponse(text: Protoc.decode("CheckBatchResponse", response.serializedBytes()))
+                == response)
     }
 
-    @Test func listDevicesResponse() throws {
+    @Test func listDevicesResponse() async throws {
         let response = SharingSamples.listDevicesResponse
         #expect(
-            try ListDevicesResponse(text: Protoc.decode("ListDevicesResponse", response.serializedBytes())) == response)
+            try await ListDevicesResponse(text: Protoc.decode("ListDevicesResponse", response.serializedBytes()))
+                == response)
     }
 
-    @Test func updateContactRequest() throws {
+    @Test func updateContactRequest() async throws {
         let request = SharingSamples.updateContactClearing
-        let text = try Protoc.decode("UpdateContactRequest", request.serializedBytes())
+        let text = try await Protoc.decode("UpdateContactRequest", request.serializedBytes())
         #expect(text.has("first_name") && !text.has("last_name"))
         #expect(try UpdateContactRequest(text: text) == request)
     }
 
-    @Test func watchNotificationsResponse() throws {
+    @Test func watchNotificationsResponse() async throws {
         guard let response = SharingSamples.all.compactMap({ $0 as? WatchNotificationsResponse }).first else {
             throw TestFailure("no WatchNotificationsResponse sample")
         }
-        let text = try Protoc.decode("WatchNotificationsResponse", response.serializedBytes())
+        let text = try await Protoc.decode("WatchNotificationsResponse", response.serializedBytes())
         #expect(try WatchNotificationsResponse(text: text) == response)
         #expect(try text.messages("notifications").first?.enumToken("template") == "NOTIFICATION_KIND_SHARE_CREATED")
     }

@@ -189,32 +189,35 @@ struct RobustnessTests {
         // for a second between its handshake and its first call.
         let server = try await TestServer.start { $0.idleTimeout = .seconds(2) }
         let client = server.client()
-        // A call may meet a connection the server has just closed as idle (the
-        // first one too, when a loaded machine holds it back past the 2 s) or
-        // whose close the client has not processed yet: that call is refused
-        // as not processed, which a client may always retry (docs/PROTOCOL.md
-        // §9.3). Allow a few refusals; anything else, or five in a row, fails.
-        func echo(_ payload: [UInt8]) async throws {
+        // A connection may still close as idle before a starved test sends its
+        // call, or the client may send on a connection it has not yet seen
+        // close: such a call is refused as not processed, which a client may
+        // always retry (docs/PROTOCOL.md §9.3). Allow a few refusals; anything
+        // else, or five in a row, fails.
+        func echo(_ payload: UInt8) async throws {
             for attempt in 1...5 {
                 do {
                     let reply = try await client.unary(
-                        Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: payload),
+                        Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(payload: [payload]),
                         responseType: EchoResponse.self)
-                    #expect(reply.payload == payload)
+                    #expect(reply.payload == [payload])
                     return
                 } catch {
                     guard error.notProcessed, attempt < 5 else { throw error }
                 }
             }
         }
-        try await echo([4])
+        try await echo(4)
         // Bounded wait for the idle close, not a fixed sleep: on a loaded
         // machine the housekeeping tick can run late.
         let clock = ContinuousClock()
         let end = clock.now + .seconds(15)
         while server.server.connectionCount > 0, clock.now < end { try await Task.sleep(for: .milliseconds(20)) }
         #expect(server.server.connectionCount == 0)
-        try await echo([5])
+        // Then until the client has seen the close (bounded): its next call
+        // makes a new connection instead of going to the closing one.
+        while client.readiness == .ready, clock.now < end { try await Task.sleep(for: .milliseconds(20)) }
+        try await echo(5)
         client.close()
         await server.stop()
     }

@@ -103,7 +103,7 @@ struct ServerProcessStreamTests {
             #expect(try HealthCheckResponse(buffer: first.payload).status == .serving)
 
             signalledAt = clock.now
-            kill(server.pid, SIGTERM)
+            server.child.signal(SIGTERM)
             #expect(try await raw.read { $0.isGoAway } != nil)
             // A call crossing the first GOAWAY is still served, and says NOT_SERVING.
             try await raw.send(

@@ -182,18 +182,22 @@ struct TLSReloadTests {
                 }
             }
             // Each reload waits for 20 more answered calls (at most 10 s),
-            // so calls run across every one of them, however slow the machine.
+            // so calls run across every one of them, however slow the
+            // machine; and 20 more after the last one.
             let clock = ContinuousClock()
-            for round in 0..<10 {
+            func twentyMoreCalls() async throws {
                 let target = tally.succeeded.load(ordering: .relaxed) + 20
                 let end = clock.now + .seconds(10)
                 while tally.succeeded.load(ordering: .relaxed) < target, clock.now < end {
                     try await Task.sleep(for: .milliseconds(10))
                 }
+            }
+            for round in 0..<10 {
+                try await twentyMoreCalls()
                 try setup.install(renewals[round % 2])
                 try setup.server.server.reloadTLS()
             }
-            try await Task.sleep(for: .milliseconds(100))
+            try await twentyMoreCalls()
             tally.done.store(true, ordering: .relaxed)
             try await group.waitForAll()
         }

@@ -1,27 +1,71 @@
 import Dispatch
-import Logging
 import NIOCore
 import NIOPosix
 import SharewireMessages
 import SharewireRPC
+import SharewireTestSupport
 import Synchronization
 
 /// Records what handlers observed, so tests can assert server-side effects.
 final class HandlerProbe: Sendable {
-    private let events = Mutex<[String]>([])
+    private struct State {
+        var events: [String] = []
+        /// Waiters for an event not recorded yet, by a number of their own.
+        var waiters: [Int: (event: String, continuation: CheckedContinuation<Bool, Never>)] = [:]
+        var nextWaiter = 0
+        /// Waiters whose timeout or cancellation came before they registered.
+        var expired: Set<Int> = []
+    }
 
-    func record(_ event: String) { events.withLock { $0.append(event) } }
-    var all: [String] { events.withLock { $0 } }
+    private let state = Mutex(State())
 
-    /// Waits (bounded) until `event` has been recorded.
-    func waitFor(_ event: String, timeout: Duration = .seconds(30)) async -> Bool {
-        let clock = ContinuousClock()
-        let end = clock.now + timeout
-        while clock.now < end {
-            if all.contains(event) { return true }
-            try? await Task.sleep(for: .milliseconds(5))
+    func record(_ event: String) {
+        let woken = state.withLock { state in
+            state.events.append(event)
+            let ids = state.waiters.filter { $0.value.event == event }.map(\.key)
+            return ids.compactMap { state.waiters.removeValue(forKey: $0)?.continuation }
         }
-        return false
+        for continuation in woken { continuation.resume(returning: true) }
+    }
+
+    var all: [String] { state.withLock { $0.events } }
+
+    /// Awaits `event` (woken by ``record(_:)``, no polling); false if it is
+    /// not recorded within `timeout`.
+    func waitFor(_ event: String, timeout: Duration = .seconds(30)) async -> Bool {
+        let id = state.withLock { state in
+            defer { state.nextWaiter += 1 }
+            return state.nextWaiter
+        }
+        let timer = Task {
+            // A timeout, cancelled once the event comes.
+            guard (try? await Task.sleep(for: timeout)) != nil else { return }
+            self.resume(id, with: false)
+        }
+        defer { timer.cancel() }
+        return await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let answer = state.withLock { state -> Bool? in
+                    if state.events.contains(event) { return true }
+                    if state.expired.remove(id) != nil { return false }
+                    state.waiters[id] = (event, continuation)
+                    return nil
+                }
+                if let answer { continuation.resume(returning: answer) }
+            }
+        } onCancel: {
+            self.resume(id, with: false)
+        }
+    }
+
+    /// Resumes waiter `id` if it still waits (the timer and the event may race).
+    private func resume(_ id: Int, with value: Bool) {
+        let waiter = state.withLock { state in
+            let waiter = state.waiters.removeValue(forKey: id)
+            if waiter == nil { state.expired.insert(id) }
+            return waiter
+        }
+        waiter?.continuation.resume(returning: value)
     }
 }
 
@@ -48,19 +92,16 @@ enum TestMethods {
     static let explainedWait = MethodDescriptor(path: "/sharewire.test.Test/ExplainedWait")
 }
 
-/// An RPCServer on a free loopback port with the built-in services and the
-/// test methods.
-struct TestServer {
-    let server: RPCServer
-    let port: Int
+/// An in-process server (``InProcessServer``) with the built-in services
+/// and the test methods.
+struct TestServer: TestServerHarness {
+    let base: InProcessServer
     let probe: HandlerProbe
-    let runTask: Task<Void, any Error>
+
+    var server: RPCServer { base.server }
+    var port: Int { base.port }
 
     static func start(configure: (inout ServerConfiguration) -> Void = { _ in }) async throws -> TestServer {
-        var config = ServerConfiguration()
-        config.port = 0
-        config.housekeepingInterval = .milliseconds(50)
-        configure(&config)
         let probe = HandlerProbe()
         var router = RPCRouter()
         HealthService().register(in: &router)
@@ -131,26 +172,12 @@ struct TestServer {
                 return EchoResponse(payload: Array(names.joined(separator: ",").utf8))
             }
         ) { (_: EchoRequest, _) -> EchoResponse in EchoResponse() }
-        var logger = Logger(label: "test.server")
-        logger.logLevel = .critical
-        let server = RPCServer(configuration: config, router: router, logger: logger)
-        let address = try await server.start()
-        let runTask = Task { try await server.run() }
-        return TestServer(server: server, port: address.port!, probe: probe, runTask: runTask)
+        return TestServer(base: try await InProcessServer.start(router: router, configure: configure), probe: probe)
     }
 
     func client(connections: Int = 1, configure: (inout ClientConfiguration) -> Void = { _ in }) -> RPCClient {
-        var config = ClientConfiguration(host: "127.0.0.1", port: port)
-        config.connections = connections
-        config.defaultTimeout = .seconds(10)
-        configure(&config)
-        var logger = Logger(label: "test.client")
-        logger.logLevel = .critical
-        return RPCClient(configuration: config, logger: logger)
+        base.client(connections: connections, configure: configure)
     }
 
-    func stop() async {
-        await server.drain()
-        runTask.cancel()
-    }
+    func stop() async { await base.stop() }
 }

@@ -99,18 +99,17 @@ struct AuthLimitingTests {
         var router = RPCRouter()
         services.register(in: &router)
         let observer = CountingObserver()
-        var config = ServerConfiguration()
-        config.port = 0
-        config.observer = observer
         var limits = AuthFailureLimits()
         limits.connectionBurst = 5
         limits.connectionRefillPerSecond = 0.001  // nothing comes back during the test
         limits.peerBurst = 20
         limits.peerRefillPerSecond = 0.001
-        config.authFailureLimits = limits
-        let server = RPCServer(configuration: config, router: router, logger: logger)
-        let port = try await server.start().port!
-        defer { Task { await server.drain() } }
+        let server = try await InProcessServer.start(router: router) {
+            $0.observer = observer
+            $0.authFailureLimits = limits
+        }
+        let port = server.port
+        defer { Task { await server.stop() } }
 
         func client() -> RPCClient {
             var configuration = ClientConfiguration(host: "127.0.0.1", port: port)

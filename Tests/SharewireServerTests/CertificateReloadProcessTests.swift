@@ -63,7 +63,7 @@ struct CertificateReloadProcessTests {
         // A 30-day renewal, then SIGHUP.
         try TestCertificates.install(
             try await certificates.makeServer(name: "renewal", days: 30), certificateFile: live, keyFile: liveKey)
-        kill(server.pid, SIGHUP)
+        server.child.signal(SIGHUP)
         let renewed = try #require(try await Self.waitFor(expiry, port: port) { ($0 ?? 0) > first + 86_400 })
         #expect(abs(renewed - (now + 30 * 86_400)) < 600)
         #expect(try await Self.sample(ok, port: port) == 1)
@@ -71,7 +71,7 @@ struct CertificateReloadProcessTests {
         // Bad PEM: the reload fails, the expiry stays, the process serves on.
         try "-----BEGIN CERTIFICATE-----\ngarbage\n-----END CERTIFICATE-----\n"
             .write(toFile: live, atomically: true, encoding: .utf8)
-        kill(server.pid, SIGHUP)
+        server.child.signal(SIGHUP)
         #expect(try await Self.waitFor(failed, port: port) { $0 == 1 } == 1)
         #expect(try await Self.sample(expiry, port: port) == renewed)
         #expect(try await Self.sample(ok, port: port) == 1)

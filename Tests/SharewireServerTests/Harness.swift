@@ -14,16 +14,18 @@ struct TestAccount: Sendable {
     var metadata: Metadata { [MetadataEntry(key: "authorization", value: "Bearer \(key)")] }
 }
 
-/// A real server on a loopback port over a temp data dir, and a client.
-struct Harness {
+/// The sharing services on an in-process server (``InProcessServer``) on a
+/// loopback port over a temp data dir, and a client.
+struct Harness: TestServerHarness {
     static let serviceKey = "harness-service-key-5f0e6b1c9a7d4e2f8b3a6c1d"
 
     let dir: TempDirectory
     let backend: SharingBackend
     let services: SharingServices
-    let server: RPCServer
-    let runTask: Task<Void, any Error>
+    let base: InProcessServer
     let client: RPCClient
+
+    var server: RPCServer { base.server }
 
     static func start(limits: Limits = Limits(), serviceKey: String? = Harness.serviceKey) async throws -> Harness {
         let dir = try TempDirectory()
@@ -46,19 +48,9 @@ struct Harness {
             configuration: servicesConfig, logger: logger)
         var router = RPCRouter()
         services.register(in: &router)
-        var config = ServerConfiguration()
-        config.port = 0
-        config.housekeepingInterval = .milliseconds(50)
-        config.drainGracePeriod = .seconds(5)
-        let server = RPCServer(configuration: config, router: router, logger: logger)
-        let address = try await server.start()
-        let runTask = Task { try await server.run() }
-        var clientConfig = ClientConfiguration(host: "127.0.0.1", port: address.port!)
-        clientConfig.defaultTimeout = .seconds(20)
-        var clientLogger = Logger(label: "test.client")
-        clientLogger.logLevel = .critical
-        let client = RPCClient(configuration: clientConfig, logger: clientLogger)
-        return Harness(dir: dir, backend: backend, services: services, server: server, runTask: runTask, client: client)
+        let base = try await InProcessServer.start(router: router) { $0.drainGracePeriod = .seconds(5) }
+        let client = base.client { $0.defaultTimeout = .seconds(20) }
+        return Harness(dir: dir, backend: backend, services: services, base: base, client: client)
     }
 
     /// Metadata for the service key, optionally acting for an account.
@@ -101,13 +93,12 @@ struct Harness {
     var revision: UInt64 { backend.snapshots.revision }
 
     /// The server's loopback port, for raw connections.
-    var port: Int { server.localAddress!.port! }
+    var port: Int { base.port }
 
     func stop() async {
         client.close()
         services.beginShutdown()
-        await server.drain()
-        runTask.cancel()
+        await base.stop()
         try? await backend.shutdown()
         dir.remove()
     }

@@ -90,16 +90,8 @@ struct MethodTableTests {
         var router = RPCRouter()
         DiagnosticsService().register(in: &router)
         HealthService().register(in: &router)
-        var config = ServerConfiguration()
-        config.port = 0
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let server = RPCServer(configuration: config, router: router, logger: logger)
-        let address = try await server.start()
-        let run = Task { try await server.run() }
-        var clientConfig = ClientConfiguration(host: "127.0.0.1", port: address.port!)
-        clientConfig.defaultTimeout = .seconds(20)
-        let client = RPCClient(configuration: clientConfig, logger: logger)
+        let server = try await InProcessServer.start(router: router)
+        let client = server.client { $0.defaultTimeout = .seconds(20) }
         let echo = try await Sharewire_V1.Diagnostics.Client(caller: client)
             .echo(EchoRequest(payload: [1, 2, 3]), options: .default)
         #expect(echo.payload == [1, 2, 3])
@@ -107,8 +99,7 @@ struct MethodTableTests {
             .check(HealthCheckRequest(), options: .default)
         #expect(health.status == .serving)
         client.close()
-        await server.drain()
-        run.cancel()
+        await server.stop()
     }
 }
 

@@ -143,24 +143,9 @@ struct PostgresServerTests {
     }
 
     /// Runs `sharewired arguments` to its end; its status and stdout+stderr.
-    /// Output goes to a file and the end is awaited, so no thread of the
-    /// cooperative pool blocks on a read meanwhile (that stalls other suites).
     static func runToEnd(_ arguments: [String]) async throws -> (Int32, String) {
-        let dir = try TempDirectory("sharewired-run")
-        defer { dir.remove() }
-        let path = dir.file("output")
-        _ = FileManager.default.createFile(atPath: path, contents: nil)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: try ServerProcess.binary())
-        process.arguments = arguments
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        process.standardOutput = out
-        process.standardError = out
-        let ended = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in ended.continuation.finish() }
-        try process.run()
-        for await _ in ended.stream {}
-        try? out.close()
-        return (process.terminationStatus, (try? String(contentsOfFile: path, encoding: .utf8)) ?? "")
+        let result = try await ChildProcess.run(
+            try ServerProcess.binary(), arguments, mergeStderr: true, timeout: .seconds(120))
+        return (result.status, result.stdout)
     }
 }

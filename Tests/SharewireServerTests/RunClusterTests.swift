@@ -33,38 +33,30 @@ struct RunClusterTests {
         let dir = try TempDirectory("run-cluster-test")
         defer { dir.remove() }
         let ready = dir.file("ready"), output = dir.file("output")
-        _ = FileManager.default.createFile(atPath: output, contents: nil)
-        let process = Process()
         // Through python, to unblock every signal first: the child inherits
         // this test process's blocked mask (SIGTERM among them), and bash
         // cannot unblock it, so its trap would never run. A terminal does
         // not block them.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", "-c",
-            """
-            import os, signal, sys
-            signal.pthread_sigmask(signal.SIG_SETMASK, set())
-            os.execv(sys.argv[1], sys.argv[1:])
-            """, Self.script, "2",
-        ]
-        var environment = ProcessInfo.processInfo.environment
-        environment["SHAREWIRED_BIN"] = try ServerProcess.binary()
-        environment["RUN_CLUSTER_READY_FILE"] = ready
-        process.environment = environment
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: output))
-        process.standardOutput = log
-        process.standardError = log
-        let exited = AsyncStream<Void>.makeStream()
-        process.terminationHandler = { _ in exited.continuation.finish() }
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+        let child = try ChildProcess(
+            "/usr/bin/env",
+            [
+                "python3", "-c",
+                """
+                import os, signal, sys
+                signal.pthread_sigmask(signal.SIG_SETMASK, set())
+                os.execv(sys.argv[1], sys.argv[1:])
+                """, Self.script, "2",
+            ],
+            environment: ChildProcess.inheritedEnvironment(adding: [
+                "SHAREWIRED_BIN": try ServerProcess.binary(), "RUN_CLUSTER_READY_FILE": ready,
+            ]), stdoutPath: output, mergeStderr: true)
+        defer { child.signal(SIGTERM) }
 
         // Bounded wait for the ready file (PostgreSQL start, migrate, two instances).
         let clock = ContinuousClock()
         let end = clock.now + .seconds(120)
         var addresses: [String] = []
-        while addresses.count < 2, process.isRunning, clock.now < end {
+        while addresses.count < 2, child.isRunning, clock.now < end {
             addresses = ((try? String(contentsOfFile: ready, encoding: .utf8)) ?? "")
                 .split(separator: "\n").map(String.init)
             if addresses.count < 2 { try await Task.sleep(for: .milliseconds(100)) }
@@ -110,8 +102,7 @@ struct RunClusterTests {
         for c in clients { c.close() }
 
         // SIGTERM to the script: it stops the instances and PostgreSQL, then exits.
-        process.terminate()
-        for await _ in exited.stream {}
+        try await child.stop(signal: SIGTERM, timeout: .seconds(60))
         for pid in pids { #expect(!Self.running(pid), "instance \(pid) still runs") }
         #expect(!FileManager.default.fileExists(atPath: workDir), "\(workDir) was not removed")
     }

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A real `sharewired` child process, for tests that must kill it.
 ///
@@ -7,7 +6,8 @@ import Synchronization
 /// bundle (the build directory `swift build --build-tests` fills), else
 /// `.build/debug/sharewired` under the package root.
 public final class ServerProcess: Sendable {
-    public let process: Process
+    /// The child process.
+    public let child: ChildProcess
     public let port: Int
     public let metricsPort: Int?
     public let stderrPath: String
@@ -15,7 +15,7 @@ public final class ServerProcess: Sendable {
     public let stdout: String
 
     /// The process id, to signal it.
-    public var pid: Int32 { process.processIdentifier }
+    public var pid: Int32 { child.pid }
 
     public static func binary() throws -> String {
         try builtBinary(named: "sharewired", environmentVariable: "SHAREWIRED_BIN")
@@ -27,67 +27,40 @@ public final class ServerProcess: Sendable {
 
     /// Starts `sharewired --port 0` (or `executable`, a wrapper such as
     /// tools/run-server, with the same arguments) and waits (bounded) for its
-    /// listening line.
+    /// listening line. Its stdout goes to `<stderrPath>.stdout`.
     /// `currentDirectory` is the process's working directory (default: the test's).
     public init(
         executable: String? = nil, arguments: [String], environment: [String: String] = [:],
         currentDirectory: String? = nil, logTo stderrPath: String,
         timeout: Duration = .seconds(60)
     ) async throws {
-        let process = try Self.process(
-            executable: executable ?? Self.binary(),
-            arguments: ["--port", "0", "--log-level", "info"] + arguments,
-            environment: environment)
-        if let currentDirectory { process.currentDirectoryURL = URL(fileURLWithPath: currentDirectory) }
-        let out = Pipe()
-        process.standardOutput = out
-        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
-        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
-        let lines = Mutex("")
-        out.fileHandleForReading.readabilityHandler = { handle in
-            let data = handle.availableData
-            if !data.isEmpty { lines.withLock { $0 += String(decoding: data, as: UTF8.self) } }
-        }
-        try process.run()
-        self.process = process
+        let wantsMetrics = arguments.contains("--metrics-port")
+        let child = try ChildProcess(
+            executable ?? Self.binary(), ["--port", "0", "--log-level", "info"] + arguments,
+            environment: Self.environment(environment), currentDirectory: currentDirectory,
+            stdoutPath: stderrPath + ".stdout", stderrPath: stderrPath)
+        self.child = child
         self.stderrPath = stderrPath
-
-        let clock = ContinuousClock()
-        let end = clock.now + timeout
         var port: Int?
         var metricsPort: Int?
-        let wantsMetrics = arguments.contains("--metrics-port")
-        while clock.now < end {
-            let text = lines.withLock { $0 }
+        _ = try await child.waitUntilOutput(timeout: timeout) { text in
             port = Self.port(after: "sharewired listening on ", in: text)
             metricsPort = Self.port(after: "sharewired metrics on ", in: text)
-            if port != nil, !wantsMetrics || metricsPort != nil { break }
-            if !process.isRunning { break }
-            try await Task.sleep(for: .milliseconds(20))
+            return port != nil && (!wantsMetrics || metricsPort != nil)
         }
-        out.fileHandleForReading.readabilityHandler = nil
         guard let port else {
-            if process.isRunning { process.terminate() }
-            let log = (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? ""
-            let printed = lines.withLock { $0 }
-            throw ProcessError(description: "sharewired did not start; stdout:\n\(printed)\nstderr:\n\(log)")
+            child.killIfRunning()
+            throw ProcessError(
+                description: "sharewired did not start; stdout:\n\(child.stdout)\nstderr:\n\(child.stderr)")
         }
         self.port = port
         self.metricsPort = metricsPort
-        stdout = lines.withLock { $0 }
+        stdout = child.stdout
     }
 
-    /// A process of `executable` with the test runner's environment, minus
-    /// its service key, plus `environment`.
-    public static func process(executable: String, arguments: [String], environment: [String: String]) -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: executable)
-        process.arguments = arguments
-        var env = ProcessInfo.processInfo.environment
-        env.removeValue(forKey: "SHAREWIRE_SERVICE_KEY")
-        env.merge(environment) { _, new in new }
-        process.environment = env
-        return process
+    /// The test runner's environment, minus its service key, plus `environment`.
+    public static func environment(_ environment: [String: String]) -> [String: String] {
+        ChildProcess.inheritedEnvironment(removing: ["SHAREWIRE_SERVICE_KEY"], adding: environment)
     }
 
     /// How a `sharewired` expected to refuse to start ended.
@@ -110,32 +83,16 @@ public final class ServerProcess: Sendable {
         in dir: TempDirectory, timeout: Duration = .seconds(60)
     ) async throws -> Refusal {
         let binary = try binary()
-        let process = Self.process(
-            executable: wrapper.first ?? binary,
-            arguments: wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + arguments,
-            environment: environment)
         let id = UUID().uuidString
-        let outPath = dir.file("refusal-\(id).out"), errPath = dir.file("refusal-\(id).err")
-        for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }
-        let out = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-        let err = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-        defer {
-            try? out.close()
-            try? err.close()
-        }
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let read = { (path: String) in (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
-        let end = ContinuousClock.now + timeout
-        while process.isRunning, !read(outPath).contains("sharewired listening on "), ContinuousClock.now < end {
-            try await Task.sleep(for: .milliseconds(20))
-        }
-        let started = process.isRunning
-        if started { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        return Refusal(status: started ? nil : process.terminationStatus, stdout: read(outPath), stderr: read(errPath))
+        let child = try ChildProcess(
+            wrapper.first ?? binary, wrapper.dropFirst() + (wrapper.isEmpty ? [] : [binary]) + arguments,
+            environment: Self.environment(environment), stdoutPath: dir.file("refusal-\(id).out"),
+            stderrPath: dir.file("refusal-\(id).err"))
+        let listening = try await child.waitForOutput(containing: "sharewired listening on ", timeout: timeout)
+        let started = listening || child.isRunning
+        child.killIfRunning()
+        let exit = try await child.exit(within: .seconds(30))
+        return Refusal(status: started ? nil : exit.status, stdout: child.stdout, stderr: child.stderr)
     }
 
     /// The port at the end of the line starting with `prefix` (`…:PORT`).
@@ -146,25 +103,15 @@ public final class ServerProcess: Sendable {
         return nil
     }
 
-    /// Sends `signal` and waits (bounded) for the process to exit; returns its status.
+    /// Sends `signal` and awaits (bounded) the exit; returns its status.
     @discardableResult
     public func stop(signal: Int32, timeout: Duration = .seconds(60)) async throws -> Int32 {
-        if process.isRunning { kill(process.processIdentifier, signal) }
-        let clock = ContinuousClock()
-        let end = clock.now + timeout
-        while process.isRunning, clock.now < end { try await Task.sleep(for: .milliseconds(10)) }
-        guard !process.isRunning else {
-            kill(process.processIdentifier, SIGKILL)
-            throw ProcessError(description: "sharewired did not exit after signal \(signal)")
-        }
-        return process.terminationStatus
+        try await child.stop(signal: signal, timeout: timeout).status
     }
 
     /// SIGKILL if still running, without waiting: for `defer` blocks, so a
     /// failed test leaves no server behind.
-    public func killIfRunning() {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-    }
+    public func killIfRunning() { child.killIfRunning() }
 
-    public var log: String { (try? String(contentsOfFile: stderrPath, encoding: .utf8)) ?? "" }
+    public var log: String { child.stderr }
 }

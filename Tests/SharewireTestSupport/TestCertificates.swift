@@ -152,35 +152,14 @@ struct OpenSSL {
         return TestCertificates.Pair(certificate: "\(directory)/\(name).pem", key: "\(directory)/\(name).key")
     }
 
+    /// Runs `openssl arguments…` in the directory; throws with its stderr
+    /// if it fails (exit 127: not installed, see tools/install-deps).
     private func run(_ arguments: [String]) async throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["openssl"] + arguments
-        process.currentDirectoryURL = URL(fileURLWithPath: directory)
-        let errorPath = "\(directory)/openssl.err"
-        _ = FileManager.default.createFile(atPath: errorPath, contents: nil)
-        let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorPath))
-        defer { try? errors.close() }
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = errors
-        process.standardInput = FileHandle.nullDevice
-        do {
-            try process.run()
-        } catch {
-            throw Failure(description: "cannot run openssl (install it: tools/install-deps): \(error)")
-        }
-        let end = ContinuousClock.now + timeout
-        while process.isRunning, ContinuousClock.now < end { try await Task.sleep(for: .milliseconds(5)) }
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-            throw Failure(description: "openssl \(arguments.first ?? "") did not finish within \(timeout)")
-        }
-        guard process.terminationStatus == 0 else {
-            let text = (try? String(contentsOfFile: errorPath, encoding: .utf8)) ?? ""
+        let result = try await ChildProcess.run(
+            "/usr/bin/env", ["openssl"] + arguments, currentDirectory: directory, timeout: timeout)
+        guard result.status == 0 else {
             throw Failure(
-                description:
-                    "openssl \(arguments.joined(separator: " ")) failed (\(process.terminationStatus)): \(text)")
+                description: "openssl \(arguments.joined(separator: " ")) failed (\(result.exit)): \(result.stderr)")
         }
     }
 }

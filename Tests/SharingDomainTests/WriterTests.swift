@@ -179,8 +179,9 @@ import Testing
         let p = InMemoryPersistence()
         let w = try await SharingWriter.open(persistence: p)
         async let waited = w.snapshots.snapshot(atLeast: 1, timeout: .seconds(5))
-        // Give the reader time to start waiting.
-        while w.snapshots.waitingReaders == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        // Until the reader waits (bounded: 10 000 polls of at least 1 ms).
+        for _ in 0..<10_000 where w.snapshots.waitingReaders == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(w.snapshots.waitingReaders == 1)
         _ = try await w.createAccount(email: "a@example.com", language: .en)
         let s = try await waited
         #expect(s.revision >= 1)
@@ -211,7 +212,8 @@ import Testing
         let task = Task { () async throws -> UInt64 in
             try await holder.snapshot(atLeast: 3, timeout: .seconds(30)).revision
         }
-        while holder.waitingReaders == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        for _ in 0..<10_000 where holder.waitingReaders == 0 { try await Task.sleep(for: .milliseconds(1)) }
+        #expect(holder.waitingReaders == 1)
         task.cancel()
         let result = await task.result
         guard case let .failure(e) = result else {
@@ -283,8 +285,9 @@ import Testing
         let tasks = (0..<20).map { i in
             Task { try? await w.createAccount(email: "u\(i)@example.com", language: .en) }
         }
-        while await p.batches.isEmpty && w.snapshots.revision == 0 {
-            await Task.yield()
+        // Until the first write is under way (bounded: 10 000 polls of at least 1 ms).
+        for _ in 0..<10_000 {
+            guard await p.batches.isEmpty && w.snapshots.revision == 0 else { break }
             try await Task.sleep(for: .milliseconds(1))
         }
         await w.waitUntilIdle()
