@@ -55,8 +55,8 @@ extension SharingSQL {
     public struct EventAssembler {
         private var heads:
             [(id: Int64, revision: UInt64, at: Timestamp, actor: AccountID, kind: EventKind, detail: String)] = []
-        private var devices: [Int64: [DeviceID]] = [:]
-        private var users: [Int64: [AccountID]] = [:]
+        var devices: [Int64: [DeviceID]] = [:]
+        var users: [Int64: [AccountID]] = [:]
         public init() {}
 
         public mutating func addEvent(_ row: some SQLRow) throws {
