@@ -121,18 +121,7 @@ extension SharingSQL {
         let through = "(SELECT value FROM meta WHERE key = '\(eventUsersThroughKey)')"
         var filter = ""
         var filterArgs: [SQLValue] = []
-        if let kind = q.filter.kind {
-            filter += " AND e.kind = ?"
-            filterArgs.append(.text(kind.rawValue))
-        }
-        if let since = q.filter.since {
-            filter += " AND e.at >= ?"
-            filterArgs.append(since.sqlValue)
-        }
-        if let until = q.filter.until {
-            filter += " AND e.at < ?"
-            filterArgs.append(until.sqlValue)
-        }
+        kindAndTimeFilter(q.filter, &filter, &filterArgs)
         // SQLite's instr: the id, space-delimited, in the list (a whole id, not a digit of another).
         if let device = q.filter.device {
             filter += " AND instr(' ' || e.devices || ' ', ?) > 0"
