@@ -13,8 +13,9 @@ import SharingDomain
 public enum SharingSQL {
     /// Every statement of `batch`, in the order they must run inside ONE
     /// transaction: row changes, audit events, outbox entries, access changes, then the
-    /// revision and id counters.
-    public static func statements(for batch: CommitBatch) -> [SQLStatement] {
+    /// revision and id counters. Events go in the store's `layout`.
+    public static func statements(for batch: CommitBatch, events layout: EventLayout = .memberTables) -> [SQLStatement]
+    {
         var out: [SQLStatement] = []
         out.reserveCapacity(batch.changes.mutations.count * 2 + 8)
         // Consecutive share puts (a bulk share) and consecutive share deletes
@@ -48,7 +49,10 @@ public enum SharingSQL {
             }
         }
         flush()
-        append(batch.changes.events, to: &out)
+        switch layout {
+        case .memberTables: append(batch.changes.events, to: &out)
+        case .inline: out += inlineEventInserts(batch.changes.events)
+        }
         out += multiRow(
             """
             INSERT INTO notifications (seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body)

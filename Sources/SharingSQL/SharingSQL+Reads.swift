@@ -11,18 +11,7 @@ extension SharingSQL {
             WHERE u.account_id = ? AND u.event_id > ?
             """
         var args: [SQLValue] = [q.caller.sqlValue, (q.afterID ?? 0).sqlValue]
-        if let kind = q.filter.kind {
-            sql += " AND e.kind = ?"
-            args.append(.text(kind.rawValue))
-        }
-        if let since = q.filter.since {
-            sql += " AND e.at >= ?"
-            args.append(since.sqlValue)
-        }
-        if let until = q.filter.until {
-            sql += " AND e.at < ?"
-            args.append(until.sqlValue)
-        }
+        kindAndTimeFilter(q.filter, &sql, &args)
         if let device = q.filter.device {
             sql += " AND EXISTS (SELECT 1 FROM event_devices d WHERE d.device_id = ? AND d.event_id = e.id)"
             args.append(device.sqlValue)
@@ -34,6 +23,22 @@ extension SharingSQL {
         sql += " ORDER BY u.event_id LIMIT ?"
         args.append(.int(Int64(q.pageSize + 1)))
         return SQLStatement(sql, args)
+    }
+
+    /// Appends the kind and time conditions of `filter` on events `e` (both layouts).
+    static func kindAndTimeFilter(_ filter: EventFilter, _ sql: inout String, _ args: inout [SQLValue]) {
+        if let kind = filter.kind {
+            sql += " AND e.kind = ?"
+            args.append(.text(kind.rawValue))
+        }
+        if let since = filter.since {
+            sql += " AND e.at >= ?"
+            args.append(since.sqlValue)
+        }
+        if let until = filter.until {
+            sql += " AND e.at < ?"
+            args.append(until.sqlValue)
+        }
     }
 
     /// The devices and users of the given events, as rows of
@@ -55,8 +60,8 @@ extension SharingSQL {
     public struct EventAssembler {
         private var heads:
             [(id: Int64, revision: UInt64, at: Timestamp, actor: AccountID, kind: EventKind, detail: String)] = []
-        private var devices: [Int64: [DeviceID]] = [:]
-        private var users: [Int64: [AccountID]] = [:]
+        var devices: [Int64: [DeviceID]] = [:]
+        var users: [Int64: [AccountID]] = [:]
         public init() {}
 
         public mutating func addEvent(_ row: some SQLRow) throws {

@@ -4,16 +4,12 @@ import SharingSQL
 
 extension SharingStore {
     /// Events concerning `query.caller` (it is among the event's users), filtered,
-    /// in id order, at most `pageSize + 1`.
+    /// in id order, at most `pageSize + 1` (``SharingSQL/inlineEvents(_:)``).
     public func events(_ query: EventQuery) async throws -> [Event] {
         try await pool.read { db in
             var assembler = SharingSQL.EventAssembler()
-            let rows = try db.rows(SharingSQL.events(query))
-            while let row = try rows.next() { try assembler.addEvent(row) }
-            if let members = SharingSQL.eventMembers(assembler.ids) {
-                let rows = try db.rows(members)
-                while let row = try rows.next() { try assembler.addMember(row) }
-            }
+            let rows = try db.rows(SharingSQL.inlineEvents(query))
+            while let row = try rows.next() { try assembler.addInlineEvent(row) }
             return assembler.events
         }
     }

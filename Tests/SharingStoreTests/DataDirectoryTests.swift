@@ -127,7 +127,7 @@ import Testing
                 dir,
                 [
                     "data dir \(dir)",
-                    "database schema version 9 is newer than this sharewired (knows up to 7)",
+                    "database schema version 9 is newer than this sharewired (knows up to 8)",
                 ])
             // An unknown migration without a version number is refused too.
             let renamed = try DatabaseQueue(path: "\(dir)/\(Self.file)")
@@ -136,7 +136,7 @@ import Testing
                     sql: "UPDATE grdb_migrations SET identifier = 'device kinds' WHERE identifier LIKE 'v9%'")
             }
             try renamed.close()
-            Self.expectRefused(dir, ["migrations this sharewired does not know (device kinds)", "knows up to 7"])
+            Self.expectRefused(dir, ["migrations this sharewired does not know (device kinds)", "knows up to 8"])
         }
     }
 

@@ -26,7 +26,7 @@ import Testing
                 applied == [
                     "v1: sharing tables", "v3: notification consumer cursors", "v4: share expiry",
                     "v5: named api keys",
-                    "v6: access change log", "v7: share invitations",
+                    "v6: access change log", "v7: share invitations", "v8: inline event members",
                 ])
             try first.close()
             let second = try SharingStore(directory: dir)
