@@ -22,7 +22,9 @@ enum ChangeLogCodec {
     static let prefix = "b1:"
 
     enum Tag: UInt8 {
-        case putAccount = 0, putContact, deleteContact, putDevice, putService, deleteService
+        // Stored values: never renumber; a new kind takes the next number.
+        case putAccount = 0
+        case putContact, deleteContact, putDevice, putService, deleteService
         case putShare, deleteShare, putAPIKey, deleteAPIKey, deleteDevice, deleteAccount
     }
 
