@@ -8,9 +8,7 @@ extension PostgresSharingStore {
     /// transaction, with its change-log entry, in the one total order of
     /// writes. `batch` must have been computed on the latest committed state.
     public func commit(_ batch: CommitBatch) async throws {
-        try await writeTransaction { [logger] c, latest in
-            ((), try await Self.write(batch, base: latest, on: c, logger: logger))
-        }
+        try await writeTransaction { _, locked in ((), try Self.plan(batch, base: locked.revision)) }
     }
 
     /// Locks the revision row until the transaction ends; returns its value.
@@ -24,21 +22,16 @@ extension PostgresSharingStore {
 
     /// The rows of `batch`, its change-log entry (on top of `base`, with a
     /// fresh batch token) and a `NOTIFY`, which PostgreSQL delivers at COMMIT
-    /// and only if it commits. The statements are sent together
-    /// (``PostgresNIO/PostgresConnection/executeAll(_:logger:)``). Returns
-    /// how to recognise the entry after a lost COMMIT.
-    static func write(
-        _ batch: CommitBatch, base: UInt64, on c: PostgresConnection,
-        logger: Logger
-    ) async throws -> CommitMarker {
-        var statements = SharingSQL.statements(for: batch)
+    /// and only if it commits; ``writeTransaction(_:)`` sends them with the
+    /// COMMIT. The marker tells how to recognise the entry after a lost COMMIT.
+    static func plan(_ batch: CommitBatch, base: UInt64) throws -> WritePlan {
+        var statements = SharingSQL.statements(for: batch, dialect: .postgres)
         let (append, body) = try SharingSQL.appendChangeLog(
             ChangeLogEntry(batch: batch, base: base),
             batchToken: batchToken())
         statements.append(append)
         statements.append(SQLStatement("NOTIFY \(PostgresSharingStore.changeChannel)"))
-        try await c.executeAll(statements, logger: logger)
-        return CommitMarker(revision: batch.revision, body: body)
+        return WritePlan(statements: statements, marker: CommitMarker(revision: batch.revision, body: body))
     }
 
     /// 128 random bits, hex: tells this transaction's change-log entry apart.
@@ -61,13 +54,18 @@ extension PostgresSharingStore {
     public func commitSerialized<R: Sendable>(
         from base: SharingState, _ apply: @escaping @Sendable (SharingState) -> (CommitBatch?, R)
     ) async throws -> R {
-        try await writeTransaction { [logger] c, latest in
+        try await writeTransaction(logAfter: base.revision) { [logger] c, locked in
             // Under the lock no other writer commits, so each read below
-            // (READ COMMITTED) sees exactly the state at `latest`.
-            let current = try await Self.catchUp(base, to: latest, on: c, logger: logger)
+            // (READ COMMITTED) sees exactly the state at the locked revision.
+            // The batches of other instances since `base` came with the lock
+            // (one page); only a writer further behind reads more.
+            var current = Self.replay(locked.logPage ?? [], on: base, upTo: locked.revision)
+            if current.revision != locked.revision {
+                current = try await Self.catchUp(current, to: locked.revision, on: c, logger: logger)
+            }
             let (batch, result) = apply(current)
             guard let batch else { return (result, nil) }
-            return (result, try await Self.write(batch, base: current.revision, on: c, logger: logger))
+            return (result, try Self.plan(batch, base: current.revision))
         }
     }
 
@@ -92,13 +90,20 @@ extension PostgresSharingStore {
             let latest = try answers[1].rows.first.map { UInt64(bitPattern: try PostgresSQLRow($0).int(0)) } ?? 0
             return (latest, try answers[2].rows.map { try SharingSQL.changeLogEntry(PostgresSQLRow($0)) })
         }
-        if latest == state.revision { return state }
+        let s = Self.replay(entries, on: state, upTo: latest)
+        return s.revision == latest ? s : try await catchUpPaged(state)
+    }
+
+    /// `state` with the `entries` up to revision `latest` replayed, as far
+    /// as they follow on from it (none when `state` is at or past `latest`).
+    /// The caller reads the rest, or reloads, when this stops short.
+    static func replay(_ entries: [ChangeLogEntry], on state: SharingState, upTo latest: UInt64) -> SharingState {
         var s = state
-        for e in entries where latest > state.revision && e.revision <= latest {
+        for e in entries where s.revision < latest && e.revision <= latest {
             guard let next = try? s.replaying(e) else { break }
             s = next
         }
-        return s.revision == latest ? s : try await catchUpPaged(state)
+        return s
     }
 
     /// The paged catch-up in one `REPEATABLE READ` transaction (``catchUp(_:to:on:logger:)``).

@@ -73,11 +73,6 @@ extension PostgresConnection {
         return results
     }
 
-    /// ``executeAll(_:logger:)`` of shared statements.
-    func executeAll(_ statements: [SQLStatement], logger: Logger) async throws {
-        try await executeAll(statements.map(\.postgres), logger: logger)
-    }
-
     /// Feeds every row of `statement` to `body`, in order.
     func forEach(_ statement: SQLStatement, logger: Logger, _ body: (PostgresSQLRow) throws -> Void) async throws {
         for try await row in try await query(statement.postgres, logger: logger) { try body(PostgresSQLRow(row)) }

@@ -5,25 +5,30 @@ import SharingSQL
 import Synchronization
 
 extension PostgresSharingStore {
-    /// Runs `body` in one write transaction (BEGIN and the revision lock,
-    /// `body`, COMMIT) within the lease timeout and
-    /// ``PostgresStoreConfiguration/writeTimeout`` (``withConnection(timeout:_:)``).
-    /// `body` gets the locked revision and returns its value and the
-    /// ``CommitMarker`` of the change-log entry it wrote (nil when it wrote
-    /// nothing).
+    /// Runs `body` in one write transaction within the lease timeout and
+    /// ``PostgresStoreConfiguration/writeTimeout`` (``withConnection(timeout:_:)``),
+    /// in two waits: BEGIN and the revision lock (and, with
+    /// `logAfter`, the first page of the change log after that revision),
+    /// sent together; then the ``WritePlan``'s statements and COMMIT, sent
+    /// together. `body` gets the locked revision (and that page) and returns
+    /// its value and the plan (nil when it writes nothing).
     ///
-    /// When the connection is lost, or the operation times out, after COMMIT
-    /// was sent and before the server answered it, the batch may have been
-    /// made durable. The outcome is then resolved through the change log
+    /// A statement of the plan that the server answers with an `ERROR`
+    /// aborts the transaction, so the COMMIT queued behind it answers
+    /// `ROLLBACK`: the error is thrown, nothing committed. When the
+    /// connection is lost, or the operation times out, once the plan and
+    /// COMMIT were on their way, the batch may have been made durable. The
+    /// outcome is then resolved through the change log
     /// (``resolveOutcome(of:)``): the value is returned when the entry is
     /// there, ``CommitRolledBack`` thrown when it certainly is not, and
     /// ``SharingDomain/CommitOutcomeUnknown`` only when the database cannot
     /// tell within the write timeout (docs/SERVER.md §11, "When PostgreSQL is
     /// down"). A COMMIT the server answers with an `ERROR`, and every failure
-    /// before COMMIT, rolled the transaction back; a `FATAL` one (the backend
-    /// terminated) is resolved like a lost connection.
+    /// before the plan was sent, rolled the transaction back; a `FATAL` one
+    /// (the backend terminated) is resolved like a lost connection.
     func writeTransaction<R: Sendable>(
-        _ body: @escaping @Sendable (PostgresConnection, _ locked: UInt64) async throws -> (R, CommitMarker?)
+        logAfter: UInt64? = nil,
+        _ body: @escaping @Sendable (PostgresConnection, LockedRevision) async throws -> (R, WritePlan?)
     ) async throws -> R {
         let fault = commitFault.withLock { $0 }
         // What the body prepared, kept for resolving an unknown outcome (the
@@ -31,35 +36,66 @@ extension PostgresSharingStore {
         let prepared = Slot<(R, CommitMarker?)>()
         do {
             return try await withConnection(timeout: configuration.writeTimeout) { [logger] c, gate in
-                // BEGIN and the lock go out together: one wait, not two.
-                let value: (R, CommitMarker?)
+                // BEGIN, the lock and the log read go out together: one wait.
+                // The read is answered once the lock is held, from a snapshot
+                // taken then (READ COMMITTED): it sees every batch up to the
+                // locked revision, and no later one can commit meanwhile.
+                let value: (R, WritePlan?)
                 do {
-                    let locked = try await c.executeAll(
-                        [PostgresQuery(unsafeSQL: "BEGIN"), SharingSQL.lockRevision.postgres],
-                        logger: logger)[1]
-                    guard let row = locked.rows.first else {
+                    var queries = [PostgresQuery(unsafeSQL: "BEGIN"), SharingSQL.lockRevision.postgres]
+                    if let logAfter {
+                        queries.append(SharingSQL.changeLog(after: logAfter, limit: Self.changeLogPage).postgres)
+                    }
+                    let answers = try await c.executeAll(queries, logger: logger)
+                    guard let row = answers[1].rows.first else {
                         throw PostgresStoreOpenError(
                             description: "the meta row 'revision' is missing (schema not migrated?)")
                     }
-                    value = try await body(c, UInt64(bitPattern: try PostgresSQLRow(row).int(0)))
+                    let locked = LockedRevision(
+                        revision: UInt64(bitPattern: try PostgresSQLRow(row).int(0)),
+                        logPage: try answers.dropFirst(2).first.map { page in
+                            try page.rows.map { try SharingSQL.changeLogEntry(PostgresSQLRow($0)) }
+                        })
+                    value = try await body(c, locked)
                 } catch {
                     // A dead connection cannot roll back, but then the server does.
                     _ = try? await c.query("ROLLBACK;", logger: logger)
                     throw error
                 }
-                prepared.set(value)
+                prepared.set((value.0, value.1?.marker))
                 // Timed out meanwhile: the caller was told it failed; it must not commit now.
                 guard gate.beginCommit() else {
                     _ = try? await c.query("ROLLBACK;", logger: logger)
                     throw CancellationError()
                 }
-                do {
-                    if let fault {
-                        try await fault(c, logger)
+                // The plan and COMMIT are queued together: postgres-nio sends
+                // each as the previous one is answered, with no wait here.
+                let answers: [EventLoopFuture<PostgresQueryResult>] = (value.1?.statements ?? []).map {
+                    c.query($0.postgres, logger: logger)
+                }
+                let commit: EventLoopFuture<PostgresQueryResult>? =
+                    fault == nil ? c.query(PostgresQuery(unsafeSQL: "COMMIT"), logger: logger) : nil
+                var failure: (any Error)?
+                for answer in answers {
+                    do { _ = try await answer.get() } catch { failure = failure ?? error }
+                }
+                if let failure {
+                    guard Self.isServerError(failure) else { throw CommitOutcomeUnknown(cause: failure) }
+                    // Aborted: the queued COMMIT answers ROLLBACK (or roll back here).
+                    if let commit {
+                        _ = try? await commit.get()
                     } else {
-                        try await c.query("COMMIT;", logger: logger)
+                        _ = try? await c.query("ROLLBACK;", logger: logger)
                     }
-                } catch let error as PSQLError where error.code == .server && error.serverInfo?[.severity] == "ERROR" {
+                    throw failure
+                }
+                do {
+                    if let commit {
+                        _ = try await commit.get()
+                    } else if let fault {
+                        try await fault(c, logger)
+                    }
+                } catch let error where Self.isServerError(error) {
                     throw error  // an ERROR answering COMMIT: the server rolled back
                 } catch {
                     // Lost, timed out, or FATAL (the backend terminated; it
@@ -88,6 +124,13 @@ extension PostgresSharingStore {
                 throw unknown
             }
         }
+    }
+
+    /// An `ERROR` the server answered (the transaction is aborted and will
+    /// not commit), as opposed to a lost connection or a `FATAL` one.
+    static func isServerError(_ error: any Error) -> Bool {
+        guard let error = error as? PSQLError else { return false }
+        return error.code == .server && error.serverInfo?[.severity] == "ERROR"
     }
 
     /// What the change log says about a batch whose COMMIT got no answer.
@@ -160,6 +203,22 @@ extension PostgresSharingStore {
 struct CommitMarker: Sendable, Equatable {
     let revision: UInt64
     let body: String
+}
+
+/// The revision a write transaction locked, and the first page
+/// (``PostgresSharingStore/changeLogPage`` entries) of the change log after
+/// the revision it asked for, read under the lock; nil when it asked for none.
+struct LockedRevision: Sendable {
+    let revision: UInt64
+    let logPage: [ChangeLogEntry]?
+}
+
+/// What a write transaction sends with its COMMIT: the batch's statements
+/// (rows, change-log entry, `NOTIFY`) and how to recognise its entry after
+/// a lost COMMIT.
+struct WritePlan: Sendable {
+    let statements: [SQLStatement]
+    let marker: CommitMarker
 }
 
 /// The connection was lost at COMMIT, and the change log shows the batch did

@@ -74,3 +74,64 @@ extension SQLRow {
         return l
     }
 }
+
+/// The SQL type of a column of a multi-row statement
+/// (``SharingSQL/multiRow(_:_:_:suffix:dialect:)``): what PostgreSQL casts
+/// that column's bound array to.
+enum SQLColumnType {
+    case int, text, bool
+
+    var postgresArray: String {
+        switch self {
+        case .int: "bigint[]"
+        case .text: "text[]"
+        case .bool: "boolean[]"
+        }
+    }
+}
+
+/// A PostgreSQL array literal (`{1,NULL,"a \"b\""}`) of one column's values,
+/// bound as text and cast to the column's array type: the driver-neutral way
+/// (``SQLValue`` has no array case) to send a whole column as one parameter.
+enum SQLArrayLiteral {
+    static func make(_ values: some Sequence<SQLValue>) -> String {
+        var out = "{"
+        var first = true
+        for v in values {
+            if !first { out.append(",") }
+            first = false
+            switch v {
+            case let .int(i): out += String(i)
+            case let .bool(b): out.append(b ? "t" : "f")
+            case .null: out += "NULL"
+            case let .text(t): quote(t, into: &out)
+            case let .bytes(b):
+                // bytea's hex input form, quoted (never used by the bulk statements today).
+                out += "\"\\\\x"
+                for byte in b {
+                    let hex = String(byte, radix: 16)
+                    if hex.count == 1 { out.append("0") }
+                    out += hex
+                }
+                out.append("\"")
+            }
+        }
+        out.append("}")
+        return out
+    }
+
+    /// Every element quoted: `"` and `\` escaped with `\`, so no content
+    /// (commas, braces, spaces, the word NULL) is read as syntax.
+    private static func quote(_ t: String, into out: inout String) {
+        out.append("\"")
+        if t.utf8.contains(where: { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            for ch in t.unicodeScalars {
+                if ch == "\"" || ch == "\\" { out.unicodeScalars.append("\\") }
+                out.unicodeScalars.append(ch)
+            }
+        } else {
+            out += t
+        }
+        out.append("\"")
+    }
+}

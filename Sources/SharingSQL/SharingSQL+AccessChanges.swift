@@ -7,12 +7,10 @@ extension SharingSQL {
     public static let accessChangesPrunedThroughKey = "access_changes_pruned_through"
 
     /// The rows of `changes` (one multi-row insert per chunk).
-    static func insert(_ changes: [AccessChangeRecord]) -> [SQLStatement] {
+    static func insert(_ changes: [AccessChangeRecord], dialect: SQLDialect = .sqlite) -> [SQLStatement] {
         multiRow(
-            """
-            INSERT INTO access_changes (revision, pos, at, device_id, user_id, owner_id, kind, level, scripting, services, expires_at)
-            VALUES
-            """,
+            "INSERT INTO access_changes (revision, pos, at, device_id, user_id, owner_id, kind, level, scripting, services, expires_at)",
+            [.int, .int, .int, .int, .int, .int, .text, .text, .bool, .text, .int],
             changes.map { c in
                 let (level, scripting, services, expiresAt): (String, Bool, String, Timestamp?) =
                     switch c.grant {
@@ -29,7 +27,7 @@ extension SharingSQL {
                     c.user.sqlValue, c.owner.sqlValue, .text(c.kind.rawValue), .text(level), .bool(scripting),
                     .text(services), expiresAt?.sqlValue ?? .null,
                 ]
-            })
+            }, dialect: dialect)
     }
 
     /// Changes after `cursor` up to revision `through`, in (revision,

@@ -35,13 +35,21 @@ extension SharingSQL {
         )
     }
 
-    /// The stored JSON of `entry`: its fields plus `"batch": batchToken`, a
-    /// random token of the transaction that wrote it. A writer whose
-    /// connection died at COMMIT looks for its exact body to learn whether the
-    /// batch landed: two instances may write byte-identical entries at the
-    /// same revision (the same share removed on both from the same base), the
-    /// token tells them apart. Readers ignore the extra key.
+    /// The stored body of `entry` (``ChangeLogCodec``: `b1:` and Base64 of
+    /// a compact binary form) with `batchToken`, a random token of the
+    /// transaction that wrote it. A writer whose connection died at COMMIT
+    /// looks for its exact body to learn whether the batch landed: two
+    /// instances may write byte-identical entries at the same revision (the
+    /// same share removed on both from the same base), the token tells them
+    /// apart. Readers skip it.
     public static func changeLogBody(_ entry: ChangeLogEntry, batchToken: String) throws -> String {
+        ChangeLogCodec.encode(entry, batchToken: batchToken)
+    }
+
+    /// The body of `entry` in the JSON form written before the binary one
+    /// (its fields plus `"batch": batchToken`); still read by
+    /// ``changeLogEntry(_:)``. For tests of that compatibility.
+    public static func legacyJSONChangeLogBody(_ entry: ChangeLogEntry, batchToken: String) throws -> String {
         String(decoding: try JSONEncoder().encode(TokenedEntry(entry: entry, batch: batchToken)), as: UTF8.self)
     }
 
@@ -71,9 +79,17 @@ extension SharingSQL {
     /// The oldest entry's last revision (zero or one row, `revision`; NULL when empty).
     public static let oldestChangeLogRevision = SQLStatement("SELECT MIN(revision) FROM change_log")
 
-    /// Decodes a row of ``changeLog(after:limit:)``.
+    /// Decodes a row of ``changeLog(after:limit:)``: a binary body
+    /// (``ChangeLogCodec``) or the JSON of entries written before it.
     public static func changeLogEntry(_ row: some SQLRow) throws -> ChangeLogEntry {
-        let body = try row.text(0)
+        try changeLogEntry(body: try row.text(0))
+    }
+
+    /// Decodes a stored change-log body, either form.
+    public static func changeLogEntry(body: String) throws -> ChangeLogEntry {
+        if body.hasPrefix(ChangeLogCodec.prefix) {
+            return try ChangeLogCodec.decode(body.dropFirst(ChangeLogCodec.prefix.count))
+        }
         do {
             return try JSONDecoder().decode(ChangeLogEntry.self, from: Data(body.utf8))
         } catch {

@@ -13,9 +13,13 @@ import SharingDomain
 public enum SharingSQL {
     /// Every statement of `batch`, in the order they must run inside ONE
     /// transaction: row changes, audit events, outbox entries, access changes, then the
-    /// revision and id counters. Events go in the store's `layout`.
-    public static func statements(for batch: CommitBatch, events layout: EventLayout = .memberTables) -> [SQLStatement]
-    {
+    /// revision and id counters. Events go in the store's `layout`. Rows of
+    /// one kind go as one statement (``multiRow(_:_:_:suffix:dialect:)``):
+    /// multi-row `VALUES` on SQLite, one typed array per column through
+    /// `UNNEST` on PostgreSQL.
+    public static func statements(
+        for batch: CommitBatch, events layout: EventLayout = .memberTables, dialect: SQLDialect = .sqlite
+    ) -> [SQLStatement] {
         var out: [SQLStatement] = []
         out.reserveCapacity(batch.changes.mutations.count * 2 + 8)
         // Consecutive share puts (a bulk share) and consecutive share deletes
@@ -25,12 +29,12 @@ public enum SharingSQL {
         var keys: Set<ShareKey> = []
         var deleted: [ShareKey] = []
         func flush() {
-            append(shares, to: &out)
+            append(shares, to: &out, dialect: dialect)
             shares.removeAll(keepingCapacity: true)
             keys.removeAll(keepingCapacity: true)
             out += multiRow(
-                "DELETE FROM shares WHERE (device_id, account_id) IN (VALUES",
-                deleted.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
+                "DELETE FROM shares WHERE (device_id, account_id) IN (", [.int, .int],
+                deleted.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")", dialect: dialect)
             deleted.removeAll(keepingCapacity: true)
         }
         for m in batch.changes.mutations {
@@ -50,34 +54,32 @@ public enum SharingSQL {
         }
         flush()
         switch layout {
-        case .memberTables: append(batch.changes.events, to: &out)
-        case .inline: out += inlineEventInserts(batch.changes.events)
+        case .memberTables: append(batch.changes.events, to: &out, dialect: dialect)
+        case .inline: out += inlineEventInserts(batch.changes.events, dialect: dialect)
         }
         out += multiRow(
-            """
-            INSERT INTO notifications (seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body)
-            VALUES
-            """,
+            "INSERT INTO notifications (seq, revision, created_at, recipient_email, recipient_id, language, template, subject, body)",
+            [.int, .int, .int, .text, .int, .text, .text, .text, .text],
             batch.changes.notifications.map { n in
                 [
                     n.sequence.sqlValue, n.revision.sqlValue, n.createdAt.sqlValue, .text(n.recipientEmail.value),
                     n.recipient?.sqlValue ?? .null, .text(n.language.rawValue), .text(n.template.rawValue),
                     .text(n.subject), .text(n.body),
                 ]
-            })
-        out += insert(batch.changes.accessChanges)
+            }, dialect: dialect)
+        out += insert(batch.changes.accessChanges, dialect: dialect)
         out += setMeta(
             [(MetaKey.revision, batch.revision)]
-                + MetaKey.counters.map { ($0.0, batch.counters[keyPath: $0.1]) })
+                + MetaKey.counters.map { ($0.0, batch.counters[keyPath: $0.1]) }, dialect: dialect)
         return out
     }
 
     /// One upsert of every `(key, value)` pair (the revision and the id
     /// counters of a batch in one statement, not one round trip each).
-    static func setMeta(_ pairs: [(String, UInt64)]) -> [SQLStatement] {
+    static func setMeta(_ pairs: [(String, UInt64)], dialect: SQLDialect = .sqlite) -> [SQLStatement] {
         multiRow(
-            "INSERT INTO meta (key, value) VALUES", pairs.map { [.text($0.0), $0.1.sqlValue] },
-            suffix: "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+            "INSERT INTO meta (key, value)", [.text, .int], pairs.map { [.text($0.0), $0.1.sqlValue] },
+            suffix: "ON CONFLICT (key) DO UPDATE SET value = excluded.value", dialect: dialect)
     }
 
     // Upserts use ON CONFLICT DO UPDATE, never INSERT OR REPLACE: REPLACE
@@ -153,10 +155,11 @@ public enum SharingSQL {
     /// Shares with distinct keys: upserted together, their service lists
     /// replaced together. Equivalent to putting them one by one, since
     /// statements on different keys commute.
-    private static func append(_ shares: [Share], to out: inout [SQLStatement]) {
+    private static func append(_ shares: [Share], to out: inout [SQLStatement], dialect: SQLDialect) {
         guard !shares.isEmpty else { return }
         out += multiRow(
-            "INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at, expires_at, accept_by) VALUES",
+            "INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at, expires_at, accept_by)",
+            [.int, .int, .text, .bool, .int, .int, .int, .int],
             shares.map { s in
                 [
                     s.device.sqlValue, s.user.sqlValue, .text(s.access.mode.rawValue), .bool(s.access.scripting),
@@ -168,54 +171,75 @@ public enum SharingSQL {
                 ON CONFLICT (device_id, account_id) DO UPDATE SET mode = excluded.mode,
                     scripting = excluded.scripting, updated_at = excluded.updated_at,
                     expires_at = excluded.expires_at, accept_by = excluded.accept_by
-                """)
+                """, dialect: dialect)
         out += multiRow(
-            "DELETE FROM share_ports WHERE (device_id, account_id) IN (VALUES",
-            shares.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")")
+            "DELETE FROM share_ports WHERE (device_id, account_id) IN (", [.int, .int],
+            shares.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")", dialect: dialect)
         out += multiRow(
-            "INSERT INTO share_ports (device_id, account_id, service_id) VALUES",
+            "INSERT INTO share_ports (device_id, account_id, service_id)", [.int, .int, .int],
             shares.flatMap { s in
                 s.access.services.sorted().map { [s.device.sqlValue, s.user.sqlValue, $0.sqlValue] }
-            })
+            }, dialect: dialect)
     }
 
     /// The audit events of a batch and their members, as three multi-row
     /// inserts in all (a batch of 64 single shares wrote 192 statements
     /// with a statement per event and member list).
-    private static func append(_ events: [Event], to out: inout [SQLStatement]) {
+    private static func append(_ events: [Event], to out: inout [SQLStatement], dialect: SQLDialect) {
         out += multiRow(
-            "INSERT INTO events (id, revision, at, actor_id, kind, detail) VALUES",
+            "INSERT INTO events (id, revision, at, actor_id, kind, detail)", [.int, .int, .int, .int, .text, .text],
             events.map { e in
                 [
                     e.id.sqlValue, e.revision.sqlValue, e.at.sqlValue, e.actor.sqlValue, .text(e.kind.rawValue),
                     .text(e.detail),
                 ]
-            })
+            }, dialect: dialect)
         out += multiRow(
-            "INSERT INTO event_devices (device_id, event_id, pos) VALUES",
+            "INSERT INTO event_devices (device_id, event_id, pos)", [.int, .int, .int],
             events.flatMap { e in
                 e.devices.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] }
-            })
+            }, dialect: dialect)
         out += multiRow(
-            "INSERT INTO event_users (account_id, event_id, pos) VALUES",
+            "INSERT INTO event_users (account_id, event_id, pos)", [.int, .int, .int],
             events.flatMap { e in
                 e.users.enumerated().map { [$1.sqlValue, e.id.sqlValue, .int(Int64($0))] }
-            })
+            }, dialect: dialect)
     }
 
-    /// Most rows in one multi-row statement (keeps the parameters of one
-    /// statement well under SQLite's 32,766 and PostgreSQL's 65,535).
+    /// Most rows in one multi-row `VALUES` statement (keeps the parameters
+    /// of one statement well under SQLite's 32,766 and PostgreSQL's 65,535).
     static let rowsPerStatement = 500
 
-    /// `prefix (?, …), (?, …) … suffix` over `rows`, in chunks of
-    /// ``rowsPerStatement``; nothing for no rows. Rows keep their order.
-    static func multiRow(_ prefix: String, _ rows: [[SQLValue]], suffix: String = "") -> [SQLStatement] {
-        guard let width = rows.first?.count else { return [] }
-        let tuple = "(" + Array(repeating: "?", count: width).joined(separator: ", ") + ")"
-        return stride(from: 0, to: rows.count, by: rowsPerStatement).map { start in
-            let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
-            let values = Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
-            return SQLStatement(prefix + " " + values + (suffix.isEmpty ? "" : " " + suffix), chunk.flatMap { $0 })
+    /// `head` and the `rows` as a row source, then `suffix`; nothing for no
+    /// rows. Rows keep their order.
+    ///
+    /// - SQLite: `head VALUES (?, …), (?, …) … suffix`, in chunks of
+    ///   ``rowsPerStatement``.
+    /// - PostgreSQL: `head SELECT * FROM UNNEST(?::bigint[], ?::text[], …)
+    ///   suffix`, one statement whatever the row count, each column bound as
+    ///   one array (``SQLArrayLiteral``) of its `types` entry. A bulk share of
+    ///   1,000 pairs binds 8 parameters instead of 8,000, and the statement
+    ///   text, hence its plan, is the same for every batch.
+    static func multiRow(
+        _ head: String, _ types: [SQLColumnType], _ rows: [[SQLValue]], suffix: String = "",
+        dialect: SQLDialect = .sqlite
+    ) -> [SQLStatement] {
+        guard !rows.isEmpty else { return [] }
+        let tail = suffix.isEmpty ? "" : " " + suffix
+        switch dialect {
+        case .postgres:
+            let arrays = types.indices.map { c in
+                SQLValue.text(SQLArrayLiteral.make(rows.lazy.map { $0[c] }))
+            }
+            let columns = types.map { "?::\($0.postgresArray)" }.joined(separator: ", ")
+            return [SQLStatement(head + " SELECT * FROM UNNEST(" + columns + ")" + tail, arrays)]
+        case .sqlite:
+            let tuple = "(" + Array(repeating: "?", count: types.count).joined(separator: ", ") + ")"
+            return stride(from: 0, to: rows.count, by: rowsPerStatement).map { start in
+                let chunk = rows[start..<min(start + rowsPerStatement, rows.count)]
+                let values = Array(repeating: tuple, count: chunk.count).joined(separator: ", ")
+                return SQLStatement(head + " VALUES " + values + tail, chunk.flatMap { $0 })
+            }
         }
     }
 

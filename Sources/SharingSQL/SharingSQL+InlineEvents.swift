@@ -73,16 +73,17 @@ extension SharingSQL {
     }
 
     /// The event rows of a batch in the ``EventLayout/inline`` layout.
-    static func inlineEventInserts(_ events: [Event]) -> [SQLStatement] {
+    static func inlineEventInserts(_ events: [Event], dialect: SQLDialect = .sqlite) -> [SQLStatement] {
         multiRow(
-            "INSERT INTO events (id, revision, at, actor_id, kind, detail, devices, users) VALUES",
+            "INSERT INTO events (id, revision, at, actor_id, kind, detail, devices, users)",
+            [.int, .int, .int, .int, .text, .text, .text, .text],
             events.map { e in
                 [
                     e.id.sqlValue, e.revision.sqlValue, e.at.sqlValue, e.actor.sqlValue, .text(e.kind.rawValue),
                     .text(e.detail), .text(inlineList(e.devices.lazy.map(\.raw))),
                     .text(inlineList(e.users.lazy.map(\.raw))),
                 ]
-            })
+            }, dialect: dialect)
     }
 
     /// Zero or one row, `value`: the highest event id in `event_users`.
@@ -106,7 +107,7 @@ extension SharingSQL {
                 rows.append([user.sqlValue, .int(id), .int(Int64(pos))])
             }
         }
-        return multiRow("INSERT INTO event_users (account_id, event_id, pos) VALUES", rows)
+        return multiRow("INSERT INTO event_users (account_id, event_id, pos)", [.int, .int, .int], rows)
             + setMeta([(eventUsersThroughKey, through)])
     }
 

@@ -73,6 +73,14 @@ struct StoreOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
+            "PostgreSQL: shortest time, in ms, between two catch-ups of the change feed (0: one per notification).",
+            discussion:
+                "Under a steady stream of writes on other instances, the notifications that arrive meanwhile are served by one catch-up; adds at most this much to the feed's lag."
+        ))
+    var feedMinIntervalMs = ChangeFeed.Configuration.defaultMinimumIntervalMilliseconds
+
+    @Option(
+        help: ArgumentHelp(
             "PostgreSQL: how many of the latest revisions the change log keeps (pruned every minute).",
             discussion:
                 "An instance that falls further behind (stopped for longer) reloads the whole state instead of replaying the log."
@@ -94,6 +102,9 @@ struct StoreOptions: ParsableArguments {
             throw ValidationError("--postgres-write-timeout-seconds must be 1...600")
         }
         guard (10...60_000).contains(feedPollMs) else { throw ValidationError("--feed-poll-ms must be 10...60000") }
+        guard (0...1_000).contains(feedMinIntervalMs) else {
+            throw ValidationError("--feed-min-interval-ms must be 0...1000")
+        }
         guard (1_000...1_000_000_000).contains(changeLogRetention) else {
             throw ValidationError("--change-log-retention must be 1000...1000000000")
         }
@@ -138,6 +149,7 @@ struct StoreOptions: ParsableArguments {
             let store = try await PostgresSharingStore.open(config, logger: Logger(label: "sharewire.postgres"))
             var feed = ChangeFeed.Configuration()
             feed.pollInterval = .milliseconds(feedPollMs)
+            feed.minimumInterval = .milliseconds(feedMinIntervalMs)
             feed.changeLogRetention = changeLogRetention
             return try await SharingBackend.open(
                 store: store, limits: limits, metrics: metrics, maxBatch: maxBatch,
