@@ -98,6 +98,8 @@ public struct SettingsLayer: Sendable, Hashable {
         public static let actAs = "SHAREWIRE_ACT_AS"
         /// Call timeout in seconds.
         public static let timeout = "SHAREWIRE_TIMEOUT"
+        /// The revision every read must reflect at least (`--min-revision`).
+        public static let minRevision = "SHAREWIRE_MIN_REVISION"
         /// The config file to read instead of the default one.
         public static let config = "SHAREWIRE_CONFIG"
         /// The config file's profile to use.

@@ -18,6 +18,18 @@ public enum ArgumentSyntax {
         return ports
     }
 
+    /// A revision as the CLI prints it (`r12`, with `-v`) or as JSON has it
+    /// (`12`) → 12. Zero means "none" and is accepted.
+    public static func revision(_ text: String) throws(CLIError) -> UInt64 {
+        let digits = text.hasPrefix("r") ? text.dropFirst() : Substring(text)
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), let value = UInt64(digits) else {
+            throw CLIError(
+                .usage, "not a revision: '\(text)'",
+                hint: "give the revision a write printed, e.g. r12 (with -v) or 12 (its \"revision\" in --json)")
+        }
+        return value
+    }
+
     /// `svc_1,svc_2` → `["svc_1", "svc_2"]`, duplicates dropped.
     public static func list(_ text: String, what: String) throws(CLIError) -> [String] {
         var items: [String] = []

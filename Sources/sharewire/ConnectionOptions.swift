@@ -90,6 +90,20 @@ struct ConnectionOptions: ParsableArguments {
     @Flag(name: [.customShort("v"), .long], help: "Also print the revision each write committed at.")
     var verbose = false
 
+    @Option(
+        help: ArgumentHelp(
+            "Reads reflect at least this revision (r12 or 12), e.g. one a write on another instance printed with -v; the server waits for it within the timeout (env SHAREWIRE_MIN_REVISION).",
+            valueName: "revision"))
+    var minRevision: String?
+
+    /// `--min-revision`, else `$SHAREWIRE_MIN_REVISION`, else none (an empty
+    /// variable is none).
+    func minimumRevision() throws(CLIError) -> UInt64? {
+        let environment = ProcessInfo.processInfo.environment[SettingsLayer.Variable.minRevision]
+        guard let text = minRevision ?? environment.flatMap({ $0.isEmpty ? nil : $0 }) else { return nil }
+        return try ArgumentSyntax.revision(text)
+    }
+
     /// `--profile`, else `$SHAREWIRE_PROFILE`, else none.
     var selectedProfile: String? {
         profile ?? ProcessInfo.processInfo.environment[SettingsLayer.Variable.profile].flatMap { $0.isEmpty ? nil : $0 }
@@ -175,8 +189,12 @@ struct ConnectionOptions: ParsableArguments {
             for warning in keyFileWarnings(settings) { FileHandle.standardError.write(Data((warning + "\n").utf8)) }
             endpoint = settings.address
             credentials = try settings.credentials(for: principal)
+            let floor = try minimumRevision()
             let client = SharewireClient(configuration: settings.clientConfiguration(credentials: credentials ?? .none))
             defer { client.close() }
+            // Read-your-writes across processes and instances: every read of
+            // this command asks for at least that revision.
+            if let floor { client.observe(Revision(floor)) }
             try await body(client, output)
         } catch let error as ExitCode {
             throw error

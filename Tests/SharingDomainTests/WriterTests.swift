@@ -200,7 +200,7 @@ import Testing
         await #expect(
             throws: SharingError(
                 .revisionNotReached, subject: "7", field: .atLeastRevision,
-                message: "revision not reached within 0.05 seconds")
+                message: "revision 7 not reached within 50 ms (this server is at revision 0)")
         ) {
             _ = try await holder.snapshot(atLeast: 7, timeout: .milliseconds(50))
         }

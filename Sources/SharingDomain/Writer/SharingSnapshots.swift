@@ -70,6 +70,14 @@ public final class SharingSnapshots: Sendable {
     /// The latest committed revision.
     public var revision: UInt64 { latest().revision }
 
+    /// The message of a wait for `revision` that timed out: `revision 9 not
+    /// reached within 50 ms (this server is at revision 5)`.
+    static func notReached(_ revision: UInt64, within timeout: Duration, at current: UInt64) -> String {
+        let (seconds, attoseconds) = timeout.components
+        let milliseconds = max(0, seconds) * 1000 + attoseconds / 1_000_000_000_000_000
+        return "revision \(revision) not reached within \(milliseconds) ms (this server is at revision \(current))"
+    }
+
     /// Installs a newer state and wakes the readers it satisfies. Older or
     /// equal revisions are ignored, so the published revision never goes back.
     func publish(_ state: SharingState) {
@@ -119,11 +127,13 @@ public final class SharingSnapshots: Sendable {
                     }
                     let timer = Task { [weak self] in
                         do { try await Task.sleep(for: timeout) } catch { return }
-                        self?.fail(
+                        guard let self else { return }
+                        // Where this server is tells the caller how far behind it is.
+                        self.fail(
                             id,
                             SharingError(
                                 .revisionNotReached, subject: String(revision), field: .atLeastRevision,
-                                message: "revision not reached within \(timeout)"))
+                                message: Self.notReached(revision, within: timeout, at: self.revision)))
                     }
                     let stillWaiting = box.withLock { b -> Bool in
                         guard b.waiters[id] != nil else { return false }
