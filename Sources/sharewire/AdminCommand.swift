@@ -46,7 +46,7 @@ struct AdminCommand: AsyncParsableCommand {
             try await connection.run(.service) { client, output in
                 let created = try await client.createAccount(email: email, language: language)
                 output.emitNewKey(created, apiKey: created.apiKey, keyOnly: keyOnly) {
-                    Render.accounts([created.account])
+                    Render.accounts([created.account]) + output.revisionLine(client.revision)
                 }
             }
         }

@@ -237,6 +237,10 @@ struct Output: Sendable {
     /// ` at r12` with `--verbose`, else nothing: revisions are jargon for most readers.
     func revisionSuffix(_ revision: Revision) -> String { verbose ? " at \(revision)" : "" }
 
+    /// `committed at r12` on a line of its own with `--verbose`, else nothing:
+    /// for writes that print the object they made (a table) rather than a sentence.
+    func revisionLine(_ revision: Revision) -> String { verbose ? "committed at \(revision)\n" : "" }
+
     /// Prints `value` as JSON, or `human()` as text.
     func emit<T: Encodable>(_ value: T, human: () -> String) {
         write(json ? JSONOutput.document(value) : human())

@@ -37,7 +37,7 @@ struct ContactsCommand: AsyncParsableCommand {
                 let contact = try await client.createContact(
                     email: email, firstName: firstName, lastName: lastName,
                     company: company, language: language)
-                output.emit(contact) { Render.contacts([contact]) }
+                output.emit(contact) { Render.contacts([contact]) + output.revisionLine(client.revision) }
             }
         }
     }
@@ -102,7 +102,7 @@ struct ContactsCommand: AsyncParsableCommand {
                 let contact = try await client.updateContact(
                     email: email, firstName: firstName, lastName: lastName,
                     company: company, language: language)
-                output.emit(contact) { Render.contacts([contact]) }
+                output.emit(contact) { Render.contacts([contact]) + output.revisionLine(client.revision) }
             }
         }
     }
@@ -167,7 +167,7 @@ struct ContactsCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.run(.account) { client, output in
                 let contact = try await client.inviteContact(email: email, resend: resend)
-                output.emit(contact) { Render.contacts([contact]) }
+                output.emit(contact) { Render.contacts([contact]) + output.revisionLine(client.revision) }
             }
         }
     }

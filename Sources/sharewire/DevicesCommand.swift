@@ -42,7 +42,7 @@ struct DevicesCommand: AsyncParsableCommand {
                 if quiet, !output.json {
                     output.write(device.id + "\n")
                 } else {
-                    output.emit(device) { Render.devices([device]) }
+                    output.emit(device) { Render.devices([device]) + output.revisionLine(client.revision) }
                 }
             }
         }
@@ -104,7 +104,7 @@ struct DevicesCommand: AsyncParsableCommand {
             try await connection.run(.account) { client, output in
                 let id = try await resolveDevices([device], client: client)[0]
                 let renamed = try await client.renameDevice(id, to: name)
-                output.emit(renamed) { Render.devices([renamed]) }
+                output.emit(renamed) { Render.devices([renamed]) + output.revisionLine(client.revision) }
             }
         }
     }
@@ -172,7 +172,10 @@ struct DevicesCommand: AsyncParsableCommand {
             try await connection.run(.account) { client, output in
                 let id = try await resolveDevices([device], client: client)[0]
                 let added = try await client.addService(try ArgumentSyntax.service(service), to: id)
-                output.emit(added) { "added \(added.name):\(added.port)/\(added.protocol) (\(added.id)) to \(id)\n" }
+                output.emit(added) {
+                    "added \(added.name):\(added.port)/\(added.protocol) (\(added.id)) to \(id)"
+                        + output.revisionSuffix(client.revision) + "\n"
+                }
             }
         }
     }

@@ -33,7 +33,9 @@ struct KeysCommand: AsyncParsableCommand {
         func run() async throws {
             try await connection.run(.account) { client, output in
                 let created = try await client.createAPIKey(name: name)
-                output.emitNewKey(created, apiKey: created.apiKey, keyOnly: keyOnly) { Render.apiKeys([created.key]) }
+                output.emitNewKey(created, apiKey: created.apiKey, keyOnly: keyOnly) {
+                    Render.apiKeys([created.key]) + output.revisionLine(client.revision)
+                }
             }
         }
     }
@@ -82,7 +84,9 @@ struct KeysCommand: AsyncParsableCommand {
                             """)
                 }
                 let revoked = try await client.revokeAPIKey(key)
-                output.emit(revoked) { "revoked \(revoked.id) \(revoked.name)\n" }
+                output.emit(revoked) {
+                    "revoked \(revoked.id) \(revoked.name)" + output.revisionSuffix(client.revision) + "\n"
+                }
             }
         }
     }

@@ -76,7 +76,7 @@ enum UsageErrors {
     /// The options of ``ConnectionOptions`` that take a value.
     static let globalOptions: Set<String> = [
         "--address", "--api-key", "--service-key", "--service-key-file", "--act-as", "--tls-ca-file",
-        "--tls-server-name", "--tls-cert", "--tls-key", "--config", "--profile", "--output", "-o",
+        "--tls-server-name", "--tls-cert", "--tls-key", "--config", "--profile", "--output", "-o", "--min-revision",
     ]
     /// Its flags. (ErrorExitTests checks both lists against `whoami --help`.)
     static let globalFlags: Set<String> = ["--tls", "--json", "--verbose", "-v"]

@@ -28,9 +28,11 @@ struct MinRevisionTests {
             defer { cli.dir.remove() }
             let alice = try await cli.account("alice@example.com")
             let bob = try await cli.account("bob@example.com")
-            try await cli.runAll(
-                ["contacts add bob@example.com", "devices add pi --service ssh:22", "devices add nas --service web:80"],
-                env: alice)
+            try await cli.runAll(["contacts add bob@example.com", "devices add pi --service ssh:22"], env: alice)
+            // A write that prints a table says its revision on a line of its own.
+            let nas = try await cli.run("-v devices add nas --service web:80", env: alice)
+            let last = nas.out.split(separator: "\n").last.map(String.init) ?? ""
+            #expect(nas.status == 0 && last.hasPrefix("committed at r") && UInt64(last.dropFirst(14)) != nil, "\(nas)")
             // A write with -v ends its line with the revision it committed at.
             let shared = try await cli.run("-v share pi --with bob@example.com --ports 22", env: alice)
             let revision = try #require(
@@ -52,7 +54,9 @@ struct MinRevisionTests {
                 ["check", "me", "pi", "22", "--min-revision", ahead],
                 env: bob.merging(["SHAREWIRE_TIMEOUT": "1"]) { $1 })
             #expect(result.status == 11, "\(result)")
-            #expect(result.stderr.contains("REVISION_NOT_REACHED") && result.stderr.contains("revision \(number + 1_000) not reached"), "\(result)")
+            #expect(
+                result.stderr.contains("REVISION_NOT_REACHED")
+                    && result.stderr.contains("revision \(number + 1_000) not reached"), "\(result)")
             #expect(result.hasNoCrashOutput, "\(result)")
 
             // Bad syntax is a usage error before any call.
