@@ -77,8 +77,10 @@ struct AccessChangeFeedTests {
             strangersDevice: try await register(stranger))
     }
 
-    @Test func everyKindOnceInRevisionOrderResumableAndOnlyForThoseConcerned() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func everyKindOnceInRevisionOrderResumableAndOnlyForThoseConcerned(
+        store: ServiceStore
+    ) async throws {
+        let h = try await Harness.start(store: store)
         let p = try await people(h)
         let start = h.revision
         let dev = p.device.id
@@ -181,8 +183,10 @@ struct AccessChangeFeedTests {
         await h.stop()
     }
 
-    @Test func anOpenStreamFollowsNewCommitsAndFromLatestStartsNow() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func anOpenStreamFollowsNewCommitsAndFromLatestStartsNow(
+        store: ServiceStore
+    ) async throws {
+        let h = try await Harness.start(store: store)
         let p = try await people(h)
         let before = h.revision
         let stream: ServerStream<WatchAccessChangesResponse> = try await h.client.serverStream(

@@ -26,8 +26,10 @@ struct AuthorizationTests {
             }, expected: expected)
     }
 
-    @Test func accountCannotReachAnotherAccountsObjects() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func accountCannotReachAnotherAccountsObjects(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store)
         let a = try await h.createAccount("a@example.com")
         let b = try await h.createAccount("b@example.com")
         let c = try await h.createAccount("c@example.com")
@@ -239,8 +241,10 @@ struct AuthorizationTests {
         await h.stop()
     }
 
-    @Test func credentialsAreRequiredAndCheckedOnEveryMethod() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func credentialsAreRequiredAndCheckedOnEveryMethod(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store)
         let a = try await h.createAccount("a@example.com")
         let revision = h.revision
         let noKey: Metadata = []
@@ -301,8 +305,8 @@ struct AuthorizationTests {
         await h.stop()
     }
 
-    @Test func serviceKeyActsForAnAccount() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func serviceKeyActsForAnAccount(store: ServiceStore) async throws {
+        let h = try await Harness.start(store: store)
         let a = try await h.createAccount("a@example.com", language: .ja)
         let byEmail: WhoamiResponse = try await h.client.unary(
             Sharewire_V1.AccountService.Method.Whoami.descriptor, WhoamiRequest(),
@@ -347,8 +351,10 @@ struct AuthorizationTests {
         await h.stop()
     }
 
-    @Test func withoutAServiceKeyAccountCreationIsRefusedClearly() async throws {
-        let h = try await Harness.start(serviceKey: nil)
+    @Test(arguments: ServiceStore.allCases) func withoutAServiceKeyAccountCreationIsRefusedClearly(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store, serviceKey: nil)
         let refused = await h.failure(
             Sharewire_V1.AccountService.Method.CreateAccount.descriptor, CreateAccountRequest(email: "a@example.com"),
             metadata: Harness.service(), responseType: CreateAccountResponse.self)

@@ -10,8 +10,8 @@ import Testing
 /// Revisions: a read at the revision of a write sees it ("new enemy").
 @Suite(.timeLimit(.minutes(2)))
 struct ConsistencyTests {
-    @Test func checkAtARevokesRevisionDenies() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func checkAtARevokesRevisionDenies(store: ServiceStore) async throws {
+        let h = try await Harness.start(store: store)
         let owner = try await h.createAccount("owner@example.com")
         let enemy = try await h.createAccount("enemy@example.com")
         _ =
@@ -52,8 +52,10 @@ struct ConsistencyTests {
         await h.stop()
     }
 
-    @Test func aRevisionNotYetReachedFailsWithinTheDeadline() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func aRevisionNotYetReachedFailsWithinTheDeadline(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store)
         let a = try await h.createAccount("a@example.com")
         let future = h.revision + 1_000
         let error = await h.failure(
@@ -78,9 +80,9 @@ struct ConsistencyTests {
     /// first. Both the immediate-path reads (Check) and the task-only ones
     /// (Whoami, the two Lists) are covered. A raw connection sends the calls:
     /// it has no local deadline of its own to race the server's answer.
-    @Test(arguments: [MethodID.checkCheck, .deviceList, .contactList, .accountWhoami])
-    func anUnreachedRevisionAlwaysSaysRevisionNotReached(method: MethodID) async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases, [MethodID.checkCheck, .deviceList, .contactList, .accountWhoami])
+    func anUnreachedRevisionAlwaysSaysRevisionNotReached(store: ServiceStore, method: MethodID) async throws {
+        let h = try await Harness.start(store: store)
         let a = try await h.createAccount("a@example.com")
         let future = h.revision + 1_000
         let clock = ContinuousClock()
@@ -139,8 +141,10 @@ struct ConsistencyTests {
         #expect(reads.waitLimit(remaining: .milliseconds(-5)) == .zero)
     }
 
-    @Test func aReadWaitingForARevisionIsAnsweredWhenItCommits() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func aReadWaitingForARevisionIsAnsweredWhenItCommits(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store)
         let a = try await h.createAccount("a@example.com")
         let next = h.revision + 1
         let waiting = Task {
@@ -180,8 +184,10 @@ struct NotificationOutboxTests {
         return all
     }
 
-    @Test func watchFollowsNewCommitsAndAckMovesTheResumePoint() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func watchFollowsNewCommitsAndAckMovesTheResumePoint(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store)
         let owner = try await h.createAccount("owner@example.com")
         func invite(_ email: String) async throws {
             _ =
@@ -257,8 +263,8 @@ struct NotificationOutboxTests {
         await h.stop()
     }
 
-    @Test func shutdownEndsOpenStreams() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func shutdownEndsOpenStreams(store: ServiceStore) async throws {
+        let h = try await Harness.start(store: store)
         let stream: ServerStream<WatchNotificationsResponse> = try await h.client.serverStream(
             Sharewire_V1.NotificationService.Method.WatchNotifications.descriptor, WatchNotificationsRequest(),
             metadata: Harness.service(),

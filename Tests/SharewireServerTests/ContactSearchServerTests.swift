@@ -7,8 +7,8 @@ import Testing
 /// the query's tokens, only the caller's address book, the length limit.
 @Suite(.timeLimit(.minutes(2)))
 struct ContactSearchServerTests {
-    @Test func searchPagesLimitsAndPrivacy() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func searchPagesLimitsAndPrivacy(store: ServiceStore) async throws {
+        let h = try await Harness.start(store: store)
         let owner = try await h.createAccount("owner@example.com")
         let other = try await h.createAccount("other@example.com")
         for (email, first, last) in [

@@ -12,8 +12,10 @@ struct DeletionServerTests {
     typealias Delete = Sharewire_V1.DeviceService.Method.Delete
     typealias DeleteAccount = Sharewire_V1.AccountService.Method.DeleteAccount
 
-    @Test func deleteDeviceAndAccountWithBOLAValidateOnlyAndTheFeed() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func deleteDeviceAndAccountWithBOLAValidateOnlyAndTheFeed(
+        store: ServiceStore
+    ) async throws {
+        let h = try await Harness.start(store: store)
         let owner = try await h.createAccount("owner@example.com")
         let bob = try await h.createAccount("bob@example.com")
         let stranger = try await h.createAccount("stranger@example.com")
@@ -110,10 +112,10 @@ struct DeletionServerTests {
 
     /// The bulk pair limit bounds both deletions: at the limit they go, one more is
     /// RESOURCE_EXHAUSTED with the limit in the metadata and nothing changed.
-    @Test func limitsAtMaxAndMaxPlusOne() async throws {
+    @Test(arguments: ServiceStore.allCases) func limitsAtMaxAndMaxPlusOne(store: ServiceStore) async throws {
         var limits = Limits()
         limits.maxPairsPerBulk = 2
-        let h = try await Harness.start(limits: limits)
+        let h = try await Harness.start(store: store, limits: limits)
         let owner = try await h.createAccount("owner@example.com")
         var people: [TestAccount] = []
         for email in ["p1@example.com", "p2@example.com", "p3@example.com"] {

@@ -5,6 +5,8 @@ import SharewireRPC
 import SharewireServer
 import SharewireTestSupport
 import SharingDomain
+import SharingPostgres
+import Testing
 
 /// An account created through the API, with what a client needs to act as it.
 struct TestAccount: Sendable {
@@ -24,13 +26,44 @@ struct Harness: TestServerHarness {
     let services: SharingServices
     let base: InProcessServer
     let client: RPCClient
+    /// The PostgreSQL database of a ``ServiceStore/postgres`` harness, dropped by ``stop()``.
+    var database: PostgresTestDatabase.Database?
 
     var server: RPCServer { base.server }
 
-    static func start(limits: Limits = Limits(), serviceKey: String? = Harness.serviceKey) async throws -> Harness {
+    /// A server over a fresh store of `store`'s kind: a temp data dir, or a
+    /// database of its own on the test PostgreSQL server (dropped by
+    /// ``stop()``; the test is skipped without a server, or fails with
+    /// SHAREWIRE_REQUIRE_POSTGRES=1).
+    static func start(
+        store: ServiceStore = .sqlite, limits: Limits = Limits(), serviceKey: String? = Harness.serviceKey
+    ) async throws -> Harness {
         let dir = try TempDirectory()
-        let backend = try await SharingBackend.open(directory: dir.path, limits: limits)
-        return try await start(backend: backend, dir: dir, serviceKey: serviceKey)
+        switch store {
+        case .sqlite:
+            let backend = try await SharingBackend.open(directory: dir.path, limits: limits)
+            return try await start(backend: backend, dir: dir, serviceKey: serviceKey)
+        case .postgres:
+            guard let server = try PostgresTestDatabase.serverURL() else {
+                dir.remove()
+                try Test.cancel(Comment(rawValue: PostgresTestDatabase.skipReason))
+            }
+            let database = try await PostgresTestDatabase.create(serverURL: server)
+            do {
+                var logger = Logger(label: "test.server.postgres")
+                logger.logLevel = .critical
+                let store = try await PostgresSharingStore.open(
+                    try PostgresStoreConfiguration(url: database.url), logger: logger)
+                let backend = try await SharingBackend.open(store: store, limits: limits, logger: logger)
+                var h = try await start(backend: backend, dir: dir, serviceKey: serviceKey)
+                h.database = database
+                return h
+            } catch {
+                try? await database.drop()
+                dir.remove()
+                throw error
+            }
+        }
     }
 
     /// A server over an opened `backend` (say, one of several instances on
@@ -100,8 +133,17 @@ struct Harness: TestServerHarness {
         services.beginShutdown()
         await base.stop()
         try? await backend.shutdown()
+        try? await database?.drop()
         dir.remove()
     }
+}
+
+/// The stores the service suites run against: the same tests, parameterised
+/// (`@Test(arguments: ServiceStore.allCases)`), on the embedded SQLite store
+/// and on PostgreSQL.
+enum ServiceStore: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+    var testDescription: String { rawValue }
 }
 
 extension RPCError {

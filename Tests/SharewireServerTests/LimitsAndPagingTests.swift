@@ -8,12 +8,14 @@ import Testing
 /// list pages chain through their tokens.
 @Suite(.timeLimit(.minutes(2)))
 struct LimitsAndPagingTests {
-    @Test func limitsAreTypedAndNameTheConfiguredValue() async throws {
+    @Test(arguments: ServiceStore.allCases) func limitsAreTypedAndNameTheConfiguredValue(store: ServiceStore)
+        async throws
+    {
         var limits = Limits()
         limits.maxPairsPerBulk = 2
         limits.maxChecksPerBatch = 2
         limits.maxNameLength = 8
-        let h = try await Harness.start(limits: limits)
+        let h = try await Harness.start(store: store, limits: limits)
         let owner = try await h.createAccount("owner@example.com")
         for email in ["a@example.com", "b@example.com", "c@example.com"] {
             _ = try await h.createAccount(email)
@@ -84,8 +86,8 @@ struct LimitsAndPagingTests {
         await h.stop()
     }
 
-    @Test func pagesChainThroughTokens() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func pagesChainThroughTokens(store: ServiceStore) async throws {
+        let h = try await Harness.start(store: store)
         let owner = try await h.createAccount("owner@example.com")
         var emails: [String] = []
         for i in 0..<7 {

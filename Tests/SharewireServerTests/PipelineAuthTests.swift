@@ -38,8 +38,10 @@ struct PipelineAuthTests {
         }
     }
 
-    @Test func everyAuthenticatedMethodRefusesACallWithoutCredentials() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func everyAuthenticatedMethodRefusesACallWithoutCredentials(
+        store: ServiceStore
+    ) async throws {
+        let h = try await Harness.start(store: store)
         let revision = h.revision
         let authenticated = Sharewire_V1.methods.filter { $0.id.auth != .none }
         #expect(authenticated.count == MethodID.allCases.count - 4)
@@ -54,8 +56,9 @@ struct PipelineAuthTests {
 
     /// An account's key is refused where the service key is required, and a
     /// service key without act-as is refused where an account is.
-    @Test func eachPolicyRefusesTheOtherKindOfCaller() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func eachPolicyRefusesTheOtherKindOfCaller(store: ServiceStore) async throws
+    {
+        let h = try await Harness.start(store: store)
         let a = try await h.createAccount("a@example.com")
         let revision = h.revision
         for method in Sharewire_V1.methods {

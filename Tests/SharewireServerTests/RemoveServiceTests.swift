@@ -9,8 +9,10 @@ import Testing
 /// account's: the answer must not reveal which exist) or nothing at all.
 @Suite(.timeLimit(.minutes(2)))
 struct RemoveServiceTests {
-    @Test func aServiceNotOnTheDeviceIsServiceNotFound() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func aServiceNotOnTheDeviceIsServiceNotFound(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store)
         let owner = try await h.createAccount("owner@example.com")
         let stranger = try await h.createAccount("stranger@example.com")
         func register(_ name: String, port: UInt32, as account: TestAccount) async throws -> DeviceInfo {

@@ -6,8 +6,10 @@ import Testing
 /// The seed scenario (docs/SERVER.md §8), end to end over loopback.
 @Suite(.timeLimit(.minutes(2)))
 struct SeedScenarioTests {
-    @Test func ownerSharesRecipientUsesLeavesAndTransferClears() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func ownerSharesRecipientUsesLeavesAndTransferClears(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store)
         let owner = try await h.createAccount("owner@example.com")
         let friend = try await h.createAccount("friend@example.com")
         let carol = try await h.createAccount("carol@example.com")

@@ -10,8 +10,10 @@ struct ValidateOnlyTests {
     typealias Sharing = Sharewire_V1.SharingService.Method
     typealias Contacts = Sharewire_V1.ContactService.Method
 
-    @Test func aDryRunAnswersWhatTheWriteWouldDoAndChangesNothing() async throws {
-        let h = try await Harness.start()
+    @Test(arguments: ServiceStore.allCases) func aDryRunAnswersWhatTheWriteWouldDoAndChangesNothing(store: ServiceStore)
+        async throws
+    {
+        let h = try await Harness.start(store: store)
         let owner = try await h.createAccount("owner@example.com")
         _ = try await h.createAccount("bob@example.com")
         for email in ["bob@example.com", "carol@example.com"] {

@@ -30,6 +30,33 @@ public enum PostgresTestDatabase {
     /// Creates a database of its own on the server at `serverURL`, runs `body`
     /// with its URL, then drops it (also when `body` throws).
     public static func with<T>(serverURL: String, _ body: (_ url: String) async throws -> T) async throws -> T {
+        let database = try await create(serverURL: serverURL)
+        do {
+            let result = try await body(database.url)
+            try await database.drop()
+            return result
+        } catch {
+            try? await database.drop()
+            throw error
+        }
+    }
+
+    /// A database of its own on a test server, for a test that holds it
+    /// beyond one scope (a server harness); ``drop()`` removes it.
+    public struct Database: Sendable {
+        /// Its URL: the server's with the database's name as the path.
+        public let url: String
+        let name: String
+        let server: PostgresStoreConfiguration
+
+        /// Drops the database (its connections must be closed first).
+        public func drop() async throws {
+            try await PostgresAdministration.dropDatabase(name, on: server)
+        }
+    }
+
+    /// Creates a database with a fresh name on the server at `serverURL`.
+    public static func create(serverURL: String) async throws -> Database {
         let server = try PostgresStoreConfiguration(url: serverURL)
         let name = "sw_test_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
         try await PostgresAdministration.createDatabase(name, on: server)
@@ -40,13 +67,6 @@ public enum PostgresTestDatabase {
                 c.path = "/" + name
                 return c.string ?? serverURL
             } ?? serverURL
-        do {
-            let result = try await body(url)
-            try await PostgresAdministration.dropDatabase(name, on: server)
-            return result
-        } catch {
-            try? await PostgresAdministration.dropDatabase(name, on: server)
-            throw error
-        }
+        return Database(url: url, name: name, server: server)
     }
 }
