@@ -30,12 +30,10 @@ struct ExpiryServerTests {
         return c
     }
 
-    static func harness(_ clock: Clock, limits: Limits = Limits()) async throws -> Harness {
-        let dir = try TempDirectory()
-        let backend = try await SharingBackend.open(
-            directory: dir.path, limits: limits, clock: clock.read,
-            expiry: expiryConfiguration())
-        return try await Harness.start(backend: backend, dir: dir)
+    static func harness(_ clock: Clock, store: ServiceStore = .sqlite, limits: Limits = Limits()) async throws
+        -> Harness
+    {
+        try await Harness.start(store: store, limits: limits, clock: clock.read, expiry: expiryConfiguration())
     }
 
     /// Waits (bounded: 250 × 20 ms) until `condition` holds.
@@ -55,9 +53,11 @@ struct ExpiryServerTests {
         return try await eventually { timer.looks >= from + 2 }
     }
 
-    @Test func checksSayNoFromTheInstantAndTheTimerCommitsTheExpiry() async throws {
+    @Test(arguments: ServiceStore.allCases) func checksSayNoFromTheInstantAndTheTimerCommitsTheExpiry(
+        store: ServiceStore
+    ) async throws {
         let clock = Clock(Self.start)
-        let h = try await Self.harness(clock)
+        let h = try await Self.harness(clock, store: store)
         let owner = try await h.createAccount("owner@example.com")
         let friend = try await h.createAccount("friend@example.com", language: .ja)
         let _: CreateContactResponse = try await h.call(
@@ -139,11 +139,11 @@ struct ExpiryServerTests {
 
     /// Set, extend, clear through UpdateShare; limits at max and max + 1;
     /// only the owner may set an expiry.
-    @Test func updateLimitsAndAuthorization() async throws {
+    @Test(arguments: ServiceStore.allCases) func updateLimitsAndAuthorization(store: ServiceStore) async throws {
         let clock = Clock(Self.start)
         var limits = Limits()
         limits.maxShareLifetimeMs = 86_400_000
-        let h = try await Self.harness(clock, limits: limits)
+        let h = try await Self.harness(clock, store: store, limits: limits)
         let owner = try await h.createAccount("owner@example.com")
         let friend = try await h.createAccount("friend@example.com")
         let stranger = try await h.createAccount("stranger@example.com")

@@ -35,13 +35,18 @@ struct Harness: TestServerHarness {
     /// database of its own on the test PostgreSQL server (dropped by
     /// ``stop()``; the test is skipped without a server, or fails with
     /// SHAREWIRE_REQUIRE_POSTGRES=1).
+    /// `clock` and `expiry` go to the backend (the expiry and invitation
+    /// tests' manual clock).
     static func start(
-        store: ServiceStore = .sqlite, limits: Limits = Limits(), serviceKey: String? = Harness.serviceKey
+        store: ServiceStore = .sqlite, limits: Limits = Limits(), serviceKey: String? = Harness.serviceKey,
+        clock: @escaping @Sendable () -> Timestamp = { Timestamp.now() },
+        expiry: ExpiryTimer.Configuration = ExpiryTimer.Configuration()
     ) async throws -> Harness {
         let dir = try TempDirectory()
         switch store {
         case .sqlite:
-            let backend = try await SharingBackend.open(directory: dir.path, limits: limits)
+            let backend = try await SharingBackend.open(
+                directory: dir.path, limits: limits, clock: clock, expiry: expiry)
             return try await start(backend: backend, dir: dir, serviceKey: serviceKey)
         case .postgres:
             guard let server = try PostgresTestDatabase.serverURL() else {
@@ -54,7 +59,8 @@ struct Harness: TestServerHarness {
                 logger.logLevel = .critical
                 let store = try await PostgresSharingStore.open(
                     try PostgresStoreConfiguration(url: database.url), logger: logger)
-                let backend = try await SharingBackend.open(store: store, limits: limits, logger: logger)
+                let backend = try await SharingBackend.open(
+                    store: store, limits: limits, logger: logger, clock: clock, expiry: expiry)
                 var h = try await start(backend: backend, dir: dir, serviceKey: serviceKey)
                 h.database = database
                 return h

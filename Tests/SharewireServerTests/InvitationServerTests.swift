@@ -12,12 +12,12 @@ struct InvitationServerTests {
     typealias Accept = Sharewire_V1.SharingService.Method.AcceptInvitations
     typealias Decline = Sharewire_V1.SharingService.Method.DeclineInvitations
 
-    @Test func acceptDeclineLapseAndWhoMayAnswer() async throws {
+    @Test(arguments: ServiceStore.allCases) func acceptDeclineLapseAndWhoMayAnswer(store: ServiceStore) async throws {
         let clock = ExpiryServerTests.Clock(ExpiryServerTests.start)
         var limits = Limits()
         limits.invitationLifetimeMs = 60_000
         limits.maxDevicesPerCall = 2
-        let h = try await ExpiryServerTests.harness(clock, limits: limits)
+        let h = try await ExpiryServerTests.harness(clock, store: store, limits: limits)
         let owner = try await h.createAccount("owner@example.com")
         let bob = try await h.createAccount("bob@example.com", language: .ja)
         let stranger = try await h.createAccount("stranger@example.com")
