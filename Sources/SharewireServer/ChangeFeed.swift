@@ -76,9 +76,11 @@ public final class ChangeFeed: Sendable {
                         guard let feed else { return }
                         feed.caughtUp.withLock { $0 = .now }
                         feed.rounds.add(1, ordering: .relaxed)
+                        metrics?.feedCatchUps.increment()
                         if failing { logger.info("change feed resumed") }
                         failing = false
                     } catch {
+                        metrics?.feedFailures.increment()
                         // Logged once per outage: the store may be down for a while.
                         if !failing {
                             logger.warning("change feed cannot read the store", metadata: ["error": "\(error)"])

@@ -95,7 +95,7 @@ struct PostgresServerTests {
                 environment: environment, logTo: dir.file("a.log"))
             defer { a.killIfRunning() }
             let b = try await ServerProcess(
-                arguments: ["--store", url, "--feed-poll-ms", "60000"],
+                arguments: ["--store", url, "--feed-poll-ms", "60000", "--metrics-port", "0"],
                 environment: environment, logTo: dir.file("b.log"))
             defer { b.killIfRunning() }
             let ca = client(port: a.port), cb = client(port: b.port)
@@ -126,6 +126,12 @@ struct PostgresServerTests {
                     minRevision: shared.revision), metadata: service)
             #expect(check.allowed)
             #expect(check.revision >= shared.revision)
+            // B's feed read the change log for it, and says so on /metrics.
+            let metrics = try await DurabilityTests.httpGet(port: try #require(b.metricsPort), path: "/metrics")
+            let catchUps = metrics.split(separator: "\n").first { $0.hasPrefix("sharewire_feed_catchups_total ") }
+            #expect((catchUps?.split(separator: " ").last).flatMap { Double($0) }.map { $0 >= 1 } == true, "\(metrics)")
+            #expect(metrics.contains("sharewire_feed_staleness_seconds "), "\(metrics)")
+            #expect(!metrics.contains("sharewire_feed_failures_total 1"), "\(metrics)")
             // A write on B follows A's in the one order of revisions.
             let renamed: RenameDeviceResponse = try await cb.unary(
                 Sharewire_V1.DeviceService.Method.Rename.descriptor,
