@@ -15,10 +15,10 @@ extension EventService {
     func watchAccessChanges(
         request: WatchAccessChangesRequest,
         response writer: ServerStreamWriter<WatchAccessChangesResponse>,
-        credentials: CallCredentials, context: ServerContext
+        caller: AuthenticatedRead, context: ServerContext
     ) async throws {
         let viewer: AccountID?
-        switch try env.auth.principal(credentials, in: env.snapshots.latest()) {
+        switch caller.principal {
         case .service: viewer = nil
         case let .account(caller): viewer = caller.account
         }

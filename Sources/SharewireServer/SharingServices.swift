@@ -50,7 +50,9 @@ struct ServiceEnvironment: Sendable {
 
     /// What authenticates every call before its handler runs (the generated
     /// pipeline's ``CallAuthentication``).
-    var authentication: ServiceAuthentication { ServiceAuthentication(auth: auth, snapshots: snapshots) }
+    var authentication: ServiceAuthentication {
+        ServiceAuthentication(auth: auth, snapshots: snapshots, reads: reads)
+    }
 
     /// Submits a write and waits until it is durable; with `validateOnly`,
     /// runs its rules against the latest snapshot instead and answers what it

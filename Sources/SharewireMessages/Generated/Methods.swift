@@ -313,8 +313,8 @@ public enum MethodAuth: Sendable, Hashable {
     /// receives the authenticated account.
     case account
     /// An account, or the service itself without act-as, authenticated
-    /// against the state the method reads. The handler receives the call's
-    /// credentials to authenticate at that state.
+    /// against a state that includes the request's `min_revision`. The
+    /// handler receives the authenticated principal.
     case principal
     /// The service key or a trusted service certificate only.
     case serviceKey

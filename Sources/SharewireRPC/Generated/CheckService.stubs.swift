@@ -58,29 +58,36 @@ extension Sharewire_V1.CheckService {
     /// `register(in:)` registers them all with their typed methods, each behind
     /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
     /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
-    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
-    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
-    /// method runs only for the service.
+    /// method receives the authenticated account as `caller`, a `PRINCIPAL` method
+    /// the authenticated principal (account or service) at the request's
+    /// `min_revision`, a `SERVICE_KEY` method runs only for the service.
     ///
-    /// Unary methods without an authentication step first (`NONE`, `PRINCIPAL`)
-    /// also have `immediate<Method>`, tried first on the connection's event loop
-    /// with no task (docs/ARCHITECTURE.md, "Concurrency model of a call"): it
-    /// answers or throws, or returns nil to run the async requirement in a task.
-    /// Its default returns nil. Keep it short: it holds the event loop.
+    /// Unary `NONE` and `PRINCIPAL` methods also have `immediate<Method>`, tried
+    /// first on the connection's event loop with no task (docs/ARCHITECTURE.md,
+    /// "Concurrency model of a call") once a `PRINCIPAL` caller is authenticated
+    /// without waiting: it answers or throws, or returns nil to run the async
+    /// requirement in a task. Its default returns nil. Keep it short: it holds
+    /// the event loop.
     public protocol Handler: Sendable {
+        /// What authenticates the `ACCOUNT`, `PRINCIPAL` and `SERVICE_KEY` methods' calls.
+        associatedtype Authentication: CallAuthentication
+
+        /// Authenticates each call before its method runs.
+        var authentication: Authentication { get }
+
         /// May the user connect to the port?
         ///
         /// Auth `PRINCIPAL`.
         func check(
             request: CheckPortRequest,
-            credentials: CallCredentials,
+            caller: Authentication.Principal,
             context: ServerContext
         ) async throws -> CheckPortResponse
 
-        /// `Check` without suspending, or nil to run `check(request:credentials:context:)`.
+        /// `Check` without suspending, or nil to run `check(request:caller:context:)`.
         func immediateCheck(
             request: CheckPortRequest,
-            credentials: CallCredentials,
+            caller: Authentication.Principal,
             context: ServerContext
         ) throws -> CheckPortResponse?
 
@@ -89,14 +96,14 @@ extension Sharewire_V1.CheckService {
         /// Auth `PRINCIPAL`.
         func checkScripting(
             request: CheckScriptingRequest,
-            credentials: CallCredentials,
+            caller: Authentication.Principal,
             context: ServerContext
         ) async throws -> CheckScriptingResponse
 
-        /// `CheckScripting` without suspending, or nil to run `checkScripting(request:credentials:context:)`.
+        /// `CheckScripting` without suspending, or nil to run `checkScripting(request:caller:context:)`.
         func immediateCheckScripting(
             request: CheckScriptingRequest,
-            credentials: CallCredentials,
+            caller: Authentication.Principal,
             context: ServerContext
         ) throws -> CheckScriptingResponse?
 
@@ -105,14 +112,14 @@ extension Sharewire_V1.CheckService {
         /// Auth `PRINCIPAL`.
         func checkBatch(
             request: CheckBatchRequest,
-            credentials: CallCredentials,
+            caller: Authentication.Principal,
             context: ServerContext
         ) async throws -> CheckBatchResponse
 
-        /// `CheckBatch` without suspending, or nil to run `checkBatch(request:credentials:context:)`.
+        /// `CheckBatch` without suspending, or nil to run `checkBatch(request:caller:context:)`.
         func immediateCheckBatch(
             request: CheckBatchRequest,
-            credentials: CallCredentials,
+            caller: Authentication.Principal,
             context: ServerContext
         ) throws -> CheckBatchResponse?
     }
@@ -122,40 +129,52 @@ extension Sharewire_V1.CheckService.Handler {
     /// No immediate attempt: `Check` always runs in a task.
     public func immediateCheck(
         request: CheckPortRequest,
-        credentials: CallCredentials,
+        caller: Authentication.Principal,
         context: ServerContext
     ) throws -> CheckPortResponse? { nil }
 
     /// No immediate attempt: `CheckScripting` always runs in a task.
     public func immediateCheckScripting(
         request: CheckScriptingRequest,
-        credentials: CallCredentials,
+        caller: Authentication.Principal,
         context: ServerContext
     ) throws -> CheckScriptingResponse? { nil }
 
     /// No immediate attempt: `CheckBatch` always runs in a task.
     public func immediateCheckBatch(
         request: CheckBatchRequest,
-        credentials: CallCredentials,
+        caller: Authentication.Principal,
         context: ServerContext
     ) throws -> CheckBatchResponse? { nil }
 
     /// Registers every method of the service in `router`, each behind its auth policy.
     public func register(in router: inout RPCRouter) {
         router.unary(Sharewire_V1.CheckService.Method.Check.self, immediate: { request, context in
-            try self.immediateCheck(request: request, credentials: CallCredentials(context), context: context)
+            guard let caller = try self.authentication.immediatePrincipal(context, atLeast: request.minRevision) else {
+                return nil
+            }
+            return try self.immediateCheck(request: request, caller: caller, context: context)
         }, { request, context in
-            try await self.check(request: request, credentials: CallCredentials(context), context: context)
+            let caller = try await self.authentication.principal(context, atLeast: request.minRevision)
+            return try await self.check(request: request, caller: caller, context: context)
         })
         router.unary(Sharewire_V1.CheckService.Method.CheckScripting.self, immediate: { request, context in
-            try self.immediateCheckScripting(request: request, credentials: CallCredentials(context), context: context)
+            guard let caller = try self.authentication.immediatePrincipal(context, atLeast: request.minRevision) else {
+                return nil
+            }
+            return try self.immediateCheckScripting(request: request, caller: caller, context: context)
         }, { request, context in
-            try await self.checkScripting(request: request, credentials: CallCredentials(context), context: context)
+            let caller = try await self.authentication.principal(context, atLeast: request.minRevision)
+            return try await self.checkScripting(request: request, caller: caller, context: context)
         })
         router.unary(Sharewire_V1.CheckService.Method.CheckBatch.self, immediate: { request, context in
-            try self.immediateCheckBatch(request: request, credentials: CallCredentials(context), context: context)
+            guard let caller = try self.authentication.immediatePrincipal(context, atLeast: request.minRevision) else {
+                return nil
+            }
+            return try self.immediateCheckBatch(request: request, caller: caller, context: context)
         }, { request, context in
-            try await self.checkBatch(request: request, credentials: CallCredentials(context), context: context)
+            let caller = try await self.authentication.principal(context, atLeast: request.minRevision)
+            return try await self.checkBatch(request: request, caller: caller, context: context)
         })
     }
 }

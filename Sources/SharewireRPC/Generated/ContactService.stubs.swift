@@ -82,11 +82,11 @@ extension Sharewire_V1.ContactService {
     /// `register(in:)` registers them all with their typed methods, each behind
     /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
     /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
-    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
-    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
-    /// method runs only for the service.
+    /// method receives the authenticated account as `caller`, a `PRINCIPAL` method
+    /// the authenticated principal (account or service) at the request's
+    /// `min_revision`, a `SERVICE_KEY` method runs only for the service.
     public protocol Handler: Sendable {
-        /// What authenticates the `ACCOUNT` and `SERVICE_KEY` methods' calls.
+        /// What authenticates the `ACCOUNT`, `PRINCIPAL` and `SERVICE_KEY` methods' calls.
         associatedtype Authentication: CallAuthentication
 
         /// Authenticates each call before its method runs.

@@ -44,11 +44,11 @@ extension Sharewire_V1.EventService {
     /// `register(in:)` registers them all with their typed methods, each behind
     /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
     /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
-    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
-    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
-    /// method runs only for the service.
+    /// method receives the authenticated account as `caller`, a `PRINCIPAL` method
+    /// the authenticated principal (account or service) at the request's
+    /// `min_revision`, a `SERVICE_KEY` method runs only for the service.
     public protocol Handler: Sendable {
-        /// What authenticates the `ACCOUNT` and `SERVICE_KEY` methods' calls.
+        /// What authenticates the `ACCOUNT`, `PRINCIPAL` and `SERVICE_KEY` methods' calls.
         associatedtype Authentication: CallAuthentication
 
         /// Authenticates each call before its method runs.
@@ -70,7 +70,7 @@ extension Sharewire_V1.EventService {
         func watchAccessChanges(
             request: WatchAccessChangesRequest,
             response: ServerStreamWriter<WatchAccessChangesResponse>,
-            credentials: CallCredentials,
+            caller: Authentication.Principal,
             context: ServerContext
         ) async throws
     }
@@ -84,12 +84,8 @@ extension Sharewire_V1.EventService.Handler {
             return try await self.listEvents(request: request, caller: caller, context: context)
         }
         router.serverStreaming(Sharewire_V1.EventService.Method.WatchAccessChanges.self) { request, response, context in
-            try await self.watchAccessChanges(
-                request: request,
-                response: response,
-                credentials: CallCredentials(context),
-                context: context
-            )
+            let caller = try await self.authentication.principal(context, atLeast: 0)
+            try await self.watchAccessChanges(request: request, response: response, caller: caller, context: context)
         }
     }
 }

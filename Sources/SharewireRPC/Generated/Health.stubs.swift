@@ -44,15 +44,16 @@ extension Sharewire_V1.Health {
     /// `register(in:)` registers them all with their typed methods, each behind
     /// its `(sharewire.v1.auth)` policy (``MethodAuth``), applied once before the
     /// requirement runs (docs/ARCHITECTURE.md, "Service pipeline"): an `ACCOUNT`
-    /// method receives the authenticated `caller`, a `PRINCIPAL` method the call's
-    /// `credentials` to authenticate against the state it reads, a `SERVICE_KEY`
-    /// method runs only for the service.
+    /// method receives the authenticated account as `caller`, a `PRINCIPAL` method
+    /// the authenticated principal (account or service) at the request's
+    /// `min_revision`, a `SERVICE_KEY` method runs only for the service.
     ///
-    /// Unary methods without an authentication step first (`NONE`, `PRINCIPAL`)
-    /// also have `immediate<Method>`, tried first on the connection's event loop
-    /// with no task (docs/ARCHITECTURE.md, "Concurrency model of a call"): it
-    /// answers or throws, or returns nil to run the async requirement in a task.
-    /// Its default returns nil. Keep it short: it holds the event loop.
+    /// Unary `NONE` and `PRINCIPAL` methods also have `immediate<Method>`, tried
+    /// first on the connection's event loop with no task (docs/ARCHITECTURE.md,
+    /// "Concurrency model of a call") once a `PRINCIPAL` caller is authenticated
+    /// without waiting: it answers or throws, or returns nil to run the async
+    /// requirement in a task. Its default returns nil. Keep it short: it holds
+    /// the event loop.
     public protocol Handler: Sendable {
         /// The current status of a service ("" is the whole server).
         ///
