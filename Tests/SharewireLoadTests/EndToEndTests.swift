@@ -135,16 +135,14 @@ import Testing
             var config = Self.config(.echo, port: server.port, key: server.serviceKey)
             config.durationSeconds = 60
             var load = LoadRun(configuration: config)
-            load.log = { _ in }
+            // Stopped at the first progress line (a second into the run): calls
+            // are under way, and the window has 59 s to go.
             let signal = load.stopSignal
-            let stopper = Task {
-                try await Task.sleep(for: .milliseconds(800))
-                signal.stop()
-            }
+            load.log = { line in if line.hasPrefix("[") { signal.stop() } }
             let clock = ContinuousClock()
             let started = clock.now
             let (report, _) = try await load.run()
-            _ = try await stopper.value
+            #expect(signal.isStopped)
             #expect(clock.now - started < .seconds(20))
             #expect(report.interrupted)
             #expect(report.total.completed > 0)
@@ -158,15 +156,18 @@ import Testing
         config.durationSeconds = 2
         config.connections = 1
         var load = LoadRun(configuration: config)
-        load.log = { _ in }
+        // The server is stopped at the first progress line (a second into the
+        // 2 s run, calls under way); after 20 s without one, anyway.
+        let progress = EventCounter()
+        load.log = { line in if line.hasPrefix("[") { progress.add() } }
         let stopper = Task {
-            try await Task.sleep(for: .milliseconds(1_000))
+            _ = await progress.wait(timeout: .seconds(20))
             await server.shutdown()
         }
         let clock = ContinuousClock()
         let started = clock.now
         let (report, _) = try await load.run()
-        _ = try await stopper.value
+        await stopper.value
         #expect(clock.now - started < .seconds(15))
         #expect(report.total.ok > 100)
         // Calls after the server left failed (or never went out); none is silently dropped.

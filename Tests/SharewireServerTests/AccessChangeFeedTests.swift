@@ -78,7 +78,10 @@ struct AccessChangeFeedTests {
     }
 
     @Test func everyKindOnceInRevisionOrderResumableAndOnlyForThoseConcerned() async throws {
-        let h = try await Harness.start()
+        // A manual clock (writer, snapshots and the expiry timer): the share
+        // below expires when the test moves the clock, not after a real wait.
+        let time = ExpiryServerTests.Clock(ExpiryServerTests.start)
+        let h = try await ExpiryServerTests.harness(time)
         let p = try await people(h)
         let start = h.revision
         let dev = p.device.id
@@ -108,10 +111,10 @@ struct AccessChangeFeedTests {
         let _: LeaveResponse = try await h.call(
             Sharewire_V1.SharingService.Method.Leave.descriptor,
             LeaveRequest(deviceIDs: [dev]), as: p.bob)
-        // share.expired: the expiry timer commits it.
-        // Far enough ahead that a loaded machine still delivers the Share before
-        // it (the expiry must be in the future when the server applies it).
-        try await share(p.carol.email, Access(mode: .all), expiresAtMs: Timestamp.now().millisecondsSinceEpoch + 2_000)
+        // share.expired: the expiry timer commits it once the clock reaches the instant.
+        let expiresAt = time.now + 60_000
+        try await share(p.carol.email, Access(mode: .all), expiresAtMs: expiresAt)
+        time.set(expiresAt)
         let clock = ContinuousClock()
         let until = clock.now + .seconds(20)
         while clock.now < until {
@@ -119,7 +122,7 @@ struct AccessChangeFeedTests {
                 Sharewire_V1.SharingService.Method.ListDeviceShares.descriptor, ListDeviceSharesRequest(deviceID: dev),
                 as: p.owner)
             if listed.shares.isEmpty { break }
-            try await Task.sleep(for: .milliseconds(50))
+            try await Task.sleep(for: .milliseconds(20))  // the timer looks every 20 ms
         }
         // device.transferred: the old owner loses it, the new one gains it.
         let _: TransferResponse = try await h.call(
