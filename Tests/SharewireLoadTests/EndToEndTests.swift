@@ -14,7 +14,7 @@ import Testing
         c.scenario = scenario.rawValue
         c.mix = scenario.mix
         c.rate = .constant(300)
-        c.durationSeconds = 1.5
+        c.durationSeconds = 1
         c.warmupSeconds = 0.3
         // Generous: these runs check the tool's pipeline, not the server's speed; a
         // 5 s deadline failed bulk shares while other suites loaded both cores.
@@ -52,9 +52,9 @@ import Testing
             let (report, histogram) = try await run(Self.config(scenario, port: server.port, key: server.serviceKey))
             #expect(report.errors.isEmpty, "\(scenario): \(report.errors)")
             #expect(report.total.errors == 0)
-            // 300/s over 1.5 s measured: about 450 calls (the server keeps up at this rate).
-            #expect(report.total.completed > 300, "\(scenario) completed \(report.total.completed)")
-            #expect(report.total.completed <= 460)
+            // 300/s over 1 s measured: about 300 calls (the server keeps up at this rate).
+            #expect(report.total.completed > 200, "\(scenario) completed \(report.total.completed)")
+            #expect(report.total.completed <= 310)
             #expect(histogram.totalCount == report.total.completed)
             for operation in scenario.mix.operations {
                 #expect((report.operations[operation.name]?.completed ?? 0) > 0, "\(operation.name) never ran")
