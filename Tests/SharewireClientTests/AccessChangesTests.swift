@@ -1,6 +1,6 @@
 import Foundation
 import SharewireClient
-import Synchronization
+import SharewireTestSupport
 import Testing
 
 /// The access-change feed through the typed client, against the real server.
@@ -24,9 +24,11 @@ struct AccessChangesTests {
             let start = try await aliceClient.listDevices().revision
 
             // A broker (service key, no act-as) watching from now sees the share and then the revoke.
-            let watching = Mutex(false)
+            // The writer starts once the first message shows the stream is open
+            // (woken by it; after 20 s it writes anyway and the checks below fail).
+            let watching = EventCounter()
             let writer = Task {
-                for _ in 0..<500 where !watching.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                _ = await watching.wait(timeout: .seconds(20))
                 _ = try await aliceClient.share(
                     devices: [device.id], with: ["bob@example.com"], access: .ports([22]),
                     scripting: true)
@@ -35,7 +37,7 @@ struct AccessChangesTests {
             var seen: [AccessChange] = []
             var through = Revision.zero
             for try await batch in admin.watchAccessChanges(after: nil, options: .timeout(.seconds(20))) {
-                watching.withLock { $0 = true }
+                watching.add()
                 seen += batch.changes
                 through = batch.throughRevision
                 if seen.count == 2 { break }

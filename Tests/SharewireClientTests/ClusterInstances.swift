@@ -33,13 +33,32 @@ struct ClusterInstances {
         let dir = try TempDirectory("sharewire-cluster-client")
         defer { dir.remove() }
         try await PostgresTestDatabase.with(serverURL: server) { url in
-            var started: [ServerProcess] = []
-            defer { for instance in started { instance.killIfRunning() } }
-            for index in 0..<count {
-                started.append(
-                    try await start(url: url, dir: dir, name: "instance\(index)", extraArguments: extraArguments))
+            // Started at once (each launch is mostly waiting for its listening
+            // line). Every launch is awaited, so one that fails leaves none
+            // of the others running unnoticed: they are killed at the end.
+            let launches = await withTaskGroup(of: (Int, Result<ServerProcess, any Error>).self) { group in
+                for index in 0..<count {
+                    group.addTask {
+                        do {
+                            return (
+                                index,
+                                .success(
+                                    try await start(
+                                        url: url, dir: dir, name: "instance\(index)", extraArguments: extraArguments))
+                            )
+                        } catch {
+                            return (index, .failure(error))
+                        }
+                    }
+                }
+                var results: [Int: Result<ServerProcess, any Error>] = [:]
+                for await (index, result) in group { results[index] = result }
+                return (0..<count).compactMap { results[$0] }
             }
-            try await body(ClusterInstances(dir: dir, url: url, instances: started))
+            let started = launches.compactMap { try? $0.get() }
+            defer { for instance in started { instance.killIfRunning() } }
+            let instances = try launches.map { try $0.get() }
+            try await body(ClusterInstances(dir: dir, url: url, instances: instances))
         }
     }
 

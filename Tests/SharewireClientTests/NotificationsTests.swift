@@ -1,6 +1,6 @@
 import Foundation
 import SharewireClient
-import Synchronization
+import SharewireTestSupport
 import Testing
 
 /// The notification outbox stream through the typed client.
@@ -19,16 +19,17 @@ struct NotificationsTests {
             _ = try await alice.inviteContact(email: "carol@example.com")
             let device = try await alice.registerDevice(name: "pi")
 
-            // A writer that shares once the watcher has seen the invite.
-            let sawInvite = Mutex(false)
+            // A writer that shares once the watcher has seen the invite (woken
+            // by it; after 20 s it shares anyway and the check below fails).
+            let sawInvite = EventCounter()
             let writer = Task {
-                for _ in 0..<500 where !sawInvite.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(10)) }
+                _ = await sawInvite.wait(timeout: .seconds(20))
                 try await alice.share(devices: [device.id], with: ["bob@example.com"], access: .all)
             }
             var received: [OutboxNotification] = []
             for try await notification in admin.watchNotifications(options: .timeout(.seconds(20))) {
                 received.append(notification)
-                if notification.kind == .invite { sawInvite.withLock { $0 = true } }
+                if notification.kind == .invite { sawInvite.add() }
                 if received.count == 2 { break }
             }
             try await writer.value
@@ -66,10 +67,20 @@ struct NotificationsTests {
         try await LiveServer.with { server in
             let admin = server.serviceClient()
             defer { admin.close() }
+            // One notification (an invite) to show the stream is open and
+            // being iterated; after it the stream is quiet.
+            _ = try await admin.createAccount(email: "alice@example.com")
+            let alice = admin.acting(as: "alice@example.com")
+            _ = try await alice.createContact(email: "carol@example.com")
+            _ = try await alice.inviteContact(email: "carol@example.com")
+            let delivered = EventCounter()
             let waiting = Task { () -> Result<Int, SharewireError> in
                 var count = 0
                 do {
-                    for try await _ in admin.watchNotifications() { count += 1 }
+                    for try await _ in admin.watchNotifications() {
+                        count += 1
+                        delivered.add()
+                    }
                     return .success(count)
                 } catch let error as SharewireError {
                     return .failure(error)
@@ -77,11 +88,11 @@ struct NotificationsTests {
                     return .failure(SharewireError(code: .unknown, message: "\(error)"))
                 }
             }
-            try await Task.sleep(for: .milliseconds(200))
+            #expect(await delivered.wait(timeout: .seconds(20)), "the invite was not delivered")
             waiting.cancel()
             let outcome = await waiting.value
             switch outcome {
-            case let .success(count): #expect(count == 0)
+            case let .success(count): #expect(count == 1)
             case let .failure(error): #expect(error.code == .cancelled)
             }
             // The server is fine after the cancel: another stream runs into its deadline.

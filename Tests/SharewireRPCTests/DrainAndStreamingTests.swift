@@ -169,15 +169,15 @@ struct TwoPhaseGoAwayTests {
         }
         try await RawConnection.with(port: server.port) { raw in
             var bytes = RawConnection.handshakeBytes()
-            // Call 1 outlives the whole exchange, so the connection stays open
-            // until stream 5 has been refused even on a slow machine (15 s: with
-            // the parallel suites this test's task has been held more than 5 s
-            // between reading phase 2 and sending stream 5; the grace period is
-            // longer still, so call 1 finishes OK).
+            // Call 1 stays in flight until the test releases it once stream 5
+            // has been refused, so the connection stays open however slow the
+            // machine (a 15 s delay did this before: with the parallel suites
+            // this test's task has been held more than 5 s between reading
+            // phase 2 and sending stream 5); it then finishes OK, well within
+            // the grace period.
             bytes.writeImmutableBuffer(
                 RawConnection.requestBytes(
-                    streamID: 1, method: Sharewire_V1.Diagnostics.Method.Echo.descriptor.path,
-                    message: EchoRequest(payload: [1], delayMs: 15_000)))
+                    streamID: 1, method: TestMethods.gated.path, message: EchoRequest(payload: Array("one".utf8))))
             try await raw.send(bytes)
             _ = try await raw.read {
                 if case .frame(let f) = $0 { return f.type == .hello }
@@ -220,6 +220,7 @@ struct TwoPhaseGoAwayTests {
             #expect(head.code == StatusCode.unavailable.rawValue)
 
             // Both accepted calls finish with OK before the server closes.
+            server.probe.record("release:one")
             _ = try await raw.readUntilClosed()
             for stream in [UInt32(1), 3] {
                 let response = try #require(raw.events.lazy.compactMap { $0.response(for: stream) }.first)

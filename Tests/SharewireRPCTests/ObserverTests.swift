@@ -1,5 +1,6 @@
 import SharewireMessages
 import SharewireRPC
+import SharewireTestSupport
 import Synchronization
 import Testing
 
@@ -10,14 +11,21 @@ final class RecordingObserver: ServerObserver {
         let code: StatusCode
     }
     private let state = Mutex<(finished: [Finished], refused: [StatusCode], opened: Int, closed: Int)>(([], [], 0, 0))
+    /// The same counts as events a test can await (counted after the state is recorded).
+    let finishedEvents = EventCounter()
+    let closedEvents = EventCounter()
 
     func callFinished(method: MethodDescriptor, code: StatusCode, duration: Duration) {
         precondition(duration >= .zero)
         state.withLock { $0.finished.append(Finished(path: method.path, code: code)) }
+        finishedEvents.add()
     }
     func callRefused(code: StatusCode) { state.withLock { $0.refused.append(code) } }
     func connectionOpened() { state.withLock { $0.opened += 1 } }
-    func connectionClosed() { state.withLock { $0.closed += 1 } }
+    func connectionClosed() {
+        state.withLock { $0.closed += 1 }
+        closedEvents.add()
+    }
 
     var finished: [Finished] { state.withLock { $0.finished } }
     var refused: [StatusCode] { state.withLock { $0.refused } }
@@ -41,10 +49,9 @@ struct ObserverTests {
         _ = try? await client.unary(
             Sharewire_V1.Diagnostics.Method.Echo.descriptor, EchoRequest(delayMs: 5_000), timeout: .milliseconds(50),
             responseType: EchoResponse.self)
-        // The server reports a call once its handler has stopped; wait (bounded) for all four.
-        let clock = ContinuousClock()
-        let end = clock.now + .seconds(10)
-        while observer.finished.count < 3, clock.now < end { try await Task.sleep(for: .milliseconds(5)) }
+        // The server reports a call once its handler has stopped; wait (woken by
+        // the report, bounded) for the three that reach a handler.
+        #expect(await observer.finishedEvents.wait(atLeast: 3, timeout: .seconds(10)))
         let echo = Sharewire_V1.Diagnostics.Method.Echo.descriptor.path
         #expect(
             Array(observer.finished.prefix(2)) == [.init(path: echo, code: .ok), .init(path: echo, code: .notFound)])
@@ -54,7 +61,7 @@ struct ObserverTests {
         #expect(observer.connections.opened == 1)
         client.close()
         await server.stop()
-        while observer.connections.closed < 1, clock.now < end { try await Task.sleep(for: .milliseconds(5)) }
+        #expect(await observer.closedEvents.wait(atLeast: 1, timeout: .seconds(10)))
         #expect(observer.connections.closed == 1)
     }
 }

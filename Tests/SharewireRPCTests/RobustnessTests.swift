@@ -8,7 +8,8 @@ import Testing
 @Suite(.timeLimit(.minutes(1)))
 struct RobustnessTests {
     @Test func garbageClientIsDroppedOthersKeepWorking() async throws {
-        let server = try await TestServer.start()
+        let observer = RecordingObserver()
+        let server = try await TestServer.start { $0.observer = observer }
         let client = server.client()
         try await client.connect()
         var rng = SystemRandomNumberGenerator()
@@ -27,13 +28,10 @@ struct RobustnessTests {
                 responseType: EchoResponse.self)
             #expect(reply.payload == [UInt8(round)])
         }
-        // Every garbage connection is gone; only the good client remains.
-        var open = server.server.connectionCount
-        for _ in 0..<250 where open > 1 {
-            try await Task.sleep(for: .milliseconds(20))
-            open = server.server.connectionCount
-        }
-        #expect(open == 1)
+        // Every garbage connection is gone (woken by the observer's close
+        // reports, bounded); only the good client remains.
+        #expect(await observer.closedEvents.wait(atLeast: 20, timeout: .seconds(10)))
+        #expect(server.server.connectionCount == 1)
         client.close()
         await server.stop()
     }
@@ -187,7 +185,11 @@ struct RobustnessTests {
     @Test func idleConnectionIsClosedAndClientReconnects() async throws {
         // 2 s: on a machine loaded by parallel suites a new connection can sit
         // for a second between its handshake and its first call.
-        let server = try await TestServer.start { $0.idleTimeout = .seconds(2) }
+        let observer = RecordingObserver()
+        let server = try await TestServer.start {
+            $0.idleTimeout = .seconds(2)
+            $0.observer = observer
+        }
         let client = server.client()
         // A connection may still close as idle before a starved test sends its
         // call, or the client may send on a connection it has not yet seen
@@ -208,12 +210,13 @@ struct RobustnessTests {
             }
         }
         try await echo(4)
-        // Bounded wait for the idle close, not a fixed sleep: on a loaded
-        // machine the housekeeping tick can run late.
+        // Wait for the idle close of every connection opened so far (woken by
+        // the observer's close reports, bounded: on a loaded machine the
+        // housekeeping tick can run late).
+        #expect(await observer.closedEvents.wait(atLeast: observer.connections.opened, timeout: .seconds(15)))
+        #expect(server.server.connectionCount == 0)
         let clock = ContinuousClock()
         let end = clock.now + .seconds(15)
-        while server.server.connectionCount > 0, clock.now < end { try await Task.sleep(for: .milliseconds(20)) }
-        #expect(server.server.connectionCount == 0)
         // Then until the client has seen the close (bounded): its next call
         // makes a new connection instead of going to the closing one.
         while client.readiness == .ready, clock.now < end { try await Task.sleep(for: .milliseconds(20)) }

@@ -67,7 +67,7 @@ struct TLSReloadTests {
     /// Shared by the load's tasks.
     final class Tally: Sendable {
         let done = Atomic<Bool>(false)
-        let succeeded = Atomic<Int>(0)
+        let succeeded = EventCounter()
         let failures = Mutex<[String]>([])
     }
 
@@ -157,7 +157,7 @@ struct TLSReloadTests {
                         while !tally.done.load(ordering: .relaxed), i < 100_000 {
                             do {
                                 _ = try await Self.echo(client, "\(worker)-\(lane)-\(i)")
-                                tally.succeeded.add(1, ordering: .relaxed)
+                                tally.succeeded.add()
                             } catch {
                                 tally.failures.withLock { $0.append("\(error)") }
                             }
@@ -173,7 +173,7 @@ struct TLSReloadTests {
                     let client = setup.client(trusting: caFile)
                     do {
                         _ = try await Self.echo(client, "fresh-\(i)")
-                        tally.succeeded.add(1, ordering: .relaxed)
+                        tally.succeeded.add()
                     } catch {
                         tally.failures.withLock { $0.append("fresh: \(error)") }
                     }
@@ -184,27 +184,22 @@ struct TLSReloadTests {
             // Each reload waits for 20 more answered calls (at most 10 s),
             // so calls run across every one of them, however slow the
             // machine; and 20 more after the last one.
-            let clock = ContinuousClock()
-            func twentyMoreCalls() async throws {
-                let target = tally.succeeded.load(ordering: .relaxed) + 20
-                let end = clock.now + .seconds(10)
-                while tally.succeeded.load(ordering: .relaxed) < target, clock.now < end {
-                    try await Task.sleep(for: .milliseconds(10))
-                }
+            func twentyMoreCalls() async {
+                _ = await tally.succeeded.wait(atLeast: tally.succeeded.count + 20, timeout: .seconds(10))
             }
             for round in 0..<10 {
-                try await twentyMoreCalls()
+                await twentyMoreCalls()
                 try setup.install(renewals[round % 2])
                 try setup.server.server.reloadTLS()
             }
-            try await twentyMoreCalls()
+            await twentyMoreCalls()
             tally.done.store(true, ordering: .relaxed)
             try await group.waitForAll()
         }
         for client in clients { client.close() }
         let failed = tally.failures.withLock { $0 }
         #expect(failed == [])
-        #expect(tally.succeeded.load(ordering: .relaxed) >= 200)
+        #expect(tally.succeeded.count >= 200)
         #expect(setup.observer.loaded.count == 11)
         await setup.stop()
     }

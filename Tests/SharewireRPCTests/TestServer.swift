@@ -1,4 +1,3 @@
-import Dispatch
 import NIOCore
 import NIOPosix
 import SharewireMessages
@@ -87,9 +86,14 @@ enum TestMethods {
     /// comma-separated ("-" without a certificate); immediate path.
     static let peerCertificate = MethodDescriptor(path: "/sharewire.test.Test/PeerCertificate")
     /// Explains its deadline (DEADLINE_EXCEEDED, reason TEST_WAIT, subject
-    /// the payload), then waits `delay_ms` ignoring cancellation: a handler
+    /// the payload), then waits ignoring cancellation until the test records
+    /// "release:<tag>" (at most 30 s), and records "ended:<tag>": a handler
     /// too slow to answer for itself when its deadline passes.
     static let explainedWait = MethodDescriptor(path: "/sharewire.test.Test/ExplainedWait")
+    /// Records "started:<tag>", waits until the test records "release:<tag>"
+    /// (at most 30 s), then echoes: a call that stays in flight exactly as
+    /// long as the test needs, with no fixed duration.
+    static let gated = MethodDescriptor(path: "/sharewire.test.Test/Gated")
 }
 
 /// An in-process server (``InProcessServer``) with the built-in services
@@ -154,14 +158,16 @@ struct TestServer: TestServerHarness {
                 RPCError(
                     .deadlineExceeded, "waiting for \(tag)",
                     details: [StatusDetail(reason: "TEST_WAIT", subject: tag)]))
-            // A wait cancellation cannot cut short (a busy `try? await
-            // Task.sleep` loop would spin the event loop once cancelled).
-            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
-                DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(Int(request.delayMs))) {
-                    done.resume()
-                }
-            }
+            // A wait cancellation cannot cut short: an unstructured task does
+            // not inherit the handler's cancellation.
+            _ = await Task { await probe.waitFor("release:\(tag)", timeout: .seconds(30)) }.value
             probe.record("ended:\(tag)")
+            return EchoResponse(payload: request.payload)
+        }
+        router.unary(TestMethods.gated) { (request: EchoRequest, _) -> EchoResponse in
+            let tag = String(decoding: request.payload, as: UTF8.self)
+            probe.record("started:\(tag)")
+            _ = await probe.waitFor("release:\(tag)", timeout: .seconds(30))
             return EchoResponse(payload: request.payload)
         }
         router.unary(

@@ -80,7 +80,10 @@ struct AccessChangeFeedTests {
     @Test(arguments: ServiceStore.allCases) func everyKindOnceInRevisionOrderResumableAndOnlyForThoseConcerned(
         store: ServiceStore
     ) async throws {
-        let h = try await Harness.start(store: store)
+        // A manual clock (writer, snapshots and the expiry timer): the share
+        // below expires when the test moves the clock, not after a real wait.
+        let time = ExpiryServerTests.Clock(ExpiryServerTests.start)
+        let h = try await ExpiryServerTests.harness(time, store: store)
         let p = try await people(h)
         let start = h.revision
         let dev = p.device.id
@@ -110,19 +113,16 @@ struct AccessChangeFeedTests {
         let _: LeaveResponse = try await h.call(
             Sharewire_V1.SharingService.Method.Leave.descriptor,
             LeaveRequest(deviceIDs: [dev]), as: p.bob)
-        // share.expired: the expiry timer commits it.
-        // Far enough ahead that a loaded machine still delivers the Share before
-        // it (the expiry must be in the future when the server applies it).
-        try await share(p.carol.email, Access(mode: .all), expiresAtMs: Timestamp.now().millisecondsSinceEpoch + 2_000)
-        let clock = ContinuousClock()
-        let until = clock.now + .seconds(20)
-        while clock.now < until {
-            let listed: ListDeviceSharesResponse = try await h.call(
-                Sharewire_V1.SharingService.Method.ListDeviceShares.descriptor, ListDeviceSharesRequest(deviceID: dev),
-                as: p.owner)
-            if listed.shares.isEmpty { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        // share.expired: the expiry timer commits it once the clock reaches the
+        // instant. Awaited as that commit (the next revision, woken by it), not
+        // as an empty listing: lists hide an expired share before the timer
+        // has written its removal.
+        let expiresAt = time.now + 60_000
+        try await share(p.carol.email, Access(mode: .all), expiresAtMs: expiresAt)
+        let shared = h.revision
+        time.set(expiresAt)
+        let expired = try await h.backend.snapshots.snapshot(atLeast: shared + 1, timeout: .seconds(20))
+        #expect(expired.state.shareCount == 0)
         // device.transferred: the old owner loses it, the new one gains it.
         let _: TransferResponse = try await h.call(
             Sharewire_V1.SharingService.Method.Transfer.descriptor,

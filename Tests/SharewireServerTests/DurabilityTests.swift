@@ -31,7 +31,13 @@ struct DurabilityTests {
     /// Acknowledged writes, appended by concurrent writers.
     final class AckLog: Sendable {
         private let acks = Mutex<[Ack]>([])
+        /// Counts the acknowledgements recorded by ``append(_:)``, for the kill to await.
+        let count = EventCounter()
         func withLock<T>(_ body: (inout [Ack]) -> T) -> T { acks.withLock { body(&$0) } }
+        func append(_ ack: Ack) {
+            acks.withLock { $0.append(ack) }
+            count.add()
+        }
     }
 
     func client(port: Int) -> RPCClient {
@@ -83,7 +89,7 @@ struct DurabilityTests {
                                 let r: CreateContactResponse = try await c1.unary(
                                     Sharewire_V1.ContactService.Method.Create.descriptor,
                                     CreateContactRequest(email: email), metadata: auth)
-                                acks.withLock { $0.append(.contact(email: email, revision: r.revision)) }
+                                acks.append(.contact(email: email, revision: r.revision))
                             case 1:
                                 let name = "d\(worker)-\(i)"
                                 let r: RegisterDeviceResponse = try await c1.unary(
@@ -91,7 +97,7 @@ struct DurabilityTests {
                                     RegisterDeviceRequest(
                                         name: name, services: [NewService(name: "ssh", port: 22, protocol: "ssh")]),
                                     metadata: auth)
-                                acks.withLock { $0.append(.device(id: r.device.id, name: name, revision: r.revision)) }
+                                acks.append(.device(id: r.device.id, name: name, revision: r.revision))
                             default:
                                 let devices = acks.withLock {
                                     $0.compactMap { if case let .device(id, _, _) = $0 { id } else { nil } }
@@ -102,7 +108,7 @@ struct DurabilityTests {
                                     ShareRequest(
                                         deviceIDs: [device], emails: ["friend@example.com"], access: Access(mode: .all)),
                                     metadata: auth)
-                                acks.withLock { $0.append(.share(device: device, revision: r.revision)) }
+                                acks.append(.share(device: device, revision: r.revision))
                             }
                         } catch {
                             return  // the server is gone (or refused); stop writing
@@ -111,11 +117,7 @@ struct DurabilityTests {
                 }
             }
             // Kill mid-flight once enough writes are acknowledged (bounded wait).
-            let clock = ContinuousClock()
-            let end = clock.now + .seconds(120)
-            while acks.withLock({ $0.count }) < killAfter, clock.now < end {
-                try await Task.sleep(for: .milliseconds(5))
-            }
+            _ = await acks.count.wait(atLeast: killAfter, timeout: .seconds(120))
             let status = try await first.stop(signal: SIGKILL)
             try await group.waitForAll()
             return status
