@@ -170,29 +170,7 @@ extension PostgresSharingStore {
     static func load(on c: PostgresConnection, limits: Limits, logger: Logger) async throws -> SharingState {
         var loader = StateLoader()
         for table in StateLoader.Table.allCases {
-            let statement = SQLStatement(table.sql)
-            switch table {
-            // The tables with a row per share decode each row in one pass
-            // (postgres-nio's tuple decode): going through PostgresSQLRow's
-            // random access built a PostgresCell, with a copy of the column's
-            // description, per value, and reference counting on them was the
-            // largest cost of a start (docs/PERFORMANCE.md).
-            case .shares:
-                try await c.forEachRow(statement, logger: logger) { row in
-                    let (device, account, mode, scripting, created, updated, expires, acceptBy) = try row.decode(
-                        (Int64, Int64, String, Bool, Int64, Int64, Int64?, Int64?).self)
-                    try loader.addShare(
-                        device: device, account: account, mode: mode, scripting: scripting, createdAt: created,
-                        updatedAt: updated, expiresAt: expires, acceptBy: acceptBy)
-                }
-            case .sharePorts:
-                try await c.forEachRow(statement, logger: logger) { row in
-                    let (device, account, service) = try row.decode((Int64, Int64, Int64).self)
-                    loader.addSharePort(device: device, account: account, service: service)
-                }
-            default:
-                try await c.forEach(statement, logger: logger) { try loader.add($0, from: table) }
-            }
+            try await c.forEach(SQLStatement(table.sql), logger: logger) { try loader.add($0, from: table) }
         }
         return try loader.state(limits: limits)
     }

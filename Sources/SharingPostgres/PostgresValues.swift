@@ -78,12 +78,6 @@ extension PostgresConnection {
         for try await row in try await query(statement.postgres, logger: logger) { try body(PostgresSQLRow(row)) }
     }
 
-    /// Each row of `statement` as postgres-nio gives it, for a caller that
-    /// decodes a whole row at once (`row.decode((A, B, …).self)`).
-    func forEachRow(_ statement: SQLStatement, logger: Logger, _ body: (PostgresRow) throws -> Void) async throws {
-        for try await row in try await query(statement.postgres, logger: logger) { try body(row) }
-    }
-
     func fetch<T>(_ statement: SQLStatement, logger: Logger, _ decode: (PostgresSQLRow) throws -> T) async throws -> [T]
     {
         var out: [T] = []

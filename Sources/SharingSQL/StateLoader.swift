@@ -77,39 +77,21 @@ public struct StateLoader {
                     id: id, owner: try row.id(1), name: try row.text(2), services: services[id] ?? [],
                     createdAt: try row.timestamp(3), updatedAt: try row.timestamp(4)))
         case .sharePorts:
-            addSharePort(device: try row.int(0), account: try row.int(1), service: try row.int(2))
+            ports[ShareKey(device: try row.id(0), user: try row.id(1)), default: []].insert(try row.id(2))
         case .shares:
-            try addShare(
-                device: try row.int(0), account: try row.int(1), mode: try row.text(2), scripting: try row.bool(3),
-                createdAt: try row.int(4), updatedAt: try row.int(5), expiresAt: try row.optionalInt(6),
-                acceptBy: try row.optionalInt(7))
+            let key = ShareKey(device: try row.id(0), user: try row.id(1))
+            let modeText = try row.text(2)
+            guard let mode = ShareMode(rawValue: modeText) else {
+                throw StoredValueError(description: "bad mode \(modeText)")
+            }
+            let access = ShareAccess(mode: mode, services: ports[key] ?? [], scripting: try row.bool(3))
+            shares.append(
+                Share(
+                    device: key.device, user: key.user, access: access,
+                    createdAt: try row.timestamp(4), updatedAt: try row.timestamp(5),
+                    expiresAt: try row.optionalInt(6).map(Timestamp.init(sqlInt:)),
+                    acceptBy: try row.optionalInt(7).map(Timestamp.init(sqlInt:))))
         }
-    }
-
-    // The two tables with a row per share, as typed columns: a store that
-    // can decode a whole row at once (PostgreSQL) feeds them here directly.
-
-    /// A ``Table/sharePorts`` row, its columns in that query's order.
-    public mutating func addSharePort(device: Int64, account: Int64, service: Int64) {
-        ports[ShareKey(device: DeviceID(sqlInt: device), user: AccountID(sqlInt: account)), default: []].insert(
-            ServiceID(sqlInt: service))
-    }
-
-    /// A ``Table/shares`` row, its columns in that query's order.
-    public mutating func addShare(
-        device: Int64, account: Int64, mode modeText: String, scripting: Bool, createdAt: Int64, updatedAt: Int64,
-        expiresAt: Int64?, acceptBy: Int64?
-    ) throws {
-        let key = ShareKey(device: DeviceID(sqlInt: device), user: AccountID(sqlInt: account))
-        guard let mode = ShareMode(rawValue: modeText) else {
-            throw StoredValueError(description: "bad mode \(modeText)")
-        }
-        let access = ShareAccess(mode: mode, services: ports[key] ?? [], scripting: scripting)
-        shares.append(
-            Share(
-                device: key.device, user: key.user, access: access,
-                createdAt: Timestamp(sqlInt: createdAt), updatedAt: Timestamp(sqlInt: updatedAt),
-                expiresAt: expiresAt.map(Timestamp.init(sqlInt:)), acceptBy: acceptBy.map(Timestamp.init(sqlInt:))))
     }
 
     /// The state the rows describe; throws ``StoredValueError`` if they break the rules.
