@@ -7,64 +7,18 @@ import Synchronization
 
 /// Records what handlers observed, so tests can assert server-side effects.
 final class HandlerProbe: Sendable {
-    private struct State {
-        var events: [String] = []
-        /// Waiters for an event not recorded yet, by a number of their own.
-        var waiters: [Int: (event: String, continuation: CheckedContinuation<Bool, Never>)] = [:]
-        var nextWaiter = 0
-        /// Waiters whose timeout or cancellation came before they registered.
-        var expired: Set<Int> = []
-    }
-
-    private let state = Mutex(State())
+    private let events = AwaitableValue<[String]>([])
 
     func record(_ event: String) {
-        let woken = state.withLock { state in
-            state.events.append(event)
-            let ids = state.waiters.filter { $0.value.event == event }.map(\.key)
-            return ids.compactMap { state.waiters.removeValue(forKey: $0)?.continuation }
-        }
-        for continuation in woken { continuation.resume(returning: true) }
+        events.update { $0.append(event) }
     }
 
-    var all: [String] { state.withLock { $0.events } }
+    var all: [String] { events.value }
 
     /// Awaits `event` (woken by ``record(_:)``, no polling); false if it is
     /// not recorded within `timeout`.
     func waitFor(_ event: String, timeout: Duration = .seconds(30)) async -> Bool {
-        let id = state.withLock { state in
-            defer { state.nextWaiter += 1 }
-            return state.nextWaiter
-        }
-        let timer = Task {
-            // A timeout, cancelled once the event comes.
-            guard (try? await Task.sleep(for: timeout)) != nil else { return }
-            self.resume(id, with: false)
-        }
-        defer { timer.cancel() }
-        return await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let answer = state.withLock { state -> Bool? in
-                    if state.events.contains(event) { return true }
-                    if state.expired.remove(id) != nil { return false }
-                    state.waiters[id] = (event, continuation)
-                    return nil
-                }
-                if let answer { continuation.resume(returning: answer) }
-            }
-        } onCancel: {
-            self.resume(id, with: false)
-        }
-    }
-
-    /// Resumes waiter `id` if it still waits (the timer and the event may race).
-    private func resume(_ id: Int, with value: Bool) {
-        let waiter = state.withLock { state in
-            let waiter = state.waiters.removeValue(forKey: id)
-            if waiter == nil { state.expired.insert(id) }
-            return waiter
-        }
-        waiter?.continuation.resume(returning: value)
+        await events.wait(until: { $0.contains(event) }, timeout: timeout)
     }
 }
 
