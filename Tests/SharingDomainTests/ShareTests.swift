@@ -161,6 +161,32 @@ import Testing
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
     }
 
+    /// A put says whether the stored share had service rows to replace: not
+    /// when it is new or its list was empty (ALL), so the store skips the delete.
+    @Test func sharePutsTellWhetherTheStoredShareHadPorts() throws {
+        var s = Setup()
+        let ssh = s.d1.services[0], web = s.d1.services[1]
+        func flags(_ command: SharingCommand) throws -> [Bool] {
+            try s.w.run(command, as: s.a).changes.mutations.compactMap {
+                if case let .putShare(_, hadPorts) = $0 { hadPorts } else { nil }
+            }
+        }
+        let emails = [s.b.email]
+        #expect(
+            try flags(.share(devices: [s.d1.id], emails: emails, access: .ports([ssh.id]), notify: false)) == [false])
+        #expect(try flags(.share(devices: [s.d1.id], emails: emails, access: .all(), notify: false)) == [true])
+        #expect(
+            try flags(.share(devices: [s.d1.id], emails: emails, access: .all(scripting: true), notify: false)) == [
+                false
+            ])
+        #expect(
+            try flags(.share(devices: [s.d1.id], emails: emails, access: .ports([web.id]), notify: false)) == [false])
+        #expect(
+            try flags(.share(devices: [s.d1.id, s.d2.id], emails: emails, access: .all(), notify: false)) == [
+                true, false,
+            ])
+    }
+
     @Test func removingAServiceDropsItFromPortsShares() throws {
         var s = Setup()
         let ssh = s.d1.services[0], web = s.d1.services[1]
@@ -171,7 +197,7 @@ import Testing
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 80))
         // The share row is rewritten before the service row goes (storage order matters).
         #expect(applied.changes.mutations.first { if case .putShare = $0 { true } else { false } } != nil)
-        if case let .putShare(share)? = applied.changes.mutations.first {
+        if case let .putShare(share, _)? = applied.changes.mutations.first {
             #expect(share.access.services == [web.id])
         }
     }

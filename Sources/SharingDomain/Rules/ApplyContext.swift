@@ -91,9 +91,10 @@ struct ApplyContext {
 
     mutating func put(_ share: Share) {
         // A pending invitation grants nothing: only an active share counts as access.
-        let before = state.shares[share.key].flatMap { $0.isPending ? nil : $0 }
+        let stored = state.shares[share.key]
+        let before = stored.flatMap { $0.isPending ? nil : $0 }
         state.putShare(share)
-        changes.mutations.append(.putShare(share))
+        changes.mutations.append(.putShare(share, hadPorts: !(stored?.access.services.isEmpty ?? true)))
         if !share.isPending, before?.access != share.access || before?.expiresAt != share.expiresAt {
             let kind: AccessChangeCause =
                 before == nil
