@@ -187,6 +187,38 @@ import Testing
             ])
     }
 
+    /// Bulk share and remove update the by-device and by-user indexes once
+    /// per device and user; they still list exactly the stored shares.
+    @Test func bulkCallsKeepTheShareIndexesExact() throws {
+        var s = Setup()
+        let c = s.w.people(s.a, 1, prefix: "c")[0]
+        func expectIndexesMatchShares() {
+            let st = s.w.state
+            var byDevice: [DeviceID: Set<AccountID>] = [:]
+            var byUser: [AccountID: Set<DeviceID>] = [:]
+            for (key, _) in st.shares {
+                byDevice[key.device, default: []].insert(key.user)
+                byUser[key.user, default: []].insert(key.device)
+            }
+            #expect(st.sharesByDevice.count == byDevice.count && st.sharesByUser.count == byUser.count)
+            for (d, users) in st.sharesByDevice { #expect(Set(users) == byDevice[d]) }
+            for (u, devices) in st.sharesByUser { #expect(Set(devices) == byUser[u]) }
+        }
+        try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: .all(scripting: true), notify: false),
+            as: s.a)
+        expectIndexesMatchShares()
+        #expect(s.w.state.sharesByDevice[s.d2.id]?.count == 2)
+        try s.w.run(.removeShares(devices: [s.d1.id], emails: [s.b.email, c.email], notify: false), as: s.a)
+        expectIndexesMatchShares()
+        #expect(s.w.state.sharesByDevice[s.d1.id] == nil && s.w.state.sharesByUser[c.id]?.count == 1)
+        try s.w.run(.removeShares(devices: [s.d2.id], emails: [s.b.email, c.email], notify: false), as: s.a)
+        expectIndexesMatchShares()
+        #expect(s.w.state.sharesByUser.isEmpty && s.w.state.sharesByDevice.isEmpty)
+    }
+
     @Test func removingAServiceDropsItFromPortsShares() throws {
         var s = Setup()
         let ssh = s.d1.services[0], web = s.d1.services[1]
