@@ -10,8 +10,12 @@ public enum Mutation: Hashable, Sendable, Codable {
     /// Insert or replace one service of a device.
     case putService(DeviceID, Service)
     case deleteService(ServiceID)
-    /// Insert or replace a share and its set of services.
-    case putShare(Share)
+    /// Insert or replace a share and its set of services. `hadPorts` is
+    /// false when the stored share has no service rows to replace (it is
+    /// new, or its list was empty: ALL, or scripting only), so the store
+    /// skips deleting them; true is always correct. Not part of the change
+    /// log (followers apply shares to memory only): decoded puts say true.
+    case putShare(Share, hadPorts: Bool = true)
     case deleteShare(ShareKey)
     /// Insert an API key row (keys are never changed, only revoked).
     case putAPIKey(APIKeyRecord)

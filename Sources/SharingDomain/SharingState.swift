@@ -132,11 +132,47 @@ public struct SharingState: Sendable {
         devicesByOwner[d.owner, default: []].insert(d.id)
     }
 
-    mutating func putShare(_ sh: Share) {
+    mutating func putShare(_ sh: Share) { putShare(sh, indexed: true) }
+
+    /// With `indexed: false`, the by-device and by-user indexes are left to
+    /// the caller: a bulk rule updates them once per device and per user with
+    /// ``indexShares(_:present:)`` instead of once per pair (a persistent-map
+    /// update copies its path: 2,000 of them for 100 devices × 10 people).
+    mutating func putShare(_ sh: Share, indexed: Bool) {
         shares[sh.key] = sh
-        sharesByDevice[sh.device, default: []].insert(sh.user)
-        sharesByUser[sh.user, default: []].insert(sh.device)
         expiring[sh.key] = sh.nextDeadline
+        if indexed {
+            sharesByDevice[sh.device, default: []].insert(sh.user)
+            sharesByUser[sh.user, default: []].insert(sh.device)
+        }
+    }
+
+    /// Adds `keys` to (or, `present: false`, removes them from) the by-device
+    /// and by-user indexes: one update per device and per user.
+    mutating func indexShares(_ keys: [ShareKey], present: Bool) {
+        guard !keys.isEmpty else { return }
+        var byDevice: [DeviceID: [AccountID]] = [:]
+        var byUser: [AccountID: [DeviceID]] = [:]
+        for k in keys {
+            byDevice[k.device, default: []].append(k.user)
+            byUser[k.user, default: []].append(k.device)
+        }
+        for (device, users) in byDevice {
+            if present {
+                sharesByDevice[device, default: []].formUnion(users)
+            } else if var set = sharesByDevice[device] {
+                set.subtract(users)
+                sharesByDevice[device] = set.isEmpty ? nil : set
+            }
+        }
+        for (user, devices) in byUser {
+            if present {
+                sharesByUser[user, default: []].formUnion(devices)
+            } else if var set = sharesByUser[user] {
+                set.subtract(devices)
+                sharesByUser[user] = set.isEmpty ? nil : set
+            }
+        }
     }
 
     /// Removes a device (and any share of it still indexed).
@@ -158,9 +194,10 @@ public struct SharingState: Sendable {
         for key in apiKeysByAccount[id] ?? [] { if let k = apiKeys[key] { removeAPIKey(k) } }
     }
 
-    mutating func removeShare(_ key: ShareKey) {
+    mutating func removeShare(_ key: ShareKey, indexed: Bool = true) {
         shares[key] = nil
         expiring[key] = nil
+        guard indexed else { return }
         sharesByDevice[key.device]?.remove(key.user)
         if sharesByDevice[key.device]?.isEmpty == true { sharesByDevice[key.device] = nil }
         sharesByUser[key.user]?.remove(key.device)

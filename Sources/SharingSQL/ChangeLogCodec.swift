@@ -135,7 +135,8 @@ enum ChangeLogCodec {
             case let .deleteService(i):
                 tag(.deleteService)
                 id(i)
-            case let .putShare(s):
+            case let .putShare(s, _):
+                // hadPorts is not logged: it only spares the writer a statement.
                 tag(.putShare)
                 id(s.device)
                 id(s.user)

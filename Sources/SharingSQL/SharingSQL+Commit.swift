@@ -25,7 +25,7 @@ public enum SharingSQL {
         // Consecutive share puts (a bulk share) and consecutive share deletes
         // (a bulk remove) go as a few multi-row statements: a round trip per
         // row would dominate a commit over a network.
-        var shares: [Share] = []
+        var shares: [(share: Share, hadPorts: Bool)] = []
         var keys: Set<ShareKey> = []
         var deleted: [ShareKey] = []
         func flush() {
@@ -39,9 +39,9 @@ public enum SharingSQL {
         }
         for m in batch.changes.mutations {
             switch m {
-            case let .putShare(share):
+            case let .putShare(share, hadPorts):
                 if !deleted.isEmpty || keys.contains(share.key) { flush() }
-                shares.append(share)
+                shares.append((share, hadPorts))
                 keys.insert(share.key)
             case let .deleteShare(key):
                 // Deleting a key twice is deleting it once; a put before must run first.
@@ -154,9 +154,14 @@ public enum SharingSQL {
 
     /// Shares with distinct keys: upserted together, their service lists
     /// replaced together. Equivalent to putting them one by one, since
-    /// statements on different keys commute.
-    private static func append(_ shares: [Share], to out: inout [SQLStatement], dialect: SQLDialect) {
-        guard !shares.isEmpty else { return }
+    /// statements on different keys commute. Only the shares that had port
+    /// rows (``Mutation/putShare(_:hadPorts:)``) have them deleted: a bulk
+    /// share creating 1,000 shares runs no delete.
+    private static func append(
+        _ puts: [(share: Share, hadPorts: Bool)], to out: inout [SQLStatement], dialect: SQLDialect
+    ) {
+        guard !puts.isEmpty else { return }
+        let shares = puts.map(\.share)
         out += multiRow(
             "INSERT INTO shares (device_id, account_id, mode, scripting, created_at, updated_at, expires_at, accept_by)",
             [.int, .int, .text, .bool, .int, .int, .int, .int],
@@ -174,7 +179,8 @@ public enum SharingSQL {
                 """, dialect: dialect)
         out += multiRow(
             "DELETE FROM share_ports WHERE (device_id, account_id) IN (", [.int, .int],
-            shares.map { [$0.device.sqlValue, $0.user.sqlValue] }, suffix: ")", dialect: dialect)
+            puts.compactMap { $0.hadPorts ? [$0.share.device.sqlValue, $0.share.user.sqlValue] : nil }, suffix: ")",
+            dialect: dialect)
         out += multiRow(
             "INSERT INTO share_ports (device_id, account_id, service_id)", [.int, .int, .int],
             shares.flatMap { s in

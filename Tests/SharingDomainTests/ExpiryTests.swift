@@ -317,7 +317,7 @@ import Testing
             .share(
                 devices: [s.d.id], emails: [s.b.email], access: .all(), notify: false,
                 expiresAt: expiry), as: s.a)
-        guard case let .putShare(share)? = applied.changes.mutations.first else {
+        guard case let .putShare(share, _)? = applied.changes.mutations.first else {
             Issue.record("no share written")
             return
         }

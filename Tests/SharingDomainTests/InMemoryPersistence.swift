@@ -57,7 +57,7 @@ actor InMemoryPersistence: SharingPersistence {
             case let .putDevice(d): devices[d.id] = d
             case let .putService(d, s): services[s.id] = (d, s)
             case let .deleteService(id): services[id] = nil
-            case let .putShare(s): shares[s.key] = s
+            case let .putShare(s, _): shares[s.key] = s
             case let .deleteShare(k): shares[k] = nil
             case let .putAPIKey(k): apiKeys[k.id] = k
             case let .deleteAPIKey(id): apiKeys[id] = nil

@@ -161,6 +161,64 @@ import Testing
         #expect(!s.w.state.check(user: s.b.id, device: s.d1.id, port: 22))
     }
 
+    /// A put says whether the stored share had service rows to replace: not
+    /// when it is new or its list was empty (ALL), so the store skips the delete.
+    @Test func sharePutsTellWhetherTheStoredShareHadPorts() throws {
+        var s = Setup()
+        let ssh = s.d1.services[0], web = s.d1.services[1]
+        func flags(_ command: SharingCommand) throws -> [Bool] {
+            try s.w.run(command, as: s.a).changes.mutations.compactMap {
+                if case let .putShare(_, hadPorts) = $0 { hadPorts } else { nil }
+            }
+        }
+        let emails = [s.b.email]
+        #expect(
+            try flags(.share(devices: [s.d1.id], emails: emails, access: .ports([ssh.id]), notify: false)) == [false])
+        #expect(try flags(.share(devices: [s.d1.id], emails: emails, access: .all(), notify: false)) == [true])
+        #expect(
+            try flags(.share(devices: [s.d1.id], emails: emails, access: .all(scripting: true), notify: false)) == [
+                false
+            ])
+        #expect(
+            try flags(.share(devices: [s.d1.id], emails: emails, access: .ports([web.id]), notify: false)) == [false])
+        #expect(
+            try flags(.share(devices: [s.d1.id, s.d2.id], emails: emails, access: .all(), notify: false)) == [
+                true, false,
+            ])
+    }
+
+    /// Bulk share and remove update the by-device and by-user indexes once
+    /// per device and user; they still list exactly the stored shares.
+    @Test func bulkCallsKeepTheShareIndexesExact() throws {
+        var s = Setup()
+        let c = s.w.people(s.a, 1, prefix: "c")[0]
+        func expectIndexesMatchShares() {
+            let st = s.w.state
+            var byDevice: [DeviceID: Set<AccountID>] = [:]
+            var byUser: [AccountID: Set<DeviceID>] = [:]
+            for (key, _) in st.shares {
+                byDevice[key.device, default: []].insert(key.user)
+                byUser[key.user, default: []].insert(key.device)
+            }
+            #expect(st.sharesByDevice.count == byDevice.count && st.sharesByUser.count == byUser.count)
+            for (d, users) in st.sharesByDevice { #expect(Set(users) == byDevice[d]) }
+            for (u, devices) in st.sharesByUser { #expect(Set(devices) == byUser[u]) }
+        }
+        try s.w.run(.share(devices: [s.d1.id], emails: [s.b.email], access: .all(), notify: false), as: s.a)
+        try s.w.run(
+            .share(
+                devices: [s.d1.id, s.d2.id], emails: [s.b.email, c.email], access: .all(scripting: true), notify: false),
+            as: s.a)
+        expectIndexesMatchShares()
+        #expect(s.w.state.sharesByDevice[s.d2.id]?.count == 2)
+        try s.w.run(.removeShares(devices: [s.d1.id], emails: [s.b.email, c.email], notify: false), as: s.a)
+        expectIndexesMatchShares()
+        #expect(s.w.state.sharesByDevice[s.d1.id] == nil && s.w.state.sharesByUser[c.id]?.count == 1)
+        try s.w.run(.removeShares(devices: [s.d2.id], emails: [s.b.email, c.email], notify: false), as: s.a)
+        expectIndexesMatchShares()
+        #expect(s.w.state.sharesByUser.isEmpty && s.w.state.sharesByDevice.isEmpty)
+    }
+
     @Test func removingAServiceDropsItFromPortsShares() throws {
         var s = Setup()
         let ssh = s.d1.services[0], web = s.d1.services[1]
@@ -171,7 +229,7 @@ import Testing
         #expect(s.w.state.check(user: s.b.id, device: s.d1.id, port: 80))
         // The share row is rewritten before the service row goes (storage order matters).
         #expect(applied.changes.mutations.first { if case .putShare = $0 { true } else { false } } != nil)
-        if case let .putShare(share)? = applied.changes.mutations.first {
+        if case let .putShare(share, _)? = applied.changes.mutations.first {
             #expect(share.access.services == [web.id])
         }
     }

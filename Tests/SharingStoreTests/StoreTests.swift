@@ -349,6 +349,58 @@ import Testing
         }
     }
 
+    /// Puts of shares that had no service rows skip their delete
+    /// (`Mutation.putShare(_:hadPorts:)`); the stored lists stay right
+    /// through PORTS → ALL → PORTS, a new share and a re-share in one batch.
+    @Test(arguments: StoreKind.allCases) func sharePortsAreReplacedOnlyWhereThereWereAny(_ kind: StoreKind)
+        async throws
+    {
+        try await withStore(kind) { slot in
+            let store = try await slot.open()
+            let writer = try await SharingWriter.open(persistence: store)
+            let (a, b, c) = try await ownerWithTwoContacts(writer)
+            let reg = try await writer.submit(
+                .registerDevice(
+                    name: "pi",
+                    services: [
+                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
+                        ServiceSpec(name: "web", port: 80, protocol: "http"),
+                    ]), actor: a.id)
+            guard case let .device(d) = reg.outcome else { throw TestSetupError("\(reg.outcome)") }
+            let ssh = d.services[0].id, web = d.services[1].id
+            let steps: [AccessRequest] = [
+                .ports([ssh]), .all(), .ports([web]), .ports([ssh, web]), .ports([], scripting: true),
+            ]
+            for access in steps {
+                _ = try await writer.submit(
+                    .share(devices: [d.id], emails: ["b@example.com"], access: access, notify: false), actor: a.id)
+                let loaded = try await store.loadState(limits: Limits())
+                for port: UInt16 in [22, 80] {
+                    #expect(
+                        loaded.check(user: b.id, device: d.id, port: port)
+                            == writer.snapshots.latest().state.check(user: b.id, device: d.id, port: port))
+                }
+            }
+            // Removed and shared again in one batch: the cascade took the rows, the new put adds its own.
+            async let removed = writer.submit(
+                .removeShares(devices: [d.id], emails: ["b@example.com", "c@example.com"], notify: false), actor: a.id)
+            async let shared = writer.submit(
+                .share(
+                    devices: [d.id], emails: ["b@example.com", "c@example.com"], access: .ports([web]), notify: false),
+                actor: a.id)
+            _ = try await (removed, shared)
+            let loaded = try await store.loadState(limits: Limits())
+            for user in [b.id, c.id] {
+                for port: UInt16 in [22, 80] {
+                    #expect(
+                        loaded.check(user: user, device: d.id, port: port)
+                            == writer.snapshots.latest().state.check(user: user, device: d.id, port: port))
+                }
+            }
+            try await store.close()
+        }
+    }
+
     @Test(arguments: StoreKind.allCases) func refusesASchemaNewerThanTheBinary(_ kind: StoreKind) async throws {
         try await withStore(kind) { slot in
             let store = try await slot.open()

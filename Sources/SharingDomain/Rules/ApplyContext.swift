@@ -89,11 +89,14 @@ struct ApplyContext {
 
     // MARK: - Mutations that keep state and changes in step
 
-    mutating func put(_ share: Share) {
+    /// `indexed: false` leaves the by-device and by-user indexes to the bulk
+    /// rule (``SharingState/indexShares(_:present:)``).
+    mutating func put(_ share: Share, indexed: Bool = true) {
         // A pending invitation grants nothing: only an active share counts as access.
-        let before = state.shares[share.key].flatMap { $0.isPending ? nil : $0 }
-        state.putShare(share)
-        changes.mutations.append(.putShare(share))
+        let stored = state.shares[share.key]
+        let before = stored.flatMap { $0.isPending ? nil : $0 }
+        state.putShare(share, indexed: indexed)
+        changes.mutations.append(.putShare(share, hadPorts: !(stored?.access.services.isEmpty ?? true)))
         if !share.isPending, before?.access != share.access || before?.expiresAt != share.expiresAt {
             let kind: AccessChangeCause =
                 before == nil
@@ -103,10 +106,10 @@ struct ApplyContext {
         }
     }
 
-    mutating func delete(_ key: ShareKey) {
+    mutating func delete(_ key: ShareKey, indexed: Bool = true) {
         let hadAccess = state.shares[key].map { !$0.isPending } ?? false
         recordAccess(key.device, key.user, revocation, .none, when: hadAccess)
-        state.removeShare(key)
+        state.removeShare(key, indexed: indexed)
         changes.mutations.append(.deleteShare(key))
     }
 

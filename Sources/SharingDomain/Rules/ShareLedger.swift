@@ -34,6 +34,8 @@ extension ApplyContext {
         var reinvited: [AccountID: [DeviceID]] = [:]
         var answerBy: [AccountID: Timestamp] = [:]
         var createdCount = 0, updatedCount = 0
+        // New shares join the by-device and by-user indexes after the loop, once per device and user.
+        var createdKeys: [ShareKey] = []
         for (d, deviceAccess) in zip(devices, granted) {
             for user in users {
                 let key = ShareKey(device: d.id, user: user)
@@ -63,12 +65,14 @@ extension ApplyContext {
                     put(
                         Share(
                             device: d.id, user: user, access: deviceAccess, createdAt: at, updatedAt: at,
-                            expiresAt: expiresAt, acceptBy: acceptBy))
+                            expiresAt: expiresAt, acceptBy: acceptBy), indexed: false)
+                    createdKeys.append(key)
                     created[user, default: []].append(d.id)
                     createdCount += 1
                 }
             }
         }
+        state.indexShares(createdKeys, present: true)
         let detail = describe(access) + describe(expiresAt) + (requireAcceptance ? " acceptance=required" : "")
         if createdCount > 0 {
             record(
@@ -170,14 +174,17 @@ extension ApplyContext {
         let devices = try ownedDevices(deviceIDs)
         let users = emails.compactMap { state.accountByEmail[$0] }
         var removed: [AccountID: [DeviceID]] = [:]
-        var count = 0
+        var removedKeys: [ShareKey] = []
         for d in devices {
             for user in users where state.shares[ShareKey(device: d.id, user: user)] != nil {
-                delete(ShareKey(device: d.id, user: user))
+                // Out of the indexes after the loop, once per device and user.
+                delete(ShareKey(device: d.id, user: user), indexed: false)
                 removed[user, default: []].append(d.id)
-                count += 1
+                removedKeys.append(ShareKey(device: d.id, user: user))
             }
         }
+        let count = removedKeys.count
+        state.indexShares(removedKeys, present: false)
         if count > 0 {
             record(.shareRemoved, devices: devicesIn(removed), users: users.filter { removed[$0] != nil })
             if notify {

@@ -62,7 +62,7 @@ extension SharingState {
             case let .deleteContact(id): if let c = s.contacts[id] { s.removeContact(c) }
             case let .putDevice(d): s.putDevice(d)
             case .putService, .deleteService: break
-            case let .putShare(sh): s.putShare(sh)
+            case let .putShare(sh, _): s.putShare(sh)
             case let .deleteShare(key): s.removeShare(key)
             case let .putAPIKey(k): s.putAPIKey(k)
             case let .deleteAPIKey(id): if let k = s.apiKeys[id] { s.removeAPIKey(k) }
