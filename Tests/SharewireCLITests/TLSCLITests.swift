@@ -9,9 +9,9 @@ import Testing
 @Suite(.timeLimit(.minutes(3)))
 struct TLSCLITests {
     @Test func cliOverMutualTLS() async throws {
-        let certificates = try await TestCertificates()
-        defer { certificates.remove() }
-        let dir = certificates.directory
+        let certificates = try await TestCertificates.shared()
+        let dir = try TempDirectory("sharewire-cli-tls")
+        defer { dir.remove() }
         let server = try await ServerProcess(
             arguments: [
                 "--data-dir", dir.file("data"), "--drain-grace-seconds", "5",

@@ -31,8 +31,7 @@ struct TLSClientTests {
     }
 
     @Test func trustedServiceCertificateActsAsTheServiceWithoutAKey() async throws {
-        let certificates = try await TestCertificates()
-        defer { certificates.remove() }
+        let certificates = try await TestCertificates.shared()
         try await LiveServer.with(Self.serverArguments(certificates)) { server in
             let backend = Self.client(
                 server, .clientCertificate(), tls: Self.tls(certificates, certificates.trustedClient))
@@ -73,8 +72,7 @@ struct TLSClientTests {
     }
 
     @Test func tlsFailuresAreTypedAndNotRetried() async throws {
-        let certificates = try await TestCertificates()
-        defer { certificates.remove() }
+        let certificates = try await TestCertificates.shared()
         try await LiveServer.with(Self.serverArguments(certificates)) { server in
             func failure(_ tls: TLSSettings?) async -> SharewireError? {
                 let client = Self.client(server, .clientCertificate(), tls: tls)

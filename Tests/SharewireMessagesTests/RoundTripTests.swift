@@ -139,15 +139,6 @@ import Testing
         }
     }
 
-    #if DEBUG
-        /// Debug builds assert instead of silently truncating at the NUL.
-        @Test func serializingNULAssertsInDebug() async {
-            await #expect(processExitsWith: .failure) {
-                _ = RequestHead(method: "a\u{0}b").serializedBytes()
-            }
-        }
-    #endif
-
     @Test func methodIDPaths() {
         #expect(MethodID(rawValue: 10)?.path == "/sharewire.v1.Diagnostics/Echo")
         #expect(MethodID(rawValue: 0) == nil)

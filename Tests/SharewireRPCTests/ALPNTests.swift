@@ -57,8 +57,7 @@ struct ALPNTests {
     }
 
     @Test func alpnWithoutSharewireIsRefusedAndNoALPNIsServed() async throws {
-        let certificates = try await TestCertificates()
-        defer { certificates.remove() }
+        let certificates = try await TestCertificates.shared()
         let server = try await TestServer.start { config in
             config.tls = ServerTLS(
                 certificateChainFile: certificates.server.certificate,

@@ -20,9 +20,9 @@ struct TLSStartupTests {
     }
 
     @Test func unusableCertificateFilesAreNamed() async throws {
-        let certificates = try await TestCertificates()
-        defer { certificates.remove() }
-        let dir = certificates.directory
+        let certificates = try await TestCertificates.shared()
+        let dir = try TempDirectory("sharewire-tls-startup")
+        defer { dir.remove() }
         let missing = try await ServerProcess.refusal(
             arguments: [
                 "--port", "0", "--data-dir", dir.file("data"), "--tls-cert", dir.file("nope.pem"),
