@@ -34,11 +34,11 @@ public struct LoadConfiguration: Sendable, Codable {
     /// Open loop: least time between timer wake-ups of a worker (0: exact).
     public var timerSlackSeconds = 0.0
     /// Open loop with exact timers: a send due within this is waited for on
-    /// the CPU instead of with a timer (cheaper than a sleep and a wake-up
-    /// when short). Not encoded into reports.
+    /// the CPU instead of with a timer. Off by default: on the shared 2-core
+    /// VM it saved no CPU (docs/PERFORMANCE.md). Not encoded into reports.
     public var spinSeconds = LoadConfiguration.defaultSpinSeconds
     /// The default of `spinSeconds`.
-    public static let defaultSpinSeconds = 0.000_010
+    public static let defaultSpinSeconds = 0.0
     public var population = PopulationShape()
     /// The run tag in seeded emails; random when nil.
     public var namespace: String?

@@ -130,9 +130,9 @@ struct Run: AsyncParsableCommand {
 
     @Option(
         help:
-            "Open loop, exact timers: a send due within this is waited for on the CPU and sent in the same wake-up instead of arming a timer, e.g. 0 or 25us (default 10us): a short spin costs less CPU than a sleep and a wake-up. Never sends early or late."
+            "Open loop, exact timers: a send due within this is waited for on the CPU and sent in the same wake-up instead of arming a timer and sleeping, e.g. 10us (default 0: off; it saved no CPU on a loaded 2-core VM, see docs/LOAD.md). Never sends early or late."
     )
-    var spin = "10us"
+    var spin = "0"
 
     @Option(help: "Seeded owners (each also a contact of others).")
     var owners = 100
