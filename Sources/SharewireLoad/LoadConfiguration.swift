@@ -33,6 +33,12 @@ public struct LoadConfiguration: Sendable, Codable {
     public var timeoutSeconds = 5.0
     /// Open loop: least time between timer wake-ups of a worker (0: exact).
     public var timerSlackSeconds = 0.0
+    /// Open loop with exact timers: a send due within this is waited for on
+    /// the CPU instead of with a timer. Off by default: on the shared 2-core
+    /// VM it saved no CPU (docs/PERFORMANCE.md). Not encoded into reports.
+    public var spinSeconds = LoadConfiguration.defaultSpinSeconds
+    /// The default of `spinSeconds`.
+    public static let defaultSpinSeconds = 0.0
     public var population = PopulationShape()
     /// The run tag in seeded emails; random when nil.
     public var namespace: String?
@@ -70,6 +76,7 @@ public struct LoadConfiguration: Sendable, Codable {
         guard timerSlackSeconds >= 0, timerSlackSeconds <= 0.1 else {
             throw LoadError("--timer-slack must be in [0, 100ms]")
         }
+        guard spinSeconds >= 0, spinSeconds <= 0.001 else { throw LoadError("--spin must be in [0, 1ms]") }
         if let requests, requests < 1 { throw LoadError("--requests must be at least 1") }
         switch model {
         case .closed:

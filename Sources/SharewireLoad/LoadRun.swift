@@ -93,6 +93,9 @@ public struct LoadRun: Sendable {
         let endSeconds = config.warmupSeconds + config.durationSeconds
         let start = NIODeadline.now() + .milliseconds(20)
         let timeout = Duration.seconds(config.timeoutSeconds)
+        // A worker spinning for its next send holds up the other workers of its
+        // event loop; spin only when each worker has its loop to itself.
+        let spinNanos = config.connections <= config.threads ? Int64(config.spinSeconds * 1e9) : 0
         var workers: [NIOLoopBound<LoadWorker>] = []
         let workerCount = leases.count
         for (w, lease) in leases.enumerated() {
@@ -124,7 +127,8 @@ public struct LoadRun: Sendable {
                             // A closed-loop worker with no share of the calls in flight
                             // (more connections than calls) sends nothing, warm-up included.
                             requestLimit: w >= active ? 0 : limit),
-                        operations: operations, start: start, timerSlackNanos: Int64(config.timerSlackSeconds * 1e9))
+                        operations: operations, start: start, timerSlackNanos: Int64(config.timerSlackSeconds * 1e9),
+                        spinNanos: spinNanos)
                     let boundDriver = NIOLoopBound(driver, eventLoop: lease.eventLoop)
                     worker.onConnectionFailure = {
                         // Replace the connection in the background; sends wait meanwhile (they show as late).

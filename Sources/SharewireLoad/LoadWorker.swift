@@ -42,13 +42,13 @@ public final class LoadWorker {
     /// their latency includes: fewer wake-ups and writes, less CPU.
     private let timerSlackNanos: Int64
     private var lastWake: Int64 = .min
+    /// Which timers are armed, and when a near send is spun for instead of slept for.
+    private var wakePlan: WakePlan
     /// After a connection failure, no send before this (a dead server must not make the loop spin).
     private var pausedUntil: Int64 = 0
     public private(set) var inFlight = 0
     public private(set) var recorder = LatencyRecorder()
     private var interval = IntervalStats()
-    private var timer: Scheduled<Void>?
-    private var timerAt: Int64?
     private var pumping = false
     private var pumpAgain = false
     private var stopped = false
@@ -64,7 +64,7 @@ public final class LoadWorker {
     /// A worker; call `begin()` on `eventLoop` to start sending.
     public init(
         eventLoop: any EventLoop, driver: any CallDriver, scheduler: LoadScheduler,
-        operations: [OperationKind], start: NIODeadline, timerSlackNanos: Int64 = 0,
+        operations: [OperationKind], start: NIODeadline, timerSlackNanos: Int64 = 0, spinNanos: Int64 = 0,
         now: @escaping () -> NIODeadline = NIODeadline.now
     ) {
         precondition(!operations.isEmpty)
@@ -75,6 +75,8 @@ public final class LoadWorker {
         self.start = start
         self.now = now
         self.timerSlackNanos = max(0, timerSlackNanos)
+        // With slack, sends are batched on purpose: spinning for them would undo it.
+        self.wakePlan = WakePlan(spinNanos: timerSlackNanos > 0 ? 0 : spinNanos)
         self.finished = eventLoop.makePromise()
     }
 
@@ -160,29 +162,43 @@ public final class LoadWorker {
         }
     }
 
+    /// Arms a timer for the next send, unless one armed already fires by
+    /// then; a send due within the spin budget is waited for here and sent
+    /// in this wake-up instead (once per wake-up, so its write is flushed
+    /// before the next wait).
     private func armTimer() {
-        guard !stopped else { return }
-        let next: Int64?
-        if elapsed < pausedUntil {
-            next = pausedUntil
-        } else if inFlight < scheduler.maxInFlight {
-            next = scheduler.nextIntended.map { timerSlackNanos > 0 ? max($0, lastWake &+ timerSlackNanos) : $0 }
-        } else {
-            next = nil  // a completion will pump
-        }
-        guard next != timerAt else { return }
-        timer?.cancel()
-        timerAt = next
-        guard let next else { return timer = nil }
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        timer = eventLoop.scheduleTask(deadline: start + .nanoseconds(next)) {
-            bound.value.timerFired()
+        var spun = false
+        while !stopped {
+            let now = elapsed
+            let next: Int64?
+            if now < pausedUntil {
+                next = pausedUntil
+            } else if inFlight < scheduler.maxInFlight {
+                next = scheduler.nextIntended.map { timerSlackNanos > 0 ? max($0, lastWake &+ timerSlackNanos) : $0 }
+            } else {
+                next = nil  // a completion will pump
+            }
+            // No spin inside a nested pump (a completion run by a start) or while paused.
+            let spinAllowed = !spun && !pumping && now >= pausedUntil
+            switch wakePlan.decide(now: now, next: next, spinAllowed: spinAllowed) {
+            case .wait, .sleepOnArmed:
+                return
+            case let .arm(at):
+                let bound = NIOLoopBound(self, eventLoop: eventLoop)
+                eventLoop.scheduleTask(deadline: start + .nanoseconds(at)) {
+                    bound.value.timerFired(at)
+                }
+                return
+            case let .spin(until):
+                while elapsed < until {}
+                spun = true
+                sendDue()
+            }
         }
     }
 
-    private func timerFired() {
-        timer = nil
-        timerAt = nil
+    private func timerFired(_ deadline: Int64) {
+        wakePlan.fired(deadline)
         lastWake = elapsed
         pump()
     }
@@ -202,8 +218,7 @@ public final class LoadWorker {
         sendDue()  // what is due and allowed by the cap goes out; the rest is missed
         stopped = true
         recorder.missedSends += scheduler.stop(now: elapsed)
-        timer?.cancel()
-        timer = nil
+        // Timers still armed fire into a stopped worker and do nothing.
         finishIfDone()
     }
 

@@ -128,6 +128,12 @@ struct Run: AsyncParsableCommand {
     )
     var timerSlack = "0"
 
+    @Option(
+        help:
+            "Open loop, exact timers: a send due within this is waited for on the CPU and sent in the same wake-up instead of arming a timer and sleeping, e.g. 10us (default 0: off; it saved no CPU on a loaded 2-core VM, see docs/LOAD.md). Never sends early or late."
+    )
+    var spin = "0"
+
     @Option(help: "Seeded owners (each also a contact of others).")
     var owners = 100
     @Option(help: "Devices per owner.")
@@ -211,6 +217,7 @@ struct Run: AsyncParsableCommand {
         c.requests = requests
         c.timeoutSeconds = try seconds(timeout, "--timeout")
         c.timerSlackSeconds = try seconds(timerSlack, "--timer-slack")
+        c.spinSeconds = try seconds(spin, "--spin")
         var p = PopulationShape()
         p.owners = owners
         p.devicesPerOwner = devicesPerOwner

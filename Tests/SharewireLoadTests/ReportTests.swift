@@ -156,6 +156,9 @@ import Testing
         config.population.contactsPerOwner = 2
         #expect(throws: LoadError.self) { try config.validate() }
         config.population.contactsPerOwner = 20
+        config.spinSeconds = 0.002
+        #expect(throws: LoadError.self) { try config.validate() }
+        config.spinSeconds = LoadConfiguration.defaultSpinSeconds
         #expect(throws: Never.self) { try config.validate() }
         #expect(DurationText.seconds("250ms") == 0.25)
         #expect(DurationText.seconds("2m") == 120)
