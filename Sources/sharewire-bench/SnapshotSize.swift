@@ -148,6 +148,7 @@ enum SnapshotSize {
         }
         // The rows are gone: what is left above `before` is the state alone.
         let held = heapInUse() - before
+        let count = state.shareCount
         var maps: [(String, Int)] = []
         if perMap {
             var last = heapInUse()
@@ -160,7 +161,7 @@ enum SnapshotSize {
             maps.append(("rest", last - before))
         }
         withExtendedLifetime(state) {}
-        return Result(shares: state.shareCount, heapBytes: held, restoreSeconds: restoreSeconds, perMap: maps)
+        return Result(shares: count, heapBytes: held, restoreSeconds: restoreSeconds, perMap: maps)
     }
 
     /// Prints one table row per size (and the per-map rows with `perMap`).
