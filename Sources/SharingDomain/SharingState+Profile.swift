@@ -4,7 +4,7 @@
 extension SharingState {
     /// The maps a benchmark can empty, share maps first.
     package enum ProfiledMap: String, CaseIterable, Sendable {
-        case expiring, sharesByUser, sharesByDevice, shares
+        case expiring, sharesByUser, sharesByDevice, shareExtras, shares
         case devices, devicesByOwner, contacts, accounts
     }
 
@@ -15,7 +15,8 @@ extension SharingState {
         case .expiring: expiring = [:]
         case .sharesByUser: sharesByUser = [:]
         case .sharesByDevice: sharesByDevice = [:]
-        case .shares: shares = [:]
+        case .shareExtras: shares.extras = [:]
+        case .shares: shares = ShareTable()
         case .devices: devices = [:]
         case .devicesByOwner: devicesByOwner = [:]
         case .contacts:
