@@ -118,6 +118,8 @@ let coreTargets: [Target] = [
             "SharewireRPC",
             "SharewireMessages",
             "SharewireServer",
+            // --snapshot-size builds states in process.
+            "SharingDomain",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Histogram", package: "hdrhistogram-swift"),
             .product(name: "NIOPosix", package: "swift-nio"),

@@ -14,8 +14,10 @@ public struct CheckRequest: Hashable, Sendable {
 }
 
 /// The hot path. No strings are built and nothing is allocated: two trie
-/// lookups keyed by integers and a scan of the device's few services. The
-/// clock is read only for a share that has an expiry (`now` is an autoclosure).
+/// lookups keyed by integers (a third for a share with an expiry or two or
+/// more chosen services) and a scan of the device's few services. The share's
+/// compact form is plain data: reading it retains nothing. The clock is read
+/// only for a share that has an expiry (`now` is an autoclosure).
 extension SharingState {
     /// Whether `user` may reach `port` on `device`: the owner may reach every
     /// service; a recipient with `ALL` every service; with `PORTS` the chosen ones,
@@ -28,18 +30,23 @@ extension SharingState {
     ) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return d.services.contains { $0.port == port } }
-        guard let share = shares[ShareKey(device: device, user: user)], !share.isPending, !share.isExpired(at: now())
-        else {
-            return false
+        let key = ShareKey(device: device, user: user)
+        guard let share = shares.compact[key], !share.has(CompactShare.pending) else { return false }
+        var extras: ShareExtras?
+        if share.hasExtras {
+            extras = shares.extras[key]
+            if let expiresAt = extras?.expiresAt, now() >= expiresAt { return false }
         }
-        switch share.access.mode {
-        case .all:
-            return d.services.contains { $0.port == port }
-        case .ports:
-            // Several services may share a port (tcp and udp): any chosen one grants it.
-            for s in d.services where s.port == port && share.access.services.contains(s.id) { return true }
-            return false
+        guard share.has(CompactShare.ports) else { return d.services.contains { $0.port == port } }
+        // Several services may share a port (tcp and udp): any chosen one grants it.
+        for s in d.services where s.port == port {
+            if share.has(CompactShare.manyServices) {
+                if extras?.services.contains(s.id) == true { return true }
+            } else if s.id.raw == share.service {
+                return true
+            }
         }
+        return false
     }
 
     /// Whether `user` may run scripts on `device`: the owner always, a recipient
@@ -51,11 +58,12 @@ extension SharingState {
     ) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return true }
-        guard let share = shares[ShareKey(device: device, user: user)], !share.isPending, !share.isExpired(at: now())
-        else {
+        let key = ShareKey(device: device, user: user)
+        guard let share = shares.compact[key], !share.has(CompactShare.pending) else { return false }
+        if share.has(CompactShare.expires), let expiresAt = shares.extras[key]?.expiresAt, now() >= expiresAt {
             return false
         }
-        return share.access.scripting
+        return share.has(CompactShare.scripting)
     }
 
     /// Answers many checks against this one snapshot, all at one instant

@@ -29,8 +29,8 @@ public struct SharingState: Sendable {
     var contactsByEmail: TreeDictionary<Email, TreeSet<ContactID>> = [:]
     @usableFromInline var devices: TreeDictionary<DeviceID, Device> = [:]
     var devicesByOwner: TreeDictionary<AccountID, TreeSet<DeviceID>> = [:]
-    /// The check index: (device, user) → share.
-    @usableFromInline var shares: TreeDictionary<ShareKey, Share> = [:]
+    /// The check index: (device, user) → share, held compactly (``ShareTable``).
+    @usableFromInline var shares = ShareTable()
     var sharesByDevice: TreeDictionary<DeviceID, TreeSet<AccountID>> = [:]
     var sharesByUser: TreeDictionary<AccountID, TreeSet<DeviceID>> = [:]
     /// Shares with an expiry → when: what the expiry timer scans.
@@ -65,15 +65,23 @@ public struct SharingState: Sendable {
             guard s.accounts[d.owner] != nil else { throw corrupt("device \(d.id) of unknown owner \(d.owner)") }
             s.putDevice(d)
         }
+        // The by-device and by-user indexes are built once per device and
+        // user at the end, not updated once per share.
+        var keys: [ShareKey] = []
+        keys.reserveCapacity(shares.count)
+        var last: Device?  // the rows come grouped by device: one lookup per device
         for sh in shares {
-            guard let d = s.devices[sh.device], s.accounts[sh.user] != nil else {
+            if last?.id != sh.device { last = s.devices[sh.device] }
+            guard let d = last, s.accounts[sh.user] != nil else {
                 throw corrupt("share \(sh.device)/\(sh.user) of unknown device or user")
             }
             for svc in sh.access.services where !d.hasService(svc) {
                 throw corrupt("share \(sh.device)/\(sh.user) names \(svc), not on the device")
             }
-            s.putShare(sh)
+            s.putShare(sh, indexed: false)
+            keys.append(sh.key)
         }
+        s.indexShares(keys, present: true)
         return s
     }
 
@@ -139,8 +147,13 @@ public struct SharingState: Sendable {
     /// ``indexShares(_:present:)`` instead of once per pair (a persistent-map
     /// update copies its path: 2,000 of them for 100 devices × 10 people).
     mutating func putShare(_ sh: Share, indexed: Bool) {
-        shares[sh.key] = sh
-        expiring[sh.key] = sh.nextDeadline
+        let old = shares.put(sh)
+        // Most shares have no deadline and had none: no walk of `expiring` for them.
+        if let deadline = sh.nextDeadline {
+            expiring[sh.key] = deadline
+        } else if old?.has(CompactShare.pending | CompactShare.expires) == true {
+            expiring[sh.key] = nil
+        }
         if indexed {
             sharesByDevice[sh.device, default: []].insert(sh.user)
             sharesByUser[sh.user, default: []].insert(sh.device)

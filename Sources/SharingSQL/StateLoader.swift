@@ -95,16 +95,21 @@ public struct StateLoader {
     }
 
     /// The state the rows describe; throws ``StoredValueError`` if they break the rules.
-    public func state(limits: Limits) throws -> SharingState {
+    /// Empties the loader: its rows are freed and their pages given back (``FreedHeap``).
+    public mutating func state(limits: Limits) throws -> SharingState {
         var counters = IDCounters()
         for (key, path) in MetaKey.counters { counters[keyPath: path] = UInt64(sqlInt: meta[key] ?? 0) }
+        let state: SharingState
         do {
-            return try SharingState.restore(
+            state = try SharingState.restore(
                 limits: limits, revision: UInt64(sqlInt: meta[MetaKey.revision] ?? 0),
                 counters: counters, accounts: accounts, apiKeys: apiKeys, contacts: contacts,
                 devices: devices, shares: shares)
         } catch {
             throw StoredValueError(description: error.description)
         }
+        self = StateLoader()
+        FreedHeap.release()
+        return state
     }
 }

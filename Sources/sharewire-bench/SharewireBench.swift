@@ -131,6 +131,18 @@ struct SharewireBench: AsyncParsableCommand {
     )
     var codec = false
 
+    @Option(
+        parsing: .upToNextOption,
+        help: ArgumentHelp(
+            "Instead of the cells: build states of these many shares in this process and print heap bytes per share and restore time; no server.",
+            discussion:
+                "The heap is glibc's count of bytes in use (malloc_info), so the figures are exact; tools/bench/snapshot runs it."
+        ))
+    var snapshotSize: [Int] = []
+
+    @Flag(help: "With --snapshot-size: also the heap of each map of the state.")
+    var snapshotMaps = false
+
     @Option(help: "Also write the results as JSON to this path.")
     var json: String?
 
@@ -181,6 +193,10 @@ struct SharewireBench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if !snapshotSize.isEmpty {
+            try SnapshotSize.report(sizes: snapshotSize, perMap: snapshotMaps)
+            return
+        }
         if codec {
             let rows = try CodecBench.run()
             emit("| message | bytes | ns per encode + decode |")
