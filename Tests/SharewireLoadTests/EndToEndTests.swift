@@ -6,7 +6,9 @@ import Testing
 
 /// Each scenario for a short, bounded run against a real `sharewired`
 /// (`$SHAREWIRED_BIN` or the build directory's, on a free loopback port, fresh data dir).
-@Suite(.serialized) struct EndToEndTests {
+/// Not serialized: `tools/test` runs this suite in a pass of its own with at
+/// most 4 tests at once (each run is 300 calls/s, well within two cores).
+@Suite struct EndToEndTests {
     static func config(_ scenario: Scenario, port: Int, key: String) -> LoadConfiguration {
         var c = LoadConfiguration()
         c.port = port
