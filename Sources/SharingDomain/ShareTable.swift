@@ -53,6 +53,18 @@ struct ShareTable: Sendable, Equatable {
 
     var count: Int { compact.count }
 
+    /// The share of `key` if it gives access at `now` (not a pending
+    /// invitation, not expired), with its extras when it has any: Check's
+    /// lookup. The clock is read only for a share with extras.
+    @inlinable
+    func active(_ key: ShareKey, at now: () -> Timestamp) -> (share: CompactShare, extras: ShareExtras?)? {
+        guard let share = compact[key], !share.has(CompactShare.pending) else { return nil }
+        guard share.hasExtras else { return (share, nil) }
+        let extras = extras[key]
+        if let expiresAt = extras?.expiresAt, now() >= expiresAt { return nil }
+        return (share, extras)
+    }
+
     /// The share of `key`, as a whole value; setting `nil` removes it.
     subscript(key: ShareKey) -> Share? {
         get { compact[key].map { Self.expand($0, key: key, extras: extras) } }

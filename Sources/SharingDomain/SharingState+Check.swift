@@ -30,21 +30,12 @@ extension SharingState {
     ) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return d.services.contains { $0.port == port } }
-        let key = ShareKey(device: device, user: user)
-        guard let share = shares.compact[key], !share.has(CompactShare.pending) else { return false }
-        var extras: ShareExtras?
-        if share.hasExtras {
-            extras = shares.extras[key]
-            if let expiresAt = extras?.expiresAt, now() >= expiresAt { return false }
-        }
+        guard let (share, extras) = shares.active(ShareKey(device: device, user: user), at: now) else { return false }
         guard share.has(CompactShare.ports) else { return d.services.contains { $0.port == port } }
         // Several services may share a port (tcp and udp): any chosen one grants it.
+        let many = share.has(CompactShare.manyServices)
         for s in d.services where s.port == port {
-            if share.has(CompactShare.manyServices) {
-                if extras?.services.contains(s.id) == true { return true }
-            } else if s.id.raw == share.service {
-                return true
-            }
+            if many ? extras?.services.contains(s.id) == true : s.id.raw == share.service { return true }
         }
         return false
     }
@@ -58,12 +49,7 @@ extension SharingState {
     ) -> Bool {
         guard let d = devices[device] else { return false }
         if d.owner == user { return true }
-        let key = ShareKey(device: device, user: user)
-        guard let share = shares.compact[key], !share.has(CompactShare.pending) else { return false }
-        if share.has(CompactShare.expires), let expiresAt = shares.extras[key]?.expiresAt, now() >= expiresAt {
-            return false
-        }
-        return share.has(CompactShare.scripting)
+        return shares.active(ShareKey(device: device, user: user), at: now)?.share.has(CompactShare.scripting) ?? false
     }
 
     /// Answers many checks against this one snapshot, all at one instant

@@ -170,20 +170,20 @@ public struct SharingState: Sendable {
             byDevice[k.device, default: []].append(k.user)
             byUser[k.user, default: []].append(k.device)
         }
-        for (device, users) in byDevice {
+        Self.update(&sharesByDevice, byDevice, present: present)
+        Self.update(&sharesByUser, byUser, present: present)
+    }
+
+    /// Adds (or removes) each key's members in `index`, dropping sets left empty.
+    private static func update<Key: Hashable, Member: Hashable>(
+        _ index: inout TreeDictionary<Key, TreeSet<Member>>, _ members: [Key: [Member]], present: Bool
+    ) {
+        for (key, added) in members {
             if present {
-                sharesByDevice[device, default: []].formUnion(users)
-            } else if var set = sharesByDevice[device] {
-                set.subtract(users)
-                sharesByDevice[device] = set.isEmpty ? nil : set
-            }
-        }
-        for (user, devices) in byUser {
-            if present {
-                sharesByUser[user, default: []].formUnion(devices)
-            } else if var set = sharesByUser[user] {
-                set.subtract(devices)
-                sharesByUser[user] = set.isEmpty ? nil : set
+                index[key, default: []].formUnion(added)
+            } else if var set = index[key] {
+                set.subtract(added)
+                index[key] = set.isEmpty ? nil : set
             }
         }
     }
