@@ -13,15 +13,7 @@ import Testing
             var store = try await slot.open()
             var writer = try await SharingWriter.open(persistence: store)
             let (a, b, c) = try await ownerWithTwoContacts(writer)
-            let reg = try await writer.submit(
-                .registerDevice(
-                    name: "pi",
-                    services: [
-                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
-                        ServiceSpec(name: "web", port: 80, protocol: "tcp"),
-                    ]),
-                actor: a.id)
-            guard case let .device(d) = reg.outcome else { return }
+            let d = try await registerPi(writer, owner: a.id)
             let expiry = Timestamp(millisecondsSinceEpoch: Timestamp.now().millisecondsSinceEpoch + 3_600_000)
             let shared = try await writer.submit(
                 .share(

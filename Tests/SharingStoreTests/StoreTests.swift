@@ -50,14 +50,7 @@ import Testing
                     fields: ContactFields(firstName: "Bee", company: "Acme", language: .ja)), actor: a.id)
             _ = try await writer.submit(.createContact(email: "new@example.com", fields: ContactFields()), actor: a.id)
             _ = try await writer.submit(.inviteContact(email: "new@example.com"), actor: a.id)
-            let reg = try await writer.submit(
-                .registerDevice(
-                    name: "pi",
-                    services: [
-                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
-                        ServiceSpec(name: "web", port: 80, protocol: "http"),
-                    ]), actor: a.id)
-            guard case let .device(d) = reg.outcome else { return }
+            let d = try await registerPi(writer, owner: a.id)
             let d2Res = try await writer.submit(
                 .registerDevice(name: "nas", services: [ServiceSpec(name: "smb", port: 445, protocol: "tcp")]),
                 actor: a.id)
@@ -113,14 +106,7 @@ import Testing
             var store = try await slot.open()
             var writer = try await SharingWriter.open(persistence: store)
             let (a, b, c) = try await ownerWithTwoContacts(writer)
-            let reg = try await writer.submit(
-                .registerDevice(
-                    name: "pi",
-                    services: [
-                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
-                        ServiceSpec(name: "web", port: 80, protocol: "http"),
-                    ]), actor: a.id)
-            guard case let .device(d) = reg.outcome else { return }
+            let d = try await registerPi(writer, owner: a.id)
             let reg2 = try await writer.submit(.registerDevice(name: "moved", services: []), actor: a.id)
             guard case let .device(moved) = reg2.outcome else { return }
             _ = try await writer.submit(
@@ -301,15 +287,9 @@ import Testing
             let (aRes, _) = try await writer.createAccount(email: "a@example.com", language: .en)
             let (bRes, _) = try await writer.createAccount(email: "b@example.com", language: .en)
             guard case let .account(a) = aRes.outcome, case let .account(b) = bRes.outcome else { return }
-            let reg = try await writer.submit(
-                .registerDevice(
-                    name: "pi",
-                    services: [
-                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
-                        ServiceSpec(name: "web", port: 80, protocol: "http"),
-                    ]), actor: a.id)
+            let d = try await registerPi(writer, owner: a.id)
             let reg2 = try await writer.submit(.registerDevice(name: "nas", services: []), actor: a.id)
-            guard case let .device(d) = reg.outcome, case let .device(d2) = reg2.outcome else { return }
+            guard case let .device(d2) = reg2.outcome else { throw TestSetupError("\(reg2.outcome)") }
             let before = try await store.loadState(limits: Limits())
             let t = Timestamp(millisecondsSinceEpoch: 5)
             let ssh = d.services[0].id, web = d.services[1].id
@@ -359,14 +339,7 @@ import Testing
             let store = try await slot.open()
             let writer = try await SharingWriter.open(persistence: store)
             let (a, b, c) = try await ownerWithTwoContacts(writer)
-            let reg = try await writer.submit(
-                .registerDevice(
-                    name: "pi",
-                    services: [
-                        ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
-                        ServiceSpec(name: "web", port: 80, protocol: "http"),
-                    ]), actor: a.id)
-            guard case let .device(d) = reg.outcome else { throw TestSetupError("\(reg.outcome)") }
+            let d = try await registerPi(writer, owner: a.id)
             let ssh = d.services[0].id, web = d.services[1].id
             let steps: [AccessRequest] = [
                 .ports([ssh]), .all(), .ports([web]), .ports([ssh, web]), .ports([], scripting: true),

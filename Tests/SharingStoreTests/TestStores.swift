@@ -129,6 +129,20 @@ func ownerWithTwoContacts(_ writer: SharingWriter) async throws -> (a: Account, 
     return (made[0], made[1], made[2])
 }
 
+/// Device "pi" of `owner` with ssh on 22/tcp and web on 80/http, registered
+/// through `writer`: the device several store tests share.
+func registerPi(_ writer: SharingWriter, owner: AccountID) async throws -> Device {
+    let result = try await writer.submit(
+        .registerDevice(
+            name: "pi",
+            services: [
+                ServiceSpec(name: "ssh", port: 22, protocol: "tcp"),
+                ServiceSpec(name: "web", port: 80, protocol: "http"),
+            ]), actor: owner)
+    guard case let .device(device) = result.outcome else { throw TestSetupError("pi: \(result.outcome)") }
+    return device
+}
+
 struct TestSetupError: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
