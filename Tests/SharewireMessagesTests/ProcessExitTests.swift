@@ -9,7 +9,7 @@ import Testing
 /// `waitid(P_ALL, WNOWAIT)` in a loop and spins on every child process it
 /// does not own (the suites' `sharewired`, CLI, openssl and python children)
 /// from its exit until its owner reaps it. In a full pass that spinning cost
-/// about 6% of the run's CPU (`perf record` of the whole run, 2026-12-07).
+/// 6.2% of the run's CPU samples (`perf record` of the whole run, 2026-12-07).
 @Suite struct ProcessExitTests {
     #if DEBUG
         /// Debug builds assert instead of silently truncating at the NUL.
