@@ -2,29 +2,74 @@ import Logging
 import PostgresNIO
 import SharingSQL
 
-/// Creating and dropping whole databases on a server (tests, first setup).
-/// Connects to the database the configuration names, which must exist.
+/// Creating, emptying and dropping whole databases on a server (tests, first
+/// setup). Each call opens one connection of its own (no pool) and closes it.
 public enum PostgresAdministration {
     public struct NameError: Error, CustomStringConvertible {
         public let description: String
     }
 
-    /// `CREATE DATABASE name`. Names are limited to `[a-z0-9_]`, at most 63 bytes.
+    /// `CREATE DATABASE name`, over a connection to the database the
+    /// configuration names, which must exist. Names are limited to
+    /// `[a-z0-9_]`, at most 63 bytes.
     public static func createDatabase(
         _ name: String, on server: PostgresStoreConfiguration,
         logger: Logger = Logger(label: "sharewire.postgres")
     ) async throws {
         try check(name)
-        try await run("CREATE DATABASE \(name)", on: server, logger: logger)
+        try await run(["CREATE DATABASE \(name)"], on: server, logger: logger)
     }
 
-    /// `DROP DATABASE IF EXISTS name`, closing any session still connected to it.
+    /// `DROP DATABASE IF EXISTS name`, closing any session still connected
+    /// to it, over a connection to the database the configuration names.
     public static func dropDatabase(
         _ name: String, on server: PostgresStoreConfiguration,
         logger: Logger = Logger(label: "sharewire.postgres")
     ) async throws {
         try check(name)
-        try await run("DROP DATABASE IF EXISTS \(name) WITH (FORCE)", on: server, logger: logger)
+        try await run(["DROP DATABASE IF EXISTS \(name) WITH (FORCE)"], on: server, logger: logger)
+    }
+
+    /// Empties the database the configuration names, as `CREATE DATABASE`
+    /// left it: ends every other session on it, then drops the schema
+    /// `public` with everything in it (tables, sequences, the migration
+    /// record) and creates it again. Far cheaper than a drop and a create,
+    /// which copy and WAL-log the whole template (about 140 ms of server
+    /// CPU per pair on the test machine, against about 10 ms).
+    public static func emptyDatabase(
+        _ database: PostgresStoreConfiguration, logger: Logger = Logger(label: "sharewire.postgres")
+    ) async throws {
+        try await run(
+            [
+                """
+                SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid()
+                """,
+                "DROP SCHEMA IF EXISTS public CASCADE",
+                "CREATE SCHEMA public",
+            ], on: database, logger: logger)
+    }
+
+    /// The names of the server's databases that start with `prefix`
+    /// (`[a-z0-9_]`), over a connection to the database the configuration names.
+    public static func databases(
+        prefixed prefix: String, on server: PostgresStoreConfiguration,
+        logger: Logger = Logger(label: "sharewire.postgres")
+    ) async throws -> [String] {
+        try check(prefix)
+        let connection = try await connect(server, logger: logger)
+        do {
+            var names: [String] = []
+            let rows = try await connection.query(
+                "SELECT datname FROM pg_database WHERE starts_with(datname, \(prefix)) ORDER BY datname",
+                logger: logger)
+            for try await name in rows.decode(String.self) { names.append(name) }
+            try await connection.close()
+            return names
+        } catch {
+            try? await connection.close()
+            throw error
+        }
     }
 
     private static func check(_ name: String) throws {
@@ -35,13 +80,25 @@ public enum PostgresAdministration {
         }
     }
 
-    private static func run(_ sql: String, on server: PostgresStoreConfiguration, logger: Logger) async throws {
-        var config = server
-        config.poolSize = 1
-        try await PostgresSharingStore.probe(config, logger: logger)
-        let client = PostgresClient(configuration: try config.clientConfiguration, backgroundLogger: logger)
-        let running = await PostgresSharingStore.startRunning(client)
-        defer { running.cancel() }
-        try await client.withConnection { try await $0.execute(SQLStatement(sql), logger: logger) }
+    /// Runs `statements` in order over one connection of their own.
+    private static func run(
+        _ statements: [String], on server: PostgresStoreConfiguration, logger: Logger
+    ) async throws {
+        let connection = try await connect(server, logger: logger)
+        do {
+            for sql in statements { try await connection.execute(SQLStatement(sql), logger: logger) }
+            try await connection.close()
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+    }
+
+    /// One connection; a failure to connect throws the probe's error, which
+    /// names the cause (refused, TLS, authentication).
+    private static func connect(_ server: PostgresStoreConfiguration, logger: Logger) async throws
+        -> PostgresConnection
+    {
+        try await PostgresSharingStore.connect(server, logger: logger)
     }
 }

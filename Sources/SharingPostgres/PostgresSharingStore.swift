@@ -77,9 +77,16 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
     /// Connects once outside the pool, so that a wrong address, password or
     /// certificate fails the open at once with the real error.
     static func probe(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws {
-        let connection: PostgresConnection
+        try await connect(configuration, logger: logger).close()
+    }
+
+    /// One connection outside any pool; a failure throws a
+    /// ``PostgresStoreOpenError`` that names the cause.
+    static func connect(_ configuration: PostgresStoreConfiguration, logger: Logger) async throws
+        -> PostgresConnection
+    {
         do {
-            connection = try await PostgresConnection.connect(
+            return try await PostgresConnection.connect(
                 on: PostgresClient.defaultEventLoopGroup.any(),
                 configuration: try configuration.connectionConfiguration,
                 id: 0, logger: logger
@@ -90,7 +97,6 @@ public final class PostgresSharingStore: SharedSharingStorage, Sendable {
             throw PostgresStoreOpenError(
                 description: "cannot connect to \(configuration.redacted): \(String(reflecting: error))")
         }
-        try await connection.close()
     }
 
     /// Starts the pool's background work, and returns once that task runs (so

@@ -3,8 +3,8 @@ import Testing
 
 /// Tests that need a process to crash (swift-testing's exit tests).
 ///
-/// `tools/test` runs this suite apart from the suites that start child
-/// processes (in `StoreLoadTests`' pass, which starts none): on Linux the first exit
+/// `tools/test` runs this suite last, on its own, apart from the suites
+/// that start child processes: on Linux the first exit
 /// test starts swift-testing's monitor thread, which from then on polls
 /// `waitid(P_ALL, WNOWAIT)` in a loop and spins on every child process it
 /// does not own (the suites' `sharewired`, CLI, openssl and python children)

@@ -26,13 +26,13 @@ struct Harness: TestServerHarness {
     let services: SharingServices
     let base: InProcessServer
     let client: RPCClient
-    /// The PostgreSQL database of a ``ServiceStore/postgres`` harness, dropped by ``stop()``.
+    /// The PostgreSQL database of a ``ServiceStore/postgres`` harness, given back by ``stop()``.
     var database: PostgresTestDatabase.Database?
 
     var server: RPCServer { base.server }
 
     /// A server over a fresh store of `store`'s kind: a temp data dir, or a
-    /// database of its own on the test PostgreSQL server (dropped by
+    /// database of its own on the test PostgreSQL server (given back by
     /// ``stop()``; the test is skipped without a server, or fails with
     /// SHAREWIRE_REQUIRE_POSTGRES=1).
     /// `clock` and `expiry` go to the backend (the expiry and invitation
@@ -65,7 +65,7 @@ struct Harness: TestServerHarness {
                 h.database = database
                 return h
             } catch {
-                try? await database.drop()
+                try? await database.release()
                 dir.remove()
                 throw error
             }
@@ -139,7 +139,7 @@ struct Harness: TestServerHarness {
         services.beginShutdown()
         await base.stop()
         try? await backend.shutdown()
-        try? await database?.drop()
+        try? await database?.release()
         dir.remove()
     }
 }
