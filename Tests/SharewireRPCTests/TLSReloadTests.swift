@@ -23,19 +23,22 @@ struct TLSReloadTests {
         func tlsCertificateReloadFailed() { failed.add(1, ordering: .relaxed) }
     }
 
-    /// Own certificates (this suite makes more of them) and a TLS server
-    /// whose certificate and key live in files the test replaces.
+    /// The shared certificates (this suite makes renewals in them) and a TLS
+    /// server whose certificate and key live in files of the test's own
+    /// directory, which the test replaces.
     struct Setup {
         let certificates: TestCertificates
+        let live: TempDirectory
         let certificateFile: String
         let keyFile: String
         let server: TestServer
         let observer: ReloadObserver
 
         static func start() async throws -> Setup {
-            let certificates = try await TestCertificates()
-            let certificateFile = certificates.directory.file("live.pem")
-            let keyFile = certificates.directory.file("live.key")
+            let certificates = try await TestCertificates.shared()
+            let live = try TempDirectory("sharewire-tls-reload")
+            let certificateFile = live.file("live.pem")
+            let keyFile = live.file("live.key")
             try TestCertificates.install(certificates.server, certificateFile: certificateFile, keyFile: keyFile)
             let observer = ReloadObserver()
             let server = try await TestServer.start { config in
@@ -43,7 +46,7 @@ struct TLSReloadTests {
                 config.observer = observer
             }
             return Setup(
-                certificates: certificates, certificateFile: certificateFile, keyFile: keyFile,
+                certificates: certificates, live: live, certificateFile: certificateFile, keyFile: keyFile,
                 server: server, observer: observer)
         }
 
@@ -60,7 +63,7 @@ struct TLSReloadTests {
 
         func stop() async {
             await server.stop()
-            certificates.remove()
+            live.remove()
         }
     }
 

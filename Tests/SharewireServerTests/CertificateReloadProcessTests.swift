@@ -27,11 +27,10 @@ struct CertificateReloadProcessTests {
     }
 
     /// `sharewired` with TLS on a copy of the 2-day server certificate
-    /// (`live.pem`, `live.key`) and its metrics port; also returns the log path.
-    static func start(_ certificates: TestCertificates, reloadCheckSeconds: Int) async throws
+    /// (`live.pem`, `live.key` in `dir`) and its metrics port; also returns the log path.
+    static func start(_ certificates: TestCertificates, in dir: TempDirectory, reloadCheckSeconds: Int) async throws
         -> (server: ServerProcess, certificate: String, key: String, log: String)
     {
-        let dir = certificates.directory
         let (live, liveKey) = (dir.file("live.pem"), dir.file("live.key"))
         try TestCertificates.install(certificates.server, certificateFile: live, keyFile: liveKey)
         let log = dir.file("sharewired.log")
@@ -45,10 +44,11 @@ struct CertificateReloadProcessTests {
     }
 
     @Test func sighupReloadsTheCertificateAndABadFileKeepsTheOldOne() async throws {
-        let certificates = try await TestCertificates()
-        defer { certificates.remove() }
+        let certificates = try await TestCertificates.shared()
+        let dir = try TempDirectory("sharewire-cert-reload")
+        defer { dir.remove() }
         // Only SIGHUP reloads here: the counts are exact.
-        let (server, live, liveKey, log) = try await Self.start(certificates, reloadCheckSeconds: 0)
+        let (server, live, liveKey, log) = try await Self.start(certificates, in: dir, reloadCheckSeconds: 0)
         defer { server.killIfRunning() }
         let port = try #require(server.metricsPort)
         let expiry = "sharewire_tls_certificate_not_after_seconds"
@@ -86,9 +86,10 @@ struct CertificateReloadProcessTests {
     /// With --reload-check-seconds, a renewed certificate is picked up with
     /// no signal, once its files have settled.
     @Test func aChangedCertificateFileIsReloadedWithoutASignal() async throws {
-        let certificates = try await TestCertificates()
-        defer { certificates.remove() }
-        let (server, live, liveKey, log) = try await Self.start(certificates, reloadCheckSeconds: 1)
+        let certificates = try await TestCertificates.shared()
+        let dir = try TempDirectory("sharewire-cert-reload")
+        defer { dir.remove() }
+        let (server, live, liveKey, log) = try await Self.start(certificates, in: dir, reloadCheckSeconds: 1)
         defer { server.killIfRunning() }
         let port = try #require(server.metricsPort)
         let expiry = "sharewire_tls_certificate_not_after_seconds"

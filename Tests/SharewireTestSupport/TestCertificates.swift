@@ -75,11 +75,14 @@ public struct TestCertificates: Sendable {
 
     /// Another server certificate for 127.0.0.1 and localhost, valid for
     /// `days`, signed by the CA or (`otherCA`) by the CA nothing trusts: a
-    /// renewal, for certificate-reload tests.
+    /// renewal, for certificate-reload tests. Its files get a name of their
+    /// own (`name` and a random suffix), so tests may make them in the
+    /// ``shared()`` set at once.
     public func makeServer(name: String, days: Int, otherCA: Bool = false) async throws -> Pair {
         try await OpenSSL(directory: directory.path, timeout: .seconds(30))
             .makeLeaf(
-                name: name, commonName: "sharewired", ca: otherCA ? "other-ca" : "ca",
+                name: "\(name)-\(UUID().uuidString.prefix(8).lowercased())", commonName: "sharewired",
+                ca: otherCA ? "other-ca" : "ca",
                 subjectAltName: "DNS:localhost,IP:127.0.0.1", days: days)
     }
 
@@ -102,8 +105,11 @@ public struct TestCertificates: Sendable {
     private static let sharedSet = Task { try await TestCertificates() }
 
     /// One set for the whole test process, made on first use, for tests that
-    /// only read the files (dozens of tests would otherwise each run openssl
-    /// 16 times at once). Never removed: it stays in the temp directory.
+    /// read its files or add their own with ``makeServer(name:days:otherCA:)``
+    /// (dozens of tests would otherwise each run openssl 16 times at once).
+    /// Never removed: it stays in the temp directory. A test that writes
+    /// other files (a live certificate it replaces) keeps them in a
+    /// directory of its own.
     public static func shared() async throws -> TestCertificates {
         try await sharedSet.value
     }
