@@ -79,6 +79,9 @@ actor DatabasePool {
     static let shared = DatabasePool()
 
     private var free: [String: [PostgresTestDatabase.Database]] = [:]
+    /// The names of the databases lent out now: a second release of one
+    /// (a harness stopped twice) must not put it in `free` twice.
+    private var lent: Set<String> = []
     private var swept: Set<String> = []
     private var made = 0
     private let host: String
@@ -95,12 +98,16 @@ actor DatabasePool {
     }
 
     func acquire(serverURL: String) async throws -> PostgresTestDatabase.Database {
-        if let database = free[serverURL]?.popLast() { return database }
+        if let database = free[serverURL]?.popLast() {
+            lent.insert(database.name)
+            return database
+        }
         let server = try PostgresStoreConfiguration(url: serverURL)
         if swept.insert(serverURL).inserted { await sweepLeftovers(on: server) }
         made += 1
         let name = prefix + String(made)
         try await PostgresAdministration.createDatabase(name, on: server)
+        lent.insert(name)
         let url =
             URL(string: serverURL).flatMap { URLComponents(url: $0, resolvingAgainstBaseURL: false) }
             .map { c -> String in
@@ -112,6 +119,7 @@ actor DatabasePool {
     }
 
     func release(_ database: PostgresTestDatabase.Database) async throws {
+        guard lent.remove(database.name) != nil else { return }
         do {
             try await PostgresAdministration.emptyDatabase(try PostgresStoreConfiguration(url: database.url))
         } catch {
