@@ -30,6 +30,23 @@ public enum PostgresAdministration {
         try await run(["DROP DATABASE IF EXISTS \(name) WITH (FORCE)"], on: server, logger: logger)
     }
 
+    /// `ALTER DATABASE name RENAME TO newName`, after ending every session
+    /// connected to it (PostgreSQL waits a few seconds for them to go), over
+    /// a connection to the database the configuration names. A client still
+    /// holding the old name then cannot reach it again.
+    public static func renameDatabase(
+        _ name: String, to newName: String, on server: PostgresStoreConfiguration,
+        logger: Logger = Logger(label: "sharewire.postgres")
+    ) async throws {
+        try check(name)
+        try check(newName)
+        try await run(
+            [
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '\(name)'",
+                "ALTER DATABASE \(name) RENAME TO \(newName)",
+            ], on: server, logger: logger)
+    }
+
     /// Empties the database the configuration names, as `CREATE DATABASE`
     /// left it: ends every other session on it, then drops the schema
     /// `public` with everything in it (tables, sequences, the migration

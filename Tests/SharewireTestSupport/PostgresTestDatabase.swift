@@ -50,8 +50,8 @@ public enum PostgresTestDatabase {
         let serverURL: String
 
         /// Ends the sessions still connected to it, empties it, and gives it
-        /// back for the next test; a database that cannot be emptied is dropped,
-        /// and one the test dropped itself is forgotten.
+        /// back, under a new name, for the next test; a database that cannot
+        /// be emptied is dropped, and one the test dropped itself is forgotten.
         public func release() async throws {
             try await DatabasePool.shared.release(self)
         }
@@ -69,6 +69,9 @@ public enum PostgresTestDatabase {
 /// test: `CREATE DATABASE` and `DROP DATABASE` copy and WAL-log the whole
 /// template, about 140 ms of server CPU per pair here, and a full pass made
 /// 68 of them (2026-12-07); emptying one for the next test costs about 10 ms.
+/// A database given back is emptied and then renamed, so that whatever the
+/// last test left running (a pool that reconnects, say) can no more reach
+/// it than a dropped one.
 ///
 /// They are named `sw_test_pool_<host>_<pid>_<n>`. Nothing drops them when
 /// the process ends (tools/test's server goes with them); the first lend
@@ -92,7 +95,9 @@ actor DatabasePool {
         var name = [CChar](repeating: 0, count: 256)
         _ = gethostname(&name, name.count - 1)
         var hash: UInt32 = 2_166_136_261
-        for byte in String(cString: name).utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        for byte in name.prefix(while: { $0 != 0 }).map({ UInt8(bitPattern: $0) }) {
+            hash = (hash ^ UInt32(byte)) &* 16_777_619
+        }
         host = String(hash, radix: 16)
         prefix = "sw_test_pool_\(host)_\(getpid())_"
     }
@@ -104,10 +109,19 @@ actor DatabasePool {
         }
         let server = try PostgresStoreConfiguration(url: serverURL)
         if swept.insert(serverURL).inserted { await sweepLeftovers(on: server) }
-        made += 1
-        let name = prefix + String(made)
+        let name = newName()
         try await PostgresAdministration.createDatabase(name, on: server)
         lent.insert(name)
+        return Self.database(name, on: serverURL)
+    }
+
+    private func newName() -> String {
+        made += 1
+        return prefix + String(made)
+    }
+
+    /// The database `name` on the server at `serverURL`: the URL with `name` as its path.
+    private static func database(_ name: String, on serverURL: String) -> PostgresTestDatabase.Database {
         let url =
             URL(string: serverURL).flatMap { URLComponents(url: $0, resolvingAgainstBaseURL: false) }
             .map { c -> String in
@@ -120,10 +134,12 @@ actor DatabasePool {
 
     func release(_ database: PostgresTestDatabase.Database) async throws {
         guard lent.remove(database.name) != nil else { return }
+        let server = try PostgresStoreConfiguration(url: database.serverURL)
+        let renamed = newName()
         do {
             try await PostgresAdministration.emptyDatabase(try PostgresStoreConfiguration(url: database.url))
+            try await PostgresAdministration.renameDatabase(database.name, to: renamed, on: server)
         } catch {
-            let server = try PostgresStoreConfiguration(url: database.serverURL)
             // A test that dropped its database itself (an outage test) gives nothing back.
             if let names = try? await PostgresAdministration.databases(prefixed: database.name, on: server),
                 !names.contains(database.name)
@@ -133,7 +149,7 @@ actor DatabasePool {
             try? await PostgresAdministration.dropDatabase(database.name, on: server)
             throw error
         }
-        free[database.serverURL, default: []].append(database)
+        free[database.serverURL, default: []].append(Self.database(renamed, on: database.serverURL))
     }
 
     /// Drops the pools of this host's test processes that have ended.
