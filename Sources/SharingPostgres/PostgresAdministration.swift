@@ -74,18 +74,14 @@ public enum PostgresAdministration {
         logger: Logger = Logger(label: "sharewire.postgres")
     ) async throws -> [String] {
         try check(prefix)
-        let connection = try await connect(server, logger: logger)
-        do {
+        return try await withConnection(server, logger: logger) { connection in
             var names: [String] = []
-            let rows = try await connection.query(
-                "SELECT datname FROM pg_database WHERE starts_with(datname, \(prefix)) ORDER BY datname",
-                logger: logger)
-            for try await name in rows.decode(String.self) { names.append(name) }
-            try await connection.close()
+            try await connection.forEach(
+                SQLStatement(
+                    "SELECT datname FROM pg_database WHERE starts_with(datname, ?) ORDER BY datname", [.text(prefix)]),
+                logger: logger
+            ) { names.append(try $0.text(0)) }
             return names
-        } catch {
-            try? await connection.close()
-            throw error
         }
     }
 
@@ -101,21 +97,25 @@ public enum PostgresAdministration {
     private static func run(
         _ statements: [String], on server: PostgresStoreConfiguration, logger: Logger
     ) async throws {
-        let connection = try await connect(server, logger: logger)
-        do {
+        try await withConnection(server, logger: logger) { connection in
             for sql in statements { try await connection.execute(SQLStatement(sql), logger: logger) }
+        }
+    }
+
+    /// Runs `body` over one connection of its own (no pool), closed after it
+    /// whether it returned or threw. A failure to connect throws the store's
+    /// open error, which names the cause (refused, TLS, authentication).
+    private static func withConnection<T>(
+        _ server: PostgresStoreConfiguration, logger: Logger, _ body: (PostgresConnection) async throws -> T
+    ) async throws -> T {
+        let connection = try await PostgresSharingStore.connect(server, logger: logger)
+        do {
+            let result = try await body(connection)
             try await connection.close()
+            return result
         } catch {
             try? await connection.close()
             throw error
         }
-    }
-
-    /// One connection; a failure to connect throws the probe's error, which
-    /// names the cause (refused, TLS, authentication).
-    private static func connect(_ server: PostgresStoreConfiguration, logger: Logger) async throws
-        -> PostgresConnection
-    {
-        try await PostgresSharingStore.connect(server, logger: logger)
     }
 }
